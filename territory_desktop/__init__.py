@@ -1,0 +1,3 @@
+"""Territory Desktop: offline field sales territory planning."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,69 @@
+"""Which territory each account belongs to: overlay rules first, then point in polygon."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from territory_desktop.model.plan import Plan
+
+OUTSIDE = "outside every territory"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The result of :func:`assign_accounts`.
+
+    ``territory_of`` maps every account id to a territory id or None; ``reason`` says why
+    ("map", the rule that won, or :data:`OUTSIDE`).
+    """
+
+    territory_of: dict[str, str | None]
+    reason: dict[str, str]
+
+    def unassigned(self) -> list[str]:
+        return [a for a, t in self.territory_of.items() if t is None]
+
+    def accounts_in(self, territory_id: str) -> list[str]:
+        return [a for a, t in self.territory_of.items() if t == territory_id]
+
+    def counts(self) -> Counter[str | None]:
+        return Counter(self.territory_of.values())
+
+
+def assign_accounts(plan: Plan) -> Assignment:
+    """Assign every account: the first matching overlay rule wins, else the polygon containing it.
+
+    Points exactly on a shared border go to the territory listed first in the plan, so the
+    answer is deterministic.
+    """
+    ids = list(plan.accounts)
+    territory_of: dict[str, str | None] = dict.fromkeys(ids)
+    reason = dict.fromkeys(ids, OUTSIDE)
+
+    shaped = [t for t in plan.territories.values() if t.geometry is not None]
+    if ids and shaped:
+        accounts = plan.accounts.values()
+        points = shapely.points(
+            np.fromiter((a.lon for a in accounts), float, len(ids)),
+            np.fromiter((a.lat for a in accounts), float, len(ids)),
+        )
+        tree = shapely.STRtree([t.geometry for t in shaped])
+        point_idx, tree_idx = tree.query(points, predicate="intersects")
+        order = np.lexsort((tree_idx, point_idx))
+        for p, g in zip(point_idx[order][::-1], tree_idx[order][::-1], strict=True):
+            territory_of[ids[p]] = shaped[g].id
+            reason[ids[p]] = "map"
+
+    if plan.rules:
+        live_rules = [r for r in plan.rules if r.territory_id in plan.territories]
+        for account in plan.accounts.values():
+            for rule in live_rules:
+                if rule.matches(account):
+                    territory_of[account.id] = rule.territory_id
+                    reason[account.id] = f"rule: {rule.describe()}"
+                    break
+    return Assignment(territory_of, reason)

@@ -1,0 +1,251 @@
+"""The plan document: accounts, reps, territories, overlay rules and cadence settings.
+
+Plain dataclasses with their invariants checked on construction. Geometry is shapely, WGS84
+(lon, lat) coordinates, as GeoJSON and GeoPackage expect. Nothing here knows about Qt or files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+TIERS = ("A", "B", "C")
+WEEKS_PER_YEAR = 52.0
+
+
+class PlanError(ValueError):
+    """A plan edit or value that breaks an invariant; the message says what to fix."""
+
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _check_lat_lon(lat: float, lon: float, what: str) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise PlanError(f"{what}: latitude/longitude must be numbers")
+    if not (-90.0 <= lat <= 90.0):
+        raise PlanError(f"{what}: latitude {lat} is outside -90..90")
+    if not (-180.0 <= lon <= 180.0):
+        raise PlanError(f"{what}: longitude {lon} is outside -180..180")
+
+
+@dataclass(frozen=True)
+class TierCadence:
+    """How often a tier is visited and for how long."""
+
+    tier: str
+    every_weeks: float
+    visit_minutes: float
+
+    def __post_init__(self) -> None:
+        if self.every_weeks <= 0:
+            raise PlanError(f"tier {self.tier}: visit interval must be positive")
+        if self.visit_minutes <= 0:
+            raise PlanError(f"tier {self.tier}: visit minutes must be positive")
+
+    @property
+    def visits_per_year(self) -> float:
+        return WEEKS_PER_YEAR / self.every_weeks
+
+
+def default_cadence() -> dict[str, TierCadence]:
+    """A weekly 45 min, B every 2 weeks 30 min, C every 4 weeks 30 min."""
+    return {
+        "A": TierCadence("A", 1, 45),
+        "B": TierCadence("B", 2, 30),
+        "C": TierCadence("C", 4, 30),
+    }
+
+
+@dataclass(frozen=True)
+class Account:
+    """A customer location the rep visits."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    address: str = ""
+    postal_code: str = ""
+    segment: str = ""
+    industry: str = ""
+    potential: float | None = None
+    tier: str = "C"
+    every_weeks: float | None = None
+    visit_minutes: float | None = None
+    owner: str = ""
+    notes: str = ""
+    approximate_location: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.id.strip():
+            raise PlanError("account id is empty")
+        _check_lat_lon(self.lat, self.lon, f"account {self.id}")
+        if self.tier not in TIERS:
+            raise PlanError(f"account {self.id}: tier must be one of {', '.join(TIERS)}")
+        if self.every_weeks is not None and self.every_weeks <= 0:
+            raise PlanError(f"account {self.id}: visit interval must be positive")
+        if self.visit_minutes is not None and self.visit_minutes <= 0:
+            raise PlanError(f"account {self.id}: visit minutes must be positive")
+
+    def field_value(self, name: str) -> str:
+        """The account's value of ``name`` as text, for overlay rules ("" if unknown)."""
+        value = getattr(self, name, None) if name in ACCOUNT_RULE_FIELDS else None
+        return "" if value is None else str(value)
+
+
+ACCOUNT_RULE_FIELDS = ("segment", "industry", "tier", "owner", "postal_code", "name", "id")
+
+
+@dataclass(frozen=True)
+class Rep:
+    """A sales rep with a home base."""
+
+    id: str
+    name: str
+    home_lat: float
+    home_lon: float
+    weekly_hours: float = 40.0
+    skills: tuple[str, ...] = ()
+    approximate_home: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.id.strip():
+            raise PlanError("rep id is empty")
+        _check_lat_lon(self.home_lat, self.home_lon, f"rep {self.id}")
+        if self.weekly_hours <= 0:
+            raise PlanError(f"rep {self.id}: weekly hours must be positive")
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A named area owned by at most one rep; geometry may be None for overlay-only territories."""
+
+    id: str
+    name: str
+    color: str
+    rep_id: str | None = None
+    geometry: BaseGeometry | None = None
+    locked: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.id.strip():
+            raise PlanError("territory id is empty")
+        if not _COLOR.match(self.color):
+            raise PlanError(f"territory {self.name}: colour must look like #1f77b4")
+        if self.geometry is not None:
+            if self.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+                raise PlanError(f"territory {self.name}: geometry must be a polygon")
+            if not self.geometry.is_valid:
+                raise PlanError(f"territory {self.name}: geometry is not valid (repair it first)")
+
+
+@dataclass(frozen=True)
+class OverlayRule:
+    """Assign accounts to a territory whatever the map says.
+
+    ``field == "id"`` pins named accounts; any other field matches account values case-insensitively.
+    Rules are applied in list order; the first matching rule wins.
+    """
+
+    id: str
+    field: str
+    value: str
+    territory_id: str
+
+    def __post_init__(self) -> None:
+        if self.field not in ACCOUNT_RULE_FIELDS:
+            raise PlanError(f"rule {self.id}: unknown account field {self.field!r}")
+
+    def matches(self, account: Account) -> bool:
+        return account.field_value(self.field).strip().casefold() == self.value.strip().casefold()
+
+    def describe(self) -> str:
+        if self.field == "id":
+            return f"account {self.value} pinned"
+        return f"{self.field} = {self.value}"
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Per-plan settings saved in the plan file."""
+
+    cadence: dict[str, TierCadence] = field(default_factory=default_cadence)
+    rotation_weeks: int = 4
+    rotation_start: str = ""  # ISO date; "" means the Monday of the week the plan was created
+    country: str = ""
+    osm_extract: str = ""  # path of the OSM extract, relative to the plan file when possible
+
+    def cadence_for(self, account: Account) -> tuple[float, float]:
+        """(every_weeks, visit_minutes) for the account, overrides first."""
+        tier = self.cadence[account.tier]
+        return (
+            account.every_weeks if account.every_weeks is not None else tier.every_weeks,
+            account.visit_minutes if account.visit_minutes is not None else tier.visit_minutes,
+        )
+
+
+@dataclass
+class Plan:
+    """The whole document. Mutated only through :mod:`territory_desktop.model.edits`."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    reps: dict[str, Rep] = field(default_factory=dict)
+    territories: dict[str, Territory] = field(default_factory=dict)
+    rules: list[OverlayRule] = field(default_factory=list)
+    settings: PlanSettings = field(default_factory=PlanSettings)
+    name: str = "Untitled plan"
+
+    def copy(self) -> Plan:
+        return Plan(
+            accounts=dict(self.accounts),
+            reps=dict(self.reps),
+            territories=dict(self.territories),
+            rules=list(self.rules),
+            settings=self.settings,
+            name=self.name,
+        )
+
+    def validate(self) -> list[str]:
+        """Problems that make the plan inconsistent (dangling references), as messages."""
+        problems = []
+        for t in self.territories.values():
+            if t.rep_id is not None and t.rep_id not in self.reps:
+                problems.append(f"territory {t.name} refers to unknown rep {t.rep_id}")
+        for r in self.rules:
+            if r.territory_id not in self.territories:
+                problems.append(f"rule {r.describe()} refers to unknown territory {r.territory_id}")
+        return problems
+
+    def new_id(self, prefix: str, taken: Iterable[str]) -> str:
+        existing = set(taken)
+        n = len(existing) + 1
+        while f"{prefix}{n}" in existing:
+            n += 1
+        return f"{prefix}{n}"
+
+
+def replace(obj: Any, **changes: Any) -> Any:
+    """dataclasses.replace with the invariants re-checked (a thin alias for clarity)."""
+    return dataclasses.replace(obj, **changes)
+
+
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+)
+
+
+def next_color(used: Iterable[str]) -> str:
+    """The first palette colour not in ``used`` (cycling when all are taken)."""
+    used_set = {c.lower() for c in used}
+    for c in PALETTE:
+        if c not in used_set:
+            return c
+    return PALETTE[len(used_set) % len(PALETTE)]
