@@ -1,0 +1,142 @@
+"""``tdesk``: the headless command line over the same core as the app.
+
+Errors print one line (``error: ...``) on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_ERROR = 2
+
+
+def _plan_create(args: argparse.Namespace) -> int:
+    from territory_desktop import edits
+    from territory_desktop.geo.seed import voronoi_cells
+    from territory_desktop.io import planfile, tables
+    from territory_desktop.model import Plan, PlanSettings, Territory, next_color
+
+    accounts = tables.import_accounts(args.accounts, country=args.country)
+    reps = tables.import_reps(args.reps, country=args.country) if args.reps else None
+    for label, result in (("accounts", accounts), ("reps", reps)):
+        if result is None:
+            continue
+        if result.missing_required:
+            print(f"error: {label} file lacks required columns: "
+                  f"{', '.join(result.missing_required)}", file=sys.stderr)
+            return EXIT_ERROR
+        for p in result.problems:
+            print(f"{p.source}:{p.line}: column {p.column or '-'}: {p.reason}", file=sys.stderr)
+    plan = Plan(name=args.output.stem)
+    osm = ""
+    if args.osm:
+        try:
+            osm = str(args.osm.resolve().relative_to(args.output.resolve().parent))
+        except ValueError:
+            osm = str(args.osm.resolve())
+    plan.settings = PlanSettings(country=args.country, osm_extract=osm)
+    plan = edits.import_accounts(plan, accounts.accounts).plan
+    if reps is not None:
+        plan = edits.import_reps(plan, reps.reps).plan
+    if args.territories == "voronoi" and plan.reps:
+        rep_list = list(plan.reps.values())
+        cells = voronoi_cells([(r.home_lon, r.home_lat) for r in rep_list],
+                              [(a.lon, a.lat) for a in plan.accounts.values()])
+        for i, (rep, cell) in enumerate(zip(rep_list, cells, strict=True), start=1):
+            color = next_color(t.color for t in plan.territories.values())
+            plan.territories[f"T{i}"] = Territory(f"T{i}", f"{rep.name} territory", color,
+                                                  rep.id, cell)
+    planfile.save_plan(plan, args.output)
+    rejected = len(accounts.problems) + (len(reps.problems) if reps else 0)
+    print(f"wrote {args.output}: {len(plan.accounts)} accounts, {len(plan.reps)} reps, "
+          f"{len(plan.territories)} territories; {rejected} rows rejected")
+    return 0
+
+
+def plan_info(path: Path) -> dict[str, object]:
+    """The summary printed by ``tdesk plan info --json``."""
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.io import planfile
+    from territory_desktop.model.workload import workloads
+
+    plan = planfile.load_plan(path)
+    assignment = assign_accounts(plan)
+    rows = [w for w in workloads(plan, assignment.territory_of) if w.territory_id is not None]
+    return {
+        "accounts": len(plan.accounts),
+        "unassigned": len(assignment.unassigned()),
+        "reps": len(plan.reps),
+        "territories": [
+            {"id": w.territory_id, "name": w.name, "rep_id": w.rep_id, "accounts": w.accounts,
+             "potential": round(w.potential, 2),
+             "visit_hours_per_week": round(w.visit_hours_per_week, 3)}
+            for w in rows
+        ],
+    }
+
+
+def _plan_info(args: argparse.Namespace) -> int:
+    info = plan_info(args.plan)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"{info['accounts']} accounts ({info['unassigned']} unassigned), {info['reps']} reps")
+    for t in info["territories"]:  # type: ignore[attr-defined]
+        print(f"  {t['id']:>6}  {t['name'][:32]:<32} rep {t['rep_id'] or '-':<8} "
+              f"{t['accounts']:>5} accounts  {t['visit_hours_per_week']:>6.1f} visit h/wk")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="create and inspect plan files").add_subparsers(
+        dest="plan_command", required=True)
+    create = plan.add_parser("create", help="build a plan from account and rep files")
+    create.add_argument("--accounts", type=Path, required=True, help="accounts CSV or XLSX")
+    create.add_argument("--reps", type=Path, help="reps CSV or XLSX")
+    create.add_argument("--osm", type=Path, help="the OSM extract for routing and the basemap")
+    create.add_argument("--country", default="US", help="country for postal codes (default US)")
+    create.add_argument("--territories", choices=("voronoi", "none"), default="voronoi",
+                        help="start with one territory per rep around its home (default)")
+    create.add_argument("-o", "--output", type=Path, required=True, help="plan file to write")
+    create.set_defaults(handler=_plan_create)
+    info = plan.add_parser("info", help="summarise a plan")
+    info.add_argument("plan", type=Path)
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    info.set_defaults(handler=_plan_info)
+    for module in ("territory_desktop.routing.commands", "territory_desktop.optimize.commands"):
+        try:
+            register = __import__(module, fromlist=["register"]).register
+        except ImportError:
+            continue
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tdesk``; returns the process exit status."""
+    from territory_desktop.geo.polygons import GeometryError
+    from territory_desktop.model import PlanError
+
+    args = build_parser().parse_args(argv)
+    known: tuple[type[BaseException], ...] = (OSError, PlanError, GeometryError)
+    try:
+        from territory_desktop.io.planfile import PlanFileError
+        from territory_desktop.io.tables import ImportFileError
+
+        known += (PlanFileError, ImportFileError)
+    except ImportError:
+        pass
+    try:
+        return int(args.handler(args) or 0)
+    except known as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,21 @@
+"""Creating the QApplication with what QtWebEngine needs set up before it exists."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication
+
+
+def create_application(argv: list[str]) -> QApplication:
+    """The one QApplication (created once; later calls return the existing one)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    from territory_desktop.qt.map_view import prepare_application
+
+    prepare_application()
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    qapp = QApplication(argv)
+    qapp.setApplicationName("Territory Desktop")
+    qapp.setOrganizationName("TerritoryDesktop")
+    return qapp

@@ -1,0 +1,322 @@
+"""Plan file handling for the window: New/Open/Save/Save As, recent files, imports, autosave."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QStandardPaths, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from territory_desktop.io import planfile
+from territory_desktop.io.planfile import PlanFileError
+from territory_desktop.model import Plan
+from territory_desktop.qt.document import PlanDocument
+from territory_desktop.qt.settings_store import SettingsStore
+from territory_desktop.resources import resource_path
+from territory_desktop.settings import Preferences
+
+if TYPE_CHECKING:
+    from territory_desktop.qt.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+PLAN_FILTER = "Territory plans (*.gpkg)"
+TABLE_FILTER = "Spreadsheets (*.csv *.txt *.xlsx);;All files (*)"
+
+
+def sample_plan_path() -> Path:
+    return resource_path("sample", "sample_plan.gpkg")
+
+
+class PlanFiles(QObject):
+    """Everything that moves a plan between the document and disk, including autosave."""
+
+    def __init__(self, document: PlanDocument, prefs: Preferences, store: SettingsStore,
+                 data_dir: Path | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.prefs = prefs
+        self.store = store
+        self._data_dir = data_dir
+        self.window: MainWindow | None = None
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self._base_dir: Path | None = None  # where relative extract paths resolve from
+
+    def attach(self, window: MainWindow) -> None:
+        self.window = window
+        self.autosave_timer.start(max(10, self.prefs.autosave_seconds) * 1000)
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def data_dir(self) -> Path:
+        if self._data_dir is None:
+            loc = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.AppLocalDataLocation)
+            self._data_dir = Path(loc or Path.home() / ".territory-desktop")
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        return self._data_dir
+
+    def _autosave_key(self) -> Path:
+        return self.document.path or self.data_dir / "untitled.gpkg"
+
+    def extract_path(self) -> str:
+        """Absolute path of the plan's OSM extract, or "" when it has none or it is missing."""
+        name = self.document.plan.settings.osm_extract
+        if not name:
+            return ""
+        p = Path(name)
+        if not p.is_absolute():
+            base = self.document.path.parent if self.document.path else self._base_dir
+            p = (base or Path.cwd()) / p
+        return str(p) if p.is_file() else ""
+
+    def _error(self, title: str, message: str) -> None:
+        if self.window is not None:
+            self.window.notify_error(title, message)
+        else:
+            log.error("%s: %s", title, message)
+
+    def save_preferences(self) -> None:
+        self.store.save(self.prefs)
+
+    # ----------------------------------------------------------------- new / open
+    def confirm_discard(self, doing: str) -> bool:
+        """Ask before losing unsaved changes; True when it is fine to go on."""
+        if not self.document.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            f"The plan has unsaved changes. Save them before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new(self) -> None:
+        if self.confirm_discard("starting a new plan"):
+            self._forget_autosave()
+            self._base_dir = None
+            self.document.reset(Plan(), None)
+
+    def open_dialog(self) -> None:
+        if not self.confirm_discard("opening another plan"):
+            return
+        start = str(Path(self.prefs.recent_files[0]).parent) if self.prefs.recent_files else ""
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open plan", start, PLAN_FILTER)
+        if name:
+            self.open_path(Path(name), confirmed=True)
+
+    def open_path(self, path: Path, confirmed: bool = False) -> bool:
+        """Open ``path``, offering its autosave when that is newer (after a crash)."""
+        if not confirmed and not self.confirm_discard("opening another plan"):
+            return False
+        source = path
+        recovery = planfile.find_recovery(path)
+        if recovery is not None and self.ask_restore(path, recovery):
+            source = recovery
+        try:
+            plan = planfile.load_plan(source)
+        except PlanFileError as exc:
+            self._error("Cannot open plan", str(exc))
+            return False
+        self._forget_autosave()
+        self._base_dir = path.parent
+        self.document.reset(plan, path)
+        if source is not path:
+            # Restored work is unsaved until the user saves it over the plan.
+            from territory_desktop.edits import Edit
+
+            self.document.apply(Edit("Restore autosaved changes", plan.copy()))
+        self.prefs.add_recent(str(path))
+        self.save_preferences()
+        return True
+
+    def open_sample(self, confirmed: bool = False) -> bool:
+        """Open the bundled sample as an untitled copy, so Save never writes into resources."""
+        if not confirmed and not self.confirm_discard("opening the sample plan"):
+            return False
+        path = sample_plan_path()
+        try:
+            plan = planfile.load_plan(path)
+        except PlanFileError as exc:
+            self._error("Cannot open the sample plan", str(exc))
+            return False
+        extract = Path(plan.settings.osm_extract)
+        if plan.settings.osm_extract and not extract.is_absolute():
+            from dataclasses import replace
+
+            plan.settings = replace(plan.settings,
+                                    osm_extract=str((path.parent / extract).resolve()))
+        self._forget_autosave()
+        self._base_dir = path.parent
+        self.document.reset(plan, None)
+        return True
+
+    def ask_restore(self, path: Path, recovery: Path) -> bool:
+        answer = QMessageBox.question(
+            self.window, "Recover unsaved work",
+            f"{path.name} has newer autosaved changes (probably from a crash). Restore them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # ----------------------------------------------------------------- save
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path or Path.home() / f"{self.document.plan.name}.gpkg")
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save plan as", start, PLAN_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the plan atomically; relative extract paths are kept relative to the new file."""
+        plan = self._plan_for(path)
+        try:
+            planfile.save_plan(plan, path)
+        except (PlanFileError, OSError) as exc:
+            self._error("Save failed", f"{exc}\nThe previous file is unchanged.")
+            return False
+        self._forget_autosave()
+        self._base_dir = path.parent
+        self.document.mark_saved(path)
+        self.prefs.add_recent(str(path))
+        self.save_preferences()
+        if self.window is not None:
+            self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def _plan_for(self, path: Path) -> Plan:
+        plan = self.document.plan
+        extract = self.extract_path()
+        if not extract:
+            return plan
+        from dataclasses import replace
+
+        try:
+            rel = str(Path(extract).relative_to(path.parent.resolve()))
+        except ValueError:
+            rel = extract
+        out = plan.copy()
+        out.settings = replace(plan.settings, osm_extract=rel)
+        return out
+
+    # ----------------------------------------------------------------- autosave
+    def autosave(self) -> Path | None:
+        """Write the autosave when there are unsaved changes; returns its path."""
+        if not self.document.is_modified:
+            return None
+        try:
+            return planfile.write_autosave(self.document.plan, self._autosave_key())
+        except (PlanFileError, OSError) as exc:
+            log.warning("autosave failed: %s", exc)
+            return None
+
+    def _forget_autosave(self) -> None:
+        planfile.discard_autosave(self._autosave_key())
+
+    def recover_untitled(self) -> bool:
+        """At start-up: offer an untitled plan's autosave left by a crash."""
+        key = self.data_dir / "untitled.gpkg"
+        recovery = planfile.find_recovery(key)
+        if recovery is None or not self.ask_restore(Path("Untitled plan"), recovery):
+            return False
+        try:
+            plan = planfile.load_plan(recovery)
+        except PlanFileError as exc:
+            self._error("Cannot recover", str(exc))
+            return False
+        from territory_desktop.edits import Edit
+
+        self.document.reset(Plan(), None)
+        self.document.apply(Edit("Restore autosaved changes", plan))
+        return True
+
+    def shutdown(self) -> None:
+        self.autosave_timer.stop()
+        if not self.document.is_modified:
+            self._forget_autosave()
+        self.save_preferences()
+
+    # ----------------------------------------------------------------- imports
+    def import_accounts_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts", "", TABLE_FILTER)
+        if name:
+            self.import_table(Path(name), "accounts")
+
+    def import_reps_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import reps", "", TABLE_FILTER)
+        if name:
+            self.import_table(Path(name), "reps")
+
+    def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None) -> Any:
+        """Import accounts or reps; asks for a column mapping when columns are not recognised.
+
+        Rejected rows are reported (line, column, reason); good rows are imported as one edit.
+        Returns the import result, or None when the user cancelled or the file is unreadable.
+        """
+        from territory_desktop import edits
+        from territory_desktop.io import tables
+        from territory_desktop.qt import dialogs
+
+        importer = tables.import_accounts if kind == "accounts" else tables.import_reps
+        country = self.document.plan.settings.country or "US"
+        try:
+            result = importer(path, mapping=mapping, country=country)
+            if result.missing_required:
+                columns = tables.read_table(path).columns
+                fields = tables.ACCOUNT_FIELDS if kind == "accounts" else tables.REP_FIELDS
+                dialog = self.mapping_dialog(columns, fields, result.mapping_used)
+                if dialog is None:
+                    return None
+                result = importer(path, mapping=dialog, country=country)
+                if result.missing_required:
+                    self._error("Import refused", "Still missing: "
+                                + ", ".join(result.missing_required))
+                    return None
+        except tables.ImportFileError as exc:
+            self._error("Cannot import", str(exc))
+            return None
+        records = result.accounts if kind == "accounts" else result.reps
+        if records:
+            if kind == "accounts":
+                edit = edits.import_accounts(self.document.plan, records)
+            else:
+                edit = edits.import_reps(self.document.plan, records)
+            self.document.apply(edit)
+        if result.problems:
+            self.show_problems(path, len(records), result.problems)
+        elif self.window is not None:
+            self.window.statusBar().showMessage(f"Imported {len(records)} {kind}", 8000)
+        return result
+
+    def mapping_dialog(self, columns: list[str], fields: Any,
+                       guess: dict[str, str]) -> dict[str, str] | None:
+        from territory_desktop.qt import dialogs
+
+        dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window)
+        return dialog.mapping() if dialog.exec() else None
+
+    def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:
+        from territory_desktop.qt import dialogs
+
+        lines = [f"line {p.line}, column {p.column or '—'}: {p.reason}"
+                 + (f" (value: {p.value!r})" if p.value not in (None, "") else "")
+                 for p in problems]
+        summary = (f"{imported} rows of {path.name} were imported; {len(problems)} rows were "
+                   "rejected and are listed below. Fix them in the file and import it again "
+                   "(accounts are matched by id).")
+        dialog = dialogs.ReportDialog("Import report", summary, "\n".join(lines), self.window)
+        dialog.setObjectName("importReport")
+        dialog.open()
+        self.last_report = dialog

@@ -1,0 +1,521 @@
+"""The main window: map in the middle, territory and account panels, menus and the status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QToolBar,
+    QWidget,
+)
+from shapely.geometry import shape
+
+from territory_desktop.edits import Edit
+from territory_desktop.geo.polygons import GeometryError, area_m2, from_geojson
+from territory_desktop.model import PlanError
+from territory_desktop.qt import dialogs
+from territory_desktop.qt.accounts_panel import AccountsPanel
+from territory_desktop.qt.actions import ActionRegistry, ActionSpec
+from territory_desktop.qt.document import PlanDocument
+from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.territory_panel import TerritoryPanel
+from territory_desktop.qt.worker import Cancelled, Worker, start
+from territory_desktop.settings import Preferences
+
+log = logging.getLogger(__name__)
+
+ATTRIBUTION = "Road data © OpenStreetMap contributors (ODbL) · postal centroids © GeoNames (CC BY 4.0)"
+
+
+class MainWindow(QMainWindow):
+    """Composes the document, map, panels and actions; every plan change is an undoable edit."""
+
+    work_finished = Signal()
+    """Background work (basemap, import) finished, successfully or not."""
+
+    def __init__(self, document: PlanDocument, map_view: Any, prefs: Preferences,
+                 files: PlanFiles, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.map = map_view
+        self.prefs = prefs
+        self.files = files
+        files.attach(self)
+        self.setObjectName("mainWindow")
+        self.resize(1400, 880)
+        self.setCentralWidget(map_view)
+
+        self.territories = TerritoryPanel(document, self)
+        self.accounts = AccountsPanel(document, self)
+        self._dock("Territories", self.territories, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self._selected: list[str] = []
+        self._worker: Worker | None = None
+        self._build_status_bar()
+        self.actions = ActionRegistry(self)
+        self._declare_actions()
+        self._build_menus_and_toolbar()
+
+        document.plan_changed.connect(self._on_document_plan_changed)
+        document.path_changed.connect(self._update_title)
+        document.edit_noted.connect(self._on_document_edit_noted)
+        document.undo_stack.cleanChanged.connect(self._update_title)
+        self.territories.selection_changed.connect(self._on_panel_selection_changed)
+        self.accounts.account_activated.connect(self._on_accounts_account_activated)
+        map_view.page_ready.connect(self._on_map_page_ready)
+        map_view.polygon_drawn.connect(self._on_map_polygon_drawn)
+        map_view.territory_reshaped.connect(self._on_map_territory_reshaped)
+        map_view.split_line_drawn.connect(self._on_map_split_line_drawn)
+        map_view.territory_clicked.connect(self._on_map_territory_clicked)
+        map_view.account_clicked.connect(self._on_map_account_clicked)
+        map_view.map_error.connect(self._on_map_error)
+
+        self._map_ready = False
+        self._basemap_for: str | None = None
+        self._update_title()
+        self.actions.update_enabled()
+
+    # ----------------------------------------------------------------- construction
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.counts_label = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_work)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.counts_label)
+        bar.addPermanentWidget(QLabel(ATTRIBUTION, self))
+
+    def _declare_actions(self) -> None:
+        has_selection = lambda: bool(self._selected)  # noqa: E731
+        one_shaped = lambda: (len(self._selected) == 1  # noqa: E731
+                              and self.document.plan.territories[self._selected[0]].geometry
+                              is not None)
+        k = QKeySequence.StandardKey
+        add = self.actions.add
+        stack = self.document.undo_stack
+        add(ActionSpec("file.new", "&New plan", k.New), self.files.new)
+        add(ActionSpec("file.open", "&Open…", k.Open), self.files.open_dialog)
+        add(ActionSpec("file.sample", "Open &sample plan"), self.files.open_sample)
+        add(ActionSpec("file.save", "&Save", k.Save), self.files.save)
+        add(ActionSpec("file.save_as", "Save &as…", k.SaveAs), self.files.save_as)
+        add(ActionSpec("file.import_accounts", "Import &accounts…", "Ctrl+I"),
+            self.files.import_accounts_dialog)
+        add(ActionSpec("file.import_reps", "Import &reps…", "Ctrl+Shift+I"),
+            self.files.import_reps_dialog)
+        add(ActionSpec("file.quit", "&Quit", k.Quit), self.close)
+        undo = add(ActionSpec("edit.undo", "&Undo", k.Undo), stack.undo)
+        redo = add(ActionSpec("edit.redo", "&Redo", "Ctrl+Shift+Z"), stack.redo)
+        stack.canUndoChanged.connect(undo.setEnabled)
+        stack.canRedoChanged.connect(redo.setEnabled)
+        stack.undoTextChanged.connect(lambda t: undo.setText(f"&Undo {t}".strip()))
+        stack.redoTextChanged.connect(lambda t: redo.setText(f"&Redo {t}".strip()))
+        undo.setEnabled(False)
+        redo.setEnabled(False)
+        add(ActionSpec("edit.settings", "&Settings…", k.Preferences), self.edit_settings)
+        add(ActionSpec("territory.draw", "&Draw territory", "Ctrl+D",
+                       "Draw a new territory polygon on the map"), self.map.start_draw_polygon)
+        add(ActionSpec("territory.reshape", "&Reshape", "Ctrl+E",
+                       "Move the selected territory's vertices (snaps to neighbours)",
+                       one_shaped), self._reshape_selected)
+        add(ActionSpec("territory.split", "S&plit", "Ctrl+Shift+S",
+                       "Draw a line across the selected territory to split it", one_shaped),
+            self._split_selected)
+        add(ActionSpec("territory.merge", "&Merge", "Ctrl+M", "Merge the selected territories",
+                       lambda: len(self._selected) >= 2), self.merge_selected)
+        add(ActionSpec("territory.properties", "&Properties…", "F2",
+                       "Rename, recolour or assign a rep", lambda: len(self._selected) == 1),
+            self.edit_selected_properties)
+        add(ActionSpec("territory.delete", "De&lete", k.Delete, "Delete the selected territories",
+                       has_selection), self.delete_selected)
+        add(ActionSpec("territory.overlay", "Add &overlay territory…", None,
+                       "A territory filled only by rules, e.g. enterprise accounts"),
+            self.add_overlay_territory)
+        add(ActionSpec("territory.rule", "Add &rule…", None,
+                       "Send accounts with a field value to the selected territory",
+                       lambda: len(self._selected) == 1), self.add_field_rule)
+        add(ActionSpec("map.cancel", "Cancel drawing", "Esc"), self.map.cancel_gesture)
+        add(ActionSpec("view.zoom_all", "Zoom to &all", "Ctrl+0"), self.map.zoom_to_all)
+        add(ActionSpec("view.zoom_territory", "Zoom to &territory", "Ctrl+T", "",
+                       lambda: len(self._selected) == 1),
+            lambda: self.map.zoom_to_territory(self._selected[0]))
+        add(ActionSpec("view.find", "&Find account", k.Find), self._focus_search)
+        add(ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U"),
+            self.show_unassigned)
+        add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
+
+    def _build_menus_and_toolbar(self) -> None:
+        a = self.actions
+        menus = {
+            "&File": ["file.new", "file.open", "file.sample", None, "file.save", "file.save_as",
+                      None, "file.import_accounts", "file.import_reps", None, "file.quit"],
+            "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
+            "&Territory": ["territory.draw", "territory.reshape", "territory.split",
+                           "territory.merge", None, "territory.properties", "territory.delete",
+                           None, "territory.overlay", "territory.rule", None, "map.cancel"],
+            "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
+                      "view.unassigned"],
+            "&Help": ["help.about"],
+        }
+        for title, ids in menus.items():
+            menu = self.menuBar().addMenu(title)
+            if title == "&File":
+                self.recent_menu = menu.addMenu("Open &recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+            for action_id in ids:
+                if action_id is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(a[action_id])
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        for action_id in ("file.open", "file.save", None, "edit.undo", "edit.redo", None,
+                          "territory.draw", "territory.reshape", "territory.split",
+                          "territory.merge", "territory.properties", "territory.delete", None,
+                          "view.zoom_all", "view.zoom_territory"):
+            if action_id is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(a[action_id])
+        self.addToolBar(toolbar)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.prefs.recent_files:
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _c=False, p=path: self.files.open_path(Path(p)))
+        if not self.prefs.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # ----------------------------------------------------------------- edits
+    def apply_edit(self, make: Callable[[], Edit]) -> bool:
+        """Run an edit function and record it; a refused edit is explained, nothing changes."""
+        try:
+            edit = make()
+        except (GeometryError, PlanError) as exc:
+            self.notify_error("That edit was refused", str(exc))
+            return False
+        self.document.apply(edit)
+        self.statusBar().showMessage(edit.text, 5000)
+        return True
+
+    def notify_error(self, title: str, message: str) -> None:
+        """Explain a problem without blocking (tests and long sessions never hang on it)."""
+        log.warning("%s: %s", title, message)
+        self.statusBar().showMessage(f"{title}: {message}", 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def ask_keep_side(self, overlapping: list[str]) -> str | None:
+        return dialogs.ask_keep_side(self, overlapping)
+
+    def _overlapping_names(self, geometry: Any, exclude: str | None = None) -> list[str]:
+        names = []
+        for t in self.document.plan.territories.values():
+            if t.geometry is None or t.id == exclude or not t.geometry.intersects(geometry):
+                continue
+            if area_m2(t.geometry.intersection(geometry)) >= 100:
+                names.append(t.name)
+        return names
+
+    def _on_map_polygon_drawn(self, geojson: dict) -> None:
+        from territory_desktop import edits
+
+        try:
+            geom = from_geojson(geojson)
+            if not geom.is_valid:
+                geom = geom.buffer(0) if geom.buffer(0).area > 0 else geom
+        except GeometryError as exc:
+            self.notify_error("Drawing refused", str(exc))
+            return
+        keep = "existing"
+        overlapping = self._overlapping_names(geom)
+        if overlapping:
+            answer = self.ask_keep_side(overlapping)
+            if answer is None:
+                self._refresh_map()
+                return
+            keep = answer
+        if not self.apply_edit(lambda: edits.add_territory(self.document.plan, from_geojson(
+                geojson), keep=keep)):  # type: ignore[arg-type]
+            self._refresh_map()
+            return
+        new_id = list(self.document.plan.territories)[-1]
+        self.select_territories([new_id])
+
+    def _on_map_territory_reshaped(self, territory_id: str, geojson: dict) -> None:
+        from territory_desktop import edits
+
+        if territory_id not in self.document.plan.territories:
+            return
+        if not self.apply_edit(lambda: edits.reshape_territory(
+                self.document.plan, territory_id, from_geojson(geojson))):
+            self._refresh_map()
+
+    def _on_map_split_line_drawn(self, territory_id: str, geojson: dict) -> None:
+        from territory_desktop import edits
+
+        if territory_id not in self.document.plan.territories:
+            return
+        if not self.apply_edit(lambda: edits.split_territory(
+                self.document.plan, territory_id, shape(geojson))):  # type: ignore[arg-type]
+            self._refresh_map()
+
+    def _reshape_selected(self) -> None:
+        self.map.start_edit_territory(self._selected[0])
+        self.statusBar().showMessage(
+            "Drag vertices; they snap to neighbouring borders. Finish with Enter or the map's "
+            "Finish button, cancel with Esc.", 10000)
+
+    def _split_selected(self) -> None:
+        self.map.start_split(self._selected[0])
+        self.statusBar().showMessage("Draw a line across the territory; double-click to end.",
+                                     10000)
+
+    def merge_selected(self) -> None:
+        from territory_desktop import edits
+
+        ids = list(self._selected)
+        self.apply_edit(lambda: edits.merge_territories(self.document.plan, ids))
+        self.select_territories(ids[:1])
+
+    def delete_selected(self) -> None:
+        from territory_desktop import edits
+
+        ids = list(self._selected)
+        if self.apply_edit(lambda: edits.delete_territories(self.document.plan, ids)):
+            self.select_territories([])
+
+    def edit_selected_properties(self) -> None:
+        from territory_desktop import edits
+
+        tid = self._selected[0]
+        territory = self.document.plan.territories[tid]
+        dialog = dialogs.TerritoryDialog(self.document.plan, territory, self)
+        if dialog.exec() and (changes := dialog.changes(territory)):
+            self.apply_edit(lambda: edits.update_territory(self.document.plan, tid, **changes))
+
+    def add_overlay_territory(self) -> None:
+        from territory_desktop import edits
+
+        name, ok = QInputDialog.getText(self, "Overlay territory", "Name (e.g. Enterprise):")
+        if ok and name.strip():
+            self.apply_edit(lambda: edits.add_overlay_territory(self.document.plan, name.strip(),
+                                                                None))
+
+    def add_field_rule(self) -> None:
+        from territory_desktop import edits
+        from territory_desktop.model import ACCOUNT_RULE_FIELDS
+
+        tid = self._selected[0]
+        name = self.document.plan.territories[tid].name
+        field, ok = QInputDialog.getItem(self, "Overlay rule", f"Accounts whose field… go to {name}",
+                                         list(ACCOUNT_RULE_FIELDS), 0, False)
+        if not ok:
+            return
+        value, ok = QInputDialog.getText(self, "Overlay rule", f"…{field} equals:")
+        if ok and value.strip():
+            self.apply_edit(lambda: edits.add_rule(self.document.plan, field, value.strip(), tid))
+
+    def edit_settings(self) -> None:
+        from territory_desktop import edits
+
+        dialog = dialogs.SettingsDialog(self.prefs, self.document.plan.settings, self)
+        if not dialog.exec():
+            return
+        dialog.apply_to(self.prefs)
+        self.files.save_preferences()
+        new_settings = dialog.plan_settings()
+        if new_settings != self.document.plan.settings:
+            self.apply_edit(lambda: edits.update_settings(self.document.plan, new_settings))
+
+    # ----------------------------------------------------------------- selection
+    def select_territories(self, ids: list[str]) -> None:
+        self._selected = [i for i in ids if i in self.document.plan.territories]
+        self.territories.select(self._selected)
+        self.map.select_territory(self._selected[0] if len(self._selected) == 1 else None)
+        self.actions.update_enabled()
+
+    @property
+    def selected_territories(self) -> list[str]:
+        return list(self._selected)
+
+    def _on_panel_selection_changed(self, ids: list[str]) -> None:
+        self._selected = ids
+        self.map.select_territory(ids[0] if len(ids) == 1 else None)
+        self.actions.update_enabled()
+
+    def _on_map_territory_clicked(self, territory_id: str) -> None:
+        if territory_id in self.document.plan.territories:
+            self.select_territories([territory_id])
+
+    def _on_map_account_clicked(self, account_id: str) -> None:
+        account = self.document.plan.accounts.get(account_id)
+        if account is not None:
+            tid = self.document.assignment.territory_of.get(account_id)
+            where = self.document.plan.territories[tid].name if tid else "unassigned"
+            self.statusBar().showMessage(f"{account.name} ({account.id}) · {where}", 8000)
+
+    def _on_accounts_account_activated(self, account_id: str) -> None:
+        self.map.zoom_to_account(account_id)
+        self._on_map_account_clicked(account_id)
+
+    def _focus_search(self) -> None:
+        self.accounts.search.setFocus()
+        self.accounts.search.selectAll()
+
+    def show_unassigned(self) -> None:
+        self.accounts.show_unassigned()
+        ids = self.document.assignment.unassigned()
+        self.map.highlight_accounts(ids, dict.fromkeys(ids, "not in any territory"))
+
+    # ----------------------------------------------------------------- map refresh
+    def _on_map_page_ready(self) -> None:
+        self._map_ready = True
+        self._refresh_map()
+        self.map.zoom_to_all()
+        self.load_basemap()
+
+    def _on_document_plan_changed(self) -> None:
+        self._selected = [i for i in self._selected if i in self.document.plan.territories]
+        self._refresh_map()
+        self._update_counts()
+        self.actions.update_enabled()
+        if self._map_ready and self._basemap_for != self.files.extract_path():
+            self.load_basemap()
+
+    def _refresh_map(self) -> None:
+        if not self._map_ready:
+            return
+        from territory_desktop.mapping import layers
+
+        plan, assignment = self.document.plan, self.document.assignment
+        self.map.show_layers(layers.territories_collection(plan, assignment),
+                             layers.accounts_collection(plan, assignment),
+                             layers.reps_collection(plan))
+        if len(self._selected) == 1:
+            self.map.select_territory(self._selected[0])
+
+    def load_basemap(self) -> None:
+        """Draw roads and place names from the plan's OSM extract, built off the GUI thread."""
+        extract = self.files.extract_path()
+        self._basemap_for = extract
+        if not extract or not self.prefs.show_basemap:
+            self.map.show_basemap(None)
+            return
+        from territory_desktop.mapping.basemap import basemap_for_extract
+
+        self.run_work("Drawing the road basemap", basemap_for_extract, Path(extract),
+                      on_done=self.map.show_basemap)
+
+    def _on_map_error(self, message: str) -> None:
+        log.warning("map: %s", message)
+        self.statusBar().showMessage(f"Map: {message}", 8000)
+
+    # ----------------------------------------------------------------- background work
+    def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
+                 on_done: Callable[[Any], None] | None = None, **kwargs: Any) -> Worker:
+        """Run ``fn`` off the GUI thread with progress and Cancel in the status bar."""
+        if self._worker is not None:
+            self._worker.cancel()
+        worker = Worker(fn, *args, **kwargs)
+        self._worker = worker
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{title} %p%")
+        self.progress.show()
+        self.cancel_button.show()
+        worker.signals.progressed.connect(self._on_worker_progressed)
+        if on_done is not None:
+            worker.signals.returned.connect(on_done)
+        worker.signals.errored.connect(lambda exc, t=title: self._on_worker_errored(t, exc))
+        worker.signals.finished.connect(lambda w=worker: self._on_worker_finished(w))
+        return start(worker)
+
+    def cancel_work(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def _on_worker_progressed(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.statusBar().showMessage(message, 3000)
+
+    def _on_worker_errored(self, title: str, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled) or type(exc).__name__ == "Cancelled":
+            self.statusBar().showMessage(f"{title}: cancelled", 5000)
+        else:
+            self.notify_error(title, str(exc) or type(exc).__name__)
+
+    def _on_worker_finished(self, worker: Worker) -> None:
+        if worker is self._worker:
+            self._worker = None
+            self.progress.hide()
+            self.cancel_button.hide()
+        self.work_finished.emit()
+
+    # ----------------------------------------------------------------- chrome
+    def _update_counts(self) -> None:
+        plan = self.document.plan
+        unassigned = len(self.document.assignment.unassigned())
+        self.counts_label.setText(
+            f"{len(plan.accounts)} accounts · {len(plan.territories)} territories · "
+            f"{len(plan.reps)} reps · {unassigned} unassigned")
+
+    def _update_title(self, *_: object) -> None:
+        path = self.document.path
+        name = path.name if path else f"{self.document.plan.name} (unsaved)"
+        self.setWindowTitle(f"{name}{' *' if self.document.is_modified else ''} — "
+                            "Territory Desktop")
+        self.setWindowModified(self.document.is_modified)
+        self._update_counts()
+
+    def _on_document_edit_noted(self, note: str) -> None:
+        self.statusBar().showMessage(note, 8000)
+
+    def _about(self) -> None:
+        from territory_desktop import __version__
+
+        QMessageBox.about(
+            self, "About Territory Desktop",
+            f"Territory Desktop {__version__}\n\nOffline territory planning for field sales.\n\n"
+            "Map and road data © OpenStreetMap contributors, available under the Open Database "
+            "License (ODbL).\nPostal-code centroids © GeoNames, CC BY 4.0.\n"
+            "Leaflet (BSD-2), Leaflet-Geoman (MIT).")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard("closing"):
+            event.ignore()
+            return
+        self.cancel_work()
+        if self._worker is not None:
+            self._worker.wait(5)
+        self.files.shutdown()
+        event.accept()

@@ -1,0 +1,86 @@
+"""The one mechanism that runs long, Qt-free work off the GUI thread.
+
+The work is a plain function taking ``progress(fraction, message)`` and ``should_stop()``
+keyword arguments (see ``territory_desktop.routing`` and ``territory_desktop.optimize``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside the work when the user cancelled it."""
+
+
+class WorkerSignals(QObject):
+    """Signals of a :class:`Worker`; they are delivered on the GUI thread."""
+
+    progressed = Signal(float, str)
+    """(fraction 0..1, message) as the work reports it."""
+    returned = Signal(object)
+    """The work's return value."""
+    errored = Signal(object)
+    """The exception the work raised (``Cancelled`` when the user stopped it)."""
+    finished = Signal()
+    """Emitted last, whatever the outcome."""
+
+
+class Worker(QRunnable):
+    """Run ``fn(*args, progress=..., should_stop=..., **kwargs)`` on a thread pool."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = WorkerSignals()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._stop = threading.Event()
+        self._done = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check."""
+        self._stop.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work has finished (for shutdown); True when it did."""
+        return self._done.wait(timeout)
+
+    def _progress(self, fraction: float, message: str = "") -> None:
+        self.signals.progressed.emit(float(fraction), message)
+
+    def run(self) -> None:
+        try:
+            result = self._fn(
+                *self._args, progress=self._progress, should_stop=self._stop.is_set,
+                **self._kwargs,
+            )
+        except BaseException as exc:  # reported to the GUI, never swallowed
+            if not self._stop.is_set():
+                log.error("background work failed:\n%s", traceback.format_exc())
+            self.signals.errored.emit(exc)
+        else:
+            if self._stop.is_set():
+                self.signals.errored.emit(Cancelled("cancelled"))
+            else:
+                self.signals.returned.emit(result)
+        finally:
+            self._done.set()
+            self.signals.finished.emit()
+
+
+def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
+    """Start ``worker`` on ``pool`` (the global pool by default) and return it."""
+    (pool or QThreadPool.globalInstance()).start(worker)
+    return worker

@@ -1,0 +1,54 @@
+"""User preferences as one typed dataclass; the Qt layer persists it with QSettings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+Units = Literal["miles", "km"]
+
+
+@dataclass
+class Preferences:
+    """Everything the user can set once for every plan."""
+
+    units: Units = "miles"
+    currency: str = "USD"
+    default_every_weeks: dict[str, float] = field(
+        default_factory=lambda: {"A": 1.0, "B": 2.0, "C": 4.0})
+    default_visit_minutes: dict[str, float] = field(
+        default_factory=lambda: {"A": 45.0, "B": 30.0, "C": 30.0})
+    show_basemap: bool = True
+    online_tiles: bool = False
+    snap_tolerance_m: float = 25.0
+    autosave_seconds: int = 60
+    recent_files: list[str] = field(default_factory=list)
+    max_recent: int = 8
+
+    def add_recent(self, path: str) -> None:
+        self.recent_files = [path] + [p for p in self.recent_files if p != path]
+        del self.recent_files[self.max_recent:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preferences:
+        """Known keys with the right type win; anything else keeps its default."""
+        prefs = cls()
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value, default = data[f.name], getattr(prefs, f.name)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, int | float):
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                value = type(default)(value) if ok else value
+            else:
+                ok = isinstance(value, type(default))
+            if f.name == "units" and value not in ("miles", "km"):
+                ok = False
+            if ok:
+                setattr(prefs, f.name, value)
+        return prefs
