@@ -1,0 +1,28 @@
+"""Find files shipped with the application, from a checkout or from a PyInstaller bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+__all__ = ["resource_path", "resources_root"]
+
+
+def resources_root() -> Path:
+    """The ``resources/`` folder: next to the package in a checkout, under ``sys._MEIPASS`` when frozen.
+
+    A frozen build must collect the checkout's ``resources/`` folder as ``resources`` (PyInstaller
+    ``datas=[("resources", "resources")]``), including the installed ``resources/web/vendor/``.
+    """
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource_path(*parts: str) -> Path:
+    """The path of a shipped resource, e.g. ``resource_path("web", "map.js")``.
+
+    The path is returned whether or not the file exists, so callers can say what is missing.
+    """
+    return resources_root().joinpath(*parts)
