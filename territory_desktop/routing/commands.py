@@ -1,0 +1,215 @@
+"""``tdesk`` subcommands for the routing engine: ``network build``, ``matrix``, ``route``.
+
+The lead wires them into ``territory_desktop/cli.py`` with ``register(subparsers)``. Until
+then: ``python -m territory_desktop.routing.commands network build EXTRACT -o NET.npz``.
+Errors print one line ``error: <message>`` on stderr and return exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import RoutingError
+
+EXIT_ERROR = 2
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``network``, ``matrix`` and ``route`` subcommands to an argparse subparsers."""
+    p = subparsers.add_parser("network", help="compile OSM extracts into routing networks")
+    sub = p.add_subparsers(dest="network_command", required=True)
+    b = sub.add_parser("build", help="compile an OSM extract (.osm/.bz2/.gz/.pbf) to .npz")
+    b.add_argument("extract")
+    b.add_argument("-o", "--output", required=True, help="network file to write (.npz)")
+    b.add_argument("--country", default="", help="ISO code for the speed table (e.g. US)")
+    b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.set_defaults(func=_guard(cmd_network_build))
+
+    m = subparsers.add_parser("matrix", help="drive-time/distance matrix between points")
+    m.add_argument("network")
+    m.add_argument("points", help="CSV with columns id,lat,lon")
+    m.add_argument("-o", "--output", required=True, help="CSV: from_id,to_id,seconds,meters")
+    m.add_argument("--max-access", type=float, default=500.0, help="snap threshold (m)")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=_guard(cmd_matrix))
+
+    r = subparsers.add_parser("route", help="route through the points in file order")
+    r.add_argument("network")
+    r.add_argument("points", help="CSV with columns id,lat,lon (stops in order)")
+    r.add_argument("--geojson", help="write the route geometry to this GeoJSON file")
+    r.add_argument("--units", choices=("metric", "us"), default="metric")
+    r.add_argument("--max-access", type=float, default=500.0)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_guard(cmd_route))
+
+
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except RoutingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except OSError as exc:
+            print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+
+    run.__name__ = fn.__name__
+    return run
+
+
+def read_points(path: str) -> tuple[list[str], np.ndarray]:
+    """Read ``id,lat,lon`` rows (header required; extra columns ignored)."""
+    if not os.path.isfile(path):
+        raise RoutingError(f"{path}: no such points file")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        fields = {(h or "").strip().lower(): h for h in (reader.fieldnames or [])}
+        missing = [c for c in ("id", "lat", "lon") if c not in fields]
+        if missing:
+            raise RoutingError(f"{path}: missing column(s) {', '.join(missing)} (need id,lat,lon)")
+        ids, pts = [], []
+        for n, row in enumerate(reader, start=2):
+            try:
+                pts.append((float(row[fields["lat"]]), float(row[fields["lon"]])))
+            except (TypeError, ValueError) as exc:
+                raise RoutingError(f"{path}: line {n}: bad lat/lon ({exc})") from exc
+            ids.append(str(row[fields["id"]]))
+    if not ids:
+        raise RoutingError(f"{path}: no points")
+    return ids, np.asarray(pts, dtype=np.float64)
+
+
+def cmd_network_build(args: argparse.Namespace) -> int:
+    from .network import build_network
+    from .profile import SpeedProfile
+
+    profile = SpeedProfile.for_country(args.country) if args.country else SpeedProfile()
+    net = build_network(args.extract, profile)
+    net.save(args.output)
+    s = net.summary()
+    s["output"] = args.output
+    if args.json:
+        print(json.dumps(s))
+    else:
+        print(
+            f"{s['source_name']}: {s['nodes']:,} nodes, {s['edges']:,} edges; dropped "
+            f"{s['dropped_components']:,} components ({s['dropped_nodes']:,} nodes, "
+            f"{s['dropped_edges']:,} edges); {s['build_seconds']:.2f} s -> {args.output}"
+        )
+    return 0
+
+
+def _snap_points(net: Any, ids: list[str], pts: np.ndarray, path: str, max_m: float) -> Any:
+    s = net.snap(pts[:, 0], pts[:, 1], max_access_m=max_m)
+    if not s.reachable.any():
+        raise RoutingError(
+            f"{path}: none of the {len(ids)} points can be reached on this network "
+            f"(first, id {ids[0]}: {s.reason[0]})"
+        )
+    return s
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from .matrix import travel_matrix
+    from .network import load_network
+
+    t0 = time.perf_counter()
+    net = load_network(args.network)
+    ids, pts = read_points(args.points)
+    s = _snap_points(net, ids, pts, args.points, args.max_access)
+    m = travel_matrix(net, s)
+    assert m.meters is not None
+    n = len(ids)
+    reasons = np.array(s.reason, dtype=object)
+    tmp = args.output + ".tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["from_id", "to_id", "seconds", "meters", "unreachable_reason"])
+        for i in range(n):
+            sec, met = m.seconds[i], m.meters[i]
+            ok = np.isfinite(sec)
+            for j in range(n):
+                if ok[j]:
+                    w.writerow([ids[i], ids[j], f"{sec[j]:.3f}", f"{met[j]:.1f}", ""])
+                else:
+                    why = reasons[i] or reasons[j] or "no road path"
+                    w.writerow([ids[i], ids[j], "", "", why])
+    os.replace(tmp, args.output)
+    unreachable = [
+        {"id": ids[i], "lat": float(pts[i, 0]), "lon": float(pts[i, 1]), "reason": s.reason[i]}
+        for i in np.flatnonzero(~s.reachable).tolist()
+    ]
+    summary = {
+        "points": n, "pairs": n * n, "unreachable_points": unreachable,
+        "unreachable_pairs": int((~np.isfinite(m.seconds)).sum()),
+        "seconds": round(time.perf_counter() - t0, 3), "output": args.output,
+    }  # fmt: skip
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for u in unreachable:
+            print(f"unreachable: {u['id']} ({u['lat']}, {u['lon']}): {u['reason']}")
+        print(
+            f"{n} points, {n * n:,} pairs ({summary['unreachable_pairs']:,} unreachable) "
+            f"in {summary['seconds']:.2f} s -> {args.output}"
+        )
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from .network import load_network
+    from .routes import route
+
+    net = load_network(args.network)
+    ids, pts = read_points(args.points)
+    s = _snap_points(net, ids, pts, args.points, args.max_access)
+    r = route(net, s, names=[f"stop {i}" for i in ids])
+    us = args.units == "us"
+    legs = []
+    for k, leg in enumerate(r.legs):
+        d: dict[str, Any] = {"from_id": ids[k], "to_id": ids[k + 1], "seconds": leg.seconds,
+                             "meters": leg.meters}
+        if us:
+            d["miles"] = round(leg.miles, 3)
+        legs.append(d)
+    total: dict[str, Any] = {"seconds": r.total_seconds, "meters": r.total_meters}
+    if us:
+        total["miles"] = round(r.total_miles, 3)
+    if args.geojson:
+        gj = r.to_geojson(units=args.units)
+        for feat, leg_d in zip(gj["features"], legs, strict=True):
+            feat["properties"].update(from_id=leg_d["from_id"], to_id=leg_d["to_id"])
+        tmp = args.geojson + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(gj, f)
+        os.replace(tmp, args.geojson)
+    if args.json:
+        print(json.dumps({"legs": legs, "total": total, "geojson": args.geojson}))
+    else:
+        for d in legs:
+            dist = f"{d['miles']:.2f} mi" if us else f"{d['meters'] / 1000:.2f} km"
+            print(f"{d['from_id']} -> {d['to_id']}: {d['seconds'] / 60:.1f} min, {dist}")
+        dist = f"{total['miles']:.2f} mi" if us else f"{total['meters'] / 1000:.2f} km"
+        print(f"total: {total['seconds'] / 60:.1f} min, {dist}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tdesk")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

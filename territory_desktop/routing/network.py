@@ -1,0 +1,461 @@
+"""The compiled road network: build from an OSM extract, save/load as ``.npz``.
+
+Layout (all flat numpy arrays, int32/float32 except OSM ids; never pickled)
+----------------------------------------------------------------------------
+* geometry pool ``geom_lat_e7``/``geom_lon_e7`` (int32, 1e-7 degrees, OSM's own precision):
+  every node of every drivable way, in way order;
+* segments ``seg_first``/``seg_last`` (int32 pool positions, inclusive): a way split at its
+  junctions (degree-2 chains stay inside one segment, like osmnx simplification, but a segment
+  never spans two ways); ``seg_kept`` says whether it belongs to the largest strongly connected
+  component; dropped ones are kept only so snapping can tell "on an island" from "far away"
+  (``seg_island``: not even weakly connected to the main component);
+* nodes ``node_lat_e7``/``node_lon_e7``/``node_osm_id``: segment end points in the component;
+* directed edges ``edge_tail``/``edge_head`` (node index), ``edge_seg``, ``edge_rev`` (1 when the
+  edge runs against the segment's node order), ``edge_time_ms`` (int32 milliseconds, delays
+  included), ``edge_length_dm`` (int32 decimetres), ``edge_class`` (int8 code into
+  :data:`~territory_desktop.routing.profile.ROAD_CLASSES`), ``edge_kph``, ``edge_way_id``.
+
+Times and lengths are integers so every sum is exact: a matrix entry, a route leg and an
+independent Dijkstra on the same arrays agree to the millisecond, and leg metres are exactly
+the sum of the edges driven. ``meta`` (a JSON string) holds the source file name, the sha256
+of the extract, the profile, the content hash (sha256 of both), the bounding box and counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from ._osm import RawWays, check_extract_path, read_drivable_ways
+from ._progress import Feedback, ProgressFn, StopFn
+from .errors import NetworkBuildError, RoutingError
+from .profile import GRADE_SEPARATED, ROAD_CLASS_CODE, ROAD_CLASSES, SpeedProfile
+
+FORMAT = "territory-desktop-road-network/1"
+EARTH_RADIUS_M = 6_371_008.8
+#: Packed routing weight: ``time_ms * TIME_SHIFT + length_dm``. Exact in float64 while the
+#: path is shorter than 2**25 dm (3,355 km) and 2**28 ms (74 h): Dijkstra on it minimises
+#: time, breaks ties by distance, and yields both sums at once.
+TIME_SHIFT = float(2**25)
+
+_ARRAYS = (
+    "geom_lat_e7", "geom_lon_e7", "seg_first", "seg_last", "seg_kept", "seg_island",
+    "node_lat_e7", "node_lon_e7", "node_osm_id",
+    "edge_tail", "edge_head", "edge_seg", "edge_rev", "edge_time_ms", "edge_length_dm",
+    "edge_class", "edge_kph", "edge_way_id",
+)  # fmt: skip
+
+
+def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
+    """Great-circle distance in metres (osmnx's ``great_circle``), vectorised."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def content_hash(extract_sha256: str, profile: SpeedProfile) -> str:
+    """Hash of the source extract's bytes and the speed profile (cache key)."""
+    return hashlib.sha256((extract_sha256 + profile.to_json()).encode()).hexdigest()
+
+
+@dataclass
+class RoadNetwork:
+    """A compiled, strongly connected drivable road network (see module docstring)."""
+
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ---- basic views -------------------------------------------------------------------
+    def __getattr__(self, name: str) -> np.ndarray:
+        arrays = self.__dict__.get("arrays")
+        if arrays is not None and name in arrays:
+            return arrays[name]
+        raise AttributeError(name)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.arrays["node_lat_e7"].shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.arrays["edge_tail"].shape[0])
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.meta["content_hash"])
+
+    @property
+    def profile(self) -> SpeedProfile:
+        return SpeedProfile.from_json(self.meta["profile"])
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(min_lat, min_lon, max_lat, max_lon) of the extract's drivable roads."""
+        b = self.meta["bbox"]
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+    @cached_property
+    def node_lat(self) -> np.ndarray:
+        return self.arrays["node_lat_e7"].astype(np.float64) * 1e-7
+
+    @cached_property
+    def node_lon(self) -> np.ndarray:
+        return self.arrays["node_lon_e7"].astype(np.float64) * 1e-7
+
+    def edge_road_class(self, edge: int) -> str:
+        return ROAD_CLASSES[int(self.arrays["edge_class"][edge])]
+
+    def edge_coords(self, edge: int) -> list[tuple[float, float]]:
+        """(lat, lon) vertices of a directed edge in driving order."""
+        s = int(self.arrays["edge_seg"][edge])
+        a, b = int(self.arrays["seg_first"][s]), int(self.arrays["seg_last"][s])
+        lat = self.arrays["geom_lat_e7"][a : b + 1] * 1e-7
+        lon = self.arrays["geom_lon_e7"][a : b + 1] * 1e-7
+        pts = list(zip(lat.tolist(), lon.tolist(), strict=True))
+        if self.arrays["edge_rev"][edge]:
+            pts.reverse()
+        return pts
+
+    # ---- derived routing structures (built once per process, not stored) -------------
+    @cached_property
+    def seg_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment: the edge along its node order and the edge against it (-1 = none)."""
+        n_seg = self.arrays["seg_first"].shape[0]
+        fwd = np.full(n_seg, -1, dtype=np.int64)
+        bwd = np.full(n_seg, -1, dtype=np.int64)
+        rev = self.arrays["edge_rev"].astype(bool)
+        ids = np.arange(self.n_edges)
+        fwd[self.arrays["edge_seg"][~rev]] = ids[~rev]
+        bwd[self.arrays["edge_seg"][rev]] = ids[rev]
+        return fwd, bwd
+
+    @cached_property
+    def packed_weight(self) -> np.ndarray:
+        """float64 ``time_ms * TIME_SHIFT + length_dm`` per edge (exact integers)."""
+        return (
+            self.arrays["edge_time_ms"].astype(np.float64) * TIME_SHIFT
+            + self.arrays["edge_length_dm"].astype(np.float64)
+        )
+
+    @cached_property
+    def routing_edges(self) -> np.ndarray:
+        """Edge ids used for routing: the fastest of each set of parallel edges, sorted by
+        (tail, head). scipy's csr_matrix would SUM parallel edges, so we choose first."""
+        tail = self.arrays["edge_tail"].astype(np.int64)
+        head = self.arrays["edge_head"].astype(np.int64)
+        order = np.lexsort((self.packed_weight, head, tail))
+        key = tail[order] * self.n_nodes + head[order]
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        return order[first]
+
+    @cached_property
+    def csr(self) -> Any:
+        """scipy CSR matrix of packed weights over :attr:`routing_edges` (no duplicates)."""
+        from scipy.sparse import csr_matrix
+
+        e = self.routing_edges
+        n = self.n_nodes
+        tail = self.arrays["edge_tail"][e]
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
+        return csr_matrix(
+            (self.packed_weight[e], self.arrays["edge_head"][e].astype(np.int32), indptr),
+            shape=(n, n),
+        )
+
+    @cached_property
+    def csr_edge_lookup(self) -> dict[tuple[int, int], int]:
+        """(tail, head) -> routing edge id, for path reconstruction."""
+        e = self.routing_edges
+        t = self.arrays["edge_tail"][e].tolist()
+        h = self.arrays["edge_head"][e].tolist()
+        return dict(zip(zip(t, h, strict=True), e.tolist(), strict=True))
+
+    @cached_property
+    def projection(self) -> Any:
+        from ._geom import LocalProjection
+
+        b = self.bbox
+        return LocalProjection((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+
+    @cached_property
+    def snap_index(self) -> Any:
+        from .snapping import SegmentIndex
+
+        return SegmentIndex(self)
+
+    # ---- API ---------------------------------------------------------------------------
+    def snap(
+        self, lats: Any, lons: Any, max_access_m: float = 500.0
+    ) -> Any:  # -> SnapResult (import cycle)
+        """Snap points to the nearest drivable edge; see :func:`snapping.snap`."""
+        from .snapping import snap
+
+        return snap(self, lats, lons, max_access_m=max_access_m)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
+        p = os.fspath(path)
+        d = os.path.dirname(os.path.abspath(p))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
+            os.replace(tmp, p)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and provenance, as printed by ``tdesk network build``."""
+        keys = (
+            "source_name", "content_hash", "nodes", "edges", "segments", "dropped_nodes",
+            "dropped_edges", "dropped_components", "ways", "signals", "bbox", "build_seconds",
+        )  # fmt: skip
+        return {k: self.meta.get(k) for k in keys}
+
+
+def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
+    """Load a network written by :meth:`RoadNetwork.save` (no pickle)."""
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise RoutingError(f"{p}: no such network file")
+    with open(p, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            raise RoutingError(f"{p}: not a compiled road network (.npz from 'network build')")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][()]))
+            arrays = {k: z[k] for k in _ARRAYS}
+    except KeyError as exc:
+        raise RoutingError(f"{p}: not a compiled road network (missing {exc})") from exc
+    except Exception as exc:
+        raise RoutingError(f"{p}: not a compiled road network ({exc})") from exc
+    if meta.get("format") != FORMAT:
+        raise RoutingError(f"{p}: unsupported network format {meta.get('format')!r}")
+    return RoadNetwork(arrays=arrays, meta=meta)
+
+
+def build_network(
+    extract_path: str | os.PathLike[str],
+    profile: SpeedProfile | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> RoadNetwork:
+    """Read an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) and compile its road network.
+
+    Keeps drivable ways (osmnx ``drive`` filter plus ``access``), honours ``oneway`` and
+    roundabouts, fills speeds from the profile, adds intersection delays, keeps the largest
+    strongly connected component and records what was dropped in ``meta``.
+
+    Raises
+    ------
+    NetworkBuildError
+        Missing, truncated or non-OSM file, or no drivable roads in it.
+    Cancelled
+        ``should_stop()`` returned True.
+    """
+    profile = profile or SpeedProfile()
+    fb = Feedback(progress, should_stop)
+    t0 = time.perf_counter()
+    p = check_extract_path(extract_path)
+    fb.step(0.0, f"hashing {os.path.basename(p)}")
+    sha = file_sha256(p)
+    raw = read_drivable_ways(p, profile, fb.sub(0.02, 0.75))
+    fb.step(0.75, "compiling network")
+    arrays, counts = _compile(raw, profile, p)
+    fb.step(0.98, "finishing")
+    lat = raw.ref_lat_e7 * 1e-7
+    lon = raw.ref_lon_e7 * 1e-7
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "source_name": os.path.basename(p),
+        "source_sha256": sha,
+        "profile": profile.to_json(),
+        "content_hash": content_hash(sha, profile),
+        "bbox": [float(lat.min()), float(lon.min()), float(lat.max()), float(lon.max())],
+        "road_classes": list(ROAD_CLASSES),
+        "highway_ways_seen": raw.highway_ways_seen,
+        **counts,
+    }
+    meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+    fb.step(1.0, "network built")
+    return RoadNetwork(arrays=arrays, meta=meta)
+
+
+def _compile(
+    raw: RawWays, profile: SpeedProfile, path: str
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    refs = raw.ref_ids
+    n_pool = refs.shape[0]
+    ws = raw.way_start
+    n_ways = ws.shape[0] - 1
+    way_of = np.repeat(np.arange(n_ways), np.diff(ws))
+
+    # Split points: way ends, nodes shared by two ways (or twice by one), closed-way middles.
+    _, inv, counts = np.unique(refs, return_inverse=True, return_counts=True)
+    is_split = counts[inv] >= 2
+    first, last = ws[:-1], ws[1:] - 1
+    is_split[first] = True
+    is_split[last] = True
+    closed = refs[first] == refs[last]
+    is_split[((first + last) // 2)[closed]] = True
+    sp = np.flatnonzero(is_split)
+    same = way_of[sp[:-1]] == way_of[sp[1:]]
+    seg_first = sp[:-1][same]
+    seg_last = sp[1:][same]
+    seg_way = way_of[seg_first]
+
+    lat = raw.ref_lat_e7 * 1e-7
+    lon = raw.ref_lon_e7 * 1e-7
+    piece = np.zeros(n_pool, dtype=np.float64)
+    piece[:-1] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    cum = np.concatenate(([0.0], np.cumsum(piece)))
+    seg_len = cum[seg_last] - cum[seg_first]
+
+    # Graph nodes are segment end points.
+    end_ids = np.concatenate((refs[seg_first], refs[seg_last]))
+    node_ids, end_idx = np.unique(end_ids, return_inverse=True)
+    n_seg = seg_first.shape[0]
+    seg_a = end_idx[:n_seg]
+    seg_b = end_idx[n_seg:]
+    node_pos = np.empty(node_ids.shape[0], dtype=np.int64)
+    node_pos[seg_a] = seg_first
+    node_pos[seg_b] = seg_last
+    degree = np.bincount(end_idx, minlength=node_ids.shape[0])
+
+    # Speeds and times.
+    cls = raw.way_class[seg_way]
+    table = np.array([profile.speed_for_class(c) for c in ROAD_CLASSES], dtype=np.float64)
+    kph = raw.way_kph[seg_way].astype(np.float64)
+    tagged = np.isfinite(kph)
+    kph[tagged] = np.minimum(kph[tagged], profile.maxspeed_cap_kph) * profile.maxspeed_factor
+    kph[~tagged] = table[cls[~tagged]]
+    kph = np.maximum(kph, 1.0)
+    base_s = seg_len / (kph / 3.6)
+
+    sig = np.isin(refs, raw.signal_ids)
+    csig = np.cumsum(sig)
+    interior = (csig[np.maximum(seg_last - 1, seg_first)] - csig[seg_first]).astype(np.float64)
+    grade_sep = np.isin(cls, [ROAD_CLASS_CODE[c] for c in GRADE_SEPARATED])
+    junction_pen = np.where(grade_sep, 0.0, profile.junction_s)
+
+    def delay(m: np.ndarray, head_pos: np.ndarray, head_node: np.ndarray) -> np.ndarray:
+        n_sig = interior[m] + sig[head_pos[m]]
+        return n_sig * profile.traffic_signal_s + np.where(
+            degree[head_node[m]] >= 3, junction_pen[m], 0.0
+        )
+
+    oneway = raw.way_oneway[seg_way]
+    fwd = (oneway >= 0) & (seg_a != seg_b)
+    bwd = (oneway <= 0) & (seg_a != seg_b)
+    seg_ids = np.arange(n_seg)
+    e_seg = np.concatenate((seg_ids[fwd], seg_ids[bwd]))
+    e_rev = np.concatenate((np.zeros(fwd.sum(), np.int8), np.ones(bwd.sum(), np.int8)))
+    e_tail = np.concatenate((seg_a[fwd], seg_b[bwd]))
+    e_head = np.concatenate((seg_b[fwd], seg_a[bwd]))
+    e_time = np.concatenate(
+        (
+            base_s[fwd] + delay(fwd, seg_last, seg_b),
+            base_s[bwd] + delay(bwd, seg_first, seg_a),
+        )
+    )
+    if e_seg.shape[0] == 0:
+        raise NetworkBuildError(f"{path}: no drivable road segments found")
+
+    # Largest strongly connected component.
+    n = node_ids.shape[0]
+    g = csr_matrix((np.ones(e_seg.shape[0]), (e_tail, e_head)), shape=(n, n))
+    n_comp, labels = connected_components(g, directed=True, connection="strong")
+    sizes = np.bincount(labels)
+    keep_node = labels == int(np.argmax(sizes))
+    keep_edge = keep_node[e_tail] & keep_node[e_head]
+    # Islands: not even weakly connected to the main component (no road in or out at all),
+    # as opposed to one-way traps at the extract's border, which are dropped but adjacent.
+    _, weak = connected_components(g, directed=True, connection="weak")
+    seg_island = weak[seg_a] != weak[int(np.flatnonzero(keep_node)[0])]
+    new_index = np.cumsum(keep_node) - 1
+    seg_kept = np.zeros(n_seg, dtype=bool)
+    seg_kept[e_seg[keep_edge]] = True
+    ke = keep_edge
+
+    e_time_ms = np.maximum(np.rint(e_time[ke] * 1000.0), 1).astype(np.int32)
+    e_len = seg_len[e_seg[ke]]
+    arrays = {
+        "geom_lat_e7": raw.ref_lat_e7,
+        "geom_lon_e7": raw.ref_lon_e7,
+        "seg_first": seg_first.astype(np.int32),
+        "seg_last": seg_last.astype(np.int32),
+        "seg_kept": seg_kept,
+        "seg_island": seg_island,
+        "node_lat_e7": raw.ref_lat_e7[node_pos[keep_node]],
+        "node_lon_e7": raw.ref_lon_e7[node_pos[keep_node]],
+        "node_osm_id": node_ids[keep_node],
+        "edge_tail": new_index[e_tail[ke]].astype(np.int32),
+        "edge_head": new_index[e_head[ke]].astype(np.int32),
+        "edge_seg": e_seg[ke].astype(np.int32),
+        "edge_rev": e_rev[ke],
+        "edge_time_ms": e_time_ms,
+        "edge_length_dm": np.rint(e_len * 10.0).astype(np.int32),
+        "edge_class": cls[e_seg[ke]].astype(np.int8),
+        "edge_kph": kph[e_seg[ke]].astype(np.float32),
+        "edge_way_id": raw.way_id[seg_way[e_seg[ke]]],
+    }
+    counts_out = {
+        "nodes": int(keep_node.sum()),
+        "edges": int(ke.sum()),
+        "segments": int(seg_kept.sum()),
+        "dropped_nodes": int(n - keep_node.sum()),
+        "dropped_edges": int((~ke).sum()),
+        "dropped_components": int(n_comp - 1),
+        "ways": int(n_ways),
+        "signals": int(raw.signal_ids.shape[0]),
+    }
+    return arrays, counts_out
+
+
+def load_or_build(
+    extract_path: str | os.PathLike[str],
+    network_path: str | os.PathLike[str],
+    profile: SpeedProfile | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> RoadNetwork:
+    """Load ``network_path`` if it was compiled from this extract with this profile (content
+    hash match), else build from the extract and save it there."""
+    profile = profile or SpeedProfile()
+    if os.path.isfile(network_path):
+        try:
+            net = load_network(network_path)
+        except RoutingError:
+            net = None
+        if net is not None:
+            want = content_hash(file_sha256(check_extract_path(extract_path)), profile)
+            if net.content_hash == want:
+                return net
+    net = build_network(extract_path, profile, progress, should_stop)
+    net.save(network_path)
+    return net

@@ -1,0 +1,217 @@
+"""Snap points to the nearest drivable edge (segment projection, not nearest node).
+
+Every polyline piece of every segment is sampled every ``SAMPLE_SPACING_M`` metres into one
+cKDTree on projected coordinates (built once per network and reused). A query takes the
+nearest samples, projects the point exactly onto their pieces and keeps the closest; when the
+k-th sample is not far enough to prove optimality a radius query settles it.
+
+A point is **unreachable** (``reachable=False`` with a reason) when it is outside the
+network's extent, farther than ``max_access_m`` from any connected road, or nearest to a road
+with no connection at all to the main network (an island reached only by ferry)
+while the nearest connected road is more than ``ISLAND_MARGIN_M`` farther away. Dropped
+pieces that touch the main network (one-way stubs cut by the extract's border) do not count as
+islands: a point next to one snaps to the nearest connected road instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .network import haversine_m
+
+if TYPE_CHECKING:
+    from .network import RoadNetwork
+
+SAMPLE_SPACING_M = 25.0
+ISLAND_MARGIN_M = 50.0
+_K = 12
+
+
+@dataclass
+class SnapResult:
+    """Per input point (arrays of equal length)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    reachable: np.ndarray  # bool
+    reason: list[str]  # "" when reachable
+    access_m: np.ndarray  # metres from the point to the road (inf if no road at all)
+    edge: np.ndarray  # int64 directed edge id on the snapped segment (-1 if unreachable)
+    segment: np.ndarray  # int64 segment id (-1 if unreachable)
+    fraction: np.ndarray  # position along the segment's node order, 0..1 (by length)
+    snapped_lat: np.ndarray
+    snapped_lon: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.lat.shape[0])
+
+    def take(self, idx: Any) -> SnapResult:
+        idx = np.asarray(idx, dtype=np.int64)
+        return SnapResult(
+            self.lat[idx], self.lon[idx], self.reachable[idx],
+            [self.reason[i] for i in idx.tolist()], self.access_m[idx], self.edge[idx],
+            self.segment[idx], self.fraction[idx], self.snapped_lat[idx], self.snapped_lon[idx],
+        )  # fmt: skip
+
+
+class _PieceTree:
+    def __init__(self, px0: np.ndarray, py0: np.ndarray, px1: np.ndarray, py1: np.ndarray):
+        from scipy.spatial import cKDTree
+
+        self.x0, self.y0, self.x1, self.y1 = px0, py0, px1, py1
+        length = np.hypot(px1 - px0, py1 - py0)
+        k = np.maximum(1, np.ceil(length / SAMPLE_SPACING_M)).astype(np.int64)
+        owner = np.repeat(np.arange(px0.shape[0]), k)
+        starts = np.cumsum(k) - k
+        j = np.arange(owner.shape[0]) - starts[owner]
+        t = (j + 0.5) / k[owner]
+        sx = px0[owner] + t * (px1 - px0)[owner]
+        sy = py0[owner] + t * (py1 - py0)[owner]
+        self.owner = owner
+        self.tree = cKDTree(np.column_stack((sx, sy))) if owner.shape[0] else None
+
+    def _project(self, x: np.ndarray, y: np.ndarray, piece: np.ndarray) -> tuple[Any, Any]:
+        x0, y0 = self.x0[piece], self.y0[piece]
+        dx, dy = self.x1[piece] - x0, self.y1[piece] - y0
+        l2 = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(l2 > 0, ((x - x0) * dx + (y - y0) * dy) / l2, 0.0)
+        t = np.clip(t, 0.0, 1.0)
+        d = np.hypot(x0 + t * dx - x, y0 + t * dy - y)
+        return d, t
+
+    def nearest(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest piece per point: (piece, distance, t along piece)."""
+        n = x.shape[0]
+        if self.tree is None or n == 0:
+            return np.full(n, -1), np.full(n, np.inf), np.zeros(n)
+        k = min(_K, self.owner.shape[0])
+        dk, ik = self.tree.query(np.column_stack((x, y)), k=k)
+        dk = dk.reshape(n, k)
+        cand = self.owner[ik.reshape(n, k)]
+        d, t = self._project(x[:, None], y[:, None], cand)
+        j = np.argmin(d, axis=1)
+        rows = np.arange(n)
+        best, dist, tt = cand[rows, j], d[rows, j], t[rows, j]
+        unsure = np.flatnonzero(dk[:, -1] < dist + SAMPLE_SPACING_M / 2) if k == _K else []
+        for i in unsure:  # rare: a long piece whose samples all lie beyond the k nearest
+            near = self.tree.query_ball_point((x[i], y[i]), dist[i] + SAMPLE_SPACING_M)
+            c = np.unique(self.owner[np.asarray(near, dtype=np.int64)])
+            if c.shape[0]:
+                dd, ts = self._project(x[i], y[i], c)
+                m = int(np.argmin(dd))
+                best[i], dist[i], tt[i] = c[m], dd[m], ts[m]
+        return best, dist, tt
+
+
+class SegmentIndex:
+    """Spatial index over a network's segments (kept and dropped ones separately)."""
+
+    def __init__(self, net: RoadNetwork) -> None:
+        a = net.arrays
+        sf, sl = a["seg_first"].astype(np.int64), a["seg_last"].astype(np.int64)
+        n_pieces = sl - sf
+        seg_of = np.repeat(np.arange(sf.shape[0]), n_pieces)
+        starts = np.cumsum(n_pieces) - n_pieces
+        pos = sf[seg_of] + (np.arange(seg_of.shape[0]) - starts[seg_of])
+        lat = a["geom_lat_e7"] * 1e-7
+        lon = a["geom_lon_e7"] * 1e-7
+        self.proj = net.projection
+        gx, gy = self.proj.to_xy(lat, lon)
+        self.gx, self.gy = gx, gy  # projected geometry pool, reused by isochrones
+        geo = haversine_m(lat[pos], lon[pos], lat[pos + 1], lon[pos + 1])
+        # Geodesic metres from the segment start to each piece start; segment lengths.
+        cum = np.cumsum(geo) - geo
+        self.piece_along = cum - cum[starts][seg_of]
+        self.piece_len = geo
+        self.seg_len = np.bincount(seg_of, weights=geo, minlength=sf.shape[0])
+        self.piece_seg = seg_of
+        self.piece_pos = pos
+        kept = a["seg_kept"][seg_of]
+        island = a["seg_island"][seg_of]
+        self.kept_ids = np.flatnonzero(kept)
+        self.kept = _PieceTree(
+            gx[pos[kept]], gy[pos[kept]], gx[pos[kept] + 1], gy[pos[kept] + 1]
+        )
+        self.island = _PieceTree(
+            gx[pos[island]], gy[pos[island]], gx[pos[island] + 1], gy[pos[island] + 1]
+        )
+
+
+def snap(
+    net: RoadNetwork, lats: Any, lons: Any, max_access_m: float = 500.0
+) -> SnapResult:
+    """Snap (lat, lon) points to the nearest edge of ``net``; flag the unreachable ones."""
+    lat = np.atleast_1d(np.asarray(lats, dtype=np.float64))
+    lon = np.atleast_1d(np.asarray(lons, dtype=np.float64))
+    if lat.shape != lon.shape:
+        raise ValueError("lats and lons differ in length")
+    n = lat.shape[0]
+    idx: SegmentIndex = net.snap_index
+    reason = [""] * n
+    reachable = np.ones(n, dtype=bool)
+    valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    for i in np.flatnonzero(~valid):
+        reason[i] = f"invalid coordinates ({lat[i]}, {lon[i]})"
+    reachable &= valid
+    # Outside the extent (with the access margin): no road data there, whatever is nearest.
+    b = net.bbox
+    mlat = max_access_m / 111_000.0
+    mlon = mlat / max(np.cos(np.radians((b[0] + b[2]) / 2)), 0.05)
+    inside = (lat >= b[0] - mlat) & (lat <= b[2] + mlat) & (lon >= b[1] - mlon) & (
+        lon <= b[3] + mlon
+    )
+    for i in np.flatnonzero(valid & ~inside):
+        reason[i] = (
+            f"outside the road network's extent (lat {b[0]:.4f}..{b[2]:.4f}, "
+            f"lon {b[1]:.4f}..{b[3]:.4f})"
+        )
+    reachable &= inside
+
+    x = np.zeros(n)
+    y = np.zeros(n)
+    if valid.any():
+        x[valid], y[valid] = idx.proj.to_xy(lat[valid], lon[valid])
+    kp, kd, kt = idx.kept.nearest(x, y)
+    _, dd, _ = idx.island.nearest(x, y)
+    piece = np.where(kp >= 0, idx.kept_ids[np.maximum(kp, 0)], -1)
+    seg = np.where(piece >= 0, idx.piece_seg[np.maximum(piece, 0)], -1)
+    along = idx.piece_along[np.maximum(piece, 0)] + kt * idx.piece_len[np.maximum(piece, 0)]
+    seg_len = idx.seg_len[np.maximum(seg, 0)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(seg_len > 0, along / seg_len, 0.0)
+    frac = np.clip(frac, 0.0, 1.0)
+    # Snapped location: interpolate on the geodesic piece, access distance by haversine.
+    a = net.arrays
+    pos = idx.piece_pos[np.maximum(piece, 0)]
+    la0, lo0 = a["geom_lat_e7"][pos] * 1e-7, a["geom_lon_e7"][pos] * 1e-7
+    la1, lo1 = a["geom_lat_e7"][pos + 1] * 1e-7, a["geom_lon_e7"][pos + 1] * 1e-7
+    slat = la0 + kt * (la1 - la0)
+    slon = lo0 + kt * (lo1 - lo0)
+    access = np.where(kp >= 0, haversine_m(lat, lon, slat, slon), np.inf)
+
+    for i in np.flatnonzero(reachable):
+        if kp[i] < 0:
+            reachable[i] = False
+            reason[i] = "the network has no roads"
+        elif dd[i] + ISLAND_MARGIN_M < kd[i] and dd[i] <= max_access_m:
+            reachable[i] = False
+            reason[i] = (
+                f"nearest road ({dd[i]:.0f} m) is not connected to the main road network "
+                f"(island or closed-off area); nearest connected road is {access[i]:.0f} m away"
+            )
+        elif access[i] > max_access_m:
+            reachable[i] = False
+            reason[i] = f"no drivable road within {max_access_m:.0f} m (nearest {access[i]:.0f} m)"
+    fwd, bwd = net.seg_edges
+    s0 = np.maximum(seg, 0)
+    edge = np.where(fwd[s0] >= 0, fwd[s0], bwd[s0])
+    edge = np.where(reachable, edge, -1)
+    return SnapResult(
+        lat=lat, lon=lon, reachable=reachable, reason=reason, access_m=access,
+        edge=edge.astype(np.int64), segment=np.where(reachable, seg, -1).astype(np.int64),
+        fraction=np.where(reachable, frac, 0.0), snapped_lat=slat, snapped_lon=slon,
+    )  # fmt: skip
