@@ -1,0 +1,229 @@
+"""Snapping, matrices, routes and time-budget queries on real extracts."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from territory_desktop.routing import (
+    Cancelled,
+    RoadNetwork,
+    RoutingError,
+    isochrone,
+    route,
+    travel_matrix,
+    within_time,
+)
+from territory_desktop.routing.network import TIME_SHIFT
+
+
+def _points_on_roads(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
+    """Random points within ~100 m of random kept segments (all reachable)."""
+    rng = np.random.default_rng(seed)
+    e = rng.choice(net.n_edges, n)
+    lat = net.node_lat[net.arrays["edge_tail"][e]] + rng.normal(0, 0.0005, n)
+    lon = net.node_lon[net.arrays["edge_tail"][e]] + rng.normal(0, 0.0005, n)
+    return np.column_stack((lat, lon))
+
+
+def _reference_matrix(net: RoadNetwork, pts: np.ndarray) -> np.ndarray:
+    """Independent check: networkx Dijkstra on the compiled edges, with each snapped point
+    inserted as virtual origin/destination nodes splitting its edge (packed weights)."""
+    s = net.snap(pts[:, 0], pts[:, 1])
+    a = net.arrays
+    g = nx.DiGraph()
+    w = a["edge_time_ms"].astype(np.float64) * TIME_SHIFT + a["edge_length_dm"]
+    for e in range(net.n_edges):
+        u, v = int(a["edge_tail"][e]), int(a["edge_head"][e])
+        if not g.has_edge(u, v) or g[u][v]["w"] > w[e]:
+            g.add_edge(u, v, w=float(w[e]))
+
+    def part(e: int, f: float) -> float:
+        return np.rint(a["edge_time_ms"][e] * f) * TIME_SHIFT + np.rint(a["edge_length_dm"][e] * f)
+
+    for i in range(len(s)):
+        seg, f = int(s.segment[i]), float(s.fraction[i])
+        for e in np.flatnonzero(a["edge_seg"] == seg).tolist():
+            t, h = int(a["edge_tail"][e]), int(a["edge_head"][e])
+            along = 1.0 - f if a["edge_rev"][e] else f  # position from the edge's tail
+            g.add_edge(("o", i), h, w=part(e, 1.0 - along))
+            g.add_edge(t, ("d", i), w=part(e, along))
+            for j in range(len(s)):
+                if int(s.segment[j]) == seg:
+                    aj = 1.0 - float(s.fraction[j]) if a["edge_rev"][e] else float(s.fraction[j])
+                    if aj >= along:
+                        c = part(e, aj - along)
+                        if not g.has_edge(("o", i), ("d", j)) or g[("o", i)][("d", j)]["w"] > c:
+                            g.add_edge(("o", i), ("d", j), w=c)
+    out = np.full((len(s), len(s)), np.inf)
+    for i in range(len(s)):
+        dist = nx.single_source_dijkstra_path_length(g, ("o", i), weight="w")
+        for j in range(len(s)):
+            out[i, j] = dist.get(("d", j), np.inf)
+    return out
+
+
+@pytest.mark.parametrize("name", ["baltimore", "andorra", "liechtenstein", "helsinki"])
+def test_matrix_equals_independent_dijkstra(networks, name):
+    net = networks[name]
+    pts = _points_on_roads(net, 25, seed=1)
+    m = travel_matrix(net, pts)
+    ok = m.origins.reachable
+    assert ok.sum() >= 20
+    ref = _reference_matrix(net, pts[ok])
+    ref_s = np.floor(ref / TIME_SHIFT) / 1000.0
+    ref_m = (ref - np.floor(ref / TIME_SHIFT) * TIME_SHIFT) / 10.0
+    got_s = m.seconds[np.ix_(ok, ok)]
+    np.testing.assert_allclose(got_s, ref_s, atol=0.1, rtol=0)
+    np.testing.assert_allclose(m.meters[np.ix_(ok, ok)], ref_m, atol=0.1, rtol=0)
+    assert np.isfinite(got_s).all() and (got_s > 0).sum() >= ok.sum() ** 2 - ok.sum() - 5
+
+
+def test_matrix_rectangular_and_unreachable_rows(baltimore):
+    pts = _points_on_roads(baltimore, 6, seed=2)
+    far = np.array([[45.0, -70.0]])
+    m = travel_matrix(baltimore, np.vstack((pts, far)), pts[:3])
+    assert m.seconds.shape == (7, 3)
+    assert np.isinf(m.seconds[6]).all() and np.isinf(m.meters[6]).all()
+    assert m.unreachable_origins.tolist() == [6]
+    full = travel_matrix(baltimore, pts)
+    np.testing.assert_array_equal(m.seconds[:6], full.seconds[:, :3])
+
+
+def _oneway_segment(net: RoadNetwork, min_len_dm: int = 1500) -> int:
+    fwd, bwd = net.seg_edges
+    a = net.arrays
+    one = np.flatnonzero((fwd >= 0) & (bwd < 0))
+    one = one[a["edge_length_dm"][fwd[one]] >= min_len_dm]
+    return int(one[0])
+
+
+@pytest.mark.parametrize("name", ["baltimore", "sao_paulo", "bayreuth"])
+def test_one_way_streets_make_the_matrix_asymmetric(networks, name):
+    net = networks[name]
+    seg = _oneway_segment(net)
+    from territory_desktop.routing.routes import segment_slice
+
+    a_pt = segment_slice(net, seg, 0.2, 0.2)[0]
+    b_pt = segment_slice(net, seg, 0.8, 0.8)[0]
+    m = travel_matrix(net, [a_pt, b_pt])
+    fwd, _ = net.seg_edges
+    e = int(fwd[seg])
+    expect = np.rint(net.arrays["edge_time_ms"][e] * 0.6) / 1000.0
+    assert m.seconds[0, 1] == pytest.approx(expect, abs=0.002)  # straight along the one-way
+    assert m.seconds[1, 0] > m.seconds[0, 1] + 5.0  # must drive around the block
+    assert m.meters[1, 0] > m.meters[0, 1]
+
+
+def test_route_legs_sum_and_match_matrix(baltimore):
+    pts = _points_on_roads(baltimore, 5, seed=3)
+    r = route(baltimore, pts)
+    m = travel_matrix(baltimore, pts)
+    assert len(r.legs) == 4
+    for k, leg in enumerate(r.legs):
+        assert leg.seconds == pytest.approx(m.seconds[k, k + 1], abs=1e-6)
+        assert leg.meters == pytest.approx(m.meters[k, k + 1], abs=1e-6)
+        # Leg metres = full edges driven + partial edges at both ends (whole decimetres).
+        a = baltimore.arrays
+        mid = leg.edges[1:-1]
+        inner_dm = int(a["edge_length_dm"][mid].sum()) if mid else 0
+        assert inner_dm <= round(leg.meters * 10) <= inner_dm + a["edge_length_dm"][
+            [leg.edges[0], leg.edges[-1]]
+        ].sum()
+        # Geometry runs from the snapped start to the snapped end.
+        s = r.stops
+        assert leg.coordinates[0] == pytest.approx((s.snapped_lat[k], s.snapped_lon[k]), abs=1e-6)
+        assert leg.coordinates[-1] == pytest.approx(
+            (s.snapped_lat[k + 1], s.snapped_lon[k + 1]), abs=1e-6
+        )
+    assert r.total_seconds == pytest.approx(sum(leg.seconds for leg in r.legs), abs=1e-9)
+    assert r.total_meters == pytest.approx(sum(leg.meters for leg in r.legs), abs=1e-9)
+    assert r.total_miles == pytest.approx(r.total_meters / 1609.344)
+    gj = r.to_geojson(units="us")
+    assert len(gj["features"]) == 4 and "miles" in gj["properties"]
+    lon, lat = gj["features"][0]["geometry"]["coordinates"][0]
+    assert (lat, lon) == pytest.approx(r.legs[0].coordinates[0])
+
+
+def test_route_geometry_length_matches_leg_meters(networks):
+    net = networks["liechtenstein"]
+    pts = _points_on_roads(net, 3, seed=4)
+    r = route(net, pts)
+    from territory_desktop.routing.network import haversine_m
+
+    for leg in r.legs:
+        c = np.array(leg.coordinates)
+        geo = haversine_m(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1]).sum()
+        assert geo == pytest.approx(leg.meters, rel=0.002, abs=2.0)
+
+
+def test_unreachable_accounts_are_flagged_with_reasons(networks):
+    net = networks["baltimore"]
+    b = net.bbox
+    s = net.snap([39.28, 45.0, float("nan")], [-76.58, -70.0, 1.0])
+    assert s.reachable.tolist()[1:] == [False, False]
+    assert "outside the road network's extent" in s.reason[1]
+    assert "invalid coordinates" in s.reason[2]
+    # Inside the extent but far from any road (the harbour, parks): too far to snap.
+    glat, glon = np.meshgrid(np.linspace(b[0], b[2], 30), np.linspace(b[1], b[3], 30))
+    g = net.snap(glat.ravel(), glon.ravel(), max_access_m=200.0)
+    far = np.array(["no drivable road within 200 m" in r for r in g.reason])
+    assert far.sum() > 20
+    assert (g.access_m[far] > 200.0).all()
+    assert (g.access_m[g.reachable] <= 200.0).all()
+    # Helsinki has islands with roads but no road link (ferries only).
+    hel = networks["helsinki"]
+    isl = np.flatnonzero(hel.arrays["seg_island"])
+    assert isl.shape[0] > 0
+    from territory_desktop.routing.routes import segment_slice
+
+    p = segment_slice(hel, int(isl[0]), 0.5, 0.5)[0]
+    si = hel.snap([p[0]], [p[1]])
+    assert not si.reachable[0] and "not connected to the main road network" in si.reason[0]
+    m = travel_matrix(hel, [p, (hel.node_lat[0], hel.node_lon[0])])
+    assert np.isinf(m.seconds[0]).all() and np.isinf(m.seconds[:, 0]).all()
+    with pytest.raises(RoutingError, match="unreachable: nearest road"):
+        route(hel, [p, (hel.node_lat[0], hel.node_lon[0])])
+
+
+def test_snap_projects_onto_edges_not_nodes(baltimore):
+    a = baltimore.arrays
+    e = int(np.argmax(a["edge_length_dm"]))  # a long edge: its midpoint is far from nodes
+    from territory_desktop.routing.routes import segment_slice
+
+    seg = int(a["edge_seg"][e])
+    mid = segment_slice(baltimore, seg, 0.5, 0.5)[0]
+    s = baltimore.snap([mid[0]], [mid[1]])
+    assert s.segment[0] == seg or s.access_m[0] < 1.0
+    assert s.access_m[0] < 1.0
+    node_d = np.hypot(baltimore.node_lat - mid[0], baltimore.node_lon - mid[1]).min() * 111e3
+    assert node_d > 20.0
+    assert s.fraction[0] == pytest.approx(0.5, abs=0.01) or s.segment[0] != seg
+
+
+def test_within_time_and_isochrone(baltimore):
+    pts = _points_on_roads(baltimore, 40, seed=5)
+    home = pts[0]
+    m = travel_matrix(baltimore, [home], pts, meters=False)
+    idx, secs = within_time(baltimore, home, 300.0, pts)
+    expect = np.flatnonzero(m.seconds[0] <= 300.0)
+    assert idx.tolist() == expect.tolist() and 0 < len(idx) < 40
+    np.testing.assert_allclose(secs, m.seconds[0, idx])
+    import shapely
+
+    poly = isochrone(baltimore, home, 300.0)
+    assert poly.geom_type in ("Polygon", "MultiPolygon") and poly.area > 0
+    inside = shapely.contains_xy(poly, pts[:, 1], pts[:, 0])
+    assert inside[idx].mean() > 0.9  # reachable accounts lie on reached roads
+    bigger = isochrone(baltimore, home, 600.0)
+    assert bigger.area > poly.area
+
+
+def test_matrix_progress_and_cancel(baltimore):
+    pts = _points_on_roads(baltimore, 30, seed=6)
+    seen: list[float] = []
+    travel_matrix(baltimore, pts, progress=lambda f, msg: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    with pytest.raises(Cancelled):
+        travel_matrix(baltimore, pts, should_stop=lambda: True)
