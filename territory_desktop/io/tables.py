@@ -56,6 +56,7 @@ __all__ = [
     "parse_frequency",
     "parse_number",
     "postal_centroid",
+    "rank_tiers",
     "read_table",
 ]
 
@@ -757,7 +758,7 @@ def _address(r: _Row) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _rank_tiers(values: dict[int, float]) -> dict[int, str]:
+def rank_tiers(values: dict[int, float]) -> dict[int, str]:
     """Top 20 % by value -> A, next 30 % -> B, rest C; equal values share the better tier."""
     ordered = sorted(values.items(), key=lambda kv: -kv[1])
     n = len(ordered)
@@ -863,7 +864,7 @@ def _assign_tiers(parsed: list[dict], cadence: Mapping[str, TierCadence]) -> Non
     for key in ("score", "potential"):
         values = {i: p[key] for i, p in enumerate(parsed) if p[key] is not None}
         if values:
-            ranked = _rank_tiers(values)
+            ranked = rank_tiers(values)
             for i, p in enumerate(parsed):
                 if p["tier"] is None and i in ranked:
                     p["tier"] = ranked[i]

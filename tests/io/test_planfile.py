@@ -363,7 +363,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
         pytest.skip("needs SIGKILL")
     target = tmp_path / "plan.gpkg"
     save_plan(Plan(name="gen-0"), target)
-    n = 6000
+    n = 4000
     rng = random.Random(20240611)
     seen = set()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -374,7 +374,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, 0.35))
+        time.sleep(rng.uniform(0.0, 0.25))
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         child.stdout.close()
