@@ -220,6 +220,7 @@ def _write_database(plan: Plan, path: Path, previous: Path | None) -> None:
 
 def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[BaseGeometry]]:
     """Rows of ``table`` for ``plan`` (geometry blob first for feature tables), and geometries."""
+    rows: list[tuple[object, ...]]
     if table == "territories":
         geoms = [_as_multipolygon(t.geometry) for t in plan.territories.values()]
         rows = [

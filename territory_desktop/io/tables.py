@@ -26,6 +26,7 @@ Rules worth knowing
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -35,20 +36,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from territory_desktop.model.plan import Account, PlanError, Rep, TierCadence, default_cadence
 from territory_desktop.resources import resource_path
 
 __all__ = [
     "ACCOUNT_FIELDS",
+    "ACCOUNT_FIELD_SPECS",
     "POSTAL_COUNTRIES",
     "REP_FIELDS",
+    "REP_FIELD_SPECS",
     "FieldSpec",
     "ImportFileError",
     "ImportResult",
     "RepImportResult",
     "RowProblem",
     "SourceRow",
+    "Table",
     "guess_account_mapping",
     "guess_rep_mapping",
     "import_accounts",
@@ -73,15 +78,27 @@ class SourceRow:
     cells: dict[str, str]
 
 
+class Table(NamedTuple):
+    """What :func:`read_table` returns; unpacks as ``columns, rows``."""
+
+    columns: list[str]
+    rows: list[SourceRow]
+
+
 @dataclass(frozen=True)
 class RowProblem:
-    """A problem with one value of one row. ``skipped`` says whether the row was left out."""
+    """A problem with one value of one row.
+
+    ``skipped`` says whether the row was left out (False: the row was imported without that
+    value). ``source`` is the file, for messages like ``accounts.csv:12: ...``.
+    """
 
     line: int
     column: str
     value: str
     reason: str
     skipped: bool = True
+    source: str = ""
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
@@ -119,8 +136,11 @@ class RepImportResult:
 # Reading files
 
 
-def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[SourceRow]]:
+def read_table(path: str | os.PathLike[str]) -> Table:
     """Columns and non-empty data rows of a CSV/TSV/TXT or XLSX file.
+
+    The first non-empty row is the header. Duplicate or empty header cells get unique names
+    ("Name (2)", "Column 3").
 
     Raises
     ------
@@ -132,7 +152,7 @@ def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[SourceRow]
         raise ImportFileError(f"Cannot read {source}: the file does not exist")
     suffix = source.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(source)
+        return Table(*_read_xlsx(source))
     if suffix == ".xls":
         raise ImportFileError(
             f"Cannot read {source}: old Excel .xls files are not supported; "
@@ -143,8 +163,8 @@ def read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[SourceRow]
     except OSError as exc:
         raise ImportFileError(f"Cannot read {source}: {exc.strerror or exc}") from None
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(source)
-    return _read_csv_text(_decode(data, source), source)
+        return Table(*_read_xlsx(source))
+    return Table(*_read_csv_text(_decode(data, source), source))
 
 
 def _decode(data: bytes, source: Path) -> str:
@@ -319,7 +339,7 @@ _STATE = ("state", "stateregion", "stateprovince", "province", "region", "billin
 _COUNTRY = ("country", "countryregion", "countrycode", "billingcountry", "address1country",
             "address1countryregion")
 
-ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
+ACCOUNT_FIELD_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("id", "Account ID", ("id", "accountid", "recordid", "companyid", "customerid",
                                    "customernumber", "customerno", "accountnumber", "accountno",
                                    "externalid", "number"), required=True),
@@ -363,7 +383,7 @@ ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
                                  "remarks")),
 )
 
-REP_FIELDS: tuple[FieldSpec, ...] = (
+REP_FIELD_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("id", "Rep ID", ("id", "repid", "userid", "employeeid", "employeenumber",
                                "salesrepid", "recordid", "ownerid"), required=True),
     FieldSpec("name", "Name", ("name", "repname", "fullname", "username", "salesrep", "rep",
@@ -381,7 +401,11 @@ REP_FIELDS: tuple[FieldSpec, ...] = (
                                    "competencies", "products")),
 )
 
-ACCOUNT_REQUIRED_HELP = "id, name, and latitude + longitude or a postal code"
+# (field key, required) pairs for the column-mapping dialog; labels are in the *_SPECS.
+ACCOUNT_FIELDS: tuple[tuple[str, bool], ...] = tuple(
+    (s.key, s.required) for s in ACCOUNT_FIELD_SPECS)
+REP_FIELDS: tuple[tuple[str, bool], ...] = tuple((s.key, s.required) for s in REP_FIELD_SPECS)
+REQUIRED_HELP = "id, name, and latitude + longitude or a postal code"
 
 
 def _guess(columns: Iterable[str], fields: tuple[FieldSpec, ...]) -> dict[str, str]:
@@ -392,8 +416,9 @@ def _guess(columns: Iterable[str], fields: tuple[FieldSpec, ...]) -> dict[str, s
     mapping: dict[str, str] = {}
     for spec in fields:
         for alias in spec.aliases:
-            col = by_norm.get(alias)
-            if col is not None and col not in used:
+            found = by_norm.get(alias)
+            if found is not None and found not in used:
+                col = found
                 mapping[spec.key] = col
                 used.add(col)
                 break
@@ -411,12 +436,12 @@ def _guess(columns: Iterable[str], fields: tuple[FieldSpec, ...]) -> dict[str, s
 
 def guess_account_mapping(columns: Iterable[str]) -> dict[str, str]:
     """Field -> column for the account fields recognised in ``columns``."""
-    return _guess(columns, ACCOUNT_FIELDS)
+    return _guess(columns, ACCOUNT_FIELD_SPECS)
 
 
 def guess_rep_mapping(columns: Iterable[str]) -> dict[str, str]:
     """Field -> column for the rep fields recognised in ``columns``."""
-    return _guess(columns, REP_FIELDS)
+    return _guess(columns, REP_FIELD_SPECS)
 
 
 def _usable_mapping(
@@ -501,9 +526,9 @@ def parse_frequency(text: str) -> float:
         return 8.0
     m = _EVERY.match(s)
     if m:
-        n = _count(m.group(1))
-        if n is not None and n > 0:
-            return n * _UNIT_WEEKS[m.group(2)]
+        every = _count(m.group(1))
+        if every is not None and every > 0:
+            return every * _UNIT_WEEKS[m.group(2)]
     m = _PER.match(s)
     if m:
         visits = _count(m.group(1))
@@ -570,6 +595,7 @@ def _parse_tier(text: str) -> str:
 
 def _parse_minutes(text: str) -> float:
     s = text.strip().casefold()
+    value: float
     m = re.fullmatch(r"(\d+):(\d{2})", s)
     if m:
         value = int(m.group(1)) * 60 + int(m.group(2))
@@ -785,6 +811,7 @@ def import_accounts(
         The file.
     mapping
         Field -> column (keys of :data:`ACCOUNT_FIELDS`); guessed from the header when None.
+        Columns not in the file are ignored.
     country
         ISO code for postal codes in rows without a country column value.
     cadence
@@ -796,7 +823,7 @@ def import_accounts(
         If the file cannot be read as a table.
     """
     columns, rows = read_table(path)
-    used = _usable_mapping(mapping, columns, ACCOUNT_FIELDS)
+    used = _usable_mapping(mapping, columns, ACCOUNT_FIELD_SPECS)
     result = ImportResult(mapping_used=used, missing_required=_missing(used), rows_read=len(rows))
     if result.missing_required:
         return result
@@ -856,7 +883,7 @@ def import_accounts(
             ))
         except PlanError as exc:  # pragma: no cover - values were checked above
             problems.append(RowProblem(p["line"], "", "", str(exc)))
-    problems.sort(key=lambda pr: pr.line)
+    result.problems = _with_source(problems, path)
     return result
 
 
@@ -921,7 +948,7 @@ def import_reps(
         If the file cannot be read as a table.
     """
     columns, rows = read_table(path)
-    used = _usable_mapping(mapping, columns, REP_FIELDS)
+    used = _usable_mapping(mapping, columns, REP_FIELD_SPECS)
     missing = _missing({**used, **({"name": ""} if "first_name" in used or "last_name" in used
                                    else {})})
     result = RepImportResult(mapping_used=used, missing_required=missing, rows_read=len(rows))
@@ -949,7 +976,15 @@ def import_reps(
         skills = tuple(s.strip() for s in r.text("skills").split(";") if s.strip())
         seen[rep_id] = row.line
         result.reps.append(Rep(rep_id, name, lat, lon, hours, skills, approximate))
+    result.problems = _with_source(result.problems, path)
     return result
+
+
+def _with_source(problems: list[RowProblem], path: str | os.PathLike[str]) -> list[RowProblem]:
+    """Problems in line order, each naming the file."""
+    return sorted(
+        (dataclasses.replace(p, source=str(path)) for p in problems), key=lambda p: p.line
+    )
 
 
 def _positive_hours(text: str) -> float:

@@ -286,3 +286,16 @@ def test_import_reps(tmp_path: Path) -> None:
 def test_row_problem_is_plain_data() -> None:
     p = RowProblem(3, "lat", "abc", "latitude 'abc' is not a number")
     assert str(p) == "line 3, column 'lat': latitude 'abc' is not a number"
+
+
+def test_api_shapes_used_by_the_gui_and_cli() -> None:
+    from territory_desktop.io.tables import ACCOUNT_FIELDS, REP_FIELDS
+
+    table = read_table(DATA / "bad_rows.csv")
+    assert table.columns == ["id", "name", "lat", "lon", "zip", "notes"]
+    columns, rows = table
+    assert columns is table.columns and rows is table.rows
+    assert ("id", True) in ACCOUNT_FIELDS and ("postal_code", False) in ACCOUNT_FIELDS
+    assert ("name", True) in REP_FIELDS
+    res = import_accounts(DATA / "bad_rows.csv")
+    assert all(p.source == str(DATA / "bad_rows.csv") for p in res.problems)
