@@ -137,18 +137,74 @@ def direct_cost(net: RoadNetwork, o: SnapResult, d: SnapResult) -> np.ndarray:
     return out
 
 
-def _node_matrix_dijkstra(
-    net: RoadNetwork, sources: np.ndarray, targets: np.ndarray, fb: Feedback
+def _node_dijkstra(
+    net: RoadNetwork,
+    dep_node: np.ndarray,
+    dep_cost: np.ndarray,
+    arr_node: np.ndarray,
+    arr_cost: np.ndarray,
+    fb: Feedback,
 ) -> np.ndarray:
+    """Packed cost via one Dijkstra per unique departure node, then the 2 x 2 combination of
+    departure and arrival options (cheaper when points share few nodes: small networks)."""
     from scipy.sparse.csgraph import dijkstra
 
-    out = np.empty((sources.shape[0], targets.shape[0]))
+    src = np.unique(dep_node[dep_node >= 0])
+    tgt = np.unique(arr_node[arr_node >= 0])
+    best = np.full((dep_node.shape[0], arr_node.shape[0]), np.inf)
+    if not src.shape[0] or not tgt.shape[0]:
+        return best
+    node = np.empty((src.shape[0], tgt.shape[0]))
     chunk = max(1, min(256, _CHUNK_CELLS // max(net.n_nodes, 1)))
-    for start in range(0, sources.shape[0], chunk):
-        fb.step(start / max(sources.shape[0], 1), f"shortest paths {start:,}/{sources.shape[0]:,}")
-        idx = sources[start : start + chunk]
-        d = dijkstra(net.csr, directed=True, indices=idx, min_only=False)
-        out[start : start + chunk] = d[:, targets]
+    for start in range(0, src.shape[0], chunk):
+        fb.step(start / src.shape[0], f"shortest paths {start:,}/{src.shape[0]:,}")
+        d = dijkstra(net.csr, directed=True, indices=src[start : start + chunk], min_only=False)
+        node[start : start + chunk] = d[:, tgt]
+    si = np.searchsorted(src, np.maximum(dep_node, 0))
+    ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
+    for k in range(2):
+        for j in range(2):
+            cand = dep_cost[:, k, None] + node[si[:, k]][:, ti[:, j]] + arr_cost[None, :, j]
+            np.minimum(best, cand, out=best)
+    return best
+
+
+def _augmented_dijkstra(
+    net: RoadNetwork,
+    dep_node: np.ndarray,
+    dep_cost: np.ndarray,
+    arr_node: np.ndarray,
+    arr_cost: np.ndarray,
+    fb: Feedback,
+) -> np.ndarray:
+    """Packed cost from each origin to each destination.
+
+    Each origin becomes a virtual source node with edges to its departure nodes (partial
+    costs) and each destination a virtual sink fed by its arrival nodes, so one Dijkstra per
+    origin covers both directions of its edge exactly (instead of one per departure node).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n, no, nd = net.n_nodes, dep_node.shape[0], arr_node.shape[0]
+    e = net.routing_edges
+    a = net.arrays
+    oi, ok = np.nonzero(dep_node >= 0)
+    di, dk = np.nonzero(arr_node >= 0)
+    tail = np.concatenate((a["edge_tail"][e], n + oi, arr_node[di, dk]))
+    head = np.concatenate((a["edge_head"][e], dep_node[oi, ok], n + no + di))
+    w = np.concatenate((net.packed_weight[e], dep_cost[oi, ok], arr_cost[di, dk]))
+    size = n + no + nd
+    # No duplicate (tail, head) pairs exist here, so csr_matrix's summing cannot bite.
+    g = csr_matrix((w, (tail, head)), shape=(size, size))
+    out = np.full((no, nd), np.inf)
+    rows = np.unique(oi)
+    chunk = max(1, min(256, _CHUNK_CELLS // max(size, 1)))
+    for start in range(0, rows.shape[0], chunk):
+        fb.step(start / max(rows.shape[0], 1), f"shortest paths {start:,}/{rows.shape[0]:,}")
+        r = rows[start : start + chunk]
+        d = dijkstra(g, directed=True, indices=n + r, min_only=False)
+        out[r] = d[:, n + no :]
     return out
 
 
@@ -180,36 +236,36 @@ def travel_matrix(
     d = o if destinations is None else _ensure_snapped(network, destinations, max_access_m)
     dep_node, dep_cost, _, _ = endpoints(network, o)
     _, _, arr_node, arr_cost = endpoints(network, d)
-    src = np.unique(dep_node[dep_node >= 0])
-    tgt = np.unique(arr_node[arr_node >= 0])
     engine = _choose_engine(network, engine, meters)
     fbq = fb.sub(0.05, 0.95)
-    if src.shape[0] and tgt.shape[0]:
-        if engine == "cch":
-            from .cch import node_matrix_cch
-
-            node_ms = node_matrix_cch(network, src, tgt, fbq)
-            node = node_ms * TIME_SHIFT  # seconds only: lengths are not tracked by CCH
-        else:
-            node = _node_matrix_dijkstra(network, src, tgt, fbq)
-    else:
-        node = np.full((src.shape[0], tgt.shape[0]), np.inf)
-    fb.step(0.95, "combining")
-    si = np.searchsorted(src, np.maximum(dep_node, 0))
-    ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
     best = direct_cost(network, o, d)
-    for k in range(2):
-        for j in range(2):
-            sub = node[si[:, k]][:, ti[:, j]]
-            cand = dep_cost[:, k, None] + sub + arr_cost[None, :, j]
-            np.minimum(best, cand, out=best)
+    if engine == "cch":
+        # Seconds only: CCH tracks one integer metric (ms); lengths are not available.
+        from .cch import matrix_ms
+
+        tgt = np.unique(arr_node[arr_node >= 0])
+        dep_ms = np.where(dep_node >= 0, np.floor(np.nan_to_num(dep_cost, posinf=0) / TIME_SHIFT), 0)
+        arr_ms = np.floor(np.nan_to_num(arr_cost, posinf=0) / TIME_SHIFT)
+        node = matrix_ms(network, dep_node, dep_ms, tgt, fbq) if tgt.shape[0] else None
+        fb.step(0.95, "combining")
+        if node is not None:
+            ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
+            for j in range(2):
+                ms = node[:, ti[:, j]] + np.where(arr_node[:, j] >= 0, arr_ms[:, j], np.inf)
+                np.minimum(best, ms * TIME_SHIFT, out=best)
+    else:
+        n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
+        n_org = int((dep_node >= 0).any(axis=1).sum())
+        size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
+        fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
+        np.minimum(best, fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq), out=best)
     finite = np.isfinite(best)
-    t_ms = np.where(finite, np.floor(np.where(finite, best, 0) / TIME_SHIFT), np.inf)
-    secs = t_ms / 1000.0
+    packed = np.where(finite, best, 0.0)
+    t_ms = np.floor(packed / TIME_SHIFT)
+    secs = np.where(finite, t_ms / 1000.0, np.inf)
     mtr = None
     if engine != "cch":
-        dm = np.where(finite, np.where(finite, best, 0) - np.where(finite, t_ms, 0) * TIME_SHIFT, 0)
-        mtr = np.where(finite, dm / 10.0, np.inf)
+        mtr = np.where(finite, (packed - t_ms * TIME_SHIFT) / 10.0, np.inf)
     fb.step(1.0, "matrix done")
     return TravelMatrix(secs, mtr if meters else None, o, d, engine)
 

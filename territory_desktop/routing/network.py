@@ -82,6 +82,7 @@ class RoadNetwork:
 
     arrays: dict[str, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None  # the file it was loaded from or saved to
 
     # ---- basic views -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -221,6 +222,7 @@ class RoadNetwork:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
             os.replace(tmp, p)
+            self.path = p
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -253,7 +255,9 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
         raise RoutingError(f"{p}: not a compiled road network ({exc})") from exc
     if meta.get("format") != FORMAT:
         raise RoutingError(f"{p}: unsupported network format {meta.get('format')!r}")
-    return RoadNetwork(arrays=arrays, meta=meta)
+    net = RoadNetwork(arrays=arrays, meta=meta)
+    net.path = p  # where caches (e.g. the CCH node order) may be kept; not saved
+    return net
 
 
 def build_network(

@@ -227,3 +227,25 @@ def test_matrix_progress_and_cancel(baltimore):
     assert seen[-1] == 1.0 and seen == sorted(seen)
     with pytest.raises(Cancelled):
         travel_matrix(baltimore, pts, should_stop=lambda: True)
+
+
+def test_dijkstra_strategies_and_cch_agree(networks, tmp_path):
+    from territory_desktop.routing import matrix as mx
+    from territory_desktop.routing._progress import Feedback
+
+    net = networks["sao_paulo"]
+    pts = _points_on_roads(net, 60, seed=7)
+    s = net.snap(pts[:, 0], pts[:, 1])
+    dn, dc, an, ac = mx.endpoints(net, s)
+    a = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
+    b = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
+    np.testing.assert_array_equal(a, b)
+    pytest.importorskip("routingkit_cch")
+    net.save(tmp_path / "sp.npz")  # gives the CCH order cache a home
+    full = travel_matrix(net, s)
+    c = travel_matrix(net, s, meters=False, engine="cch")
+    assert c.engine == "cch" and c.meters is None
+    np.testing.assert_allclose(c.seconds, full.seconds, atol=0.0015, rtol=0)
+    assert list(tmp_path.glob("sp.npz.cch-*.npz"))
+    with pytest.raises(RoutingError, match="seconds only"):
+        travel_matrix(net, s, engine="cch")
