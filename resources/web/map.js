@@ -140,8 +140,14 @@
     return card;
   }
 
+  // Acknowledge after the canvas has painted: Leaflet's canvas redraws on the next animation
+  // frame, so the second frame callback runs once the drawing is on screen.
   function ack(cmd, seq, count) {
-    post({ event: 'rendered', cmd: cmd, seq: seq, count: count });
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        post({ event: 'rendered', cmd: cmd, seq: seq, count: count });
+      });
+    });
   }
 
   // ---------------------------------------------------------------- labels
@@ -152,7 +158,8 @@
   var LABEL_FONTS = {
     territory: 'bold 13px sans-serif',
     place: '12px sans-serif',
-    'place-major': 'bold 13px sans-serif'
+    'place-major': 'bold 13px sans-serif',
+    street: 'italic 11px sans-serif'
   };
 
   function textWidth(text, kind) {
@@ -175,8 +182,8 @@
     if (S.basemap) {
       S.basemap.places.forEach(function (pl) {
         if (zoom >= pl.min_zoom) {
-          items.push({ ll: pl.ll, text: pl.name, kind: pl.rank <= 1 ? 'place-major' : 'place',
-            priority: 1 + pl.rank });
+          var kind = pl.kind === 'street' ? 'street' : (pl.rank <= 1 ? 'place-major' : 'place');
+          items.push({ ll: pl.ll, text: pl.name, kind: kind, priority: 1 + pl.rank });
         }
       });
     }
@@ -305,7 +312,10 @@
       { direction: 'top', offset: [0, -6], opacity: 0.95 });
     group.on('click', function (e) {
       var p = e.layer && e.layer.feature && e.layer.feature.properties;
-      if (p) { post({ event: 'account_clicked', aid: p.id }); }
+      if (!p) { return; }
+      L.popup({ offset: [0, -4] }).setLatLng(e.layer.getLatLng()).setContent(accountCard(p))
+        .openOn(S.map);
+      post({ event: 'account_clicked', aid: p.id });
     });
     group.addTo(S.map);
     S.accounts = group;
@@ -449,10 +459,11 @@
       var p = (f && f.properties) || {};
       if (p.kind === 'road' && f.geometry) {
         roads.push(f);
-      } else if (p.kind === 'place') {
+      } else if (p.kind === 'place' || p.kind === 'street') {
         var ll = latLngOf(f);
         if (ll && typeof p.name === 'string') {
-          places.push({ ll: ll, name: p.name, rank: +p.rank || 0, min_zoom: +p.min_zoom || 0 });
+          places.push({ ll: ll, name: p.name, kind: p.kind, rank: +p.rank || 0,
+            min_zoom: +p.min_zoom || 0 });
         }
       }
     });
@@ -573,7 +584,8 @@
     var m = S.accountById[aid];
     if (!m) { throw new Error('unknown account ' + JSON.stringify(aid)); }
     S.map.setView(m.getLatLng(), Math.max(S.map.getZoom(), 15), { animate: false });
-    m.openTooltip();
+    L.popup({ offset: [0, -4] }).setLatLng(m.getLatLng())
+      .setContent(accountCard(m.feature.properties)).openOn(S.map);
     return 1;
   }
 
@@ -710,6 +722,8 @@
   function attach(map, options) {
     S.map = map;
     options = options || {};
+    map.options.zoomSnap = 0.25;
+    map.options.zoomDelta = 0.5;
     map.attributionControl.setPrefix('Leaflet');
     if (options.attribution) {
       // addAttribution inserts HTML; our attribution is a constant, escaped anyway.
