@@ -27,7 +27,7 @@ add a step to ``MIGRATIONS`` plus a fixture of the previous version under ``test
 
 Saving is atomic (temporary file in the same folder, fsync, ``os.replace``, fsync the folder), so a
 crash or power cut leaves either the old or the new file. Tables a user added in QGIS are carried
-over when a plan is saved over its previous file.
+over when a plan is saved over its previous file, and so are columns added to our tables.
 """
 
 from __future__ import annotations
@@ -288,8 +288,9 @@ def _as_multipolygon(geom: BaseGeometry | None) -> MultiPolygon | None:
 def _carry_over_user_tables(conn: sqlite3.Connection, previous: Path) -> None:
     """Copy tables a user added (e.g. in QGIS) from the file being replaced.
 
-    Best effort: an unreadable previous file is simply not carried over. Spatial indexes and
-    triggers of those tables are not copied (they need GDAL's SQL functions); QGIS rebuilds them.
+    Also keeps columns a user added to our tables (values matched by id; rows that are new in
+    the plan get NULL). Best effort: an unreadable previous file is simply not carried over.
+    Spatial indexes and triggers are not copied (they need GDAL's SQL functions).
     """
     try:
         conn.execute("ATTACH DATABASE ? AS old", (previous.resolve().as_uri() + "?mode=ro",))
@@ -300,6 +301,7 @@ def _carry_over_user_tables(conn: sqlite3.Connection, previous: Path) -> None:
         ours = set(TABLES)
         for name in gpkg.table_names(conn, "old"):
             if name in ours:
+                _carry_over_user_columns(conn, name)
                 continue
             (sql,) = conn.execute(
                 "SELECT sql FROM old.sqlite_master WHERE type='table' AND name=?", (name,)
@@ -328,6 +330,23 @@ def _carry_over_user_tables(conn: sqlite3.Connection, previous: Path) -> None:
             conn.execute("ROLLBACK")
     finally:
         conn.execute("DETACH DATABASE old")
+
+
+def _carry_over_user_columns(conn: sqlite3.Connection, table: str) -> None:
+    """Copy columns a user added to one of our tables, matching rows by id."""
+    key = "id" if "id" in TABLES[table].column_names else TABLES[table].column_names[0]
+    ours = {"fid", "geom", *TABLES[table].column_names}
+    old_cols = conn.execute(f'PRAGMA old.table_info("{table}")').fetchall()
+    if key not in {c[1] for c in old_cols}:
+        return
+    for _cid, col, decl, *_rest in old_cols:
+        if col in ours:
+            continue
+        conn.execute(f'ALTER TABLE main."{table}" ADD COLUMN "{col}" {decl or ""}')
+        conn.execute(
+            f'UPDATE main."{table}" SET "{col}" = (SELECT o."{col}" FROM old."{table}" o '
+            f'WHERE o."{key}" = main."{table}"."{key}")'
+        )
 
 
 def _fsync_file(path: Path) -> None:

@@ -278,6 +278,8 @@ def test_user_tables_and_columns_do_not_break_loading(small_plan: Plan, tmp_path
         assert conn.execute(
             "SELECT data_type FROM gpkg_contents WHERE table_name='my_notes'"
         ).fetchone() == ("attributes",)
+        assert conn.execute("SELECT id, region FROM accounts ORDER BY fid").fetchall() == [
+            ("OSM-n1", "north"), ("OSM-w2", "north"), ("Z3", "north")]
     assert_same_plan(small_plan, load_plan(path))
 
 
@@ -383,3 +385,24 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
     # Killed saves leave only their own temporary files, never a broken target.
     leftovers = [p for p in tmp_path.iterdir() if p != target]
     assert all(p.name.startswith(".plan.gpkg.") and p.suffix == ".tmp" for p in leftovers)
+
+
+def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Path) -> None:
+    """A layer a user adds in QGIS (GDAL writes it with an R-tree index and triggers)."""
+    geopandas = pytest.importorskip("geopandas")
+    from shapely.geometry import Point
+
+    path = tmp_path / "plan.gpkg"
+    save_plan(small_plan, path)
+    extra = geopandas.GeoDataFrame(
+        {"label": ["depot"]}, geometry=[Point(-76.6, 39.28)], crs=4326)
+    extra.to_file(path, layer="depots", driver="GPKG", mode="a")
+    plan = load_plan(path)
+    assert_same_plan(small_plan, plan)
+    plan.name = "after QGIS"
+    save_plan(plan, path)
+    again = geopandas.read_file(path, layer="depots")
+    assert list(again["label"]) == ["depot"]
+    assert again.geometry.iloc[0].equals(Point(-76.6, 39.28))
+    assert load_plan(path).name == "after QGIS"
+    assert len(geopandas.read_file(path, layer="accounts")) == 3
