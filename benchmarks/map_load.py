@@ -1,0 +1,138 @@
+"""Map load benchmark: 5,000 real accounts and 50 territories pushed to the page after it is up.
+
+Accounts: a seeded sample of US hospitals and urgent-care clinics (HIFLD). Territories: Voronoi
+cells of 50 seeded accounts, clipped to the US states. Measures the time from the ``show_layers``
+call until the page acknowledges it has drawn the payload (two animation frames after drawing),
+on an already-loaded page; prints the payload size too. Output also goes to
+benchmarks/results/map_load.txt.
+
+    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 python benchmarks/map_load.py
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from shapely.geometry import shape  # noqa: E402
+
+DATA = Path(os.environ.get("TERRITORY_SHARED_DATA", "/work/shared/data"))
+OUT = Path(__file__).resolve().parent / "results" / "map_load.txt"
+N_ACCOUNTS, N_TERRITORIES, RUNS, SEED = 5000, 50, 5, 42
+
+
+def build_plan():
+    from territory_desktop.model.plan import PALETTE, Account, Plan, Rep, Territory
+
+    rows = []
+    for name in ("us_hospitals_hifld.csv", "us_urgent_care_hifld.csv"):
+        with open(DATA / "accounts" / name, newline="", encoding="utf-8") as f:
+            rows += [r for r in csv.DictReader(f) if r["lat"] and r["lon"]]
+    rng = np.random.default_rng(SEED)
+    picked = [rows[i] for i in rng.choice(len(rows), N_ACCOUNTS, replace=False)]
+    accounts = {}
+    for i, r in enumerate(picked):
+        accounts[r["account_id"]] = Account(
+            r["account_id"], r["name"], float(r["lat"]), float(r["lon"]),
+            address=f'{r["address"]}, {r["city"]}, {r["state"]} {r["zip"]}',
+            segment=r["category"], industry=r["subtype"], tier="ABC"[i % 3],
+        )
+    with open(DATA / "geo" / "boundaries" / "us_states_2023_10m.geojson", encoding="utf-8") as f:
+        states = [shape(feat["geometry"]) for feat in json.load(f)["features"]]
+    land = shapely.make_valid(shapely.union_all(states))
+    seeds = [picked[i] for i in rng.choice(N_ACCOUNTS, N_TERRITORIES, replace=False)]
+    points = shapely.multipoints([(float(s["lon"]), float(s["lat"])) for s in seeds])
+    cells = shapely.voronoi_polygons(points, extend_to=land.envelope)
+    territories, reps = {}, {}
+    for i, s in enumerate(seeds):
+        pt = shapely.Point(float(s["lon"]), float(s["lat"]))
+        cell = next(c for c in cells.geoms if c.contains(pt))
+        geom = shapely.make_valid(cell.intersection(land))
+        geom = shapely.simplify(geom, 0.01)
+        if geom.geom_type == "GeometryCollection":
+            geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+        reps[f"r{i}"] = Rep(f"r{i}", f"Rep {i + 1}", pt.y, pt.x)
+        territories[f"t{i}"] = Territory(
+            f"t{i}", f"{s['city'].title()} {s['state']}", PALETTE[i % len(PALETTE)], rep_id=f"r{i}", geometry=geom
+        )
+    return Plan(accounts=accounts, reps=reps, territories=territories)
+
+
+def main() -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.mapping.layers import accounts_collection, reps_collection, territories_collection
+    from territory_desktop.qt.map_view import MapView
+
+    app = QApplication(sys.argv)
+    t0 = time.perf_counter()
+    plan = build_plan()
+    assignment = assign_accounts(plan)
+    t1 = time.perf_counter()
+    fcs = (territories_collection(plan, assignment), accounts_collection(plan, assignment), reps_collection(plan))
+    t2 = time.perf_counter()
+    payload = sum(len(json.dumps(fc, separators=(",", ":"))) for fc in fcs)
+
+    def wait(signal, timeout_s=60.0):
+        loop = QEventLoop()
+        got: list = []
+        signal.connect(lambda *a: (got.append(a), loop.quit()))
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        loop.exec()
+        if not got:
+            raise SystemExit(f"timed out waiting for {signal}")
+        return got[0]
+
+    view = MapView()
+    view.resize(1200, 800)
+    view.show()
+    start = time.perf_counter()
+    wait(view.page_ready)
+    page_up = time.perf_counter() - start
+    times, counts = [], []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        view.show_layers(*fcs)
+        (count,) = wait(view.layers_shown)
+        times.append(time.perf_counter() - start)
+        counts.append(count)
+    blocked = view.blocked_requests
+    unassigned = len(assignment.unassigned())
+    lines = [
+        f"map_load benchmark ({platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpu, "
+        f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')})",
+        f"data: {len(plan.accounts)} accounts (HIFLD hospitals + urgent care, seed {SEED}), "
+        f"{len(plan.territories)} Voronoi territories clipped to US states, {len(plan.reps)} reps; "
+        f"{unassigned} accounts unassigned",
+        f"plan + assignment: {t1 - t0:.2f} s; GeoJSON build: {t2 - t1:.3f} s; payload {payload / 1e6:.2f} MB JSON",
+        f"page up (load until bridge ready): {page_up:.2f} s",
+        f"show_layers -> page acknowledged painted, {RUNS} runs: "
+        + ", ".join(f"{t:.3f}" for t in times)
+        + f" s (first {times[0]:.3f} s, median {sorted(times)[len(times) // 2]:.3f} s)",
+        f"features drawn per run: {counts[0]}; non-local requests blocked: {len(blocked)}",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text, encoding="utf-8")
+    view.close()
+    import shiboken6
+
+    shiboken6.delete(view)
+    app.quit()
+
+
+if __name__ == "__main__":
+    main()
