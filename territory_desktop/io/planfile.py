@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import json
 import logging
 import math
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -186,6 +188,7 @@ def save_plan(plan: Plan, path: str | os.PathLike[str]) -> None:
         _fsync_file(tmp)
         os.replace(tmp, target)
         _fsync_dir(folder)
+        _remove_stale_temps(target)
     except PlanFileError:
         _remove_quietly(tmp)
         raise
@@ -365,6 +368,22 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+STALE_TEMP_SECONDS = 600.0
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete temp files that killed saves of ``target`` left behind.
+
+    Only files older than ``STALE_TEMP_SECONDS``: a younger one may belong to a save running in
+    another process right now.
+    """
+    now = time.time()
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
+                tmp.unlink()
 
 
 def _remove_quietly(path: Path) -> None:

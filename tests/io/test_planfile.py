@@ -406,3 +406,18 @@ def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Pat
     assert again.geometry.iloc[0].equals(Point(-76.6, 39.28))
     assert load_plan(path).name == "after QGIS"
     assert len(geopandas.read_file(path, layer="accounts")) == 3
+
+
+def test_save_removes_old_temp_files_of_killed_saves(tmp_path: Path) -> None:
+    path = tmp_path / "p.gpkg"
+    stale = tmp_path / ".p.gpkg.abc123.tmp"
+    fresh = tmp_path / ".p.gpkg.def456.tmp"
+    other = tmp_path / ".other.gpkg.abc123.tmp"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"partial")
+    old = time.time() - 2 * planfile.STALE_TEMP_SECONDS
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    save_plan(Plan(), path)
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()  # may be a save in progress / another plan's
