@@ -30,7 +30,9 @@ def _plan_create(args: argparse.Namespace) -> int:
                   f"{', '.join(result.missing_required)}", file=sys.stderr)
             return EXIT_ERROR
         for p in result.problems:
-            print(f"{p.source}:{p.line}: column {p.column or '-'}: {p.reason}", file=sys.stderr)
+            verdict = "rejected" if p.skipped else "warning"
+            print(f"{p.source}:{p.line}: column {p.column or '-'}: {verdict}: {p.reason}",
+                  file=sys.stderr)
     plan = Plan(name=args.output.stem)
     osm = ""
     if args.osm:
@@ -51,7 +53,9 @@ def _plan_create(args: argparse.Namespace) -> int:
             plan.territories[f"T{i}"] = Territory(f"T{i}", f"{rep.name} territory", color,
                                                   rep.id, cell)
     planfile.save_plan(plan, args.output)
-    rejected = len(accounts.problems) + (len(reps.problems) if reps else 0)
+    rejected = len({p.line for p in accounts.problems if p.skipped})
+    if reps is not None:
+        rejected += len({p.line for p in reps.problems if p.skipped})
     print(f"wrote {args.output}: {len(plan.accounts)} accounts, {len(plan.reps)} reps, "
           f"{len(plan.territories)} territories; {rejected} rows rejected")
     return 0
@@ -109,12 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("plan", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
     info.set_defaults(handler=_plan_info)
-    for module in ("territory_desktop.routing.commands", "territory_desktop.optimize.commands"):
-        try:
-            register = __import__(module, fromlist=["register"]).register
-        except ImportError:
-            continue
-        register(sub)
+    from territory_desktop.routing import commands as routing_commands
+
+    routing_commands.register(sub)
     return parser
 
 
@@ -124,14 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from territory_desktop.model import PlanError
 
     args = build_parser().parse_args(argv)
-    known: tuple[type[BaseException], ...] = (OSError, PlanError, GeometryError)
-    try:
-        from territory_desktop.io.planfile import PlanFileError
-        from territory_desktop.io.tables import ImportFileError
+    from territory_desktop.io.planfile import PlanFileError
+    from territory_desktop.io.tables import ImportFileError
 
-        known += (PlanFileError, ImportFileError)
-    except ImportError:
-        pass
+    known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError)
     try:
         return int(args.handler(args) or 0)
     except known as exc:

@@ -93,6 +93,7 @@ class _SearchProxy(QSortFilterProxyModel):
         self.setSortRole(Qt.ItemDataRole.UserRole)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.only_unassigned = False
+        self.text = ""
         self._model = model
 
     def filterAcceptsRow(self, row: int, parent: _Index) -> bool:
@@ -101,7 +102,7 @@ class _SearchProxy(QSortFilterProxyModel):
             doc = self._model._document
             if doc.assignment.territory_of.get(a.id) is not None:
                 return False
-        text = self.filterRegularExpression().pattern().casefold()
+        text = self.text
         return not text or text in a.name.casefold() or text in a.id.casefold()
 
 
@@ -125,8 +126,10 @@ class AccountsPanel(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -146,6 +149,11 @@ class AccountsPanel(QWidget):
         document.plan_changed.connect(self._update_summary)
         self._update_summary()
 
+    def selected_ids(self) -> list[str]:
+        """Selected account ids in selection order (routes follow it)."""
+        rows = [self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()]
+        return [self.model.accounts[r].id for r in rows]
+
     def visible_ids(self) -> list[str]:
         return [self.proxy.index(r, 0).data() for r in range(self.proxy.rowCount())]
 
@@ -153,7 +161,8 @@ class AccountsPanel(QWidget):
         self.unassigned_only.setChecked(True)
 
     def _on_search_text_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
+        self.proxy.text = text.strip().casefold()
+        self.proxy.invalidate()
         self._update_summary()
 
     def _on_search_return_pressed(self) -> None:

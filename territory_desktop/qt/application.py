@@ -11,9 +11,6 @@ def create_application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    from territory_desktop.qt.map_view import prepare_application
-
-    prepare_application()
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     qapp = QApplication(argv)
     qapp.setApplicationName("Territory Desktop")

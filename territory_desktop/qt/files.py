@@ -310,12 +310,14 @@ class PlanFiles(QObject):
     def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:
         from territory_desktop.qt import dialogs
 
-        lines = [f"line {p.line}, column {p.column or '—'}: {p.reason}"
+        lines = [f"line {p.line}, column {p.column or '—'}: "
+                 f"{'rejected' if p.skipped else 'imported with a warning'}: {p.reason}"
                  + (f" (value: {p.value!r})" if p.value not in (None, "") else "")
                  for p in problems]
-        summary = (f"{imported} rows of {path.name} were imported; {len(problems)} rows were "
-                   "rejected and are listed below. Fix them in the file and import it again "
-                   "(accounts are matched by id).")
+        rejected = len({p.line for p in problems if p.skipped})
+        summary = (f"{imported} rows of {path.name} were imported; {rejected} rows were "
+                   "rejected. Every problem is listed below with its file line and column. "
+                   "Fix the rows in the file and import it again (records are matched by id).")
         dialog = dialogs.ReportDialog("Import report", summary, "\n".join(lines), self.window)
         dialog.setObjectName("importReport")
         dialog.open()

@@ -39,6 +39,15 @@ log = logging.getLogger(__name__)
 ATTRIBUTION = "Road data © OpenStreetMap contributors (ODbL) · postal centroids © GeoNames (CC BY 4.0)"
 
 
+def _build_basemap(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
+                   should_stop: Callable[[], bool]) -> dict[str, Any]:
+    from territory_desktop.mapping.basemap import basemap_geojson
+
+    progress(0.0, f"Reading roads from {extract.name}")
+    fc, _stats = basemap_geojson(extract, cache_dir)
+    return fc
+
+
 class MainWindow(QMainWindow):
     """Composes the document, map, panels and actions; every plan change is an undoable edit."""
 
@@ -48,6 +57,8 @@ class MainWindow(QMainWindow):
     def __init__(self, document: PlanDocument, map_view: Any, prefs: Preferences,
                  files: PlanFiles, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        document.setParent(self)  # the window owns the document's lifetime
+        files.setParent(self)
         self.document = document
         self.map = map_view
         self.prefs = prefs
@@ -133,8 +144,8 @@ class MainWindow(QMainWindow):
         redo = add(ActionSpec("edit.redo", "&Redo", "Ctrl+Shift+Z"), stack.redo)
         stack.canUndoChanged.connect(undo.setEnabled)
         stack.canRedoChanged.connect(redo.setEnabled)
-        stack.undoTextChanged.connect(lambda t: undo.setText(f"&Undo {t}".strip()))
-        stack.redoTextChanged.connect(lambda t: redo.setText(f"&Redo {t}".strip()))
+        stack.undoTextChanged.connect(self._on_stack_undo_text_changed)
+        stack.redoTextChanged.connect(self._on_stack_redo_text_changed)
         undo.setEnabled(False)
         redo.setEnabled(False)
         add(ActionSpec("edit.settings", "&Settings…", k.Preferences), self.edit_settings)
@@ -143,7 +154,7 @@ class MainWindow(QMainWindow):
         add(ActionSpec("territory.reshape", "&Reshape", "Ctrl+E",
                        "Move the selected territory's vertices (snaps to neighbours)",
                        one_shaped), self._reshape_selected)
-        add(ActionSpec("territory.split", "S&plit", "Ctrl+Shift+S",
+        add(ActionSpec("territory.split", "S&plit", "Ctrl+K",
                        "Draw a line across the selected territory to split it", one_shaped),
             self._split_selected)
         add(ActionSpec("territory.merge", "&Merge", "Ctrl+M", "Merge the selected territories",
@@ -168,6 +179,12 @@ class MainWindow(QMainWindow):
         add(ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U"),
             self.show_unassigned)
         add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
+
+    def _on_stack_undo_text_changed(self, text: str) -> None:
+        self.actions["edit.undo"].setText(f"&Undo {text}".strip())
+
+    def _on_stack_redo_text_changed(self, text: str) -> None:
+        self.actions["edit.redo"].setText(f"&Redo {text}".strip())
 
     def _build_menus_and_toolbar(self) -> None:
         a = self.actions
@@ -431,10 +448,8 @@ class MainWindow(QMainWindow):
         if not extract or not self.prefs.show_basemap:
             self.map.show_basemap(None)
             return
-        from territory_desktop.mapping.basemap import basemap_for_extract
-
-        self.run_work("Drawing the road basemap", basemap_for_extract, Path(extract),
-                      on_done=self.map.show_basemap)
+        self.run_work("Drawing the road basemap", _build_basemap, Path(extract),
+                      self.files.data_dir / "basemaps", on_done=self.map.show_basemap)
 
     def _on_map_error(self, message: str) -> None:
         log.warning("map: %s", message)
@@ -447,6 +462,7 @@ class MainWindow(QMainWindow):
         if self._worker is not None:
             self._worker.cancel()
         worker = Worker(fn, *args, **kwargs)
+        worker.title = title
         self._worker = worker
         self.progress.setValue(0)
         self.progress.setFormat(f"{title} %p%")
@@ -455,8 +471,8 @@ class MainWindow(QMainWindow):
         worker.signals.progressed.connect(self._on_worker_progressed)
         if on_done is not None:
             worker.signals.returned.connect(on_done)
-        worker.signals.errored.connect(lambda exc, t=title: self._on_worker_errored(t, exc))
-        worker.signals.finished.connect(lambda w=worker: self._on_worker_finished(w))
+        worker.signals.errored.connect(self._on_worker_errored)
+        worker.signals.finished.connect(self._on_worker_finished)
         return start(worker)
 
     def cancel_work(self) -> None:
@@ -468,13 +484,19 @@ class MainWindow(QMainWindow):
         if message:
             self.statusBar().showMessage(message, 3000)
 
-    def _on_worker_errored(self, title: str, exc: BaseException) -> None:
+    def _on_worker_errored(self, exc: BaseException) -> None:
+        title = getattr(self._sender_worker(), "title", "Background work")
         if isinstance(exc, Cancelled) or type(exc).__name__ == "Cancelled":
             self.statusBar().showMessage(f"{title}: cancelled", 5000)
         else:
             self.notify_error(title, str(exc) or type(exc).__name__)
 
-    def _on_worker_finished(self, worker: Worker) -> None:
+    def _sender_worker(self) -> Worker | None:
+        signals = self.sender()
+        return getattr(signals, "worker", None)
+
+    def _on_worker_finished(self) -> None:
+        worker = self._sender_worker()
         if worker is self._worker:
             self._worker = None
             self.progress.hide()
@@ -494,7 +516,6 @@ class MainWindow(QMainWindow):
         name = path.name if path else f"{self.document.plan.name} (unsaved)"
         self.setWindowTitle(f"{name}{' *' if self.document.is_modified else ''} — "
                             "Territory Desktop")
-        self.setWindowModified(self.document.is_modified)
         self._update_counts()
 
     def _on_document_edit_noted(self, note: str) -> None:

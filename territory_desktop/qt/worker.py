@@ -41,6 +41,8 @@ class Worker(QRunnable):
         super().__init__()
         self.setAutoDelete(False)
         self.signals = WorkerSignals()
+        self.signals.worker = self
+        self.title = ""
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._stop = threading.Event()
         self._done = threading.Event()

@@ -1,0 +1,67 @@
+import pytest
+
+from territory_desktop.qt.worker import Cancelled, Worker, start
+
+
+def count_to(n, *, progress, should_stop):
+    for i in range(n):
+        if should_stop():
+            raise Cancelled("stopped")
+        progress((i + 1) / n, f"step {i + 1}")
+    return n * 2
+
+
+def failing(*, progress, should_stop):
+    raise ValueError("the extract has no roads")
+
+
+def test_worker_reports_progress_and_result(qtbot):
+    worker = Worker(count_to, 5)
+    seen, results = [], []
+    worker.signals.progressed.connect(lambda f, m: seen.append((f, m)))
+    worker.signals.returned.connect(results.append)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        start(worker)
+    assert results == [10]
+    assert seen[-1] == (1.0, "step 5")
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+
+
+def test_worker_reports_errors(qtbot):
+    worker = Worker(failing)
+    errors = []
+    worker.signals.errored.connect(errors.append)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        start(worker)
+    assert isinstance(errors[0], ValueError)
+    assert "no roads" in str(errors[0])
+
+
+def test_cancelled_worker_never_returns(qtbot):
+    import threading
+
+    gate = threading.Event()
+
+    def wait_then_count(*, progress, should_stop):
+        gate.wait(5)
+        return count_to(1000, progress=progress, should_stop=should_stop)
+
+    worker = Worker(wait_then_count)
+    results, errors = [], []
+    worker.signals.returned.connect(results.append)
+    worker.signals.errored.connect(errors.append)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        start(worker)
+        worker.cancel()
+        gate.set()
+    assert results == []
+    assert isinstance(errors[0], Cancelled)
+    assert worker.wait(1)
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_workers():
+    from PySide6.QtCore import QThreadPool
+
+    yield
+    assert QThreadPool.globalInstance().waitForDone(5000), "a worker was left running"
