@@ -97,6 +97,12 @@ def matrix_ms(
         srcs = [(int(dep_node[i, k]), int(dep_ms[i, k])) for k in range(2) if dep_node[i, k] >= 0]
         if not srcs:
             continue
-        row = q.distances_from_multi(srcs)
-        out[i] = np.array([np.inf if v is None or v >= _INF else v for v in row], dtype=np.float64)
+        row = q.distances_from(srcs[0][0]) if len(srcs) == 1 and srcs[0][1] == 0 else (
+            q.distances_from_multi(srcs)
+        )
+        if None in row:  # unreachable targets (rare: the network is strongly connected)
+            row = [_INF if v is None else v for v in row]
+        r = np.array(row, dtype=np.float64)
+        r[r >= _INF] = np.inf
+        out[i] = r
     return out

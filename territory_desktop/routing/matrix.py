@@ -14,7 +14,7 @@ weight ``time_ms * 2**25 + length_dm`` (fastest path, ties broken by distance; s
 metres come out of one run). ``"cch"``: RoutingKit customizable contraction hierarchies
 (PyPI ``routingkit-cch``, optional) for seconds only (``meters=False``); its node order is
 cached next to the network file. ``"auto"`` picks CCH for seconds-only matrices on networks of
-more than ``CCH_MIN_NODES`` nodes when the library is installed, else Dijkstra.
+at least ``CCH_MIN_NODES`` nodes when the library is installed, else Dijkstra.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
     from .snapping import SnapResult
 
-CCH_MIN_NODES = 50_000
+CCH_MIN_NODES = 1_000
 _CHUNK_CELLS = 16_000_000  # float64 cells per Dijkstra chunk (~128 MB)
 
 
@@ -162,10 +162,17 @@ def _node_dijkstra(
         node[start : start + chunk] = d[:, tgt]
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
-    for k in range(2):
-        for j in range(2):
-            cand = dep_cost[:, k, None] + node[si[:, k]][:, ti[:, j]] + arr_cost[None, :, j]
-            np.minimum(best, cand, out=best)
+    # Best over departure options first (origins x arrival nodes), then over arrival options.
+    via = node[si[:, 0]]
+    via += dep_cost[:, 0, None]
+    alt = node[si[:, 1]]
+    alt += dep_cost[:, 1, None]
+    np.minimum(via, alt, out=via)
+    del alt
+    for j in range(2):
+        cand = via[:, ti[:, j]]
+        cand += arr_cost[None, :, j]
+        np.minimum(best, cand, out=best)
     return best
 
 
@@ -248,24 +255,32 @@ def travel_matrix(
         arr_ms = np.floor(np.nan_to_num(arr_cost, posinf=0) / TIME_SHIFT)
         node = matrix_ms(network, dep_node, dep_ms, tgt, fbq) if tgt.shape[0] else None
         fb.step(0.95, "combining")
+        best_ms = np.floor(best / TIME_SHIFT)
         if node is not None:
             ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
             for j in range(2):
-                ms = node[:, ti[:, j]] + np.where(arr_node[:, j] >= 0, arr_ms[:, j], np.inf)
-                np.minimum(best, ms * TIME_SHIFT, out=best)
+                cand = node[:, ti[:, j]]
+                cand += np.where(arr_node[:, j] >= 0, arr_ms[:, j], np.inf)[None, :]
+                np.minimum(best_ms, cand, out=best_ms)
+        best_ms /= 1000.0
+        fb.step(1.0, "matrix done")
+        return TravelMatrix(best_ms, None, o, d, engine)
     else:
         n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
         n_org = int((dep_node >= 0).any(axis=1).sum())
         size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
         fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
         np.minimum(best, fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq), out=best)
-    finite = np.isfinite(best)
-    packed = np.where(finite, best, 0.0)
-    t_ms = np.floor(packed / TIME_SHIFT)
-    secs = np.where(finite, t_ms / 1000.0, np.inf)
+    with np.errstate(invalid="ignore"):
+        t_ms, dm = np.divmod(best, TIME_SHIFT)  # inf -> (nan, nan)
+    secs = t_ms
+    secs /= 1000.0
     mtr = None
     if engine != "cch":
-        mtr = np.where(finite, (packed - t_ms * TIME_SHIFT) / 10.0, np.inf)
+        mtr = dm
+        mtr /= 10.0
+        mtr[np.isnan(mtr)] = np.inf
+    secs[np.isnan(secs)] = np.inf
     fb.step(1.0, "matrix done")
     return TravelMatrix(secs, mtr if meters else None, o, d, engine)
 

@@ -39,7 +39,8 @@ def test_matrix_writes_every_ordered_pair(net_file, tmp_path, capsys):
     assert main(["matrix", str(net_file), str(pts), "-o", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert [u["id"] for u in summary["unreachable_points"]] == ["ocean"]
-    rows = list(csv.DictReader(out.open()))
+    with out.open() as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 16
     by = {(r["from_id"], r["to_id"]): r for r in rows}
     assert float(by["harbor", "east"]["seconds"]) > 60
