@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         self._selected: list[str] = []
         self._worker: Worker | None = None
         self._build_status_bar()
+        from territory_desktop.qt.routing_controller import RoutingController
+
+        self.routing = RoutingController(self)
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
@@ -178,6 +181,23 @@ class MainWindow(QMainWindow):
         add(ActionSpec("view.find", "&Find account", k.Find), self._focus_search)
         add(ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U"),
             self.show_unassigned)
+        routing = self.routing
+        add(ActionSpec("routing.extract", "Choose OSM &extract…", None,
+                       "Choose or replace the OpenStreetMap extract this plan routes on"),
+            routing.choose_extract)
+        add(ActionSpec("routing.build", "&Build road network", "Ctrl+B",
+                       "Compile the plan's extract (cached; reopening does not re-parse it)"),
+            routing.ensure_network)
+        add(ActionSpec("routing.reachability", "Check &reachability", "Ctrl+Shift+R",
+                       "Highlight accounts that cannot be reached by road, with the reason"),
+            routing.show_reachability)
+        add(ActionSpec("routing.route", "&Route through selected accounts", "Ctrl+R",
+                       "Drive through the accounts selected in the list, in selection order"),
+            routing.route_selected)
+        add(ActionSpec("routing.isochrone", "Drive-time &area around a rep…", "Ctrl+Shift+A"),
+            routing.isochrone_dialog)
+        add(ActionSpec("routing.clear", "&Clear route and areas", "Ctrl+Shift+C"),
+            routing.clear_overlays)
         add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
 
     def _on_stack_undo_text_changed(self, text: str) -> None:
@@ -195,6 +215,8 @@ class MainWindow(QMainWindow):
             "&Territory": ["territory.draw", "territory.reshape", "territory.split",
                            "territory.merge", None, "territory.properties", "territory.delete",
                            None, "territory.overlay", "territory.rule", None, "map.cancel"],
+            "&Routing": ["routing.extract", "routing.build", None, "routing.reachability",
+                         "routing.route", "routing.isochrone", "routing.clear"],
             "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
                       "view.unassigned"],
             "&Help": ["help.about"],
