@@ -140,6 +140,8 @@ class SolveParams:
     slice_iterations: int = 300
     slice_seconds: float | None = None
     perturb_size: int = 4
+    restart_after: int = 40
+    overload_penalty: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -283,8 +285,9 @@ def customer_patterns(problem: PVRPProblem, index: int) -> list[Pattern]:
             pats = [tuple((d,) for d in _bitmask_days(m, t)) for m in masks]
     else:
         raise PVRPError(f"customer {c.name or index} has no allowed combination")
-    pats = [tuple(b for b in p if b) for p in pats]
-    pats = [p for p in pats if p and all(0 <= d < t for b in p for d in b)]
+    # A pattern with an empty block cannot be served in full: it is not allowed (never a
+    # silently dropped visit).
+    pats = [p for p in pats if p and all(b for b in p) and all(0 <= d < t for b in p for d in b)]
     for pin in c.pinned_days:
         kept: list[Pattern] = []
         for p in pats:
@@ -344,6 +347,11 @@ class _Engine:
         self.iterations_used = 0
         self._merge_ok = self._symmetric()
         self.relaxed = {i: self._relax(i) for i in self.active}
+        mean_travel = float(problem.travel.mean()) if problem.travel.size else 1.0
+        demands = [c.demand for c in problem.customers if c.demand > 0]
+        mean_demand = float(np.mean(demands)) if demands else 1.0
+        self.pen_load = params.overload_penalty * mean_travel / mean_demand
+        self.pen_dur = params.overload_penalty
 
     # -- structure
     def pattern(self, i: int, j: int) -> Pattern:
@@ -483,6 +491,9 @@ class _Engine:
                         start_depot=depot_index[(layer, "s")],
                         end_depot=depot_index[(layer, "e")],
                         profile=li if with_profiles else 0,
+                        # A route through a forbidden (other-day) arc is infeasible, not just
+                        # expensive: otherwise an overloaded warm start "repairs" itself that way.
+                        max_distance=self.big - 1,
                         **kw,
                     )
                 )
@@ -581,7 +592,11 @@ class _Engine:
         return float(t[prev, me] + t[me, nxt] - t[prev, nxt])
 
     def _best_insertion(self, day: int, routes_day, ci: int) -> tuple[float, int, int]:
-        """(extra travel, route index or -1 for a new route, position)."""
+        """(extra travel + overload penalty, route index or -1 for a new route, position).
+
+        Excess load and duration are allowed at a penalty: the solver can usually make room by
+        moving floating visits to other days, which a strict test would never discover.
+        """
         d = self.p.days[day]
         t = self.travel
         cu = self.p.customers
@@ -589,22 +604,26 @@ class _Engine:
         best = (math.inf, -2, 0)
         for ri, seq in enumerate(routes_day):
             load = sum(cu[x].demand for x, _ in seq)
-            if load + c.demand > d.capacity + 1e-9:
-                continue
             locs = np.array([d.start] + [cu[x].location for x, _ in seq] + [d.end])
             a, b = locs[:-1], locs[1:]
             delta = t[a, c.location] + t[c.location, b] - t[a, b]
+            excess_load = max(0.0, load + c.demand - d.capacity) - max(0.0, load - d.capacity)
+            cost = delta + self.pen_load * excess_load
             if math.isfinite(d.max_duration):
                 dur = t[a, b].sum() + sum(cu[x].service for x, _ in seq)
-                ok = dur + delta + c.service <= d.max_duration + 1e-9
-                delta = np.where(ok, delta, math.inf)
-            k = int(np.argmin(delta))
-            if delta[k] < best[0]:
-                best = (float(delta[k]), ri, k)
+                over = np.maximum(0.0, dur + delta + c.service - d.max_duration) - max(
+                    0.0, dur - d.max_duration
+                )
+                cost = cost + self.pen_dur * over
+            k = int(np.argmin(cost))
+            if cost[k] < best[0]:
+                best = (float(cost[k]), ri, k)
         if len(routes_day) < d.vehicles:
             delta = t[d.start, c.location] + t[c.location, d.end] - t[d.start, d.end]
-            if delta + c.service <= d.max_duration + 1e-9 and delta < best[0]:
-                best = (float(delta), -1, 0)
+            over = max(0.0, delta + c.service - d.max_duration)
+            cost = delta + self.pen_dur * over + self.pen_load * max(0.0, c.demand - d.capacity)
+            if cost < best[0]:
+                best = (float(cost), -1, 0)
         return best
 
     def try_pattern_move(self, routes, ci: int, choice: dict[int, int], forced: int | None = None):
@@ -778,45 +797,55 @@ def solve_pvrp(
     progress(share, f"initial schedule: {best_cost:.2f}")
 
     if multi:
-        slice_iters = params.slice_iterations
-        stall = 0
+        cur_routes, cur_choice, cur_cost = best_routes, dict(best_choice), best_cost
+        tabu: dict[int, int] = {}
+        tenure = max(3, int(math.sqrt(len(multi))))
+        it = since_best = 0
         while not should_stop():
             if total_iters is not None and iters_left() <= 0:
                 break
             if total_iters is None and remaining() <= 0.05:
                 break
-            cur_routes, cur_choice = [[list(s) for s in d] for d in best_routes], dict(best_choice)
-            changed = _pattern_descent(eng, cur_routes, cur_choice, multi)
-            cur_routes = changed[1]
-            if not changed[0]:
-                cur_routes = _perturb(eng, cur_routes, cur_choice, multi, params.perturb_size)
-            stack = eng.build(cur_choice)
+            it += 1
+            if since_best >= params.restart_after:
+                cur_routes, cur_choice, cur_cost = best_routes, dict(best_choice), best_cost
+                since_best = 0
+            work_routes = [[list(s) for s in d] for d in cur_routes]
+            work_choice = dict(cur_choice)
+            moved = _pattern_descent(eng, work_routes, work_choice, multi)
+            if not moved:
+                moved = _least_bad_move(eng, work_routes, work_choice, multi, tabu, it)
+                for ci in moved:
+                    tabu[ci] = it + tenure + int(eng.rng.integers(0, tenure))
+            if not moved:
+                work_routes = _perturb(eng, work_routes, work_choice, multi, params.perturb_size)
+            stack = eng.build(work_choice)
             try:
-                init = eng.encode(stack, cur_routes)
+                init = eng.encode(stack, work_routes)
             except Exception:  # noqa: BLE001 - fall back to a cold start on a bad warm start
                 init = None
             seed_counter += 1
-            secs = params.slice_seconds or max(0.3, params.time_limit / 60)
+            secs = params.slice_seconds or max(0.1, params.time_limit / 300)
             res = eng.run_ils(
                 stack,
-                min(slice_iters, iters_left()) if total_iters is not None else slice_iters * 20,
+                min(params.slice_iterations, iters_left())
+                if total_iters is not None
+                else params.slice_iterations,
                 min(secs, remaining()),
                 init=init,
                 seed=seed_counter,
             )
+            since_best += 1
             if res.is_feasible():
                 routes = eng.decode(stack, res.best)
                 cost = eng.cost(routes)
                 if _DEBUG:
-                    print(f"desc={changed[0]} est={eng.cost(cur_routes):.1f} ils={cost:.1f} "
-                          f"best={best_cost:.1f} it={res.num_iterations}")
+                    print(f"moved={len(moved)} est={eng.cost(work_routes):.1f} ils={cost:.1f} "
+                          f"cur={cur_cost:.1f} best={best_cost:.1f} it={res.num_iterations}")
+                cur_routes, cur_choice, cur_cost = routes, work_choice, cost
                 if cost < best_cost - 1e-7:
-                    best_routes, best_choice, best_cost = routes, dict(cur_choice), cost
-                    stall = 0
-                else:
-                    stall += 1
-            else:
-                stall += 1
+                    best_routes, best_choice, best_cost = routes, dict(work_choice), cost
+                    since_best = 0
             if total_iters is not None:
                 frac = min(1.0, eng.iterations_used / max(1, total_iters))
             else:
@@ -826,8 +855,24 @@ def solve_pvrp(
     return _finish(eng, best_routes, best_choice, unplaced, t0, False)
 
 
-def _pattern_descent(eng: _Engine, routes, choice, multi) -> tuple[bool, list]:
-    improved = False
+def _least_bad_move(eng: _Engine, routes, choice, multi, tabu, it) -> list[int]:
+    """Apply the cheapest pattern change of a non-tabu customer (tabu search step)."""
+    best = (math.inf, None, -1, -1)
+    for ci in multi:
+        if tabu.get(ci, 0) > it:
+            continue
+        delta, new, j = eng.try_pattern_move(routes, ci, choice)
+        if new is not None and delta < best[0]:
+            best = (delta, new, j, ci)
+    if best[1] is None:
+        return []
+    routes[:] = best[1]
+    choice[best[3]] = best[2]
+    return [best[3]]
+
+
+def _pattern_descent(eng: _Engine, routes, choice, multi) -> list[int]:
+    moved: list[int] = []
     order = list(multi)
     eng.rng.shuffle(order)
     for _ in range(3):
@@ -837,10 +882,11 @@ def _pattern_descent(eng: _Engine, routes, choice, multi) -> tuple[bool, list]:
             if new is not None and delta < -1e-7:
                 routes[:] = new
                 choice[ci] = j
-                improved = any_move = True
+                moved.append(ci)
+                any_move = True
         if not any_move:
             break
-    return improved, routes
+    return moved
 
 
 def _perturb(eng: _Engine, routes, choice, multi, size: int):
