@@ -108,11 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--territories", choices=("voronoi", "none"), default="voronoi",
                         help="start with one territory per rep around its home (default)")
     create.add_argument("-o", "--output", type=Path, required=True, help="plan file to write")
-    create.set_defaults(handler=_plan_create)
+    create.set_defaults(func=_plan_create)
     info = plan.add_parser("info", help="summarise a plan")
     info.add_argument("plan", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
-    info.set_defaults(handler=_plan_info)
+    info.set_defaults(func=_plan_info)
     from territory_desktop.routing import commands as routing_commands
 
     routing_commands.register(sub)
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError)
     try:
-        return int(args.handler(args) or 0)
+        return int(args.func(args) or 0)
     except known as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

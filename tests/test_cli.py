@@ -1,0 +1,71 @@
+"""``tdesk plan create`` and ``tdesk plan info`` on the bundled sample data."""
+
+import json
+import shutil
+
+import pytest
+
+from territory_desktop import cli
+from territory_desktop.resources import resource_path
+
+SAMPLE = resource_path("sample")
+
+
+def test_plan_create_reports_bad_rows_and_keeps_good_ones(tmp_path, capsys):
+    accounts = tmp_path / "accounts.csv"
+    lines = (SAMPLE / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:21]
+    cols = header.split(",")
+    lat = cols.index("Latitude")
+    broken = rows[4].split(",")
+    assert len(broken) == len(cols), "pick a row without quoted commas"
+    broken[lat] = "ninety"
+    rows[4] = ",".join(broken)
+    accounts.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "plan.gpkg"
+    extract = tmp_path / "roads.osm.pbf"
+    shutil.copy(SAMPLE / "baltimore.osm.pbf", extract)
+    code = cli.main(["plan", "create", "--accounts", str(accounts), "--reps",
+                     str(SAMPLE / "reps.csv"), "--osm", str(extract), "-o", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert f"{accounts}:6: column Latitude: rejected" in captured.err
+    assert "19 accounts" in captured.out and "1 rows rejected" in captured.out
+
+    assert cli.main(["plan", "info", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["accounts"] == 19
+    assert info["reps"] == 5
+    assert info["unassigned"] == 0  # Voronoi cells around rep homes cover every account
+    assert sum(t["accounts"] for t in info["territories"]) == 19
+    assert {t["rep_id"] for t in info["territories"]} <= {f"REP-{i}" for i in range(1, 5)} | {
+        "REP-ENT"}
+    for t in info["territories"]:
+        assert set(t) == {"id", "name", "rep_id", "accounts", "potential",
+                          "visit_hours_per_week"}
+
+
+def test_plan_info_on_sample_matches_the_panel_figures(capsys):
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.io import planfile
+    from territory_desktop.model.workload import workloads
+
+    path = SAMPLE / "sample_plan.gpkg"
+    assert cli.main(["plan", "info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    plan = planfile.load_plan(path)
+    rows = workloads(plan, assign_accounts(plan).territory_of)
+    assert [t["id"] for t in info["territories"]] == list(plan.territories)
+    for t, w in zip(info["territories"], rows, strict=False):
+        assert t["accounts"] == w.accounts
+        assert t["visit_hours_per_week"] == pytest.approx(w.visit_hours_per_week, abs=1e-3)
+
+
+def test_errors_are_one_line_with_exit_2(tmp_path, capsys):
+    assert cli.main(["plan", "info", str(tmp_path / "missing.gpkg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"not a plan at all")
+    assert cli.main(["plan", "info", str(junk)]) == 2
+    assert "junk.gpkg" in capsys.readouterr().err
