@@ -1,6 +1,6 @@
 """The plan file: one GeoPackage that Territory Desktop reads and writes and QGIS opens as layers.
 
-Layout (schema version 1; every table has ``fid INTEGER PRIMARY KEY`` first, rows keep plan order):
+Layout (schema version 2; every table has ``fid INTEGER PRIMARY KEY`` first, rows keep plan order):
 
 ==============  ===========  =============================================================
 table           kind         columns
@@ -9,14 +9,27 @@ territories     features     geom MULTIPOLYGON (NULL for overlay-only), id, name
                              rep_id, locked
 accounts        features     geom POINT, id, name, address, postal_code, segment, industry,
                              potential, tier, every_weeks, visit_minutes, owner, notes,
-                             approximate_location
+                             approximate_location, window_start, window_end (minutes from
+                             midnight, NULL = any time), closed_weekdays (JSON list, 0 = Mon),
+                             same_weekday (0/1)
 reps            features     geom POINT (home), id, name, weekly_hours, skills (JSON list),
-                             approximate_home
+                             approximate_home, workday_start, workday_end, max_day_minutes,
+                             days_off (JSON list of [week, weekday])
 td_meta         attributes   key, value: schema_version, app_version, plan_name, generator
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
-td_settings     attributes   key, value: the scalar fields of ``PlanSettings``
+td_settings     attributes   key, value: the scalar fields of ``PlanSettings`` (tuples as JSON
+                             lists: working_weekdays, holidays)
+td_schedule     attributes   rep_id, weeks, seed: one row per rep with a rotation
+td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pinned, adhoc
+                             (0/1); schedule by schedule, each in its ``visits`` order
+td_unplaced     attributes   rep_id, account_id, missing_visits, reason
+td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
+                             odometer_start, odometer_end, miles, note (in log order)
 ==============  ===========  =============================================================
+
+Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
+New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
 
 All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has
 one geometry type, as QGIS prefers) and read back as a Polygon when they have one part.
@@ -34,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import glob
 import json
 import logging
@@ -44,6 +58,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
@@ -62,10 +77,17 @@ from territory_desktop.model.plan import (
     Territory,
     TierCadence,
 )
+from territory_desktop.model.schedule import (
+    RepSchedule,
+    ScheduledVisit,
+    ScheduleError,
+    UnplacedAccount,
+    VisitLogEntry,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENERATOR = "Territory Desktop"
 PLAN_SUFFIX = ".gpkg"
 
@@ -76,6 +98,72 @@ class PlanFileError(Exception):
 
 # ---------------------------------------------------------------------------------------------
 # The schema: the one place where tables are declared.
+
+# What schema 2 added, declared once and used both by the writer (TABLES) and by the v1 -> v2
+# migration. Frozen: a later schema changes TABLES and adds its own migration, never edits these
+# (the v1 fixture test would catch it: v1 -> v2 -> v3 would add the same column twice).
+_ACCOUNT_COLUMNS_V2 = (
+    Column("window_start", "INTEGER"),
+    Column("window_end", "INTEGER"),
+    Column("closed_weekdays", "TEXT", "DEFAULT '[]'"),
+    Column("same_weekday", "INTEGER", "DEFAULT 0"),
+)
+_REP_COLUMNS_V2 = (
+    Column("workday_start", "INTEGER", "DEFAULT 480"),
+    Column("workday_end", "INTEGER", "DEFAULT 1020"),
+    Column("max_day_minutes", "INTEGER", "DEFAULT 540"),
+    Column("days_off", "TEXT", "DEFAULT '[]'"),
+)
+_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"))
+_SCHEDULE_TABLES_V2 = (
+    TableSpec(
+        "td_schedule",
+        (
+            Column("rep_id", "TEXT", "NOT NULL UNIQUE"),
+            Column("weeks", "INTEGER"),
+            Column("seed", "INTEGER"),
+        ),
+        description="Territory Desktop: call rotation per rep",
+    ),
+    TableSpec(
+        "td_visits",
+        (
+            Column("rep_id", "TEXT", "NOT NULL"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("week", "INTEGER"),
+            Column("weekday", "INTEGER"),
+            Column("visit_order", "INTEGER"),
+            Column("pinned", "INTEGER", "DEFAULT 0"),
+            Column("adhoc", "INTEGER", "DEFAULT 0"),
+        ),
+        description="Territory Desktop: visits of the rotation (week, weekday 0 = Mon, stop order)",
+    ),
+    TableSpec(
+        "td_unplaced",
+        (
+            Column("rep_id", "TEXT", "NOT NULL"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("missing_visits", "INTEGER"),
+            Column("reason", "TEXT"),
+        ),
+        description="Territory Desktop: visits the rotation could not fit, and why",
+    ),
+    TableSpec(
+        "td_visit_log",
+        (
+            Column("date", "TEXT", "NOT NULL"),
+            Column("rep_id", "TEXT"),
+            Column("account_id", "TEXT"),
+            Column("status", "TEXT"),
+            Column("moved_to", "TEXT"),
+            Column("odometer_start", "REAL"),
+            Column("odometer_end", "REAL"),
+            Column("miles", "REAL"),
+            Column("note", "TEXT"),
+        ),
+        description="Territory Desktop: visits done, skipped or moved, with mileage",
+    ),
+)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
@@ -108,6 +196,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("owner", "TEXT"),
                 Column("notes", "TEXT"),
                 Column("approximate_location", "BOOLEAN"),
+                *_ACCOUNT_COLUMNS_V2,
             ),
             geometry_type="POINT",
             description="Customer accounts",
@@ -120,6 +209,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("weekly_hours", "REAL"),
                 Column("skills", "TEXT"),
                 Column("approximate_home", "BOOLEAN"),
+                *_REP_COLUMNS_V2,
             ),
             geometry_type="POINT",
             description="Sales reps at their home base",
@@ -153,13 +243,27 @@ TABLES: dict[str, TableSpec] = {
             (Column("key", "TEXT", "NOT NULL UNIQUE"), Column("value", "TEXT")),
             description="Territory Desktop: plan settings",
         ),
+        *_SCHEDULE_TABLES_V2,
     )
 }
 
 # Forward migrations: MIGRATIONS[n] turns a schema-n database into schema n+1, in place, on a
 # private in-memory copy (the user's file is never modified by opening it).
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2: time windows, working hours, settings for scheduling, the rotation, the log."""
+    for table, columns in (("accounts", _ACCOUNT_COLUMNS_V2), ("reps", _REP_COLUMNS_V2)):
+        for c in columns:
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c.name}" {c.sql_type} '
+                         f"{c.constraints}".rstrip())
+    conn.executemany("INSERT OR IGNORE INTO td_settings (key, value) VALUES (?, ?)", _SETTINGS_V2)
+    for spec in _SCHEDULE_TABLES_V2:
+        gpkg.create_table(conn, spec)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,6 +280,10 @@ def save_plan(plan: Plan, path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    problem = next(_value_problems(plan), None)
+    if problem is not None:
+        # Refuse here rather than write a file that load_plan would call damaged.
+        raise PlanFileError(f"Cannot save {target}: {problem[1]}")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -236,7 +344,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         rows = [
             (gpkg.to_blob(p), a.id, a.name, a.address, a.postal_code, a.segment, a.industry,
              a.potential, a.tier, a.every_weeks, a.visit_minutes, a.owner, a.notes,
-             int(a.approximate_location))
+             int(a.approximate_location), a.window_start, a.window_end,
+             json.dumps(list(a.closed_weekdays)), int(a.same_weekday))
             for a, p in zip(plan.accounts.values(), points, strict=True)
         ]
         return rows, points
@@ -244,7 +353,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         points = [Point(r.home_lon, r.home_lat) for r in plan.reps.values()]
         rows = [
             (gpkg.to_blob(p), r.id, r.name, r.weekly_hours, json.dumps(list(r.skills)),
-             int(r.approximate_home))
+             int(r.approximate_home), r.workday_start, r.workday_end, r.max_day_minutes,
+             json.dumps([list(d) for d in r.days_off]))
             for r, p in zip(plan.reps.values(), points, strict=True)
         ]
         return rows, points
@@ -263,6 +373,25 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         return [(c.tier, c.every_weeks, c.visit_minutes) for c in cad.values()], []
     if table == "td_settings":
         return [(k, _setting_to_text(v)) for k, v in _scalar_settings(plan.settings).items()], []
+    if table == "td_schedule":
+        return [(s.rep_id, s.weeks, s.seed) for s in plan.schedules.values()], []
+    if table == "td_visits":
+        # Each schedule's own order, so a loaded schedule equals the saved one.
+        return [
+            (s.rep_id, v.account_id, v.week, v.weekday, v.order, int(v.pinned), int(v.adhoc))
+            for s in plan.schedules.values() for v in s.visits
+        ], []
+    if table == "td_unplaced":
+        return [
+            (s.rep_id, u.account_id, u.missing_visits, u.reason)
+            for s in plan.schedules.values() for u in s.unplaced
+        ], []
+    if table == "td_visit_log":
+        return [
+            (e.date, e.rep_id, e.account_id, e.status, e.moved_to, e.odometer_start,
+             e.odometer_end, e.miles, e.note)
+            for e in plan.visit_log
+        ], []
     raise AssertionError(f"no writer for table {table}")
 
 
@@ -277,7 +406,7 @@ def _scalar_settings(settings: PlanSettings) -> dict[str, object]:
 def _setting_to_text(value: object) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value)
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
 
 
 def _as_multipolygon(geom: BaseGeometry | None) -> MultiPolygon | None:
@@ -336,8 +465,15 @@ def _carry_over_user_tables(conn: sqlite3.Connection, previous: Path) -> None:
 
 
 def _carry_over_user_columns(conn: sqlite3.Connection, table: str) -> None:
-    """Copy columns a user added to one of our tables, matching rows by id."""
-    key = "id" if "id" in TABLES[table].column_names else TABLES[table].column_names[0]
+    """Copy columns a user added to one of our tables, matching rows by their unique key.
+
+    Tables without one (td_visits, td_unplaced, td_visit_log) are rewritten row by row from the
+    plan, so there is nothing to match a user's values to: their extra columns are dropped.
+    """
+    key = next((c.name for c in TABLES[table].columns if "UNIQUE" in c.constraints), None)
+    if key is None:
+        log.info("columns a user added to %s are not kept (its rows have no key)", table)
+        return
     ours = {"fid", "geom", *TABLES[table].column_names}
     old_cols = conn.execute(f'PRAGMA old.table_info("{table}")').fetchall()
     if key not in {c[1] for c in old_cols}:
@@ -498,6 +634,20 @@ def _migrated_copy(
         mem.close()
 
 
+_T = TypeVar("_T")
+
+
+class _TableError(ValueError):
+    """A bad value found while reading ``table`` (which may not be the table being assembled)."""
+
+    def __init__(self, table: str, message: str) -> None:
+        super().__init__(message)
+        self.table = table
+
+_BAD_VALUE = (PlanError, ScheduleError, ValueError, TypeError, KeyError, IndexError,
+              gpkg.GeoPackageError)
+
+
 def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
     conn.row_factory = sqlite3.Row
     where = ""
@@ -505,42 +655,117 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         where = "td_meta"
         meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM td_meta")}
         where = "reps"
-        reps = [_rep(r) for r in _rows(conn, "reps")]
+        reps = _read_rows(conn, "reps", _rep)
         where = "accounts"
-        accounts = [_account(r) for r in _rows(conn, "accounts")]
+        accounts = _read_rows(conn, "accounts", _account)
         where = "territories"
-        territories = [_territory(r) for r in _rows(conn, "territories")]
+        territories = _read_rows(conn, "territories", _territory)
         where = "td_rules"
-        rules = [
-            OverlayRule(r["id"], r["field"], _text(r["value"]), r["territory_id"])
-            for r in _rows(conn, "td_rules")
-        ]
+        rules = _read_rows(conn, "td_rules", lambda r: OverlayRule(
+            r["id"], r["field"], _text(r["value"]), r["territory_id"]))
         where = "td_cadence"
         cadence = {
-            r["tier"]: TierCadence(r["tier"], float(r["every_weeks"]), float(r["visit_minutes"]))
-            for r in _rows(conn, "td_cadence")
+            c.tier: c for c in _read_rows(conn, "td_cadence", lambda r: TierCadence(
+                r["tier"], float(r["every_weeks"]), float(r["visit_minutes"])))
         }
         where = "td_settings"
         settings = _settings(cadence, dict(
             (r["key"], r["value"]) for r in _rows(conn, "td_settings")
         ))
-    except (PlanError, ValueError, TypeError, KeyError, IndexError,
-            gpkg.GeoPackageError) as exc:
+        where = "td_schedule"
+        schedules = _read_schedules(conn)
+        where = "td_visit_log"
+        visit_log = _read_rows(conn, "td_visit_log", _log_entry)
+    except _BAD_VALUE as exc:
+        table = exc.table if isinstance(exc, _TableError) else where
         raise PlanFileError(
-            f"Cannot open {source}: the file is damaged: table {where}: {exc}"
+            f"Cannot open {source}: the file is damaged: table {table}: {exc}"
         ) from None
-    return Plan(
+    plan = Plan(
         accounts=_unique(accounts, "account", source),
         reps=_unique(reps, "rep", source),
         territories=_unique(territories, "territory", source),
         rules=rules,
         settings=settings,
         name=meta.get("plan_name") or source.stem,
+        schedules=schedules,
+        visit_log=visit_log,
     )
+    problem = next(_value_problems(plan), None)
+    if problem is not None:
+        raise PlanFileError(
+            f"Cannot open {source}: the file is damaged: table {problem[0]}: {problem[1]}"
+        )
+    return plan
 
 
 def _rows(conn: sqlite3.Connection, table: str) -> list[sqlite3.Row]:
     return conn.execute(f'SELECT * FROM "{table}" ORDER BY fid').fetchall()
+
+
+def _read_rows(
+    conn: sqlite3.Connection, table: str, build: Callable[[sqlite3.Row], _T]
+) -> list[_T]:
+    """``build`` applied to each row; a bad value names its row (the fid QGIS shows)."""
+    out = []
+    for r in _rows(conn, table):
+        try:
+            out.append(build(r))
+        except _BAD_VALUE as exc:
+            raise _TableError(table, f"row {r['fid']}: {exc}") from None
+    return out
+
+
+def _read_schedules(conn: sqlite3.Connection) -> dict[str, RepSchedule]:
+    """The rotations: td_schedule gives the reps, td_visits and td_unplaced their rows."""
+    heads: dict[str, tuple[int, int]] = {}
+    for rep_id, weeks, seed in _read_rows(conn, "td_schedule", lambda r: (
+            _text(r["rep_id"]), _int(r["weeks"], "weeks"), _int(r["seed"], "seed", 0))):
+        if rep_id in heads:
+            raise ValueError(f"rep {rep_id!r} has two schedules")
+        heads[rep_id] = (weeks, seed)
+    visits: dict[str, list[ScheduledVisit]] = {rep_id: [] for rep_id in heads}
+    unplaced: dict[str, list[UnplacedAccount]] = {rep_id: [] for rep_id in heads}
+    for table, build, into in (("td_visits", _visit, visits),
+                               ("td_unplaced", _unplaced, unplaced)):
+        for rep_id, item in _read_rows(conn, table, build):
+            if rep_id not in into:
+                raise _TableError(table, f"rep {rep_id!r} has no row in td_schedule")
+            into[rep_id].append(item)  # type: ignore[arg-type]
+    return {
+        rep_id: RepSchedule(rep_id, weeks, tuple(visits[rep_id]), tuple(unplaced[rep_id]), seed)
+        for rep_id, (weeks, seed) in heads.items()
+    }
+
+
+def _visit(r: sqlite3.Row) -> tuple[str, ScheduledVisit]:
+    return _text(r["rep_id"]), ScheduledVisit(
+        account_id=_text(r["account_id"]),
+        week=_int(r["week"], "week"),
+        weekday=_int(r["weekday"], "weekday"),
+        order=_int(r["visit_order"], "visit_order"),
+        pinned=_flag(r["pinned"], "pinned"),
+        adhoc=_flag(r["adhoc"], "adhoc"),
+    )
+
+
+def _unplaced(r: sqlite3.Row) -> tuple[str, UnplacedAccount]:
+    return _text(r["rep_id"]), UnplacedAccount(
+        _text(r["account_id"]), _int(r["missing_visits"], "missing_visits"), _text(r["reason"]))
+
+
+def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
+    return VisitLogEntry(
+        date=_text(r["date"]),
+        rep_id=_text(r["rep_id"]),
+        account_id=_text(r["account_id"]),
+        status=_text(r["status"]),
+        moved_to=_text(r["moved_to"]),
+        odometer_start=_opt_float(r["odometer_start"]),
+        odometer_end=_opt_float(r["odometer_end"]),
+        miles=_opt_float(r["miles"]),
+        note=_text(r["note"]),
+    )
 
 
 def _unique(items: list, what: str, source: Path) -> dict:
@@ -562,6 +787,81 @@ def _opt_float(value: object) -> float | None:
     if value is None or value == "":
         return None
     return float(value)  # type: ignore[arg-type]
+
+
+_NO_DEFAULT = object()
+
+
+def _int(value: object, what: str, default: object = _NO_DEFAULT) -> int:
+    """A whole number from an INTEGER column (QGIS may have stored 480.0 or "480")."""
+    if value is None or value == "":
+        if default is _NO_DEFAULT:
+            raise ValueError(f"{what} is empty")
+        return default  # type: ignore[return-value]
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            value = float(text) if _is_number(text) else value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{what} must be a whole number, not {value!r}")
+    return value
+
+
+def _opt_int(value: object, what: str) -> int | None:
+    return None if value is None or value == "" else _int(value, what)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _flag(value: object, what: str) -> bool:
+    """A 0/1 column; NULL (a row added in QGIS) is 0."""
+    number = _int(value, what, 0)
+    if number not in (0, 1):
+        raise ValueError(f"{what} must be 0 or 1, not {value!r}")
+    return bool(number)
+
+
+def _json_list(value: object, what: str) -> list[object]:
+    """A JSON list column; NULL or empty text is an empty list."""
+    text = _text(value).strip()
+    if not text:
+        return []
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"{what} is not a JSON list: {text!r}") from None
+    if not isinstance(items, list):
+        raise ValueError(f"{what} is not a JSON list: {text!r}")
+    return items
+
+
+def _int_tuple(value: object, what: str) -> tuple[int, ...]:
+    return tuple(_strict_int(v, what) for v in _json_list(value, what))
+
+
+def _strict_int(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{what} must hold whole numbers, not {value!r}")
+    return value
+
+
+def _pairs(value: object, what: str) -> tuple[tuple[int, int], ...]:
+    out = []
+    for item in _json_list(value, what):
+        if not isinstance(item, list) or len(item) != 2:
+            raise ValueError(f"{what} must hold [week, weekday] pairs, not {item!r}")
+        out.append((_strict_int(item[0], what), _strict_int(item[1], what)))
+    return tuple(out)
 
 
 def _point(blob: bytes | None, what: str) -> tuple[float, float]:
@@ -589,6 +889,10 @@ def _account(r: sqlite3.Row) -> Account:
         owner=_text(r["owner"]),
         notes=_text(r["notes"]),
         approximate_location=bool(r["approximate_location"]),
+        window_start=_opt_int(r["window_start"], "window_start"),
+        window_end=_opt_int(r["window_end"], "window_end"),
+        closed_weekdays=_int_tuple(r["closed_weekdays"], "closed_weekdays"),
+        same_weekday=_flag(r["same_weekday"], "same_weekday"),
     )
 
 
@@ -606,7 +910,15 @@ def _rep(r: sqlite3.Row) -> Rep:
         weekly_hours=float(r["weekly_hours"]) if r["weekly_hours"] is not None else 40.0,
         skills=tuple(str(s) for s in skills),
         approximate_home=bool(r["approximate_home"]),
+        workday_start=_int(r["workday_start"], "workday_start", _REP_DEFAULTS.workday_start),
+        workday_end=_int(r["workday_end"], "workday_end", _REP_DEFAULTS.workday_end),
+        max_day_minutes=_int(r["max_day_minutes"], "max_day_minutes",
+                             _REP_DEFAULTS.max_day_minutes),
+        days_off=_pairs(r["days_off"], "days_off"),
     )
+
+
+_REP_DEFAULTS = Rep("defaults", "", 0.0, 0.0)
 
 
 def _territory(r: sqlite3.Row) -> Territory:
@@ -648,6 +960,8 @@ def _settings(cadence: dict[str, TierCadence], values: dict[str, object]) -> Pla
         raw = _text(values[f.name])
         if isinstance(default, str):
             kwargs[f.name] = raw
+        elif isinstance(default, tuple):
+            kwargs[f.name] = tuple(_json_list(raw, f"setting {f.name}"))
         else:
             value = json.loads(raw)
             if isinstance(default, int) and not isinstance(default, bool):
@@ -658,6 +972,61 @@ def _settings(cadence: dict[str, TierCadence], values: dict[str, object]) -> Pla
     full_cadence = dict(defaults.cadence)
     full_cadence.update(cadence)
     return PlanSettings(cadence=full_cadence, **kwargs)  # type: ignore[arg-type]
+
+
+def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
+    """(table, message) for values the model accepts but a reopened plan could not use.
+
+    Checked on save and on load alike, so a plan that saves also opens: ISO dates that the
+    scheduler parses, weekdays 0..6, whole numbers where counts are meant.
+    """
+    for rep in plan.reps.values():
+        for week, weekday in rep.days_off:
+            if week < 0 or not 0 <= weekday <= 6:
+                yield "reps", (f"rep {rep.id}: day off (week {week}, weekday {weekday}) needs "
+                               "week 0 or later and weekday 0 (Mon) to 6 (Sun)")
+    for weekday in plan.settings.working_weekdays:
+        if not _is_weekday(weekday):
+            yield "td_settings", f"working weekday {weekday!r} is not 0 (Mon) to 6 (Sun)"
+    for day in plan.settings.holidays:
+        if not _is_iso_date(day):
+            yield "td_settings", f"holiday {day!r} is not a date like 2025-12-25"
+    for key, schedule in plan.schedules.items():
+        what = f"schedule of rep {schedule.rep_id}"
+        if key != schedule.rep_id:
+            yield "td_schedule", f"{what} is filed under rep {key}"
+        if not _is_count(schedule.weeks) or schedule.weeks < 1:
+            yield "td_schedule", f"{what}: weeks must be 1 or more, not {schedule.weeks!r}"
+        if not _is_count(schedule.seed):
+            yield "td_schedule", f"{what}: seed must be a whole number, not {schedule.seed!r}"
+        for u in schedule.unplaced:
+            if not _is_count(u.missing_visits) or u.missing_visits < 0:
+                yield "td_unplaced", (f"{what}: account {u.account_id}: missing visits must be "
+                                      f"0 or more, not {u.missing_visits!r}")
+    for n, entry in enumerate(plan.visit_log, start=1):
+        what = f"entry {n} ({entry.rep_id}, {entry.account_id})"
+        if not _is_iso_date(entry.date):
+            yield "td_visit_log", f"{what}: date {entry.date!r} is not a date like 2025-03-04"
+        if entry.moved_to and not _is_iso_date(entry.moved_to):
+            yield "td_visit_log", (f"{what}: moved to {entry.moved_to!r}, not a date like "
+                                   "2025-03-04")
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_weekday(value: object) -> bool:
+    return _is_count(value) and 0 <= value <= 6  # type: ignore[operator]
+
+
+def _is_iso_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
 
 
 def plan_schema_version(path: str | os.PathLike[str]) -> int:

@@ -15,19 +15,33 @@ from territory_desktop.model.plan import (
     default_cadence,
     next_color,
 )
+from territory_desktop.model.schedule import (
+    VISIT_STATUSES,
+    RepSchedule,
+    ScheduledVisit,
+    ScheduleError,
+    UnplacedAccount,
+    VisitLogEntry,
+)
 
 __all__ = [
     "ACCOUNT_RULE_FIELDS",
     "PALETTE",
     "TIERS",
+    "VISIT_STATUSES",
     "Account",
     "OverlayRule",
     "Plan",
     "PlanError",
     "PlanSettings",
     "Rep",
+    "RepSchedule",
+    "ScheduleError",
+    "ScheduledVisit",
     "Territory",
     "TierCadence",
+    "UnplacedAccount",
+    "VisitLogEntry",
     "default_cadence",
     "next_color",
 ]

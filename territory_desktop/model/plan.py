@@ -15,6 +15,8 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
+
 TIERS = ("A", "B", "C")
 WEEKS_PER_YEAR = 52.0
 
@@ -82,10 +84,21 @@ class Account:
     owner: str = ""
     notes: str = ""
     approximate_location: bool = False
+    window_start: int | None = None  # earliest visit start, minutes from midnight
+    window_end: int | None = None  # latest visit start, minutes from midnight
+    closed_weekdays: tuple[int, ...] = ()  # 0 = Monday
+    same_weekday: bool = False
 
     def __post_init__(self) -> None:
         if not self.id.strip():
             raise PlanError("account id is empty")
+        if (self.window_start is None) != (self.window_end is None):
+            raise PlanError(f"account {self.id}: a time window needs a start and an end")
+        if self.window_start is not None and not (
+                0 <= self.window_start <= self.window_end <= 24 * 60):  # type: ignore[operator]
+            raise PlanError(f"account {self.id}: time window must be within the day, start first")
+        if any(not 0 <= d <= 6 for d in self.closed_weekdays):
+            raise PlanError(f"account {self.id}: closed weekdays are 0 (Mon) to 6 (Sun)")
         _check_lat_lon(self.lat, self.lon, f"account {self.id}")
         if self.tier not in TIERS:
             raise PlanError(f"account {self.id}: tier must be one of {', '.join(TIERS)}")
@@ -114,6 +127,10 @@ class Rep:
     weekly_hours: float = 40.0
     skills: tuple[str, ...] = ()
     approximate_home: bool = False
+    workday_start: int = 8 * 60  # minutes from midnight
+    workday_end: int = 17 * 60
+    max_day_minutes: int = 9 * 60  # including driving
+    days_off: tuple[tuple[int, int], ...] = ()  # (week, weekday) of the rotation cycle
 
     def __post_init__(self) -> None:
         if not self.id.strip():
@@ -121,6 +138,10 @@ class Rep:
         _check_lat_lon(self.home_lat, self.home_lon, f"rep {self.id}")
         if self.weekly_hours <= 0:
             raise PlanError(f"rep {self.id}: weekly hours must be positive")
+        if not 0 <= self.workday_start < self.workday_end <= 24 * 60:
+            raise PlanError(f"rep {self.id}: working hours must be within the day, start first")
+        if self.max_day_minutes <= 0:
+            raise PlanError(f"rep {self.id}: maximum day length must be positive")
 
 
 @dataclass(frozen=True)
@@ -181,6 +202,8 @@ class PlanSettings:
     rotation_start: str = ""  # ISO date; "" means the Monday of the week the plan was created
     country: str = ""
     osm_extract: str = ""  # path of the OSM extract, relative to the plan file when possible
+    working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
 
     def cadence_for(self, account: Account) -> tuple[float, float]:
         """(every_weeks, visit_minutes) for the account, overrides first."""
@@ -201,6 +224,8 @@ class Plan:
     rules: list[OverlayRule] = field(default_factory=list)
     settings: PlanSettings = field(default_factory=PlanSettings)
     name: str = "Untitled plan"
+    schedules: dict[str, RepSchedule] = field(default_factory=dict)  # by rep id
+    visit_log: list[VisitLogEntry] = field(default_factory=list)
 
     def copy(self) -> Plan:
         return Plan(
@@ -210,6 +235,8 @@ class Plan:
             rules=list(self.rules),
             settings=self.settings,
             name=self.name,
+            schedules=dict(self.schedules),
+            visit_log=list(self.visit_log),
         )
 
     def validate(self) -> list[str]:

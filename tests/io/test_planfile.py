@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -34,26 +35,39 @@ from territory_desktop.model.plan import (
     Territory,
     TierCadence,
 )
+from territory_desktop.model.schedule import (
+    RepSchedule,
+    ScheduledVisit,
+    UnplacedAccount,
+    VisitLogEntry,
+)
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
 def small_plan() -> Plan:
-    """Two real Baltimore POIs, a postal-placed account, two reps, three territories, a rule."""
+    """Two real Baltimore POIs, a postal-placed account, two reps, three territories, a rule,
+    a rotation for both reps and a visit log; every field away from its default somewhere."""
     plan = Plan(name="Baltimore <b>test</b> & co")
-    plan.reps["R1"] = Rep("R1", "Ann Okafor", 39.3121, -76.6205, 37.5, ("wine", "beer; craft"))
+    plan.reps["R1"] = Rep(
+        "R1", "Ann Okafor", 39.3121, -76.6205, 37.5, ("wine", "beer; craft"),
+        workday_start=7 * 60 + 30, workday_end=16 * 60, max_day_minutes=500,
+        days_off=((0, 4), (3, 0)),
+    )
     plan.reps["R2"] = Rep("R2", "Ben Szabo", 39.2811, -76.5953, approximate_home=True)
     plan.accounts["OSM-n1"] = Account(
         "OSM-n1", "Joe's <script>alert(1)</script>", 39.2903848, -76.6121893,
         address="100 Light St", postal_code="21202", segment="Restaurant", industry="Food",
         potential=12345.678, tier="A", every_weeks=1.5, visit_minutes=40.0, owner="Ann",
-        notes="multi\nline \"quoted\"",
+        notes="multi\nline \"quoted\"", window_start=0, window_end=24 * 60,
+        closed_weekdays=(6, 0), same_weekday=True,
     )
-    plan.accounts["OSM-w2"] = Account("OSM-w2", "Ünïcödé Café", 39.2951, -76.6085)
+    plan.accounts["OSM-w2"] = Account(
+        "OSM-w2", "Ünïcödé Café", 39.2951, -76.6085, window_start=600, window_end=690)
     plan.accounts["Z3"] = Account(
         "Z3", "Zip placed", 39.29, -76.61, postal_code="21201", approximate_location=True,
-        tier="B",
+        tier="B", closed_weekdays=(2,),
     )
     plan.territories["T1"] = Territory(
         "T1", "West", "#1f77b4", "R1",
@@ -77,8 +91,27 @@ def small_plan() -> Plan:
         cadence={"A": TierCadence("A", 1, 50), "B": TierCadence("B", 3, 25),
                  "C": TierCadence("C", 6, 15)},
         rotation_weeks=6, rotation_start="2025-03-03", country="US",
-        osm_extract="baltimore.osm.pbf",
+        osm_extract="baltimore.osm.pbf", working_weekdays=(1, 2, 3, 5),
+        holidays=("2025-07-04", "2025-12-25"),
     )
+    # Visits deliberately not in day order: the file keeps each schedule's own order.
+    plan.schedules["R2"] = RepSchedule("R2", 2, (
+        ScheduledVisit("Z3", 1, 3, 0),
+        ScheduledVisit("OSM-n1", 0, 1, 1, pinned=True),
+        ScheduledVisit("OSM-w2", 0, 1, 0, adhoc=True),
+        ScheduledVisit("OSM-n1", 1, 1, 0, pinned=True, adhoc=True),
+    ), (UnplacedAccount("OSM-w2", 2, "closed on every working day; window 10:00-11:30"),),
+        seed=20250303)
+    plan.schedules["R1"] = RepSchedule("R1", 6, (ScheduledVisit("OSM-w2", 5, 6, 3),), seed=-7)
+    plan.schedules["R-empty"] = RepSchedule("R-empty", 1)  # no visits, nothing unplaced
+    plan.visit_log += [
+        VisitLogEntry("2025-03-04", "R2", "OSM-n1", "done", odometer_start=10234.5,
+                      odometer_end=10251.25, miles=16.75, note="met the buyer\nordered"),
+        VisitLogEntry("2025-03-04", "R2", "OSM-w2", "skipped", note="closed for a private event"),
+        VisitLogEntry("2025-03-06", "R2", "Z3", "moved", moved_to="2025-03-07", miles=0.0),
+        VisitLogEntry("2025-03-03", "R1", "OSM-w2", "done", odometer_start=5.0,
+                      odometer_end=5.0),
+    ]
     return plan
 
 
@@ -89,6 +122,9 @@ def assert_same_plan(a: Plan, b: Plan) -> None:
     assert list(a.reps.values()) == list(b.reps.values())
     assert a.rules == b.rules
     assert a.settings == b.settings
+    assert list(a.schedules) == list(b.schedules)
+    assert list(a.schedules.values()) == list(b.schedules.values())
+    assert a.visit_log == b.visit_log
     assert list(a.territories) == list(b.territories)
     for ta, tb in zip(a.territories.values(), b.territories.values(), strict=True):
         assert (ta.id, ta.name, ta.color, ta.rep_id, ta.locked) == (
@@ -107,6 +143,16 @@ def test_round_trip_keeps_every_field(small_plan: Plan, tmp_path: Path) -> None:
     assert_same_plan(small_plan, loaded)
     assert loaded.accounts["OSM-n1"].name == "Joe's <script>alert(1)</script>"
     assert loaded.reps["R1"].skills == ("wine", "beer; craft")
+    # Types survive, not only values that compare equal (1 == True, (1,) != [1]).
+    assert type(loaded.settings.working_weekdays) is tuple
+    assert loaded.reps["R1"].days_off == ((0, 4), (3, 0))
+    assert type(loaded.reps["R1"].days_off[0]) is tuple
+    assert type(loaded.accounts["OSM-n1"].window_start) is int
+    assert type(loaded.schedules["R2"].visits[1].pinned) is bool
+    assert [v.account_id for v in loaded.schedules["R2"].visits] == ["Z3", "OSM-n1", "OSM-w2",
+                                                                     "OSM-n1"]
+    assert [e.status for e in loaded.visit_log] == ["done", "skipped", "moved", "done"]
+    assert loaded.visit_log[0].actual_miles == 16.75
     # Saving again over the file gives the same plan.
     save_plan(loaded, path)
     assert_same_plan(small_plan, load_plan(path))
@@ -131,7 +177,8 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
     assert kinds == {
         "territories": "features", "accounts": "features", "reps": "features",
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
-        "td_settings": "attributes",
+        "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
+        "td_unplaced": "attributes", "td_visit_log": "attributes",
     }
     layers = dict(pyogrio.list_layers(path))
     assert layers["accounts"] == "Point" and layers["territories"] == "MultiPolygon"
@@ -155,6 +202,26 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
 
     rules = pyogrio.read_dataframe(path, layer="td_rules")
     assert list(rules["territory_id"]) == ["ENT", "T1"]
+
+    # The scheduling columns and tables are ordinary GDAL fields: integers, reals, text.
+    fields = {name: kind for name, kind in zip(
+        *(pyogrio.read_info(path, layer="accounts")[k] for k in ("fields", "dtypes")),
+        strict=True)}
+    assert (fields["window_start"], fields["closed_weekdays"], fields["same_weekday"]) == (
+        "int64", "object", "int64")
+    assert acc["window_end"].iloc[1] == 690 and acc["closed_weekdays"].iloc[0] == "[6, 0]"
+    assert list(reps["workday_start"]) == [450, 480]
+    assert reps["days_off"].iloc[0] == "[[0, 4], [3, 0]]"
+    visits = pyogrio.read_dataframe(path, layer="td_visits")
+    assert visits.dtypes["weekday"] == "int64" and visits.dtypes["pinned"] == "int64"
+    assert list(visits["account_id"]) == ["Z3", "OSM-n1", "OSM-w2", "OSM-n1", "OSM-w2"]
+    assert list(visits["pinned"]) == [0, 1, 0, 1, 0]
+    visit_log = pyogrio.read_dataframe(path, layer="td_visit_log")
+    assert visit_log.dtypes["miles"] == "float64"
+    assert list(visit_log["status"]) == ["done", "skipped", "moved", "done"]
+    assert visit_log["odometer_end"].iloc[0] == 10251.25
+    schedule = pyogrio.read_dataframe(path, layer="td_schedule")
+    assert list(schedule["rep_id"]) == ["R2", "R1", "R-empty"]
 
 
 def test_newer_schema_is_refused_clearly(small_plan: Plan, tmp_path: Path) -> None:
@@ -232,20 +299,194 @@ def test_migrations_run_in_order_on_a_copy(
     fixture.write_bytes((DATA / "plan_v1.gpkg").read_bytes())
     before = fixture.read_bytes()
 
-    def v1_to_v2(conn: sqlite3.Connection) -> None:
-        conn.execute("UPDATE td_meta SET value = value || ' (v2)' WHERE key='plan_name'")
-
     def v2_to_v3(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE td_meta SET value = value || ' (v3)' WHERE key='plan_name'")
 
-    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: v1_to_v2, 2: v2_to_v3})
-    assert load_plan(fixture).name == "LA fixture v1 (v2) (v3)"
+    def v3_to_v4(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE td_meta SET value = value || ' (v4)' WHERE key='plan_name'")
+
+    real = planfile.MIGRATIONS[1]
+    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3, 3: v3_to_v4})
+    assert load_plan(fixture).name == "LA fixture v1 (v3) (v4)"
     assert fixture.read_bytes() == before  # opening never modifies the user's file
 
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: v1_to_v2})
-    with pytest.raises(PlanFileError, match="no conversion from schema 2 to 3"):
+    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3})
+    with pytest.raises(PlanFileError, match="no conversion from schema 3 to 4"):
         load_plan(fixture)
+
+
+def _schema(conn: sqlite3.Connection) -> dict[str, object]:
+    """Everything about the tables that a reader or QGIS sees (not row data, not timestamps)."""
+    tables = {
+        name: conn.execute(f'PRAGMA table_info("{name}")').fetchall()
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+    }
+    contents = conn.execute(
+        "SELECT table_name, data_type, identifier, description, srs_id FROM gpkg_contents "
+        "ORDER BY table_name").fetchall()
+    geometry = conn.execute("SELECT * FROM gpkg_geometry_columns ORDER BY table_name").fetchall()
+    settings = [k for (k,) in conn.execute("SELECT key FROM td_settings ORDER BY key")]
+    return {"tables": tables, "contents": contents, "geometry": geometry, "settings": settings}
+
+
+def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> None:
+    """Columns (types, defaults), tables and their registration, settings keys: all the same."""
+    migrated = sqlite3.connect(":memory:", isolation_level=None)
+    with sqlite3.connect(DATA / "plan_v1.gpkg") as v1:
+        v1.backup(migrated)
+    planfile.MIGRATIONS[1](migrated)
+    written = tmp_path / "v2.gpkg"
+    save_plan(load_plan(DATA / "plan_v1.gpkg"), written)
+    with sqlite3.connect(written) as conn:
+        assert _schema(migrated) == _schema(conn)
+    # Existing rows got the defaults, not NULL.
+    assert migrated.execute(
+        "SELECT workday_start, workday_end, max_day_minutes, days_off FROM reps"
+    ).fetchall() == [(480, 1020, 540, "[]")]
+    assert migrated.execute(
+        "SELECT window_start, window_end, closed_weekdays, same_weekday FROM accounts"
+    ).fetchall() == [(None, None, "[]", 0)] * 3
+
+
+def test_v1_fixture_gets_the_v2_defaults() -> None:
+    plan = load_plan(DATA / "plan_v1.gpkg")
+    assert planfile.plan_schema_version(DATA / "plan_v1.gpkg") == 1
+    for account in plan.accounts.values():
+        assert (account.window_start, account.window_end) == (None, None)
+        assert (account.closed_weekdays, account.same_weekday) == ((), False)
+    rep = plan.reps["R1"]
+    assert (rep.workday_start, rep.workday_end, rep.max_day_minutes, rep.days_off) == (
+        480, 1020, 540, ())
+    assert plan.settings.working_weekdays == (0, 1, 2, 3, 4)
+    assert plan.settings.holidays == ()
+    assert plan.schedules == {} and plan.visit_log == []
+    # The v1 fields are untouched by the migration.
+    assert plan.settings.cadence["C"] == TierCadence("C", 8, 20)
+    assert plan.reps["R1"].weekly_hours == 37.5
+
+
+def test_v2_fixture_loads() -> None:
+    plan = load_plan(DATA / "plan_v2.gpkg")
+    assert planfile.plan_schema_version(DATA / "plan_v2.gpkg") == 2
+    assert plan.name == "LA fixture v2"
+    assert plan.validate() == []
+    chapman = plan.accounts["HOSP-0005992669"]
+    assert (chapman.window_start, chapman.window_end) == (9 * 60, 11 * 60 + 30)
+    assert (chapman.closed_weekdays, chapman.same_weekday) == ((5, 6), True)
+    assert plan.accounts["ZIP-90012"].window_start is None
+    dana = plan.reps["R1"]
+    assert (dana.workday_start, dana.workday_end, dana.max_day_minutes) == (420, 960, 480)
+    assert dana.days_off == ((1, 4),)
+    assert plan.reps["R2"].workday_start == 480
+    assert plan.settings.working_weekdays == (0, 1, 2, 3)
+    assert plan.settings.holidays == ("2025-05-26", "2025-07-04")
+    assert list(plan.schedules) == ["R1", "R2"]
+    r1 = plan.schedules["R1"]
+    assert (r1.weeks, r1.seed) == (2, 42)
+    assert r1.days() == {
+        (0, 0): ["HOSP-0000392801", "HOSP-0005992669"],
+        (0, 2): ["ZIP-90012"],
+        (1, 0): ["HOSP-0000392801"],
+    }
+    assert [(v.pinned, v.adhoc) for v in r1.visits] == [
+        (False, False), (True, False), (False, True), (False, False)]
+    assert r1.unplaced == (UnplacedAccount("ZIP-90012", 1, "approximate location"),)
+    assert plan.schedules["R2"] == RepSchedule("R2", 2, seed=42)
+    assert [(e.date, e.status, e.moved_to, e.actual_miles) for e in plan.visit_log] == [
+        ("2025-01-06", "done", "", 18.5),
+        ("2025-01-06", "skipped", "", None),
+        ("2025-01-08", "moved", "2025-01-09", None),
+        ("2025-01-13", "done", "", 12.0),
+    ]
+    assert plan.visit_log[0].note == "parking on\nChapman Ave"
+
+
+@pytest.mark.parametrize(
+    ("sql", "table", "problem"),
+    [
+        ("UPDATE td_visit_log SET status='maybe' WHERE fid=2", "td_visit_log",
+         r"row 2: visit status must be one of done, skipped, moved"),
+        ("UPDATE td_visits SET weekday=9 WHERE fid=3", "td_visits",
+         r"row 3: visit to OSM-w2: bad day or position"),
+        ("UPDATE td_visits SET week='soon' WHERE fid=1", "td_visits",
+         r"row 1: week must be a whole number, not 'soon'"),
+        ("UPDATE td_visits SET pinned=2 WHERE fid=1", "td_visits", r"pinned must be 0 or 1"),
+        ("UPDATE td_visits SET rep_id='R9' WHERE fid=1", "td_visits",
+         r"rep 'R9' has no row in td_schedule"),
+        ("UPDATE td_unplaced SET missing_visits=1.5", "td_unplaced",
+         r"row 1: missing_visits must be a whole number, not 1.5"),
+        ("UPDATE td_schedule SET weeks=0 WHERE rep_id='R1'", "td_schedule",
+         r"schedule of rep R1: weeks must be 1 or more"),
+        ("UPDATE td_unplaced SET missing_visits=-1", "td_unplaced", r"missing visits"),
+        ("UPDATE td_visit_log SET date='next Tuesday' WHERE fid=1", "td_visit_log",
+         r"entry 1 \(R2, OSM-n1\): date 'next Tuesday' is not a date"),
+        ("UPDATE td_visit_log SET moved_to='' WHERE fid=3", "td_visit_log",
+         r"row 3: a moved visit needs the date it moved to"),
+        ("UPDATE td_visit_log SET odometer_end=1 WHERE fid=1", "td_visit_log",
+         r"odometer at the end is lower"),
+        ("UPDATE td_visit_log SET miles='far' WHERE fid=1", "td_visit_log",
+         r"row 1: could not convert"),
+        ("UPDATE accounts SET closed_weekdays='[7]' WHERE id='Z3'", "accounts",
+         r"row 3: account Z3: closed weekdays are 0 \(Mon\) to 6"),
+        ("UPDATE accounts SET closed_weekdays='Mon, Tue' WHERE id='Z3'", "accounts",
+         r"closed_weekdays is not a JSON list"),
+        ("UPDATE accounts SET window_end=NULL WHERE id='OSM-w2'", "accounts",
+         r"a time window needs a start and an end"),
+        ("UPDATE accounts SET window_start=2000, window_end=2001 WHERE id='OSM-w2'",
+         "accounts", r"time window must be within the day"),
+        ("UPDATE reps SET workday_start=1100 WHERE id='R1'", "reps",
+         r"working hours must be within the day"),
+        ("UPDATE reps SET days_off='[[0, 9]]' WHERE id='R1'", "reps",
+         r"rep R1: day off \(week 0, weekday 9\)"),
+        ("UPDATE reps SET days_off='[[0]]' WHERE id='R1'", "reps", r"\[week, weekday\] pairs"),
+        ("UPDATE td_settings SET value='[0, 8]' WHERE key='working_weekdays'", "td_settings",
+         r"working weekday 8 is not 0 \(Mon\) to 6"),
+        ("UPDATE td_settings SET value='[\"25/12/2025\"]' WHERE key='holidays'",
+         "td_settings", r"holiday '25/12/2025' is not a date"),
+    ],
+)
+def test_bad_scheduling_value_is_reported_damaged(
+    small_plan: Plan, tmp_path: Path, sql: str, table: str, problem: str
+) -> None:
+    path = tmp_path / "bad.gpkg"
+    save_plan(small_plan, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(sql)
+    with pytest.raises(PlanFileError) as err:
+        load_plan(path)
+    assert str(err.value).startswith(f"Cannot open {path}: the file is damaged: table {table}: ")
+    assert re.search(problem, str(err.value)), str(err.value)
+
+
+def test_values_a_reopened_plan_could_not_use_are_refused_on_save(
+    small_plan: Plan, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.gpkg"
+    save_plan(small_plan, path)
+    before = path.read_bytes()
+    small_plan.visit_log.append(VisitLogEntry("tomorrow", "R1", "Z3", "done"))
+    with pytest.raises(PlanFileError, match=r"Cannot save .*p\.gpkg: entry 5 .*'tomorrow'"):
+        save_plan(small_plan, path)
+    assert path.read_bytes() == before
+
+
+def test_rows_added_in_qgis_with_empty_new_fields_load(small_plan: Plan, tmp_path: Path) -> None:
+    """QGIS leaves fields NULL unless the user types a value; NULL means the default."""
+    path = tmp_path / "qgis.gpkg"
+    save_plan(small_plan, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE accounts SET closed_weekdays=NULL, same_weekday=NULL")
+        conn.execute("UPDATE reps SET workday_start=NULL, workday_end='960', days_off=''")
+        conn.execute("UPDATE td_visits SET pinned=NULL, adhoc=NULL")
+        conn.execute("UPDATE td_visits SET week=1.0 WHERE fid=1")
+    plan = load_plan(path)
+    assert all(a.closed_weekdays == () and not a.same_weekday for a in plan.accounts.values())
+    assert (plan.reps["R1"].workday_start, plan.reps["R1"].workday_end) == (480, 960)
+    assert plan.reps["R1"].days_off == ()
+    assert not any(v.pinned or v.adhoc for s in plan.schedules.values() for v in s.visits)
+    assert plan.schedules["R2"].visits[0].week == 1
 
 
 def test_failing_migration_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -280,6 +521,23 @@ def test_user_tables_and_columns_do_not_break_loading(small_plan: Plan, tmp_path
         ).fetchone() == ("attributes",)
         assert conn.execute("SELECT id, region FROM accounts ORDER BY fid").fetchall() == [
             ("OSM-n1", "north"), ("OSM-w2", "north"), ("Z3", "north")]
+    assert_same_plan(small_plan, load_plan(path))
+
+
+def test_user_columns_on_schedule_tables(small_plan: Plan, tmp_path: Path) -> None:
+    """Kept where rows have a key (td_schedule by rep); dropped, not mismatched, where not."""
+    path = tmp_path / "qgis.gpkg"
+    save_plan(small_plan, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE td_schedule ADD COLUMN manager TEXT")
+        conn.execute("UPDATE td_schedule SET manager = 'Mo ' || rep_id")
+        conn.execute("ALTER TABLE td_visits ADD COLUMN remark TEXT")
+        conn.execute("UPDATE td_visits SET remark = 'x'")
+    save_plan(load_plan(path), path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT rep_id, manager FROM td_schedule ORDER BY fid").fetchall() == [
+            ("R2", "Mo R2"), ("R1", "Mo R1"), ("R-empty", "Mo R-empty")]
+        assert "remark" not in [r[1] for r in conn.execute("PRAGMA table_info(td_visits)")]
     assert_same_plan(small_plan, load_plan(path))
 
 

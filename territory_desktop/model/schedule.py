@@ -1,0 +1,101 @@
+"""A rep's call rotation as saved in the plan, and the log of what actually happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VISIT_STATUSES = ("done", "skipped", "moved")
+
+
+class ScheduleError(ValueError):
+    """An inconsistent schedule or log entry; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class ScheduledVisit:
+    """One visit in the repeating cycle: which day, and its position in that day's route."""
+
+    account_id: str
+    week: int  # 0-based week of the cycle
+    weekday: int  # 0 = Monday
+    order: int  # 0-based stop position in the day
+    pinned: bool = False  # re-optimising never moves it
+    adhoc: bool = False  # added by hand on top of the cadence
+
+    def __post_init__(self) -> None:
+        if self.week < 0 or not 0 <= self.weekday <= 6 or self.order < 0:
+            raise ScheduleError(f"visit to {self.account_id}: bad day or position")
+
+    @property
+    def slot(self) -> tuple[int, int]:
+        return (self.week, self.weekday)
+
+
+@dataclass(frozen=True)
+class UnplacedAccount:
+    """Visits the scheduler could not fit, with the reason it gave."""
+
+    account_id: str
+    missing_visits: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RepSchedule:
+    """A rep's rotation: visits by day in route order, plus what did not fit."""
+
+    rep_id: str
+    weeks: int
+    visits: tuple[ScheduledVisit, ...] = ()
+    unplaced: tuple[UnplacedAccount, ...] = ()
+    seed: int = 0
+
+    def day(self, week: int, weekday: int) -> list[ScheduledVisit]:
+        """The visits of one day in route order."""
+        return sorted((v for v in self.visits if v.week == week and v.weekday == weekday),
+                      key=lambda v: v.order)
+
+    def days(self) -> dict[tuple[int, int], list[str]]:
+        """Account ids per (week, weekday) in route order."""
+        out: dict[tuple[int, int], list[str]] = {}
+        for v in sorted(self.visits, key=lambda v: (v.week, v.weekday, v.order)):
+            out.setdefault(v.slot, []).append(v.account_id)
+        return out
+
+    def visits_of(self, account_id: str) -> list[ScheduledVisit]:
+        return [v for v in self.visits if v.account_id == account_id]
+
+
+@dataclass(frozen=True)
+class VisitLogEntry:
+    """What happened on a real date: done, skipped or moved, with the rep's mileage if known."""
+
+    date: str  # ISO date of the planned visit
+    rep_id: str
+    account_id: str
+    status: str
+    moved_to: str = ""  # ISO date, for status "moved"
+    odometer_start: float | None = None
+    odometer_end: float | None = None
+    miles: float | None = None  # actual distance driven to this visit, when recorded
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in VISIT_STATUSES:
+            raise ScheduleError(f"visit status must be one of {', '.join(VISIT_STATUSES)}")
+        if self.status == "moved" and not self.moved_to:
+            raise ScheduleError("a moved visit needs the date it moved to")
+        if (self.odometer_start is not None and self.odometer_end is not None
+                and self.odometer_end < self.odometer_start):
+            raise ScheduleError("odometer at the end is lower than at the start")
+        if self.miles is not None and self.miles < 0:
+            raise ScheduleError("miles cannot be negative")
+
+    @property
+    def actual_miles(self) -> float | None:
+        """Recorded miles, else the odometer difference, else None."""
+        if self.miles is not None:
+            return self.miles
+        if self.odometer_start is not None and self.odometer_end is not None:
+            return self.odometer_end - self.odometer_start
+        return None
