@@ -136,7 +136,7 @@ class SolveParams:
     time_limit: float = 10.0
     seed: int = 0
     iterations: int | None = None
-    initial_share: float = 0.35
+    initial_share: float = 0.2
     slice_iterations: int = 300
     slice_seconds: float | None = None
     perturb_size: int = 4
@@ -626,7 +626,10 @@ class _Engine:
                 best = (float(cost), -1, 0)
         return best
 
-    def try_pattern_move(self, routes, ci: int, choice: dict[int, int], forced: int | None = None):
+    def try_pattern_move(
+        self, routes, ci: int, choice: dict[int, int], forced: int | None = None,
+        include_current: bool = False,
+    ):
         """Move customer ci to its best other pattern (or ``forced``); return (delta, new routes)."""
         pats = self.patterns[ci]
         cur = choice[ci]
@@ -645,7 +648,7 @@ class _Engine:
         if forced is not None:
             candidates = [forced]
         else:
-            candidates = [j for j in range(len(pats)) if j != cur]
+            candidates = [j for j in range(len(pats)) if include_current or j != cur]
         best_delta, best_j, best_plan = math.inf, -1, None
         for j in candidates:
             total, plan = 0.0, []
@@ -776,12 +779,17 @@ def solve_pvrp(
             return 10**9
         return max(0, total_iters - eng.iterations_used)
 
-    # Phase 1: solve the stacked instance for the initial choice.
-    progress(0.0, "routing the initial pattern choice")
+    # Phase 1: cheapest-insertion construction, then the solver on the stacked instance.
+    progress(0.0, "building an initial schedule")
+    start_routes = _construct(eng, choice)
     stack = eng.build(choice)
+    try:
+        init = eng.encode(stack, start_routes)
+    except Exception:  # noqa: BLE001 - a cold start is still correct
+        init = None
     share = params.initial_share if multi else 1.0
     first_iters = int(total_iters * share) if total_iters is not None else 10**9
-    res = eng.run_ils(stack, first_iters, remaining() * share, seed=params.seed)
+    res = eng.run_ils(stack, first_iters, remaining() * share, init=init, seed=params.seed)
     if not res.is_feasible():
         # Give the solver the rest of the budget before declaring the territory overloaded.
         res = eng.run_ils(stack, iters_left() // 2 or 1, remaining() * 0.5, init=res.best,
@@ -804,7 +812,7 @@ def solve_pvrp(
         while not should_stop():
             if total_iters is not None and iters_left() <= 0:
                 break
-            if total_iters is None and remaining() <= 0.05:
+            if remaining() <= 0.05:
                 break
             it += 1
             if since_best >= params.restart_after:
@@ -853,6 +861,26 @@ def solve_pvrp(
             progress(frac, f"best {best_cost:.2f}")
     del n_cust
     return _finish(eng, best_routes, best_choice, unplaced, t0, False)
+
+
+def _construct(eng: _Engine, choice: dict[int, int]):
+    """Insert customers one by one at their cheapest pattern (fewest options and most visits
+    first), so the solver starts from a sensible day assignment."""
+    routes: list = [[] for _ in range(eng.t)]
+    order = sorted(
+        eng.active,
+        key=lambda i: (
+            sum(len(b) for b in eng.patterns[i][0]) * len(eng.patterns[i]),
+            -len(eng.patterns[i][0]),
+            i,
+        ),
+    )
+    for ci in order:
+        delta, new, j = eng.try_pattern_move(routes, ci, choice, include_current=True)
+        if new is not None:
+            routes = new
+            choice[ci] = j
+    return routes
 
 
 def _least_bad_move(eng: _Engine, routes, choice, multi, tabu, it) -> list[int]:

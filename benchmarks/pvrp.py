@@ -1,0 +1,61 @@
+"""PVRP benchmark: the scheduler's engine on the Cordeau-Gendreau-Laporte instances.
+
+Runs every instance in ../shared/data/pvrp (or --data) through the same code path as
+``tdesk pvrp`` (``pvrp_command``), checks feasibility with the independent checker, and prints each
+gap to the best-known cost and the mean.  Goal: mean gap <= 2% at 60 s per instance.
+
+Usage: python benchmarks/pvrp.py [--seconds 60] [--seed 0] [--only p01,p02]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance, read_solution
+from territory_desktop.optimize.commands import pvrp_command
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pvrp"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--only", default="", help="comma-separated instance names")
+    args = ap.parse_args(argv)
+    names = sorted(p.stem for p in args.data.glob("*.txt"))
+    names.sort(key=lambda n: (n.startswith("pr"), n))
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    print(f"PVRP benchmark: {len(names)} instances, {args.seconds:g} s each, seed {args.seed}")
+    print(f"{'inst':6} {'best':>9} {'found':>9} {'gap%':>6} {'feasible':>8} {'sec':>5}")
+    gaps, all_ok = [], True
+    for name in names:
+        inst_path = args.data / f"{name}.txt"
+        best = read_solution(args.data / f"{name}.res").cost
+        buf, err = io.StringIO(), io.StringIO()
+        t = time.perf_counter()
+        rc = pvrp_command(str(inst_path), args.seconds, args.seed, True, buf, err)
+        el = time.perf_counter() - t
+        out = json.loads(buf.getvalue())
+        inst = read_instance(inst_path)
+        routes = [CGLRoute(r["day"], r["vehicle"], tuple(r["customers"])) for r in out["routes"]]
+        cost, errors = check_solution(inst, routes)  # re-checked independently of the command
+        ok = rc == 0 and not errors and abs(cost - out["cost"]) < 1e-4
+        all_ok &= ok
+        gap = 100 * (cost / best - 1)
+        gaps.append(gap)
+        print(f"{name:6} {best:9.2f} {cost:9.2f} {gap:6.2f} {str(ok):>8} {el:5.1f}", flush=True)
+    mean = sum(gaps) / len(gaps)
+    print(f"mean gap {mean:.2f}% over {len(gaps)} instances; all feasible: {all_ok}")
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
