@@ -7,6 +7,7 @@ the command line and tests call the same functions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +16,12 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo import polygons
 from territory_desktop.geo.polygons import GeometryError, KeepSide
+from territory_desktop.model.schedule import (
+    RepSchedule,
+    ScheduledVisit,
+    UnplacedAccount,
+    VisitLogEntry,
+)
 from territory_desktop.model.plan import (
     Account,
     OverlayRule,
@@ -253,3 +260,189 @@ def update_settings(plan: Plan, settings: PlanSettings) -> Edit:
     new = plan.copy()
     new.settings = settings
     return Edit("Change plan settings", new)
+
+
+# ----------------------------------------------------------------------------- rotation schedules
+Slot = tuple[int, int]
+
+
+def _schedule(plan: Plan, rep_id: str) -> RepSchedule:
+    try:
+        return plan.schedules[rep_id]
+    except KeyError:
+        raise PlanError(f"{plan.reps[rep_id].name if rep_id in plan.reps else rep_id} has no "
+                        "rotation yet: schedule it first") from None
+
+
+def _with_day(schedule: RepSchedule, slot: Slot, ids: list[str],
+              flags: Mapping[str, ScheduledVisit]) -> tuple[ScheduledVisit, ...]:
+    """The schedule's visits with day ``slot`` replaced by ``ids`` in that order."""
+    others = [v for v in schedule.visits if v.slot != slot]
+    day = [dataclasses.replace(flags[a], week=slot[0], weekday=slot[1], order=i)
+           for i, a in enumerate(ids)]
+    return tuple(others + day)
+
+
+def set_schedule(plan: Plan, schedule: RepSchedule, text: str) -> Edit:
+    """Store a rep's (re)computed rotation."""
+    if schedule.rep_id not in plan.reps:
+        raise PlanError(f"no rep with id {schedule.rep_id!r}")
+    new = plan.copy()
+    new.schedules[schedule.rep_id] = schedule
+    notes = ()
+    if schedule.unplaced:
+        notes = (f"{len(schedule.unplaced)} accounts could not be fully placed; "
+                 "see the rotation panel for the reasons",)
+    return Edit(text, new, notes)
+
+
+def move_visit(plan: Plan, rep_id: str, account_id: str, source: Slot, target: Slot,
+               position: int | None = None) -> Edit:
+    """Move one visit to another day (or another position on the same day)."""
+    schedule = _schedule(plan, rep_id)
+    src = schedule.day(*source)
+    visit = next((v for v in src if v.account_id == account_id), None)
+    if visit is None:
+        raise PlanError(f"no visit to {account_id} on that day")
+    if visit.pinned and source != target:
+        raise PlanError(f"the visit to {plan.accounts[account_id].name} is pinned; unpin it to "
+                        "move it to another day")
+    dst = schedule.day(*target)
+    if source != target and any(v.account_id == account_id for v in dst):
+        raise PlanError(f"{plan.accounts[account_id].name} is already visited that day")
+    flags = {v.account_id: v for v in src + dst}
+    src_ids = [v.account_id for v in src if v.account_id != account_id]
+    dst_ids = src_ids if source == target else [v.account_id for v in dst]
+    at = len(dst_ids) if position is None else max(0, min(position, len(dst_ids)))
+    dst_ids = [*dst_ids[:at], account_id, *dst_ids[at:]]
+    visits = schedule.visits
+    if source != target:
+        visits = _with_day(dataclasses.replace(schedule, visits=visits), source, src_ids, flags)
+    visits = _with_day(dataclasses.replace(schedule, visits=visits), target, dst_ids, flags)
+    new = plan.copy()
+    new.schedules[rep_id] = dataclasses.replace(schedule, visits=visits)
+    name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
+    verb = "Reorder" if source == target else "Move"
+    return Edit(f"{verb} visit to {name}", new)
+
+
+def set_visit_pinned(plan: Plan, rep_id: str, account_id: str, slot: Slot, pinned: bool) -> Edit:
+    """Pin a visit to its day (re-optimising keeps it there) or release it."""
+    schedule = _schedule(plan, rep_id)
+    visits = tuple(dataclasses.replace(v, pinned=pinned)
+                   if v.account_id == account_id and v.slot == slot else v
+                   for v in schedule.visits)
+    if visits == schedule.visits and not any(
+            v.account_id == account_id and v.slot == slot for v in visits):
+        raise PlanError(f"no visit to {account_id} on that day")
+    new = plan.copy()
+    new.schedules[rep_id] = dataclasses.replace(schedule, visits=visits)
+    name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
+    return Edit(f"{'Pin' if pinned else 'Unpin'} visit to {name}", new)
+
+
+def add_adhoc_visit(plan: Plan, rep_id: str, account_id: str, slot: Slot) -> Edit:
+    """Add a visit on top of the cadence at the end of a day's route."""
+    schedule = _schedule(plan, rep_id)
+    if account_id not in plan.accounts:
+        raise PlanError(f"no account with id {account_id!r}")
+    day = schedule.day(*slot)
+    if any(v.account_id == account_id for v in day):
+        raise PlanError(f"{plan.accounts[account_id].name} is already visited that day")
+    visit = ScheduledVisit(account_id, slot[0], slot[1], len(day), adhoc=True)
+    new = plan.copy()
+    new.schedules[rep_id] = dataclasses.replace(schedule, visits=(*schedule.visits, visit))
+    return Edit(f"Add visit to {plan.accounts[account_id].name}", new)
+
+
+def remove_visit(plan: Plan, rep_id: str, account_id: str, slot: Slot) -> Edit:
+    """Take one visit out of a day (its compliance drops accordingly)."""
+    schedule = _schedule(plan, rep_id)
+    day = schedule.day(*slot)
+    if not any(v.account_id == account_id for v in day):
+        raise PlanError(f"no visit to {account_id} on that day")
+    flags = {v.account_id: v for v in day}
+    ids = [v.account_id for v in day if v.account_id != account_id]
+    new = plan.copy()
+    new.schedules[rep_id] = dataclasses.replace(
+        schedule, visits=_with_day(schedule, slot, ids, flags))
+    name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
+    return Edit(f"Remove visit to {name}", new)
+
+
+def set_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
+                working_weekdays: Iterable[int] = (0, 1, 2, 3, 4)) -> Edit:
+    """Mark a day of the cycle off (or back on) for a rep.
+
+    The day's visits are not dropped: they move to the end of the nearest working day of the
+    same week (re-optimise that week afterwards), or, if the whole week is off, they are listed
+    as unplaced with the reason.
+    """
+    rep = plan.reps.get(rep_id)
+    if rep is None:
+        raise PlanError(f"no rep with id {rep_id!r}")
+    days_off = set(rep.days_off)
+    if off:
+        days_off.add(slot)
+    else:
+        days_off.discard(slot)
+    new = plan.copy()
+    new.reps[rep_id] = replace(rep, days_off=tuple(sorted(days_off)))
+    notes: list[str] = []
+    schedule = plan.schedules.get(rep_id)
+    if off and schedule is not None and schedule.day(*slot):
+        moving = schedule.day(*slot)
+        week, weekday = slot
+        candidates = sorted((d for d in working_weekdays
+                             if d != weekday and (week, d) not in days_off),
+                            key=lambda d: (abs(d - weekday), d < weekday))
+        visits = [v for v in schedule.visits if v.slot != slot]
+        unplaced = list(schedule.unplaced)
+        if candidates:
+            target = (week, candidates[0])
+            taken = {v.account_id for v in visits if v.slot == target}
+            start = sum(1 for v in visits if v.slot == target)
+            k = 0
+            for v in moving:
+                if v.account_id in taken:
+                    unplaced.append(UnplacedAccount(v.account_id, 1,
+                                                    "its day was marked off"))
+                    continue
+                visits.append(dataclasses.replace(v, weekday=target[1], order=start + k))
+                k += 1
+            notes.append(f"{len(moving)} visits moved to week {week + 1} "
+                         f"{WEEKDAYS[target[1]]}; re-optimise the week to reorder them")
+        else:
+            unplaced += [UnplacedAccount(v.account_id, 1, "every day of its week is off")
+                         for v in moving]
+            notes.append(f"{len(moving)} visits could not be moved: the whole week is off")
+        new.schedules[rep_id] = dataclasses.replace(schedule, visits=tuple(visits),
+                                                    unplaced=tuple(unplaced))
+    label = f"week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
+    return Edit(f"Mark {label} {'off' if off else 'working'} for {rep.name}", new, tuple(notes))
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def log_visit(plan: Plan, entry: VisitLogEntry) -> Edit:
+    """Record what happened to a planned visit (replaces an earlier record for the same visit)."""
+    if entry.rep_id not in plan.reps:
+        raise PlanError(f"no rep with id {entry.rep_id!r}")
+    if entry.account_id not in plan.accounts:
+        raise PlanError(f"no account with id {entry.account_id!r}")
+    new = plan.copy()
+    key = (entry.date, entry.rep_id, entry.account_id)
+    new.visit_log = [e for e in new.visit_log if (e.date, e.rep_id, e.account_id) != key]
+    new.visit_log.append(entry)
+    new.visit_log.sort(key=lambda e: (e.date, e.rep_id))
+    name = plan.accounts[entry.account_id].name
+    return Edit(f"Log {name} {entry.date} as {entry.status}", new)
+
+
+def clear_visit_log_entry(plan: Plan, date: str, rep_id: str, account_id: str) -> Edit:
+    """Forget the record of a visit (back to just planned)."""
+    new = plan.copy()
+    new.visit_log = [e for e in new.visit_log
+                     if (e.date, e.rep_id, e.account_id) != (date, rep_id, account_id)]
+    return Edit(f"Clear log of {account_id} on {date}", new)

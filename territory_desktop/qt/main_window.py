@@ -78,7 +78,15 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         from territory_desktop.qt.routing_controller import RoutingController
 
+        from territory_desktop.qt.rotation_panel import RotationController, RotationPanel
+
         self.routing = RoutingController(self)
+        self.rotation = RotationController(self)
+        self.rotation_panel = RotationPanel(self, self.rotation)
+        rotation_dock = self._dock("Rotation", self.rotation_panel,
+                                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "dockTerritories"), rotation_dock)
+        self.findChild(QDockWidget, "dockTerritories").raise_()
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
@@ -198,6 +206,9 @@ class MainWindow(QMainWindow):
             routing.isochrone_dialog)
         add(ActionSpec("routing.clear", "&Clear route and areas", "Ctrl+Shift+C"),
             routing.clear_overlays)
+        add(ActionSpec("rotation.schedule", "&Schedule rotation", "Ctrl+Shift+P",
+                       "Plan the selected rep's multi-week call rotation on road drive times"),
+            self._schedule_rotation)
         add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
 
     def _on_stack_undo_text_changed(self, text: str) -> None:
@@ -216,7 +227,8 @@ class MainWindow(QMainWindow):
                            "territory.merge", None, "territory.properties", "territory.delete",
                            None, "territory.overlay", "territory.rule", None, "map.cancel"],
             "&Routing": ["routing.extract", "routing.build", None, "routing.reachability",
-                         "routing.route", "routing.isochrone", "routing.clear"],
+                         "routing.route", "routing.isochrone", "routing.clear", None,
+                         "rotation.schedule"],
             "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
                       "view.unassigned"],
             "&Help": ["help.about"],
@@ -327,6 +339,12 @@ class MainWindow(QMainWindow):
         if not self.apply_edit(lambda: edits.split_territory(
                 self.document.plan, territory_id, shape(geojson))):  # type: ignore[arg-type]
             self._refresh_map()
+
+    def _schedule_rotation(self) -> None:
+        dock = self.findChild(QDockWidget, "dockRotation")
+        dock.show()
+        dock.raise_()
+        self.rotation_panel._on_schedule_clicked()
 
     def _reshape_selected(self) -> None:
         self.map.start_edit_territory(self._selected[0])

@@ -1,0 +1,272 @@
+"""Call rotations for a plan's reps: the bridge from the plan model to the rotation engine.
+
+The engine (:mod:`territory_desktop.optimize.rotation`) works on engine day indices; the plan
+stores visits by (week, weekday) so a schedule survives days off being added later. This module
+converts both ways, builds the road drive-time matrix for a rep's accounts, and evaluates a
+schedule after hand edits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from territory_desktop.model import Plan, RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.optimize.pvrp import SolveParams
+from territory_desktop.optimize.rotation import (
+    RotationAccount,
+    RotationCycle,
+    RotationPlanner,
+    RotationRep,
+    RotationSchedule,
+)
+
+if TYPE_CHECKING:
+    from territory_desktop.routing import RoadNetwork
+
+Slot = tuple[int, int]
+Progress = Callable[[float, str], None]
+Stop = Callable[[], bool]
+
+
+def rotation_start(plan: Plan, today: dt.date | None = None) -> dt.date:
+    """The Monday the plan's rotation is anchored to (the plan setting, else this week's)."""
+    if plan.settings.rotation_start:
+        start = dt.date.fromisoformat(plan.settings.rotation_start)
+    else:
+        start = today or dt.date.today()
+    return start - dt.timedelta(days=start.weekday())
+
+
+def cycle_for(plan: Plan, weeks: int | None = None) -> RotationCycle:
+    return RotationCycle(
+        weeks=weeks or plan.settings.rotation_weeks,
+        weekdays=tuple(sorted(plan.settings.working_weekdays)),
+        start=rotation_start(plan),
+        holidays=frozenset(dt.date.fromisoformat(d) for d in plan.settings.holidays),
+    )
+
+
+def rep_accounts(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None]) -> list[str]:
+    """Ids of the accounts in territories owned by ``rep_id``, in plan order."""
+    owned = {t.id for t in plan.territories.values() if t.rep_id == rep_id}
+    return [a for a in plan.accounts if territory_of.get(a) in owned]
+
+
+def visits_per_cycle(every_weeks: float, weeks: int) -> int:
+    """Visits in a ``weeks``-week cycle for a visit every ``every_weeks`` weeks (at least one)."""
+    return max(1, round(weeks / every_weeks))
+
+
+def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
+                    weeks: int | None = None) -> tuple[RotationRep, list[RotationAccount],
+                                                       RotationCycle]:
+    """The engine's view of one rep, their accounts and the plan's cycle."""
+    cycle = cycle_for(plan, weeks)
+    rep = plan.reps[rep_id]
+    home = (rep.home_lat, rep.home_lon)
+    rot_rep = RotationRep(rep.id, home, home, rep.workday_start, rep.workday_end,
+                          rep.max_day_minutes, frozenset(rep.days_off))
+    accounts = []
+    for aid in account_ids:
+        a = plan.accounts[aid]
+        every, minutes = plan.settings.cadence_for(a)
+        window = (None if a.window_start is None
+                  else (float(a.window_start), float(a.window_end)))  # type: ignore[arg-type]
+        accounts.append(RotationAccount(
+            a.id, a.lat, a.lon, visits_per_cycle=visits_per_cycle(every, cycle.weeks),
+            visit_minutes=float(minutes), time_window=window,
+            closed_weekdays=frozenset(a.closed_weekdays), same_weekday=a.same_weekday))
+    return rot_rep, accounts, cycle
+
+
+def road_travel(network: RoadNetwork) -> Callable[[Sequence[tuple[float, float]]], np.ndarray]:
+    """A travel-time source for the planner: road seconds between (lat, lon) points."""
+    from territory_desktop.routing import travel_matrix
+
+    def seconds(points: Sequence[tuple[float, float]]) -> np.ndarray:
+        return np.asarray(travel_matrix(network, list(points), meters=False).seconds, float)
+
+    return seconds
+
+
+@dataclass
+class RepRotation:
+    """A rep's planner (engine + drive times) and the evaluated schedule."""
+
+    planner: RotationPlanner
+    schedule: RotationSchedule
+
+    def slot_of(self, day_index: int) -> Slot:
+        d = self.planner.days[day_index]
+        return (d.week, d.weekday)
+
+
+def balanced_day_minutes(rep: RotationRep, accounts: Sequence[RotationAccount],
+                         cycle: RotationCycle, slack: float = 1.25,
+                         drive_allowance: float = 60.0) -> float:
+    """A day-length cap that spreads the visits over the working days.
+
+    The engine minimises driving, which on its own packs visits into a few long days. Capping
+    each day near the average workload (visits per cycle / working days, times ``slack``, plus
+    an allowance for driving) makes it balance day lengths; never above the rep's real limit.
+    """
+    days = max(1, cycle.weeks * len(cycle.weekdays) - len(rep.days_off))
+    work = sum((a.visits_per_cycle or 1) * a.visit_minutes for a in accounts)
+    longest = max((a.visit_minutes for a in accounts), default=0.0)
+    cap = max(work / days * slack + drive_allowance, longest + drive_allowance, 120.0)
+    return min(rep.max_day_minutes, cap)
+
+
+def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
+                network: RoadNetwork | None, weeks: int | None = None,
+                extra_accounts: Sequence[str] = (), balance: bool = False) -> RotationPlanner:
+    """Build the engine for one rep; road drive times when ``network`` is given.
+
+    Without a network the planner uses straight-line estimates (the GUI and CLI always pass
+    one; tests of pure logic may not).
+    """
+    ids = rep_accounts(plan, rep_id, territory_of)
+    ids += [a for a in extra_accounts if a not in ids]
+    rep, accounts, cycle = rotation_inputs(plan, rep_id, ids, weeks)
+    if balance:
+        rep = dataclasses.replace(rep, max_day_minutes=balanced_day_minutes(rep, accounts, cycle))
+    travel = road_travel(network) if network is not None else None
+    return RotationPlanner(rep, accounts, cycle, travel)
+
+
+def to_rep_schedule(rotation: RepRotation, seed: int, pinned: set[tuple[str, Slot]] = frozenset(),
+                    adhoc: set[tuple[str, Slot]] = frozenset()) -> RepSchedule:
+    """The plan's record of an engine schedule."""
+    visits = []
+    for day in rotation.schedule.days:
+        slot = (day.day.week, day.day.weekday)
+        for order, aid in enumerate(day.account_ids):
+            visits.append(ScheduledVisit(aid, slot[0], slot[1], order,
+                                         pinned=(aid, slot) in pinned,
+                                         adhoc=(aid, slot) in adhoc))
+    unplaced = tuple(UnplacedAccount(u.account_id, u.missing_visits, u.reason)
+                     for u in rotation.schedule.unplaced)
+    return RepSchedule(rotation.planner.rep.id, rotation.planner.cycle.weeks, tuple(visits),
+                       unplaced, seed)
+
+
+def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
+              network: RoadNetwork | None, *, seconds: float = 10.0, seed: int = 0,
+              weeks: int | None = None, progress: Progress | None = None,
+              should_stop: Stop | None = None) -> tuple[RepSchedule, RepRotation]:
+    """Schedule one rep's rotation from scratch, keeping visits pinned in the current schedule.
+
+    First with a balanced day-length cap (:func:`balanced_day_minutes`); if that leaves visits
+    unplaced, again with the rep's real maximum day, so balancing never costs a visit.
+    """
+    if progress:
+        progress(0.0, f"Drive times for {plan.reps[rep_id].name}'s accounts")
+    balanced = planner_for(plan, rep_id, territory_of, network, weeks, balance=True)
+
+    def with_day_limit(minutes: float) -> RotationPlanner:
+        rep = dataclasses.replace(balanced.rep, max_day_minutes=minutes)
+        return RotationPlanner(rep, balanced.accounts, balanced.cycle, balanced.travel)
+
+    real_limit = plan.reps[rep_id].max_day_minutes
+    schedule, rotation = _solve_with(balanced, plan, rep_id, seconds=seconds, seed=seed,
+                                     progress=progress, should_stop=should_stop)
+    if rotation.schedule.unplaced and balanced.rep.max_day_minutes < real_limit:
+        return _solve_with(with_day_limit(real_limit), plan, rep_id, seconds=seconds, seed=seed,
+                           progress=progress, should_stop=should_stop)
+    # Totals and feasibility are judged against the rep's real limit.
+    real = with_day_limit(real_limit)
+    return schedule, RepRotation(real, evaluate(real, schedule))
+
+
+def _solve_with(planner: RotationPlanner, plan: Plan, rep_id: str, *, seconds: float, seed: int,
+                progress: Progress | None, should_stop: Stop | None,
+                ) -> tuple[RepSchedule, RepRotation]:
+    old = plan.schedules.get(rep_id)
+    pins: dict[str, set[int]] = {}
+    pinned: set[tuple[str, Slot]] = set()
+    if old is not None:
+        index = {(d.week, d.weekday): d.index for d in planner.days}
+        known = {a.id for a in planner.accounts}
+        for v in old.visits:
+            if v.pinned and v.account_id in known and v.slot in index:
+                pins.setdefault(v.account_id, set()).add(index[v.slot])
+                pinned.add((v.account_id, v.slot))
+    # A fixed iteration budget keeps the result deterministic for a seed; the time limit is
+    # only a safety cut-off on a slow machine.
+    base = planner.default_params()
+    params = SolveParams(time_limit=seconds, iterations=base.iterations, seed=seed,
+                         slice_iterations=base.slice_iterations)
+    result = planner.solve(params, pins=pins, progress=progress, should_stop=should_stop)
+    rotation = RepRotation(planner, result)
+    return to_rep_schedule(rotation, seed, pinned), rotation
+
+
+def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedule:
+    """Totals, compliance and feasibility of a (hand-edited) schedule on the planner's times.
+
+    Visits on a day that is no longer a working day, or to accounts the planner does not know,
+    are counted as unplaced.
+    """
+    index = {(d.week, d.weekday): d.index for d in planner.days}
+    known = {a.id for a in planner.accounts}
+    by_day: dict[int, list[str]] = {}
+    stray = []
+    for slot, ids in schedule.days().items():
+        if slot not in index:
+            stray += ids
+            continue
+        by_day[index[slot]] = [a for a in ids if a in known]
+    result = planner.schedule_from_days(by_day)
+    from territory_desktop.optimize.rotation import UnplacedVisit
+
+    result.unplaced = [UnplacedVisit(u.account_id, u.missing_visits, u.reason)
+                       for u in schedule.unplaced]
+    result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day")
+                        for a in stray]
+    return result
+
+
+@dataclass(frozen=True)
+class RepSummary:
+    """The figures ``tdesk plan schedule --json`` prints per rep (totals over the cycle)."""
+
+    rep_id: str
+    drive_hours: float
+    visit_hours: float
+    longest_day_hours: float
+    compliance: float
+    unplaced: tuple[tuple[str, str], ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"rep_id": self.rep_id, "drive_hours": round(self.drive_hours, 3),
+                "visit_hours": round(self.visit_hours, 3),
+                "longest_day_hours": round(self.longest_day_hours, 3),
+                "compliance": round(self.compliance, 4),
+                "unplaced": [{"account_id": a, "reason": r} for a, r in self.unplaced]}
+
+
+def summarise(rep_id: str, result: RotationSchedule) -> RepSummary:
+    """Totals of an evaluated schedule; compliance is planned / required visits over the cycle."""
+    required = sum(result.required_visits.values())
+    planned = sum(min(r, round(result.compliance.get(a, 0) * r))
+                  for a, r in result.required_visits.items())
+    lengths = [d.duration_seconds for d in result.days if d.account_ids]
+    return RepSummary(
+        rep_id,
+        drive_hours=sum(d.drive_seconds for d in result.days if d.account_ids) / 3600,
+        visit_hours=sum(d.visit_seconds for d in result.days) / 3600,
+        longest_day_hours=max(lengths, default=0.0) / 3600,
+        compliance=planned / required if required else 1.0,
+        unplaced=tuple((u.account_id, u.reason) for u in result.unplaced),
+    )
+
+
+def hours_per_week(hours_per_cycle: float, weeks: int) -> float:
+    return hours_per_cycle / weeks if weeks else math.nan

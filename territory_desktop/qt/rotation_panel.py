@@ -1,0 +1,565 @@
+"""Call rotations in the window: schedule a rep, the weeks x days calendar, hand edits, day routes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QDrag, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop import edits
+from territory_desktop.edits import WEEKDAYS, Edit
+from territory_desktop.model import PlanError, RepSchedule
+
+if TYPE_CHECKING:
+    from territory_desktop.optimize.plan_schedule import RepRotation
+    from territory_desktop.optimize.rotation import RotationDayPlan, RotationPlanner, RotationSchedule
+    from territory_desktop.qt.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+MIME = "application/x-territory-visit"
+Slot = tuple[int, int]
+
+
+def hm(seconds: float) -> str:
+    """Seconds as h:mm."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def clock(seconds: float) -> str:
+    """Seconds from midnight as HH:MM."""
+    minutes = round(seconds / 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _solve(plan: Any, rep_id: str, territory_of: Any, network: Any, seconds: float, seed: int,
+           *, progress: Any, should_stop: Any) -> tuple[RepSchedule, RepRotation]:
+    from territory_desktop.optimize.plan_schedule import solve_rep
+
+    return solve_rep(plan, rep_id, territory_of, network, seconds=seconds, seed=seed,
+                     progress=progress, should_stop=should_stop)
+
+
+@dataclass
+class _Cached:
+    planner: RotationPlanner
+    key: tuple[Any, ...]
+
+
+class RotationController(QObject):
+    """Schedules rotations and turns calendar gestures into undoable edits."""
+
+    schedule_ready = Signal(str)
+    """A rep's rotation was computed and stored (payload: rep id)."""
+    evaluated = Signal(str, object)
+    """A rep's schedule was evaluated on road times (rep id, RotationSchedule)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._planners: dict[str, _Cached] = {}
+
+    # ----------------------------------------------------------------- engine
+    def _key(self, rep_id: str) -> tuple[Any, ...]:
+        from territory_desktop.optimize.plan_schedule import rep_accounts
+
+        doc = self.window.document
+        plan = doc.plan
+        ids = tuple(rep_accounts(plan, rep_id, doc.assignment.territory_of))
+        extra = tuple(sorted({v.account_id for v in plan.schedules[rep_id].visits}
+                             - set(ids))) if rep_id in plan.schedules else ()
+        return (ids, extra, tuple(plan.accounts[a] for a in ids + extra), plan.reps[rep_id],
+                plan.settings, id(self.window.routing.network))
+
+    def planner(self, rep_id: str) -> RotationPlanner | None:
+        """The rep's engine on road times, rebuilt only when its inputs changed."""
+        from territory_desktop.optimize.plan_schedule import planner_for
+
+        network = self.window.routing.network
+        if network is None or rep_id not in self.window.document.plan.reps:
+            return None
+        key = self._key(rep_id)
+        cached = self._planners.get(rep_id)
+        if cached is None or cached.key != key:
+            doc = self.window.document
+            schedule = doc.plan.schedules.get(rep_id)
+            extra = [v.account_id for v in schedule.visits] if schedule else []
+            planner = planner_for(doc.plan, rep_id, doc.assignment.territory_of, network,
+                                  extra_accounts=[a for a in extra if a in doc.plan.accounts])
+            cached = _Cached(planner, key)
+            self._planners[rep_id] = cached
+        return cached.planner
+
+    def evaluate(self, rep_id: str) -> RotationSchedule | None:
+        """Totals of the rep's stored schedule (None without a schedule or network)."""
+        from territory_desktop.optimize.plan_schedule import evaluate
+
+        schedule = self.window.document.plan.schedules.get(rep_id)
+        planner = self.planner(rep_id) if schedule is not None else None
+        if schedule is None or planner is None:
+            return None
+        result = evaluate(planner, schedule)
+        self.evaluated.emit(rep_id, result)
+        return result
+
+    def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
+        """Compute the rep's rotation off the GUI thread and store it as one edit."""
+        doc = self.window.document
+        if not any(t.rep_id == rep_id for t in doc.plan.territories.values()):
+            self.window.notify_error("Schedule", "This rep owns no territory.")
+            return
+
+        def run() -> None:
+            self.window.run_work(
+                f"Scheduling {doc.plan.reps[rep_id].name}", _solve, doc.plan, rep_id,
+                doc.assignment.territory_of, self.window.routing.network, seconds, seed,
+                on_done=lambda result: self._on_solved(rep_id, result))
+
+        self.window.routing.ensure_network(run)
+
+    def _on_solved(self, rep_id: str, result: tuple[RepSchedule, RepRotation]) -> None:
+        schedule, _rotation = result
+        name = self.window.document.plan.reps[rep_id].name
+        if self.window.apply_edit(lambda: edits.set_schedule(
+                self.window.document.plan, schedule, f"Schedule rotation for {name}")):
+            self.schedule_ready.emit(rep_id)
+
+    def reoptimise(self, rep_id: str, slot: Slot, rest_of_week: bool) -> None:
+        """Re-plan one day (or it and the rest of its week) keeping pinned visits in place."""
+        from territory_desktop.optimize.plan_schedule import evaluate, to_rep_schedule
+
+        planner = self.planner(rep_id)
+        plan = self.window.document.plan
+        stored = plan.schedules.get(rep_id)
+        if planner is None or stored is None:
+            self.window.routing.ensure_network(lambda: self.reoptimise(rep_id, slot, rest_of_week))
+            return
+        index = {(d.week, d.weekday): d.index for d in planner.days}
+        if slot not in index:
+            self.window.notify_error("Re-optimise", "That day is not a working day.")
+            return
+        current = evaluate(planner, stored)
+        current.blocks = self._blocks(planner, stored)
+        pins: dict[str, set[int]] = {}
+        for v in stored.visits:
+            if v.pinned and v.slot in index:
+                pins.setdefault(v.account_id, set()).add(index[v.slot])
+        day = index[slot]
+        if rest_of_week:
+            result = planner.reoptimise_rest_of_week(current, day, pins)
+            text = f"Re-optimise week {slot[0] + 1} from {WEEKDAYS[slot[1]]}"
+        else:
+            result = planner.reoptimise_days(current, [day], pins)
+            text = f"Re-optimise week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
+        from territory_desktop.optimize.plan_schedule import RepRotation
+
+        flags_pinned = {(v.account_id, v.slot) for v in stored.visits if v.pinned}
+        flags_adhoc = {(v.account_id, v.slot) for v in stored.visits if v.adhoc}
+        new = to_rep_schedule(RepRotation(planner, result), stored.seed, flags_pinned,
+                              flags_adhoc)
+        # Days outside the re-optimised range keep their exact visits (including stray ones).
+        self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
+
+    @staticmethod
+    def _blocks(planner: RotationPlanner, schedule: RepSchedule) -> dict[str, tuple[tuple[int, ...], ...]]:
+        """Where each visit may move when re-optimising: its week, or its day if same-weekday."""
+        by_week: dict[int, tuple[int, ...]] = {}
+        for d in planner.days:
+            by_week[d.week] = (*by_week.get(d.week, ()), d.index)
+        index = {(d.week, d.weekday): d.index for d in planner.days}
+        same_day = {a.id for a in planner.accounts if a.same_weekday}
+        blocks: dict[str, list[tuple[int, ...]]] = {}
+        for v in schedule.visits:
+            if v.slot not in index:
+                continue
+            block = (index[v.slot],) if v.account_id in same_day else by_week[v.week]
+            blocks.setdefault(v.account_id, []).append(block)
+        return {a: tuple(b) for a, b in blocks.items()}
+
+    def apply(self, make: Any) -> bool:
+        return self.window.apply_edit(make)
+
+    def show_day_route(self, rep_id: str, slot: Slot) -> Any:
+        """Draw the day's route (home, stops in order, home) with leg times on the map."""
+        from territory_desktop.mapping.layers import route_collection
+        from territory_desktop.routing import RoutingError, route
+
+        network = self.window.routing.network
+        plan = self.window.document.plan
+        schedule = plan.schedules.get(rep_id)
+        if network is None or schedule is None:
+            return None
+        ids = [v.account_id for v in schedule.day(*slot) if v.account_id in plan.accounts]
+        if not ids:
+            self.window.map.show_route(None)
+            return None
+        rep = plan.reps[rep_id]
+        names = ["Home", *(plan.accounts[a].name for a in ids), "Home"]
+        stops = [(rep.home_lat, rep.home_lon),
+                 *((plan.accounts[a].lat, plan.accounts[a].lon) for a in ids),
+                 (rep.home_lat, rep.home_lon)]
+        try:
+            result = route(network, stops, names=names)
+        except RoutingError as exc:
+            self.window.notify_error("Day route", str(exc))
+            return None
+        miles = self.window.prefs.units == "miles"
+        props = [{"from": names[i], "to": names[i + 1], "minutes": round(leg.seconds / 60, 1),
+                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
+                 for i, leg in enumerate(result.legs)]
+        labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids))]
+        fc = route_collection([[(lon, lat) for lat, lon in leg.coordinates]
+                               for leg in result.legs], props,
+                              [(lon, lat, label) for (lat, lon), label
+                               in zip(stops[:-1], labels, strict=True)])
+        self.window.map.show_route(fc)
+        return result
+
+
+class DayList(QListWidget):
+    """One calendar day: its visits in route order; visits can be dragged between days."""
+
+    visit_dropped = Signal(str, object, object, int)
+    """(account id, source slot, target slot, position) after a drag and drop."""
+
+    def __init__(self, slot: Slot, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.slot = slot
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setMinimumHeight(70)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def startDrag(self, actions: Qt.DropAction) -> None:  # noqa: N802 (Qt name)
+        item = self.currentItem()
+        if item is None:
+            return
+        mime = QMimeData()
+        week, weekday = self.slot
+        mime.setData(MIME, f"{item.data(Qt.ItemDataRole.UserRole)}\t{week}\t{weekday}".encode())
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if event.mimeData().hasFormat(MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if event.mimeData().hasFormat(MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
+        """Report the move; the calendar redraws from the plan, so the widget never moves items."""
+        data = bytes(event.mimeData().data(MIME)).decode()
+        try:
+            account_id, week, weekday = data.split("\t")
+            source = (int(week), int(weekday))
+        except ValueError:
+            event.ignore()
+            return
+        row = self.indexAt(event.position().toPoint()).row()
+        position = self.count() if row < 0 else row
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        self.visit_dropped.emit(account_id, source, self.slot, position)
+
+
+class RotationPanel(QWidget):
+    """Rep picker, Schedule, the weeks x days calendar with totals, unplaced accounts."""
+
+    day_selected = Signal(str, object)
+    """The user picked a day of a rep's calendar (rep id, (week, weekday))."""
+
+    def __init__(self, window: MainWindow, controller: RotationController) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = controller
+        self.rep = QComboBox(self)
+        self.rep.setObjectName("rotationRep")
+        self.seconds = QDoubleSpinBox(self)
+        self.seconds.setRange(1, 600)
+        self.seconds.setValue(10)
+        self.seconds.setSuffix(" s")
+        self.seconds.setToolTip("Search time for the scheduler")
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 10_000)
+        self.seed.setToolTip("Random seed: the same seed gives the same rotation")
+        self.schedule_button = QPushButton("Schedule rotation", self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Rep", self))
+        top.addWidget(self.rep, 1)
+        top.addWidget(QLabel("Search", self))
+        top.addWidget(self.seconds)
+        top.addWidget(QLabel("Seed", self))
+        top.addWidget(self.seed)
+        top.addWidget(self.schedule_button)
+        self.grid_host = QWidget(self)
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(4)
+        scroll = QScrollArea(self)
+        scroll.setMinimumHeight(260)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid_host)
+        self.unplaced = QLabel(self)
+        self.unplaced.setWordWrap(True)
+        self.unplaced.setStyleSheet("color: #a40000")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.unplaced)
+        self.days: dict[Slot, DayList] = {}
+        self.headers: dict[Slot, QLabel] = {}
+        self.selected: Slot | None = None
+        self.last_result: RotationSchedule | None = None
+        self.schedule_button.clicked.connect(self._on_schedule_clicked)
+        self.rep.currentIndexChanged.connect(self.refresh)
+        window.document.plan_changed.connect(self._on_document_plan_changed)
+        controller.window.routing.network_ready.connect(self.refresh)
+        self._fill_reps()
+
+    def rep_id(self) -> str | None:
+        return self.rep.currentData()
+
+    def _fill_reps(self) -> None:
+        current = self.rep_id()
+        self.rep.blockSignals(True)
+        self.rep.clear()
+        plan = self.window.document.plan
+        for rep in plan.reps.values():
+            self.rep.addItem(f"{rep.name} ({rep.id})", rep.id)
+        index = self.rep.findData(current)
+        self.rep.setCurrentIndex(index if index >= 0 else 0)
+        self.rep.blockSignals(False)
+
+    def _on_document_plan_changed(self) -> None:
+        self._fill_reps()
+        self.refresh()
+
+    def _on_schedule_clicked(self) -> None:
+        rep_id = self.rep_id()
+        if rep_id:
+            self.controller.schedule(rep_id, self.seconds.value(), self.seed.value())
+
+    # ----------------------------------------------------------------- drawing
+    def refresh(self) -> None:
+        """Redraw the calendar from the plan (and road totals when the network is loaded)."""
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.days, self.headers = {}, {}
+        plan = self.window.document.plan
+        rep_id = self.rep_id()
+        schedule = plan.schedules.get(rep_id) if rep_id else None
+        if rep_id is None:
+            self.summary.setText("Add reps to the plan to schedule rotations.")
+            self.unplaced.clear()
+            return
+        if schedule is None:
+            self.summary.setText("No rotation yet for this rep. Choose the search time and press "
+                                 "Schedule rotation (Ctrl+Shift+P).")
+            self.unplaced.clear()
+            return
+        result = self.controller.evaluate(rep_id)
+        self.last_result = result
+        weekdays = sorted(plan.settings.working_weekdays)
+        rep = plan.reps[rep_id]
+        totals = {}
+        if result is not None:
+            totals = {(d.day.week, d.day.weekday): d for d in result.days}
+        for col, wd in enumerate(weekdays, start=1):
+            self.grid.addWidget(QLabel(f"<b>{WEEKDAYS[wd]}</b>", self.grid_host), 0, col)
+        for week in range(schedule.weeks):
+            self.grid.addWidget(QLabel(f"<b>W{week + 1}</b>", self.grid_host), week + 1, 0)
+            for col, wd in enumerate(weekdays, start=1):
+                slot = (week, wd)
+                cell = self._cell(rep_id, slot, schedule, totals.get(slot),
+                                  slot in rep.days_off)
+                self.grid.addWidget(cell, week + 1, col)
+        self._show_summary(rep_id, schedule, result)
+
+    def _cell(self, rep_id: str, slot: Slot, schedule: RepSchedule,
+              totals: RotationDayPlan | None, off: bool) -> QWidget:
+        plan = self.window.document.plan
+        frame = QFrame(self.grid_host)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(frame)
+        box.setContentsMargins(3, 3, 3, 3)
+        header = QLabel(frame)
+        header.setWordWrap(True)
+        visits = schedule.day(*slot)
+        if off:
+            header.setText("<i>day off</i>")
+        elif totals is not None and visits:
+            limit = plan.reps[rep_id].max_day_minutes * 60
+            over = totals.duration_seconds > limit + 1
+            colour = "#a40000" if over else "#333"
+            header.setText(
+                f"<span style='color:{colour}'>{len(visits)} stops · drive "
+                f"{hm(totals.drive_seconds)} · visits {hm(totals.visit_seconds)} · "
+                f"ends {clock(totals.end_seconds)}</span>")
+            header.setToolTip(f"Day length {hm(totals.duration_seconds)} of "
+                              f"{hm(limit)} allowed")
+        else:
+            header.setText(f"{len(visits)} stops" if visits else "free")
+        day = DayList(slot, frame)
+        for i, v in enumerate(visits, start=1):
+            account = plan.accounts.get(v.account_id)
+            name = account.name if account else v.account_id
+            marks = (" 📌" if v.pinned else "") + (" (ad hoc)" if v.adhoc else "")
+            item = QListWidgetItem(f"{i}. {name}{marks}")
+            item.setData(Qt.ItemDataRole.UserRole, v.account_id)
+            if account is not None:
+                item.setToolTip(f"{account.name}\n{account.address}\n{account.id}")
+            day.addItem(item)
+        day.setEnabled(not off)
+        day.visit_dropped.connect(self._on_day_visit_dropped)
+        day.customContextMenuRequested.connect(
+            lambda pos, d=day: self._on_day_context_menu(d, pos))
+        day.itemSelectionChanged.connect(lambda d=day: self._on_day_selected(d))
+        day.clicked.connect(lambda _i, d=day: self._on_day_selected(d))
+        box.addWidget(header)
+        box.addWidget(day)
+        self.days[slot] = day
+        self.headers[slot] = header
+        if self.selected == slot:
+            frame.setStyleSheet("QFrame { border: 2px solid #1f77b4; }")
+        return frame
+
+    def _show_summary(self, rep_id: str, schedule: RepSchedule,
+                      result: RotationSchedule | None) -> None:
+        plan = self.window.document.plan
+        if result is None:
+            self.summary.setText(f"{len(schedule.visits)} visits over {schedule.weeks} weeks. "
+                                 "Build the road network (Ctrl+B) to see drive times.")
+        else:
+            from territory_desktop.optimize.plan_schedule import summarise
+
+            s = summarise(rep_id, result)
+            per_week = (s.drive_hours + s.visit_hours) / schedule.weeks
+            capacity = plan.reps[rep_id].weekly_hours
+            self.summary.setText(
+                f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h (scheduled, road "
+                f"times) · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
+                f" · frequency compliance {s.compliance:.0%} · {per_week:.1f} h/week = "
+                f"{per_week / capacity:.0%} of {capacity:g} h"
+                + ("" if result.feasible else " · <b>some days break a limit</b>"))
+        lines = []
+        low = [a for a, c in (result.compliance.items() if result else []) if c < 1]
+        for u in schedule.unplaced:
+            name = plan.accounts[u.account_id].name if u.account_id in plan.accounts else u.account_id
+            lines.append(f"{name}: {u.missing_visits} visit(s) not placed — {u.reason}")
+        if low and not lines:
+            lines.append(f"{len(low)} accounts get fewer visits than their cadence")
+        self.unplaced.setText("\n".join(lines))
+
+    # ----------------------------------------------------------------- gestures
+    def _on_day_selected(self, day: DayList) -> None:
+        rep_id = self.rep_id()
+        if rep_id is None:
+            return
+        self.selected = day.slot
+        self.controller.show_day_route(rep_id, day.slot)
+        self.day_selected.emit(rep_id, day.slot)
+
+    def _on_day_visit_dropped(self, account_id: str, source: Slot, target: Slot,
+                              position: int) -> None:
+        rep_id = self.rep_id()
+        if rep_id is None:
+            return
+        if source == target:
+            current = [v.account_id for v in self.window.document.plan.schedules[rep_id]
+                       .day(*source)]
+            if current.index(account_id) < position:
+                position -= 1
+        self.controller.apply(lambda: edits.move_visit(self.window.document.plan, rep_id,
+                                                       account_id, source, target, position))
+
+    def _on_day_context_menu(self, day: DayList, pos: Any) -> None:
+        menu = self.day_menu(day, day.itemAt(pos))
+        menu.exec(day.mapToGlobal(pos))
+
+    def day_menu(self, day: DayList, item: QListWidgetItem | None) -> QMenu:
+        """The context menu of a calendar day (and of the visit under the mouse)."""
+        rep_id = self.rep_id()
+        plan = self.window.document.plan
+        menu = QMenu(self)
+        slot = day.slot
+        apply = self.controller.apply
+        if item is not None and rep_id is not None:
+            aid = item.data(Qt.ItemDataRole.UserRole)
+            visit = next(v for v in plan.schedules[rep_id].day(*slot) if v.account_id == aid)
+            menu.addAction("Unpin" if visit.pinned else "Pin to this day").triggered.connect(
+                lambda: apply(lambda: edits.set_visit_pinned(plan, rep_id, aid, slot,
+                                                             not visit.pinned)))
+            menu.addAction("Move earlier").triggered.connect(
+                lambda: apply(lambda: edits.move_visit(plan, rep_id, aid, slot, slot,
+                                                       max(0, visit.order - 1))))
+            menu.addAction("Move later").triggered.connect(
+                lambda: apply(lambda: edits.move_visit(plan, rep_id, aid, slot, slot,
+                                                       visit.order + 1)))
+            menu.addAction("Remove this visit").triggered.connect(
+                lambda: apply(lambda: edits.remove_visit(plan, rep_id, aid, slot)))
+            menu.addSeparator()
+        if rep_id is not None:
+            menu.addAction("Add a visit…").triggered.connect(lambda: self._add_visit(slot))
+            menu.addAction("Re-optimise this day").triggered.connect(
+                lambda: self.controller.reoptimise(rep_id, slot, rest_of_week=False))
+            menu.addAction("Re-optimise the rest of the week").triggered.connect(
+                lambda: self.controller.reoptimise(rep_id, slot, rest_of_week=True))
+            off = slot in plan.reps[rep_id].days_off
+            weekdays = plan.settings.working_weekdays
+            menu.addAction("Mark as working day" if off else "Mark day off").triggered.connect(
+                lambda: apply(lambda: edits.set_day_off(plan, rep_id, slot, not off, weekdays)))
+        return menu
+
+    def _add_visit(self, slot: Slot) -> None:
+        rep_id = self.rep_id()
+        if rep_id is None:
+            return
+        plan = self.window.document.plan
+        choices = sorted(plan.accounts.values(), key=lambda a: a.name)
+        labels = [f"{a.name} ({a.id})" for a in choices]
+        label, ok = QInputDialog.getItem(self, "Add a visit", "Account", labels, 0, True)
+        if ok and label in labels:
+            aid = choices[labels.index(label)].id
+            self.controller.apply(lambda: edits.add_adhoc_visit(plan, rep_id, aid, slot))
+
+
+def _unused(edit: Edit, error: PlanError) -> None:  # pragma: no cover - typing anchor
+    del edit, error

@@ -1,0 +1,92 @@
+import pytest
+
+from territory_desktop import edits
+from territory_desktop.model import (
+    Account,
+    Plan,
+    PlanError,
+    Rep,
+    RepSchedule,
+    ScheduledVisit,
+    VisitLogEntry,
+)
+
+
+def plan_with_schedule() -> Plan:
+    plan = Plan()
+    plan.reps = {"r": Rep("r", "Ana", 39.29, -76.60)}
+    plan.accounts = {a: Account(a, a.upper(), 39.29, -76.60) for a in "abcde"}
+    visits = (
+        ScheduledVisit("a", 0, 0, 0), ScheduledVisit("b", 0, 0, 1, pinned=True),
+        ScheduledVisit("c", 0, 0, 2), ScheduledVisit("d", 0, 1, 0), ScheduledVisit("a", 1, 0, 0),
+    )
+    plan.schedules = {"r": RepSchedule("r", 2, visits)}
+    return plan
+
+
+def ids(plan, slot):
+    return [v.account_id for v in plan.schedules["r"].day(*slot)]
+
+
+def test_move_between_days_and_reorder():
+    plan = plan_with_schedule()
+    moved = edits.move_visit(plan, "r", "c", (0, 0), (0, 1), 0).plan
+    assert ids(moved, (0, 0)) == ["a", "b"]
+    assert ids(moved, (0, 1)) == ["c", "d"]
+    assert [v.order for v in moved.schedules["r"].day(0, 1)] == [0, 1]
+    assert ids(plan, (0, 0)) == ["a", "b", "c"]  # input untouched
+    reordered = edits.move_visit(plan, "r", "c", (0, 0), (0, 0), 0).plan
+    assert ids(reordered, (0, 0)) == ["c", "a", "b"]
+
+
+def test_pinned_visit_cannot_change_day_but_can_be_unpinned():
+    plan = plan_with_schedule()
+    with pytest.raises(PlanError, match="pinned"):
+        edits.move_visit(plan, "r", "b", (0, 0), (0, 1))
+    free = edits.set_visit_pinned(plan, "r", "b", (0, 0), False).plan
+    assert ids(edits.move_visit(free, "r", "b", (0, 0), (0, 1)).plan, (0, 1)) == ["d", "b"]
+
+
+def test_no_double_visit_same_day_and_adhoc_visits():
+    plan = plan_with_schedule()
+    with pytest.raises(PlanError, match="already"):
+        edits.move_visit(plan, "r", "a", (1, 0), (0, 0))
+    added = edits.add_adhoc_visit(plan, "r", "e", (1, 0)).plan
+    day = added.schedules["r"].day(1, 0)
+    assert [(v.account_id, v.adhoc) for v in day] == [("a", False), ("e", True)]
+    removed = edits.remove_visit(added, "r", "e", (1, 0)).plan
+    assert ids(removed, (1, 0)) == ["a"]
+
+
+def test_day_off_moves_visits_to_nearest_day_never_drops_them():
+    plan = plan_with_schedule()
+    edit = edits.set_day_off(plan, "r", (0, 0), True)
+    new = edit.plan
+    assert (0, 0) in new.reps["r"].days_off
+    assert ids(new, (0, 0)) == []
+    assert ids(new, (0, 1)) == ["d", "a", "b", "c"]
+    assert "moved to week 1 Tue" in edit.notes[0]
+    total = sum(len(s.visits) for s in new.schedules.values())
+    assert total == len(plan.schedules["r"].visits)
+    back = edits.set_day_off(new, "r", (0, 0), False).plan
+    assert back.reps["r"].days_off == ()
+
+
+def test_day_off_when_the_whole_week_is_off_lists_unplaced():
+    plan = plan_with_schedule()
+    for d in (1, 2, 3, 4):
+        plan = edits.set_day_off(plan, "r", (1, d), True).plan
+    new = edits.set_day_off(plan, "r", (1, 0), True).plan
+    assert [(u.account_id, u.reason) for u in new.schedules["r"].unplaced] == [
+        ("a", "every day of its week is off")]
+
+
+def test_visit_log_replaces_same_visit():
+    plan = plan_with_schedule()
+    e1 = VisitLogEntry("2026-11-23", "r", "a", "done", odometer_start=100.0, odometer_end=112.5)
+    plan = edits.log_visit(plan, e1).plan
+    assert plan.visit_log[0].actual_miles == pytest.approx(12.5)
+    e2 = VisitLogEntry("2026-11-23", "r", "a", "moved", moved_to="2026-11-24")
+    plan = edits.log_visit(plan, e2).plan
+    assert plan.visit_log == [e2]
+    assert edits.clear_visit_log_entry(plan, "2026-11-23", "r", "a").plan.visit_log == []
