@@ -95,6 +95,55 @@ def _plan_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _network_cache(extract: Path) -> Path:
+    import hashlib
+
+    from territory_desktop.resources import user_cache_dir
+
+    key = hashlib.sha1(str(extract.resolve()).encode()).hexdigest()[:12]
+    folder = user_cache_dir() / "networks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{extract.name.split('.')[0]}-{key}.npz"
+
+
+def _plan_schedule(args: argparse.Namespace) -> int:
+    from territory_desktop import edits
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.io import planfile
+    from territory_desktop.optimize.plan_schedule import rep_accounts, solve_rep, summarise
+    from territory_desktop.routing import load_or_build
+
+    plan = planfile.load_plan(args.plan)
+    extract = plan.settings.osm_extract
+    if not extract:
+        print(f"error: {args.plan} has no OSM extract; set one in the app (Routing menu)",
+              file=sys.stderr)
+        return EXIT_ERROR
+    extract_path = Path(extract)
+    if not extract_path.is_absolute():
+        extract_path = args.plan.resolve().parent / extract_path
+    network = load_or_build(extract_path, args.network_cache or _network_cache(extract_path))
+    territory_of = assign_accounts(plan).territory_of
+    reps = []
+    for rep_id in plan.reps:
+        if not rep_accounts(plan, rep_id, territory_of):
+            continue
+        schedule, rotation = solve_rep(plan, rep_id, territory_of, network, seconds=args.seconds,
+                                       seed=args.seed, weeks=args.weeks)
+        plan = edits.set_schedule(plan, schedule, "schedule").plan
+        reps.append(summarise(rep_id, rotation.schedule).as_json())
+    if args.output:
+        planfile.save_plan(plan, args.output)
+    if args.json:
+        print(json.dumps({"reps": reps}, indent=2))
+    else:
+        for r in reps:
+            print(f"{r['rep_id']:<10} drive {r['drive_hours']:6.1f} h  visits "
+                  f"{r['visit_hours']:6.1f} h  longest day {r['longest_day_hours']:4.1f} h  "
+                  f"compliance {r['compliance']:.0%}  unplaced {len(r['unplaced'])}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,9 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("plan", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
     info.set_defaults(func=_plan_info)
+    schedule = plan.add_parser("schedule", help="plan every rep's call rotation on road times")
+    schedule.add_argument("plan", type=Path)
+    schedule.add_argument("--weeks", type=int, help="rotation length (default: the plan's)")
+    schedule.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    schedule.add_argument("--seconds", type=float, default=10.0,
+                          help="search time limit per rep (default 10)")
+    schedule.add_argument("--network-cache", type=Path,
+                          help="compiled network file (default: in the user cache folder)")
+    schedule.add_argument("--json", action="store_true", help="machine-readable output")
+    schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
+    schedule.set_defaults(func=_plan_schedule)
+    from territory_desktop.optimize import commands as optimize_commands
     from territory_desktop.routing import commands as routing_commands
 
     routing_commands.register(sub)
+    optimize_commands.register(sub)
     return parser
 
 
@@ -127,8 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from territory_desktop.io.planfile import PlanFileError
     from territory_desktop.io.tables import ImportFileError
+    from territory_desktop.optimize.rotation import RotationError
+    from territory_desktop.routing import RoutingError
 
-    known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError)
+    known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError, RoutingError,
+             RotationError)
     try:
         return int(args.func(args) or 0)
     except known as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["resource_path", "resources_root"]
+__all__ = ["resource_path", "resources_root", "user_cache_dir"]
 
 
 def resources_root() -> Path:
@@ -26,3 +26,17 @@ def resource_path(*parts: str) -> Path:
     The path is returned whether or not the file exists, so callers can say what is missing.
     """
     return resources_root().joinpath(*parts)
+
+
+def user_cache_dir() -> Path:
+    """Where derived files (compiled networks, basemaps) are cached for the command line.
+
+    ``$TDESK_CACHE`` if set, else ``$XDG_CACHE_HOME/territory-desktop`` (``~/.cache`` by default).
+    Never inside ``resources/``: shipped files stay read-only.
+    """
+    import os
+
+    if custom := os.environ.get("TDESK_CACHE"):
+        return Path(custom)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "territory-desktop"

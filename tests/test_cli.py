@@ -69,3 +69,25 @@ def test_errors_are_one_line_with_exit_2(tmp_path, capsys):
     junk.write_bytes(b"not a plan at all")
     assert cli.main(["plan", "info", str(junk)]) == 2
     assert "junk.gpkg" in capsys.readouterr().err
+
+
+def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monkeypatch):
+    from territory_desktop.io import planfile
+
+    monkeypatch.setenv("TDESK_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "scheduled.gpkg"
+    code = cli.main(["plan", "schedule", str(SAMPLE / "sample_plan.gpkg"), "--seconds", "2",
+                     "--seed", "1", "--json", "-o", str(out)])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {r["rep_id"] for r in report["reps"]} == {"REP-1", "REP-2", "REP-3", "REP-4",
+                                                      "REP-ENT"}
+    for r in report["reps"]:
+        assert set(r) == {"rep_id", "drive_hours", "visit_hours", "longest_day_hours",
+                          "compliance", "unplaced"}
+        assert r["drive_hours"] > 0 and r["visit_hours"] > 0
+        assert r["longest_day_hours"] <= 9.0
+        assert r["compliance"] == 1.0 and r["unplaced"] == []
+    saved = planfile.load_plan(out)
+    assert set(saved.schedules) == {r["rep_id"] for r in report["reps"]}
+    assert list((tmp_path / "cache" / "networks").glob("*.npz"))
