@@ -91,3 +91,17 @@ def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monke
     saved = planfile.load_plan(out)
     assert set(saved.schedules) == {r["rep_id"] for r in report["reps"]}
     assert list((tmp_path / "cache" / "networks").glob("*.npz"))
+
+
+def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
+    from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
+
+    instance = shared_data / "pvrp" / "p01.txt"
+    assert cli.main(["pvrp", str(instance), "--seconds", "3", "--seed", "1", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    inst = read_instance(instance)
+    routes = [CGLRoute(r["day"], r["vehicle"], tuple(r["customers"])) for r in answer["routes"]]
+    cost, problems = check_solution(inst, routes)
+    assert problems == []
+    assert cost == pytest.approx(answer["cost"], rel=1e-9)
+    assert cost <= 524.61 * 1.05  # within 5% of best known in 3 s

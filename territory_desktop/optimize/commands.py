@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=60.0, help="time limit (default 60)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON (cost and routes)")
-    p.set_defaults(handler=lambda args: pvrp_command(args.instance, args.seconds, args.seed,
+    p.set_defaults(func=lambda args: pvrp_command(args.instance, args.seconds, args.seed,
                                                      args.json))
     return p
 
