@@ -89,3 +89,15 @@ def test_workloads_follow_cadence_and_overrides():
     plan = edits.update_account(plan, "a0", every_weeks=2.0, visit_minutes=60.0).plan
     west = workloads(plan, assign_accounts(plan).territory_of)[0]
     assert west.visit_hours_per_year == pytest.approx(26 * 1.0 + 26 * 0.5)
+
+
+def test_workloads_add_scheduled_drive_and_utilisation():
+    plan = base_plan()
+    rows = workloads(plan, assign_accounts(plan).territory_of, lambda rep: 3.0)
+    west = rows[0]
+    assert west.drive_hours_per_week == pytest.approx(3.0)
+    expected = (west.visit_hours_per_week + 3.0) / 40.0
+    assert west.utilisation == pytest.approx(expected)
+    unknown = workloads(plan, assign_accounts(plan).territory_of)[0]
+    assert unknown.drive_hours_per_week is None
+    assert unknown.utilisation == pytest.approx(unknown.visit_hours_per_week / 40.0)

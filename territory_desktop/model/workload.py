@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from territory_desktop.model.plan import TIERS, WEEKS_PER_YEAR, Plan
@@ -21,7 +21,8 @@ class TerritoryWorkload:
     potential: float = 0.0
     visits_per_year: float = 0.0
     visit_hours_per_year: float = 0.0
-    drive_hours_per_year: float | None = None
+    drive_hours_per_week: float | None = None  # scheduled driving, when a rotation exists
+    utilisation: float | None = None  # the rep's (visit + drive hours per week) / weekly hours
     share: float = 0.0
 
     @property
@@ -29,10 +30,16 @@ class TerritoryWorkload:
         return self.visit_hours_per_year / WEEKS_PER_YEAR
 
 
-def workloads(plan: Plan, territory_of: Mapping[str, str | None]) -> list[TerritoryWorkload]:
+def workloads(
+    plan: Plan,
+    territory_of: Mapping[str, str | None],
+    scheduled_drive_hours: Callable[[str], float | None] = lambda _rep: None,
+) -> list[TerritoryWorkload]:
     """One row per territory in plan order, plus a last row for unassigned accounts if any.
 
     ``share`` is the territory's part of the team's visit hours (0..1).
+    ``scheduled_drive_hours(rep_id)`` gives the rep's scheduled driving per week (None when
+    unknown); a rep with several territories has it split by their visit hours.
     """
     rows: dict[str | None, TerritoryWorkload] = {}
     for t in plan.territories.values():
@@ -54,6 +61,20 @@ def workloads(plan: Plan, territory_of: Mapping[str, str | None]) -> list[Territ
     total = sum(r.visit_hours_per_year for r in rows.values() if r.territory_id is not None)
     for r in rows.values():
         r.share = r.visit_hours_per_year / total if total and r.territory_id else 0.0
+    by_rep: dict[str, list[TerritoryWorkload]] = {}
+    for r in rows.values():
+        if r.territory_id is not None and r.rep_id in plan.reps:
+            by_rep.setdefault(r.rep_id, []).append(r)
+    for rep_id, owned in by_rep.items():
+        drive = scheduled_drive_hours(rep_id)
+        visits = sum(r.visit_hours_per_year for r in owned)
+        rep_hours = sum(r.visit_hours_per_week for r in owned) + (drive or 0.0)
+        for r in owned:
+            if drive is not None:
+                r.drive_hours_per_week = drive * (
+                    r.visit_hours_per_year / visits if visits else 1.0 / len(owned))
+            # the rep's whole week, shown on each of their territories
+            r.utilisation = rep_hours / plan.reps[rep_id].weekly_hours
     ordered = [rows[t] for t in plan.territories]
     if None in rows:
         ordered.append(rows[None])

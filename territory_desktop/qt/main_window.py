@@ -30,6 +30,8 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry, ActionSpec
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.rotation_panel import RotationController, RotationPanel
+from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
 from territory_desktop.qt.worker import Cancelled, Worker, start
 from territory_desktop.settings import Preferences
@@ -68,25 +70,23 @@ class MainWindow(QMainWindow):
         self.resize(1400, 880)
         self.setCentralWidget(map_view)
 
-        self.territories = TerritoryPanel(document, self)
-        self.accounts = AccountsPanel(document, self)
-        self._dock("Territories", self.territories, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
-
         self._selected: list[str] = []
-        self._worker: Worker | None = None
-        self._build_status_bar()
-        from territory_desktop.qt.routing_controller import RoutingController
-
-        from territory_desktop.qt.rotation_panel import RotationController, RotationPanel
-
+        self._workers: list[Worker] = []
         self.routing = RoutingController(self)
         self.rotation = RotationController(self)
+
+        self.territories = TerritoryPanel(document, self, self.rotation.drive_hours_per_week)
+        self.accounts = AccountsPanel(document, self)
         self.rotation_panel = RotationPanel(self, self.rotation)
+        territories_dock = self._dock("Territories", self.territories,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
         rotation_dock = self._dock("Rotation", self.rotation_panel,
                                    Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.findChild(QDockWidget, "dockTerritories"), rotation_dock)
-        self.findChild(QDockWidget, "dockTerritories").raise_()
+        self.tabifyDockWidget(territories_dock, rotation_dock)
+        territories_dock.raise_()
+        self.routing.network_ready.connect(self.territories.model.refresh)
+        self._build_status_bar()
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
@@ -490,6 +490,8 @@ class MainWindow(QMainWindow):
             return
         self.run_work("Drawing the road basemap", _build_basemap, Path(extract),
                       self.files.data_dir / "basemaps", on_done=self.map.show_basemap)
+        if self.document.plan.schedules:
+            self.routing.ensure_network()  # scheduled drive times need it; cached after once
 
     def _on_map_error(self, message: str) -> None:
         log.warning("map: %s", message)
@@ -497,13 +499,21 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- background work
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
-                 on_done: Callable[[Any], None] | None = None, **kwargs: Any) -> Worker:
-        """Run ``fn`` off the GUI thread with progress and Cancel in the status bar."""
-        if self._worker is not None:
-            self._worker.cancel()
+                 on_done: Callable[[Any], None] | None = None, kind: str | None = None,
+                 **kwargs: Any) -> Worker:
+        """Run ``fn`` off the GUI thread with progress and Cancel in the status bar.
+
+        A new job of the same ``kind`` (default: ``fn``'s name) cancels the older one; jobs of
+        other kinds run alongside it.
+        """
+        kind = kind or getattr(fn, "__name__", title)
+        for old in self._workers:
+            if old.kind == kind:
+                old.cancel()
         worker = Worker(fn, *args, **kwargs)
         worker.title = title
-        self._worker = worker
+        worker.kind = kind
+        self._workers.append(worker)
         self.progress.setValue(0)
         self.progress.setFormat(f"{title} %p%")
         self.progress.show()
@@ -516,8 +526,9 @@ class MainWindow(QMainWindow):
         return start(worker)
 
     def cancel_work(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        """Cancel every running job (the status bar's Cancel button)."""
+        for worker in self._workers:
+            worker.cancel()
 
     def _on_worker_progressed(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -537,8 +548,11 @@ class MainWindow(QMainWindow):
 
     def _on_worker_finished(self) -> None:
         worker = self._sender_worker()
-        if worker is self._worker:
-            self._worker = None
+        if worker in self._workers:
+            self._workers.remove(worker)
+        if self._workers:
+            self.progress.setFormat(f"{self._workers[-1].title} %p%")
+        else:
             self.progress.hide()
             self.cancel_button.hide()
         self.work_finished.emit()
@@ -576,7 +590,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.cancel_work()
-        if self._worker is not None:
-            self._worker.wait(5)
+        for worker in list(self._workers):
+            worker.wait(5)
         self.files.shutdown()
         event.accept()

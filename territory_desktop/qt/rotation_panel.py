@@ -79,6 +79,7 @@ class RotationController(QObject):
         super().__init__(window)
         self.window = window
         self._planners: dict[str, _Cached] = {}
+        self._evaluations: dict[str, tuple[object, object, RotationSchedule]] = {}
 
     # ----------------------------------------------------------------- engine
     def _key(self, rep_id: str) -> tuple[Any, ...]:
@@ -119,9 +120,21 @@ class RotationController(QObject):
         planner = self.planner(rep_id) if schedule is not None else None
         if schedule is None or planner is None:
             return None
+        cached = self._evaluations.get(rep_id)
+        if cached is not None and cached[0] is schedule and cached[1] is planner:
+            return cached[2]
         result = evaluate(planner, schedule)
+        self._evaluations[rep_id] = (schedule, planner, result)
         self.evaluated.emit(rep_id, result)
         return result
+
+    def drive_hours_per_week(self, rep_id: str) -> float | None:
+        """Scheduled driving per week on road times (None without a rotation or network)."""
+        result = self.evaluate(rep_id)
+        schedule = self.window.document.plan.schedules.get(rep_id)
+        if result is None or schedule is None:
+            return None
+        return result.total_drive_seconds / 3600.0 / schedule.weeks
 
     def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
         """Compute the rep's rotation off the GUI thread and store it as one edit."""

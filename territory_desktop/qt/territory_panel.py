@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -32,6 +33,8 @@ COLUMNS = (
     ("Visits / yr", lambda w: w.visits_per_year),
     ("Visit h / yr", lambda w: w.visit_hours_per_year),
     ("Visit h / wk", lambda w: w.visit_hours_per_week),
+    ("Drive h / wk (scheduled)", lambda w: w.drive_hours_per_week),
+    ("Utilisation", lambda w: w.utilisation),
     ("Share", lambda w: w.share),
 )
 
@@ -39,9 +42,11 @@ COLUMNS = (
 class TerritoryTableModel(QAbstractTableModel):
     """Rows are :class:`TerritoryWorkload`; the sort role returns raw numbers."""
 
-    def __init__(self, document: PlanDocument) -> None:
+    def __init__(self, document: PlanDocument,
+                 scheduled_drive: Callable[[str], float | None] | None = None) -> None:
         super().__init__()
         self._document = document
+        self._scheduled_drive = scheduled_drive
         self.rows: list[TerritoryWorkload] = []
         document.plan_changed.connect(self.refresh)
         self.refresh()
@@ -49,7 +54,8 @@ class TerritoryTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         self.beginResetModel()
         doc = self._document
-        self.rows = workloads(doc.plan, doc.assignment.territory_of)
+        drive = self._scheduled_drive or (lambda _rep: None)
+        self.rows = workloads(doc.plan, doc.assignment.territory_of, drive)
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -72,7 +78,9 @@ class TerritoryTableModel(QAbstractTableModel):
             return value
         if role == Qt.ItemDataRole.DisplayRole:
             name = COLUMNS[index.column()][0]
-            if name == "Share":
+            if value is None:
+                return "—"
+            if name in ("Share", "Utilisation"):
                 return f"{value:.0%}" if row.territory_id else ""
             if name == "Potential":
                 return f"{value:,.0f}"
@@ -85,6 +93,11 @@ class TerritoryTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and row.territory_id is None:
             return "Accounts outside every territory and not matched by any rule"
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[index.column()][0].startswith("Drive"):
+            return ("Driving in the rep's scheduled rotation, on road drive times "
+                    "(— until a rotation is scheduled and the road network is loaded)")
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[index.column()][0] == "Utilisation":
+            return "(visit + scheduled drive hours per week) / the rep's weekly hours"
         return None
 
     def territory_id(self, row: int) -> str | None:
@@ -97,9 +110,10 @@ class TerritoryPanel(QWidget):
     selection_changed = Signal(list)
     """The selected territory ids (list[str]) after the user changed the selection."""
 
-    def __init__(self, document: PlanDocument, parent: QWidget | None = None) -> None:
+    def __init__(self, document: PlanDocument, parent: QWidget | None = None,
+                 scheduled_drive: Callable[[str], float | None] | None = None) -> None:
         super().__init__(parent)
-        self.model = TerritoryTableModel(document)
+        self.model = TerritoryTableModel(document, scheduled_drive)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)

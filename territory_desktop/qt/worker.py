@@ -43,6 +43,7 @@ class Worker(QRunnable):
         self.signals = WorkerSignals()
         self.signals.worker = self
         self.title = ""
+        self.kind = ""
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._stop = threading.Event()
         self._done = threading.Event()

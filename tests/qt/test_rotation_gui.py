@@ -108,3 +108,16 @@ def test_day_off_moves_visits_and_keeps_them(scheduled, qtbot):
     assert after.day(*slot) == []
     assert len(after.visits) + sum(u.missing_visits for u in after.unplaced) == count
     assert "day off" in panel.headers[slot].text()
+
+
+def test_territory_panel_shows_scheduled_drive_and_utilisation(scheduled):
+    window, plan = scheduled.window, scheduled.document.plan
+    result = window.rotation_panel.last_result
+    weeks = plan.schedules[REP].weeks
+    rows = {r.rep_id: r for r in window.territories.model.rows if r.territory_id}
+    row = rows[REP]
+    assert row.drive_hours_per_week == pytest.approx(result.total_drive_seconds / 3600 / weeks)
+    assert row.utilisation == pytest.approx(
+        (row.visit_hours_per_week + row.drive_hours_per_week) / plan.reps[REP].weekly_hours)
+    other = next(r for rep, r in rows.items() if rep not in plan.schedules)
+    assert other.drive_hours_per_week is None
