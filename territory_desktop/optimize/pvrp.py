@@ -790,11 +790,17 @@ def solve_pvrp(
     share = params.initial_share if multi else 1.0
     first_iters = int(total_iters * share) if total_iters is not None else 10**9
     res = eng.run_ils(stack, first_iters, remaining() * share, init=init, seed=params.seed)
-    if not res.is_feasible():
-        # Give the solver the rest of the budget before declaring the territory overloaded.
-        res = eng.run_ils(stack, iters_left() // 2 or 1, remaining() * 0.5, init=res.best,
-                          seed=params.seed + 1)
-    if not res.is_feasible():
+    tries = 0
+    while not _complete(res) and not should_stop() and tries < 20:
+        # Keep the solver going before declaring the territory overloaded.
+        if total_iters is None and remaining() < 0.1 * params.time_limit:
+            break
+        if total_iters is not None and iters_left() < 0.3 * total_iters:
+            break
+        tries += 1
+        res = eng.run_ils(stack, max(1, first_iters // 2), max(0.2, remaining() * 0.25),
+                          init=res.best, seed=params.seed + tries)
+    if not _complete(res):
         eng.optional = True
         stack = eng.build(choice)
         res = eng.run_ils(stack, iters_left() or 1, max(0.5, remaining()), seed=params.seed)
@@ -844,7 +850,7 @@ def solve_pvrp(
                 seed=seed_counter,
             )
             since_best += 1
-            if res.is_feasible():
+            if _complete(res):
                 routes = eng.decode(stack, res.best)
                 cost = eng.cost(routes)
                 if _DEBUG:
@@ -863,10 +869,18 @@ def solve_pvrp(
     return _finish(eng, best_routes, best_choice, unplaced, t0, False)
 
 
+def _complete(res) -> bool:
+    """Feasible AND serving every required visit (PyVRP's is_feasible ignores missing clients)."""
+    return bool(res.is_feasible() and res.best.is_complete())
+
+
 def _construct(eng: _Engine, choice: dict[int, int]):
     """Insert customers one by one at their cheapest pattern (fewest options and most visits
     first), so the solver starts from a sensible day assignment."""
     routes: list = [[] for _ in range(eng.t)]
+    # Strict limits while constructing: start as feasible as cheap insertion allows.
+    saved = eng.pen_load, eng.pen_dur
+    eng.pen_load, eng.pen_dur = saved[0] * 1e4, saved[1] * 1e4
     order = sorted(
         eng.active,
         key=lambda i: (
@@ -880,6 +894,7 @@ def _construct(eng: _Engine, choice: dict[int, int]):
         if new is not None:
             routes = new
             choice[ci] = j
+    eng.pen_load, eng.pen_dur = saved
     return routes
 
 
