@@ -270,3 +270,38 @@ def summarise(rep_id: str, result: RotationSchedule) -> RepSummary:
 
 def hours_per_week(hours_per_cycle: float, weeks: int) -> float:
     return hours_per_cycle / weeks if weeks else math.nan
+
+
+@dataclass(frozen=True)
+class StopTime:
+    """Planned times of one stop (seconds from midnight) and the drive into it."""
+
+    account_id: str
+    arrive: float
+    start: float  # after waiting for the time window, if any
+    depart: float
+    drive_in: float
+
+
+def day_timeline(planner: RotationPlanner, day_index: int,
+                 account_ids: Sequence[str]) -> list[StopTime]:
+    """Arrival, start and departure of each stop of a day in the given order.
+
+    The rep leaves home at the time the engine's evaluation of this order gives; each visit
+    starts no earlier than its time window opens.
+    """
+    evaluation = planner.evaluate_day(day_index, account_ids)
+    index = {a.id: i for i, a in enumerate(planner.accounts)}
+    t, here = evaluation.start, 0
+    out = []
+    for aid in account_ids:
+        i = index[aid]
+        drive = float(planner.travel[here, 2 + i])
+        arrive = t + drive
+        account = planner.accounts[i]
+        start = arrive if account.time_window is None else max(arrive,
+                                                                account.time_window[0] * 60.0)
+        depart = start + account.visit_minutes * 60.0
+        out.append(StopTime(aid, arrive, start, depart, drive))
+        t, here = depart, 2 + i
+    return out

@@ -83,7 +83,13 @@ class MainWindow(QMainWindow):
         self._dock("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
         rotation_dock = self._dock("Rotation", self.rotation_panel,
                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        from territory_desktop.qt.rep_week import RepWeekView
+
+        self.rep_week = RepWeekView(self)
+        week_dock = self._dock("Rep's week", self.rep_week,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(territories_dock, rotation_dock)
+        self.tabifyDockWidget(rotation_dock, week_dock)
         territories_dock.raise_()
         self.routing.network_ready.connect(self.territories.model.refresh)
         self._build_status_bar()
@@ -113,7 +119,7 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- construction
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock{title}")
+        dock.setObjectName("dock" + "".join(c for c in title if c.isalnum()))
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
@@ -209,6 +215,9 @@ class MainWindow(QMainWindow):
         add(ActionSpec("rotation.schedule", "&Schedule rotation", "Ctrl+Shift+P",
                        "Plan the selected rep's multi-week call rotation on road drive times"),
             self._schedule_rotation)
+        add(ActionSpec("rotation.week", "Rep's &week", "Ctrl+Shift+W",
+                       "One rep's week: routes, addresses, notes and the visit log"),
+            lambda: self._raise_dock("dockRepsweek"))
         add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
 
     def _on_stack_undo_text_changed(self, text: str) -> None:
@@ -228,7 +237,7 @@ class MainWindow(QMainWindow):
                            None, "territory.overlay", "territory.rule", None, "map.cancel"],
             "&Routing": ["routing.extract", "routing.build", None, "routing.reachability",
                          "routing.route", "routing.isochrone", "routing.clear", None,
-                         "rotation.schedule"],
+                         "rotation.schedule", "rotation.week"],
             "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
                       "view.unassigned"],
             "&Help": ["help.about"],
@@ -340,10 +349,13 @@ class MainWindow(QMainWindow):
                 self.document.plan, territory_id, shape(geojson))):  # type: ignore[arg-type]
             self._refresh_map()
 
-    def _schedule_rotation(self) -> None:
-        dock = self.findChild(QDockWidget, "dockRotation")
+    def _raise_dock(self, name: str) -> None:
+        dock = self.findChild(QDockWidget, name)
         dock.show()
         dock.raise_()
+
+    def _schedule_rotation(self) -> None:
+        self._raise_dock("dockRotation")
         self.rotation_panel._on_schedule_clicked()
 
     def _reshape_selected(self) -> None:
