@@ -232,6 +232,16 @@ def update_account(plan: Plan, account_id: str, **changes: object) -> Edit:
     return Edit(f"Edit {old.name}", new)
 
 
+def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
+    """Change a rep's working hours, day limit or weekly hours."""
+    old = plan.reps.get(rep_id)
+    if old is None:
+        raise PlanError(f"no rep with id {rep_id!r}")
+    new = plan.copy()
+    new.reps[rep_id] = replace(old, **changes)
+    return Edit(f"Edit rep {old.name}", new)
+
+
 def import_accounts(plan: Plan, accounts: Iterable[Account], replace_all: bool = False) -> Edit:
     """Add (or update by id) imported accounts; ``replace_all`` drops the others first."""
     new = plan.copy()

@@ -111,6 +111,8 @@ class AccountsPanel(QWidget):
 
     account_activated = Signal(str)
     """The user picked an account (payload: account id) to show on the map."""
+    context_menu_requested = Signal(object)
+    """Right-click on the table (payload: global position); the window fills the menu."""
 
     def __init__(self, document: PlanDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,10 +146,35 @@ class AccountsPanel(QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_return_pressed)
         self.unassigned_only.toggled.connect(self._on_unassigned_toggled)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos)))
         self.table.activated.connect(self._on_table_activated)
         self.table.clicked.connect(self._on_table_activated)
         document.plan_changed.connect(self._update_summary)
+        self._kept: list[str] = []
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self._update_summary()
+
+    def _remember_selection(self) -> None:
+        self._kept = self.selected_ids()
+
+    def _restore_selection(self) -> None:
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        if not self._kept:
+            return
+        wanted = set(self._kept)
+        selection = QItemSelection()
+        for row, account in enumerate(self.model.accounts):
+            if account.id in wanted:
+                idx = self.proxy.mapFromSource(self.model.index(row, 0))
+                if idx.isValid():
+                    selection.select(idx, idx)
+        self.table.selectionModel().select(
+            selection, QItemSelectionModel.SelectionFlag.Select
+            | QItemSelectionModel.SelectionFlag.Rows)
 
     def selected_ids(self) -> list[str]:
         """Selected account ids in selection order (routes follow it)."""

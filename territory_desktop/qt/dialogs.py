@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -22,7 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_desktop.model import TIERS, Plan, PlanSettings, Territory, TierCadence
+from territory_desktop.model import (
+    TIERS,
+    Account,
+    Plan,
+    PlanSettings,
+    Rep,
+    Territory,
+    TierCadence,
+)
 from territory_desktop.settings import Preferences
 
 
@@ -206,3 +217,174 @@ class SettingsDialog(QDialog):
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
         return replace(self._plan_settings, cadence=cadence)
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _minutes_to_time(minutes: int) -> Any:
+    from PySide6.QtCore import QTime
+
+    return QTime(minutes // 60, minutes % 60)
+
+
+def _time_to_minutes(t: Any) -> int:
+    return t.hour() * 60 + t.minute()
+
+
+class AccountDialog(QDialog):
+    """Tier, cadence overrides, time window, closed days and notes of one account."""
+
+    def __init__(self, plan: Plan, account: Account, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QCheckBox, QTimeEdit
+
+        super().__init__(parent)
+        self.setWindowTitle(f"Account: {account.name}")
+        self.account = account
+        form = QFormLayout(self)
+        form.addRow("Id", QLabel(account.id, self))
+        self.tier = QComboBox(self)
+        self.tier.addItems(list(TIERS))
+        self.tier.setCurrentText(account.tier)
+        tier_every, tier_minutes = plan.settings.cadence[account.tier].every_weeks, \
+            plan.settings.cadence[account.tier].visit_minutes
+        self.every = QDoubleSpinBox(self)
+        self.every.setRange(0, 52)
+        self.every.setSpecialValueText(f"tier default ({tier_every:g} weeks)")
+        self.every.setSuffix(" weeks")
+        self.every.setValue(account.every_weeks or 0)
+        self.minutes = QDoubleSpinBox(self)
+        self.minutes.setRange(0, 600)
+        self.minutes.setSpecialValueText(f"tier default ({tier_minutes:g} min)")
+        self.minutes.setSuffix(" min")
+        self.minutes.setValue(account.visit_minutes or 0)
+        self.has_window = QCheckBox("Only visit between", self)
+        self.window_start = QTimeEdit(self)
+        self.window_end = QTimeEdit(self)
+        self.has_window.setChecked(account.window_start is not None)
+        self.window_start.setTime(_minutes_to_time(account.window_start or 9 * 60))
+        self.window_end.setTime(_minutes_to_time(account.window_end or 12 * 60))
+        window_row = QWidget(self)
+        row = QHBoxLayout(window_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.has_window)
+        row.addWidget(self.window_start)
+        row.addWidget(QLabel("and", self))
+        row.addWidget(self.window_end)
+        self.closed: list[QCheckBox] = []
+        closed_row = QWidget(self)
+        crow = QHBoxLayout(closed_row)
+        crow.setContentsMargins(0, 0, 0, 0)
+        for d, name in enumerate(WEEKDAY_NAMES):
+            box = QCheckBox(name, self)
+            box.setChecked(d in account.closed_weekdays)
+            crow.addWidget(box)
+            self.closed.append(box)
+        self.same_weekday = QCheckBox("Visit on the same weekday each time", self)
+        self.same_weekday.setChecked(account.same_weekday)
+        self.notes = QPlainTextEdit(account.notes, self)
+        self.notes.setMaximumHeight(80)
+        form.addRow("Tier", self.tier)
+        form.addRow("Visit every", self.every)
+        form.addRow("Visit length", self.minutes)
+        form.addRow("Time window", window_row)
+        form.addRow("Closed on", closed_row)
+        form.addRow("", self.same_weekday)
+        form.addRow("Visit notes", self.notes)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def changes(self) -> dict[str, object]:
+        """Only the fields the user changed."""
+        a = self.account
+        values: dict[str, object] = {
+            "tier": self.tier.currentText(),
+            "every_weeks": self.every.value() or None,
+            "visit_minutes": self.minutes.value() or None,
+            "window_start": (_time_to_minutes(self.window_start.time())
+                             if self.has_window.isChecked() else None),
+            "window_end": (_time_to_minutes(self.window_end.time())
+                           if self.has_window.isChecked() else None),
+            "closed_weekdays": tuple(d for d, b in enumerate(self.closed) if b.isChecked()),
+            "same_weekday": self.same_weekday.isChecked(),
+            "notes": self.notes.toPlainText(),
+        }
+        return {k: v for k, v in values.items() if getattr(a, k) != v}
+
+
+class RepDialog(QDialog):
+    """A rep's working hours, day-length limit and weekly capacity."""
+
+    def __init__(self, rep: Rep, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QTimeEdit
+
+        super().__init__(parent)
+        self.setWindowTitle(f"Rep: {rep.name}")
+        self.rep = rep
+        form = QFormLayout(self)
+        self.start = QTimeEdit(_minutes_to_time(rep.workday_start), self)
+        self.end = QTimeEdit(_minutes_to_time(rep.workday_end), self)
+        self.max_day = QDoubleSpinBox(self)
+        self.max_day.setRange(1, 16)
+        self.max_day.setSuffix(" h")
+        self.max_day.setValue(rep.max_day_minutes / 60)
+        self.weekly = QDoubleSpinBox(self)
+        self.weekly.setRange(1, 80)
+        self.weekly.setSuffix(" h")
+        self.weekly.setValue(rep.weekly_hours)
+        form.addRow("Day starts", self.start)
+        form.addRow("Day ends", self.end)
+        form.addRow("Longest day, driving included", self.max_day)
+        form.addRow("Hours per week", self.weekly)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def changes(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            "workday_start": _time_to_minutes(self.start.time()),
+            "workday_end": _time_to_minutes(self.end.time()),
+            "max_day_minutes": round(self.max_day.value() * 60),
+            "weekly_hours": self.weekly.value(),
+        }
+        return {k: v for k, v in values.items() if getattr(self.rep, k) != v}
+
+
+class RulesDialog(QDialog):
+    """The overlay rules in the order they apply; the selected one can be removed."""
+
+    remove_requested = Signal(str)
+    """The user asked to remove a rule (payload: rule id)."""
+
+    def __init__(self, plan: Plan, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+        super().__init__(parent)
+        self.setWindowTitle("Overlay rules")
+        self.resize(520, 320)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Rules win over the map; the first matching rule applies.", self))
+        self.list = QListWidget(self)
+        for rule in plan.rules:
+            target = plan.territories.get(rule.territory_id)
+            item = QListWidgetItem(f"{rule.describe()}  →  "
+                                   f"{target.name if target else rule.territory_id}")
+            item.setData(0x0100, rule.id)
+            self.list.addItem(item)
+        layout.addWidget(self.list)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        remove = buttons.addButton("Remove rule", QDialogButtonBox.ButtonRole.ActionRole)
+        remove.clicked.connect(self._on_remove_clicked)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _on_remove_clicked(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.remove_requested.emit(item.data(0x0100))
+            self.list.takeItem(self.list.row(item))

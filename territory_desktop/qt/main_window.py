@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -103,6 +104,9 @@ class MainWindow(QMainWindow):
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.territories.selection_changed.connect(self._on_panel_selection_changed)
         self.accounts.account_activated.connect(self._on_accounts_account_activated)
+        self.accounts.context_menu_requested.connect(self._on_accounts_context_menu_requested)
+        self.accounts.table.selectionModel().selectionChanged.connect(
+            self.actions.update_enabled)
         map_view.page_ready.connect(self._on_map_page_ready)
         map_view.polygon_drawn.connect(self._on_map_polygon_drawn)
         map_view.territory_reshaped.connect(self._on_map_territory_reshaped)
@@ -187,6 +191,21 @@ class MainWindow(QMainWindow):
         add(ActionSpec("territory.rule", "Add &rule…", None,
                        "Send accounts with a field value to the selected territory",
                        lambda: len(self._selected) == 1), self.add_field_rule)
+        add(ActionSpec("territory.rules", "Overlay r&ules…", None,
+                       "See and remove the rules that win over the map"), self.edit_rules)
+        one_account = lambda: len(self.accounts.selected_ids()) == 1  # noqa: E731
+        add(ActionSpec("account.properties", "Account &properties…", "Ctrl+Shift+E",
+                       "Tier, cadence, time window, closed days and notes", one_account),
+            self.edit_account)
+        add(ActionSpec("account.pin", "&Pin to territory…", None,
+                       "Keep the selected accounts in a territory whatever the map says",
+                       lambda: bool(self.accounts.selected_ids())), self.pin_selected_accounts)
+        add(ActionSpec("account.unpin", "&Unpin", None, "Let the map decide again",
+                       lambda: bool(self.accounts.selected_ids())),
+            lambda: self.pin_selected_accounts(unpin=True))
+        add(ActionSpec("rep.properties", "Rep &settings…", None,
+                       "Working hours, longest day and weekly hours of the rotation's rep"),
+            self.edit_rep)
         add(ActionSpec("map.cancel", "Cancel drawing", "Esc"), self.map.cancel_gesture)
         add(ActionSpec("view.zoom_all", "Zoom to &all", "Ctrl+0"), self.map.zoom_to_all)
         add(ActionSpec("view.zoom_territory", "Zoom to &territory", "Ctrl+T", "",
@@ -234,10 +253,12 @@ class MainWindow(QMainWindow):
             "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
             "&Territory": ["territory.draw", "territory.reshape", "territory.split",
                            "territory.merge", None, "territory.properties", "territory.delete",
-                           None, "territory.overlay", "territory.rule", None, "map.cancel"],
+                           None, "territory.overlay", "territory.rule", "territory.rules", None,
+                           "account.properties", "account.pin", "account.unpin", None,
+                           "map.cancel"],
             "&Routing": ["routing.extract", "routing.build", None, "routing.reachability",
-                         "routing.route", "routing.isochrone", "routing.clear", None,
-                         "rotation.schedule", "rotation.week"],
+                         "routing.route", "routing.isochrone", "routing.clear"],
+            "R&otation": ["rotation.schedule", "rotation.week", None, "rep.properties"],
             "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
                       "view.unassigned"],
             "&Help": ["help.about"],
@@ -413,6 +434,74 @@ class MainWindow(QMainWindow):
         value, ok = QInputDialog.getText(self, "Overlay rule", f"…{field} equals:")
         if ok and value.strip():
             self.apply_edit(lambda: edits.add_rule(self.document.plan, field, value.strip(), tid))
+
+    def edit_rules(self) -> None:
+        from territory_desktop import edits
+
+        dialog = dialogs.RulesDialog(self.document.plan, self)
+        dialog.remove_requested.connect(lambda rid: self.apply_edit(
+            lambda: edits.remove_rule(self.document.plan, rid)))
+        dialog.exec()
+
+    def edit_account(self) -> None:
+        from territory_desktop import edits
+
+        ids = self.accounts.selected_ids()
+        if len(ids) != 1:
+            return
+        account = self.document.plan.accounts[ids[0]]
+        dialog = dialogs.AccountDialog(self.document.plan, account, self)
+        if dialog.exec() and (changes := dialog.changes()):
+            self.apply_edit(lambda: edits.update_account(self.document.plan, account.id,
+                                                         **changes))
+
+    def pin_selected_accounts(self, unpin: bool = False) -> None:
+        """Pin the selected accounts to a territory the user picks (or unpin them)."""
+        from territory_desktop import edits
+
+        ids = self.accounts.selected_ids()
+        if not ids:
+            return
+        target = None
+        if not unpin:
+            territories = list(self.document.plan.territories.values())
+            labels = [t.name for t in territories]
+            label, ok = QInputDialog.getItem(self, "Pin accounts",
+                                             f"Pin {len(ids)} account(s) to", labels, 0, False)
+            if not ok:
+                return
+            target = territories[labels.index(label)].id
+
+        def pin_all() -> Edit:
+            plan = self.document.plan
+            for aid in ids:
+                plan = edits.pin_account(plan, aid, target).plan
+            verb = "Unpin" if unpin else f"Pin to {self.document.plan.territories[target].name}"
+            return Edit(f"{verb}: {len(ids)} account(s)", plan)
+
+        self.apply_edit(pin_all)
+
+    def edit_rep(self) -> None:
+        from territory_desktop import edits
+
+        rep_id = self.rotation_panel.rep_id()
+        if rep_id is None:
+            return
+        rep = self.document.plan.reps[rep_id]
+        dialog = dialogs.RepDialog(rep, self)
+        if dialog.exec() and (changes := dialog.changes()):
+            self.apply_edit(lambda: edits.update_rep(self.document.plan, rep_id, **changes))
+
+    def _on_accounts_context_menu_requested(self, global_pos: Any) -> None:
+        self.actions.update_enabled()
+        menu = QMenu(self)
+        for action_id in ("account.properties", "account.pin", "account.unpin", None,
+                          "routing.route"):
+            if action_id is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.actions[action_id])
+        menu.exec(global_pos)
 
     def edit_settings(self) -> None:
         from territory_desktop import edits
