@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -349,12 +352,30 @@ class RotationPanel(QWidget):
         self.unplaced = QLabel(self)
         self.unplaced.setWordWrap(True)
         self.unplaced.setStyleSheet("color: #a40000")
+        self.stretch_button = QPushButton(self)
+        self.stretch_button.hide()
+        self.stretch_button.clicked.connect(self._on_stretch_clicked)
+        self.compliance = QTableWidget(0, 4, self)
+        self.compliance.setObjectName("complianceTable")
+        self.compliance.setHorizontalHeaderLabels(["Account", "Required", "Planned",
+                                                   "Compliance"])
+        self.compliance.verticalHeader().hide()
+        self.compliance.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.compliance.horizontalHeader().setStretchLastSection(True)
+        self.compliance.setMaximumWidth(420)
+        self._stretch = 1.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
         layout.addWidget(self.summary)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.unplaced)
+        middle = QHBoxLayout()
+        middle.addWidget(scroll, 1)
+        middle.addWidget(self.compliance)
+        layout.addLayout(middle, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.unplaced, 1)
+        bottom.addWidget(self.stretch_button)
+        layout.addLayout(bottom)
         self.days: dict[Slot, DayList] = {}
         self.headers: dict[Slot, QLabel] = {}
         self.selected: Slot | None = None
@@ -407,6 +428,8 @@ class RotationPanel(QWidget):
             self.summary.setText("No rotation yet for this rep. Choose the search time and press "
                                  "Schedule rotation (Ctrl+Shift+P).")
             self.unplaced.clear()
+            self.stretch_button.hide()
+            self.compliance.setRowCount(0)
             return
         result = self.controller.evaluate(rep_id)
         self.last_result = result
@@ -500,6 +523,47 @@ class RotationPanel(QWidget):
         if low and not lines:
             lines.append(f"{len(low)} accounts get fewer visits than their cadence")
         self.unplaced.setText("\n".join(lines))
+        self._fill_compliance(result)
+        missing = sum(u.missing_visits for u in schedule.unplaced)
+        required = sum(result.required_visits.values()) if result else 0
+        if missing and required > missing:
+            self._stretch = math.ceil(required / (required - missing) * 20) / 20
+            self.stretch_button.setText(f"Stretch cadence ×{self._stretch:.2f} to fit")
+            self.stretch_button.setToolTip(
+                "Visit this rep's accounts proportionally less often (sets each account's "
+                "interval), then schedule again. Or leave it: the overload stays flagged.")
+            self.stretch_button.show()
+        else:
+            self.stretch_button.hide()
+
+    def _fill_compliance(self, result: RotationSchedule | None) -> None:
+        """Planned / required visits per account, least served first."""
+        self.compliance.setRowCount(0)
+        if result is None:
+            return
+        plan = self.window.document.plan
+        rows = sorted(result.required_visits.items(),
+                      key=lambda kv: (result.compliance.get(kv[0], 0), kv[0]))
+        self.compliance.setRowCount(len(rows))
+        for r, (aid, required) in enumerate(rows):
+            share = result.compliance.get(aid, 0.0)
+            planned = round(share * required)
+            name = plan.accounts[aid].name if aid in plan.accounts else aid
+            for c, text in enumerate((name, str(required), str(planned), f"{share:.0%}")):
+                item = QTableWidgetItem(text)
+                if share < 1:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.compliance.setItem(r, c, item)
+        self.compliance.resizeColumnsToContents()
+
+    def _on_stretch_clicked(self) -> None:
+        rep_id = self.rep_id()
+        if rep_id is None or self.last_result is None:
+            return
+        ids = list(self.last_result.required_visits)
+        if self.controller.apply(lambda: edits.stretch_cadence(self.window.document.plan, ids,
+                                                               self._stretch)):
+            self.controller.schedule(rep_id, self.seconds.value(), self.seed.value())
 
     # ----------------------------------------------------------------- gestures
     def _on_day_selected(self, day: DayList) -> None:

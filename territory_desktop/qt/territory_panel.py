@@ -87,6 +87,9 @@ class TerritoryTableModel(QAbstractTableModel):
             if isinstance(value, float):
                 return f"{value:,.1f}"
             return value
+        if (role == Qt.ItemDataRole.ForegroundRole and COLUMNS[index.column()][0] == "Utilisation"
+                and row.utilisation is not None and row.utilisation > 1.0):
+            return QColor("#a40000")  # overloaded rep
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and row.territory_id:
             return QColor(self._document.plan.territories[row.territory_id].color)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:

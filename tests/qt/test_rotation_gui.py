@@ -121,3 +121,28 @@ def test_territory_panel_shows_scheduled_drive_and_utilisation(scheduled):
         (row.visit_hours_per_week + row.drive_hours_per_week) / plan.reps[REP].weekly_hours)
     other = next(r for rep, r in rows.items() if rep not in plan.schedules)
     assert other.drive_hours_per_week is None
+
+
+def test_overload_is_reported_with_reasons_and_cadence_can_be_stretched(tdapp, qtbot):
+    from territory_desktop import edits
+
+    window, doc = tdapp.window, tdapp.document
+    window.apply_edit(lambda: edits.update_rep(doc.plan, REP, max_day_minutes=60))
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    panel.seconds.setValue(2)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        window.actions["rotation.schedule"].trigger()
+    schedule = doc.plan.schedules[REP]
+    assert schedule.unplaced, "60-minute days cannot hold this territory"
+    assert all(u.reason for u in schedule.unplaced)
+    assert "not placed" in panel.unplaced.text()
+    assert not panel.stretch_button.isHidden()
+    worst = panel.compliance.item(0, 3).text()
+    assert worst.endswith("%") and int(worst[:-1]) < 100
+    missing_before = sum(u.missing_visits for u in schedule.unplaced)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        panel.stretch_button.click()
+    after = doc.plan.schedules[REP]
+    assert sum(u.missing_visits for u in after.unplaced) < missing_before
+    assert doc.undo_stack.count() >= 4  # rep edit, schedule, stretch, schedule
