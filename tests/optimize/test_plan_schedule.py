@@ -59,3 +59,50 @@ def test_same_seed_same_schedule(sample):
     a, _ = ps.solve_rep(plan, "REP-4", territory_of, None, seconds=5, seed=11)
     b, _ = ps.solve_rep(plan, "REP-4", territory_of, None, seconds=5, seed=11)
     assert a == b
+
+
+@pytest.fixture(scope="module")
+def road_network(tmp_path_factory):
+    from territory_desktop.routing import load_or_build
+
+    return load_or_build(resource_path("sample", "baltimore.osm.pbf"),
+                         tmp_path_factory.mktemp("net") / "baltimore.npz")
+
+
+def test_windows_closed_days_and_same_weekday_hold_on_road_times(sample, road_network):
+    from dataclasses import replace
+
+    plan, territory_of = sample
+    plan = plan.copy()
+    ids = ps.rep_accounts(plan, "REP-4", territory_of)
+    windowed, closed, fixed = ids[0], ids[1], ids[2]
+    plan.accounts[windowed] = replace(plan.accounts[windowed], window_start=10 * 60,
+                                      window_end=11 * 60)
+    plan.accounts[closed] = replace(plan.accounts[closed], closed_weekdays=(0, 1, 2))
+    plan.accounts[fixed] = replace(plan.accounts[fixed], every_weeks=1.0, same_weekday=True)
+    schedule, rotation = ps.solve_rep(plan, "REP-4", territory_of, road_network, seconds=3,
+                                      seed=2)
+    assert rotation.schedule.feasible and not schedule.unplaced
+    planner = rotation.planner
+    checked = 0
+    for day in rotation.schedule.days:
+        for stop in ps.day_timeline(planner, day.day.index, day.account_ids):
+            if stop.account_id == windowed:
+                assert 10 * 3600 <= stop.start <= 11 * 3600
+                checked += 1
+    assert checked == ps.visits_per_cycle(plan.settings.cadence_for(
+        plan.accounts[windowed])[0], 4)
+    assert all(v.weekday not in (0, 1, 2) for v in schedule.visits_of(closed))
+    days = {v.weekday for v in schedule.visits_of(fixed)}
+    assert len(schedule.visits_of(fixed)) == 4 and len(days) == 1
+    limit = plan.reps["REP-4"].max_day_minutes * 60
+    assert max(d.duration_seconds for d in rotation.schedule.days) <= limit
+    # the schedule's drive time is the routing engine's time for the same stop order
+    from territory_desktop.routing import route
+
+    day = max(rotation.schedule.days, key=lambda d: len(d.account_ids))
+    rep = plan.reps["REP-4"]
+    stops = [(rep.home_lat, rep.home_lon),
+             *((plan.accounts[a].lat, plan.accounts[a].lon) for a in day.account_ids),
+             (rep.home_lat, rep.home_lon)]
+    assert route(road_network, stops).total_seconds == pytest.approx(day.drive_seconds, abs=0.5)

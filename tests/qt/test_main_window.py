@@ -255,3 +255,31 @@ def test_search_and_unassigned_filter(tdapp, qtbot):
     window.show_unassigned()
     assert window.accounts.visible_ids() == doc.assignment.unassigned()
     assert Qt.CheckState(window.accounts.unassigned_only.checkState()) == Qt.CheckState.Checked
+
+
+def test_reshape_through_page_moves_border_and_neighbour_gives_way(tdapp, qtbot):
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    shaped = [t for t in doc.plan.territories.values() if t.geometry is not None]
+    # the sample's cells are side by side west to east: grow the first one eastwards
+    first = min(shaped, key=lambda t: t.geometry.bounds[0])
+    neighbour = next(t for t in shaped if t.id != first.id and t.geometry.touches(first.geometry))
+    area_before = first.geometry.area
+    window.select_territories([first.id])
+    window.actions["territory.reshape"].trigger()
+    qtbot.waitUntil(lambda: js(qtbot, view, "!!(TD.state.gesture && TD.state.gesture.copy)"),
+                    timeout=WAIT_MS)
+    # drag every vertex on the east border 300 m further east, as a user would with the mouse
+    east = first.geometry.bounds[2]
+    script = """(function(){ var c = TD.state.gesture.copy; var rings = c.getLatLngs();
+      var ring = Array.isArray(rings[0]) ? rings[0] : rings; var moved = 0;
+      ring.forEach(function(p){ if (p.lng > %f - 0.004) { p.lng += 0.0035; moved++; } });
+      c.setLatLngs(rings); return moved; })()""" % east
+    assert js(qtbot, view, script) >= 1
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        window.map.finish_edit()
+    grown = doc.plan.territories[first.id].geometry
+    assert grown.area > area_before
+    assert grown.intersection(doc.plan.territories[neighbour.id].geometry).area < 1e-10
+    assert doc.undo_stack.undoText() == f"Reshape {first.name}"
+    doc.undo_stack.undo()
+    assert doc.plan.territories[first.id].geometry.area == pytest.approx(area_before)
