@@ -117,23 +117,37 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
     return dep_node, dep_cost, arr_node, arr_cost
 
 
-def direct_cost(net: RoadNetwork, o: SnapResult, d: SnapResult) -> np.ndarray:
-    """Packed cost of driving straight along a shared segment (inf where not possible)."""
+def direct_pairs(
+    net: RoadNetwork, o: SnapResult, d: SnapResult
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(origin index, destination index, packed cost) of every pair that can drive straight
+    along a shared segment (found by sorting segments, not by an n x m comparison)."""
     fwd, bwd = net.seg_edges
-    out = np.full((len(o), len(d)), np.inf)
-    oi, di = np.nonzero(
-        (o.segment[:, None] == d.segment[None, :])
-        & o.reachable[:, None]
-        & d.reachable[None, :]
-    )
+    so = np.where(o.reachable, o.segment, -1)
+    sd = np.where(d.reachable, d.segment, -1)
+    order = np.argsort(sd, kind="stable")
+    sds = sd[order]
+    lo = np.searchsorted(sds, so, side="left")
+    hi = np.searchsorted(sds, so, side="right")
+    cnt = np.where(so >= 0, hi - lo, 0)
+    oi = np.repeat(np.arange(so.shape[0]), cnt)
     if oi.shape[0] == 0:
-        return out
-    seg = o.segment[oi]
+        return oi, oi.copy(), np.empty(0)
+    starts = np.cumsum(cnt) - cnt
+    di = order[lo[oi] + (np.arange(oi.shape[0]) - starts[oi])]
+    seg = so[oi]
     df = d.fraction[di] - o.fraction[oi]
     ef, eb = fwd[seg], bwd[seg]
     cf = np.where((ef >= 0) & (df >= 0), _partial(net, np.maximum(ef, 0), np.abs(df)), np.inf)
     cb = np.where((eb >= 0) & (df <= 0), _partial(net, np.maximum(eb, 0), np.abs(df)), np.inf)
-    out[oi, di] = np.minimum(cf, cb)
+    return oi, di, np.minimum(cf, cb)
+
+
+def direct_cost(net: RoadNetwork, o: SnapResult, d: SnapResult) -> np.ndarray:
+    """Packed cost of driving straight along a shared segment (inf where not possible)."""
+    out = np.full((len(o), len(d)), np.inf)
+    oi, di, c = direct_pairs(net, o, d)
+    out[oi, di] = c
     return out
 
 
@@ -162,17 +176,42 @@ def _node_dijkstra(
         node[start : start + chunk] = d[:, tgt]
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
-    # Best over departure options first (origins x arrival nodes), then over arrival options.
-    via = node[si[:, 0]]
-    via += dep_cost[:, 0, None]
-    alt = node[si[:, 1]]
-    alt += dep_cost[:, 1, None]
-    np.minimum(via, alt, out=via)
-    del alt
-    for j in range(2):
-        cand = via[:, ti[:, j]]
-        cand += arr_cost[None, :, j]
-        np.minimum(best, cand, out=best)
+    return _combine(node, si, dep_cost, ti, arr_cost, best)
+
+
+def _combine(
+    node: np.ndarray,
+    si: np.ndarray,
+    dep_cost: np.ndarray,
+    ti: np.ndarray,
+    arr_cost: np.ndarray,
+    best: np.ndarray,
+) -> np.ndarray:
+    """best[o, d] = min over the 2 x 2 options of dep_cost + node[si, ti] + arr_cost, in place.
+
+    Arrival options first on the (unique source nodes x destinations) matrix, then departure
+    options as whole-row gathers; every temporary is preallocated and reused (the dense
+    gathers and their memory traffic are the cost here, not the arithmetic). An option with
+    infinite cost (none) drops out by itself.
+    """
+    n_src, nd = node.shape[0], ti.shape[0]
+    via = np.empty((n_src, nd))
+    tmp = np.empty((n_src, nd))
+    np.take(node, ti[:, 0], axis=1, out=via)
+    via += arr_cost[None, :, 0]
+    if np.isfinite(arr_cost[:, 1]).any():
+        np.take(node, ti[:, 1], axis=1, out=tmp)
+        tmp += arr_cost[None, :, 1]
+        np.minimum(via, tmp, out=via)
+    del tmp
+    row = np.empty((si.shape[0], nd))
+    np.take(via, si[:, 0], axis=0, out=best)
+    best += dep_cost[:, 0, None]
+    has2 = np.isfinite(dep_cost[:, 1])
+    if has2.any():
+        np.take(via, si[:, 1], axis=0, out=row)
+        row += dep_cost[:, 1, None]
+        np.minimum(best, row, out=best)
     return best
 
 
@@ -245,44 +284,57 @@ def travel_matrix(
     _, _, arr_node, arr_cost = endpoints(network, d)
     engine = _choose_engine(network, engine, meters)
     fbq = fb.sub(0.05, 0.95)
-    best = direct_cost(network, o, d)
+    oi, di, dcost = direct_pairs(network, o, d)
     if engine == "cch":
         # Seconds only: CCH tracks one integer metric (ms); lengths are not available.
         from .cch import matrix_ms
 
         tgt = np.unique(arr_node[arr_node >= 0])
-        dep_ms = np.where(dep_node >= 0, np.floor(np.nan_to_num(dep_cost, posinf=0) / TIME_SHIFT), 0)
+        dep_ms = np.where(
+            dep_node >= 0, np.floor(np.nan_to_num(dep_cost, posinf=0) / TIME_SHIFT), 0
+        )
         arr_ms = np.floor(np.nan_to_num(arr_cost, posinf=0) / TIME_SHIFT)
+        best_ms = np.full((len(o), len(d)), np.inf)
+        best_ms[oi, di] = np.floor(dcost / TIME_SHIFT)
         node = matrix_ms(network, dep_node, dep_ms, tgt, fbq) if tgt.shape[0] else None
         fb.step(0.95, "combining")
-        best_ms = np.floor(best / TIME_SHIFT)
         if node is not None:
             ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
+            cand = np.empty_like(best_ms)
             for j in range(2):
-                cand = node[:, ti[:, j]]
+                np.take(node, ti[:, j], axis=1, out=cand)
                 cand += np.where(arr_node[:, j] >= 0, arr_ms[:, j], np.inf)[None, :]
                 np.minimum(best_ms, cand, out=best_ms)
         best_ms /= 1000.0
         fb.step(1.0, "matrix done")
         return TravelMatrix(best_ms, None, o, d, engine)
-    else:
-        n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
-        n_org = int((dep_node >= 0).any(axis=1).sum())
-        size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
-        fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
-        np.minimum(best, fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq), out=best)
-    with np.errstate(invalid="ignore"):
-        t_ms, dm = np.divmod(best, TIME_SHIFT)  # inf -> (nan, nan)
-    secs = t_ms
-    secs /= 1000.0
-    mtr = None
-    if engine != "cch":
-        mtr = dm
-        mtr /= 10.0
-        mtr[np.isnan(mtr)] = np.inf
-    secs[np.isnan(secs)] = np.inf
+    n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
+    n_org = int((dep_node >= 0).any(axis=1).sum())
+    size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
+    fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
+    best = fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
+    if oi.shape[0]:
+        best[oi, di] = np.minimum(best[oi, di], dcost)
+    fb.step(0.97, "unpacking seconds and metres")
+    secs, mtr = _unpack(best, meters)
     fb.step(1.0, "matrix done")
-    return TravelMatrix(secs, mtr if meters else None, o, d, engine)
+    return TravelMatrix(secs, mtr, o, d, engine)
+
+
+def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split packed costs into seconds and metres (inf where there is no drive), reusing
+    ``best``'s buffer for the metres. Exact: multiplying by 2**-25 and flooring is an exact
+    integer division of these exact integers."""
+    secs = np.multiply(best, 1.0 / TIME_SHIFT)
+    np.floor(secs, out=secs)  # whole ms; inf stays inf
+    if meters:
+        with np.errstate(invalid="ignore"):
+            # best - ms * 2**25 = dm (exact); inf - inf = nan where there is no drive
+            best -= secs * TIME_SHIFT
+        best /= 10.0
+        np.copyto(best, np.inf, where=np.isnan(best))
+    secs /= 1000.0
+    return secs, (best if meters else None)
 
 
 def _choose_engine(net: RoadNetwork, engine: str, meters: bool) -> str:

@@ -249,3 +249,38 @@ def test_dijkstra_strategies_and_cch_agree(networks, tmp_path):
     assert list(tmp_path.glob("sp.npz.cch-*.npz"))
     with pytest.raises(RoutingError, match="seconds only"):
         travel_matrix(net, s, engine="cch")
+
+
+def test_dense_matrix_combination_and_direct_pairs(baltimore):
+    """Many points per node (the gather-and-combine path) with unreachable rows and columns:
+    every entry equals the brute-force minimum over the 2 x 2 departure/arrival options of
+    node-to-node Dijkstra plus the direct drive along a shared segment."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from territory_desktop.routing import matrix as mx
+
+    pts = _points_on_roads(baltimore, 400, seed=11)
+    pts[::23] += 0.3  # outside the extent: unreachable
+    pts[5::97] = pts[4::97]  # duplicates: same segment, same position
+    s = baltimore.snap(pts[:, 0], pts[:, 1])
+    m = travel_matrix(baltimore, s)
+    dn, dc, an, ac = mx.endpoints(baltimore, s)
+    full = dijkstra(baltimore.csr, directed=True)
+    dd = full[np.maximum(dn, 0)][:, :, np.maximum(an, 0)]
+    dd[dn < 0] = np.inf
+    # dd[o, k, d, j]: departure option k of o to arrival option j of d
+    best = (dd + dc[:, :, None, None] + ac[None, None]).min(axis=(1, 3))
+    direct = np.full_like(best, np.inf)
+    for i in range(len(s)):
+        for j in range(len(s)):
+            if s.reachable[i] and s.reachable[j] and s.segment[i] == s.segment[j]:
+                direct[i, j] = mx.direct_cost(baltimore, s.take([i]), s.take([j]))[0, 0]
+    assert np.isfinite(direct).sum() > len(s)  # the diagonal and more
+    best = np.minimum(best, direct)
+    fin = np.isfinite(best)
+    with np.errstate(invalid="ignore"):
+        secs = np.where(fin, np.floor(best / TIME_SHIFT) / 1000.0, np.inf)
+        metres = np.where(fin, (best % TIME_SHIFT) / 10.0, np.inf)
+    np.testing.assert_array_equal(m.seconds, secs)
+    np.testing.assert_array_equal(m.meters, metres)
+    assert not np.isfinite(m.seconds[::23]).any() and not np.isfinite(m.seconds[:, ::23]).any()
