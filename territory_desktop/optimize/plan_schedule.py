@@ -109,8 +109,8 @@ class RepRotation:
 
 
 def balanced_day_minutes(rep: RotationRep, accounts: Sequence[RotationAccount],
-                         cycle: RotationCycle, slack: float = 1.25,
-                         drive_allowance: float = 60.0) -> float:
+                         cycle: RotationCycle, slack: float = 1.15,
+                         drive_allowance: float = 30.0) -> float:
     """A day-length cap that spreads the visits over the working days.
 
     The engine minimises driving, which on its own packs visits into a few long days. Capping

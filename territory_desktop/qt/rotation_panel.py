@@ -269,6 +269,7 @@ class DayList(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setMinimumHeight(70)
+        self.setMaximumHeight(150)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def startDrag(self, actions: Qt.DropAction) -> None:  # noqa: N802 (Qt name)
