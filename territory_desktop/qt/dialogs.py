@@ -37,6 +37,15 @@ from territory_desktop.model import (
 from territory_desktop.settings import Preferences
 
 
+def _ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK and Cancel buttons wired to ``dialog``."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class TerritoryDialog(QDialog):
     """Edit a territory's name, colour and rep."""
 
@@ -57,11 +66,7 @@ class TerritoryDialog(QDialog):
         form.addRow("Name", self.name)
         form.addRow("Colour", self.color_button)
         form.addRow("Rep", self.rep)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def _show_color(self) -> None:
         self.color_button.setText(self.color)
@@ -127,11 +132,7 @@ class ColumnMappingDialog(QDialog):
             form.addRow(f"{name}{' *' if required else ''}", box)
             self.boxes[name] = box
         layout.addLayout(form)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(_ok_cancel(self))
 
     def mapping(self) -> dict[str, str]:
         return {f: b.currentData() for f, b in self.boxes.items() if b.currentData()}
@@ -199,11 +200,7 @@ class SettingsDialog(QDialog):
             form.addRow(f"Tier {tier}: visit length", minutes)
             self.every[tier], self.minutes[tier] = every, minutes
         self._plan_settings = plan_settings
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def apply_to(self, prefs: Preferences) -> None:
         prefs.units = "km" if self.units.currentText() == "km" else "miles"
@@ -291,11 +288,7 @@ class AccountDialog(QDialog):
         form.addRow("Closed on", closed_row)
         form.addRow("", self.same_weekday)
         form.addRow("Visit notes", self.notes)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def changes(self) -> dict[str, object]:
         """Only the fields the user changed."""
@@ -339,11 +332,7 @@ class RepDialog(QDialog):
         form.addRow("Day ends", self.end)
         form.addRow("Longest day, driving included", self.max_day)
         form.addRow("Hours per week", self.weekly)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(_ok_cancel(self))
 
     def changes(self) -> dict[str, object]:
         values: dict[str, object] = {

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, ScheduleError, VisitLogEntry
+from territory_desktop.qt.rotation_panel import clock, fill_rep_combo
 
 if TYPE_CHECKING:
     from territory_desktop.qt.main_window import MainWindow
@@ -101,14 +102,7 @@ class RepWeekView(QWidget):
         return d - dt.timedelta(days=d.weekday())
 
     def _fill_reps(self) -> None:
-        current = self.rep_id()
-        self.rep.blockSignals(True)
-        self.rep.clear()
-        for rep in self.window.document.plan.reps.values():
-            self.rep.addItem(f"{rep.name} ({rep.id})", rep.id)
-        index = self.rep.findData(current)
-        self.rep.setCurrentIndex(index if index >= 0 else 0)
-        self.rep.blockSignals(False)
+        fill_rep_combo(self.rep, self.window.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
@@ -164,7 +158,6 @@ class RepWeekView(QWidget):
         if planner is None or day_index is None or not ids:
             return {}
         from territory_desktop.optimize.plan_schedule import day_timeline
-        from territory_desktop.qt.rotation_panel import clock
 
         known = {a.id for a in planner.accounts}
         ids = [a for a in ids if a in known]

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS, Edit
-from territory_desktop.model import PlanError, RepSchedule
+from territory_desktop.edits import WEEKDAYS
+from territory_desktop.model import Plan, RepSchedule
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation
@@ -42,6 +42,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MIME = "application/x-territory-visit"
 Slot = tuple[int, int]
+
+
+def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
+    """List the plan's reps (data: rep id), keeping the current choice, without signals."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for rep in plan.reps.values():
+        combo.addItem(f"{rep.name} ({rep.id})", rep.id)
+    index = combo.findData(current)
+    combo.setCurrentIndex(index if index >= 0 else 0)
+    combo.blockSignals(False)
 
 
 def hm(seconds: float) -> str:
@@ -391,15 +403,7 @@ class RotationPanel(QWidget):
         return self.rep.currentData()
 
     def _fill_reps(self) -> None:
-        current = self.rep_id()
-        self.rep.blockSignals(True)
-        self.rep.clear()
-        plan = self.window.document.plan
-        for rep in plan.reps.values():
-            self.rep.addItem(f"{rep.name} ({rep.id})", rep.id)
-        index = self.rep.findData(current)
-        self.rep.setCurrentIndex(index if index >= 0 else 0)
-        self.rep.blockSignals(False)
+        fill_rep_combo(self.rep, self.window.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
@@ -637,7 +641,3 @@ class RotationPanel(QWidget):
         if ok and label in labels:
             aid = choices[labels.index(label)].id
             self.controller.apply(lambda: edits.add_adhoc_visit(plan, rep_id, aid, slot))
-
-
-def _unused(edit: Edit, error: PlanError) -> None:  # pragma: no cover - typing anchor
-    del edit, error
