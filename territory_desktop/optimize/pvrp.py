@@ -142,6 +142,7 @@ class SolveParams:
     perturb_size: int = 4
     restart_after: int = 40
     overload_penalty: float = 0.3
+    construct_strictness: float = 1e4
 
 
 @dataclass(frozen=True)
@@ -789,7 +790,8 @@ def solve_pvrp(
         init = None
     share = params.initial_share if multi else 1.0
     first_iters = int(total_iters * share) if total_iters is not None else 10**9
-    res = eng.run_ils(stack, first_iters, remaining() * share, init=init, seed=params.seed)
+    first_secs = remaining() * share if total_iters is None else remaining()
+    res = eng.run_ils(stack, first_iters, first_secs, init=init, seed=params.seed)
     tries = 0
     while not _complete(res) and not should_stop() and tries < 20:
         # Keep the solver going before declaring the territory overloaded.
@@ -798,7 +800,8 @@ def solve_pvrp(
         if total_iters is not None and iters_left() < 0.3 * total_iters:
             break
         tries += 1
-        res = eng.run_ils(stack, max(1, first_iters // 2), max(0.2, remaining() * 0.25),
+        retry_secs = max(0.2, remaining() * 0.25) if total_iters is None else remaining()
+        res = eng.run_ils(stack, max(1, first_iters // 2), retry_secs,
                           init=res.best, seed=params.seed + tries)
     if not _complete(res):
         eng.optional = True
@@ -840,6 +843,8 @@ def solve_pvrp(
                 init = None
             seed_counter += 1
             secs = params.slice_seconds or max(0.1, params.time_limit / 300)
+            if total_iters is not None:
+                secs = remaining()  # iteration budgets only: results independent of CPU load
             res = eng.run_ils(
                 stack,
                 min(params.slice_iterations, iters_left())
@@ -880,7 +885,7 @@ def _construct(eng: _Engine, choice: dict[int, int]):
     routes: list = [[] for _ in range(eng.t)]
     # Strict limits while constructing: start as feasible as cheap insertion allows.
     saved = eng.pen_load, eng.pen_dur
-    eng.pen_load, eng.pen_dur = saved[0] * 1e4, saved[1] * 1e4
+    eng.pen_load, eng.pen_dur = saved[0] * eng.params.construct_strictness, saved[1] * eng.params.construct_strictness
     order = sorted(
         eng.active,
         key=lambda i: (
