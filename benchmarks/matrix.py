@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 import tracemalloc
@@ -60,6 +61,11 @@ def networkx_baseline(net, snapped, k: int | None) -> tuple[float, int]:
     return time.perf_counter() - t0, len(src)
 
 
+def _rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def timed(fn, memory: bool = False):
     """(result, seconds, peak traced bytes). Memory is traced in a second run: tracemalloc
     slows Python-object allocation (the CCH rows) by several times."""
@@ -100,7 +106,8 @@ def main() -> int:
           f"{snap_s * 1000:.1f} ms, {int(snapped.reachable.sum())} reachable")  # fmt: skip
     travel_matrix(net, pts[:5])  # warm the per-process structures (CSR, parallel-edge pick)
     m, full_s, full_mem = timed(lambda: travel_matrix(net, snapped), memory=True)
-    print(f"ours, seconds+metres (dijkstra): {full_s:.2f} s, peak {full_mem / 2**20:.0f} MiB")
+    print(f"ours, seconds+metres (dijkstra): {full_s:.2f} s, peak {full_mem / 2**20:.0f} MiB "
+          f"traced; process peak RSS so far {_rss_mib():.0f} MiB")  # fmt: skip
     from territory_desktop.routing import cch
     from territory_desktop.routing import matrix as mx
 
@@ -114,7 +121,8 @@ def main() -> int:
         prep = time.perf_counter() - t0
         print(f"CCH preprocessing: {prep:.2f} s ({'order from cache' if had else 'order computed and cached'})")  # noqa: E501
     s, sec_s, _ = timed(lambda: travel_matrix(net, snapped, meters=False))
-    print(f"ours, seconds only ({s.engine}): {sec_s:.2f} s (+ {prep:.2f} s preprocessing)")
+    print(f"ours, seconds only ({s.engine}): {sec_s:.2f} s (+ {prep:.2f} s preprocessing); "
+          f"process peak RSS so far {_rss_mib():.0f} MiB")  # fmt: skip
     ok = np.isfinite(m.seconds)
     assert np.allclose(s.seconds[ok], m.seconds[ok], atol=0.0015)
     nx_s, k = networkx_baseline(net, snapped, args.nx_sources)
