@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from territory_desktop.optimize.pvrp import SolveParams
+from territory_desktop.resources import resource_path
 from territory_desktop.optimize.rotation import (
     RotationAccount,
     RotationPlanner,
     RotationRep,
 )
 
-EXTRACT = Path("/work/shared/data/osm/baltimore_valhalla.osm.pbf")
-CACHE = Path("/tmp/tdesk_rotation_bench")
+EXTRACT = resource_path("sample", "baltimore.osm.pbf")  # the same extract as the shared data
+CACHE = Path(tempfile.gettempdir()) / "tdesk_rotation_bench"
 
 
 def baltimore_pois(limit: int = 150) -> list[tuple[str, float, float]]:
