@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from shapely.geometry import shape
 
 from territory_desktop.edits import Edit
-from territory_desktop.geo.polygons import GeometryError, area_m2, from_geojson
+from territory_desktop.geo.polygons import GeometryError, area_m2, from_geojson, repair
 from territory_desktop.model import PlanError
 from territory_desktop.qt import dialogs
 from territory_desktop.qt.accounts_panel import AccountsPanel
@@ -39,7 +39,9 @@ from territory_desktop.settings import Preferences
 
 log = logging.getLogger(__name__)
 
-ATTRIBUTION = "Road data © OpenStreetMap contributors (ODbL) · postal centroids © GeoNames (CC BY 4.0)"
+ATTRIBUTION = (
+    "Road data © OpenStreetMap contributors (ODbL) · postal centroids © GeoNames (CC BY 4.0)"
+)
 
 
 def _build_basemap(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
@@ -56,6 +58,10 @@ class MainWindow(QMainWindow):
 
     work_finished = Signal()
     """Background work (basemap, import) finished, successfully or not."""
+
+    # The registry deliberately replaces QWidget.actions() on the window (menus and tests look
+    # actions up by id: ``window.actions["edit.undo"]``); nothing calls the Qt method here.
+    actions: ActionRegistry  # type: ignore[assignment]
 
     def __init__(self, document: PlanDocument, map_view: Any, prefs: Preferences,
                  files: PlanFiles, parent: QWidget | None = None) -> None:
@@ -247,7 +253,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus_and_toolbar(self) -> None:
         a = self.actions
-        menus = {
+        menus: dict[str, list[str | None]] = {
             "&File": ["file.new", "file.open", "file.sample", None, "file.save", "file.save_as",
                       None, "file.import_accounts", "file.import_reps", None, "file.quit"],
             "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
@@ -331,11 +337,11 @@ class MainWindow(QMainWindow):
         from territory_desktop import edits
 
         try:
-            geom = from_geojson(geojson)
-            if not geom.is_valid:
-                geom = geom.buffer(0) if geom.buffer(0).area > 0 else geom
+            drawn = from_geojson(geojson)
+            geom, _note = repair(drawn)  # the edit repairs again and reports the note
         except GeometryError as exc:
             self.notify_error("Drawing refused", str(exc))
+            self._refresh_map()
             return
         keep = "existing"
         overlapping = self._overlapping_names(geom)
@@ -345,8 +351,8 @@ class MainWindow(QMainWindow):
                 self._refresh_map()
                 return
             keep = answer
-        if not self.apply_edit(lambda: edits.add_territory(self.document.plan, from_geojson(
-                geojson), keep=keep)):  # type: ignore[arg-type]
+        if not self.apply_edit(lambda: edits.add_territory(self.document.plan, drawn,
+                                                           keep=keep)):  # type: ignore[arg-type]
             self._refresh_map()
             return
         new_id = list(self.document.plan.territories)[-1]
@@ -372,6 +378,7 @@ class MainWindow(QMainWindow):
 
     def _raise_dock(self, name: str) -> None:
         dock = self.findChild(QDockWidget, name)
+        assert dock is not None, f"no dock named {name!r}"  # the docks are built in __init__
         dock.show()
         dock.raise_()
 
@@ -427,8 +434,10 @@ class MainWindow(QMainWindow):
 
         tid = self._selected[0]
         name = self.document.plan.territories[tid].name
-        field, ok = QInputDialog.getItem(self, "Overlay rule", f"Accounts whose field… go to {name}",
-                                         list(ACCOUNT_RULE_FIELDS), 0, False)
+        field, ok = QInputDialog.getItem(
+            self, "Overlay rule", f"Accounts whose field… go to {name}",
+            list(ACCOUNT_RULE_FIELDS), 0, False,
+        )
         if not ok:
             return
         value, ok = QInputDialog.getText(self, "Overlay rule", f"…{field} equals:")
@@ -476,7 +485,8 @@ class MainWindow(QMainWindow):
             plan = self.document.plan
             for aid in ids:
                 plan = edits.pin_account(plan, aid, target).plan
-            verb = "Unpin" if unpin else f"Pin to {self.document.plan.territories[target].name}"
+            verb = ("Unpin" if target is None
+                    else f"Pin to {self.document.plan.territories[target].name}")
             return Edit(f"{verb}: {len(ids)} account(s)", plan)
 
         self.apply_edit(pin_all)
@@ -607,13 +617,13 @@ class MainWindow(QMainWindow):
         A new job of the same ``kind`` (default: ``fn``'s name) cancels the older one; jobs of
         other kinds run alongside it.
         """
-        kind = kind or getattr(fn, "__name__", title)
+        job_kind = kind or str(getattr(fn, "__name__", title))
         for old in self._workers:
-            if old.kind == kind:
+            if old.kind == job_kind:
                 old.cancel()
         worker = Worker(fn, *args, **kwargs)
         worker.title = title
-        worker.kind = kind
+        worker.kind = job_kind
         self._workers.append(worker)
         self.progress.setValue(0)
         self.progress.setFormat(f"{title} %p%")
