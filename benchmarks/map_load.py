@@ -22,9 +22,9 @@ from pathlib import Path
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from shapely.geometry import shape  # noqa: E402
+import numpy as np
+import shapely
+from shapely.geometry import shape
 
 DATA = Path(os.environ.get("TERRITORY_SHARED_DATA", "/work/shared/data"))
 OUT = Path(__file__).resolve().parent / "results" / "map_load.txt"
@@ -60,10 +60,15 @@ def build_plan():
         geom = shapely.make_valid(cell.intersection(land))
         geom = shapely.simplify(geom, 0.01)
         if geom.geom_type == "GeometryCollection":
-            geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+            polys = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+            geom = shapely.union_all(polys)
         reps[f"r{i}"] = Rep(f"r{i}", f"Rep {i + 1}", pt.y, pt.x)
         territories[f"t{i}"] = Territory(
-            f"t{i}", f"{s['city'].title()} {s['state']}", PALETTE[i % len(PALETTE)], rep_id=f"r{i}", geometry=geom
+            f"t{i}",
+            f"{s['city'].title()} {s['state']}",
+            PALETTE[i % len(PALETTE)],
+            rep_id=f"r{i}",
+            geometry=geom,
         )
     return Plan(accounts=accounts, reps=reps, territories=territories)
 
@@ -73,7 +78,11 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from territory_desktop.geo.assignment import assign_accounts
-    from territory_desktop.mapping.layers import accounts_collection, reps_collection, territories_collection
+    from territory_desktop.mapping.layers import (
+        accounts_collection,
+        reps_collection,
+        territories_collection,
+    )
     from territory_desktop.qt.map_view import MapView
 
     app = QApplication(sys.argv)
@@ -81,7 +90,11 @@ def main() -> None:
     plan = build_plan()
     assignment = assign_accounts(plan)
     t1 = time.perf_counter()
-    fcs = (territories_collection(plan, assignment), accounts_collection(plan, assignment), reps_collection(plan))
+    fcs = (
+        territories_collection(plan, assignment),
+        accounts_collection(plan, assignment),
+        reps_collection(plan),
+    )
     t2 = time.perf_counter()
     payload = sum(len(json.dumps(fc, separators=(",", ":"))) for fc in fcs)
 
@@ -111,12 +124,14 @@ def main() -> None:
     blocked = view.blocked_requests
     unassigned = len(assignment.unassigned())
     lines = [
-        f"map_load benchmark ({platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpu, "
+        f"map_load benchmark ({platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} cpu, "
         f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')})",
         f"data: {len(plan.accounts)} accounts (HIFLD hospitals + urgent care, seed {SEED}), "
         f"{len(plan.territories)} Voronoi territories clipped to US states, {len(plan.reps)} reps; "
         f"{unassigned} accounts unassigned",
-        f"plan + assignment: {t1 - t0:.2f} s; GeoJSON build: {t2 - t1:.3f} s; payload {payload / 1e6:.2f} MB JSON",
+        f"plan + assignment: {t1 - t0:.2f} s; GeoJSON build: {t2 - t1:.3f} s; "
+        f"payload {payload / 1e6:.2f} MB JSON",
         f"page up (load until bridge ready): {page_up:.2f} s",
         f"show_layers -> page acknowledged painted, {RUNS} runs: "
         + ", ".join(f"{t:.3f}" for t in times)

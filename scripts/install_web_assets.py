@@ -83,7 +83,9 @@ def install(force: bool = False) -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit("npm is not on PATH: install Node.js 18+ or copy resources/web/vendor/ from a build")
+        sys.exit(
+            "npm is not on PATH: install Node.js 18+ or copy resources/web/vendor/ from a build"
+        )
     subprocess.run(
         [npm, "ci", "--prefix", str(WEB), "--ignore-scripts", "--no-audit", "--no-fund"],
         check=True,

@@ -9,7 +9,7 @@ __all__ = ["resource_path", "resources_root", "user_cache_dir"]
 
 
 def resources_root() -> Path:
-    """The ``resources/`` folder: next to the package in a checkout, under ``sys._MEIPASS`` when frozen.
+    """The ``resources/`` folder: next to the package in a checkout, in ``sys._MEIPASS`` frozen.
 
     A frozen build must collect the checkout's ``resources/`` folder as ``resources`` (PyInstaller
     ``datas=[("resources", "resources")]``), including the installed ``resources/web/vendor/``.

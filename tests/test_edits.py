@@ -18,7 +18,8 @@ def base_plan() -> Plan:
                          tier="ABC"[i % 3])
         for i in range(4)
     }
-    plan.territories = {"T1": Territory("T1", "West", "#1f77b4", "r1", box(X0, Y0, X0 + 2 * D, Y0 + 2 * D))}
+    west = Territory("T1", "West", "#1f77b4", "r1", box(X0, Y0, X0 + 2 * D, Y0 + 2 * D))
+    plan.territories = {"T1": west}
     return plan
 
 
@@ -29,7 +30,8 @@ def test_add_territory_clips_and_does_not_mutate_input():
     new = edit.plan
     assert len(new.territories) == 2
     t2 = next(t for t in new.territories.values() if t.id != "T1")
-    assert t2.geometry.intersection(new.territories["T1"].geometry).area == pytest.approx(0, abs=1e-12)
+    overlap = t2.geometry.intersection(new.territories["T1"].geometry)
+    assert overlap.area == pytest.approx(0, abs=1e-12)
     a = assign_accounts(new)
     assert a.territory_of == {"a0": "T1", "a1": "T1", "a2": t2.id, "a3": t2.id}
     assert t2.color != "#1f77b4"

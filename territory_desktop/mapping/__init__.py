@@ -9,7 +9,12 @@ from territory_desktop.mapping.layers import (
     route_collection,
     territories_collection,
 )
-from territory_desktop.mapping.messages import COMMANDS, EVENTS, BridgeMessageError, parse_page_message
+from territory_desktop.mapping.messages import (
+    COMMANDS,
+    EVENTS,
+    BridgeMessageError,
+    parse_page_message,
+)
 from territory_desktop.mapping.page import ATTRIBUTION, MapAssetsError, build_map_page
 
 __all__ = [

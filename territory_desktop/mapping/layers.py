@@ -176,7 +176,9 @@ def route_collection(
         line = leg if isinstance(leg, BaseGeometry) else shapely.LineString(leg)
         props: dict[str, Any] = dict(leg_properties[i]) if leg_properties else {}
         props.update(kind="leg", leg=i)
-        features.append({"type": "Feature", "geometry": geometry_to_geojson(line), "properties": props})
+        features.append(
+            {"type": "Feature", "geometry": geometry_to_geojson(line), "properties": props}
+        )
     for seq, (lon, lat, label) in enumerate(stops):
         features.append(
             {
@@ -191,7 +193,10 @@ def route_collection(
 def isochrone_collection(
     polygons: Sequence[tuple[BaseGeometry, Mapping[str, Any]]],
 ) -> GeoJSON:
-    """Reachable areas as polygon features: ``(geometry, properties)`` pairs, e.g. ``{"minutes": 30}``."""
+    """Reachable areas as polygon features.
+
+    ``polygons`` are ``(geometry, properties)`` pairs, e.g. ``{"minutes": 30}``.
+    """
     features = [
         {"type": "Feature", "geometry": geometry_to_geojson(geom), "properties": dict(props)}
         for geom, props in polygons

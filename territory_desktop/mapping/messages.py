@@ -233,4 +233,6 @@ def encode_command(cmd: str, seq: int, args: dict[str, Any]) -> str:
     """One Python -> page message as JSON text (NaN and infinity are refused)."""
     if cmd not in COMMANDS:
         raise ValueError(f"unknown map command {cmd!r}")
-    return json.dumps({"cmd": cmd, "seq": seq, "args": args}, allow_nan=False, separators=(",", ":"))
+    return json.dumps(
+        {"cmd": cmd, "seq": seq, "args": args}, allow_nan=False, separators=(",", ":")
+    )

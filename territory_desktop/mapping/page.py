@@ -24,7 +24,10 @@ __all__ = ["ATTRIBUTION", "MapAssetsError", "build_map_page", "local_assets"]
 ATTRIBUTION = "© OpenStreetMap contributors"
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 
-_VENDOR_JS = (("leaflet", ("vendor", "leaflet", "leaflet.js")), ("geoman", ("vendor", "geoman", "leaflet-geoman.js")))
+_VENDOR_JS = (
+    ("leaflet", ("vendor", "leaflet", "leaflet.js")),
+    ("geoman", ("vendor", "geoman", "leaflet-geoman.js")),
+)
 _VENDOR_CSS = (
     ("leaflet_css", ("vendor", "leaflet", "leaflet.css")),
     ("geoman_css", ("vendor", "geoman", "leaflet-geoman.css")),

@@ -171,8 +171,8 @@ class Territory:
 class OverlayRule:
     """Assign accounts to a territory whatever the map says.
 
-    ``field == "id"`` pins named accounts; any other field matches account values case-insensitively.
-    Rules are applied in list order; the first matching rule wins.
+    ``field == "id"`` pins named accounts; any other field matches account values
+    case-insensitively. Rules are applied in list order; the first matching rule wins.
     """
 
     id: str

@@ -50,7 +50,7 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
         super().__init__(parent)
         self.blocked: list[str] = []
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt name)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if url.scheme() in LOCAL_SCHEMES:
             return
@@ -81,8 +81,12 @@ class MapBridge(QObject):
 class _Page(QWebEnginePage):
     """Routes the page's console messages to our log (so JS errors are never silent)."""
 
-    def javaScriptConsoleMessage(  # noqa: N802 (Qt name)
-        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
     ) -> None:
         log.debug("map page console [%s] %s:%s %s", level, source, line, message)
 
@@ -138,8 +142,9 @@ class MapView(QWidget):
         self._profile.setUrlRequestInterceptor(self.interceptor)
         page = _Page(self._profile, self._view)
         settings = page.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        attribute = QWebEngineSettings.WebAttribute
+        settings.setAttribute(attribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(attribute.LocalContentCanAccessFileUrls, True)
         self._view.setPage(page)
 
         self._bridge = MapBridge(self)
@@ -174,7 +179,9 @@ class MapView(QWidget):
 
     # ------------------------------------------------------------------ Python -> page
 
-    def show_layers(self, territories: dict[str, Any], accounts: dict[str, Any], reps: dict[str, Any]) -> int:
+    def show_layers(
+        self, territories: dict[str, Any], accounts: dict[str, Any], reps: dict[str, Any]
+    ) -> int:
         """Draw territories, accounts and rep homes (replacing what is shown); acknowledged by
         :attr:`layers_shown`. Returns the command's sequence number."""
         return self._send(

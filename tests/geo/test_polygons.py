@@ -25,7 +25,7 @@ def test_repair_fixes_bowtie_and_reports_reason():
 
 def test_repair_refuses_degenerate_polygon():
     flat = Polygon([(X0, Y0), (X0 + D, Y0), (X0 + 2 * D, Y0)])
-    with pytest.raises(GeometryError, match="no usable area|empty"):
+    with pytest.raises(GeometryError, match=r"no usable area|empty"):
         polygons.repair(flat)
     with pytest.raises(GeometryError, match="polygon"):
         polygons.repair(LineString([(0, 0), (1, 1)]))

@@ -16,14 +16,21 @@ SQUARE = [[[-76.6, 39.3], [-76.5, 39.3], [-76.5, 39.4], [-76.6, 39.3]]]
 
 
 def test_well_formed_messages_are_accepted():
-    msg = parse_page_message(json.dumps({"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": SQUARE}}))
+    drawn = {"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": SQUARE}}
+    msg = parse_page_message(json.dumps(drawn))
     assert msg.event == "polygon_drawn"
     assert msg.data["geometry"]["coordinates"] == SQUARE
     line = {"type": "LineString", "coordinates": [[-76.6, 39.3], [-76.5, 39.4]]}
-    msg = parse_page_message(json.dumps({"event": "split_line_drawn", "tid": "t1", "geometry": line}))
+    split = {"event": "split_line_drawn", "tid": "t1", "geometry": line}
+    msg = parse_page_message(json.dumps(split))
     assert (msg.data["tid"], msg.data["geometry"]["type"]) == ("t1", "LineString")
     msg = parse_page_message('{"event": "rendered", "cmd": "show_layers", "seq": 3, "count": 5050}')
     assert msg.data == {"cmd": "show_layers", "seq": 3, "count": 5050}
+
+
+# message prefixes, so each malformed case below shows only what is wrong with it
+_DRAWN = '{"event": "polygon_drawn", "geometry": '
+_SPLIT = '{"event": "split_line_drawn", "tid": '
 
 
 @pytest.mark.parametrize(
@@ -32,18 +39,19 @@ def test_well_formed_messages_are_accepted():
         "not json",
         "[1, 2]",
         '{"event": "format_disk"}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[[NaN, 1], [2, 2], [3, 3], [NaN, 1]]]}}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]}}',
-        '{"event": "polygon_drawn", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[["0", 0], [1, 0], [1, 1], ["0", 0]]]}}',
-        '{"event": "split_line_drawn", "tid": 7, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}',
-        '{"event": "split_line_drawn", "tid": "t1", "geometry": {"type": "LineString", "coordinates": [[0, 0]]}}',
+        _DRAWN + '{"type": "Polygon", "coordinates": [[[NaN, 1], [2, 2], [3, 3], [NaN, 1]]]}}',
+        _DRAWN + '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}}',
+        _DRAWN + '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}}',
+        _DRAWN + '{"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]}}',
+        _DRAWN + '{"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}',
+        _DRAWN + '{"type": "Polygon", "coordinates": [[["0", 0], [1, 0], [1, 1], ["0", 0]]]}}',
+        _SPLIT + '7, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}',
+        _SPLIT + '"t1", "geometry": {"type": "LineString", "coordinates": [[0, 0]]}}',
         '{"event": "account_clicked", "aid": null}',
         '{"event": "rendered", "cmd": "eval", "seq": 1, "count": 1}',
         '{"event": "rendered", "cmd": "show_layers", "seq": -1, "count": 1}',
-        '{"event": "territory_reshaped", "tid": "t1", "geometry": {"type": "Point", "coordinates": [0, 0]}}',
+        '{"event": "territory_reshaped", "tid": "t1", "geometry": '
+        '{"type": "Point", "coordinates": [0, 0]}}',
     ],
 )
 def test_malformed_messages_are_rejected(text):
@@ -57,7 +65,8 @@ def test_commands_are_a_fixed_set_and_refuse_nan():
         encode_command("eval", 1, {})
     with pytest.raises(ValueError):
         encode_command("show_route", 1, {"route": {"x": float("nan")}})
-    assert json.loads(encode_command("zoom_to_all", 2, {})) == {"cmd": "zoom_to_all", "seq": 2, "args": {}}
+    expected = {"cmd": "zoom_to_all", "seq": 2, "args": {}}
+    assert json.loads(encode_command("zoom_to_all", 2, {})) == expected
 
 
 def test_check_feature_collection():
@@ -65,4 +74,6 @@ def test_check_feature_collection():
     with pytest.raises(ValueError):
         check_feature_collection({"type": "Feature"}, "x")
     with pytest.raises(ValueError):
-        check_feature_collection({"type": "FeatureCollection", "features": [{"type": "Point"}]}, "x")
+        check_feature_collection(
+            {"type": "FeatureCollection", "features": [{"type": "Point"}]}, "x"
+        )

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from shapely.geometry import shape
 
 from territory_desktop.io import planfile
 from territory_desktop.resources import resource_path
@@ -27,16 +25,16 @@ def js(qtbot, view, expression: str):
 def fire_polygon(view, lonlats: list[tuple[float, float]]) -> None:
     """What Geoman does when the user finishes drawing a polygon on the page."""
     latlngs = json.dumps([[lat, lon] for lon, lat in lonlats])
-    view.run_js("(function(){ var p = L.polygon(%s);"
-                " TD.state.map.fire('pm:create', {layer: p, shape: 'Polygon'}); return 1; })()"
-                % latlngs, lambda _: None)
+    view.run_js("(function(){ var p = L.polygon(" + latlngs + ");"
+                " TD.state.map.fire('pm:create', {layer: p, shape: 'Polygon'}); return 1; })()",
+                lambda _: None)
 
 
 def fire_line(view, lonlats: list[tuple[float, float]]) -> None:
     latlngs = json.dumps([[lat, lon] for lon, lat in lonlats])
-    view.run_js("(function(){ var l = L.polyline(%s);"
-                " TD.state.map.fire('pm:create', {layer: l, shape: 'Line'}); return 1; })()"
-                % latlngs, lambda _: None)
+    view.run_js("(function(){ var l = L.polyline(" + latlngs + ");"
+                " TD.state.map.fire('pm:create', {layer: l, shape: 'Line'}); return 1; })()",
+                lambda _: None)
 
 
 def test_sample_plan_is_drawn_with_counts(tdapp, qtbot):
@@ -57,7 +55,7 @@ def test_draw_polygon_through_page_clips_and_undoes(tdapp, qtbot):
     before = doc.plan
     window.ask_keep_side = lambda names: "existing"
     # a box straddling the extract's east edge: only the part outside existing territories stays
-    west, south, east, north = shape_bounds(doc)
+    _west, south, east, north = shape_bounds(doc)
     ring = [(east - 0.01, south + 0.01), (east + 0.03, south + 0.01), (east + 0.03, north - 0.01),
             (east - 0.01, north - 0.01), (east - 0.01, south + 0.01)]
     view.start_draw_polygon()
@@ -90,7 +88,7 @@ def shape_bounds(doc) -> tuple[float, float, float, float]:
 def test_invalid_drawing_is_refused_with_reason(tdapp, qtbot):
     window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
     before = doc.plan
-    west, south, east, north = shape_bounds(doc)
+    _west, _south, east, north = shape_bounds(doc)
     # a tiny bow-tie outside everything: repaired, but too small to keep
     d = 0.00005
     x, y = east + 0.05, north
@@ -109,8 +107,8 @@ def test_split_select_merge_and_properties(tdapp, qtbot):
     accounts_before = tdapp.document.assignment.accounts_in(tid)
     # clicking the territory on the map selects its row in the panel
     with qtbot.waitSignal(view.territory_clicked, timeout=WAIT_MS):
-        view.run_js("TD.state.bridge.post(JSON.stringify({event: 'territory_clicked', tid: %s}))"
-                    % json.dumps(tid), lambda _: None)
+        view.run_js("TD.state.bridge.post(JSON.stringify({event: 'territory_clicked', tid: "
+                    + json.dumps(tid) + "}))", lambda _: None)
     assert window.selected_territories == [tid]
     assert window.territories.selected_ids() == [tid]
     assert window.actions["territory.split"].isEnabled()
@@ -272,8 +270,9 @@ def test_reshape_through_page_moves_border_and_neighbour_gives_way(tdapp, qtbot)
     east = first.geometry.bounds[2]
     script = """(function(){ var c = TD.state.gesture.copy; var rings = c.getLatLngs();
       var ring = Array.isArray(rings[0]) ? rings[0] : rings; var moved = 0;
-      ring.forEach(function(p){ if (p.lng > %f - 0.004) { p.lng += 0.0035; moved++; } });
-      c.setLatLngs(rings); return moved; })()""" % east
+      ring.forEach(function(p){ if (p.lng > """ + f"{east:f}" + """ - 0.004) {
+        p.lng += 0.0035; moved++; } });
+      c.setLatLngs(rings); return moved; })()"""
     assert js(qtbot, view, script) >= 1
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         window.map.finish_edit()

@@ -34,9 +34,14 @@ def _baltimore_plan(n_accounts: int = 120, seed: int = 7) -> Plan:
     """Four territories on a 2x2 grid over central Baltimore; accounts scattered, some outside."""
     x0, y0, x1, y1 = -76.64, 39.275, -76.56, 39.315
     xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-    cells = [box(x0, ym, xm, y1), box(xm, ym, x1, y1), box(x0, y0, xm, ym), box(xm, y0, x1 - 0.01, ym)]
+    cells = [
+        box(x0, ym, xm, y1), box(xm, ym, x1, y1), box(x0, y0, xm, ym), box(xm, y0, x1 - 0.01, ym)
+    ]
     names = ["North-West", "North-East", "South-West", "South-East"]
-    reps = {f"r{i}": Rep(f"r{i}", f"Rep {n}", c.centroid.y, c.centroid.x) for i, (n, c) in enumerate(zip(names, cells, strict=True))}
+    reps = {
+        f"r{i}": Rep(f"r{i}", f"Rep {n}", c.centroid.y, c.centroid.x)
+        for i, (n, c) in enumerate(zip(names, cells, strict=True))
+    }
     territories = {
         f"t{i}": Territory(f"t{i}", n, PALETTE[i], rep_id=f"r{i}", geometry=c)
         for i, (n, c) in enumerate(zip(names, cells, strict=True))
@@ -46,14 +51,20 @@ def _baltimore_plan(n_accounts: int = 120, seed: int = 7) -> Plan:
     for i in range(n_accounts):
         lon, lat = rng.uniform(x0 - 0.005, x1 + 0.005), rng.uniform(y0, y1)
         aid = f"a{i}"
-        accounts[aid] = Account(aid, f"Clinic {i}", lat, lon, tier="ABC"[i % 3], address=f"{i} Main St")
+        accounts[aid] = Account(
+            aid, f"Clinic {i}", lat, lon, tier="ABC"[i % 3], address=f"{i} Main St"
+        )
     accounts["xss"] = Account("xss", XSS, 39.30, -76.60, tier="A", address="<b>bold</b> & co")
     return Plan(accounts=accounts, reps=reps, territories=territories)
 
 
 def _payload(plan: Plan) -> tuple[dict, dict, dict]:
     assignment = assign_accounts(plan)
-    return territories_collection(plan, assignment), accounts_collection(plan, assignment), reps_collection(plan)
+    return (
+        territories_collection(plan, assignment),
+        accounts_collection(plan, assignment),
+        reps_collection(plan),
+    )
 
 
 def _js(qtbot, view: MapView, expression: str):
@@ -133,29 +144,45 @@ def test_page_is_offline_and_shows_data_as_text(qtbot, view, baltimore_basemap):
         view.show_layers(t, a, r)
     assert shown.args == [len(t["features"]) + len(a["features"]) + len(r["features"])]
     baseline = _road_pixels(view.web_view.grab().toImage())
-    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS, check_params_cb=lambda c, n: c == "show_basemap") as bm:
+    with qtbot.waitSignal(
+        view.rendered, timeout=WAIT_MS, check_params_cb=lambda c, n: c == "show_basemap"
+    ) as bm:
         view.show_basemap(baltimore_basemap)
     assert bm.args[1] == len(baltimore_basemap["features"])
     # the page drew roads on the basemap canvas, and place labels
-    inked = "(function(){ var c = document.querySelector('.leaflet-basemap-pane canvas'); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; var n = 0; for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } } return n; })()"
+    inked = (
+        "(function(){ var c = document.querySelector('.leaflet-basemap-pane canvas');"
+        " var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; var n = 0;"
+        " for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } } return n; })()"
+    )
     assert _js(qtbot, view, inked) > 10_000
-    assert _js(qtbot, view, "document.querySelectorAll('.td-label-place, .td-label-place-major').length") > 3
+    labels = "document.querySelectorAll('.td-label-place, .td-label-place-major').length"
+    assert _js(qtbot, view, labels) > 3
     _save_when_roads_painted(qtbot, view, "map_baltimore.png", baseline)
 
     # The hostile name is text: no <img> anywhere, and the tooltip shows it literally.
     assert _js(qtbot, view, "document.querySelectorAll('img').length") == 0
     _wait_done(qtbot, view, 0, lambda: view.zoom_to_account("xss"))
-    text = _js(qtbot, view, "(document.querySelector('.leaflet-popup .td-title') || {}).textContent")
+    text = _js(
+        qtbot, view, "(document.querySelector('.leaflet-popup .td-title') || {}).textContent"
+    )
     assert text == XSS
     hover = (
         "(function(){ var m = TD.state.accountById.xss;"
         " TD.state.accounts.fire('mouseover', {layer: m, latlng: m.getLatLng()});"
-        " var t = document.querySelector('.leaflet-tooltip .td-title'); return t && t.textContent; })()"
+        " var t = document.querySelector('.leaflet-tooltip .td-title');"
+        " return t && t.textContent; })()"
     )
     assert _js(qtbot, view, hover) == XSS
-    address = _js(qtbot, view, "Array.from(document.querySelectorAll('.leaflet-tooltip .td-val')).map(function(e){return e.textContent})")
+    address = _js(
+        qtbot,
+        view,
+        "Array.from(document.querySelectorAll('.leaflet-tooltip .td-val'))"
+        ".map(function(e){return e.textContent})",
+    )
     assert "<b>bold</b> & co" in address
-    assert _js(qtbot, view, "document.querySelectorAll('.leaflet-tooltip b, .leaflet-popup b').length") == 0
+    bold = "document.querySelectorAll('.leaflet-tooltip b, .leaflet-popup b').length"
+    assert _js(qtbot, view, bold) == 0
     assert _js(qtbot, view, "document.querySelectorAll('img').length") == 0
     assert _js(qtbot, view, "document.querySelectorAll('.td-legend-row').length") == 4
     assert view.blocked_requests == []
@@ -180,7 +207,9 @@ def test_drawn_polygon_reaches_python(qtbot, view):
         view.run_js(script, lambda _: None)
     geometry = drawn.args[0]
     assert geometry["type"] == "Polygon"
-    assert geometry["coordinates"] == [[[-76.62, 39.3], [-76.6, 39.3], [-76.6, 39.29], [-76.62, 39.3]]]
+    assert geometry["coordinates"] == [
+        [[-76.62, 39.3], [-76.6, 39.3], [-76.6, 39.29], [-76.62, 39.3]]
+    ]
     # the map does not keep the drawing: Python answers with the new state
     assert _js(qtbot, view, "TD.state.gesture") is None
 
@@ -205,14 +234,17 @@ def test_edit_and_split_gestures_report_territory_ids(qtbot, view):
     with qtbot.waitSignal(view.split_line_drawn, timeout=WAIT_MS) as split:
         view.run_js(script, lambda _: None)
     assert split.args[0] == "t0"
-    assert split.args[1] == {"type": "LineString", "coordinates": [[-76.63, 39.31], [-76.61, 39.29]]}
+    assert split.args[1] == {
+        "type": "LineString", "coordinates": [[-76.63, 39.31], [-76.61, 39.29]]
+    }
 
 
 def test_malformed_messages_are_ignored_and_logged(qtbot, view, caplog):
     caplog.set_level(logging.WARNING, logger="territory_desktop.qt.map_view")
     bad = [
         '{"event": "format_disk"}',
-        '{"event": "polygon_drawn", "geometry": {"type": "Polygon", "coordinates": [[[NaN, 1], [2, 2], [3, 3], [NaN, 1]]]}}',
+        '{"event": "polygon_drawn", "geometry": '
+        '{"type": "Polygon", "coordinates": [[[NaN, 1], [2, 2], [3, 3], [NaN, 1]]]}}',
         '{"event": "polygon_drawn", "geometry": {"type": "Point", "coordinates": [0, 0]}}',
     ]
     for text in bad:
@@ -236,8 +268,11 @@ def test_large_payload_renders_and_screenshot(qtbot, view, baltimore_basemap):
     with qtbot.waitSignal(view.rendered, timeout=WAIT_MS):
         view.show_basemap(baltimore_basemap)
     unreachable = ["a1", "a2", "a3"]
-    assert _wait_done(qtbot, view, 0, lambda: view.highlight_accounts(unreachable, {"a1": "no road"})) == 3
-    route = route_collection([[(-76.63, 39.28), (-76.60, 39.30), (-76.58, 39.29)]], [{"from": "Home", "to": "A"}])
+    reasons = {"a1": "no road"}
+    assert _wait_done(qtbot, view, 0, lambda: view.highlight_accounts(unreachable, reasons)) == 3
+    route = route_collection(
+        [[(-76.63, 39.28), (-76.60, 39.30), (-76.58, 39.29)]], [{"from": "Home", "to": "A"}]
+    )
     assert _wait_done(qtbot, view, 0, lambda: view.show_route(route)) == 1
     assert _wait_done(qtbot, view, 0, lambda: view.select_territory("t0")) == 1
     _save_when_roads_painted(qtbot, view, "map_baltimore_5000.png", baseline)

@@ -46,7 +46,7 @@ def test_schedule_meets_cadence_and_day_limits(scheduled):
 
 
 def test_day_route_drive_time_equals_the_schedule(scheduled, qtbot):
-    window, plan = scheduled.window, scheduled.document.plan
+    window = scheduled.window
     panel = window.rotation_panel
     slot, day = next((s, d) for s, d in panel.days.items() if d.count() >= 2)
     route = window.rotation.show_day_route(REP, slot)
@@ -66,7 +66,7 @@ def test_moving_a_visit_updates_totals_and_undoes(scheduled, qtbot):
     before_tgt = panel.headers[target].text()
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         panel.days[target].visit_dropped.emit(aid, source, target, 0)
-    assert [v.account_id for v in doc.plan.schedules[REP].day(*target)][0] == aid
+    assert doc.plan.schedules[REP].day(*target)[0].account_id == aid
     assert panel.headers[source].text() != before_src
     assert panel.headers[target].text() != before_tgt
     assert "drive" in panel.headers[target].text()
