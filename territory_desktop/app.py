@@ -7,6 +7,13 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt stays out of the import path until build() runs
+    from territory_desktop.qt.document import PlanDocument
+    from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.map_view import MapView
 
 log = logging.getLogger(__name__)
 
@@ -15,10 +22,10 @@ log = logging.getLogger(__name__)
 class App:
     """The wired-up application (tests build one with a temporary settings store)."""
 
-    window: object
-    document: object
-    files: object
-    map_view: object
+    window: MainWindow
+    document: PlanDocument
+    files: PlanFiles
+    map_view: MapView
 
 
 def build(settings_file: Path | None = None, data_dir: Path | None = None) -> App:

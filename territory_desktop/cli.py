@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_ERROR = 2
 
@@ -124,7 +125,7 @@ def _plan_schedule(args: argparse.Namespace) -> int:
         extract_path = args.plan.resolve().parent / extract_path
     network = load_or_build(extract_path, args.network_cache or _network_cache(extract_path))
     territory_of = assign_accounts(plan).territory_of
-    reps = []
+    reps: list[dict[str, Any]] = []
     for rep_id in plan.reps:
         if not rep_accounts(plan, rep_id, territory_of):
             continue

@@ -16,12 +16,6 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo import polygons
 from territory_desktop.geo.polygons import GeometryError, KeepSide
-from territory_desktop.model.schedule import (
-    RepSchedule,
-    ScheduledVisit,
-    UnplacedAccount,
-    VisitLogEntry,
-)
 from territory_desktop.model.plan import (
     Account,
     OverlayRule,
@@ -32,6 +26,12 @@ from territory_desktop.model.plan import (
     Territory,
     next_color,
     replace,
+)
+from territory_desktop.model.schedule import (
+    RepSchedule,
+    ScheduledVisit,
+    UnplacedAccount,
+    VisitLogEntry,
 )
 
 
@@ -299,7 +299,7 @@ def set_schedule(plan: Plan, schedule: RepSchedule, text: str) -> Edit:
         raise PlanError(f"no rep with id {schedule.rep_id!r}")
     new = plan.copy()
     new.schedules[schedule.rep_id] = schedule
-    notes = ()
+    notes: tuple[str, ...] = ()
     if schedule.unplaced:
         notes = (f"{len(schedule.unplaced)} accounts could not be fully placed; "
                  "see the rotation panel for the reasons",)

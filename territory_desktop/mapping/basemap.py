@@ -29,8 +29,8 @@ import shapely
 
 __all__ = [
     "BANDS",
-    "BasemapStats",
     "ROAD_CLASSES",
+    "BasemapStats",
     "basemap_geojson",
     "build_basemap",
     "extract_digest",
@@ -115,7 +115,9 @@ STREET_LABELS: dict[str, tuple[int, int]] = {
 
 def _read_extract(
     path: Path,
-) -> tuple[dict[str, list[np.ndarray]], list[dict[str, Any]], dict[tuple[str, str], list[np.ndarray]], int]:
+) -> tuple[
+    dict[str, list[np.ndarray]], list[dict[str, Any]], dict[tuple[str, str], list[np.ndarray]], int
+]:
     import osmium  # heavy; only when a basemap is built
 
     lines: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -126,7 +128,8 @@ def _read_extract(
         osmium.filter.KeyFilter("highway", "place")
     )
     for obj in fp:
-        if obj.is_node():
+        # isinstance (what is_node()/is_way() do) so the type checker narrows the entity type
+        if isinstance(obj, osmium.osm.Node):
             kind = obj.tags.get("place")
             name = obj.tags.get("name")
             if kind in PLACES and name and obj.location.valid():
@@ -141,8 +144,8 @@ def _read_extract(
                         "lat": obj.location.lat,
                     }
                 )
-        elif obj.is_way():
-            cls = ROAD_CLASSES.get(obj.tags.get("highway", ""))
+        elif isinstance(obj, osmium.osm.Way):
+            cls = ROAD_CLASSES.get(obj.tags.get("highway") or "")
             if cls is None:
                 continue
             coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
@@ -173,10 +176,7 @@ def _street_labels(named: dict[tuple[str, str], list[np.ndarray]]) -> list[dict[
 
 
 def _round_coords(geom: shapely.Geometry, digits: int) -> list[Any]:
-    if geom.geom_type == "LineString":
-        parts = [geom]
-    else:
-        parts = list(geom.geoms)
+    parts = [geom] if geom.geom_type == "LineString" else list(geom.geoms)
     out = []
     for part in parts:
         xy = np.round(shapely.get_coordinates(part), digits)
@@ -232,7 +232,10 @@ def build_basemap(path: Path) -> tuple[dict[str, Any], int]:
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(p["lon"], 5), round(p["lat"], 5)]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(p["lon"], 5), round(p["lat"], 5)],
+                },
                 "properties": {
                     "kind": p.get("kind", "place"),
                     "name": p["name"],
@@ -255,7 +258,9 @@ def build_basemap(path: Path) -> tuple[dict[str, Any], int]:
     return fc, ways
 
 
-def basemap_geojson(path: Path, cache_dir: Path | None = None) -> tuple[dict[str, Any], BasemapStats]:
+def basemap_geojson(
+    path: Path, cache_dir: Path | None = None
+) -> tuple[dict[str, Any], BasemapStats]:
     """The basemap for an extract, from the cache when this exact file was seen before.
 
     The cache file is ``<cache_dir>/basemap-<sha256>.json`` (``cache_dir`` defaults to a folder in
@@ -282,7 +287,9 @@ def basemap_geojson(path: Path, cache_dir: Path | None = None) -> tuple[dict[str
     return fc, _stats(fc, len(text.encode("utf-8")), start, from_cache=False, ways=ways)
 
 
-def _stats(fc: dict[str, Any], size: int, start: float, *, from_cache: bool, ways: int) -> BasemapStats:
+def _stats(
+    fc: dict[str, Any], size: int, start: float, *, from_cache: bool, ways: int
+) -> BasemapStats:
     places = sum(1 for f in fc["features"] if f["properties"]["kind"] in ("place", "street"))
     return BasemapStats(
         ways=ways,

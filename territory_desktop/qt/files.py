@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from territory_desktop.io import planfile
 from territory_desktop.io.planfile import PlanFileError
-from territory_desktop.model import Plan
+from territory_desktop.model import Account, Plan, Rep
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.settings_store import SettingsStore
 from territory_desktop.resources import resource_path
@@ -267,7 +267,6 @@ class PlanFiles(QObject):
         """
         from territory_desktop import edits
         from territory_desktop.io import tables
-        from territory_desktop.qt import dialogs
 
         importer = tables.import_accounts if kind == "accounts" else tables.import_reps
         country = self.document.plan.settings.country or "US"
@@ -287,13 +286,16 @@ class PlanFiles(QObject):
         except tables.ImportFileError as exc:
             self._error("Cannot import", str(exc))
             return None
-        records = result.accounts if kind == "accounts" else result.reps
-        if records:
-            if kind == "accounts":
-                edit = edits.import_accounts(self.document.plan, records)
-            else:
-                edit = edits.import_reps(self.document.plan, records)
-            self.document.apply(edit)
+        # the importer was picked by ``kind``: accounts give an ImportResult, reps a RepImportResult
+        records: list[Account] | list[Rep]
+        if isinstance(result, tables.ImportResult):
+            records = result.accounts
+            if records:
+                self.document.apply(edits.import_accounts(self.document.plan, records))
+        else:
+            records = result.reps
+            if records:
+                self.document.apply(edits.import_reps(self.document.plan, records))
         if result.problems:
             self.show_problems(path, len(records), result.problems)
         elif self.window is not None:

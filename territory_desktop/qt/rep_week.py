@@ -50,7 +50,7 @@ class RepWeekView(QWidget):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
+        self.main_window = window
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
         self.week = QDateEdit(self)
@@ -98,11 +98,12 @@ class RepWeekView(QWidget):
         return self.rep.currentData()
 
     def monday(self) -> dt.date:
-        d = self.week.date().toPython()
+        q = self.week.date()
+        d = dt.date(q.year(), q.month(), q.day())
         return d - dt.timedelta(days=d.weekday())
 
     def _fill_reps(self) -> None:
-        fill_rep_combo(self.rep, self.window.document.plan)
+        fill_rep_combo(self.rep, self.main_window.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
@@ -117,15 +118,15 @@ class RepWeekView(QWidget):
         try:
             self.table.setRowCount(0)
             self.rows = []
-            plan = self.window.document.plan
+            plan = self.main_window.document.plan
             rep_id = self.rep_id()
             schedule = plan.schedules.get(rep_id) if rep_id else None
-            if schedule is None:
+            if not rep_id or schedule is None:
                 self.caption.setText("No rotation for this rep yet (Rotation tab).")
                 return
             cycle = cycle_for(plan, schedule.weeks)
             monday = self.monday()
-            planner = self.window.rotation.planner(rep_id)
+            planner = self.main_window.rotation.planner(rep_id)
             index = {(d.week, d.weekday): d.index for d in planner.days} if planner else {}
             log = {(e.date, e.account_id): e for e in plan.visit_log if e.rep_id == rep_id}
             week_no = None
@@ -166,7 +167,7 @@ class RepWeekView(QWidget):
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
                  entry: VisitLogEntry | None, off: bool) -> None:
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         account = plan.accounts.get(account_id)
         row = self.table.rowCount()
         self.table.insertRow(row)
@@ -207,7 +208,9 @@ class RepWeekView(QWidget):
     def _cell(self, row: int, name: str) -> str:
         col = COLUMNS.index(name)
         if name == "Status":
-            return self.table.cellWidget(row, col).currentText()
+            combo = self.table.cellWidget(row, col)
+            assert isinstance(combo, QComboBox)  # refresh() puts a status combo in every row
+            return combo.currentText()
         item = self.table.item(row, col)
         return item.text().strip() if item else ""
 
@@ -237,23 +240,25 @@ class RepWeekView(QWidget):
             return
         date, account_id = self.rows[row]
         rep_id = self.rep_id()
-        plan = self.window.document.plan
+        if rep_id is None:  # no rep picked: refresh() left no rows to edit
+            return
+        plan = self.main_window.document.plan
         try:
             entry = self.entry_for_row(row)
             if entry is not None and entry.moved_to:
                 dt.date.fromisoformat(entry.moved_to)
         except (ValueError, ScheduleError) as exc:
-            self.window.notify_error("Visit log", f"{exc}" if str(exc) else "bad value")
+            self.main_window.notify_error("Visit log", f"{exc}" if str(exc) else "bad value")
             self.refresh()
             return
         existing = any((e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)
                        for e in plan.visit_log)
         if entry is None:
             if existing:
-                self.window.apply_edit(lambda: edits.clear_visit_log_entry(plan, date, rep_id,
-                                                                           account_id))
+                self.main_window.apply_edit(
+                    lambda: edits.clear_visit_log_entry(plan, date, rep_id, account_id))
             return
-        self.window.apply_edit(lambda: edits.log_visit(plan, entry))
+        self.main_window.apply_edit(lambda: edits.log_visit(plan, entry))
 
     def _on_table_selection_changed(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -263,9 +268,9 @@ class RepWeekView(QWidget):
         date, _aid = self.rows[rows.pop()]
         from territory_desktop.optimize.plan_schedule import cycle_for
 
-        schedule = self.window.document.plan.schedules[rep_id]
-        slot = cycle_for(self.window.document.plan, schedule.weeks).slot(
+        schedule = self.main_window.document.plan.schedules[rep_id]
+        slot = cycle_for(self.main_window.document.plan, schedule.weeks).slot(
             dt.date.fromisoformat(date))
         if slot is not None:
-            self.window.rotation.show_day_route(rep_id, slot)
+            self.main_window.rotation.show_day_route(rep_id, slot)
         self.visit_selected.emit(rep_id, date)

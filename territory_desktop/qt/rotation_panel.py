@@ -1,4 +1,4 @@
-"""Call rotations in the window: schedule a rep, the weeks x days calendar, hand edits, day routes."""
+"""Call rotations in the window: schedule a rep, weeks x days calendar, hand edits, day routes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QObject, Qt, Signal
-from PySide6.QtGui import QDrag, QDropEvent
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,7 +36,11 @@ from territory_desktop.model import Plan, RepSchedule
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation
-    from territory_desktop.optimize.rotation import RotationDayPlan, RotationPlanner, RotationSchedule
+    from territory_desktop.optimize.rotation import (
+        RotationDayPlan,
+        RotationPlanner,
+        RotationSchedule,
+    )
     from territory_desktop.qt.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -210,7 +214,9 @@ class RotationController(QObject):
         self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
 
     @staticmethod
-    def _blocks(planner: RotationPlanner, schedule: RepSchedule) -> dict[str, tuple[tuple[int, ...], ...]]:
+    def _blocks(
+        planner: RotationPlanner, schedule: RepSchedule
+    ) -> dict[str, tuple[tuple[int, ...], ...]]:
         """Where each visit may move when re-optimising: its week, or its day if same-weekday."""
         by_week: dict[int, tuple[int, ...]] = {}
         for d in planner.days:
@@ -284,7 +290,7 @@ class DayList(QListWidget):
         self.setMaximumHeight(150)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
-    def startDrag(self, actions: Qt.DropAction) -> None:  # noqa: N802 (Qt name)
+    def startDrag(self, actions: Qt.DropAction) -> None:
         item = self.currentItem()
         if item is None:
             return
@@ -295,21 +301,21 @@ class DayList(QListWidget):
         drag.setMimeData(mime)
         drag.exec(Qt.DropAction.MoveAction)
 
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
+    def dropEvent(self, event: QDropEvent) -> None:
         """Report the move; the calendar redraws from the plan, so the widget never moves items."""
-        data = bytes(event.mimeData().data(MIME)).decode()
+        data = bytes(event.mimeData().data(MIME).data()).decode()
         try:
             account_id, week, weekday = data.split("\t")
             source = (int(week), int(weekday))
@@ -331,7 +337,7 @@ class RotationPanel(QWidget):
 
     def __init__(self, window: MainWindow, controller: RotationController) -> None:
         super().__init__(window)
-        self.window = window
+        self.main_window = window
         self.controller = controller
         self.rep = QComboBox(self)
         self.rep.setObjectName("rotationRep")
@@ -403,7 +409,7 @@ class RotationPanel(QWidget):
         return self.rep.currentData()
 
     def _fill_reps(self) -> None:
-        fill_rep_combo(self.rep, self.window.document.plan)
+        fill_rep_combo(self.rep, self.main_window.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
@@ -419,10 +425,11 @@ class RotationPanel(QWidget):
         """Redraw the calendar from the plan (and road totals when the network is loaded)."""
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.days, self.headers = {}, {}
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         rep_id = self.rep_id()
         schedule = plan.schedules.get(rep_id) if rep_id else None
         if rep_id is None:
@@ -456,7 +463,7 @@ class RotationPanel(QWidget):
 
     def _cell(self, rep_id: str, slot: Slot, schedule: RepSchedule,
               totals: RotationDayPlan | None, off: bool) -> QWidget:
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         frame = QFrame(self.grid_host)
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(frame)
@@ -504,7 +511,7 @@ class RotationPanel(QWidget):
 
     def _show_summary(self, rep_id: str, schedule: RepSchedule,
                       result: RotationSchedule | None) -> None:
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         if result is None:
             self.summary.setText(f"{len(schedule.visits)} visits over {schedule.weeks} weeks. "
                                  "Build the road network (Ctrl+B) to see drive times.")
@@ -523,7 +530,8 @@ class RotationPanel(QWidget):
         lines = []
         low = [a for a, c in (result.compliance.items() if result else []) if c < 1]
         for u in schedule.unplaced:
-            name = plan.accounts[u.account_id].name if u.account_id in plan.accounts else u.account_id
+            account = plan.accounts.get(u.account_id)
+            name = account.name if account is not None else u.account_id
             lines.append(f"{name}: {u.missing_visits} visit(s) not placed — {u.reason}")
         if low and not lines:
             lines.append(f"{len(low)} accounts get fewer visits than their cadence")
@@ -546,7 +554,7 @@ class RotationPanel(QWidget):
         self.compliance.setRowCount(0)
         if result is None:
             return
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         rows = sorted(result.required_visits.items(),
                       key=lambda kv: (result.compliance.get(kv[0], 0), kv[0]))
         self.compliance.setRowCount(len(rows))
@@ -566,7 +574,7 @@ class RotationPanel(QWidget):
         if rep_id is None or self.last_result is None:
             return
         ids = list(self.last_result.required_visits)
-        if self.controller.apply(lambda: edits.stretch_cadence(self.window.document.plan, ids,
+        if self.controller.apply(lambda: edits.stretch_cadence(self.main_window.document.plan, ids,
                                                                self._stretch)):
             self.controller.schedule(rep_id, self.seconds.value(), self.seed.value())
 
@@ -585,11 +593,11 @@ class RotationPanel(QWidget):
         if rep_id is None:
             return
         if source == target:
-            current = [v.account_id for v in self.window.document.plan.schedules[rep_id]
+            current = [v.account_id for v in self.main_window.document.plan.schedules[rep_id]
                        .day(*source)]
             if current.index(account_id) < position:
                 position -= 1
-        self.controller.apply(lambda: edits.move_visit(self.window.document.plan, rep_id,
+        self.controller.apply(lambda: edits.move_visit(self.main_window.document.plan, rep_id,
                                                        account_id, source, target, position))
 
     def _on_day_context_menu(self, day: DayList, pos: Any) -> None:
@@ -599,7 +607,7 @@ class RotationPanel(QWidget):
     def day_menu(self, day: DayList, item: QListWidgetItem | None) -> QMenu:
         """The context menu of a calendar day (and of the visit under the mouse)."""
         rep_id = self.rep_id()
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         menu = QMenu(self)
         slot = day.slot
         apply = self.controller.apply
@@ -634,7 +642,7 @@ class RotationPanel(QWidget):
         rep_id = self.rep_id()
         if rep_id is None:
             return
-        plan = self.window.document.plan
+        plan = self.main_window.document.plan
         choices = sorted(plan.accounts.values(), key=lambda a: a.name)
         labels = [f"{a.name} ({a.id})" for a in choices]
         label, ok = QInputDialog.getItem(self, "Add a visit", "Account", labels, 0, True)

@@ -1,4 +1,4 @@
-"""Road network for the open plan: choose the extract, compile it, reachability, routes, isochrones."""
+"""Road network for the open plan: compile the chosen extract, reachability, routes, isochrones."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class RoutingController(QObject):
         self.network: RoadNetwork | None = None
         self._network_for = ""
         self.reachability: Reachability | None = None
-        self._pending: list[Callable[[], None]] = []
+        self._pending: list[Callable[[], object]] = []
         window.document.plan_changed.connect(self._on_document_plan_changed)
 
     @property
@@ -94,7 +94,7 @@ class RoutingController(QObject):
         self.window.apply_edit(lambda: edits.update_settings(plan, settings))
         self.ensure_network()
 
-    def ensure_network(self, then: Callable[[], None] | None = None) -> None:
+    def ensure_network(self, then: Callable[[], object] | None = None) -> None:
         """Load or compile the network off the GUI thread, then run ``then``."""
         extract = self.window.files.extract_path()
         if not extract:
@@ -108,9 +108,12 @@ class RoutingController(QObject):
             return
         if then is not None:
             self._pending.append(then)
+
+        def built(network: RoadNetwork) -> None:
+            self._on_network_built(extract, network)
+
         self.window.run_work(f"Compiling roads of {Path(extract).name}", compile_network,
-                             Path(extract), self.cache_dir,
-                             on_done=lambda net, e=extract: self._on_network_built(e, net))
+                             Path(extract), self.cache_dir, on_done=built)
 
     def _on_network_built(self, extract: str, network: RoadNetwork) -> None:
         self.network = network

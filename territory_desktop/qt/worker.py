@@ -33,6 +33,9 @@ class WorkerSignals(QObject):
     finished = Signal()
     """Emitted last, whatever the outcome."""
 
+    worker: Worker
+    """The worker these signals belong to, so a slot's ``sender()`` leads back to its job."""
+
 
 class Worker(QRunnable):
     """Run ``fn(*args, progress=..., should_stop=..., **kwargs)`` on a thread pool."""
