@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         all_ok &= ok
         gap = 100 * (cost / best - 1)
         gaps.append(gap)
-        print(f"{name:6} {best:9.2f} {cost:9.2f} {gap:6.2f} {str(ok):>8} {el:5.1f}", flush=True)
+        print(f"{name:6} {best:9.2f} {cost:9.2f} {gap:6.2f} {ok!s:>8} {el:5.1f}", flush=True)
     mean = sum(gaps) / len(gaps)
     print(f"mean gap {mean:.2f}% over {len(gaps)} instances; all feasible: {all_ok}")
     return 0 if all_ok else 1

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from territory_desktop.optimize.pvrp import SolveParams
-from territory_desktop.resources import resource_path
 from territory_desktop.optimize.rotation import (
     RotationAccount,
     RotationPlanner,
     RotationRep,
 )
+from territory_desktop.resources import resource_path
 
 EXTRACT = resource_path("sample", "baltimore.osm.pbf")  # the same extract as the shared data
 CACHE = Path(tempfile.gettempdir()) / "tdesk_rotation_bench"
@@ -41,7 +41,7 @@ def baltimore_pois(limit: int = 150) -> list[tuple[str, float, float]]:
             super().__init__()
             self.rows: list[tuple[str, float, float, int]] = []
 
-        def node(self, n) -> None:  # noqa: ANN001
+        def node(self, n) -> None:
             tags = n.tags
             if "name" in tags and any(k in tags for k in ("shop", "amenity", "office",
                                                           "healthcare")):

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from territory_desktop.routing import SpeedProfile, build_network, travel_matrix  # noqa: E402
+from territory_desktop.routing import SpeedProfile, build_network, travel_matrix
 
 
 def main() -> int:
@@ -30,7 +30,8 @@ def main() -> int:
     a, b = build_network(ex, prof), build_network(ex, plain)
     rng = np.random.default_rng(0)
     e = rng.choice(a.n_edges, n)
-    pts = np.column_stack((a.node_lat[a.arrays["edge_tail"][e]], a.node_lon[a.arrays["edge_tail"][e]]))
+    tails = a.arrays["edge_tail"][e]
+    pts = np.column_stack((a.node_lat[tails], a.node_lon[tails]))
     ta = travel_matrix(a, pts, meters=False, engine="dijkstra").seconds
     tb = travel_matrix(b, pts, meters=False, engine="dijkstra").seconds
     ok = np.isfinite(ta) & np.isfinite(tb) & (tb > 60)

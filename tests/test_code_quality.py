@@ -12,29 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "main.py"]
 
-# Excluded until the routing/optimize clean-up lands: these paths are being reworked elsewhere.
-# Remove entries as they become clean; the list should end up empty.
-NOT_YET_CLEAN = [
-    "territory_desktop/routing",
-    "territory_desktop/optimize",
-    "territory_desktop/io/cgl_format.py",
-    "tests/routing",
-    "tests/optimize",
-    "tests/io/test_cgl_format.py",
-    "benchmarks/matrix.py",
-    "benchmarks/compile.py",
-    "benchmarks/routing_*.py",
-    "benchmarks/pvrp.py",
-    "benchmarks/rotation.py",
-]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_reports_no_problems():
     command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--force-exclude",
                "--output-format", "concise"]
-    for pattern in NOT_YET_CLEAN:
-        command += ["--extend-exclude", pattern]
     done = subprocess.run(command + CHECKED, cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

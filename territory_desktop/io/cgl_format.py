@@ -134,7 +134,9 @@ def read_solution(path: str | Path) -> CGLSolution:
     return CGLSolution(cost, tuple(routes))
 
 
-def route_cost(inst: CGLInstance, customers: Sequence[int], dist: np.ndarray | None = None) -> float:
+def route_cost(
+    inst: CGLInstance, customers: Sequence[int], dist: np.ndarray | None = None
+) -> float:
     """Euclidean length of depot -> customers -> depot (unrounded)."""
     dist = inst.distance_matrix() if dist is None else dist
     seq = [0, *customers, 0]
@@ -186,7 +188,7 @@ def check_solution(
 
 
 def to_problem(inst: CGLInstance):
-    """Build the engine's :class:`~territory_desktop.optimize.pvrp.PVRPProblem` (location = vertex)."""
+    """The engine's :class:`~territory_desktop.optimize.pvrp.PVRPProblem` (location = vertex)."""
     from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem
 
     days = tuple(

@@ -79,7 +79,8 @@ def pvrp_command(
     if as_json:
         print(json.dumps(payload), file=out)
     else:
-        print(f"cost {cost:.2f} ({len(routes)} routes, {'feasible' if not errors else 'INFEASIBLE'})",
+        verdict = "feasible" if not errors else "INFEASIBLE"
+        print(f"cost {cost:.2f} ({len(routes)} routes, {verdict})",
               file=out)
         for r in routes:
             print(f"day {r.day} vehicle {r.vehicle}: {' '.join(map(str, r.customers))}", file=out)

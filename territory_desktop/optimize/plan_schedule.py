@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -141,8 +142,9 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     return RotationPlanner(rep, accounts, cycle, travel)
 
 
-def to_rep_schedule(rotation: RepRotation, seed: int, pinned: set[tuple[str, Slot]] = frozenset(),
-                    adhoc: set[tuple[str, Slot]] = frozenset()) -> RepSchedule:
+def to_rep_schedule(rotation: RepRotation, seed: int,
+                    pinned: AbstractSet[tuple[str, Slot]] = frozenset(),
+                    adhoc: AbstractSet[tuple[str, Slot]] = frozenset()) -> RepSchedule:
     """The plan's record of an engine schedule."""
     visits = []
     for day in rotation.schedule.days:

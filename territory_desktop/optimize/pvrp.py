@@ -24,12 +24,17 @@ iterations and the result is identical for a seed; with only a time limit it dep
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from pyvrp import ProblemData
 
 __all__ = [
     "Customer",
@@ -314,8 +319,8 @@ def customer_patterns(problem: PVRPProblem, index: int) -> list[Pattern]:
 class _Stack:
     """PyVRP data for one pattern choice, and how to map its clients back."""
 
-    data: object
-    neighbour_data: object  # same clients, one profile: proximity for the granular search
+    data: ProblemData
+    neighbour_data: ProblemData  # same clients, one profile: proximity for the granular search
     copy_customer: np.ndarray  # client index -> customer index
     copy_block: np.ndarray  # client index -> block index within the pattern
     index: dict[tuple[int, int], int]  # (customer, block) -> client index
@@ -450,7 +455,8 @@ class _Engine:
             w = p.days[layer].window
             if w is not None:
                 depots.append(
-                    Depot(location=j, tw_early=_iscale(w[0], "floor"), tw_late=_iscale(w[1], "floor"))
+                    Depot(location=j, tw_early=_iscale(w[0], "floor"),
+                          tw_late=_iscale(w[1], "floor"))
                 )
             else:
                 depots.append(Depot(location=j))
@@ -553,7 +559,7 @@ class _Engine:
         d = self.p.days[day]
         locs = [d.start] + [self.p.customers[c].location for c in seq] + [d.end]
         t = self.travel
-        return float(sum(t[a, b] for a, b in zip(locs, locs[1:], strict=False)))
+        return float(sum(t[a, b] for a, b in itertools.pairwise(locs)))
 
     def cost(self, routes) -> float:
         return sum(
@@ -631,7 +637,10 @@ class _Engine:
         self, routes, ci: int, choice: dict[int, int], forced: int | None = None,
         include_current: bool = False,
     ):
-        """Move customer ci to its best other pattern (or ``forced``); return (delta, new routes)."""
+        """Move customer ci to its best other pattern (or ``forced``).
+
+        Returns (delta, new routes, pattern).
+        """
         pats = self.patterns[ci]
         cur = choice[ci]
         # Remove.
@@ -702,10 +711,10 @@ def _pyvrp_solve(stack: _Stack, stop, seed: int, init):
 def _iscale(value: float, how: str) -> int:
     x = value * _SCALE
     if how == "ceil":
-        return int(math.ceil(x - 1e-6))
+        return math.ceil(x - 1e-6)
     if how == "floor":
-        return int(math.floor(x + 1e-6))
-    return int(round(x))
+        return math.floor(x + 1e-6)
+    return round(x)
 
 
 def _initial_choice(eng: _Engine) -> dict[int, int]:
@@ -786,7 +795,7 @@ def solve_pvrp(
     stack = eng.build(choice)
     try:
         init = eng.encode(stack, start_routes)
-    except Exception:  # noqa: BLE001 - a cold start is still correct
+    except Exception:
         init = None
     share = params.initial_share if multi else 1.0
     first_iters = int(total_iters * share) if total_iters is not None else 10**9
@@ -839,7 +848,7 @@ def solve_pvrp(
             stack = eng.build(work_choice)
             try:
                 init = eng.encode(stack, work_routes)
-            except Exception:  # noqa: BLE001 - fall back to a cold start on a bad warm start
+            except Exception:
                 init = None
             seed_counter += 1
             secs = params.slice_seconds or max(0.1, params.time_limit / 300)
@@ -885,7 +894,8 @@ def _construct(eng: _Engine, choice: dict[int, int]):
     routes: list = [[] for _ in range(eng.t)]
     # Strict limits while constructing: start as feasible as cheap insertion allows.
     saved = eng.pen_load, eng.pen_dur
-    eng.pen_load, eng.pen_dur = saved[0] * eng.params.construct_strictness, saved[1] * eng.params.construct_strictness
+    strict = eng.params.construct_strictness
+    eng.pen_load, eng.pen_dur = saved[0] * strict, saved[1] * strict
     order = sorted(
         eng.active,
         key=lambda i: (
@@ -895,7 +905,7 @@ def _construct(eng: _Engine, choice: dict[int, int]):
         ),
     )
     for ci in order:
-        delta, new, j = eng.try_pattern_move(routes, ci, choice, include_current=True)
+        _delta, new, j = eng.try_pattern_move(routes, ci, choice, include_current=True)
         if new is not None:
             routes = new
             choice[ci] = j
@@ -947,7 +957,7 @@ def _perturb(eng: _Engine, routes, choice, multi, size: int):
         if not others:
             continue
         j = others[int(eng.rng.integers(len(others)))]
-        delta, new, jj = eng.try_pattern_move(routes, ci, choice, forced=j)
+        _delta, new, jj = eng.try_pattern_move(routes, ci, choice, forced=j)
         if new is not None:
             routes = new
             choice[ci] = jj
@@ -1022,7 +1032,6 @@ def _finish(eng: _Engine, routes, choice, unplaced, t0: float, partial: bool) ->
 
 def _overload_reason(eng: _Engine, i: int) -> str:
     p = eng.p
-    c = p.customers[i]
     days = sorted({d for pat in eng.patterns[i] for b in pat for d in b})
     solo_ok = []
     for d in days:
@@ -1030,5 +1039,6 @@ def _overload_reason(eng: _Engine, i: int) -> str:
         if ev.feasible:
             solo_ok.append(d)
     if not solo_ok:
-        return "cannot be reached and served within the day limit or its time window on any allowed day"
+        return ("cannot be reached and served within the day limit or its time window on any "
+                "allowed day")
     return "the allowed days are full: no allowed day combination fits the day length limit"

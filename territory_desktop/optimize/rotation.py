@@ -266,7 +266,7 @@ def account_patterns(
         if acc.same_weekday:
             choices: list[list[int]] = [[]]
             for r in runs:
-                choices = [c + [d] for c in choices for d in r]
+                choices = [[*c, d] for c in choices for d in r]
             for c in choices:
                 block_sets.append([[(w, d)] for w in range(n) for d in c])
         else:
@@ -340,7 +340,8 @@ class RotationPlanner:
         if not np.all(np.isfinite(matrix)):
             # Unreachable pairs: prohibitive but finite, so the solver can still report them.
             finite = matrix[np.isfinite(matrix)]
-            matrix = np.where(np.isfinite(matrix), matrix, 10 * (finite.max() if finite.size else 1))
+            big = 10 * (finite.max() if finite.size else 1)
+            matrix = np.where(np.isfinite(matrix), matrix, big)
         self.travel = matrix
         # Working days of the cycle minus days off and holidays.
         off: set[tuple[int, int]] = set()

@@ -70,7 +70,7 @@ def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
 
     times = _origin_times(network, origin, seconds)
     a = network.arrays
-    tail, head = a["edge_tail"], a["edge_head"]
+    tail = a["edge_tail"]
     t0 = times[tail]
     reach = np.flatnonzero(t0 <= seconds)
     proj = network.projection

@@ -7,6 +7,7 @@ edges actually driven plus the partial edges at both ends, in whole decimetres.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +101,8 @@ def segment_slice(net: RoadNetwork, seg: int, f0: float, f1: float) -> list[tupl
         lo_ = float(np.interp(x, cum, lon))
         return (la, lo_)
 
-    inner = [(float(lat[i]), float(lon[i])) for i in range(len(cum)) if lo * total < cum[i] < hi * total]
+    inner = [(float(lat[i]), float(lon[i])) for i in range(len(cum))
+             if lo * total < cum[i] < hi * total]
     pts = [at(lo), *inner, at(hi)]
     return pts[::-1] if f0 > f1 else pts
 
@@ -145,7 +147,7 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
         nodes.append(int(pred[nodes[-1]]))
     nodes.reverse()
     lookup = net.csr_edge_lookup
-    mid = [lookup[(u, v)] for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
+    mid = [lookup[(u, v)] for u, v in itertools.pairwise(nodes)]
     e_out = int(fwd[so] if k == 0 else bwd[so])
     e_in = int(fwd[sd] if m == 0 else bwd[sd])
     coords = segment_slice(net, so, fo, 1.0 if k == 0 else 0.0)

@@ -1,5 +1,7 @@
 """The plan-to-engine bridge on the sample plan (straight-line times: no network needed)."""
 
+import itertools
+
 import pytest
 
 from territory_desktop.geo.assignment import assign_accounts
@@ -45,7 +47,7 @@ def test_solve_evaluate_and_timeline_agree(sample):
     stops = ps.day_timeline(rotation.planner, day.day.index, day.account_ids)
     assert [s.account_id for s in stops] == list(day.account_ids)
     assert all(s.arrive <= s.start < s.depart for s in stops)
-    assert all(a.depart <= b.arrive for a, b in zip(stops, stops[1:], strict=False))
+    assert all(a.depart <= b.arrive for a, b in itertools.pairwise(stops))
     back_home = rotation.planner.travel[2 + [a.id for a in rotation.planner.accounts]
                                         .index(stops[-1].account_id), 1]
     assert stops[-1].depart + back_home == pytest.approx(day.end_seconds, abs=1)
