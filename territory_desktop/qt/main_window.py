@@ -31,7 +31,8 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry, ActionSpec
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.files import PlanFiles
-from territory_desktop.qt.rotation_panel import RotationController, RotationPanel
+from territory_desktop.qt.rotation_controller import RotationController
+from territory_desktop.qt.rotation_panel import RotationPanel
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
 from territory_desktop.qt.worker import Cancelled, Worker, start

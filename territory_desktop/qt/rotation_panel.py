@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,13 +34,12 @@ from territory_desktop.edits import WEEKDAYS
 from territory_desktop.model import Plan, RepSchedule
 
 if TYPE_CHECKING:
-    from territory_desktop.optimize.plan_schedule import RepRotation
     from territory_desktop.optimize.rotation import (
         RotationDayPlan,
-        RotationPlanner,
         RotationSchedule,
     )
     from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.rotation_controller import RotationController
 
 log = logging.getLogger(__name__)
 MIME = "application/x-territory-visit"
@@ -70,205 +68,6 @@ def clock(seconds: float) -> str:
     """Seconds from midnight as HH:MM."""
     minutes = round(seconds / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _solve(plan: Any, rep_id: str, territory_of: Any, network: Any, seconds: float, seed: int,
-           *, progress: Any, should_stop: Any) -> tuple[RepSchedule, RepRotation]:
-    from territory_desktop.optimize.plan_schedule import solve_rep
-
-    return solve_rep(plan, rep_id, territory_of, network, seconds=seconds, seed=seed,
-                     progress=progress, should_stop=should_stop)
-
-
-@dataclass
-class _Cached:
-    planner: RotationPlanner
-    key: tuple[Any, ...]
-
-
-class RotationController(QObject):
-    """Schedules rotations and turns calendar gestures into undoable edits."""
-
-    schedule_ready = Signal(str)
-    """A rep's rotation was computed and stored (payload: rep id)."""
-    evaluated = Signal(str, object)
-    """A rep's schedule was evaluated on road times (rep id, RotationSchedule)."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self._planners: dict[str, _Cached] = {}
-        self._evaluations: dict[str, tuple[object, object, RotationSchedule]] = {}
-
-    # ----------------------------------------------------------------- engine
-    def _key(self, rep_id: str) -> tuple[Any, ...]:
-        from territory_desktop.optimize.plan_schedule import rep_accounts
-
-        doc = self.window.document
-        plan = doc.plan
-        ids = tuple(rep_accounts(plan, rep_id, doc.assignment.territory_of))
-        extra = tuple(sorted({v.account_id for v in plan.schedules[rep_id].visits}
-                             - set(ids))) if rep_id in plan.schedules else ()
-        return (ids, extra, tuple(plan.accounts[a] for a in ids + extra), plan.reps[rep_id],
-                plan.settings, id(self.window.routing.network))
-
-    def planner(self, rep_id: str) -> RotationPlanner | None:
-        """The rep's engine on road times, rebuilt only when its inputs changed."""
-        from territory_desktop.optimize.plan_schedule import planner_for
-
-        network = self.window.routing.network
-        if network is None or rep_id not in self.window.document.plan.reps:
-            return None
-        key = self._key(rep_id)
-        cached = self._planners.get(rep_id)
-        if cached is None or cached.key != key:
-            doc = self.window.document
-            schedule = doc.plan.schedules.get(rep_id)
-            extra = [v.account_id for v in schedule.visits] if schedule else []
-            planner = planner_for(doc.plan, rep_id, doc.assignment.territory_of, network,
-                                  extra_accounts=[a for a in extra if a in doc.plan.accounts])
-            cached = _Cached(planner, key)
-            self._planners[rep_id] = cached
-        return cached.planner
-
-    def evaluate(self, rep_id: str) -> RotationSchedule | None:
-        """Totals of the rep's stored schedule (None without a schedule or network)."""
-        from territory_desktop.optimize.plan_schedule import evaluate
-
-        schedule = self.window.document.plan.schedules.get(rep_id)
-        planner = self.planner(rep_id) if schedule is not None else None
-        if schedule is None or planner is None:
-            return None
-        cached = self._evaluations.get(rep_id)
-        if cached is not None and cached[0] is schedule and cached[1] is planner:
-            return cached[2]
-        result = evaluate(planner, schedule)
-        self._evaluations[rep_id] = (schedule, planner, result)
-        self.evaluated.emit(rep_id, result)
-        return result
-
-    def drive_hours_per_week(self, rep_id: str) -> float | None:
-        """Scheduled driving per week on road times (None without a rotation or network)."""
-        result = self.evaluate(rep_id)
-        schedule = self.window.document.plan.schedules.get(rep_id)
-        if result is None or schedule is None:
-            return None
-        return result.total_drive_seconds / 3600.0 / schedule.weeks
-
-    def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
-        """Compute the rep's rotation off the GUI thread and store it as one edit."""
-        doc = self.window.document
-        if not any(t.rep_id == rep_id for t in doc.plan.territories.values()):
-            self.window.notify_error("Schedule", "This rep owns no territory.")
-            return
-
-        def run() -> None:
-            self.window.run_work(
-                f"Scheduling {doc.plan.reps[rep_id].name}", _solve, doc.plan, rep_id,
-                doc.assignment.territory_of, self.window.routing.network, seconds, seed,
-                on_done=lambda result: self._on_solved(rep_id, result))
-
-        self.window.routing.ensure_network(run)
-
-    def _on_solved(self, rep_id: str, result: tuple[RepSchedule, RepRotation]) -> None:
-        schedule, _rotation = result
-        name = self.window.document.plan.reps[rep_id].name
-        if self.window.apply_edit(lambda: edits.set_schedule(
-                self.window.document.plan, schedule, f"Schedule rotation for {name}")):
-            self.schedule_ready.emit(rep_id)
-
-    def reoptimise(self, rep_id: str, slot: Slot, rest_of_week: bool) -> None:
-        """Re-plan one day (or it and the rest of its week) keeping pinned visits in place."""
-        from territory_desktop.optimize.plan_schedule import evaluate, to_rep_schedule
-
-        planner = self.planner(rep_id)
-        plan = self.window.document.plan
-        stored = plan.schedules.get(rep_id)
-        if planner is None or stored is None:
-            self.window.routing.ensure_network(lambda: self.reoptimise(rep_id, slot, rest_of_week))
-            return
-        index = {(d.week, d.weekday): d.index for d in planner.days}
-        if slot not in index:
-            self.window.notify_error("Re-optimise", "That day is not a working day.")
-            return
-        current = evaluate(planner, stored)
-        current.blocks = self._blocks(planner, stored)
-        pins: dict[str, set[int]] = {}
-        for v in stored.visits:
-            if v.pinned and v.slot in index:
-                pins.setdefault(v.account_id, set()).add(index[v.slot])
-        day = index[slot]
-        if rest_of_week:
-            result = planner.reoptimise_rest_of_week(current, day, pins)
-            text = f"Re-optimise week {slot[0] + 1} from {WEEKDAYS[slot[1]]}"
-        else:
-            result = planner.reoptimise_days(current, [day], pins)
-            text = f"Re-optimise week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
-        from territory_desktop.optimize.plan_schedule import RepRotation
-
-        flags_pinned = {(v.account_id, v.slot) for v in stored.visits if v.pinned}
-        flags_adhoc = {(v.account_id, v.slot) for v in stored.visits if v.adhoc}
-        new = to_rep_schedule(RepRotation(planner, result), stored.seed, flags_pinned,
-                              flags_adhoc)
-        # Days outside the re-optimised range keep their exact visits (including stray ones).
-        self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
-
-    @staticmethod
-    def _blocks(
-        planner: RotationPlanner, schedule: RepSchedule
-    ) -> dict[str, tuple[tuple[int, ...], ...]]:
-        """Where each visit may move when re-optimising: its week, or its day if same-weekday."""
-        by_week: dict[int, tuple[int, ...]] = {}
-        for d in planner.days:
-            by_week[d.week] = (*by_week.get(d.week, ()), d.index)
-        index = {(d.week, d.weekday): d.index for d in planner.days}
-        same_day = {a.id for a in planner.accounts if a.same_weekday}
-        blocks: dict[str, list[tuple[int, ...]]] = {}
-        for v in schedule.visits:
-            if v.slot not in index:
-                continue
-            block = (index[v.slot],) if v.account_id in same_day else by_week[v.week]
-            blocks.setdefault(v.account_id, []).append(block)
-        return {a: tuple(b) for a, b in blocks.items()}
-
-    def apply(self, make: Any) -> bool:
-        return self.window.apply_edit(make)
-
-    def show_day_route(self, rep_id: str, slot: Slot) -> Any:
-        """Draw the day's route (home, stops in order, home) with leg times on the map."""
-        from territory_desktop.mapping.layers import route_collection
-        from territory_desktop.routing import RoutingError, route
-
-        network = self.window.routing.network
-        plan = self.window.document.plan
-        schedule = plan.schedules.get(rep_id)
-        if network is None or schedule is None:
-            return None
-        ids = [v.account_id for v in schedule.day(*slot) if v.account_id in plan.accounts]
-        if not ids:
-            self.window.map.show_route(None)
-            return None
-        rep = plan.reps[rep_id]
-        names = ["Home", *(plan.accounts[a].name for a in ids), "Home"]
-        stops = [(rep.home_lat, rep.home_lon),
-                 *((plan.accounts[a].lat, plan.accounts[a].lon) for a in ids),
-                 (rep.home_lat, rep.home_lon)]
-        try:
-            result = route(network, stops, names=names)
-        except RoutingError as exc:
-            self.window.notify_error("Day route", str(exc))
-            return None
-        miles = self.window.prefs.units == "miles"
-        props = [{"from": names[i], "to": names[i + 1], "minutes": round(leg.seconds / 60, 1),
-                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
-                 for i, leg in enumerate(result.legs)]
-        labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids))]
-        fc = route_collection([[(lon, lat) for lat, lon in leg.coordinates]
-                               for leg in result.legs], props,
-                              [(lon, lat, label) for (lat, lon), label
-                               in zip(stops[:-1], labels, strict=True)])
-        self.window.map.show_route(fc)
-        return result
 
 
 class DayList(QListWidget):
