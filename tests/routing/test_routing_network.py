@@ -175,6 +175,12 @@ def test_to_networkx_has_osmnx_attributes(networks):
     assert {"osmid", "highway", "length", "speed_kph", "travel_time"} <= set(d)
     total = sum(d["travel_time"] for _, _, d in g.edges(data=True))
     assert total == pytest.approx(net.arrays["edge_time_ms"].sum() / 1000.0)
+    # osmnx itself accepts the graph (interoperability is what the export is for)
+    import osmnx as ox
+
+    nodes, edges = ox.graph_to_gdfs(g)
+    assert (len(nodes), len(edges)) == (net.n_nodes, net.n_edges)
+    assert str(edges.crs).lower() == "epsg:4326"
 
 
 def test_compiled_form_is_compact(networks, tmp_path):
