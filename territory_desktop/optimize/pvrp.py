@@ -791,7 +791,10 @@ def solve_pvrp(
 
     # Phase 1: cheapest-insertion construction, then the solver on the stacked instance.
     progress(0.0, "building an initial schedule")
-    start_routes = _construct(eng, choice)
+    if _clusterable(eng):
+        choice, start_routes = _cluster_start(eng)
+    else:
+        start_routes = _construct(eng, choice)
     stack = eng.build(choice)
     try:
         init = eng.encode(stack, start_routes)
@@ -1042,3 +1045,118 @@ def _overload_reason(eng: _Engine, i: int) -> str:
         return ("cannot be reached and served within the day limit or its time window on any "
                 "allowed day")
     return "the allowed days are full: no allowed day combination fits the day length limit"
+
+
+def _clusterable(eng: _Engine) -> bool:
+    """Time-only problems (rotations): no loads, one vehicle a day, every day from one depot."""
+    days = eng.p.days
+    return (
+        len(eng.active) > 1
+        and all(d.vehicles == 1 and d.start == days[0].start and d.end == days[0].end
+                for d in days)
+        and not any(eng.p.customers[i].demand > 0 for i in eng.active)
+    )
+
+
+def _cluster_start(eng: _Engine, rounds: int = 8):
+    """Day-cluster start for time-only problems (no loads, one vehicle a day, one depot).
+
+    Lloyd-style: every day gets a centre (an account); each customer, most visits first, takes
+    the pattern whose visits land nearest to the centres of their days, with a penalty for days
+    over an even share of the work; each centre then moves to the medoid of its day.  Days that
+    patterns tie together (the same weekday every week) start from a shared centre, so weekly
+    visits settle into consistent weekday areas.  Returns (choice, routes) like ``_construct``.
+    """
+    p, t = eng.p, eng.t
+    act = list(eng.active)
+    n = len(act)
+    loc = np.array([p.customers[i].location for i in act], dtype=np.int64)
+    sub = eng.travel[np.ix_(loc, loc)]
+    dist = 0.5 * (sub + sub.T)
+    depot = p.days[0].start
+    from_depot = 0.5 * (eng.travel[depot, loc] + eng.travel[loc, depot])
+    big = dist + np.diag(np.full(n, np.inf))
+    near = np.sort(big, axis=1)[:, : min(3, max(1, n - 1))] if n > 1 else np.zeros((n, 1))
+    near = np.where(np.isfinite(near), near, 0.0)
+    work = np.array([p.customers[i].service for i in act]) + near.mean(axis=1)
+    visits = np.array([len(eng.patterns[i][0]) for i in act], dtype=float)
+    cap = float((work * visits).sum()) / max(1, t)
+    lam = 2.0
+    # Days tied by single-day blocks of one pattern share a starting centre.
+    parent = list(range(t))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in act:
+        for pat in eng.patterns[i]:
+            singles = [b[0] for b in pat if len(b) == 1]
+            for a, b in itertools.pairwise(singles):
+                parent[find(a)] = find(b)
+    groups = sorted({find(d) for d in range(t)})
+    # Farthest-point seeds, one per group.
+    seeds: list[int] = [int(np.argmax(from_depot))]
+    mind = dist[seeds[0]].copy()
+    while len(seeds) < len(groups):
+        k = int(np.argmax(mind))
+        seeds.append(k)
+        mind = np.minimum(mind, dist[k])
+    centre = np.array([seeds[groups.index(find(d))] for d in range(t)], dtype=np.int64)
+    order = sorted(range(n), key=lambda k: (-visits[k], len(eng.patterns[act[k]]),
+                                            -from_depot[k], act[k]))
+    choice: dict[int, int] = {}
+    days_of: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(rounds):
+        load = np.zeros(t)
+        days_of = {}
+        for k in order:
+            i = act[k]
+            w = work[k]
+            best = (math.inf, 0, [])
+            for j, pat in enumerate(eng.patterns[i]):
+                total, picks = 0.0, []
+                trial = load.copy()
+                for b, block in enumerate(pat):
+                    cand = np.array(block, dtype=np.int64)
+                    over = np.maximum(0.0, trial[cand] + w - cap) - np.maximum(
+                        0.0, trial[cand] - cap)
+                    cost = dist[k, centre[cand]] + lam * over
+                    m = int(np.argmin(cost))
+                    total += float(cost[m])
+                    trial[cand[m]] += w
+                    picks.append((int(cand[m]), b))
+                if total < best[0]:
+                    best = (total, j, picks)
+            choice[i] = best[1]
+            days_of[i] = best[2]
+            for d, _b in best[2]:
+                load[d] += w
+        members: list[list[int]] = [[] for _ in range(t)]
+        for k in range(n):
+            for d, _b in days_of[act[k]]:
+                members[d].append(k)
+        new_centre = centre.copy()
+        for d in range(t):
+            if members[d]:
+                m = np.array(members[d])
+                new_centre[d] = m[int(np.argmin(dist[np.ix_(m, m)].sum(axis=1)))]
+        if np.array_equal(new_centre, centre):
+            break
+        centre = new_centre
+    routes: list = [[] for _ in range(t)]
+    per_day: list[list[tuple[int, int]]] = [[] for _ in range(t)]
+    for i in act:
+        for d, b in days_of[i]:
+            per_day[d].append((i, b))
+    pos_of = {i: k for k, i in enumerate(act)}
+    for d in range(t):
+        for i, b in sorted(per_day[d], key=lambda v: (-from_depot[pos_of[v[0]]], v[0])):
+            _cost, ri, pos = eng._best_insertion(d, routes[d], i)
+            if ri < 0:
+                routes[d].append([(i, b)])
+            else:
+                routes[d][ri].insert(pos, (i, b))
+    return choice, routes
