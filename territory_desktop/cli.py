@@ -46,7 +46,15 @@ def _plan_create(args: argparse.Namespace) -> int:
     if reps is not None:
         plan = edits.import_reps(plan, reps.reps).plan
     if args.territories == "voronoi" and plan.reps:
-        rep_list = list(plan.reps.values())
+        rep_list, seen = [], set()
+        for rep in plan.reps.values():
+            home = (rep.home_lon, rep.home_lat)
+            if home in seen:
+                print(f"warning: rep {rep.id} lives where another rep lives; no territory "
+                      "was drawn for them", file=sys.stderr)
+                continue
+            seen.add(home)
+            rep_list.append(rep)
         cells = voronoi_cells([(r.home_lon, r.home_lat) for r in rep_list],
                               [(a.lon, a.lat) for a in plan.accounts.values()])
         for i, (rep, cell) in enumerate(zip(rep_list, cells, strict=True), start=1):
@@ -131,7 +139,8 @@ def _plan_schedule(args: argparse.Namespace) -> int:
             continue
         schedule, rotation = solve_rep(plan, rep_id, territory_of, network, seconds=args.seconds,
                                        seed=args.seed, weeks=args.weeks)
-        plan = edits.set_schedule(plan, schedule, "schedule").plan
+        anchor = rotation.planner.cycle.monday.isoformat()
+        plan = edits.set_schedule(plan, schedule, "schedule", anchor=anchor).plan
         reps.append(summarise(rep_id, rotation.schedule).as_json())
     if args.output:
         planfile.save_plan(plan, args.output)

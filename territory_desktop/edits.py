@@ -83,11 +83,12 @@ def add_territory(
     rep_id: str | None = None,
     color: str | None = None,
     keep: KeepSide = "existing",
+    snap_m: float = 25.0,
 ) -> Edit:
     """Add a drawn polygon as a new territory, repaired, snapped and clipped against others."""
     geom, note = polygons.repair(geometry)
     notes = [note] if note else []
-    new_geom, changed = polygons.fit_among(geom, _neighbours(plan), keep)
+    new_geom, changed = polygons.fit_among(geom, _neighbours(plan), keep, snap_m)
     new = plan.copy()
     _apply_neighbour_changes(new, changed, notes)
     tid = new.new_id("T", new.territories)
@@ -98,13 +99,15 @@ def add_territory(
 
 
 def reshape_territory(
-    plan: Plan, territory_id: str, geometry: BaseGeometry, keep: KeepSide = "new"
+    plan: Plan, territory_id: str, geometry: BaseGeometry, keep: KeepSide = "new",
+    snap_m: float = 25.0,
 ) -> Edit:
     """Replace a territory's shape; by default the reshaped territory takes overlapped area."""
     old = _territory(plan, territory_id)
     geom, note = polygons.repair(geometry)
     notes = [note] if note else []
-    new_geom, changed = polygons.fit_among(geom, _neighbours(plan, [territory_id]), keep)
+    new_geom, changed = polygons.fit_among(geom, _neighbours(plan, [territory_id]), keep,
+                                           snap_m)
     new = plan.copy()
     _apply_neighbour_changes(new, changed, notes)
     new.territories[territory_id] = replace(old, geometry=new_geom)
@@ -242,26 +245,43 @@ def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
     return Edit(f"Edit rep {old.name}", new)
 
 
+# Fields that only the app sets: a spreadsheet import never carries them, so updating an
+# existing record by id keeps what the user set here.
+APP_ONLY_ACCOUNT_FIELDS = ("window_start", "window_end", "closed_weekdays", "same_weekday")
+APP_ONLY_REP_FIELDS = ("workday_start", "workday_end", "max_day_minutes", "days_off")
+
+
+def _keep_app_fields(old: object | None, new: object, names: tuple[str, ...]) -> object:
+    if old is None:
+        return new
+    return replace(new, **{n: getattr(old, n) for n in names})
+
+
 def import_accounts(plan: Plan, accounts: Iterable[Account], replace_all: bool = False) -> Edit:
-    """Add (or update by id) imported accounts; ``replace_all`` drops the others first."""
+    """Add (or update by id) imported accounts; ``replace_all`` drops the others first.
+
+    An update keeps the fields only the app sets (:data:`APP_ONLY_ACCOUNT_FIELDS`).
+    """
     new = plan.copy()
     if replace_all:
         new.accounts = {}
     incoming = list(accounts)
     updated = sum(1 for a in incoming if a.id in new.accounts)
     for a in incoming:
-        new.accounts[a.id] = a
+        new.accounts[a.id] = _keep_app_fields(new.accounts.get(a.id), a,
+                                              APP_ONLY_ACCOUNT_FIELDS)  # type: ignore[assignment]
     text = f"Import {len(incoming)} accounts"
     notes = (f"{updated} existing accounts updated",) if updated else ()
     return Edit(text, new, notes)
 
 
 def import_reps(plan: Plan, reps: Iterable[Rep]) -> Edit:
-    """Add (or update by id) imported reps."""
+    """Add (or update by id) imported reps, keeping :data:`APP_ONLY_REP_FIELDS` on updates."""
     new = plan.copy()
     incoming = list(reps)
     for r in incoming:
-        new.reps[r.id] = r
+        new.reps[r.id] = _keep_app_fields(new.reps.get(r.id), r,
+                                          APP_ONLY_REP_FIELDS)  # type: ignore[assignment]
     return Edit(f"Import {len(incoming)} reps", new)
 
 
@@ -293,12 +313,20 @@ def _with_day(schedule: RepSchedule, slot: Slot, ids: list[str],
     return tuple(others + day)
 
 
-def set_schedule(plan: Plan, schedule: RepSchedule, text: str) -> Edit:
-    """Store a rep's (re)computed rotation."""
+def set_schedule(plan: Plan, schedule: RepSchedule, text: str, anchor: str = "") -> Edit:
+    """Store a rep's (re)computed rotation.
+
+    ``anchor`` (ISO date of the cycle's first Monday) fixes the plan's rotation start the first
+    time a rotation is stored, so calendar dates keep mapping to the same rotation days.
+    """
     if schedule.rep_id not in plan.reps:
         raise PlanError(f"no rep with id {schedule.rep_id!r}")
     new = plan.copy()
     new.schedules[schedule.rep_id] = schedule
+    if anchor and not plan.settings.rotation_start:
+        new.settings = replace(plan.settings, rotation_start=anchor)
+    if schedule.weeks != plan.settings.rotation_weeks:
+        new.settings = replace(new.settings, rotation_weeks=schedule.weeks)
     notes: tuple[str, ...] = ()
     if schedule.unplaced:
         notes = (f"{len(schedule.unplaced)} accounts could not be fully placed; "

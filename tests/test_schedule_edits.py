@@ -90,3 +90,32 @@ def test_visit_log_replaces_same_visit():
     plan = edits.log_visit(plan, e2).plan
     assert plan.visit_log == [e2]
     assert edits.clear_visit_log_entry(plan, "2026-11-23", "r", "a").plan.visit_log == []
+
+
+def test_reimport_keeps_what_only_the_app_sets():
+    from dataclasses import replace
+
+    plan = plan_with_schedule()
+    plan.accounts["a"] = replace(plan.accounts["a"], window_start=600, window_end=660,
+                                 closed_weekdays=(0,), same_weekday=True)
+    plan.reps["r"] = replace(plan.reps["r"], days_off=((0, 4),), max_day_minutes=420)
+    fresh_a = Account("a", "A renamed", 39.3, -76.61, tier="A")
+    fresh_r = Rep("r", "Ana B.", 39.3, -76.61)
+    plan = edits.import_accounts(plan, [fresh_a]).plan
+    plan = edits.import_reps(plan, [fresh_r]).plan
+    a, r = plan.accounts["a"], plan.reps["r"]
+    assert (a.name, a.tier, a.lat) == ("A renamed", "A", 39.3)
+    assert (a.window_start, a.window_end, a.closed_weekdays, a.same_weekday) == (
+        600, 660, (0,), True)
+    assert (r.name, r.days_off, r.max_day_minutes) == ("Ana B.", ((0, 4),), 420)
+
+
+def test_first_schedule_anchors_the_rotation_start():
+    plan = plan_with_schedule()
+    assert plan.settings.rotation_start == ""
+    schedule = plan.schedules["r"]
+    anchored = edits.set_schedule(plan, schedule, "s", anchor="2026-11-23").plan
+    assert anchored.settings.rotation_start == "2026-11-23"
+    again = edits.set_schedule(anchored, schedule, "s", anchor="2026-12-07").plan
+    assert again.settings.rotation_start == "2026-11-23"  # never moves once set
+    assert again.settings.rotation_weeks == schedule.weeks

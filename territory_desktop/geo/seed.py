@@ -24,6 +24,8 @@ def voronoi_cells(
     """
     if not seeds:
         return []
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("two seeds are at the same place; give each territory its own centre")
     everything = list(seeds) + list(points)
     lat0 = sum(p[1] for p in everything) / len(everything)
     kx = math.cos(math.radians(lat0))

@@ -225,13 +225,14 @@ def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedul
             stray += ids
             continue
         by_day[index[slot]] = [a for a in ids if a in known]
+        stray += [a for a in ids if a not in known]
     result = planner.schedule_from_days(by_day)
     from territory_desktop.optimize.rotation import UnplacedVisit
 
     result.unplaced = [UnplacedVisit(u.account_id, u.missing_visits, u.reason)
                        for u in schedule.unplaced]
-    result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day")
-                        for a in stray]
+    result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day, or the account "
+                                     "left this rep's territories") for a in stray]
     return result
 
 

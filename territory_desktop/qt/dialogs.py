@@ -199,6 +199,22 @@ class SettingsDialog(QDialog):
             form.addRow(f"Tier {tier}: visit every", every)
             form.addRow(f"Tier {tier}: visit length", minutes)
             self.every[tier], self.minutes[tier] = every, minutes
+        from PySide6.QtCore import QDate
+        from PySide6.QtWidgets import QDateEdit
+
+        self.weeks = QSpinBox(self)
+        self.weeks.setRange(1, 12)
+        self.weeks.setSuffix(" weeks")
+        self.weeks.setValue(plan_settings.rotation_weeks)
+        self.start = QDateEdit(self)
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("ddd d MMM yyyy")
+        start = plan_settings.rotation_start
+        self.start.setDate(QDate.fromString(start, "yyyy-MM-dd") if start
+                           else QDate.currentDate())
+        form.addRow(QLabel("<b>This plan's call rotation</b>", self))
+        form.addRow("Cycle length", self.weeks)
+        form.addRow("Week 1 starts", self.start)
         self._plan_settings = plan_settings
         form.addRow(_ok_cancel(self))
 
@@ -209,11 +225,17 @@ class SettingsDialog(QDialog):
         prefs.autosave_seconds = self.autosave.value()
 
     def plan_settings(self) -> PlanSettings:
+        import datetime as dt
         from dataclasses import replace
 
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
-        return replace(self._plan_settings, cadence=cadence)
+        start: dt.date = self.start.date().toPython()
+        monday = start - dt.timedelta(days=start.weekday())
+        keep = self._plan_settings.rotation_start
+        anchor = monday.isoformat() if keep or start != dt.date.today() else keep
+        return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
+                       rotation_start=anchor)
 
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

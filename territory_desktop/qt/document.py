@@ -37,6 +37,8 @@ class PlanDocument(QObject):
     """The file the plan is saved to changed (payload: the path, "" for untitled)."""
     edit_noted = Signal(str)
     """An edit produced a note for the user (repairs, clipped neighbours)."""
+    replaced = Signal()
+    """A different plan was loaded (New/Open): results computed for the old one are stale."""
 
     def __init__(self, plan: Plan | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +46,7 @@ class PlanDocument(QObject):
         self._plan = plan or Plan()
         self._assignment: Assignment | None = None
         self._path: Path | None = None
+        self.generation = 0  # bumped on every reset; background results carry the one they saw
 
     @property
     def plan(self) -> Plan:
@@ -71,6 +74,8 @@ class PlanDocument(QObject):
 
     def reset(self, plan: Plan, path: Path | None) -> None:
         """Replace the whole document (New/Open): clears undo history."""
+        self.generation += 1
+        self.replaced.emit()
         self.undo_stack.clear()
         self._path = path
         self._set_plan(plan)

@@ -11,10 +11,17 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from territory_desktop.io import planfile
 from territory_desktop.io.planfile import PlanFileError
-from territory_desktop.model import Account, Plan, Rep
+from territory_desktop.model import (
+    Account,
+    Plan,
+    PlanSettings,
+    Rep,
+    TierCadence,
+    default_cadence,
+)
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.settings_store import SettingsStore
-from territory_desktop.resources import resource_path
+from territory_desktop.resources import resource_path, resources_root
 from territory_desktop.settings import Preferences
 
 if TYPE_CHECKING:
@@ -23,6 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PLAN_FILTER = "Territory plans (*.gpkg)"
 TABLE_FILTER = "Spreadsheets (*.csv *.txt *.xlsx);;All files (*)"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def sample_plan_path() -> Path:
@@ -93,13 +108,26 @@ class PlanFiles(QObject):
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self._forget_autosave()  # the user threw this work away: do not offer it back
+            return True
+        return False
 
     def new(self) -> None:
         if self.confirm_discard("starting a new plan"):
             self._forget_autosave()
             self._base_dir = None
-            self.document.reset(Plan(), None)
+            self.document.reset(Plan(settings=PlanSettings(cadence=self.default_cadence())), None)
+
+    def default_cadence(self) -> dict[str, TierCadence]:
+        """The tier cadence new plans start with (Preferences), falling back to the defaults."""
+        cadence = default_cadence()
+        for tier in cadence:
+            every = self.prefs.default_every_weeks.get(tier)
+            minutes = self.prefs.default_visit_minutes.get(tier)
+            if every and minutes:
+                cadence[tier] = TierCadence(tier, float(every), float(minutes))
+        return cadence
 
     def open_dialog(self) -> None:
         if not self.confirm_discard("opening another plan"):
@@ -113,23 +141,34 @@ class PlanFiles(QObject):
         """Open ``path``, offering its autosave when that is newer (after a crash)."""
         if not confirmed and not self.confirm_discard("opening another plan"):
             return False
-        source = path
+        path = path.resolve()
+        if _inside(path, resources_root()):
+            # Shipped files stay read-only: the sample opens as an untitled copy.
+            return self.open_sample(confirmed=True)
         recovery = planfile.find_recovery(path)
+        restored = None
         if recovery is not None and self.ask_restore(path, recovery):
-            source = recovery
+            try:
+                restored = planfile.load_plan(recovery)
+            except PlanFileError as exc:
+                self._error("Cannot recover", str(exc))
         try:
-            plan = planfile.load_plan(source)
+            on_disk = planfile.load_plan(path) if path.is_file() or restored is None else None
         except PlanFileError as exc:
-            self._error("Cannot open plan", str(exc))
-            return False
-        self._forget_autosave()
+            if restored is None:
+                self._error("Cannot open plan", str(exc))
+                return False
+            on_disk = None
+        if restored is None:
+            self._forget_autosave()
         self._base_dir = path.parent
-        self.document.reset(plan, path)
-        if source is not path:
-            # Restored work is unsaved until the user saves it over the plan.
+        self.document.reset(on_disk or Plan(name=path.stem), path)
+        if restored is not None:
+            # Restored work is unsaved until the user saves it; undo goes back to the file.
+            # The autosave stays on disk until then.
             from territory_desktop.edits import Edit
 
-            self.document.apply(Edit("Restore autosaved changes", plan.copy()))
+            self.document.apply(Edit("Restore autosaved changes", restored))
         self.prefs.add_recent(str(path))
         self.save_preferences()
         return True

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-from shapely.geometry import shape
 
 from territory_desktop.edits import Edit
 from territory_desktop.geo.polygons import GeometryError, area_m2, from_geojson, repair
@@ -106,6 +105,7 @@ class MainWindow(QMainWindow):
         self._build_menus_and_toolbar()
 
         document.plan_changed.connect(self._on_document_plan_changed)
+        document.replaced.connect(self._on_document_replaced)
         document.path_changed.connect(self._update_title)
         document.edit_noted.connect(self._on_document_edit_noted)
         document.undo_stack.cleanChanged.connect(self._update_title)
@@ -352,8 +352,9 @@ class MainWindow(QMainWindow):
                 self._refresh_map()
                 return
             keep = answer
-        if not self.apply_edit(lambda: edits.add_territory(self.document.plan, drawn,
-                                                           keep=keep)):  # type: ignore[arg-type]
+        if not self.apply_edit(lambda: edits.add_territory(
+                self.document.plan, drawn, keep=keep,
+                snap_m=self.prefs.snap_tolerance_m)):  # type: ignore[arg-type]
             self._refresh_map()
             return
         new_id = list(self.document.plan.territories)[-1]
@@ -365,7 +366,8 @@ class MainWindow(QMainWindow):
         if territory_id not in self.document.plan.territories:
             return
         if not self.apply_edit(lambda: edits.reshape_territory(
-                self.document.plan, territory_id, from_geojson(geojson))):
+                self.document.plan, territory_id, from_geojson(geojson),
+                snap_m=self.prefs.snap_tolerance_m)):
             self._refresh_map()
 
     def _on_map_split_line_drawn(self, territory_id: str, geojson: dict) -> None:
@@ -374,7 +376,7 @@ class MainWindow(QMainWindow):
         if territory_id not in self.document.plan.territories:
             return
         if not self.apply_edit(lambda: edits.split_territory(
-                self.document.plan, territory_id, shape(geojson))):  # type: ignore[arg-type]
+                self.document.plan, territory_id, from_geojson(geojson))):  # type: ignore[arg-type]
             self._refresh_map()
 
     def _raise_dock(self, name: str) -> None:
@@ -475,10 +477,13 @@ class MainWindow(QMainWindow):
         target = None
         if not unpin:
             territories = list(self.document.plan.territories.values())
-            labels = [t.name for t in territories]
+            if not territories:
+                self.notify_error("Pin accounts", "The plan has no territories yet.")
+                return
+            labels = [f"{t.name} ({t.id})" for t in territories]
             label, ok = QInputDialog.getItem(self, "Pin accounts",
                                              f"Pin {len(ids)} account(s) to", labels, 0, False)
-            if not ok:
+            if not ok or label not in labels:
                 return
             target = territories[labels.index(label)].id
 
@@ -522,6 +527,7 @@ class MainWindow(QMainWindow):
             return
         dialog.apply_to(self.prefs)
         self.files.save_preferences()
+        self.files.autosave_timer.start(max(10, self.prefs.autosave_seconds) * 1000)
         new_settings = dialog.plan_settings()
         if new_settings != self.document.plan.settings:
             self.apply_edit(lambda: edits.update_settings(self.document.plan, new_settings))
@@ -572,6 +578,12 @@ class MainWindow(QMainWindow):
         self._refresh_map()
         self.map.zoom_to_all()
         self.load_basemap()
+
+    def _on_document_replaced(self) -> None:
+        """Another plan is opening: stop work computed for the old one."""
+        self.cancel_work()
+        self._basemap_for = None
+        self._selected = []
 
     def _on_document_plan_changed(self) -> None:
         self._selected = [i for i in self._selected if i in self.document.plan.territories]
@@ -632,7 +644,13 @@ class MainWindow(QMainWindow):
         self.cancel_button.show()
         worker.signals.progressed.connect(self._on_worker_progressed)
         if on_done is not None:
-            worker.signals.returned.connect(on_done)
+            generation = self.document.generation
+
+            def deliver(result: Any) -> None:
+                if self.document.generation == generation:  # else: computed for another plan
+                    on_done(result)
+
+            worker.signals.returned.connect(deliver)
         worker.signals.errored.connect(self._on_worker_errored)
         worker.signals.finished.connect(self._on_worker_finished)
         return start(worker)

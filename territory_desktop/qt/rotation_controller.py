@@ -6,6 +6,7 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,10 +59,12 @@ class RotationController(QObject):
         doc = self.window.document
         plan = doc.plan
         ids = tuple(rep_accounts(plan, rep_id, doc.assignment.territory_of))
-        extra = tuple(sorted({v.account_id for v in plan.schedules[rep_id].visits}
-                             - set(ids))) if rep_id in plan.schedules else ()
+        schedule = plan.schedules.get(rep_id)
+        extra = tuple(sorted({v.account_id for v in schedule.visits if v.account_id in
+                              plan.accounts} - set(ids))) if schedule else ()
+        weeks = schedule.weeks if schedule else None
         return (ids, extra, tuple(plan.accounts[a] for a in ids + extra), plan.reps[rep_id],
-                plan.settings, id(self.window.routing.network))
+                plan.settings, weeks, id(self.window.routing.network))
 
     def planner(self, rep_id: str) -> RotationPlanner | None:
         """The rep's engine on road times, rebuilt only when its inputs changed."""
@@ -77,6 +80,7 @@ class RotationController(QObject):
             schedule = doc.plan.schedules.get(rep_id)
             extra = [v.account_id for v in schedule.visits] if schedule else []
             planner = planner_for(doc.plan, rep_id, doc.assignment.territory_of, network,
+                                  weeks=schedule.weeks if schedule else None,
                                   extra_accounts=[a for a in extra if a in doc.plan.accounts])
             cached = _Cached(planner, key)
             self._planners[rep_id] = cached
@@ -114,18 +118,24 @@ class RotationController(QObject):
             return
 
         def run() -> None:
+            if rep_id not in doc.plan.reps:
+                return
             self.window.run_work(
                 f"Scheduling {doc.plan.reps[rep_id].name}", _solve, doc.plan, rep_id,
                 doc.assignment.territory_of, self.window.routing.network, seconds, seed,
-                on_done=lambda result: self._on_solved(rep_id, result))
+                on_done=lambda result: self._on_solved(rep_id, result), kind=f"schedule:{rep_id}")
 
         self.window.routing.ensure_network(run)
 
     def _on_solved(self, rep_id: str, result: tuple[RepSchedule, RepRotation]) -> None:
-        schedule, _rotation = result
-        name = self.window.document.plan.reps[rep_id].name
+        schedule, rotation = result
+        plan = self.window.document.plan
+        if rep_id not in plan.reps:
+            return  # the rep was deleted while the scheduler ran
+        name = plan.reps[rep_id].name
+        anchor = rotation.planner.cycle.monday.isoformat()
         if self.window.apply_edit(lambda: edits.set_schedule(
-                self.window.document.plan, schedule, f"Schedule rotation for {name}")):
+                plan, schedule, f"Schedule rotation for {name}", anchor=anchor)):
             self.schedule_ready.emit(rep_id)
 
     def reoptimise(self, rep_id: str, slot: Slot, rest_of_week: bool) -> None:
@@ -135,8 +145,13 @@ class RotationController(QObject):
         planner = self.planner(rep_id)
         plan = self.window.document.plan
         stored = plan.schedules.get(rep_id)
-        if planner is None or stored is None:
-            self.window.routing.ensure_network(lambda: self.reoptimise(rep_id, slot, rest_of_week))
+        if stored is None:
+            self.window.notify_error("Re-optimise", "Schedule this rep's rotation first.")
+            return
+        if planner is None:
+            if self.window.routing.network is None:
+                self.window.routing.ensure_network(
+                    lambda: self.reoptimise(rep_id, slot, rest_of_week))
             return
         index = {(d.week, d.weekday): d.index for d in planner.days}
         if slot not in index:
@@ -152,16 +167,24 @@ class RotationController(QObject):
         if rest_of_week:
             result = planner.reoptimise_rest_of_week(current, day, pins)
             text = f"Re-optimise week {slot[0] + 1} from {WEEKDAYS[slot[1]]}"
+            days = [d for d in planner.days if d.week == slot[0] and d.index >= day]
         else:
             result = planner.reoptimise_days(current, [day], pins)
             text = f"Re-optimise week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
+            days = [planner.days[day]]
         from territory_desktop.optimize.plan_schedule import RepRotation
 
         flags_pinned = {(v.account_id, v.slot) for v in stored.visits if v.pinned}
-        flags_adhoc = {(v.account_id, v.slot) for v in stored.visits if v.adhoc}
-        new = to_rep_schedule(RepRotation(planner, result), stored.seed, flags_pinned,
-                              flags_adhoc)
-        # Days outside the re-optimised range keep their exact visits (including stray ones).
+        adhoc_in_week = {v.account_id for v in stored.visits if v.adhoc and v.week == slot[0]}
+        replanned = to_rep_schedule(RepRotation(planner, result), stored.seed, flags_pinned)
+        touched = {(d.week, d.weekday) for d in days}
+        # Only the re-optimised days change; every other visit stays exactly as stored.
+        visits = [v for v in stored.visits if v.slot not in touched]
+        visits += [dataclasses.replace(v, adhoc=v.account_id in adhoc_in_week)
+                   for v in replanned.visits if v.slot in touched]
+        unplaced = list(stored.unplaced) + [u for u in replanned.unplaced
+                                            if u not in stored.unplaced]
+        new = dataclasses.replace(stored, visits=tuple(visits), unplaced=tuple(unplaced))
         self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
 
     @staticmethod

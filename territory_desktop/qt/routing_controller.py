@@ -72,7 +72,9 @@ class RoutingController(QObject):
         self._network_for = ""
         self.reachability: Reachability | None = None
         self._pending: list[Callable[[], object]] = []
+        self._building: str | None = None  # extract being compiled right now
         window.document.plan_changed.connect(self._on_document_plan_changed)
+        window.document.replaced.connect(self._on_document_replaced)
 
     @property
     def cache_dir(self) -> Path:
@@ -108,12 +110,22 @@ class RoutingController(QObject):
             return
         if then is not None:
             self._pending.append(then)
+        if self._building == extract:
+            return  # already on its way; ``then`` runs when it lands
 
         def built(network: RoadNetwork) -> None:
             self._on_network_built(extract, network)
 
-        self.window.run_work(f"Compiling roads of {Path(extract).name}", compile_network,
-                             Path(extract), self.cache_dir, on_done=built)
+        self._building = extract
+        worker = self.window.run_work(f"Compiling roads of {Path(extract).name}",
+                                      compile_network, Path(extract), self.cache_dir,
+                                      on_done=built)
+        worker.signals.finished.connect(self._on_build_finished)
+
+    def _on_build_finished(self) -> None:
+        """A build ended; what waited for it ran in _on_network_built only if it succeeded."""
+        self._building = None
+        self._pending = []
 
     def _on_network_built(self, extract: str, network: RoadNetwork) -> None:
         self.network = network
@@ -132,6 +144,9 @@ class RoutingController(QObject):
             self.network = None
             self._network_for = ""
         self.reachability = None
+
+    def _on_document_replaced(self) -> None:
+        self._pending = []
 
     # ----------------------------------------------------------------- queries
     def show_reachability(self) -> None:
@@ -210,17 +225,21 @@ class RoutingController(QObject):
     def show_isochrone(self, rep_id: str, minutes: int) -> list[str]:
         """Shade the area within ``minutes`` of the rep's home; returns accounts inside it."""
         from territory_desktop.mapping.layers import isochrone_collection
-        from territory_desktop.routing import isochrone, within_time
+        from territory_desktop.routing import RoutingError, isochrone, within_time
 
         assert self.network is not None
         plan = self.window.document.plan
         rep = plan.reps[rep_id]
         origin = (rep.home_lat, rep.home_lon)
-        area = isochrone(self.network, origin, minutes * 60.0)
-        ids = list(plan.accounts)
-        points = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in ids]
-        inside_idx, _secs = within_time(self.network, origin, minutes * 60.0, points)
-        inside = [ids[int(i)] for i in inside_idx]
+        try:
+            area = isochrone(self.network, origin, minutes * 60.0)
+            ids = list(plan.accounts)
+            points = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in ids]
+            inside_idx, _secs = within_time(self.network, origin, minutes * 60.0, points)
+            inside = [ids[int(i)] for i in inside_idx]
+        except RoutingError as exc:
+            self.window.notify_error("Drive-time area", f"{rep.name}'s home: {exc}")
+            return []
         self.window.map.show_isochrone(isochrone_collection(
             [(area, {"minutes": minutes, "rep": rep.name, "accounts": len(inside)})]))
         self.window.statusBar().showMessage(

@@ -86,3 +86,12 @@ def test_merge_unions_neighbours():
     assert merged.area == pytest.approx(2 * D * D, rel=1e-9)
     apart = polygons.merge([cell(0, 0), cell(5, 0)])
     assert apart.geom_type == "MultiPolygon"
+
+
+def test_voronoi_refuses_two_seeds_at_one_place():
+    from territory_desktop.geo.seed import voronoi_cells
+
+    with pytest.raises(ValueError, match="same place"):
+        voronoi_cells([(X0, Y0), (X0, Y0)], [(X0 + D, Y0 + D)])
+    cells = voronoi_cells([(X0, Y0), (X0 + 2 * D, Y0)], [(X0 + D, Y0 + D)])
+    assert cells[0].intersection(cells[1]).area == pytest.approx(0, abs=1e-12)

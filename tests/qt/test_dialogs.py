@@ -52,7 +52,7 @@ def test_pin_and_unpin_selected_accounts(tdapp, monkeypatch):
     outside = [a for a, t in doc.assignment.territory_of.items() if t != target.id][:2]
     select_accounts(window, outside)
     monkeypatch.setattr(QInputDialog, "getItem",
-                        staticmethod(lambda *a, **k: (target.name, True)))
+                        staticmethod(lambda *a, **k: (f"{target.name} ({target.id})", True)))
     window.actions["account.pin"].trigger()
     assert all(doc.assignment.territory_of[a] == target.id for a in outside)
     assert all(doc.assignment.reason[a] == f"rule: account {a} pinned" for a in outside)

@@ -214,6 +214,17 @@ def test_autosave_then_recovery_after_crash(tdapp, qtbot, tmp_path):
     assert doc.plan.territories[tid].name == "Unsaved work"
     assert doc.is_modified  # restored work is not yet saved
     assert planfile.load_plan(target).territories[tid].name != "Unsaved work"
+    assert auto.is_file()  # kept until the restored work is saved
+    doc.undo_stack.undo()  # back to what is on disk, not to the restored work
+    assert doc.plan.territories[tid].name == planfile.load_plan(target).territories[tid].name
+    assert not doc.is_modified
+
+
+def test_opening_the_shipped_sample_by_path_never_saves_into_resources(tdapp):
+    from territory_desktop.resources import resource_path
+
+    assert tdapp.files.open_path(resource_path("sample", "sample_plan.gpkg"), confirmed=True)
+    assert tdapp.document.path is None  # an untitled copy: Save asks where
 
 
 def test_close_with_unsaved_changes_asks(tdapp, qtbot):

@@ -88,8 +88,12 @@ def test_pinned_visit_survives_reoptimising_the_week(scheduled, qtbot):
     week_visits = sorted((v.account_id, v.week) for v in doc.plan.schedules[REP].visits
                          if v.week == slot[0])
     first_day = (slot[0], min(d for w, d in panel.days if w == slot[0]))
+    other_weeks = sorted((v.account_id, v.week, v.weekday, v.order)
+                         for v in doc.plan.schedules[REP].visits if v.week != slot[0])
     window.rotation.reoptimise(REP, first_day, rest_of_week=True)
     after = doc.plan.schedules[REP]
+    assert sorted((v.account_id, v.week, v.weekday, v.order)
+                  for v in after.visits if v.week != slot[0]) == other_weeks
     assert any(v.account_id == aid and v.pinned for v in after.day(*slot))
     # nothing lost: the same visits are in that week, maybe on other days
     assert sorted((v.account_id, v.week) for v in after.visits if v.week == slot[0]) == week_visits
