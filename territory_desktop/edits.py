@@ -460,8 +460,9 @@ def set_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
                     continue
                 visits.append(dataclasses.replace(v, weekday=target[1], order=start + k))
                 k += 1
-            notes.append(f"{len(moving)} visits moved to week {week + 1} "
-                         f"{WEEKDAYS[target[1]]}; re-optimise the week to reorder them")
+            notes.append(f"{k} visits moved to week {week + 1} {WEEKDAYS[target[1]]}"
+                         + (f", {len(moving) - k} listed as unplaced" if k < len(moving) else "")
+                         + "; re-optimise the week to reorder them")
         else:
             unplaced += [UnplacedAccount(v.account_id, 1, "every day of its week is off")
                          for v in moving]

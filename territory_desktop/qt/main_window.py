@@ -454,6 +454,7 @@ class MainWindow(QMainWindow):
         dialog.remove_requested.connect(lambda rid: self.apply_edit(
             lambda: edits.remove_rule(self.document.plan, rid)))
         dialog.exec()
+        dialog.deleteLater()
 
     def edit_account(self) -> None:
         from territory_desktop import edits
@@ -518,6 +519,7 @@ class MainWindow(QMainWindow):
             else:
                 menu.addAction(self.actions[action_id])
         menu.exec(global_pos)
+        menu.deleteLater()
 
     def edit_settings(self) -> None:
         from territory_desktop import edits

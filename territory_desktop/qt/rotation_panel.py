@@ -402,6 +402,7 @@ class RotationPanel(QWidget):
     def _on_day_context_menu(self, day: DayList, pos: Any) -> None:
         menu = self.day_menu(day, day.itemAt(pos))
         menu.exec(day.mapToGlobal(pos))
+        menu.deleteLater()  # it holds closures over a plan snapshot
 
     def day_menu(self, day: DayList, item: QListWidgetItem | None) -> QMenu:
         """The context menu of a calendar day (and of the visit under the mouse)."""
