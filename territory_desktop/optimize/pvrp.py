@@ -369,6 +369,7 @@ class _Engine:
         self.pen_load = params.overload_penalty * mean_travel / mean_demand
         self.pen_dur = params.overload_penalty
         self.time_only = _clusterable(self)
+        self._info_cache: dict[tuple[int, tuple[tuple[int, int], ...]], tuple] = {}
         self.neighbours = params.neighbours
         if self.neighbours is None and self.time_only:
             self.neighbours = 30  # rotations: faster solver iterations, measured no worse
@@ -612,6 +613,24 @@ class _Engine:
         me = cu[seq[pos][0]].location
         return float(t[prev, me] + t[me, nxt] - t[prev, nxt])
 
+    def _route_info(self, day: int, seq: list[tuple[int, int]]):
+        """(arc tails, arc heads, arc travel, load, duration) of a route, cached: the pattern
+        search asks about the same unchanged routes over and over."""
+        key = (day, tuple(seq))
+        info = self._info_cache.get(key)
+        if info is None:
+            d = self.p.days[day]
+            cu = self.p.customers
+            locs = np.array([d.start] + [cu[x].location for x, _ in seq] + [d.end])
+            a, b = locs[:-1], locs[1:]
+            legs = self.travel[a, b]
+            load = sum(cu[x].demand for x, _ in seq)
+            dur = legs.sum() + sum(cu[x].service for x, _ in seq)
+            if len(self._info_cache) > 50_000:
+                self._info_cache.clear()
+            info = self._info_cache[key] = (a, b, legs, load, dur)
+        return info
+
     def _best_insertion(self, day: int, routes_day, ci: int) -> tuple[float, int, int]:
         """(extra travel + overload penalty, route index or -1 for a new route, position).
 
@@ -624,14 +643,11 @@ class _Engine:
         c = cu[ci]
         best = (math.inf, -2, 0)
         for ri, seq in enumerate(routes_day):
-            load = sum(cu[x].demand for x, _ in seq)
-            locs = np.array([d.start] + [cu[x].location for x, _ in seq] + [d.end])
-            a, b = locs[:-1], locs[1:]
-            delta = t[a, c.location] + t[c.location, b] - t[a, b]
+            a, b, legs, load, dur = self._route_info(day, seq)
+            delta = t[a, c.location] + t[c.location, b] - legs
             excess_load = max(0.0, load + c.demand - d.capacity) - max(0.0, load - d.capacity)
             cost = delta + self.pen_load * excess_load
             if math.isfinite(d.max_duration):
-                dur = t[a, b].sum() + sum(cu[x].service for x, _ in seq)
                 over = np.maximum(0.0, dur + delta + c.service - d.max_duration) - max(
                     0.0, dur - d.max_duration
                 )
@@ -812,6 +828,9 @@ def solve_pvrp(
     progress(0.0, "building an initial schedule")
     if eng.time_only:
         choice, start_routes = _cluster_start(eng)
+        for _ in range(5):  # improve the patterns on the cheap estimate before solving
+            if not _pattern_descent(eng, start_routes, choice, multi):
+                break
     else:
         start_routes = _construct(eng, choice)
     stack = eng.build(choice)
