@@ -6,12 +6,33 @@ on the topology, so it is cached next to the network file as
 ``<network>.cch-<content-hash[:16]>.npz`` (an int32 array, never a pickle). Building the
 hierarchy from the order and customizing it with the ``edge_time_ms`` weights take ~0.3 s.
 Weights are the same integer milliseconds as the Dijkstra engine, so times are identical.
+
+Parallel queries
+----------------
+``routingkit-cch`` holds the GIL, so threads do not help. On Linux the one-to-many queries are
+split across forked processes (up to ``min(MAX_WORKERS, usable CPUs)`` including the calling
+process): the children inherit the customised hierarchy and the endpoint arrays (nothing is
+pickled), claim chunks of rows from a pipe and write them into an anonymous shared mapping
+that backs the result; the caller works on chunks too and reports progress per finished chunk.
+The first chunk always runs in the caller and is timed: the work is only split when the rest
+is estimated at ``PARALLEL_MIN_SECONDS`` or more (small networks or few points stay serial).
+Each row comes from the same query call either way, so results are bit-identical. Cancel
+(``should_stop``) kills and reaps the children; a chunk a child failed to deliver is computed
+in the caller. Elsewhere (Windows and macOS, whose ``multiprocessing`` default is "spawn" and
+where forking a GUI process is unsafe) the queries run serially, as they do when the
+environment variable ``TERRITORY_CCH_WORKERS=1`` is set (it also caps the worker count).
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+import signal
+import struct
+import sys
 import tempfile
+import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +43,13 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
 
 _INF = 2**31 - 1
+#: Split the queries across processes when the rows left after the first (timed) chunk are
+#: estimated to take at least this long serially (forking costs ~10-30 ms per worker).
+PARALLEL_MIN_SECONDS = 0.5
+#: Upper bound on query processes, the caller included.
+MAX_WORKERS = 4
+_CHUNK = 32  # rows per work unit (~0.12 s at 270k nodes and 2,600 targets)
+_MAX_CHUNKS = 1024  # chunk starts are written to a pipe up front: 4 KiB at most
 
 
 def cache_path(net: RoadNetwork) -> str | None:
@@ -75,34 +103,149 @@ def metric(net: RoadNetwork, fb: Feedback) -> Any:
     return m
 
 
-def matrix_ms(
-    net: RoadNetwork,
-    dep_node: np.ndarray,
-    dep_ms: np.ndarray,
-    targets: np.ndarray,
-    fb: Feedback,
-) -> np.ndarray:
-    """Milliseconds from each origin (up to two departure nodes with initial costs) to each
-    target node; inf where unreachable."""
-    import routingkit_cch as rk
+def workers() -> int:
+    """How many processes may run CCH queries (1 = serial; see the module docstring)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 1
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    env = os.environ.get("TERRITORY_CCH_WORKERS", "").strip()
+    if env.isdigit():
+        n = min(n, int(env))
+    return max(1, min(MAX_WORKERS, n))
 
-    m = metric(net, fb.sub(0.0, 0.3))
-    q = rk.CCHOneToMany(m, targets.tolist())
-    out = np.full((dep_node.shape[0], targets.shape[0]), np.inf)
-    fbq = fb.sub(0.3, 1.0)
-    n = dep_node.shape[0]
-    for i in range(n):
-        if i % 64 == 0:
-            fbq.step(i / max(n, 1), f"contraction-hierarchy queries {i:,}/{n:,}")
+
+def _fill(q: Any, dep_node: np.ndarray, dep_ms: np.ndarray, out: np.ndarray, lo: int,
+          hi: int) -> None:  # fmt: skip
+    """Rows ``lo:hi`` of ``out`` (pre-filled with inf)."""
+    for i in range(lo, hi):
         srcs = [(int(dep_node[i, k]), int(dep_ms[i, k])) for k in range(2) if dep_node[i, k] >= 0]
         if not srcs:
             continue
         row = q.distances_from(srcs[0][0]) if len(srcs) == 1 and srcs[0][1] == 0 else (
             q.distances_from_multi(srcs)
         )
-        if None in row:  # unreachable targets (rare: the network is strongly connected)
-            row = [_INF if v is None else v for v in row]
-        r = np.array(row, dtype=np.float64)
-        r[r >= _INF] = np.inf
+        r = np.array(row, dtype=np.float64)  # None (unreachable, rare) becomes nan
+        r[~(r < _INF)] = np.inf
         out[i] = r
+
+
+def matrix_ms(
+    net: RoadNetwork,
+    dep_node: np.ndarray,
+    dep_ms: np.ndarray,
+    targets: np.ndarray,
+    fb: Feedback,
+    n_workers: int | None = None,
+) -> np.ndarray:
+    """Milliseconds from each origin (up to two departure nodes with initial costs) to each
+    target node; inf where unreachable. ``n_workers`` overrides :func:`workers`."""
+    import routingkit_cch as rk
+
+    m = metric(net, fb.sub(0.0, 0.3))
+    q = rk.CCHOneToMany(m, targets.tolist())
+    n, nt = dep_node.shape[0], targets.shape[0]
+    w = workers() if n_workers is None else max(1, n_workers)
+    fbq = fb.sub(0.3, 1.0)
+    chunk = max(_CHUNK, -(-n // _MAX_CHUNKS))
+    if w <= 1 or n <= chunk or nt == 0:
+        out = np.full((n, nt), np.inf)
+        for lo in range(0, n, chunk):
+            fbq.step(lo / max(n, 1), f"contraction-hierarchy queries {lo:,}/{n:,}")
+            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+        return out
+    # The result lives in an anonymous shared mapping (inherited by forked children), followed
+    # by one "done" byte per chunk.
+    starts = list(range(chunk, n, chunk))
+    buf = mmap.mmap(-1, n * nt * 8 + len(starts))
+    out = np.frombuffer(buf, dtype=np.float64, count=n * nt).reshape(n, nt)
+    done = np.frombuffer(buf, dtype=np.uint8, count=len(starts), offset=n * nt * 8)
+    out.fill(np.inf)
+    fbq.step(0.0, f"contraction-hierarchy queries 0/{n:,}")
+    t0 = time.perf_counter()
+    _fill(q, dep_node, dep_ms, out, 0, chunk)
+    est = (time.perf_counter() - t0) * (n - chunk) / chunk
+    if est < PARALLEL_MIN_SECONDS:
+        for k, lo in enumerate(starts):
+            fbq.step(lo / n, f"contraction-hierarchy queries {lo:,}/{n:,}")
+            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+            done[k] = 1
+        return out
+    _parallel(q, dep_node, dep_ms, out, done, starts, chunk, min(w, len(starts) + 1), fbq)
     return out
+
+
+def _parallel(
+    q: Any,
+    dep_node: np.ndarray,
+    dep_ms: np.ndarray,
+    out: np.ndarray,
+    done: np.ndarray,
+    starts: list[int],
+    chunk: int,
+    w: int,
+    fb: Feedback,
+) -> None:
+    """Rows from ``starts`` on, in ``w`` processes (the caller and ``w - 1`` forked children)
+    claiming chunks from a pipe; see the module docstring."""
+    n = out.shape[0]
+    first = starts[0]
+    rfd, wfd = os.pipe()
+    # All claims are written before any reader exists (<= 4 KiB: never blocks), then the write
+    # end is closed, so a read returns one whole 4-byte start or EOF when the work is gone.
+    os.write(wfd, struct.pack(f"<{len(starts)}i", *starts))
+    os.close(wfd)
+
+    def work(stop_check: bool) -> None:
+        while True:
+            if stop_check:
+                f = (first + int(done.sum()) * chunk) / n
+                fb.step(f, f"contraction-hierarchy queries ({w} processes)")
+            b = os.read(rfd, 4)
+            if len(b) < 4:
+                return
+            lo = struct.unpack("<i", b)[0]
+            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+            done[(lo - first) // chunk] = 1
+
+    pids: list[int] = []
+    try:
+        for _ in range(w - 1):
+            with warnings.catch_warnings():
+                # Python 3.12 warns when forking a process with other threads (the GUI
+                # calls from a worker thread). The child only runs these queries (C++ and
+                # numpy, no imports, no locks another thread could hold) and leaves by
+                # os._exit, so that hazard does not apply.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:  # child: never returns into the caller's stack
+                code = 1
+                try:
+                    work(False)
+                    code = 0
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        work(True)
+        while pids:
+            fb.step((first + int(done.sum()) * chunk) / n,
+                    f"contraction-hierarchy queries ({w} processes)")  # fmt: skip
+            for pid in list(pids):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    pids.remove(pid)
+            if pids:
+                time.sleep(0.005)
+    finally:
+        for pid in pids:  # cancelled or failed: stop and reap the children
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        os.close(rfd)
+    for k in np.flatnonzero(done == 0).tolist():  # a child died: do its chunk here
+        lo = first + k * chunk
+        _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+        done[k] = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -284,3 +286,78 @@ def test_dense_matrix_combination_and_direct_pairs(baltimore):
     np.testing.assert_array_equal(m.seconds, secs)
     np.testing.assert_array_equal(m.meters, metres)
     assert not np.isfinite(m.seconds[::23]).any() and not np.isfinite(m.seconds[:, ::23]).any()
+
+
+def _cch_inputs(net: RoadNetwork, n: int, seed: int):
+    from territory_desktop.routing import matrix as mx
+
+    pts = _points_on_roads(net, n, seed=seed)
+    pts[::17] += 0.5  # outside the extent: rows with no departure node
+    s = net.snap(pts[:, 0], pts[:, 1])
+    dn, dc, an, _ = mx.endpoints(net, s)
+    tgt = np.unique(an[an >= 0])
+    dep_ms = np.where(dn >= 0, np.floor(np.nan_to_num(dc, posinf=0) / TIME_SHIFT), 0)
+    return s, dn, dep_ms, tgt
+
+
+def test_cch_parallel_queries_are_bit_identical(networks, monkeypatch):
+    """The forked multi-process query path (forced on a small extract) gives exactly the
+    serial rows, through matrix_ms and through travel_matrix; progress stays monotonic."""
+    pytest.importorskip("routingkit_cch")
+    import sys
+
+    from territory_desktop.routing import cch
+    from territory_desktop.routing._progress import Feedback
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parallel path forks (Linux only)")
+    net = networks["sao_paulo"]
+    s, dn, dep_ms, tgt = _cch_inputs(net, 300, seed=12)
+    monkeypatch.setattr(cch, "PARALLEL_MIN_SECONDS", 0.0)
+    serial = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=1)
+    seen: list[tuple[float, str]] = []
+    fb = Feedback(lambda f, m: seen.append((f, m)))
+    par = cch.matrix_ms(net, dn, dep_ms, tgt, fb, n_workers=3)
+    assert np.isinf(serial[::17]).all() and np.isfinite(serial[1]).all()
+    np.testing.assert_array_equal(par, serial)
+    fr = [f for f, _ in seen]
+    assert fr == sorted(fr) and any("3 processes" in m for _, m in seen)
+    monkeypatch.setattr(cch, "workers", lambda: 1)
+    a = travel_matrix(net, s, meters=False, engine="cch")
+    monkeypatch.setattr(cch, "workers", lambda: 2)
+    b = travel_matrix(net, s, meters=False, engine="cch")
+    np.testing.assert_array_equal(a.seconds, b.seconds)
+    with pytest.raises(ChildProcessError):  # every child was reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_cch_parallel_cancel_and_failed_child(networks, monkeypatch):
+    """Cancel during the parallel queries kills and reaps the children; a chunk a child fails
+    to deliver is recomputed by the caller."""
+    pytest.importorskip("routingkit_cch")
+    import sys
+
+    from territory_desktop.routing import cch
+    from territory_desktop.routing._progress import Feedback
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parallel path forks (Linux only)")
+    net = networks["sao_paulo"]
+    _, dn, dep_ms, tgt = _cch_inputs(net, 300, seed=13)
+    monkeypatch.setattr(cch, "PARALLEL_MIN_SECONDS", 0.0)
+    serial = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=1)
+    calls = iter(range(1000))
+    with pytest.raises(Cancelled):
+        cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(None, lambda: next(calls) >= 3), n_workers=3)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    parent, fill = os.getpid(), cch._fill
+
+    def failing_fill(q, d, m, out, lo, hi):
+        if os.getpid() != parent:
+            raise RuntimeError("child failure")
+        fill(q, d, m, out, lo, hi)
+
+    monkeypatch.setattr(cch, "_fill", failing_fill)
+    par = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=2)
+    np.testing.assert_array_equal(par, serial)
