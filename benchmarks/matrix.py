@@ -1,6 +1,7 @@
 """Matrix benchmark: our travel_matrix vs a networkx per-source Dijkstra baseline.
 
     python benchmarks/matrix.py EXTRACT N [--scaling] [--nx-sources K] [--seed S]
+    python benchmarks/matrix.py EXTRACT N --seconds-only [--uncached-order]
 
 Builds (or reuses, by content hash) the compiled network in ``benchmarks/out/``, draws N
 points near random roads, and prints, measured in one run on the same points:
@@ -11,6 +12,12 @@ points near random roads, and prints, measured in one run on the same points:
   node on a DiGraph of the same compiled edges (all N sources, or K of them extrapolated
   to N when ``--nx-sources K`` is given: says so);
 * the ratio. ``--scaling`` adds N = 100, 500, 2000, 5000 with time and peak traced memory.
+
+``--seconds-only`` measures what a fresh process pays for a seconds-only matrix, step by step
+(snap index, snapping, CCH preprocessing, queries + combination), with the queries run in
+parallel (the default: forked processes on Linux) and serially (one process), checks the two
+are bit-identical, and prints the 1-minute load average around each step.
+``--uncached-order`` deletes the cached CCH node order first, so it is recomputed and timed.
 """
 
 from __future__ import annotations
@@ -81,6 +88,53 @@ def timed(fn, memory: bool = False):
     return out, dt, peak
 
 
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def seconds_only(net, pts: np.ndarray, uncached_order: bool) -> int:
+    from territory_desktop.routing import cch
+    from territory_desktop.routing import matrix as mx
+
+    print(f"{os.cpu_count()} CPUs, {cch.workers()} CCH query processes; {_load()} at start")
+    cache = cch.cache_path(net)
+    if uncached_order and cache and os.path.exists(cache):
+        os.unlink(cache)
+    had = bool(cache and os.path.exists(cache))
+    t0 = time.perf_counter()
+    _ = net.snap_index
+    idx_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    snapped = net.snap(pts[:, 0], pts[:, 1])
+    snap_s = time.perf_counter() - t0
+    print(f"snap index {idx_s:.2f} s, snapping {snap_s:.2f} s "
+          f"({int(snapped.reachable.sum())} reachable); {_load()}")  # fmt: skip
+    t0 = time.perf_counter()
+    cch.metric(net, mx.Feedback())
+    prep = time.perf_counter() - t0
+    kind = "order from cache, build + customise" if had else "order computed + build + customise"
+    print(f"CCH preprocessing: {prep:.2f} s ({kind}); {_load()}")
+    t0 = time.perf_counter()
+    par = travel_matrix(net, snapped, meters=False)
+    par_s = time.perf_counter() - t0
+    print(f"queries + combination, parallel ({cch.workers()} processes): {par_s:.2f} s; {_load()}")
+    total = idx_s + snap_s + prep + par_s
+    print(f"fresh-process total ({'order cached' if had else 'nothing cached'}): {total:.2f} s "
+          f"(goal < 10 s: {'met' if total < 10 else 'NOT met'}); peak RSS {_rss_mib():.0f} MiB")
+    real = cch.workers
+    cch.workers = lambda: 1
+    try:
+        t0 = time.perf_counter()
+        ser = travel_matrix(net, snapped, meters=False)
+        ser_s = time.perf_counter() - t0
+    finally:
+        cch.workers = real
+    same = np.array_equal(ser.seconds, par.seconds)
+    print(f"queries + combination, serial (1 process): {ser_s:.2f} s; {_load()}; "
+          f"parallel == serial bit for bit: {same}")  # fmt: skip
+    return 0 if same else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("extract")
@@ -88,6 +142,8 @@ def main() -> int:
     ap.add_argument("--scaling", action="store_true")
     ap.add_argument("--nx-sources", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seconds-only", action="store_true")
+    ap.add_argument("--uncached-order", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     npz = OUT / (Path(args.extract).name + ".npz")
@@ -96,6 +152,8 @@ def main() -> int:
     print(f"extract {Path(args.extract).name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges "
           f"(network ready in {time.perf_counter() - t0:.2f} s)")  # fmt: skip
     pts = points_near_roads(net, args.n, args.seed)
+    if args.seconds_only:
+        return seconds_only(net, pts, args.uncached_order)
     t0 = time.perf_counter()
     _ = net.snap_index  # build the snap index (a cached property) outside the timed matrix
     idx_s = time.perf_counter() - t0

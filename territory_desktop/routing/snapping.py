@@ -11,10 +11,17 @@ with no connection at all to the main network (an island reached only by ferry)
 while the nearest connected road is more than ``ISLAND_MARGIN_M`` farther away. Dropped
 pieces that touch the main network (one-way stubs cut by the extract's border) do not count as
 islands: a point next to one snaps to the nearest connected road instead.
+
+When the network was loaded from a file, the index's costly inputs (projected geometry, piece
+lengths, sample coordinates: ~0.8 s at 270k nodes) are cached next to it as
+``<network>.snap<version>-<content-hash[:16]>.npz`` (float64 arrays, never a pickle), so a
+fresh process only rebuilds the k-d trees from identical samples (identical snapping).
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 SAMPLE_SPACING_M = 25.0
 ISLAND_MARGIN_M = 50.0
 _K = 12
+_CACHE_VERSION = 1  # bump when the cached arrays or how they are derived change
 
 
 @dataclass
@@ -58,24 +66,34 @@ class SnapResult:
 
 
 class _PieceTree:
-    def __init__(self, px0: np.ndarray, py0: np.ndarray, px1: np.ndarray, py1: np.ndarray):
+    def __init__(
+        self,
+        px0: np.ndarray,
+        py0: np.ndarray,
+        px1: np.ndarray,
+        py1: np.ndarray,
+        samples: np.ndarray | None = None,
+    ):
         from scipy.spatial import cKDTree
 
         self.x0, self.y0, self.x1, self.y1 = px0, py0, px1, py1
         length = np.hypot(px1 - px0, py1 - py0)
         k = np.maximum(1, np.ceil(length / SAMPLE_SPACING_M)).astype(np.int64)
         owner = np.repeat(np.arange(px0.shape[0]), k)
-        starts = np.cumsum(k) - k
-        j = np.arange(owner.shape[0]) - starts[owner]
-        t = (j + 0.5) / k[owner]
-        sx = px0[owner] + t * (px1 - px0)[owner]
-        sy = py0[owner] + t * (py1 - py0)[owner]
+        if samples is None or samples.shape != (owner.shape[0], 2):
+            starts = np.cumsum(k) - k
+            j = np.arange(owner.shape[0]) - starts[owner]
+            t = (j + 0.5) / k[owner]
+            samples = np.empty((owner.shape[0], 2))
+            samples[:, 0] = px0[owner] + t * (px1 - px0)[owner]
+            samples[:, 1] = py0[owner] + t * (py1 - py0)[owner]
         self.owner = owner
+        self.samples = samples  # (n, 2) projected sample points, cacheable
         # Sliding-midpoint tree without node compaction: builds ~4x faster (1.1 s -> 0.3 s for
         # 2.2M samples at 270k nodes); queries cost about the same and return the same
         # neighbours in the same (distance) order.
         self.tree = (
-            cKDTree(np.column_stack((sx, sy)), balanced_tree=False, compact_nodes=False)
+            cKDTree(samples, balanced_tree=False, compact_nodes=False)
             if owner.shape[0]
             else None
         )
@@ -126,12 +144,17 @@ class SegmentIndex:
         seg_of = np.repeat(np.arange(sf.shape[0]), n_pieces)
         starts = np.cumsum(n_pieces) - n_pieces
         pos = sf[seg_of] + (np.arange(seg_of.shape[0]) - starts[seg_of])
-        lat = a["geom_lat_e7"] * 1e-7
-        lon = a["geom_lon_e7"] * 1e-7
         self.proj = net.projection
-        gx, gy = self.proj.to_xy(lat, lon)
+        path = cache_path(net)
+        c = _load_cache(path, a["geom_lat_e7"].shape[0], pos.shape[0])
+        if c is not None:
+            gx, gy, geo = c["gx"], c["gy"], c["geo"]
+        else:
+            lat = a["geom_lat_e7"] * 1e-7
+            lon = a["geom_lon_e7"] * 1e-7
+            gx, gy = self.proj.to_xy(lat, lon)
+            geo = haversine_m(lat[pos], lon[pos], lat[pos + 1], lon[pos + 1])
         self.gx, self.gy = gx, gy  # projected geometry pool, reused by isochrones
-        geo = haversine_m(lat[pos], lon[pos], lat[pos + 1], lon[pos + 1])
         # Geodesic metres from the segment start to each piece start; segment lengths.
         cum = np.cumsum(geo) - geo
         self.piece_along = cum - cum[starts][seg_of]
@@ -142,12 +165,57 @@ class SegmentIndex:
         kept = a["seg_kept"][seg_of]
         island = a["seg_island"][seg_of]
         self.kept_ids = np.flatnonzero(kept)
+        pk, pi = pos[kept], pos[island]
         self.kept = _PieceTree(
-            gx[pos[kept]], gy[pos[kept]], gx[pos[kept] + 1], gy[pos[kept] + 1]
+            gx[pk], gy[pk], gx[pk + 1], gy[pk + 1], None if c is None else c["kept"]
         )
         self.island = _PieceTree(
-            gx[pos[island]], gy[pos[island]], gx[pos[island] + 1], gy[pos[island] + 1]
+            gx[pi], gy[pi], gx[pi + 1], gy[pi + 1], None if c is None else c["island"]
         )
+        if c is None and path:
+            _save_cache(path, gx=gx, gy=gy, geo=geo, kept=self.kept.samples,
+                        island=self.island.samples)  # fmt: skip
+
+
+def cache_path(net: RoadNetwork) -> str | None:
+    """Where the snap index inputs of a network loaded from a file are cached (else None)."""
+    path = getattr(net, "path", None)
+    if not path:
+        return None
+    return f"{os.fspath(path)}.snap{_CACHE_VERSION}-{net.content_hash[:16]}.npz"
+
+
+def _load_cache(path: str | None, n_geom: int, n_pieces: int) -> dict[str, np.ndarray] | None:
+    if not path or not os.path.isfile(path):
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            c = {k: z[k] for k in ("gx", "gy", "geo", "kept", "island")}
+    except Exception:  # unreadable or foreign file: rebuild (and overwrite) it
+        return None
+    ok = (
+        c["gx"].shape == c["gy"].shape == (n_geom,)
+        and c["geo"].shape == (n_pieces,)
+        and all(c[k].ndim == 2 and c[k].shape[1] == 2 for k in ("kept", "island"))
+        and all(v.dtype == np.float64 for v in c.values())
+    )
+    return c if ok else None
+
+
+def _save_cache(path: str, **arrays: np.ndarray) -> None:
+    """Atomic write (temp file + replace); a read-only folder just means no cache."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=os.path.dirname(
+            os.path.abspath(path)))  # fmt: skip
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def snap(

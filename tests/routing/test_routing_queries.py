@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -361,3 +362,35 @@ def test_cch_parallel_cancel_and_failed_child(networks, monkeypatch):
     monkeypatch.setattr(cch, "_fill", failing_fill)
     par = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=2)
     np.testing.assert_array_equal(par, serial)
+
+
+def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
+    """A network loaded from a file caches the snap index inputs (no pickle); a fresh load
+    builds its index from the cache and snaps identically; a damaged cache is rebuilt."""
+    from territory_desktop.routing import load_network
+    from territory_desktop.routing.snapping import cache_path
+
+    src = networks["helsinki"]  # has islands: both trees matter
+    RoadNetwork(arrays=src.arrays, meta=src.meta).save(tmp_path / "h.npz")
+    pts = _points_on_roads(src, 300, seed=14)
+    pts[::29] += 0.4
+
+    def snapped(net: RoadNetwork) -> tuple:
+        s = net.snap(pts[:, 0], pts[:, 1])
+        return s.reachable, s.reason, s.segment, s.fraction, s.access_m, s.snapped_lat
+
+    ref = snapped(src)
+    first = load_network(tmp_path / "h.npz")
+    got = [snapped(first)]
+    p = cache_path(first)
+    assert p and Path(p).is_file()
+    with np.load(p, allow_pickle=False) as z:
+        assert {"gx", "gy", "geo", "kept", "island"} <= set(z.files)
+    got.append(snapped(load_network(tmp_path / "h.npz")))  # from the cache
+    Path(p).write_bytes(b"not an npz")
+    got.append(snapped(load_network(tmp_path / "h.npz")))  # rebuilt
+    with np.load(p, allow_pickle=False) as z:
+        assert "kept" in z.files
+    for g in got:
+        for a, b in zip(g, ref, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
