@@ -13,8 +13,10 @@ Engines
 weight ``time_ms * 2**25 + length_dm`` (fastest path, ties broken by distance; seconds and
 metres come out of one run). ``"cch"``: RoutingKit customizable contraction hierarchies
 (PyPI ``routingkit-cch``, optional) for seconds only (``meters=False``); its node order is
-cached next to the network file. ``"auto"`` picks CCH for seconds-only matrices on networks of
-at least ``CCH_MIN_NODES`` nodes when the library is installed, else Dijkstra.
+cached next to the network file, and on Linux its queries are split across forked processes
+when that pays (see :mod:`~territory_desktop.routing.cch`). ``"auto"`` picks CCH for
+seconds-only matrices on networks of at least ``CCH_MIN_NODES`` nodes when the library is
+installed, else Dijkstra.
 """
 
 from __future__ import annotations
