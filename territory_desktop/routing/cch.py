@@ -21,6 +21,8 @@ Each row comes from the same query call either way, so results are bit-identical
 in the caller. Elsewhere (Windows and macOS, whose ``multiprocessing`` default is "spawn" and
 where forking a GUI process is unsafe) the queries run serially, as they do when the
 environment variable ``TERRITORY_CCH_WORKERS=1`` is set (it also caps the worker count).
+The same mechanism (:func:`run_rows` with a :func:`shared_rows` output, :func:`workers`) splits
+the scipy Dijkstra sources of :mod:`~territory_desktop.routing.matrix`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -151,49 +154,77 @@ def matrix_ms(
     q = rk.CCHOneToMany(m, targets.tolist())
     n, nt = dep_node.shape[0], targets.shape[0]
     w = workers() if n_workers is None else max(1, n_workers)
-    fbq = fb.sub(0.3, 1.0)
     chunk = max(_CHUNK, -(-n // _MAX_CHUNKS))
-    if w <= 1 or n <= chunk or nt == 0:
-        out = np.full((n, nt), np.inf)
-        for lo in range(0, n, chunk):
-            fbq.step(lo / max(n, 1), f"contraction-hierarchy queries {lo:,}/{n:,}")
-            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
-        return out
-    # The result lives in an anonymous shared mapping (inherited by forked children), followed
-    # by one "done" byte per chunk.
-    starts = list(range(chunk, n, chunk))
-    buf = mmap.mmap(-1, n * nt * 8 + len(starts))
-    out = np.frombuffer(buf, dtype=np.float64, count=n * nt).reshape(n, nt)
-    done = np.frombuffer(buf, dtype=np.uint8, count=len(starts), offset=n * nt * 8)
-    out.fill(np.inf)
-    fbq.step(0.0, f"contraction-hierarchy queries 0/{n:,}")
-    t0 = time.perf_counter()
-    _fill(q, dep_node, dep_ms, out, 0, chunk)
-    est = (time.perf_counter() - t0) * (n - chunk) / chunk
-    if est < PARALLEL_MIN_SECONDS:
-        for k, lo in enumerate(starts):
-            fbq.step(lo / n, f"contraction-hierarchy queries {lo:,}/{n:,}")
-            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
-            done[k] = 1
-        return out
-    _parallel(q, dep_node, dep_ms, out, done, starts, chunk, min(w, len(starts) + 1), fbq)
+    if nt == 0:
+        w = 1
+    out = shared_rows(n, nt, np.inf) if w > 1 and n > chunk else np.full((n, nt), np.inf)
+
+    def fill(lo: int, hi: int) -> None:
+        _fill(q, dep_node, dep_ms, out, lo, hi)
+
+    run_rows(fill, n, chunk, w, fb.sub(0.3, 1.0), "contraction-hierarchy queries",
+             PARALLEL_MIN_SECONDS)  # fmt: skip
     return out
 
 
+def shared_rows(n: int, m: int, value: float) -> np.ndarray:
+    """An (n, m) float64 array filled with ``value`` in an anonymous shared mapping, so rows
+    written by children forked in :func:`run_rows` are seen by the caller."""
+    buf = mmap.mmap(-1, max(n * m * 8, 1))
+    out = np.frombuffer(buf, dtype=np.float64, count=n * m).reshape(n, m)
+    out.fill(value)
+    return out
+
+
+def run_rows(
+    fill: Callable[[int, int], None],
+    n: int,
+    chunk: int,
+    w: int,
+    fb: Feedback,
+    label: str,
+    min_seconds: float,
+) -> None:
+    """Call ``fill(lo, hi)`` for consecutive chunks of ``range(n)``, in up to ``w`` processes.
+
+    ``fill`` must write rows ``lo:hi`` of an output the caller owns, and that output must be
+    a :func:`shared_rows` array whenever ``w > 1`` (children write into it). The first chunk
+    runs in the caller and is timed; the rest is split across forked processes only when it is
+    estimated at ``min_seconds`` or more of serial work (see the module docstring). Shared by
+    the CCH queries here and the Dijkstra engine in :mod:`~territory_desktop.routing.matrix`.
+    """
+    if w <= 1 or n <= chunk:
+        for lo in range(0, n, chunk):
+            fb.step(lo / max(n, 1), f"{label} {lo:,}/{n:,}")
+            fill(lo, min(lo + chunk, n))
+        return
+    starts = list(range(chunk, n, chunk))
+    fb.step(0.0, f"{label} 0/{n:,}")
+    t0 = time.perf_counter()
+    fill(0, chunk)
+    est = (time.perf_counter() - t0) * (n - chunk) / chunk
+    if est < min_seconds:
+        for lo in starts:
+            fb.step(lo / n, f"{label} {lo:,}/{n:,}")
+            fill(lo, min(lo + chunk, n))
+        return
+    # One "done" byte per chunk, in a shared mapping too.
+    done = np.frombuffer(mmap.mmap(-1, len(starts)), dtype=np.uint8, count=len(starts))
+    _parallel(fill, n, done, starts, chunk, min(w, len(starts) + 1), fb, label)
+
+
 def _parallel(
-    q: Any,
-    dep_node: np.ndarray,
-    dep_ms: np.ndarray,
-    out: np.ndarray,
+    fill: Callable[[int, int], None],
+    n: int,
     done: np.ndarray,
     starts: list[int],
     chunk: int,
     w: int,
     fb: Feedback,
+    label: str,
 ) -> None:
     """Rows from ``starts`` on, in ``w`` processes (the caller and ``w - 1`` forked children)
     claiming chunks from a pipe; see the module docstring."""
-    n = out.shape[0]
     first = starts[0]
     rfd, wfd = os.pipe()
     # All claims are written before any reader exists (<= 4 KiB: never blocks), then the write
@@ -204,13 +235,12 @@ def _parallel(
     def work(stop_check: bool) -> None:
         while True:
             if stop_check:
-                f = (first + int(done.sum()) * chunk) / n
-                fb.step(f, f"contraction-hierarchy queries ({w} processes)")
+                fb.step((first + int(done.sum()) * chunk) / n, f"{label} ({w} processes)")
             b = os.read(rfd, 4)
             if len(b) < 4:
                 return
             lo = struct.unpack("<i", b)[0]
-            _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+            fill(lo, min(lo + chunk, n))
             done[(lo - first) // chunk] = 1
 
     pids: list[int] = []
@@ -233,8 +263,7 @@ def _parallel(
             pids.append(pid)
         work(True)
         while pids:
-            fb.step((first + int(done.sum()) * chunk) / n,
-                    f"contraction-hierarchy queries ({w} processes)")  # fmt: skip
+            fb.step((first + int(done.sum()) * chunk) / n, f"{label} ({w} processes)")
             for pid in list(pids):
                 if os.waitpid(pid, os.WNOHANG)[0]:
                     pids.remove(pid)
@@ -250,5 +279,5 @@ def _parallel(
         os.close(rfd)
     for k in np.flatnonzero(done == 0).tolist():  # a child died: do its chunk here
         lo = first + k * chunk
-        _fill(q, dep_node, dep_ms, out, lo, min(lo + chunk, n))
+        fill(lo, min(lo + chunk, n))
         done[k] = 1

@@ -11,12 +11,16 @@ Engines
 -------
 ``"dijkstra"``: scipy.sparse.csgraph.dijkstra over the unique departure nodes on the packed
 weight ``time_ms * 2**25 + length_dm`` (fastest path, ties broken by distance; seconds and
-metres come out of one run). ``"cch"``: RoutingKit customizable contraction hierarchies
+metres come out of one run); on Linux the sources are split across forked processes when the
+first, timed chunk projects at least ``PARALLEL_MIN_SECONDS`` of further work (the mechanism of
+:mod:`~territory_desktop.routing.cch`: shared-mapping output, chunks claimed from a pipe, cancel
+kills and reaps the children; each row comes from the same scipy call on the same sources either
+way, so results are bit-identical). ``"cch"``: RoutingKit customizable contraction hierarchies
 (PyPI ``routingkit-cch``, optional) for seconds only (``meters=False``); its node order is
-cached next to the network file, and on Linux its queries are split across forked processes
-when that pays (see :mod:`~territory_desktop.routing.cch`). ``"auto"`` picks CCH for
-seconds-only matrices on networks of at least ``CCH_MIN_NODES`` nodes when the library is
-installed, else Dijkstra.
+cached next to the network file, and on Linux its queries are split across forked processes when
+that pays (see :mod:`~territory_desktop.routing.cch`). ``"auto"`` picks CCH for seconds-only
+matrices on networks of at least ``CCH_MIN_NODES`` nodes when the library is installed, else
+Dijkstra.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import cch
 from ._progress import Feedback, ProgressFn, StopFn
 from .errors import RoutingError
 from .network import TIME_SHIFT
@@ -36,6 +41,12 @@ if TYPE_CHECKING:
 
 CCH_MIN_NODES = 1_000
 _CHUNK_CELLS = 16_000_000  # float64 cells per Dijkstra chunk (~128 MB)
+#: Split the Dijkstra sources across forked processes (Linux; see
+#: :mod:`~territory_desktop.routing.cch`) when the sources left after the first, timed chunk
+#: are estimated to take at least this long serially.
+PARALLEL_MIN_SECONDS = 0.15
+_PAR_CHUNKS_PER_WORKER = 4  # smaller chunks when forking: balance between processes
+_PAR_CHUNK_MIN = 16
 
 
 @dataclass
@@ -167,15 +178,22 @@ def _node_dijkstra(
 
     src = np.unique(dep_node[dep_node >= 0])
     tgt = np.unique(arr_node[arr_node >= 0])
-    best = np.full((dep_node.shape[0], arr_node.shape[0]), np.inf)
     if not src.shape[0] or not tgt.shape[0]:
-        return best
-    node = np.empty((src.shape[0], tgt.shape[0]))
+        return np.full((dep_node.shape[0], arr_node.shape[0]), np.inf)
+    best = np.empty((dep_node.shape[0], arr_node.shape[0]))  # _combine overwrites every cell
+    nsrc = src.shape[0]
     chunk = max(1, min(256, _CHUNK_CELLS // max(net.n_nodes, 1)))
-    for start in range(0, src.shape[0], chunk):
-        fb.step(start / src.shape[0], f"shortest paths {start:,}/{src.shape[0]:,}")
-        d = dijkstra(net.csr, directed=True, indices=src[start : start + chunk], min_only=False)
-        node[start : start + chunk] = d[:, tgt]
+    w = cch.workers()
+    if w > 1:
+        chunk = max(_PAR_CHUNK_MIN, min(chunk, -(-nsrc // (_PAR_CHUNKS_PER_WORKER * w))))
+    par = w > 1 and nsrc > chunk
+    node = cch.shared_rows(nsrc, tgt.shape[0], np.inf) if par else np.empty((nsrc, tgt.shape[0]))
+
+    def fill(lo: int, hi: int) -> None:
+        d = dijkstra(net.csr, directed=True, indices=src[lo:hi], min_only=False)
+        node[lo:hi] = d[:, tgt]
+
+    cch.run_rows(fill, nsrc, chunk, w, fb, "shortest paths", PARALLEL_MIN_SECONDS)
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
     return _combine(node, si, dep_cost, ti, arr_cost, best)
@@ -189,7 +207,8 @@ def _combine(
     arr_cost: np.ndarray,
     best: np.ndarray,
 ) -> np.ndarray:
-    """best[o, d] = min over the 2 x 2 options of dep_cost + node[si, ti] + arr_cost, in place.
+    """best[o, d] = min over the 2 x 2 options of dep_cost + node[si, ti] + arr_cost, written
+    into ``best`` (every cell; its previous contents are ignored).
 
     Arrival options first on the (unique source nodes x destinations) matrix, then departure
     options as whole-row gathers; every temporary is preallocated and reused (the dense
@@ -198,15 +217,16 @@ def _combine(
     """
     n_src, nd = node.shape[0], ti.shape[0]
     via = np.empty((n_src, nd))
-    tmp = np.empty((n_src, nd))
+    # One scratch buffer serves both passes (fewer fresh pages to fault in).
+    scratch = np.empty(max(n_src, si.shape[0]) * nd)
+    tmp = scratch[: n_src * nd].reshape(n_src, nd)
     np.take(node, ti[:, 0], axis=1, out=via)
     via += arr_cost[None, :, 0]
     if np.isfinite(arr_cost[:, 1]).any():
         np.take(node, ti[:, 1], axis=1, out=tmp)
         tmp += arr_cost[None, :, 1]
         np.minimum(via, tmp, out=via)
-    del tmp
-    row = np.empty((si.shape[0], nd))
+    row = scratch[: si.shape[0] * nd].reshape(si.shape[0], nd)
     np.take(via, si[:, 0], axis=0, out=best)
     best += dep_cost[:, 0, None]
     has2 = np.isfinite(dep_cost[:, 1])
@@ -245,14 +265,26 @@ def _augmented_dijkstra(
     size = n + no + nd
     # No duplicate (tail, head) pairs exist here, so csr_matrix's summing cannot bite.
     g = csr_matrix((w, (tail, head)), shape=(size, size))
-    out = np.full((no, nd), np.inf)
     rows = np.unique(oi)
+    nr = rows.shape[0]
     chunk = max(1, min(256, _CHUNK_CELLS // max(size, 1)))
-    for start in range(0, rows.shape[0], chunk):
-        fb.step(start / max(rows.shape[0], 1), f"shortest paths {start:,}/{rows.shape[0]:,}")
-        r = rows[start : start + chunk]
-        d = dijkstra(g, directed=True, indices=n + r, min_only=False)
-        out[r] = d[:, n + no :]
+    nw = cch.workers()
+    if nw > 1:
+        chunk = max(_PAR_CHUNK_MIN, min(chunk, -(-nr // (_PAR_CHUNKS_PER_WORKER * nw))))
+    par = nw > 1 and nr > chunk
+    # Rows of ``rows`` first (in a shared mapping when forked children write them), then
+    # scattered into the (origins x destinations) result.
+    sub = cch.shared_rows(nr, nd, np.inf) if par else np.empty((nr, nd))
+
+    def fill(lo: int, hi: int) -> None:
+        d = dijkstra(g, directed=True, indices=n + rows[lo:hi], min_only=False)
+        sub[lo:hi] = d[:, n + no :]
+
+    cch.run_rows(fill, nr, chunk, nw, fb, "shortest paths", PARALLEL_MIN_SECONDS)
+    if nr == no:
+        return sub
+    out = np.full((no, nd), np.inf)
+    out[rows] = sub
     return out
 
 

@@ -406,3 +406,42 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
     for g in got:
         for a, b in zip(g, ref, strict=True):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_dijkstra_parallel_sources_are_bit_identical(networks, monkeypatch):
+    """The Dijkstra engine's sources split across forked processes (forced on a small
+    extract) give exactly the serial matrix, for both strategies; cancel kills and reaps the
+    children; progress stays monotonic."""
+    import sys
+
+    from territory_desktop.routing import cch
+    from territory_desktop.routing import matrix as mx
+    from territory_desktop.routing._progress import Feedback
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parallel path forks (Linux only)")
+    net = networks["sao_paulo"]
+    before = _children()
+    pts = _points_on_roads(net, 300, seed=14)
+    pts[::17] += 0.5  # unreachable rows and columns
+    s = net.snap(pts[:, 0], pts[:, 1])
+    dn, dc, an, ac = mx.endpoints(net, s)
+    monkeypatch.setattr(mx, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(cch, "workers", lambda: 1)
+    serial = travel_matrix(net, s)
+    a1 = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
+    n1 = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
+    monkeypatch.setattr(cch, "workers", lambda: 3)
+    seen: list[tuple[float, str]] = []
+    par = travel_matrix(net, s, progress=lambda f, m: seen.append((f, m)))
+    np.testing.assert_array_equal(par.seconds, serial.seconds)
+    np.testing.assert_array_equal(par.meters, serial.meters)
+    fr = [f for f, _ in seen]
+    assert fr == sorted(fr) and any("3 processes" in m for _, m in seen)
+    np.testing.assert_array_equal(mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback()), a1)
+    np.testing.assert_array_equal(mx._node_dijkstra(net, dn, dc, an, ac, Feedback()), n1)
+    assert np.isinf(serial.seconds[::17]).all() and np.isfinite(serial.seconds[1, 1])
+    calls = iter(range(1000))
+    with pytest.raises(Cancelled):
+        mx._node_dijkstra(net, dn, dc, an, ac, Feedback(None, lambda: next(calls) >= 3))
+    assert _children() <= before  # every child, cancelled or not, was reaped
