@@ -76,3 +76,33 @@ def test_logging_a_visit_is_undoable_and_saved(week, tmp_path):
     assert planfile.load_plan(tmp_path / "logged.gpkg").visit_log == doc.plan.visit_log
     window.actions["edit.undo"].trigger()  # back to "done"
     assert next(e for e in doc.plan.visit_log if e.account_id == aid).status == "done"
+
+
+def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
+    """A rep's laptop: the plan file with a rotation but no OSM extract and no network."""
+    from dataclasses import replace
+
+    from territory_desktop import edits
+    from territory_desktop.optimize.plan_schedule import solve_rep
+
+    doc, files, window = tdapp.document, tdapp.files, tdapp.window
+    plan = doc.plan
+    schedule, rotation = solve_rep(plan, REP, doc.assignment.territory_of, None, seconds=2)
+    plan = edits.set_schedule(plan, schedule, "s",
+                              anchor=rotation.planner.cycle.monday.isoformat()).plan
+    plan.settings = replace(plan.settings, osm_extract="")
+    path = tmp_path / "laptop.gpkg"
+    planfile.save_plan(plan, path)
+    assert files.open_path(path, confirmed=True)
+    assert window.routing.network is None
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    _go_to_cycle_week(view, doc.plan, 0)
+    expected = [v.account_id for wd in range(5) for v in doc.plan.schedules[REP].day(0, wd)]
+    assert [aid for _d, aid in view.rows] == expected
+    assert "load the road network" in view.caption.text()
+    row = 0
+    aid = view.rows[row][1]
+    assert view._cell(row, "Account") == doc.plan.accounts[aid].name
+    view.table.cellWidget(row, 6).setCurrentText("skipped")
+    assert any(e.account_id == aid and e.status == "skipped" for e in doc.plan.visit_log)
