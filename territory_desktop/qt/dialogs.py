@@ -230,7 +230,7 @@ class SettingsDialog(QDialog):
 
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
-        start: dt.date = self.start.date().toPython()
+        start = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
         monday = start - dt.timedelta(days=start.weekday())
         keep = self._plan_settings.rotation_start
         anchor = monday.isoformat() if keep or start != dt.date.today() else keep

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop.edits import Edit
-from territory_desktop.geo.polygons import GeometryError, area_m2, from_geojson, repair
+from territory_desktop.geo.polygons import (
+    GeometryError,
+    KeepSide,
+    area_m2,
+    from_geojson,
+    repair,
+)
 from territory_desktop.model import PlanError
 from territory_desktop.qt import dialogs
 from territory_desktop.qt.accounts_panel import AccountsPanel
@@ -344,17 +350,16 @@ class MainWindow(QMainWindow):
             self.notify_error("Drawing refused", str(exc))
             self._refresh_map()
             return
-        keep = "existing"
+        keep: KeepSide = "existing"
         overlapping = self._overlapping_names(geom)
         if overlapping:
             answer = self.ask_keep_side(overlapping)
             if answer is None:
                 self._refresh_map()
                 return
-            keep = answer
+            keep = "new" if answer == "new" else "existing"
         if not self.apply_edit(lambda: edits.add_territory(
-                self.document.plan, drawn, keep=keep,
-                snap_m=self.prefs.snap_tolerance_m)):  # type: ignore[arg-type]
+                self.document.plan, drawn, keep=keep, snap_m=self.prefs.snap_tolerance_m)):
             self._refresh_map()
             return
         new_id = list(self.document.plan.territories)[-1]
