@@ -44,3 +44,19 @@ def tdapp(qtbot, tmp_path, monkeypatch):
     window.close()
     assert QThreadPool.globalInstance().waitForDone(10_000), "a worker was left running"
     shiboken6.delete(window)
+
+
+SCHEDULED_REP = "REP-4"  # the sample's smallest territory: quick to schedule
+
+
+@pytest.fixture
+def scheduled(tdapp, qtbot):
+    """The sample plan with SCHEDULED_REP's rotation computed through the window (seed 3)."""
+    window = tdapp.window
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(SCHEDULED_REP))
+    panel.seconds.setValue(2)
+    panel.seed.setValue(3)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
+        window.actions["rotation.schedule"].trigger()
+    return tdapp

@@ -15,13 +15,9 @@ REP = "REP-4"
 
 
 @pytest.fixture
-def week(tdapp, qtbot):
+def week(scheduled):
+    tdapp = scheduled
     window = tdapp.window
-    panel = window.rotation_panel
-    panel.rep.setCurrentIndex(panel.rep.findData(REP))
-    panel.seconds.setValue(2)
-    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
-        window.actions["rotation.schedule"].trigger()
     window.actions["rotation.week"].trigger()
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))

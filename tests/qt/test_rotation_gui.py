@@ -7,19 +7,7 @@ import pytest
 from territory_desktop.optimize.plan_schedule import rep_accounts, visits_per_cycle
 
 WAIT_MS = 120_000
-REP = "REP-4"  # the sample's smallest territory: quick to schedule
-
-
-@pytest.fixture
-def scheduled(tdapp, qtbot):
-    window = tdapp.window
-    panel = window.rotation_panel
-    panel.rep.setCurrentIndex(panel.rep.findData(REP))
-    panel.seconds.setValue(2)
-    panel.seed.setValue(3)
-    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
-        window.actions["rotation.schedule"].trigger()
-    return tdapp
+REP = "REP-4"  # the conftest's SCHEDULED_REP, scheduled by the ``scheduled`` fixture
 
 
 def test_schedule_meets_cadence_and_day_limits(scheduled):
