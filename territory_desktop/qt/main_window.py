@@ -674,7 +674,7 @@ class MainWindow(QMainWindow):
 
     def _on_worker_errored(self, exc: BaseException) -> None:
         title = getattr(self._sender_worker(), "title", "Background work")
-        if isinstance(exc, Cancelled) or type(exc).__name__ == "Cancelled":
+        if isinstance(exc, Cancelled):
             self.statusBar().showMessage(f"{title}: cancelled", 5000)
         else:
             self.notify_error(title, str(exc) or type(exc).__name__)

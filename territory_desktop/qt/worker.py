@@ -73,9 +73,13 @@ class Worker(QRunnable):
                 **self._kwargs,
             )
         except BaseException as exc:  # reported to the GUI, never swallowed
-            if not self._stop.is_set():
+            if self._stop.is_set():
+                # Whatever the work raised when it saw the stop (each core package has its own
+                # Cancelled), the GUI hears one kind of cancellation.
+                self.signals.errored.emit(Cancelled("cancelled"))
+            else:
                 log.error("background work failed:\n%s", traceback.format_exc())
-            self.signals.errored.emit(exc)
+                self.signals.errored.emit(exc)
         else:
             if self._stop.is_set():
                 self.signals.errored.emit(Cancelled("cancelled"))

@@ -65,3 +65,28 @@ def _no_dangling_workers():
 
     yield
     assert QThreadPool.globalInstance().waitForDone(5000), "a worker was left running"
+
+
+def test_any_exception_after_cancel_is_reported_as_cancelled(qtbot):
+    """Core packages raise their own Cancelled; the GUI sees one kind."""
+    import threading
+
+    gate = threading.Event()
+
+    class RoutingCancelled(Exception):
+        pass
+
+    def stops_with_own_exception(*, progress, should_stop):
+        gate.wait(5)
+        if should_stop():
+            raise RoutingCancelled("cancelled during compile")
+        return 1
+
+    worker = Worker(stops_with_own_exception)
+    errors = []
+    worker.signals.errored.connect(errors.append)
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        start(worker)
+        worker.cancel()
+        gate.set()
+    assert len(errors) == 1 and isinstance(errors[0], Cancelled)
