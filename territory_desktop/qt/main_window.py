@@ -650,14 +650,11 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self.cancel_button.show()
         worker.signals.progressed.connect(self._on_worker_progressed)
-        if on_done is not None:
-            generation = self.document.generation
-
-            def deliver(result: Any) -> None:
-                if self.document.generation == generation:  # else: computed for another plan
-                    on_done(result)
-
-            worker.signals.returned.connect(deliver)
+        worker.on_done = on_done
+        worker.generation = self.document.generation
+        # Bound methods, not closures: Qt drops them with the window, so a result that arrives
+        # after the window is gone is never delivered to deleted widgets.
+        worker.signals.returned.connect(self._on_worker_returned)
         worker.signals.errored.connect(self._on_worker_errored)
         worker.signals.finished.connect(self._on_worker_finished)
         return start(worker)
@@ -671,6 +668,13 @@ class MainWindow(QMainWindow):
         self.progress.setValue(int(fraction * 1000))
         if message:
             self.statusBar().showMessage(message, 3000)
+
+    def _on_worker_returned(self, result: object) -> None:
+        worker = self._sender_worker()
+        if worker is None or worker.on_done is None:
+            return
+        if worker.generation == self.document.generation:  # else: computed for another plan
+            worker.on_done(result)
 
     def _on_worker_errored(self, exc: BaseException) -> None:
         title = getattr(self._sender_worker(), "title", "Background work")

@@ -47,6 +47,8 @@ class Worker(QRunnable):
         self.signals.worker = self
         self.title = ""
         self.kind = ""
+        self.on_done: Callable[[Any], object] | None = None  # set by whoever starts it
+        self.generation = 0
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._stop = threading.Event()
         self._done = threading.Event()
