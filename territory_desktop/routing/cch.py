@@ -1,283 +1,368 @@
-"""Optional customizable contraction hierarchies (PyPI ``routingkit-cch``) for seconds-only
-matrices on large networks.
+"""Customizable contraction hierarchy (CCH) on the packed weight: exact seconds *and* metres.
 
-The expensive part is the nested-dissection node order (~10 s at 270k nodes); it depends only
-on the topology, so it is cached next to the network file as
-``<network>.cch-<content-hash[:16]>.npz`` (an int32 array, never a pickle). Building the
-hierarchy from the order and customizing it with the ``edge_time_ms`` weights take ~0.3 s.
-Weights are the same integer milliseconds as the Dijkstra engine, so times are identical.
+Every edge weighs the packed ``time_ms * 2**25 + length_dm`` of the Dijkstra engine (an
+exact integer in float64), so the hierarchy minimises the same value: the fastest path, ties
+broken by distance, with both sums recovered at once. Its matrices equal the Dijkstra
+engine's bit for bit.
 
-Parallel queries
-----------------
-``routingkit-cch`` holds the GIL, so threads do not help. On Linux the one-to-many queries are
-split across forked processes (up to ``min(MAX_WORKERS, usable CPUs)`` including the calling
-process): the children inherit the customised hierarchy and the endpoint arrays (nothing is
-pickled), claim chunks of rows from a pipe and write them into an anonymous shared mapping
-that backs the result; the caller works on chunks too and reports progress per finished chunk.
-The first chunk always runs in the caller and is timed: the work is only split when the rest
-is estimated at ``PARALLEL_MIN_SECONDS`` or more (small networks or few points stay serial).
-Each row comes from the same query call either way, so results are bit-identical. Cancel
-(``should_stop``) kills and reaps the children; a chunk a child failed to deliver is computed
-in the caller. Elsewhere (Windows and macOS, whose ``multiprocessing`` default is "spawn" and
-where forking a GUI process is unsafe) the queries run serially, as they do when the
-environment variable ``TERRITORY_CCH_WORKERS=1`` is set (it also caps the worker count).
-The same mechanism (:func:`run_rows` with a :func:`shared_rows` output, :func:`workers`) splits
-the scipy Dijkstra sources of :mod:`~territory_desktop.routing.matrix`.
+Steps
+-----
+* **Node order** (:func:`node_order`): RoutingKit's nested-dissection order (PyPI
+  ``routingkit-cch``, inertial flow; ~8 s at 270k nodes, the only expensive step). It depends
+  on the topology alone and is cached next to the network file as
+  ``<network>.cch-<content-hash[:16]>.npz`` (an int32 array, never a pickle).
+* **Contraction** (:func:`_contract`): eliminate nodes in that order; each node's upward
+  neighbours (by rank) become a clique. The lowest upward neighbour is the node's parent in
+  the *elimination tree*, and all its upward neighbours are ancestors there.
+* **Customization** (:func:`_customize`): up/down arc weights from the edges, then every lower
+  triangle ``y <- x -> z`` (x lowest) improves arc ``(y, z)``, bottom-up.
+* **Queries**: a point's search space is the root path of its lower edge end in the
+  elimination tree, relaxing upward arcs only (no priority queue). Values are stored by tree
+  depth, so origin ``i`` and destination ``j`` meet on the shared prefix of their root paths:
+  ``d(i, j) = min_k F[i, k] + B[j, k]`` over the depths ``k`` where both paths hold the same
+  node (the top node of the shortest up-down path is one of them).
+
+Contraction and customization take ~0.3 s at 270k nodes and are redone per process; the
+kernels are numba-compiled (cached on disk after the first run) and release the GIL, so the
+pair loop runs in row blocks on a thread pool, with progress and cancel between blocks.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
-import signal
-import struct
-import sys
 import tempfile
-import time
-import warnings
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from ._progress import Feedback
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
 
-_INF = 2**31 - 1
-#: Split the queries across processes when the rows left after the first (timed) chunk are
-#: estimated to take at least this long serially. Measured on 2 idle cores (fork + reap
-#: ~13 ms per child at 570 MB RSS): 2 processes break even at ~0.07 s of serial queries
-#: (270k nodes: 0.69x at 64 rows / 20 ms, 1.13x at 150 / 77 ms, 1.73x at 300 / 260 ms,
-#: 2.09x at 2,000 / 8.3 s); twice that leaves a margin for a busy machine.
-PARALLEL_MIN_SECONDS = 0.15
-#: Upper bound on query processes, the caller included.
-MAX_WORKERS = 4
-_CHUNK = 32  # rows per work unit (~0.12 s at 270k nodes and 2,600 targets)
-_MAX_CHUNKS = 1024  # chunk starts are written to a pipe up front: 4 KiB at most
+#: Upper bound on pair-loop threads.
+MAX_THREADS = 4
+_ROWS_PER_TASK = 32
 
 
 def cache_path(net: RoadNetwork) -> str | None:
+    """Where the node order of a network loaded from a file is cached (None: in memory)."""
     path = getattr(net, "path", None)
     if not path:
         return None
     return f"{os.fspath(path)}.cch-{net.content_hash[:16]}.npz"
 
 
-def _order(net: RoadNetwork, fb: Feedback) -> list[int]:
-    import routingkit_cch as rk
-
+def cached_order(net: RoadNetwork) -> np.ndarray | None:
+    """The node order from the cache file, if present and valid."""
     p = cache_path(net)
-    if p and os.path.isfile(p):
+    if not (p and os.path.isfile(p)):
+        return None
+    try:
         with np.load(p, allow_pickle=False) as z:
             order = z["order"]
-        if order.shape[0] == net.n_nodes:
-            return order.tolist()
-    fb.step(0.0, "ordering nodes for contraction (cached afterwards)")
+    except (OSError, ValueError, KeyError):
+        return None  # damaged: recomputed and rewritten
+    if order.shape != (net.n_nodes,):
+        return None
+    return order
+
+
+def node_order(net: RoadNetwork, fb: Feedback) -> np.ndarray:
+    """Nested-dissection node order (node ids, most important last), cached on disk."""
+    order = cached_order(net)
+    if order is not None:
+        return order
+    import routingkit_cch as rk
+
+    fb.step(0.0, "ordering nodes for contraction (once per network)")
     e = net.routing_edges
-    order_l = rk.compute_order_inertial(
-        net.n_nodes,
-        net.arrays["edge_tail"][e].tolist(),
-        net.arrays["edge_head"][e].tolist(),
-        net.node_lat.tolist(),
-        net.node_lon.tolist(),
+    order = np.asarray(
+        rk.compute_order_inertial(
+            net.n_nodes,
+            net.arrays["edge_tail"][e].tolist(),
+            net.arrays["edge_head"][e].tolist(),
+            net.node_lat.tolist(),
+            net.node_lon.tolist(),
+        ),
+        dtype=np.int32,
     )
+    p = cache_path(net)
     if p:
         d = os.path.dirname(os.path.abspath(p))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, order=np.asarray(order_l, dtype=np.int32))
-        os.replace(tmp, p)
-    return list(order_l)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, order=order)
+            os.replace(tmp, p)
+        except OSError:
+            if os.path.exists(tmp):
+                os.unlink(tmp)  # a read-only folder: the order is just not cached
+    return order
 
 
-def metric(net: RoadNetwork, fb: Feedback) -> Any:
-    """The customized CCH metric for ``net`` (built once per process)."""
-    cached = net.__dict__.get("_cch_metric")
-    if cached is not None:
-        return cached[1]
-    import routingkit_cch as rk
+@njit(cache=True, nogil=True)
+def _contract(n, rank, adj_ptr, adj):
+    """Upward adjacency (CSR by rank, heads sorted by rank) of the chordal completion."""
+    inv = np.empty(n, np.int64)
+    for v in range(n):
+        inv[rank[v]] = v
+    first_child = np.full(n, -1, np.int64)
+    next_sibling = np.full(n, -1, np.int64)
+    mark = np.full(n, -1, np.int64)
+    ptr = np.zeros(n + 1, np.int64)
+    cap = max(16, 4 * adj.shape[0])
+    heads = np.empty(cap, np.int64)
+    buf = np.empty(n, np.int64)
+    parent = np.full(n, -1, np.int64)
+    for x in range(n):
+        cnt = 0
+        v = inv[x]
+        for p in range(adj_ptr[v], adj_ptr[v + 1]):
+            y = rank[adj[p]]
+            if y > x and mark[y] != x:
+                mark[y] = x
+                buf[cnt] = y
+                cnt += 1
+        c = first_child[x]
+        while c != -1:
+            for p in range(ptr[c], ptr[c + 1]):
+                y = heads[p]
+                if y > x and mark[y] != x:
+                    mark[y] = x
+                    buf[cnt] = y
+                    cnt += 1
+            c = next_sibling[c]
+        lst = np.sort(buf[:cnt])
+        if ptr[x] + cnt > cap:
+            cap = max(2 * cap, ptr[x] + cnt)
+            grown = np.empty(cap, np.int64)
+            grown[: ptr[x]] = heads[: ptr[x]]
+            heads = grown
+        heads[ptr[x] : ptr[x] + cnt] = lst
+        ptr[x + 1] = ptr[x] + cnt
+        if cnt:
+            p0 = lst[0]
+            parent[x] = p0
+            next_sibling[x] = first_child[p0]
+            first_child[p0] = x
+    return ptr, heads[: ptr[n]].copy(), parent
 
-    order = _order(net, fb)
-    fb.step(0.5, "building contraction hierarchy")
+
+@njit(cache=True, nogil=True)
+def _find(heads, lo, hi, y):
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if heads[mid] < y:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _customize(ptr, heads, tail_r, head_r, w):
+    """(up, down) arc weights: up = x -> y, down = y -> x for arc (x, y), rank x < y."""
+    m = heads.shape[0]
+    up = np.full(m, np.inf)
+    down = np.full(m, np.inf)
+    for e in range(tail_r.shape[0]):
+        a, b = tail_r[e], head_r[e]
+        if a < b:
+            k = _find(heads, ptr[a], ptr[a + 1], b)
+            if w[e] < up[k]:
+                up[k] = w[e]
+        elif b < a:
+            k = _find(heads, ptr[b], ptr[b + 1], a)
+            if w[e] < down[k]:
+                down[k] = w[e]
+    n = ptr.shape[0] - 1
+    for x in range(n):
+        for p in range(ptr[x], ptr[x + 1]):
+            y = heads[p]
+            q = ptr[y]
+            for r in range(p + 1, ptr[x + 1]):
+                z = heads[r]
+                while heads[q] < z:
+                    q += 1
+                # arc (y, z): y -> x -> z and z -> x -> y
+                c = down[p] + up[r]
+                if c < up[q]:
+                    up[q] = c
+                c = down[r] + up[p]
+                if c < down[q]:
+                    down[q] = c
+    return up, down
+
+
+@njit(cache=True, nogil=True)
+def _depths(parent):
+    n = parent.shape[0]
+    depth = np.zeros(n, np.int64)
+    for x in range(n - 1, -1, -1):
+        if parent[x] >= 0:
+            depth[x] = depth[parent[x]] + 1
+    return depth
+
+
+@njit(cache=True, nogil=True)
+def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
+    """Per point: values (F) and node ranks (P) along its root path, indexed by depth.
+
+    ``start[i]`` is the lower-ranked of the point's (up to two) nodes; ``init_r/init_c`` the
+    nodes and initial costs (-1 / inf: none). Both nodes lie on the start's root path.
+    """
+    n_pts = start.shape[0]
+    F = np.full((n_pts, width), np.inf)
+    P = np.full((n_pts, width), -1, np.int32)
+    for i in range(n_pts):
+        x = start[i]
+        if x < 0:
+            continue
+        for k in range(init_r.shape[1]):
+            r = init_r[i, k]
+            if r >= 0 and init_c[i, k] < F[i, depth[r]]:
+                F[i, depth[r]] = init_c[i, k]
+        while x >= 0:
+            dx = depth[x]
+            P[i, dx] = x
+            fx = F[i, dx]
+            if fx < np.inf:
+                for p in range(ptr[x], ptr[x + 1]):
+                    dy = depth[heads[p]]
+                    c = fx + wt[p]
+                    if c < F[i, dy]:
+                        F[i, dy] = c
+            x = parent[x]
+    return F, P
+
+
+@njit(cache=True, nogil=True)
+def _pairs(Fo, Po, do, Fd, Pd, dd, lo, hi, out):
+    """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k]."""
+    nd = Fd.shape[0]
+    for i in range(lo, hi):
+        di = do[i]
+        for j in range(nd):
+            kmax = min(di, dd[j])
+            best = np.inf
+            k = 0
+            while k <= kmax and Po[i, k] == Pd[j, k]:
+                c = Fo[i, k] + Fd[j, k]
+                if c < best:
+                    best = c
+                k += 1
+            out[i - lo, j] = best
+
+
+@dataclass
+class Hierarchy:
+    """The contracted and customized network (see the module docstring); ranks, not ids."""
+
+    rank: np.ndarray
+    ptr: np.ndarray
+    heads: np.ndarray
+    up: np.ndarray
+    down: np.ndarray
+    parent: np.ndarray
+    depth: np.ndarray
+
+    @property
+    def height(self) -> int:
+        return int(self.depth.max()) + 1 if self.depth.shape[0] else 0
+
+    def searches(
+        self, node: np.ndarray, cost: np.ndarray, forward: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(values, node ranks, start depth) per point along its root path, from (n, 2)
+        node options (-1: none) and their packed costs; start depth -1: no option."""
+        big = np.iinfo(np.int64).max
+        r = np.where(node >= 0, self.rank[np.maximum(node, 0)], -1)
+        start = np.where(r >= 0, r, big).min(axis=1)
+        start[start == big] = -1
+        c = np.where(r >= 0, cost, np.inf)
+        wt = self.up if forward else self.down
+        F, P = _searches(self.ptr, self.heads, wt, self.parent, self.depth, start, r, c,
+                         max(self.height, 1))  # fmt: skip
+        return F, P, np.where(start >= 0, self.depth[np.maximum(start, 0)], -1)
+
+
+def build(net: RoadNetwork, order: np.ndarray) -> Hierarchy:
+    """Contract ``net`` in ``order`` and customize it with the packed edge weights."""
+    n = net.n_nodes
+    rank = np.empty(n, np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(n)
     e = net.routing_edges
-    cch = rk.CCH(order, net.arrays["edge_tail"][e].tolist(), net.arrays["edge_head"][e].tolist(),
-                 False)  # fmt: skip
-    m = rk.CCHMetric(cch, net.arrays["edge_time_ms"][e].tolist())
-    net.__dict__["_cch_metric"] = (cch, m)  # keep the hierarchy alive with its metric
-    return m
+    tail = net.arrays["edge_tail"][e].astype(np.int64)
+    head = net.arrays["edge_head"][e].astype(np.int64)
+    u = np.concatenate((tail, head))
+    v = np.concatenate((head, tail))
+    adj_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(u, minlength=n), out=adj_ptr[1:])
+    ptr, heads, parent = _contract(n, rank, adj_ptr, v[np.argsort(u, kind="stable")])
+    up, down = _customize(ptr, heads, rank[tail], rank[head], net.packed_weight[e])
+    return Hierarchy(rank, ptr, heads, up, down, parent, _depths(parent))
 
 
-def workers() -> int:
-    """How many processes may run CCH queries (1 = serial; see the module docstring)."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return 1
+def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
+    """The hierarchy of ``net``, built once per process (the order comes from the cache)."""
+    h = net.__dict__.get("_cch")
+    if h is None:
+        order = node_order(net, fb.sub(0.0, 0.9))
+        fb.step(0.9, "building contraction hierarchy")
+        h = net.__dict__["_cch"] = build(net, order)
+    return h
+
+
+def is_ready(net: RoadNetwork) -> bool:
+    """True when no node ordering is needed (built in this process, or order cached)."""
+    return "_cch" in net.__dict__ or cached_order(net) is not None
+
+
+def threads() -> int:
+    """Pair-loop threads: usable CPUs, at most :data:`MAX_THREADS`."""
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         n = os.cpu_count() or 1
-    env = os.environ.get("TERRITORY_CCH_WORKERS", "").strip()
-    if env.isdigit():
-        n = min(n, int(env))
-    return max(1, min(MAX_WORKERS, n))
+    return max(1, min(MAX_THREADS, n))
 
 
-def _fill(q: Any, dep_node: np.ndarray, dep_ms: np.ndarray, out: np.ndarray, lo: int,
-          hi: int) -> None:  # fmt: skip
-    """Rows ``lo:hi`` of ``out`` (pre-filled with inf)."""
-    for i in range(lo, hi):
-        srcs = [(int(dep_node[i, k]), int(dep_ms[i, k])) for k in range(2) if dep_node[i, k] >= 0]
-        if not srcs:
-            continue
-        row = q.distances_from(srcs[0][0]) if len(srcs) == 1 and srcs[0][1] == 0 else (
-            q.distances_from_multi(srcs)
-        )
-        r = np.array(row, dtype=np.float64)  # None (unreachable, rare) becomes nan
-        r[~(r < _INF)] = np.inf
-        out[i] = r
-
-
-def matrix_ms(
+def packed_matrix(
     net: RoadNetwork,
     dep_node: np.ndarray,
-    dep_ms: np.ndarray,
-    targets: np.ndarray,
+    dep_cost: np.ndarray,
+    arr_node: np.ndarray,
+    arr_cost: np.ndarray,
     fb: Feedback,
-    n_workers: int | None = None,
+    n_threads: int | None = None,
 ) -> np.ndarray:
-    """Milliseconds from each origin (up to two departure nodes with initial costs) to each
-    target node; inf where unreachable. ``n_workers`` overrides :func:`workers`."""
-    import routingkit_cch as rk
+    """Packed cost from each origin (up to two departure nodes with costs) to each
+    destination (arrival nodes with costs); inf where there is no drive. Drives along a
+    shared segment are the caller's (:func:`~territory_desktop.routing.matrix.direct_pairs`)."""
+    h = hierarchy(net, fb.sub(0.0, 0.5))
+    fb.step(0.5, "contraction-hierarchy searches")
+    Fo, Po, do = h.searches(dep_node, dep_cost, forward=True)
+    Fd, Pd, dd = h.searches(arr_node, arr_cost, forward=False)
+    no, nd = Fo.shape[0], Fd.shape[0]
+    out = np.empty((no, nd))
+    rows = _ROWS_PER_TASK
 
-    m = metric(net, fb.sub(0.0, 0.3))
-    q = rk.CCHOneToMany(m, targets.tolist())
-    n, nt = dep_node.shape[0], targets.shape[0]
-    w = workers() if n_workers is None else max(1, n_workers)
-    chunk = max(_CHUNK, -(-n // _MAX_CHUNKS))
-    if nt == 0:
-        w = 1
-    out = shared_rows(n, nt, np.inf) if w > 1 and n > chunk else np.full((n, nt), np.inf)
+    def task(lo: int) -> None:
+        _pairs(Fo, Po, do, Fd, Pd, dd, lo, min(lo + rows, no), out[lo : lo + rows])
 
-    def fill(lo: int, hi: int) -> None:
-        _fill(q, dep_node, dep_ms, out, lo, hi)
-
-    run_rows(fill, n, chunk, w, fb.sub(0.3, 1.0), "contraction-hierarchy queries",
-             PARALLEL_MIN_SECONDS)  # fmt: skip
+    fbp = fb.sub(0.55, 1.0)
+    with ThreadPoolExecutor(n_threads or threads()) as pool:
+        futures = [pool.submit(task, lo) for lo in range(0, no, rows)]
+        try:
+            for k, f in enumerate(futures):
+                fbp.step(k / len(futures), f"matrix rows {k * rows:,}/{no:,}")
+                f.result()
+        except BaseException:
+            for g in futures:
+                g.cancel()
+            raise
     return out
-
-
-def shared_rows(n: int, m: int, value: float) -> np.ndarray:
-    """An (n, m) float64 array filled with ``value`` in an anonymous shared mapping, so rows
-    written by children forked in :func:`run_rows` are seen by the caller."""
-    buf = mmap.mmap(-1, max(n * m * 8, 1))
-    out = np.frombuffer(buf, dtype=np.float64, count=n * m).reshape(n, m)
-    out.fill(value)
-    return out
-
-
-def run_rows(
-    fill: Callable[[int, int], None],
-    n: int,
-    chunk: int,
-    w: int,
-    fb: Feedback,
-    label: str,
-    min_seconds: float,
-) -> None:
-    """Call ``fill(lo, hi)`` for consecutive chunks of ``range(n)``, in up to ``w`` processes.
-
-    ``fill`` must write rows ``lo:hi`` of an output the caller owns, and that output must be
-    a :func:`shared_rows` array whenever ``w > 1`` (children write into it). The first chunk
-    runs in the caller and is timed; the rest is split across forked processes only when it is
-    estimated at ``min_seconds`` or more of serial work (see the module docstring). Shared by
-    the CCH queries here and the Dijkstra engine in :mod:`~territory_desktop.routing.matrix`.
-    """
-    if w <= 1 or n <= chunk:
-        for lo in range(0, n, chunk):
-            fb.step(lo / max(n, 1), f"{label} {lo:,}/{n:,}")
-            fill(lo, min(lo + chunk, n))
-        return
-    starts = list(range(chunk, n, chunk))
-    fb.step(0.0, f"{label} 0/{n:,}")
-    t0 = time.perf_counter()
-    fill(0, chunk)
-    est = (time.perf_counter() - t0) * (n - chunk) / chunk
-    if est < min_seconds:
-        for lo in starts:
-            fb.step(lo / n, f"{label} {lo:,}/{n:,}")
-            fill(lo, min(lo + chunk, n))
-        return
-    # One "done" byte per chunk, in a shared mapping too.
-    done = np.frombuffer(mmap.mmap(-1, len(starts)), dtype=np.uint8, count=len(starts))
-    _parallel(fill, n, done, starts, chunk, min(w, len(starts) + 1), fb, label)
-
-
-def _parallel(
-    fill: Callable[[int, int], None],
-    n: int,
-    done: np.ndarray,
-    starts: list[int],
-    chunk: int,
-    w: int,
-    fb: Feedback,
-    label: str,
-) -> None:
-    """Rows from ``starts`` on, in ``w`` processes (the caller and ``w - 1`` forked children)
-    claiming chunks from a pipe; see the module docstring."""
-    first = starts[0]
-    rfd, wfd = os.pipe()
-    # All claims are written before any reader exists (<= 4 KiB: never blocks), then the write
-    # end is closed, so a read returns one whole 4-byte start or EOF when the work is gone.
-    os.write(wfd, struct.pack(f"<{len(starts)}i", *starts))
-    os.close(wfd)
-
-    def work(stop_check: bool) -> None:
-        while True:
-            if stop_check:
-                fb.step((first + int(done.sum()) * chunk) / n, f"{label} ({w} processes)")
-            b = os.read(rfd, 4)
-            if len(b) < 4:
-                return
-            lo = struct.unpack("<i", b)[0]
-            fill(lo, min(lo + chunk, n))
-            done[(lo - first) // chunk] = 1
-
-    pids: list[int] = []
-    try:
-        for _ in range(w - 1):
-            with warnings.catch_warnings():
-                # Python 3.12 warns when forking a process with other threads (the GUI
-                # calls from a worker thread). The child only runs these queries (C++ and
-                # numpy, no imports, no locks another thread could hold) and leaves by
-                # os._exit, so that hazard does not apply.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
-            if pid == 0:  # child: never returns into the caller's stack
-                code = 1
-                try:
-                    work(False)
-                    code = 0
-                finally:
-                    os._exit(code)
-            pids.append(pid)
-        work(True)
-        while pids:
-            fb.step((first + int(done.sum()) * chunk) / n, f"{label} ({w} processes)")
-            for pid in list(pids):
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    pids.remove(pid)
-            if pids:
-                time.sleep(0.005)
-    finally:
-        for pid in pids:  # cancelled or failed: stop and reap the children
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-        os.close(rfd)
-    for k in np.flatnonzero(done == 0).tolist():  # a child died: do its chunk here
-        lo = first + k * chunk
-        fill(lo, min(lo + chunk, n))
-        done[k] = 1

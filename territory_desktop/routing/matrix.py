@@ -9,18 +9,15 @@ return identical legs.
 
 Engines
 -------
-``"dijkstra"``: scipy.sparse.csgraph.dijkstra over the unique departure nodes on the packed
-weight ``time_ms * 2**25 + length_dm`` (fastest path, ties broken by distance; seconds and
-metres come out of one run); on Linux the sources are split across forked processes when the
-first, timed chunk projects at least ``PARALLEL_MIN_SECONDS`` of further work (the mechanism of
-:mod:`~territory_desktop.routing.cch`: shared-mapping output, chunks claimed from a pipe, cancel
-kills and reaps the children; each row comes from the same scipy call on the same sources either
-way, so results are bit-identical). ``"cch"``: RoutingKit customizable contraction hierarchies
-(PyPI ``routingkit-cch``, optional) for seconds only (``meters=False``); its node order is
-cached next to the network file, and on Linux its queries are split across forked processes when
-that pays (see :mod:`~territory_desktop.routing.cch`). ``"auto"`` picks CCH for seconds-only
-matrices on networks of at least ``CCH_MIN_NODES`` nodes when the library is installed, else
-Dijkstra.
+Both minimise the packed weight ``time_ms * 2**25 + length_dm`` (fastest path, ties broken by
+distance; seconds and metres come out of one value), so they agree bit for bit.
+``"cch"``: our customizable contraction hierarchy (:mod:`~territory_desktop.routing.cch`),
+fast for many points on any network once its node order is known (cached per network).
+``"dijkstra"``: scipy.sparse.csgraph.dijkstra from each unique departure node (or from each
+origin as a virtual node, whichever touches fewer nodes), the reference. ``"auto"`` picks CCH
+when the order is at hand (or the network is small) and there are at least
+``CCH_MIN_SOURCES`` departure nodes, or when there are so many departure nodes
+(``CCH_ORDER_SOURCES``) that ordering the network once costs less than Dijkstra from each.
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import cch
 from ._progress import Feedback, ProgressFn, StopFn
 from .errors import RoutingError
 from .network import TIME_SHIFT
@@ -39,14 +35,14 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
     from .snapping import SnapResult
 
-CCH_MIN_NODES = 1_000
+#: Networks this small are ordered in well under a second (~30 us per node).
+CCH_SMALL_NETWORK = 20_000
+#: Departure nodes from which the hierarchy beats Dijkstra when the order is known: building
+#: the hierarchy costs about six Dijkstra runs.
+CCH_MIN_SOURCES = 8
+#: ... and when the network must be ordered first (~170 Dijkstra runs at any size).
+CCH_ORDER_SOURCES = 200
 _CHUNK_CELLS = 16_000_000  # float64 cells per Dijkstra chunk (~128 MB)
-#: Split the Dijkstra sources across forked processes (Linux; see
-#: :mod:`~territory_desktop.routing.cch`) when the sources left after the first, timed chunk
-#: are estimated to take at least this long serially.
-PARALLEL_MIN_SECONDS = 0.15
-_PAR_CHUNKS_PER_WORKER = 4  # smaller chunks when forking: balance between processes
-_PAR_CHUNK_MIN = 16
 
 
 @dataclass
@@ -183,17 +179,11 @@ def _node_dijkstra(
     best = np.empty((dep_node.shape[0], arr_node.shape[0]))  # _combine overwrites every cell
     nsrc = src.shape[0]
     chunk = max(1, min(256, _CHUNK_CELLS // max(net.n_nodes, 1)))
-    w = cch.workers()
-    if w > 1:
-        chunk = max(_PAR_CHUNK_MIN, min(chunk, -(-nsrc // (_PAR_CHUNKS_PER_WORKER * w))))
-    par = w > 1 and nsrc > chunk
-    node = cch.shared_rows(nsrc, tgt.shape[0], np.inf) if par else np.empty((nsrc, tgt.shape[0]))
-
-    def fill(lo: int, hi: int) -> None:
-        d = dijkstra(net.csr, directed=True, indices=src[lo:hi], min_only=False)
-        node[lo:hi] = d[:, tgt]
-
-    cch.run_rows(fill, nsrc, chunk, w, fb, "shortest paths", PARALLEL_MIN_SECONDS)
+    node = np.empty((nsrc, tgt.shape[0]))
+    for lo in range(0, nsrc, chunk):
+        fb.step(lo / nsrc, f"shortest paths {lo:,}/{nsrc:,}")
+        d = dijkstra(net.csr, directed=True, indices=src[lo : lo + chunk], min_only=False)
+        node[lo : lo + chunk] = d[:, tgt]
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
     return _combine(node, si, dep_cost, ti, arr_cost, best)
@@ -268,19 +258,11 @@ def _augmented_dijkstra(
     rows = np.unique(oi)
     nr = rows.shape[0]
     chunk = max(1, min(256, _CHUNK_CELLS // max(size, 1)))
-    nw = cch.workers()
-    if nw > 1:
-        chunk = max(_PAR_CHUNK_MIN, min(chunk, -(-nr // (_PAR_CHUNKS_PER_WORKER * nw))))
-    par = nw > 1 and nr > chunk
-    # Rows of ``rows`` first (in a shared mapping when forked children write them), then
-    # scattered into the (origins x destinations) result.
-    sub = cch.shared_rows(nr, nd, np.inf) if par else np.empty((nr, nd))
-
-    def fill(lo: int, hi: int) -> None:
-        d = dijkstra(g, directed=True, indices=n + rows[lo:hi], min_only=False)
-        sub[lo:hi] = d[:, n + no :]
-
-    cch.run_rows(fill, nr, chunk, nw, fb, "shortest paths", PARALLEL_MIN_SECONDS)
+    sub = np.empty((nr, nd))
+    for lo in range(0, nr, chunk):
+        fb.step(lo / max(nr, 1), f"shortest paths {lo:,}/{nr:,}")
+        d = dijkstra(g, directed=True, indices=n + rows[lo : lo + chunk], min_only=False)
+        sub[lo : lo + chunk] = d[:, n + no :]
     if nr == no:
         return sub
     out = np.full((no, nd), np.inf)
@@ -306,7 +288,8 @@ def travel_matrix(
     origins, destinations
         (n, 2) (lat, lon) array-likes or :class:`SnapResult`; destinations default to origins.
     meters
-        Also compute metres along each fastest path (forces the Dijkstra engine).
+        Also return metres along each fastest path (both engines compute them anyway;
+        False only skips unpacking them).
     engine
         ``"auto"``, ``"dijkstra"`` or ``"cch"`` (see module docstring).
     """
@@ -316,37 +299,19 @@ def travel_matrix(
     d = o if destinations is None else _ensure_snapped(network, destinations, max_access_m)
     dep_node, dep_cost, _, _ = endpoints(network, o)
     _, _, arr_node, arr_cost = endpoints(network, d)
-    engine = _choose_engine(network, engine, meters)
+    engine = _choose_engine(network, engine, dep_node)
     fbq = fb.sub(0.05, 0.95)
-    oi, di, dcost = direct_pairs(network, o, d)
     if engine == "cch":
-        # Seconds only: CCH tracks one integer metric (ms); lengths are not available.
-        from .cch import matrix_ms
+        from .cch import packed_matrix
 
-        tgt = np.unique(arr_node[arr_node >= 0])
-        dep_ms = np.where(
-            dep_node >= 0, np.floor(np.nan_to_num(dep_cost, posinf=0) / TIME_SHIFT), 0
-        )
-        arr_ms = np.floor(np.nan_to_num(arr_cost, posinf=0) / TIME_SHIFT)
-        best_ms = np.full((len(o), len(d)), np.inf)
-        best_ms[oi, di] = np.floor(dcost / TIME_SHIFT)
-        node = matrix_ms(network, dep_node, dep_ms, tgt, fbq) if tgt.shape[0] else None
-        fb.step(0.95, "combining")
-        if node is not None:
-            ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
-            cand = np.empty_like(best_ms)
-            for j in range(2):
-                np.take(node, ti[:, j], axis=1, out=cand)
-                cand += np.where(arr_node[:, j] >= 0, arr_ms[:, j], np.inf)[None, :]
-                np.minimum(best_ms, cand, out=best_ms)
-        best_ms /= 1000.0
-        fb.step(1.0, "matrix done")
-        return TravelMatrix(best_ms, None, o, d, engine)
-    n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
-    n_org = int((dep_node >= 0).any(axis=1).sum())
-    size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
-    fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
-    best = fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
+        best = packed_matrix(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
+    else:
+        n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
+        n_org = int((dep_node >= 0).any(axis=1).sum())
+        size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
+        fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
+        best = fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
+    oi, di, dcost = direct_pairs(network, o, d)
     if oi.shape[0]:
         best[oi, di] = np.minimum(best[oi, di], dcost)
     fb.step(0.97, "unpacking seconds and metres")
@@ -371,20 +336,24 @@ def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | No
     return secs, (best if meters else None)
 
 
-def _choose_engine(net: RoadNetwork, engine: str, meters: bool) -> str:
+def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray) -> str:
     if engine not in ("auto", "dijkstra", "cch"):
         raise RoutingError(f"unknown matrix engine {engine!r}")
-    if engine == "cch" and meters:
-        raise RoutingError("the CCH engine computes seconds only; pass meters=False")
-    if engine == "auto":
-        if not meters and net.n_nodes >= CCH_MIN_NODES and _has_cch():
-            return "cch"
+    if engine != "auto":
+        return engine
+    if not _has_cch():
         return "dijkstra"
-    return engine
+    n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
+    from . import cch
+
+    ready = net.n_nodes <= CCH_SMALL_NETWORK or cch.is_ready(net)
+    return "cch" if n_src >= (CCH_MIN_SOURCES if ready else CCH_ORDER_SOURCES) else "dijkstra"
 
 
 def _has_cch() -> bool:
+    """Whether the hierarchy's libraries (RoutingKit's order, numba) are installed."""
     try:
+        import numba  # noqa: F401
         import routingkit_cch  # noqa: F401
     except ImportError:
         return False

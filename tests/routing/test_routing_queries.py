@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import networkx as nx
@@ -67,11 +66,13 @@ def _reference_matrix(net: RoadNetwork, pts: np.ndarray) -> np.ndarray:
     return out
 
 
+@pytest.mark.parametrize("engine", ["cch", "dijkstra"])
 @pytest.mark.parametrize("name", ["baltimore", "andorra", "liechtenstein", "helsinki"])
-def test_matrix_equals_independent_dijkstra(networks, name):
+def test_matrix_equals_independent_dijkstra(networks, name, engine):
     net = networks[name]
     pts = _points_on_roads(net, 25, seed=1)
-    m = travel_matrix(net, pts)
+    m = travel_matrix(net, pts, engine=engine)
+    assert m.engine == engine
     ok = m.origins.reachable
     assert ok.sum() >= 20
     ref = _reference_matrix(net, pts[ok])
@@ -232,29 +233,110 @@ def test_matrix_progress_and_cancel(baltimore):
         travel_matrix(baltimore, pts, should_stop=lambda: True)
 
 
-def test_dijkstra_strategies_and_cch_agree(networks, tmp_path):
+def test_engines_agree_bit_for_bit(networks, tmp_path):
+    """Both Dijkstra strategies and the contraction hierarchy give the same packed costs,
+    so seconds and metres are identical; the node order is cached next to the network."""
+    from territory_desktop.routing import cch
+    from territory_desktop.routing import matrix as mx
+    from territory_desktop.routing._progress import Feedback
+
+    for name in ("sao_paulo", "bayreuth", "helsinki"):
+        net = networks[name]
+        pts = _points_on_roads(net, 150, seed=7)
+        pts[::13] += 0.5  # outside the extent: unreachable rows and columns
+        s = net.snap(pts[:, 0], pts[:, 1])
+        dn, dc, an, ac = mx.endpoints(net, s)
+        a = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
+        b = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
+        c = cch.packed_matrix(net, dn, dc, an, ac, Feedback())
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(c, a)
+        assert np.isinf(c[::13]).all() and np.isinf(c[:, ::13]).all()
+        assert np.isfinite(c[1, 2:13]).all()
+        d = travel_matrix(net, s, engine="dijkstra")
+        h = travel_matrix(net, s, engine="cch")
+        np.testing.assert_array_equal(h.seconds, d.seconds)
+        np.testing.assert_array_equal(h.meters, d.meters)
+    src = networks["sao_paulo"]
+    net = RoadNetwork(arrays=src.arrays, meta=src.meta)  # no hierarchy built yet
+    net.save(tmp_path / "sp.npz")  # gives the order cache a home
+    assert not cch.is_ready(net)
+    order = cch.node_order(net, Feedback())
+    assert sorted(order.tolist()) == list(range(net.n_nodes))
+    assert cch.is_ready(net) and list(tmp_path.glob("sp.npz.cch-*.npz"))
+    np.testing.assert_array_equal(cch.cached_order(net), order)
+    Path(cch.cache_path(net)).write_bytes(b"damaged")
+    assert cch.cached_order(net) is None  # recomputed, never trusted
+    with pytest.raises(RoutingError, match="unknown matrix engine"):
+        travel_matrix(net, s, engine="fastest")
+
+
+def test_auto_engine_orders_a_large_network_only_for_many_points(networks, monkeypatch):
+    from territory_desktop.routing import matrix as mx
+
+    src = networks["sao_paulo"]
+    net = RoadNetwork(arrays=src.arrays, meta=src.meta)  # no hierarchy, no order cache
+    pts = _points_on_roads(net, 300, seed=8)
+    dn = mx.endpoints(net, net.snap(pts[:, 0], pts[:, 1]))[0]
+    assert mx._choose_engine(net, "auto", dn[:20]) == "cch"  # small network: ordered at once
+    monkeypatch.setattr(mx, "CCH_SMALL_NETWORK", 10)  # pretend it is large and unordered
+    assert mx._choose_engine(net, "auto", dn[:2]) == "dijkstra"
+    assert mx._choose_engine(net, "auto", dn[:20]) == "dijkstra"
+    assert mx._choose_engine(net, "auto", dn) == "cch"
+    assert mx._choose_engine(net, "dijkstra", dn) == "dijkstra"
+
+
+def test_hierarchy_is_a_valid_elimination_tree(networks):
+    """Every upward neighbour of a node is an ancestor in the elimination tree (what lets a
+    point's search follow one root path), and customised arcs never undercut shortest paths."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from territory_desktop.routing import cch
+    from territory_desktop.routing._progress import Feedback
+
+    net = networks["andorra"]
+    h = cch.hierarchy(net, Feedback())
+    n = net.n_nodes
+    for x in range(0, n, 7):
+        anc = set()
+        y = int(h.parent[x])
+        while y >= 0:
+            anc.add(y)
+            y = int(h.parent[y])
+        assert set(h.heads[h.ptr[x] : h.ptr[x + 1]].tolist()) <= anc
+    inv = np.empty(n, np.int64)
+    inv[h.rank] = np.arange(n)
+    x = np.repeat(np.arange(n), np.diff(h.ptr))
+    tails, heads = inv[x], inv[h.heads]
+    d = dijkstra(net.csr, directed=True, indices=np.unique(tails[:200]))
+    src = {v: k for k, v in enumerate(np.unique(tails[:200]).tolist())}
+    for k in range(200):
+        exact = d[src[int(tails[k])], heads[k]]
+        assert h.up[k] >= exact  # a real path's cost (basic customization: an upper bound)
+
+
+def test_cch_threads_give_identical_rows_and_cancel(networks):
+    from territory_desktop.routing import cch
     from territory_desktop.routing import matrix as mx
     from territory_desktop.routing._progress import Feedback
 
     net = networks["sao_paulo"]
-    pts = _points_on_roads(net, 60, seed=7)
+    pts = _points_on_roads(net, 300, seed=12)
     s = net.snap(pts[:, 0], pts[:, 1])
     dn, dc, an, ac = mx.endpoints(net, s)
-    a = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
-    b = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
-    np.testing.assert_array_equal(a, b)
-    pytest.importorskip("routingkit_cch")
-    net.save(tmp_path / "sp.npz")  # gives the CCH order cache a home
-    full = travel_matrix(net, s)
-    c = travel_matrix(net, s, meters=False, engine="cch")
-    assert c.engine == "cch" and c.meters is None
-    np.testing.assert_allclose(c.seconds, full.seconds, atol=0.0015, rtol=0)
-    assert list(tmp_path.glob("sp.npz.cch-*.npz"))
-    with pytest.raises(RoutingError, match="seconds only"):
-        travel_matrix(net, s, engine="cch")
+    one = cch.packed_matrix(net, dn, dc, an, ac, Feedback(), n_threads=1)
+    seen: list[float] = []
+    three = cch.packed_matrix(net, dn, dc, an, ac, Feedback(lambda f, m: seen.append(f)),
+                              n_threads=3)  # fmt: skip
+    np.testing.assert_array_equal(one, three)
+    assert seen == sorted(seen) and len(seen) > 5
+    calls = iter(range(1000))
+    with pytest.raises(Cancelled):
+        cch.packed_matrix(net, dn, dc, an, ac, Feedback(None, lambda: next(calls) >= 4))
 
 
-def test_dense_matrix_combination_and_direct_pairs(baltimore):
+@pytest.mark.parametrize("engine", ["cch", "dijkstra"])
+def test_dense_matrix_combination_and_direct_pairs(baltimore, engine):
     """Many points per node (the gather-and-combine path) with unreachable rows and columns:
     every entry equals the brute-force minimum over the 2 x 2 departure/arrival options of
     node-to-node Dijkstra plus the direct drive along a shared segment."""
@@ -266,7 +348,7 @@ def test_dense_matrix_combination_and_direct_pairs(baltimore):
     pts[::23] += 0.3  # outside the extent: unreachable
     pts[5::97] = pts[4::97]  # duplicates: same segment, same position
     s = baltimore.snap(pts[:, 0], pts[:, 1])
-    m = travel_matrix(baltimore, s)
+    m = travel_matrix(baltimore, s, engine=engine)
     dn, dc, an, ac = mx.endpoints(baltimore, s)
     full = dijkstra(baltimore.csr, directed=True)
     dd = full[np.maximum(dn, 0)][:, :, np.maximum(an, 0)]
@@ -287,93 +369,6 @@ def test_dense_matrix_combination_and_direct_pairs(baltimore):
     np.testing.assert_array_equal(m.seconds, secs)
     np.testing.assert_array_equal(m.meters, metres)
     assert not np.isfinite(m.seconds[::23]).any() and not np.isfinite(m.seconds[:, ::23]).any()
-
-
-def _cch_inputs(net: RoadNetwork, n: int, seed: int):
-    from territory_desktop.routing import matrix as mx
-
-    pts = _points_on_roads(net, n, seed=seed)
-    pts[::17] += 0.5  # outside the extent: rows with no departure node
-    s = net.snap(pts[:, 0], pts[:, 1])
-    dn, dc, an, _ = mx.endpoints(net, s)
-    tgt = np.unique(an[an >= 0])
-    dep_ms = np.where(dn >= 0, np.floor(np.nan_to_num(dc, posinf=0) / TIME_SHIFT), 0)
-    return s, dn, dep_ms, tgt
-
-
-def _children() -> set[int]:
-    """This process's direct children, reaped or not (other tests may own some, e.g. Qt's)."""
-    import contextlib
-    from pathlib import Path
-
-    pids: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        with contextlib.suppress(OSError):  # a thread may end while we read
-            pids |= {int(p) for p in (task / "children").read_text().split()}
-    return pids
-
-
-def test_cch_parallel_queries_are_bit_identical(networks, monkeypatch):
-    """The forked multi-process query path (forced on a small extract) gives exactly the
-    serial rows, through matrix_ms and through travel_matrix; progress stays monotonic."""
-    pytest.importorskip("routingkit_cch")
-    import sys
-
-    from territory_desktop.routing import cch
-    from territory_desktop.routing._progress import Feedback
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the parallel path forks (Linux only)")
-    net = networks["sao_paulo"]
-    before = _children()
-    s, dn, dep_ms, tgt = _cch_inputs(net, 300, seed=12)
-    monkeypatch.setattr(cch, "PARALLEL_MIN_SECONDS", 0.0)
-    serial = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=1)
-    seen: list[tuple[float, str]] = []
-    fb = Feedback(lambda f, m: seen.append((f, m)))
-    par = cch.matrix_ms(net, dn, dep_ms, tgt, fb, n_workers=3)
-    assert np.isinf(serial[::17]).all() and np.isfinite(serial[1]).all()
-    np.testing.assert_array_equal(par, serial)
-    fr = [f for f, _ in seen]
-    assert fr == sorted(fr) and any("3 processes" in m for _, m in seen)
-    monkeypatch.setattr(cch, "workers", lambda: 1)
-    a = travel_matrix(net, s, meters=False, engine="cch")
-    monkeypatch.setattr(cch, "workers", lambda: 2)
-    b = travel_matrix(net, s, meters=False, engine="cch")
-    np.testing.assert_array_equal(a.seconds, b.seconds)
-    assert _children() <= before  # every child was reaped
-
-
-def test_cch_parallel_cancel_and_failed_child(networks, monkeypatch):
-    """Cancel during the parallel queries kills and reaps the children; a chunk a child fails
-    to deliver is recomputed by the caller."""
-    pytest.importorskip("routingkit_cch")
-    import sys
-
-    from territory_desktop.routing import cch
-    from territory_desktop.routing._progress import Feedback
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the parallel path forks (Linux only)")
-    net = networks["sao_paulo"]
-    before = _children()
-    _, dn, dep_ms, tgt = _cch_inputs(net, 300, seed=13)
-    monkeypatch.setattr(cch, "PARALLEL_MIN_SECONDS", 0.0)
-    serial = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=1)
-    calls = iter(range(1000))
-    with pytest.raises(Cancelled):
-        cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(None, lambda: next(calls) >= 3), n_workers=3)
-    assert _children() <= before  # cancelled children were killed and reaped
-    parent, fill = os.getpid(), cch._fill
-
-    def failing_fill(q, d, m, out, lo, hi):
-        if os.getpid() != parent:
-            raise RuntimeError("child failure")
-        fill(q, d, m, out, lo, hi)
-
-    monkeypatch.setattr(cch, "_fill", failing_fill)
-    par = cch.matrix_ms(net, dn, dep_ms, tgt, Feedback(), n_workers=2)
-    np.testing.assert_array_equal(par, serial)
 
 
 def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
@@ -406,42 +401,3 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
     for g in got:
         for a, b in zip(g, ref, strict=True):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-
-
-def test_dijkstra_parallel_sources_are_bit_identical(networks, monkeypatch):
-    """The Dijkstra engine's sources split across forked processes (forced on a small
-    extract) give exactly the serial matrix, for both strategies; cancel kills and reaps the
-    children; progress stays monotonic."""
-    import sys
-
-    from territory_desktop.routing import cch
-    from territory_desktop.routing import matrix as mx
-    from territory_desktop.routing._progress import Feedback
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the parallel path forks (Linux only)")
-    net = networks["sao_paulo"]
-    before = _children()
-    pts = _points_on_roads(net, 300, seed=14)
-    pts[::17] += 0.5  # unreachable rows and columns
-    s = net.snap(pts[:, 0], pts[:, 1])
-    dn, dc, an, ac = mx.endpoints(net, s)
-    monkeypatch.setattr(mx, "PARALLEL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(cch, "workers", lambda: 1)
-    serial = travel_matrix(net, s)
-    a1 = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
-    n1 = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
-    monkeypatch.setattr(cch, "workers", lambda: 3)
-    seen: list[tuple[float, str]] = []
-    par = travel_matrix(net, s, progress=lambda f, m: seen.append((f, m)))
-    np.testing.assert_array_equal(par.seconds, serial.seconds)
-    np.testing.assert_array_equal(par.meters, serial.meters)
-    fr = [f for f, _ in seen]
-    assert fr == sorted(fr) and any("3 processes" in m for _, m in seen)
-    np.testing.assert_array_equal(mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback()), a1)
-    np.testing.assert_array_equal(mx._node_dijkstra(net, dn, dc, an, ac, Feedback()), n1)
-    assert np.isinf(serial.seconds[::17]).all() and np.isfinite(serial.seconds[1, 1])
-    calls = iter(range(1000))
-    with pytest.raises(Cancelled):
-        mx._node_dijkstra(net, dn, dc, an, ac, Feedback(None, lambda: next(calls) >= 3))
-    assert _children() <= before  # every child, cancelled or not, was reaped
