@@ -28,6 +28,8 @@ setup() {
   if [ ! -f "$stamp" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+    # Compile the routing kernels now (numba caches them on disk), not on the first matrix.
+    "$VENV/bin/python" -c "from territory_desktop.routing.cch import warm_up; warm_up()"
     rm -f "$VENV"/.installed-*; touch "$stamp"
   fi
   "$VENV/bin/python" scripts/install_web_assets.py

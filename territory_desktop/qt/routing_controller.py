@@ -32,13 +32,18 @@ class Reachability:
 
 def compile_network(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
                     should_stop: Callable[[], bool]) -> RoadNetwork:
-    """Load the compiled network for ``extract`` from the cache, or compile and cache it."""
-    from territory_desktop.routing import load_or_build
+    """Load the compiled network for ``extract`` from the cache, or compile and cache it, then
+    build its contraction hierarchy, so matrices on the GUI thread stay fast."""
+    from territory_desktop.routing import load_or_build, prepare_matrices
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha1(str(extract.resolve()).encode()).hexdigest()[:12]
     target = cache_dir / f"{extract.name.split('.')[0]}-{key}.npz"
-    return load_or_build(extract, target, progress=progress, should_stop=should_stop)
+    network = load_or_build(extract, target, progress=lambda f, m: progress(0.8 * f, m),
+                            should_stop=should_stop)
+    prepare_matrices(network, progress=lambda f, m: progress(0.8 + 0.2 * f, m),
+                     should_stop=should_stop)
+    return network
 
 
 def check_reachability(network: RoadNetwork, plan: Plan,

@@ -16,6 +16,8 @@ Public API
 ``travel_matrix(network, origins, destinations=None, *, meters=True, engine="auto",
 max_access_m=500.0, progress=None, should_stop=None) -> TravelMatrix``
     Asymmetric seconds and metres, ``np.inf`` where there is no drive.
+``prepare_matrices(network, progress=None, should_stop=None)``
+    Build the network's contraction hierarchy ahead of time (e.g. in the loading worker).
 ``route(network, stops, *, names=None, max_access_m=500.0) -> Route``
     Legs (seconds, metres, miles, (lat, lon) coordinates, edge ids), totals, ``to_geojson()``.
 ``within_time(network, origin, seconds, points) -> (indices, seconds)``,
@@ -31,7 +33,7 @@ Points are (lat, lon) in WGS84. All times include the intersection delay model d
 
 from .errors import Cancelled, NetworkBuildError, RoutingError
 from .isochrone import isochrone, times_from_homes, within_time
-from .matrix import TravelMatrix, travel_matrix
+from .matrix import TravelMatrix, prepare_matrices, travel_matrix
 from .network import RoadNetwork, build_network, load_network, load_or_build
 from .nx_export import to_networkx
 from .profile import ROAD_CLASSES, SpeedProfile
@@ -53,6 +55,7 @@ __all__ = [
     "isochrone",
     "load_network",
     "load_or_build",
+    "prepare_matrices",
     "route",
     "times_from_homes",
     "to_networkx",

@@ -33,6 +33,7 @@ pair loop runs in row blocks on a thread pool, with progress and cancel between 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ from ._progress import Feedback
 if TYPE_CHECKING:
     from .network import RoadNetwork
 
+#: numba caches compiled kernels beside this file (or in the user's cache when that is read-only);
+#: a frozen build has no source file to key the cache on, so it compiles once per process.
+_CACHE = not getattr(sys, "frozen", False)
 #: Upper bound on pair-loop threads.
 MAX_THREADS = 4
 #: Subproblems this small are not dissected further.
@@ -77,25 +81,42 @@ def cached_order(net: RoadNetwork) -> np.ndarray | None:
     return order
 
 
+@dataclass(frozen=True)
+class _Graph:
+    """What the hierarchy needs of a network: its routing edges and node coordinates."""
+
+    tail: np.ndarray  # int64
+    head: np.ndarray  # int64
+    weight: np.ndarray  # float64, packed
+    lat: np.ndarray  # float64
+    lon: np.ndarray  # float64
+
+    @property
+    def n(self) -> int:
+        return int(self.lat.shape[0])
+
+    @classmethod
+    def of(cls, net: RoadNetwork) -> _Graph:
+        e = net.routing_edges
+        return cls(net.arrays["edge_tail"][e].astype(np.int64),
+                   net.arrays["edge_head"][e].astype(np.int64), net.packed_weight[e],
+                   net.node_lat.astype(np.float64), net.node_lon.astype(np.float64))  # fmt: skip
+
+    def adjacency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Undirected adjacency as CSR (ptr, neighbours)."""
+        u = np.concatenate((self.tail, self.head))
+        v = np.concatenate((self.head, self.tail))
+        ptr = np.zeros(self.n + 1, np.int64)
+        np.cumsum(np.bincount(u, minlength=self.n), out=ptr[1:])
+        return ptr, v[np.argsort(u, kind="stable")]
+
+
 def node_order(net: RoadNetwork, fb: Feedback) -> np.ndarray:
     """Nested-dissection node order (node ids, most important last), cached on disk."""
     order = cached_order(net)
     if order is not None:
         return order
-    adj_ptr, adj = _adjacency(net)
-    lat, lon = net.node_lat, net.node_lon
-    x = lon * np.cos(np.radians(float(lat.mean()))) if lat.shape[0] else lon
-    n = net.n_nodes
-    rank = np.full(n, -1, np.int64)
-    member = np.full(n, -1, np.int64)
-    pool = np.arange(n, dtype=np.int64)
-    stack = np.empty((3, n + 1), np.int64)
-    stack[:, 0] = (0, n, n)
-    state = np.array([1 if n else 0, 0, 0], np.int64)  # stack top, stamp, nodes ranked
-    while state[0] > 0:
-        fb.step(state[2] / n, f"ordering nodes for contraction {state[2]:,}/{n:,}")
-        _dissect(adj_ptr, adj, x, lat, LEAF_SIZE, rank, member, pool, stack, state, _ORDER_BUDGET)
-    order = np.argsort(rank).astype(np.int32)
+    order = _order(_Graph.of(net), fb)
     p = cache_path(net)
     if p:
         d = os.path.dirname(os.path.abspath(p))
@@ -110,20 +131,24 @@ def node_order(net: RoadNetwork, fb: Feedback) -> np.ndarray:
     return order
 
 
-def _adjacency(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
-    """Undirected adjacency of the routing edges as CSR (ptr, neighbours)."""
-    n = net.n_nodes
-    e = net.routing_edges
-    tail = net.arrays["edge_tail"][e].astype(np.int64)
-    head = net.arrays["edge_head"][e].astype(np.int64)
-    u = np.concatenate((tail, head))
-    v = np.concatenate((head, tail))
-    ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(u, minlength=n), out=ptr[1:])
-    return ptr, v[np.argsort(u, kind="stable")]
+def _order(g: _Graph, fb: Feedback) -> np.ndarray:
+    adj_ptr, adj = g.adjacency()
+    n = g.n
+    x = g.lon * np.cos(np.radians(float(g.lat.mean()))) if n else g.lon
+    rank = np.full(n, -1, np.int64)
+    member = np.full(n, -1, np.int64)
+    pool = np.arange(n, dtype=np.int64)
+    stack = np.empty((3, n + 1), np.int64)
+    stack[:, 0] = (0, n, n)
+    state = np.array([1 if n else 0, 0, 0], np.int64)  # stack top, stamp, nodes ranked
+    while state[0] > 0:
+        fb.step(state[2] / n, f"ordering nodes for contraction {state[2]:,}/{n:,}")
+        _dissect(adj_ptr, adj, x, g.lat, LEAF_SIZE, rank, member, pool, stack, state,
+                 _ORDER_BUDGET)  # fmt: skip
+    return np.argsort(rank).astype(np.int32)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget):
     """Resumable nested dissection: handle subproblems from ``stack`` until ``budget`` nodes
     were processed or none is left (``state``: stack top, stamp, nodes ranked).
@@ -251,7 +276,7 @@ def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget)
             write += tail
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _contract(n, rank, adj_ptr, adj):
     """Upward adjacency (CSR by rank, heads sorted by rank) of the chordal completion."""
     inv = np.empty(n, np.int64)
@@ -299,7 +324,7 @@ def _contract(n, rank, adj_ptr, adj):
     return ptr, heads[: ptr[n]].copy(), parent
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _find(heads, lo, hi, y):
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -310,7 +335,7 @@ def _find(heads, lo, hi, y):
     return lo
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _customize(ptr, heads, tail_r, head_r, w):
     """(up, down) arc weights: up = x -> y, down = y -> x for arc (x, y), rank x < y."""
     m = heads.shape[0]
@@ -345,7 +370,7 @@ def _customize(ptr, heads, tail_r, head_r, w):
     return up, down
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _depths(parent):
     n = parent.shape[0]
     depth = np.zeros(n, np.int64)
@@ -355,7 +380,7 @@ def _depths(parent):
     return depth
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
     """Per point: values (F) and node ranks (P) along its root path, indexed by depth.
 
@@ -387,7 +412,7 @@ def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
     return F, P
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=_CACHE, nogil=True)
 def _pairs(Fo, Po, do, Fd, Pd, dd, lo, hi, out):
     """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k]."""
     nd = Fd.shape[0]
@@ -439,15 +464,28 @@ class Hierarchy:
 
 def build(net: RoadNetwork, order: np.ndarray) -> Hierarchy:
     """Contract ``net`` in ``order`` and customize it with the packed edge weights."""
-    n = net.n_nodes
-    rank = np.empty(n, np.int64)
-    rank[np.asarray(order, dtype=np.int64)] = np.arange(n)
-    ptr, heads, parent = _contract(n, rank, *_adjacency(net))
-    e = net.routing_edges
-    tail = net.arrays["edge_tail"][e]
-    head = net.arrays["edge_head"][e]
-    up, down = _customize(ptr, heads, rank[tail], rank[head], net.packed_weight[e])
+    return _build(_Graph.of(net), order)
+
+
+def _build(g: _Graph, order: np.ndarray) -> Hierarchy:
+    rank = np.empty(g.n, np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(g.n)
+    ptr, heads, parent = _contract(g.n, rank, *g.adjacency())
+    up, down = _customize(ptr, heads, rank[g.tail], rank[g.head], g.weight)
     return Hierarchy(rank, ptr, heads, up, down, parent, _depths(parent))
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's disk cache) every kernel on a tiny graph, with the same
+    argument types as real use; run at install time so the first real matrix is quick."""
+    tail = np.array([0, 1, 2, 1], np.int64)
+    head = np.array([1, 2, 0, 0], np.int64)
+    g = _Graph(tail, head, np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.001, 0.002]),
+               np.array([0.0, 0.002, 0.0]))  # fmt: skip
+    h = _build(g, _order(g, Feedback()))
+    node = np.array([[0, 1], [2, -1]], np.int64)
+    cost = np.array([[0.0, 1.0], [0.0, np.inf]])
+    _matrix(h, node, cost, node, cost, Feedback(), 1)
 
 
 def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
@@ -460,9 +498,14 @@ def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
     return h
 
 
+def is_built(net: RoadNetwork) -> bool:
+    """True when this process already holds the hierarchy of ``net``."""
+    return "_cch" in net.__dict__
+
+
 def is_ready(net: RoadNetwork) -> bool:
     """True when no node ordering is needed (built in this process, or order cached)."""
-    return "_cch" in net.__dict__ or cached_order(net) is not None
+    return is_built(net) or cached_order(net) is not None
 
 
 def threads() -> int:
@@ -487,6 +530,18 @@ def packed_matrix(
     destination (arrival nodes with costs); inf where there is no drive. Drives along a
     shared segment are the caller's (:func:`~territory_desktop.routing.matrix.direct_pairs`)."""
     h = hierarchy(net, fb.sub(0.0, 0.5))
+    return _matrix(h, dep_node, dep_cost, arr_node, arr_cost, fb, n_threads)
+
+
+def _matrix(
+    h: Hierarchy,
+    dep_node: np.ndarray,
+    dep_cost: np.ndarray,
+    arr_node: np.ndarray,
+    arr_cost: np.ndarray,
+    fb: Feedback,
+    n_threads: int | None,
+) -> np.ndarray:
     fb.step(0.5, "contraction-hierarchy searches")
     Fo, Po, do = h.searches(dep_node, dep_cost, forward=True)
     Fd, Pd, dd = h.searches(arr_node, arr_cost, forward=False)
@@ -497,6 +552,9 @@ def packed_matrix(
     def task(lo: int) -> None:
         _pairs(Fo, Po, do, Fd, Pd, dd, lo, min(lo + rows, no), out[lo : lo + rows])
 
+    if no <= rows:
+        task(0)  # a rep's few accounts: no thread pool
+        return out
     fbp = fb.sub(0.55, 1.0)
     with ThreadPoolExecutor(n_threads or threads()) as pool:
         futures = [pool.submit(task, lo) for lo in range(0, no, rows)]

@@ -15,9 +15,10 @@ distance; seconds and metres come out of one value), so they agree bit for bit.
 fast for many points on any network once its node order is known (cached per network).
 ``"dijkstra"``: scipy.sparse.csgraph.dijkstra from each unique departure node (or from each
 origin as a virtual node, whichever touches fewer nodes), the reference. ``"auto"`` picks CCH
-when the order is at hand (or the network is small) and there are at least
-``CCH_MIN_SOURCES`` departure nodes, or when there are so many departure nodes
-(``CCH_ORDER_SOURCES``) that ordering the network once costs less than Dijkstra from each.
+when the hierarchy is already built (see :func:`prepare_matrices`); else when the order is at
+hand (or the network is small) and there are at least ``CCH_MIN_SOURCES`` departure nodes, or
+when there are so many (``CCH_ORDER_SOURCES``) that ordering the network once costs less
+than a Dijkstra from each.
 """
 
 from __future__ import annotations
@@ -343,6 +344,22 @@ def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray) -> str:
         return engine
     from . import cch
 
+    if cch.is_built(net):
+        return "cch"  # a query costs microseconds to milliseconds
     n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
     ready = net.n_nodes <= CCH_SMALL_NETWORK or cch.is_ready(net)
     return "cch" if n_src >= (CCH_MIN_SOURCES if ready else CCH_ORDER_SOURCES) else "dijkstra"
+
+
+def prepare_matrices(
+    network: RoadNetwork,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> None:
+    """Build the network's contraction hierarchy now (ordering the network first unless its
+    order is cached), so every later matrix on it, however small, is a fast hierarchy query.
+    Meant for a worker thread right after the network is loaded; does nothing the second time.
+    """
+    from .cch import hierarchy
+
+    hierarchy(network, Feedback(progress, should_stop))

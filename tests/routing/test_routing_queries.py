@@ -257,6 +257,9 @@ def test_engines_agree_bit_for_bit(networks, tmp_path):
         h = travel_matrix(net, s, engine="cch")
         np.testing.assert_array_equal(h.seconds, d.seconds)
         np.testing.assert_array_equal(h.meters, d.meters)
+        few = s.take(np.arange(1, 6))  # a handful of points: computed without the thread pool
+        np.testing.assert_array_equal(travel_matrix(net, few, engine="cch").meters,
+                                      d.meters[1:6, 1:6])  # fmt: skip
     src = networks["sao_paulo"]
     net = RoadNetwork(arrays=src.arrays, meta=src.meta)  # no hierarchy built yet
     net.save(tmp_path / "sp.npz")  # gives the order cache a home
@@ -284,6 +287,10 @@ def test_auto_engine_orders_a_large_network_only_for_many_points(networks, monke
     assert mx._choose_engine(net, "auto", dn[:20]) == "dijkstra"
     assert mx._choose_engine(net, "auto", dn) == "cch"
     assert mx._choose_engine(net, "dijkstra", dn) == "dijkstra"
+    from territory_desktop.routing import prepare_matrices
+
+    prepare_matrices(net)  # built: every matrix on it is a hierarchy query
+    assert mx._choose_engine(net, "auto", dn[:1]) == "cch"
 
 
 def test_hierarchy_is_a_valid_elimination_tree(networks):
@@ -313,6 +320,23 @@ def test_hierarchy_is_a_valid_elimination_tree(networks):
     for k in range(200):
         exact = d[src[int(tails[k])], heads[k]]
         assert h.up[k] >= exact  # a real path's cost (basic customization: an upper bound)
+
+
+def test_node_order_reports_progress_and_cancels(networks, monkeypatch):
+    from territory_desktop.routing import cch
+    from territory_desktop.routing._progress import Feedback
+
+    src = networks["sao_paulo"]
+    monkeypatch.setattr(cch, "_ORDER_BUDGET", 500)  # many small steps
+    seen: list[float] = []
+    net = RoadNetwork(arrays=src.arrays, meta=src.meta)
+    order = cch.node_order(net, Feedback(lambda f, m: seen.append(f)))
+    assert sorted(order.tolist()) == list(range(net.n_nodes))
+    assert len(seen) > 5 and seen == sorted(seen)
+    calls = iter(range(1000))
+    with pytest.raises(Cancelled):
+        cch.node_order(RoadNetwork(arrays=src.arrays, meta=src.meta),
+                       Feedback(None, lambda: next(calls) >= 3))  # fmt: skip
 
 
 def test_cch_threads_give_identical_rows_and_cancel(networks):
@@ -401,3 +425,19 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
     for g in got:
         for a, b in zip(g, ref, strict=True):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_warm_up_compiles_the_kernels_real_use_needs(networks):
+    """The install-time warm-up compiles each kernel for exactly the argument types real use
+    passes: after a real order, build and matrix, no kernel has a second signature."""
+    from territory_desktop.routing import cch
+
+    cch.warm_up()
+    src = networks["andorra"]
+    net = RoadNetwork(arrays=src.arrays, meta=src.meta)
+    pts = _points_on_roads(net, 80, seed=15)
+    travel_matrix(net, pts, engine="cch")
+    kernels = (cch._dissect, cch._contract, cch._customize, cch._depths,
+               cch._searches, cch._pairs)  # fmt: skip
+    for k in kernels:
+        assert len(k.signatures) == 1, (k.py_func.__name__, k.signatures)
