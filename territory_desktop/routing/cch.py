@@ -25,7 +25,7 @@ Steps
   ``d(i, j) = min_k F[i, k] + B[j, k]`` over the depths ``k`` where both paths hold the same
   node (the top node of the shortest up-down path is one of them).
 
-Contraction and customization take ~0.3 s at 270k nodes and are redone per process; the
+Contraction and customization take ~0.4 s at 270k nodes and are redone per process; the
 kernels are numba-compiled (cached on disk after the first run) and release the GIL, so the
 pair loop runs in row blocks on a thread pool, with progress and cancel between blocks.
 """
@@ -56,6 +56,7 @@ MAX_THREADS = 4
 LEAF_SIZE = 32
 _ORDER_BUDGET = 400_000  # nodes handled per ordering call (~0.1 s): progress and cancel
 _ROWS_PER_TASK = 32
+_PAIR_BLOCK = 256  # destinations per cache block in the pair loop (~1 MB of their paths)
 
 
 def cache_path(net: RoadNetwork) -> str | None:
@@ -409,25 +410,34 @@ def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
                     if c < F[i, dy]:
                         F[i, dy] = c
             x = parent[x]
+        for k in range(init_r.shape[1]):
+            r = init_r[i, k]
+            if r >= 0 and P[i, depth[r]] != r:
+                raise ValueError("a point's road nodes are not on one elimination-tree path")
     return F, P
 
 
 @njit(cache=_CACHE, nogil=True)
 def _pairs(Fo, Po, do, Fd, Pd, dd, lo, hi, out):
-    """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k]."""
+    """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k].
+
+    Destinations are taken in blocks that stay in cache while every row of ``lo:hi`` passes.
+    """
     nd = Fd.shape[0]
-    for i in range(lo, hi):
-        di = do[i]
-        for j in range(nd):
-            kmax = min(di, dd[j])
-            best = np.inf
-            k = 0
-            while k <= kmax and Po[i, k] == Pd[j, k]:
-                c = Fo[i, k] + Fd[j, k]
-                if c < best:
-                    best = c
-                k += 1
-            out[i - lo, j] = best
+    for jb in range(0, nd, _PAIR_BLOCK):
+        je = min(jb + _PAIR_BLOCK, nd)
+        for i in range(lo, hi):
+            di = do[i]
+            for j in range(jb, je):
+                kmax = min(di, dd[j])
+                best = np.inf
+                k = 0
+                while k <= kmax and Po[i, k] == Pd[j, k]:
+                    c = Fo[i, k] + Fd[j, k]
+                    if c < best:
+                        best = c
+                    k += 1
+                out[i - lo, j] = best
 
 
 @dataclass
