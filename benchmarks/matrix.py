@@ -9,8 +9,8 @@ points near random roads and prints, in one process on the same points:
 * **fresh process**: every cost a new process pays for its first seconds + metres matrix, step
   by step: importing numba, snap index, snapping, the hierarchy (node order: from the cache or
   computed; numba kernels loaded from their on-disk cache; contraction + customization) and
-  the matrix, and their total. ``--uncached`` deletes the cached node order and snap-index inputs first, so
-  their preprocessing is timed too (and cached again);
+  the matrix, and their total. ``--uncached`` deletes the cached node order and snap-index
+  inputs first, so their preprocessing is timed too (and cached again);
 * **ours**: the same matrix again (steady state, median of 3): what the app pays per matrix;
 * ``--dijkstra``: the scipy Dijkstra engine on the same points, checked bit for bit;
 * **networkx**: ``single_source_dijkstra_path_length`` (seconds only) from each origin's node

@@ -29,6 +29,7 @@ def test_compile_shows_progress_then_caches(routed, qtbot):
     from territory_desktop.routing import cch
 
     assert cch.is_built(controller.network)
+    assert "snap_index" in controller.network.__dict__  # built off the GUI thread too
     assert cch.cache_path(controller.network) in {str(p) for p in cached}
     # a second request reuses the loaded network without any work
     calls = []
