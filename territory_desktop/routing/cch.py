@@ -9,10 +9,10 @@ Steps
 -----
 * **Node order** (:func:`node_order`, :func:`_dissect`): nested dissection by straight-line
   cuts (the best of four directions crossed by the fewest edges), separators ranked above
-  the parts they separate (~1.7 s at 270k nodes; RoutingKit's max-flow inertial flow order
-  took 9 s, held the GIL and gave the same query speed here). It depends on the topology
-  alone and is cached next to the network file as ``<network>.cch-<content-hash[:16]>.npz``
-  (an int32 array, never a pickle). Any order gives exact results; a good one keeps the
+  the parts they separate (~2 s at 270k nodes; RoutingKit's max-flow inertial flow order
+  took 9 s, held the GIL and gave the same query speed here). It depends on the road graph
+  alone and is cached next to the network file (:func:`cache_path`; an int32 array, never a
+  pickle; a damaged file is recomputed). Any order gives exact results; a good one keeps the
   hierarchy small and its elimination tree shallow.
 * **Contraction** (:func:`_contract`): eliminate nodes in that order; each node's upward
   neighbours (by rank) become a clique. The lowest upward neighbour is the node's parent in
@@ -32,9 +32,11 @@ pair loop runs in row blocks on a thread pool, with progress and cancel between 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -56,30 +58,63 @@ MAX_THREADS = 4
 LEAF_SIZE = 32
 _ORDER_BUDGET = 400_000  # nodes handled per ordering call (~0.1 s): progress and cancel
 _ROWS_PER_TASK = 32
+_ORDER_FORMAT = 1  # bump when the ordering changes: old cache files are then ignored
+_BUILD_LOCK = threading.Lock()  # one build per network, whichever thread asks first
 _PAIR_BLOCK = 256  # destinations per cache block in the pair loop (~1 MB of their paths)
 
 
 def cache_path(net: RoadNetwork) -> str | None:
-    """Where the node order of a network loaded from a file is cached (None: in memory)."""
+    """Where the node order of a network loaded from a file is cached (None: in memory).
+
+    Keyed on what the order depends on (nodes, routing edges, coordinates) and on the order's
+    format, so a new speed profile reuses it and a changed road graph does not."""
     path = getattr(net, "path", None)
     if not path:
         return None
-    return f"{os.fspath(path)}.cch-{net.content_hash[:16]}.npz"
+    key = net.__dict__.get("_cch_order_key")
+    if key is None:
+        e = net.routing_edges
+        h = hashlib.sha256(np.int64(net.n_nodes).tobytes())
+        for a in (net.arrays["edge_tail"][e], net.arrays["edge_head"][e],
+                  net.arrays["node_lat_e7"], net.arrays["node_lon_e7"]):  # fmt: skip
+            h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
+        key = net.__dict__["_cch_order_key"] = h.hexdigest()[:16]
+    return f"{os.fspath(path)}.order{_ORDER_FORMAT}-{key}.npz"
 
 
 def cached_order(net: RoadNetwork) -> np.ndarray | None:
-    """The node order from the cache file, if present and valid."""
+    """The node order from the cache file, if present and a permutation of the nodes; any
+    damage (truncated, wrong content) means None: the order is recomputed and rewritten."""
     p = cache_path(net)
     if not (p and os.path.isfile(p)):
         return None
     try:
         with np.load(p, allow_pickle=False) as z:
-            order = z["order"]
-    except (OSError, ValueError, KeyError):
-        return None  # damaged: recomputed and rewritten
-    if order.shape != (net.n_nodes,):
+            order = np.asarray(z["order"])
+    except Exception:  # zip, npy and I/O errors alike: just recompute
+        return None
+    n = net.n_nodes
+    if order.shape != (n,) or order.dtype.kind not in "iu":
+        return None
+    if n and (order.min() < 0 or order.max() >= n or np.bincount(order, minlength=n).max() != 1):
         return None
     return order
+
+
+def _save_order(path: str, order: np.ndarray) -> None:
+    """Write the order atomically; a read-only folder just leaves it uncached."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz",
+                                   dir=os.path.dirname(os.path.abspath(path)))  # fmt: skip
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, order=order)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 @dataclass(frozen=True)
@@ -120,15 +155,7 @@ def node_order(net: RoadNetwork, fb: Feedback) -> np.ndarray:
     order = _order(_Graph.of(net), fb)
     p = cache_path(net)
     if p:
-        d = os.path.dirname(os.path.abspath(p))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, order=order)
-            os.replace(tmp, p)
-        except OSError:
-            if os.path.exists(tmp):
-                os.unlink(tmp)  # a read-only folder: the order is just not cached
+        _save_order(p, order)
     return order
 
 
@@ -191,7 +218,7 @@ def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget)
             loc[nodes[i]] = i
         best_cut = 1 << 62
         best_s = 0
-        best_order = np.empty(m, np.int64)
+        best_d = 0
         proj = np.empty(m)
         s_lo = max(1, (m * 3) // 10)
         s_hi = m - s_lo
@@ -219,9 +246,12 @@ def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget)
                         c == best_cut and abs(2 * split - m) < abs(2 * best_s - m))):
                     best_cut = c
                     best_s = split
-                    best_order[:] = o
+                    best_d = d
         for i in range(m):
-            pos[best_order[i]] = i
+            proj[i] = dirs[best_d, 0] * x[nodes[i]] + dirs[best_d, 1] * y[nodes[i]]
+        o = np.argsort(proj)
+        for i in range(m):
+            pos[o[i]] = i
         n_left = 0
         n_right = 0
         for i in range(m):
@@ -499,12 +529,17 @@ def warm_up() -> None:
 
 
 def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
-    """The hierarchy of ``net``, built once per process (the order comes from the cache)."""
+    """The hierarchy of ``net``, built once per process (the order comes from the cache);
+    a second thread asking meanwhile waits for the first build instead of repeating it."""
     h = net.__dict__.get("_cch")
-    if h is None:
-        order = node_order(net, fb.sub(0.0, 0.9))
-        fb.step(0.9, "building contraction hierarchy")
-        h = net.__dict__["_cch"] = build(net, order)
+    if h is not None:
+        return h
+    with _BUILD_LOCK:
+        h = net.__dict__.get("_cch")
+        if h is None:
+            order = node_order(net, fb.sub(0.0, 0.9))
+            fb.step(0.9, "building contraction hierarchy")
+            h = net.__dict__["_cch"] = build(net, order)
     return h
 
 
@@ -514,8 +549,10 @@ def is_built(net: RoadNetwork) -> bool:
 
 
 def is_ready(net: RoadNetwork) -> bool:
-    """True when no node ordering is needed (built in this process, or order cached)."""
-    return is_built(net) or cached_order(net) is not None
+    """True when no node ordering is expected (built in this process, or an order file is
+    cached; :func:`cached_order` still validates it when it is used)."""
+    p = cache_path(net)
+    return is_built(net) or bool(p and os.path.isfile(p))
 
 
 def threads() -> int:

@@ -14,11 +14,12 @@ distance; seconds and metres come out of one value), so they agree bit for bit.
 ``"cch"``: our customizable contraction hierarchy (:mod:`~territory_desktop.routing.cch`),
 fast for many points on any network once its node order is known (cached per network).
 ``"dijkstra"``: scipy.sparse.csgraph.dijkstra from each unique departure node (or from each
-origin as a virtual node, whichever touches fewer nodes), the reference. ``"auto"`` picks CCH
-when the hierarchy is already built (see :func:`prepare_matrices`); else when the order is at
-hand (or the network is small) and there are at least ``CCH_MIN_SOURCES`` departure nodes, or
-when there are so many (``CCH_ORDER_SOURCES``) that ordering the network once costs less
-than a Dijkstra from each.
+origin as a virtual node, whichever touches fewer nodes), the reference. ``"auto"`` estimates
+both from a cost model measured on the 268k-node extract (:func:`_choose_engine`): Dijkstra
+costs one full search per departure node; the hierarchy costs its setup when not yet built
+(ordering unless cached, contraction), a root-path search per point and a step per pair. So
+a few origins on a large network, or one origin and thousands of destinations, use Dijkstra;
+many-to-many matrices and anything small on a built hierarchy use CCH.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
     from .snapping import SnapResult
 
-#: Networks this small are ordered and contracted in a fraction of a second.
-CCH_SMALL_NETWORK = 20_000
-#: Departure nodes from which the hierarchy beats Dijkstra when the order is known: building
-#: it costs about eight Dijkstra runs (0.35 s against 47 ms at 270k nodes).
-CCH_MIN_SOURCES = 8
-#: ... and when the network must be ordered first (about 50 Dijkstra runs at any size).
-CCH_ORDER_SOURCES = 50
+# Cost model of the "auto" engine choice, in seconds, measured on the 268k-node extract.
+_DIJKSTRA_PER_NODE = 0.18e-6  # one scipy Dijkstra: 47 ms at 268k nodes
+_CCH_SEARCH_PER_LEVEL = 0.1e-6  # one point's root-path search: 27 us at height 282
+_CCH_PER_PAIR = 50e-9  # the pair loop
+_CCH_BUILD_PER_NODE = 1.5e-6  # contraction + customization: 0.4 s
+_CCH_ORDER_PER_NODE = 8e-6  # node order: 2.1 s
+_CCH_TYPICAL_HEIGHT = 300
 _CHUNK_CELLS = 16_000_000  # float64 cells per Dijkstra chunk (~128 MB)
 
 
@@ -300,7 +301,7 @@ def travel_matrix(
     d = o if destinations is None else _ensure_snapped(network, destinations, max_access_m)
     dep_node, dep_cost, _, _ = endpoints(network, o)
     _, _, arr_node, arr_cost = endpoints(network, d)
-    engine = _choose_engine(network, engine, dep_node)
+    engine = _choose_engine(network, engine, dep_node, arr_node.shape[0])
     fbq = fb.sub(0.05, 0.95)
     if engine == "cch":
         from .cch import packed_matrix
@@ -337,18 +338,25 @@ def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | No
     return secs, (best if meters else None)
 
 
-def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray) -> str:
+def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray, n_dest: int) -> str:
+    """The engine for ``engine="auto"``: whichever the cost model says is cheaper."""
     if engine not in ("auto", "dijkstra", "cch"):
         raise RoutingError(f"unknown matrix engine {engine!r}")
     if engine != "auto":
         return engine
     from . import cch
 
+    n, n_org = net.n_nodes, dep_node.shape[0]
+    n_src = min(np.unique(dep_node[dep_node >= 0]).shape[0], int((dep_node >= 0).any(axis=1).sum()))
+    dijkstra = _DIJKSTRA_PER_NODE * n * n_src
     if cch.is_built(net):
-        return "cch"  # a query costs microseconds to milliseconds
-    n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
-    ready = net.n_nodes <= CCH_SMALL_NETWORK or cch.is_ready(net)
-    return "cch" if n_src >= (CCH_MIN_SOURCES if ready else CCH_ORDER_SOURCES) else "dijkstra"
+        setup, height = 0.0, cch.hierarchy(net, Feedback()).height
+    else:
+        per_node = _CCH_BUILD_PER_NODE + (0.0 if cch.is_ready(net) else _CCH_ORDER_PER_NODE)
+        setup, height = per_node * n, _CCH_TYPICAL_HEIGHT
+    hierarchy = (setup + _CCH_SEARCH_PER_LEVEL * height * (n_org + n_dest)
+                 + _CCH_PER_PAIR * n_org * n_dest)  # fmt: skip
+    return "cch" if hierarchy < dijkstra else "dijkstra"
 
 
 def prepare_matrices(

@@ -266,31 +266,41 @@ def test_engines_agree_bit_for_bit(networks, tmp_path):
     assert not cch.is_ready(net)
     order = cch.node_order(net, Feedback())
     assert sorted(order.tolist()) == list(range(net.n_nodes))
-    assert cch.is_ready(net) and list(tmp_path.glob("sp.npz.cch-*.npz"))
+    assert cch.is_ready(net) and list(tmp_path.glob("sp.npz.order*-*.npz"))
     np.testing.assert_array_equal(cch.cached_order(net), order)
-    Path(cch.cache_path(net)).write_bytes(b"damaged")
-    assert cch.cached_order(net) is None  # recomputed, never trusted
+    cache = Path(cch.cache_path(net))
+    good = cache.read_bytes()
+    for damaged in (b"damaged", good[: len(good) // 2]):  # garbage, a truncated zip
+        cache.write_bytes(damaged)
+        assert cch.cached_order(net) is None  # recomputed, never trusted
+    for bad in (np.where(order == order[6], order[5], order), np.where(order == 3, -1, order)):
+        np.savez(cache, order=bad)  # the right shape but not a permutation
+        assert cch.cached_order(net) is None
+    # the order depends on the road graph alone: another speed profile reuses it
+    assert cch.cache_path(net) == cch.cache_path(RoadNetwork(
+        arrays=src.arrays, meta={**src.meta, "content_hash": "0" * 64}, path=net.path))
+    ro = RoadNetwork(arrays=src.arrays, meta=src.meta, path=tmp_path / "gone" / "x.npz")
+    np.testing.assert_array_equal(cch.node_order(ro, Feedback()), order)  # folder missing
     with pytest.raises(RoutingError, match="unknown matrix engine"):
         travel_matrix(net, s, engine="fastest")
 
 
-def test_auto_engine_orders_a_large_network_only_for_many_points(networks, monkeypatch):
+def test_auto_engine_follows_the_cost_model(networks):
+    """Dijkstra for a few origins on an unordered network and for one origin to very many
+    destinations; the hierarchy for many-to-many, and for small sets once it is built."""
     from territory_desktop.routing import matrix as mx
+    from territory_desktop.routing import prepare_matrices
 
     src = networks["sao_paulo"]
     net = RoadNetwork(arrays=src.arrays, meta=src.meta)  # no hierarchy, no order cache
     pts = _points_on_roads(net, 300, seed=8)
     dn = mx.endpoints(net, net.snap(pts[:, 0], pts[:, 1]))[0]
-    assert mx._choose_engine(net, "auto", dn[:20]) == "cch"  # small network: ordered at once
-    monkeypatch.setattr(mx, "CCH_SMALL_NETWORK", 10)  # pretend it is large and unordered
-    assert mx._choose_engine(net, "auto", dn[:2]) == "dijkstra"
-    assert mx._choose_engine(net, "auto", dn[:20]) == "dijkstra"
-    assert mx._choose_engine(net, "auto", dn) == "cch"
-    assert mx._choose_engine(net, "dijkstra", dn) == "dijkstra"
-    from territory_desktop.routing import prepare_matrices
-
-    prepare_matrices(net)  # built: every matrix on it is a hierarchy query
-    assert mx._choose_engine(net, "auto", dn[:1]) == "cch"
+    assert mx._choose_engine(net, "auto", dn[:2], 2) == "dijkstra"
+    assert mx._choose_engine(net, "auto", dn, 300) == "cch"
+    assert mx._choose_engine(net, "dijkstra", dn, 300) == "dijkstra"
+    prepare_matrices(net)  # built: small sets are hierarchy queries too
+    assert mx._choose_engine(net, "auto", dn[:2], 2) == "cch"
+    assert mx._choose_engine(net, "auto", dn[:1], 20_000) == "dijkstra"  # one to very many
 
 
 def test_hierarchy_is_a_valid_elimination_tree(networks):
