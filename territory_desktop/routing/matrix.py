@@ -365,7 +365,7 @@ def prepare_matrices(
     should_stop: StopFn | None = None,
 ) -> None:
     """Build the network's contraction hierarchy now (ordering the network first unless its
-    order is cached), so every later matrix on it, however small, is a fast hierarchy query.
+    order is cached), so later matrices on it pay no setup and small ones take milliseconds.
     Meant for a worker thread right after the network is loaded; does nothing the second time.
     """
     from .cch import hierarchy
