@@ -33,8 +33,8 @@ class Reachability:
 def compile_network(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
                     should_stop: Callable[[], bool]) -> RoadNetwork:
     """Load the compiled network for ``extract`` from the cache, or compile and cache it, then
-    build its snap index and contraction hierarchy here, so snapping and matrices on the GUI
-    thread take milliseconds."""
+    prepare it for matrices here (snap index, contraction hierarchy), so snapping and
+    matrices on the GUI thread take milliseconds."""
     from territory_desktop.routing import load_or_build, prepare_matrices
 
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -42,9 +42,7 @@ def compile_network(extract: Path, cache_dir: Path, *, progress: Callable[[float
     target = cache_dir / f"{extract.name.split('.')[0]}-{key}.npz"
     network = load_or_build(extract, target, progress=lambda f, m: progress(0.8 * f, m),
                             should_stop=should_stop)
-    progress(0.8, "indexing roads for snapping")
-    _ = network.snap_index
-    prepare_matrices(network, progress=lambda f, m: progress(0.85 + 0.15 * f, m),
+    prepare_matrices(network, progress=lambda f, m: progress(0.8 + 0.2 * f, m),
                      should_stop=should_stop)
     return network
 

@@ -17,7 +17,7 @@ Public API
 max_access_m=500.0, progress=None, should_stop=None) -> TravelMatrix``
     Asymmetric seconds and metres, ``np.inf`` where there is no drive.
 ``prepare_matrices(network, progress=None, should_stop=None)``
-    Build the network's contraction hierarchy ahead of time (e.g. in the loading worker).
+    Build the snap index and contraction hierarchy ahead of time (e.g. in the loading worker).
 ``route(network, stops, *, names=None, max_access_m=500.0) -> Route``
     Legs (seconds, metres, miles, (lat, lon) coordinates, edge ids), totals, ``to_geojson()``.
 ``within_time(network, origin, seconds, points) -> (indices, seconds)``,

@@ -308,8 +308,7 @@ def travel_matrix(
 
         best = packed_matrix(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
     else:
-        n_src = np.unique(dep_node[dep_node >= 0]).shape[0]
-        n_org = int((dep_node >= 0).any(axis=1).sum())
+        n_src, n_org = _source_counts(dep_node)
         size = network.n_nodes + dep_node.shape[0] + arr_node.shape[0]
         fn = _node_dijkstra if n_src * network.n_nodes <= n_org * size else _augmented_dijkstra
         best = fn(network, dep_node, dep_cost, arr_node, arr_cost, fbq)
@@ -338,6 +337,12 @@ def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | No
     return secs, (best if meters else None)
 
 
+def _source_counts(dep_node: np.ndarray) -> tuple[int, int]:
+    """(distinct departure nodes, origins with any departure): the Dijkstra runs needed by
+    :func:`_node_dijkstra` and :func:`_augmented_dijkstra` respectively."""
+    return np.unique(dep_node[dep_node >= 0]).shape[0], int((dep_node >= 0).any(axis=1).sum())
+
+
 def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray, n_dest: int) -> str:
     """The engine for ``engine="auto"``: whichever the cost model says is cheaper."""
     if engine not in ("auto", "dijkstra", "cch"):
@@ -347,8 +352,7 @@ def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray, n_dest: 
     from . import cch
 
     n, n_org = net.n_nodes, dep_node.shape[0]
-    n_src = min(np.unique(dep_node[dep_node >= 0]).shape[0], int((dep_node >= 0).any(axis=1).sum()))
-    dijkstra = _DIJKSTRA_PER_NODE * n * n_src
+    dijkstra = _DIJKSTRA_PER_NODE * n * min(_source_counts(dep_node))
     if cch.is_built(net):
         setup, height = 0.0, cch.hierarchy(net, Feedback()).height
     else:
@@ -364,10 +368,14 @@ def prepare_matrices(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> None:
-    """Build the network's contraction hierarchy now (ordering the network first unless its
-    order is cached), so later matrices on it pay no setup and small ones take milliseconds.
-    Meant for a worker thread right after the network is loaded; does nothing the second time.
+    """Build what matrices on ``network`` need, now: the snap index and the contraction
+    hierarchy (ordering the network first unless its order is cached). Later snapping and
+    matrices then pay no setup, and small ones take milliseconds. Meant for a worker thread
+    right after the network is loaded; does nothing the second time.
     """
     from .cch import hierarchy
 
-    hierarchy(network, Feedback(progress, should_stop))
+    fb = Feedback(progress, should_stop)
+    fb.step(0.0, "indexing roads for snapping")
+    _ = network.snap_index
+    hierarchy(network, fb.sub(0.2, 1.0))

@@ -299,6 +299,7 @@ def test_auto_engine_follows_the_cost_model(networks):
     assert mx._choose_engine(net, "auto", dn, 300) == "cch"
     assert mx._choose_engine(net, "dijkstra", dn, 300) == "dijkstra"
     prepare_matrices(net)  # built: small sets are hierarchy queries too
+    assert "snap_index" in net.__dict__  # snapping is prepared as well
     assert mx._choose_engine(net, "auto", dn[:2], 2) == "cch"
     assert mx._choose_engine(net, "auto", dn[:1], 20_000) == "dijkstra"  # one to very many
 
