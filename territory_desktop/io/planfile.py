@@ -991,6 +991,9 @@ def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
     for day in plan.settings.holidays:
         if not _is_iso_date(day):
             yield "td_settings", f"holiday {day!r} is not a date like 2025-12-25"
+    balance = plan.settings.day_balance
+    if not (isinstance(balance, int | float) and 0.0 <= balance <= 1.0):
+        yield "td_settings", f"day_balance {balance!r} is not between 0 (least driving) and 1"
     for key, schedule in plan.schedules.items():
         what = f"schedule of rep {schedule.rep_id}"
         if key != schedule.rep_id:
