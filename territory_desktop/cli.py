@@ -119,7 +119,12 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
-    from territory_desktop.optimize.plan_schedule import rep_accounts, solve_rep, summarise
+    from territory_desktop.optimize.plan_schedule import (
+        rep_accounts,
+        rotation_inputs,
+        solve_rep,
+        summarise,
+    )
     from territory_desktop.routing import load_or_build
 
     plan = planfile.load_plan(args.plan)
@@ -131,11 +136,14 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     extract_path = Path(extract)
     if not extract_path.is_absolute():
         extract_path = args.plan.resolve().parent / extract_path
-    network = load_or_build(extract_path, args.network_cache or _network_cache(extract_path))
     territory_of = assign_accounts(plan).territory_of
+    owned = {r: rep_accounts(plan, r, territory_of) for r in plan.reps}
+    for rep_id, ids in owned.items():  # refuse bad input before minutes of solving, not after
+        rotation_inputs(plan, rep_id, ids, args.weeks)
+    network = load_or_build(extract_path, args.network_cache or _network_cache(extract_path))
     reps: list[dict[str, Any]] = []
-    for rep_id in plan.reps:
-        if not rep_accounts(plan, rep_id, territory_of):
+    for rep_id, ids in owned.items():
+        if not ids:
             continue
         schedule, rotation = solve_rep(plan, rep_id, territory_of, network, seconds=args.seconds,
                                        seed=args.seed, weeks=args.weeks)

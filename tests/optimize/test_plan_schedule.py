@@ -85,7 +85,12 @@ def test_cli_schedule_follows_the_plans_day_balance(sample, network_file, tmp_pa
 
     from territory_desktop.cli import main
 
+    from territory_desktop import edits
+
     plan, _ = sample
+    for t in plan.territories.values():  # one rep's territory keeps the test quick
+        if t.rep_id != "REP-4":
+            plan = edits.update_territory(plan, t.id, rep_id=None).plan
     figures = {}
     for balance in (0.0, 1.0):
         path = _saved(plan, tmp_path / f"b{balance}.gpkg", day_balance=balance)
@@ -93,12 +98,12 @@ def test_cli_schedule_follows_the_plans_day_balance(sample, network_file, tmp_pa
         assert main(["plan", "schedule", str(path), "--seconds", "60", "--json",
                      "--network-cache", str(network_file)]) == 0
         figures[balance] = {r["rep_id"]: r for r in json.loads(capsys.readouterr().out)["reps"]}
-    for rep in ("REP-1", "REP-2", "REP-3"):
-        least, even = figures[0.0][rep], figures[1.0][rep]
-        assert even["empty_days"] == 0 < least["empty_days"]
-        assert even["day_spread_hours"] < 0.5 < least["day_spread_hours"]
-        assert even["longest_day_hours"] < least["longest_day_hours"]
-        assert least["drive_hours"] < even["drive_hours"]
+    assert list(figures[0.0]) == list(figures[1.0]) == ["REP-4"]
+    least, even = figures[0.0]["REP-4"], figures[1.0]["REP-4"]
+    assert even["empty_days"] == 0 < least["empty_days"]
+    assert even["day_spread_hours"] < 0.5 < least["day_spread_hours"]
+    assert even["longest_day_hours"] < least["longest_day_hours"]
+    assert least["drive_hours"] < even["drive_hours"]
 
 
 def test_cli_schedule_refuses_an_absurd_frequency_quickly(sample, network_file, tmp_path,
@@ -113,10 +118,10 @@ def test_cli_schedule_refuses_an_absurd_frequency_quickly(sample, network_file, 
     plan = edits.update_account(plan, odd, every_weeks=1 / 7e9).plan  # "1000000000x/day"
     path = _saved(plan, tmp_path / "odd.gpkg")
     start = time.perf_counter()
-    code = main(["plan", "schedule", str(path), "--seconds", "2",
+    code = main(["plan", "schedule", str(path), "--seconds", "30",
                  "--network-cache", str(network_file)])
     err = capsys.readouterr().err.strip()
-    assert code != 0 and time.perf_counter() - start < 60
+    assert code != 0 and time.perf_counter() - start < 5  # checked before any rep is solved
     assert len(err.splitlines()) == 1 and odd in err and "more than one a day" in err, err
 
 

@@ -20,7 +20,7 @@ from territory_desktop.optimize.rotation import (
 )
 
 HOME = (39.29, -76.61)
-FAST = SolveParams(time_limit=60.0, iterations=1500, slice_iterations=40, seed=2)
+FAST = SolveParams(time_limit=60.0, iterations=500, slice_iterations=40, seed=2)
 
 
 def _accounts(n: int = 30, seed: int = 4, size: float = 0.06) -> list[RotationAccount]:
