@@ -407,7 +407,7 @@ def test_v2_fixture_loads() -> None:
     ("sql", "table", "problem"),
     [
         ("UPDATE td_visit_log SET status='maybe' WHERE fid=2", "td_visit_log",
-         r"row 2: visit status must be one of done, skipped, moved"),
+         r"row 2: visit status must be one of planned, done, skipped, moved"),
         ("UPDATE td_visits SET weekday=9 WHERE fid=3", "td_visits",
          r"row 3: visit to OSM-w2: bad day or position"),
         ("UPDATE td_visits SET week='soon' WHERE fid=1", "td_visits",
@@ -425,7 +425,7 @@ def test_v2_fixture_loads() -> None:
         ("UPDATE td_visit_log SET moved_to='' WHERE fid=3", "td_visit_log",
          r"row 3: a moved visit needs the date it moved to"),
         ("UPDATE td_visit_log SET odometer_end=1 WHERE fid=1", "td_visit_log",
-         r"odometer at the end is lower"),
+         r"odometer at the end \(1\) is lower than at the start"),
         ("UPDATE td_visit_log SET miles='far' WHERE fid=1", "td_visit_log",
          r"row 1: could not convert"),
         ("UPDATE accounts SET closed_weekdays='[7]' WHERE id='Z3'", "accounts",
