@@ -75,7 +75,7 @@ def test_route_prints_legs_and_writes_geojson(net_file, tmp_path, capsys):
         (["matrix", "{tmp}/bad.osm.pbf", "{tmp}/p.csv", "-o", "{tmp}/o.csv"], "not a compiled"),
         (["matrix", "{net}", "{tmp}/far.csv", "-o", "{tmp}/o.csv"], "far.csv: none of the 2"),
         (["route", "{net}", "{tmp}/mixed.csv"], "stop far at (10.000000, 10.000000) is unreach"),
-        (["route", "{net}", "{tmp}/nocols.csv"], "nocols.csv: missing column(s) lat"),
+        (["route", "{net}", "{tmp}/nocols.csv"], "nocols.csv: line 1: missing column(s) lat"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(net_file, tmp_path, capsys, argv, needle):
