@@ -155,8 +155,13 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     net = load_network(args.network)
     ids, pts = read_points(args.points)
+    if len(ids) < 2:
+        raise RoutingError(f"{args.points}: a route needs at least two stops (found {len(ids)})")
     s = _snap_points(net, ids, pts, args.points, args.max_access)
-    r = route(net, s, names=[f"stop {i}" for i in ids])
+    try:
+        r = route(net, s, names=[f"stop {i}" for i in ids])
+    except RoutingError as exc:  # an unreachable stop: say which file it came from
+        raise RoutingError(f"{args.points}: {exc}") from None
     us = args.units == "us"
     legs = []
     for k, leg in enumerate(r.legs):
