@@ -24,6 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _env import header
+
 from territory_desktop.routing import load_or_build, travel_matrix
 from territory_desktop.routing.network import TIME_SHIFT
 
@@ -50,6 +52,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    header("points exactly on road nodes: our matrix vs scipy Dijkstra between the same nodes")
     OUT.mkdir(exist_ok=True)
     net = load_or_build(args.extract, OUT / (Path(args.extract).name + ".npz"))
     print(f"{Path(args.extract).name}: {net.n_nodes:,} nodes; N = {args.n} node points, "
