@@ -25,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "routing")]
 
+from _env import header  # noqa: E402
 from routing_fuzz import OSM_KINDS, Runner, damage_arrays, mutate, seed_bytes  # noqa: E402
 
 OPS = ("truncate", "flip", "set", "insert", "delete")
@@ -56,8 +57,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=int(time.time()))
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    print(f"fuzz_routing: {args.cases} cases per category, seed {args.seed}; "
-          f"load {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")  # fmt: skip
+    header(f"fuzz_routing: {args.cases} cases per category, seed {args.seed}")
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
