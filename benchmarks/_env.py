@@ -25,7 +25,8 @@ def header_lines(title: str) -> list[str]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                                 capture_output=True, timeout=10).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":!benchmarks/results"],
                                cwd=ROOT, text=True, capture_output=True, timeout=10).stdout
         commit += " (uncommitted changes)" if dirty.strip() else ""
     except OSError:
