@@ -4,8 +4,9 @@ Run from the repository root (re-runnable; the result is deterministic for the s
 ``PYTHONPATH=. python tests/data/make_exports_plan.py``. The export golden files in
 ``tests/data/expected/`` are made from this plan; regenerate them only on purpose.
 
-The rotation is two weeks from Monday 2025-12-29 with New Year's Day off (a visit moved to Friday 2 January), so one log spans two
-calendar years and two IRS rate periods (70 and 72.5 cents a mile).
+The rotation is two weeks from Monday 2025-12-29 with New Year's Day off (a visit moved to
+Friday 2 January), so one log spans two calendar years and two IRS rate periods (70 and 72.5
+cents a mile).
 """
 
 from __future__ import annotations

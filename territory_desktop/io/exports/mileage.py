@@ -49,7 +49,7 @@ def _visits(n: int) -> str:
 
 
 def _round(x: float) -> float:
-    return round(x, 6)  # drop float noise; CSV and XLSX show two decimals
+    return float(round(x, 6))  # drop float noise; CSV and XLSX show two decimals
 
 
 def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # Columns a printed mileage log leaves out to fit a landscape page (the CSV/XLSX keep them).
 PDF_SKIP = ("Row", "From", "Account ID")
+WIDE = ("To", "Destination address", "Business purpose")  # columns printed twice as wide
 
 
 def styles() -> dict[str, Any]:
@@ -69,17 +70,28 @@ def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     from reportlab.lib import colors
     from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
 
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.lib.units import inch
+
     s = styles()
     keep = [i for i, h in enumerate(report.header) if h not in PDF_SKIP]
+    label = report.header.index("Row") if "Row" in report.header else None
     data: list[list[Any]] = [[Paragraph(escape(report.header[i]), s["bold"]) for i in keep]]
     strong = set(report.totals)
     for r, row in enumerate(report.rows):
         style = s["bold"] if r in strong else s["cell"]
-        data.append([Paragraph(escape(text(row[i], report.decimals[i])), style) for i in keep])
+        cells = [text(row[i], report.decimals[i]) for i in keep]
+        if label is not None and r in strong:  # the Row column is dropped: name the total
+            cells[0] = f"{row[label]} {cells[0]}".strip()
+        data.append([Paragraph(escape(c), style) for c in cells])
     numeric = [c for c, i in enumerate(keep)
                if any(isinstance(row[i], float | int) and not isinstance(row[i], bool)
                       for row in report.rows)]
-    table = LongTable(data, repeatRows=1)
+    weights = [2.0 if report.header[i] in WIDE else 1.4 if report.header[i] == "Date" else 1.0
+               for i in keep]
+    width = landscape(letter)[0] - 0.8 * inch
+    table = LongTable(data, repeatRows=1,
+                      colWidths=[width * w / sum(weights) for w in weights])
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),

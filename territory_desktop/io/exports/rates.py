@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -54,7 +55,7 @@ class RateTable:
             if p.rate < 0:
                 raise ExportError(f"{where}rate period {p.start}: the rate is negative")
         ordered = sorted(self.periods, key=lambda p: p.start)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.start <= a.end:
                 raise ExportError(f"{where}rate periods overlap: {a.start} to {a.end} and "
                                   f"{b.start} to {b.end}")

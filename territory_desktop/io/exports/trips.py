@@ -94,6 +94,7 @@ class TripDay:
     legs: tuple[TripLeg, ...]
     planned_distance: float  # the schedule's route of this date, before the log
     planned_visits: int
+    skipped: tuple[Place, ...] = ()  # planned here, logged as skipped
 
     def total(self, trip_type: str | None = None) -> float:
         return sum(g.distance for g in self.legs
@@ -154,9 +155,12 @@ def rep_and_schedule(plan: Plan, rep_id: str) -> Rep:
 
 def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | None,
                 log: dict[tuple[str, str], VisitLogEntry], moved_in: list[VisitLogEntry],
-                warnings: list[str]) -> tuple[list[str], list[tuple[str, str, VisitLogEntry | None,
-                                                                     str]]]:
-    """Planned account ids of the date, and what actually happens: (id, status, entry, from)."""
+                skipped: list[str], warnings: list[str],
+                ) -> tuple[list[str], list[tuple[str, str, VisitLogEntry | None, str]]]:
+    """Planned account ids of the date, and what actually happens: (id, status, entry, from).
+
+    Skipped account ids are added to ``skipped``.
+    """
     iso = date.isoformat()
     schedule = plan.schedules[rep.id]
     off = (slot is None or slot in rep.days_off or iso in plan.settings.holidays)
@@ -165,8 +169,11 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | Non
     for aid in planned:
         entry = log.get((iso, aid))
         if entry is not None and entry.status in ("skipped", "moved"):
-            if entry.status == "skipped" and entry.actual_miles is not None:
-                warnings.append(f"{iso}: readings on the skipped visit to {aid} were left out")
+            if entry.status == "skipped":
+                skipped.append(aid)
+                if entry.actual_miles is not None:
+                    warnings.append(f"{iso}: readings on the skipped visit to {aid} were "
+                                    "left out")
             continue
         actual.append((aid, entry.status if entry else "planned", entry, ""))
     # Logged visits the schedule does not have on this date (it was re-planned since): the
@@ -296,8 +303,10 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         if progress:
             progress(n / total_days, f"Routing {date.isoformat()}")
         slot = cycle.slot(date) if date >= first_day else None
+        skipped: list[str] = []
         planned, actual = _day_visits(plan, rep, date, slot, log,
-                                      moved.get(date.isoformat(), []), warnings)
+                                      moved.get(date.isoformat(), []), skipped, warnings)
+        gone = tuple(account_place(plan.accounts[a]) for a in skipped if a in plan.accounts)
         if not planned and not actual:
             continue
         planned_distance = 0.0
@@ -307,7 +316,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
             routes[tuple(planned)] = _route(network, planned_places)
             planned_distance = routes[tuple(planned)].total_meters / per_unit
         if not actual:
-            days.append(TripDay(date, slot, (), (), planned_distance, len(planned)))
+            days.append(TripDay(date, slot, (), (), planned_distance, len(planned), gone))
             continue
         accounts = [plan.accounts[a] for a, *_ in actual]
         places = [home, *(account_place(a) for a in accounts), home]
@@ -318,7 +327,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
                   for i, (_aid, status, entry, moved_from) in enumerate(actual)]
         legs = _legs(date, rep, places, visits, route, per_unit, warnings)
         days.append(TripDay(date, slot, tuple(visits), tuple(legs), planned_distance,
-                            len(planned)))
+                            len(planned), gone))
     if not days:
         raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
                           f"(the rotation starts on {first_day})")
