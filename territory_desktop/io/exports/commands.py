@@ -202,9 +202,8 @@ def _export_assignments(args: argparse.Namespace) -> int:
 
 
 def _export_gis(args: argparse.Namespace) -> int:
-    from territory_desktop.io.exports.gis import GIS_FORMATS, write_accounts, write_territories
-
     from territory_desktop.io.exports._files import check_target
+    from territory_desktop.io.exports.gis import GIS_FORMATS, write_accounts, write_territories
 
     check_target(args.output)
     fmt = args.format or {s: f for f, (_, s) in GIS_FORMATS.items()}.get(

@@ -68,10 +68,9 @@ def build(path: Path, story: Sequence[Any], *, landscape_page: bool = True) -> P
 def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     """The report as a printable table (header repeated on every page)."""
     from reportlab.lib import colors
-    from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
-
     from reportlab.lib.pagesizes import landscape, letter
     from reportlab.lib.units import inch
+    from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
 
     s = styles()
     keep = [i for i, h in enumerate(report.header) if h not in PDF_SKIP]
