@@ -336,7 +336,7 @@ def _duplicates(cols: _Columns, key_columns: Sequence[pd.Series], key: str,
     if dup.any():
         first_line = cols.lines[live].groupby(
             [s[live] for s in key_columns]).transform("first").reindex(keys.index)
-        cols.reject(dup, key, reason, first_line)
+        cols.reject(dup, key, reason, first_line.fillna(0).astype("int64"))
 
 
 def _start(path: str | os.PathLike[str], mapping: Mapping[str, str] | None,
@@ -515,12 +515,13 @@ def _quota_periods(cols: _Columns, decimal_comma: bool) -> tuple[pd.Series, pd.S
     cols.reject(rest & start.isna(), "start", "no period: give a period or start and end dates")
     cols.reject(rest & (start.dt.day != 1), "start",
                 "period start {value} is not the first day of a month", start.dt.date)
+    alone = ("a start date alone does not say whether the quota is for a month or a quarter; "
+             "add an end date or a period such as 2026Q3")
     if "end" not in cols.mapping:
-        cols.reject(rest, "start", "a start date alone does not say whether the quota is for a "
-                    "month or a quarter; add an end date or a period such as 2026Q3")
+        cols.reject(rest, "start", alone)
         return first, months
+    cols.reject(rest & (cols.text("end") == ""), "end", alone)
     end = _date_column(cols, "end", "period end", decimal_comma, required=False)
-    cols.reject(rest & end.isna(), "end", "period end is empty")
     month_end = end + pd.offsets.MonthEnd(0)
     cols.reject(rest & (end != month_end), "end",
                 "period end {value} is not the last day of a month", end.dt.date)
