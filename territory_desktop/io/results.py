@@ -30,12 +30,12 @@ Rules worth knowing
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import os
+import re
 import tempfile
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +183,21 @@ class ResultsImportReport:
         return [p for imp in self.imports for p in imp.problems]
 
 
+def _stage_word(stage: str) -> str:
+    """A stage ending in "won" / "lost" ("Closed Won", ``closedlost``) is closed; others open."""
+    norm = _norm(stage)
+    return "won" if norm.endswith("won") else "lost" if norm.endswith("lost") else "open"
+
+
+def _status_word(status: str) -> str | None:
+    norm = _norm(status)
+    if norm in _WON or norm.endswith("won"):
+        return "won"
+    if norm in _LOST or norm.endswith("lost"):
+        return "lost"
+    return "open" if norm in _OPEN else None
+
+
 class _Columns:
     """A table's mapped columns as stripped text Series, and the rows rejected so far.
 
@@ -194,10 +209,13 @@ class _Columns:
         rows = table.rows
         self.mapping, self.source = dict(mapping), source
         self.lines = pd.Series([r.line for r in rows], dtype="int64")
-        self.text_of: dict[str, pd.Series] = {
-            key: pd.Series([r.cells.get(col, "") for r in rows], dtype=object).str.strip()
-            for key, col in mapping.items()
-        }
+        cells = [r.cells for r in rows]  # read_table gives every row every header column
+        self.text_of: dict[str, pd.Series] = {}
+        self.filled_of: dict[str, pd.Series] = {}
+        for key, col in mapping.items():
+            values = [c[col].strip() for c in cells]
+            self.text_of[key] = pd.Series(values, dtype=object)
+            self.filled_of[key] = pd.Series(np.fromiter(map(bool, values), bool, len(values)))
         self.rejected = pd.Series(False, index=self.lines.index)
         self._problems: list[RowProblem] = []
 
@@ -207,6 +225,11 @@ class _Columns:
     def text(self, key: str) -> pd.Series:
         found = self.text_of.get(key)
         return found if found is not None else pd.Series("", index=self.lines.index, dtype=object)
+
+    def filled(self, key: str) -> pd.Series:
+        """Whether each row has a value for ``key`` (False everywhere when unmapped)."""
+        found = self.filled_of.get(key)
+        return found if found is not None else pd.Series(False, index=self.lines.index)
 
     def column(self, key: str) -> str:
         return self.mapping.get(key, "")
@@ -240,20 +263,42 @@ class _Columns:
         return conform(frame[~self.rejected.to_numpy()], columns)
 
 
-def _norm_text(text: pd.Series) -> pd.Series:
-    return text.str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
 
 
-def _numbers(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
-    """(values, bad): plain numbers parse in bulk; the rest ("$1,200", "1.234,5", "2.5k") one by
-    one with the account importer's :func:`parse_number`."""
-    values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+def _by_value(text: pd.Series, fn: Callable[[str], object]) -> pd.Series:
+    """``fn`` of each cell, computed once per distinct value: stage, status and type columns
+    repeat a handful of values over many rows."""
+    return text.map({value: fn(value) for value in pd.unique(text.to_numpy())})
+
+
+def _numbers(text: pd.Series, filled: pd.Series,
+             decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """(values, bad): plain numbers parse in bulk, then "$1,200"-style ones (not in decimal-comma
+    files); the rest ("1.234,5", "2.5k") one by one with the account importer's
+    :func:`parse_number`, which decides every case the bulk passes do not."""
+    values = pd.to_numeric(text.where(filled), errors="coerce").astype("float64")
     values = values.where(np.isfinite(values))
-    slow = values.isna() & (text != "")
-    for i, cell in text[slow].items():
-        with contextlib.suppress(ValueError):
-            values.at[i] = parse_number(cell, decimal_comma)
-    return values, values.isna() & (text != "")
+    slow = values.isna() & filled
+    if slow.any() and not decimal_comma:
+        plain = text[slow].str.fullmatch(_US_MONEY)
+        if plain.any():
+            cleaned = text[slow][plain].str.replace(r"[^\d.\-+]", "", regex=True)
+            values[cleaned.index] = pd.to_numeric(cleaned, errors="coerce")
+            slow = values.isna() & filled
+    if slow.any():
+        parsed = []
+        for cell in text[slow]:
+            try:
+                parsed.append(parse_number(cell, decimal_comma))
+            except ValueError:
+                parsed.append(np.nan)
+        values[slow] = parsed
+    return values, values.isna() & filled
+
+
+_US_MONEY = r"[$£€]?\s?[+-]?\d{1,3}(?:,\d{3})*(?:\.\d+)?|[+-]?[$£€]\s?\d+(?:\.\d+)?"
 
 
 _ISO = (r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
@@ -262,21 +307,61 @@ _SLASHED = (r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{
             r"(?:[T ,]+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\.?)?)?$")
 
 
-def _dates(text: pd.Series, dayfirst_default: bool) -> tuple[pd.Series, pd.Series]:
-    """(dates at midnight, bad) for a column of date texts (see the module docstring)."""
-    dates = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
-    dates = dates.astype("datetime64[ns]")
-    rest = dates.isna() & (text != "")
+def _ns(dates: pd.Series) -> pd.Series:
+    """Nanosecond dates; years pandas cannot hold there (e.g. 0026 from "1/2/0026") are NaT."""
+    sane = (dates >= pd.Timestamp("1700-01-01")) & (dates < pd.Timestamp("2200-01-01"))
+    return dates.where(sane).astype("datetime64[ns]")
+
+
+def _dates(text: pd.Series, filled: pd.Series,
+           dayfirst_default: bool) -> tuple[pd.Series, pd.Series]:
+    """(dates at midnight, bad) for a column of date texts (see the module docstring).
+
+    Whole-column passes first (ISO, then M/D/YYYY or D/M/YYYY, in the order the first cell
+    suggests, each on what is still unparsed), then one regex pass over the rest.
+    """
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if not filled.any():
+        return dates, filled
+    iso_first = re.match(r"\d{4}-", text[filled].iloc[0]) is not None
+    decided = False  # whether a bulk pass fixed the column's day/month order
+
+    def iso_pass() -> None:
+        rest = dates.isna() & filled
+        if rest.any():
+            dates[rest] = _ns(pd.to_datetime(text[rest], format="%Y-%m-%d", errors="coerce"))
+
+    if iso_first:
+        iso_pass()
+    rest = dates.isna() & filled
     if rest.any():
+        sub = text[rest]
+        formats = ["%m/%d/%Y", "%d/%m/%Y"][::-1 if dayfirst_default else 1]
+        parsed = pd.to_datetime(sub, format=formats[0], errors="coerce")
+        failed = parsed.isna()
+        other = pd.to_datetime(sub[failed], format=formats[1], errors="coerce")
+        # A day above 12 in a parsed date proves its column order; a row that fails one order
+        # and parses in the other proves the other. Switch only on one-sided proof.
+        if other.notna().any() and not (parsed.dt.day > 12).any():
+            parsed = pd.to_datetime(sub, format=formats[1], errors="coerce")
+            dayfirst_default = not dayfirst_default
+        decided = parsed.notna().any()
+        dates[rest] = _ns(parsed)
+    if not iso_first:
+        iso_pass()
+    rest = dates.isna() & filled
+    if rest.any():  # times, dots, two-digit years: one regex pass over what is left
         sub = text[rest]
         iso = sub.str.extract(_ISO).astype(float)
         other = sub.str.extract(_SLASHED)
         a, b = other["a"].astype(float), other["b"].astype(float)
         year = other["y"].astype(float)
-        year = year.where(year >= 100, year + np.where(year <= 69, 2000, 1900))
+        two_digits = other["y"].str.len() == 2
+        year = year.where(~two_digits, year + np.where(year <= 69, 2000, 1900))
         slashed = other["sep"].notna() & (other["sep"] != ".")
         first_big, second_big = (a[slashed] > 12).any(), (b[slashed] > 12).any()
-        dayfirst = dayfirst_default if first_big == second_big else bool(first_big)
+        dayfirst = (dayfirst_default if decided or first_big == second_big
+                    else bool(first_big))
         day_first_rows = (other["sep"] == ".") | dayfirst
         parts = pd.DataFrame({
             "year": iso["y"].fillna(year),
@@ -286,27 +371,27 @@ def _dates(text: pd.Series, dayfirst_default: bool) -> tuple[pd.Series, pd.Serie
         ok = parts.notna().all(axis=1)
         parsed = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
         if ok.any():
-            parsed[ok] = pd.to_datetime(parts[ok], errors="coerce")
+            parsed[ok] = _ns(pd.to_datetime(parts[ok], errors="coerce"))
         dates[rest] = parsed
-    return dates, dates.isna() & (text != "")
+    return dates, dates.isna() & filled
 
 
 def _date_column(cols: _Columns, key: str, what: str, dayfirst: bool,
                  required: bool = True) -> pd.Series:
     text = cols.text(key)
     if required:
-        cols.reject(text == "", key, f"{what} is empty")
-    dates, bad = _dates(text, dayfirst)
+        cols.reject(~cols.filled(key), key, f"{what} is empty")
+    dates, bad = _dates(text, cols.filled(key), dayfirst)
     cols.reject(bad, key, what + " {value!r} is not a date (use YYYY-MM-DD)")
     cols.reject(dates < pd.Timestamp(EARLIEST), key,
-                what + f" {{value}} is before {EARLIEST.year}", dates.dt.date)
+                what + f" {{value:%Y-%m-%d}} is before {EARLIEST.year}", dates)
     return dates
 
 
 def _amounts(cols: _Columns, key: str, what: str, decimal_comma: bool) -> pd.Series:
     text = cols.text(key)
-    cols.reject(text == "", key, f"{what} is empty")
-    values, bad = _numbers(text, decimal_comma)
+    cols.reject(~cols.filled(key), key, f"{what} is empty")
+    values, bad = _numbers(text, cols.filled(key), decimal_comma)
     cols.reject(bad, key, what + " {value!r} is not a number")
     cols.reject(values < 0, key, f"{what} must not be negative")
     cols.reject(values > MAX_AMOUNT, key,
@@ -315,9 +400,10 @@ def _amounts(cols: _Columns, key: str, what: str, decimal_comma: bool) -> pd.Ser
 
 
 def _flags(cols: _Columns, key: str, what: str) -> pd.Series:
-    norm = _norm_text(cols.text(key))
-    cols.reject(~norm.isin(_TRUE | _FALSE), key, what + " {value!r} is not yes or no")
-    return norm.isin(_TRUE)
+    flag = _by_value(cols.text(key), lambda v: _norm(v) in _TRUE if _norm(v) in _TRUE | _FALSE
+                     else None)
+    cols.reject(flag.isna(), key, what + " {value!r} is not yes or no")
+    return flag.fillna(False).astype(bool)
 
 
 def _unknown(cols: _Columns, key: str, known: Collection[str] | None, what: str) -> None:
@@ -391,14 +477,14 @@ def import_opportunities(
     cols = _Columns(table, used, str(path))
     now = _today(today)
     ids = cols.text("id")
-    cols.reject(ids == "", "id", "opportunity id is empty")
+    cols.reject(~cols.filled("id"), "id", "opportunity id is empty")
     accounts = cols.text("account_id")
-    cols.reject(accounts == "", "account_id", "account id is empty")
+    cols.reject(~cols.filled("account_id"), "account_id", "account id is empty")
     amount = _amounts(cols, "amount", "amount", decimal_comma)
     status = _status(cols)
     created = _date_column(cols, "created", "created date", decimal_comma)
-    cols.reject(created > now, "created", "created date {value} is after today",
-                created.dt.date)
+    cols.reject(created > now, "created", "created date {value:%Y-%m-%d} is after today",
+                created)
     close_key = "close" if "close" in used else "expected_close"
     closed = _date_column(cols, close_key, "close date", decimal_comma, required=False)
     if "close" in used and "expected_close" in used:
@@ -408,14 +494,16 @@ def import_opportunities(
     is_closed = status != "open"
     cols.reject(is_closed & closed.isna(), close_key,
                 "a {value} opportunity needs a close date", status)
-    cols.reject(closed < created, close_key, "close date {value} is before the created date",
-                closed.dt.date)
+    cols.reject(closed < created, close_key,
+                "close date {value:%Y-%m-%d} is before the created date",
+                closed)
     cols.reject(is_closed & (closed > now), close_key,
-                "closed on {value}, which is after today", closed.dt.date)
+                "closed on {value:%Y-%m-%d}, which is after today", closed)
     horizon = now + pd.DateOffset(years=EXPECTED_CLOSE_YEARS)
     cols.reject(closed > horizon, close_key,
-                f"expected close date {{value}} is more than {EXPECTED_CLOSE_YEARS} years ahead",
-                closed.dt.date)
+                f"expected close date {{value:%Y-%m-%d}} is more than {EXPECTED_CLOSE_YEARS} "
+                "years ahead",
+                closed)
     _unknown(cols, "account_id", account_ids, "account")
     _duplicates(cols, [ids], "id", "duplicate opportunity id (first used on line {value})")
     frame = pd.DataFrame({"id": ids, "account_id": accounts, "amount": amount,
@@ -428,23 +516,22 @@ def import_opportunities(
 def _status(cols: _Columns) -> pd.Series:
     """``won``/``lost``/``open`` per row from the status column, the flags, or the stage."""
     if "status" in cols.mapping:
-        norm = _norm_text(cols.text("status"))
-        won = norm.isin(_WON) | norm.str.endswith("won")
-        lost = norm.isin(_LOST) | norm.str.endswith("lost")
-        known = won | lost | norm.isin(_OPEN)
-        cols.reject(~known, "status", "status {value!r} is not won, lost or open")
+        word = _by_value(cols.text("status"), _status_word)
+        won, lost = word == "won", word == "lost"
+        cols.reject(word.isna(), "status", "status {value!r} is not won, lost or open")
     elif "is_won" in cols.mapping:
         won = _flags(cols, "is_won", "won flag")
         closed = (_flags(cols, "is_closed", "closed flag") if "is_closed" in cols.mapping
                   else None)
         if closed is None:  # without a closed flag only the stage can tell lost from open
-            lost = ~won & _norm_text(cols.text("stage")).str.endswith("lost")
+            lost = ~won & (_by_value(cols.text("stage"), _stage_word) == "lost")
         else:
             lost = closed & ~won
     else:
-        norm = _norm_text(cols.text("stage"))
-        won, lost = norm.str.endswith("won"), norm.str.endswith("lost")
+        word = _by_value(cols.text("stage"), _stage_word)
+        won, lost = word == "won", word == "lost"
     status = pd.Series("open", index=cols.lines.index, dtype=object)
+    won, lost = won.fillna(False).astype(bool), lost.fillna(False).astype(bool)
     status[lost.to_numpy()] = "lost"
     status[won.to_numpy()] = "won"
     return status
@@ -475,7 +562,7 @@ def import_quotas(
         return result
     cols = _Columns(table, used, str(path))
     reps = cols.text("rep_id")
-    cols.reject(reps == "", "rep_id", "rep id is empty")
+    cols.reject(~cols.filled("rep_id"), "rep_id", "rep id is empty")
     _unknown(cols, "rep_id", rep_ids, "rep")
     first, months = _quota_periods(cols, decimal_comma)
     amount = _amounts(cols, "amount", "quota", decimal_comma)
@@ -501,7 +588,7 @@ def _quota_periods(cols: _Columns, decimal_comma: bool) -> tuple[pd.Series, pd.S
             except PeriodError as exc:
                 by_text[value] = str(exc)
     parsed = text.map(by_text)
-    has_text = text != ""
+    has_text = cols.filled("period")
     cols.reject(has_text & parsed.map(lambda p: isinstance(p, str)), "period", "{value}",
                 parsed)
     good = has_text & parsed.map(lambda p: isinstance(p, Period))
@@ -514,19 +601,19 @@ def _quota_periods(cols: _Columns, decimal_comma: bool) -> tuple[pd.Series, pd.S
     start = _date_column(cols, "start", "period start", decimal_comma, required=False)
     cols.reject(rest & start.isna(), "start", "no period: give a period or start and end dates")
     cols.reject(rest & (start.dt.day != 1), "start",
-                "period start {value} is not the first day of a month", start.dt.date)
+                "period start {value:%Y-%m-%d} is not the first day of a month", start)
     alone = ("a start date alone does not say whether the quota is for a month or a quarter; "
              "add an end date or a period such as 2026Q3")
     if "end" not in cols.mapping:
         cols.reject(rest, "start", alone)
         return first, months
-    cols.reject(rest & (cols.text("end") == ""), "end", alone)
+    cols.reject(rest & ~cols.filled("end"), "end", alone)
     end = _date_column(cols, "end", "period end", decimal_comma, required=False)
     month_end = end + pd.offsets.MonthEnd(0)
     cols.reject(rest & (end != month_end), "end",
-                "period end {value} is not the last day of a month", end.dt.date)
-    cols.reject(rest & (end < start), "end", "period end {value} is before its start",
-                end.dt.date)
+                "period end {value:%Y-%m-%d} is not the last day of a month", end)
+    cols.reject(rest & (end < start), "end", "period end {value:%Y-%m-%d} is before its start",
+                end)
     live = rest & ~cols.rejected
     first[live] = (start[live].dt.year * 12 + start[live].dt.month - 1).astype("int64")
     months[live] = (end[live].dt.year * 12 + end[live].dt.month - first[live]).astype("int64")
@@ -575,13 +662,11 @@ def import_activities(
         return result
     cols = _Columns(table, used, str(path))
     accounts = cols.text("account_id")
-    cols.reject(accounts == "", "account_id", "account id is empty")
+    cols.reject(~cols.filled("account_id"), "account_id", "account id is empty")
     date = _date_column(cols, "date", "date", decimal_comma)
-    cols.reject(date > _today(today), "date", "date {value} is after today", date.dt.date)
-    norm = _norm_text(cols.text("type"))
-    kind = pd.Series(np.where(norm.isin(_VISIT), "visit",
-                              np.where(norm.isin(_CALL), "call", "")),
-                     index=norm.index, dtype=object)
+    cols.reject(date > _today(today), "date", "date {value:%Y-%m-%d} is after today", date)
+    kind = _by_value(cols.text("type"), lambda v: "visit" if _norm(v) in _VISIT
+                     else "call" if _norm(v) in _CALL else "")
     cols.reject(kind == "", "type", "type {value!r} is neither a visit (visit, meeting, "
                 "appointment) nor a call; left out")
     _unknown(cols, "account_id", account_ids, "account")

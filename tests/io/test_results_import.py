@@ -310,3 +310,29 @@ def test_sample_results_import_cleanly():
     assert {imp.kind: len(imp.frame) for imp in report.imports} == {
         imp.kind: imp.rows_read for imp in report.imports}
     assert set(report.results.opportunities["status"]) == {"won", "lost", "open"}
+
+
+def test_date_forms_crms_write(tmp_path):
+    """Times are ignored, dots are day-first, two-digit years are 19xx/20xx, a four-digit year
+    0026 is not silently read as 2026, and D/M columns are recognised by a day above 12."""
+    path = _write(tmp_path, "a.csv", "\n".join([
+        "Account ID,Date,Type",
+        f"{ACCOUNTS[0]},7/15/26,Visit",  # 2
+        f"{ACCOUNTS[0]},15.07.2026,Call",  # 3
+        f"{ACCOUNTS[1]},2026-07-15T23:30:00-05:00,Visit",  # 4
+        f"{ACCOUNTS[1]},7/16/2026 10:00 AM,Call",  # 5
+        f"{ACCOUNTS[2]},1/2/0026,Visit",  # 6
+        f"{ACCOUNTS[2]},2026-02-29,Visit",  # 7 not a leap year
+    ]) + "\n")
+    res = import_activities(path, ACCOUNTS, today=TODAY)
+    assert _problems(res) == [
+        (6, "Date", "date '1/2/0026' is not a date (use YYYY-MM-DD)", True),
+        (7, "Date", "date '2026-02-29' is not a date (use YYYY-MM-DD)", True)]
+    assert list(res.frame["date"].dt.date) == [dt.date(2026, 7, 15)] * 3 + [
+        dt.date(2026, 7, 16)]
+
+    day_first = _write(tmp_path, "d.csv", "Account ID,Date,Type\n"
+                       f"{ACCOUNTS[0]},03/07/2026,Visit\n{ACCOUNTS[0]},25/07/2026,Visit\n")
+    res = import_activities(day_first, ACCOUNTS, today=TODAY)
+    assert res.problems == []
+    assert list(res.frame["date"].dt.date) == [dt.date(2026, 7, 3), dt.date(2026, 7, 25)]
