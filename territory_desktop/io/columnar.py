@@ -245,10 +245,15 @@ def duplicates(cols: Columns, key_columns: Sequence[pd.Series], key: str,
                 reason: str) -> None:
     """Reject later rows whose key repeats an earlier kept row; ``reason`` gets ``{value}`` =
     the first row's line."""
-    keys = pd.DataFrame({str(i): s for i, s in enumerate(key_columns)})
-    live = ~cols.rejected
-    dup = keys[live].duplicated(keep="first").reindex(keys.index, fill_value=False)
-    if dup.any():
-        first_line = cols.lines[live].groupby(
-            [s[live] for s in key_columns]).transform("first").reindex(keys.index)
-        cols.reject(dup, key, reason, first_line.fillna(0).astype("int64"))
+    keys = pd.DataFrame({str(i): s for i, s in enumerate(key_columns)})[~cols.rejected]
+    repeated = keys.duplicated(keep=False)
+    if not repeated.any():
+        return
+    # Only rows whose key repeats are grouped: a handful, whatever the size of the file.
+    shared = keys[repeated]
+    first_line = cols.lines[shared.index].groupby(
+        [shared[c] for c in shared.columns]).transform("first")
+    later = shared.duplicated(keep="first")
+    mask = pd.Series(False, index=cols.lines.index)
+    mask[later.index[later.to_numpy()]] = True
+    cols.reject(mask, key, reason, first_line.reindex(cols.lines.index, fill_value=0))
