@@ -83,9 +83,8 @@ def _saved(plan, path, **settings):
 def test_cli_schedule_follows_the_plans_day_balance(sample, network_file, tmp_path, capsys):
     import json
 
-    from territory_desktop.cli import main
-
     from territory_desktop import edits
+    from territory_desktop.cli import main
 
     plan, _ = sample
     for t in plan.territories.values():  # one rep's territory keeps the test quick

@@ -6,6 +6,7 @@ import pytest
 
 from territory_desktop import edits
 from territory_desktop.model import Account
+from territory_desktop.routing.prepared import prepared
 
 WAIT_MS = 60_000
 
@@ -29,7 +30,7 @@ def test_compile_shows_progress_then_caches(routed, qtbot):
     from territory_desktop.routing import cch
 
     assert cch.is_built(controller.network)
-    assert "snap_index" in controller.network.__dict__  # built off the GUI thread too
+    assert prepared(controller.network).has_snap_index  # built off the GUI thread too
     assert cch.cache_path(controller.network) in {str(p) for p in cached}
     # a second request reuses the loaded network without any work
     calls = []
