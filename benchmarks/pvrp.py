@@ -18,20 +18,22 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import threading
 import time
 from pathlib import Path
 
-from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance, read_solution
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import header, load
+
+from territory_desktop.io.cgl_format import (
+    CGLRoute,
+    check_solution,
+    read_instance,
+    read_solution,
+)
 from territory_desktop.optimize.commands import pvrp_command
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pvrp"
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     budget = (f"{args.iterations} iterations" if args.iterations is not None
               else f"{args.seconds or 60:g} s")
-    print(f"PVRP benchmark: {len(names)} instances, {budget} each, seed {args.seed}; load "
-          f"average {_load()}; threads {threading.active_count()} (the solver is "
-          f"single-threaded); cpus {os.cpu_count()}")
+    header(f"PVRP benchmark: {len(names)} CGL instances, {budget} each, seed {args.seed}; "
+           "the solver is single-threaded")
     print(f"{'inst':6} {'reference':>9} {'found':>9} {'gap%':>6} {'feasible':>8} {'sec':>6}")
     gaps, all_ok = [], True
     for name in names:
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     mean = sum(gaps) / len(gaps)
     met = all_ok and mean <= 1.0
     print(f"mean gap {mean:.2f}% to the shipped reference costs over {len(gaps)} instances; "
-          f"all feasible: {all_ok}; load average at the end {_load()}")
+          f"all feasible: {all_ok}; at the end {load()}")
     print("GOAL MET (mean gap <= 1.0%, all feasible)" if met else "GOAL NOT MET")
     return 0 if all_ok else 1
 

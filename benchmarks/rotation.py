@@ -17,10 +17,8 @@ Usage: python benchmarks/rotation.py [--long] [--travel road|haversine] [--seed 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,6 +31,9 @@ from territory_desktop.optimize.rotation import (
     RotationRep,
 )
 from territory_desktop.resources import resource_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import header, load
 
 EXTRACT = resource_path("sample", "baltimore.osm.pbf")  # the same extract as the shared data
 CACHE = Path(tempfile.gettempdir()) / "tdesk_rotation_bench"
@@ -126,7 +127,11 @@ def run(planner: RotationPlanner, params: SolveParams, label: str):
           f"drive={s.total_drive_seconds / 3600:.3f} h  visits="
           f"{sum(len(p.account_ids) for p in s.days)}  day length h min/mean/max="
           f"{lengths.min():.2f}/{lengths.mean():.2f}/{lengths.max():.2f}  spread (sd) "
-          f"{lengths.std():.2f} h  empty days {len(s.days) - len(lengths)}  iters={s.iterations}")
+          f"{lengths.std():.2f} h  empty days {len(s.days) - len(lengths)}  iters={s.iterations}"
+          f"; {load()}")
+    if params.iterations is not None and s.iterations < params.iterations:
+        print(f"  (the {params.time_limit:g} s cap cut the run before its {params.iterations} "
+              "iterations: the machine is loaded, so this run is not the deterministic one)")
     return s, el
 
 
@@ -138,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--long-seconds", type=float, default=600.0)
     ap.add_argument("--day-balance", type=float, default=1.0)
     args = ap.parse_args(argv)
-    print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-          + f"; threads {threading.active_count()} (the solver is single-threaded); "
-          f"cpus {os.cpu_count()}")
+    header("one rep's 4-week rotation, 150 accounts on road times (the solver is "
+           "single-threaded)")
     t = time.perf_counter()
     rep, accounts, travel = build(args.travel)
     planner = RotationPlanner(rep, accounts, travel=travel, day_balance=args.day_balance)
@@ -151,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{planner.travel[2:, 2:].mean() / 60:.1f} min between accounts")
     default = planner.default_params()
     params = SolveParams(**{**default.__dict__, "seed": args.seed})
-    fast, el = run(planner, params, "default (deterministic iterations)")
+    fast, el = run(planner, params,
+                   f"default ({params.iterations} iterations, {params.time_limit:g} s cap)")
     ok = fast.feasible and el < 10
     if args.long:
         long_params = SolveParams(time_limit=args.long_seconds, seed=args.seed,
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gap of the default run to the reference: {100 * gap:.2f}% in driving "
               "(goal <= 3%)")
         ok = ok and gap <= 0.03
-    print("load average at the end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"at the end: {load()}")
     print("GOALS MET" if ok else "GOALS NOT MET")
     return 0 if ok else 1
 

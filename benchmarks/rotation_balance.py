@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from territory_desktop.optimize.rotation import RotationPlanner
 from territory_desktop.resources import resource_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import header, load
 from rotation import build
 
 CACHE = Path(tempfile.gettempdir()) / "tdesk_rotation_bench"
@@ -99,9 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     settings = [float(x) for x in args.settings.split(",")]
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
-          f"{os.getloadavg()[2]:.2f}; threads {threading.active_count()} (solver: 1); "
-          f"cpus {os.cpu_count()}; seed {args.seed}")
+    header(f"even days or least driving along the plan's day_balance, seed {args.seed} (the "
+           "solver is single-threaded)")
     rep, accounts, travel = build("road")
     cases = {
         "sample plan, 5 reps": lambda b: sample_planners(b),
@@ -129,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 goals = goals and met
                 print(f"  even days goal (every day used, spread < 0.5 h, <= +10% driving, "
                       f"all placed): {'met' if met else 'NOT met'}")
+    print(f"at the end: {load()}")
     print("GOALS MET" if goals else "GOALS NOT MET")
     return 0 if goals else 1
 
