@@ -114,7 +114,7 @@ _REP_COLUMNS_V2 = (
     Column("max_day_minutes", "INTEGER", "DEFAULT 540"),
     Column("days_off", "TEXT", "DEFAULT '[]'"),
 )
-_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"))
+_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"), ("day_balance", "1.0"))
 _SCHEDULE_TABLES_V2 = (
     TableSpec(
         "td_schedule",
