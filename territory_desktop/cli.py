@@ -36,6 +36,20 @@ def _plan_create(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     plan = Plan(name=args.output.stem)
     osm = ""
+    if args.osm and accounts.accounts:
+        from territory_desktop.routing.coverage import extract_coverage
+
+        coverage = extract_coverage(args.osm, [a.lat for a in accounts.accounts],
+                                    [a.lon for a in accounts.accounts])
+        if coverage.covers_none or coverage.bounds is None:
+            print(f"error: {coverage.describe()}; choose an extract of the area your accounts "
+                  "are in (no plan was written)", file=sys.stderr)
+            return EXIT_ERROR
+        if coverage.outside:
+            ids = ", ".join(accounts.accounts[i].id for i in coverage.outside[:5])
+            more = " ..." if len(coverage.outside) > 5 else ""
+            print(f"warning: {coverage.describe()}: they get no drive times or routes "
+                  f"({ids}{more})", file=sys.stderr)
     if args.osm:
         try:
             osm = str(args.osm.resolve().relative_to(args.output.resolve().parent))
