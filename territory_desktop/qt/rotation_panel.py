@@ -300,6 +300,7 @@ class RotationPanel(QWidget):
             lambda pos, d=day: self._on_day_context_menu(d, pos))
         day.itemSelectionChanged.connect(lambda d=day: self._on_day_selected(d))
         day.clicked.connect(lambda _i, d=day: self._on_day_selected(d))
+        header.mousePressEvent = lambda _event, d=day: self._on_day_selected(d)  # day's route
         box.addWidget(header)
         box.addWidget(day)
         self.days[slot] = day
