@@ -1,5 +1,5 @@
-"""The route on the map as a table: one row per leg between stops numbered as on the map, with
-running totals."""
+"""The route on the map as a table: one row per stop, numbered as on the map, with the leg that
+arrives there and running totals."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class RoutePanel(QWidget):
         self.title.setWordWrap(True)
         self.zoom_button = QPushButton("Zoom to route", self)
         self.clear_button = QPushButton("Clear", self)
-        self.table = QTableWidget(0, 6, self)
+        self.table = QTableWidget(0, 5, self)
         self.table.setObjectName("routeLegs")
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
@@ -48,9 +48,9 @@ class RoutePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # stop names share what is left, elided: the figures stay in view in a narrow panel
-        for col in (0, 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        # one name column takes what is left, elided: the figures (under two-line headers, so
+        # they stay narrow) keep in view in a narrow panel
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         buttons = QHBoxLayout()
         buttons.addWidget(self.zoom_button)
@@ -70,34 +70,45 @@ class RoutePanel(QWidget):
         return self.table.rowCount() > 0
 
     def show_route(self, route: Route, labels: list[str], title: str, miles: bool) -> None:
-        """Fill the table: ``labels`` name every stop in driving order, as the map numbers them."""
+        """Fill the table: ``labels`` name every stop in driving order, as the map numbers them.
+
+        The first row is the start; each other row is a stop with the leg driven to reach it.
+        """
         unit, per = ("mi", METERS_PER_MILE) if miles else ("km", 1000.0)
         self.table.setHorizontalHeaderLabels(
-            ["From", "To", "Min", unit, "Total min", f"Total {unit}"])
-        self.table.setRowCount(len(route.legs))
+            ["Stop", "Leg\nmin", f"Leg\n{unit}", "Total\nmin", f"Total\n{unit}"])
+        self.table.setRowCount(len(route.legs) + 1)
+        self._fill_row(0, labels[0], ("", "", "0.0", f"{0:.2f}"), f"Start: {labels[0]}")
         seconds = meters = 0.0
-        for row, leg in enumerate(route.legs):
+        for row, leg in enumerate(route.legs, start=1):
             seconds += leg.seconds
             meters += leg.meters
-            cells = (labels[row], labels[row + 1], f"{leg.seconds / 60:.1f}",
-                     f"{leg.meters / per:.2f}", f"{seconds / 60:.1f}", f"{meters / per:.2f}")
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col > 1:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, col, item)
+            self._fill_row(row, labels[row], (f"{leg.seconds / 60:.1f}",
+                                              f"{leg.meters / per:.2f}", f"{seconds / 60:.1f}",
+                                              f"{meters / per:.2f}"),
+                           f"{labels[row - 1]} \u2192 {labels[row]}: "
+                           f"{leg.seconds / 60:.1f} min, {leg.meters / per:.2f} {unit}")
         self.title.setText(f"<b>{_escape(title)}</b>: {len(route.legs)} legs, "
                            f"{route.total_seconds / 60:.0f} min driving, "
                            f"{route.total_meters / per:.1f} {unit}")
         self.zoom_button.setEnabled(True)
         self.clear_button.setEnabled(True)
 
+    def _fill_row(self, row: int, name: str, figures: tuple[str, ...], tip: str) -> None:
+        item = QTableWidgetItem(name)
+        item.setToolTip(tip)
+        self.table.setItem(row, 0, item)
+        for col, text in enumerate(figures, start=1):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(tip)
+            self.table.setItem(row, col, item)
+
     def clear(self) -> None:
         self.title.setText(EMPTY)
         self.table.setRowCount(0)
         self.table.setHorizontalHeaderLabels(
-            ["From", "To", "Min", "Distance", "Total min", "Total distance"])
+            ["Stop", "Leg\nmin", "Leg\ndistance", "Total\nmin", "Total\ndistance"])
         self.zoom_button.setEnabled(False)
         self.clear_button.setEnabled(False)
 

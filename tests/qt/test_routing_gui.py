@@ -191,14 +191,14 @@ def test_best_order_route_with_leg_table_zoomed_to_it(routed, qtbot):
                                            for a in ids])
     assert best.total_seconds < given.total_seconds  # the zig-zag was worse
     assert "best order saves" in window.statusBar().currentMessage()
-    # the legs, numbered as on the map, with running totals
+    # the stops, numbered as on the map, each with the leg to it and running totals
     table = window.route_panel.table
-    assert table.rowCount() == 4
+    assert table.rowCount() == 5
     assert table.item(0, 0).text() == f"1. {plan.accounts[ids[0]].name}"  # the start is kept
-    assert [table.item(r, 0).text()[:2] for r in range(4)] == ["1.", "2.", "3.", "4."]
-    assert [table.item(r, 1).text()[:2] for r in range(4)] == ["2.", "3.", "4.", "5."]
-    assert float(table.item(3, 4).text()) == pytest.approx(best.total_seconds / 60, abs=0.06)
-    assert sum(float(table.item(r, 2).text()) for r in range(4)) == pytest.approx(
+    assert [table.item(r, 0).text()[:2] for r in range(5)] == ["1.", "2.", "3.", "4.", "5."]
+    assert table.item(1, 0).toolTip().startswith(f"1. {plan.accounts[ids[0]].name} \u2192 2.")
+    assert float(table.item(4, 3).text()) == pytest.approx(best.total_seconds / 60, abs=0.06)
+    assert sum(float(table.item(r, 1).text()) for r in range(1, 5)) == pytest.approx(
         best.total_seconds / 60, abs=0.2)
     assert window.dock("dockRoute").isVisible()
     # the map zoomed to the route and numbers its stops
@@ -233,11 +233,10 @@ def test_click_on_a_day_header_draws_that_days_route(scheduled, qtbot):
     QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(5, header.height() // 2))
     table = window.route_panel.table
-    qtbot.waitUntil(lambda: table.rowCount() == len(visits) + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: table.rowCount() == len(visits) + 2, timeout=WAIT_MS)
     names = [doc.plan.accounts[v.account_id].name for v in visits]
-    assert table.item(0, 0).text() == "Home"
-    assert table.item(0, 1).text() == f"1. {names[0]}"
-    assert table.item(len(visits), 1).text() == "Home"
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        "Home", *(f"{i + 1}. {n}" for i, n in enumerate(names)), "Home"]
     assert f"week {slot[0] + 1}" in window.route_panel.title.text()
     # the map draws it: Home plus one numbered marker per visit
     marks = _js(qtbot, view, "Array.from(document.querySelectorAll('.td-stop'))"
