@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -20,7 +18,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -39,6 +36,7 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry, ActionSpec
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.panel_layout import PanelLayout
 from territory_desktop.qt.rotation_controller import RotationController
 from territory_desktop.qt.rotation_panel import RotationPanel
 from territory_desktop.qt.route_panel import RoutePanel
@@ -52,13 +50,6 @@ log = logging.getLogger(__name__)
 ATTRIBUTION = (
     "Road data © OpenStreetMap contributors (ODbL) · postal centroids © GeoNames (CC BY 4.0)"
 )
-# Share of the window the bottom panels and the right column (accounts, route legs) get by
-# default: the map keeps about two thirds of the height and three quarters of the width.
-BOTTOM_SHARE = 0.28
-RIGHT_SHARE = 0.24
-# A separator wide enough to grab, highlighted under the mouse so it can be found.
-SEPARATOR_STYLE = ("QMainWindow::separator { background: #d6d6d6; width: 6px; height: 6px; }"
-                   "QMainWindow::separator:hover { background: #8ab4f8; }")
 
 
 def _build_basemap(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
@@ -106,14 +97,13 @@ class MainWindow(QMainWindow):
 
         self.rep_week = RepWeekView(self)
         self.route_panel = RoutePanel(self)
+        self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.docks = [self._dock("Territories", self.territories, bottom),
-                      self._dock("Accounts", self.accounts,
-                                 Qt.DockWidgetArea.RightDockWidgetArea),
-                      self._dock("Rotation", self.rotation_panel, bottom),
-                      self._dock("Rep's week", self.rep_week, bottom),
-                      self._dock("Route", self.route_panel, bottom)]
-        self.setStyleSheet(SEPARATOR_STYLE)
+        self.panels.add("Territories", self.territories, bottom)
+        self.panels.add("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.panels.add("Rotation", self.rotation_panel, bottom)
+        self.panels.add("Rep's week", self.rep_week, bottom)
+        self.panels.add("Route", self.route_panel, bottom)
         self.routing.network_ready.connect(self.territories.model.refresh)
         self._build_status_bar()
         self.actions = ActionRegistry(self)
@@ -121,8 +111,8 @@ class MainWindow(QMainWindow):
         self._build_menus_and_toolbar()
         self.route_panel.zoom_requested.connect(self.map.zoom_to_route)
         self.route_panel.clear_requested.connect(self.routing.clear_overlays)
-        self.reset_layout()
-        self._restore_layout()
+        self.panels.reset()
+        self.panels.restore(self.files.store.load_window_layout())
 
         document.plan_changed.connect(self._on_document_plan_changed)
         document.replaced.connect(self._on_document_replaced)
@@ -152,68 +142,9 @@ class MainWindow(QMainWindow):
         self.actions.update_enabled()
 
     # ----------------------------------------------------------------- construction
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName("dock" + "".join(c for c in title if c.isalnum()))
-        # A panel taller than its dock scrolls instead of holding the dock (and the map) at
-        # its own minimum height.
-        scroll = QScrollArea(dock)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(widget)
-        dock.setWidget(scroll)
-        if area == Qt.DockWidgetArea.BottomDockWidgetArea:
-            # The tabs name the bottom panels; without a title bar, a drag near the divider
-            # resizes the map instead of tearing a panel off (View > Panels shows/hides them).
-            dock.setTitleBarWidget(QWidget(dock))
-        self.addDockWidget(area, dock)
-        return dock
-
     def dock(self, name: str) -> QDockWidget:
         """The dock widget with object name ``name`` (e.g. ``"dockRotation"``)."""
-        found = self.findChild(QDockWidget, name)
-        assert found is not None, f"no dock named {name!r}"  # the docks are built in __init__
-        return found
-
-    def reset_layout(self) -> None:
-        """Panels back to where they start: bottom tabs under a large map, accounts on the right."""
-        right = ("dockAccounts", "dockRoute")
-        for dock in self.docks:
-            dock.setFloating(False)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea
-                               if dock.objectName() in right
-                               else Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            dock.show()
-        # The route's legs sit under the account list, so they stay in view beside the
-        # Rotation calendar whose day headers draw day routes.
-        self.splitDockWidget(self.dock("dockAccounts"), self.dock("dockRoute"),
-                             Qt.Orientation.Vertical)
-        tabbed = [d for d in self.docks if d.objectName() not in right]
-        for first, second in pairwise(tabbed):
-            self.tabifyDockWidget(first, second)
-        tabbed[0].raise_()
-        size = self.size()
-        self.resizeDocks([self.dock("dockTerritories")], [int(size.height() * BOTTOM_SHARE)],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.dock("dockAccounts")], [int(size.width() * RIGHT_SHARE)],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.dock("dockAccounts"), self.dock("dockRoute")],
-                         [int(size.height() * 0.4), int(size.height() * 0.25)],
-                         Qt.Orientation.Vertical)
-
-    def _restore_layout(self) -> None:
-        saved = self.files.store.load_window_layout()
-        if saved is None:
-            return
-        geometry, state = saved
-        self.restoreGeometry(QByteArray(geometry))
-        if not self.restoreState(QByteArray(state)):
-            log.warning("the saved window layout was not usable; using the default one")
-            self.reset_layout()
-
-    def _save_layout(self) -> None:
-        self.files.store.save_window_layout(bytes(self.saveGeometry().data()),
-                                            bytes(self.saveState().data()))
+        return self.panels.dock(name)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -324,7 +255,7 @@ class MainWindow(QMainWindow):
             self.map.zoom_to_route)
         add(ActionSpec("view.reset_layout", "&Reset layout", None,
                        "Put every panel back where it started, under a large map"),
-            self.reset_layout)
+            self.panels.reset)
         routing = self.routing
         add(ActionSpec("routing.extract", "Choose OSM &extract…", None,
                        "Choose or replace the OpenStreetMap extract this plan routes on"),
@@ -403,7 +334,7 @@ class MainWindow(QMainWindow):
                 # Each panel's own show/hide toggle: a closed panel comes back from here.
                 panels = menu.addMenu("&Panels")
                 panels.setObjectName("panelsMenu")
-                for dock in self.docks:
+                for dock in self.panels.docks:
                     panels.addAction(dock.toggleViewAction())
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("mainToolbar")
@@ -897,6 +828,6 @@ class MainWindow(QMainWindow):
         self.cancel_work()
         for worker in list(self._workers):
             worker.wait(5)
-        self._save_layout()
+        self.files.store.save_window_layout(*self.panels.saved())
         self.files.shutdown()
         event.accept()
