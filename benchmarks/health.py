@@ -44,7 +44,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-DATA = Path(os.environ.get("TERRITORY_SHARED_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("TERRITORY_SHARED_DATA")
+            or Path(__file__).resolve().parents[2] / "shared" / "data")
 OUT = Path(__file__).resolve().parent / "results" / "health.txt"
 N_ACCOUNTS, N_REPS, N_OPPS, N_ACTS, SEED = 50_000, 100, 200_000, 250_000, 12
 TODAY = dt.date(2026, 12, 1)

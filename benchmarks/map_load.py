@@ -27,7 +27,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-DATA = Path(os.environ.get("TERRITORY_SHARED_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("TERRITORY_SHARED_DATA")
+            or Path(__file__).resolve().parents[2] / "shared" / "data")
 OUT = Path(__file__).resolve().parent / "results" / "map_load.txt"
 N_ACCOUNTS, N_TERRITORIES, RUNS, SEED = 5000, 50, 5, 42
 

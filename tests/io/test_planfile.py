@@ -166,8 +166,8 @@ def test_empty_plan_round_trip(tmp_path: Path) -> None:
 
 
 def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) -> None:
-    geopandas = pytest.importorskip("geopandas")
-    pyogrio = pytest.importorskip("pyogrio")
+    import geopandas  # osmnx depends on it; a reader QGIS users have
+    import pyogrio
     path = tmp_path / "plan.gpkg"
     save_plan(small_plan, path)
     with sqlite3.connect(path) as conn:
@@ -242,7 +242,7 @@ def test_random_bytes_are_not_a_plan(tmp_path: Path) -> None:
 
 
 def test_other_geopackage_is_not_a_plan(tmp_path: Path) -> None:
-    geopandas = pytest.importorskip("geopandas")
+    import geopandas
     from shapely.geometry import Point
 
     path = tmp_path / "other.gpkg"
@@ -647,7 +647,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
 
 def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Path) -> None:
     """A layer a user adds in QGIS (GDAL writes it with an R-tree index and triggers)."""
-    geopandas = pytest.importorskip("geopandas")
+    import geopandas
     from shapely.geometry import Point
 
     path = tmp_path / "plan.gpkg"
