@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 import numpy as np
-import shapely
+from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.plan import Account, PlanError
@@ -69,7 +69,7 @@ def read_accounts(conn: sqlite3.Connection) -> list[Account] | None:
     if not rows:
         return []
     blobs, *values = zip(*rows, strict=True)
-    cols = dict(zip(COLUMNS, values, strict=True))
+    cols: dict[str, Sequence[Any]] = dict(zip(COLUMNS, values, strict=True))
     lat_lon = _point_columns(blobs)
     if lat_lon is None or not _all(cols["id"], str) or not _all(cols["tier"], str):
         return None
@@ -140,4 +140,4 @@ def account_rows(
     for i in (COLUMNS.index("approximate_location"), COLUMNS.index("same_weekday")):
         cols[i] = tuple(map(int, cols[i]))
     rows = list(zip(point_blobs(lon, lat, srs_id), *cols, strict=True))
-    return rows, [shapely.multipoints(np.column_stack([lon, lat]))]
+    return rows, [MultiPoint(np.column_stack([lon, lat]))]
