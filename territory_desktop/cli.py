@@ -36,7 +36,23 @@ def _plan_create(args: argparse.Namespace) -> int:
             print(f"{p.source}:{p.line}: column {p.column or '-'}: {verdict}: {p.reason}",
                   file=sys.stderr)
     plan = Plan(name=args.output.stem)
-    osm = stored_extract(args.osm, args.output.resolve().parent) if args.osm else ""
+    osm = ""
+    if args.osm and accounts.accounts:
+        from territory_desktop.routing.coverage import extract_coverage
+
+        coverage = extract_coverage(args.osm, [a.lat for a in accounts.accounts],
+                                    [a.lon for a in accounts.accounts])
+        if coverage.covers_none or coverage.bounds is None:
+            print(f"error: {coverage.describe()}; choose an extract of the area your accounts "
+                  "are in (no plan was written)", file=sys.stderr)
+            return EXIT_ERROR
+        if coverage.outside:
+            ids = ", ".join(accounts.accounts[i].id for i in coverage.outside[:5])
+            more = " ..." if len(coverage.outside) > 5 else ""
+            print(f"warning: {coverage.describe()}: they get no drive times or routes "
+                  f"({ids}{more})", file=sys.stderr)
+    if args.osm:
+        osm = stored_extract(args.osm, args.output.resolve().parent)
     plan.settings = PlanSettings(country=args.country, osm_extract=osm)
     plan = edits.import_accounts(plan, accounts.accounts).plan
     if reps is not None:
