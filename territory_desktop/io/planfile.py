@@ -282,7 +282,7 @@ MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2}
 
 
 def save_plan(plan: Plan, path: str | os.PathLike[str],
-              expect: FileStamp | None | object = ANY_STAMP) -> FileStamp:
+              expect: FileStamp | object | None = ANY_STAMP) -> FileStamp:
     """Write ``plan`` to ``path`` atomically and return the new file's stamp.
 
     The plan goes to a temporary file in the same folder, which is checked (SQLite's
