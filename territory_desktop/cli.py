@@ -95,7 +95,14 @@ def plan_info(path: Path) -> dict[str, object]:
 def _plan_info(args: argparse.Namespace) -> int:
     info = plan_info(args.plan)
     if args.json:
-        print(json.dumps(info, indent=2))
+        # Strict JSON: the plan's invariants keep numbers finite, and a NaN that slipped
+        # through is an error, never the invalid token "NaN" or "Infinity".
+        try:
+            print(json.dumps(info, indent=2, allow_nan=False))
+        except ValueError:
+            print(f"error: {args.plan}: the plan holds a value that is not a finite number",
+                  file=sys.stderr)
+            return EXIT_ERROR
         return 0
     print(f"{info['accounts']} accounts ({info['unassigned']} unassigned), {info['reps']} reps")
     for t in info["territories"]:  # type: ignore[attr-defined]
@@ -207,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except known as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
