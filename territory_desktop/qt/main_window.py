@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
 
         self._selected: list[str] = []
         self._workers: list[Worker] = []
+        self._closing_unasked = False  # closed by a stop signal: nobody is there to answer
         self.routing = RoutingController(self)
         self.rotation = RotationController(self)
 
@@ -726,8 +727,15 @@ class MainWindow(QMainWindow):
             "License (ODbL).\nPostal-code centroids © GeoNames, CC BY 4.0.\n"
             "Leaflet (BSD-2), Leaflet-Geoman (MIT).")
 
+    def close_keeping_work(self) -> None:
+        """Close without asking (Ctrl+C in the terminal, a logout): unsaved work goes to
+        this window's autosave, which is offered back at the next start."""
+        self.files.autosave()
+        self._closing_unasked = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.confirm_discard("closing"):
+        if not self._closing_unasked and not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.cancel_work()
