@@ -3,9 +3,11 @@
 Partial edges: a point snapped at fraction ``f`` of a segment leaves along the segment's
 edges (``(1-f)`` of the forward edge to its head, ``f`` of the backward edge to its tail) and is
 reached the same way; points on the same segment can also drive directly between their
-positions. Partial times and lengths are rounded to whole ms/dm, so every figure is an exact
-integer sum and :func:`travel_matrix` and :func:`~territory_desktop.routing.routes.route`
-return identical legs.
+positions. A point exactly at a segment end (``f`` 0 or 1) is at that node: it leaves from and
+arrives at the node itself, in every direction the node allows, even when the segment it was
+snapped to is a one-way street. Partial times and lengths are rounded to whole ms/dm, so every
+figure is an exact integer sum and :func:`travel_matrix` and
+:func:`~territory_desktop.routing.routes.route` return identical legs.
 
 Engines
 -------
@@ -32,10 +34,11 @@ import numpy as np
 from ._progress import Feedback, ProgressFn, StopFn
 from .errors import RoutingError
 from .network import TIME_SHIFT
+from .prepared import prepared
+from .snapping import SnapResult, snap
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .snapping import SnapResult
 
 # Cost model of the "auto" engine choice, in seconds, measured on the 268k-node extract.
 _DIJKSTRA_PER_NODE = 0.18e-6  # one scipy Dijkstra: 47 ms at 268k nodes
@@ -82,12 +85,10 @@ def as_latlon(points: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ensure_snapped(net: RoadNetwork, pts: Any, max_access_m: float) -> SnapResult:
-    from .snapping import SnapResult
-
     if isinstance(pts, SnapResult):
         return pts
     lat, lon = as_latlon(pts)
-    return net.snap(lat, lon, max_access_m=max_access_m)
+    return snap(net, lat, lon, max_access_m=max_access_m)
 
 
 def _partial(net: RoadNetwork, edge: np.ndarray, frac: np.ndarray) -> np.ndarray:
@@ -102,8 +103,15 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
 
     Returns (dep_node, dep_cost, arr_node, arr_cost): node -1 / cost inf = no option.
     """
+    dep_node, dep_cost, _, arr_node, arr_cost, _ = endpoint_options(net, s)
+    return dep_node, dep_cost, arr_node, arr_cost
+
+
+def endpoint_options(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
+    """:func:`endpoints` plus the edge each option drives part of (-1: none, the point is at
+    the node): (dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge)."""
     n = len(s)
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     seg = np.maximum(s.segment, 0)
     ef, eb = fwd[seg], bwd[seg]
     ok = s.reachable
@@ -125,7 +133,19 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
     dep_cost[m, 1] = _partial(net, e, f[m])
     arr_node[m, 1] = a["edge_tail"][e]  # the segment's last node
     arr_cost[m, 1] = _partial(net, e, 1.0 - f[m])
-    return dep_node, dep_cost, arr_node, arr_cost
+    dep_edge = np.where(dep_node >= 0, np.column_stack((ef, eb)), -1)
+    arr_edge = dep_edge.copy()
+    # At a node, the node itself at no cost is the one option: it dominates driving the
+    # segment's edge (the routing graph holds that edge or a faster parallel one).
+    first = np.where(ef >= 0, a["edge_tail"][np.maximum(ef, 0)], a["edge_head"][np.maximum(eb, 0)])
+    last = np.where(ef >= 0, a["edge_head"][np.maximum(ef, 0)], a["edge_tail"][np.maximum(eb, 0)])
+    for at, node in ((ok & (f == 0.0), first), (ok & (f == 1.0), last)):
+        for opt_node, opt_cost, opt_edge in ((dep_node, dep_cost, dep_edge),
+                                             (arr_node, arr_cost, arr_edge)):  # fmt: skip
+            opt_node[at] = np.column_stack((node[at], np.full(int(at.sum()), -1)))
+            opt_cost[at] = (0.0, np.inf)
+            opt_edge[at] = -1
+    return dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge
 
 
 def direct_pairs(
@@ -133,7 +153,7 @@ def direct_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(origin index, destination index, packed cost) of every pair that can drive straight
     along a shared segment (found by sorting segments, not by an n x m comparison)."""
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     so = np.where(o.reachable, o.segment, -1)
     sd = np.where(d.reachable, d.segment, -1)
     order = np.argsort(sd, kind="stable")
@@ -184,7 +204,7 @@ def _node_dijkstra(
     node = np.empty((nsrc, tgt.shape[0]))
     for lo in range(0, nsrc, chunk):
         fb.step(lo / nsrc, f"shortest paths {lo:,}/{nsrc:,}")
-        d = dijkstra(net.csr, directed=True, indices=src[lo : lo + chunk], min_only=False)
+        d = dijkstra(prepared(net).csr, directed=True, indices=src[lo : lo + chunk], min_only=False)
         node[lo : lo + chunk] = d[:, tgt]
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
@@ -247,13 +267,14 @@ def _augmented_dijkstra(
     from scipy.sparse.csgraph import dijkstra
 
     n, no, nd = net.n_nodes, dep_node.shape[0], arr_node.shape[0]
-    e = net.routing_edges
+    prep = prepared(net)
+    e = prep.routing_edges
     a = net.arrays
     oi, ok = np.nonzero(dep_node >= 0)
     di, dk = np.nonzero(arr_node >= 0)
     tail = np.concatenate((a["edge_tail"][e], n + oi, arr_node[di, dk]))
     head = np.concatenate((a["edge_head"][e], dep_node[oi, ok], n + no + di))
-    w = np.concatenate((net.packed_weight[e], dep_cost[oi, ok], arr_cost[di, dk]))
+    w = np.concatenate((prep.packed_weight[e], dep_cost[oi, ok], arr_cost[di, dk]))
     size = n + no + nd
     # No duplicate (tail, head) pairs exist here, so csr_matrix's summing cannot bite.
     g = csr_matrix((w, (tail, head)), shape=(size, size))
@@ -377,5 +398,5 @@ def prepare_matrices(
 
     fb = Feedback(progress, should_stop)
     fb.step(0.0, "indexing roads for snapping")
-    _ = network.snap_index
+    _ = prepared(network).snap_index
     hierarchy(network, fb.sub(0.2, 1.0))

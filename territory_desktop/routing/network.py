@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from territory_desktop.files import atomic_open, file_sha256
+from territory_desktop.geo.distance import haversine_m
 
 from ._osm import RawWays, check_extract_path, read_drivable_ways
 from ._progress import Feedback, ProgressFn, StopFn
@@ -40,35 +41,30 @@ from .errors import NetworkBuildError, RoutingError
 from .profile import GRADE_SEPARATED, ROAD_CLASS_CODE, ROAD_CLASSES, SpeedProfile
 
 FORMAT = "territory-desktop-road-network/1"
-EARTH_RADIUS_M = 6_371_008.8
 #: Packed routing weight: ``time_ms * TIME_SHIFT + length_dm``. Exact in float64 while the
 #: path is shorter than 2**25 dm (3,355 km) and 2**28 ms (74 h): Dijkstra on it minimises
 #: time, breaks ties by distance, and yields both sums at once.
 TIME_SHIFT = float(2**25)
 
-_ARRAYS = (
-    "geom_lat_e7", "geom_lon_e7", "seg_first", "seg_last", "seg_kept", "seg_island",
-    "node_lat_e7", "node_lon_e7", "node_osm_id",
-    "edge_tail", "edge_head", "edge_seg", "edge_rev", "edge_time_ms", "edge_length_dm",
-    "edge_class", "edge_kph", "edge_way_id",
-)  # fmt: skip
+#: Longest time and length one edge may have: the packed sums stay exact below these.
+MAX_EDGE_MS = 2**28
+MAX_EDGE_DM = 2**25
 
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Great-circle distance in metres (osmnx's ``great_circle``), vectorised."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+#: Every stored array, its dtype and which count its length is (what :func:`load_network`
+#: checks before any compiled kernel sees the arrays).
+_LAYOUT = {
+    "geom_lat_e7": ("int32", "geometry"), "geom_lon_e7": ("int32", "geometry"),
+    "seg_first": ("int32", "segments"), "seg_last": ("int32", "segments"),
+    "seg_kept": ("bool", "segments"), "seg_island": ("bool", "segments"),
+    "node_lat_e7": ("int32", "nodes"), "node_lon_e7": ("int32", "nodes"),
+    "node_osm_id": ("int64", "nodes"),
+    "edge_tail": ("int32", "edges"), "edge_head": ("int32", "edges"),
+    "edge_seg": ("int32", "edges"), "edge_rev": ("int8", "edges"),
+    "edge_time_ms": ("int32", "edges"), "edge_length_dm": ("int32", "edges"),
+    "edge_class": ("int8", "edges"), "edge_kph": ("float32", "edges"),
+    "edge_way_id": ("int64", "edges"),
+}  # fmt: skip
+_ARRAYS = tuple(_LAYOUT)
 
 
 def content_hash(extract_sha256: str, profile: SpeedProfile) -> str:
@@ -83,6 +79,9 @@ class RoadNetwork:
     arrays: dict[str, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None  # the file it was loaded from or saved to
+    #: The routing structures derived from it (:func:`routing.prepared.prepared` creates and
+    #: owns them); kept here only so every query on this object shares them.
+    derived: object | None = field(default=None, init=False, repr=False, compare=False)
 
     # ---- basic views -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -113,12 +112,14 @@ class RoadNetwork:
         b = self.meta["bbox"]
         return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
-    @cached_property
+    @property
     def node_lat(self) -> np.ndarray:
+        """Node latitudes in degrees (a new float64 array per call)."""
         return self.arrays["node_lat_e7"].astype(np.float64) * 1e-7
 
-    @cached_property
+    @property
     def node_lon(self) -> np.ndarray:
+        """Node longitudes in degrees (a new float64 array per call)."""
         return self.arrays["node_lon_e7"].astype(np.float64) * 1e-7
 
     def edge_road_class(self, edge: int) -> str:
@@ -135,80 +136,14 @@ class RoadNetwork:
             pts.reverse()
         return pts
 
-    # ---- derived routing structures (built once per process, not stored) -------------
-    @cached_property
-    def seg_edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment: the edge along its node order and the edge against it (-1 = none)."""
-        n_seg = self.arrays["seg_first"].shape[0]
-        fwd = np.full(n_seg, -1, dtype=np.int64)
-        bwd = np.full(n_seg, -1, dtype=np.int64)
-        rev = self.arrays["edge_rev"].astype(bool)
-        ids = np.arange(self.n_edges)
-        fwd[self.arrays["edge_seg"][~rev]] = ids[~rev]
-        bwd[self.arrays["edge_seg"][rev]] = ids[rev]
-        return fwd, bwd
-
-    @cached_property
-    def packed_weight(self) -> np.ndarray:
-        """float64 ``time_ms * TIME_SHIFT + length_dm`` per edge (exact integers)."""
-        return (
-            self.arrays["edge_time_ms"].astype(np.float64) * TIME_SHIFT
-            + self.arrays["edge_length_dm"].astype(np.float64)
-        )
-
-    @cached_property
-    def routing_edges(self) -> np.ndarray:
-        """Edge ids used for routing: the fastest of each set of parallel edges, sorted by
-        (tail, head). scipy's csr_matrix would SUM parallel edges, so we choose first."""
-        tail = self.arrays["edge_tail"].astype(np.int64)
-        head = self.arrays["edge_head"].astype(np.int64)
-        order = np.lexsort((self.packed_weight, head, tail))
-        key = tail[order] * self.n_nodes + head[order]
-        first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        return order[first]
-
-    @cached_property
-    def csr(self) -> Any:
-        """scipy CSR matrix of packed weights over :attr:`routing_edges` (no duplicates)."""
-        from scipy.sparse import csr_matrix
-
-        e = self.routing_edges
-        n = self.n_nodes
-        tail = self.arrays["edge_tail"][e]
-        indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
-        return csr_matrix(
-            (self.packed_weight[e], self.arrays["edge_head"][e].astype(np.int32), indptr),
-            shape=(n, n),
-        )
-
-    @cached_property
-    def csr_edge_lookup(self) -> dict[tuple[int, int], int]:
-        """(tail, head) -> routing edge id, for path reconstruction."""
-        e = self.routing_edges
-        t = self.arrays["edge_tail"][e].tolist()
-        h = self.arrays["edge_head"][e].tolist()
-        return dict(zip(zip(t, h, strict=True), e.tolist(), strict=True))
-
-    @cached_property
-    def projection(self) -> Any:
-        from ._geom import LocalProjection
-
-        b = self.bbox
-        return LocalProjection((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-
-    @cached_property
-    def snap_index(self) -> Any:
-        from .snapping import SegmentIndex
-
-        return SegmentIndex(self)
-
     # ---- API ---------------------------------------------------------------------------
-    def snap(
-        self, lats: Any, lons: Any, max_access_m: float = 500.0
-    ) -> Any:  # -> SnapResult (import cycle)
-        """Snap points to the nearest drivable edge; see :func:`snapping.snap`."""
+    def snap(self, lats: Any, lons: Any, max_access_m: float = 500.0) -> Any:
+        """Snap points to the nearest drivable edge: :func:`routing.snapping.snap`.
+
+        Kept only for ``qt/routing_controller.py``'s reachability check until it calls the
+        core's :func:`routing.reachability.unreachable_points`; then this goes, and with it
+        the last import of snapping by this module (see the import-linter contracts).
+        """
         from .snapping import snap
 
         return snap(self, lats, lons, max_access_m=max_access_m)
@@ -216,17 +151,9 @@ class RoadNetwork:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
         p = os.fspath(path)
-        d = os.path.dirname(os.path.abspath(p))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
-            os.replace(tmp, p)
-            self.path = p
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(p) as f:
+            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
+        self.path = p
 
     def summary(self) -> dict[str, Any]:
         """Counts and provenance, as printed by ``tdesk network build``."""
@@ -253,11 +180,71 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
         raise RoutingError(f"{p}: not a compiled road network (missing {exc})") from exc
     except Exception as exc:
         raise RoutingError(f"{p}: not a compiled road network ({exc})") from exc
-    if meta.get("format") != FORMAT:
-        raise RoutingError(f"{p}: unsupported network format {meta.get('format')!r}")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        got = meta.get("format") if isinstance(meta, dict) else None
+        raise RoutingError(f"{p}: unsupported network format {got!r}")
+    problem = _layout_problem(arrays, meta)
+    if problem:
+        raise RoutingError(f"{p}: damaged network file ({problem}); build it again")
     net = RoadNetwork(arrays=arrays, meta=meta)
     net.path = p  # where caches (e.g. the CCH node order) may be kept; not saved
     return net
+
+
+def _layout_problem(a: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
+    """What is wrong with a loaded network's arrays and meta ("" when nothing): shapes,
+    dtypes, index ranges, weights, coordinates. The compiled kernels index without checks."""
+    sizes: dict[str, int] = {}
+    for name, (dtype, count) in _LAYOUT.items():
+        v = a[name]
+        if v.ndim != 1 or v.dtype != np.dtype(dtype):
+            return f"{name} is {v.dtype}{list(v.shape)}, expected a 1-d {dtype} array"
+        if sizes.setdefault(count, v.shape[0]) != v.shape[0]:
+            return f"{name} has {v.shape[0]:,} entries, expected {sizes[count]:,} ({count})"
+    n_geom, n_seg, n_nodes, n_edges = (sizes[k] for k in ("geometry", "segments", "nodes",
+                                                           "edges"))  # fmt: skip
+    if n_nodes == 0 or n_edges == 0:
+        return "no roads"
+
+    def outside(name: str, lo: int, hi: int) -> bool:
+        v = a[name]
+        return bool(v.shape[0]) and (int(v.min()) < lo or int(v.max()) > hi)
+
+    checks = (
+        (outside("seg_first", 0, n_geom - 1) or outside("seg_last", 0, n_geom - 1),
+         "segment geometry positions out of range"),
+        (bool((a["seg_first"] > a["seg_last"]).any()), "segment geometry positions not ordered"),
+        (outside("edge_tail", 0, n_nodes - 1) or outside("edge_head", 0, n_nodes - 1),
+         "edge node index out of range"),
+        (outside("edge_seg", 0, n_seg - 1), "edge segment index out of range"),
+        (outside("edge_rev", 0, 1), "edge direction flag not 0/1"),
+        (outside("edge_time_ms", 0, MAX_EDGE_MS), "edge travel time negative or too large"),
+        (outside("edge_length_dm", 0, MAX_EDGE_DM), "edge length negative or too large"),
+        (outside("edge_class", 0, len(ROAD_CLASSES) - 1), "road class code out of range"),
+        (not bool(np.isfinite(a["edge_kph"]).all() and (a["edge_kph"] > 0).all()),
+         "edge speed not a positive number"),
+        (outside("geom_lat_e7", -900_000_000, 900_000_000)
+         or outside("node_lat_e7", -900_000_000, 900_000_000)
+         or outside("geom_lon_e7", -1_800_000_000, 1_800_000_000)
+         or outside("node_lon_e7", -1_800_000_000, 1_800_000_000), "coordinate out of range"),
+    )  # fmt: skip
+    for bad, what in checks:
+        if bad:
+            return what
+    kept = np.zeros(n_seg, dtype=bool)
+    kept[a["edge_seg"]] = True
+    if not np.array_equal(kept, a["seg_kept"]):
+        return "kept segments do not match the edges"
+    per_dir = np.bincount(a["edge_seg"].astype(np.int64) * 2 + a["edge_rev"], minlength=2 * n_seg)
+    if per_dir.max() > 1:
+        return "a segment has two edges in one direction"
+    try:
+        bbox = [float(x) for x in meta["bbox"]]
+        SpeedProfile.from_json(meta["profile"])
+        ok = len(bbox) == 4 and all(np.isfinite(bbox)) and isinstance(meta["content_hash"], str)
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    return "" if ok else "meta lacks a valid bbox, profile or content hash"
 
 
 def build_network(
@@ -406,6 +393,18 @@ def _compile(
     seg_kept[e_seg[keep_edge]] = True
     ke = keep_edge
 
+    # A damaged or absurd way: int32 ms would wrap past 596 h, and packed sums stop being
+    # exact well before; refuse it by name instead of storing a negative time.
+    too_long = np.flatnonzero((e_time * 1000.0 > MAX_EDGE_MS)
+                              | (seg_len[e_seg] * 10.0 > MAX_EDGE_DM))  # fmt: skip
+    if too_long.shape[0]:
+        k = int(too_long[0])
+        raise NetworkBuildError(
+            f"{path}: way {int(raw.way_id[seg_way[e_seg[k]]])} has a segment of "
+            f"{seg_len[e_seg[k]] / 1000:,.0f} km taking {e_time[k] / 3600:,.0f} h, more than "
+            f"a road segment can be ({MAX_EDGE_DM / 1e4:,.0f} km, {MAX_EDGE_MS / 3.6e6:.0f} h); "
+            f"is the extract damaged?"
+        )
     e_time_ms = np.maximum(np.rint(e_time[ke] * 1000.0), 1).astype(np.int32)
     e_len = seg_len[e_seg[ke]]
     arrays = {
