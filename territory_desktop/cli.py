@@ -15,6 +15,13 @@ from typing import Any
 EXIT_ERROR = 2
 
 
+def _field_column(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field.strip() or not column:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=COLUMN (e.g. potential=beds)")
+    return field.strip(), column
+
+
 def _plan_create(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.seed import voronoi_cells
@@ -22,7 +29,8 @@ def _plan_create(args: argparse.Namespace) -> int:
     from territory_desktop.model import Plan, PlanSettings, Territory, next_color
     from territory_desktop.routing.plan_network import stored_extract
 
-    accounts = tables.import_accounts(args.accounts, country=args.country)
+    accounts = tables.import_accounts(args.accounts, country=args.country,
+                                      overrides=dict(args.column))
     reps = tables.import_reps(args.reps, country=args.country) if args.reps else None
     for label, result in (("accounts", accounts), ("reps", reps)):
         if result is None:
@@ -172,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--reps", type=Path, help="reps CSV or XLSX")
     create.add_argument("--osm", type=Path, help="the OSM extract for routing and the basemap")
     create.add_argument("--country", default="US", help="country for postal codes (default US)")
+    create.add_argument("--column", type=_field_column, action="append", default=[],
+                        metavar="FIELD=COLUMN",
+                        help="read an account field from a column of your choice, e.g. "
+                             "potential=beds (repeatable; fields as in the import dialog)")
     create.add_argument("--territories", choices=("voronoi", "none"), default="voronoi",
                         help="start with one territory per rep around its home (default)")
     create.add_argument("-o", "--output", type=Path, required=True, help="plan file to write")

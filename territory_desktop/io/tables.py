@@ -969,6 +969,7 @@ def import_accounts(
     mapping: Mapping[str, str] | None = None,
     country: str = "US",
     cadence: Mapping[str, TierCadence] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Read accounts from a CSV or XLSX file.
 
@@ -983,14 +984,26 @@ def import_accounts(
         ISO code for postal codes in rows without a country column value.
     cadence
         The plan's tier cadence; overrides equal to it are not stored (default cadence if None).
+    overrides
+        Field -> column chosen by the user on top of ``mapping`` (or the guess), e.g.
+        ``{"potential": "beds"}`` so the file's own value column sets potential and tiers.
 
     Raises
     ------
     ImportFileError
-        If the file cannot be read as a table.
+        If the file cannot be read as a table, or an override names an unknown field or a
+        column the file lacks.
     """
     columns, rows = read_table(path)
     used = _usable_mapping(mapping, columns, ACCOUNT_FIELD_SPECS)
+    for key, column in (overrides or {}).items():
+        if key not in dict(ACCOUNT_FIELDS):
+            raise ImportFileError(f"{path}: no account field {key!r} (fields: "
+                                  f"{', '.join(k for k, _ in ACCOUNT_FIELDS)})")
+        if column not in columns:
+            raise ImportFileError(f"{path}: no column {column!r} (columns: "
+                                  f"{', '.join(columns)})")
+        used[key] = column
     result = ImportResult(mapping_used=used, missing_required=_missing(used), rows_read=len(rows))
     if result.missing_required:
         return result

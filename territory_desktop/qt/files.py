@@ -373,17 +373,26 @@ class PlanFiles(QObject):
 
     # ----------------------------------------------------------------- imports
     def import_accounts_dialog(self) -> None:
+        self._import_accounts(choose_columns=False)
+
+    def import_accounts_choosing_columns(self) -> None:
+        """Import accounts, showing the column mapping even when every column was recognised."""
+        self._import_accounts(choose_columns=True)
+
+    def _import_accounts(self, choose_columns: bool) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts", "", TABLE_FILTER)
         if name:
-            self.import_table(Path(name), "accounts")
+            self.import_table(Path(name), "accounts", choose_columns=choose_columns)
 
     def import_reps_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, "Import reps", "", TABLE_FILTER)
         if name:
             self.import_table(Path(name), "reps")
 
-    def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None) -> Any:
-        """Import accounts or reps; asks for a column mapping when columns are not recognised.
+    def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None,
+                     choose_columns: bool = False) -> Any:
+        """Import accounts or reps; asks for a column mapping when columns are not recognised
+        or ``choose_columns`` (the user wants their own columns, e.g. a value column).
 
         Rejected rows are reported (line, column, reason); good rows are imported as one edit.
         Returns the import result, or None when the user cancelled or the file is unreadable.
@@ -395,10 +404,12 @@ class PlanFiles(QObject):
         country = self.document.plan.settings.country or "US"
         try:
             result = importer(path, mapping=mapping, country=country)
-            if result.missing_required:
+            if result.missing_required or choose_columns:
                 columns = tables.read_table(path).columns
                 fields = tables.ACCOUNT_FIELDS if kind == "accounts" else tables.REP_FIELDS
-                dialog = self.mapping_dialog(columns, fields, result.mapping_used)
+                intro = ("Some columns were not recognised." if result.missing_required
+                         else "The columns below were recognised; change any of them.")
+                dialog = self.mapping_dialog(columns, fields, result.mapping_used, intro)
                 if dialog is None:
                     return None
                 result = importer(path, mapping=dialog, country=country)
@@ -425,11 +436,11 @@ class PlanFiles(QObject):
             self.window.statusBar().showMessage(f"Imported {len(records)} {kind}", 8000)
         return result
 
-    def mapping_dialog(self, columns: list[str], fields: Any,
-                       guess: dict[str, str]) -> dict[str, str] | None:
+    def mapping_dialog(self, columns: list[str], fields: Any, guess: dict[str, str],
+                       intro: str) -> dict[str, str] | None:
         from territory_desktop.qt import dialogs
 
-        dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window)
+        dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window, intro)
         return dialog.mapping() if dialog.exec() else None
 
     def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:

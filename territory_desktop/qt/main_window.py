@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         add(ActionSpec("file.save_as", "Save &as…", k.SaveAs), self.files.save_as)
         add(ActionSpec("file.import_accounts", "Import &accounts…", "Ctrl+I"),
             self.files.import_accounts_dialog)
+        add(ActionSpec("file.import_accounts_columns", "Import accounts, &choosing columns…",
+                       "Ctrl+Alt+I"), self.files.import_accounts_choosing_columns)
         add(ActionSpec("file.import_reps", "Import &reps…", "Ctrl+Shift+I"),
             self.files.import_reps_dialog)
         add(ActionSpec("file.quit", "&Quit", k.Quit), self.close)
@@ -305,7 +307,8 @@ class MainWindow(QMainWindow):
         a = self.actions
         menus: dict[str, list[str | None]] = {
             "&File": ["file.new", "file.open", "file.sample", None, "file.save", "file.save_as",
-                      None, "file.import_accounts", "file.import_reps", None, "file.quit"],
+                      None, "file.import_accounts",
+                      "file.import_accounts_columns", "file.import_reps", None, "file.quit"],
             "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
             "&Territory": ["territory.draw", "territory.reshape", "territory.finish",
                            "territory.split",
