@@ -32,12 +32,13 @@ def _plan_create(args: argparse.Namespace) -> int:
     accounts = tables.import_accounts(args.accounts, country=args.country,
                                       overrides=dict(args.column))
     reps = tables.import_reps(args.reps, country=args.country) if args.reps else None
-    for label, result in (("accounts", accounts), ("reps", reps)):
+    for source, result in ((args.accounts, accounts), (args.reps, reps)):
         if result is None:
             continue
         if result.missing_required:
-            print(f"error: {label} file lacks required columns: "
-                  f"{', '.join(result.missing_required)}", file=sys.stderr)
+            print(f"error: {source} lacks required columns: "
+                  f"{', '.join(result.missing_required)} (map them with --column)",
+                  file=sys.stderr)
             return EXIT_ERROR
         for p in result.problems:
             verdict = "rejected" if p.skipped else "warning"

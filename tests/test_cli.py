@@ -133,3 +133,13 @@ def test_plan_create_refuses_a_column_the_file_lacks(shared_data, tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: {source}: no column 'bedz'")
     assert not (tmp_path / "la.gpkg").exists()
+
+
+def test_plan_create_names_the_file_that_lacks_columns(tmp_path, capsys):
+    """Found by tests/io/test_fuzz_inputs.py: the error did not say which file."""
+    source = tmp_path / "crm.csv"
+    source.write_text("Name,Latitude,Longitude\nOne,39.29,-76.6\n", encoding="utf-8")
+    assert cli.main(["plan", "create", "--accounts", str(source), "-o",
+                     str(tmp_path / "p.gpkg")]) == 2
+    assert capsys.readouterr().err == (f"error: {source} lacks required columns: id "
+                                       "(map them with --column)\n")

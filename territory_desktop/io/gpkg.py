@@ -194,6 +194,9 @@ def from_blob(blob: bytes | None) -> BaseGeometry | None:
     """Decode a GeoPackage geometry blob (any byte order, any envelope)."""
     if blob is None:
         return None
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        # bytes(2**62) would try to allocate that much: a number is not a geometry
+        raise GeoPackageError("geometry is not a GeoPackage blob")
     data = bytes(blob)
     if len(data) < 8 or data[:2] != b"GP":
         raise GeoPackageError("geometry is not a GeoPackage blob")

@@ -348,7 +348,7 @@ def save_plan(plan: Plan, path: str | os.PathLike[str],
             raise PlanFileError(f"Cannot save {shown}: {_one_line(str(exc))}") from None
         if isinstance(exc, Exception):
             # Whatever went wrong, the user is told and the old file stays.
-            log.exception("saving %s failed", shown)
+            log.debug("saving %s failed", shown, exc_info=True)  # shown only when debugging
             raise PlanFileError(
                 f"Cannot save {shown}: {type(exc).__name__}: {_one_line(str(exc))}") from None
         raise
@@ -719,7 +719,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     except (ValueError, TypeError, KeyError, IndexError, ArithmeticError,
             shapely.errors.ShapelyError) as exc:
         # A value no check above foresaw: still one line naming the file, never a traceback.
-        log.exception("reading %s failed", source)
+        log.debug("reading %s failed", source, exc_info=True)  # shown only when debugging
         raise PlanFileError(f"Cannot open {source}: the file is damaged: "
                             f"{type(exc).__name__}: {_one_line(str(exc))}") from None
 
@@ -828,7 +828,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         territories = _read_rows(conn, "territories", _territory)
         where = "td_rules"
         rules = _read_rows(conn, "td_rules", lambda r: OverlayRule(
-            r["id"], r["field"], _text(r["value"]), r["territory_id"]))
+            _text(r["id"]), _text(r["field"]), _text(r["value"]), _text(r["territory_id"])))
         where = "td_cadence"
         cadence = {
             c.tier: c for c in _read_rows(conn, "td_cadence", lambda r: TierCadence(
@@ -947,6 +947,8 @@ def _unique(items: list, what: str, source: Path) -> dict:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, bytes):  # str() would turn it into "b'...'" silently
+        raise ValueError("binary data where text belongs")
     return "" if value is None else str(value)
 
 
@@ -1054,7 +1056,7 @@ def _point(blob: bytes | None, what: str) -> tuple[float, float]:
 def _account(r: sqlite3.Row) -> Account:
     lat, lon = _point(r["geom"], f"account {r['id']}")
     return Account(
-        id=r["id"],
+        id=_text(r["id"]),
         name=_text(r["name"]),
         lat=lat,
         lon=lon,
@@ -1083,7 +1085,7 @@ def _rep(r: sqlite3.Row) -> Rep:
         s.strip() for s in skills_text.split(";") if s.strip()
     )
     return Rep(
-        id=r["id"],
+        id=_text(r["id"]),
         name=_text(r["name"]),
         home_lat=lat,
         home_lon=lon,
@@ -1106,10 +1108,10 @@ def _territory(r: sqlite3.Row) -> Territory:
     if geom is not None:
         geom = None if geom.is_empty else _polygonal(geom, r["id"])
     return Territory(
-        id=r["id"],
+        id=_text(r["id"]),
         name=_text(r["name"]),
         color=_text(r["color"]),
-        rep_id=r["rep_id"] or None,
+        rep_id=_text(r["rep_id"]) or None,
         geometry=geom,
         locked=bool(r["locked"]),
     )

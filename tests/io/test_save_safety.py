@@ -170,6 +170,11 @@ def test_unused_columns_message_only_when_a_user_added_one(
     ("UPDATE td_settings SET value='0' WHERE key='rotation_weeks'", "rotation weeks must be"),
     ("UPDATE td_settings SET value='true' WHERE key='rotation_weeks'", "whole number"),
     ("UPDATE accounts SET name=CAST(x'ff00fe' AS TEXT) WHERE fid=1", "damaged"),
+    # found by tests/io/test_fuzz_inputs.py: bytes(2**63 - 1) tried to allocate that much,
+    # and a binary id reached plan info --json as bytes
+    ("UPDATE accounts SET geom=9223372036854775807 WHERE fid=1", "not a GeoPackage blob"),
+    ("UPDATE accounts SET id=x'fffe00' WHERE fid=1", "binary data where text belongs"),
+    ("UPDATE reps SET id=x'00' WHERE fid=1", "binary data where text belongs"),
 ])
 def test_damaged_values_are_refused_in_one_line(tmp_path: Path, sql: str, problem: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,6 +187,22 @@ def test_damaged_values_are_refused_in_one_line(tmp_path: Path, sql: str, proble
     assert cli.main(["plan", "info", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: Cannot open {path}")
+
+
+def test_a_damaged_plan_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    """The command line as a user runs it (no test logging set up): a value the reader did not
+    foresee printed a logged traceback above the one-line error."""
+    path = tmp_path / "bad.gpkg"
+    save_plan(_plan(), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE accounts SET geom=9223372036854775807 WHERE fid=1")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run([sys.executable, "-m", "territory_desktop", "plan", "info",
+                           str(path), "--json"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == (f"error: Cannot open {path}: the file is damaged: table accounts: "
+                           "row 1: geometry is not a GeoPackage blob\n")
 
 
 def test_infinite_coordinate_is_refused(tmp_path: Path) -> None:
