@@ -33,6 +33,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,7 +331,11 @@ def _read_xlsx(source: Path) -> tuple[list[str], list[SourceRow]]:
     """
     problem = ""
     try:
-        header, rows = _xlsx_rows(source)
+        with warnings.catch_warnings():
+            # openpyxl warns on stderr about parts it drops (a sheet without its relation):
+            # what is left is read, or refused below in one line.
+            warnings.simplefilter("ignore")
+            header, rows = _xlsx_rows(source)
     except ImportFileError:
         raise
     except Exception as exc:  # openpyxl and the XML parser raise many types for broken files

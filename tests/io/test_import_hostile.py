@@ -183,6 +183,16 @@ def test_flipped_xlsx_reproducer_is_one_line_not_a_segfault(shared_data: Path,
                            "(mismatched tag: line 1, column 3435)\n")
 
 
+def test_a_repaired_workbook_prints_no_library_warning(tmp_path: Path) -> None:
+    """Found by tests/io/test_fuzz_inputs.py: a sheet without its relation made openpyxl print
+    a two-line UserWarning above the one-line error."""
+    path = _xlsx(tmp_path, lambda n, d: d.replace(b' r:id="rId1"', b"")
+                 if n == "xl/workbook.xml" else d)
+    done = _tdesk("plan", "create", "--accounts", str(path), "-o", str(tmp_path / "t.gpkg"))
+    assert done.returncode == 2
+    assert done.stderr == f"error: Cannot read {path}: the workbook has no sheet\n"
+
+
 def test_sparse_xlsx_reproducer_reads_in_a_second(shared_data: Path) -> None:
     """One cell at XFD1048576 hung the import for over 300 s."""
     start = time.perf_counter()
