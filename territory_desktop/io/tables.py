@@ -657,6 +657,7 @@ def _frequency_weeks(text: str) -> float:
     )
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 
 
@@ -670,6 +671,10 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
     ValueError
         If the text is not a number.
     """
+    if _PLAIN_NUMBER.fullmatch(text):  # most cells: skip the clean-up below
+        value = float(text)
+        if math.isfinite(value):
+            return value
     s = _minus_signs(text.strip()).replace("\u00a0", "").replace("\u202f", "")
     s = s.replace(" ", "").replace("'", "")
     sign = ""
