@@ -58,11 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     """Start the desktop application."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from territory_desktop.qt.application import create_application
+    from territory_desktop.qt.application import StopSignals, create_application
 
     qapp = create_application(sys.argv[:1])
     app = build()
     window = app.window
+    stop = StopSignals(qapp)
+
+    def on_stop(signum: int) -> None:
+        log.info("signal %d: closing, unsaved work kept in the autosave", signum)
+        window.close_keeping_work()
+        qapp.exit(128 + signum)  # the shell's convention: 130 after Ctrl+C
+
+    stop.received.connect(on_stop)
     if args.plan is not None:
         app.files.open_path(args.plan.resolve(), confirmed=True)
     elif args.sample:

@@ -110,17 +110,22 @@ def ask_keep_side(parent: QWidget, overlapping: Sequence[str]) -> str | None:
 
 
 class ColumnMappingDialog(QDialog):
-    """Map the file's columns onto our fields when they were not all recognised."""
+    """Map the file's columns onto our fields: when they were not all recognised, or when the
+    user asked to choose (e.g. their own value column for potential or the tier score)."""
 
     def __init__(self, columns: Sequence[str], fields: Sequence[tuple[str, bool]],
-                 guess: dict[str, str], parent: QWidget | None = None) -> None:
+                 guess: dict[str, str], parent: QWidget | None = None,
+                 intro: str = "Some columns were not recognised.") -> None:
         super().__init__(parent)
         self.setWindowTitle("Match the file's columns")
+        self.setObjectName("columnMapping")
         self.boxes: dict[str, QComboBox] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
-            "Some columns were not recognised. Choose which column holds each field.\n"
-            "Required: id, name, and either latitude and longitude or a postal code.", self))
+            f"{intro} Choose which column holds each field.\n"
+            "Required: id, name, and either latitude and longitude or a postal code.\n"
+            "Any column of numbers can feed potential or score: the top 20 % become tier A, "
+            "the next 30 % tier B.", self))
         form = QFormLayout()
         for name, required in fields:
             box = QComboBox(self)
@@ -129,6 +134,7 @@ class ColumnMappingDialog(QDialog):
                 box.addItem(c, c)
             if name in guess:
                 box.setCurrentIndex(box.findData(guess[name]))
+            box.setObjectName(f"column_{name}")
             form.addRow(f"{name}{' *' if required else ''}", box)
             self.boxes[name] = box
         layout.addLayout(form)
