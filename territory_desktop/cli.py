@@ -183,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
     schedule.set_defaults(func=_plan_schedule)
+    from territory_desktop import design_commands
+
+    design_commands.register(plan)
     from territory_desktop.optimize import commands as optimize_commands
     from territory_desktop.routing import commands as routing_commands
 
