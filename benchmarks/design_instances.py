@@ -69,6 +69,8 @@ def county_centroids() -> tuple[np.ndarray, np.ndarray]:
         if p["state_abbr"] in ("AK", "HI", "PR", "GU", "VI", "MP", "AS"):
             continue
         c = shapely.point_on_surface(shape(feat["geometry"]))
+        if c.is_empty:
+            continue
         pts.append((c.y, c.x))
         weights.append(pop.get(p["county_fips"], 1000.0))
     return np.array(pts), np.array(weights)
@@ -114,15 +116,17 @@ def kmeans(points: np.ndarray, k: int, seed: int, iterations: int = 50,
 def plan_from(points: np.ndarray, tiers: np.ndarray, potential: np.ndarray,
               homes: np.ndarray, labels: np.ndarray | None = None,
               ) -> tuple[Plan, dict[str, str | None]]:
-    """A plan with the accounts, one rep and territory per home, and the alignment."""
+    """A plan with the accounts, one rep per home, and (given ``labels``) one territory per
+    rep and the alignment."""
     plan = Plan(name="benchmark")
     for i, ((lat, lon), tier, pot) in enumerate(zip(points, tiers, potential, strict=True)):
         plan.accounts[f"A{i}"] = Account(f"A{i}", f"Account {i}", float(lat), float(lon),
                                          tier=str(tier), potential=float(pot))
     for r, (lat, lon) in enumerate(homes):
         plan.reps[f"R{r}"] = Rep(f"R{r}", f"Rep {r}", float(lat), float(lon))
-        color = next_color(t.color for t in plan.territories.values())
-        plan.territories[f"T{r}"] = Territory(f"T{r}", f"Territory {r}", color, f"R{r}")
+        if labels is not None:  # else the balancer creates one territory per rep
+            color = next_color(t.color for t in plan.territories.values())
+            plan.territories[f"T{r}"] = Territory(f"T{r}", f"Territory {r}", color, f"R{r}")
     territory_of: dict[str, str | None] = {
         f"A{i}": (f"T{int(lab)}" if labels is not None else None)
         for i, lab in enumerate(labels if labels is not None else np.zeros(len(points)))}

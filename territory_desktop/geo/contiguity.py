@@ -156,51 +156,61 @@ def compactness(lat: np.ndarray, lon: np.ndarray, labels: np.ndarray,
 
 
 class Adjacency:
-    """Neighbour lists of the graph (CSR), for local moves that must keep territories whole."""
+    """Neighbour lists of the graph, for local moves that must keep territories whole."""
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray) -> None:
-        both_u = np.concatenate((u, v))
-        both_v = np.concatenate((v, u))
-        order = np.argsort(both_u, kind="stable")
         self.n = n
-        self.ptr = np.concatenate(([0], np.cumsum(np.bincount(both_u, minlength=n))))
-        self.nbr = both_v[order]
         self.u, self.v = u, v
+        # Both directions, once: border searches filter these arrays.
+        self.src = np.concatenate((u, v))
+        self.dst = np.concatenate((v, u))
+        self.near: list[set[int]] = [set() for _ in range(n)]
+        for a, b in zip(u.tolist(), v.tolist(), strict=True):
+            self.near[a].add(b)
+            self.near[b].add(a)
 
-    def of(self, i: int) -> np.ndarray:
-        return self.nbr[self.ptr[i]:self.ptr[i + 1]]
+    def of(self, i: int) -> set[int]:
+        return self.near[i]
+
+    def surely_whole_without(self, i: int, labels: np.ndarray) -> bool:
+        """The cheap half of :meth:`stays_whole_without`: True means it stays whole; False
+        means a full search is needed to tell."""
+        lab = labels[i]
+        same = [j for j in self.near[i] if labels[j] == lab]
+        return len(same) <= 1 or self._linked_locally(same)
 
     def stays_whole_without(self, i: int, labels: np.ndarray) -> bool:
         """True when removing ``i`` from its label leaves that label's other nodes connected
         (given they were connected before): a search from one same-label neighbour of ``i``
         must reach all the others without passing through ``i``."""
         lab = labels[i]
-        same = [int(j) for j in self.of(i) if labels[j] == lab]
+        same = [j for j in self.near[i] if labels[j] == lab]
         if len(same) <= 1:
             return True
         if self._linked_locally(same):
             return True
+        from collections import deque
+
+        # Breadth first: a way round ``i`` is usually short, so the targets come up early.
         targets = set(same[1:])
         seen = {i, same[0]}
-        stack = [same[0]]
-        while stack and targets:
-            x = stack.pop()
-            for y in self.nbr[self.ptr[x]:self.ptr[x + 1]]:
-                y = int(y)
+        queue = deque([same[0]])
+        while queue and targets:
+            x = queue.popleft()
+            for y in self.near[x]:
                 if y not in seen and labels[y] == lab:
                     seen.add(y)
                     targets.discard(y)
-                    stack.append(y)
+                    queue.append(y)
         return not targets
 
     def _linked_locally(self, same: list[int]) -> bool:
         """The usual case, decided in O(degree²): the neighbours are connected to each other
-        directly (around ``i`` in a triangulation, consecutive neighbours are adjacent)."""
+        directly (around ``i`` in a Voronoi diagram, consecutive neighbours are adjacent)."""
         pending = set(same[1:])
         stack = [same[0]]
         while stack and pending:
-            x = stack.pop()
-            near = pending.intersection(self.nbr[self.ptr[x]:self.ptr[x + 1]].tolist())
+            near = pending & self.near[stack.pop()]
             pending -= near
             stack.extend(near)
         return not pending

@@ -167,12 +167,18 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     secs = np.where(np.isfinite(secs), secs, 0.0)
     base, per_second = _linear_load(setup, times, reach, k)
     fb.step(0.1, "solving the transportation model")
-    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs)
+    u, v = neighbour_graph(table.lat, table.lon)
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v))
+    working_days = len(plan.settings.working_weekdays)
+    # The model's loads are linear; the estimate is not (neighbours, days out). Solve again
+    # with each territory's difference as a fixed load, so the repair has little left to do.
+    _calibrate(state, setup, times, working_days)
+    fb.step(0.3, "solving the transportation model with the exact workloads")
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
+                               state.offset)
     if lp_note:
         setup.warnings.append(lp_note)
-    u, v = neighbour_graph(table.lat, table.lon)
     adj = Adjacency(len(table), u, v)
-    working_days = len(plan.settings.working_weekdays)
     fb.step(0.5, "repairing borders")
     split: list[int] = []
     for round_no in range(4):
@@ -282,7 +288,8 @@ def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
 
 
 def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
-              secs: np.ndarray, cost_secs: np.ndarray):
+              secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
+              offset: np.ndarray | None = None):
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.optimize.transport import TransportProblem, solve_transport
 
@@ -292,6 +299,7 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     fixed = np.flatnonzero(setup.in_problem & ~setup.movable)
     c = min(params.candidates, k)
     near = np.argsort(cost_secs[:, free], axis=0, kind="stable")[:c].T
+    _bordering_only(setup, near, free, cost_secs, graph)
     cur = setup.current[free]
     has_cur = (cur >= 0) & ~(near == cur[:, None]).any(axis=1)
     cand = np.concatenate((near, np.where(has_cur, cur, -1)[:, None]), axis=1)
@@ -310,6 +318,8 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     cost = cost * (1 + 1e-7 * rng.random(cost.shape))  # the seed picks among equal optima
     fixed_load = np.bincount(setup.current[fixed], base[fixed] + per_second[fixed]
                              * secs[setup.current[fixed], fixed], minlength=k)
+    offset = np.zeros(k) if offset is None else offset
+    fixed_load = fixed_load + offset
     total = fixed_load.sum() + (load[:, 0]).sum()
     target = setup.capacity * total / setup.capacity.sum()
     pot = "potential" in params.criteria
@@ -340,12 +350,43 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     labels[labels == -2] = -1
     labels[free] = solution.territory
     state = RepairState(labels, setup.movable.copy(), base, per_second, secs, cost_secs,
-                        weight, target, params.tolerance, np.zeros(k),
+                        weight, target, params.tolerance, offset.copy(),
                         t.potential if pot else None, ptarget if pot else None, ptol,
-                        setup.current.copy(), max_moves, losses)
+                        setup.current.copy(), max_moves, losses,
+                        fewer_moves=params.shorter_drives < 0.5)
     note = "" if solution.status == 0 else f"the transportation model stopped early " \
         f"({solution.message}); the border repair started from the nearest reps"
     return state, note
+
+
+def _bordering_only(setup: _Setup, near: np.ndarray, free: np.ndarray, cost_secs: np.ndarray,
+                    graph: tuple[np.ndarray, np.ndarray]) -> None:
+    """Accounts that must move (a vacant territory's) may only go to territories bordering
+    their area: handing them to a rep further away would leave that rep's territory in pieces.
+    ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first."""
+    from territory_desktop.geo.contiguity import components
+
+    u, v = graph
+    forced = setup.in_problem & (setup.current < 0)
+    if not forced.any() or forced[setup.in_problem].all():
+        return
+    comp = components(forced.shape[0], u, v, np.where(forced, 0, -1))
+    row_of = {int(a): r for r, a in enumerate(free)}
+    for area in np.unique(comp[forced]):
+        members = np.flatnonzero(forced & (comp == area))
+        touch = np.isin(u, members) ^ np.isin(v, members)
+        outside = np.concatenate((v[touch & np.isin(u, members)],
+                                  u[touch & np.isin(v, members)]))
+        around = np.unique(setup.current[outside])
+        around = around[around >= 0]
+        if not around.shape[0]:
+            continue  # nothing borders it (all new): the nearest reps stay candidates
+        for i in members:
+            r = row_of.get(int(i))
+            if r is None:
+                continue
+            ranked = around[np.argsort(cost_secs[around, i], kind="stable")][:near.shape[1]]
+            near[r] = np.resize(ranked, near.shape[1])  # repeats pad: same territory twice
 
 
 def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target: np.ndarray,

@@ -31,6 +31,8 @@ class RepairState:
     in territory ``t`` is ``base[i] + per_second[i] * secs[t, i]``, plus ``offset[t]`` per
     territory (the exact estimate minus this linear one). ``cost_secs`` and ``weight`` give the
     drive cost of a move, ``current`` the account's territory before balancing (-1: none).
+    ``fewer_moves``: among moves that help the band, prefer those that take no account from
+    its current owner (the "fewer moves" half of the realignment slider).
     """
 
     labels: np.ndarray
@@ -49,6 +51,7 @@ class RepairState:
     current: np.ndarray | None = None
     max_moves: int | None = None
     max_losses: np.ndarray | None = None
+    fewer_moves: bool = False
     moves_made: int = field(default=0)
 
     @property
@@ -108,14 +111,16 @@ class RepairState:
         return ok
 
 
-def _border_pairs(state: RepairState, adj: Adjacency) -> tuple[np.ndarray, np.ndarray]:
-    """(account, neighbouring territory) for every movable account on a border."""
+def _border_pairs(state: RepairState, adj: Adjacency,
+                  t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(account, neighbouring territory) for movable accounts on a border of territory ``t``
+    (its own accounts facing out, and its neighbours' accounts facing it)."""
     lab = state.labels
-    u = np.concatenate((adj.u, adj.v))
-    v = np.concatenate((adj.v, adj.u))
-    m = (lab[u] >= 0) & (lab[v] >= 0) & (lab[u] != lab[v]) & state.movable[u]
-    pairs = np.unique(np.column_stack((u[m], lab[v[m]])), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    ls, ld = lab[adj.src], lab[adj.dst]
+    m = ((ls == t) | (ld == t)) & (ls != ld) & (ls >= 0) & (ld >= 0)
+    acc, nb = adj.src[m], ld[m]
+    keep = state.movable[acc]
+    return acc[keep], nb[keep]
 
 
 def make_contiguous(state: RepairState, adj: Adjacency, rounds: int = 10) -> list[int]:
@@ -227,10 +232,8 @@ def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
                pots: np.ndarray | None, counts: np.ndarray,
                scale: float) -> tuple[int, int, int] | None:
     """The best border move into or out of territory ``t`` that keeps everything whole."""
-    acc, nb = _border_pairs(state, adj)
-    src = state.labels[acc]
-    pick = (src == t) | (nb == t)
-    i, s, d = acc[pick], src[pick], nb[pick]
+    i, d = _border_pairs(state, adj, t)
+    s = state.labels[i]
     keep = (counts[s] > 1) & state.budget_allows(i, s, d)
     i, s, d = i[keep], s[keep], d[keep]
     if not i.shape[0]:
@@ -249,8 +252,17 @@ def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
     if not good.any():
         return None
     i, s, d, gain, dcost = i[good], s[good], d[good], gain[good], dcost[good]
-    order = np.lexsort((i, dcost, np.round(gain, 12)))
-    for k in order[:64]:
+    keys = [i, dcost, np.round(gain, 12)]
+    if state.fewer_moves and state.current is not None:
+        cur = state.current[i]
+        keys.append(((cur >= 0) & (d != cur)).astype(int) - ((cur >= 0) & (s != cur)))
+    order = np.lexsort(keys)[:64]
+    # Most accounts on a border can leave without splitting their territory, and a local
+    # look proves it; only when none of the best moves can is the full search worth it.
+    for k in order:
+        if adj.surely_whole_without(int(i[k]), state.labels):
+            return int(i[k]), int(s[k]), int(d[k])
+    for k in order[:8]:
         if adj.stays_whole_without(int(i[k]), state.labels):
             return int(i[k]), int(s[k]), int(d[k])
     return None
