@@ -177,10 +177,14 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
     u, v = unit_adjacency(units)
     adj = Adjacency(n, u, v)
     fb.step(0.6, "repairing borders")
-    split = make_contiguous(state, adj)
-    repair_band(state, adj, fb.sub(0.6, 0.9))
-    split = make_contiguous(state, adj)
-    loads = state.loads()
+    for round_no in range(3):
+        split = make_contiguous(state, adj)
+        # Loads depend on the home each unit is driven from: aim at what they now add up to.
+        state.target = capacity * state.loads().sum() / capacity.sum()
+        if not state.violation().any() or round_no == 2:
+            break
+        repair_band(state, adj, fb.sub(0.6 + 0.1 * round_no, 0.7 + 0.1 * round_no))
+    loads, target = state.loads(), state.target
     for t in split:
         warnings.append(f"territory {territories[tids[t]].name} is in pieces (fixed units "
                         "hold it apart)")
