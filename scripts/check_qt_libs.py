@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Check that the system libraries Qt needs are installed; name the Debian/Ubuntu packages if not.
 
-A fresh Linux desktop often lacks libraries Qt's xcb platform plugin and QtWebEngine load at start
-(PySide6 6.5+ needs libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1...). Qt then stops with "Could not
-load the Qt platform plugin xcb" and no hint. This script asks the dynamic linker (``ldd``) which
-libraries of the installed PySide6 cannot be found and prints them with their packages.
+A fresh Linux desktop often lacks libraries Qt's xcb platform plugin and QtWebEngine load at
+start (PySide6 6.5+ needs libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1...). Qt then stops with
+"Could not load the Qt platform plugin xcb" and no hint. This script asks the dynamic linker
+(``ldd``) which libraries of the installed PySide6 cannot be found and prints them with their
+packages.
 
     python scripts/check_qt_libs.py             # the platform plugin for this session, WebEngine
     python scripts/check_qt_libs.py --packages  # only the missing packages, one line (for apt-get)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
         return 0
-    display = (args.display == "yes" or args.display == "auto" and bool(
+    display = args.display == "yes" or (args.display == "auto" and bool(
         os.environ.get("DISPLAY")) and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb")
     sonames: list[str] = []
     for binary in qt_binaries(display):
