@@ -161,9 +161,12 @@ class Adjacency:
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray) -> None:
         self.n = n
         self.u, self.v = u, v
-        # Both directions, once: border searches filter these arrays.
-        self.src = np.concatenate((u, v))
-        self.dst = np.concatenate((v, u))
+        # Both directions, grouped by source (CSR): a territory's border is read from its
+        # members' rows, not from every edge of the graph.
+        src = np.concatenate((u, v))
+        order = np.argsort(src, kind="stable")
+        self.ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
+        self.nbr = np.concatenate((v, u))[order]
         self.near: list[set[int]] = [set() for _ in range(n)]
         for a, b in zip(u.tolist(), v.tolist(), strict=True):
             self.near[a].add(b)
@@ -172,6 +175,13 @@ class Adjacency:
     def of(self, i: int) -> set[int]:
         return self.near[i]
 
+    def edges_from(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (node, neighbour) pair of ``nodes``."""
+        start, deg = self.ptr[nodes], self.ptr[nodes + 1] - self.ptr[nodes]
+        first = np.repeat(np.cumsum(deg) - deg, deg)
+        at = np.repeat(start, deg) + np.arange(int(deg.sum())) - first
+        return np.repeat(nodes, deg), self.nbr[at]
+
     def surely_whole_without(self, i: int, labels: np.ndarray) -> bool:
         """The cheap half of :meth:`stays_whole_without`: True means it stays whole; False
         means a full search is needed to tell."""
@@ -179,10 +189,11 @@ class Adjacency:
         same = [j for j in self.near[i] if labels[j] == lab]
         return len(same) <= 1 or self._linked_locally(same)
 
-    def stays_whole_without(self, i: int, labels: np.ndarray) -> bool:
+    def stays_whole_without(self, i: int, labels: np.ndarray, limit: int | None = None) -> bool:
         """True when removing ``i`` from its label leaves that label's other nodes connected
         (given they were connected before): a search from one same-label neighbour of ``i``
-        must reach all the others without passing through ``i``."""
+        must reach all the others without passing through ``i``. With ``limit``, a search
+        that visits more nodes than that gives up and answers False (never a wrong True)."""
         lab = labels[i]
         same = [j for j in self.near[i] if labels[j] == lab]
         if len(same) <= 1:
@@ -195,7 +206,9 @@ class Adjacency:
         targets = set(same[1:])
         seen = {i, same[0]}
         queue = deque([same[0]])
-        while queue and targets:
+        budget = limit if limit is not None else self.n
+        while queue and targets and budget > 0:
+            budget -= 1
             x = queue.popleft()
             for y in self.near[x]:
                 if y not in seen and labels[y] == lab:

@@ -116,9 +116,10 @@ def _border_pairs(state: RepairState, adj: Adjacency,
     """(account, neighbouring territory) for movable accounts on a border of territory ``t``
     (its own accounts facing out, and its neighbours' accounts facing it)."""
     lab = state.labels
-    ls, ld = lab[adj.src], lab[adj.dst]
-    m = ((ls == t) | (ld == t)) & (ls != ld) & (ls >= 0) & (ld >= 0)
-    acc, nb = adj.src[m], ld[m]
+    a, b = adj.edges_from(np.flatnonzero(lab == t))
+    out = (lab[b] != t) & (lab[b] >= 0)
+    acc = np.concatenate((a[out], b[out]))
+    nb = np.concatenate((lab[b[out]], np.full(int(out.sum()), t)))
     keep = state.movable[acc]
     return acc[keep], nb[keep]
 
@@ -204,7 +205,9 @@ def repair_band(state: RepairState, adj: Adjacency, fb: Feedback,
             pots[d] += state.potential[i]
         counts[s] -= 1
         counts[d] += 1
-        stuck.clear()
+        # Only territories whose border this move changed can have a new move; retrying
+        # every stuck one after each move made big instances quadratic.
+        stuck.difference_update((s, d), (int(state.labels[j]) for j in adj.of(i)))
         done += 1
     return done
 
@@ -263,6 +266,8 @@ def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
         if adj.surely_whole_without(int(i[k]), state.labels):
             return int(i[k]), int(s[k]), int(d[k])
     for k in order[:8]:
-        if adj.stays_whole_without(int(i[k]), state.labels):
+        # Bounded: a move that would cut the territory in two is refused only after the
+        # search has seen one whole side, which on big territories is most of the time.
+        if adj.stays_whole_without(int(i[k]), state.labels, limit=256):
             return int(i[k]), int(s[k]), int(d[k])
     return None
