@@ -205,9 +205,13 @@ def repair_band(state: RepairState, adj: Adjacency, fb: Feedback,
             pots[d] += state.potential[i]
         counts[s] -= 1
         counts[d] += 1
-        # Only territories whose border this move changed can have a new move; retrying
-        # every stuck one after each move made big instances quadratic.
-        stuck.difference_update((s, d), (int(state.labels[j]) for j in adj.of(i)))
+        # Only s, d and the territories bordering them can have a new move now (their
+        # borders or their neighbours' loads changed); retrying every stuck territory after
+        # each move made big instances quadratic.
+        if stuck:
+            _, around = adj.edges_from(np.flatnonzero((state.labels == s)
+                                                      | (state.labels == d)))
+            stuck.difference_update((s, d), np.unique(state.labels[around]).tolist())
         done += 1
     return done
 
