@@ -38,8 +38,8 @@ from design_instances import (
     plan_from,
 )
 
-from territory_desktop.geo.contiguity import neighbour_graph, pieces
 from territory_desktop.model.balance_metrics import balance_metrics
+from territory_desktop.model.contiguity import neighbour_graph, pieces
 from territory_desktop.model.territory_load import AccountTable, label_workload, territory_loads
 from territory_desktop.optimize.balance import BalanceParams, balance_plan
 from territory_desktop.optimize.drive_times import drive_times

@@ -102,23 +102,21 @@ def _load(path: Path, cache: Path | None) -> tuple[Any, Any]:
     """The plan and its road network (None, with a note, when it has none)."""
     from territory_desktop.io import planfile
     from territory_desktop.routing import load_or_build
+    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
 
     plan = planfile.load_plan(path)
-    extract = plan.settings.osm_extract
-    if not extract:
+    extract_path = resolve_extract(plan.settings.osm_extract, path.resolve().parent)
+    if extract_path is None:
         print(f"note: {path} has no road network: drive times are straight-line x detour",
               file=sys.stderr)
         return plan, None
-    extract_path = Path(extract)
-    if not extract_path.is_absolute():
-        extract_path = path.resolve().parent / extract_path
     if not extract_path.is_file():
         print(f"warning: the plan's OSM extract {extract_path} is missing: drive times are "
               "straight-line x detour", file=sys.stderr)
         return plan, None
-    from territory_desktop.cli import _network_cache
-
-    return plan, load_or_build(extract_path, cache or _network_cache(extract_path))
+    cache = cache or network_cache_path(extract_path)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    return plan, load_or_build(extract_path, cache)
 
 
 def _team(text: str) -> tuple[str, ...] | None:

@@ -1,7 +1,7 @@
 """Territory outlines for an account alignment: each territory is the union of its accounts'
 Voronoi cells within the accounts' region, so outlines share borders exactly (no gaps, no
 overlaps) and a territory in one piece on the neighbour graph
-(:mod:`territory_desktop.geo.contiguity`, same projection and region) is drawn in one piece.
+(:mod:`territory_desktop.model.contiguity`, same projection and region) is drawn in one piece.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import shapely
 from shapely.geometry import MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from territory_desktop.geo.contiguity import KM_PER_DEG_LAT, KM_PER_DEG_LON, project, region
 from territory_desktop.geo.polygons import _drop_slivers, _polygonal
+from territory_desktop.model.contiguity import KM_PER_DEG_LAT, KM_PER_DEG_LON, project, region
 
 
 def _to_km(geom: BaseGeometry, lat0: float) -> BaseGeometry:

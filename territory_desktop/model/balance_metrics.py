@@ -15,11 +15,11 @@ For a criterion ``x`` (workload hours per week, or potential) over the territori
     every territory is exactly on target; a plan within +/-5% everywhere scores at least 95.
 ``compactness score`` (0-100)
     the workload-weighted mean of the territories' compactness
-    (:func:`territory_desktop.geo.contiguity.compactness`).
+    (:func:`territory_desktop.model.contiguity.compactness`).
 ``drive_minutes``
     the visit-weighted mean drive from each rep's home to their accounts, over all territories.
 ``split``
-    territories in more than one piece (:func:`territory_desktop.geo.contiguity.pieces`).
+    territories in more than one piece (:func:`territory_desktop.model.contiguity.pieces`).
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ class TerritoryLoad:
     ``utilisation`` is the rep's workload over all their territories / their weekly hours
     (None without a rep). ``drive_minutes`` is the visit-weighted mean drive from the rep's
     home to the accounts. ``pieces`` counts the territory's parts on the neighbour graph
-    (:mod:`territory_desktop.geo.contiguity`); ``compactness`` is that module's 0-100 score.
+    (:mod:`territory_desktop.model.contiguity`); ``compactness`` is that module's 0-100 score.
     """
 
     territory_id: str
@@ -182,7 +182,7 @@ def territory_loads(plan: Plan, territory_of: Mapping[str, str | None], times: D
     ``scheduled`` maps rep id -> scheduled drive hours per week. ``table`` and ``graph`` (the
     neighbour graph's edges) may be passed in to save recomputing them on every edit.
     """
-    from territory_desktop.geo.contiguity import compactness, neighbour_graph, pieces
+    from territory_desktop.model.contiguity import compactness, neighbour_graph, pieces
 
     table = table or AccountTable.of(plan)
     tids = list(plan.territories)

@@ -139,7 +139,7 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     ``should_stop()`` returns True. Deterministic for ``params.seed``.
     """
     from territory_desktop.geo.assignment import assign_accounts
-    from territory_desktop.geo.contiguity import Adjacency, neighbour_graph
+    from territory_desktop.model.contiguity import Adjacency, neighbour_graph
     from territory_desktop.optimize.repair import make_contiguous, repair_band
 
     started = time.perf_counter()
@@ -364,7 +364,7 @@ def _bordering_only(setup: _Setup, near: np.ndarray, free: np.ndarray, cost_secs
     """Accounts that must move (a vacant territory's) may only go to territories bordering
     their area: handing them to a rep further away would leave that rep's territory in pieces.
     ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first."""
-    from territory_desktop.geo.contiguity import components
+    from territory_desktop.model.contiguity import components
 
     u, v = graph
     forced = setup.in_problem & (setup.current < 0)

@@ -1,7 +1,7 @@
 """Boundary repair after the transportation model: one piece per territory, then the band.
 
 Both steps move accounts only across territory borders on the neighbour graph
-(:mod:`territory_desktop.geo.contiguity`), never move a fixed (locked) account, never exceed the
+(:mod:`territory_desktop.model.contiguity`), never move a fixed (locked) account, never exceed the
 move caps, and never take an account whose removal would split its territory.
 
 * :func:`make_contiguous` gives every stray piece of a territory (all but its heaviest) to
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from territory_desktop.geo.contiguity import Adjacency, components
+from territory_desktop.model.contiguity import Adjacency, components
 from territory_desktop.optimize._feedback import Feedback
 
 

@@ -19,8 +19,8 @@ import numpy as np
 from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
-from territory_desktop.geo.contiguity import Adjacency
 from territory_desktop.geo.units import UnitLayer, dissolve, unit_adjacency, units_of_points
+from territory_desktop.model.contiguity import Adjacency
 from territory_desktop.model.drive_estimate import HOME_COEF, straight_seconds
 from territory_desktop.model.plan import Plan, Territory, next_color
 from territory_desktop.model.territory_load import AccountTable
