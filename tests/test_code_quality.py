@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "main.py"]
+CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "installers", "main.py"]
 
 
 
