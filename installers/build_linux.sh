@@ -4,8 +4,10 @@
 #   installers/build_linux.sh            # uses .venv/bin/python (./run.sh setup makes it)
 #   PYTHON=/path/to/python installers/build_linux.sh
 #
-# Needs the dev extras (PyInstaller), the map's web assets (scripts/install_web_assets.py) and
-# Debian's dpkg-deb, dpkg and readelf. Writes to dist/:
+# Needs the dev extras (PyInstaller; without PYTHON, `./run.sh setup` installs them into .venv),
+# the map's web assets (scripts/install_web_assets.py, run below) and Debian's tools: dpkg-deb
+# and dpkg (package dpkg), readelf, strip and objdump (binutils), ldd and ldconfig (libc-bin).
+# A missing tool is installed with apt-get when running as root, else named. Writes to dist/:
 #   territory-desktop/                              the one-folder app (run territory-desktop)
 #   territory-desktop-VERSION-linux-ARCH.tar.gz     that folder, packed
 #   territory-desktop_VERSION_DEBARCH.deb           /opt/territory-desktop, a launcher in
@@ -15,7 +17,32 @@
 # downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/sbin:/sbin"  # ldconfig, for non-root users too
+
+declare -A PACKAGE_OF=([dpkg-deb]=dpkg [dpkg]=dpkg [readelf]=binutils [strip]=binutils
+                       [objdump]=binutils [ldd]=libc-bin [ldconfig]=libc-bin [gzip]=gzip)
+missing=()
+for tool in "${!PACKAGE_OF[@]}"; do
+  command -v "$tool" >/dev/null || missing+=("${PACKAGE_OF[$tool]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing the build's Debian tools: ${missing[*]}"
+    apt-get update -qq && apt-get install -y --no-install-recommends "${missing[@]}"
+  else
+    echo "error: the build needs Debian packages ${missing[*]}:" \
+         "sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+if [ -z "${PYTHON:-}" ]; then
+  ./run.sh setup  # .venv with the dev extras (PyInstaller), once; a no-op after that
+fi
 PY=${PYTHON:-.venv/bin/python}
+if ! "$PY" -c 'import PyInstaller' 2>/dev/null; then
+  echo "error: $PY has no PyInstaller: pip install -e '.[dev]' (or ./run.sh setup)" >&2; exit 1
+fi
 read -r NAME VERSION < <("$PY" -c 'import tomllib
 p = tomllib.load(open("pyproject.toml", "rb"))["project"]
 print(p["name"], p["version"])')
@@ -69,3 +96,5 @@ Description: offline field sales territory planning
 EOF
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$ROOT" "$DEB" >/dev/null
 step "done: $(du -sh --apparent-size "$APP" | cut -f1) unpacked, $(du -h "$TARBALL" | cut -f1) tar.gz, $(du -h "$DEB" | cut -f1) deb"
+echo "largest files of the app (MB):"
+find "$APP" -type f -printf '%s %P\n' | sort -rn | head -4 | awk '{ printf "  %6.1f  %s\n", $1 / 1048576, $2 }'
