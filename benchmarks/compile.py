@@ -2,7 +2,8 @@
 
     python benchmarks/compile.py [EXTRACT ...]    (default: every shared extract + the scale one)
 
-Each build runs in a fresh child process so its peak RSS (``ru_maxrss``) is its own. Prints
+Each build runs in a fresh child process so its peak RSS (``ru_maxrss``: process RSS, not
+traced memory) is its own; the load average is printed per row. Prints
 nodes, edges, build seconds, peak MiB, .npz size, load seconds and the parse/load ratio; the
 rows for different extract sizes show how time and memory grow with the extract.
 """
@@ -36,6 +37,10 @@ print(json.dumps({"nodes": net.n_nodes, "edges": net.n_edges, "build_s": build, 
 
 
 def main() -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _env import header, load
+
+    header("compile: parse + compile per extract (fresh child process each), then load")
     extracts = [Path(p) for p in sys.argv[1:]] or [
         *sorted((DATA / "osm").glob("*.osm*")),
         DATA / "osm-scale" / "sao_paulo_tiled8x8_SYNTHETIC.osm.pbf",
@@ -43,7 +48,7 @@ def main() -> int:
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     print(f"{'extract':40} {'MB':>6} {'nodes':>8} {'edges':>8} {'build s':>8} {'peak MiB':>8} "
-          f"{'npz MiB':>7} {'load s':>7} {'parse/load':>10}")  # fmt: skip
+          f"{'npz MiB':>7} {'load s':>7} {'parse/load':>10}  load at row end")  # fmt: skip
     for x in extracts:
         npz = out / (x.name + ".npz")
         r = subprocess.run([sys.executable, "-c", CHILD, str(x), str(npz), str(ROOT)],
@@ -51,7 +56,7 @@ def main() -> int:
         d = json.loads(r.stdout.strip().splitlines()[-1])
         print(f"{x.name:40} {x.stat().st_size / 1e6:6.1f} {d['nodes']:8,} {d['edges']:8,} "
               f"{d['build_s']:8.2f} {d['peak_mib']:8.0f} {d['npz_mib']:7.1f} {d['load_s']:7.4f} "
-              f"{d['build_s'] / d['load_s']:9.0f}x")  # fmt: skip
+              f"{d['build_s'] / d['load_s']:9.0f}x  {load()}")  # fmt: skip
     return 0
 
 

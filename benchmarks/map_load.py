@@ -3,8 +3,9 @@
 Accounts: a seeded sample of US hospitals and urgent-care clinics (HIFLD). Territories: Voronoi
 cells of 50 seeded accounts, clipped to the US states. Measures the time from the ``show_layers``
 call until the page acknowledges it has drawn the payload (two animation frames after drawing),
-on an already-loaded page; prints the payload size too. Output also goes to
-benchmarks/results/map_load.txt.
+on an already-loaded page; prints the payload size too, the command, load average and threads.
+Output also goes to benchmarks/results/map_load.txt. No baseline runs here: the figure is an
+absolute time, not a speed-up claim.
 
     QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 python benchmarks/map_load.py
 """
@@ -26,7 +27,8 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-DATA = Path(os.environ.get("TERRITORY_SHARED_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("TERRITORY_SHARED_DATA")
+            or Path(__file__).resolve().parents[2] / "shared" / "data")
 OUT = Path(__file__).resolve().parent / "results" / "map_load.txt"
 N_ACCOUNTS, N_TERRITORIES, RUNS, SEED = 5000, 50, 5, 42
 
@@ -123,7 +125,11 @@ def main() -> None:
         counts.append(count)
     blocked = view.blocked_requests
     unassigned = len(assignment.unassigned())
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _env import header_lines, load, rss_mib
+
     lines = [
+        *header_lines("map load: 5,000 accounts + 50 territories drawn after the page is up"),
         f"map_load benchmark ({platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} cpu, "
         f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')})",
@@ -137,6 +143,8 @@ def main() -> None:
         + ", ".join(f"{t:.3f}" for t in times)
         + f" s (first {times[0]:.3f} s, median {sorted(times)[len(times) // 2]:.3f} s)",
         f"features drawn per run: {counts[0]}; non-local requests blocked: {len(blocked)}",
+        f"{load()}; this process's RSS {rss_mib()[0]:.0f} MiB now, {rss_mib()[1]:.0f} MiB peak "
+        "(QtWebEngine renders in its own processes, not counted)",
     ]
     text = "\n".join(lines) + "\n"
     print(text, end="")

@@ -1,44 +1,48 @@
-"""Matrix benchmark: our travel_matrix vs a networkx per-source Dijkstra baseline.
+"""Matrix benchmark: our travel_matrix against scipy Dijkstra and RoutingKit's CCH, same process.
 
-    python benchmarks/matrix.py EXTRACT N [--uncached] [--nx-sources K] [--dijkstra]
-                                          [--scaling] [--seed S]
+    python benchmarks/matrix.py EXTRACT N [--uncached] [--scipy-sources K] [--nx-sources K]
+                                          [--no-routingkit] [--scaling] [--seed S]
 
 Builds (or reuses, by content hash) the compiled network in ``benchmarks/out/``, draws N
 points near random roads and prints, in one process on the same points:
 
 * **fresh process**: every cost a new process pays for its first seconds + metres matrix, step
-  by step: loading the network, importing numba, snap index, snapping, the hierarchy (node
-  order: from the cache or computed; numba kernels loaded from their on-disk cache;
-  contraction + customization) and the matrix, and their total. ``--uncached`` deletes the
-  cached node order and snap-index inputs first, so their preprocessing is timed too (and
-  cached again); numba's compiled kernels stay cached (run.sh compiles them at install);
+  by step (network load, numba import, snap index, snapping, node order, contraction +
+  customization, the matrix) and their total. ``--uncached`` deletes the cached node order and
+  snap-index inputs first, so their preprocessing is timed too;
 * **ours**: the same matrix again (steady state, median of 3): what the app pays per matrix;
-* ``--dijkstra``: the scipy Dijkstra engine on the same points, checked bit for bit;
-* **networkx**: ``single_source_dijkstra_path_length`` (seconds only) from each origin's node
-  on a DiGraph of the same compiled edges (graph construction not timed), on all N sources or
-  K of them extrapolated to N (``--nx-sources K``: says so); and the ratios;
-* ``--scaling``: N = 100, 500, 2,000, 5,000 with time and peak traced memory.
+* **scipy Dijkstra**: our ``engine="dijkstra"`` (scipy.sparse.csgraph.dijkstra per departure
+  node, same snapping and end combination; seconds and metres), checked bit for bit; on all N
+  origins, or on K of them extrapolated to N (``--scipy-sources K``: says so);
+* **RoutingKit CCH** (``routingkit-cch`` from PyPI, an optional benchmark dependency): its
+  inertial-flow order, CCH build and customization on the same routing edges (time in ms, one
+  metric: seconds only), then one-to-many queries from each distinct departure node to the
+  pinned arrival nodes, combined with the same partial edges; checked to give our seconds;
+* **networkx** only with ``--nx-sources K`` (seconds only, K sources extrapolated);
+* ratios of each baseline to ours, and process RSS (current and peak), not traced memory;
+* ``--scaling``: N = 100, 500, 2,000, 5,000: time and process RSS.
 
-The 1-minute load average is printed with each step: this machine is shared.
+The load average is printed with each step: this machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _env import header, load, rss_mib
+
 from territory_desktop.routing import load_or_build, travel_matrix
 from territory_desktop.routing.matrix import endpoints
+from territory_desktop.routing.network import TIME_SHIFT
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -71,28 +75,16 @@ def networkx_baseline(net, snapped, k: int | None) -> tuple[float, int]:
     return time.perf_counter() - t0, len(src)
 
 
-def _rss_mib() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _load() -> str:
-    return f"load {os.getloadavg()[0]:.2f}"
-
-
 def _clock(fn):
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
 
 
-def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float):
+def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float, import_s: float):
     """Time every first-use cost of a seconds + metres matrix; returns (snapped, total s)."""
-    t0 = time.perf_counter()
-    from territory_desktop.routing import cch, snapping  # imports numba
+    from territory_desktop.routing import cch, snapping
     from territory_desktop.routing._progress import Feedback
-
-    import_s = time.perf_counter() - t0
 
     order_cache, snap_cache = cch.cache_path(net), snapping.cache_path(net)
     for p in (order_cache, snap_cache) if uncached else ():
@@ -100,7 +92,7 @@ def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float):
             os.unlink(p)
     had_order = cch.cached_order(net) is not None
     had_snap = bool(snap_cache and os.path.exists(snap_cache))
-    print(f"fresh process ({os.cpu_count()} CPUs, {cch.threads()} pair-loop threads; {_load()}):")
+    print(f"fresh process ({cch.threads()} pair-loop threads; {load()}):")
     print(f"  import of the hierarchy module (numba) {import_s:.2f} s")
     _, idx_s = _clock(lambda: net.snap_index)
     snapped, snap_s = _clock(lambda: net.snap(pts[:, 0], pts[:, 1]))
@@ -119,9 +111,71 @@ def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float):
     what = ("order and snap index not cached" if uncached else
             "order and snap inputs cached" if had_order and had_snap else "partly cached")
     what += "; compiled kernels from numba's disk cache; network load included"
-    print(f"  matrix (seconds + metres) {mat_s:.2f} s; {_load()}")
-    print(f"  total {total:.2f} s ({what}); process peak RSS {_rss_mib():.0f} MiB")
+    print(f"  matrix (seconds + metres) {mat_s:.2f} s; {load()}")
+    cur, peak = rss_mib()
+    print(f"  total {total:.2f} s ({what}); process RSS {cur:.0f} MiB now, {peak:.0f} MiB peak")
     return snapped, m, total
+
+
+def scipy_baseline(net, snapped, ours, k: int | None) -> float:
+    """Our scipy Dijkstra engine on all origins (or K, extrapolated); bit-for-bit check."""
+    n = len(snapped)
+    k = n if k is None else min(k, n)
+    origins = snapped if k == n else snapped.take(np.arange(k))
+    d, dt = _clock(lambda: travel_matrix(net, origins, snapped, engine="dijkstra"))
+    same = np.array_equal(d.seconds, ours.seconds[:k]) and np.array_equal(d.meters, ours.meters[:k])
+    est = dt * n / k
+    note = "" if k == n else f" (measured on {k} origins: {dt:.2f} s, extrapolated to {n})"
+    print(f"scipy Dijkstra (seconds + metres): {est:.2f} s{note}; identical seconds and metres: "
+          f"{same}; {load()}")  # fmt: skip
+    if not same:
+        raise SystemExit("scipy Dijkstra and ours differ")
+    return est
+
+
+def routingkit_baseline(net, snapped, ours) -> tuple[float, float] | None:
+    """RoutingKit CCH: (preprocessing s, query + combination s), seconds only."""
+    try:
+        import routingkit_cch as rk
+    except ImportError:
+        print("RoutingKit CCH: not installed (pip install routingkit-cch: benchmark only)")
+        return None
+    from territory_desktop.routing.matrix import _combine, direct_pairs
+
+    a = net.arrays
+    e = net.routing_edges
+    tail, head = a["edge_tail"][e].tolist(), a["edge_head"][e].tolist()
+    t0 = time.perf_counter()
+    order = rk.compute_order_inertial(net.n_nodes, tail, head, net.node_lat.tolist(),
+                                      net.node_lon.tolist())  # fmt: skip
+    t_order = time.perf_counter() - t0
+    cch = rk.CCH(order, tail, head, False)
+    metric = rk.CCHMetric(cch, a["edge_time_ms"][e].astype(np.int64).tolist())
+    prep = time.perf_counter() - t0
+    dep_node, dep_cost, arr_node, arr_cost = endpoints(net, snapped)
+    t0 = time.perf_counter()
+    src = np.unique(dep_node[dep_node >= 0])
+    tgt = np.unique(arr_node[arr_node >= 0])
+    q = rk.CCHOneToMany(metric, tgt.tolist())
+    node = np.empty((src.shape[0], tgt.shape[0]))
+    for r, s in enumerate(src.tolist()):
+        node[r] = np.array(q.distances_from(s), dtype=np.float64)  # None -> nan
+    np.nan_to_num(node, copy=False, nan=np.inf)
+    best = np.empty((dep_node.shape[0], arr_node.shape[0]))
+    _combine(node, np.searchsorted(src, np.maximum(dep_node, 0)), np.floor(dep_cost / TIME_SHIFT),
+             np.searchsorted(tgt, np.maximum(arr_node, 0)), np.floor(arr_cost / TIME_SHIFT), best)
+    oi, di, c = direct_pairs(net, snapped, snapped)
+    best[oi, di] = np.minimum(best[oi, di], np.floor(c / TIME_SHIFT))
+    secs = best / 1000.0
+    query = time.perf_counter() - t0
+    diff = int(np.sum(secs != ours.seconds))
+    print(f"RoutingKit CCH (seconds only): preprocessing {prep:.2f} s (inertial-flow order "
+          f"{t_order:.2f} s, CCH + customization {prep - t_order:.2f} s); "
+          f"{src.shape[0]:,} one-to-many queries + combination {query:.2f} s; "
+          f"seconds differing from ours: {diff}; {load()}")  # fmt: skip
+    if diff:
+        raise SystemExit("RoutingKit and ours differ")
+    return prep, query
 
 
 def main() -> int:
@@ -130,17 +184,23 @@ def main() -> int:
     ap.add_argument("n", type=int)
     ap.add_argument("--scaling", action="store_true")
     ap.add_argument("--nx-sources", type=int, default=None)
+    ap.add_argument("--scipy-sources", type=int, default=None)
+    ap.add_argument("--no-routingkit", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--uncached", action="store_true")
-    ap.add_argument("--dijkstra", action="store_true")
     args = ap.parse_args()
+    t0 = time.perf_counter()
+    from territory_desktop.routing import cch  # noqa: F401  (imports numba: timed)
+
+    import_s = time.perf_counter() - t0
+    header("matrix benchmark: ours vs scipy Dijkstra and RoutingKit CCH in one process")
     OUT.mkdir(exist_ok=True)
     npz = OUT / (Path(args.extract).name + ".npz")
     net, net_s = _clock(lambda: load_or_build(args.extract, npz))
     print(f"extract {Path(args.extract).name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges "
-          f"(network ready in {net_s:.2f} s); N = {args.n}")  # fmt: skip
+          f"(network ready in {net_s:.2f} s); N = {args.n}, seed {args.seed}")  # fmt: skip
     pts = points_near_roads(net, args.n, args.seed)
-    snapped, first, fresh_s = fresh_process(net, pts, args.uncached, net_s)
+    snapped, first, fresh_s = fresh_process(net, pts, args.uncached, net_s, import_s)
     runs = []
     for _ in range(3):
         m, dt = _clock(lambda: travel_matrix(net, snapped))
@@ -148,36 +208,35 @@ def main() -> int:
         assert m.engine == "cch"
         np.testing.assert_array_equal(m.seconds, first.seconds)
     ours = statistics.median(runs)
-    print(f"ours, seconds + metres, steady state: {' '.join(f'{r:.3f}' for r in runs)} s, "
-          f"median {ours:.3f} s; {_load()}")  # fmt: skip
-    if args.dijkstra:
-        d, dt = _clock(lambda: travel_matrix(net, snapped, engine="dijkstra"))
-        same = np.array_equal(d.seconds, m.seconds) and np.array_equal(d.meters, m.meters)
-        print(f"scipy Dijkstra engine: {dt:.2f} s; identical seconds and metres: {same}")
-        if not same:
-            return 1
-    nx_s, k = networkx_baseline(net, snapped, args.nx_sources)
-    nreach = int(snapped.reachable.sum())
-    est = nx_s * nreach / max(k, 1)
-    note = "" if k == nreach else f" (measured on {k} sources, extrapolated to {nreach})"
-    print(f"networkx per-source Dijkstra (seconds only): {est:.2f} s{note}; {_load()}")
-    print(f"ratio networkx / ours: {est / ours:.1f}x steady state; "
-          f"{est / fresh_s:.1f}x against the fresh-process total")  # fmt: skip
+    print(f"ours (seconds + metres), steady state: {' '.join(f'{r:.3f}' for r in runs)} s, "
+          f"median {ours:.3f} s; {load()}")  # fmt: skip
+    sp = scipy_baseline(net, snapped, first, args.scipy_sources)
+    rk = None if args.no_routingkit else routingkit_baseline(net, snapped, first)
+    print("ratios (baseline time / ours; > 1 means ours is faster):")
+    print(f"  scipy Dijkstra / ours: {sp / ours:.1f}x steady state, {sp / fresh_s:.1f}x against "
+          "our fresh-process total")  # fmt: skip
+    if rk is not None:
+        prep, query = rk
+        print(f"  RoutingKit queries / ours: {query / ours:.1f}x steady state; RoutingKit "
+              f"preprocessing + queries / our fresh-process total: {(prep + query) / fresh_s:.1f}x")
+    if args.nx_sources:
+        nx_s, k = networkx_baseline(net, snapped, args.nx_sources)
+        est = nx_s * int(snapped.reachable.sum()) / max(k, 1)
+        print(f"  networkx per-source Dijkstra (seconds only, {k} sources extrapolated): "
+              f"{est:.2f} s, {est / ours:.0f}x; {load()}")  # fmt: skip
+    cur, peak = rss_mib()
+    print(f"process RSS {cur:.0f} MiB now, {peak:.0f} MiB peak (includes the baselines)")
     if args.scaling:
-        print("scaling with N (same network; time of the first and a repeated matrix of those "
-              "points, peak traced memory):")
+        print("scaling with N (same network; first and repeated matrix of those points, "
+              "process RSS after it):")  # fmt: skip
         for n in (100, 500, 2000, 5000):
             p = points_near_roads(net, n, args.seed + n)
             sn = net.snap(p[:, 0], p[:, 1])
             _, dt = _clock(lambda sn=sn: travel_matrix(net, sn))
             _, again = _clock(lambda sn=sn: travel_matrix(net, sn))
-            tracemalloc.start()
-            travel_matrix(net, sn)
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            print(f"  N={n:>5}: {dt:7.3f} s first, {again:7.3f} s repeated (memory already "
-                  f"paged in); peak {peak / 2**20:7.1f} MiB traced "
-                  f"(result {2 * n * n * 8 / 2**20:.1f} MiB)")  # fmt: skip
+            cur, peak = rss_mib()
+            print(f"  N={n:>5}: {dt:7.3f} s first, {again:7.3f} s repeated; RSS {cur:.0f} MiB "
+                  f"now, {peak:.0f} MiB peak (result {2 * n * n * 8 / 2**20:.1f} MiB); {load()}")
     return 0
 
 

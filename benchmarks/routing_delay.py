@@ -17,6 +17,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _env import header
+
 from territory_desktop.routing import SpeedProfile, build_network, travel_matrix
 
 
@@ -25,6 +27,7 @@ def main() -> int:
         Path(__file__).resolve().parents[2] / "shared/data/osm/sao_paulo_r5py.osm.pbf"
     )
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    header("intersection delay model: drive times with delays / pure edge-speed times")
     prof = SpeedProfile()
     plain = dataclasses.replace(prof, traffic_signal_s=0.0, junction_s=0.0)
     a, b = build_network(ex, prof), build_network(ex, plain)

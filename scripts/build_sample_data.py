@@ -36,7 +36,7 @@ from territory_desktop.io.tables import import_accounts, import_reps, rank_tiers
 from territory_desktop.model.plan import OverlayRule, Plan, PlanSettings, Territory, next_color
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OSM = Path("/work/shared/data/osm/baltimore_valhalla.osm.pbf")
+DEFAULT_OSM = Path(__file__).resolve().parents[2] / "shared/data/osm/baltimore_valhalla.osm.pbf"
 DEFAULT_OUT = ROOT / "resources" / "sample"
 OSM_NAME = "baltimore.osm.pbf"
 

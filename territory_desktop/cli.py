@@ -183,11 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
     schedule.set_defaults(func=_plan_schedule)
+    from territory_desktop.health import commands as health_commands
+    from territory_desktop.io.exports import commands as export_commands
     from territory_desktop.optimize import commands as optimize_commands
     from territory_desktop.routing import commands as routing_commands
 
+    health_commands.register(plan)
     routing_commands.register(sub)
     optimize_commands.register(sub)
+    export_commands.register(sub)
     return parser
 
 

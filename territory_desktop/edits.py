@@ -488,6 +488,8 @@ def log_visit(plan: Plan, entry: VisitLogEntry) -> Edit:
     new.visit_log.append(entry)
     new.visit_log.sort(key=lambda e: (e.date, e.rep_id))
     name = plan.accounts[entry.account_id].name
+    if entry.status == "planned":
+        return Edit(f"Log readings for {name} {entry.date}", new)
     return Edit(f"Log {name} {entry.date} as {entry.status}", new)
 
 

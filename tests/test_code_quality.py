@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "installers", "main.py"]
 
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
 def test_ruff_reports_no_problems():
     command = [sys.executable, "-m", "ruff", "check", "--no-cache", "--force-exclude",
                "--output-format", "concise"]

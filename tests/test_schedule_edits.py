@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from territory_desktop import edits
@@ -8,6 +10,7 @@ from territory_desktop.model import (
     Rep,
     RepSchedule,
     ScheduledVisit,
+    ScheduleError,
     VisitLogEntry,
 )
 
@@ -90,6 +93,25 @@ def test_visit_log_replaces_same_visit():
     plan = edits.log_visit(plan, e2).plan
     assert plan.visit_log == [e2]
     assert edits.clear_visit_log_entry(plan, "2026-11-23", "r", "a").plan.visit_log == []
+
+
+@pytest.mark.parametrize(("readings", "reason"), [
+    ({"odometer_start": 12010.0, "odometer_end": 12005.0}, "(12005) is lower than at the start"),
+    ({"odometer_start": -1.0}, "odometer at the start must be a number of zero or more"),
+    ({"odometer_end": float("nan")}, "odometer at the end must be a number of zero or more"),
+    ({"miles": float("inf")}, "miles must be a number of zero or more"),
+])
+def test_a_log_entry_refuses_impossible_readings(readings, reason):
+    with pytest.raises(ScheduleError, match=re.escape(reason)):
+        VisitLogEntry("2026-11-23", "r", "a", "planned", **readings)
+
+
+def test_readings_of_a_visit_not_yet_done_are_a_planned_entry():
+    plan = plan_with_schedule()
+    entry = VisitLogEntry("2026-11-23", "r", "a", "planned", odometer_start=12000.0)
+    edit = edits.log_visit(plan, entry)
+    assert edit.plan.visit_log == [entry]
+    assert edit.text == "Log readings for A 2026-11-23"
 
 
 def test_reimport_keeps_what_only_the_app_sets():

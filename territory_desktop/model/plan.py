@@ -131,6 +131,7 @@ class Rep:
     workday_end: int = 17 * 60
     max_day_minutes: int = 9 * 60  # including driving
     days_off: tuple[tuple[int, int], ...] = ()  # (week, weekday) of the rotation cycle
+    home_office: bool = False  # home is a business place: home legs are business, not commute
 
     def __post_init__(self) -> None:
         if not self.id.strip():

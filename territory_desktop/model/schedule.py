@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-VISIT_STATUSES = ("done", "skipped", "moved")
+VISIT_STATUSES = ("planned", "done", "skipped", "moved")
+"""Log statuses; "planned" keeps readings entered before the visit's outcome is logged."""
 
 
 class ScheduleError(ValueError):
@@ -87,9 +89,12 @@ class VisitLogEntry:
             raise ScheduleError("a moved visit needs the date it moved to")
         if (self.odometer_start is not None and self.odometer_end is not None
                 and self.odometer_end < self.odometer_start):
-            raise ScheduleError("odometer at the end is lower than at the start")
-        if self.miles is not None and self.miles < 0:
-            raise ScheduleError("miles cannot be negative")
+            raise ScheduleError(f"odometer at the end ({self.odometer_end:g}) is lower than at "
+                                f"the start ({self.odometer_start:g})")
+        for label, value in (("odometer at the start", self.odometer_start),
+                             ("odometer at the end", self.odometer_end), ("miles", self.miles)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ScheduleError(f"{label} must be a number of zero or more, not {value:g}")
 
     @property
     def actual_miles(self) -> float | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,12 +34,27 @@ if TYPE_CHECKING:
 COLUMNS = ("Day", "#", "Planned", "Account", "Address", "Notes", "Status", "Moved to",
            "Odometer start", "Odometer end", "Miles", "Log note")
 EDITABLE = {"Moved to", "Odometer start", "Odometer end", "Miles", "Log note"}
+READINGS = ("Odometer start", "Odometer end", "Miles")
 PLANNED = "planned"
+FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when computed from the odometer
 
 
-def _number(text: str) -> float | None:
+def _number(column: str, text: str) -> float | None:
+    """A reading typed by the rep ("12,010" is 12010); a one-line error names the column."""
     text = text.strip().replace(",", "")
-    return float(text) if text else None
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ScheduleError(f"{column}: {text!r} is not a number") from None
+
+
+def week_to_show(today: dt.date, working_weekdays: tuple[int, ...]) -> dt.date:
+    """The Monday of the week a rep wants to see today: next week once this one's work is over."""
+    monday = today - dt.timedelta(days=today.weekday())
+    last_working = max(working_weekdays, default=4)
+    return monday + dt.timedelta(days=7) if today.weekday() > last_working else monday
 
 
 class RepWeekView(QWidget):
@@ -54,11 +69,16 @@ class RepWeekView(QWidget):
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
         self.week = QDateEdit(self)
+        self.week.setObjectName("repWeekMonday")
         self.week.setCalendarPopup(True)
         self.week.setDisplayFormat("ddd d MMM yyyy")
-        self.week.setDate(QDate.currentDate())
+        self.week.setToolTip("Weeks are named by their Monday; any day picked shows its week")
+        self.week.setDate(_qdate(week_to_show(
+            dt.date.today(), window.document.plan.settings.working_weekdays)))
         prev_week = QPushButton("◀", self)
+        prev_week.setObjectName("repWeekPrevious")
         next_week = QPushButton("▶", self)
+        next_week.setObjectName("repWeekNext")
         prev_week.setToolTip("Previous week")
         next_week.setToolTip("Next week")
         self.caption = QLabel(self)
@@ -69,6 +89,7 @@ class RepWeekView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self._sized_for: tuple[str | None, dt.date] | None = None  # (rep, week) columns fit
         top = QHBoxLayout()
         top.addWidget(QLabel("Rep", self))
         top.addWidget(self.rep, 1)
@@ -83,10 +104,11 @@ class RepWeekView(QWidget):
         layout.addWidget(self.table, 1)
         self.rows: list[tuple[str, str]] = []  # (ISO date, account id) per table row
         self._filling = False
-        prev_week.clicked.connect(lambda: self.week.setDate(self.week.date().addDays(-7)))
-        next_week.clicked.connect(lambda: self.week.setDate(self.week.date().addDays(7)))
+        self._logging = False  # our own log edit is being applied: update the row in place
+        prev_week.clicked.connect(lambda: self._show_week(self.monday() - dt.timedelta(days=7)))
+        next_week.clicked.connect(lambda: self._show_week(self.monday() + dt.timedelta(days=7)))
         self.rep.currentIndexChanged.connect(self.refresh)
-        self.week.dateChanged.connect(self.refresh)
+        self.week.dateChanged.connect(self._on_week_date_changed)
         self.table.itemChanged.connect(self._on_table_item_changed)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         window.document.plan_changed.connect(self._on_document_plan_changed)
@@ -102,12 +124,25 @@ class RepWeekView(QWidget):
         d = dt.date(q.year(), q.month(), q.day())
         return d - dt.timedelta(days=d.weekday())
 
+    def _show_week(self, monday: dt.date) -> None:
+        self.week.setDate(_qdate(monday))
+
+    def _on_week_date_changed(self, date: QDate) -> None:
+        if date.dayOfWeek() != 1:  # a day picked in the calendar stands for its week
+            self._show_week(self.monday())
+            return
+        self.refresh()
+
     def _fill_reps(self) -> None:
         fill_rep_combo(self.rep, self.main_window.document.plan)
 
     def _on_document_plan_changed(self) -> None:
+        if self._logging:  # our own row edit: the row already shows it; keep focus and editor
+            return
         self._fill_reps()
-        self.refresh()
+        # Not now: this may run inside the table's own commit of an editor, which a rebuild
+        # would delete under it.
+        QTimer.singleShot(0, self.refresh)
 
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
@@ -145,7 +180,9 @@ class RepWeekView(QWidget):
                     self._add_row(date, n, v.account_id, times.get(v.account_id),
                                   log.get((date.isoformat(), v.account_id)), off)
                     total_visits += 1
-            self.table.resizeColumnsToContents()
+            if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
+                self._sized_for = (rep_id, monday)
+                self.table.resizeColumnsToContents()
             label = f"week {week_no + 1} of the {schedule.weeks}-week rotation" \
                 if week_no is not None else "no working days"
             self.caption.setText(f"{total_visits} planned visits · {label} · "
@@ -173,9 +210,6 @@ class RepWeekView(QWidget):
         self.table.insertRow(row)
         self.rows.append((date.isoformat(), account_id))
 
-        def fmt(value: float | None) -> str:
-            return "" if value is None else f"{value:g}"
-
         values = {
             "Day": date.strftime("%a %d %b") + (" (off)" if off else ""),
             "#": str(n),
@@ -184,25 +218,44 @@ class RepWeekView(QWidget):
             "Address": account.address if account else "",
             "Notes": account.notes if account else "",
             "Moved to": entry.moved_to if entry else "",
-            "Odometer start": fmt(entry.odometer_start) if entry else "",
-            "Odometer end": fmt(entry.odometer_end) if entry else "",
-            "Miles": fmt(entry.miles) if entry else "",
             "Log note": entry.note if entry else "",
         }
         for col, name in enumerate(COLUMNS):
             if name == "Status":
                 combo = QComboBox(self.table)
-                combo.addItems([PLANNED, *VISIT_STATUSES])
+                combo.addItems(list(VISIT_STATUSES))
                 combo.setCurrentText(entry.status if entry else PLANNED)
                 combo.currentTextChanged.connect(
                     lambda _t, r=row: self._on_row_edited(r))
                 self.table.setCellWidget(row, col, combo)
                 continue
-            item = QTableWidgetItem(values[name])
+            item = QTableWidgetItem(values.get(name, ""))
             flags = item.flags()
             if name not in EDITABLE:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(row, col, item)
+        self._show_readings(row, entry)
+
+    def _show_readings(self, row: int, entry: VisitLogEntry | None) -> None:
+        """Odometer and miles cells; miles not typed by the rep come from the odometer."""
+        def fmt(value: float | None) -> str:
+            return "" if value is None else f"{value:g}"
+
+        values = {
+            "Odometer start": fmt(entry.odometer_start) if entry else "",
+            "Odometer end": fmt(entry.odometer_end) if entry else "",
+            "Miles": fmt(entry.actual_miles) if entry else "",
+        }
+        for name in READINGS:
+            item = self.table.item(row, COLUMNS.index(name))
+            item.setText(values[name])
+        miles = self.table.item(row, COLUMNS.index("Miles"))
+        computed = entry is not None and entry.miles is None and entry.actual_miles is not None
+        miles.setData(FROM_ODOMETER, values["Miles"] if computed else None)
+        font = miles.font()
+        font.setItalic(computed)
+        miles.setFont(font)
+        miles.setToolTip("Odometer end minus start" if computed else "")
 
     # ----------------------------------------------------------------- editing
     def _cell(self, row: int, name: str) -> str:
@@ -215,25 +268,43 @@ class RepWeekView(QWidget):
         return item.text().strip() if item else ""
 
     def _on_table_item_changed(self, item: QTableWidgetItem) -> None:
-        if not self._filling:
-            self._on_row_edited(item.row())
+        if self._filling:
+            return
+        if item.column() == COLUMNS.index("Miles"):
+            if item.data(FROM_ODOMETER) == item.text():  # passed through, not changed
+                return
+            self._filling = True
+            try:
+                item.setData(FROM_ODOMETER, None)  # typed by the rep: a recorded distance
+            finally:
+                self._filling = False
+        self._on_row_edited(item.row())
 
     def entry_for_row(self, row: int) -> VisitLogEntry | None:
-        """The log entry the row's cells describe (None when the visit is just planned)."""
+        """The log entry the row's cells describe (None when nothing is logged for the visit).
+
+        Readings typed on a row that is still planned are kept as a "planned" entry, so every
+        reading a rep enters is saved.
+        """
         date, account_id = self.rows[row]
         status = self._cell(row, "Status")
-        if status == PLANNED:
+        miles_item = self.table.item(row, COLUMNS.index("Miles"))
+        miles = (None if miles_item.data(FROM_ODOMETER) is not None
+                 else _number("Miles", self._cell(row, "Miles")))
+        readings = {
+            "odometer_start": _number("Odometer start", self._cell(row, "Odometer start")),
+            "odometer_end": _number("Odometer end", self._cell(row, "Odometer end")),
+            "miles": miles,
+        }
+        note = self._cell(row, "Log note")
+        if status == PLANNED and note == "" and all(v is None for v in readings.values()):
             return None
         moved_to = self._cell(row, "Moved to")
         if status == "moved" and not moved_to:
             moved_to = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
         return VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
-            moved_to=moved_to if status == "moved" else "",
-            odometer_start=_number(self._cell(row, "Odometer start")),
-            odometer_end=_number(self._cell(row, "Odometer end")),
-            miles=_number(self._cell(row, "Miles")),
-            note=self._cell(row, "Log note"))
+            moved_to=moved_to if status == "moved" else "", note=note, **readings)
 
     def _on_row_edited(self, row: int) -> None:
         if self._filling:
@@ -248,17 +319,30 @@ class RepWeekView(QWidget):
             if entry is not None and entry.moved_to:
                 dt.date.fromisoformat(entry.moved_to)
         except (ValueError, ScheduleError) as exc:
-            self.main_window.notify_error("Visit log", f"{exc}" if str(exc) else "bad value")
-            self.refresh()
+            name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
+            self.main_window.notify_error(f"Visit log: {name} on {date}",
+                                          f"{exc} (not saved)" if str(exc) else "bad value")
+            QTimer.singleShot(0, self.refresh)  # back to what the plan holds, after the commit
             return
-        existing = any((e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)
-                       for e in plan.visit_log)
-        if entry is None:
-            if existing:
-                self.main_window.apply_edit(
-                    lambda: edits.clear_visit_log_entry(plan, date, rep_id, account_id))
+        existing = next((e for e in plan.visit_log
+                         if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
+        if existing == entry:
             return
-        self.main_window.apply_edit(lambda: edits.log_visit(plan, entry))
+        self._logging = True
+        try:
+            if entry is None:
+                if existing is not None:
+                    self.main_window.apply_edit(
+                        lambda: edits.clear_visit_log_entry(plan, date, rep_id, account_id))
+            else:
+                self.main_window.apply_edit(lambda: edits.log_visit(plan, entry))
+        finally:
+            self._logging = False
+        self._filling = True
+        try:
+            self._show_readings(row, entry)
+        finally:
+            self._filling = False
 
     def _on_table_selection_changed(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -274,3 +358,7 @@ class RepWeekView(QWidget):
         if slot is not None:
             self.main_window.rotation.show_day_route(rep_id, slot)
         self.visit_selected.emit(rep_id, date)
+
+
+def _qdate(date: dt.date) -> QDate:
+    return QDate(date.year, date.month, date.day)

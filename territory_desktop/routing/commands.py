@@ -8,7 +8,6 @@ Errors print one line ``error: <message>`` on stderr and return exit code 2.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import RoutingError
+from .matrix_io import FORMATS, read_points, write_matrix
 
 EXIT_ERROR = 2
 
@@ -37,7 +37,11 @@ def register(subparsers: Any) -> None:
     m = subparsers.add_parser("matrix", help="drive-time/distance matrix between points")
     m.add_argument("network")
     m.add_argument("points", help="CSV with columns id,lat,lon")
-    m.add_argument("-o", "--output", required=True, help="CSV: from_id,to_id,seconds,meters")
+    m.add_argument("-o", "--output", required=True,
+                   help="CSV: from_id,to_id,seconds,meters,unreachable_reason")
+    m.add_argument("--format", choices=FORMATS, default="csv",
+                   help="csv (default); npz: ids, seconds and meters as n x n arrays; "
+                        "parquet: the CSV's columns (needs pyarrow)")
     m.add_argument("--max-access", type=float, default=500.0, help="snap threshold (m)")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_guard(cmd_matrix))
@@ -65,28 +69,6 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
     run.__name__ = fn.__name__
     return run
-
-
-def read_points(path: str) -> tuple[list[str], np.ndarray]:
-    """Read ``id,lat,lon`` rows (header required; extra columns ignored)."""
-    if not os.path.isfile(path):
-        raise RoutingError(f"{path}: no such points file")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        fields = {(h or "").strip().lower(): h for h in (reader.fieldnames or [])}
-        missing = [c for c in ("id", "lat", "lon") if c not in fields]
-        if missing:
-            raise RoutingError(f"{path}: missing column(s) {', '.join(missing)} (need id,lat,lon)")
-        ids, pts = [], []
-        for n, row in enumerate(reader, start=2):
-            try:
-                pts.append((float(row[fields["lat"]]), float(row[fields["lon"]])))
-            except (TypeError, ValueError) as exc:
-                raise RoutingError(f"{path}: line {n}: bad lat/lon ({exc})") from exc
-            ids.append(str(row[fields["id"]]))
-    if not ids:
-        raise RoutingError(f"{path}: no points")
-    return ids, np.asarray(pts, dtype=np.float64)
 
 
 def cmd_network_build(args: argparse.Namespace) -> int:
@@ -119,6 +101,18 @@ def _snap_points(net: Any, ids: list[str], pts: np.ndarray, path: str, max_m: fl
     return s
 
 
+def _snap_notes(ids: list[str], pts: np.ndarray, s: Any) -> list[dict[str, Any]]:
+    """What the caller should know about reachable points' snaps (e.g. a nearer road that is
+    cut off from the network was passed over)."""
+    return [{"id": ids[i], "lat": float(pts[i, 0]), "lon": float(pts[i, 1]), "note": s.note[i]}
+            for i in range(len(ids)) if s.note[i]]  # fmt: skip
+
+
+def _print_notes(notes: list[dict[str, Any]]) -> None:
+    for u in notes:
+        print(f"note: {u['id']} ({u['lat']}, {u['lon']}): {u['note']}")
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     from .matrix import travel_matrix
     from .network import load_network
@@ -130,21 +124,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     m = travel_matrix(net, s)
     assert m.meters is not None
     n = len(ids)
-    reasons = np.array(s.reason, dtype=object)
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["from_id", "to_id", "seconds", "meters", "unreachable_reason"])
-        for i in range(n):
-            sec, met = m.seconds[i], m.meters[i]
-            ok = np.isfinite(sec)
-            for j in range(n):
-                if ok[j]:
-                    w.writerow([ids[i], ids[j], f"{sec[j]:.3f}", f"{met[j]:.1f}", ""])
-                else:
-                    why = reasons[i] or reasons[j] or "no road path"
-                    w.writerow([ids[i], ids[j], "", "", why])
-    os.replace(tmp, args.output)
+    write_matrix(args.output, args.format, ids, m.seconds, m.meters, s.reason)
     unreachable = [
         {"id": ids[i], "lat": float(pts[i, 0]), "lon": float(pts[i, 1]), "reason": s.reason[i]}
         for i in np.flatnonzero(~s.reachable).tolist()
@@ -152,13 +132,16 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     summary = {
         "points": n, "pairs": n * n, "unreachable_points": unreachable,
         "unreachable_pairs": int((~np.isfinite(m.seconds)).sum()),
+        "snap_notes": _snap_notes(ids, pts, s),
         "seconds": round(time.perf_counter() - t0, 3), "output": args.output,
+        "format": args.format,
     }  # fmt: skip
     if args.json:
         print(json.dumps(summary))
     else:
         for u in unreachable:
             print(f"unreachable: {u['id']} ({u['lat']}, {u['lon']}): {u['reason']}")
+        _print_notes(summary["snap_notes"])
         print(
             f"{n} points, {n * n:,} pairs ({summary['unreachable_pairs']:,} unreachable) "
             f"in {summary['seconds']:.2f} s -> {args.output}"
@@ -172,8 +155,13 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     net = load_network(args.network)
     ids, pts = read_points(args.points)
+    if len(ids) < 2:
+        raise RoutingError(f"{args.points}: a route needs at least two stops (found {len(ids)})")
     s = _snap_points(net, ids, pts, args.points, args.max_access)
-    r = route(net, s, names=[f"stop {i}" for i in ids])
+    try:
+        r = route(net, s, names=[f"stop {i}" for i in ids])
+    except RoutingError as exc:  # an unreachable stop: say which file it came from
+        raise RoutingError(f"{args.points}: {exc}") from None
     us = args.units == "us"
     legs = []
     for k, leg in enumerate(r.legs):
@@ -193,9 +181,12 @@ def cmd_route(args: argparse.Namespace) -> int:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(gj, f)
         os.replace(tmp, args.geojson)
+    notes = _snap_notes(ids, pts, s)
     if args.json:
-        print(json.dumps({"legs": legs, "total": total, "geojson": args.geojson}))
+        print(json.dumps({"legs": legs, "total": total, "geojson": args.geojson,
+                          "snap_notes": notes}))  # fmt: skip
     else:
+        _print_notes(notes)
         for d in legs:
             dist = f"{d['miles']:.2f} mi" if us else f"{d['meters'] / 1000:.2f} km"
             print(f"{d['from_id']} -> {d['to_id']}: {d['seconds'] / 60:.1f} min, {dist}")

@@ -3,9 +3,11 @@
 Partial edges: a point snapped at fraction ``f`` of a segment leaves along the segment's
 edges (``(1-f)`` of the forward edge to its head, ``f`` of the backward edge to its tail) and is
 reached the same way; points on the same segment can also drive directly between their
-positions. Partial times and lengths are rounded to whole ms/dm, so every figure is an exact
-integer sum and :func:`travel_matrix` and :func:`~territory_desktop.routing.routes.route`
-return identical legs.
+positions. A point exactly at a segment end (``f`` 0 or 1) is at that node: it leaves from and
+arrives at the node itself, in every direction the node allows, even when the segment it was
+snapped to is a one-way street. Partial times and lengths are rounded to whole ms/dm, so every
+figure is an exact integer sum and :func:`travel_matrix` and
+:func:`~territory_desktop.routing.routes.route` return identical legs.
 
 Engines
 -------
@@ -102,6 +104,13 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
 
     Returns (dep_node, dep_cost, arr_node, arr_cost): node -1 / cost inf = no option.
     """
+    dep_node, dep_cost, _, arr_node, arr_cost, _ = endpoint_options(net, s)
+    return dep_node, dep_cost, arr_node, arr_cost
+
+
+def endpoint_options(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
+    """:func:`endpoints` plus the edge each option drives part of (-1: none, the point is at
+    the node): (dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge)."""
     n = len(s)
     fwd, bwd = net.seg_edges
     seg = np.maximum(s.segment, 0)
@@ -125,7 +134,19 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
     dep_cost[m, 1] = _partial(net, e, f[m])
     arr_node[m, 1] = a["edge_tail"][e]  # the segment's last node
     arr_cost[m, 1] = _partial(net, e, 1.0 - f[m])
-    return dep_node, dep_cost, arr_node, arr_cost
+    dep_edge = np.where(dep_node >= 0, np.column_stack((ef, eb)), -1)
+    arr_edge = dep_edge.copy()
+    # At a node, the node itself at no cost is the one option: it dominates driving the
+    # segment's edge (the routing graph holds that edge or a faster parallel one).
+    first = np.where(ef >= 0, a["edge_tail"][np.maximum(ef, 0)], a["edge_head"][np.maximum(eb, 0)])
+    last = np.where(ef >= 0, a["edge_head"][np.maximum(ef, 0)], a["edge_tail"][np.maximum(eb, 0)])
+    for at, node in ((ok & (f == 0.0), first), (ok & (f == 1.0), last)):
+        for opt_node, opt_cost, opt_edge in ((dep_node, dep_cost, dep_edge),
+                                             (arr_node, arr_cost, arr_edge)):  # fmt: skip
+            opt_node[at] = np.column_stack((node[at], np.full(int(at.sum()), -1)))
+            opt_cost[at] = (0.0, np.inf)
+            opt_edge[at] = -1
+    return dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge
 
 
 def direct_pairs(

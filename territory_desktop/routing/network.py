@@ -46,12 +46,25 @@ EARTH_RADIUS_M = 6_371_008.8
 #: time, breaks ties by distance, and yields both sums at once.
 TIME_SHIFT = float(2**25)
 
-_ARRAYS = (
-    "geom_lat_e7", "geom_lon_e7", "seg_first", "seg_last", "seg_kept", "seg_island",
-    "node_lat_e7", "node_lon_e7", "node_osm_id",
-    "edge_tail", "edge_head", "edge_seg", "edge_rev", "edge_time_ms", "edge_length_dm",
-    "edge_class", "edge_kph", "edge_way_id",
-)  # fmt: skip
+#: Longest time and length one edge may have: the packed sums stay exact below these.
+MAX_EDGE_MS = 2**28
+MAX_EDGE_DM = 2**25
+
+#: Every stored array, its dtype and which count its length is (what :func:`load_network`
+#: checks before any compiled kernel sees the arrays).
+_LAYOUT = {
+    "geom_lat_e7": ("int32", "geometry"), "geom_lon_e7": ("int32", "geometry"),
+    "seg_first": ("int32", "segments"), "seg_last": ("int32", "segments"),
+    "seg_kept": ("bool", "segments"), "seg_island": ("bool", "segments"),
+    "node_lat_e7": ("int32", "nodes"), "node_lon_e7": ("int32", "nodes"),
+    "node_osm_id": ("int64", "nodes"),
+    "edge_tail": ("int32", "edges"), "edge_head": ("int32", "edges"),
+    "edge_seg": ("int32", "edges"), "edge_rev": ("int8", "edges"),
+    "edge_time_ms": ("int32", "edges"), "edge_length_dm": ("int32", "edges"),
+    "edge_class": ("int8", "edges"), "edge_kph": ("float32", "edges"),
+    "edge_way_id": ("int64", "edges"),
+}  # fmt: skip
+_ARRAYS = tuple(_LAYOUT)
 
 
 def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
@@ -253,11 +266,71 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
         raise RoutingError(f"{p}: not a compiled road network (missing {exc})") from exc
     except Exception as exc:
         raise RoutingError(f"{p}: not a compiled road network ({exc})") from exc
-    if meta.get("format") != FORMAT:
-        raise RoutingError(f"{p}: unsupported network format {meta.get('format')!r}")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        got = meta.get("format") if isinstance(meta, dict) else None
+        raise RoutingError(f"{p}: unsupported network format {got!r}")
+    problem = _layout_problem(arrays, meta)
+    if problem:
+        raise RoutingError(f"{p}: damaged network file ({problem}); build it again")
     net = RoadNetwork(arrays=arrays, meta=meta)
     net.path = p  # where caches (e.g. the CCH node order) may be kept; not saved
     return net
+
+
+def _layout_problem(a: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
+    """What is wrong with a loaded network's arrays and meta ("" when nothing): shapes,
+    dtypes, index ranges, weights, coordinates. The compiled kernels index without checks."""
+    sizes: dict[str, int] = {}
+    for name, (dtype, count) in _LAYOUT.items():
+        v = a[name]
+        if v.ndim != 1 or v.dtype != np.dtype(dtype):
+            return f"{name} is {v.dtype}{list(v.shape)}, expected a 1-d {dtype} array"
+        if sizes.setdefault(count, v.shape[0]) != v.shape[0]:
+            return f"{name} has {v.shape[0]:,} entries, expected {sizes[count]:,} ({count})"
+    n_geom, n_seg, n_nodes, n_edges = (sizes[k] for k in ("geometry", "segments", "nodes",
+                                                           "edges"))  # fmt: skip
+    if n_nodes == 0 or n_edges == 0:
+        return "no roads"
+
+    def outside(name: str, lo: int, hi: int) -> bool:
+        v = a[name]
+        return bool(v.shape[0]) and (int(v.min()) < lo or int(v.max()) > hi)
+
+    checks = (
+        (outside("seg_first", 0, n_geom - 1) or outside("seg_last", 0, n_geom - 1),
+         "segment geometry positions out of range"),
+        (bool((a["seg_first"] > a["seg_last"]).any()), "segment geometry positions not ordered"),
+        (outside("edge_tail", 0, n_nodes - 1) or outside("edge_head", 0, n_nodes - 1),
+         "edge node index out of range"),
+        (outside("edge_seg", 0, n_seg - 1), "edge segment index out of range"),
+        (outside("edge_rev", 0, 1), "edge direction flag not 0/1"),
+        (outside("edge_time_ms", 0, MAX_EDGE_MS), "edge travel time negative or too large"),
+        (outside("edge_length_dm", 0, MAX_EDGE_DM), "edge length negative or too large"),
+        (outside("edge_class", 0, len(ROAD_CLASSES) - 1), "road class code out of range"),
+        (not bool(np.isfinite(a["edge_kph"]).all() and (a["edge_kph"] > 0).all()),
+         "edge speed not a positive number"),
+        (outside("geom_lat_e7", -900_000_000, 900_000_000)
+         or outside("node_lat_e7", -900_000_000, 900_000_000)
+         or outside("geom_lon_e7", -1_800_000_000, 1_800_000_000)
+         or outside("node_lon_e7", -1_800_000_000, 1_800_000_000), "coordinate out of range"),
+    )  # fmt: skip
+    for bad, what in checks:
+        if bad:
+            return what
+    kept = np.zeros(n_seg, dtype=bool)
+    kept[a["edge_seg"]] = True
+    if not np.array_equal(kept, a["seg_kept"]):
+        return "kept segments do not match the edges"
+    per_dir = np.bincount(a["edge_seg"].astype(np.int64) * 2 + a["edge_rev"], minlength=2 * n_seg)
+    if per_dir.max() > 1:
+        return "a segment has two edges in one direction"
+    try:
+        bbox = [float(x) for x in meta["bbox"]]
+        SpeedProfile.from_json(meta["profile"])
+        ok = len(bbox) == 4 and all(np.isfinite(bbox)) and isinstance(meta["content_hash"], str)
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    return "" if ok else "meta lacks a valid bbox, profile or content hash"
 
 
 def build_network(
@@ -406,6 +479,18 @@ def _compile(
     seg_kept[e_seg[keep_edge]] = True
     ke = keep_edge
 
+    # A damaged or absurd way: int32 ms would wrap past 596 h, and packed sums stop being
+    # exact well before; refuse it by name instead of storing a negative time.
+    too_long = np.flatnonzero((e_time * 1000.0 > MAX_EDGE_MS)
+                              | (seg_len[e_seg] * 10.0 > MAX_EDGE_DM))  # fmt: skip
+    if too_long.shape[0]:
+        k = int(too_long[0])
+        raise NetworkBuildError(
+            f"{path}: way {int(raw.way_id[seg_way[e_seg[k]]])} has a segment of "
+            f"{seg_len[e_seg[k]] / 1000:,.0f} km taking {e_time[k] / 3600:,.0f} h, more than "
+            f"a road segment can be ({MAX_EDGE_DM / 1e4:,.0f} km, {MAX_EDGE_MS / 3.6e6:.0f} h); "
+            f"is the extract damaged?"
+        )
     e_time_ms = np.maximum(np.rint(e_time[ke] * 1000.0), 1).astype(np.int32)
     e_len = seg_len[e_seg[ke]]
     arrays = {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import RoutingError
-from .matrix import as_latlon, direct_cost, endpoints
+from .matrix import as_latlon, direct_cost, endpoint_options
 from .network import TIME_SHIFT, haversine_m
 
 if TYPE_CHECKING:
@@ -111,8 +111,8 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
     from scipy.sparse.csgraph import dijkstra
 
     o, d = s.take([i]), s.take([j])
-    dep_node, dep_cost, _, _ = endpoints(net, o)
-    _, _, arr_node, arr_cost = endpoints(net, d)
+    dep_node, dep_cost, dep_edge, _, _, _ = endpoint_options(net, o)
+    _, _, _, arr_node, arr_cost, arr_edge = endpoint_options(net, d)
     best = float(direct_cost(net, o, d)[0, 0])
     choice: tuple[int, int] | None = None
     preds: dict[int, np.ndarray] = {}
@@ -148,14 +148,17 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
     nodes.reverse()
     lookup = net.csr_edge_lookup
     mid = [lookup[(u, v)] for u, v in itertools.pairwise(nodes)]
-    e_out = int(fwd[so] if k == 0 else bwd[so])
-    e_in = int(fwd[sd] if m == 0 else bwd[sd])
-    coords = segment_slice(net, so, fo, 1.0 if k == 0 else 0.0)
+    e_out, e_in = int(dep_edge[0, k]), int(arr_edge[0, m])  # -1: the stop is at the node
+    if e_out >= 0:
+        coords = segment_slice(net, so, fo, 1.0 if e_out == fwd[so] else 0.0)
+    else:
+        coords = [(float(net.node_lat[src]), float(net.node_lon[src]))]
     for e in mid:
         coords.extend(net.edge_coords(e)[1:])
-    tail = segment_slice(net, sd, 0.0 if m == 0 else 1.0, fd)
-    coords.extend(tail[1:])
-    return Leg(t_ms / 1000.0, dm / 10.0, coords, [e_out, *mid, e_in])
+    if e_in >= 0:
+        coords.extend(segment_slice(net, sd, 0.0 if e_in == fwd[sd] else 1.0, fd)[1:])
+    edges = [e for e in (e_out, *mid, e_in) if e >= 0]
+    return Leg(t_ms / 1000.0, dm / 10.0, coords, edges)
 
 
 def route(

@@ -6,11 +6,17 @@ nearest samples, projects the point exactly onto their pieces and keeps the clos
 k-th sample is not far enough to prove optimality a radius query settles it.
 
 A point is **unreachable** (``reachable=False`` with a reason) when it is outside the
-network's extent, farther than ``max_access_m`` from any connected road, or nearest to a road
-with no connection at all to the main network (an island reached only by ferry)
-while the nearest connected road is more than ``ISLAND_MARGIN_M`` farther away. Dropped
-pieces that touch the main network (one-way stubs cut by the extract's border) do not count as
-islands: a point next to one snaps to the nearest connected road instead.
+network's extent, farther than ``max_access_m`` from any connected road, or *on* a road with no
+connection at all to the main network (an island reached only by ferry): within
+``ISLAND_ON_ROAD_M`` of it while the nearest connected road is more than ``ISLAND_MARGIN_M``
+farther away. A point farther from the cut-off road than that is served by the nearest
+connected road within ``max_access_m``, and its ``note`` says that a nearer road was passed
+over. Dropped pieces that touch the main network (one-way stubs cut by the extract's border)
+do not count as islands: a point next to one snaps to the nearest connected road instead.
+
+A point whose snapped position lies within ``AT_NODE_M`` of a segment's end is *at that
+node* (``fraction`` exactly 0 or 1): it leaves and arrives in every direction the node allows,
+not only along the segment it was snapped to (which may be a one-way street).
 
 When the network was loaded from a file, the index's costly inputs (projected geometry, piece
 lengths, sample coordinates: ~0.8 s at 270k nodes) are cached next to it as
@@ -34,6 +40,12 @@ if TYPE_CHECKING:
 
 SAMPLE_SPACING_M = 25.0
 ISLAND_MARGIN_M = 50.0
+#: A point this close to a cut-off road is taken to be on it (an address lies within about
+#: this distance of its own street); farther away, a connected road within reach serves it.
+ISLAND_ON_ROAD_M = 100.0
+#: Half the decimetre lengths are kept in: a snap closer than this to a segment end is at
+#: the end node.
+AT_NODE_M = 0.05
 _K = 12
 _CACHE_VERSION = 1  # bump when the cached arrays or how they are derived change
 
@@ -52,6 +64,7 @@ class SnapResult:
     fraction: np.ndarray  # position along the segment's node order, 0..1 (by length)
     snapped_lat: np.ndarray
     snapped_lon: np.ndarray
+    note: list[str]  # "" or what the caller should know about a reachable point's snap
 
     def __len__(self) -> int:
         return int(self.lat.shape[0])
@@ -62,6 +75,7 @@ class SnapResult:
             self.lat[idx], self.lon[idx], self.reachable[idx],
             [self.reason[i] for i in idx.tolist()], self.access_m[idx], self.edge[idx],
             self.segment[idx], self.fraction[idx], self.snapped_lat[idx], self.snapped_lon[idx],
+            [self.note[i] for i in idx.tolist()],
         )  # fmt: skip
 
 
@@ -261,6 +275,8 @@ def snap(
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(seg_len > 0, along / seg_len, 0.0)
     frac = np.clip(frac, 0.0, 1.0)
+    frac[along >= seg_len - AT_NODE_M] = 1.0  # exactly at a node: see the module docstring
+    frac[along <= AT_NODE_M] = 0.0
     # Snapped location: interpolate on the geodesic piece, access distance by haversine.
     a = net.arrays
     pos = idx.piece_pos[np.maximum(piece, 0)]
@@ -270,11 +286,13 @@ def snap(
     slon = lo0 + kt * (lo1 - lo0)
     access = np.where(kp >= 0, haversine_m(lat, lon, slat, slon), np.inf)
 
+    note = [""] * n
     for i in np.flatnonzero(reachable):
+        cut_off = dd[i] + ISLAND_MARGIN_M < kd[i] and dd[i] <= max_access_m
         if kp[i] < 0:
             reachable[i] = False
             reason[i] = "the network has no roads"
-        elif dd[i] + ISLAND_MARGIN_M < kd[i] and dd[i] <= max_access_m:
+        elif cut_off and (dd[i] <= ISLAND_ON_ROAD_M or access[i] > max_access_m):
             reachable[i] = False
             reason[i] = (
                 f"nearest road ({dd[i]:.0f} m) is not connected to the main road network "
@@ -283,6 +301,11 @@ def snap(
         elif access[i] > max_access_m:
             reachable[i] = False
             reason[i] = f"no drivable road within {max_access_m:.0f} m (nearest {access[i]:.0f} m)"
+        elif cut_off:
+            note[i] = (
+                f"snapped to the nearest connected road, {access[i]:.0f} m away; a nearer road "
+                f"({dd[i]:.0f} m) is not connected to the main road network"
+            )
     fwd, bwd = net.seg_edges
     s0 = np.maximum(seg, 0)
     edge = np.where(fwd[s0] >= 0, fwd[s0], bwd[s0])
@@ -290,5 +313,5 @@ def snap(
     return SnapResult(
         lat=lat, lon=lon, reachable=reachable, reason=reason, access_m=access,
         edge=edge.astype(np.int64), segment=np.where(reachable, seg, -1).astype(np.int64),
-        fraction=np.where(reachable, frac, 0.0), snapped_lat=slat, snapped_lon=slon,
+        fraction=np.where(reachable, frac, 0.0), snapped_lat=slat, snapped_lon=slon, note=note,
     )  # fmt: skip

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop.io.cgl_format import (
     CGLFormatError,
@@ -14,14 +13,12 @@ from territory_desktop.io.cgl_format import (
     read_solution,
 )
 
-DATA = Path("/work/shared/data/pvrp")
+DATA = SHARED_DATA / "pvrp"
 BEST_KNOWN = {
     "p01": 524.61, "p02": 1322.87, "p03": 524.61, "p04": 835.43, "p05": 2027.99,
     "p06": 836.37, "p07": 826.14, "p08": 2034.15, "p09": 826.14, "p10": 1595.84,
     "pr01": 2209.02, "pr02": 3799.28, "pr03": 5218.13, "pr04": 6012.79, "pr05": 6769.80,
 }
-
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="benchmark data not available")
 
 
 @pytest.mark.parametrize("name", sorted(BEST_KNOWN))

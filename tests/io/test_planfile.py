@@ -166,8 +166,8 @@ def test_empty_plan_round_trip(tmp_path: Path) -> None:
 
 
 def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) -> None:
-    geopandas = pytest.importorskip("geopandas")
-    pyogrio = pytest.importorskip("pyogrio")
+    import geopandas  # osmnx depends on it; a reader QGIS users have
+    import pyogrio
     path = tmp_path / "plan.gpkg"
     save_plan(small_plan, path)
     with sqlite3.connect(path) as conn:
@@ -242,7 +242,7 @@ def test_random_bytes_are_not_a_plan(tmp_path: Path) -> None:
 
 
 def test_other_geopackage_is_not_a_plan(tmp_path: Path) -> None:
-    geopandas = pytest.importorskip("geopandas")
+    import geopandas
     from shapely.geometry import Point
 
     path = tmp_path / "other.gpkg"
@@ -407,7 +407,7 @@ def test_v2_fixture_loads() -> None:
     ("sql", "table", "problem"),
     [
         ("UPDATE td_visit_log SET status='maybe' WHERE fid=2", "td_visit_log",
-         r"row 2: visit status must be one of done, skipped, moved"),
+         r"row 2: visit status must be one of planned, done, skipped, moved"),
         ("UPDATE td_visits SET weekday=9 WHERE fid=3", "td_visits",
          r"row 3: visit to OSM-w2: bad day or position"),
         ("UPDATE td_visits SET week='soon' WHERE fid=1", "td_visits",
@@ -425,7 +425,7 @@ def test_v2_fixture_loads() -> None:
         ("UPDATE td_visit_log SET moved_to='' WHERE fid=3", "td_visit_log",
          r"row 3: a moved visit needs the date it moved to"),
         ("UPDATE td_visit_log SET odometer_end=1 WHERE fid=1", "td_visit_log",
-         r"odometer at the end is lower"),
+         r"odometer at the end \(1\) is lower than at the start"),
         ("UPDATE td_visit_log SET miles='far' WHERE fid=1", "td_visit_log",
          r"row 1: could not convert"),
         ("UPDATE accounts SET closed_weekdays='[7]' WHERE id='Z3'", "accounts",
@@ -647,7 +647,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
 
 def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Path) -> None:
     """A layer a user adds in QGIS (GDAL writes it with an R-tree index and triggers)."""
-    geopandas = pytest.importorskip("geopandas")
+    import geopandas
     from shapely.geometry import Point
 
     path = tmp_path / "plan.gpkg"

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop.mapping.basemap import basemap_geojson
 
-OSM = Path("/work/shared/data/osm")
+OSM = SHARED_DATA / "osm"
 
 
 def _classes(fc, band=None):
@@ -17,9 +15,6 @@ def _classes(fc, band=None):
     }
 
 
-@pytest.mark.skipif(
-    not (OSM / "baltimore_valhalla.osm.pbf").is_file(), reason="shared OSM data missing"
-)
 def test_baltimore_roads_by_class_and_band_with_place_names(tmp_path):
     fc, stats = basemap_geojson(OSM / "baltimore_valhalla.osm.pbf", tmp_path)
     assert {"motorway", "primary", "secondary", "residential"} <= _classes(fc)
@@ -34,9 +29,6 @@ def test_baltimore_roads_by_class_and_band_with_place_names(tmp_path):
     assert cached.from_cache and again == fc
 
 
-@pytest.mark.skipif(
-    not (OSM / "west-oakland_osmnx.osm.bz2").is_file(), reason="shared OSM data missing"
-)
 def test_west_oakland_xml_extract_has_roads_and_street_names(tmp_path):
     fc, _ = basemap_geojson(OSM / "west-oakland_osmnx.osm.bz2", tmp_path)
     assert {"secondary", "residential"} <= _classes(fc)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance, to_problem
 from territory_desktop.optimize.pvrp import SolveParams, solve_pvrp
 
-DATA = Path("/work/shared/data/pvrp")
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="benchmark data not available")
+DATA = SHARED_DATA / "pvrp"
 
 
 def _solve(name: str, **kw):

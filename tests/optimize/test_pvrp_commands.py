@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from pathlib import Path
 
 import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
 from territory_desktop.optimize.commands import pvrp_command, register
 
-DATA = Path("/work/shared/data/pvrp")
+DATA = SHARED_DATA / "pvrp"
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="benchmark data not available")
 def test_pvrp_json_is_feasible_and_cost_matches():
     out, err = io.StringIO(), io.StringIO()
     rc = pvrp_command(str(DATA / "pr01.txt"), seconds=3, seed=1, as_json=True, out=out, err=err)

@@ -12,6 +12,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QUrl
 from shapely.geometry import box
+from shared_paths import SHARED_DATA
 
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.mapping.basemap import basemap_geojson
@@ -25,7 +26,7 @@ from territory_desktop.model.plan import PALETTE, Account, Plan, Rep, Territory
 from territory_desktop.qt.map_view import MapView
 
 XSS = "<img src=x onerror=alert(1)>"
-BALTIMORE = Path("/work/shared/data/osm/baltimore_valhalla.osm.pbf")
+BALTIMORE = SHARED_DATA / "osm" / "baltimore_valhalla.osm.pbf"
 SHOTS = Path(os.environ.get("MAP_SCREENSHOT_DIR", "benchmarks/out"))
 WAIT_MS = 15_000
 
@@ -131,8 +132,6 @@ def view(qtbot, tmp_path):
 
 @pytest.fixture(scope="module")
 def baltimore_basemap(tmp_path_factory):
-    if not BALTIMORE.is_file():
-        pytest.skip("shared OSM extract not available")
     fc, _ = basemap_geojson(BALTIMORE, tmp_path_factory.mktemp("basemap"))
     return fc
 

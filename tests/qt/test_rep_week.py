@@ -102,3 +102,126 @@ def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
     assert view._cell(row, "Account") == doc.plan.accounts[aid].name
     view.table.cellWidget(row, 6).setCurrentText("skipped")
     assert any(e.account_id == aid and e.status == "skipped" for e in doc.plan.visit_log)
+
+
+def _type_into(qtbot, view, row: int, column: str, text: str, key=None) -> None:
+    """Double-click a cell, type, and leave it with ``key`` (Tab by default), as a rep does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    item = view.table.item(row, COLUMNS.index(column))
+    view.table.scrollToItem(item)
+    rect = view.table.visualItemRect(item)
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit), f"no editor opened on {column}"
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, key if key is not None else Qt.Key.Key_Tab)
+    qtbot.wait(20)  # the table commits the editor and the deferred refresh runs
+
+
+def _planned_row(view) -> int:
+    return next(r for r in range(len(view.rows)) if view._cell(r, "Status") == "planned")
+
+
+def test_readings_on_a_planned_visit_survive_save_and_reopen(week, qtbot, qtlog, tmp_path):
+    """Readings typed on a visit still "planned" are kept, miles follow, the file keeps them."""
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, files = tdapp.document, tdapp.files
+    tdapp.window.activateWindow()
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    row = _planned_row(view)
+    date, aid = view.rows[row]
+    _type_into(qtbot, view, row, "Odometer start", "12,000")
+    _type_into(qtbot, view, row, "Odometer end", "12003", Qt.Key.Key_Return)
+    entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
+    assert (entry.status, entry.odometer_start, entry.odometer_end) == ("planned", 12000, 12003)
+    assert entry.miles is None and entry.actual_miles == 3
+    assert view._cell(row, "Miles") == "3"  # filled from the odometer
+    assert view._cell(row, "Status") == "planned"
+    assert not [r for r in qtlog.records if "commitData" in r.message]
+    path = tmp_path / "readings.gpkg"
+    assert files.save_to(path)
+    assert files.open_path(path, confirmed=True)
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    view.week.setDate(QDate(monday.year, monday.month, monday.day))
+    row = view.rows.index((date, aid))
+    assert (view._cell(row, "Odometer start"), view._cell(row, "Odometer end"),
+            view._cell(row, "Miles")) == ("12000", "12003", "3")
+
+
+def test_an_odometer_end_below_its_start_is_refused_with_the_reason(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    _go_to_cycle_week(view, doc.plan, 0)
+    row = _planned_row(view)
+    date, aid = view.rows[row]
+    _type_into(qtbot, view, row, "Odometer start", "12010")
+    _type_into(qtbot, view, row, "Odometer end", "12005", Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    assert "12005" in message and "12010" in message and "not saved" in message
+    entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
+    assert (entry.odometer_start, entry.odometer_end) == (12010, None)
+    qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Odometer end") == "")
+
+
+def test_a_typed_distance_wins_over_the_odometer_and_columns_keep_their_width(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    tdapp, view = week
+    doc = tdapp.document
+    tdapp.window.activateWindow()
+    _go_to_cycle_week(view, doc.plan, 0)
+    header = view.table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]  # the last stretches
+    row = _planned_row(view)
+    date, aid = view.rows[row]
+    _type_into(qtbot, view, row, "Odometer start", "500")
+    _type_into(qtbot, view, row, "Odometer end", "507")
+    _type_into(qtbot, view, row, "Miles", "6.5", Qt.Key.Key_Return)
+    entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
+    assert (entry.miles, entry.actual_miles) == (6.5, 6.5)
+    assert [header.sectionSize(c) for c in range(len(COLUMNS) - 1)] == widths
+    assert doc.undo_stack.count() == 4  # schedule, start, end, miles: one entry per change
+    tdapp.window.actions["edit.undo"].trigger()  # back to the odometer's 7 miles
+    qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Miles") == "7")
+    assert [header.sectionSize(c) for c in range(len(COLUMNS) - 1)] == widths
+
+
+@pytest.mark.parametrize(("today", "monday"), [
+    ("2026-12-06", "2026-12-07"),  # Sunday: this week's work is over, show the next one
+    ("2026-12-05", "2026-12-07"),  # Saturday
+    ("2026-12-02", "2026-11-30"),  # Wednesday: this week
+    ("2026-11-30", "2026-11-30"),  # Monday
+])
+def test_the_week_to_show_is_named_by_its_monday(today, monday):
+    from territory_desktop.qt.rep_week import week_to_show
+
+    assert week_to_show(dt.date.fromisoformat(today), (0, 1, 2, 3, 4)) == \
+        dt.date.fromisoformat(monday)
+
+
+def test_weeks_are_shown_and_stepped_by_their_monday(week, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    _tdapp, view = week
+    view.week.setDate(QDate(2026, 11, 29))  # a Sunday picked in the calendar
+    assert view.week.date() == QDate(2026, 11, 23)
+    assert view.week.text().startswith("Mon 23 Nov")
+    next_button = view.findChild(QPushButton, "repWeekNext")
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+    assert view.week.date() == QDate(2026, 11, 30)
+    assert view.week.text().startswith("Mon 30 Nov")
+    assert {d for d, _a in view.rows} <= {f"2026-12-0{i}" for i in range(1, 7)} | {"2026-11-30"}

@@ -74,8 +74,9 @@ def test_route_prints_legs_and_writes_geojson(net_file, tmp_path, capsys):
         (["network", "build", "{tmp}/bad.osm.pbf", "-o", "{tmp}/x.npz"], "bad.osm.pbf: cannot"),
         (["matrix", "{tmp}/bad.osm.pbf", "{tmp}/p.csv", "-o", "{tmp}/o.csv"], "not a compiled"),
         (["matrix", "{net}", "{tmp}/far.csv", "-o", "{tmp}/o.csv"], "far.csv: none of the 2"),
-        (["route", "{net}", "{tmp}/mixed.csv"], "stop far at (10.000000, 10.000000) is unreach"),
-        (["route", "{net}", "{tmp}/nocols.csv"], "nocols.csv: missing column(s) lat"),
+        (["route", "{net}", "{tmp}/mixed.csv"], "mixed.csv: stop far at (10.000000, 10.000000)"),
+        (["route", "{net}", "{tmp}/nocols.csv"], "nocols.csv: line 1: missing column(s) lat"),
+        (["route", "{net}", "{tmp}/one.csv"], "one.csv: a route needs at least two stops"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(net_file, tmp_path, capsys, argv, needle):
@@ -84,6 +85,7 @@ def test_errors_are_one_line_and_exit_2(net_file, tmp_path, capsys, argv, needle
     (tmp_path / "far.csv").write_text("id,lat,lon\na,10,10\nb,11,11\n")
     (tmp_path / "mixed.csv").write_text("id,lat,lon\nok,39.2850,-76.6050\nfar,10,10\n")
     (tmp_path / "nocols.csv").write_text("id,x,y\n1,2,3\n")
+    (tmp_path / "one.csv").write_text("id,lat,lon\nok,39.2850,-76.6050\n")
     args = [a.format(tmp=tmp_path, net=net_file) for a in argv]
     assert main(args) == 2
     err = capsys.readouterr().err

@@ -8,7 +8,7 @@ made-up size proxy. Owners are fictional rep names.
 import csv
 from pathlib import Path
 
-SRC = Path("/work/shared/data/accounts/la_metro_healthcare_accounts.csv")
+SRC = Path(__file__).resolve().parents[4] / "shared/data/accounts/la_metro_healthcare_accounts.csv"
 HERE = Path(__file__).parent
 rows = list(csv.DictReader(SRC.open(encoding="utf-8")))[:6]
 OWNERS = ["Dana Whitfield", "Luis Ortega", "Priya Raman"]

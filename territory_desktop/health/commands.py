@@ -1,0 +1,192 @@
+"""``tdesk plan import-results`` and ``tdesk plan health``.
+
+The plan file cannot hold results yet, so ``import-results`` validates the files against the
+plan and reports, and ``health`` reads the results files directly. The lead wires them with
+``commands.register(plan_subparsers)`` in ``territory_desktop/cli.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["health_command", "import_results_command", "register"]
+
+EXIT_ERROR = 2
+_KINDS = ("opportunities", "quotas", "activities")
+
+
+def register(plan_subparsers: argparse._SubParsersAction) -> None:
+    """Add ``import-results`` and ``health`` to the ``tdesk plan`` subcommands."""
+    imp = plan_subparsers.add_parser(
+        "import-results", help="check CRM results (opportunities, quotas, activities)",
+        description="Read CRM results exports against a plan and report every row that cannot "
+        "be used (file, line, column, reason). Nothing is stored yet: pass the same files to "
+        "`tdesk plan health`.")
+    _results_arguments(imp)
+    imp.add_argument("--problems", type=Path, help="also write the problems to this CSV file")
+    imp.add_argument("--json", action="store_true", help="machine-readable summary")
+    imp.set_defaults(func=lambda a: import_results_command(a))
+    health = plan_subparsers.add_parser(
+        "health", help="territory health: KPIs and signals per territory for a period",
+        description="KPIs per territory (pipeline, coverage, attainment, win rate, deal size, "
+        "cycle, velocity, visit coverage, white space) and the health signals they raise.")
+    _results_arguments(health)
+    health.add_argument("--period", help="2026Q3, 2026-07 or 2026 (default: the quarter of "
+                        "the latest date in the results)")
+    health.add_argument("--as-of", type=dt.date.fromisoformat,
+                        help="the day the figures are taken, YYYY-MM-DD (default: the latest "
+                        "date in the results, within the period)")
+    health.add_argument("--json", action="store_true", help="machine-readable output")
+    health.set_defaults(func=lambda a: health_command(a))
+
+
+def _results_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", type=Path)
+    p.add_argument("--opportunities", type=Path, required=True,
+                   help="opportunities CSV or XLSX")
+    p.add_argument("--quotas", type=Path, help="quotas CSV or XLSX")
+    p.add_argument("--activities", type=Path, help="activity history CSV or XLSX")
+    p.add_argument("--map", action="append", default=[], metavar="KIND.FIELD=COLUMN",
+                   help="use COLUMN for FIELD, e.g. opportunities.amount='Deal value' "
+                   "(repeatable; other fields are still recognised by name)")
+
+
+def _mappings(specs: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        target, sep, column = spec.partition("=")
+        kind, dot, name = target.strip().partition(".")
+        if not sep or not dot or kind not in _KINDS:
+            raise ValueError(f"--map {spec!r}: use KIND.FIELD=COLUMN with KIND one of "
+                             f"{', '.join(_KINDS)}")
+        out.setdefault(kind, {})[name.strip()] = column
+    return out
+
+
+def _import(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any] | None:
+    """(plan, ResultsImportReport), or None after printing why nothing could be imported."""
+    from territory_desktop.io import planfile
+    from territory_desktop.io.results import guess_mapping, import_results
+    from territory_desktop.io.tables import read_table
+
+    try:
+        explicit = _mappings(args.map)
+    except ValueError as exc:
+        print(f"error: {exc}", file=err)
+        return None
+    plan = planfile.load_plan(args.plan)
+    files = {k: getattr(args, k) for k in _KINDS}
+    mappings = {}
+    for kind, mapping in explicit.items():
+        if files[kind] is not None:  # explicit fields on top of the recognised ones
+            mappings[kind] = {**guess_mapping(kind, read_table(files[kind]).columns), **mapping}
+    report = import_results(plan.accounts, plan.reps, mappings=mappings, **files)
+    failed = False
+    for imp in report.imports:
+        if imp.missing_required:
+            print(f"error: {imp.source} lacks required columns: "
+                  f"{', '.join(imp.missing_required)} (map them with --map "
+                  f"{imp.kind}.FIELD=COLUMN)", file=err)
+            failed = True
+        for p in imp.problems:
+            verdict = "rejected" if p.skipped else "warning"
+            print(f"{p.source}:{p.line}: column {p.column or '-'}: {verdict}: {p.reason}",
+                  file=err)
+    return None if failed else (plan, report)
+
+
+def import_results_command(args: argparse.Namespace, out: TextIO | None = None,
+                           err: TextIO | None = None) -> int:
+    """Validate the results files against the plan; print a summary. Returns the exit code."""
+    from territory_desktop.io.results import write_problems_csv
+
+    out, err = out or sys.stdout, err or sys.stderr
+    done = _import(args, err)
+    if done is None:
+        return EXIT_ERROR
+    _, report = done
+    if args.problems:
+        write_problems_csv(args.problems, report.problems)
+    summary = [{"kind": imp.kind, "file": imp.source, "rows_read": imp.rows_read,
+                "kept": len(imp.frame), "rejected": imp.rows_rejected,
+                "mapping": imp.mapping_used} for imp in report.imports]
+    if args.json:
+        print(json.dumps({"files": summary, "stored": False}, indent=2), file=out)
+        return 0
+    for s in summary:
+        print(f"{s['file']}: {s['rows_read']} rows, {s['kept']} {s['kind']} kept, "
+              f"{s['rejected']} rejected", file=out)
+    print("not stored: plan files cannot hold results yet; pass these files to "
+          "`tdesk plan health`", file=out)
+    return 0
+
+
+def health_command(args: argparse.Namespace, out: TextIO | None = None,
+                   err: TextIO | None = None) -> int:
+    """Print the health report (the issue's JSON shape with ``--json``). Returns the exit code."""
+    from territory_desktop.health.period import PeriodError, parse_period
+    from territory_desktop.health.report import health_report, report_json
+    from territory_desktop.health.settings import HealthError
+
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        period = parse_period(args.period) if args.period else None
+    except PeriodError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_ERROR
+    done = _import(args, err)
+    if done is None:
+        return EXIT_ERROR
+    plan, imported = done
+    try:
+        report = health_report(plan, imported.results, period, as_of=args.as_of)
+    except HealthError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(report_json(report), indent=2), file=out)
+        return 0
+    _print_report(report, out)
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def _print_report(report: Any, out: TextIO) -> None:
+    k = report.kpis
+    print(f"Territory health {k.period} (as of {k.as_of}); '-' = not enough to say, see below",
+          file=out)
+    print(f"{'territory':<22} {'rep':<8} {'pipeline':>10} {'cover':>6} {'attain':>6} "
+          f"{'win':>5} {'avg deal':>9} {'cycle':>6} {'veloc/d':>8} {'visits':>6} "
+          f"{'util':>5} {'white':>5}", file=out)
+    for t in (*k.territories, k.team):
+        print(f"{t.name[:22]:<22} {(t.rep_id or '-')[:8]:<8} {t.pipeline:>10,.0f} "
+              f"{_num(t.coverage_ratio, '.1f'):>6} {_pct(t.attainment):>6} "
+              f"{_pct(t.win_rate):>5} {_num(t.avg_deal, ',.0f'):>9} "
+              f"{_num(t.cycle_days, '.0f'):>6} {_num(t.velocity, ',.0f'):>8} "
+              f"{_pct(t.visit_coverage):>6} {_pct(t.utilisation):>5} {t.white_space:>5}",
+              file=out)
+    if report.signals:
+        print("\nSignals", file=out)
+        names = {t.key: t.name for t in k.territories}
+        for s in report.signals:
+            action = f" -> {s.action}" if s.action else ""
+            print(f"  {names[s.territory_id]}: {s.rule}: {s.message}{action}", file=out)
+    missing = [(t.name, kpi, why) for t in k.territories for kpi, why in t.reasons.items()]
+    if missing:
+        print("\nNot shown", file=out)
+        for name, kpi, why in missing:
+            print(f"  {name}: {kpi}: {why}", file=out)
+    for note in k.notes:
+        print(f"note: {note}", file=out)

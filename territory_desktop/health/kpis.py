@@ -1,0 +1,417 @@
+"""Health KPIs per territory, per rep and for the team over one period.
+
+Everything is computed column-wise with pandas: opportunities and visits are summed per account
+once, then per territory, rep or team; the only Python loops run over territories and reps.
+The period P is a run of whole months, ``[start, end)``, seen as of a day ``as_of`` (default
+its last day): deals closed and visits logged after ``as_of`` are not counted, and what is due
+is prorated to the elapsed part ``[start, as_of]``, so a quarter in progress is judged on track.
+
+Definitions
+-----------
+- ``pipeline``: amount of open opportunities expected to close in P (close date in P, or no close
+  date and created before P ends). It is today's pipeline: an export holds no stage history.
+- ``quota``: the rep's quotas prorated by the months they share with P. A rep with several
+  territories has it split by their potential (equally when none has potential).
+- ``won`` / ``won_deals`` / ``lost_deals``: opportunities won / lost with a close date in P
+  (up to ``as_of``).
+- ``coverage_ratio``: pipeline / (quota - won); None without a quota or once the quota is met.
+- ``attainment``: won / quota.
+- ``win_rate``: won deals / (won + lost deals); needs ``min_deals`` closed deals.
+- ``avg_deal``: won amount / won deals; ``cycle_days``: mean days from created to close of the
+  deals won in P. Both need ``min_deals`` won deals.
+- ``velocity``: pipeline deals x avg_deal x win_rate / cycle_days (money per day).
+- ``visit_coverage``: share of A and B accounts whose visits meet their cadence: at least
+  floor(elapsed weeks / every_weeks) logged visits (visit-log entries "done" and activities of
+  type visit, one per account and day, from P's start to ``as_of``), or a rotation that plans at
+  least floor(weeks(P) / every_weeks) visits in P (the account's visits per cycle scaled to P's
+  length). An account with no visit due yet is covered.
+  ``a_coverage``: the same for A accounts only.
+- ``potential_captured``: won / (annual potential x elapsed days / 365).
+- ``white_space``: high-potential accounts (the top ``white_space_top_share`` of the plan's
+  accounts by potential, ties included) with no opportunity open at any time in P (created
+  before P ends and still open, or closed on or after P's start) and no logged visit in P.
+- ``utilisation``: :func:`territory_desktop.model.workload.workloads`' figure for the rep.
+- ``workload_share`` / ``potential_share``: the territory's part of the team's visit hours /
+  potential (territories only; unassigned accounts count for the team alone).
+
+A figure that cannot be given is None, and ``reasons[name]`` says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from territory_desktop.health.period import Period
+from territory_desktop.health.results import CrmResults
+from territory_desktop.health.settings import HealthError, HealthSettings
+from territory_desktop.model.plan import TIERS, Plan
+
+__all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis"]
+
+RATIO_KPIS = ("coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_days", "velocity",
+              "visit_coverage", "a_coverage", "potential_captured", "utilisation")
+"""The KPIs that may be None (with a reason)."""
+
+_SUMS = ("accounts", "tier_A", "tier_B", "tier_C", "potential", "won", "won_deals",
+         "lost_deals", "pipeline", "pipeline_deals", "cycle_days_sum", "ab_accounts",
+         "ab_covered", "a_accounts", "a_covered")
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The KPIs of one territory (``key`` = its id), one rep (``key`` = rep id) or the team
+    (``key`` None). See the module docstring for the definitions."""
+
+    key: str | None
+    name: str
+    rep_id: str | None
+    accounts: int
+    by_tier: dict[str, int]
+    potential: float
+    quota: float | None
+    won: float
+    won_deals: int
+    lost_deals: int
+    pipeline: float
+    pipeline_deals: int
+    coverage_ratio: float | None
+    attainment: float | None
+    win_rate: float | None
+    avg_deal: float | None
+    cycle_days: float | None
+    velocity: float | None
+    visit_coverage: float | None
+    a_coverage: float | None
+    potential_captured: float | None
+    white_space: int
+    white_space_accounts: tuple[str, ...]
+    utilisation: float | None
+    workload_share: float | None = None
+    potential_share: float | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthKpis:
+    """KPIs of every territory (plan order), every rep (plan order) and the team for a period.
+
+    ``notes`` tells what was left out (e.g. opportunities of accounts no longer in the plan).
+    """
+
+    period: Period
+    as_of: dt.date
+    territories: tuple[Kpis, ...]
+    reps: tuple[Kpis, ...]
+    team: Kpis
+    settings: HealthSettings
+    notes: tuple[str, ...] = ()
+
+    def territory(self, territory_id: str) -> Kpis:
+        return next(k for k in self.territories if k.key == territory_id)
+
+
+def compute_kpis(
+    plan: Plan,
+    results: CrmResults,
+    period: Period,
+    settings: HealthSettings | None = None,
+    territory_of: Mapping[str, str | None] | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> HealthKpis:
+    """KPIs per territory, per rep and for the team over ``period``.
+
+    Parameters
+    ----------
+    as_of
+        The day the figures are taken, within the period (default: its last day).
+    territory_of
+        Account id -> territory id; :func:`~territory_desktop.geo.assignment.assign_accounts`
+        when None.
+    progress, should_stop
+        Optional callbacks; a True ``should_stop()`` raises :class:`HealthError`.
+    """
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.model.workload import workloads
+
+    settings = settings or HealthSettings()
+    last_day = period.end - dt.timedelta(days=1)
+    as_of = last_day if as_of is None else as_of
+    if not period.start <= as_of <= last_day:
+        raise HealthError(f"the day the figures are taken ({as_of}) is not in {period}")
+    upto = pd.Timestamp(as_of + dt.timedelta(days=1))
+
+    def step(fraction: float, message: str) -> None:
+        if should_stop is not None and should_stop():
+            raise HealthError(f"cancelled while {message}")
+        if progress is not None:
+            progress(fraction, message)
+
+    step(0.0, "assigning accounts")
+    if territory_of is None:
+        territory_of = assign_accounts(plan).territory_of
+    accounts = _account_frame(plan, territory_of)
+    step(0.2, "summing opportunities")
+    notes: list[str] = []
+    deals = _deal_sums(results.opportunities, accounts, period, upto, notes)
+    step(0.5, "counting visits")
+    visits = _visit_sums(plan, results.activities, accounts, period, upto)
+    per_account = pd.concat([accounts, deals, visits], axis=1)
+    per_account["white_space"] = (_high_potential(accounts, settings)
+                                  & (per_account["active_deals"] == 0)
+                                  & (per_account["logged_visits"] == 0))
+    step(0.7, "computing workloads")
+    load = {w.territory_id: w for w in workloads(plan, territory_of)
+            if w.territory_id is not None}
+    rep_quota = _rep_quotas(results.quotas, period)
+    build = _Builder(period, settings, (upto.date() - period.start).days)
+
+    step(0.8, "aggregating per territory")
+    by_territory = _group_sums(per_account, "territory")
+    white_by_territory = _white_space_ids(per_account, "territory")
+    total_potential = sum(by_territory[t]["potential"] for t in plan.territories
+                          if t in by_territory)
+    territories = []
+    for t in plan.territories.values():
+        sums = by_territory.get(t.id, _zero_sums())
+        quota = _territory_quota(plan, t.id, rep_quota, by_territory)
+        w = load.get(t.id)
+        territories.append(build.kpis(
+            t.id, t.name, t.rep_id, sums, white_by_territory.get(t.id, ()), quota,
+            w.utilisation if w else None, w.share if w else None,
+            sums["potential"] / total_potential if total_potential else None))
+
+    by_rep = _group_sums(per_account, "rep")
+    white_by_rep = _white_space_ids(per_account, "rep")
+    reps = []
+    for rep in plan.reps.values():
+        owned = [k for k in territories if k.rep_id == rep.id]
+        utilisation = next((k.utilisation for k in owned if k.utilisation is not None), None)
+        reps.append(build.kpis(
+            rep.id, rep.name, rep.id, by_rep.get(rep.id, _zero_sums()),
+            white_by_rep.get(rep.id, ()), rep_quota.get(rep.id), utilisation,
+            _sum_or_none(k.workload_share for k in owned),
+            _sum_or_none(k.potential_share for k in owned)))
+
+    team_sums = {name: per_account[name].sum() for name in _SUMS}
+    rep_loads = [k.utilisation for k in reps if k.utilisation is not None]
+    team = build.kpis(
+        None, "Team", None, team_sums,
+        tuple(per_account.index[per_account["white_space"].to_numpy()]),
+        sum(rep_quota.values()) if rep_quota else None,
+        sum(rep_loads) / len(rep_loads) if rep_loads else None, None, None)
+    unassigned = int((per_account["territory"].isna()
+                      & ((per_account["won_deals"] + per_account["lost_deals"]
+                          + per_account["pipeline_deals"]) > 0)).sum())
+    if unassigned:
+        notes.append(f"{unassigned} accounts outside every territory have deals in "
+                     f"{period}; they count for the team only")
+    step(1.0, "done")
+    return HealthKpis(period, as_of, tuple(territories), tuple(reps), team, settings,
+                      tuple(notes))
+
+
+def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.DataFrame:
+    accounts = list(plan.accounts.values())
+    rep_of = {t.id: t.rep_id for t in plan.territories.values()}
+    territory = [territory_of.get(a.id) for a in accounts]
+    territory = [t if t in rep_of else None for t in territory]
+    frame = pd.DataFrame({
+        "territory": np.array(territory, dtype=object),
+        "rep": np.array([rep_of.get(t) if t is not None else None for t in territory],
+                        dtype=object),
+        "tier": [a.tier for a in accounts],
+        "potential": [a.potential or 0.0 for a in accounts],
+        "every_weeks": [plan.settings.cadence_for(a)[0] for a in accounts],
+    }, index=pd.Index([a.id for a in accounts], name="account_id", dtype=object))
+    frame["accounts"] = 1
+    for tier in TIERS:
+        frame[f"tier_{tier}"] = (frame["tier"] == tier).astype(int)
+    return frame
+
+
+def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: pd.Timestamp,
+               notes: list[str]) -> pd.DataFrame:
+    """Per account: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum,
+    active_deals (open at some time in the period)."""
+    known = opp["account_id"].isin(accounts.index)
+    if not known.all():
+        notes.append(f"{int((~known).sum())} opportunities belong to accounts no longer in "
+                     "the plan; left out")
+        opp = opp[known]
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    status, closed, created = opp["status"], opp["closed"], opp["created"]
+    closed_in = (closed >= start) & (closed < upto)
+    won = (status == "won") & closed_in
+    pipe = (status == "open") & (((closed >= start) & (closed < end))
+                                 | (closed.isna() & (created < end)))
+    amount = opp["amount"]
+    flags = pd.DataFrame({
+        "won": amount.where(won, 0.0),
+        "won_deals": won.astype(int),
+        "lost_deals": ((status == "lost") & closed_in).astype(int),
+        "pipeline": amount.where(pipe, 0.0),
+        "pipeline_deals": pipe.astype(int),
+        "cycle_days_sum": (closed - created).dt.days.where(won, 0).astype(float),
+        "active_deals": ((created < end) & ((status == "open") | (closed >= start))).astype(int),
+    })
+    sums = flags.groupby(opp["account_id"].to_numpy()).sum()
+    return sums.reindex(accounts.index, fill_value=0)
+
+
+def _visit_sums(plan: Plan, activities: pd.DataFrame, accounts: pd.DataFrame,
+                period: Period, upto: pd.Timestamp) -> pd.DataFrame:
+    """Per account: logged and planned visits, whether they meet the cadence, tier flags."""
+    start = pd.Timestamp(period.start)
+    done = [(e.account_id, e.date) for e in plan.visit_log if e.status == "done"]
+    log = pd.DataFrame(done, columns=["account_id", "date"])
+    log["date"] = pd.to_datetime(log["date"], errors="coerce")
+    acts = activities.loc[activities["type"] == "visit", ["account_id", "date"]]
+    logged = pd.concat([log, acts], ignore_index=True).drop_duplicates()
+    logged = logged[(logged["date"] >= start) & (logged["date"] < upto)]
+    logged_visits = logged.groupby("account_id").size().reindex(accounts.index, fill_value=0)
+
+    cycle = [(v.account_id, 1.0 / s.weeks) for s in plan.schedules.values() for v in s.visits]
+    per_week = pd.DataFrame(cycle, columns=["account_id", "per_week"]).groupby(
+        "account_id")["per_week"].sum()
+    planned = per_week.reindex(accounts.index, fill_value=0.0) * period.weeks
+    every = accounts["every_weeks"]
+    due_so_far = np.floor((upto - start).days / 7.0 / every + 1e-9)
+    due_in_period = np.floor(period.weeks / every + 1e-9)
+    covered = (logged_visits >= due_so_far) | (planned >= due_in_period - 1e-9)
+    tier = accounts["tier"]
+    return pd.DataFrame({
+        "logged_visits": logged_visits,
+        "ab_accounts": tier.isin(("A", "B")).astype(int),
+        "ab_covered": (covered & tier.isin(("A", "B"))).astype(int),
+        "a_accounts": (tier == "A").astype(int),
+        "a_covered": (covered & (tier == "A")).astype(int),
+    })
+
+
+def _high_potential(accounts: pd.DataFrame, settings: HealthSettings) -> pd.Series:
+    potential = accounts["potential"]
+    positive = np.sort(potential[potential > 0].to_numpy())[::-1]
+    if not len(positive):
+        return pd.Series(False, index=accounts.index)
+    k = max(1, math.ceil(len(positive) * settings.white_space_top_share - 1e-9))
+    return (potential > 0) & (potential >= positive[k - 1])
+
+
+def _rep_quotas(quotas: pd.DataFrame, period: Period) -> dict[str, float]:
+    """Rep id -> quota for the period, prorated by shared months (reps without one left out)."""
+    lo = np.maximum(quotas["first_month"], period.first_month)
+    hi = np.minimum(quotas["first_month"] + quotas["months"],
+                    period.first_month + period.months)
+    shared = (hi - lo).clip(lower=0)
+    keep = shared > 0
+    amount = quotas["amount"][keep] * shared[keep] / quotas["months"][keep]
+    return {str(k): float(v) for k, v in amount.groupby(quotas["rep_id"][keep]).sum().items()}
+
+
+def _territory_quota(plan: Plan, territory_id: str, rep_quota: Mapping[str, float],
+                     sums: Mapping[str, Mapping[str, float]]) -> float | None:
+    rep_id = plan.territories[territory_id].rep_id
+    if rep_id is None or rep_id not in rep_quota:
+        return None
+    owned = [t.id for t in plan.territories.values() if t.rep_id == rep_id]
+    potential = {t: sums[t]["potential"] if t in sums else 0.0 for t in owned}
+    total = sum(potential.values())
+    share = potential[territory_id] / total if total else 1.0 / len(owned)
+    return rep_quota[rep_id] * share
+
+
+def _group_sums(per_account: pd.DataFrame, by: str) -> dict[str, dict[str, float]]:
+    grouped = per_account.groupby(by, dropna=True)[list(_SUMS)].sum()
+    return {str(k): row for k, row in grouped.to_dict(orient="index").items()}
+
+
+def _white_space_ids(per_account: pd.DataFrame, by: str) -> dict[str, tuple[str, ...]]:
+    flagged = per_account[per_account["white_space"].to_numpy() & per_account[by].notna()]
+    return {str(k): tuple(ids) for k, ids in
+            flagged.index.to_series().groupby(flagged[by]).agg(list).items()}
+
+
+def _zero_sums() -> dict[str, float]:
+    return dict.fromkeys(_SUMS, 0.0)
+
+
+def _sum_or_none(values: object) -> float | None:
+    present = [v for v in values if v is not None]  # type: ignore[attr-defined]
+    return sum(present) if present else None
+
+
+class _Builder:
+    """Turns summed figures into :class:`Kpis`, with a reason for every None."""
+
+    def __init__(self, period: Period, settings: HealthSettings, elapsed_days: int) -> None:
+        self.period, self.settings, self.elapsed_days = period, settings, elapsed_days
+
+    def kpis(self, key: str | None, name: str, rep_id: str | None, s: Mapping[str, float],
+             white: tuple[str, ...], quota: float | None, utilisation: float | None,
+             workload_share: float | None, potential_share: float | None) -> Kpis:
+        reasons: dict[str, str] = {}
+        p, need = self.period, self.settings.min_deals
+        won, won_n, lost_n = float(s["won"]), int(s["won_deals"]), int(s["lost_deals"])
+        pipeline, pipe_n = float(s["pipeline"]), int(s["pipeline_deals"])
+
+        def enough(count: int, what: str, kpis: tuple[str, ...]) -> bool:
+            if count >= need:
+                return True
+            why = (f"no {what}s in {p}" if count == 0 else
+                   f"{count} {what}{'s' if count > 1 else ''} in {p}; at least {need} needed")
+            reasons.update(dict.fromkeys(kpis, why))
+            return False
+
+        win_rate = won_n / (won_n + lost_n) if enough(won_n + lost_n, "closed deal",
+                                                      ("win_rate",)) else None
+        avg_deal = cycle = None
+        if enough(won_n, "won deal", ("avg_deal", "cycle_days")):
+            avg_deal, cycle = won / won_n, float(s["cycle_days_sum"]) / won_n
+        attainment = coverage_ratio = None
+        if quota is None:
+            reasons["attainment"] = reasons["coverage_ratio"] = f"no quota for {p}"
+        elif quota <= 0:
+            reasons["attainment"] = reasons["coverage_ratio"] = f"the quota for {p} is zero"
+        else:
+            attainment = won / quota
+            if quota - won > 0:
+                coverage_ratio = pipeline / (quota - won)
+            else:
+                reasons["coverage_ratio"] = f"the quota for {p} is already met"
+        velocity = None
+        if win_rate is None or avg_deal is None or cycle is None:
+            reasons["velocity"] = "needs the win rate, average deal and cycle length"
+        elif cycle <= 0:
+            reasons["velocity"] = "the won deals closed the day they were created"
+        else:
+            velocity = pipe_n * avg_deal * win_rate / cycle
+        ab, a = int(s["ab_accounts"]), int(s["a_accounts"])
+        if not ab:
+            reasons["visit_coverage"] = "no A or B accounts"
+        if not a:
+            reasons["a_coverage"] = "no A accounts"
+        potential = float(s["potential"])
+        scaled_potential = potential * self.elapsed_days / 365.0
+        if not scaled_potential:
+            reasons["potential_captured"] = "no potential recorded"
+        if utilisation is None:
+            reasons["utilisation"] = "no rep" if rep_id is None else "no workload figure"
+        return Kpis(
+            key=key, name=name, rep_id=rep_id, accounts=int(s["accounts"]),
+            by_tier={t: int(s[f"tier_{t}"]) for t in TIERS}, potential=potential,
+            quota=quota, won=won, won_deals=won_n, lost_deals=lost_n, pipeline=pipeline,
+            pipeline_deals=pipe_n, coverage_ratio=coverage_ratio, attainment=attainment,
+            win_rate=win_rate, avg_deal=avg_deal, cycle_days=cycle, velocity=velocity,
+            visit_coverage=int(s["ab_covered"]) / ab if ab else None,
+            a_coverage=int(s["a_covered"]) / a if a else None,
+            potential_captured=won / scaled_potential if scaled_potential else None,
+            white_space=len(white), white_space_accounts=white, utilisation=utilisation,
+            workload_share=workload_share, potential_share=potential_share, reasons=reasons)

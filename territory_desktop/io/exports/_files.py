@@ -1,0 +1,176 @@
+"""Writing export files safely: atomic replacement, spreadsheet-safe text, typed XLSX cells."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+class ExportError(ValueError):
+    """An export that cannot be made as asked; the message says why in one line."""
+
+
+def check_target(path: Path) -> Path:
+    """Fail early, with the reason, when ``path`` cannot be written."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"cannot write {path}: folder {folder} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ExportError(f"cannot write {path}: the file is read-only")
+    return path
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)`` then move the result over ``path`` in one step.
+
+    The temporary file sits in the target folder (so ``os.replace`` is atomic); any error
+    removes it and leaves an existing ``path`` untouched.
+    """
+    path = check_target(Path(path))
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix,
+                                dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def write_atomic_set(path: Path, write: Callable[[Path], None]) -> list[Path]:
+    """Like :func:`write_atomic` for formats made of sibling files (a Shapefile's .shp/.dbf/...).
+
+    ``write`` writes ``<temporary folder>/<path.name>``; every file it made is moved next to
+    ``path``. Each move is atomic; a failure before the moves leaves nothing behind.
+    """
+    path = check_target(Path(path))
+    folder = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))
+    try:
+        write(folder / path.name)
+        made = sorted(folder.iterdir())
+        for f in made:
+            os.replace(f, path.parent / f.name)
+        return [path.parent / f.name for f in made]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection, OWASP).
+
+    A cell starting with ``=``, ``@``, a tab or a carriage return, or with ``+``/``-`` followed
+    by anything but a plain number, gets a leading apostrophe; plain values (ids such as
+    ``-1042``) are written exactly as they are.
+    """
+    if not value:
+        return value
+    first = value[0]
+    if first in "=@\t\r" or (first in "+-" and not _NUMBER.match(value)):
+        return "'" + value
+    return value
+
+
+def csv_cell(value: Any, decimals: int = 2, date_format: str = "%Y-%m-%d") -> str:
+    """One CSV field: fixed decimals for numbers, a date format for dates, safe text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{decimals}f}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.strftime(date_format)
+    return safe_text(str(value))
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+              decimals: Sequence[int] | None = None, date_format: str = "%Y-%m-%d") -> Path:
+    """A UTF-8 CSV with one header row, written atomically.
+
+    ``decimals`` gives the number of decimals per column (2 where not given).
+    """
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f)
+            out.writerow([safe_text(h) for h in header])
+            for row in rows:
+                out.writerow([csv_cell(v, decimals[i] if decimals else 2, date_format)
+                              for i, v in enumerate(row)])
+
+    return write_atomic(path, write)
+
+
+def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]],
+                                                  Sequence[int]]], *,
+               number_formats: dict[int, str] | None = None) -> Path:
+    """An XLSX with typed cells: dates as dates, numbers as numbers, text never a formula.
+
+    ``sheets`` holds (title, header, rows, indices of rows to show bold, e.g. totals). Headers are
+    frozen; ``number_formats`` maps a column index to an Excel number format (``0.00`` default).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    formats = number_formats or {}
+
+    def write(tmp: Path) -> None:
+        book = Workbook()
+        book.remove(book.active)
+        for title, header, rows, bold_rows in sheets:
+            sheet = book.create_sheet(title[:31])
+            bold = Font(bold=True)
+            widths = [len(h) for h in header]
+            for col, name in enumerate(header, start=1):
+                cell = sheet.cell(1, col, name)
+                cell.data_type = "s"
+                cell.font = bold
+            strong = set(bold_rows)
+            for r, row in enumerate(rows):
+                for col, value in enumerate(row, start=1):
+                    cell = sheet.cell(r + 2, col)
+                    if isinstance(value, dt.date):
+                        cell.value = value
+                        cell.number_format = "yyyy-mm-dd"
+                    elif isinstance(value, bool):
+                        cell.value = value
+                    elif isinstance(value, float | int):
+                        cell.value = value
+                        if isinstance(value, float):
+                            cell.number_format = formats.get(col - 1, "0.00")
+                    elif value is not None:
+                        cell.value = str(value)
+                        cell.data_type = "s"  # never a formula, whatever it starts with
+                    if r in strong:
+                        cell.font = bold
+                    widths[col - 1] = min(60, max(widths[col - 1], len(str(value or ""))))
+            for col, width in enumerate(widths, start=1):
+                sheet.column_dimensions[get_column_letter(col)].width = width + 2
+            sheet.freeze_panes = "A2"
+        book.save(tmp)
+
+    return write_atomic(path, write)

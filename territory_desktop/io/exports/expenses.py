@@ -1,0 +1,215 @@
+"""Mileage expense reports for expense systems: one line per day or per trip, mapped columns.
+
+Expense systems differ (several accept only a spreadsheet whose columns they map), so the
+columns, their names, the date format and day/trip lines are a named :class:`ExpensePreset`,
+kept in a JSON file until plans store presets. Only business distance is claimed: commute
+legs are left out unless the rep works from a home office. The file has no totals row (an
+importer would take it for an expense); :class:`ExpenseReport` carries the total.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from territory_desktop.io.exports._files import ExportError, write_atomic, write_csv, write_xlsx
+from territory_desktop.io.exports.rates import RateTable, amount
+from territory_desktop.io.exports.trips import Place, TripLeg, Trips
+
+EXPENSE_FIELDS = {
+    "date": "Date",
+    "category": "Category",
+    "description": "Description",
+    "start_address": "Start address",
+    "end_address": "End address",
+    "distance": "Distance",
+    "unit": "Unit",
+    "rate": "Rate",
+    "amount": "Amount",
+    "currency": "Currency",
+    "rep": "Rep",
+    "rep_name": "Rep name",
+    "cost_centre": "Cost centre",
+    "odometer_start": "Odometer start",
+    "odometer_end": "Odometer end",
+    "account_id": "Account ID",
+}
+"""Every field a line can carry, with its default column name."""
+
+DEFAULT_FIELDS = ("date", "category", "description", "start_address", "end_address",
+                  "distance", "unit", "rate", "amount", "currency", "rep", "cost_centre")
+DECIMALS = {"distance": 2, "rate": 3, "amount": 2, "odometer_start": 1, "odometer_end": 1}
+
+
+@dataclass(frozen=True)
+class ExpensePreset:
+    """How one expense system wants its file: columns (field, name) in order, dates, lines."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...] = tuple((f, EXPENSE_FIELDS[f]) for f in DEFAULT_FIELDS)
+    date_format: str = "%Y-%m-%d"
+    per: str = "day"  # "day" or "trip"
+    category: str = "Mileage"
+    cost_centre: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ExportError("an expense preset needs a name")
+        unknown = [f for f, _ in self.columns if f not in EXPENSE_FIELDS]
+        if unknown:
+            raise ExportError(f"preset {self.name}: unknown field {unknown[0]!r} (fields: "
+                              f"{', '.join(EXPENSE_FIELDS)})")
+        if not self.columns:
+            raise ExportError(f"preset {self.name}: no columns")
+        if self.per not in ("day", "trip"):
+            raise ExportError(f"preset {self.name}: lines are per 'day' or per 'trip', "
+                              f"not {self.per!r}")
+        sample = dt.date(2001, 2, 3)
+        try:
+            shown = sample.strftime(self.date_format)
+        except ValueError as exc:
+            raise ExportError(f"preset {self.name}: bad date format {self.date_format!r}: "
+                              f"{exc}") from None
+        if "3" not in shown:  # no day of the month: not a date format
+            raise ExportError(f"preset {self.name}: date format {self.date_format!r} does not "
+                              "show the day (use e.g. %Y-%m-%d or %m/%d/%Y)")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"columns": [list(c) for c in self.columns], "date_format": self.date_format,
+                "per": self.per, "category": self.category, "cost_centre": self.cost_centre}
+
+    @classmethod
+    def from_json(cls, name: str, data: Any) -> ExpensePreset:
+        if not isinstance(data, dict):
+            raise ExportError(f"preset {name}: expected an object")
+        try:
+            columns = tuple((str(f), str(h)) for f, h in data.get("columns", []))
+        except (TypeError, ValueError):
+            raise ExportError(f"preset {name}: columns are [field, name] pairs") from None
+        known = {f.name for f in dataclasses.fields(cls)} - {"name", "columns"}
+        extra = {k: str(v) for k, v in data.items() if k in known}
+        return cls(name, columns or cls.columns, **extra)  # type: ignore[arg-type]
+
+
+def load_presets(path: Path) -> dict[str, ExpensePreset]:
+    """Named presets from a JSON file (``{"name": {...}}``); a missing file holds none."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"cannot read presets {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{path}: presets must be a JSON object of named presets")
+    return {name: ExpensePreset.from_json(name, value) for name, value in data.items()}
+
+
+def save_presets(path: Path, presets: dict[str, ExpensePreset]) -> Path:
+    """Write named presets as JSON (atomically)."""
+    text = json.dumps({n: p.as_json() for n, p in sorted(presets.items())}, indent=2)
+    return write_atomic(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class ExpenseLine:
+    date: dt.date
+    description: str
+    start_address: str
+    end_address: str
+    distance: float
+    rate: Decimal
+    amount: Decimal
+    currency: str
+    rate_unit: str
+    odometer_start: float | None = None
+    odometer_end: float | None = None
+    account_id: str = ""
+
+
+@dataclass(frozen=True)
+class ExpenseReport:
+    lines: tuple[ExpenseLine, ...]
+    total: Decimal
+    currency: str
+    warnings: tuple[str, ...] = ()
+
+
+def _where(place: Place) -> str:
+    if place.account_id:
+        return f"{place.name}, {place.label}"
+    return f"{place.name} ({place.label})"
+
+
+def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseReport:
+    """Reimbursable lines: business distance priced at the rate of each line's date."""
+    used = rates.covering(trips.start, trips.end)
+    warnings = [*trips.warnings, *(f"the rate {p.rate} {p.currency}/{p.unit} from {p.start} to "
+                                   f"{p.end} is not verified ({p.note or 'no source'})"
+                                   for p in used if not p.verified)]
+    u = trips.unit
+    lines: list[ExpenseLine] = []
+    for day in trips.days:
+        business: list[TripLeg] = [g for g in day.legs if g.trip_type == "business"]
+        if not business:
+            continue
+        period = rates.period_for(day.date)
+        if per == "trip":
+            for g in business:
+                lines.append(ExpenseLine(day.date, g.purpose, _where(g.origin),
+                                         _where(g.destination), g.distance, period.rate,
+                                         amount(g.distance, u, period), period.currency,
+                                         period.unit, g.odometer_start, g.odometer_end,
+                                         g.destination.account_id))
+            continue
+        distance = sum(g.distance for g in business)
+        names = [v.place.name for v in day.visits]
+        readings = [r for g in business for r in (g.odometer_start, g.odometer_end)
+                    if r is not None]
+        lines.append(ExpenseLine(
+            day.date, f"{len(names)} customer visit{'s' if len(names) != 1 else ''}: "
+            + "; ".join(names), _where(business[0].origin), _where(business[-1].destination),
+            distance, period.rate, amount(distance, u, period), period.currency, period.unit,
+            min(readings, default=None), max(readings, default=None)))
+    total = sum((line.amount for line in lines), Decimal(0))
+    return ExpenseReport(tuple(lines), total, used[0].currency, tuple(warnings))
+
+
+def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
+                   preset: ExpensePreset | None = None) -> ExpenseReport:
+    """The expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+    preset = preset or ExpensePreset("standard")
+    report = expense_lines(trips, rates, preset.per)
+    rep = trips.rep
+
+    def value(line: ExpenseLine, name: str) -> Any:
+        return {
+            "date": line.date, "category": preset.category, "description": line.description,
+            "start_address": line.start_address, "end_address": line.end_address,
+            "distance": round(line.distance, 6), "unit": trips.unit,
+            "rate": float(line.rate), "amount": float(line.amount), "currency": line.currency,
+            "rep": rep.id, "rep_name": rep.name, "cost_centre": preset.cost_centre,
+            "odometer_start": line.odometer_start, "odometer_end": line.odometer_end,
+            "account_id": line.account_id,
+        }[name]
+
+    fields = [f for f, _ in preset.columns]
+    header = [h for _, h in preset.columns]
+    rows = [[value(line, f) for f in fields] for line in report.lines]
+    if any(line.rate_unit != trips.unit for line in report.lines) and "rate" in fields:
+        report = dataclasses.replace(report, warnings=(*report.warnings,
+                 f"rates are per {report.lines[0].rate_unit}, distances in {trips.unit}"))
+    decimals = [DECIMALS.get(f, 2) for f in fields]
+    if fmt == "csv":
+        write_csv(path, header, rows, decimals=decimals, date_format=preset.date_format)
+    elif fmt == "xlsx":
+        formats = {i: "0." + "0" * n for i, n in enumerate(decimals)}
+        write_xlsx(path, [("Expenses", header, rows, [])], number_formats=formats)
+    else:
+        raise ExportError(f"expense reports are csv or xlsx, not {fmt!r}")
+    return report

@@ -1,0 +1,111 @@
+"""Printable PDF tables with reportlab: a report's rows, totals in bold, a signature line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from territory_desktop.io.exports._files import write_atomic
+
+if TYPE_CHECKING:
+    from territory_desktop.io.exports.mileage import Report
+
+# Columns a printed mileage log leaves out to fit a landscape page (the CSV/XLSX keep them).
+PDF_SKIP = ("Row", "From", "Account ID")
+WIDE = ("To", "Destination address", "Business purpose")  # columns printed twice as wide
+
+
+def styles() -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+
+    base = getSampleStyleSheet()
+    return {
+        "title": base["Title"],
+        "heading": base["Heading2"],
+        "body": base["BodyText"],
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontSize=7, leading=8.5),
+        "bold": ParagraphStyle("bold", parent=base["BodyText"], fontSize=7, leading=8.5,
+                               fontName="Helvetica-Bold"),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=7.5, leading=9),
+    }
+
+
+def text(value: Any, decimals: int = 2) -> str:
+    """A cell value as printed text."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.{decimals}f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def build(path: Path, story: Sequence[Any], *, landscape_page: bool = True) -> Path:
+    """Lay out ``story`` on US Letter and write it atomically."""
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.lib.units import inch
+    from reportlab.platypus import SimpleDocTemplate
+
+    size = landscape(letter) if landscape_page else letter
+
+    def write(tmp: Path) -> None:
+        doc = SimpleDocTemplate(str(tmp), pagesize=size, leftMargin=0.4 * inch,
+                                rightMargin=0.4 * inch, topMargin=0.5 * inch,
+                                bottomMargin=0.5 * inch, title=Path(path).stem,
+                                author="Territory Desktop")
+        doc.build(list(story))
+
+    return write_atomic(path, write)
+
+
+def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
+    """The report as a printable table (header repeated on every page)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.lib.units import inch
+    from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
+
+    s = styles()
+    keep = [i for i, h in enumerate(report.header) if h not in PDF_SKIP]
+    label = report.header.index("Row") if "Row" in report.header else None
+    data: list[list[Any]] = [[Paragraph(escape(report.header[i]), s["bold"]) for i in keep]]
+    strong = set(report.totals)
+    for r, row in enumerate(report.rows):
+        style = s["bold"] if r in strong else s["cell"]
+        cells = [text(row[i], report.decimals[i]) for i in keep]
+        if label is not None and r in strong:  # the Row column is dropped: name the total
+            cells[0] = f"{row[label]} {cells[0]}".strip()
+        data.append([Paragraph(escape(c), style) for c in cells])
+    numeric = [c for c, i in enumerate(keep)
+               if any(isinstance(row[i], float | int) and not isinstance(row[i], bool)
+                      for row in report.rows)]
+    weights = [2.0 if report.header[i] in WIDE else 1.4 if report.header[i] == "Date" else 1.0
+               for i in keep]
+    width = landscape(letter)[0] - 0.8 * inch
+    table = LongTable(data, repeatRows=1,
+                      colWidths=[width * w / sum(weights) for w in weights])
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    commands += [("BACKGROUND", (0, r + 1), (-1, r + 1), colors.HexColor("#f4f4f4"))
+                 for r in strong]
+    commands += [("ALIGN", (c, 1), (c, -1), "RIGHT") for c in numeric]
+    table.setStyle(TableStyle(commands))
+    story: list[Any] = [Paragraph(escape(report.title), s["heading"]), table, Spacer(1, 8)]
+    story += [Paragraph(escape(n), s["small"]) for n in report.notes]
+    if signature:
+        story += [Spacer(1, 28), Paragraph(
+            "I certify that this log is a true record of the business use of my vehicle.",
+            s["body"]), Spacer(1, 24), Paragraph(
+            "Signature: ________________________________&nbsp;&nbsp;&nbsp;&nbsp;"
+            "Date: ________________", s["body"])]
+    return build(path, story)

@@ -1,0 +1,162 @@
+"""Dated mileage rates: periods that tile the calendar, each a rate per mile or per km.
+
+A table is read from CSV in one of two layouts: the generic one (``period_start, period_end,
+rate, currency, unit``; rate in currency units per ``unit``) or the IRS reference table shipped
+in ``resources/rates/`` (``business_cents_per_mile``). Periods must not overlap or leave gaps;
+a leg is priced by the rate of its date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from territory_desktop.io.exports._files import ExportError, write_csv
+from territory_desktop.io.exports.trips import UNITS
+
+GENERIC_COLUMNS = ("period_start", "period_end", "rate", "currency", "unit")
+IRS_COLUMN = "business_cents_per_mile"
+
+
+@dataclass(frozen=True)
+class RatePeriod:
+    """One period's rate: ``rate`` currency units per ``unit`` (mi or km), dates inclusive."""
+
+    start: dt.date
+    end: dt.date
+    rate: Decimal
+    currency: str = "USD"
+    unit: str = "mi"
+    note: str = ""  # where the rate comes from
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Periods in date order with no gap and no overlap (checked on construction)."""
+
+    periods: tuple[RatePeriod, ...]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"{self.source}: " if self.source else ""
+        if not self.periods:
+            raise ExportError(f"{where}the rate table has no periods")
+        for p in self.periods:
+            if p.end < p.start:
+                raise ExportError(f"{where}rate period {p.start} to {p.end} ends before it starts")
+            if p.unit not in UNITS:
+                raise ExportError(f"{where}rate period {p.start}: unit must be mi or km, "
+                                  f"not {p.unit!r}")
+            if p.rate < 0:
+                raise ExportError(f"{where}rate period {p.start}: the rate is negative")
+        ordered = sorted(self.periods, key=lambda p: p.start)
+        for a, b in itertools.pairwise(ordered):
+            if b.start <= a.end:
+                raise ExportError(f"{where}rate periods overlap: {a.start} to {a.end} and "
+                                  f"{b.start} to {b.end}")
+            if b.start > a.end + dt.timedelta(days=1):
+                raise ExportError(f"{where}the rate table has a gap: no rate from "
+                                  f"{a.end + dt.timedelta(days=1)} to "
+                                  f"{b.start - dt.timedelta(days=1)}")
+        object.__setattr__(self, "periods", tuple(ordered))
+
+    def period_for(self, date: dt.date) -> RatePeriod:
+        """The period covering ``date``, or an error naming the table's span."""
+        for p in self.periods:
+            if p.start <= date <= p.end:
+                return p
+        where = f"{self.source}: " if self.source else ""
+        raise ExportError(f"{where}no mileage rate for {date} (the table covers "
+                          f"{self.periods[0].start} to {self.periods[-1].end})")
+
+    def covering(self, start: dt.date, end: dt.date) -> list[RatePeriod]:
+        """The periods a date range uses; all must share one currency."""
+        self.period_for(start)
+        self.period_for(end)
+        used = [p for p in self.periods if p.start <= end and p.end >= start]
+        currencies = sorted({p.currency for p in used})
+        if len(currencies) > 1:
+            raise ExportError(f"the rates from {start} to {end} mix currencies "
+                              f"({', '.join(currencies)}); export each period on its own")
+        return used
+
+
+def amount(distance: float, unit: str, period: RatePeriod) -> Decimal:
+    """Reimbursement for ``distance`` in ``unit`` at the period's rate, rounded to cents."""
+    in_rate_unit = Decimal(str(float(distance))) * Decimal(str(UNITS[unit] / UNITS[period.unit]))
+    return (in_rate_unit * period.rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def default_rates() -> RateTable:
+    """The shipped US IRS business rates (see ``resources/rates/SOURCE.md``)."""
+    from territory_desktop.resources import resource_path
+
+    return read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
+
+
+def _date(path: Path, line: int, column: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ExportError(f"{path}:{line}: column {column}: {text!r} is not a date "
+                          "(YYYY-MM-DD)") from None
+
+
+def _decimal(path: Path, line: int, column: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        raise ExportError(f"{path}:{line}: column {column}: {text!r} is not a number") from None
+    if not value.is_finite():
+        raise ExportError(f"{path}:{line}: column {column}: {text!r} is not a number")
+    return value
+
+
+def read_rates(path: Path) -> RateTable:
+    """A rate table from CSV (generic or IRS layout); errors name file, line and column."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+            header = rows[0].keys() if rows else []
+    except OSError as exc:
+        raise ExportError(f"cannot read rate table {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ExportError(f"{path}: not a CSV rate table ({exc})") from None
+    irs = IRS_COLUMN in header
+    needed = ("period_start", "period_end", IRS_COLUMN) if irs else GENERIC_COLUMNS
+    missing = [c for c in needed if c not in header]
+    if not rows or missing:
+        raise ExportError(f"{path}: a rate table needs the columns {', '.join(needed)}"
+                          + (f" (missing {', '.join(missing)})" if rows else " and rows"))
+    periods = []
+    for line, row in enumerate(rows, start=2):
+        start = _date(path, line, "period_start", row["period_start"] or "")
+        end = _date(path, line, "period_end", row["period_end"] or "")
+        if irs:
+            rate = _decimal(path, line, IRS_COLUMN, row[IRS_COLUMN] or "") / 100
+            check = row.get("verification") or ""
+            periods.append(RatePeriod(start, end, rate, "USD", "mi", row.get("irs_document") or "",
+                                      verified=not check.upper().startswith("UNVERIFIED")))
+        else:
+            unit = (row["unit"] or "").strip().lower()
+            if unit not in UNITS:
+                raise ExportError(f"{path}:{line}: column unit: {row['unit']!r} is not mi or km")
+            currency = (row["currency"] or "").strip().upper()
+            if len(currency) != 3 or not currency.isalpha():
+                raise ExportError(f"{path}:{line}: column currency: {row['currency']!r} is not "
+                                  "a three-letter currency code")
+            periods.append(RatePeriod(start, end, _decimal(path, line, "rate", row["rate"] or ""),
+                                      currency, unit, (row.get("note") or "").strip()))
+    return RateTable(tuple(periods), str(path))
+
+
+def write_rates(table: RateTable, path: Path) -> Path:
+    """The table in the generic layout, to edit and read back with :func:`read_rates`."""
+    rows = [(p.start, p.end, str(p.rate), p.currency, p.unit, p.note) for p in table.periods]
+    return write_csv(path, (*GENERIC_COLUMNS, "note"), rows)

@@ -1,0 +1,349 @@
+"""What a rep drove, day by day: the schedule's road routes with the rep's visit log applied.
+
+Every export about driving (mileage log, expenses, route packs) reads a :class:`Trips`.
+For each date the rotation's visits of that day are routed home -> stops -> home on the road
+network; the visit log then wins where it says something: skipped visits drop out, moved visits
+are driven on the date they moved to, and a visit's recorded miles or odometer readings replace
+the routed distance of the leg into it. Odometer readings that jump between two visits of a day
+are unlogged driving, shown as a personal leg.
+
+Distances are in the trips' unit (``"mi"`` or ``"km"``); the rep's recorded readings are taken
+to be in that unit (they are the car's odometer figures), road distances are converted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from territory_desktop.io.exports._files import ExportError
+from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
+
+if TYPE_CHECKING:
+    from territory_desktop.routing import RoadNetwork, Route
+
+Progress = Callable[[float, str], None]
+Stop = Callable[[], bool]
+
+UNITS = {"mi": 1609.344, "km": 1000.0}
+TRIP_TYPES = ("business", "commute", "personal")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A start or end of a leg: the rep's home or an account."""
+
+    name: str
+    address: str
+    lat: float
+    lon: float
+    account_id: str = ""  # "" for home
+    tier: str = ""
+    notes: str = ""
+
+    @property
+    def label(self) -> str:
+        """Address, else coordinates (never a guessed address)."""
+        return self.address or f"{self.lat:.5f}, {self.lon:.5f}"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visit as it happens on a day, with its planned times (seconds from midnight)."""
+
+    place: Place
+    status: str  # planned, done, or moved (moved here)
+    arrive: float
+    start: float
+    depart: float
+    entry: VisitLogEntry | None = None
+    moved_from: str = ""  # ISO date the visit was planned on, when moved here
+
+
+@dataclass(frozen=True)
+class TripLeg:
+    """One drive: from a place to the next, with its distance and where the figure comes from."""
+
+    date: dt.date
+    origin: Place
+    destination: Place
+    trip_type: str  # business, commute or personal
+    distance: float  # in the trips' unit
+    routed: float | None  # the road route's distance for this leg (None for a personal gap)
+    seconds: float  # road drive time
+    source: str  # "route", "log miles", "log odometer" or "odometer gap"
+    purpose: str
+    odometer_start: float | None = None
+    odometer_end: float | None = None
+    coordinates: tuple[tuple[float, float], ...] = ()  # (lat, lon) road geometry
+
+    @property
+    def business(self) -> float:
+        return self.distance if self.trip_type == "business" else 0.0
+
+
+@dataclass(frozen=True)
+class TripDay:
+    """One date's visits and legs, plus the distance of the day as the schedule planned it."""
+
+    date: dt.date
+    slot: tuple[int, int] | None  # (week, weekday) of the rotation; None off the cycle
+    visits: tuple[Visit, ...]
+    legs: tuple[TripLeg, ...]
+    planned_distance: float  # the schedule's route of this date, before the log
+    planned_visits: int
+    skipped: tuple[Place, ...] = ()  # planned here, logged as skipped
+
+    def total(self, trip_type: str | None = None) -> float:
+        return sum(g.distance for g in self.legs
+                   if trip_type is None or g.trip_type == trip_type)
+
+    @property
+    def logged_legs(self) -> int:
+        return sum(1 for g in self.legs if g.source != "route")
+
+
+@dataclass(frozen=True)
+class Trips:
+    """A rep's driving over a date range (inclusive), one :class:`TripDay` per date with visits."""
+
+    rep: Rep
+    start: dt.date
+    end: dt.date
+    unit: str
+    days: tuple[TripDay, ...]
+    year_odometer: dict[int, tuple[float, float]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def legs(self) -> list[TripLeg]:
+        return [g for d in self.days for g in d.legs]
+
+    def total(self, trip_type: str | None = None) -> float:
+        return sum(d.total(trip_type) for d in self.days)
+
+
+def _parse_unit(unit: str) -> float:
+    try:
+        return UNITS[unit]
+    except KeyError:
+        raise ExportError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}") from None
+
+
+def account_place(account: Account) -> Place:
+    address = ", ".join(p for p in (account.address, account.postal_code) if p)
+    return Place(account.name, address, account.lat, account.lon, account.id, account.tier,
+                 account.notes)
+
+
+def home_place(rep: Rep) -> Place:
+    return Place("Home", "", rep.home_lat, rep.home_lon)
+
+
+def rep_and_schedule(plan: Plan, rep_id: str) -> Rep:
+    """The rep, or an error naming the reps there are; the rep must have a rotation."""
+    if rep_id not in plan.reps:
+        known = ", ".join(plan.reps) or "none"
+        raise ExportError(f"no rep with id {rep_id!r} in the plan (reps: {known})")
+    if rep_id not in plan.schedules:
+        raise ExportError(f"rep {rep_id} ({plan.reps[rep_id].name}) has no rotation yet: "
+                          "schedule it first (tdesk plan schedule)")
+    return plan.reps[rep_id]
+
+
+def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | None,
+                log: dict[tuple[str, str], VisitLogEntry], moved_in: list[VisitLogEntry],
+                skipped: list[str], warnings: list[str],
+                ) -> tuple[list[str], list[tuple[str, str, VisitLogEntry | None, str]]]:
+    """Planned account ids of the date, and what actually happens: (id, status, entry, from).
+
+    Skipped account ids are added to ``skipped``.
+    """
+    iso = date.isoformat()
+    schedule = plan.schedules[rep.id]
+    off = (slot is None or slot in rep.days_off or iso in plan.settings.holidays)
+    planned = [] if off or slot is None else [v.account_id for v in schedule.day(*slot)]
+    actual: list[tuple[str, str, VisitLogEntry | None, str]] = []
+    for aid in planned:
+        entry = log.get((iso, aid))
+        if entry is not None and entry.status in ("skipped", "moved"):
+            if entry.status == "skipped":
+                skipped.append(aid)
+                if entry.actual_miles is not None:
+                    warnings.append(f"{iso}: readings on the skipped visit to {aid} were "
+                                    "left out")
+            continue
+        actual.append((aid, entry.status if entry else "planned", entry, ""))
+    # Logged visits the schedule does not have on this date (it was re-planned since): the
+    # log is what happened, so they are driven too, after the planned stops.
+    seen = {a for a, *_ in actual}
+    for (day, aid), entry in log.items():
+        if day == iso and aid not in planned and aid not in seen and entry.status == "done":
+            actual.append((aid, "done", entry, ""))
+            seen.add(aid)
+    for entry in moved_in:
+        actual.append((entry.account_id, "moved", entry, entry.date))
+    missing = [a for a, *_ in actual if a not in plan.accounts]
+    if missing:
+        raise ExportError(f"{iso}: account {missing[0]} of {rep.id}'s schedule is not in the plan")
+    return planned, actual
+
+
+def _route(network: RoadNetwork, places: Sequence[Place]) -> Route:
+    from territory_desktop.routing import RoutingError, route
+
+    try:
+        return route(network, [(p.lat, p.lon) for p in places], names=[p.name for p in places])
+    except RoutingError as exc:
+        raise ExportError(f"cannot route the day: {exc}") from None
+
+
+def _times(plan: Plan, rep: Rep, accounts: Sequence[Account],
+           drives: Sequence[float]) -> list[tuple[float, float, float]]:
+    """(arrive, start, depart) per stop, as the rotation engine times a day.
+
+    The rep leaves home at the start of the working day, later if the first stop's time window
+    opens after they would arrive; each visit starts no earlier than its window.
+    """
+    t = rep.workday_start * 60.0
+    first = accounts[0] if accounts else None
+    if first is not None and first.window_start is not None:
+        t = max(t, first.window_start * 60.0 - drives[0])
+    out = []
+    for account, drive in zip(accounts, drives, strict=False):
+        arrive = t + drive
+        start = arrive if account.window_start is None else max(arrive,
+                                                                account.window_start * 60.0)
+        depart = start + plan.settings.cadence_for(account)[1] * 60.0
+        out.append((arrive, start, depart))
+        t = depart
+    return out
+
+
+def _purpose(place: Place, moved_from: str) -> str:
+    text = f"Visit of {place.name} (tier {place.tier})"
+    return f"{text}, moved from {moved_from}" if moved_from else text
+
+
+def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], route: Route,
+          per_unit: float, warnings: list[str]) -> list[TripLeg]:
+    commute = "business" if rep.home_office else "commute"
+    legs: list[TripLeg] = []
+    last_reading: float | None = None
+    n = len(route.legs)
+    for i, leg in enumerate(route.legs):
+        origin, dest = places[i], places[i + 1]
+        routed = leg.meters / per_unit
+        coords = tuple(leg.coordinates)
+        if i == n - 1:  # back home
+            purpose = "Return home from " + origin.name
+            legs.append(TripLeg(date, origin, dest, commute, routed, routed, leg.seconds,
+                                "route", purpose, coordinates=coords))
+            continue
+        visit = visits[i]
+        entry = visit.entry
+        trip_type = commute if i == 0 else "business"
+        distance, source = routed, "route"
+        odo_start = entry.odometer_start if entry else None
+        odo_end = entry.odometer_end if entry else None
+        if entry is not None and entry.actual_miles is not None:
+            distance = entry.actual_miles
+            source = "log miles" if entry.miles is not None else "log odometer"
+        if odo_start is not None and last_reading is not None:
+            gap = odo_start - last_reading
+            if gap > 0:
+                legs.append(TripLeg(date, origin, origin, "personal", gap, None, 0.0,
+                                    "odometer gap", "Personal or unlogged driving between "
+                                    "odometer readings", last_reading, odo_start))
+            elif gap < 0:
+                warnings.append(f"{date.isoformat()}: odometer {odo_start:g} at the start of the "
+                                f"drive to {dest.name} is below the previous reading "
+                                f"{last_reading:g}")
+        legs.append(TripLeg(date, origin, dest, trip_type, distance, routed, leg.seconds, source,
+                            _purpose(dest, visit.moved_from), odo_start, odo_end, coords))
+        last_reading = odo_end  # only an end reading says where the next drive starts
+    return legs
+
+
+def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: RoadNetwork, *,
+                unit: str = "mi", progress: Progress | None = None,
+                should_stop: Stop | None = None) -> Trips:
+    """The rep's driving from ``start`` to ``end`` (inclusive) on the plan's rotation and log.
+
+    Raises
+    ------
+    ExportError
+        Unknown rep, no rotation, an empty or reversed range, or a day that cannot be routed.
+    """
+    from territory_desktop.optimize.plan_schedule import cycle_for
+
+    per_unit = _parse_unit(unit)
+    rep = rep_and_schedule(plan, rep_id)
+    if end < start:
+        raise ExportError(f"the date range ends ({end}) before it starts ({start})")
+    schedule = plan.schedules[rep_id]
+    cycle = cycle_for(plan, schedule.weeks)
+    first_day = cycle.monday
+    entries = [e for e in plan.visit_log if e.rep_id == rep_id]
+    log = {(e.date, e.account_id): e for e in entries}
+    moved: dict[str, list[VisitLogEntry]] = {}
+    for e in sorted(entries, key=lambda e: (e.date, e.account_id)):
+        if e.status == "moved":
+            moved.setdefault(e.moved_to, []).append(e)
+    warnings: list[str] = []
+    days: list[TripDay] = []
+    total_days = (end - start).days + 1
+    home = home_place(rep)
+    for n in range(total_days):
+        if should_stop and should_stop():
+            raise ExportError("export cancelled")
+        date = start + dt.timedelta(days=n)
+        if progress:
+            progress(n / total_days, f"Routing {date.isoformat()}")
+        slot = cycle.slot(date) if date >= first_day else None
+        skipped: list[str] = []
+        planned, actual = _day_visits(plan, rep, date, slot, log,
+                                      moved.get(date.isoformat(), []), skipped, warnings)
+        gone = tuple(account_place(plan.accounts[a]) for a in skipped if a in plan.accounts)
+        if not planned and not actual:
+            continue
+        planned_distance = 0.0
+        routes: dict[tuple[str, ...], Route] = {}
+        if planned:
+            planned_places = [home, *(account_place(plan.accounts[a]) for a in planned), home]
+            routes[tuple(planned)] = _route(network, planned_places)
+            planned_distance = routes[tuple(planned)].total_meters / per_unit
+        if not actual:
+            days.append(TripDay(date, slot, (), (), planned_distance, len(planned), gone))
+            continue
+        accounts = [plan.accounts[a] for a, *_ in actual]
+        places = [home, *(account_place(a) for a in accounts), home]
+        ids = tuple(a.id for a in accounts)
+        route = routes[ids] if ids in routes else _route(network, places)
+        times = _times(plan, rep, accounts, [g.seconds for g in route.legs])
+        visits = [Visit(places[i + 1], status, *times[i], entry=entry, moved_from=moved_from)
+                  for i, (_aid, status, entry, moved_from) in enumerate(actual)]
+        legs = _legs(date, rep, places, visits, route, per_unit, warnings)
+        days.append(TripDay(date, slot, tuple(visits), tuple(legs), planned_distance,
+                            len(planned), gone))
+    if not days:
+        raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
+                          f"(the rotation starts on {first_day})")
+    if progress:
+        progress(1.0, "Routes done")
+    return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end),
+                 tuple(warnings))
+
+
+def _year_odometer(entries: Sequence[VisitLogEntry], start: dt.date,
+                   end: dt.date) -> dict[int, tuple[float, float]]:
+    """Lowest and highest odometer reading the rep logged in each year the range touches."""
+    out: dict[int, tuple[float, float]] = {}
+    for year in range(start.year, end.year + 1):
+        readings = [r for e in entries if e.date.startswith(f"{year:04d}-")
+                    for r in (e.odometer_start, e.odometer_end) if r is not None]
+        if readings:
+            out[year] = (min(readings), max(readings))
+    return out

@@ -1,0 +1,537 @@
+"""Import CRM results (opportunities, quotas, activities) from CSV or XLSX exports.
+
+Files are read by :func:`territory_desktop.io.tables.read_table` (line numbers as a text editor
+shows them, sheet rows for XLSX) and columns are recognised like account columns: Salesforce,
+HubSpot, Dynamics 365 and generic names, ignoring case and punctuation; an explicit mapping
+(field -> column) overrides the guess. Values are checked column by column with pandas, so 200,000
+rows take about a second; every rejected row becomes a :class:`RowProblem` naming the file, line,
+column and reason, and the good rows are kept.
+
+Rules worth knowing
+-------------------
+- Opportunity status comes from a status column (Won / Lost / Open, Dynamics' Canceled and
+  Out-Sold are lost), else from won/closed flags (Salesforce ``IsWon``/``IsClosed``, HubSpot
+  "Is Closed Won"), else from the stage: a stage ending in "won" or "lost" ("Closed Won",
+  ``closedlost``) is closed, any other stage is open.
+- The close date is the close-date column, else the expected close date (Dynamics keeps both).
+  A won or lost opportunity needs one; an open one may lack it.
+- Dates: ``2026-07-15`` (times are ignored), ``7/15/2026``, ``15/07/2026``, ``15.07.2026``.
+  Slashed dates are day-first when some day in the column is above 12 in first place, month-first
+  when some is above 12 in second place, otherwise day-first only in semicolon (European) files.
+- Sane ranges: amounts 0 to 100 billion; dates from 1990; created dates, close dates of won or
+  lost opportunities and activity dates not after ``today``; expected close dates within 10 years.
+- Activity types: visit, meeting, appointment, event, in person, on site -> ``visit``;
+  call, phone call, phone -> ``call``; any other type (email, task, note) is reported and left out.
+- A row whose account (or rep) is not in the plan is reported and left out; re-import it after
+  adding the account.
+- :func:`write_csv` writes text cells that a spreadsheet would run as a formula (starting with
+  ``=``, ``+``, ``-``, ``@``, tab or carriage return) with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from territory_desktop.health.period import Period, PeriodError, parse_period
+from territory_desktop.health.results import (
+    ACTIVITY_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    QUOTA_COLUMNS,
+    CrmResults,
+    empty_frame,
+)
+from territory_desktop.io.columnar import (
+    Columns,
+    amounts,
+    by_value,
+    date_column,
+    duplicates,
+    flags,
+    norm,
+    unknown,
+)
+
+# The account importer's column guessing and locale sniffing, shared so both read files alike.
+from territory_desktop.io.tables import (
+    FieldSpec,
+    RowProblem,
+    Table,
+    _guess,
+    _usable_mapping,
+    _uses_decimal_comma,
+    read_table,
+)
+
+__all__ = [
+    "ACTIVITY_FIELD_SPECS",
+    "OPPORTUNITY_FIELD_SPECS",
+    "QUOTA_FIELD_SPECS",
+    "ResultsImport",
+    "ResultsImportReport",
+    "guess_mapping",
+    "import_activities",
+    "import_opportunities",
+    "import_quotas",
+    "import_results",
+    "write_csv",
+    "write_problems_csv",
+]
+
+EXPECTED_CLOSE_YEARS = 10
+
+OPPORTUNITY_FIELD_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", "Opportunity ID", (
+        "opportunityid", "dealid", "recordid", "hsobjectid", "id", "opportunitynumber",
+        "opportunityno", "externalid"), required=True),
+    FieldSpec("account_id", "Account ID", (
+        "accountid", "associatedcompanyid", "associatedcompanyidsprimary",
+        "associatedcompanyids", "companyid", "parentaccountid", "customerid", "accountnumber",
+        "customernumber", "account"), required=True),
+    FieldSpec("amount", "Amount", (
+        "amount", "opportunityamount", "dealamount", "amountincompanycurrency",
+        "estimatedvalue", "estrevenue", "estimatedrevenue", "actualvalue", "actualrevenue",
+        "value", "dealvalue", "revenue"), required=True),
+    FieldSpec("stage", "Stage", (
+        "stage", "stagename", "dealstage", "salesstage", "salesstagecode", "pipelinephase",
+        "stepname", "opportunitystage", "phase")),
+    FieldSpec("status", "Won / lost / open", (
+        "status", "statecode", "opportunitystatus", "dealstatus", "outcome", "result",
+        "wonlost")),
+    FieldSpec("is_won", "Won (yes/no)", ("won", "iswon", "isclosedwon", "hsisclosedwon")),
+    FieldSpec("is_closed", "Closed (yes/no)", (
+        "closed", "isclosed", "isdealclosed", "hsisclosed")),
+    FieldSpec("created", "Created date", (
+        "createddate", "createdate", "createdon", "created", "datecreated", "opendate",
+        "opportunitycreateddate"), required=True),
+    FieldSpec("close", "Close date", (
+        "closedate", "actualclosedate", "closeddate", "dateclosed", "wondate")),
+    FieldSpec("expected_close", "Expected close date", (
+        "estimatedclosedate", "estclosedate", "expectedclosedate", "forecastclosedate")),
+)
+
+QUOTA_FIELD_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("rep_id", "Rep ID", (
+        "repid", "quotaownerid", "ownerid", "userid", "goalownerid", "salesrepid", "employeeid",
+        "assigneeid", "rep", "owner", "salesrep", "quotaowner", "goalowner"), required=True),
+    FieldSpec("period", "Period (2026Q3, 2026-07)", (
+        "period", "quarter", "month", "fiscalperiod", "quotaperiod", "timeperiod",
+        "periodname")),
+    FieldSpec("start", "Period start", (
+        "startdate", "periodstart", "from", "goalstartdate", "quotastartdate")),
+    FieldSpec("end", "Period end", ("enddate", "periodend", "to", "goalenddate",
+                                    "quotaenddate")),
+    FieldSpec("amount", "Quota amount", (
+        "quotaamount", "quota", "amount", "targetmoney", "target", "targetamount", "goal",
+        "goalamount", "value"), required=True),
+)
+
+ACTIVITY_FIELD_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("account_id", "Account ID", (
+        "accountid", "associatedcompanyid", "associatedcompanyidsprimary",
+        "associatedcompanyids", "companyid", "regardingobjectid", "whatid", "parentaccountid",
+        "customerid", "accountnumber", "account"), required=True),
+    FieldSpec("date", "Date", (
+        "activitydate", "date", "visitdate", "calldate", "actualend", "actualstart",
+        "scheduledstart", "startdate", "hstimestamp", "timestamp", "completeddate",
+        "createddate", "createdon"), required=True),
+    FieldSpec("type", "Type (visit / call)", (
+        "type", "activitytype", "tasksubtype", "eventsubtype", "activitytypecode",
+        "engagementtype", "hsactivitytype", "channel", "subtype"), required=True),
+)
+
+_WON = {"won", "closedwon", "win", "dealwon"}
+_LOST = {"lost", "closedlost", "canceled", "cancelled", "outsold", "deallost", "lose"}
+_OPEN = {"open", "inprogress", "active", "onhold", "pending", "new"}
+_VISIT = {"visit", "meeting", "appointment", "event", "inperson", "onsite", "sitevisit",
+          "fieldvisit", "customervisit", "visite", "besuch"}
+_CALL = {"call", "phonecall", "phone", "calllog", "telephone", "anruf"}
+
+
+@dataclass
+class ResultsImport:
+    """One file's import: the kept rows (a frame with the result columns), the problems found,
+    the mapping used (field -> column) and the required fields no column maps to (nothing is
+    imported then)."""
+
+    kind: str
+    source: str
+    frame: pd.DataFrame
+    problems: list[RowProblem] = field(default_factory=list)
+    mapping_used: dict[str, str] = field(default_factory=dict)
+    missing_required: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({p.line for p in self.problems if p.skipped})
+
+
+@dataclass
+class ResultsImportReport:
+    """What :func:`import_results` returns: the merged results and each file's import."""
+
+    results: CrmResults
+    imports: list[ResultsImport] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[RowProblem]:
+        return [p for imp in self.imports for p in imp.problems]
+
+
+def _stage_word(stage: str) -> str:
+    """A stage ending in "won" / "lost" ("Closed Won", ``closedlost``) is closed; others open."""
+    word = norm(stage)
+    return "won" if word.endswith("won") else "lost" if word.endswith("lost") else "open"
+
+
+def _status_word(status: str) -> str | None:
+    word = norm(status)
+    if word in _WON or word.endswith("won"):
+        return "won"
+    if word in _LOST or word.endswith("lost"):
+        return "lost"
+    return "open" if word in _OPEN else None
+
+
+def _start(path: str | os.PathLike[str], mapping: Mapping[str, str] | None,
+           specs: tuple[FieldSpec, ...]) -> tuple[Table, dict[str, str], bool]:
+    table = read_table(path)
+    return table, _usable_mapping(mapping, table.columns, specs), _uses_decimal_comma(path)
+
+
+def _missing(used: Mapping[str, str], specs: tuple[FieldSpec, ...]) -> list[str]:
+    return [s.key for s in specs if s.required and s.key not in used]
+
+
+def _today(today: dt.date | None) -> pd.Timestamp:
+    return pd.Timestamp(today or dt.date.today())
+
+
+def import_opportunities(
+    path: str | os.PathLike[str],
+    account_ids: Collection[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> ResultsImport:
+    """Read opportunities (id, account, amount, stage, created and close dates, status).
+
+    Parameters
+    ----------
+    path
+        CSV/TSV or XLSX file.
+    account_ids
+        The plan's account ids; rows for other accounts are reported and left out (None: no check).
+    mapping
+        Field -> column (keys of :data:`OPPORTUNITY_FIELD_SPECS`); guessed from the header if None.
+    today
+        The date after which nothing can have been created or closed (default: today).
+
+    Raises
+    ------
+    ImportFileError
+        If the file cannot be read as a table.
+    """
+    table, used, decimal_comma = _start(path, mapping, OPPORTUNITY_FIELD_SPECS)
+    missing = _missing(used, OPPORTUNITY_FIELD_SPECS)
+    if not {"status", "is_won", "stage"} & used.keys():
+        missing.append("status")
+    if not {"close", "expected_close"} & used.keys():
+        missing.append("close")
+    result = ResultsImport("opportunities", str(path), empty_frame(OPPORTUNITY_COLUMNS),
+                           mapping_used=used, missing_required=missing,
+                           rows_read=len(table.rows))
+    if missing:
+        return result
+    cols = Columns(table, used, str(path))
+    now = _today(today)
+    ids = cols.text("id")
+    cols.reject(~cols.filled("id"), "id", "opportunity id is empty")
+    accounts = cols.text("account_id")
+    cols.reject(~cols.filled("account_id"), "account_id", "account id is empty")
+    amount = amounts(cols, "amount", "amount", decimal_comma)
+    status = _status(cols)
+    created = date_column(cols, "created", "created date", decimal_comma)
+    cols.reject(created > now, "created", "created date {value:%Y-%m-%d} is after today",
+                created)
+    close_key = "close" if "close" in used else "expected_close"
+    closed = date_column(cols, close_key, "close date", decimal_comma, required=False)
+    if "close" in used and "expected_close" in used:
+        expected = date_column(cols, "expected_close", "expected close date", decimal_comma,
+                                required=False)
+        closed = closed.fillna(expected)
+    is_closed = status != "open"
+    cols.reject(is_closed & closed.isna(), close_key,
+                "a {value} opportunity needs a close date", status)
+    cols.reject(closed < created, close_key,
+                "close date {value:%Y-%m-%d} is before the created date",
+                closed)
+    cols.reject(is_closed & (closed > now), close_key,
+                "closed on {value:%Y-%m-%d}, which is after today", closed)
+    horizon = now + pd.DateOffset(years=EXPECTED_CLOSE_YEARS)
+    cols.reject(closed > horizon, close_key,
+                f"expected close date {{value:%Y-%m-%d}} is more than {EXPECTED_CLOSE_YEARS} "
+                "years ahead",
+                closed)
+    unknown(cols, "account_id", account_ids, "account")
+    duplicates(cols, [ids], "id", "duplicate opportunity id (first used on line {value})")
+    frame = pd.DataFrame({"id": ids, "account_id": accounts, "amount": amount,
+                          "stage": cols.text("stage"), "created": created, "closed": closed,
+                          "status": status})
+    result.frame, result.problems = cols.kept(frame, OPPORTUNITY_COLUMNS), cols.problems
+    return result
+
+
+def _status(cols: Columns) -> pd.Series:
+    """``won``/``lost``/``open`` per row from the status column, the flags, or the stage."""
+    if "status" in cols.mapping:
+        word = by_value(cols.text("status"), _status_word)
+        won, lost = word == "won", word == "lost"
+        cols.reject(word.isna(), "status", "status {value!r} is not won, lost or open")
+    elif "is_won" in cols.mapping:
+        won = flags(cols, "is_won", "won flag")
+        closed = (flags(cols, "is_closed", "closed flag") if "is_closed" in cols.mapping
+                  else None)
+        if closed is None:  # without a closed flag only the stage can tell lost from open
+            lost = ~won & (by_value(cols.text("stage"), _stage_word) == "lost")
+        else:
+            lost = closed & ~won
+    else:
+        word = by_value(cols.text("stage"), _stage_word)
+        won, lost = word == "won", word == "lost"
+    status = pd.Series("open", index=cols.lines.index, dtype=object)
+    won, lost = won.fillna(False).astype(bool), lost.fillna(False).astype(bool)
+    status[lost.to_numpy()] = "lost"
+    status[won.to_numpy()] = "won"
+    return status
+
+
+def import_quotas(
+    path: str | os.PathLike[str],
+    rep_ids: Collection[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> ResultsImport:
+    """Read quotas (rep, period, amount); a period is a month, quarter or year (or any run of
+    whole months given by start and end dates, as Dynamics goals have).
+
+    Two rows for one rep whose months overlap would count twice: the later one is reported.
+
+    Raises
+    ------
+    ImportFileError
+        If the file cannot be read as a table.
+    """
+    table, used, decimal_comma = _start(path, mapping, QUOTA_FIELD_SPECS)
+    missing = _missing(used, QUOTA_FIELD_SPECS)
+    if "period" not in used and "start" not in used:
+        missing.append("period")
+    result = ResultsImport("quotas", str(path), empty_frame(QUOTA_COLUMNS), mapping_used=used,
+                           missing_required=missing, rows_read=len(table.rows))
+    if missing:
+        return result
+    cols = Columns(table, used, str(path))
+    reps = cols.text("rep_id")
+    cols.reject(~cols.filled("rep_id"), "rep_id", "rep id is empty")
+    unknown(cols, "rep_id", rep_ids, "rep")
+    first, months = _quota_periods(cols, decimal_comma)
+    amount = amounts(cols, "amount", "quota", decimal_comma)
+    labels = pd.Series([Period(int(f), int(n)).label if n > 0 else "" for f, n in
+                        zip(first, months, strict=True)], index=first.index, dtype=object)
+    _overlapping_quotas(cols, reps, first, months, labels)
+    frame = pd.DataFrame({"rep_id": reps, "period": labels, "first_month": first,
+                          "months": months, "amount": amount})
+    result.frame, result.problems = cols.kept(frame, QUOTA_COLUMNS), cols.problems
+    return result
+
+
+def _quota_periods(cols: Columns, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """(first_month, months) per row; 0 months where the row is rejected."""
+    first = pd.Series(0, index=cols.lines.index, dtype="int64")
+    months = pd.Series(0, index=cols.lines.index, dtype="int64")
+    text = cols.text("period")
+    by_text: dict[str, Period | str] = {}
+    for value in text.unique():
+        if value:
+            try:
+                by_text[value] = parse_period(value)
+            except PeriodError as exc:
+                by_text[value] = str(exc)
+    parsed = text.map(by_text)
+    has_text = cols.filled("period")
+    cols.reject(has_text & parsed.map(lambda p: isinstance(p, str)), "period", "{value}",
+                parsed)
+    good = has_text & parsed.map(lambda p: isinstance(p, Period))
+    first[good] = parsed[good].map(lambda p: p.first_month).astype("int64")
+    months[good] = parsed[good].map(lambda p: p.months).astype("int64")
+    rest = ~has_text
+    if "start" not in cols.mapping:
+        cols.reject(rest, "period", "period is empty")
+        return first, months
+    start = date_column(cols, "start", "period start", decimal_comma, required=False)
+    cols.reject(rest & start.isna(), "start", "no period: give a period or start and end dates")
+    cols.reject(rest & (start.dt.day != 1), "start",
+                "period start {value:%Y-%m-%d} is not the first day of a month", start)
+    alone = ("a start date alone does not say whether the quota is for a month or a quarter; "
+             "add an end date or a period such as 2026Q3")
+    if "end" not in cols.mapping:
+        cols.reject(rest, "start", alone)
+        return first, months
+    cols.reject(rest & ~cols.filled("end"), "end", alone)
+    end = date_column(cols, "end", "period end", decimal_comma, required=False)
+    month_end = end + pd.offsets.MonthEnd(0)
+    cols.reject(rest & (end != month_end), "end",
+                "period end {value:%Y-%m-%d} is not the last day of a month", end)
+    cols.reject(rest & (end < start), "end", "period end {value:%Y-%m-%d} is before its start",
+                end)
+    live = rest & ~cols.rejected
+    first[live] = (start[live].dt.year * 12 + start[live].dt.month - 1).astype("int64")
+    months[live] = (end[live].dt.year * 12 + end[live].dt.month - first[live]).astype("int64")
+    return first, months
+
+
+def _overlapping_quotas(cols: Columns, reps: pd.Series, first: pd.Series, months: pd.Series,
+                        labels: pd.Series) -> None:
+    # Quotas are few (reps x periods), so a plain loop is clear and fast enough.
+    taken: dict[str, list[tuple[int, int, int, str]]] = {}
+    overlap = pd.Series(False, index=cols.lines.index)
+    reason = pd.Series("", index=cols.lines.index, dtype=object)
+    for i in cols.lines.index[~cols.rejected.to_numpy()]:
+        lo, hi = int(first[i]), int(first[i] + months[i])
+        for a, b, line, label in taken.get(reps[i], []):
+            if a < hi and lo < b:
+                overlap[i] = True
+                reason[i] = f"line {line} ({label})"
+                break
+        else:
+            taken.setdefault(reps[i], []).append((lo, hi, int(cols.lines[i]), labels[i]))
+    cols.reject(overlap, "rep_id", "this rep's quota overlaps the one on {value}", reason)
+
+
+def import_activities(
+    path: str | os.PathLike[str],
+    account_ids: Collection[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> ResultsImport:
+    """Read activity history (account, date, visit or call).
+
+    A second row with the same account, date and type is reported and counted once.
+
+    Raises
+    ------
+    ImportFileError
+        If the file cannot be read as a table.
+    """
+    table, used, decimal_comma = _start(path, mapping, ACTIVITY_FIELD_SPECS)
+    missing = _missing(used, ACTIVITY_FIELD_SPECS)
+    result = ResultsImport("activities", str(path), empty_frame(ACTIVITY_COLUMNS),
+                           mapping_used=used, missing_required=missing,
+                           rows_read=len(table.rows))
+    if missing:
+        return result
+    cols = Columns(table, used, str(path))
+    accounts = cols.text("account_id")
+    cols.reject(~cols.filled("account_id"), "account_id", "account id is empty")
+    date = date_column(cols, "date", "date", decimal_comma)
+    cols.reject(date > _today(today), "date", "date {value:%Y-%m-%d} is after today", date)
+    kind = by_value(cols.text("type"), lambda v: "visit" if norm(v) in _VISIT
+                     else "call" if norm(v) in _CALL else "")
+    cols.reject(kind == "", "type", "type {value!r} is neither a visit (visit, meeting, "
+                "appointment) nor a call; left out")
+    unknown(cols, "account_id", account_ids, "account")
+    duplicates(cols, [accounts, date, kind], "date",
+                "same account, date and type as line {value}; counted once")
+    frame = pd.DataFrame({"account_id": accounts, "date": date, "type": kind})
+    result.frame, result.problems = cols.kept(frame, ACTIVITY_COLUMNS), cols.problems
+    return result
+
+
+def import_results(
+    account_ids: Collection[str] | None,
+    rep_ids: Collection[str] | None,
+    opportunities: str | os.PathLike[str] | None = None,
+    quotas: str | os.PathLike[str] | None = None,
+    activities: str | os.PathLike[str] | None = None,
+    mappings: Mapping[str, Mapping[str, str]] | None = None,
+    existing: CrmResults | None = None,
+    today: dt.date | None = None,
+) -> ResultsImportReport:
+    """Import any of the three files and merge them into ``existing`` (re-import updates).
+
+    ``mappings`` maps ``"opportunities"``, ``"quotas"`` or ``"activities"`` to that file's
+    field -> column mapping. A file with required fields unmapped adds nothing (see its
+    ``missing_required``).
+
+    Raises
+    ------
+    ImportFileError
+        If a file cannot be read as a table.
+    """
+    mappings = mappings or {}
+    imports: list[ResultsImport] = []
+    frames = {"opportunities": empty_frame(OPPORTUNITY_COLUMNS),
+              "quotas": empty_frame(QUOTA_COLUMNS), "activities": empty_frame(ACTIVITY_COLUMNS)}
+    if opportunities is not None:
+        imports.append(import_opportunities(opportunities, account_ids,
+                                            mappings.get("opportunities"), today))
+    if quotas is not None:
+        imports.append(import_quotas(quotas, rep_ids, mappings.get("quotas")))
+    if activities is not None:
+        imports.append(import_activities(activities, account_ids, mappings.get("activities"),
+                                         today))
+    for imp in imports:
+        frames[imp.kind] = imp.frame
+    newer = CrmResults(frames["opportunities"], frames["quotas"], frames["activities"])
+    return ResultsImportReport((existing or CrmResults.empty()).merged(newer), imports)
+
+
+def guess_mapping(kind: str, columns: Iterable[str]) -> dict[str, str]:
+    """Field -> column recognised in ``columns`` for ``opportunities``, ``quotas`` or
+    ``activities`` (for the mapping dialog)."""
+    specs = {"opportunities": OPPORTUNITY_FIELD_SPECS, "quotas": QUOTA_FIELD_SPECS,
+             "activities": ACTIVITY_FIELD_SPECS}[kind]
+    return _guess(columns, specs)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | np.integer | np.floating):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(path: str | os.PathLike[str], header: Sequence[str],
+              rows: Iterable[Sequence[object]]) -> None:
+    """Write a UTF-8 CSV atomically; text that a spreadsheet would run as a formula is written
+    with a leading apostrophe (numbers are written as numbers, so -5 stays -5)."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([_safe_cell(h) for h in header])
+            writer.writerows([_safe_cell(v) for v in row] for row in rows)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_problems_csv(path: str | os.PathLike[str], problems: Iterable[RowProblem]) -> None:
+    """The problem report as a spreadsheet: file, line, column, value, verdict, reason."""
+    write_csv(path, ("file", "line", "column", "value", "verdict", "reason"),
+              ((p.source, p.line, p.column, p.value, "rejected" if p.skipped else "warning",
+                p.reason) for p in problems))

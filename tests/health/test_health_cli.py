@@ -1,0 +1,126 @@
+"""``tdesk plan import-results`` and ``tdesk plan health`` run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from territory_desktop import cli
+from territory_desktop.health import health_report, report_json
+from territory_desktop.io.planfile import load_plan, save_plan
+from territory_desktop.io.results import import_results
+from territory_desktop.resources import resource_path
+
+SAMPLE = resource_path("sample")
+RESULTS = SAMPLE / "results"
+KEYS = {"id", "rep_id", "pipeline", "coverage_ratio", "attainment", "win_rate", "avg_deal",
+        "cycle_days", "velocity", "visit_coverage", "white_space", "signals"}
+
+
+def _files(small) -> list[str]:
+    return ["--opportunities", str(small.opportunities), "--quotas", str(small.quotas),
+            "--activities", str(small.activities)]
+
+
+def test_health_json_has_the_issue_shape_and_the_hand_computed_values(small, tmp_path, capsys):
+    """Same fixture as test_health_kpis, with the default minimum of 5 deals: T1's 4 closed
+    deals are too few for a win rate (null)."""
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    code = cli.main(["plan", "health", str(plan_path), *_files(small), "--period", "2026Q3",
+                     "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)
+    assert set(data) == {"period", "territories"} and data["period"] == "2026Q3"
+    t1, t2 = data["territories"]
+    assert set(t1) == KEYS and set(t2) == KEYS
+    assert t1 == {
+        "id": "T1", "rep_id": "R1", "pipeline": 35000.0, "coverage_ratio": 1.4583,
+        "attainment": 0.6, "win_rate": None, "avg_deal": None, "cycle_days": None,
+        "velocity": None, "visit_coverage": 1.0, "white_space": 0,
+        "signals": [{"rule": "pipeline_coverage_low", "value": 1.4583, "threshold": 3.0},
+                    {"rule": "potential_share_low", "value": 0.7485, "threshold": 0.8}]}
+    assert (t2["attainment"], t2["visit_coverage"], t2["white_space"]) == (0.8333, 0.3333, 1)
+    assert [s["rule"] for s in t2["signals"]] == ["pipeline_coverage_low", "a_coverage_low"]
+
+
+def test_health_on_the_sample_agrees_with_the_core(capsys):
+    args = ["plan", "health", str(SAMPLE / "sample_plan.gpkg"),
+            "--opportunities", str(RESULTS / "opportunities.csv"),
+            "--quotas", str(RESULTS / "quotas.csv"), "--activities",
+            str(RESULTS / "activities.csv")]
+    assert cli.main([*args, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    plan = load_plan(SAMPLE / "sample_plan.gpkg")
+    results = import_results(plan.accounts, plan.reps, RESULTS / "opportunities.csv",
+                             RESULTS / "quotas.csv", RESULTS / "activities.csv").results
+    assert printed == report_json(health_report(plan, results))
+    assert printed["period"] == "2026Q4"  # the quarter of the invented export date
+    assert [t["id"] for t in printed["territories"]] == list(plan.territories)
+    assert all(set(t) == KEYS for t in printed["territories"])
+    assert any(t["signals"] for t in printed["territories"])
+
+    assert cli.main([*args, "--period", "2026Q3"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Territory health 2026Q3 (as of 2026-09-30)")
+    assert "Harbor East" in text and "Signals" in text
+
+
+def test_import_results_reports_bad_rows_and_writes_the_problem_csv(small, tmp_path, capsys):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    lines = small.opportunities.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",6000,", ",six thousand,")  # line 4 of the file: o3
+    lines.append("zz,OSM-nowhere,5,Closed Won,2026-07-01,2026-07-02")  # line 15
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = tmp_path / "problems.csv"
+    code = cli.main(["plan", "import-results", str(plan_path), "--opportunities", str(bad),
+                     "--quotas", str(small.quotas), "--problems", str(problems)])
+    out = capsys.readouterr()
+    assert code == 0
+    assert f"{bad}:4: column Amount: rejected: amount 'six thousand' is not a number" in out.err
+    assert (f"{bad}:15: column Account ID: rejected: account 'OSM-nowhere' is not in the plan"
+            in out.err)
+    assert f"{bad}: 14 rows, 12 opportunities kept, 2 rejected" in out.out
+    assert "not stored" in out.out
+    assert problems.read_text(encoding="utf-8").count("\n") == 3  # header + 2
+
+    code = cli.main(["plan", "import-results", str(plan_path), "--opportunities", str(bad),
+                     "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["stored"] is False
+    assert summary["files"][0]["rejected"] == 2 and summary["files"][0]["kept"] == 12
+
+
+def test_explicit_column_mapping_and_missing_columns(small, tmp_path, capsys):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(small.opportunities.read_text(encoding="utf-8").replace(
+        "Amount", "Betrag", 1), encoding="utf-8")
+    code = cli.main(["plan", "import-results", str(plan_path), "--opportunities", str(renamed)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: {renamed} lacks required columns: amount" in err
+    code = cli.main(["plan", "import-results", str(plan_path), "--opportunities", str(renamed),
+                     "--map", "opportunities.amount=Betrag"])
+    assert code == 0
+    assert "13 opportunities kept, 0 rejected" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--period", "2026Q5"], "error: period '2026Q5' is not a month, quarter or year"),
+    (["--period", "2026Q3", "--as-of", "2026-12-01"],
+     "error: the day the figures are taken (2026-12-01) is not in 2026Q3"),
+    (["--map", "deals.amount=x"], "error: --map 'deals.amount=x': use KIND.FIELD=COLUMN"),
+])
+def test_bad_arguments_give_one_line_errors(small, tmp_path, capsys, extra, message):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    code = cli.main(["plan", "health", str(plan_path), *_files(small), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(message) and err.count("\n") == 1
+

@@ -1,0 +1,31 @@
+"""The invented sample results: reproducible by their script, marked as invented, and usable."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from territory_desktop.resources import resource_path
+
+SAMPLE = resource_path("sample")
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ("opportunities.csv", "quotas.csv", "activities.csv")
+
+
+def test_build_script_reproduces_the_committed_files(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "build_sample_results", ROOT / "scripts" / "build_sample_results.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    counts = module.build(SAMPLE / "sample_plan.gpkg", tmp_path, module.SEED)
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (SAMPLE / "results" / name).read_bytes(), name
+    assert counts["opportunities"] > 500 and counts["activities"] > 1000
+
+
+def test_results_are_marked_as_invented() -> None:
+    readme = (SAMPLE / "results" / "README.md").read_text(encoding="utf-8")
+    assert "INVENTED" in readme.splitlines()[0]
+    assert "results" in (SAMPLE / "README.md").read_text(encoding="utf-8").split(
+        "## Results")[1]

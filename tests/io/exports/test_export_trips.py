@@ -1,0 +1,144 @@
+"""Trips: the schedule's road routes with the visit log applied (read by every driving export)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.io.exports import ExportError, build_trips
+from territory_desktop.optimize.plan_schedule import cycle_for, day_timeline, planner_for
+from territory_desktop.routing import travel_matrix
+from territory_desktop.routing.routes import METERS_PER_MILE
+
+REP = "REP-4"  # the fixture plan's scheduled rep (see tests/data/make_exports_plan.py)
+START, END = dt.date(2025, 12, 29), dt.date(2026, 1, 9)
+
+
+def _matrix_miles(network, points):
+    """Road miles of consecutive legs through ``points``, from the travel-time matrix."""
+    m = np.asarray(travel_matrix(network, points).meters, float)
+    return [m[i, i + 1] / METERS_PER_MILE for i in range(len(points) - 1)]
+
+
+def _day_points(plan, ids):
+    rep = plan.reps[REP]
+    home = (rep.home_lat, rep.home_lon)
+    return [home, *((plan.accounts[a].lat, plan.accounts[a].lon) for a in ids), home]
+
+
+def test_mileage_totals_equal_the_routing_distances_of_the_scheduled_legs(
+        export_plan, sample_network, trips):
+    schedule = export_plan.schedules[REP]
+    cycle = cycle_for(export_plan, schedule.weeks)
+    planned_total = routed_total = 0.0
+    for day in trips.days:
+        planned = [v.account_id for v in schedule.day(*day.slot)] if day.slot else []
+        if planned:
+            expected = sum(_matrix_miles(sample_network, _day_points(export_plan, planned)))
+            assert day.planned_distance == pytest.approx(expected, abs=0.01)
+            planned_total += expected
+        actual = [v.place.account_id for v in day.visits]
+        legs = _matrix_miles(sample_network, _day_points(export_plan, actual))
+        routed = [g.routed for g in day.legs if g.routed is not None]
+        assert routed == pytest.approx(legs, abs=0.005)
+        routed_total += sum(legs)
+        if all(g.source == "route" for g in day.legs):  # nothing logged: the route is the log
+            assert day.total() == pytest.approx(sum(legs), abs=0.01)
+    assert sum(d.planned_distance for d in trips.days) == pytest.approx(planned_total, abs=0.01)
+    assert sum(g.routed for g in trips.legs if g.routed is not None) == pytest.approx(
+        routed_total, abs=0.01)
+    assert cycle.monday == START
+
+
+def test_second_week_has_no_log_so_its_total_is_the_routes(export_plan, sample_network):
+    week2 = build_trips(export_plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11),
+                        sample_network)
+    schedule = export_plan.schedules[REP]
+    expected = 0.0
+    for day in week2.days:
+        ids = [v.account_id for v in schedule.day(*day.slot)]
+        expected += sum(_matrix_miles(sample_network, _day_points(export_plan, ids)))
+    assert week2.total() == pytest.approx(expected, abs=0.01)
+    assert week2.total() == pytest.approx(sum(d.planned_distance for d in week2.days), abs=0.01)
+    assert [d.date.weekday() for d in week2.days] == [0, 2, 3, 4]  # Tuesday has no visits
+
+
+def test_logged_visits_win_over_the_plan(export_plan, trips):
+    schedule = export_plan.schedules[REP]
+    days = {d.date.isoformat(): d for d in trips.days}
+    mon = days["2025-12-29"]
+    # Odometer readings replace the routed distance of the leg into the visit...
+    first = mon.legs[0]
+    assert (first.source, first.distance, first.trip_type) == ("log odometer", pytest.approx(3.4),
+                                                               "commute")
+    assert (first.odometer_start, first.odometer_end) == (41200.0, 41203.4)
+    # ...and a jump between one visit's end reading and the next start is personal driving.
+    gap = [g for g in mon.legs if g.trip_type == "personal"]
+    assert len(gap) == 1 and gap[0].distance == pytest.approx(4.0)
+    assert gap[0].source == "odometer gap"
+    assert mon.legs[-1].destination.name == "Home" and mon.legs[-1].trip_type == "commute"
+    # Skipped visits drop out; the moved one is driven on the date it moved to.
+    tue = days["2025-12-30"]
+    skipped, moved = schedule.day(0, 1)[1].account_id, schedule.day(0, 1)[2].account_id
+    assert [v.place.account_id for v in tue.visits] == [schedule.day(0, 1)[0].account_id]
+    assert [p.account_id for p in tue.skipped] == [skipped]
+    assert tue.planned_visits == 3
+    fri = days["2026-01-02"]
+    assert [(v.place.account_id, v.status, v.moved_from) for v in fri.visits] == [
+        (moved, "moved", "2025-12-30")]
+    assert "moved from 2025-12-30" in fri.legs[0].purpose
+    # Recorded miles win too.
+    wed = days["2025-12-31"]
+    assert (wed.legs[0].distance, wed.legs[0].source) == (2.5, "log miles")
+    assert "2026-01-01" not in days  # the plan's holiday
+
+
+def test_home_office_makes_home_legs_business(export_plan, sample_network, trips):
+    plan = export_plan.copy()
+    plan.reps[REP] = dataclasses.replace(plan.reps[REP], home_office=True)
+    office = build_trips(plan, REP, START, END, sample_network)
+    assert {g.trip_type for g in office.legs} == {"business", "personal"}
+    assert office.total("business") == pytest.approx(
+        trips.total("business") + trips.total("commute"))
+    assert office.total() == pytest.approx(trips.total())
+
+
+def test_visit_times_are_the_rotation_engines(export_plan, sample_network, trips):
+    territory_of = assign_accounts(export_plan).territory_of
+    planner = planner_for(export_plan, REP, territory_of, sample_network,
+                          export_plan.schedules[REP].weeks)
+    index = {(d.week, d.weekday): d.index for d in planner.days}
+    checked = 0
+    for day in trips.days:
+        if day.date < dt.date(2026, 1, 5):
+            continue
+        ids = [v.place.account_id for v in day.visits]
+        expected = day_timeline(planner, index[day.slot], ids)
+        for v, e in zip(day.visits, expected, strict=True):
+            assert (v.arrive, v.start, v.depart) == pytest.approx((e.arrive, e.start, e.depart),
+                                                                  abs=0.01)
+            checked += 1
+    assert checked == 15
+
+
+@pytest.mark.parametrize(("rep", "start", "end", "message"), [
+    ("REP-9", START, END, "no rep with id 'REP-9'"),
+    ("REP-1", START, END, "has no rotation yet"),
+    (REP, dt.date(2025, 1, 1), dt.date(2025, 3, 1), "no scheduled visits from 2025-01-01"),
+    (REP, END, START, "ends (2025-12-29) before it starts"),
+])
+def test_bad_requests_are_clear(export_plan, sample_network, rep, start, end, message):
+    with pytest.raises(ExportError, match=r".*" + message.replace("(", r"\(").replace(")", r"\)")):
+        build_trips(export_plan, rep, start, end, sample_network)
+
+
+def test_kilometres(export_plan, sample_network, trips):
+    km = build_trips(export_plan, REP, dt.date(2026, 1, 5), END, sample_network, unit="km")
+    miles = [d for d in trips.days if d.date >= dt.date(2026, 1, 5)]
+    assert km.total() == pytest.approx(sum(d.total() for d in miles) * 1.609344, abs=0.01)
+    with pytest.raises(ExportError, match="unit must be one of mi, km"):
+        build_trips(export_plan, REP, START, END, sample_network, unit="furlong")
