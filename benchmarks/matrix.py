@@ -43,6 +43,8 @@ from _env import header, load, rss_mib
 from territory_desktop.routing import load_or_build, travel_matrix
 from territory_desktop.routing.matrix import endpoints
 from territory_desktop.routing.network import TIME_SHIFT
+from territory_desktop.routing.prepared import prepared
+from territory_desktop.routing.snapping import snap
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -60,7 +62,7 @@ def networkx_baseline(net, snapped, k: int | None) -> tuple[float, int]:
 
     a = net.arrays
     g = nx.DiGraph()
-    e = net.routing_edges
+    e = prepared(net).routing_edges
     g.add_weighted_edges_from(
         zip(a["edge_tail"][e].tolist(), a["edge_head"][e].tolist(),
             (a["edge_time_ms"][e] / 1000.0).tolist(), strict=True)
@@ -83,10 +85,10 @@ def _clock(fn):
 
 def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float, import_s: float):
     """Time every first-use cost of a seconds + metres matrix; returns (snapped, total s)."""
-    from territory_desktop.routing import cch, snapping
+    from territory_desktop.routing import cch, snap_index
     from territory_desktop.routing._progress import Feedback
 
-    order_cache, snap_cache = cch.cache_path(net), snapping.cache_path(net)
+    order_cache, snap_cache = cch.cache_path(net), snap_index.cache_path(net)
     for p in (order_cache, snap_cache) if uncached else ():
         if p and os.path.exists(p):
             os.unlink(p)
@@ -94,14 +96,14 @@ def fresh_process(net, pts: np.ndarray, uncached: bool, load_s: float, import_s:
     had_snap = bool(snap_cache and os.path.exists(snap_cache))
     print(f"fresh process ({cch.threads()} pair-loop threads; {load()}):")
     print(f"  import of the hierarchy module (numba) {import_s:.2f} s")
-    _, idx_s = _clock(lambda: net.snap_index)
-    snapped, snap_s = _clock(lambda: net.snap(pts[:, 0], pts[:, 1]))
+    _, idx_s = _clock(lambda: prepared(net).snap_index)
+    snapped, snap_s = _clock(lambda: snap(net, pts[:, 0], pts[:, 1]))
     print(f"  snap index {idx_s:.2f} s ({'inputs from cache' if had_snap else 'built, cached'}), "
           f"snapping {snap_s:.2f} s ({int(snapped.reachable.sum())} reachable)")  # fmt: skip
     order, order_s = _clock(lambda: cch.node_order(net, Feedback()))
     print(f"  node order {order_s:.2f} s ({'from cache' if had_order else 'computed, cached'})")
     h, first_s = _clock(lambda: cch.build(net, order))
-    net.__dict__["_cch"] = h
+    prepared(net).cch = h
     _, again_s = _clock(lambda: cch.build(net, order))
     print(f"  contraction + customization {first_s:.2f} s (of which numba kernel loading "
           f"~{max(first_s - again_s, 0):.2f} s: {again_s:.2f} s when repeated); "
@@ -143,7 +145,7 @@ def routingkit_baseline(net, snapped, ours) -> tuple[float, float] | None:
     from territory_desktop.routing.matrix import _combine, direct_pairs
 
     a = net.arrays
-    e = net.routing_edges
+    e = prepared(net).routing_edges
     tail, head = a["edge_tail"][e].tolist(), a["edge_head"][e].tolist()
     t0 = time.perf_counter()
     order = rk.compute_order_inertial(net.n_nodes, tail, head, net.node_lat.tolist(),
@@ -231,7 +233,7 @@ def main() -> int:
               "process RSS after it):")  # fmt: skip
         for n in (100, 500, 2000, 5000):
             p = points_near_roads(net, n, args.seed + n)
-            sn = net.snap(p[:, 0], p[:, 1])
+            sn = snap(net, p[:, 0], p[:, 1])
             _, dt = _clock(lambda sn=sn: travel_matrix(net, sn))
             _, again = _clock(lambda sn=sn: travel_matrix(net, sn))
             cur, peak = rss_mib()

@@ -28,6 +28,8 @@ from _env import header
 
 from territory_desktop.routing import load_or_build, travel_matrix
 from territory_desktop.routing.network import TIME_SHIFT
+from territory_desktop.routing.prepared import prepared
+from territory_desktop.routing.snapping import snap
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = ROOT.parent / "shared" / "data" / "osm-scale" / "sao_paulo_tiled8x8_SYNTHETIC.osm.pbf"
@@ -41,7 +43,7 @@ def reference_seconds(net, nodes: np.ndarray) -> np.ndarray:
     out = np.empty((nodes.shape[0], nodes.shape[0]))
     chunk = max(1, 16_000_000 // net.n_nodes)
     for lo in range(0, nodes.shape[0], chunk):
-        d = dijkstra(net.csr, directed=True, indices=nodes[lo : lo + chunk])
+        d = dijkstra(prepared(net).csr, directed=True, indices=nodes[lo : lo + chunk])
         out[lo : lo + chunk] = d[:, nodes]
     return np.floor(out / TIME_SHIFT) / 1000.0
 
@@ -60,8 +62,8 @@ def main() -> int:
     rng = np.random.default_rng(args.seed)
     nodes = rng.choice(net.n_nodes, args.n, replace=False)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))
-    s = net.snap(pts[:, 0], pts[:, 1])
-    fwd, bwd = net.seg_edges
+    s = snap(net, pts[:, 0], pts[:, 1])
+    fwd, bwd = prepared(net).seg_edges
     seg = np.maximum(s.segment, 0)
     one_way = (fwd[seg] < 0) | (bwd[seg] < 0)
     at_end = (s.fraction == 0.0) | (s.fraction == 1.0)

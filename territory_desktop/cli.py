@@ -20,6 +20,7 @@ def _plan_create(args: argparse.Namespace) -> int:
     from territory_desktop.geo.seed import voronoi_cells
     from territory_desktop.io import planfile, tables
     from territory_desktop.model import Plan, PlanSettings, Territory, next_color
+    from territory_desktop.routing.plan_network import stored_extract
 
     accounts = tables.import_accounts(args.accounts, country=args.country)
     reps = tables.import_reps(args.reps, country=args.country) if args.reps else None
@@ -36,11 +37,22 @@ def _plan_create(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     plan = Plan(name=args.output.stem)
     osm = ""
+    if args.osm and accounts.accounts:
+        from territory_desktop.routing.coverage import extract_coverage
+
+        coverage = extract_coverage(args.osm, [a.lat for a in accounts.accounts],
+                                    [a.lon for a in accounts.accounts])
+        if coverage.covers_none or coverage.bounds is None:
+            print(f"error: {coverage.describe()}; choose an extract of the area your accounts "
+                  "are in (no plan was written)", file=sys.stderr)
+            return EXIT_ERROR
+        if coverage.outside:
+            ids = ", ".join(accounts.accounts[i].id for i in coverage.outside[:5])
+            more = " ..." if len(coverage.outside) > 5 else ""
+            print(f"warning: {coverage.describe()}: they get no drive times or routes "
+                  f"({ids}{more})", file=sys.stderr)
     if args.osm:
-        try:
-            osm = str(args.osm.resolve().relative_to(args.output.resolve().parent))
-        except ValueError:
-            osm = str(args.osm.resolve())
+        osm = stored_extract(args.osm, args.output.resolve().parent)
     plan.settings = PlanSettings(country=args.country, osm_extract=osm)
     plan = edits.import_accounts(plan, accounts.accounts).plan
     if reps is not None:
@@ -104,34 +116,23 @@ def _plan_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _network_cache(extract: Path) -> Path:
-    import hashlib
-
-    from territory_desktop.resources import user_cache_dir
-
-    key = hashlib.sha1(str(extract.resolve()).encode()).hexdigest()[:12]
-    folder = user_cache_dir() / "networks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{extract.name.split('.')[0]}-{key}.npz"
-
-
 def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
     from territory_desktop.optimize.plan_schedule import rep_accounts, solve_rep, summarise
     from territory_desktop.routing import load_or_build
+    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
 
     plan = planfile.load_plan(args.plan)
-    extract = plan.settings.osm_extract
-    if not extract:
+    extract_path = resolve_extract(plan.settings.osm_extract, args.plan.resolve().parent)
+    if extract_path is None:
         print(f"error: {args.plan} has no OSM extract; set one in the app (Routing menu)",
               file=sys.stderr)
         return EXIT_ERROR
-    extract_path = Path(extract)
-    if not extract_path.is_absolute():
-        extract_path = args.plan.resolve().parent / extract_path
-    network = load_or_build(extract_path, args.network_cache or _network_cache(extract_path))
+    cache = args.network_cache or network_cache_path(extract_path)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    network = load_or_build(extract_path, cache)
     territory_of = assign_accounts(plan).territory_of
     reps: list[dict[str, Any]] = []
     for rep_id in plan.reps:

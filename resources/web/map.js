@@ -53,7 +53,12 @@
     selected: null,
     gesture: null,
     legend: null,
+    legendItems: [],      // every territory, overlay ones too: [{id, name, color, rep_name, overlay}]
     labelPane: null,
+    repPoints: [],        // rep home positions: labels keep clear of them
+    gestureBar: null,     // Finish / Cancel buttons shown while a gesture is under way
+    hint: null,           // "what to do next" box (hidden while a gesture bar is shown)
+    hintText: '',
     fitted: false
   };
 
@@ -99,12 +104,14 @@
     return L.latLng(lat, lon);
   }
 
+  // Rows are cells of one two-column grid per card, so every value starts at the same x,
+  // clear of the longest label.
   function addRow(card, label, value) {
     if (value === undefined || value === null || value === '') { return; }
-    var row = el('div', 'td-row');
-    row.appendChild(el('span', 'td-key', label));
-    row.appendChild(el('span', 'td-val', value));
-    card.appendChild(row);
+    var rows = card.querySelector('.td-rows');
+    if (!rows) { rows = card.appendChild(el('div', 'td-rows')); }
+    rows.appendChild(el('span', 'td-key', label));
+    rows.appendChild(el('span', 'td-val', value));
   }
 
   function accountCard(p) {
@@ -155,6 +162,9 @@
   // One simple label layer for territory names and place names: greedy placement by priority,
   // skipping labels that would overlap one already placed. Rebuilt on every move/zoom end.
   var measureCtx = document.createElement('canvas').getContext('2d');
+  var REP_CLEARANCE = 11;  // half the rep marker (16 px) plus its white halo and a margin
+  // Where a territory name may go when its anchor is taken: below, above, then further out.
+  var LABEL_SHIFTS = [[0, 0], [0, 20], [0, -20], [0, 38], [0, -38], [60, 0], [-60, 0]];
   var LABEL_FONTS = {
     territory: 'bold 13px sans-serif',
     place: '12px sans-serif',
@@ -188,7 +198,12 @@
       });
     }
     items.sort(function (a, b) { return a.priority - b.priority; });
-    var placed = [];
+    // Rep homes are obstacles placed first: a name never covers a home marker.
+    var placed = S.repPoints.map(function (ll) {
+      var c = map.latLngToContainerPoint(ll);
+      return { x0: c.x - REP_CLEARANCE, y0: c.y - REP_CLEARANCE,
+        x1: c.x + REP_CLEARANCE, y1: c.y + REP_CLEARANCE };
+    });
     var shown = 0;
     for (var i = 0; i < items.length && shown < 400; i++) {
       var it = items[i];
@@ -196,21 +211,34 @@
       if (cp.x < -50 || cp.y < -20 || cp.x > size.x + 50 || cp.y > size.y + 20) { continue; }
       var w = textWidth(it.text, it.kind) + 6;
       var h = 16;
-      var box = { x0: cp.x - w / 2, y0: cp.y - h / 2, x1: cp.x + w / 2, y1: cp.y + h / 2 };
-      var clash = false;
-      for (var j = 0; j < placed.length; j++) {
-        var o = placed[j];
-        if (box.x0 < o.x1 && box.x1 > o.x0 && box.y0 < o.y1 && box.y1 > o.y0) { clash = true; break; }
+      // Territory names may move off their anchor to a free spot; place names may not.
+      var shifts = it.kind === 'territory' ? LABEL_SHIFTS : [[0, 0]];
+      var box = null;
+      for (var k = 0; k < shifts.length && !box; k++) {
+        var cx = cp.x + shifts[k][0];
+        var cy = cp.y + shifts[k][1];
+        var cand = { x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2,
+          dx: shifts[k][0], dy: shifts[k][1] };
+        if (!clashes(cand, placed)) { box = cand; }
       }
-      if (clash) { continue; }
+      if (!box) { continue; }
       placed.push(box);
       var node = el('div', 'td-label td-label-' + it.kind, it.text);
       if (it.kind === 'territory') { node.style.color = shade(it.color); }
       var lp = map.latLngToLayerPoint(it.ll);
-      L.DomUtil.setPosition(node, L.point(Math.round(lp.x - w / 2), Math.round(lp.y - h / 2)));
+      L.DomUtil.setPosition(node, L.point(Math.round(lp.x + box.dx - w / 2),
+        Math.round(lp.y + box.dy - h / 2)));
       pane.appendChild(node);
       shown++;
     }
+  }
+
+  function clashes(box, placed) {
+    for (var j = 0; j < placed.length; j++) {
+      var o = placed[j];
+      if (box.x0 < o.x1 && box.x1 > o.x0 && box.y0 < o.y1 && box.y1 > o.y0) { return true; }
+    }
+    return false;
   }
 
   // Darker version of a territory colour, legible on its own semi-transparent fill.
@@ -241,6 +269,9 @@
     if (S.territories) { S.map.removeLayer(S.territories); }
     S.territoryById = {};
     S.territoryProps = [];
+    S.legendItems = Array.isArray(fc.legend) ? fc.legend.filter(function (t) {
+      return t && typeof t.id === 'string';
+    }) : [];
     var group = L.featureGroup();
     var count = 0;
     fc.features.forEach(function (f) {
@@ -313,8 +344,7 @@
     group.on('click', function (e) {
       var p = e.layer && e.layer.feature && e.layer.feature.properties;
       if (!p) { return; }
-      L.popup({ offset: [0, -4] }).setLatLng(e.layer.getLatLng()).setContent(accountCard(p))
-        .openOn(S.map);
+      openAccountPopup(e.layer);
       post({ event: 'account_clicked', aid: p.id });
     });
     group.addTo(S.map);
@@ -327,10 +357,12 @@
     if (S.reps) { S.map.removeLayer(S.reps); }
     var group = L.featureGroup();
     var count = 0;
+    S.repPoints = [];
     fc.features.forEach(function (f) {
       var p = (f && f.properties) || {};
       var ll = latLngOf(f);
       if (!ll) { return; }
+      S.repPoints.push(ll);
       var inner = el('div', 'td-rep-inner');
       inner.style.backgroundColor = safeColor(p.color, UNASSIGNED_FILL);
       var icon = L.divIcon({ className: 'td-rep', html: inner, iconSize: [16, 16] });
@@ -367,17 +399,28 @@
     if (!box) { return; }
     while (box.firstChild) { box.removeChild(box.firstChild); }
     box.appendChild(el('div', 'td-legend-title', 'Territories'));
+    // One grid for all rows: names and rep names each get the width of the longest one.
     var list = el('div', 'td-legend-list');
-    S.territoryProps.slice().sort(function (a, b) { return a.name.localeCompare(b.name); })
+    S.legendItems.slice().sort(function (a, b) { return String(a.name).localeCompare(b.name); })
       .forEach(function (p) {
         var row = el('div', 'td-legend-row');
-        var sw = el('span', 'td-swatch');
+        var sw = el('span', 'td-swatch' + (p.overlay ? ' td-swatch-overlay' : ''));
         sw.style.backgroundColor = safeColor(p.color, UNASSIGNED_FILL);
         row.appendChild(sw);
-        row.appendChild(el('span', 'td-legend-name', p.name));
-        if (p.rep) { row.appendChild(el('span', 'td-legend-rep', p.rep)); }
-        row.title = 'Zoom to ' + p.name;
-        row.addEventListener('click', function () { zoomToTerritory(p.id); });
+        var name = el('span', 'td-legend-name', p.name);
+        if (p.overlay) { name.appendChild(el('span', 'td-legend-by-rule', ' by rule')); }
+        row.appendChild(name);
+        row.appendChild(el('span', 'td-legend-rep', p.rep_name || ''));
+        if (p.overlay) {
+          // No area to zoom to: select it, so the panels show its accounts.
+          row.title = p.name + ': accounts sent here by rules (Territory → Overlay rules)';
+          row.addEventListener('click', function () {
+            post({ event: 'territory_clicked', tid: p.id });
+          });
+        } else {
+          row.title = 'Zoom to ' + p.name;
+          row.addEventListener('click', function () { zoomToTerritory(p.id); });
+        }
         list.appendChild(row);
       });
     box.appendChild(list);
@@ -510,17 +553,23 @@
   function legCard(p) {
     var card = el('div', 'td-card');
     if (p.kind === 'stop') {
-      card.appendChild(el('div', 'td-title', (p.seq + 1) + '. ' + (p.label || '')));
+      card.appendChild(el('div', 'td-title', p.label || ''));
       return card;
     }
     var title = (p.from || '') + (p.to ? ' \u2192 ' + p.to : '');
     card.appendChild(el('div', 'td-title', title || 'Leg ' + ((p.leg || 0) + 1)));
-    addRow(card, 'km', p.km);
-    addRow(card, 'min', p.minutes);
+    addRow(card, 'Drive', typeof p.minutes === 'number' ? p.minutes + ' min' : p.minutes);
+    addRow(card, 'Distance', p.distance);
     return card;
   }
 
-  function drawRoute(fc) {
+  // What a stop's marker shows: its number ("3. Deli" -> 3), or the first letter (Home -> H).
+  function stopMark(label) {
+    var m = /^(\d+)\./.exec(String(label || ''));
+    return m ? m[1] : String(label || '?').charAt(0).toUpperCase();
+  }
+
+  function drawRoute(fc, fit) {
     if (S.route) { S.map.removeLayer(S.route); S.route = null; }
     if (fc === null) { return 0; }
     requireCollection(fc, 'route');
@@ -528,15 +577,29 @@
       renderer: S.renderer, pmIgnore: true, snapIgnore: true,
       style: function () { return { color: '#0b57d0', weight: 4, opacity: 0.85 }; },
       pointToLayer: function (f, ll) {
-        return L.circleMarker(ll, { radius: 6, color: '#0b57d0', weight: 2, fillColor: '#ffffff',
-          fillOpacity: 1, renderer: S.renderer, pmIgnore: true, snapIgnore: true });
+        var icon = L.divIcon({ className: 'td-stop', iconSize: [20, 20],
+          html: el('span', null, stopMark(f.properties && f.properties.label)) });
+        return L.marker(ll, { icon: icon, pmIgnore: true, snapIgnore: true, keyboard: false });
       }
     });
     layer.bindTooltip(function (l) { return legCard(l.feature.properties || {}); }, { sticky: true });
     layer.addTo(S.map);
     S.route = layer;
     restack();
+    if (fit) { zoomToRoute(); }
     return fc.features.length;
+  }
+
+  function zoomToRoute() {
+    if (!S.route) { return 0; }
+    var b = S.route.getBounds();
+    if (!b.isValid()) { return 0; }
+    // Keep the route clear of the legend in the bottom-right corner.
+    var legend = S.legend && S.legend.getContainer();
+    var right = legend ? legend.offsetWidth + 30 : 40;
+    S.map.fitBounds(b, { paddingTopLeft: [40, 40], paddingBottomRight: [right, 40],
+      animate: false, maxZoom: 16 });
+    return 1;
   }
 
   function drawIsochrone(fc) {
@@ -584,16 +647,32 @@
     var m = S.accountById[aid];
     if (!m) { throw new Error('unknown account ' + JSON.stringify(aid)); }
     S.map.setView(m.getLatLng(), Math.max(S.map.getZoom(), 15), { animate: false });
-    L.popup({ offset: [0, -4] }).setLatLng(m.getLatLng())
-      .setContent(accountCard(m.feature.properties)).openOn(S.map);
+    openAccountPopup(m);
     return 1;
+  }
+
+  function openAccountPopup(marker) {
+    L.popup({ offset: [0, -4], minWidth: 200, maxWidth: 420, autoPanPadding: [16, 16] })
+      .setLatLng(marker.getLatLng()).setContent(accountCard(marker.feature.properties))
+      .openOn(S.map);
   }
 
   // ---------------------------------------------------------------- gestures
 
+  // The one place the gesture changes: the Finish/Cancel bar follows it and Python is told,
+  // so its Finish action is enabled exactly while there is something to finish.
+  function setGesture(g) {
+    var before = S.gesture;
+    S.gesture = g;
+    updateGestureBar();
+    if ((before && before.mode) !== (g && g.mode) || (before && before.tid) !== (g && g.tid)) {
+      post({ event: 'gesture_changed', mode: g ? g.mode : null, tid: (g && g.tid) || null });
+    }
+  }
+
   function endGesture() {
     var g = S.gesture;
-    S.gesture = null;
+    setGesture(null);
     S.map.pm.disableDraw();
     if (g && g.mode === 'edit') {
       if (g.copy.pm) { g.copy.pm.disable(); }
@@ -602,18 +681,86 @@
         S.territories.addLayer(g.original);
         restack();
       }
+      S.map.doubleClickZoom.enable();
       layoutLabels();
     }
   }
 
   function startDraw(shape, gesture) {
     endGesture();
-    S.gesture = gesture;
+    setGesture(gesture);
     S.map.pm.enableDraw(shape, {
       snappable: SNAP.snappable, snapDistance: SNAP.snapDistance,
       continueDrawing: false, allowSelfIntersection: false
     });
     return 1;
+  }
+
+  var GESTURE_TEXT = {
+    edit: 'Reshaping {name}: drag the corners (they snap to neighbouring borders).',
+    draw: 'Drawing a territory: click the corners, click the first one to close.',
+    split: 'Splitting {name}: click along the cut, click the last point again to end.'
+  };
+
+  function updateGestureBar() {
+    var bar = S.gestureBar;
+    if (!bar) { return; }
+    var g = S.gesture;
+    bar.style.display = g ? '' : 'none';
+    updateHint();
+    if (!g) { return; }
+    var layer = g.tid && S.territoryById[g.tid];
+    var name = layer ? String(layer.feature.properties.name || g.tid) : '';
+    bar.querySelector('.td-gesture-text').textContent = GESTURE_TEXT[g.mode].replace('{name}', name);
+    bar.querySelector('.td-finish').style.display = g.mode === 'edit' ? '' : 'none';
+  }
+
+  function buildGestureBar(map) {
+    var bar = el('div', 'td-gesture-bar');
+    bar.appendChild(el('span', 'td-gesture-text'));
+    var finish = el('button', 'td-finish', 'Finish (Enter)');
+    finish.type = 'button';
+    finish.title = 'Keep the new outline (one undoable edit)';
+    var cancel = el('button', 'td-cancel', 'Cancel (Esc)');
+    cancel.type = 'button';
+    cancel.title = 'Leave the territory as it was';
+    finish.addEventListener('click', function () { finishEdit(); });
+    cancel.addEventListener('click', function () { endGesture(); });
+    bar.appendChild(finish);
+    bar.appendChild(cancel);
+    L.DomEvent.disableClickPropagation(bar);
+    L.DomEvent.disableScrollPropagation(bar);
+    map.getContainer().appendChild(bar);
+    S.gestureBar = bar;
+    updateGestureBar();
+  }
+
+  function showHint(text) {
+    S.hintText = typeof text === 'string' ? text : '';
+    updateHint();
+    return S.hintText ? 1 : 0;
+  }
+
+  function updateHint() {
+    if (!S.hint && S.map) {
+      S.hint = el('div', 'td-hint');
+      L.DomEvent.disableClickPropagation(S.hint);
+      S.map.getContainer().appendChild(S.hint);
+    }
+    if (!S.hint) { return; }
+    S.hint.textContent = S.hintText;
+    S.hint.style.display = S.hintText && !S.gesture ? '' : 'none';
+  }
+
+  // Keys that reach the page (Qt's window shortcuts take them first when they are enabled).
+  function onKeyDown(e) {
+    if ((e.key === 'Enter') && S.gesture && S.gesture.mode === 'edit') {
+      e.preventDefault();
+      finishEdit();
+    } else if (e.key === 'Escape') {
+      S.map.closePopup();
+      if (S.gesture) { endGesture(); }
+    }
   }
 
   function startEdit(tid) {
@@ -631,17 +778,20 @@
     copy.addTo(S.map);
     copy.pm.enable({ snappable: SNAP.snappable, snapDistance: SNAP.snapDistance,
       allowSelfIntersection: false });
-    S.gesture = { mode: 'edit', tid: tid, copy: copy, original: original };
+    // A double-click while reshaping is a missed vertex grab, not a request to zoom in.
+    S.map.doubleClickZoom.disable();
+    setGesture({ mode: 'edit', tid: tid, copy: copy, original: original });
     layoutLabels();
     return 1;
   }
 
+  // Report the outline first, then end the gesture: Python records the edit and redraws.
   function finishEdit() {
     var g = S.gesture;
-    if (!g || g.mode !== 'edit') { endGesture(); return 0; }
+    if (!g || g.mode !== 'edit') { return 0; }
     var geometry = g.copy.toGeoJSON(7).geometry;
-    endGesture();
     post({ event: 'territory_reshaped', tid: g.tid, geometry: geometry });
+    endGesture();
     return 1;
   }
 
@@ -649,7 +799,7 @@
     var layer = e.layer;
     if (layer && S.map.hasLayer(layer)) { S.map.removeLayer(layer); }
     var g = S.gesture;
-    S.gesture = null;
+    setGesture(null);
     S.map.pm.disableDraw();
     if (!layer || !layer.toGeoJSON) { reportError('drawing finished without a layer'); return; }
     var geometry = layer.toGeoJSON(7).geometry;
@@ -672,7 +822,12 @@
       if (S.highlight) { S.map.removeLayer(S.highlight); S.highlight = null; }
       restack();
       updateLegend();
-      if (!S.fitted && zoomToAll()) { S.fitted = true; }
+      // Fit when asked (a new plan), the first time, or when none of the data is in view
+      // (e.g. accounts imported far from where the map looks): never leave an empty map.
+      var data = allBounds();
+      if (a.fit || !S.fitted || (data.isValid() && !S.map.getBounds().intersects(data))) {
+        if (zoomToAll()) { S.fitted = true; }
+      }
       layoutLabels();
       return n;
     },
@@ -682,7 +837,11 @@
     zoom_to_all: function () { return zoomToAll(); },
     zoom_to_account: function (a) { return zoomToAccount(a.aid); },
     highlight_accounts: function (a) { return drawHighlight(a.ids, a.reasons || {}); },
-    show_route: function (a) { return drawRoute(a.route === undefined ? null : a.route); },
+    show_route: function (a) {
+      return drawRoute(a.route === undefined ? null : a.route, a.fit === true);
+    },
+    zoom_to_route: function () { return zoomToRoute(); },
+    show_hint: function (a) { return showHint(a.text); },
     show_isochrone: function (a) { return drawIsochrone(a.isochrone === undefined ? null : a.isochrone); },
     start_draw_polygon: function () { return startDraw('Polygon', { mode: 'draw' }); },
     start_edit_territory: function (a) { return startEdit(a.tid); },
@@ -691,7 +850,7 @@
       if (!S.territoryById[a.tid]) { throw new Error('unknown territory ' + JSON.stringify(a.tid)); }
       return startDraw('Line', { mode: 'split', tid: a.tid });
     },
-    cancel_gesture: function () { endGesture(); return 0; }
+    cancel_gesture: function () { S.map.closePopup(); endGesture(); return 0; }
   };
 
   function onCommand(text) {
@@ -735,6 +894,9 @@
     S.labelPane.classList.add('leaflet-zoom-hide');
     S.baseRenderer = L.canvas({ pane: 'basemap', padding: 0.3 });
     S.renderer = L.canvas({ pane: 'overlayPane', padding: 0.3, tolerance: 2 });
+    // Every vector layer without its own renderer (the reshaped copy, Geoman's drawing lines)
+    // shares this canvas too: a second canvas would sit on top and swallow every click.
+    map.options.renderer = S.renderer;
 
     S.legend = L.control({ position: 'bottomright' });
     S.legend.onAdd = function () {
@@ -760,8 +922,10 @@
     };
     all.addTo(map);
 
+    buildGestureBar(map);
     map.pm.setGlobalOptions({ snappable: true, snapDistance: SNAP.snapDistance });
     map.on('pm:create', onCreate);
+    document.addEventListener('keydown', onKeyDown);
     map.on('zoomend', function () { showBasemapBand(); });
     map.on('zoomend moveend resize', layoutLabels);
 
@@ -773,5 +937,6 @@
     });
   }
 
-  window.TD = { attach: attach, state: S, onCommand: onCommand, onCreate: onCreate };
+  window.TD = { attach: attach, state: S, onCommand: onCommand, onCreate: onCreate,
+    layoutLabels: layoutLabels };
 }());

@@ -54,9 +54,13 @@ def assign_accounts(plan: Plan) -> Assignment:
         tree = shapely.STRtree([t.geometry for t in shaped])
         point_idx, tree_idx = tree.query(points, predicate="intersects")
         order = np.lexsort((tree_idx, point_idx))
-        for p, g in zip(point_idx[order][::-1], tree_idx[order][::-1], strict=True):
-            territory_of[ids[p]] = shaped[g].id
-            reason[ids[p]] = "map"
+        # Per point, its first hit in (point, territory order): the territory listed first.
+        hit_points, first = np.unique(point_idx[order], return_index=True)
+        hit_ids = np.array(ids, dtype=object)[hit_points].tolist()
+        shaped_ids = np.array([t.id for t in shaped], dtype=object)
+        territory_of.update(zip(hit_ids, shaped_ids[tree_idx[order][first]].tolist(),
+                                strict=True))
+        reason.update(dict.fromkeys(hit_ids, "map"))
 
     if plan.rules:
         live_rules = [r for r in plan.rules if r.territory_id in plan.territories]

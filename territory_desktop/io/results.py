@@ -33,7 +33,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from territory_desktop.files import atomic_open
 from territory_desktop.health.period import Period, PeriodError, parse_period
 from territory_desktop.health.results import (
     ACTIVITY_COLUMNS,
@@ -518,16 +518,10 @@ def write_csv(path: str | os.PathLike[str], header: Sequence[str],
     """Write a UTF-8 CSV atomically; text that a spreadsheet would run as a formula is written
     with a leading apostrophe (numbers are written as numbers, so -5 stays -5)."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([_safe_cell(h) for h in header])
-            writer.writerows([_safe_cell(v) for v in row] for row in rows)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([_safe_cell(h) for h in header])
+        writer.writerows([_safe_cell(v) for v in row] for row in rows)
 
 
 def write_problems_csv(path: str | os.PathLike[str], problems: Iterable[RowProblem]) -> None:

@@ -14,9 +14,7 @@ Foreign members: ``bands`` (``[{"band", "max_zoom"}]``: a band is shown below it
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import tempfile
 import time
 from collections import defaultdict
@@ -27,13 +25,14 @@ from typing import Any
 import numpy as np
 import shapely
 
+from territory_desktop.files import atomic_open, file_sha256
+
 __all__ = [
     "BANDS",
     "ROAD_CLASSES",
     "BasemapStats",
     "basemap_geojson",
     "build_basemap",
-    "extract_digest",
 ]
 
 CACHE_VERSION = 2
@@ -95,15 +94,6 @@ class BasemapStats:
     json_bytes: int
     seconds: float
     from_cache: bool
-
-
-def extract_digest(path: Path) -> str:
-    """SHA-256 of the extract file (the cache key)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # Street names: (rank, min zoom) by class; minor streets are named only when zoomed right in.
@@ -271,7 +261,7 @@ def basemap_geojson(
     if cache_dir is None:
         cache_dir = Path(tempfile.gettempdir()) / "territory-desktop-basemap"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir / f"basemap-v{CACHE_VERSION}-{extract_digest(path)}.json"
+    cache = cache_dir / f"basemap-v{CACHE_VERSION}-{file_sha256(path)}.json"
     if cache.is_file():
         try:
             text = cache.read_text(encoding="utf-8")
@@ -281,9 +271,8 @@ def basemap_geojson(
             pass  # a damaged cache is rebuilt below
     fc, ways = build_basemap(path)
     text = json.dumps(fc, separators=(",", ":"), ensure_ascii=False)
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, cache)
+    with atomic_open(cache, "w", encoding="utf-8") as f:
+        f.write(text)
     return fc, _stats(fc, len(text.encode("utf-8")), start, from_cache=False, ways=ways)
 
 

@@ -66,14 +66,21 @@ def territories_collection(plan: Plan, assignment: Assignment | None = None) -> 
 
     Properties: ``id``, ``name``, ``color``, ``rep_id``, ``rep_name``, ``locked``, ``accounts``
     (count assigned, when an assignment is given) and ``label`` ([lon, lat] of a point inside the
-    polygon where the name is drawn).
+    polygon where the name is drawn). The foreign member ``legend`` lists every territory in
+    plan order, overlay ones without area too (``id``, ``name``, ``color``, ``rep_name``,
+    ``overlay``, ``accounts``), so the map's legend names all of them.
     """
     counts = assignment.counts() if assignment is not None else None
     features = []
+    legend = []
     for t in plan.territories.values():
+        rep = plan.reps.get(t.rep_id) if t.rep_id else None
+        legend.append({"id": t.id, "name": t.name, "color": t.color,
+                       "rep_name": rep.name if rep else "",
+                       "overlay": t.geometry is None or t.geometry.is_empty,
+                       "accounts": counts.get(t.id, 0) if counts is not None else None})
         if t.geometry is None or t.geometry.is_empty:
             continue
-        rep = plan.reps.get(t.rep_id) if t.rep_id else None
         label = t.geometry.representative_point()
         features.append(
             {
@@ -92,7 +99,7 @@ def territories_collection(plan: Plan, assignment: Assignment | None = None) -> 
                 },
             }
         )
-    return feature_collection(features, kind="territories")
+    return feature_collection(features, kind="territories", legend=legend)
 
 
 def accounts_collection(plan: Plan, assignment: Assignment) -> GeoJSON:

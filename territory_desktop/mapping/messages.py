@@ -37,7 +37,9 @@ COMMANDS = frozenset(
         "zoom_to_account",
         "highlight_accounts",
         "show_route",
+        "zoom_to_route",
         "show_isochrone",
+        "show_hint",
         "start_draw_polygon",
         "start_edit_territory",
         "finish_edit",
@@ -55,6 +57,7 @@ EVENTS = frozenset(
         "split_line_drawn",
         "territory_clicked",
         "account_clicked",
+        "gesture_changed",
         "error",
     }
 )
@@ -62,6 +65,7 @@ EVENTS = frozenset(
 # A drawn polygon with 100k vertices is already absurd; this bounds parsing work on bad input.
 MAX_MESSAGE_CHARS = 5_000_000
 MAX_ID_CHARS = 200
+GESTURES = ("edit", "draw", "split")
 
 
 class BridgeMessageError(ValueError):
@@ -201,6 +205,11 @@ def parse_page_message(text: Any) -> PageMessage:
         data = {"tid": _id(msg.get("tid"), "territory id")}
     elif event == "account_clicked":
         data = {"aid": _id(msg.get("aid"), "account id")}
+    elif event == "gesture_changed":
+        mode, tid = msg.get("mode"), msg.get("tid")
+        if mode is not None and mode not in GESTURES:
+            raise BridgeMessageError(f"gesture_changed: unknown gesture {mode!r}")
+        data = {"mode": mode or "", "tid": "" if tid is None else _id(tid, "territory id")}
     elif event == "error":
         message = msg.get("message")
         if not isinstance(message, str):

@@ -861,7 +861,7 @@ def solve_pvrp(
         return _finish(eng, routes, choice, unplaced, t0, True)
     routes = eng.decode(stack, res.best)
     best_routes, best_choice, best_cost = routes, dict(choice), eng.cost(routes)
-    progress(share, f"initial schedule: {best_cost:.2f}")
+    progress(share, "initial schedule built")  # costs are internal units: not for users
 
     final_share = params.final_share
     if final_share is None:
@@ -923,7 +923,7 @@ def solve_pvrp(
                 frac = min(1.0, eng.iterations_used / max(1, total_iters))
             else:
                 frac = min(1.0, (time.perf_counter() - t0) / max(1e-9, params.time_limit))
-            progress(frac, f"best {best_cost:.2f}")
+            progress(frac, "improving the visit days")
     if reserve and iters_left() > 0 and remaining() > 0.05 and not should_stop():
         # Last solver run on the best patterns (the slices above are short).
         stack = eng.build(best_choice)

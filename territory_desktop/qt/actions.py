@@ -11,11 +11,15 @@ from PySide6.QtWidgets import QWidget
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """What an action is: id, label, shortcut, tooltip and when it is enabled."""
+    """What an action is: id, label, shortcut(s), tooltip and when it is enabled.
+
+    ``shortcut`` may be a tuple of keys that all trigger the action (e.g. Return and the
+    keypad's Enter); the first is the one menus show.
+    """
 
     id: str
     text: str
-    shortcut: str | QKeySequence.StandardKey | None = None
+    shortcut: str | QKeySequence.StandardKey | tuple[str, ...] | None = None
     tip: str = ""
     enabled_when: Callable[[], bool] | None = None
 
@@ -33,7 +37,9 @@ class ActionRegistry:
             raise ValueError(f"action {spec.id} declared twice")
         action = QAction(spec.text, self._parent)
         action.setObjectName(spec.id)
-        if spec.shortcut is not None:
+        if isinstance(spec.shortcut, tuple):
+            action.setShortcuts([QKeySequence(key) for key in spec.shortcut])
+        elif spec.shortcut is not None:
             action.setShortcut(QKeySequence(spec.shortcut))
         tip = spec.tip or spec.text.replace("&", "")
         shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

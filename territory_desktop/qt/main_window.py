@@ -36,8 +36,10 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry, ActionSpec
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.panel_layout import PanelLayout
 from territory_desktop.qt.rotation_controller import RotationController
 from territory_desktop.qt.rotation_panel import RotationPanel
+from territory_desktop.qt.route_panel import RoutePanel
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
 from territory_desktop.qt.worker import Cancelled, Worker, start
@@ -91,24 +93,26 @@ class MainWindow(QMainWindow):
         self.territories = TerritoryPanel(document, self, self.rotation.drive_hours_per_week)
         self.accounts = AccountsPanel(document, self)
         self.rotation_panel = RotationPanel(self, self.rotation)
-        territories_dock = self._dock("Territories", self.territories,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
-        rotation_dock = self._dock("Rotation", self.rotation_panel,
-                                   Qt.DockWidgetArea.BottomDockWidgetArea)
         from territory_desktop.qt.rep_week import RepWeekView
 
         self.rep_week = RepWeekView(self)
-        week_dock = self._dock("Rep's week", self.rep_week,
-                               Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(territories_dock, rotation_dock)
-        self.tabifyDockWidget(rotation_dock, week_dock)
-        territories_dock.raise_()
+        self.route_panel = RoutePanel(self)
+        self.panels = PanelLayout(self)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.panels.add("Territories", self.territories, bottom)
+        self.panels.add("Accounts", self.accounts, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.panels.add("Rotation", self.rotation_panel, bottom)
+        self.panels.add("Rep's week", self.rep_week, bottom)
+        self.panels.add("Route", self.route_panel, bottom)
         self.routing.network_ready.connect(self.territories.model.refresh)
         self._build_status_bar()
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
+        self.route_panel.zoom_requested.connect(self.map.zoom_to_route)
+        self.route_panel.clear_requested.connect(self.routing.clear_overlays)
+        self.panels.reset()
+        self.panels.restore(self.files.store.load_window_layout())
 
         document.plan_changed.connect(self._on_document_plan_changed)
         document.replaced.connect(self._on_document_replaced)
@@ -126,31 +130,40 @@ class MainWindow(QMainWindow):
         map_view.split_line_drawn.connect(self._on_map_split_line_drawn)
         map_view.territory_clicked.connect(self._on_map_territory_clicked)
         map_view.account_clicked.connect(self._on_map_account_clicked)
+        map_view.gesture_changed.connect(self._on_map_gesture_changed)
         map_view.map_error.connect(self._on_map_error)
 
         self._map_ready = False
+        self._fit_next = True  # the next drawing of the plan fits the map to it
+        self._last_hint = ""
+        self._gesture = ""  # "edit", "draw", "split" while the map has a gesture open
         self._basemap_for: str | None = None
         self._update_title()
         self.actions.update_enabled()
 
     # ----------------------------------------------------------------- construction
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName("dock" + "".join(c for c in title if c.isalnum()))
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
+    def dock(self, name: str) -> QDockWidget:
+        """The dock widget with object name ``name`` (e.g. ``"dockRotation"``)."""
+        return self.panels.dock(name)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.counts_label = QLabel(self)
+        # The job's title sits beside the bar, elided to a fixed width (full text in its
+        # tooltip): inside the bar it was clipped, and its length moved the other widgets.
+        self.progress_label = QLabel(self)
+        self.progress_label.setFixedWidth(260)
+        self.progress_label.setWordWrap(False)
+        self.progress_label.hide()
         self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(220)
+        self.progress.setFixedWidth(120)
         self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_work)
+        bar.addPermanentWidget(self.progress_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.counts_label)
@@ -176,6 +189,10 @@ class MainWindow(QMainWindow):
         add(ActionSpec("file.quit", "&Quit", k.Quit), self.close)
         undo = add(ActionSpec("edit.undo", "&Undo", k.Undo), stack.undo)
         redo = add(ActionSpec("edit.redo", "&Redo", "Ctrl+Shift+Z"), stack.redo)
+        # Toolbar buttons show the icon text: fixed, so the toolbar never shifts; the menu
+        # and the tooltip name the command (see _on_stack_undo_text_changed).
+        undo.setIconText("Undo")
+        redo.setIconText("Redo")
         stack.canUndoChanged.connect(undo.setEnabled)
         stack.canRedoChanged.connect(redo.setEnabled)
         stack.undoTextChanged.connect(self._on_stack_undo_text_changed)
@@ -188,6 +205,10 @@ class MainWindow(QMainWindow):
         add(ActionSpec("territory.reshape", "&Reshape", "Ctrl+E",
                        "Move the selected territory's vertices (snaps to neighbours)",
                        one_shaped), self._reshape_selected)
+        add(ActionSpec("territory.finish", "&Finish reshaping", ("Return", "Enter"),
+                       "Keep the reshaped outline as one undoable edit",
+                       lambda: self._gesture == "edit"),
+            self.map.finish_edit).setIconText("Finish")
         add(ActionSpec("territory.split", "S&plit", "Ctrl+K",
                        "Draw a line across the selected territory to split it", one_shaped),
             self._split_selected)
@@ -219,7 +240,9 @@ class MainWindow(QMainWindow):
         add(ActionSpec("rep.properties", "Rep &settings…", None,
                        "Working hours, longest day and weekly hours of the rotation's rep"),
             self.edit_rep)
-        add(ActionSpec("map.cancel", "Cancel drawing", "Esc"), self.map.cancel_gesture)
+        add(ActionSpec("map.cancel", "&Cancel drawing", "Esc",
+                       "Abandon drawing or reshaping; close the map's pop-up"),
+            self.map.cancel_gesture)
         add(ActionSpec("view.zoom_all", "Zoom to &all", "Ctrl+0"), self.map.zoom_to_all)
         add(ActionSpec("view.zoom_territory", "Zoom to &territory", "Ctrl+T", "",
                        lambda: len(self._selected) == 1),
@@ -227,6 +250,12 @@ class MainWindow(QMainWindow):
         add(ActionSpec("view.find", "&Find account", k.Find), self._focus_search)
         add(ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U"),
             self.show_unassigned)
+        add(ActionSpec("view.zoom_route", "Zoom to r&oute", None,
+                       "Fit the map to the route on it", lambda: self.route_panel.has_route),
+            self.map.zoom_to_route)
+        add(ActionSpec("view.reset_layout", "&Reset layout", None,
+                       "Put every panel back where it started, under a large map"),
+            self.panels.reset)
         routing = self.routing
         add(ActionSpec("routing.extract", "Choose OSM &extract…", None,
                        "Choose or replace the OpenStreetMap extract this plan routes on"),
@@ -240,6 +269,10 @@ class MainWindow(QMainWindow):
         add(ActionSpec("routing.route", "&Route through selected accounts", "Ctrl+R",
                        "Drive through the accounts selected in the list, in selection order"),
             routing.route_selected)
+        add(ActionSpec("routing.route_best", "Route through selected, &best order",
+                       "Ctrl+Shift+O",
+                       "Start at the first selected account and visit the others in the order "
+                       "with the least driving"), lambda: routing.route_selected(best_order=True))
         add(ActionSpec("routing.isochrone", "Drive-time &area around a rep…", "Ctrl+Shift+A"),
             routing.isochrone_dialog)
         add(ActionSpec("routing.clear", "&Clear route and areas", "Ctrl+Shift+C"),
@@ -253,10 +286,19 @@ class MainWindow(QMainWindow):
         add(ActionSpec("help.about", "&About Territory Desktop"), self._about)
 
     def _on_stack_undo_text_changed(self, text: str) -> None:
-        self.actions["edit.undo"].setText(f"&Undo {text}".strip())
+        self._name_stack_action(self.actions["edit.undo"], "Undo", text)
 
     def _on_stack_redo_text_changed(self, text: str) -> None:
-        self.actions["edit.redo"].setText(f"&Redo {text}".strip())
+        self._name_stack_action(self.actions["edit.redo"], "Redo", text)
+
+    @staticmethod
+    def _name_stack_action(action: Any, verb: str, command: str) -> None:
+        """The menu and tooltip name the command; the toolbar keeps the fixed icon text."""
+        full = f"{verb} {command}".strip()
+        action.setText(f"&{full}")
+        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{full} ({shortcut})" if shortcut else full)
+        action.setStatusTip(full)
 
     def _build_menus_and_toolbar(self) -> None:
         a = self.actions
@@ -264,16 +306,18 @@ class MainWindow(QMainWindow):
             "&File": ["file.new", "file.open", "file.sample", None, "file.save", "file.save_as",
                       None, "file.import_accounts", "file.import_reps", None, "file.quit"],
             "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
-            "&Territory": ["territory.draw", "territory.reshape", "territory.split",
+            "&Territory": ["territory.draw", "territory.reshape", "territory.finish",
+                           "territory.split",
                            "territory.merge", None, "territory.properties", "territory.delete",
                            None, "territory.overlay", "territory.rule", "territory.rules", None,
                            "account.properties", "account.pin", "account.unpin", None,
                            "map.cancel"],
             "&Routing": ["routing.extract", "routing.build", None, "routing.reachability",
-                         "routing.route", "routing.isochrone", "routing.clear"],
+                         "routing.route", "routing.route_best", "routing.isochrone",
+                         "routing.clear"],
             "R&otation": ["rotation.schedule", "rotation.week", None, "rep.properties"],
-            "&View": ["view.zoom_all", "view.zoom_territory", None, "view.find",
-                      "view.unassigned"],
+            "&View": ["view.zoom_all", "view.zoom_territory", "view.zoom_route", None,
+                      "view.find", "view.unassigned", None, "view.reset_layout"],
             "&Help": ["help.about"],
         }
         for title, ids in menus.items():
@@ -286,10 +330,17 @@ class MainWindow(QMainWindow):
                     menu.addSeparator()
                 else:
                     menu.addAction(a[action_id])
+            if title == "&View":
+                # Each panel's own show/hide toggle: a closed panel comes back from here.
+                panels = menu.addMenu("&Panels")
+                panels.setObjectName("panelsMenu")
+                for dock in self.panels.docks:
+                    panels.addAction(dock.toggleViewAction())
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("mainToolbar")
         for action_id in ("file.open", "file.save", None, "edit.undo", "edit.redo", None,
-                          "territory.draw", "territory.reshape", "territory.split",
+                          "territory.draw", "territory.reshape", "territory.finish",
+                          "territory.split",
                           "territory.merge", "territory.properties", "territory.delete", None,
                           "view.zoom_all", "view.zoom_territory"):
             if action_id is None:
@@ -368,12 +419,26 @@ class MainWindow(QMainWindow):
     def _on_map_territory_reshaped(self, territory_id: str, geojson: dict) -> None:
         from territory_desktop import edits
 
-        if territory_id not in self.document.plan.territories:
+        territory = self.document.plan.territories.get(territory_id)
+        if territory is None:
+            return
+        try:
+            outline = from_geojson(geojson)
+        except GeometryError as exc:
+            self.notify_error("Reshape refused", str(exc))
+            self._refresh_map()
+            return
+        if territory.geometry is not None and outline.equals_exact(territory.geometry, 1e-7):
+            self.statusBar().showMessage(f"{territory.name}: no corner was moved", 5000)
             return
         if not self.apply_edit(lambda: edits.reshape_territory(
-                self.document.plan, territory_id, from_geojson(geojson),
+                self.document.plan, territory_id, outline,
                 snap_m=self.prefs.snap_tolerance_m)):
             self._refresh_map()
+
+    def _on_map_gesture_changed(self, mode: str, territory_id: str) -> None:
+        self._gesture = mode
+        self.actions.update_enabled()
 
     def _on_map_split_line_drawn(self, territory_id: str, geojson: dict) -> None:
         from territory_desktop import edits
@@ -385,8 +450,7 @@ class MainWindow(QMainWindow):
             self._refresh_map()
 
     def _raise_dock(self, name: str) -> None:
-        dock = self.findChild(QDockWidget, name)
-        assert dock is not None, f"no dock named {name!r}"  # the docks are built in __init__
+        dock = self.dock(name)
         dock.show()
         dock.raise_()
 
@@ -397,8 +461,8 @@ class MainWindow(QMainWindow):
     def _reshape_selected(self) -> None:
         self.map.start_edit_territory(self._selected[0])
         self.statusBar().showMessage(
-            "Drag vertices; they snap to neighbouring borders. Finish with Enter or the map's "
-            "Finish button, cancel with Esc.", 10000)
+            "Drag corners (they snap to neighbours); Enter or Finish keeps the outline, Esc "
+            "cancels.", 15000)
 
     def _split_selected(self) -> None:
         self.map.start_split(self._selected[0])
@@ -591,6 +655,8 @@ class MainWindow(QMainWindow):
         self.cancel_work()
         self._basemap_for = None
         self._selected = []
+        self._fit_next = True
+        self.route_panel.clear()
 
     def _on_document_plan_changed(self) -> None:
         self._selected = [i for i in self._selected if i in self.document.plan.territories]
@@ -608,9 +674,30 @@ class MainWindow(QMainWindow):
         plan, assignment = self.document.plan, self.document.assignment
         self.map.show_layers(layers.territories_collection(plan, assignment),
                              layers.accounts_collection(plan, assignment),
-                             layers.reps_collection(plan))
+                             layers.reps_collection(plan), fit=self._fit_next)
+        self._fit_next = False
         if len(self._selected) == 1:
             self.map.select_territory(self._selected[0])
+        hint = self.next_step()
+        self.map.show_hint(hint)
+        if hint and hint != self._last_hint:
+            self.statusBar().showMessage(hint, 15000)
+        self._last_hint = hint
+
+    def next_step(self) -> str:
+        """What a user should do next with this plan ("" once it has everything to work)."""
+        plan = self.document.plan
+        if not plan.accounts:
+            return "Start by importing your accounts: File → Import accounts… (Ctrl+I)."
+        if not plan.reps:
+            return "Next, import your reps with their home addresses: File → Import reps… " \
+                   "(Ctrl+Shift+I)."
+        if not any(t.geometry is not None for t in plan.territories.values()):
+            return "Next, draw territories on the map: Territory → Draw territory (Ctrl+D)."
+        if not self.files.extract_path():
+            return "For road drive times, routes and the street map, choose the area's " \
+                   "OpenStreetMap extract: Routing → Choose OSM extract…"
+        return ""
 
     def load_basemap(self) -> None:
         """Draw roads and place names from the plan's OSM extract, built off the GUI thread."""
@@ -646,7 +733,7 @@ class MainWindow(QMainWindow):
         worker.kind = job_kind
         self._workers.append(worker)
         self.progress.setValue(0)
-        self.progress.setFormat(f"{title} %p%")
+        self._show_progress_title(title)
         self.progress.show()
         self.cancel_button.show()
         worker.signals.progressed.connect(self._on_worker_progressed)
@@ -692,11 +779,19 @@ class MainWindow(QMainWindow):
         if worker in self._workers:
             self._workers.remove(worker)
         if self._workers:
-            self.progress.setFormat(f"{self._workers[-1].title} %p%")
+            self._show_progress_title(self._workers[-1].title)
         else:
             self.progress.hide()
+            self.progress_label.hide()
             self.cancel_button.hide()
         self.work_finished.emit()
+
+    def _show_progress_title(self, title: str) -> None:
+        label = self.progress_label
+        label.setText(label.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
+                                                     label.width() - 4))
+        label.setToolTip(title)
+        label.show()
 
     # ----------------------------------------------------------------- chrome
     def _update_counts(self) -> None:
@@ -728,5 +823,6 @@ class MainWindow(QMainWindow):
         self.cancel_work()
         for worker in list(self._workers):
             worker.wait(5)
+        self.files.store.save_window_layout(*self.panels.saved())
         self.files.shutdown()
         event.accept()

@@ -122,6 +122,10 @@ class MapView(QWidget):
     account_clicked = Signal(str)
     """An account point was clicked: account id."""
 
+    gesture_changed = Signal(str, str)
+    """A drawing or reshaping gesture started or ended: (mode "edit"/"draw"/"split" or "" when
+    none is under way, territory id or "")."""
+
     map_error = Signal(str)
     """The page reported an error (bad command, script error): message."""
 
@@ -180,15 +184,19 @@ class MapView(QWidget):
     # ------------------------------------------------------------------ Python -> page
 
     def show_layers(
-        self, territories: dict[str, Any], accounts: dict[str, Any], reps: dict[str, Any]
+        self, territories: dict[str, Any], accounts: dict[str, Any], reps: dict[str, Any],
+        *, fit: bool = False,
     ) -> int:
         """Draw territories, accounts and rep homes (replacing what is shown); acknowledged by
-        :attr:`layers_shown`. Returns the command's sequence number."""
+        :attr:`layers_shown`. The page fits the view to the data when ``fit`` is True, the
+        first time, and whenever none of the data would be in view. Returns the command's
+        sequence number."""
         return self._send(
             "show_layers",
             territories=check_feature_collection(territories, "territories"),
             accounts=check_feature_collection(accounts, "accounts"),
             reps=check_feature_collection(reps, "reps"),
+            fit=fit,
         )
 
     def show_basemap(self, basemap: dict[str, Any] | None) -> int:
@@ -218,11 +226,20 @@ class MapView(QWidget):
         """Ring these accounts in red, with an optional reason in their tooltip ([] clears)."""
         return self._send("highlight_accounts", ids=list(ids), reasons=dict(reason_by_id or {}))
 
-    def show_route(self, route: dict[str, Any] | None) -> int:
-        """Draw a route (:func:`territory_desktop.mapping.layers.route_collection`); None clears."""
+    def show_route(self, route: dict[str, Any] | None, *, fit: bool = True) -> int:
+        """Draw a route (:func:`territory_desktop.mapping.layers.route_collection`) and, when
+        ``fit``, zoom to it; None clears."""
         if route is not None:
             check_feature_collection(route, "route")
-        return self._send("show_route", route=route)
+        return self._send("show_route", route=route, fit=fit)
+
+    def zoom_to_route(self) -> int:
+        """Fit the view to the route on the map (nothing happens without one)."""
+        return self._send("zoom_to_route")
+
+    def show_hint(self, text: str) -> int:
+        """Show a short "what to do next" line over the map ("" hides it)."""
+        return self._send("show_hint", text=text)
 
     def show_isochrone(self, isochrone: dict[str, Any] | None) -> int:
         """Draw reachable areas (:func:`~territory_desktop.mapping.layers.isochrone_collection`);
@@ -241,7 +258,7 @@ class MapView(QWidget):
         return self._send("start_edit_territory", tid=tid)
 
     def finish_edit(self) -> int:
-        """End vertex editing and report the edited outline."""
+        """End vertex editing and report the edited outline (nothing when no edit is open)."""
         return self._send("finish_edit")
 
     def start_split(self, tid: str) -> int:
@@ -291,6 +308,8 @@ class MapView(QWidget):
             self.territory_clicked.emit(d["tid"])
         elif msg.event == "account_clicked":
             self.account_clicked.emit(d["aid"])
+        elif msg.event == "gesture_changed":
+            self.gesture_changed.emit(d["mode"], d["tid"])
         elif msg.event == "error":
             log.warning("map page error: %s", d["message"])
             self.map_error.emit(d["message"])

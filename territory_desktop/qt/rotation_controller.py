@@ -209,8 +209,7 @@ class RotationController(QObject):
         return self.window.apply_edit(make)
 
     def show_day_route(self, rep_id: str, slot: Slot) -> Any:
-        """Draw the day's route (home, stops in order, home) with leg times on the map."""
-        from territory_desktop.mapping.layers import route_collection
+        """Draw the day's route (home, stops in order, home) and list its legs."""
         from territory_desktop.routing import RoutingError, route
 
         network = self.window.routing.network
@@ -232,14 +231,8 @@ class RotationController(QObject):
         except RoutingError as exc:
             self.window.notify_error("Day route", str(exc))
             return None
-        miles = self.window.prefs.units == "miles"
-        props = [{"from": names[i], "to": names[i + 1], "minutes": round(leg.seconds / 60, 1),
-                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
-                 for i, leg in enumerate(result.legs)]
-        labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids))]
-        fc = route_collection([[(lon, lat) for lat, lon in leg.coordinates]
-                               for leg in result.legs], props,
-                              [(lon, lat, label) for (lat, lon), label
-                               in zip(stops[:-1], labels, strict=True)])
-        self.window.map.show_route(fc)
+        labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids)),
+                  "Home"]
+        self.window.routing.present_route(
+            result, labels, f"{rep.name}, week {slot[0] + 1} {WEEKDAYS[slot[1]]}")
         return result

@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -68,6 +68,23 @@ def clock(seconds: float) -> str:
     """Seconds from midnight as HH:MM."""
     minutes = round(seconds / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class DayHeader(QLabel):
+    """A day's summary line; a click on it draws that day's route."""
+
+    clicked = Signal()
+    """The header was clicked."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
 
 
 class DayList(QListWidget):
@@ -267,8 +284,7 @@ class RotationPanel(QWidget):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(frame)
         box.setContentsMargins(3, 3, 3, 3)
-        header = QLabel(frame)
-        header.setWordWrap(True)
+        header = DayHeader(frame)
         visits = schedule.day(*slot)
         if off:
             header.setText("<i>day off</i>")
@@ -281,7 +297,7 @@ class RotationPanel(QWidget):
                 f"{hm(totals.drive_seconds)} · visits {hm(totals.visit_seconds)} · "
                 f"ends {clock(totals.end_seconds)}</span>")
             header.setToolTip(f"Day length {hm(totals.duration_seconds)} of "
-                              f"{hm(limit)} allowed")
+                              f"{hm(limit)} allowed. Click to draw the day's route.")
         else:
             header.setText(f"{len(visits)} stops" if visits else "free")
         day = DayList(slot, frame)
@@ -300,6 +316,7 @@ class RotationPanel(QWidget):
             lambda pos, d=day: self._on_day_context_menu(d, pos))
         day.itemSelectionChanged.connect(lambda d=day: self._on_day_selected(d))
         day.clicked.connect(lambda _i, d=day: self._on_day_selected(d))
+        header.clicked.connect(lambda d=day: self._on_day_selected(d))
         box.addWidget(header)
         box.addWidget(day)
         self.days[slot] = day

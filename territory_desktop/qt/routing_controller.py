@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from territory_desktop.model import Plan
+from territory_desktop.routing.coverage import Coverage, check_coverage, extract_coverage
 
 if TYPE_CHECKING:
     from territory_desktop.qt.main_window import MainWindow
-    from territory_desktop.routing import RoadNetwork, SnapResult
+    from territory_desktop.routing import RoadNetwork, Route, SnapResult
 
 log = logging.getLogger(__name__)
 EXTRACT_FILTER = "OpenStreetMap extracts (*.osm.pbf *.pbf *.osm *.osm.gz *.osm.bz2);;All files (*)"
@@ -70,6 +71,9 @@ class RoutingController(QObject):
     """A :class:`Reachability` for the current plan."""
     route_shown = Signal(object)
     """The :class:`territory_desktop.routing.Route` drawn on the map."""
+    coverage_checked = Signal(object)
+    """A chosen extract was checked against the plan's accounts: a
+    :class:`territory_desktop.routing.coverage.Coverage`."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -94,13 +98,56 @@ class RoutingController(QObject):
             self.set_extract(Path(name))
 
     def set_extract(self, path: Path) -> None:
-        """Make ``path`` the plan's extract (one undoable edit) and compile it."""
+        """Make ``path`` the plan's extract (one undoable edit) and compile it, once it is
+        known to cover the plan's accounts: refused when it covers none of them, and the user
+        is asked when some lie outside it."""
+        accounts = list(self.window.document.plan.accounts.values())
+        if not accounts:
+            self._use_extract(path)
+            return
+        self.window.run_work(f"Checking what {path.name} covers", extract_coverage, path,
+                             [a.lat for a in accounts], [a.lon for a in accounts],
+                             on_done=lambda coverage: self._on_extract_checked(path, coverage))
+
+    def _on_extract_checked(self, path: Path, coverage: Coverage) -> None:
+        self.coverage_checked.emit(coverage)
+        if coverage.covers_none or coverage.bounds is None:
+            self.window.notify_error(
+                "Extract refused",
+                f"{coverage.describe()}, so none of them could get drive times or routes. "
+                "Choose an extract of the area your accounts are in. The plan keeps its "
+                "current extract.")
+            return
+        if not coverage.covers_all:
+            answer = QMessageBox.question(
+                self.window, "Some accounts lie outside the extract",
+                f"{coverage.describe()}. They will have "
+                f"no drive times or routes. Use {path.name} anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                self.window.statusBar().showMessage(
+                    f"{path.name} not used: {coverage.describe()}", 10000)
+                return
+        self._use_extract(path)
+
+    def _use_extract(self, path: Path) -> None:
         from territory_desktop import edits
 
         plan = self.window.document.plan
         settings = replace(plan.settings, osm_extract=str(path.resolve()))
-        self.window.apply_edit(lambda: edits.update_settings(plan, settings))
-        self.ensure_network()
+        if self.window.apply_edit(lambda: edits.update_settings(plan, settings)):
+            self.ensure_network()
+
+    def network_coverage(self) -> Coverage | None:
+        """Which accounts lie outside the loaded network's roads (None before it is loaded)."""
+        if self.network is None:
+            return None
+        accounts = list(self.window.document.plan.accounts.values())
+        min_lat, min_lon, max_lat, max_lon = self.network.bbox
+        return check_coverage((min_lon, min_lat, max_lon, max_lat), [a.lat for a in accounts],
+                              [a.lon for a in accounts],
+                              extract=Path(self._network_for).name or "the road network")
 
     def ensure_network(self, then: Callable[[], object] | None = None) -> None:
         """Load or compile the network off the GUI thread, then run ``then``."""
@@ -137,9 +184,11 @@ class RoutingController(QObject):
         self.network = network
         self._network_for = extract
         s = network.summary()
+        coverage = self.network_coverage()
+        outside = f"; {coverage.describe()}" if coverage and not coverage.covers_all else ""
         self.window.statusBar().showMessage(
             f"Road network: {s.get('nodes') or network.n_nodes:,} nodes, "
-            f"{s.get('edges') or network.n_edges:,} road segments", 8000)
+            f"{s.get('edges') or network.n_edges:,} road segments{outside}", 15000)
         self.network_ready.emit()
         pending, self._pending = self._pending, []
         for step in pending:
@@ -164,28 +213,47 @@ class RoutingController(QObject):
         result = check_reachability(self.network, self.window.document.plan)
         self.reachability = result
         self.window.map.highlight_accounts(list(result.unreachable), result.unreachable)
-        self.window.statusBar().showMessage(
-            f"{len(result.unreachable)} of {result.checked} accounts cannot be reached by road"
-            + (" (highlighted in red; hover for the reason)" if result.unreachable else ""),
-            10000)
+        self.window.statusBar().showMessage(self.reachability_message(result), 15000)
+        coverage = self.network_coverage()
+        if coverage is not None and coverage.covers_none:
+            self.window.notify_error("No account can be reached",
+                                     f"{coverage.describe()}. Choose an extract of the area "
+                                     "your accounts are in: Routing → Choose OSM extract…")
         self.reachability_checked.emit(result)
 
-    def route_selected(self) -> None:
-        """Route through the accounts selected in the account list, in selection order."""
+    def reachability_message(self, result: Reachability) -> str:
+        """The status line for a reachability check, with the main reason up front."""
+        if not result.unreachable:
+            return f"All {result.checked} accounts can be reached by road"
+        text = f"{len(result.unreachable)} of {result.checked} accounts cannot be reached by road"
+        coverage = self.network_coverage()
+        if coverage is not None and coverage.outside:
+            text += (f": {len(coverage.outside)} lie outside the roads of {coverage.extract} "
+                     "(Routing → Choose OSM extract…)")
+        return text + " (highlighted in red; hover for each reason)"
+
+    def route_selected(self, best_order: bool = False) -> None:
+        """Route through the accounts selected in the account list: in selection order, or
+        from the first selected one through the others in the order with the least driving."""
         ids = self.window.accounts.selected_ids()
         if len(ids) < 2:
+            order = ("the first one is the start" if best_order
+                     else "in the order to visit them")
             self.window.notify_error("Route", "Select at least two accounts in the account list "
-                                     "(Ctrl+click), in the order to visit them.")
+                                     f"(Ctrl+click), {order}.")
             return
-        self.ensure_network(lambda: self.show_route(ids))
+        self.ensure_network(lambda: self.show_route(ids, best_order=best_order))
 
-    def show_route(self, account_ids: list[str]) -> Any:
-        """Draw the road route through ``account_ids`` and report legs and totals."""
-        from territory_desktop.mapping.layers import route_collection
+    def show_route(self, account_ids: list[str], best_order: bool = False) -> Any:
+        """Draw the road route through ``account_ids`` (reordered for the least driving when
+        ``best_order``), list its legs and report the totals."""
         from territory_desktop.routing import RoutingError, route
 
         assert self.network is not None
         plan = self.window.document.plan
+        note = ""
+        if best_order:
+            account_ids, note = self._best_order(account_ids)
         stops = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in account_ids]
         names = [plan.accounts[a].name for a in account_ids]
         try:
@@ -193,24 +261,61 @@ class RoutingController(QObject):
         except RoutingError as exc:
             self.window.notify_error("Route", str(exc))
             return None
+        labels = [f"{i + 1}. {n}" for i, n in enumerate(names)]
+        title = "Best order" if best_order else "Selection order"
+        self.present_route(result, labels, title)
         miles = self.window.prefs.units == "miles"
-        props = []
-        for i, leg in enumerate(result.legs):
-            dist = f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"
-            props.append({"from": names[i], "to": names[i + 1],
-                          "minutes": round(leg.seconds / 60, 1), "distance": dist})
-        fc = route_collection([[(lon, lat) for lat, lon in leg.coordinates]
-                               for leg in result.legs], props,
-                              [(plan.accounts[a].lon, plan.accounts[a].lat, f"{i + 1}. {n}")
-                               for i, (a, n) in enumerate(zip(account_ids, names, strict=True))])
-        self.window.map.show_route(fc)
         total = (f"{result.total_miles:.1f} mi" if miles
                  else f"{result.total_meters / 1000:.1f} km")
         self.window.statusBar().showMessage(
             f"Route: {len(result.legs)} legs, {total}, {result.total_seconds / 60:.0f} min "
-            "driving", 15000)
+            f"driving{note}", 15000)
         self.route_shown.emit(result)
         return result
+
+    def _best_order(self, account_ids: list[str]) -> tuple[list[str], str]:
+        """The ids reordered for the least driving (first one kept), and a note comparing it
+        with the selection order; unchanged when some stop has no drive to the others (the
+        route then names it)."""
+        from territory_desktop.routing import travel_matrix
+        from territory_desktop.routing.tour import best_order, path_cost
+
+        assert self.network is not None
+        plan = self.window.document.plan
+        points = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in account_ids]
+        seconds = travel_matrix(self.network, points, meters=False).seconds
+        try:
+            order = best_order(seconds)
+        except ValueError:
+            return account_ids, ""
+        given = path_cost(seconds, list(range(len(account_ids))))
+        better = path_cost(seconds, order)
+        return ([account_ids[i] for i in order],
+                f" (in selection order: {given / 60:.0f} min; best order saves "
+                f"{(given - better) / 60:.0f} min)")
+
+    def present_route(self, result: Route, labels: list[str], title: str) -> None:
+        """Draw ``result`` zoomed to fit and list its legs in the Route panel.
+
+        ``labels`` name each stop in driving order, numbered as the map numbers them
+        ("1. Deli"; "Home" shows as H); a round trip's return to its first stop is not drawn
+        twice.
+        """
+        from territory_desktop.mapping.layers import route_collection
+
+        miles = self.window.prefs.units == "miles"
+        props = [{"from": labels[i], "to": labels[i + 1], "minutes": round(leg.seconds / 60, 1),
+                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
+                 for i, leg in enumerate(result.legs)]
+        stops = [(float(lon), float(lat), label) for lat, lon, label
+                 in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
+        if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
+            stops.pop()
+        self.window.map.show_route(route_collection(
+            [[(lon, lat) for lat, lon in leg.coordinates] for leg in result.legs], props, stops))
+        self.window.route_panel.show_route(result, labels, title, miles)
+        self.window.dock("dockRoute").show()
+        self.window.actions.update_enabled()
 
     def isochrone_dialog(self) -> None:
         plan = self.window.document.plan
@@ -254,5 +359,7 @@ class RoutingController(QObject):
 
     def clear_overlays(self) -> None:
         self.window.map.show_route(None)
+        self.window.route_panel.clear()
+        self.window.actions.update_enabled()
         self.window.map.show_isochrone(None)
         self.window.map.highlight_accounts([], {})

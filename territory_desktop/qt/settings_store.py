@@ -6,12 +6,13 @@ import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from territory_desktop.settings import Preferences
 
 log = logging.getLogger(__name__)
 KEY = "preferences/v1"
+LAYOUT_KEYS = ("window/geometry", "window/state")
 
 
 class SettingsStore:
@@ -36,4 +37,16 @@ class SettingsStore:
 
     def save(self, prefs: Preferences) -> None:
         self._qs.setValue(KEY, json.dumps(prefs.to_dict()))
+        self._qs.sync()
+
+    def load_window_layout(self) -> tuple[bytes, bytes] | None:
+        """The main window's saved geometry and dock layout (QMainWindow's own blobs)."""
+        values = [self._qs.value(key) for key in LAYOUT_KEYS]
+        if not all(isinstance(v, QByteArray) and not v.isEmpty() for v in values):
+            return None
+        return bytes(values[0].data()), bytes(values[1].data())
+
+    def save_window_layout(self, geometry: bytes, state: bytes) -> None:
+        for key, value in zip(LAYOUT_KEYS, (geometry, state), strict=True):
+            self._qs.setValue(key, QByteArray(value))
         self._qs.sync()

@@ -27,13 +27,10 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-
-if TYPE_CHECKING:
-    from territory_desktop.app import App
 
 __all__ = ["SmokeFailure", "run_smoke"]
 
@@ -76,7 +73,8 @@ def kernel_stats() -> tuple[int, int, str]:
 
 
 class _Smoke:
-    def __init__(self, qapp: QApplication, app: App, tmp: Path) -> None:
+    def __init__(self, qapp: QApplication, app: Any, tmp: Path) -> None:
+        # app: territory_desktop.app.App, the layer above qt/ (not imported here)
         self.qapp = qapp
         self.app = app
         self.tmp = tmp
@@ -208,8 +206,9 @@ def _summary(plan: Any) -> dict[str, int]:
             "visits": sum(len(s.visits) for s in plan.schedules.values())}
 
 
-def run_smoke(qapp: QApplication, build: Callable[..., App]) -> int:
-    """Run the smoke test in a window built by ``build``; returns the exit status."""
+def run_smoke(qapp: QApplication, build: Callable[..., Any]) -> int:
+    """Run the smoke test in the window ``build`` makes (``territory_desktop.app.build``, passed
+    in: qt/ does not import the layer above it); returns the exit status."""
     import shiboken6
 
     with tempfile.TemporaryDirectory(prefix="territory-smoke-") as tmp:

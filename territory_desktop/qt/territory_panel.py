@@ -38,6 +38,23 @@ COLUMNS = (
     ("Share", lambda w: w.share),
 )
 
+HEADER_TIPS = {
+    "Accounts": "Accounts in the territory (by the map or by an overlay rule)",
+    "A": "Tier A accounts", "B": "Tier B accounts", "C": "Tier C accounts",
+    "Potential": "Sum of the accounts' potential",
+    "Visits / yr": "Visits a year the tier cadence asks for",
+    "Visit h / yr": "Hours on site a year: visits a year x visit length",
+    "Visit h / wk": "Hours on site a week",
+    "Drive h / wk (scheduled)": ("Driving in the rep's scheduled rotation, on road drive times "
+                                 "(— until a rotation is scheduled and the road network is "
+                                 "loaded)"),
+    "Utilisation": "(visit + scheduled drive hours per week) / the rep's weekly hours",
+    "Share": ("This territory's share of the whole team's visit hours: territories with "
+              "equal shares carry equal visit workloads"),
+}
+# Counts of visits are whole visits; hours keep one decimal.
+WHOLE_NUMBERS = frozenset({"Potential", "Visits / yr"})
+
 
 class TerritoryTableModel(QAbstractTableModel):
     """Rows are :class:`TerritoryWorkload`; the sort role returns raw numbers."""
@@ -65,8 +82,12 @@ class TerritoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section][0])
         return None
 
     def data(self, index: _Index, role: int = 0) -> Any:
@@ -82,7 +103,7 @@ class TerritoryTableModel(QAbstractTableModel):
                 return "—"
             if name in ("Share", "Utilisation"):
                 return f"{value:.0%}" if row.territory_id else ""
-            if name == "Potential":
+            if name in WHOLE_NUMBERS:
                 return f"{value:,.0f}"
             if isinstance(value, float):
                 return f"{value:,.1f}"
@@ -96,11 +117,8 @@ class TerritoryTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and row.territory_id is None:
             return "Accounts outside every territory and not matched by any rule"
-        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[index.column()][0].startswith("Drive"):
-            return ("Driving in the rep's scheduled rotation, on road drive times "
-                    "(— until a rotation is scheduled and the road network is loaded)")
-        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[index.column()][0] == "Utilisation":
-            return "(visit + scheduled drive hours per week) / the rep's weekly hours"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[index.column()][0])
         return None
 
     def territory_id(self, row: int) -> str | None:

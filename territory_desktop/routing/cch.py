@@ -32,10 +32,9 @@ pair loop runs in row blocks on a thread pool, with progress and cancel between 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -43,7 +42,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from territory_desktop.files import atomic_open
+
 from ._progress import Feedback
+from .prepared import prepared
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -58,7 +60,6 @@ LEAF_SIZE = 32
 _ORDER_BUDGET = 400_000  # nodes handled per ordering call (~0.1 s): progress and cancel
 _ROWS_PER_TASK = 32
 _ORDER_FORMAT = 1  # bump when the ordering changes: old cache files are then ignored
-_BUILD_LOCK = threading.Lock()  # one build per network, whichever thread asks first
 _PAIR_BLOCK = 256  # destinations per cache block in the pair loop (~1 MB of their paths)
 
 
@@ -67,17 +68,18 @@ def cache_path(net: RoadNetwork) -> str | None:
 
     Keyed on what the order depends on (nodes, routing edges, coordinates) and on the order's
     format, so a new speed profile reuses it and a changed road graph does not."""
-    path = getattr(net, "path", None)
+    path = net.path
     if not path:
         return None
-    key = net.__dict__.get("_cch_order_key")
+    prep = prepared(net)
+    key = prep.cch_order_key
     if key is None:
-        e = net.routing_edges
+        e = prep.routing_edges
         h = hashlib.sha256(np.int64(net.n_nodes).tobytes())
         for a in (net.arrays["edge_tail"][e], net.arrays["edge_head"][e],
                   net.arrays["node_lat_e7"], net.arrays["node_lon_e7"]):  # fmt: skip
             h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
-        key = net.__dict__["_cch_order_key"] = h.hexdigest()[:16]
+        key = prep.cch_order_key = h.hexdigest()[:16]
     return f"{os.fspath(path)}.order{_ORDER_FORMAT}-{key}.npz"
 
 
@@ -102,18 +104,8 @@ def cached_order(net: RoadNetwork) -> np.ndarray | None:
 
 def _save_order(path: str, order: np.ndarray) -> None:
     """Write the order atomically; a read-only folder just leaves it uncached."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz",
-                                   dir=os.path.dirname(os.path.abspath(path)))  # fmt: skip
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, order=order)
-        os.replace(tmp, path)
-    except OSError:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError), atomic_open(path) as f:
+        np.savez(f, order=order)
 
 
 @dataclass(frozen=True)
@@ -132,10 +124,11 @@ class _Graph:
 
     @classmethod
     def of(cls, net: RoadNetwork) -> _Graph:
-        e = net.routing_edges
+        prep = prepared(net)
+        e = prep.routing_edges
         return cls(net.arrays["edge_tail"][e].astype(np.int64),
-                   net.arrays["edge_head"][e].astype(np.int64), net.packed_weight[e],
-                   net.node_lat.astype(np.float64), net.node_lon.astype(np.float64))  # fmt: skip
+                   net.arrays["edge_head"][e].astype(np.int64), prep.packed_weight[e],
+                   prep.node_lat.astype(np.float64), prep.node_lon.astype(np.float64))  # fmt: skip
 
     def adjacency(self) -> tuple[np.ndarray, np.ndarray]:
         """Undirected adjacency as CSR (ptr, neighbours)."""
@@ -530,21 +523,22 @@ def warm_up() -> None:
 def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
     """The hierarchy of ``net``, built once per process (the order comes from the cache);
     a second thread asking meanwhile waits for the first build instead of repeating it."""
-    h = net.__dict__.get("_cch")
+    prep = prepared(net)
+    h = prep.cch
     if h is not None:
         return h
-    with _BUILD_LOCK:
-        h = net.__dict__.get("_cch")
+    with prep.cch_lock:
+        h = prep.cch
         if h is None:
             order = node_order(net, fb.sub(0.0, 0.9))
             fb.step(0.9, "building contraction hierarchy")
-            h = net.__dict__["_cch"] = build(net, order)
+            h = prep.cch = build(net, order)
     return h
 
 
 def is_built(net: RoadNetwork) -> bool:
     """True when this process already holds the hierarchy of ``net``."""
-    return "_cch" in net.__dict__
+    return prepared(net).cch is not None
 
 
 def is_ready(net: RoadNetwork) -> bool:

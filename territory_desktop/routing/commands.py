@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,8 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from territory_desktop.files import atomic_open
+from territory_desktop.units import distance_unit, format_distance
+
 from .errors import RoutingError
 from .matrix_io import FORMATS, read_points, write_matrix
+from .snapping import snap
 
 EXIT_ERROR = 2
 
@@ -50,7 +53,9 @@ def register(subparsers: Any) -> None:
     r.add_argument("network")
     r.add_argument("points", help="CSV with columns id,lat,lon (stops in order)")
     r.add_argument("--geojson", help="write the route geometry to this GeoJSON file")
-    r.add_argument("--units", choices=("metric", "us"), default="metric")
+    # "metric" and "us" are the older names of km and mi, still accepted.
+    r.add_argument("--units", choices=("km", "mi", "metric", "us"), default="km",
+                   help="distance unit of the printed legs (mi adds miles to the JSON)")
     r.add_argument("--max-access", type=float, default=500.0)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_guard(cmd_route))
@@ -92,7 +97,7 @@ def cmd_network_build(args: argparse.Namespace) -> int:
 
 
 def _snap_points(net: Any, ids: list[str], pts: np.ndarray, path: str, max_m: float) -> Any:
-    s = net.snap(pts[:, 0], pts[:, 1], max_access_m=max_m)
+    s = snap(net, pts[:, 0], pts[:, 1], max_access_m=max_m)
     if not s.reachable.any():
         raise RoutingError(
             f"{path}: none of the {len(ids)} points can be reached on this network "
@@ -162,7 +167,8 @@ def cmd_route(args: argparse.Namespace) -> int:
         r = route(net, s, names=[f"stop {i}" for i in ids])
     except RoutingError as exc:  # an unreachable stop: say which file it came from
         raise RoutingError(f"{args.points}: {exc}") from None
-    us = args.units == "us"
+    unit = distance_unit(args.units)
+    us = unit == "mi"
     legs = []
     for k, leg in enumerate(r.legs):
         d: dict[str, Any] = {"from_id": ids[k], "to_id": ids[k + 1], "seconds": leg.seconds,
@@ -177,10 +183,8 @@ def cmd_route(args: argparse.Namespace) -> int:
         gj = r.to_geojson(units=args.units)
         for feat, leg_d in zip(gj["features"], legs, strict=True):
             feat["properties"].update(from_id=leg_d["from_id"], to_id=leg_d["to_id"])
-        tmp = args.geojson + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
+        with atomic_open(args.geojson, "w", encoding="utf-8") as f:
             json.dump(gj, f)
-        os.replace(tmp, args.geojson)
     notes = _snap_notes(ids, pts, s)
     if args.json:
         print(json.dumps({"legs": legs, "total": total, "geojson": args.geojson,
@@ -188,9 +192,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     else:
         _print_notes(notes)
         for d in legs:
-            dist = f"{d['miles']:.2f} mi" if us else f"{d['meters'] / 1000:.2f} km"
+            dist = format_distance(d["meters"], unit, 2)
             print(f"{d['from_id']} -> {d['to_id']}: {d['seconds'] / 60:.1f} min, {dist}")
-        dist = f"{total['miles']:.2f} mi" if us else f"{total['meters'] / 1000:.2f} km"
+        dist = format_distance(total["meters"], unit, 2)
         print(f"total: {total['seconds'] / 60:.1f} min, {dist}")
     return 0
 

@@ -8,6 +8,9 @@ import numpy as np
 
 from .errors import RoutingError
 from .matrix import TravelMatrix, as_latlon, endpoints, travel_matrix
+from .network import TIME_SHIFT
+from .prepared import prepared
+from .snapping import snap
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -20,7 +23,7 @@ def _origin_times(network: RoadNetwork, origin: Any, seconds: float) -> np.ndarr
     from scipy.sparse.csgraph import dijkstra
 
     lat, lon = as_latlon(origin)
-    s = network.snap(lat[:1], lon[:1])
+    s = snap(network, lat[:1], lon[:1])
     if not s.reachable[0]:
         raise RoutingError(f"origin ({lat[0]:.6f}, {lon[0]:.6f}) is unreachable: {s.reason[0]}")
     dep_node, dep_cost, _, _ = endpoints(network, s)
@@ -28,14 +31,12 @@ def _origin_times(network: RoadNetwork, origin: Any, seconds: float) -> np.ndarr
     w = network.arrays["edge_time_ms"].astype(np.float64)
     from scipy.sparse import csr_matrix
 
-    e = network.routing_edges
+    e = prepared(network).routing_edges
     g = csr_matrix(
         (w[e], (network.arrays["edge_tail"][e], network.arrays["edge_head"][e])),
         shape=(network.n_nodes, network.n_nodes),
     )
     limit = seconds * 1000.0
-    from .network import TIME_SHIFT
-
     for k in range(2):
         src = int(dep_node[0, k])
         if src < 0:
@@ -73,8 +74,9 @@ def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
     tail = a["edge_tail"]
     t0 = times[tail]
     reach = np.flatnonzero(t0 <= seconds)
-    proj = network.projection
-    gx, gy = network.snap_index.gx, network.snap_index.gy
+    prep = prepared(network)
+    proj = prep.projection
+    gx, gy = prep.snap_index.gx, prep.snap_index.gy
     sf, sl = a["seg_first"], a["seg_last"]
     lines = []
     partial_pts: list[tuple[float, float]] = []

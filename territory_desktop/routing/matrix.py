@@ -34,10 +34,11 @@ import numpy as np
 from ._progress import Feedback, ProgressFn, StopFn
 from .errors import RoutingError
 from .network import TIME_SHIFT
+from .prepared import prepared
+from .snapping import SnapResult, snap
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .snapping import SnapResult
 
 # Cost model of the "auto" engine choice, in seconds, measured on the 268k-node extract.
 _DIJKSTRA_PER_NODE = 0.18e-6  # one scipy Dijkstra: 47 ms at 268k nodes
@@ -84,12 +85,10 @@ def as_latlon(points: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ensure_snapped(net: RoadNetwork, pts: Any, max_access_m: float) -> SnapResult:
-    from .snapping import SnapResult
-
     if isinstance(pts, SnapResult):
         return pts
     lat, lon = as_latlon(pts)
-    return net.snap(lat, lon, max_access_m=max_access_m)
+    return snap(net, lat, lon, max_access_m=max_access_m)
 
 
 def _partial(net: RoadNetwork, edge: np.ndarray, frac: np.ndarray) -> np.ndarray:
@@ -112,7 +111,7 @@ def endpoint_options(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
     """:func:`endpoints` plus the edge each option drives part of (-1: none, the point is at
     the node): (dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge)."""
     n = len(s)
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     seg = np.maximum(s.segment, 0)
     ef, eb = fwd[seg], bwd[seg]
     ok = s.reachable
@@ -154,7 +153,7 @@ def direct_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(origin index, destination index, packed cost) of every pair that can drive straight
     along a shared segment (found by sorting segments, not by an n x m comparison)."""
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     so = np.where(o.reachable, o.segment, -1)
     sd = np.where(d.reachable, d.segment, -1)
     order = np.argsort(sd, kind="stable")
@@ -205,7 +204,7 @@ def _node_dijkstra(
     node = np.empty((nsrc, tgt.shape[0]))
     for lo in range(0, nsrc, chunk):
         fb.step(lo / nsrc, f"shortest paths {lo:,}/{nsrc:,}")
-        d = dijkstra(net.csr, directed=True, indices=src[lo : lo + chunk], min_only=False)
+        d = dijkstra(prepared(net).csr, directed=True, indices=src[lo : lo + chunk], min_only=False)
         node[lo : lo + chunk] = d[:, tgt]
     si = np.searchsorted(src, np.maximum(dep_node, 0))
     ti = np.searchsorted(tgt, np.maximum(arr_node, 0))
@@ -268,13 +267,14 @@ def _augmented_dijkstra(
     from scipy.sparse.csgraph import dijkstra
 
     n, no, nd = net.n_nodes, dep_node.shape[0], arr_node.shape[0]
-    e = net.routing_edges
+    prep = prepared(net)
+    e = prep.routing_edges
     a = net.arrays
     oi, ok = np.nonzero(dep_node >= 0)
     di, dk = np.nonzero(arr_node >= 0)
     tail = np.concatenate((a["edge_tail"][e], n + oi, arr_node[di, dk]))
     head = np.concatenate((a["edge_head"][e], dep_node[oi, ok], n + no + di))
-    w = np.concatenate((net.packed_weight[e], dep_cost[oi, ok], arr_cost[di, dk]))
+    w = np.concatenate((prep.packed_weight[e], dep_cost[oi, ok], arr_cost[di, dk]))
     size = n + no + nd
     # No duplicate (tail, head) pairs exist here, so csr_matrix's summing cannot bite.
     g = csr_matrix((w, (tail, head)), shape=(size, size))
@@ -398,5 +398,5 @@ def prepare_matrices(
 
     fb = Feedback(progress, should_stop)
     fb.step(0.0, "indexing roads for snapping")
-    _ = network.snap_index
+    _ = prepared(network).snap_index
     hierarchy(network, fb.sub(0.2, 1.0))

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from territory_desktop.files import atomic_path
+
 from .errors import RoutingError
 
 #: Longest field accepted in a points file (a longer one is damage, not data).
@@ -228,13 +230,8 @@ def write_matrix(
         writer = _write_parquet
     else:
         writer = write_matrix_csv if fmt == "csv" else _write_npz
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        writer(tmp, ids, seconds, meters, reasons)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp:
+        writer(str(tmp), ids, seconds, meters, reasons)
 
 
 def _write_npz(path: str, ids: Sequence[str], seconds: np.ndarray, meters: np.ndarray,

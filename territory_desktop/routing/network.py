@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
+
+from territory_desktop.files import atomic_open, file_sha256
+from territory_desktop.geo.distance import haversine_m
 
 from ._osm import RawWays, check_extract_path, read_drivable_ways
 from ._progress import Feedback, ProgressFn, StopFn
@@ -40,7 +41,6 @@ from .errors import NetworkBuildError, RoutingError
 from .profile import GRADE_SEPARATED, ROAD_CLASS_CODE, ROAD_CLASSES, SpeedProfile
 
 FORMAT = "territory-desktop-road-network/1"
-EARTH_RADIUS_M = 6_371_008.8
 #: Packed routing weight: ``time_ms * TIME_SHIFT + length_dm``. Exact in float64 while the
 #: path is shorter than 2**25 dm (3,355 km) and 2**28 ms (74 h): Dijkstra on it minimises
 #: time, breaks ties by distance, and yields both sums at once.
@@ -67,23 +67,6 @@ _LAYOUT = {
 _ARRAYS = tuple(_LAYOUT)
 
 
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Great-circle distance in metres (osmnx's ``great_circle``), vectorised."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def content_hash(extract_sha256: str, profile: SpeedProfile) -> str:
     """Hash of the source extract's bytes and the speed profile (cache key)."""
     return hashlib.sha256((extract_sha256 + profile.to_json()).encode()).hexdigest()
@@ -96,6 +79,9 @@ class RoadNetwork:
     arrays: dict[str, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None  # the file it was loaded from or saved to
+    #: The routing structures derived from it (:func:`routing.prepared.prepared` creates and
+    #: owns them); kept here only so every query on this object shares them.
+    derived: object | None = field(default=None, init=False, repr=False, compare=False)
 
     # ---- basic views -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -126,12 +112,14 @@ class RoadNetwork:
         b = self.meta["bbox"]
         return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
-    @cached_property
+    @property
     def node_lat(self) -> np.ndarray:
+        """Node latitudes in degrees (a new float64 array per call)."""
         return self.arrays["node_lat_e7"].astype(np.float64) * 1e-7
 
-    @cached_property
+    @property
     def node_lon(self) -> np.ndarray:
+        """Node longitudes in degrees (a new float64 array per call)."""
         return self.arrays["node_lon_e7"].astype(np.float64) * 1e-7
 
     def edge_road_class(self, edge: int) -> str:
@@ -148,80 +136,14 @@ class RoadNetwork:
             pts.reverse()
         return pts
 
-    # ---- derived routing structures (built once per process, not stored) -------------
-    @cached_property
-    def seg_edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per segment: the edge along its node order and the edge against it (-1 = none)."""
-        n_seg = self.arrays["seg_first"].shape[0]
-        fwd = np.full(n_seg, -1, dtype=np.int64)
-        bwd = np.full(n_seg, -1, dtype=np.int64)
-        rev = self.arrays["edge_rev"].astype(bool)
-        ids = np.arange(self.n_edges)
-        fwd[self.arrays["edge_seg"][~rev]] = ids[~rev]
-        bwd[self.arrays["edge_seg"][rev]] = ids[rev]
-        return fwd, bwd
-
-    @cached_property
-    def packed_weight(self) -> np.ndarray:
-        """float64 ``time_ms * TIME_SHIFT + length_dm`` per edge (exact integers)."""
-        return (
-            self.arrays["edge_time_ms"].astype(np.float64) * TIME_SHIFT
-            + self.arrays["edge_length_dm"].astype(np.float64)
-        )
-
-    @cached_property
-    def routing_edges(self) -> np.ndarray:
-        """Edge ids used for routing: the fastest of each set of parallel edges, sorted by
-        (tail, head). scipy's csr_matrix would SUM parallel edges, so we choose first."""
-        tail = self.arrays["edge_tail"].astype(np.int64)
-        head = self.arrays["edge_head"].astype(np.int64)
-        order = np.lexsort((self.packed_weight, head, tail))
-        key = tail[order] * self.n_nodes + head[order]
-        first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        return order[first]
-
-    @cached_property
-    def csr(self) -> Any:
-        """scipy CSR matrix of packed weights over :attr:`routing_edges` (no duplicates)."""
-        from scipy.sparse import csr_matrix
-
-        e = self.routing_edges
-        n = self.n_nodes
-        tail = self.arrays["edge_tail"][e]
-        indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
-        return csr_matrix(
-            (self.packed_weight[e], self.arrays["edge_head"][e].astype(np.int32), indptr),
-            shape=(n, n),
-        )
-
-    @cached_property
-    def csr_edge_lookup(self) -> dict[tuple[int, int], int]:
-        """(tail, head) -> routing edge id, for path reconstruction."""
-        e = self.routing_edges
-        t = self.arrays["edge_tail"][e].tolist()
-        h = self.arrays["edge_head"][e].tolist()
-        return dict(zip(zip(t, h, strict=True), e.tolist(), strict=True))
-
-    @cached_property
-    def projection(self) -> Any:
-        from ._geom import LocalProjection
-
-        b = self.bbox
-        return LocalProjection((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
-
-    @cached_property
-    def snap_index(self) -> Any:
-        from .snapping import SegmentIndex
-
-        return SegmentIndex(self)
-
     # ---- API ---------------------------------------------------------------------------
-    def snap(
-        self, lats: Any, lons: Any, max_access_m: float = 500.0
-    ) -> Any:  # -> SnapResult (import cycle)
-        """Snap points to the nearest drivable edge; see :func:`snapping.snap`."""
+    def snap(self, lats: Any, lons: Any, max_access_m: float = 500.0) -> Any:
+        """Snap points to the nearest drivable edge: :func:`routing.snapping.snap`.
+
+        Kept only for ``qt/routing_controller.py``'s reachability check until it calls the
+        core's :func:`routing.reachability.unreachable_points`; then this goes, and with it
+        the last import of snapping by this module (see the import-linter contracts).
+        """
         from .snapping import snap
 
         return snap(self, lats, lons, max_access_m=max_access_m)
@@ -229,17 +151,9 @@ class RoadNetwork:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
         p = os.fspath(path)
-        d = os.path.dirname(os.path.abspath(p))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=d)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
-            os.replace(tmp, p)
-            self.path = p
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(p) as f:
+            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
+        self.path = p
 
     def summary(self) -> dict[str, Any]:
         """Counts and provenance, as printed by ``tdesk network build``."""

@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from territory_desktop.geo.distance import haversine_m
+from territory_desktop.units import METERS_PER_MILE, distance_unit
+
 from .errors import RoutingError
 from .matrix import as_latlon, direct_cost, endpoint_options
-from .network import TIME_SHIFT, haversine_m
+from .network import TIME_SHIFT
+from .prepared import prepared
+from .snapping import SnapResult, snap
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
-    from .snapping import SnapResult
 
-METERS_PER_MILE = 1609.344
 
 
 @dataclass
@@ -65,13 +68,15 @@ class Route:
             out.extend(pts[1:] if out and pts and out[-1] == pts[0] else pts)
         return out
 
-    def to_geojson(self, units: str = "metric") -> dict[str, Any]:
-        """A GeoJSON FeatureCollection: one LineString per leg (coordinates lon, lat)."""
+    def to_geojson(self, units: str = "km") -> dict[str, Any]:
+        """A GeoJSON FeatureCollection: one LineString per leg (coordinates lon, lat); with
+        ``units="mi"`` each leg and the totals also carry ``miles``."""
+        miles = distance_unit(units) == "mi"
         feats = []
         for i, leg in enumerate(self.legs):
             props: dict[str, Any] = {"leg": i, "from_stop": i, "to_stop": i + 1,
                                      "seconds": leg.seconds, "meters": leg.meters}
-            if units == "us":
+            if miles:
                 props["miles"] = round(leg.miles, 3)
             feats.append({
                 "type": "Feature",
@@ -80,7 +85,7 @@ class Route:
                 "properties": props,
             })  # fmt: skip
         totals: dict[str, Any] = {"seconds": self.total_seconds, "meters": self.total_meters}
-        if units == "us":
+        if miles:
             totals["miles"] = round(self.total_miles, 3)
         return {"type": "FeatureCollection", "features": feats, "properties": totals}
 
@@ -110,6 +115,7 @@ def segment_slice(net: RoadNetwork, seg: int, f0: float, f1: float) -> list[tupl
 def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
     from scipy.sparse.csgraph import dijkstra
 
+    prep = prepared(net)
     o, d = s.take([i]), s.take([j])
     dep_node, dep_cost, dep_edge, _, _, _ = endpoint_options(net, o)
     _, _, _, arr_node, arr_cost, arr_edge = endpoint_options(net, d)
@@ -120,7 +126,7 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
         src = int(dep_node[0, k])
         if src < 0:
             continue
-        dist, pred = dijkstra(net.csr, directed=True, indices=src, return_predecessors=True)
+        dist, pred = dijkstra(prep.csr, directed=True, indices=src, return_predecessors=True)
         preds[k] = pred
         for m in range(2):
             tgt = int(arr_node[0, m])
@@ -133,7 +139,7 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
         raise RoutingError(f"no drive from stop {i} to stop {j}")
     t_ms = np.floor(best / TIME_SHIFT)
     dm = best - t_ms * TIME_SHIFT
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prep.seg_edges
     so, sd = int(o.segment[0]), int(d.segment[0])
     fo, fd = float(o.fraction[0]), float(d.fraction[0])
     if choice is None:  # along the shared segment
@@ -146,13 +152,13 @@ def _leg(net: RoadNetwork, s: SnapResult, i: int, j: int) -> Leg:
     while nodes[-1] != src:
         nodes.append(int(pred[nodes[-1]]))
     nodes.reverse()
-    lookup = net.csr_edge_lookup
+    lookup = prep.csr_edge_lookup
     mid = [lookup[(u, v)] for u, v in itertools.pairwise(nodes)]
     e_out, e_in = int(dep_edge[0, k]), int(arr_edge[0, m])  # -1: the stop is at the node
     if e_out >= 0:
         coords = segment_slice(net, so, fo, 1.0 if e_out == fwd[so] else 0.0)
     else:
-        coords = [(float(net.node_lat[src]), float(net.node_lon[src]))]
+        coords = [(float(prep.node_lat[src]), float(prep.node_lon[src]))]
     for e in mid:
         coords.extend(net.edge_coords(e)[1:])
     if e_in >= 0:
@@ -172,13 +178,11 @@ def route(
     RoutingError
         Fewer than two stops, or a stop that is unreachable (the reason is in the message).
     """
-    from .snapping import SnapResult
-
     if isinstance(stops, SnapResult):
         s = stops
     else:
         lat, lon = as_latlon(stops)
-        s = network.snap(lat, lon, max_access_m=max_access_m)
+        s = snap(network, lat, lon, max_access_m=max_access_m)
     if len(s) < 2:
         raise RoutingError("a route needs at least two stops")
     bad = np.flatnonzero(~s.reachable)

@@ -266,30 +266,411 @@ def test_search_and_unassigned_filter(tdapp, qtbot):
     assert Qt.CheckState(window.accounts.unassigned_only.checkState()) == Qt.CheckState.Checked
 
 
-def test_reshape_through_page_moves_border_and_neighbour_gives_way(tdapp, qtbot):
-    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+def click_map(qtbot, view, x: float, y: float) -> None:
+    """A real left click on the map page at container pixel (x, y)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(view.web_view.focusProxy(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+
+
+def drag_on_map(qtbot, view, start: tuple[float, float], dx: int) -> None:
+    """Press the mouse at ``start`` on the map, move ``dx`` pixels east in steps, release."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    target = view.web_view.focusProxy()
+    x, y = round(start[0]), round(start[1])
+    QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(x, y))
+    for step in range(5, dx + 1, 5):
+        QTest.mouseMove(target, QPoint(x + step, y))
+        qtbot.wait(15)
+    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(x + dx, y))
+
+
+def west_territory_and_neighbour(doc):
     shaped = [t for t in doc.plan.territories.values() if t.geometry is not None]
-    # the sample's cells are side by side west to east: grow the first one eastwards
     first = min(shaped, key=lambda t: t.geometry.bounds[0])
     neighbour = next(t for t in shaped if t.id != first.id and t.geometry.touches(first.geometry))
-    area_before = first.geometry.area
-    window.select_territories([first.id])
-    window.actions["territory.reshape"].trigger()
+    return first, neighbour
+
+
+def start_reshape_by_clicking(tdapp, qtbot, territory) -> None:
+    """Click the territory on the map, press Ctrl+E: the page's edit gesture opens."""
+    from PySide6.QtWidgets import QApplication
+
+    window, view = tdapp.window, tdapp.map_view
+    # a point inside the territory, away from its label and the rep home markers
+    inside = territory.geometry.representative_point()
+    x, y = js(qtbot, view, "(function(){ var p = TD.state.map.latLngToContainerPoint("
+              f"[{inside.y}, {inside.x}]); return [p.x, p.y + 40]; }})()")
+    with qtbot.waitSignal(view.territory_clicked, timeout=WAIT_MS):
+        click_map(qtbot, view, x, y)
+    assert window.selected_territories == [territory.id]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: js(qtbot, view, "!!(TD.state.gesture && TD.state.gesture.copy)"),
                     timeout=WAIT_MS)
-    # drag every vertex on the east border 300 m further east, as a user would with the mouse
-    east = first.geometry.bounds[2]
-    script = """(function(){ var c = TD.state.gesture.copy; var rings = c.getLatLngs();
-      var ring = Array.isArray(rings[0]) ? rings[0] : rings; var moved = 0;
-      ring.forEach(function(p){ if (p.lng > """ + f"{east:f}" + """ - 0.004) {
-        p.lng += 0.0035; moved++; } });
-      c.setLatLngs(rings); return moved; })()"""
-    assert js(qtbot, view, script) >= 1
+    qtbot.waitUntil(lambda: window.actions["territory.finish"].isEnabled(), timeout=WAIT_MS)
+
+
+EAST_VERTEX = """(function(){ var ms = TD.state.gesture.copy.pm._markers;
+  var ring = Array.isArray(ms[0]) ? ms[0] : ms; var best = null;
+  ring.forEach(function(m){ if (!best || m.getLatLng().lng > best.getLatLng().lng) best = m; });
+  var p = TD.state.map.latLngToContainerPoint(best.getLatLng()); return [p.x, p.y]; })()"""
+
+
+def accounts_row(window, tid):
+    return next(r.accounts for r in window.territories.model.rows if r.territory_id == tid)
+
+
+def test_reshape_by_dragging_a_corner_commits_with_enter(tdapp, qtbot):
+    """Select, Ctrl+E, drag a corner with the mouse, Enter with the map focused: one edit."""
+    from PySide6.QtWidgets import QApplication
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    first, neighbour = west_territory_and_neighbour(doc)
+    area_before, accounts_before = first.geometry.area, accounts_row(window, first.id)
+    start_reshape_by_clicking(tdapp, qtbot, first)
+    assert js(qtbot, view, "getComputedStyle(document.querySelector('.td-finish')).display") \
+        != "none"  # the map shows its Finish button while reshaping
+    drag_on_map(qtbot, view, js(qtbot, view, EAST_VERTEX), 120)
+    assert doc.undo_stack.count() == 0  # nothing is kept until the user finishes
+    assert QApplication.focusWidget() is view.web_view.focusProxy()
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
-        window.map.finish_edit()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     grown = doc.plan.territories[first.id].geometry
-    assert grown.area > area_before
+    assert grown.area > area_before * 1.02
     assert grown.intersection(doc.plan.territories[neighbour.id].geometry).area < 1e-10
+    assert doc.undo_stack.count() == 1
     assert doc.undo_stack.undoText() == f"Reshape {first.name}"
-    doc.undo_stack.undo()
+    # the numbers follow: the territory table counts the accounts the new corner took in
+    assert accounts_row(window, first.id) == len(doc.assignment.accounts_in(first.id))
+    assert accounts_row(window, first.id) > accounts_before
+    qtbot.waitUntil(lambda: not window.actions["territory.finish"].isEnabled(), timeout=WAIT_MS)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        window.actions["edit.undo"].trigger()
     assert doc.plan.territories[first.id].geometry.area == pytest.approx(area_before)
+    assert accounts_row(window, first.id) == accounts_before
+
+
+def test_reshape_commits_with_keypad_enter_while_the_table_has_focus(tdapp, qtbot):
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    first, _neighbour = west_territory_and_neighbour(doc)
+    area_before = first.geometry.area
+    start_reshape_by_clicking(tdapp, qtbot, first)
+    drag_on_map(qtbot, view, js(qtbot, view, EAST_VERTEX), 100)
+    table = window.territories.table
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus, timeout=WAIT_MS)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(table, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert doc.plan.territories[first.id].geometry.area > area_before * 1.02
+    assert doc.undo_stack.undoText() == f"Reshape {first.name}"
+
+
+def test_reshape_finish_button_on_the_map_and_esc_cancels(tdapp, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    first, _neighbour = west_territory_and_neighbour(doc)
+    before = doc.plan
+    # Esc abandons the drag: nothing recorded, the outline is Python's again
+    start_reshape_by_clicking(tdapp, qtbot, first)
+    drag_on_map(qtbot, view, js(qtbot, view, EAST_VERTEX), 100)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.actions["territory.finish"].isEnabled(), timeout=WAIT_MS)
+    assert doc.plan is before and doc.undo_stack.count() == 0
+    assert js(qtbot, view, "TD.state.gesture") is None
+    # again, finishing with the map's own button
+    start_reshape_by_clicking(tdapp, qtbot, first)
+    drag_on_map(qtbot, view, js(qtbot, view, EAST_VERTEX), 100)
+    button = js(qtbot, view, "(function(){ var r = document.querySelector('.td-finish')"
+                ".getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];"
+                " })()")
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        click_map(qtbot, view, *button)
+    assert doc.plan.territories[first.id].geometry.area > first.geometry.area * 1.02
+    assert doc.undo_stack.count() == 1
+
+
+TEXT_BOXES = """(function(){ function box(e){ var r = document.createRange();
+  r.selectNodeContents(e); var b = r.getBoundingClientRect();
+  return {left: b.left, right: b.right, top: b.top, bottom: b.bottom, height: b.height}; }
+  var keys = document.querySelectorAll('.leaflet-popup .td-key');
+  var vals = document.querySelectorAll('.leaflet-popup .td-val');
+  var out = [];
+  for (var i = 0; i < keys.length; i++) {
+    out.push({key: keys[i].textContent, value: vals[i].textContent, k: box(keys[i]),
+              v: box(vals[i]), line: parseFloat(getComputedStyle(vals[i]).lineHeight)});
+  }
+  return out; })()"""
+
+
+def test_account_popup_reads_as_rows_and_esc_closes_it(tdapp, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    account = next(a for a in doc.plan.accounts.values() if "Aliceanna" in a.address)
+    # find it by name and press Enter: the map centres on it and opens its pop-up
+    qtbot.keyClick(window.accounts.search, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), account.name)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, _n: cmd == "zoom_to_account"):
+        qtbot.keyClick(window.accounts.search, Qt.Key.Key_Return)
+    rows = js(qtbot, view, TEXT_BOXES)
+    assert {r["key"] for r in rows} >= {"Tier", "Territory", "Address"}
+    for r in rows:  # every label ends well before its value starts, values line up
+        assert r["k"]["right"] + 6 <= r["v"]["left"], r
+        assert r["v"]["left"] == rows[0]["v"]["left"]
+    address = next(r for r in rows if r["key"] == "Address")
+    assert address["value"] == account.address
+    assert address["v"]["height"] < 1.5 * address["line"]  # one line, not a word per line
+    # Esc closes it, wherever the focus is: here the search field...
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: js(qtbot, view, "document.querySelectorAll('.leaflet-popup')"
+                               ".length") == 0, timeout=WAIT_MS)
+    # ...and on the map, after clicking the account's dot
+    x, y = js(qtbot, view, "(function(){ var p = TD.state.map.latLngToContainerPoint("
+              "TD.state.accountById[" + json.dumps(account.id) + "].getLatLng());"
+              " return [p.x, p.y]; })()")
+    with qtbot.waitSignal(view.account_clicked, timeout=WAIT_MS):
+        click_map(qtbot, view, x, y)
+    assert js(qtbot, view, "document.querySelectorAll('.leaflet-popup').length") == 1
+    assert QApplication.focusWidget() is view.web_view.focusProxy()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: js(qtbot, view, "document.querySelectorAll('.leaflet-popup')"
+                               ".length") == 0, timeout=WAIT_MS)
+
+
+OVERLAPS = """(function(){ var reps = Array.from(document.querySelectorAll('.td-rep'))
+  .map(function(e){ return e.getBoundingClientRect(); });
+  var hits = [];
+  document.querySelectorAll('.td-label-territory').forEach(function(l){
+    var a = l.getBoundingClientRect();
+    reps.forEach(function(b){ if (a.left < b.right && a.right > b.left && a.top < b.bottom
+      && a.bottom > b.top) { hits.push(l.textContent); } }); });
+  return [document.querySelectorAll('.td-label-territory').length, reps.length, hits]; })()"""
+
+
+def test_territory_names_keep_clear_of_rep_homes(tdapp, qtbot):
+    view, plan = tdapp.map_view, tdapp.document.plan
+    for zoom_in in (0, 1):  # as opened, then one step closer
+        if zoom_in:
+            with qtbot.waitSignal(view.rendered, timeout=WAIT_MS):
+                view.zoom_to_territory(next(iter(plan.territories)))
+        labels, reps, hits = js(qtbot, view, OVERLAPS)
+        assert reps == len(plan.reps) and labels >= 1
+        assert hits == []
+    shaped = sum(t.geometry is not None for t in plan.territories.values())
+    view.zoom_to_all()
+    assert js(qtbot, view, OVERLAPS)[0] == shaped  # every name still finds a place
+
+
+def test_legend_lists_every_territory_whole_without_scrolling(tdapp, qtbot):
+    view, plan = tdapp.map_view, tdapp.document.plan
+    legend = js(qtbot, view, """(function(){ var box = document.querySelector('.td-legend');
+      var cut = Array.from(box.querySelectorAll('.td-legend-name, .td-legend-rep'))
+        .filter(function(e){ return e.scrollWidth > e.clientWidth + 1; })
+        .map(function(e){ return e.textContent; });
+      return {names: Array.from(box.querySelectorAll('.td-legend-name'))
+                .map(function(e){ return e.firstChild.textContent; }),
+              reps: Array.from(box.querySelectorAll('.td-legend-rep'))
+                .map(function(e){ return e.textContent; }),
+              cut: cut, scrolls: box.scrollHeight > box.clientHeight + 1}; })()""")
+    territories = sorted(plan.territories.values(), key=lambda t: t.name)
+    assert legend["names"] == [t.name for t in territories]  # the overlay Enterprise too
+    assert "Enterprise" in legend["names"]
+    assert legend["reps"] == [plan.reps[t.rep_id].name if t.rep_id else ""
+                              for t in territories]
+    assert legend["cut"] == []
+    assert legend["scrolls"] is False
+
+
+def toolbar_button(window, action_id):
+    from PySide6.QtWidgets import QToolBar
+
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    return toolbar.widgetForAction(window.actions[action_id])
+
+
+def test_undo_button_keeps_its_label_and_undoing_everything_clears_the_star(tdapp, qtbot):
+    from PySide6.QtTest import QTest
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    undo = toolbar_button(window, "edit.undo")
+    redo_x = toolbar_button(window, "edit.redo").x()
+    _first, neighbour = west_territory_and_neighbour(doc)
+    # two edits the way a user makes them: click a territory's row and press Delete, then
+    # draw a new territory on the map
+    table = window.territories.table
+    row = next(r for r in range(table.model().rowCount())
+               if table.model().index(r, 0).data() == neighbour.name)
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     table.visualRect(table.model().index(row, 0)).center())
+    assert window.selected_territories == [neighbour.id]
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(table, Qt.Key.Key_Delete)
+    _west, south, east, north = shape_bounds(doc)
+    view.start_draw_polygon()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        fire_polygon(view, [(east + 0.01, south), (east + 0.03, south), (east + 0.03, north),
+                            (east + 0.01, south)])
+    assert doc.undo_stack.undoText().startswith("Draw territory")
+    assert window.windowTitle().count("*") == 1
+    qtbot.wait(50)  # let the toolbar lay out again
+    assert undo.text() == "Undo"  # the button does not grow with the command
+    assert toolbar_button(window, "edit.redo").x() == redo_x  # and nothing after it moves
+    assert doc.undo_stack.undoText() in undo.toolTip()  # the full command is in the tooltip
+    assert window.actions["edit.undo"].text().replace("&", "") == \
+        f"Undo {doc.undo_stack.undoText()}"  # and in the Edit menu
+    while doc.undo_stack.canUndo():
+        with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+            QTest.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert "*" not in window.windowTitle()
+    assert undo.text() == "Undo" and not undo.isEnabled()
+
+
+def test_status_bar_progress_title_fits_and_figures_read_well(tdapp, qtbot):
+    window = tdapp.window
+    seen: list[tuple[str, int, int, str, str, int, int]] = []
+
+    def record(*_args) -> None:
+        label, bar = window.progress_label, window.progress
+        seen.append((label.text(), label.fontMetrics().horizontalAdvance(label.text()),
+                     label.width(), label.toolTip(), bar.text(),
+                     bar.fontMetrics().horizontalAdvance(bar.text()), bar.width()))
+
+    import threading
+
+    go = threading.Event()
+
+    def job(progress, should_stop) -> None:
+        go.wait(10)
+        progress(0.5, "")
+
+    worker = window.run_work("Compiling roads of a_rather_long_extract_name_for_a_region"
+                             ".osm.pbf", job)
+    worker.signals.progressed.connect(record)
+    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+        go.set()
+    text, text_px, label_px, tip, bar_text, bar_px, bar_width = seen[0]
+    assert text_px <= label_px and text.endswith("…")  # elided on one line, not clipped
+    assert tip.startswith("Compiling roads of a_rather_long")
+    assert bar_text == "50%" and bar_px < bar_width
+    # visits per year are whole visits; Share explains itself on hover
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    table = window.territories.table
+    model = table.model()
+    visits = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Visits / yr")
+    texts = [model.index(r, visits).data() for r in range(model.rowCount())]
+    assert all("." not in t for t in texts), texts
+    share = next(c for c in range(model.columnCount())
+                 if model.headerData(c, Qt.Orientation.Horizontal) == "Share")
+    header = table.horizontalHeader()
+    pos = QPoint(header.sectionViewportPosition(share) + 5, header.height() // 2)
+    QApplication.sendEvent(header.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos,
+                                                        header.viewport().mapToGlobal(pos)))
+    qtbot.waitUntil(lambda: "share" in QToolTip.text().lower(), timeout=WAIT_MS)
+
+
+def drag_window(qtbot, window, start, end) -> None:
+    """Press at ``start`` on the window itself (a dock separator), move to ``end``, release."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    (x0, y0), (x1, y1) = start, end
+    QTest.mousePress(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(x0, y0))
+    steps = 10
+    for i in range(1, steps + 1):
+        QTest.mouseMove(window, QPoint(x0 + (x1 - x0) * i // steps, y0 + (y1 - y0) * i // steps))
+        qtbot.wait(10)
+    QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(x1, y1))
+
+
+def map_rect(window):
+    view = window.map
+    return view.geometry().translated(view.parentWidget().mapTo(window, view.pos()) - view.pos())
+
+
+def test_map_grows_when_the_divider_is_dragged_and_the_layout_is_remembered(tdapp, qtbot,
+                                                                            tmp_path):
+    import shiboken6
+    from PySide6.QtWidgets import QAbstractButton, QDockWidget
+
+    from territory_desktop import app as appmod
+
+    window = tdapp.window
+    bottom = window.findChild(QDockWidget, "dockTerritories")
+    assert map_rect(window).height() > 0.55 * window.height()  # the map leads from the start
+    # drag the divider between the map and the bottom panels most of the way down
+    gap_y = (map_rect(window).bottom() + bottom.geometry().top()) // 2
+    x = map_rect(window).center().x()
+    drag_window(qtbot, window, (x, gap_y), (x, window.height() - 40))
+    qtbot.waitUntil(lambda: bottom.height() < 150, timeout=WAIT_MS)
+    assert not bottom.isFloating()  # resized, not torn off
+    assert map_rect(window).height() > 0.75 * window.height()
+    small = bottom.height()
+    # the Accounts panel is closed with its own button and comes back from View > Panels
+    accounts = window.dock("dockAccounts")
+    close = next(b for b in accounts.findChildren(QAbstractButton)
+                 if b.objectName() == "qt_dockwidget_closebutton")
+    close.click()
+    assert not accounts.isVisible()
+    panels = {a.text().replace("&", ""): a for a in window.findChild(
+        type(window.recent_menu), "panelsMenu").actions()}
+    assert set(panels) == {"Territories", "Accounts", "Rotation", "Rep's week", "Route"}
+    panels["Accounts"].trigger()
+    assert accounts.isVisible()
+    # the next session opens with the same layout
+    window.close()
+    again = appmod.build(settings_file=tmp_path / "settings.ini", data_dir=tmp_path / "data")
+    try:
+        # (the offscreen test screen is 800 x 800, so the saved geometry is clamped to it; a
+        # desktop gets its size back, here the window is sized as before)
+        again.window.resize(window.size())
+        with qtbot.waitSignal(again.map_view.page_ready, timeout=WAIT_MS):
+            again.window.show()
+        assert abs(again.window.dock("dockTerritories").height() - small) <= 2
+        # View > Reset layout puts the panels back
+        again.window.actions["view.reset_layout"].trigger()
+        qtbot.waitUntil(lambda: again.window.dock("dockTerritories").height() > small + 60,
+                        timeout=WAIT_MS)
+    finally:
+        again.window.close()
+        shiboken6.delete(again.window)
+
+
+def test_new_plan_and_imported_accounts_are_in_view_with_a_next_step(tdapp, qtbot,
+                                                                      monkeypatch,
+                                                                      shared_data):
+    from PySide6.QtWidgets import QFileDialog
+
+    window, view = tdapp.window, tdapp.map_view
+    hint = "(function(){ var h = document.querySelector('.td-hint');" \
+           " return h && h.style.display !== 'none' ? h.textContent : ''; })()"
+    assert js(qtbot, view, hint) == ""  # the sample has everything: nothing to suggest
+    with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
+        window.actions["file.new"].trigger()
+    assert "Import accounts" in js(qtbot, view, hint)
+    assert "Import accounts" in window.statusBar().currentMessage()
+    la = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(la), "")))
+    with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
+        window.actions["file.import_accounts"].trigger()
+    assert len(tdapp.document.plan.accounts) == 385
+    # the map moved to Los Angeles by itself (no Ctrl+0), and says what comes next
+    in_view = js(qtbot, view, "(function(){ var v = TD.state.map.getBounds(); var n = 0;"
+                 " TD.state.accounts.eachLayer(function(m){ if (v.contains(m.getLatLng()))"
+                 " { n++; } }); return n; })()")
+    assert in_view == 385
+    assert "Import reps" in js(qtbot, view, hint)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shiboken6
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from shapely.geometry import box
 from shared_paths import SHARED_DATA
 
@@ -217,13 +217,20 @@ def test_edit_and_split_gestures_report_territory_ids(qtbot, view):
     t, a, r = _payload(_baltimore_plan(10))
     with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
         view.show_layers(t, a, r)
-    _wait_done(qtbot, view, 0, lambda: view.start_edit_territory("t1"))
+    with qtbot.waitSignal(view.gesture_changed, timeout=WAIT_MS) as started:
+        view.start_edit_territory("t1")
+    assert started.args == ["edit", "t1"]
     assert _js(qtbot, view, "!!TD.state.gesture.copy.pm.enabled()") is True
+    # Enter typed into the page itself (no window shortcut around it) finishes the edit
+    target = view.web_view.focusProxy()
+    target.setFocus()
+    qtbot.waitUntil(target.hasFocus, timeout=WAIT_MS)
     with qtbot.waitSignal(view.territory_reshaped, timeout=WAIT_MS) as reshaped:
-        view.finish_edit()
+        qtbot.keyClick(target, Qt.Key.Key_Return)
     tid, geometry = reshaped.args
     assert tid == "t1" and geometry["type"] == "Polygon"
     assert len(geometry["coordinates"][0]) == 5
+    assert _js(qtbot, view, "TD.state.gesture") is None
 
     _wait_done(qtbot, view, 0, lambda: view.start_split("t0"))
     script = (
@@ -272,7 +279,7 @@ def test_large_payload_renders_and_screenshot(qtbot, view, baltimore_basemap):
     route = route_collection(
         [[(-76.63, 39.28), (-76.60, 39.30), (-76.58, 39.29)]], [{"from": "Home", "to": "A"}]
     )
-    assert _wait_done(qtbot, view, 0, lambda: view.show_route(route)) == 1
+    assert _wait_done(qtbot, view, 0, lambda: view.show_route(route, fit=False)) == 1
     assert _wait_done(qtbot, view, 0, lambda: view.select_territory("t0")) == 1
     _save_when_roads_painted(qtbot, view, "map_baltimore_5000.png", baseline)
     # a canvas that drew something has many colours in the middle

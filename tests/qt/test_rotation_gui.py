@@ -138,3 +138,26 @@ def test_overload_is_reported_with_reasons_and_cadence_can_be_stretched(tdapp, q
     after = doc.plan.schedules[REP]
     assert sum(u.missing_visits for u in after.unplaced) < missing_before
     assert doc.undo_stack.count() >= 4  # rep edit, schedule, stretch, schedule
+
+
+def test_scheduling_progress_shows_no_internal_scores(tdapp, qtbot):
+    """Ctrl+Shift+P: while the rotation is computed the status bar says what is being done,
+    never the optimiser's internal cost ("best 5849.03")."""
+    import re
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window = tdapp.window
+    panel = window.rotation_panel
+    window.select_territories([next(t.id for t in tdapp.document.plan.territories.values()
+                                    if t.rep_id == REP)])
+    panel.seconds.setValue(2)
+    shown: list[str] = []
+    window.statusBar().messageChanged.connect(shown.append)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_P,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    during = [m for m in shown if m]
+    assert during  # the engine's steps were shown
+    assert not [m for m in during if re.search(r"\bbest\b|\d+\.\d{2}\b", m)], during

@@ -6,6 +6,7 @@ import pytest
 
 from territory_desktop import edits
 from territory_desktop.model import Account
+from territory_desktop.routing.prepared import prepared
 
 WAIT_MS = 60_000
 
@@ -29,7 +30,7 @@ def test_compile_shows_progress_then_caches(routed, qtbot):
     from territory_desktop.routing import cch
 
     assert cch.is_built(controller.network)
-    assert "snap_index" in controller.network.__dict__  # built off the GUI thread too
+    assert prepared(controller.network).has_snap_index  # built off the GUI thread too
     assert cch.cache_path(controller.network) in {str(p) for p in cached}
     # a second request reuses the loaded network without any work
     calls = []
@@ -79,3 +80,166 @@ def test_isochrone_around_rep_home(routed, qtbot):
     large = window.routing.show_isochrone(rep_id, 15)
     assert set(small) <= set(large)
     assert len(large) > len(small) > 0
+
+
+def _choose_extract(window, qtbot, monkeypatch, path) -> None:
+    """Routing > Choose OSM extract…, picking ``path`` in the file dialog."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "")))
+    with qtbot.waitSignal(window.routing.coverage_checked, timeout=WAIT_MS):
+        window.actions["routing.extract"].trigger()
+
+
+def test_extract_that_covers_no_account_is_refused_at_once(tdapp, qtbot, monkeypatch,
+                                                         shared_data):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from territory_desktop.resources import resource_path
+
+    window, doc = tdapp.window, tdapp.document
+    window.actions["file.new"].trigger()
+    la = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(la), "")))
+    window.actions["file.import_accounts"].trigger()
+    assert len(doc.plan.accounts) == 385
+    edits_before = doc.undo_stack.count()
+    _choose_extract(window, qtbot, monkeypatch, resource_path("sample", "baltimore.osm.pbf"))
+    box = window.findChild(QMessageBox, "errorBox")
+    assert box is not None and box.windowTitle() == "Extract refused"
+    assert "385 of 385 accounts lie outside baltimore.osm.pbf" in box.text()
+    assert doc.plan.settings.osm_extract == ""  # nothing changed
+    assert doc.undo_stack.count() == edits_before
+    box.close()
+
+
+def test_extract_missing_some_accounts_asks_first(tdapp, qtbot, monkeypatch, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from territory_desktop.resources import resource_path
+
+    window, doc = tdapp.window, tdapp.document
+    far = [Account("FAR-1", "Annapolis office", 38.978, -76.492),
+           Account("FAR-2", "Towson office", 39.401, -76.602)]
+    window.apply_edit(lambda: edits.import_accounts(doc.plan, far))
+    copy = tmp_path / "baltimore-copy.osm.pbf"
+    shutil.copy(resource_path("sample", "baltimore.osm.pbf"), copy)
+    asked: list[str] = []
+
+    def answer(parent, title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    _choose_extract(window, qtbot, monkeypatch, copy)
+    assert len(asked) == 1 and "2 of 250 accounts lie outside baltimore-copy.osm.pbf" in asked[0]
+    assert not doc.plan.settings.osm_extract.endswith("baltimore-copy.osm.pbf")  # "No" kept it
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    _choose_extract(window, qtbot, monkeypatch, copy)
+    assert doc.plan.settings.osm_extract == str(copy.resolve())
+
+
+def test_all_reachable_is_said_plainly(routed, qtbot):
+    window = routed.window
+    with qtbot.waitSignal(window.routing.reachability_checked, timeout=WAIT_MS):
+        window.actions["routing.reachability"].trigger()
+    assert window.statusBar().currentMessage() == "All 248 accounts can be reached by road"
+
+
+def _select_accounts(window, ids) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    window.accounts.search.clear()
+    table, model = window.accounts.table, window.accounts.proxy
+    table.selectionModel().clearSelection()
+    for aid in ids:
+        row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == aid)
+        table.selectionModel().select(model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+    assert window.accounts.selected_ids() == ids
+
+
+def _js(qtbot, view, expression):
+    out: list = []
+    view.run_js(expression, out.append)
+    qtbot.waitUntil(lambda: bool(out), timeout=WAIT_MS)
+    return out[0]
+
+
+def test_best_order_route_with_leg_table_zoomed_to_it(routed, qtbot):
+    from PySide6.QtCore import Qt
+
+    from territory_desktop.routing import route
+
+    window, doc, view = routed.window, routed.document, routed.map_view
+    zoom_all = _js(qtbot, view, "TD.state.map.getZoom()")
+    # five accounts near one another, selected in a zig-zag order
+    accounts = sorted(doc.plan.accounts.values(), key=lambda a: a.lon)[40:45]
+    ids = [accounts[i].id for i in (0, 4, 1, 3, 2)]
+    _select_accounts(window, ids)
+    window.accounts.table.setFocus()
+    with qtbot.waitSignal(window.routing.route_shown, timeout=WAIT_MS) as shown:
+        qtbot.keyClick(window.accounts.table, Qt.Key.Key_O,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    best = shown.args[0]
+    plan = doc.plan
+    given = route(window.routing.network, [(plan.accounts[a].lat, plan.accounts[a].lon)
+                                           for a in ids])
+    assert best.total_seconds < given.total_seconds  # the zig-zag was worse
+    assert "best order saves" in window.statusBar().currentMessage()
+    # the stops, numbered as on the map, each with the leg to it and running totals
+    table = window.route_panel.table
+    assert table.rowCount() == 5
+    assert table.item(0, 0).text() == f"1. {plan.accounts[ids[0]].name}"  # the start is kept
+    assert [table.item(r, 0).text()[:2] for r in range(5)] == ["1.", "2.", "3.", "4.", "5."]
+    assert table.item(1, 0).toolTip().startswith(f"1. {plan.accounts[ids[0]].name} \u2192 2.")
+    assert float(table.item(4, 3).text()) == pytest.approx(best.total_seconds / 60, abs=0.06)
+    assert sum(float(table.item(r, 1).text()) for r in range(1, 5)) == pytest.approx(
+        best.total_seconds / 60, abs=0.2)
+    assert window.dock("dockRoute").isVisible()
+    # the map zoomed to the route and numbers its stops
+    qtbot.waitUntil(lambda: _js(qtbot, view, "TD.state.map.getZoom()") > zoom_all,
+                    timeout=WAIT_MS)
+    assert _js(qtbot, view, "TD.state.map.getBounds().contains(TD.state.route.getBounds())")
+    marks = _js(qtbot, view, "Array.from(document.querySelectorAll('.td-stop'))"
+                ".map(function(e){ return e.textContent; })")
+    assert marks == ["1", "2", "3", "4", "5"]
+    # Zoom to all, then the panel's button brings the route back into view
+    window.actions["view.zoom_all"].trigger()
+    qtbot.waitUntil(lambda: _js(qtbot, view, "TD.state.map.getZoom()") == zoom_all,
+                    timeout=WAIT_MS)
+    window.route_panel.zoom_button.click()
+    qtbot.waitUntil(lambda: _js(qtbot, view, "TD.state.map.getZoom()") > zoom_all,
+                    timeout=WAIT_MS)
+
+
+def test_click_on_a_day_header_draws_that_days_route(scheduled, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from tests.qt.conftest import SCHEDULED_REP
+
+    window, doc, view = scheduled.window, scheduled.document, scheduled.map_view
+    panel = window.rotation_panel
+    schedule = doc.plan.schedules[SCHEDULED_REP]
+    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= 2)
+    visits = schedule.day(*slot)
+    assert window.route_panel.table.rowCount() == 0
+    header = panel.headers[slot]
+    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(5, header.height() // 2))
+    table = window.route_panel.table
+    qtbot.waitUntil(lambda: table.rowCount() == len(visits) + 2, timeout=WAIT_MS)
+    names = [doc.plan.accounts[v.account_id].name for v in visits]
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        "Home", *(f"{i + 1}. {n}" for i, n in enumerate(names)), "Home"]
+    assert f"week {slot[0] + 1}" in window.route_panel.title.text()
+    # the map draws it: Home plus one numbered marker per visit
+    marks = _js(qtbot, view, "Array.from(document.querySelectorAll('.td-stop'))"
+                ".map(function(e){ return e.textContent; })")
+    assert marks == ["H", *(str(i + 1) for i in range(len(visits)))]

@@ -20,6 +20,7 @@ from territory_desktop.routing import (
     load_or_build,
     to_networkx,
 )
+from territory_desktop.routing.prepared import prepared
 from territory_desktop.routing.profile import ROAD_CLASS_CODE, parse_maxspeed
 
 EXTRACTS = {
@@ -45,7 +46,7 @@ def test_each_extract_compiles_to_a_strongly_connected_network(networks, extract
         assert a[k].dtype == np.int32, k
     assert a["edge_kph"].dtype == np.float32
     assert (a["edge_time_ms"] > 0).all()
-    n_comp, _ = connected_components(net.csr, directed=True, connection="strong")
+    n_comp, _ = connected_components(prepared(net).csr, directed=True, connection="strong")
     assert n_comp == 1
     m = net.meta
     assert m["nodes"] == net.n_nodes and m["edges"] == net.n_edges

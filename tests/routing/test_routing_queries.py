@@ -18,6 +18,8 @@ from territory_desktop.routing import (
     within_time,
 )
 from territory_desktop.routing.network import TIME_SHIFT
+from territory_desktop.routing.prepared import prepared
+from territory_desktop.routing.snapping import snap
 
 
 def _points_on_roads(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
@@ -32,7 +34,7 @@ def _points_on_roads(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
 def _reference_matrix(net: RoadNetwork, pts: np.ndarray) -> np.ndarray:
     """Independent check: networkx Dijkstra on the compiled edges, with each snapped point
     inserted as virtual origin/destination nodes splitting its edge (packed weights)."""
-    s = net.snap(pts[:, 0], pts[:, 1])
+    s = snap(net, pts[:, 0], pts[:, 1])
     a = net.arrays
     g = nx.DiGraph()
     w = a["edge_time_ms"].astype(np.float64) * TIME_SHIFT + a["edge_length_dm"]
@@ -96,7 +98,7 @@ def test_matrix_rectangular_and_unreachable_rows(baltimore):
 
 
 def _oneway_segment(net: RoadNetwork, min_len_dm: int = 1500) -> int:
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     a = net.arrays
     one = np.flatnonzero((fwd >= 0) & (bwd < 0))
     one = one[a["edge_length_dm"][fwd[one]] >= min_len_dm]
@@ -112,7 +114,7 @@ def test_one_way_streets_make_the_matrix_asymmetric(networks, name):
     a_pt = segment_slice(net, seg, 0.2, 0.2)[0]
     b_pt = segment_slice(net, seg, 0.8, 0.8)[0]
     m = travel_matrix(net, [a_pt, b_pt])
-    fwd, _ = net.seg_edges
+    fwd, _ = prepared(net).seg_edges
     e = int(fwd[seg])
     expect = np.rint(net.arrays["edge_time_ms"][e] * 0.6) / 1000.0
     assert m.seconds[0, 1] == pytest.approx(expect, abs=0.002)  # straight along the one-way
@@ -154,7 +156,7 @@ def test_route_geometry_length_matches_leg_meters(networks):
     net = networks["liechtenstein"]
     pts = _points_on_roads(net, 3, seed=4)
     r = route(net, pts)
-    from territory_desktop.routing.network import haversine_m
+    from territory_desktop.geo.distance import haversine_m
 
     for leg in r.legs:
         c = np.array(leg.coordinates)
@@ -165,13 +167,13 @@ def test_route_geometry_length_matches_leg_meters(networks):
 def test_unreachable_accounts_are_flagged_with_reasons(networks):
     net = networks["baltimore"]
     b = net.bbox
-    s = net.snap([39.28, 45.0, float("nan")], [-76.58, -70.0, 1.0])
+    s = snap(net, [39.28, 45.0, float("nan")], [-76.58, -70.0, 1.0])
     assert s.reachable.tolist()[1:] == [False, False]
     assert "outside the road network's extent" in s.reason[1]
     assert "invalid coordinates" in s.reason[2]
     # Inside the extent but far from any road (the harbour, parks): too far to snap.
     glat, glon = np.meshgrid(np.linspace(b[0], b[2], 30), np.linspace(b[1], b[3], 30))
-    g = net.snap(glat.ravel(), glon.ravel(), max_access_m=200.0)
+    g = snap(net, glat.ravel(), glon.ravel(), max_access_m=200.0)
     far = np.array(["no drivable road within 200 m" in r for r in g.reason])
     assert far.sum() > 20
     assert (g.access_m[far] > 200.0).all()
@@ -183,7 +185,7 @@ def test_unreachable_accounts_are_flagged_with_reasons(networks):
     from territory_desktop.routing.routes import segment_slice
 
     p = segment_slice(hel, int(isl[0]), 0.5, 0.5)[0]
-    si = hel.snap([p[0]], [p[1]])
+    si = snap(hel, [p[0]], [p[1]])
     assert not si.reachable[0] and "not connected to the main road network" in si.reason[0]
     m = travel_matrix(hel, [p, (hel.node_lat[0], hel.node_lon[0])])
     assert np.isinf(m.seconds[0]).all() and np.isinf(m.seconds[:, 0]).all()
@@ -198,7 +200,7 @@ def test_snap_projects_onto_edges_not_nodes(baltimore):
 
     seg = int(a["edge_seg"][e])
     mid = segment_slice(baltimore, seg, 0.5, 0.5)[0]
-    s = baltimore.snap([mid[0]], [mid[1]])
+    s = snap(baltimore, [mid[0]], [mid[1]])
     assert s.segment[0] == seg or s.access_m[0] < 1.0
     assert s.access_m[0] < 1.0
     node_d = np.hypot(baltimore.node_lat - mid[0], baltimore.node_lon - mid[1]).min() * 111e3
@@ -244,7 +246,7 @@ def test_engines_agree_bit_for_bit(networks, tmp_path):
         net = networks[name]
         pts = _points_on_roads(net, 150, seed=7)
         pts[::13] += 0.5  # outside the extent: unreachable rows and columns
-        s = net.snap(pts[:, 0], pts[:, 1])
+        s = snap(net, pts[:, 0], pts[:, 1])
         dn, dc, an, ac = mx.endpoints(net, s)
         a = mx._node_dijkstra(net, dn, dc, an, ac, Feedback())
         b = mx._augmented_dijkstra(net, dn, dc, an, ac, Feedback())
@@ -294,12 +296,12 @@ def test_auto_engine_follows_the_cost_model(networks):
     src = networks["sao_paulo"]
     net = RoadNetwork(arrays=src.arrays, meta=src.meta)  # no hierarchy, no order cache
     pts = _points_on_roads(net, 300, seed=8)
-    dn = mx.endpoints(net, net.snap(pts[:, 0], pts[:, 1]))[0]
+    dn = mx.endpoints(net, snap(net, pts[:, 0], pts[:, 1]))[0]
     assert mx._choose_engine(net, "auto", dn[:2], 2) == "dijkstra"
     assert mx._choose_engine(net, "auto", dn, 300) == "cch"
     assert mx._choose_engine(net, "dijkstra", dn, 300) == "dijkstra"
     prepare_matrices(net)  # built: small sets are hierarchy queries too
-    assert "snap_index" in net.__dict__  # snapping is prepared as well
+    assert prepared(net).has_snap_index  # snapping is prepared as well
     assert mx._choose_engine(net, "auto", dn[:2], 2) == "cch"
     assert mx._choose_engine(net, "auto", dn[:1], 20_000) == "dijkstra"  # one to very many
 
@@ -326,7 +328,7 @@ def test_hierarchy_is_a_valid_elimination_tree(networks):
     inv[h.rank] = np.arange(n)
     x = np.repeat(np.arange(n), np.diff(h.ptr))
     tails, heads = inv[x], inv[h.heads]
-    d = dijkstra(net.csr, directed=True, indices=np.unique(tails[:200]))
+    d = dijkstra(prepared(net).csr, directed=True, indices=np.unique(tails[:200]))
     src = {v: k for k, v in enumerate(np.unique(tails[:200]).tolist())}
     for k in range(200):
         exact = d[src[int(tails[k])], heads[k]]
@@ -357,7 +359,7 @@ def test_cch_threads_give_identical_rows_and_cancel(networks):
 
     net = networks["sao_paulo"]
     pts = _points_on_roads(net, 300, seed=12)
-    s = net.snap(pts[:, 0], pts[:, 1])
+    s = snap(net, pts[:, 0], pts[:, 1])
     dn, dc, an, ac = mx.endpoints(net, s)
     one = cch.packed_matrix(net, dn, dc, an, ac, Feedback(), n_threads=1)
     seen: list[float] = []
@@ -382,10 +384,10 @@ def test_dense_matrix_combination_and_direct_pairs(baltimore, engine):
     pts = _points_on_roads(baltimore, 400, seed=11)
     pts[::23] += 0.3  # outside the extent: unreachable
     pts[5::97] = pts[4::97]  # duplicates: same segment, same position
-    s = baltimore.snap(pts[:, 0], pts[:, 1])
+    s = snap(baltimore, pts[:, 0], pts[:, 1])
     m = travel_matrix(baltimore, s, engine=engine)
     dn, dc, an, ac = mx.endpoints(baltimore, s)
-    full = dijkstra(baltimore.csr, directed=True)
+    full = dijkstra(prepared(baltimore).csr, directed=True)
     dd = full[np.maximum(dn, 0)][:, :, np.maximum(an, 0)]
     dd[dn < 0] = np.inf
     # dd[o, k, d, j]: departure option k of o to arrival option j of d
@@ -410,7 +412,7 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
     """A network loaded from a file caches the snap index inputs (no pickle); a fresh load
     builds its index from the cache and snaps identically; a damaged cache is rebuilt."""
     from territory_desktop.routing import load_network
-    from territory_desktop.routing.snapping import cache_path
+    from territory_desktop.routing.snap_index import cache_path
 
     src = networks["helsinki"]  # has islands: both trees matter
     RoadNetwork(arrays=src.arrays, meta=src.meta).save(tmp_path / "h.npz")
@@ -418,7 +420,7 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
     pts[::29] += 0.4
 
     def snapped(net: RoadNetwork) -> tuple:
-        s = net.snap(pts[:, 0], pts[:, 1])
+        s = snap(net, pts[:, 0], pts[:, 1])
         return s.reachable, s.reason, s.segment, s.fraction, s.access_m, s.snapped_lat
 
     ref = snapped(src)

@@ -9,15 +9,18 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
+from territory_desktop.geo.distance import haversine_m
 from territory_desktop.routing import RoadNetwork, route, travel_matrix
 from territory_desktop.routing.commands import main
-from territory_desktop.routing.network import TIME_SHIFT, haversine_m
+from territory_desktop.routing.network import TIME_SHIFT
+from territory_desktop.routing.prepared import prepared
+from territory_desktop.routing.snapping import snap
 
 
 def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
     """Nodes at the start or end of one-way segments (where a point used to be forced to
     drive the one-way first, or to arrive along it), plus a few random ones."""
-    fwd, bwd = net.seg_edges
+    fwd, bwd = prepared(net).seg_edges
     a = net.arrays
     one = np.flatnonzero((fwd >= 0) != (bwd >= 0))
     e = np.where(fwd[one] >= 0, fwd[one], bwd[one])
@@ -35,9 +38,9 @@ def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
     net = networks[name]
     nodes = _one_way_end_nodes(net, 150, seed=16)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))
-    s = net.snap(pts[:, 0], pts[:, 1])
+    s = snap(net, pts[:, 0], pts[:, 1])
     assert s.reachable.all()
-    ref = dijkstra(net.csr, directed=True, indices=nodes)[:, nodes]
+    ref = dijkstra(prepared(net).csr, directed=True, indices=nodes)[:, nodes]
     ref_s = np.floor(ref / TIME_SHIFT) / 1000.0
     ref_m = (ref - np.floor(ref / TIME_SHIFT) * TIME_SHIFT) / 10.0
     for engine in ("cch", "dijkstra"):
@@ -73,20 +76,20 @@ NEAR_CUT_OFF = (39.2795542, -76.6102790)
 def test_point_near_a_cut_off_road_snaps_to_the_connected_one(networks):
     """Item 17: reachable, snapped to the connected road, and the note says so."""
     net = networks["baltimore"]
-    s = net.snap([NEAR_CUT_OFF[0]], [NEAR_CUT_OFF[1]])
+    s = snap(net, [NEAR_CUT_OFF[0]], [NEAR_CUT_OFF[1]])
     assert s.reachable[0] and s.reason[0] == ""
     assert s.access_m[0] == pytest.approx(255, abs=3)
     assert "snapped to the nearest connected road, 255 m away" in s.note[0]
     assert "nearer road (155 m) is not connected" in s.note[0]
     # with a tighter limit the connected road is out of reach: unreachable, with the reason
-    tight = net.snap([NEAR_CUT_OFF[0]], [NEAR_CUT_OFF[1]], max_access_m=200.0)
+    tight = snap(net, [NEAR_CUT_OFF[0]], [NEAR_CUT_OFF[1]], max_access_m=200.0)
     assert not tight.reachable[0] and "not connected to the main road network" in tight.reason[0]
     # a point on the cut-off road itself stays unreachable (an island, e.g. reached by ferry)
     hel = networks["helsinki"]
     from territory_desktop.routing.routes import segment_slice
 
     p = segment_slice(hel, int(np.flatnonzero(hel.arrays["seg_island"])[0]), 0.5, 0.5)[0]
-    si = hel.snap([p[0]], [p[1]])
+    si = snap(hel, [p[0]], [p[1]])
     assert not si.reachable[0] and si.note[0] == ""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import os
@@ -12,6 +11,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from territory_desktop.files import atomic_path
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -42,17 +43,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     removes it and leaves an existing ``path`` untouched.
     """
     path = check_target(Path(path))
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix,
-                                dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return path
 
 

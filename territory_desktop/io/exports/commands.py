@@ -65,19 +65,19 @@ def _load(path: Path) -> Plan:
 
 
 def _network(plan: Plan, plan_path: Path, cache: Path | None) -> RoadNetwork:
-    from territory_desktop.cli import _network_cache
     from territory_desktop.routing import load_or_build
+    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
 
-    extract = plan.settings.osm_extract
-    if not extract:
+    path = resolve_extract(plan.settings.osm_extract, plan_path.resolve().parent)
+    if path is None:
         raise ExportError(f"{plan_path} has no OSM extract for road distances; set one in the "
                           "app (Routing menu)")
-    path = Path(extract)
-    if not path.is_absolute():
-        path = plan_path.resolve().parent / path
     if not path.exists():
         raise ExportError(f"{path}: no such file (the OSM extract of {plan_path})")
-    return load_or_build(path, cache or _network_cache(path))
+    if cache is None:
+        cache = network_cache_path(path)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+    return load_or_build(path, cache)
 
 
 def _range(args: argparse.Namespace) -> tuple[dt.date, dt.date]:

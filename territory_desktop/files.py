@@ -1,0 +1,97 @@
+"""Writing files atomically and hashing them: the one place for both.
+
+Every file the app writes (plan, caches, exports, matrices) goes through :func:`atomic_path` or
+:func:`atomic_open`, so a crash, a full disk or a killed process leaves either the old file or
+the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+_CHUNK = 1 << 22
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str], *, durable: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on a clean exit move it over ``target``.
+
+    The temporary file ``.<name>.<random>.tmp<suffix>`` sits in the target's folder (so the
+    move is one atomic ``os.replace``) and keeps the target's suffix (writers that choose a
+    format by it, such as ``numpy.savez``, still work). It exists and is empty when yielded;
+    a writer that must create the file itself may delete it first. On any error it is removed
+    and an existing ``target`` is left untouched.
+
+    Parameters
+    ----------
+    target
+        The file to write.
+    durable
+        Also flush the new file and the folder entry to disk (``fsync``) before returning,
+        so the new content survives a power cut (the plan file wants this; caches do not).
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix,
+                                dir=folder)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if durable:
+            _fsync_file(tmp)
+        os.replace(tmp, target)
+        if durable:
+            _fsync_dir(folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(target: str | os.PathLike[str], mode: str = "wb", *, durable: bool = False,
+                **open_args: Any) -> Iterator[IO[Any]]:
+    """Open a file for writing that replaces ``target`` in one step when the block ends.
+
+    ``mode`` and ``open_args`` (``encoding``, ``newline``) are those of :func:`open`; see
+    :func:`atomic_path` for where the temporary file lives and what ``durable`` does.
+    """
+    if not set(mode) & {"w", "x"}:
+        raise ValueError(f"atomic_open writes a new file; mode {mode!r} does not")
+    with atomic_path(target, durable=durable) as tmp, open(tmp, mode.replace("x", "w"),
+                                                           **open_args) as f:
+        yield f
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as lowercase hex (read in 4 MB chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a directory; NTFS journals the rename itself
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
