@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "main.py"]
+CHECKED = ["territory_desktop", "tests", "scripts", "benchmarks", "installers", "main.py"]
 
 
 

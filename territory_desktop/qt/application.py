@@ -8,6 +8,8 @@ import socket
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
+from territory_desktop.qt.about import app_icon
+
 
 def create_application(argv: list[str]) -> QApplication:
     """The one QApplication (created once; later calls return the existing one)."""
@@ -18,6 +20,8 @@ def create_application(argv: list[str]) -> QApplication:
     qapp = QApplication(argv)
     qapp.setApplicationName("Territory Desktop")
     qapp.setOrganizationName("TerritoryDesktop")
+    qapp.setDesktopFileName("territory-desktop")  # Wayland matches the window to its .desktop
+    qapp.setWindowIcon(app_icon())
     return qapp
 
 

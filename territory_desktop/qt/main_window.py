@@ -816,14 +816,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(note, 8000)
 
     def _about(self) -> None:
-        from territory_desktop import __version__
+        from territory_desktop.qt.about import show_about
 
-        QMessageBox.about(
-            self, "About Territory Desktop",
-            f"Territory Desktop {__version__}\n\nOffline territory planning for field sales.\n\n"
-            "Map and road data © OpenStreetMap contributors, available under the Open Database "
-            "License (ODbL).\nPostal-code centroids © GeoNames, CC BY 4.0.\n"
-            "Leaflet (BSD-2), Leaflet-Geoman (MIT).")
+        show_about(self)
 
     def close_keeping_work(self) -> None:
         """Close without asking (Ctrl+C in the terminal, a logout): unsaved work goes to

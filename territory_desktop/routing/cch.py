@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,8 +51,8 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
 
 #: numba caches compiled kernels beside this file (or in the user's cache when that is read-only);
-#: a frozen build has no source file to key the cache on, so it compiles once per process.
-_CACHE = not getattr(sys, "frozen", False)
+#: a frozen build caches them per user, keyed on this module's code (see kernel_cache.py).
+_CACHE = True
 #: Upper bound on pair-loop threads.
 MAX_THREADS = 4
 #: Subproblems this small are not dissected further.
