@@ -44,18 +44,19 @@ def assign_accounts(plan: Plan) -> Assignment:
     territory_of: dict[str, str | None] = dict.fromkeys(ids)
     reason = dict.fromkeys(ids, OUTSIDE)
 
-    shaped = [t for t in plan.territories.values() if t.geometry is not None]
+    shaped = {t.id: t.geometry for t in plan.territories.values() if t.geometry is not None}
     if ids and shaped:
         accounts = plan.accounts.values()
         points = shapely.points(
             np.fromiter((a.lon for a in accounts), float, len(ids)),
             np.fromiter((a.lat for a in accounts), float, len(ids)),
         )
-        tree = shapely.STRtree([t.geometry for t in shaped])
+        shaped_ids = list(shaped)
+        tree = shapely.STRtree(list(shaped.values()))
         point_idx, tree_idx = tree.query(points, predicate="intersects")
         order = np.lexsort((tree_idx, point_idx))
         for p, g in zip(point_idx[order][::-1], tree_idx[order][::-1], strict=True):
-            territory_of[ids[p]] = shaped[g].id
+            territory_of[ids[p]] = shaped_ids[g]
             reason[ids[p]] = "map"
 
     if plan.rules:

@@ -61,7 +61,7 @@ def _drop_slivers(geom: BaseGeometry) -> BaseGeometry:
 def from_geojson(geometry: Mapping[str, object]) -> BaseGeometry:
     """A shapely geometry from a GeoJSON geometry mapping, or GeometryError."""
     try:
-        return shape(geometry)
+        return shape(dict(geometry))
     except Exception as exc:  # shapely raises several types for malformed input
         raise GeometryError(f"not a valid GeoJSON geometry: {exc}") from exc
 

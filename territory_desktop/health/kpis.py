@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -302,14 +302,14 @@ def _high_potential(accounts: pd.DataFrame, settings: HealthSettings) -> pd.Seri
     if not len(positive):
         return pd.Series(False, index=accounts.index)
     k = max(1, math.ceil(len(positive) * settings.white_space_top_share - 1e-9))
-    return (potential > 0) & (potential >= positive[k - 1])
+    high: pd.Series = (potential > 0) & (potential >= positive[k - 1])
+    return high
 
 
 def _rep_quotas(quotas: pd.DataFrame, period: Period) -> dict[str, float]:
     """Rep id -> quota for the period, prorated by shared months (reps without one left out)."""
-    lo = np.maximum(quotas["first_month"], period.first_month)
-    hi = np.minimum(quotas["first_month"] + quotas["months"],
-                    period.first_month + period.months)
+    lo = quotas["first_month"].clip(lower=period.first_month)
+    hi = (quotas["first_month"] + quotas["months"]).clip(upper=period.first_month + period.months)
     shared = (hi - lo).clip(lower=0)
     keep = shared > 0
     amount = quotas["amount"][keep] * shared[keep] / quotas["months"][keep]
@@ -330,7 +330,8 @@ def _territory_quota(plan: Plan, territory_id: str, rep_quota: Mapping[str, floa
 
 def _group_sums(per_account: pd.DataFrame, by: str) -> dict[str, dict[str, float]]:
     grouped = per_account.groupby(by, dropna=True)[list(_SUMS)].sum()
-    return {str(k): row for k, row in grouped.to_dict(orient="index").items()}
+    return {str(k): {str(c): v for c, v in row.items()}
+            for k, row in grouped.to_dict(orient="index").items()}
 
 
 def _white_space_ids(per_account: pd.DataFrame, by: str) -> dict[str, tuple[str, ...]]:
@@ -343,8 +344,8 @@ def _zero_sums() -> dict[str, float]:
     return dict.fromkeys(_SUMS, 0.0)
 
 
-def _sum_or_none(values: object) -> float | None:
-    present = [v for v in values if v is not None]  # type: ignore[attr-defined]
+def _sum_or_none(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
     return sum(present) if present else None
 
 

@@ -130,9 +130,9 @@ def parse_period(text: str) -> Period:
             if month is None:
                 break
             return Period.month(int(m.group(2)), month)
-        year, month = (m.group(1), m.group(2)) if form == "ym" else (m.group(2), m.group(1))
-        if 1 <= int(month) <= 12:
-            return Period.month(int(year), int(month))
+        year, month_text = (m.group(1), m.group(2)) if form == "ym" else (m.group(2), m.group(1))
+        if 1 <= int(month_text) <= 12:
+            return Period.month(int(year), int(month_text))
         break
     raise PeriodError(f"period {text!r} is not a month, quarter or year "
                       "(use e.g. 2026Q3, 2026-07 or 2026)")

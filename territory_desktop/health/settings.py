@@ -68,6 +68,7 @@ class HealthSettings:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> HealthSettings:
         """Settings from :meth:`to_dict` output; unknown names are ignored, missing ones default."""
-        known = {f.name: f.type for f in dataclasses.fields(cls)}
-        return cls(**{k: (int(v) if k == "min_deals" else float(v))
-                      for k, v in values.items() if k in known})
+        known = {f.name for f in dataclasses.fields(cls)}
+        numbers: dict[str, Any] = {k: (int(v) if k == "min_deals" else float(v))
+                                   for k, v in values.items() if k in known}
+        return cls(**numbers)

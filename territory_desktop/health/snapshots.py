@@ -79,7 +79,7 @@ class Snapshot:
         by_scope: dict[str, list[Kpis]] = {s: [] for s in SCOPES}
         for (scope, key), items in grouped.items():
             values = {r["kpi"]: r["value"] for r in items}
-            numbers = {n: (None if values.get(n) is None else
+            numbers: dict[str, Any] = {n: (None if values.get(n) is None else
                            int(values[n]) if n in _INTS else float(values[n]))
                        for n in _NUMBERS}
             by_scope[scope].append(Kpis(
@@ -139,7 +139,7 @@ def compare_snapshots(before: Snapshot, after: Snapshot,
         keys = list(old_by) + [k for k in new_by if k not in old_by]
         for key in keys:
             a, b = old_by.get(key), new_by.get(key)
-            name = (b or a).name  # type: ignore[union-attr]
+            name = new_by[key].name if key in new_by else old_by[key].name
             for kpi, direction in KPI_DIRECTIONS.items():
                 x = None if a is None else getattr(a, kpi)
                 y = None if b is None else getattr(b, kpi)

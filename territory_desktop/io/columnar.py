@@ -123,7 +123,7 @@ def parse_numbers(text: pd.Series, filled: pd.Series,
                 parsed.append(parse_number(cell, decimal_comma))
             except ValueError:
                 parsed.append(np.nan)
-        values[slow] = parsed
+        values[slow] = np.asarray(parsed, dtype="float64")
     return values, values.isna() & filled
 
 
@@ -174,7 +174,7 @@ def parse_dates(text: pd.Series, filled: pd.Series,
         if other.notna().any() and not (parsed.dt.day > 12).any():
             parsed = pd.to_datetime(sub, format=formats[1], errors="coerce")
             dayfirst_default = not dayfirst_default
-        decided = parsed.notna().any()
+        decided = bool(parsed.notna().any())
         dates[rest] = _ns(parsed)
     if not iso_first:
         iso_pass()
@@ -182,16 +182,16 @@ def parse_dates(text: pd.Series, filled: pd.Series,
     if rest.any():  # times, dots, two-digit years: one regex pass over what is left
         sub = text[rest]
         iso = sub.str.extract(_ISO).astype(float)
-        other = sub.str.extract(_SLASHED)
-        a, b = other["a"].astype(float), other["b"].astype(float)
-        year = other["y"].astype(float)
-        two_digits = other["y"].str.len() == 2
+        fields = sub.str.extract(_SLASHED)
+        a, b = fields["a"].astype(float), fields["b"].astype(float)
+        year = fields["y"].astype(float)
+        two_digits = fields["y"].str.len() == 2
         year = year.where(~two_digits, year + np.where(year <= 69, 2000, 1900))
-        slashed = other["sep"].notna() & (other["sep"] != ".")
+        slashed = fields["sep"].notna() & (fields["sep"] != ".")
         first_big, second_big = (a[slashed] > 12).any(), (b[slashed] > 12).any()
         dayfirst = (dayfirst_default if decided or first_big == second_big
                     else bool(first_big))
-        day_first_rows = (other["sep"] == ".") | dayfirst
+        day_first_rows = (fields["sep"] == ".") | dayfirst
         parts = pd.DataFrame({
             "year": iso["y"].fillna(year),
             "month": iso["m"].fillna(b.where(day_first_rows, a)),

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import shapely
-from shapely.geometry import mapping
+from shapely.geometry import GeometryCollection, mapping
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo.assignment import Assignment
@@ -48,12 +48,12 @@ def _round(coords: Any) -> Any:
 
 def geometry_to_geojson(geometry: BaseGeometry) -> GeoJSON:
     """A shapely geometry as a GeoJSON geometry dict with rounded coordinates."""
-    geo = mapping(geometry)
-    if geo["type"] == "GeometryCollection":
+    if isinstance(geometry, GeometryCollection):
         return {
             "type": "GeometryCollection",
-            "geometries": [geometry_to_geojson(g) for g in geometry.geoms],  # type: ignore[attr-defined]
+            "geometries": [geometry_to_geojson(g) for g in geometry.geoms],
         }
+    geo = mapping(geometry)
     return {"type": geo["type"], "coordinates": _round(geo["coordinates"])}
 
 

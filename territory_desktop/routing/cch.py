@@ -170,7 +170,11 @@ def _order(g: _Graph, fb: Feedback) -> np.ndarray:
 
 
 @njit(cache=_CACHE, nogil=True)
-def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget):
+def _dissect(
+    adj_ptr: np.ndarray, adj: np.ndarray, x: np.ndarray, y: np.ndarray, leaf: int,
+    rank: np.ndarray, member: np.ndarray, pool: np.ndarray, stack: np.ndarray,
+    state: np.ndarray, budget: int,
+) -> None:
     """Resumable nested dissection: handle subproblems from ``stack`` until ``budget`` nodes
     were processed or none is left (``state``: stack top, stamp, nodes ranked).
 
@@ -301,7 +305,9 @@ def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget)
 
 
 @njit(cache=_CACHE, nogil=True)
-def _contract(n, rank, adj_ptr, adj):
+def _contract(
+    n: int, rank: np.ndarray, adj_ptr: np.ndarray, adj: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upward adjacency (CSR by rank, heads sorted by rank) of the chordal completion."""
     inv = np.empty(n, np.int64)
     for v in range(n):
@@ -349,7 +355,8 @@ def _contract(n, rank, adj_ptr, adj):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _find(heads, lo, hi, y):
+def _find(heads: np.ndarray, lo: int, hi: int, y: int) -> int:
+    """Return the first index in ``heads[lo:hi]`` (sorted) whose value is not below ``y``."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if heads[mid] < y:
@@ -360,7 +367,9 @@ def _find(heads, lo, hi, y):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _customize(ptr, heads, tail_r, head_r, w):
+def _customize(
+    ptr: np.ndarray, heads: np.ndarray, tail_r: np.ndarray, head_r: np.ndarray, w: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(up, down) arc weights: up = x -> y, down = y -> x for arc (x, y), rank x < y."""
     m = heads.shape[0]
     up = np.full(m, np.inf)
@@ -395,7 +404,8 @@ def _customize(ptr, heads, tail_r, head_r, w):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _depths(parent):
+def _depths(parent: np.ndarray) -> np.ndarray:
+    """Return each node's depth in the elimination tree (parents rank above children)."""
     n = parent.shape[0]
     depth = np.zeros(n, np.int64)
     for x in range(n - 1, -1, -1):
@@ -405,7 +415,10 @@ def _depths(parent):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
+def _searches(
+    ptr: np.ndarray, heads: np.ndarray, wt: np.ndarray, parent: np.ndarray, depth: np.ndarray,
+    start: np.ndarray, init_r: np.ndarray, init_c: np.ndarray, width: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per point: values (F) and node ranks (P) along its root path, indexed by depth.
 
     ``start[i]`` is the lower-ranked of the point's (up to two) nodes; ``init_r/init_c`` the
@@ -441,7 +454,10 @@ def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _pairs(Fo, Po, do, Fd, Pd, dd, lo, hi, out):
+def _pairs(
+    Fo: np.ndarray, Po: np.ndarray, do: np.ndarray, Fd: np.ndarray, Pd: np.ndarray,
+    dd: np.ndarray, lo: int, hi: int, out: np.ndarray,
+) -> None:
     """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k].
 
     Destinations are taken in blocks that stay in cache while every row of ``lo:hi`` passes.
@@ -525,7 +541,7 @@ def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
     """The hierarchy of ``net``, built once per process (the order comes from the cache);
     a second thread asking meanwhile waits for the first build instead of repeating it."""
     prep = prepared(net)
-    h = prep.cch
+    h: Hierarchy | None = prep.cch
     if h is not None:
         return h
     with prep.cch_lock:

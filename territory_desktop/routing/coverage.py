@@ -83,8 +83,8 @@ def extract_bounds(path: str | Path,
         west = south = math.inf
         east = north = -math.inf
         for count, node in enumerate(osmium.FileProcessor(str(path), osmium.osm.NODE)):
-            loc = node.location
-            if loc.valid():
+            loc = node.location if isinstance(node, osmium.osm.Node) else None
+            if loc is not None and loc.valid():
                 west, east = min(west, loc.lon), max(east, loc.lon)
                 south, north = min(south, loc.lat), max(north, loc.lat)
             if should_stop is not None and count % _NODES_PER_CHECK == 0 and should_stop():

@@ -13,6 +13,8 @@ from .prepared import prepared
 from .snapping import snap
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from .network import RoadNetwork
 
 _BUFFER_M = 60.0  # half-width of the road corridor drawn as reachable
@@ -101,7 +103,7 @@ def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
             lines.append(chunk)
     if not lines:
         x, y = proj.to_xy(*as_latlon(origin))
-        geom = shapely.Point(float(x[0]), float(y[0])).buffer(_BUFFER_M)
+        geom: BaseGeometry = shapely.Point(float(x[0]), float(y[0])).buffer(_BUFFER_M)
     else:
         # Buffering each line and unioning is ~9x faster than buffering one MultiLineString.
         parts = shapely.buffer([shapely.LineString(ln) for ln in lines], _BUFFER_M, quad_segs=2)

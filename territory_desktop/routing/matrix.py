@@ -95,7 +95,8 @@ def _partial(net: RoadNetwork, edge: np.ndarray, frac: np.ndarray) -> np.ndarray
     """Packed cost of driving ``frac`` of ``edge`` (whole ms and dm)."""
     t = np.rint(net.arrays["edge_time_ms"][edge] * frac)
     d = np.rint(net.arrays["edge_length_dm"][edge] * frac)
-    return t * TIME_SHIFT + d
+    packed: np.ndarray = t * TIME_SHIFT + d
+    return packed
 
 
 def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:

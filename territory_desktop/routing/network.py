@@ -85,7 +85,7 @@ class RoadNetwork:
 
     # ---- basic views -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays")
+        arrays: dict[str, np.ndarray] | None = self.__dict__.get("arrays")
         if arrays is not None and name in arrays:
             return arrays[name]
         raise AttributeError(name)
@@ -152,7 +152,9 @@ class RoadNetwork:
         """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
         p = os.fspath(path)
         with atomic_open(p) as f:
-            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
+            # Never pickled: load() refuses pickles, and naming the flag keeps **arrays off it.
+            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), allow_pickle=False,
+                     **self.arrays)
         self.path = p
 
     def summary(self) -> dict[str, Any]:
@@ -356,9 +358,10 @@ def _compile(
 
     def delay(m: np.ndarray, head_pos: np.ndarray, head_node: np.ndarray) -> np.ndarray:
         n_sig = interior[m] + sig[head_pos[m]]
-        return n_sig * profile.traffic_signal_s + np.where(
+        seconds: np.ndarray = n_sig * profile.traffic_signal_s + np.where(
             degree[head_node[m]] >= 3, junction_pen[m], 0.0
         )
+        return seconds
 
     oneway = raw.way_oneway[seg_way]
     fwd = (oneway >= 0) & (seg_a != seg_b)

@@ -36,6 +36,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Road classes kept by the drivable filter, in code order (the int stored per edge).
 ROAD_CLASSES: tuple[str, ...] = (
@@ -178,12 +179,12 @@ class SpeedProfile:
     country: str = ""
 
     @classmethod
-    def for_country(cls, code: str, **overrides: object) -> SpeedProfile:
+    def for_country(cls, code: str, **overrides: Any) -> SpeedProfile:
         """The default profile with the class table overridden for ISO country ``code``."""
         code = code.upper()
         table = dict(_DEFAULT_KPH)
         table.update(COUNTRY_KPH.get(code, {}))
-        return cls(class_kph=table, country=code, **overrides)  # type: ignore[arg-type]
+        return cls(class_kph=table, country=code, **overrides)
 
     def speed_for_class(self, road_class: str) -> float:
         return float(self.class_kph.get(road_class, self.class_kph.get("road", 25.0)))

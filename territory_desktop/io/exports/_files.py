@@ -36,7 +36,7 @@ def check_target(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)`` then move the result over ``path`` in one step.
 
     The temporary file sits in the target folder (so ``os.replace`` is atomic); any error
@@ -48,7 +48,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_atomic_set(path: Path, write: Callable[[Path], None]) -> list[Path]:
+def write_atomic_set(path: Path, write: Callable[[Path], object]) -> list[Path]:
     """Like :func:`write_atomic` for formats made of sibling files (a Shapefile's .shp/.dbf/...).
 
     ``write`` writes ``<temporary folder>/<path.name>``; every file it made is moved next to
@@ -132,7 +132,7 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[S
 
     def write(tmp: Path) -> None:
         book = Workbook()
-        book.remove(book.active)
+        book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
         for title, header, rows, bold_rows in sheets:
             sheet = book.create_sheet(title[:31])
             bold = Font(bold=True)

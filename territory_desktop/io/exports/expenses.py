@@ -93,7 +93,7 @@ class ExpensePreset:
             raise ExportError(f"preset {name}: columns are [field, name] pairs") from None
         known = {f.name for f in dataclasses.fields(cls)} - {"name", "columns"}
         extra = {k: str(v) for k, v in data.items() if k in known}
-        return cls(name, columns or cls.columns, **extra)  # type: ignore[arg-type]
+        return cls(name, columns or cls.columns, **extra)
 
 
 def load_presets(path: Path) -> dict[str, ExpensePreset]:

@@ -91,7 +91,7 @@ def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     width = landscape(letter)[0] - 0.8 * inch
     table = LongTable(data, repeatRows=1,
                       colWidths=[width * w / sum(weights) for w in weights])
-    commands = [
+    commands: list[tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]] = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -167,14 +167,18 @@ def route_drawing(day: TripDay, width: float, height: float) -> Any:
         return (width / 2 + (lon * kx - cx) * scale, (height + 10) / 2 + (lat - cy) * scale)
 
     d = Drawing(width, height)
-    d.add(Rect(0, 0, width, height, strokeColor=colors.grey, fillColor=colors.white,
-               strokeWidth=0.5))
+    # types-reportlab types Rect's **kw without Unpack (Circle's has it): each keyword fails.
+    frame = Rect(0, 0, width, height, strokeColor=colors.grey,  # type: ignore[arg-type]
+                 fillColor=colors.white, strokeWidth=0.5)  # type: ignore[arg-type]
+    d.add(frame)
     for leg in day.legs:
         if len(leg.coordinates) > 1:
             flat = [c for lat, lon in leg.coordinates for c in xy(lat, lon)]
             d.add(PolyLine(flat, strokeColor=colors.HexColor("#1f77b4"), strokeWidth=1.6))
     hx, hy = xy(home.lat, home.lon)
-    d.add(Rect(hx - 4, hy - 4, 8, 8, fillColor=colors.black, strokeColor=colors.white))
+    marker = Rect(hx - 4, hy - 4, 8, 8,
+                  fillColor=colors.black, strokeColor=colors.white)  # type: ignore[arg-type]
+    d.add(marker)
     for n, v in enumerate(day.visits, start=1):
         x, y = xy(v.place.lat, v.place.lon)
         d.add(Circle(x, y, 6, fillColor=colors.HexColor("#d62728"), strokeColor=colors.white))
