@@ -1,5 +1,6 @@
 """What every benchmark prints first and with each timing: the command that produced the output,
-the code version, the load average and the threads in use (the machine may be shared)."""
+the code version, the load average and the threads in use (the machine may be shared).
+"""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def reference_seconds(net, nodes: np.ndarray) -> np.ndarray:
-    """scipy Dijkstra from each node to each node on the packed routing weight, in seconds."""
+    """Scipy Dijkstra from each node to each node on the packed routing weight, in seconds."""
     from scipy.sparse.csgraph import dijkstra
 
     out = np.empty((nodes.shape[0], nodes.shape[0]))

@@ -1,6 +1,6 @@
 """Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
 
-    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \\
+QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \\
         python scripts/screenshot.py OUT.png [PLAN]
 """
 

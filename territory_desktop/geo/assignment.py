@@ -25,12 +25,15 @@ class Assignment:
     reason: dict[str, str]
 
     def unassigned(self) -> list[str]:
+        """Return the ids of accounts that belong to no territory."""
         return [a for a, t in self.territory_of.items() if t is None]
 
     def accounts_in(self, territory_id: str) -> list[str]:
+        """Return the ids of the accounts in territory ``territory_id``."""
         return [a for a, t in self.territory_of.items() if t == territory_id]
 
     def counts(self) -> Counter[str | None]:
+        """Count the accounts per territory id (None: unassigned)."""
         return Counter(self.territory_of.values())
 
 

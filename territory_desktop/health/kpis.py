@@ -65,8 +65,11 @@ _SUMS = ("accounts", "tier_A", "tier_B", "tier_C", "potential", "won", "won_deal
 
 @dataclass(frozen=True)
 class Kpis:
-    """The KPIs of one territory (``key`` = its id), one rep (``key`` = rep id) or the team
-    (``key`` None). See the module docstring for the definitions."""
+    """The KPIs of one territory, one rep or the team.
+
+    ``key`` is the territory's id, the rep's id or None for the team. See the module docstring
+    for the definitions.
+    """
 
     key: str | None
     name: str
@@ -113,6 +116,7 @@ class HealthKpis:
     notes: tuple[str, ...] = ()
 
     def territory(self, territory_id: str) -> Kpis:
+        """Return the KPIs of territory ``territory_id``."""
         return next(k for k in self.territories if k.key == territory_id)
 
 
@@ -239,8 +243,11 @@ def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.Dat
 
 def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: pd.Timestamp,
                notes: list[str]) -> pd.DataFrame:
-    """Per account: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum,
-    active_deals (open at some time in the period)."""
+    """Sum each account's opportunities over the period.
+
+    Columns: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum and
+    active_deals (open at some time in the period).
+    """
     known = opp["account_id"].isin(accounts.index)
     if not known.all():
         notes.append(f"{int((~known).sum())} opportunities belong to accounts no longer in "

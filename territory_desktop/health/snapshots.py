@@ -72,7 +72,7 @@ class Snapshot:
     @classmethod
     def from_records(cls, header: Mapping[str, Any],
                      rows: Iterable[Mapping[str, Any]]) -> Snapshot:
-        """The snapshot :meth:`to_records` described."""
+        """Return the snapshot that :meth:`to_records` described."""
         grouped: dict[tuple[str, str | None], list[Mapping[str, Any]]] = {}
         for row in rows:
             grouped.setdefault((row["scope"], row["key"]), []).append(row)
@@ -123,8 +123,9 @@ class KpiChange:
 
 def compare_snapshots(before: Snapshot, after: Snapshot,
                       settings: HealthSettings | None = None) -> tuple[KpiChange, ...]:
-    """What improved and what slipped from ``before`` to ``after``, per KPI of
-    :data:`KPI_DIRECTIONS`, for each territory and rep (matched by id) and the team.
+    """List what improved and what slipped from ``before`` to ``after``.
+
+    Per KPI of :data:`KPI_DIRECTIONS`, for each territory and rep (matched by id) and the team.
 
     Utilisation improves when it moves closer to ``settings``' band (``after``'s settings by
     default); inside the band it is unchanged.

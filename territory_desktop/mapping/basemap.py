@@ -256,7 +256,7 @@ def build_basemap(path: Path) -> tuple[dict[str, Any], int]:
 def basemap_geojson(
     path: Path, cache_dir: Path | None = None
 ) -> tuple[dict[str, Any], BasemapStats]:
-    """The basemap for an extract, from the cache when this exact file was seen before.
+    """Return the basemap for an extract, from the cache when this exact file was seen before.
 
     The cache file is ``<cache_dir>/basemap-<sha256>.json`` (``cache_dir`` defaults to a folder in
     the system temporary directory) and is written atomically.

@@ -54,7 +54,7 @@ def _origin_times(network: RoadNetwork, origin: Any, seconds: float) -> np.ndarr
 def within_time(
     network: RoadNetwork, origin: Any, seconds: float, points: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of ``points`` reachable from ``origin`` within ``seconds``, and their times."""
+    """Return the indices of ``points`` reachable from ``origin`` within ``seconds``, and times."""
     m = travel_matrix(network, [origin] if np.ndim(origin) == 1 else origin, points, meters=False)
     t = m.seconds[0]
     idx = np.flatnonzero(t <= seconds)
@@ -67,8 +67,11 @@ def times_from_homes(network: RoadNetwork, homes: Any, accounts: Any, **kw: Any)
 
 
 def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
-    """Area reachable from ``origin`` within ``seconds``: the reached roads (edges cut at the
-    time limit) buffered by 60 m, as a shapely Polygon or MultiPolygon in (lon, lat)."""
+    """Return the area reachable from ``origin`` within ``seconds``.
+
+    It is the reached roads (edges cut at the time limit) buffered by 60 m, as a shapely Polygon
+    or MultiPolygon in (lon, lat).
+    """
     import shapely
 
     times = _origin_times(network, origin, seconds)

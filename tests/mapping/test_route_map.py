@@ -1,5 +1,6 @@
 """A route on the map and in the status bar, in the user's unit
-(territory_desktop.mapping.route_map)."""
+(territory_desktop.mapping.route_map).
+"""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ class Outcome:
 
 def seed_bytes(workdir: Path) -> dict[str, bytes]:
     """The undamaged inputs: the tiny extract in every supported encoding, a compiled network
-    (.npz) and a points file on it."""
+    (.npz) and a points file on it.
+    """
     import osmium
 
     xml = bz2.decompress(SEED_EXTRACT.read_bytes())
@@ -74,7 +75,8 @@ def seed_bytes(workdir: Path) -> dict[str, bytes]:
 
 def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
     """Apply (operation, position as a fraction of the length, value) edits to ``data``:
-    truncate, flip a byte, overwrite a byte, insert a byte, delete a run of bytes."""
+    truncate, flip a byte, overwrite a byte, insert a byte, delete a run of bytes.
+    """
     b = bytearray(data)
     for op, where, value in ops:
         i = min(int(where * len(b)), max(len(b) - 1, 0))
@@ -95,7 +97,8 @@ def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
 
 def damage_arrays(npz: bytes, edits: list[tuple[int, float, int]]) -> bytes:
     """Rewrite a valid network .npz with array values replaced: (array number, position as a
-    fraction, new value) - out-of-range indices, negative or huge weights, NaN speeds."""
+    fraction, new value) - out-of-range indices, negative or huge weights, NaN speeds.
+    """
     from territory_desktop.routing.network import _ARRAYS
 
     with np.load(io.BytesIO(npz), allow_pickle=False) as z:
@@ -140,7 +143,8 @@ class Runner:
 
     def run(self, kind: str, data: bytes, network: str = "") -> Outcome:
         """Write ``data`` as a file of ``kind`` and run the user's commands on it (points files
-        on the compiled ``network``)."""
+        on the compiled ``network``).
+        """
         self.count += 1
         path = self.workdir / f"case{self.count}{kind}"
         path.write_bytes(data)
@@ -191,7 +195,8 @@ def judge(r: dict, path: str, dt: float) -> Outcome:
 
 def _cli(argv: list[str], file: str) -> dict:
     """Run ``tdesk argv`` in this process: exit status, stderr, any uncaught traceback. A
-    one-line error must name ``file`` (or the command's second file: the points file)."""
+    one-line error must name ``file`` (or the command's second file: the points file).
+    """
     import traceback
 
     from territory_desktop.cli import main

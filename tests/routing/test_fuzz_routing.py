@@ -2,7 +2,8 @@
 encoding, damaged network files, bad points files. Each case runs the command line in a
 worker process and must end in success or a one-line error naming the file, within
 ``CASE_TIMEOUT_S``, with no crash signal. A fixed number of derandomized examples runs here;
-``benchmarks/fuzz_routing.py`` runs longer, random ones."""
+``benchmarks/fuzz_routing.py`` runs longer, random ones.
+"""
 
 from __future__ import annotations
 

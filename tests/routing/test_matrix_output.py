@@ -1,5 +1,6 @@
 """``tdesk matrix`` output (CSV written columnar, npz, parquet) and points-file errors
-(issue 8 item 18, issue 9 items 6 and 7), through the command line."""
+(issue 8 item 18, issue 9 items 6 and 7), through the command line.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def _points_file(path, ids, pts):
 
 def test_csv_writer_matches_the_csv_module_cell_for_cell(tmp_path):
     """The columnar writer gives the same cells as the csv module with the same formatting,
-    including unreachable pairs and their reasons, hostile ids and tiny blocks."""
+    including unreachable pairs and their reasons, hostile ids and tiny blocks.
+    """
     rng = np.random.default_rng(0)
     n = len(HOSTILE_IDS)
     sec = np.floor(rng.uniform(0, 9e6, (n, n))) / 1000.0

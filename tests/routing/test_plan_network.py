@@ -1,5 +1,6 @@
 """A plan's road network: extract path, cache file, compiling, reachability
-(territory_desktop.routing.plan_network)."""
+(territory_desktop.routing.plan_network).
+"""
 
 from __future__ import annotations
 

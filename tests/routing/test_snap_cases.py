@@ -1,5 +1,6 @@
 """Snapping cases found in the field (issue 8 items 16 and 17): points exactly on road nodes
-next to one-way streets, and points nearer a cut-off road than a connected one."""
+next to one-way streets, and points nearer a cut-off road than a connected one.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from territory_desktop.routing.snapping import snap
 
 def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
     """Nodes at the start or end of one-way segments (where a point used to be forced to
-    drive the one-way first, or to arrive along it), plus a few random ones."""
+    drive the one-way first, or to arrive along it), plus a few random ones.
+    """
     fwd, bwd = prepared(net).seg_edges
     a = net.arrays
     one = np.flatnonzero((fwd >= 0) != (bwd >= 0))
@@ -34,7 +36,8 @@ def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
 @pytest.mark.parametrize("name", ["baltimore", "sao_paulo", "bayreuth"])
 def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
     """Item 16: a point exactly on a node gets the node-to-node shortest path (a plain
-    Dijkstra between the same nodes), from both engines, bit for bit."""
+    Dijkstra between the same nodes), from both engines, bit for bit.
+    """
     net = networks[name]
     nodes = _one_way_end_nodes(net, 150, seed=16)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))
@@ -51,7 +54,8 @@ def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
 
 def test_route_from_a_node_starts_at_the_node(networks):
     """A route between node points drives the node-to-node path, and its geometry starts and
-    ends at the nodes (not on the one-way segment the point was snapped to)."""
+    ends at the nodes (not on the one-way segment the point was snapped to).
+    """
     net = networks["baltimore"]
     nodes = _one_way_end_nodes(net, 40, seed=7)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))

@@ -101,7 +101,7 @@ def csv_cell(value: Any, decimals: int = 2, date_format: str = "%Y-%m-%d") -> st
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
               decimals: Sequence[int] | None = None, date_format: str = "%Y-%m-%d") -> Path:
-    """A UTF-8 CSV with one header row, written atomically.
+    """Write a UTF-8 CSV with one header row, atomically.
 
     ``decimals`` gives the number of decimals per column (2 where not given).
     """
@@ -119,7 +119,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], 
 def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]],
                                                   Sequence[int]]], *,
                number_formats: dict[int, str] | None = None) -> Path:
-    """An XLSX with typed cells: dates as dates, numbers as numbers, text never a formula.
+    """Write an XLSX with typed cells: dates as dates, numbers as numbers, text never a formula.
 
     ``sheets`` holds (title, header, rows, indices of rows to show bold, e.g. totals). Headers are
     frozen; ``number_formats`` maps a column index to an Excel number format (``0.00`` default).

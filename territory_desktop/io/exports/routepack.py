@@ -32,7 +32,7 @@ def _day_name(day: TripDay) -> str:
 
 
 def visit_uid(rep_id: str, visit_date: str, account_id: str) -> str:
-    """A calendar UID that stays the same for the same planned visit on every export."""
+    """Return a calendar UID that stays the same for the same planned visit on every export."""
     return f"{rep_id}/{visit_date}/{account_id}@territory-desktop"
 
 
@@ -75,6 +75,7 @@ def gpx_document(trips: Trips) -> Any:
 
 
 def write_gpx(trips: Trips, path: Path) -> Path:
+    """Write :func:`gpx_document` as a GPX 1.1 file, atomically."""
     xml = gpx_document(trips).to_xml(version="1.1")
     return write_atomic(path, lambda tmp: tmp.write_text(xml, encoding="utf-8"))
 
@@ -137,13 +138,14 @@ def ics_calendar(trips: Trips, now: dt.datetime | None = None) -> Any:
 
 
 def write_ics(trips: Trips, path: Path, now: dt.datetime | None = None) -> Path:
+    """Write :func:`ics_calendar` as an ICS file, atomically."""
     data = ics_calendar(trips, now).to_ical()
     return write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 # ------------------------------------------------------------------------------ day sheets
 def route_drawing(day: TripDay, width: float, height: float) -> Any:
-    """A small map of the day: the road route (same geometry as the legs) and numbered stops."""
+    """Draw a small map of the day: the road route (the legs' geometry) and numbered stops."""
     import math
 
     from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect, String

@@ -1,5 +1,6 @@
 """Fixtures for the export tests: the scheduled fixture plan (``tests/data/exports_plan.gpkg``,
-made by ``tests/data/make_exports_plan.py``), its road network, and REP-4's two-week trips."""
+made by ``tests/data/make_exports_plan.py``), its road network, and REP-4's two-week trips.
+"""
 
 from __future__ import annotations
 

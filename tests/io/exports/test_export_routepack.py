@@ -1,5 +1,6 @@
 """Route packs: GPX and ICS parsed back with their libraries and compared with the schedule;
-the PDF day sheet's text and its map drawn from the route's road geometry."""
+the PDF day sheet's text and its map drawn from the route's road geometry.
+"""
 
 from __future__ import annotations
 
