@@ -1,6 +1,6 @@
-"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
+r"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
 
-QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \\
+QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \
         python scripts/screenshot.py OUT.png [PLAN]
 """
 
@@ -17,6 +17,7 @@ from territory_desktop.qt.application import create_application
 
 
 def main() -> int:
+    """Open the plan, wait for the map, save the window as a PNG; return the exit code."""
     out = Path(sys.argv[1])
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())

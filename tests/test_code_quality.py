@@ -1,4 +1,4 @@
-"""The repository passes ``ruff check`` and ``mypy --strict`` with the settings in pyproject.toml."""
+"""The repository passes ``ruff check`` and ``mypy --strict`` as configured in pyproject.toml."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Fixtures for the routing tests: real OSM extracts from ``../shared/data`` and their
+"""Fixtures for the routing tests.
+
+Fixtures for the routing tests: real OSM extracts from ``../shared/data`` and their
 compiled networks (built once per session; each build takes well under a second).
 """
 

@@ -1,4 +1,6 @@
-"""Fuzzing machinery for the routing inputs, shared by ``test_fuzz_routing.py`` (a fixed number
+"""Fuzzing machinery for the routing inputs.
+
+Fuzzing machinery for the routing inputs, shared by ``test_fuzz_routing.py`` (a fixed number
 of examples in CI) and ``benchmarks/fuzz_routing.py`` (longer runs).
 
 Categories: damaged OSM extracts (.osm, .osm.gz, .osm.bz2, .osm.pbf), damaged network files
@@ -49,8 +51,10 @@ class Outcome:
 
 
 def seed_bytes(workdir: Path) -> dict[str, bytes]:
-    """The undamaged inputs: the tiny extract in every supported encoding, a compiled network
-    (.npz) and a points file on it.
+    """Return the undamaged inputs' bytes by file suffix (``workdir`` holds the temporaries).
+
+    They are the tiny extract in every supported encoding, a compiled network (.npz) and a
+    points file on it.
     """
     import osmium
 
@@ -74,7 +78,9 @@ def seed_bytes(workdir: Path) -> dict[str, bytes]:
 
 
 def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
-    """Apply (operation, position as a fraction of the length, value) edits to ``data``:
+    """Damage ``data`` by byte edits.
+
+    Apply (operation, position as a fraction of the length, value) edits to ``data``:
     truncate, flip a byte, overwrite a byte, insert a byte, delete a run of bytes.
     """
     b = bytearray(data)
@@ -96,7 +102,9 @@ def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
 
 
 def damage_arrays(npz: bytes, edits: list[tuple[int, float, int]]) -> bytes:
-    """Rewrite a valid network .npz with array values replaced: (array number, position as a
+    """Damage a network file's array values.
+
+    Rewrite a valid network .npz with array values replaced: (array number, position as a
     fraction, new value) - out-of-range indices, negative or huge weights, NaN speeds.
     """
     from territory_desktop.routing.network import _ARRAYS
@@ -142,7 +150,9 @@ class Runner:
             self.proc = None
 
     def run(self, kind: str, data: bytes, network: str = "") -> Outcome:
-        """Write ``data`` as a file of ``kind`` and run the user's commands on it (points files
+        """Run one fuzz case.
+
+        Write ``data`` as a file of ``kind`` and run the user's commands on it (points files
         on the compiled ``network``).
         """
         self.count += 1
@@ -194,7 +204,9 @@ def judge(r: dict, path: str, dt: float) -> Outcome:
 
 
 def _cli(argv: list[str], file: str) -> dict:
-    """Run ``tdesk argv`` in this process: exit status, stderr, any uncaught traceback. A
+    """Run the command line in this process and check how it ends.
+
+    Run ``tdesk argv`` in this process: exit status, stderr, any uncaught traceback. A
     one-line error must name ``file`` (or the command's second file: the points file).
     """
     import traceback

@@ -1,4 +1,6 @@
-"""Snapping cases found in the field (issue 8 items 16 and 17): points exactly on road nodes
+"""Snapping cases found in the field.
+
+Snapping cases found in the field (issue 8 items 16 and 17): points exactly on road nodes
 next to one-way streets, and points nearer a cut-off road than a connected one.
 """
 
@@ -19,7 +21,9 @@ from territory_desktop.routing.snapping import snap
 
 
 def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
-    """Nodes at the start or end of one-way segments (where a point used to be forced to
+    """Return nodes that end one-way segments, plus a few random ones.
+
+    Nodes at the start or end of one-way segments (where a point used to be forced to
     drive the one-way first, or to arrive along it), plus a few random ones.
     """
     fwd, bwd = prepared(net).seg_edges
@@ -35,7 +39,9 @@ def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["baltimore", "sao_paulo", "bayreuth"])
 def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
-    """Item 16: a point exactly on a node gets the node-to-node shortest path (a plain
+    """A point on a node gets the node-to-node shortest path.
+
+    Item 16: a point exactly on a node gets the node-to-node shortest path (a plain
     Dijkstra between the same nodes), from both engines, bit for bit.
     """
     net = networks[name]
@@ -53,7 +59,9 @@ def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
 
 
 def test_route_from_a_node_starts_at_the_node(networks):
-    """A route between node points drives the node-to-node path, and its geometry starts and
+    """A route between node points starts and ends at the nodes.
+
+    A route between node points drives the node-to-node path, and its geometry starts and
     ends at the nodes (not on the one-way segment the point was snapped to).
     """
     net = networks["baltimore"]
