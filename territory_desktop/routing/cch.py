@@ -95,7 +95,8 @@ def cached_order(net: RoadNetwork) -> np.ndarray | None:
     if not (p and os.path.isfile(p)):
         return None
     try:
-        with np.load(p, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(p, "rb") as f, np.load(f, allow_pickle=False) as z:
             order = np.asarray(z["order"])
     except Exception:  # zip, npy and I/O errors alike: just recompute
         return None

@@ -181,7 +181,8 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
         if f.read(4) != b"PK\x03\x04":
             raise RoutingError(f"{p}: not a compiled road network (.npz from 'network build')")
     try:
-        with np.load(p, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(p, "rb") as f, np.load(f, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"][()]))
             arrays = {k: z[k] for k in _ARRAYS}
     except KeyError as exc:

@@ -156,7 +156,8 @@ def _load_cache(path: str | None, n_geom: int, n_pieces: int) -> dict[str, np.nd
     if not path or not os.path.isfile(path):
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             c = {k: z[k] for k in ("gx", "gy", "geo", "kept", "island")}
     except Exception:  # unreadable or foreign file: rebuild (and overwrite) it
         return None

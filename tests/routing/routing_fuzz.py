@@ -147,7 +147,16 @@ class Runner:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            self.proc = None
+            self._forget()
+
+    def _forget(self) -> None:
+        """Close the ended worker's pipes (or they leak a file each) and drop it."""
+        assert self.proc is not None
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        self.proc = None
 
     def run(self, kind: str, data: bytes, network: str = "") -> Outcome:
         """Run one fuzz case.
@@ -159,7 +168,9 @@ class Runner:
         path = self.workdir / f"case{self.count}{kind}"
         path.write_bytes(data)
         net_path = network
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is not None and self.proc.poll() is not None:
+            self._forget()
+        if self.proc is None:
             self.proc = self._start()
         t0 = time.perf_counter()
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -175,11 +186,11 @@ class Runner:
             if not ready:
                 self.proc.kill()
                 self.proc.wait()
-                self.proc = None
+                self._forget()
                 return Outcome(False, "hang", f"no answer in {CASE_TIMEOUT_S:.0f} s", dt)
             if not line:
                 rc = self.proc.wait(10)
-                self.proc = None
+                self._forget()
                 return Outcome(False, "crash", f"worker died with status {rc}", dt)
             r = json.loads(line)
         finally:
