@@ -33,6 +33,7 @@ from territory_desktop.model.schedule import (
     UnplacedAccount,
     VisitLogEntry,
 )
+from territory_desktop.model.shared import SharedDict
 
 
 @dataclass(frozen=True)
@@ -264,12 +265,14 @@ def import_accounts(plan: Plan, accounts: Iterable[Account], replace_all: bool =
     """
     new = plan.copy()
     if replace_all:
-        new.accounts = {}
+        new.accounts = SharedDict()
     incoming = list(accounts)
     updated = sum(1 for a in incoming if a.id in new.accounts)
+    merged: dict[str, Account] = {}  # one bulk update: per-account inserts would copy chunks
     for a in incoming:
-        new.accounts[a.id] = _keep_app_fields(new.accounts.get(a.id), a,
-                                              APP_ONLY_ACCOUNT_FIELDS)  # type: ignore[assignment]
+        old = merged.get(a.id) or new.accounts.get(a.id)
+        merged[a.id] = _keep_app_fields(old, a, APP_ONLY_ACCOUNT_FIELDS)  # type: ignore[assignment]
+    new.accounts.update(merged)
     text = f"Import {len(incoming)} accounts"
     notes = (f"{updated} existing accounts updated",) if updated else ()
     return Edit(text, new, notes)

@@ -54,13 +54,16 @@ def assign_accounts(plan: Plan) -> Assignment:
             np.fromiter((a.lon for a in accounts), float, len(ids)),
             np.fromiter((a.lat for a in accounts), float, len(ids)),
         )
-        shaped_ids = list(shaped)
         tree = shapely.STRtree(list(shaped.values()))
         point_idx, tree_idx = tree.query(points, predicate="intersects")
         order = np.lexsort((tree_idx, point_idx))
-        for p, g in zip(point_idx[order][::-1], tree_idx[order][::-1], strict=True):
-            territory_of[ids[p]] = shaped_ids[g]
-            reason[ids[p]] = "map"
+        # Per point, its first hit in (point, territory order): the territory listed first.
+        hit_points, first = np.unique(point_idx[order], return_index=True)
+        hit_ids = np.array(ids, dtype=object)[hit_points].tolist()
+        shaped_ids = np.array(list(shaped), dtype=object)
+        territory_of.update(zip(hit_ids, shaped_ids[tree_idx[order][first]].tolist(),
+                                strict=True))
+        reason.update(dict.fromkeys(hit_ids, "map"))
 
     if plan.rules:
         live_rules = [r for r in plan.rules if r.territory_id in plan.territories]

@@ -65,7 +65,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop import __version__
-from territory_desktop.io import gpkg
+from territory_desktop.io import account_columns, gpkg
 from territory_desktop.io.gpkg import Column, TableSpec
 from territory_desktop.model.plan import (
     Account,
@@ -340,15 +340,7 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         ]
         return rows, [g for g in geoms if g is not None]
     if table == "accounts":
-        points = [Point(a.lon, a.lat) for a in plan.accounts.values()]
-        rows = [
-            (gpkg.to_blob(p), a.id, a.name, a.address, a.postal_code, a.segment, a.industry,
-             a.potential, a.tier, a.every_weeks, a.visit_minutes, a.owner, a.notes,
-             int(a.approximate_location), a.window_start, a.window_end,
-             json.dumps(list(a.closed_weekdays)), int(a.same_weekday))
-            for a, p in zip(plan.accounts.values(), points, strict=True)
-        ]
-        return rows, points
+        return account_columns.account_rows(list(plan.accounts.values()), gpkg.WGS84)
     if table == "reps":
         points = [Point(r.home_lon, r.home_lat) for r in plan.reps.values()]
         rows = [
@@ -657,7 +649,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         where = "reps"
         reps = _read_rows(conn, "reps", _rep)
         where = "accounts"
-        accounts = _read_rows(conn, "accounts", _account)
+        accounts = account_columns.read_accounts(conn) or _read_rows(conn, "accounts", _account)
         where = "territories"
         territories = _read_rows(conn, "territories", _territory)
         where = "td_rules"

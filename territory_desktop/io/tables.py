@@ -541,6 +541,7 @@ def parse_frequency(text: str) -> float:
     )
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 
 
@@ -554,6 +555,10 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
     ValueError
         If the text is not a number.
     """
+    if _PLAIN_NUMBER.fullmatch(text):  # most cells: skip the clean-up below
+        value = float(text)
+        if math.isfinite(value):
+            return value
     s = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     s = re.sub(r"^[^\d+\-.,]+", "", s)  # currency symbols and codes in front
     s = re.sub(r"(?i)(usd|eur|gbp|cad|aud)$", "", s)

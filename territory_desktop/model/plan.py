@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
+from territory_desktop.model.shared import SharedDict
 
 TIERS = ("A", "B", "C")
 WEEKS_PER_YEAR = 52.0
@@ -97,7 +98,7 @@ class Account:
         if self.window_start is not None and not (
                 0 <= self.window_start <= self.window_end <= 24 * 60):  # type: ignore[operator]
             raise PlanError(f"account {self.id}: time window must be within the day, start first")
-        if any(not 0 <= d <= 6 for d in self.closed_weekdays):
+        if self.closed_weekdays and any(not 0 <= d <= 6 for d in self.closed_weekdays):
             raise PlanError(f"account {self.id}: closed weekdays are 0 (Mon) to 6 (Sun)")
         _check_lat_lon(self.lat, self.lon, f"account {self.id}")
         if self.tier not in TIERS:
@@ -215,28 +216,42 @@ class PlanSettings:
         )
 
 
+_SHARED_FIELDS = ("accounts", "reps", "territories", "schedules")
+
+
 @dataclass
 class Plan:
-    """The whole document. Mutated only through :mod:`territory_desktop.model.edits`."""
+    """The whole document. Mutated only through :mod:`territory_desktop.model.edits`.
 
-    accounts: dict[str, Account] = field(default_factory=dict)
-    reps: dict[str, Rep] = field(default_factory=dict)
-    territories: dict[str, Territory] = field(default_factory=dict)
+    The mappings are :class:`SharedDict` (a plain dict given is converted): a copy shares every
+    record with the original, so an undo history of single edits costs kilobytes per edit.
+    """
+
+    accounts: MutableMapping[str, Account] = field(default_factory=SharedDict)
+    reps: MutableMapping[str, Rep] = field(default_factory=SharedDict)
+    territories: MutableMapping[str, Territory] = field(default_factory=SharedDict)
     rules: list[OverlayRule] = field(default_factory=list)
     settings: PlanSettings = field(default_factory=PlanSettings)
     name: str = "Untitled plan"
-    schedules: dict[str, RepSchedule] = field(default_factory=dict)  # by rep id
+    schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for name in _SHARED_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, SharedDict):
+                setattr(self, name, SharedDict(value))
+
     def copy(self) -> Plan:
+        """A new plan sharing every record (O(1) for the mappings); edits change the copy."""
         return Plan(
-            accounts=dict(self.accounts),
-            reps=dict(self.reps),
-            territories=dict(self.territories),
+            accounts=_shared_copy(self.accounts),
+            reps=_shared_copy(self.reps),
+            territories=_shared_copy(self.territories),
             rules=list(self.rules),
             settings=self.settings,
             name=self.name,
-            schedules=dict(self.schedules),
+            schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
         )
 
@@ -257,6 +272,11 @@ class Plan:
         while f"{prefix}{n}" in existing:
             n += 1
         return f"{prefix}{n}"
+
+
+def _shared_copy(mapping: MutableMapping[str, Any]) -> SharedDict[str, Any]:
+    # A plain dict assigned after construction (``plan.accounts = {}``) is converted here.
+    return mapping.copy() if isinstance(mapping, SharedDict) else SharedDict(mapping)
 
 
 def replace(obj: Any, **changes: Any) -> Any:
