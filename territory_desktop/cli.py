@@ -120,7 +120,12 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
-    from territory_desktop.optimize.plan_schedule import rep_accounts, solve_rep, summarise
+    from territory_desktop.optimize.plan_schedule import (
+        rep_accounts,
+        rotation_inputs,
+        solve_rep,
+        summarise,
+    )
     from territory_desktop.routing import load_or_build
     from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
 
@@ -130,13 +135,16 @@ def _plan_schedule(args: argparse.Namespace) -> int:
         print(f"error: {args.plan} has no OSM extract; set one in the app (Routing menu)",
               file=sys.stderr)
         return EXIT_ERROR
+    territory_of = assign_accounts(plan).territory_of
+    owned = {r: rep_accounts(plan, r, territory_of) for r in plan.reps}
+    for rep_id, ids in owned.items():  # refuse bad input before minutes of solving, not after
+        rotation_inputs(plan, rep_id, ids, args.weeks)
     cache = args.network_cache or network_cache_path(extract_path)
     cache.parent.mkdir(parents=True, exist_ok=True)
     network = load_or_build(extract_path, cache)
-    territory_of = assign_accounts(plan).territory_of
     reps: list[dict[str, Any]] = []
-    for rep_id in plan.reps:
-        if not rep_accounts(plan, rep_id, territory_of):
+    for rep_id, ids in owned.items():
+        if not ids:
             continue
         schedule, rotation = solve_rep(plan, rep_id, territory_of, network, seconds=args.seconds,
                                        seed=args.seed, weeks=args.weeks)

@@ -114,7 +114,7 @@ _REP_COLUMNS_V2 = (
     Column("max_day_minutes", "INTEGER", "DEFAULT 540"),
     Column("days_off", "TEXT", "DEFAULT '[]'"),
 )
-_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"))
+_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"), ("day_balance", "1.0"))
 _SCHEDULE_TABLES_V2 = (
     TableSpec(
         "td_schedule",
@@ -983,6 +983,9 @@ def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
     for day in plan.settings.holidays:
         if not _is_iso_date(day):
             yield "td_settings", f"holiday {day!r} is not a date like 2025-12-25"
+    balance = plan.settings.day_balance
+    if not (isinstance(balance, int | float) and 0.0 <= balance <= 1.0):
+        yield "td_settings", f"day_balance {balance!r} is not between 0 (least driving) and 1"
     for key, schedule in plan.schedules.items():
         what = f"schedule of rep {schedule.rep_id}"
         if key != schedule.rep_id:

@@ -206,6 +206,7 @@ class PlanSettings:
     osm_extract: str = ""  # path of the OSM extract, relative to the plan file when possible
     working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
+    day_balance: float = 1.0  # rotations: 1 = even days ... 0 = least driving
 
     def cadence_for(self, account: Account) -> tuple[float, float]:
         """(every_weeks, visit_minutes) for the account, overrides first."""

@@ -215,6 +215,20 @@ class SettingsDialog(QDialog):
         form.addRow(QLabel("<b>This plan's call rotation</b>", self))
         form.addRow("Cycle length", self.weeks)
         form.addRow("Week 1 starts", self.start)
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QHBoxLayout, QSlider
+
+        self.day_balance = QSlider(Qt.Orientation.Horizontal, self)
+        self.day_balance.setObjectName("dayBalance")
+        self.day_balance.setRange(0, 100)
+        self.day_balance.setValue(round(plan_settings.day_balance * 100))
+        self.day_balance.setToolTip("Even days: every working day about as long as the others. "
+                                    "Least driving: fewer, longer days when that saves driving.")
+        balance = QHBoxLayout()
+        balance.addWidget(QLabel("Least driving", self))
+        balance.addWidget(self.day_balance, 1)
+        balance.addWidget(QLabel("Even days", self))
+        form.addRow("Rotation days", balance)
         self._plan_settings = plan_settings
         form.addRow(_ok_cancel(self))
 
@@ -234,8 +248,11 @@ class SettingsDialog(QDialog):
         monday = start - dt.timedelta(days=start.weekday())
         keep = self._plan_settings.rotation_start
         anchor = monday.isoformat() if keep or start != dt.date.today() else keep
+        balance = self._plan_settings.day_balance  # unchanged unless the slider moved
+        if self.day_balance.value() != round(balance * 100):
+            balance = self.day_balance.value() / 100
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
-                       rotation_start=anchor)
+                       rotation_start=anchor, day_balance=balance)
 
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -622,8 +622,17 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
     if not hasattr(signal, "SIGKILL"):
         pytest.skip("needs SIGKILL")
     target = tmp_path / "plan.gpkg"
-    save_plan(Plan(name="gen-0"), target)
     n = 4000
+    # Kill within a few saves' time as this machine runs now (a fixed 0.25 s never let a save
+    # finish on a loaded machine, where one takes ~0.5 s).
+    sized = Plan(name="gen-0")
+    for i in range(n):
+        sized.accounts[f"gen-0-{i}"] = Account(f"gen-0-{i}", f"Account {i}", 39.0, -76.6)
+    started = time.perf_counter()
+    save_plan(sized, tmp_path / "timing.gpkg")
+    window = 2.5 * (time.perf_counter() - started)
+    (tmp_path / "timing.gpkg").unlink()
+    save_plan(Plan(name="gen-0"), target)
     rng = random.Random(20240611)
     seen = set()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -634,7 +643,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, 0.25))
+        time.sleep(rng.uniform(0.0, window))
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         child.stdout.close()
