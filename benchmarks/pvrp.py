@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _env import header, load
 
-from territory_desktop.io.cgl_format import (
+from territory_desktop.optimize.cgl_format import (
     CGLRoute,
     check_solution,
     read_instance,

@@ -51,7 +51,7 @@ def pvrp_command(
     customers are 1-based as in the CGL files.  Returns the exit code: 0 solved and feasible,
     1 no feasible solution found, 2 bad input.
     """
-    from territory_desktop.io.cgl_format import (
+    from territory_desktop.optimize.cgl_format import (
         CGLFormatError,
         CGLRoute,
         check_solution,

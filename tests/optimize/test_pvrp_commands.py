@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
+from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 from territory_desktop.optimize.commands import pvrp_command, register
 
 
