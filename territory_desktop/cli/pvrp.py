@@ -1,7 +1,4 @@
-"""``tdesk pvrp``: solve a CGL (1997) periodic VRP instance with the scheduler's engine.
-
-The lead wires it with ``commands.register(subparsers)`` in ``territory_desktop/cli.py``.
-"""
+"""``tdesk pvrp``: solve a CGL (1997) periodic VRP instance with the scheduler's engine."""
 
 from __future__ import annotations
 
