@@ -306,12 +306,12 @@ def test_migrations_run_in_order_on_a_copy(
         conn.execute("UPDATE td_meta SET value = value || ' (v4)' WHERE key='plan_name'")
 
     real = planfile.MIGRATIONS[1]
-    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 4)
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3, 3: v3_to_v4})
+    monkeypatch.setattr(planfile.read, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: real, 2: v2_to_v3, 3: v3_to_v4})
     assert load_plan(fixture).name == "LA fixture v1 (v3) (v4)"
     assert fixture.read_bytes() == before  # opening never modifies the user's file
 
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3})
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: real, 2: v2_to_v3})
     with pytest.raises(PlanFileError, match="no conversion from schema 3 to 4"):
         load_plan(fixture)
 
@@ -493,8 +493,8 @@ def test_failing_migration_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: broken})
+    monkeypatch.setattr(planfile.read, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: broken})
     with pytest.raises(PlanFileError, match="converting from schema 1 failed"):
         load_plan(DATA / "plan_v1.gpkg")
 
@@ -551,7 +551,7 @@ def test_failed_save_keeps_old_file_and_leaves_no_temp(
     def boom(*_a: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(planfile, "_fsync_file", boom)
+    monkeypatch.setattr(planfile.write, "_fsync_file", boom)
     with pytest.raises(PlanFileError, match=r"Cannot save .*p\.gpkg.*No space"):
         save_plan(Plan(name="other"), path)
     assert path.read_bytes() == before
