@@ -69,7 +69,6 @@ from territory_desktop.io.planfile.schema import (
 )
 from territory_desktop.io.planfile.temps import (
     STALE_TEMP_SECONDS,
-    TEMP_SUFFIX,
     _remove_quietly,  # noqa: F401  (qt/files.py deletes a restored autosave with it)
     remove_stale_temps,
 )
@@ -84,7 +83,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "STALE_TEMP_SECONDS",
     "TABLES",
-    "TEMP_SUFFIX",
     "Migration",
     "PlanFileChanged",
     "PlanFileError",

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from territory_desktop.io import sharing
 
-TEMP_SUFFIX = ".tmp"
 STALE_TEMP_SECONDS = 600.0
-# ".<plan name>.gpkg.<owner token>-<mkstemp's 8 characters>.tmp"; before owner tokens, the
+# ".<plan name>.gpkg.<owner token>-<mkstemp's 8 characters>.tmp.gpkg" (files.atomic_path keeps
+# the target's suffix); older versions' names end in ".tmp", and before owner tokens the
 # token was missing: such files are judged by age alone.
-_TEMP_NAME = re.compile(r"^\..+\.gpkg\.(?:(h[0-9a-f]{4}p\d+w\d+)-)?[a-z0-9_]{8}\.tmp$")
+_TEMP_NAME = re.compile(
+    r"^\..+\.gpkg\.(?:(h[0-9a-f]{4}p\d+w\d+)-)?[a-z0-9_]{8}\.tmp(?:\.gpkg)?$")
 
 
 def remove_stale_temps(folder: str | os.PathLike[str]) -> int:

@@ -7,9 +7,9 @@ import logging
 import os
 import sqlite3
 import stat
-import tempfile
 from pathlib import Path
 
+from territory_desktop.files import atomic_path
 from territory_desktop.io import gpkg, sharing
 from territory_desktop.io.planfile.carry_over import _carry_over_user_tables
 from territory_desktop.io.planfile.encode import _rows_for
@@ -22,7 +22,7 @@ from territory_desktop.io.planfile.schema import (
     _os_reason,
     _value_problems,
 )
-from territory_desktop.io.planfile.temps import TEMP_SUFFIX, _remove_quietly, remove_stale_temps
+from territory_desktop.io.planfile.temps import remove_stale_temps
 from territory_desktop.io.sharing import FileStamp
 from territory_desktop.model.plan import Plan
 
@@ -68,27 +68,19 @@ def save_plan(plan: Plan, path: str | os.PathLike[str],
             f"Cannot save {shown}: the file was changed by another window or program since "
             "it was opened here")
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.{sharing.process_token()}-", suffix=TEMP_SUFFIX, dir=folder)
-    except OSError as exc:
-        raise PlanFileError(f"Cannot save {shown}: {_os_reason(exc)}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        os.unlink(tmp)  # sqlite wants to create the file itself
-        written = _write_database(plan, tmp, previous=target if target.exists() else None)
-        _verify(tmp, plan, written)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        _fsync_file(tmp)
-        if expect is not ANY_STAMP and FileStamp.of(target) != expect:
-            raise PlanFileChanged(
-                f"Cannot save {shown}: the file was changed by another window or program "
-                "while saving")
-        os.replace(tmp, target)
-        _fsync_dir(folder)
-    except BaseException as exc:
-        _remove_quietly(tmp)
+        # durable: fsync the file, os.replace, fsync the folder (a power cut leaves the old
+        # file or the new one); the owner token lets remove_stale_temps see a killed save.
+        with atomic_path(target, durable=True, owner=sharing.process_token()) as tmp:
+            os.unlink(tmp)  # sqlite wants to create the file itself
+            written = _write_database(plan, tmp, previous=target if target.exists() else None)
+            _verify(tmp, plan, written)
+            if mode is not None:
+                os.chmod(tmp, mode)
+            if expect is not ANY_STAMP and FileStamp.of(target) != expect:
+                raise PlanFileChanged(
+                    f"Cannot save {shown}: the file was changed by another window or program "
+                    "while saving")
+    except BaseException as exc:  # atomic_path has removed the temporary file
         if isinstance(exc, PlanFileError):
             if str(exc).startswith("Cannot save"):
                 raise
@@ -182,20 +174,3 @@ def _verify(tmp: Path, plan: Plan, written: dict[str, int]) -> None:
             if ids != list(records):
                 raise PlanFileError(f"the written file does not read back the same ({table})")
 
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a directory; NTFS journals the rename itself
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
