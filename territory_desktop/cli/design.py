@@ -16,7 +16,7 @@ EXIT_BAND = 1
 EXIT_ERROR = 2
 
 
-def register(plan: argparse._SubParsersAction) -> None:
+def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the design subcommands to ``tdesk plan``."""
     b = plan.add_parser(
         "balance", help="balance territories on workload (and potential), or realign them",
@@ -308,7 +308,7 @@ def _units(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
-        for t in doc["territories"]:  # type: ignore[attr-defined]
+        for t in doc["territories"]:
             print(f"{t['id']:>8}  rep {t['rep_id'] or '-':<8} {t['units']:>5} units "
                   f"{t['accounts']:>6} accounts  {args.by} {t['load']:>12,.2f} "
                   f"(target {t['target']:,.2f})")

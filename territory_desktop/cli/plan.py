@@ -175,7 +175,7 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(plan: argparse._SubParsersAction) -> None:
+def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``create``, ``info`` and ``schedule`` to the ``tdesk plan`` subcommands."""
     create = plan.add_parser("create", help="build a plan from account and rep files")
     create.add_argument("--accounts", type=Path, required=True, help="accounts CSV or XLSX")

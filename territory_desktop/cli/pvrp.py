@@ -11,9 +11,11 @@ from typing import TextIO
 __all__ = ["pvrp_command", "register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add the ``pvrp`` subcommand to a ``tdesk`` argument parser."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "pvrp",
         help="solve a periodic VRP instance (Cordeau-Gendreau-Laporte 1997 format)",
         description="Solve a CGL periodic VRP instance (type 1, Euclidean, unrounded) with the "

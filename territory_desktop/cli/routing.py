@@ -74,6 +74,7 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
 
 def cmd_network_build(args: argparse.Namespace) -> int:
+    """Run ``tdesk network build``: compile an extract, print its summary; return the exit code."""
     from territory_desktop.routing.network import build_network
     from territory_desktop.routing.profile import SpeedProfile
 
@@ -104,8 +105,10 @@ def _snap_points(net: Any, ids: list[str], pts: np.ndarray, path: str, max_m: fl
 
 
 def _snap_notes(ids: list[str], pts: np.ndarray, s: Any) -> list[dict[str, Any]]:
-    """What the caller should know about reachable points' snaps (e.g. a nearer road that is
-    cut off from the network was passed over)."""
+    """List what the caller should know about reachable points' snaps.
+
+    For example that a nearer road, cut off from the network, was passed over.
+    """
     return [{"id": ids[i], "lat": float(pts[i, 0]), "lon": float(pts[i, 1]), "note": s.note[i]}
             for i in range(len(ids)) if s.note[i]]  # fmt: skip
 
@@ -116,6 +119,7 @@ def _print_notes(notes: list[dict[str, Any]]) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
+    """Run ``tdesk matrix``: write the travel matrix of a points file; return the exit code."""
     from territory_desktop.routing.matrix import travel_matrix
     from territory_desktop.routing.network import load_network
 
@@ -152,6 +156,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
+    """Run ``tdesk route``: print or write the drive through a points file; return the exit code."""
     from territory_desktop.routing.network import load_network
     from territory_desktop.routing.routes import route
 
@@ -194,4 +199,3 @@ def cmd_route(args: argparse.Namespace) -> int:
         dist = format_distance(total["meters"], unit, 2)
         print(f"total: {total['seconds'] / 60:.1f} min, {dist}")
     return 0
-
