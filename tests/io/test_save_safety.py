@@ -84,13 +84,13 @@ def test_the_written_file_is_checked_before_it_replaces_the_old(
     path = tmp_path / "plan.gpkg"
     save_plan(_plan(), path)
     before = path.read_bytes()
-    real = planfile._rows_for
+    real = planfile.write._rows_for
 
     def drop_last_account(table: str, plan: Plan):  # a writer bug: one row goes missing
         rows, geoms = real(table, plan)
         return (rows[:-1], geoms) if table == "accounts" else (rows, geoms)
 
-    monkeypatch.setattr(planfile, "_rows_for", drop_last_account)
+    monkeypatch.setattr(planfile.write, "_rows_for", drop_last_account)
     with pytest.raises(PlanFileError, match=r"does not read back the same \(accounts\)"):
         save_plan(_plan(name="changed"), path)
     assert path.read_bytes() == before

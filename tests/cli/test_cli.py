@@ -94,7 +94,7 @@ def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monke
 
 
 def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
-    from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
+    from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 
     instance = shared_data / "pvrp" / "p01.txt"
     assert cli.main(["pvrp", str(instance), "--seconds", "3", "--seed", "1", "--json"]) == 0

@@ -1,6 +1,5 @@
 """``tdesk plan balance | compare | units``: territory design on the command line.
 
-Wired into ``tdesk plan`` by ``register(plan_subparsers)`` in :mod:`territory_desktop.cli`.
 Exit status: 0 done, 1 done but some territory misses the band, 2 bad input (one line on
 stderr, ``error: ...``). Warnings go to stderr as ``warning: ...`` lines.
 """
