@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from territory_desktop.model import Plan
 from territory_desktop.routing.coverage import Coverage, check_coverage, extract_coverage
+from territory_desktop.routing.plan_network import Reachability, check_reachability, compile_network
 
 if TYPE_CHECKING:
     from territory_desktop.qt.main_window import MainWindow
-    from territory_desktop.routing import RoadNetwork, Route, SnapResult
+    from territory_desktop.routing import RoadNetwork, Route
 
 log = logging.getLogger(__name__)
 EXTRACT_FILTER = "OpenStreetMap extracts (*.osm.pbf *.pbf *.osm *.osm.gz *.osm.bz2);;All files (*)"
-
-
-@dataclass(frozen=True)
-class Reachability:
-    """Which accounts cannot be reached by road, with the reason for each."""
-
-    unreachable: dict[str, str]
-    checked: int
-
-
-def compile_network(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
-                    should_stop: Callable[[], bool]) -> RoadNetwork:
-    """Load the compiled network for ``extract`` from the cache, or compile and cache it, then
-    prepare it for matrices here (snap index, contraction hierarchy), so snapping and
-    matrices on the GUI thread take milliseconds."""
-    from territory_desktop.routing import load_or_build, prepare_matrices
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha1(str(extract.resolve()).encode()).hexdigest()[:12]
-    target = cache_dir / f"{extract.name.split('.')[0]}-{key}.npz"
-    network = load_or_build(extract, target, progress=lambda f, m: progress(0.8 * f, m),
-                            should_stop=should_stop)
-    prepare_matrices(network, progress=lambda f, m: progress(0.8 + 0.2 * f, m),
-                     should_stop=should_stop)
-    return network
-
-
-def check_reachability(network: RoadNetwork, plan: Plan,
-                       max_access_m: float = 500.0) -> Reachability:
-    """Snap every account to the road network; unreachable ones get the engine's reason."""
-    ids = list(plan.accounts)
-    if not ids:
-        return Reachability({}, 0)
-    lats = [plan.accounts[i].lat for i in ids]
-    lons = [plan.accounts[i].lon for i in ids]
-    snapped: SnapResult = network.snap(lats, lons, max_access_m=max_access_m)
-    bad = {ids[k]: snapped.reason[k] or "unreachable" for k in range(len(ids))
-           if not bool(snapped.reachable[k])}
-    return Reachability(bad, len(ids))
 
 
 class RoutingController(QObject):
@@ -247,6 +207,7 @@ class RoutingController(QObject):
     def show_route(self, account_ids: list[str], best_order: bool = False) -> Any:
         """Draw the road route through ``account_ids`` (reordered for the least driving when
         ``best_order``), list its legs and report the totals."""
+        from territory_desktop.mapping.route_map import route_summary
         from territory_desktop.routing import RoutingError, route
 
         assert self.network is not None
@@ -264,12 +225,8 @@ class RoutingController(QObject):
         labels = [f"{i + 1}. {n}" for i, n in enumerate(names)]
         title = "Best order" if best_order else "Selection order"
         self.present_route(result, labels, title)
-        miles = self.window.prefs.units == "miles"
-        total = (f"{result.total_miles:.1f} mi" if miles
-                 else f"{result.total_meters / 1000:.1f} km")
         self.window.statusBar().showMessage(
-            f"Route: {len(result.legs)} legs, {total}, {result.total_seconds / 60:.0f} min "
-            f"driving{note}", 15000)
+            f"{route_summary(result, self.window.prefs.units)}{note}", 15000)
         self.route_shown.emit(result)
         return result
 
@@ -301,18 +258,14 @@ class RoutingController(QObject):
         ("1. Deli"; "Home" shows as H); a round trip's return to its first stop is not drawn
         twice.
         """
-        from territory_desktop.mapping.layers import route_collection
+        from territory_desktop.mapping.route_map import route_layer
 
         miles = self.window.prefs.units == "miles"
-        props = [{"from": labels[i], "to": labels[i + 1], "minutes": round(leg.seconds / 60, 1),
-                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
-                 for i, leg in enumerate(result.legs)]
-        stops = [(float(lon), float(lat), label) for lat, lon, label
+        stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
             stops.pop()
-        self.window.map.show_route(route_collection(
-            [[(lon, lat) for lat, lon in leg.coordinates] for leg in result.legs], props, stops))
+        self.window.map.show_route(route_layer(result, labels, stops, self.window.prefs.units))
         self.window.route_panel.show_route(result, labels, title, miles)
         self.window.dock("dockRoute").show()
         self.window.actions.update_enabled()
