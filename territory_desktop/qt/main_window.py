@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QToolBar,
     QWidget,
 )
@@ -36,13 +35,16 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry, ActionSpec
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.jobs import JobRunner
+from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
+from territory_desktop.qt.rep_week import RepWeekView
 from territory_desktop.qt.rotation_controller import RotationController
 from territory_desktop.qt.rotation_panel import RotationPanel
 from territory_desktop.qt.route_panel import RoutePanel
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
-from territory_desktop.qt.worker import Cancelled, Worker, start
+from territory_desktop.qt.worker import Worker
 from territory_desktop.settings import Preferences
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,19 @@ def _build_basemap(extract: Path, cache_dir: Path, *, progress: Callable[[float,
     return fc
 
 
+@dataclass(frozen=True)
+class WindowParts:
+    """The controllers and panels ``app.build`` makes for a window (see :meth:`install`)."""
+
+    routing: RoutingController
+    rotation: RotationController
+    territories: TerritoryPanel
+    accounts: AccountsPanel
+    rotation_panel: RotationPanel
+    rep_week: RepWeekView
+    route_panel: RoutePanel
+
+
 class MainWindow(QMainWindow):
     """Composes the document, map, panels and actions; every plan change is an undoable edit."""
 
@@ -71,7 +86,7 @@ class MainWindow(QMainWindow):
     # actions up by id: ``window.actions["edit.undo"]``); nothing calls the Qt method here.
     actions: ActionRegistry  # type: ignore[assignment]
 
-    def __init__(self, document: PlanDocument, map_view: Any, prefs: Preferences,
+    def __init__(self, document: PlanDocument, map_view: MapView, prefs: Preferences,
                  files: PlanFiles, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         document.setParent(self)  # the window owns the document's lifetime
@@ -80,24 +95,29 @@ class MainWindow(QMainWindow):
         self.map = map_view
         self.prefs = prefs
         self.files = files
-        files.attach(self)
         self.setObjectName("mainWindow")
         self.resize(1400, 880)
         self.setCentralWidget(map_view)
-
         self._selected: list[str] = []
-        self._workers: list[Worker] = []
         self._closing_unasked = False  # closed by a stop signal: nobody is there to answer
-        self.routing = RoutingController(self)
-        self.rotation = RotationController(self)
+        self._build_status_bar()
+        self._map_ready = False
+        self._fit_next = True  # the next drawing of the plan fits the map to it
+        self._last_hint = ""
+        self._gesture = ""  # "edit", "draw", "split" while the map has a gesture open
+        self._basemap_for: str | None = None
+        files.attach(self)
 
-        self.territories = TerritoryPanel(document, self, self.rotation.drive_hours_per_week)
-        self.accounts = AccountsPanel(document, self)
-        self.rotation_panel = RotationPanel(self, self.rotation)
-        from territory_desktop.qt.rep_week import RepWeekView
-
-        self.rep_week = RepWeekView(self)
-        self.route_panel = RoutePanel(self)
+    def install(self, parts: WindowParts) -> None:
+        """Take the controllers and panels ``app.build`` made: dock the panels, declare the
+        actions, place them in menus and the toolbar, and follow the document and the map."""
+        self.routing = parts.routing
+        self.rotation = parts.rotation
+        self.territories = parts.territories
+        self.accounts = parts.accounts
+        self.rotation_panel = parts.rotation_panel
+        self.rep_week = parts.rep_week
+        self.route_panel = parts.route_panel
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)
@@ -105,16 +125,13 @@ class MainWindow(QMainWindow):
         self.panels.add("Rotation", self.rotation_panel, bottom)
         self.panels.add("Rep's week", self.rep_week, bottom)
         self.panels.add("Route", self.route_panel, bottom)
-        self.routing.network_ready.connect(self.territories.model.refresh)
-        self._build_status_bar()
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
-        self.route_panel.zoom_requested.connect(self.map.zoom_to_route)
-        self.route_panel.clear_requested.connect(self.routing.clear_overlays)
         self.panels.reset()
         self.panels.restore(self.files.store.load_window_layout())
 
+        document, map_view = self.document, self.map
         document.plan_changed.connect(self._on_document_plan_changed)
         document.replaced.connect(self._on_document_replaced)
         document.path_changed.connect(self._update_title)
@@ -133,14 +150,21 @@ class MainWindow(QMainWindow):
         map_view.account_clicked.connect(self._on_map_account_clicked)
         map_view.gesture_changed.connect(self._on_map_gesture_changed)
         map_view.map_error.connect(self._on_map_error)
-
-        self._map_ready = False
-        self._fit_next = True  # the next drawing of the plan fits the map to it
-        self._last_hint = ""
-        self._gesture = ""  # "edit", "draw", "split" while the map has a gesture open
-        self._basemap_for: str | None = None
         self._update_title()
         self.actions.update_enabled()
+
+    # ----------------------------------------------------------------- workbench
+    def show_status(self, text: str, msecs: int = 5000) -> None:
+        """Show ``text`` in the status bar for ``msecs`` milliseconds."""
+        self.statusBar().showMessage(text, msecs)
+
+    def update_actions(self) -> None:
+        """Re-evaluate which actions are enabled."""
+        self.actions.update_enabled()
+
+    def dialog_parent(self) -> QWidget:
+        """Dialogs open over the window."""
+        return self
 
     # ----------------------------------------------------------------- construction
     def dock(self, name: str) -> QDockWidget:
@@ -149,24 +173,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self.jobs = JobRunner(bar, lambda: self.document.generation, self.notify_error)
+        self.jobs.finished.connect(self.work_finished)
+        self.progress, self.progress_label = self.jobs.progress, self.jobs.label
         self.counts_label = QLabel(self)
-        # The job's title sits beside the bar, elided to a fixed width (full text in its
-        # tooltip): inside the bar it was clipped, and its length moved the other widgets.
-        self.progress_label = QLabel(self)
-        self.progress_label.setFixedWidth(260)
-        self.progress_label.setWordWrap(False)
-        self.progress_label.hide()
-        self.progress = QProgressBar(self)
-        self.progress.setFixedWidth(120)
-        self.progress.setRange(0, 1000)
-        self.progress.setFormat("%p%")
-        self.progress.hide()
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.hide()
-        self.cancel_button.clicked.connect(self.cancel_work)
-        bar.addPermanentWidget(self.progress_label)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.counts_label)
         bar.addPermanentWidget(QLabel(ATTRIBUTION, self))
 
@@ -460,7 +470,7 @@ class MainWindow(QMainWindow):
 
     def _schedule_rotation(self) -> None:
         self._raise_dock("dockRotation")
-        self.rotation_panel._on_schedule_clicked()
+        self.rotation_panel.schedule()
 
     def _reshape_selected(self) -> None:
         self.map.start_edit_territory(self._selected[0])
@@ -660,7 +670,6 @@ class MainWindow(QMainWindow):
         self._basemap_for = None
         self._selected = []
         self._fit_next = True
-        self.route_panel.clear()
 
     def _on_document_plan_changed(self) -> None:
         self._selected = [i for i in self._selected if i in self.document.plan.territories]
@@ -723,79 +732,12 @@ class MainWindow(QMainWindow):
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
                  on_done: Callable[[Any], None] | None = None, kind: str | None = None,
                  **kwargs: Any) -> Worker:
-        """Run ``fn`` off the GUI thread with progress and Cancel in the status bar.
-
-        A new job of the same ``kind`` (default: ``fn``'s name) cancels the older one; jobs of
-        other kinds run alongside it.
-        """
-        job_kind = kind or str(getattr(fn, "__name__", title))
-        for old in self._workers:
-            if old.kind == job_kind:
-                old.cancel()
-        worker = Worker(fn, *args, **kwargs)
-        worker.title = title
-        worker.kind = job_kind
-        self._workers.append(worker)
-        self.progress.setValue(0)
-        self._show_progress_title(title)
-        self.progress.show()
-        self.cancel_button.show()
-        worker.signals.progressed.connect(self._on_worker_progressed)
-        worker.on_done = on_done
-        worker.generation = self.document.generation
-        # Bound methods, not closures: Qt drops them with the window, so a result that arrives
-        # after the window is gone is never delivered to deleted widgets.
-        worker.signals.returned.connect(self._on_worker_returned)
-        worker.signals.errored.connect(self._on_worker_errored)
-        worker.signals.finished.connect(self._on_worker_finished)
-        return start(worker)
+        """Run ``fn`` off the GUI thread: :meth:`JobRunner.run`."""
+        return self.jobs.run(title, fn, *args, on_done=on_done, kind=kind, **kwargs)
 
     def cancel_work(self) -> None:
-        """Cancel every running job (the status bar's Cancel button)."""
-        for worker in self._workers:
-            worker.cancel()
-
-    def _on_worker_progressed(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        if message:
-            self.statusBar().showMessage(message, 3000)
-
-    def _on_worker_returned(self, result: object) -> None:
-        worker = self._sender_worker()
-        if worker is None or worker.on_done is None:
-            return
-        if worker.generation == self.document.generation:  # else: computed for another plan
-            worker.on_done(result)
-
-    def _on_worker_errored(self, exc: BaseException) -> None:
-        title = getattr(self._sender_worker(), "title", "Background work")
-        if isinstance(exc, Cancelled):
-            self.statusBar().showMessage(f"{title}: cancelled", 5000)
-        else:
-            self.notify_error(title, str(exc) or type(exc).__name__)
-
-    def _sender_worker(self) -> Worker | None:
-        signals = self.sender()
-        return getattr(signals, "worker", None)
-
-    def _on_worker_finished(self) -> None:
-        worker = self._sender_worker()
-        if worker in self._workers:
-            self._workers.remove(worker)
-        if self._workers:
-            self._show_progress_title(self._workers[-1].title)
-        else:
-            self.progress.hide()
-            self.progress_label.hide()
-            self.cancel_button.hide()
-        self.work_finished.emit()
-
-    def _show_progress_title(self, title: str) -> None:
-        label = self.progress_label
-        label.setText(label.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
-                                                     label.width() - 4))
-        label.setToolTip(title)
-        label.show()
+        """Cancel every running job."""
+        self.jobs.cancel_all()
 
     # ----------------------------------------------------------------- chrome
     def _update_counts(self) -> None:
@@ -832,8 +774,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.cancel_work()
-        for worker in list(self._workers):
-            worker.wait(5)
+        self.jobs.wait_all(5)
         self.files.store.save_window_layout(*self.panels.saved())
         self.files.shutdown()
         event.accept()

@@ -15,7 +15,8 @@ from territory_desktop.routing.coverage import Coverage, check_coverage, extract
 from territory_desktop.routing.plan_network import Reachability, check_reachability, compile_network
 
 if TYPE_CHECKING:
-    from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.workbench import Workbench
     from territory_desktop.routing import RoadNetwork, Route
 
 log = logging.getLogger(__name__)
@@ -35,25 +36,34 @@ class RoutingController(QObject):
     """A chosen extract was checked against the plan's accounts: a
     :class:`territory_desktop.routing.coverage.Coverage`."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    route_presented = Signal(object, list, str, bool)
+    """A route was drawn for the Route panel to list: (Route, stop labels in driving order,
+    title, True when distances are in miles)."""
+    overlays_cleared = Signal()
+    """Routes, drive-time areas and highlights were taken off the map."""
+
+    def __init__(self, bench: Workbench, files: PlanFiles,
+                 selected_accounts: Callable[[], list[str]]) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.files = files
+        self.selected_accounts = selected_accounts
         self.network: RoadNetwork | None = None
         self._network_for = ""
         self.reachability: Reachability | None = None
         self._pending: list[Callable[[], object]] = []
         self._building: str | None = None  # extract being compiled right now
-        window.document.plan_changed.connect(self._on_document_plan_changed)
-        window.document.replaced.connect(self._on_document_replaced)
+        bench.document.plan_changed.connect(self._on_document_plan_changed)
+        bench.document.replaced.connect(self._on_document_replaced)
 
     @property
     def cache_dir(self) -> Path:
-        return self.window.files.data_dir / "networks"
+        return self.files.data_dir / "networks"
 
     # ----------------------------------------------------------------- extract and network
     def choose_extract(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.window, "Choose OpenStreetMap extract", "",
-                                              EXTRACT_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
+                                              "Choose OpenStreetMap extract", "", EXTRACT_FILTER)
         if name:
             self.set_extract(Path(name))
 
@@ -61,18 +71,18 @@ class RoutingController(QObject):
         """Make ``path`` the plan's extract (one undoable edit) and compile it, once it is
         known to cover the plan's accounts: refused when it covers none of them, and the user
         is asked when some lie outside it."""
-        accounts = list(self.window.document.plan.accounts.values())
+        accounts = list(self.bench.document.plan.accounts.values())
         if not accounts:
             self._use_extract(path)
             return
-        self.window.run_work(f"Checking what {path.name} covers", extract_coverage, path,
+        self.bench.run_work(f"Checking what {path.name} covers", extract_coverage, path,
                              [a.lat for a in accounts], [a.lon for a in accounts],
                              on_done=lambda coverage: self._on_extract_checked(path, coverage))
 
     def _on_extract_checked(self, path: Path, coverage: Coverage) -> None:
         self.coverage_checked.emit(coverage)
         if coverage.covers_none or coverage.bounds is None:
-            self.window.notify_error(
+            self.bench.notify_error(
                 "Extract refused",
                 f"{coverage.describe()}, so none of them could get drive times or routes. "
                 "Choose an extract of the area your accounts are in. The plan keeps its "
@@ -80,13 +90,13 @@ class RoutingController(QObject):
             return
         if not coverage.covers_all:
             answer = QMessageBox.question(
-                self.window, "Some accounts lie outside the extract",
+                self.bench.dialog_parent(), "Some accounts lie outside the extract",
                 f"{coverage.describe()}. They will have "
                 f"no drive times or routes. Use {path.name} anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
-                self.window.statusBar().showMessage(
+                self.bench.show_status(
                     f"{path.name} not used: {coverage.describe()}", 10000)
                 return
         self._use_extract(path)
@@ -94,16 +104,16 @@ class RoutingController(QObject):
     def _use_extract(self, path: Path) -> None:
         from territory_desktop import edits
 
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         settings = replace(plan.settings, osm_extract=str(path.resolve()))
-        if self.window.apply_edit(lambda: edits.update_settings(plan, settings)):
+        if self.bench.apply_edit(lambda: edits.update_settings(plan, settings)):
             self.ensure_network()
 
     def network_coverage(self) -> Coverage | None:
         """Which accounts lie outside the loaded network's roads (None before it is loaded)."""
         if self.network is None:
             return None
-        accounts = list(self.window.document.plan.accounts.values())
+        accounts = list(self.bench.document.plan.accounts.values())
         min_lat, min_lon, max_lat, max_lon = self.network.bbox
         return check_coverage((min_lon, min_lat, max_lon, max_lat), [a.lat for a in accounts],
                               [a.lon for a in accounts],
@@ -111,9 +121,9 @@ class RoutingController(QObject):
 
     def ensure_network(self, then: Callable[[], object] | None = None) -> None:
         """Load or compile the network off the GUI thread, then run ``then``."""
-        extract = self.window.files.extract_path()
+        extract = self.files.extract_path()
         if not extract:
-            self.window.notify_error(
+            self.bench.notify_error(
                 "No road network", "This plan has no OpenStreetMap extract. Choose one with "
                 "Routing → Choose OSM extract…")
             return
@@ -130,7 +140,7 @@ class RoutingController(QObject):
             self._on_network_built(extract, network)
 
         self._building = extract
-        worker = self.window.run_work(f"Compiling roads of {Path(extract).name}",
+        worker = self.bench.run_work(f"Compiling roads of {Path(extract).name}",
                                       compile_network, Path(extract), self.cache_dir,
                                       on_done=built)
         worker.signals.finished.connect(self._on_build_finished)
@@ -146,7 +156,7 @@ class RoutingController(QObject):
         s = network.summary()
         coverage = self.network_coverage()
         outside = f"; {coverage.describe()}" if coverage and not coverage.covers_all else ""
-        self.window.statusBar().showMessage(
+        self.bench.show_status(
             f"Road network: {s.get('nodes') or network.n_nodes:,} nodes, "
             f"{s.get('edges') or network.n_edges:,} road segments{outside}", 15000)
         self.network_ready.emit()
@@ -155,7 +165,7 @@ class RoutingController(QObject):
             step()
 
     def _on_document_plan_changed(self) -> None:
-        if self._network_for and self.window.files.extract_path() != self._network_for:
+        if self._network_for and self.files.extract_path() != self._network_for:
             self.network = None
             self._network_for = ""
         self.reachability = None
@@ -170,13 +180,13 @@ class RoutingController(QObject):
 
     def _show_reachability_now(self) -> None:
         assert self.network is not None
-        result = check_reachability(self.network, self.window.document.plan)
+        result = check_reachability(self.network, self.bench.document.plan)
         self.reachability = result
-        self.window.map.highlight_accounts(list(result.unreachable), result.unreachable)
-        self.window.statusBar().showMessage(self.reachability_message(result), 15000)
+        self.bench.map.highlight_accounts(list(result.unreachable), result.unreachable)
+        self.bench.show_status(self.reachability_message(result), 15000)
         coverage = self.network_coverage()
         if coverage is not None and coverage.covers_none:
-            self.window.notify_error("No account can be reached",
+            self.bench.notify_error("No account can be reached",
                                      f"{coverage.describe()}. Choose an extract of the area "
                                      "your accounts are in: Routing → Choose OSM extract…")
         self.reachability_checked.emit(result)
@@ -195,11 +205,11 @@ class RoutingController(QObject):
     def route_selected(self, best_order: bool = False) -> None:
         """Route through the accounts selected in the account list: in selection order, or
         from the first selected one through the others in the order with the least driving."""
-        ids = self.window.accounts.selected_ids()
+        ids = self.selected_accounts()
         if len(ids) < 2:
             order = ("the first one is the start" if best_order
                      else "in the order to visit them")
-            self.window.notify_error("Route", "Select at least two accounts in the account list "
+            self.bench.notify_error("Route", "Select at least two accounts in the account list "
                                      f"(Ctrl+click), {order}.")
             return
         self.ensure_network(lambda: self.show_route(ids, best_order=best_order))
@@ -211,7 +221,7 @@ class RoutingController(QObject):
         from territory_desktop.routing import RoutingError, route
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         note = ""
         if best_order:
             account_ids, note = self._best_order(account_ids)
@@ -220,13 +230,13 @@ class RoutingController(QObject):
         try:
             result = route(self.network, stops, names=names)
         except RoutingError as exc:
-            self.window.notify_error("Route", str(exc))
+            self.bench.notify_error("Route", str(exc))
             return None
         labels = [f"{i + 1}. {n}" for i, n in enumerate(names)]
         title = "Best order" if best_order else "Selection order"
         self.present_route(result, labels, title)
-        self.window.statusBar().showMessage(
-            f"{route_summary(result, self.window.prefs.units)}{note}", 15000)
+        self.bench.show_status(
+            f"{route_summary(result, self.bench.prefs.units)}{note}", 15000)
         self.route_shown.emit(result)
         return result
 
@@ -238,7 +248,7 @@ class RoutingController(QObject):
         from territory_desktop.routing.tour import best_order, path_cost
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         points = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in account_ids]
         seconds = travel_matrix(self.network, points, meters=False).seconds
         try:
@@ -260,27 +270,27 @@ class RoutingController(QObject):
         """
         from territory_desktop.mapping.route_map import route_layer
 
-        miles = self.window.prefs.units == "miles"
+        miles = self.bench.prefs.units == "miles"
         stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
             stops.pop()
-        self.window.map.show_route(route_layer(result, labels, stops, self.window.prefs.units))
-        self.window.route_panel.show_route(result, labels, title, miles)
-        self.window.dock("dockRoute").show()
-        self.window.actions.update_enabled()
+        self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units))
+        self.route_presented.emit(result, labels, title, miles)
+        self.bench.update_actions()
 
     def isochrone_dialog(self) -> None:
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         if not plan.reps:
-            self.window.notify_error("Isochrone", "The plan has no reps.")
+            self.bench.notify_error("Isochrone", "The plan has no reps.")
             return
         labels = [f"{r.name} ({r.id})" for r in plan.reps.values()]
-        label, ok = QInputDialog.getItem(self.window, "Drive-time area", "Around the home of",
+        parent = self.bench.dialog_parent()
+        label, ok = QInputDialog.getItem(parent, "Drive-time area", "Around the home of",
                                          labels, 0, False)
         if not ok:
             return
-        minutes, ok = QInputDialog.getInt(self.window, "Drive-time area", "Minutes of driving",
+        minutes, ok = QInputDialog.getInt(parent, "Drive-time area", "Minutes of driving",
                                           20, 1, 600)
         if ok:
             rep_id = list(plan.reps)[labels.index(label)]
@@ -292,7 +302,7 @@ class RoutingController(QObject):
         from territory_desktop.routing import RoutingError, isochrone, within_time
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         rep = plan.reps[rep_id]
         origin = (rep.home_lat, rep.home_lon)
         try:
@@ -302,17 +312,17 @@ class RoutingController(QObject):
             inside_idx, _secs = within_time(self.network, origin, minutes * 60.0, points)
             inside = [ids[int(i)] for i in inside_idx]
         except RoutingError as exc:
-            self.window.notify_error("Drive-time area", f"{rep.name}'s home: {exc}")
+            self.bench.notify_error("Drive-time area", f"{rep.name}'s home: {exc}")
             return []
-        self.window.map.show_isochrone(isochrone_collection(
+        self.bench.map.show_isochrone(isochrone_collection(
             [(area, {"minutes": minutes, "rep": rep.name, "accounts": len(inside)})]))
-        self.window.statusBar().showMessage(
+        self.bench.show_status(
             f"{len(inside)} accounts within {minutes} min of {rep.name}'s home", 15000)
         return inside
 
     def clear_overlays(self) -> None:
-        self.window.map.show_route(None)
-        self.window.route_panel.clear()
-        self.window.actions.update_enabled()
-        self.window.map.show_isochrone(None)
-        self.window.map.highlight_accounts([], {})
+        self.bench.map.show_route(None)
+        self.overlays_cleared.emit()
+        self.bench.update_actions()
+        self.bench.map.show_isochrone(None)
+        self.bench.map.highlight_accounts([], {})
