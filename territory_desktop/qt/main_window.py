@@ -25,7 +25,6 @@ from territory_desktop.edits import Edit
 from territory_desktop.geo.polygons import (
     GeometryError,
     KeepSide,
-    area_m2,
     from_geojson,
     repair,
 )
@@ -396,15 +395,6 @@ class MainWindow(QMainWindow):
     def ask_keep_side(self, overlapping: list[str]) -> str | None:
         return dialogs.ask_keep_side(self, overlapping)
 
-    def _overlapping_names(self, geometry: Any, exclude: str | None = None) -> list[str]:
-        names = []
-        for t in self.document.plan.territories.values():
-            if t.geometry is None or t.id == exclude or not t.geometry.intersects(geometry):
-                continue
-            if area_m2(t.geometry.intersection(geometry)) >= 100:
-                names.append(t.name)
-        return names
-
     def _on_map_polygon_drawn(self, geojson: dict) -> None:
         from territory_desktop import edits
 
@@ -416,7 +406,7 @@ class MainWindow(QMainWindow):
             self._refresh_map()
             return
         keep: KeepSide = "existing"
-        overlapping = self._overlapping_names(geom)
+        overlapping = edits.overlapping_territories(self.document.plan, geom)
         if overlapping:
             answer = self.ask_keep_side(overlapping)
             if answer is None:
@@ -570,16 +560,7 @@ class MainWindow(QMainWindow):
             if not ok or label not in labels:
                 return
             target = territories[labels.index(label)].id
-
-        def pin_all() -> Edit:
-            plan = self.document.plan
-            for aid in ids:
-                plan = edits.pin_account(plan, aid, target).plan
-            verb = ("Unpin" if target is None
-                    else f"Pin to {self.document.plan.territories[target].name}")
-            return Edit(f"{verb}: {len(ids)} account(s)", plan)
-
-        self.apply_edit(pin_all)
+        self.apply_edit(lambda: edits.pin_accounts(self.document.plan, ids, target))
 
     def edit_rep(self) -> None:
         from territory_desktop import edits

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, ScheduleError, VisitLogEntry
+from territory_desktop.model.rotation_dates import moved_visit_day, week_to_show
 from territory_desktop.qt.widgets import clock, fill_rep_combo
 
 if TYPE_CHECKING:
@@ -49,13 +50,6 @@ def _number(column: str, text: str) -> float | None:
         return float(text)
     except ValueError:
         raise ScheduleError(f"{column}: {text!r} is not a number") from None
-
-
-def week_to_show(today: dt.date, working_weekdays: tuple[int, ...]) -> dt.date:
-    """The Monday of the week a rep wants to see today: next week once this one's work is over."""
-    monday = today - dt.timedelta(days=today.weekday())
-    last_working = max(working_weekdays, default=4)
-    return monday + dt.timedelta(days=7) if today.weekday() > last_working else monday
 
 
 class RepWeekView(QWidget):
@@ -303,7 +297,7 @@ class RepWeekView(QWidget):
             return None
         moved_to = self._cell(row, "Moved to")
         if status == "moved" and not moved_to:
-            moved_to = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
+            moved_to = moved_visit_day(date)
         return VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
