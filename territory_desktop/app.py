@@ -33,6 +33,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     them: the one place where the parts meet. A QApplication must exist."""
     from territory_desktop.qt.accounts_panel import AccountsPanel
     from territory_desktop.qt.document import PlanDocument
+    from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.files import PlanFiles
     from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
@@ -58,8 +59,10 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     rotation_panel = RotationPanel(window, rotation, lambda: window.selected_territories)
     rep_week = RepWeekView(window, rotation)
     route_panel = RoutePanel(window)
+    editing = Editing(window, files, lambda: window.selected_territories,
+                      window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
-                               rep_week, route_panel))
+                               rep_week, route_panel, editing))
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)

@@ -214,6 +214,10 @@ class RoutingController(QObject):
             return
         self.ensure_network(lambda: self.show_route(ids, best_order=best_order))
 
+    def route_selected_best_order(self) -> None:
+        """Route from the first selected account through the others with the least driving."""
+        self.route_selected(best_order=True)
+
     def show_route(self, account_ids: list[str], best_order: bool = False) -> Any:
         """Draw the road route through ``account_ids`` (reordered for the least driving when
         ``best_order``), list its legs and report the totals."""
