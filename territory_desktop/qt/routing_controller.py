@@ -36,9 +36,9 @@ class RoutingController(QObject):
     """A chosen extract was checked against the plan's accounts: a
     :class:`territory_desktop.routing.coverage.Coverage`."""
 
-    route_presented = Signal(object, list, str, bool)
+    route_presented = Signal(object, list, str, str)
     """A route was drawn for the Route panel to list: (Route, stop labels in driving order,
-    title, True when distances are in miles)."""
+    title, the user's distance unit)."""
     overlays_cleared = Signal()
     """Routes, drive-time areas and highlights were taken off the map."""
 
@@ -274,13 +274,12 @@ class RoutingController(QObject):
         """
         from territory_desktop.mapping.route_map import route_layer
 
-        miles = self.bench.prefs.units == "miles"
         stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
             stops.pop()
         self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units))
-        self.route_presented.emit(result, labels, title, miles)
+        self.route_presented.emit(result, labels, title, self.bench.prefs.units)
         self.bench.update_actions()
 
     def isochrone_dialog(self) -> None:
