@@ -37,6 +37,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pvrp"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Solve the PVRP instances and print each cost beside its reference; return the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=None, help="per instance (default 60)")
     ap.add_argument("--iterations", type=int, default=None, help="per instance, instead of time")

@@ -17,7 +17,7 @@ def _real_data_present() -> None:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only real data folder next to the repository (``../shared/data``)."""
+    """Return the read-only real data folder next to the repository (``../shared/data``)."""
     return SHARED_DATA
 
 
