@@ -29,8 +29,11 @@ class App:
 
 
 def build(settings_file: Path | None = None, data_dir: Path | None = None) -> App:
-    """Create the document, map, file handling, controllers, panels and window, and connect
-    them: the one place where the parts meet. A QApplication must exist."""
+    """Create the document, map, file handling, controllers, panels and window; connect them.
+
+    This is the one place where the parts meet: controllers and panels see the window only as
+    their :class:`~territory_desktop.qt.workbench.Workbench`. A QApplication must exist.
+    """
     from territory_desktop.qt.accounts_panel import AccountsPanel
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing
