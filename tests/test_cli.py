@@ -108,8 +108,10 @@ def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
 
 
 def test_plan_create_reads_potential_from_the_users_own_column(shared_data, tmp_path, capsys):
-    """Issue 8 item 13: the Los Angeles file's ``beds`` could not feed potential, so every
-    account became tier C with no potential."""
+    """Feed potential from the Los Angeles file's ``beds`` (issue 8 item 13).
+
+    It could not, so every account became tier C with no potential.
+    """
     from territory_desktop.io.planfile import load_plan
 
     source = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
