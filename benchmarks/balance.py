@@ -88,7 +88,9 @@ def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> Non
     pts, tiers, pot = clustered_accounts(centres, n, seed=n + k, spread_m=spread,
                                          weights=weights)
     if net is not None:
-        ok = np.asarray(net.snap(pts[:, 0], pts[:, 1]).reachable, bool)
+        from territory_desktop.routing import snap
+
+        ok = np.asarray(snap(net, pts[:, 0], pts[:, 1]).reachable, bool)
         pts, tiers, pot = pts[ok], tiers[ok], pot[ok]
     _, centre_ll = kmeans(pts, k, seed=k)
     homes = np.array([pts[np.argmin(((pts - c) ** 2).sum(1))] for c in centre_ll])
