@@ -15,11 +15,12 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 
 TIERS = ("A", "B", "C")
-WEEKS_PER_YEAR = 52.0
+DEFAULT_WEEKLY_HOURS = 40.0
 
 
 class PlanError(ValueError):
@@ -73,7 +74,7 @@ class TierCadence:
 
     @property
     def visits_per_year(self) -> float:
-        return WEEKS_PER_YEAR / self.every_weeks
+        return visits_per_year(self.every_weeks)
 
 
 def default_cadence() -> dict[str, TierCadence]:
@@ -148,7 +149,7 @@ class Rep:
     name: str
     home_lat: float
     home_lon: float
-    weekly_hours: float = 40.0
+    weekly_hours: float = DEFAULT_WEEKLY_HOURS
     skills: tuple[str, ...] = ()
     approximate_home: bool = False
     workday_start: int = 8 * 60  # minutes from midnight

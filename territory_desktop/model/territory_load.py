@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from territory_desktop.model.cadence import visits_per_week
 from territory_desktop.model.drive_estimate import DriveTimes, estimate_drive, straight_seconds
 from territory_desktop.model.plan import TIERS, Plan
 
@@ -52,7 +53,7 @@ class AccountTable:
         minutes = np.empty(n)
         for k, a in enumerate(accounts):
             every[k], minutes[k] = plan.settings.cadence_for(a)
-        visits = 1.0 / every
+        visits = visits_per_week(every)
         return cls(tuple(a.id for a in accounts),
                    np.fromiter((a.lat for a in accounts), float, n),
                    np.fromiter((a.lon for a in accounts), float, n),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from territory_desktop.model import Plan, RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
 from territory_desktop.optimize.rotation import (
     RotationAccount,
     RotationCycle,
@@ -26,8 +27,6 @@ from territory_desktop.optimize.rotation import (
     RotationPlanner,
     RotationRep,
     RotationSchedule,
-    UnplacedVisit,
-    visits_per_cycle,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
                   else (float(a.window_start), float(a.window_end)))  # type: ignore[arg-type]
         try:
             per_cycle = visits_per_cycle(every, cycle.weeks)
-        except RotationError as exc:
+        except FrequencyError as exc:
             raise RotationError(f"account {a.id} ({a.name}): {exc}") from None
         accounts.append(RotationAccount(
             a.id, a.lat, a.lon, visits_per_cycle=per_cycle,
@@ -138,10 +137,8 @@ def to_rep_schedule(rotation: RepRotation, seed: int,
             visits.append(ScheduledVisit(aid, slot[0], slot[1], order,
                                          pinned=(aid, slot) in pinned,
                                          adhoc=(aid, slot) in adhoc))
-    unplaced = tuple(UnplacedAccount(u.account_id, u.missing_visits, u.reason)
-                     for u in rotation.schedule.unplaced)
     return RepSchedule(rotation.planner.rep.id, rotation.planner.cycle.weeks, tuple(visits),
-                       unplaced, seed)
+                       tuple(rotation.schedule.unplaced), seed)
 
 
 def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
@@ -191,10 +188,9 @@ def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedul
         by_day[index[slot]] = [a for a in ids if a in known]
         stray += [a for a in ids if a not in known]
     result = planner.schedule_from_days(by_day)
-    result.unplaced = [UnplacedVisit(u.account_id, u.missing_visits, u.reason)
-                       for u in schedule.unplaced]
-    result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day, or the account "
-                                     "left this rep's territories") for a in stray]
+    result.unplaced = list(schedule.unplaced)
+    result.unplaced += [UnplacedAccount(a, 1, "its day is no longer a working day, or the "
+                                        "account left this rep's territories") for a in stray]
     return result
 
 

@@ -11,12 +11,14 @@ given travel times, one route per day limited by the rep's working hours and max
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from territory_desktop.geo.distance import haversine_m
+from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
+from territory_desktop.model.schedule import UnplacedAccount
 from territory_desktop.optimize.pvrp import (
     Customer,
     Day,
@@ -26,6 +28,13 @@ from territory_desktop.optimize.pvrp import (
     SolveParams,
     evaluate_route,
     solve_pvrp,
+)
+from territory_desktop.optimize.rotation_schedule import (
+    RotationDay,
+    RotationDayPlan,
+    RotationSchedule,
+    stretch_factor,
+    stretched_visits,
 )
 
 __all__ = [
@@ -37,13 +46,11 @@ __all__ = [
     "RotationPlanner",
     "RotationRep",
     "RotationSchedule",
-    "UnplacedVisit",
     "account_patterns",
     "balance_params",
     "haversine_travel_seconds",
     "stretch_factor",
     "stretched_visits",
-    "visits_per_cycle",
 ]
 
 EVEN_DAYS_WEIGHT = 0.15
@@ -53,7 +60,6 @@ Measured by ``benchmarks/rotation_balance.py``: on the 150-account case every da
 day-length spread near 0.2 h for 5-9% more driving than "least driving"; weights from 0.1 up
 reach the same spread for more driving."""
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TravelSource = np.ndarray | Callable[[Sequence[tuple[float, float]]], np.ndarray]
 
 
@@ -101,20 +107,6 @@ class RotationRep:
 
 
 @dataclass(frozen=True)
-class RotationDay:
-    """A working day of the cycle."""
-
-    index: int  # position among the cycle's working days (the engine's day)
-    week: int  # 0-based
-    weekday: int  # 0 = Monday
-    date: dt.date  # in the planned cycle occurrence
-
-    @property
-    def label(self) -> str:
-        return f"W{self.week + 1} {WEEKDAY_NAMES[self.weekday]}"
-
-
-@dataclass(frozen=True)
 class RotationCycle:
     """N weeks of working weekdays, anchored at ``start`` (moved back to its Monday)."""
 
@@ -148,84 +140,16 @@ class RotationCycle:
         return self.monday + dt.timedelta(days=7 * week + weekday)
 
 
-@dataclass(frozen=True)
-class UnplacedVisit:
-    account_id: str
-    missing_visits: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class RotationDayPlan:
-    """One day of the schedule: the stop order and its totals (seconds)."""
-
-    day: RotationDay
-    account_ids: tuple[str, ...]
-    drive_seconds: float
-    visit_seconds: float
-    start_seconds: float
-    end_seconds: float
-    duration_seconds: float
-
-
-@dataclass
-class RotationSchedule:
-    """The rotation: one plan per working day, what could not be placed, and compliance."""
-
-    days: list[RotationDayPlan]
-    unplaced: list[UnplacedVisit]
-    compliance: dict[str, float]
-    required_visits: dict[str, int]
-    total_drive_seconds: float
-    feasible: bool
-    runtime: float
-    iterations: int
-    blocks: dict[str, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
-
-    def visit_days(self, account_id: str) -> list[int]:
-        return [p.day.index for p in self.days if account_id in p.account_ids]
-
-    @property
-    def day_lengths(self) -> list[float]:
-        return [p.duration_seconds for p in self.days if p.account_ids]
-
-    @property
-    def stretch_factor(self) -> float:
-        """How much less often to visit so the unplaced visits fit (1.0: nothing unplaced)."""
-        return stretch_factor(sum(len(p.account_ids) for p in self.days),
-                              sum(u.missing_visits for u in self.unplaced))
-
-
 def haversine_travel_seconds(
     points: Sequence[tuple[float, float]], kmh: float = 30.0
 ) -> np.ndarray:
     """Straight-line travel times (seconds) at ``kmh``: a stand-in until road times are given."""
-    pts = np.radians(np.asarray(points, dtype=float))
+    pts = np.asarray(points, dtype=float)
     lat, lon = pts[:, 0][:, None], pts[:, 1][:, None]
-    a = (
-        np.sin((lat - lat.T) / 2) ** 2
-        + np.cos(lat) * np.cos(lat.T) * np.sin((lon - lon.T) / 2) ** 2
-    )
-    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    return km / kmh * 3600.0
+    return haversine_m(lat, lon, lat.T, lon.T) / 1000.0 / kmh * 3600.0
 
 
 # --------------------------------------------------------------------------- patterns
-
-
-def visits_per_cycle(every_weeks: float, weeks: int) -> int:
-    """Visits in a ``weeks``-week cycle for a visit every ``every_weeks`` weeks (at least one).
-
-    The one conversion from an interval to visits, used by the scheduler, the stretch and the
-    checks; an interval that is not a positive finite number is refused.
-    """
-    if not (isinstance(every_weeks, int | float) and math.isfinite(every_weeks)
-            and every_weeks > 0):
-        raise RotationError(f"a visit every {every_weeks!r} weeks is not a usable interval")
-    per_cycle = weeks / every_weeks
-    if not math.isfinite(per_cycle) or per_cycle > 10**6:
-        raise RotationError(f"a visit every {every_weeks:g} weeks is more than one a day")
-    return max(1, round(per_cycle))
 
 
 def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
@@ -236,7 +160,7 @@ def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
     elif acc.every_weeks is not None:
         try:
             v = visits_per_cycle(acc.every_weeks, cycle.weeks)
-        except RotationError as exc:
+        except FrequencyError as exc:
             raise RotationError(f"account {acc.id}: {exc}") from None
     else:
         raise RotationError(f"account {acc.id}: no frequency (visits_per_cycle or every_weeks)")
@@ -318,43 +242,6 @@ def account_patterns(
         if all(mapped) and (pat := tuple(mapped)) not in patterns:
             patterns.append(pat)
     return patterns, v
-
-
-def stretch_factor(placed: int, missing: int) -> float:
-    """How much less often to visit so ``placed + missing`` visits fit where ``placed`` did.
-
-    Rounded up to 0.05 (1.0 when nothing is missing).
-    """
-    if not missing or not placed:
-        return 1.0
-    return math.ceil((placed + missing) / placed * 20 - 1e-9) / 20
-
-
-def stretched_visits(required: Mapping[str, int], factor: float, weeks: int) -> dict[str, int]:
-    """Visits per cycle after visiting every account ``factor`` times less often.
-
-    The total drops to ``floor(total / factor)``, shared in proportion to each account's
-    visits (largest remainders first, ties by id); every account keeps at least one visit and
-    a frequency the cycle can hold (below the weeks, or whole visits per week).  A plain
-    ``round(v / factor)`` would leave a weekly visit weekly at 1.1, so nothing would change.
-    """
-    def allowed(v: int) -> bool:
-        return v >= 1 and (v < weeks or v % weeks == 0)
-
-    share = {a: v / factor for a, v in required.items() if v}
-    new = {a: max(1, math.floor(x)) for a, x in share.items()}
-    for a in new:
-        while not allowed(new[a]):
-            new[a] -= 1
-    target = max(len(new), math.floor(sum(required.values()) / factor + 1e-9))
-    by_remainder = sorted(new, key=lambda a: (-(share[a] - new[a]), a))
-    for a in by_remainder:
-        if sum(new.values()) >= target:
-            break
-        up = next((v for v in range(new[a] + 1, required[a] + 1) if allowed(v)), None)
-        if up is not None and sum(new.values()) - new[a] + up <= target:
-            new[a] = up
-    return {a: new.get(a, 0) for a in required}
 
 
 def balance_params(day_balance: float) -> tuple[float, float]:
@@ -586,7 +473,7 @@ class RotationPlanner:
         keep.update({d: new_days.get(d, ()) for d in chosen})
         sched = self.schedule_from_days(keep, blocks=schedule.blocks)
         sched.unplaced = list(schedule.unplaced) + [
-            UnplacedVisit(origin[u.customer], u.missing_visits, u.reason) for u in res.unplaced
+            UnplacedAccount(origin[u.customer], u.missing_visits, u.reason) for u in res.unplaced
         ]
         sched.feasible = sched.feasible and not res.unplaced
         sched.runtime, sched.iterations = res.runtime, res.iterations
@@ -637,7 +524,7 @@ class RotationPlanner:
             reason = self._static_reasons.get(u.customer,
                                               u.reason.replace("the day length limit",
                                                                self._limit_text()))
-            unplaced.append(UnplacedVisit(self.accounts[u.customer].id,
+            unplaced.append(UnplacedAccount(self.accounts[u.customer].id,
                                           self._required[u.customer] if u.customer in
                                           self._static_reasons else u.missing_visits, reason))
         sched.unplaced = unplaced

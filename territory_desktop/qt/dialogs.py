@@ -34,6 +34,7 @@ from territory_desktop.model import (
     Territory,
     TierCadence,
 )
+from territory_desktop.model.schedule import WEEKDAY_NAMES
 from territory_desktop.settings import Preferences
 
 
@@ -259,9 +260,6 @@ class SettingsDialog(QDialog):
             balance = self.day_balance.value() / 100
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
                        rotation_start=anchor, day_balance=balance)
-
-
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _minutes_to_time(minutes: int) -> Any:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS
 from territory_desktop.model import RepSchedule
+from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS
 from territory_desktop.model import Plan, RepSchedule
+from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.rotation import (

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from territory_desktop.model import RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.model.cadence import visits_per_cycle
 from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem, SolveParams, evaluate_route
 from territory_desktop.optimize.replan import merge_replanned
 from territory_desktop.optimize.rotation import (
@@ -16,7 +17,6 @@ from territory_desktop.optimize.rotation import (
     RotationPlanner,
     RotationRep,
     stretched_visits,
-    visits_per_cycle,
 )
 
 HOME = (39.29, -76.61)
