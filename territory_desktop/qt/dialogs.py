@@ -176,7 +176,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
         self.units = QComboBox(self)
         self.units.addItems(["miles", "km"])
-        self.units.setCurrentText(prefs.units)
+        self.units.setCurrentText("km" if prefs.units == "km" else "miles")
         self.currency = QLineEdit(prefs.currency, self)
         self.snap = QDoubleSpinBox(self)
         self.snap.setRange(0, 500)
@@ -240,7 +240,7 @@ class SettingsDialog(QDialog):
         form.addRow(_ok_cancel(self))
 
     def apply_to(self, prefs: Preferences) -> None:
-        prefs.units = "km" if self.units.currentText() == "km" else "miles"
+        prefs.units = "km" if self.units.currentText() == "km" else "mi"
         prefs.currency = self.currency.text().strip() or prefs.currency
         prefs.snap_tolerance_m = self.snap.value()
         prefs.autosave_seconds = self.autosave.value()

@@ -264,7 +264,7 @@ class RoutingController(QObject):
         labels = [f"{i + 1}. {n}" for i, n in enumerate(names)]
         title = "Best order" if best_order else "Selection order"
         self.present_route(result, labels, title)
-        miles = self.window.prefs.units == "miles"
+        miles = self.window.prefs.units == "mi"
         total = (f"{result.total_miles:.1f} mi" if miles
                  else f"{result.total_meters / 1000:.1f} km")
         self.window.statusBar().showMessage(
@@ -303,7 +303,7 @@ class RoutingController(QObject):
         """
         from territory_desktop.mapping.layers import route_collection
 
-        miles = self.window.prefs.units == "miles"
+        miles = self.window.prefs.units == "mi"
         props = [{"from": labels[i], "to": labels[i + 1], "minutes": round(leg.seconds / 60, 1),
                   "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
                  for i, leg in enumerate(result.legs)]
