@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from territory_desktop.model.plan import (
+    DEFAULT_WEEKLY_HOURS,
     MAX_EVERY_WEEKS,
     MAX_POTENTIAL,
     MAX_VISIT_MINUTES,
@@ -1181,7 +1182,7 @@ def import_reps(
         except _RowError as exc:
             result.problems.append(RowProblem(row.line, exc.column, exc.value, exc.reason))
             continue
-        hours = r.optional("weekly_hours", _positive_hours, "weekly hours") or 40.0
+        hours = r.optional("weekly_hours", _positive_hours, "weekly hours") or DEFAULT_WEEKLY_HOURS
         skills = tuple(s.strip() for s in r.text("skills").split(";") if s.strip())
         seen[rep_id] = row.line
         result.reps.append(Rep(rep_id, name, lat, lon, hours, skills, approximate))

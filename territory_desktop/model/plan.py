@@ -20,7 +20,12 @@ from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 
 TIERS = ("A", "B", "C")
+# A rep's working week when the data says nothing: read by the model, the importer and the
+# rotation engine, so a rep typed in, imported or scheduled directly gets the same week.
 DEFAULT_WEEKLY_HOURS = 40.0
+DEFAULT_WORKDAY_START = 8 * 60  # minutes from midnight
+DEFAULT_WORKDAY_END = 17 * 60
+DEFAULT_MAX_DAY_MINUTES = 9 * 60  # including driving
 
 
 class PlanError(ValueError):
@@ -152,9 +157,9 @@ class Rep:
     weekly_hours: float = DEFAULT_WEEKLY_HOURS
     skills: tuple[str, ...] = ()
     approximate_home: bool = False
-    workday_start: int = 8 * 60  # minutes from midnight
-    workday_end: int = 17 * 60
-    max_day_minutes: int = 9 * 60  # including driving
+    workday_start: int = DEFAULT_WORKDAY_START  # minutes from midnight
+    workday_end: int = DEFAULT_WORKDAY_END
+    max_day_minutes: int = DEFAULT_MAX_DAY_MINUTES  # including driving
     days_off: tuple[tuple[int, int], ...] = ()  # (week, weekday) of the rotation cycle
     home_office: bool = False  # home is a business place: home legs are business, not commute
 

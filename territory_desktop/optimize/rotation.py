@@ -18,6 +18,11 @@ import numpy as np
 
 from territory_desktop.geo.distance import haversine_m
 from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
+from territory_desktop.model.plan import (
+    DEFAULT_MAX_DAY_MINUTES,
+    DEFAULT_WORKDAY_END,
+    DEFAULT_WORKDAY_START,
+)
 from territory_desktop.model.schedule import UnplacedAccount
 from territory_desktop.optimize.pvrp import (
     Customer,
@@ -99,9 +104,9 @@ class RotationRep:
     id: str
     start: tuple[float, float]
     end: tuple[float, float] | None = None
-    workday_start: float = 8 * 60
-    workday_end: float = 17 * 60
-    max_day_minutes: float = 9 * 60
+    workday_start: float = DEFAULT_WORKDAY_START
+    workday_end: float = DEFAULT_WORKDAY_END
+    max_day_minutes: float = DEFAULT_MAX_DAY_MINUTES
     days_off: frozenset[dt.date | tuple[int, int]] = frozenset()
     weekly_minutes: float | None = None
 
