@@ -26,7 +26,12 @@ from territory_desktop.optimize.rotation import (
     RotationError,
     RotationPlanner,
     RotationRep,
+)
+from territory_desktop.optimize.rotation_schedule import (
     RotationSchedule,
+    evaluate_day,
+    schedule_from_days,
+    solve_rotation,
 )
 
 if TYPE_CHECKING:
@@ -166,7 +171,7 @@ def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     # A fixed iteration budget keeps the result deterministic for a seed; the time limit is
     # only a safety cut-off on a slow machine.
     params = dataclasses.replace(planner.default_params(), time_limit=seconds, seed=seed)
-    result = planner.solve(params, pins=pins, progress=progress, should_stop=should_stop)
+    result = solve_rotation(planner, params, pins, progress, should_stop)
     rotation = RepRotation(planner, result)
     return to_rep_schedule(rotation, seed, pinned), rotation
 
@@ -187,7 +192,7 @@ def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedul
             continue
         by_day[index[slot]] = [a for a in ids if a in known]
         stray += [a for a in ids if a not in known]
-    result = planner.schedule_from_days(by_day)
+    result = schedule_from_days(planner, by_day)
     result.unplaced = list(schedule.unplaced)
     result.unplaced += [UnplacedAccount(a, 1, "its day is no longer a working day, or the "
                                         "account left this rep's territories") for a in stray]
@@ -258,7 +263,7 @@ def day_timeline(planner: RotationPlanner, day_index: int,
     The rep leaves home at the time the engine's evaluation of this order gives; each visit
     starts no earlier than its time window opens.
     """
-    evaluation = planner.evaluate_day(day_index, account_ids)
+    evaluation = evaluate_day(planner, day_index, account_ids)
     index = {a.id: i for i, a in enumerate(planner.accounts)}
     t, here = evaluation.start, 0
     out = []

@@ -21,9 +21,10 @@ from territory_desktop.optimize.plan_schedule import (
     rotation_inputs,
     to_rep_schedule,
 )
-from territory_desktop.optimize.rotation import (
-    RotationPlanner,
+from territory_desktop.optimize.rotation import RotationPlanner
+from territory_desktop.optimize.rotation_schedule import (
     RotationSchedule,
+    reoptimise_days,
     stretched_visits,
 )
 
@@ -84,7 +85,7 @@ def replan(planner: RotationPlanner, stored: RepSchedule,
     for v in stored.visits:
         if v.pinned and v.slot in index:
             pins.setdefault(v.account_id, set()).add(index[v.slot])
-    result = planner.reoptimise_days(current, [index[s] for s in chosen], pins)
+    result = reoptimise_days(planner, current, [index[s] for s in chosen], pins)
     replanned = to_rep_schedule(RepRotation(planner, result), stored.seed)
     return merge_replanned(stored, replanned, chosen), result
 

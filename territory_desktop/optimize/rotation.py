@@ -23,39 +23,19 @@ from territory_desktop.model.plan import (
     DEFAULT_WORKDAY_END,
     DEFAULT_WORKDAY_START,
 )
-from territory_desktop.model.schedule import UnplacedAccount
-from territory_desktop.optimize.pvrp import (
-    Customer,
-    Day,
-    PVRPProblem,
-    PVRPResult,
-    RouteEvaluation,
-    SolveParams,
-    evaluate_route,
-    solve_pvrp,
-)
-from territory_desktop.optimize.rotation_schedule import (
-    RotationDay,
-    RotationDayPlan,
-    RotationSchedule,
-    stretch_factor,
-    stretched_visits,
-)
+from territory_desktop.model.schedule import WEEKDAY_NAMES
+from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem, SolveParams
 
 __all__ = [
     "RotationAccount",
     "RotationCycle",
     "RotationDay",
-    "RotationDayPlan",
     "RotationError",
     "RotationPlanner",
     "RotationRep",
-    "RotationSchedule",
     "account_patterns",
     "balance_params",
     "haversine_travel_seconds",
-    "stretch_factor",
-    "stretched_visits",
 ]
 
 EVEN_DAYS_WEIGHT = 0.15
@@ -109,6 +89,20 @@ class RotationRep:
     max_day_minutes: float = DEFAULT_MAX_DAY_MINUTES
     days_off: frozenset[dt.date | tuple[int, int]] = frozenset()
     weekly_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class RotationDay:
+    """A working day of the cycle."""
+
+    index: int  # position among the cycle's working days (the engine's day)
+    week: int  # 0-based
+    weekday: int  # 0 = Monday
+    date: dt.date  # in the planned cycle occurrence
+
+    @property
+    def label(self) -> str:
+        return f"W{self.week + 1} {WEEKDAY_NAMES[self.weekday]}"
 
 
 @dataclass(frozen=True)
@@ -265,7 +259,13 @@ def balance_params(day_balance: float) -> tuple[float, float]:
 
 
 class RotationPlanner:
-    """Builds the periodic VRP for one rep and solves, re-optimises and evaluates its rotation.
+    """The rotation problem of one rep: working days, drive times, each account's patterns.
+
+    The second step of the scheduling flow (plan -> rotation problem -> engine -> schedule ->
+    evaluation): :meth:`problem` is the engine's input, and
+    :mod:`territory_desktop.optimize.rotation_schedule` turns the engine's answer (or hand-edited
+    stop orders) into a :class:`~territory_desktop.optimize.rotation_schedule.RotationSchedule`.
+    Nothing here solves or evaluates.
 
     Parameters
     ----------
@@ -277,7 +277,8 @@ class RotationPlanner:
         to straight-line distance at 30 km/h.
     day_balance
         From 0 (least driving) to 1 (even days): see :func:`balance_params`.  Solving and
-        re-optimising both use it, so a re-planned week is balanced like the full schedule.
+        re-optimising both use it (through :meth:`params`), so a re-planned week is balanced
+        like the full schedule.
     """
 
     def __init__(
@@ -295,7 +296,7 @@ class RotationPlanner:
         ids = [a.id for a in self.accounts]
         if len(set(ids)) != len(ids):
             raise RotationError("account ids must be unique")
-        self._index = {a.id: i for i, a in enumerate(self.accounts)}
+        self.account_index = {a.id: i for i, a in enumerate(self.accounts)}
         end = rep.end or rep.start
         points = [rep.start, end] + [(a.lat, a.lon) for a in self.accounts]
         if travel is None:
@@ -342,16 +343,16 @@ class RotationPlanner:
         self._day = Day(
             vehicles=1, max_duration=self.day_limit_minutes * 60.0, start=0, end=1, window=window
         )
-        self._static_reasons: dict[int, str] = {}
+        self.static_reasons: dict[int, str] = {}
         self._patterns: list[list[tuple[tuple[int, ...], ...]]] = []
-        self._required: list[int] = []
+        self.required: list[int] = []
         for i, a in enumerate(self.accounts):
             pats, v = account_patterns(a, self.cycle, self._slot_index)
             self._patterns.append(pats)
-            self._required.append(v)
+            self.required.append(v)
             reason = self._static_reason(i, a, pats, v)
             if reason:
-                self._static_reasons[i] = reason
+                self.static_reasons[i] = reason
 
     # -- feasibility of a single account, independent of the others
     def _static_reason(self, i: int, a: RotationAccount, pats, v: int) -> str | None:
@@ -371,13 +372,14 @@ class RotationPlanner:
         if alone > self.day_limit_minutes * 60:
             return (
                 f"a visit alone takes {alone / 3600:.2f} h with driving, over "
-                f"{self._limit_text()}"
+                f"{self.limit_text()}"
             )
         if not pats:
             return "no allowed day combination: closed weekdays and days off leave no slot"
         return None
 
-    def _limit_text(self) -> str:
+    def limit_text(self) -> str:
+        """The day limit in words, for reasons a visit does not fit."""
         hours = f"{self.day_limit_minutes / 60:.2f} h"
         if self.weekly_bound:
             weekly = (self.rep.weekly_minutes or 0.0) / 60
@@ -390,7 +392,7 @@ class RotationPlanner:
         pins = pins or {}
         customers = []
         for i, a in enumerate(self.accounts):
-            pats = self._patterns[i] if i not in self._static_reasons else []
+            pats = self._patterns[i] if i not in self.static_reasons else []
             tw = None
             if a.time_window is not None:
                 tw = (a.time_window[0] * 60.0, a.time_window[1] * 60.0)
@@ -420,119 +422,7 @@ class RotationPlanner:
         return SolveParams(time_limit=9.0, iterations=3_000, slice_iterations=40,
                            balance=self.balance, balance_slack=self.balance_slack)
 
-    def solve(
-        self,
-        params: SolveParams | None = None,
-        pins: Mapping[str, Iterable[int]] | None = None,
-        progress: Callable[[float, str], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-    ) -> RotationSchedule:
-        """Choose every account's pattern and route every day (with this planner's balance)."""
-        params = replace(params or self.default_params(), balance=self.balance,
-                         balance_slack=self.balance_slack)
-        problem = self.problem(pins)
-        res = solve_pvrp(problem, params, progress, should_stop)
-        return self._schedule(problem, res)
-
-    def evaluate_day(self, day: int, account_ids: Sequence[str]) -> RouteEvaluation:
-        """Totals of day ``day`` visiting ``account_ids`` in this order (for hand edits)."""
-        problem = self.problem()
-        return evaluate_route(problem, day, [self._index[a] for a in account_ids])
-
-    def reoptimise_days(
-        self,
-        schedule: RotationSchedule,
-        days: Iterable[int],
-        pins: Mapping[str, Iterable[int]] | None = None,
-        params: SolveParams | None = None,
-    ) -> RotationSchedule:
-        """Re-plan the visits on ``days`` among those days; every other day is kept as it is.
-
-        A visit may move to another of ``days`` only within its pattern block (a weekly visit
-        stays in its week); pinned visits (``pins``: account id -> days) never move.
-        """
-        chosen = sorted(set(days))
-        pins = {k: set(v) for k, v in (pins or {}).items()}
-        base = self.problem()
-        customers: list[Customer] = []
-        origin: list[str] = []
-        for plan in schedule.days:
-            if plan.day.index not in chosen:
-                continue
-            for aid in plan.account_ids:
-                i = self._index[aid]
-                d = plan.day.index
-                block = next((b for b in schedule.blocks.get(aid, ()) if d in b), (d,))
-                allowed = (d,) if d in pins.get(aid, set()) else tuple(
-                    x for x in block if x in chosen
-                ) or (d,)
-                customers.append(replace(base.customers[i], patterns=((allowed,),),
-                                         pinned_days=()))
-                origin.append(aid)
-        sub = PVRPProblem(days=base.days, customers=tuple(customers), travel=base.travel)
-        params = replace(params or SolveParams(time_limit=10.0, iterations=4_000),
-                         balance=self.balance, balance_slack=self.balance_slack)
-        res = solve_pvrp(sub, params)
-        new_days = {r.day: tuple(origin[c] for c in r.customers) for r in res.routes}
-        keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
-        keep.update({d: new_days.get(d, ()) for d in chosen})
-        sched = self.schedule_from_days(keep, blocks=schedule.blocks)
-        sched.unplaced = list(schedule.unplaced) + [
-            UnplacedAccount(origin[u.customer], u.missing_visits, u.reason) for u in res.unplaced
-        ]
-        sched.feasible = sched.feasible and not res.unplaced
-        sched.runtime, sched.iterations = res.runtime, res.iterations
-        return sched
-
-    def schedule_from_days(
-        self,
-        day_accounts: Mapping[int, Sequence[str]],
-        blocks: Mapping[str, tuple[tuple[int, ...], ...]] | None = None,
-    ) -> RotationSchedule:
-        """A schedule (totals, compliance) from stop orders per day, e.g. after a hand edit."""
-        problem = self.problem()
-        plans = []
-        count = dict.fromkeys(self._index, 0)
-        feasible = True
-        for rd in self.days:
-            ids = tuple(day_accounts.get(rd.index, ()))
-            ev = evaluate_route(problem, rd.index, [self._index[a] for a in ids])
-            feasible = feasible and ev.feasible
-            for a in ids:
-                count[a] += 1
-            plans.append(RotationDayPlan(rd, ids, ev.drive, ev.service, ev.start, ev.end,
-                                         ev.duration if ids else 0.0))
-        required = {a.id: self._required[i] for i, a in enumerate(self.accounts)}
-        compliance = {a: (min(1.0, count[a] / r) if r else 1.0) for a, r in required.items()}
-        return RotationSchedule(
-            days=plans,
-            unplaced=[],
-            compliance=compliance,
-            required_visits=required,
-            total_drive_seconds=float(sum(p.drive_seconds for p in plans if p.account_ids)),
-            feasible=feasible,
-            runtime=0.0,
-            iterations=0,
-            blocks=dict(blocks or {}),
-        )
-
-    def _schedule(self, problem: PVRPProblem, res: PVRPResult) -> RotationSchedule:
-        day_accounts: dict[int, list[str]] = {}
-        for r in res.routes:
-            day_accounts[r.day] = [self.accounts[c].id for c in r.customers]
-        blocks = {
-            self.accounts[i].id: pat for i, pat in enumerate(res.patterns) if pat is not None
-        }
-        sched = self.schedule_from_days(day_accounts, blocks)
-        unplaced = []
-        for u in res.unplaced:
-            reason = self._static_reasons.get(u.customer,
-                                              u.reason.replace("the day length limit",
-                                                               self._limit_text()))
-            unplaced.append(UnplacedAccount(self.accounts[u.customer].id,
-                                          self._required[u.customer] if u.customer in
-                                          self._static_reasons else u.missing_visits, reason))
-        sched.unplaced = unplaced
-        sched.feasible = sched.feasible and not unplaced
-        sched.runtime, sched.iterations = res.runtime, res.iterations
-        return sched
+    def params(self, params: SolveParams | None = None) -> SolveParams:
+        """``params`` (default :meth:`default_params`) with this rotation's day balance."""
+        return replace(params or self.default_params(), balance=self.balance,
+                       balance_slack=self.balance_slack)

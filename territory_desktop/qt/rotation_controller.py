@@ -17,7 +17,8 @@ from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation
-    from territory_desktop.optimize.rotation import RotationPlanner, RotationSchedule
+    from territory_desktop.optimize.rotation import RotationPlanner
+    from territory_desktop.optimize.rotation_schedule import RotationSchedule
     from territory_desktop.qt.main_window import MainWindow
 
 Slot = tuple[int, int]

@@ -33,7 +33,7 @@ from territory_desktop.model import Plan, RepSchedule
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
-    from territory_desktop.optimize.rotation import (
+    from territory_desktop.optimize.rotation_schedule import (
         RotationDayPlan,
         RotationSchedule,
     )
