@@ -8,7 +8,7 @@ territory table, the scheduler and the stretch can never round the same account 
 from __future__ import annotations
 
 import math
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -55,6 +55,16 @@ def visits_per_cycle(every_weeks: float, weeks: int) -> int:
     if not math.isfinite(per_cycle) or per_cycle > MAX_VISITS_PER_CYCLE:
         raise FrequencyError(f"a visit every {every_weeks:g} weeks is more than one a day")
     return max(1, round(per_cycle))
+
+
+def visits_due(weeks: Any, every_weeks: Any) -> Any:
+    """Whole visits due in ``weeks`` weeks for a visit every ``every_weeks`` weeks.
+
+    Floored: a visit is due once its whole interval has passed, so an account with no visit
+    due yet owes none (the 1e-9 keeps 9 weeks at 7 visits every 9/7 weeks, where the division
+    gives 6.999...). Floats, arrays or pandas Series (the health KPIs pass a column).
+    """
+    return np.floor(weeks / every_weeks + 1e-9)
 
 
 def every_weeks_for(visits: int, weeks: int) -> float:

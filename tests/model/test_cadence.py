@@ -10,6 +10,7 @@ import pytest
 from territory_desktop.model.cadence import (
     FrequencyError,
     every_weeks_for,
+    visits_due,
     visits_per_cycle,
     visits_per_week,
     visits_per_year,
@@ -46,3 +47,11 @@ def test_year_and_week_are_not_rounded():
 def test_the_stretch_interval_gives_the_visits_back(weeks):
     for visits in range(1, 3 * weeks + 1):
         assert visits_per_cycle(every_weeks_for(visits, weeks), weeks) == visits
+
+
+def test_visits_due_are_whole_intervals_passed():
+    assert visits_due(3.9, 2) == 1.0
+    assert visits_due(4, 2) == 2.0
+    assert 9 / (9 / 7) < 7 and visits_due(9, 9 / 7) == 7.0  # not 6 from 6.999...
+    assert visits_due(1, 4) == 0.0  # nothing due yet
+    assert np.array_equal(visits_due(13, np.array([1.0, 2.0, 4.0])), [13.0, 6.0, 3.0])
