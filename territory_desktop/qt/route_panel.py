@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop.units import METERS_PER_MILE
+
 if TYPE_CHECKING:
     from territory_desktop.routing import Route
 
-METERS_PER_MILE = 1609.344
 EMPTY = ("No route on the map. Select accounts and use Routing → Route through selected "
          "(Ctrl+R), or click a day's header in the Rotation panel.")
 
