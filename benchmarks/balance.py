@@ -73,6 +73,7 @@ def baseline(times, table, k: int, greedy: bool) -> np.ndarray:
 
 
 def measure(plan, times, table, labels, graph, k: int) -> str:
+    """Summarise an alignment: territories out of band, worst deviation, max/min, split."""
     work = label_workload(table, times, labels, [f"R{r}" for r in range(k)], 5).workload
     target = work.sum() / k
     dev = work / target - 1
@@ -83,6 +84,7 @@ def measure(plan, times, table, labels, graph, k: int) -> str:
 
 
 def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> None:
+    """Balance one generated instance of ``n`` accounts and ``k`` reps and print its figures."""
     pts, tiers, pot = clustered_accounts(centres, n, seed=n + k, spread_m=spread,
                                          weights=weights)
     if net is not None:
@@ -127,6 +129,7 @@ def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> Non
 
 
 def main() -> None:
+    """Run the benchmark for each size and place on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500x10,5000x20,50000x100")
     parser.add_argument("--where", default="extract,us")

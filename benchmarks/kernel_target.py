@@ -42,6 +42,7 @@ print(statistics.median(runs), cch.threads())
 
 
 def run(target: str, cache: Path, extract: str, n: int) -> tuple[float, int]:
+    """Time the matrix with kernels compiled for ``target``; return (median s, thread count)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env.update(NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
     if target == "generic":
@@ -54,6 +55,7 @@ def run(target: str, cache: Path, extract: str, n: int) -> tuple[float, int]:
 
 
 def main() -> int:
+    """Compare the generic and host kernels over the rounds asked; return the exit status."""
     ap = argparse.ArgumentParser()
     ap.add_argument("extract")
     ap.add_argument("n", type=int)

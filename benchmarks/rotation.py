@@ -72,6 +72,7 @@ def baltimore_pois(limit: int = 150) -> list[tuple[str, float, float]]:
 
 
 def build(travel_kind: str):
+    """Build the 150-account rotation problem with ``travel_kind`` travel times."""
     pois = baltimore_pois(150)
     lats = np.array([p[1] for p in pois])
     lons = np.array([p[2] for p in pois])
@@ -120,6 +121,7 @@ def build(travel_kind: str):
 
 
 def run(planner: RotationPlanner, params: SolveParams, label: str):
+    """Solve once with ``params`` and print the time and driving under ``label``."""
     t = time.perf_counter()
     s = solve_rotation(planner, params)
     el = time.perf_counter() - t
@@ -137,6 +139,7 @@ def run(planner: RotationPlanner, params: SolveParams, label: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the rotation benchmark and print the figures; return the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--long", action="store_true", help="add the 10-minute reference run")
     ap.add_argument("--travel", choices=("road", "haversine"), default="road")

@@ -40,8 +40,10 @@ CACHE = Path(tempfile.gettempdir()) / "tdesk_rotation_bench"
 
 
 def old_day_cap(planner: RotationPlanner) -> float:
-    """The previous balancing: a day cap near the average load (visits x minutes / days x 1.15
-    + 30 min for driving), never above the rep's limit."""
+    """Return the previous balancing's day cap, never above the rep's limit.
+
+    It sits near the average load: visits x minutes / days x 1.15 + 30 min for driving.
+    """
     work = sum(planner._required[i] * a.visit_minutes for i, a in enumerate(planner.accounts))
     longest = max((a.visit_minutes for a in planner.accounts), default=0.0)
     cap = max(work / len(planner.days) * 1.15 + 30.0, longest + 30.0, 120.0)
@@ -63,6 +65,7 @@ def figures(schedules) -> tuple[float, float, float, int, int, bool]:
 
 
 def sample_planners(balance: float):
+    """Return a planner for each rep of the sample plan with ``day_balance`` set to ``balance``."""
     from territory_desktop.routing import load_or_build
 
     plan = planfile.load_plan(resource_path("sample", "sample_plan.gpkg"))
@@ -75,6 +78,7 @@ def sample_planners(balance: float):
 
 
 def solve_all(planners, seed: int, cap: bool = False):
+    """Solve every planner with ``seed``; with ``cap``, the previous day-capped way."""
     out = []
     for p in planners:
         if cap:
@@ -86,6 +90,7 @@ def solve_all(planners, seed: int, cap: bool = False):
 
 
 def row(label: str, schedules, elapsed: float, base_drive: float | None) -> float:
+    """Print one line of figures beside the baseline's driving; return the drive hours."""
     drive, spread, rng, empty, days, ok = figures(schedules)
     more = f"{100 * (drive / base_drive - 1):+6.1f}%" if base_drive else "   base"
     print(f"  {label:<26} drive {drive:7.2f} h {more}  spread {spread:4.2f} h  range {rng:4.2f} h"
@@ -94,6 +99,7 @@ def row(label: str, schedules, elapsed: float, base_drive: float | None) -> floa
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every setting and the baseline on both cases, print the table; 0 if the goals are met."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--settings", default="0,0.25,0.5,0.75,1")
     ap.add_argument("--seed", type=int, default=0)

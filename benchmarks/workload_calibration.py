@@ -59,6 +59,7 @@ def instances():
 
 
 def main() -> None:
+    """Fit the drive-hours estimate on every instance and print the fit and its error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="time limit per rep rotation (safety cut-off; default 30)")

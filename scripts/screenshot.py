@@ -1,6 +1,6 @@
-"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
+r"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
 
-    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \\
+    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \
         python scripts/screenshot.py OUT.png [PLAN] [--rotation TERRITORY_ID]
 
 ``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
@@ -21,6 +21,7 @@ from territory_desktop.qt.application import create_application
 
 
 def main() -> int:
+    """Open the plan, wait for the map, save the window as a PNG; return the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("plan", type=Path, nargs="?")

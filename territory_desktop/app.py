@@ -46,6 +46,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse the desktop app's command line (an optional plan file, ``--sample``)."""
     parser = argparse.ArgumentParser(prog="territory-desktop",
                                      description="Offline field sales territory planning.")
     parser.add_argument("plan", nargs="?", type=Path, help="a plan file (.gpkg) to open")

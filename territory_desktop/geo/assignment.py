@@ -25,12 +25,15 @@ class Assignment:
     reason: dict[str, str]
 
     def unassigned(self) -> list[str]:
+        """Return the ids of accounts that belong to no territory."""
         return [a for a, t in self.territory_of.items() if t is None]
 
     def accounts_in(self, territory_id: str) -> list[str]:
+        """Return the ids of the accounts in territory ``territory_id``."""
         return [a for a, t in self.territory_of.items() if t == territory_id]
 
     def counts(self) -> Counter[str | None]:
+        """Count the accounts per territory id (None: unassigned)."""
         return Counter(self.territory_of.values())
 
 
@@ -44,20 +47,20 @@ def assign_accounts(plan: Plan) -> Assignment:
     territory_of: dict[str, str | None] = dict.fromkeys(ids)
     reason = dict.fromkeys(ids, OUTSIDE)
 
-    shaped = [t for t in plan.territories.values() if t.geometry is not None]
+    shaped = {t.id: t.geometry for t in plan.territories.values() if t.geometry is not None}
     if ids and shaped:
         accounts = plan.accounts.values()
         points = shapely.points(
             np.fromiter((a.lon for a in accounts), float, len(ids)),
             np.fromiter((a.lat for a in accounts), float, len(ids)),
         )
-        tree = shapely.STRtree([t.geometry for t in shaped])
+        tree = shapely.STRtree(list(shaped.values()))
         point_idx, tree_idx = tree.query(points, predicate="intersects")
         order = np.lexsort((tree_idx, point_idx))
         # Per point, its first hit in (point, territory order): the territory listed first.
         hit_points, first = np.unique(point_idx[order], return_index=True)
         hit_ids = np.array(ids, dtype=object)[hit_points].tolist()
-        shaped_ids = np.array([t.id for t in shaped], dtype=object)
+        shaped_ids = np.array(list(shaped), dtype=object)
         territory_of.update(zip(hit_ids, shaped_ids[tree_idx[order][first]].tolist(),
                                 strict=True))
         reason.update(dict.fromkeys(hit_ids, "map"))

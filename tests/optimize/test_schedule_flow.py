@@ -1,5 +1,7 @@
-"""Scheduling one rep flows one way: plan -> rotation problem -> engine -> schedule ->
-evaluation, each step a function of the one before (issue 10)."""
+"""Scheduling one rep flows one way, each step a function of the one before.
+
+Plan -> rotation problem -> engine -> schedule -> evaluation (issue 10).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ PARAMS = SolveParams(time_limit=60.0, iterations=400, slice_iterations=40, seed=
 
 
 def test_no_step_imports_a_later_one():
-    """The import contract "schedule-flow" (pyproject.toml) holds: the engine knows no
-    rotation, the problem no schedule, the schedule no plan."""
+    """Hold the import contract "schedule-flow" (pyproject.toml).
+
+    The engine knows no rotation, the problem no schedule, the schedule no plan.
+    """
     done = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache",
                            "--contract", "schedule-flow"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300,

@@ -1,8 +1,7 @@
 """``tdesk plan import-results`` and ``tdesk plan health``.
 
 The plan file cannot hold results yet, so ``import-results`` validates the files against the
-plan and reports, and ``health`` reads the results files directly. The lead wires them with
-``commands.register(plan_subparsers)`` in ``territory_desktop/cli.py``.
+plan and reports, and ``health`` reads the results files directly.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ EXIT_ERROR = 2
 _KINDS = ("opportunities", "quotas", "activities")
 
 
-def register(plan_subparsers: argparse._SubParsersAction) -> None:
+def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``import-results`` and ``health`` to the ``tdesk plan`` subcommands."""
     imp = plan_subparsers.add_parser(
         "import-results", help="check CRM results (opportunities, quotas, activities)",
