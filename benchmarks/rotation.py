@@ -30,6 +30,7 @@ from territory_desktop.optimize.rotation import (
     RotationPlanner,
     RotationRep,
 )
+from territory_desktop.optimize.rotation_schedule import solve_rotation
 from territory_desktop.resources import resource_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -122,7 +123,7 @@ def build(travel_kind: str):
 def run(planner: RotationPlanner, params: SolveParams, label: str):
     """Solve once with ``params`` and print the time and driving under ``label``."""
     t = time.perf_counter()
-    s = planner.solve(params)
+    s = solve_rotation(planner, params)
     el = time.perf_counter() - t
     lengths = np.array(s.day_lengths) / 3600
     print(f"{label}: {el:6.1f} s  feasible={s.feasible}  unplaced={len(s.unplaced)}  "

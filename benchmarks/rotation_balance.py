@@ -29,6 +29,7 @@ from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.io import planfile
 from territory_desktop.optimize.plan_schedule import planner_for, rep_accounts
 from territory_desktop.optimize.rotation import RotationPlanner
+from territory_desktop.optimize.rotation_schedule import solve_rotation
 from territory_desktop.resources import resource_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,7 +85,7 @@ def solve_all(planners, seed: int, cap: bool = False):
             rep = dataclasses.replace(p.rep, max_day_minutes=old_day_cap(p))
             p = RotationPlanner(rep, p.accounts, p.cycle, p.travel, day_balance=0.0)
         params = dataclasses.replace(p.default_params(), seed=seed, time_limit=600.0)
-        out.append(p.solve(params))
+        out.append(solve_rotation(p, params))
     return out
 
 

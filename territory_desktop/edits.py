@@ -28,6 +28,7 @@ from territory_desktop.model.plan import (
     replace,
 )
 from territory_desktop.model.schedule import (
+    WEEKDAY_NAMES,
     RepSchedule,
     ScheduledVisit,
     UnplacedAccount,
@@ -479,7 +480,7 @@ def set_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
                     continue
                 visits.append(dataclasses.replace(v, weekday=target[1], order=start + k))
                 k += 1
-            notes.append(f"{k} visits moved to week {week + 1} {WEEKDAYS[target[1]]}"
+            notes.append(f"{k} visits moved to week {week + 1} {WEEKDAY_NAMES[target[1]]}"
                          + (f", {len(moving) - k} listed as unplaced" if k < len(moving) else "")
                          + "; re-optimise the week to reorder them")
         else:
@@ -488,11 +489,8 @@ def set_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
             notes.append(f"{len(moving)} visits could not be moved: the whole week is off")
         new.schedules[rep_id] = dataclasses.replace(schedule, visits=tuple(visits),
                                                     unplaced=tuple(unplaced))
-    label = f"week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
+    label = f"week {slot[0] + 1} {WEEKDAY_NAMES[slot[1]]}"
     return Edit(f"Mark {label} {'off' if off else 'working'} for {rep.name}", new, tuple(notes))
-
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def log_visit(plan: Plan, entry: VisitLogEntry) -> Edit:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 
-Units = Literal["miles", "km"]
+from territory_desktop.units import DistanceUnit, distance_unit
 
 
 @dataclass
 class Preferences:
     """Everything the user can set once for every plan."""
 
-    units: Units = "miles"
+    units: DistanceUnit = "mi"
     currency: str = "USD"
     default_every_weeks: dict[str, float] = field(
         default_factory=lambda: {"A": 1.0, "B": 2.0, "C": 4.0})
@@ -36,7 +36,11 @@ class Preferences:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preferences:
-        """Known keys with the right type win; anything else keeps its default."""
+        """Known keys with the right type win; anything else keeps its default.
+
+        Units stored under an older name ("miles", from before :mod:`territory_desktop.units`)
+        read as today's ("mi").
+        """
         prefs = cls()
         for f in fields(cls):
             if f.name not in data:
@@ -49,8 +53,11 @@ class Preferences:
                 value = type(default)(value) if ok else value
             else:
                 ok = isinstance(value, type(default))
-            if f.name == "units" and value not in ("miles", "km"):
-                ok = False
+            if f.name == "units" and ok:
+                try:
+                    value = distance_unit(value)
+                except ValueError:
+                    ok = False
             if ok:
                 setattr(prefs, f.name, value)
         return prefs

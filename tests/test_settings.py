@@ -1,4 +1,7 @@
+import pytest
+
 from territory_desktop.settings import Preferences
+from territory_desktop.units import format_distance
 
 
 def test_round_trip_and_defaults():
@@ -14,10 +17,18 @@ def test_round_trip_and_defaults():
 def test_bad_values_fall_back_to_defaults():
     prefs = Preferences.from_dict({"units": "furlongs", "autosave_seconds": "soon",
                                    "show_basemap": 1, "snap_tolerance_m": 10, "nope": 3})
-    assert prefs.units == "miles"
+    assert prefs.units == "mi"
     assert prefs.autosave_seconds == 60
     assert prefs.show_basemap is True
     assert prefs.snap_tolerance_m == 10.0
+
+
+@pytest.mark.parametrize(("stored", "unit"), [("miles", "mi"), ("mi", "mi"), ("km", "km")])
+def test_units_are_distance_units_and_old_stored_names_still_read(stored, unit):
+    prefs = Preferences.from_dict({"units": stored})
+    assert prefs.units == unit
+    assert Preferences().units == "mi"
+    assert format_distance(1609.344, prefs.units) == f"{1.0 if unit == 'mi' else 1.6} {unit}"
 
 
 def test_recent_files_are_capped():

@@ -50,6 +50,7 @@ import pandas as pd
 from territory_desktop.health.period import Period
 from territory_desktop.health.results import CrmResults
 from territory_desktop.health.settings import HealthError, HealthSettings
+from territory_desktop.model.cadence import visits_due
 from territory_desktop.model.plan import TIERS, Plan
 
 __all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis"]
@@ -290,8 +291,8 @@ def _visit_sums(plan: Plan, activities: pd.DataFrame, accounts: pd.DataFrame,
         "account_id")["per_week"].sum()
     planned = per_week.reindex(accounts.index, fill_value=0.0) * period.weeks
     every = accounts["every_weeks"]
-    due_so_far = np.floor((upto - start).days / 7.0 / every + 1e-9)
-    due_in_period = np.floor(period.weeks / every + 1e-9)
+    due_so_far = visits_due((upto - start).days / 7.0, every)
+    due_in_period = visits_due(period.weeks, every)
     covered = (logged_visits >= due_so_far) | (planned >= due_in_period - 1e-9)
     tier = accounts["tier"]
     return pd.DataFrame({

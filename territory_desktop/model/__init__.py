@@ -17,6 +17,7 @@ from territory_desktop.model.plan import (
 )
 from territory_desktop.model.schedule import (
     VISIT_STATUSES,
+    WEEKDAY_NAMES,
     RepSchedule,
     ScheduledVisit,
     ScheduleError,
@@ -29,6 +30,7 @@ __all__ = [
     "PALETTE",
     "TIERS",
     "VISIT_STATUSES",
+    "WEEKDAY_NAMES",
     "Account",
     "OverlayRule",
     "Plan",

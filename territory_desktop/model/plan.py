@@ -15,11 +15,17 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 
 TIERS = ("A", "B", "C")
-WEEKS_PER_YEAR = 52.0
+# A rep's working week when the data says nothing: read by the model, the importer and the
+# rotation engine, so a rep typed in, imported or scheduled directly gets the same week.
+DEFAULT_WEEKLY_HOURS = 40.0
+DEFAULT_WORKDAY_START = 8 * 60  # minutes from midnight
+DEFAULT_WORKDAY_END = 17 * 60
+DEFAULT_MAX_DAY_MINUTES = 9 * 60  # including driving
 
 
 class PlanError(ValueError):
@@ -73,7 +79,7 @@ class TierCadence:
 
     @property
     def visits_per_year(self) -> float:
-        return WEEKS_PER_YEAR / self.every_weeks
+        return visits_per_year(self.every_weeks)
 
 
 def default_cadence() -> dict[str, TierCadence]:
@@ -148,12 +154,12 @@ class Rep:
     name: str
     home_lat: float
     home_lon: float
-    weekly_hours: float = 40.0
+    weekly_hours: float = DEFAULT_WEEKLY_HOURS
     skills: tuple[str, ...] = ()
     approximate_home: bool = False
-    workday_start: int = 8 * 60  # minutes from midnight
-    workday_end: int = 17 * 60
-    max_day_minutes: int = 9 * 60  # including driving
+    workday_start: int = DEFAULT_WORKDAY_START  # minutes from midnight
+    workday_end: int = DEFAULT_WORKDAY_END
+    max_day_minutes: int = DEFAULT_MAX_DAY_MINUTES  # including driving
     days_off: tuple[tuple[int, int], ...] = ()  # (week, weekday) of the rotation cycle
     home_office: bool = False  # home is a business place: home legs are business, not commute
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""Short weekday names, 0 = Monday as :meth:`datetime.date.weekday` counts."""
+
 VISIT_STATUSES = ("planned", "done", "skipped", "moved")
 """Log statuses; "planned" keeps readings entered before the visit's outcome is logged."""
 

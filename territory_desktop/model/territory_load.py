@@ -14,7 +14,8 @@ in order of preference:
     the same estimate on straight-line distance x detour factor (no road network).
 
 A rep's driving is estimated over all their territories together (one home, one week) and
-shared among them by visit hours. Utilisation is the rep's whole workload / weekly hours.
+shared among them by visit hours. A rep's utilisation has one definition,
+:func:`territory_desktop.model.workload.rep_week`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from territory_desktop.model.cadence import visits_per_week
 from territory_desktop.model.drive_estimate import DriveTimes, estimate_drive, straight_seconds
 from territory_desktop.model.plan import TIERS, Plan
 
@@ -52,7 +54,7 @@ class AccountTable:
         minutes = np.empty(n)
         for k, a in enumerate(accounts):
             every[k], minutes[k] = plan.settings.cadence_for(a)
-        visits = 1.0 / every
+        visits = visits_per_week(every)
         return cls(tuple(a.id for a in accounts),
                    np.fromiter((a.lat for a in accounts), float, n),
                    np.fromiter((a.lon for a in accounts), float, n),
@@ -144,10 +146,10 @@ def _with_centres(times: DriveTimes, table: AccountTable, labels: np.ndarray,
 class TerritoryLoad:
     """Workload and opportunity of one territory, hours per week.
 
-    ``utilisation`` is the rep's workload over all their territories / their weekly hours
-    (None without a rep). ``drive_minutes`` is the visit-weighted mean drive from the rep's
-    home to the accounts. ``pieces`` counts the territory's parts on the neighbour graph
-    (:mod:`territory_desktop.model.contiguity`); ``compactness`` is that module's 0-100 score.
+    ``weekly_hours`` is the rep's (None without a rep). ``drive_minutes`` is the
+    visit-weighted mean drive from the rep's home to the accounts. ``pieces`` counts the
+    territory's parts on the neighbour graph (:mod:`territory_desktop.model.contiguity`);
+    ``compactness`` is that module's 0-100 score.
     """
 
     territory_id: str
@@ -161,7 +163,6 @@ class TerritoryLoad:
     drive_hours: float
     drive_source: str
     weekly_hours: float | None
-    utilisation: float | None
     drive_minutes: float
     pieces: int
     compactness: float
@@ -207,10 +208,6 @@ def territory_loads(plan: Plan, territory_of: Mapping[str, str | None], times: D
                            minlength=len(tids))
     home_visits = np.bincount(labels[has_home], table.visits_per_week[has_home],
                               minlength=len(tids))
-    rep_work: dict[str, float] = {}
-    for t, rep in enumerate(owners):
-        if rep is not None:
-            rep_work[rep] = rep_work.get(rep, 0.0) + float(work.workload[t])
     lost = [a for a in table.ids if a in times.unreachable]
     rows = []
     for t, terr in enumerate(plan.territories.values()):
@@ -222,8 +219,7 @@ def territory_loads(plan: Plan, territory_of: Mapping[str, str | None], times: D
             terr.id, terr.name, rep, int(counts[t]),
             dict(zip(TIERS, (int(c) for c in tiers[t]), strict=True)), float(potential[t]),
             float(visits[t]), float(work.visit_hours[t]), float(work.drive_hours[t]), source,
-            hours, rep_work[rep] / hours if rep is not None and hours else None,
-            float(weighted[t] / home_visits[t] / 60.0) if home_visits[t] else 0.0,
+            hours, float(weighted[t] / home_visits[t] / 60.0) if home_visits[t] else 0.0,
             int(n_pieces[t]), float(compact[t]) if counts[t] else 100.0,
             tuple(a for a in lost if territory_of.get(a) == terr.id)))
     return rows

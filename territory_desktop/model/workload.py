@@ -6,7 +6,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from territory_desktop.model.plan import TIERS, WEEKS_PER_YEAR, Plan
+from territory_desktop.model.cadence import WEEKS_PER_YEAR, visits_per_year
+from territory_desktop.model.plan import TIERS, Plan
 
 
 @dataclass
@@ -57,7 +58,7 @@ def visit_hours_per_week(plan: Plan, account_ids: Iterable[str]) -> float:
     total = 0.0
     for aid in account_ids:
         every_weeks, minutes = plan.settings.cadence_for(plan.accounts[aid])
-        total += WEEKS_PER_YEAR / every_weeks * minutes / 60.0
+        total += visits_per_year(every_weeks) * minutes / 60.0
     return total / WEEKS_PER_YEAR
 
 
@@ -92,7 +93,7 @@ def workloads(
             rows.setdefault(None, TerritoryWorkload(None, "Unassigned", None, ""))
         row = rows[tid]
         every_weeks, minutes = plan.settings.cadence_for(account)
-        visits = WEEKS_PER_YEAR / every_weeks
+        visits = visits_per_year(every_weeks)
         row.accounts += 1
         row.by_tier[account.tier] += 1
         row.potential += account.potential or 0.0

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from territory_desktop.cancel import Cancelled
+
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
 
 
-class DesignCancelled(Exception):
-    """Raised inside balancing or realignment when ``should_stop()`` returned True."""
-
-
 class Feedback:
     """``step(fraction, message)`` reports progress within ``[lo, hi]`` and raises
-    :class:`DesignCancelled` when the caller asked to stop."""
+    :class:`Cancelled` when the caller asked to stop."""
 
     def __init__(self, progress: Progress | None = None, should_stop: Stop | None = None,
                  lo: float = 0.0, hi: float = 1.0) -> None:
@@ -22,7 +20,7 @@ class Feedback:
 
     def step(self, fraction: float, message: str) -> None:
         if self.should_stop is not None and self.should_stop():
-            raise DesignCancelled(f"cancelled during: {message}")
+            raise Cancelled(f"cancelled during: {message}")
         if self.progress is not None:
             self.progress(self.lo + (self.hi - self.lo) * min(max(fraction, 0.0), 1.0), message)
 

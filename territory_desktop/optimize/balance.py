@@ -38,13 +38,12 @@ from territory_desktop.model.territory_load import (
     label_workload,
     territory_loads,
 )
-from territory_desktop.optimize._feedback import DesignCancelled, Feedback, Progress, Stop
+from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 
 if TYPE_CHECKING:
     from territory_desktop.routing import RoadNetwork
 
-__all__ = ["BalanceError", "BalanceParams", "BalanceResult", "DesignCancelled", "Move",
-           "balance_plan"]
+__all__ = ["BalanceError", "BalanceParams", "BalanceResult", "Move", "balance_plan"]
 
 
 class BalanceError(ValueError):
@@ -135,8 +134,9 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     :func:`territory_desktop.optimize.drive_times.drive_times` (rep homes as centres).
 
     ``territory_of`` is the current alignment (default :func:`assign_accounts`). Raises
-    :class:`BalanceError` for input that cannot be balanced and :class:`DesignCancelled` when
-    ``should_stop()`` returns True. Deterministic for ``params.seed``.
+    :class:`BalanceError` for input that cannot be balanced and
+    :class:`~territory_desktop.cancel.Cancelled` when ``should_stop()`` returns True.
+    Deterministic for ``params.seed``.
     """
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.model.contiguity import Adjacency, neighbour_graph

@@ -19,15 +19,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from territory_desktop.model import Plan, RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
 from territory_desktop.optimize.rotation import (
     RotationAccount,
     RotationCycle,
     RotationError,
     RotationPlanner,
     RotationRep,
+)
+from territory_desktop.optimize.rotation_schedule import (
     RotationSchedule,
-    UnplacedVisit,
-    visits_per_cycle,
+    evaluate_day,
+    schedule_from_days,
+    solve_rotation,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +84,7 @@ def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
                   else (float(a.window_start), float(a.window_end)))  # type: ignore[arg-type]
         try:
             per_cycle = visits_per_cycle(every, cycle.weeks)
-        except RotationError as exc:
+        except FrequencyError as exc:
             raise RotationError(f"account {a.id} ({a.name}): {exc}") from None
         accounts.append(RotationAccount(
             a.id, a.lat, a.lon, visits_per_cycle=per_cycle,
@@ -138,10 +142,8 @@ def to_rep_schedule(rotation: RepRotation, seed: int,
             visits.append(ScheduledVisit(aid, slot[0], slot[1], order,
                                          pinned=(aid, slot) in pinned,
                                          adhoc=(aid, slot) in adhoc))
-    unplaced = tuple(UnplacedAccount(u.account_id, u.missing_visits, u.reason)
-                     for u in rotation.schedule.unplaced)
     return RepSchedule(rotation.planner.rep.id, rotation.planner.cycle.weeks, tuple(visits),
-                       unplaced, seed)
+                       tuple(rotation.schedule.unplaced), seed)
 
 
 def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
@@ -169,7 +171,7 @@ def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     # A fixed iteration budget keeps the result deterministic for a seed; the time limit is
     # only a safety cut-off on a slow machine.
     params = dataclasses.replace(planner.default_params(), time_limit=seconds, seed=seed)
-    result = planner.solve(params, pins=pins, progress=progress, should_stop=should_stop)
+    result = solve_rotation(planner, params, pins, progress, should_stop)
     rotation = RepRotation(planner, result)
     return to_rep_schedule(rotation, seed, pinned), rotation
 
@@ -190,11 +192,10 @@ def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedul
             continue
         by_day[index[slot]] = [a for a in ids if a in known]
         stray += [a for a in ids if a not in known]
-    result = planner.schedule_from_days(by_day)
-    result.unplaced = [UnplacedVisit(u.account_id, u.missing_visits, u.reason)
-                       for u in schedule.unplaced]
-    result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day, or the account "
-                                     "left this rep's territories") for a in stray]
+    result = schedule_from_days(planner, by_day)
+    result.unplaced = list(schedule.unplaced)
+    result.unplaced += [UnplacedAccount(a, 1, "its day is no longer a working day, or the "
+                                        "account left this rep's territories") for a in stray]
     return result
 
 
@@ -262,7 +263,7 @@ def day_timeline(planner: RotationPlanner, day_index: int,
     The rep leaves home at the time the engine's evaluation of this order gives; each visit
     starts no earlier than its time window opens.
     """
-    evaluation = planner.evaluate_day(day_index, account_ids)
+    evaluation = evaluate_day(planner, day_index, account_ids)
     index = {a.id: i for i, a in enumerate(planner.accounts)}
     t, here = evaluation.start, 0
     out = []

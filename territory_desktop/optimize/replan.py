@@ -12,17 +12,19 @@ from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS, Edit
-from territory_desktop.model import Plan, RepSchedule
+from territory_desktop.edits import Edit
+from territory_desktop.model import WEEKDAY_NAMES, Plan, RepSchedule
+from territory_desktop.model.cadence import every_weeks_for
 from territory_desktop.optimize.plan_schedule import (
     RepRotation,
     evaluate,
     rotation_inputs,
     to_rep_schedule,
 )
-from territory_desktop.optimize.rotation import (
-    RotationPlanner,
+from territory_desktop.optimize.rotation import RotationPlanner
+from territory_desktop.optimize.rotation_schedule import (
     RotationSchedule,
+    reoptimise_days,
     stretched_visits,
 )
 
@@ -83,7 +85,7 @@ def replan(planner: RotationPlanner, stored: RepSchedule,
     for v in stored.visits:
         if v.pinned and v.slot in index:
             pins.setdefault(v.account_id, set()).add(index[v.slot])
-    result = planner.reoptimise_days(current, [index[s] for s in chosen], pins)
+    result = reoptimise_days(planner, current, [index[s] for s in chosen], pins)
     replanned = to_rep_schedule(RepRotation(planner, result), stored.seed)
     return merge_replanned(stored, replanned, chosen), result
 
@@ -115,7 +117,7 @@ def mark_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
     replanned, _result = replan(week_planner, schedule, slots)
     new = edit.plan.copy()
     new.schedules[rep_id] = replanned
-    days = ", ".join(WEEKDAYS[d] for _w, d in slots)
+    days = ", ".join(WEEKDAY_NAMES[d] for _w, d in slots)
     return Edit(edit.text, new, (f"Week {slot[0] + 1} re-planned over {days}",))
 
 
@@ -124,7 +126,7 @@ def stretch_cadence(plan: Plan, result: RotationSchedule, weeks: int) -> Edit:
 
     The factor is the engine's (:attr:`RotationSchedule.stretch_factor`); the visits each
     account keeps come from :func:`stretched_visits`, and its interval is set so the one
-    conversion (:func:`~territory_desktop.optimize.rotation.visits_per_cycle`) gives them back.
+    conversion (:func:`~territory_desktop.model.cadence.visits_per_cycle`) gives them back.
     """
     factor = result.stretch_factor
     keep = stretched_visits(result.required_visits, factor, weeks)
@@ -133,7 +135,7 @@ def stretch_cadence(plan: Plan, result: RotationSchedule, weeks: int) -> Edit:
     for aid, visits in keep.items():
         if aid in plan.accounts and 0 < visits < result.required_visits[aid]:
             new.accounts[aid] = dataclasses.replace(plan.accounts[aid],
-                                                    every_weeks=round(weeks / visits, 4))
+                                                    every_weeks=every_weeks_for(visits, weeks))
             changed += 1
     return Edit(f"Stretch cadence ×{factor:.2f} for {changed} accounts", new)
 

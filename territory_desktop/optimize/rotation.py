@@ -11,39 +11,31 @@ given travel times, one route per day limited by the rep's working hours and max
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from territory_desktop.optimize.pvrp import (
-    Customer,
-    Day,
-    PVRPProblem,
-    PVRPResult,
-    RouteEvaluation,
-    SolveParams,
-    evaluate_route,
-    solve_pvrp,
+from territory_desktop.geo.distance import haversine_m
+from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
+from territory_desktop.model.plan import (
+    DEFAULT_MAX_DAY_MINUTES,
+    DEFAULT_WORKDAY_END,
+    DEFAULT_WORKDAY_START,
 )
+from territory_desktop.model.schedule import WEEKDAY_NAMES
+from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem, SolveParams
 
 __all__ = [
     "RotationAccount",
     "RotationCycle",
     "RotationDay",
-    "RotationDayPlan",
     "RotationError",
     "RotationPlanner",
     "RotationRep",
-    "RotationSchedule",
-    "UnplacedVisit",
     "account_patterns",
     "balance_params",
     "haversine_travel_seconds",
-    "stretch_factor",
-    "stretched_visits",
-    "visits_per_cycle",
 ]
 
 EVEN_DAYS_WEIGHT = 0.15
@@ -53,7 +45,6 @@ Measured by ``benchmarks/rotation_balance.py``: on the 150-account case every da
 day-length spread near 0.2 h for 5-9% more driving than "least driving"; weights from 0.1 up
 reach the same spread for more driving."""
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TravelSource = np.ndarray | Callable[[Sequence[tuple[float, float]]], np.ndarray]
 
 
@@ -93,9 +84,9 @@ class RotationRep:
     id: str
     start: tuple[float, float]
     end: tuple[float, float] | None = None
-    workday_start: float = 8 * 60
-    workday_end: float = 17 * 60
-    max_day_minutes: float = 9 * 60
+    workday_start: float = DEFAULT_WORKDAY_START
+    workday_end: float = DEFAULT_WORKDAY_END
+    max_day_minutes: float = DEFAULT_MAX_DAY_MINUTES
     days_off: frozenset[dt.date | tuple[int, int]] = frozenset()
     weekly_minutes: float | None = None
 
@@ -148,84 +139,16 @@ class RotationCycle:
         return self.monday + dt.timedelta(days=7 * week + weekday)
 
 
-@dataclass(frozen=True)
-class UnplacedVisit:
-    account_id: str
-    missing_visits: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class RotationDayPlan:
-    """One day of the schedule: the stop order and its totals (seconds)."""
-
-    day: RotationDay
-    account_ids: tuple[str, ...]
-    drive_seconds: float
-    visit_seconds: float
-    start_seconds: float
-    end_seconds: float
-    duration_seconds: float
-
-
-@dataclass
-class RotationSchedule:
-    """The rotation: one plan per working day, what could not be placed, and compliance."""
-
-    days: list[RotationDayPlan]
-    unplaced: list[UnplacedVisit]
-    compliance: dict[str, float]
-    required_visits: dict[str, int]
-    total_drive_seconds: float
-    feasible: bool
-    runtime: float
-    iterations: int
-    blocks: dict[str, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
-
-    def visit_days(self, account_id: str) -> list[int]:
-        return [p.day.index for p in self.days if account_id in p.account_ids]
-
-    @property
-    def day_lengths(self) -> list[float]:
-        return [p.duration_seconds for p in self.days if p.account_ids]
-
-    @property
-    def stretch_factor(self) -> float:
-        """How much less often to visit so the unplaced visits fit (1.0: nothing unplaced)."""
-        return stretch_factor(sum(len(p.account_ids) for p in self.days),
-                              sum(u.missing_visits for u in self.unplaced))
-
-
 def haversine_travel_seconds(
     points: Sequence[tuple[float, float]], kmh: float = 30.0
 ) -> np.ndarray:
     """Straight-line travel times (seconds) at ``kmh``: a stand-in until road times are given."""
-    pts = np.radians(np.asarray(points, dtype=float))
+    pts = np.asarray(points, dtype=float)
     lat, lon = pts[:, 0][:, None], pts[:, 1][:, None]
-    a = (
-        np.sin((lat - lat.T) / 2) ** 2
-        + np.cos(lat) * np.cos(lat.T) * np.sin((lon - lon.T) / 2) ** 2
-    )
-    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    return km / kmh * 3600.0
+    return haversine_m(lat, lon, lat.T, lon.T) / 1000.0 / kmh * 3600.0
 
 
 # --------------------------------------------------------------------------- patterns
-
-
-def visits_per_cycle(every_weeks: float, weeks: int) -> int:
-    """Visits in a ``weeks``-week cycle for a visit every ``every_weeks`` weeks (at least one).
-
-    The one conversion from an interval to visits, used by the scheduler, the stretch and the
-    checks; an interval that is not a positive finite number is refused.
-    """
-    if not (isinstance(every_weeks, int | float) and math.isfinite(every_weeks)
-            and every_weeks > 0):
-        raise RotationError(f"a visit every {every_weeks!r} weeks is not a usable interval")
-    per_cycle = weeks / every_weeks
-    if not math.isfinite(per_cycle) or per_cycle > 10**6:
-        raise RotationError(f"a visit every {every_weeks:g} weeks is more than one a day")
-    return max(1, round(per_cycle))
 
 
 def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
@@ -236,7 +159,7 @@ def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
     elif acc.every_weeks is not None:
         try:
             v = visits_per_cycle(acc.every_weeks, cycle.weeks)
-        except RotationError as exc:
+        except FrequencyError as exc:
             raise RotationError(f"account {acc.id}: {exc}") from None
     else:
         raise RotationError(f"account {acc.id}: no frequency (visits_per_cycle or every_weeks)")
@@ -320,43 +243,6 @@ def account_patterns(
     return patterns, v
 
 
-def stretch_factor(placed: int, missing: int) -> float:
-    """How much less often to visit so ``placed + missing`` visits fit where ``placed`` did.
-
-    Rounded up to 0.05 (1.0 when nothing is missing).
-    """
-    if not missing or not placed:
-        return 1.0
-    return math.ceil((placed + missing) / placed * 20 - 1e-9) / 20
-
-
-def stretched_visits(required: Mapping[str, int], factor: float, weeks: int) -> dict[str, int]:
-    """Visits per cycle after visiting every account ``factor`` times less often.
-
-    The total drops to ``floor(total / factor)``, shared in proportion to each account's
-    visits (largest remainders first, ties by id); every account keeps at least one visit and
-    a frequency the cycle can hold (below the weeks, or whole visits per week).  A plain
-    ``round(v / factor)`` would leave a weekly visit weekly at 1.1, so nothing would change.
-    """
-    def allowed(v: int) -> bool:
-        return v >= 1 and (v < weeks or v % weeks == 0)
-
-    share = {a: v / factor for a, v in required.items() if v}
-    new = {a: max(1, math.floor(x)) for a, x in share.items()}
-    for a in new:
-        while not allowed(new[a]):
-            new[a] -= 1
-    target = max(len(new), math.floor(sum(required.values()) / factor + 1e-9))
-    by_remainder = sorted(new, key=lambda a: (-(share[a] - new[a]), a))
-    for a in by_remainder:
-        if sum(new.values()) >= target:
-            break
-        up = next((v for v in range(new[a] + 1, required[a] + 1) if allowed(v)), None)
-        if up is not None and sum(new.values()) - new[a] + up <= target:
-            new[a] = up
-    return {a: new.get(a, 0) for a in required}
-
-
 def balance_params(day_balance: float) -> tuple[float, float]:
     """The engine's (balance weight, slack) for the plan setting ``day_balance``.
 
@@ -373,7 +259,13 @@ def balance_params(day_balance: float) -> tuple[float, float]:
 
 
 class RotationPlanner:
-    """Builds the periodic VRP for one rep and solves, re-optimises and evaluates its rotation.
+    """The rotation problem of one rep: working days, drive times, each account's patterns.
+
+    The second step of the scheduling flow (plan -> rotation problem -> engine -> schedule ->
+    evaluation): :meth:`problem` is the engine's input, and
+    :mod:`territory_desktop.optimize.rotation_schedule` turns the engine's answer (or hand-edited
+    stop orders) into a :class:`~territory_desktop.optimize.rotation_schedule.RotationSchedule`.
+    Nothing here solves or evaluates.
 
     Parameters
     ----------
@@ -385,7 +277,8 @@ class RotationPlanner:
         to straight-line distance at 30 km/h.
     day_balance
         From 0 (least driving) to 1 (even days): see :func:`balance_params`.  Solving and
-        re-optimising both use it, so a re-planned week is balanced like the full schedule.
+        re-optimising both use it (through :meth:`params`), so a re-planned week is balanced
+        like the full schedule.
     """
 
     def __init__(
@@ -403,7 +296,7 @@ class RotationPlanner:
         ids = [a.id for a in self.accounts]
         if len(set(ids)) != len(ids):
             raise RotationError("account ids must be unique")
-        self._index = {a.id: i for i, a in enumerate(self.accounts)}
+        self.account_index = {a.id: i for i, a in enumerate(self.accounts)}
         end = rep.end or rep.start
         points = [rep.start, end] + [(a.lat, a.lon) for a in self.accounts]
         if travel is None:
@@ -450,16 +343,16 @@ class RotationPlanner:
         self._day = Day(
             vehicles=1, max_duration=self.day_limit_minutes * 60.0, start=0, end=1, window=window
         )
-        self._static_reasons: dict[int, str] = {}
+        self.static_reasons: dict[int, str] = {}
         self._patterns: list[list[tuple[tuple[int, ...], ...]]] = []
-        self._required: list[int] = []
+        self.required: list[int] = []
         for i, a in enumerate(self.accounts):
             pats, v = account_patterns(a, self.cycle, self._slot_index)
             self._patterns.append(pats)
-            self._required.append(v)
+            self.required.append(v)
             reason = self._static_reason(i, a, pats, v)
             if reason:
-                self._static_reasons[i] = reason
+                self.static_reasons[i] = reason
 
     # -- feasibility of a single account, independent of the others
     def _static_reason(self, i: int, a: RotationAccount, pats, v: int) -> str | None:
@@ -479,13 +372,14 @@ class RotationPlanner:
         if alone > self.day_limit_minutes * 60:
             return (
                 f"a visit alone takes {alone / 3600:.2f} h with driving, over "
-                f"{self._limit_text()}"
+                f"{self.limit_text()}"
             )
         if not pats:
             return "no allowed day combination: closed weekdays and days off leave no slot"
         return None
 
-    def _limit_text(self) -> str:
+    def limit_text(self) -> str:
+        """The day limit in words, for reasons a visit does not fit."""
         hours = f"{self.day_limit_minutes / 60:.2f} h"
         if self.weekly_bound:
             weekly = (self.rep.weekly_minutes or 0.0) / 60
@@ -498,7 +392,7 @@ class RotationPlanner:
         pins = pins or {}
         customers = []
         for i, a in enumerate(self.accounts):
-            pats = self._patterns[i] if i not in self._static_reasons else []
+            pats = self._patterns[i] if i not in self.static_reasons else []
             tw = None
             if a.time_window is not None:
                 tw = (a.time_window[0] * 60.0, a.time_window[1] * 60.0)
@@ -528,119 +422,7 @@ class RotationPlanner:
         return SolveParams(time_limit=9.0, iterations=3_000, slice_iterations=40,
                            balance=self.balance, balance_slack=self.balance_slack)
 
-    def solve(
-        self,
-        params: SolveParams | None = None,
-        pins: Mapping[str, Iterable[int]] | None = None,
-        progress: Callable[[float, str], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-    ) -> RotationSchedule:
-        """Choose every account's pattern and route every day (with this planner's balance)."""
-        params = replace(params or self.default_params(), balance=self.balance,
-                         balance_slack=self.balance_slack)
-        problem = self.problem(pins)
-        res = solve_pvrp(problem, params, progress, should_stop)
-        return self._schedule(problem, res)
-
-    def evaluate_day(self, day: int, account_ids: Sequence[str]) -> RouteEvaluation:
-        """Totals of day ``day`` visiting ``account_ids`` in this order (for hand edits)."""
-        problem = self.problem()
-        return evaluate_route(problem, day, [self._index[a] for a in account_ids])
-
-    def reoptimise_days(
-        self,
-        schedule: RotationSchedule,
-        days: Iterable[int],
-        pins: Mapping[str, Iterable[int]] | None = None,
-        params: SolveParams | None = None,
-    ) -> RotationSchedule:
-        """Re-plan the visits on ``days`` among those days; every other day is kept as it is.
-
-        A visit may move to another of ``days`` only within its pattern block (a weekly visit
-        stays in its week); pinned visits (``pins``: account id -> days) never move.
-        """
-        chosen = sorted(set(days))
-        pins = {k: set(v) for k, v in (pins or {}).items()}
-        base = self.problem()
-        customers: list[Customer] = []
-        origin: list[str] = []
-        for plan in schedule.days:
-            if plan.day.index not in chosen:
-                continue
-            for aid in plan.account_ids:
-                i = self._index[aid]
-                d = plan.day.index
-                block = next((b for b in schedule.blocks.get(aid, ()) if d in b), (d,))
-                allowed = (d,) if d in pins.get(aid, set()) else tuple(
-                    x for x in block if x in chosen
-                ) or (d,)
-                customers.append(replace(base.customers[i], patterns=((allowed,),),
-                                         pinned_days=()))
-                origin.append(aid)
-        sub = PVRPProblem(days=base.days, customers=tuple(customers), travel=base.travel)
-        params = replace(params or SolveParams(time_limit=10.0, iterations=4_000),
-                         balance=self.balance, balance_slack=self.balance_slack)
-        res = solve_pvrp(sub, params)
-        new_days = {r.day: tuple(origin[c] for c in r.customers) for r in res.routes}
-        keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
-        keep.update({d: new_days.get(d, ()) for d in chosen})
-        sched = self.schedule_from_days(keep, blocks=schedule.blocks)
-        sched.unplaced = list(schedule.unplaced) + [
-            UnplacedVisit(origin[u.customer], u.missing_visits, u.reason) for u in res.unplaced
-        ]
-        sched.feasible = sched.feasible and not res.unplaced
-        sched.runtime, sched.iterations = res.runtime, res.iterations
-        return sched
-
-    def schedule_from_days(
-        self,
-        day_accounts: Mapping[int, Sequence[str]],
-        blocks: Mapping[str, tuple[tuple[int, ...], ...]] | None = None,
-    ) -> RotationSchedule:
-        """A schedule (totals, compliance) from stop orders per day, e.g. after a hand edit."""
-        problem = self.problem()
-        plans = []
-        count = dict.fromkeys(self._index, 0)
-        feasible = True
-        for rd in self.days:
-            ids = tuple(day_accounts.get(rd.index, ()))
-            ev = evaluate_route(problem, rd.index, [self._index[a] for a in ids])
-            feasible = feasible and ev.feasible
-            for a in ids:
-                count[a] += 1
-            plans.append(RotationDayPlan(rd, ids, ev.drive, ev.service, ev.start, ev.end,
-                                         ev.duration if ids else 0.0))
-        required = {a.id: self._required[i] for i, a in enumerate(self.accounts)}
-        compliance = {a: (min(1.0, count[a] / r) if r else 1.0) for a, r in required.items()}
-        return RotationSchedule(
-            days=plans,
-            unplaced=[],
-            compliance=compliance,
-            required_visits=required,
-            total_drive_seconds=float(sum(p.drive_seconds for p in plans if p.account_ids)),
-            feasible=feasible,
-            runtime=0.0,
-            iterations=0,
-            blocks=dict(blocks or {}),
-        )
-
-    def _schedule(self, problem: PVRPProblem, res: PVRPResult) -> RotationSchedule:
-        day_accounts: dict[int, list[str]] = {}
-        for r in res.routes:
-            day_accounts[r.day] = [self.accounts[c].id for c in r.customers]
-        blocks = {
-            self.accounts[i].id: pat for i, pat in enumerate(res.patterns) if pat is not None
-        }
-        sched = self.schedule_from_days(day_accounts, blocks)
-        unplaced = []
-        for u in res.unplaced:
-            reason = self._static_reasons.get(u.customer,
-                                              u.reason.replace("the day length limit",
-                                                               self._limit_text()))
-            unplaced.append(UnplacedVisit(self.accounts[u.customer].id,
-                                          self._required[u.customer] if u.customer in
-                                          self._static_reasons else u.missing_visits, reason))
-        sched.unplaced = unplaced
-        sched.feasible = sched.feasible and not unplaced
-        sched.runtime, sched.iterations = res.runtime, res.iterations
-        return sched
+    def params(self, params: SolveParams | None = None) -> SolveParams:
+        """``params`` (default :meth:`default_params`) with this rotation's day balance."""
+        return replace(params or self.default_params(), balance=self.balance,
+                       balance_slack=self.balance_slack)

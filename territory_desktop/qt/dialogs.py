@@ -34,6 +34,7 @@ from territory_desktop.model import (
     Territory,
     TierCadence,
 )
+from territory_desktop.model.schedule import WEEKDAY_NAMES
 from territory_desktop.settings import Preferences
 
 
@@ -175,7 +176,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(self)
         self.units = QComboBox(self)
         self.units.addItems(["miles", "km"])
-        self.units.setCurrentText(prefs.units)
+        self.units.setCurrentText("km" if prefs.units == "km" else "miles")
         self.currency = QLineEdit(prefs.currency, self)
         self.snap = QDoubleSpinBox(self)
         self.snap.setRange(0, 500)
@@ -239,7 +240,7 @@ class SettingsDialog(QDialog):
         form.addRow(_ok_cancel(self))
 
     def apply_to(self, prefs: Preferences) -> None:
-        prefs.units = "km" if self.units.currentText() == "km" else "miles"
+        prefs.units = "km" if self.units.currentText() == "km" else "mi"
         prefs.currency = self.currency.text().strip() or prefs.currency
         prefs.snap_tolerance_m = self.snap.value()
         prefs.autosave_seconds = self.autosave.value()
@@ -259,9 +260,6 @@ class SettingsDialog(QDialog):
             balance = self.day_balance.value() / 100
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
                        rotation_start=anchor, day_balance=balance)
-
-
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _minutes_to_time(minutes: int) -> Any:

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS
 from territory_desktop.model import RepSchedule
+from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation
-    from territory_desktop.optimize.rotation import RotationPlanner, RotationSchedule
+    from territory_desktop.optimize.rotation import RotationPlanner
+    from territory_desktop.optimize.rotation_schedule import RotationSchedule
     from territory_desktop.qt.routing_controller import RoutingController
     from territory_desktop.qt.workbench import Workbench
 

@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import edits
-from territory_desktop.edits import WEEKDAYS
 from territory_desktop.model import RepSchedule
+from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 from territory_desktop.qt.widgets import clock, fill_rep_combo, hm
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from territory_desktop.optimize.rotation import (
+    from territory_desktop.optimize.rotation_schedule import (
         RotationDayPlan,
         RotationSchedule,
     )

@@ -14,11 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from territory_desktop.cancel import Cancelled
+
 log = logging.getLogger(__name__)
-
-
-class Cancelled(Exception):
-    """Raised inside the work when the user cancelled it."""
 
 
 class WorkerSignals(QObject):
@@ -76,8 +74,8 @@ class Worker(QRunnable):
             )
         except BaseException as exc:  # reported to the GUI, never swallowed
             if self._stop.is_set():
-                # Whatever the work raised when it saw the stop (each core package has its own
-                # Cancelled), the GUI hears one kind of cancellation.
+                # Whatever the work raised when it saw the stop (Cancelled, or an error from
+                # work cut short), the GUI hears one kind of cancellation.
                 self.signals.errored.emit(Cancelled("cancelled"))
             else:
                 log.error("background work failed:\n%s", traceback.format_exc())

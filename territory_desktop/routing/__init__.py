@@ -24,8 +24,8 @@ max_access_m=500.0, progress=None, should_stop=None) -> TravelMatrix``
 ``times_from_homes(network, homes, accounts) -> TravelMatrix``,
 ``isochrone(network, origin, seconds) -> shapely Polygon | MultiPolygon``
 ``to_networkx(network) -> networkx.MultiDiGraph`` (osmnx-style attributes)
-Errors: ``RoutingError``; ``NetworkBuildError`` (a RoutingError); ``Cancelled`` (a
-RoutingError) when ``should_stop()`` returns True.
+Errors: ``RoutingError``; ``NetworkBuildError`` (a RoutingError); ``Cancelled``
+(:mod:`territory_desktop.cancel`) when ``should_stop()`` returns True.
 
 Points are (lat, lon) in WGS84. All times include the intersection delay model described in
 ``territory_desktop.routing.profile``.

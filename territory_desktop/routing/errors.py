@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from territory_desktop.cancel import Cancelled
+
+__all__ = ["Cancelled", "NetworkBuildError", "RoutingError"]
+
 
 class RoutingError(Exception):
     """A routing request cannot be answered (bad input, unreachable stop, bad file)."""
@@ -9,7 +13,3 @@ class RoutingError(Exception):
 
 class NetworkBuildError(RoutingError):
     """An OSM extract cannot be turned into a road network."""
-
-
-class Cancelled(RoutingError):
-    """The caller's ``should_stop()`` returned True; the work was abandoned."""

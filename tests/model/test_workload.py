@@ -15,6 +15,7 @@ from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.model.balance_metrics import balance_metrics, criterion_balance
 from territory_desktop.model.drive_estimate import DETOUR_FACTOR, STRAIGHT_LINE_SPEED_KMH
 from territory_desktop.model.territory_load import territory_loads
+from territory_desktop.model.workload import rep_week
 from territory_desktop.optimize import plan_schedule as ps
 from territory_desktop.optimize.drive_times import drive_times, scheduled_drive_hours
 
@@ -40,7 +41,9 @@ def test_road_estimate_is_labelled_and_adds_up(sample_plan, baltimore_network):
             sum(sample_plan.accounts[a].potential or 0.0 for a in mine))
         assert row.drive_hours > 0
         rep = sample_plan.reps[row.rep_id]
-        assert row.utilisation == pytest.approx(row.workload_hours / rep.weekly_hours)
+        # Utilisation has one formula (rep_week); with the estimated driving it is the load.
+        week = rep_week(sample_plan, row.rep_id, territory_of, row.drive_hours)
+        assert week.utilisation == pytest.approx(row.workload_hours / rep.weekly_hours)
 
 
 def test_scheduled_rotation_replaces_the_estimate_for_its_rep(sample_plan, baltimore_network):

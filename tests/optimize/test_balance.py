@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import shapely
 
+from territory_desktop.cancel import Cancelled
 from territory_desktop.design_edits import apply_alignment
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.model import Account
-from territory_desktop.optimize._feedback import DesignCancelled
 from territory_desktop.optimize.balance import BalanceError, BalanceParams, balance_plan
 from territory_desktop.optimize.drive_times import drive_times
 
@@ -100,7 +100,7 @@ def test_progress_is_reported_and_cancel_stops_it(sample_plan, road_times):
         calls.append(1)
         return len(calls) > 2
 
-    with pytest.raises(DesignCancelled):
+    with pytest.raises(Cancelled):
         balance_plan(sample_plan, road_times, should_stop=stop)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.io import planfile
+from territory_desktop.model.cadence import visits_per_cycle
 from territory_desktop.optimize import plan_schedule as ps
 from territory_desktop.resources import resource_path
 
@@ -25,7 +26,7 @@ def test_inputs_follow_cadence_and_rep_settings(sample):
     assert cycle.weeks == 4 and cycle.weekdays == (0, 1, 2, 3, 4)
     for a in accounts:
         every, minutes = plan.settings.cadence_for(plan.accounts[a.id])
-        assert a.visits_per_cycle == ps.visits_per_cycle(every, 4)
+        assert a.visits_per_cycle == visits_per_cycle(every, 4)
         assert a.visit_minutes == minutes
     assert rep.max_day_minutes == plan.reps["REP-4"].max_day_minutes
 
@@ -146,7 +147,7 @@ def test_windows_closed_days_and_same_weekday_hold_on_road_times(sample, road_ne
             if stop.account_id == windowed:
                 assert 10 * 3600 <= stop.start <= 11 * 3600
                 checked += 1
-    assert checked == ps.visits_per_cycle(plan.settings.cadence_for(
+    assert checked == visits_per_cycle(plan.settings.cadence_for(
         plan.accounts[windowed])[0], 4)
     assert all(v.weekday not in (0, 1, 2) for v in schedule.visits_of(closed))
     days = {v.weekday for v in schedule.visits_of(fixed)}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from territory_desktop.model import RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.model.cadence import visits_per_cycle
 from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem, SolveParams, evaluate_route
 from territory_desktop.optimize.replan import merge_replanned
 from territory_desktop.optimize.rotation import (
@@ -15,9 +16,8 @@ from territory_desktop.optimize.rotation import (
     RotationError,
     RotationPlanner,
     RotationRep,
-    stretched_visits,
-    visits_per_cycle,
 )
+from territory_desktop.optimize.rotation_schedule import solve_rotation, stretched_visits
 
 HOME = (39.29, -76.61)
 FAST = SolveParams(time_limit=60.0, iterations=500, slice_iterations=40, seed=2)
@@ -69,7 +69,7 @@ def test_day_balance_trades_driving_for_even_days():
     def solve(balance: float):
         planner = RotationPlanner(RotationRep("r", HOME), _accounts(size=0.03),
                                   day_balance=balance)
-        s = planner.solve(FAST)
+        s = solve_rotation(planner, FAST)
         assert s.feasible and not s.unplaced
         return s.total_drive_seconds, np.array([d.duration_seconds for d in s.days]) / 3600
 
@@ -85,7 +85,7 @@ def test_day_balance_trades_driving_for_even_days():
 def test_weekly_hours_bound_every_week_and_name_the_limit():
     rep = RotationRep("r", HOME, max_day_minutes=300, weekly_minutes=20 * 60)
     planner = RotationPlanner(rep, _accounts(60))
-    s = planner.solve(FAST)
+    s = solve_rotation(planner, FAST)
     for week in range(4):
         hours = sum(d.duration_seconds for d in s.days if d.day.week == week) / 3600
         assert hours <= 20 + 1e-6, f"week {week + 1}: {hours:.2f} h"

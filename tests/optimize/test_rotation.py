@@ -14,6 +14,11 @@ from territory_desktop.optimize.rotation import (
     RotationPlanner,
     RotationRep,
     account_patterns,
+)
+from territory_desktop.optimize.rotation_schedule import (
+    evaluate_day,
+    reoptimise_days,
+    solve_rotation,
     stretched_visits,
 )
 
@@ -64,7 +69,7 @@ def test_patterns_spread_evenly():
 
 def test_schedule_feasible_spread_and_windows():
     planner = _planner()
-    s = planner.solve(FAST)
+    s = solve_rotation(planner, FAST)
     assert s.feasible and not s.unplaced
     assert all(c == 1.0 for c in s.compliance.values())
     for a in planner.accounts:
@@ -80,15 +85,15 @@ def test_schedule_feasible_spread_and_windows():
             assert len({wd for _, wd in slots}) == 1
         assert not any(wd in a.closed_weekdays for _, wd in slots)
     for plan in s.days:
-        ev = planner.evaluate_day(plan.day.index, plan.account_ids)
+        ev = evaluate_day(planner, plan.day.index, plan.account_ids)
         assert ev.late_customers == ()
         assert ev.duration <= 9 * 3600 + 1e-6
         assert ev.start >= 8 * 3600 - 1e-6 and ev.end <= 17 * 3600 + 1e-6
 
 
 def test_deterministic_for_a_seed():
-    a = _planner().solve(FAST)
-    b = _planner().solve(FAST)
+    a = solve_rotation(_planner(), FAST)
+    b = solve_rotation(_planner(), FAST)
     assert [p.account_ids for p in a.days] == [p.account_ids for p in b.days]
     assert a.total_drive_seconds == b.total_drive_seconds
 
@@ -96,13 +101,13 @@ def test_deterministic_for_a_seed():
 def test_pins_hold_and_reoptimise_keeps_other_days():
     planner = _planner()
     pins = {"a1": {7}}  # a1 (2 per cycle) must be visited on week 2 Wednesday
-    s = planner.solve(FAST, pins=pins)
+    s = solve_rotation(planner, FAST, pins=pins)
     assert 7 in s.visit_days("a1")
     assert s.feasible
     week = [d.index for d in planner.days if d.week == 1]
     before = {p.day.index: p.account_ids for p in s.days}
     rest = [d for d in week if d >= 7]
-    r = planner.reoptimise_days(s, rest, pins=pins, params=SolveParams(iterations=300, seed=1))
+    r = reoptimise_days(planner, s, rest, pins=pins, params=SolveParams(iterations=300, seed=1))
     after = {p.day.index: p.account_ids for p in r.days}
     for d, ids in before.items():
         if d not in week or d < 7:
@@ -119,14 +124,14 @@ def test_evaluate_day_matches_hand_computation():
             RotationAccount("q", HOME[0], HOME[1] + 0.05, visits_per_cycle=1, visit_minutes=20)]
     planner = _planner(accs)
     t = planner.travel
-    ev = planner.evaluate_day(0, ["p", "q"])
+    ev = evaluate_day(planner, 0, ["p", "q"])
     assert ev.drive == pytest.approx(t[0, 2] + t[2, 3] + t[3, 1])
     assert ev.service == 50 * 60
     assert ev.start == pytest.approx(10 * 3600 - t[0, 2])  # leaves so as to arrive at 10:00
     assert ev.end == pytest.approx(10 * 3600 + 30 * 60 + t[2, 3] + 20 * 60 + t[3, 1])
     # Arriving after the window closes is reported.
     accs2 = [accs[0].__class__(**{**accs[0].__dict__, "time_window": (8 * 60, 8 * 60 + 1)})]
-    ev2 = _planner(accs2).evaluate_day(0, ["p"])
+    ev2 = evaluate_day(_planner(accs2), 0, ["p"])
     assert ev2.late_customers == (0,)  # the window opens at 08:00 for one minute: 11 min away
     assert not ev2.feasible
 
@@ -141,7 +146,8 @@ def test_overload_reports_unplaced_with_reasons_and_stretch():
     accs.append(RotationAccount("closed", HOME[0], HOME[1], visits_per_cycle=1,
                                 closed_weekdays=frozenset(range(5))))
     planner = _planner(accs)
-    s = planner.solve(SolveParams(time_limit=20, iterations=800, slice_iterations=40, seed=2))
+    s = solve_rotation(planner, SolveParams(time_limit=20, iterations=800, slice_iterations=40,
+                                            seed=2))
     assert not s.feasible
     reasons = {u.account_id: u.reason for u in s.unplaced}
     assert "closed on every working day" in reasons["closed"]
@@ -152,7 +158,7 @@ def test_overload_reports_unplaced_with_reasons_and_stretch():
     assert missing >= 40 * 4 - 20 * 6  # at most ~6 90-minute visits fit a 9 h day
     assert s.stretch_factor > 1.0
     for plan in s.days:  # what is planned still holds the limits
-        assert planner.evaluate_day(plan.day.index, plan.account_ids).feasible
+        assert evaluate_day(planner, plan.day.index, plan.account_ids).feasible
     kept = stretched_visits({a.id: 4 for a in accs[:40]}, s.stretch_factor, 4)
     assert sum(kept.values()) <= 160 / s.stretch_factor
     assert all(v in (1, 2, 3) for v in kept.values())

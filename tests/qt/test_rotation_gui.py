@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from territory_desktop.optimize.plan_schedule import rep_accounts, visits_per_cycle
+from territory_desktop.model.cadence import visits_per_cycle
+from territory_desktop.optimize.plan_schedule import rep_accounts
 
 WAIT_MS = 120_000
 REP = "REP-4"  # the conftest's SCHEDULED_REP, scheduled by the ``scheduled`` fixture

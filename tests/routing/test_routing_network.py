@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import territory_desktop.cancel
 from territory_desktop.routing import (
     Cancelled,
     NetworkBuildError,
@@ -163,8 +164,11 @@ def test_build_reports_progress_and_cancels(osm_dir):
     seen: list[float] = []
     build_network(osm_dir / EXTRACTS["andorra"], progress=lambda f, m: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled) as stopped:
         build_network(osm_dir / EXTRACTS["andorra"], should_stop=lambda: True)
+    # One cancellation for every layer: the design engines and the GUI's worker raise this one.
+    assert stopped.type is territory_desktop.cancel.Cancelled
+    assert not isinstance(stopped.value, RoutingError)
 
 
 def test_to_networkx_has_osmnx_attributes(networks):

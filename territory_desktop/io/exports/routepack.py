@@ -12,9 +12,9 @@ from typing import Any
 
 from territory_desktop.io.exports._files import OSM_ATTRIBUTION, write_atomic
 from territory_desktop.io.exports.trips import TripDay, Trips, Visit
+from territory_desktop.model.schedule import WEEKDAY_NAMES
 
 ODBL = "https://opendatacommons.org/licenses/odbl/"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def clock(seconds: float) -> str:
@@ -28,7 +28,7 @@ def _at(date: dt.date, seconds: float) -> dt.datetime:
 
 
 def _day_name(day: TripDay) -> str:
-    return f"{WEEKDAYS[day.date.weekday()]} {day.date.isoformat()}"
+    return f"{WEEKDAY_NAMES[day.date.weekday()]} {day.date.isoformat()}"
 
 
 def visit_uid(rep_id: str, visit_date: str, account_id: str) -> str:

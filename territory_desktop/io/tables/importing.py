@@ -36,7 +36,14 @@ from territory_desktop.io.tables.read import (
     read_table,
 )
 from territory_desktop.io.tables.tiers import _assign_tiers
-from territory_desktop.model.plan import Account, PlanError, Rep, TierCadence, default_cadence
+from territory_desktop.model.plan import (
+    DEFAULT_WEEKLY_HOURS,
+    Account,
+    PlanError,
+    Rep,
+    TierCadence,
+    default_cadence,
+)
 
 
 @dataclass
@@ -317,7 +324,7 @@ def import_reps(
         except _RowError as exc:
             result.problems.append(RowProblem(row.line, exc.column, exc.value, exc.reason))
             continue
-        hours = r.optional("weekly_hours", _positive_hours, "weekly hours") or 40.0
+        hours = r.optional("weekly_hours", _positive_hours, "weekly hours") or DEFAULT_WEEKLY_HOURS
         skills = tuple(s.strip() for s in r.text("skills").split(";") if s.strip())
         seen[rep_id] = row.line
         result.reps.append(Rep(rep_id, name, lat, lon, hours, skills, approximate))
