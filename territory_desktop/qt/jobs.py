@@ -68,6 +68,7 @@ class JobRunner(QObject):
         job_kind = kind or str(getattr(fn, "__name__", title))
         for old in self.workers:
             if old.kind == job_kind:
+                old.superseded = True
                 old.cancel()
         worker = Worker(fn, *args, **kwargs)
         worker.title = title
@@ -110,9 +111,14 @@ class JobRunner(QObject):
             worker.on_done(result)
 
     def _on_worker_errored(self, exc: BaseException) -> None:
-        title = getattr(self._sender_worker(), "title", "Background work")
+        worker = self._sender_worker()
+        title = getattr(worker, "title", "Background work")
         if isinstance(exc, Cancelled):
-            self._bar.showMessage(f"{title}: cancelled", 5000)
+            # Only a cancel the user asked for is news; a job replaced by a newer one or left
+            # behind by another plan would overwrite what the status bar says about the new work.
+            if worker is not None and not worker.superseded \
+                    and worker.generation == self._generation():
+                self._bar.showMessage(f"{title}: cancelled", 5000)
         else:
             self._notify_error(title, str(exc) or type(exc).__name__)
 

@@ -47,6 +47,7 @@ class Worker(QRunnable):
         self.kind = ""
         self.on_done: Callable[[Any], object] | None = None  # set by whoever starts it
         self.generation = 0
+        self.superseded = False  # cancelled because a newer job of its kind replaced it
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._stop = threading.Event()
         self._done = threading.Event()

@@ -90,3 +90,33 @@ def test_any_exception_after_cancel_is_reported_as_cancelled(qtbot):
         worker.cancel()
         gate.set()
     assert len(errors) == 1 and isinstance(errors[0], Cancelled)
+
+
+def wait_for_stop(*, progress, should_stop):
+    import time
+
+    while not should_stop():
+        time.sleep(0.01)
+    raise Cancelled("stopped")
+
+
+def test_status_bar_says_cancelled_only_for_the_users_cancel(qtbot):
+    """A job replaced by a newer one of its kind once overwrote the new work's status text."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMainWindow
+
+    from territory_desktop.qt.jobs import JobRunner
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    bar = window.statusBar()
+    runner = JobRunner(bar, lambda: 0, lambda title, text: None)
+    window.show()
+    first = runner.run("Drawing the road basemap", wait_for_stop, kind="basemap")
+    with qtbot.waitSignal(first.signals.finished, timeout=5000):
+        second = runner.run("Drawing the road basemap", wait_for_stop, kind="basemap")
+        bar.showMessage("Import accounts to begin")
+    assert bar.currentMessage() == "Import accounts to begin"
+    with qtbot.waitSignal(second.signals.finished, timeout=5000):
+        qtbot.mouseClick(runner.cancel_button, Qt.MouseButton.LeftButton)
+    assert bar.currentMessage() == "Drawing the road basemap: cancelled"
