@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
@@ -115,6 +116,45 @@ class Account:
 
 
 ACCOUNT_RULE_FIELDS = ("segment", "industry", "tier", "owner", "postal_code", "name", "id")
+ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account))
+
+
+def accounts_from_columns(columns: Sequence[Sequence[Any]]) -> list[Account] | None:
+    """Accounts from one column per field of :class:`Account` (in field order), or None when
+    a row breaks one of the invariants ``Account`` checks (build that row with ``Account(...)``
+    for its message).
+
+    The checks of ``Account.__post_init__`` run once over each whole column (or its distinct
+    values) and the objects are then made without running them again row by row: 200,000
+    accounts in a fraction of a second instead of seconds. The caller guarantees each value has
+    its field's type (str, float, int, bool, tuple of int, or None where the field allows it).
+    """
+    col = dict(zip(ACCOUNT_FIELDS, columns, strict=True))
+    lat = np.asarray(col["lat"], dtype=float)
+    lon = np.asarray(col["lon"], dtype=float)
+    if not (np.isfinite(lat).all() and np.isfinite(lon).all()
+            and (np.abs(lat) <= 90.0).all() and (np.abs(lon) <= 180.0).all()):
+        return None
+    if not all(map(str.strip, col["id"])) or not set(col["tier"]) <= set(TIERS):
+        return None
+    for start, end in set(zip(col["window_start"], col["window_end"], strict=True)):
+        if (start is None) != (end is None) or (
+                start is not None and not 0 <= start <= end <= 24 * 60):
+            return None
+    if any(not 0 <= d <= 6 for days in set(col["closed_weekdays"]) for d in days):
+        return None
+    for name in ("every_weeks", "visit_minutes"):
+        if any(v is not None and v <= 0 for v in set(col[name])):
+            return None
+    new, fields = object.__new__, ACCOUNT_FIELDS
+
+    def build(values: tuple[Any, ...]) -> Account:
+        account = new(Account)
+        # Frozen: the column checks above stand for __post_init__, so write the fields as is.
+        account.__dict__.update(zip(fields, values, strict=True))
+        return account
+
+    return list(map(build, zip(*columns, strict=True)))
 
 
 @dataclass(frozen=True)
