@@ -1,5 +1,8 @@
-"""What every benchmark prints first and with each timing: the command that produced the output,
-the code version, the load average and the threads in use (the machine may be shared)."""
+"""The context every benchmark prints beside its figures.
+
+What every benchmark prints first and with each timing: the command that produced the output,
+the code version, the load average and the threads in use (the machine may be shared).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ def header(title: str) -> None:
 
 
 def header_lines(title: str) -> list[str]:
-    """The lines :func:`header` prints."""
+    """Return the lines :func:`header` prints."""
     cmd = shlex.join(["python", os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
@@ -59,7 +62,7 @@ def load() -> str:
 
 
 def rss_mib() -> tuple[float, float]:
-    """(current, peak) resident set size of this process in MiB (Linux /proc, ru_maxrss)."""
+    """Return (current, peak) resident set size of this process in MiB (Linux /proc, ru_maxrss)."""
     cur = 0.0
     try:
         with open("/proc/self/status", encoding="ascii") as f:

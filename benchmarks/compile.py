@@ -37,6 +37,7 @@ print(json.dumps({"nodes": net.n_nodes, "edges": net.n_edges, "build_s": build, 
 
 
 def main() -> int:
+    """Time compiling the extracts and print the figures; return the exit code."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _env import header, load
 

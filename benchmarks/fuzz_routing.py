@@ -1,4 +1,6 @@
-"""Longer fuzz run of the routing inputs: damaged OSM extracts (.osm, .osm.gz, .osm.bz2,
+"""Fuzz the routing inputs for longer than the test suite does.
+
+Longer fuzz run of the routing inputs: damaged OSM extracts (.osm, .osm.gz, .osm.bz2,
 .osm.pbf), damaged network files (bytes, array values) and bad points files.
 
     python benchmarks/fuzz_routing.py [--cases 200] [--seed S]
@@ -52,6 +54,7 @@ def _points(rng: np.random.Generator, seed: bytes) -> bytes:
 
 
 def main() -> int:
+    """Run the fuzz cases and print what failed; return the exit code."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=200, help="cases per category")
     ap.add_argument("--seed", type=int, default=int(time.time()))

@@ -54,6 +54,7 @@ STAGES = ("Prospecting", "Qualification", "Proposal/Price Quote", "Negotiation/R
 
 
 def build_plan():
+    """Build the benchmark's plan: territories, reps and accounts, seeded."""
     from territory_desktop.model.plan import PALETTE, Account, Plan, Rep, Territory
 
     rows = []
@@ -103,6 +104,7 @@ def _us(day: dt.date) -> str:
 
 
 def write_files(plan, folder: Path) -> dict[str, Path]:
+    """Write seeded CRM exports for ``plan`` into ``folder``; return them by kind."""
     rng = np.random.default_rng(SEED + 1)
     ids = np.array(list(plan.accounts))
     start = dt.date(2025, 1, 1)
@@ -151,6 +153,7 @@ def write_files(plan, folder: Path) -> dict[str, Path]:
 
 
 def ours(plan, paths):
+    """Import the exports and compute the health report with the app's code."""
     from territory_desktop.health import health_report, parse_period
     from territory_desktop.io.results import import_results
 
@@ -173,7 +176,7 @@ def _date(text: str) -> dt.date:
 
 
 def baseline_loop(plan, paths):
-    """The same checks and sums, one row at a time in plain Python."""
+    """Do the same checks and sums one row at a time in plain Python (the baseline)."""
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io.tables import parse_number
     from territory_desktop.model.workload import workloads
@@ -298,6 +301,7 @@ def baseline_pandas(plan, paths):
 
 
 def main() -> None:
+    """Time both ways, check they agree and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

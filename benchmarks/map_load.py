@@ -34,6 +34,7 @@ N_ACCOUNTS, N_TERRITORIES, RUNS, SEED = 5000, 50, 5, 42
 
 
 def build_plan():
+    """Build the benchmark's plan: territories, reps and accounts, seeded."""
     from territory_desktop.model.plan import PALETTE, Account, Plan, Rep, Territory
 
     rows = []
@@ -76,6 +77,7 @@ def build_plan():
 
 
 def main() -> None:
+    """Time building, loading and drawing the map page and print the figures."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 

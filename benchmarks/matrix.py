@@ -50,6 +50,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def points_near_roads(net, n: int, seed: int) -> np.ndarray:
+    """Return ``n`` seeded (lat, lon) points a little off the roads of ``net``."""
     rng = np.random.default_rng(seed)
     e = rng.choice(net.n_edges, n)
     lat = net.node_lat[net.arrays["edge_tail"][e]] + rng.normal(0, 0.0007, n)
@@ -58,6 +59,7 @@ def points_near_roads(net, n: int, seed: int) -> np.ndarray:
 
 
 def networkx_baseline(net, snapped, k: int | None) -> tuple[float, int]:
+    """Time networkx Dijkstra from ``k`` origins (all when None); return (seconds, runs)."""
     import networkx as nx
 
     a = net.arrays
@@ -181,6 +183,7 @@ def routingkit_baseline(net, snapped, ours) -> tuple[float, float] | None:
 
 
 def main() -> int:
+    """Time our matrix against the baselines and print the figures; return the exit code."""
     ap = argparse.ArgumentParser()
     ap.add_argument("extract")
     ap.add_argument("n", type=int)

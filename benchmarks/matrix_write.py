@@ -37,7 +37,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def csv_module_writer(path: str, ids, seconds, meters, reasons) -> None:
-    """The writer ``tdesk matrix`` had: the csv module, one row per pair."""
+    """Write the matrix the way ``tdesk matrix`` used to: the csv module, one row per pair."""
     n = len(ids)
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -54,6 +54,7 @@ def csv_module_writer(path: str, ids, seconds, meters, reasons) -> None:
 
 
 def main() -> int:
+    """Time both writers on the same matrix, check the files agree; return the exit code."""
     extract = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "resources/sample/baltimore.osm.pbf")
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     header("tdesk matrix end to end; columnar CSV writer vs the csv module")

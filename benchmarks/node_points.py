@@ -1,4 +1,6 @@
-"""Points placed exactly on road nodes: our matrix against a plain scipy Dijkstra between the
+"""Compare matrices between points exactly on road nodes with a plain Dijkstra.
+
+Points placed exactly on road nodes: our matrix against a plain scipy Dijkstra between the
 same nodes (issue 8 item 16).
 
     python benchmarks/node_points.py [EXTRACT] [--n 2000] [--seed 0]
@@ -37,7 +39,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def reference_seconds(net, nodes: np.ndarray) -> np.ndarray:
-    """scipy Dijkstra from each node to each node on the packed routing weight, in seconds."""
+    """Scipy Dijkstra from each node to each node on the packed routing weight, in seconds."""
     from scipy.sparse.csgraph import dijkstra
 
     out = np.empty((nodes.shape[0], nodes.shape[0]))
@@ -49,6 +51,7 @@ def reference_seconds(net, nodes: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
+    """Run the comparison and print the figures; return the exit code."""
     ap = argparse.ArgumentParser()
     ap.add_argument("extract", nargs="?", default=str(SCALE))
     ap.add_argument("--n", type=int, default=2000)

@@ -107,7 +107,7 @@ def generate(n: int, n_reps: int) -> dict[str, object]:
 
 
 def build_plan(g: dict[str, object]):
-    """The in-memory :class:`Plan` of the generated columns."""
+    """Build the in-memory :class:`Plan` of the generated columns."""
     from territory_desktop.model.plan import PALETTE, Account, Plan, Rep, Territory
 
     rows, picks, copy_no = g["rows"], g["picks"], g["copy_no"]
@@ -129,7 +129,7 @@ def build_plan(g: dict[str, object]):
 
 
 def write_cli_inputs(g: dict[str, object], n: int, n_reps: int, folder: Path) -> list[Path]:
-    """A CRM accounts CSV of the first ``n`` generated accounts and a reps CSV."""
+    """Write a CRM accounts CSV of the first ``n`` generated accounts and a reps CSV."""
     rows, picks, copy_no = g["rows"], g["picks"], g["copy_no"]
     acc, reps = folder / "accounts.csv", folder / "reps.csv"
     with open(acc, "w", newline="", encoding="utf-8") as f:
@@ -267,6 +267,7 @@ def _verdict(value: float, goal: float) -> str:
 
 
 def main() -> None:
+    """Time opening, saving, assigning and drawing a national plan; print each beside its goal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--reps", type=int, default=500)

@@ -23,6 +23,7 @@ from territory_desktop.routing import SpeedProfile, build_network, travel_matrix
 
 
 def main() -> int:
+    """Print how signal and junction delays change drive times; return the exit code."""
     ex = sys.argv[1] if len(sys.argv) > 1 else str(
         Path(__file__).resolve().parents[2] / "shared/data/osm/sao_paulo_r5py.osm.pbf"
     )

@@ -79,6 +79,8 @@ SEED = 20240611
 
 @dataclass(frozen=True)
 class Poi:
+    """A named place from the extract that becomes a sample account."""
+
     id: str
     name: str
     lat: float
@@ -135,7 +137,7 @@ class _Collector(osmium.SimpleHandler):
 
 
 def _factor(poi_id: str) -> float:
-    """A deterministic per-account factor in [0.5, 1.5) from a hash of the OSM id."""
+    """Return a deterministic per-account factor in [0.5, 1.5) from a hash of the OSM id."""
     digest = hashlib.sha256(poi_id.encode("ascii")).digest()
     return 0.5 + int.from_bytes(digest[:8], "big") / 2**64
 
@@ -271,6 +273,7 @@ def _neighbourhoods(osm: Path) -> list[tuple[str, float, float]]:
 
 
 def main() -> None:
+    """Write the sample plan's accounts, reps and plan file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--osm", type=Path, default=DEFAULT_OSM)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

@@ -159,6 +159,7 @@ def build(plan_path: Path, out: Path, seed: int) -> dict[str, int]:
 
 
 def main() -> None:
+    """Write the sample CRM results exports."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", type=Path, default=DEFAULT_PLAN)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)

@@ -50,7 +50,7 @@ PACKAGES = {
 
 
 def qt_binaries(display: bool) -> list[Path]:
-    """The PySide6 files whose libraries must load: the platform plugin Qt will use, WebEngine."""
+    """Return the PySide6 files whose libraries must load: Qt's platform plugin and WebEngine."""
     import PySide6  # the wheel's folder; nothing of Qt is loaded by this import
 
     qt = Path(PySide6.__file__).parent / "Qt"
@@ -76,6 +76,7 @@ def packages_for(sonames: list[str]) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Check every library loads and name the missing system packages; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", action="store_true",
                         help="print only the missing packages, space separated")

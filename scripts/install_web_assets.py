@@ -66,7 +66,7 @@ def _targets() -> list[tuple[Path, Path]]:
 
 
 def is_installed() -> bool:
-    """True when every vendor file exists and was installed from the current lock file."""
+    """Tell whether every vendor file exists and was installed from the current lock file."""
     if not STAMP.is_file():
         return False
     try:
@@ -107,6 +107,7 @@ def install(force: bool = False) -> None:
 
 
 def main() -> None:
+    """Install the pinned web assets unless they are already current."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="reinstall even if up to date")
     args = parser.parse_args()

@@ -1,41 +1,66 @@
-"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
+r"""Save a screenshot of the main window on a plan (default: the bundled sample) for the README.
 
-    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \\
-        python scripts/screenshot.py OUT.png [PLAN]
+    QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1 \
+        python scripts/screenshot.py OUT.png [PLAN] [--rotation TERRITORY_ID]
+
+``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
+Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotation T1``).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from territory_desktop import app as appmod
 from territory_desktop.qt.application import create_application
 
 
 def main() -> int:
-    out = Path(sys.argv[1])
+    """Open the plan, wait for the map, save the window as a PNG; return the exit code."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("plan", type=Path, nargs="?")
+    ap.add_argument("--rotation", metavar="TERRITORY_ID")
+    args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
     built = appmod.build(settings_file=tmp / "settings.ini", data_dir=tmp / "data")
-    if len(sys.argv) > 2:
-        built.files.open_path(Path(sys.argv[2]).resolve(), confirmed=True)
+    if args.plan:
+        built.files.open_path(args.plan.resolve(), confirmed=True)
     else:
         built.files.open_sample(confirmed=True)
-    built.window.resize(1400, 880)
-    built.window.show()
+    window = built.window
+    window.resize(1400, 880)
+    window.show()
 
     def shoot() -> None:
-        built.window.grab().save(str(out))
+        window.grab().save(str(args.out))
         built.document.undo_stack.setClean()
         qapp.quit()
 
+    def scheduled(rep_id: str) -> None:
+        panel = window.rotation_panel
+        monday = min(panel.days)
+        panel.days[monday].setCurrentRow(0)  # a click on the day draws its route
+        QTimer.singleShot(3000, shoot)
+
+    def first_paint() -> None:
+        if not args.rotation:
+            QTimer.singleShot(1500, shoot)
+            return
+        window.select_territories([args.rotation])
+        window.rotation.schedule_ready.connect(scheduled)
+        window.actions["rotation.schedule"].trigger()
+
     # wait for the basemap worker and two paints after it
-    built.window.work_finished.connect(lambda: QTimer.singleShot(1500, shoot))
-    QTimer.singleShot(30_000, shoot)
+    window.work_finished.connect(lambda: QTimer.singleShot(0, first_paint),
+                                 type=Qt.ConnectionType.SingleShotConnection)
+    QTimer.singleShot(60_000, shoot)
     return qapp.exec()
 
 

@@ -46,11 +46,18 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse the desktop app's command line (an optional plan file, ``--sample``)."""
     parser = argparse.ArgumentParser(prog="territory-desktop",
                                      description="Offline field sales territory planning.")
     parser.add_argument("plan", nargs="?", type=Path, help="a plan file (.gpkg) to open")
     parser.add_argument("--sample", action="store_true",
                         help="open the bundled sample plan (as an unsaved copy)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="self-test headless: open the sample, route, schedule, save, reopen; "
+                             "exit 0 or print why not (installers/smoke_test.sh)")
+    parser.add_argument("--warm-up", action="store_true",
+                        help="compile the routing kernels into numba's cache and exit "
+                             "(installers compile the ones a bundle ships)")
     return parser.parse_args(argv)
 
 
@@ -58,11 +65,28 @@ def main(argv: list[str] | None = None) -> int:
     """Start the desktop application."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from territory_desktop.qt.application import create_application
+    if args.warm_up:
+        from territory_desktop.routing.cch import warm_up
+
+        warm_up()
+        return 0
+    from territory_desktop.qt.application import StopSignals, create_application
 
     qapp = create_application(sys.argv[:1])
+    if args.smoke:
+        from territory_desktop.qt.smoke import run_smoke
+
+        return run_smoke(qapp, build)
     app = build()
     window = app.window
+    stop = StopSignals(qapp)
+
+    def on_stop(signum: int) -> None:
+        log.info("signal %d: closing, unsaved work kept in the autosave", signum)
+        window.close_keeping_work()
+        qapp.exit(128 + signum)  # the shell's convention: 130 after Ctrl+C
+
+    stop.received.connect(on_stop)
     if args.plan is not None:
         app.files.open_path(args.plan.resolve(), confirmed=True)
     elif args.sample:

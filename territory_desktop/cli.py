@@ -15,6 +15,13 @@ from typing import Any
 EXIT_ERROR = 2
 
 
+def _field_column(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field.strip() or not column:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=COLUMN (e.g. potential=beds)")
+    return field.strip(), column
+
+
 def _plan_create(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.seed import voronoi_cells
@@ -22,14 +29,16 @@ def _plan_create(args: argparse.Namespace) -> int:
     from territory_desktop.model import Plan, PlanSettings, Territory, next_color
     from territory_desktop.routing.plan_network import stored_extract
 
-    accounts = tables.import_accounts(args.accounts, country=args.country)
+    accounts = tables.import_accounts(args.accounts, country=args.country,
+                                      overrides=dict(args.column))
     reps = tables.import_reps(args.reps, country=args.country) if args.reps else None
-    for label, result in (("accounts", accounts), ("reps", reps)):
+    for source, result in ((args.accounts, accounts), (args.reps, reps)):
         if result is None:
             continue
         if result.missing_required:
-            print(f"error: {label} file lacks required columns: "
-                  f"{', '.join(result.missing_required)}", file=sys.stderr)
+            print(f"error: {source} lacks required columns: "
+                  f"{', '.join(result.missing_required)} (map them with --column)",
+                  file=sys.stderr)
             return EXIT_ERROR
         for p in result.problems:
             verdict = "rejected" if p.skipped else "warning"
@@ -107,7 +116,14 @@ def plan_info(path: Path) -> dict[str, object]:
 def _plan_info(args: argparse.Namespace) -> int:
     info = plan_info(args.plan)
     if args.json:
-        print(json.dumps(info, indent=2))
+        # Strict JSON: the plan's invariants keep numbers finite, and a NaN that slipped
+        # through is an error, never the invalid token "NaN" or "Infinity".
+        try:
+            print(json.dumps(info, indent=2, allow_nan=False))
+        except ValueError:
+            print(f"error: {args.plan}: the plan holds a value that is not a finite number",
+                  file=sys.stderr)
+            return EXIT_ERROR
         return 0
     print(f"{info['accounts']} accounts ({info['unassigned']} unassigned), {info['reps']} reps")
     for t in info["territories"]:  # type: ignore[attr-defined]
@@ -120,7 +136,12 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop import edits
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
-    from territory_desktop.optimize.plan_schedule import rep_accounts, solve_rep, summarise
+    from territory_desktop.optimize.plan_schedule import (
+        rep_accounts,
+        rotation_inputs,
+        solve_rep,
+        summarise,
+    )
     from territory_desktop.routing import load_or_build
     from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
 
@@ -130,13 +151,16 @@ def _plan_schedule(args: argparse.Namespace) -> int:
         print(f"error: {args.plan} has no OSM extract; set one in the app (Routing menu)",
               file=sys.stderr)
         return EXIT_ERROR
+    territory_of = assign_accounts(plan).territory_of
+    owned = {r: rep_accounts(plan, r, territory_of) for r in plan.reps}
+    for rep_id, ids in owned.items():  # refuse bad input before minutes of solving, not after
+        rotation_inputs(plan, rep_id, ids, args.weeks)
     cache = args.network_cache or network_cache_path(extract_path)
     cache.parent.mkdir(parents=True, exist_ok=True)
     network = load_or_build(extract_path, cache)
-    territory_of = assign_accounts(plan).territory_of
     reps: list[dict[str, Any]] = []
-    for rep_id in plan.reps:
-        if not rep_accounts(plan, rep_id, territory_of):
+    for rep_id, ids in owned.items():
+        if not ids:
             continue
         schedule, rotation = solve_rep(plan, rep_id, territory_of, network, seconds=args.seconds,
                                        seed=args.seed, weeks=args.weeks)
@@ -165,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--reps", type=Path, help="reps CSV or XLSX")
     create.add_argument("--osm", type=Path, help="the OSM extract for routing and the basemap")
     create.add_argument("--country", default="US", help="country for postal codes (default US)")
+    create.add_argument("--column", type=_field_column, action="append", default=[],
+                        metavar="FIELD=COLUMN",
+                        help="read an account field from a column of your choice, e.g. "
+                             "potential=beds (repeatable; fields as in the import dialog)")
     create.add_argument("--territories", choices=("voronoi", "none"), default="voronoi",
                         help="start with one territory per rep around its home (default)")
     create.add_argument("-o", "--output", type=Path, required=True, help="plan file to write")
@@ -184,11 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
     schedule.set_defaults(func=_plan_schedule)
+    from territory_desktop import design_commands
     from territory_desktop.health import commands as health_commands
     from territory_desktop.io.exports import commands as export_commands
     from territory_desktop.optimize import commands as optimize_commands
     from territory_desktop.routing import commands as routing_commands
 
+    design_commands.register(plan)
     health_commands.register(plan)
     routing_commands.register(sub)
     optimize_commands.register(sub)
@@ -212,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except known as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

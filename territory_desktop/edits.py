@@ -367,18 +367,6 @@ def move_visit(plan: Plan, rep_id: str, account_id: str, source: Slot, target: S
     return Edit(f"{verb} visit to {name}", new)
 
 
-def stretch_cadence(plan: Plan, account_ids: Iterable[str], factor: float) -> Edit:
-    """Visit the accounts ``factor`` times less often (their interval times ``factor``)."""
-    if factor <= 1.0:
-        raise PlanError("the stretch factor must be above 1")
-    new = plan.copy()
-    ids = [a for a in account_ids if a in plan.accounts]
-    for aid in ids:
-        every, _minutes = plan.settings.cadence_for(plan.accounts[aid])
-        new.accounts[aid] = replace(plan.accounts[aid], every_weeks=round(every * factor, 2))
-    return Edit(f"Stretch cadence ×{factor:.2f} for {len(ids)} accounts", new)
-
-
 def set_visit_pinned(plan: Plan, rep_id: str, account_id: str, slot: Slot, pinned: bool) -> Edit:
     """Pin a visit to its day (re-optimising keeps it there) or release it."""
     schedule = _schedule(plan, rep_id)

@@ -9,7 +9,7 @@ __all__ = ["resource_path", "resources_root", "user_cache_dir"]
 
 
 def resources_root() -> Path:
-    """The ``resources/`` folder: next to the package in a checkout, in ``sys._MEIPASS`` frozen.
+    """Return the ``resources/`` folder: beside the package, or in ``sys._MEIPASS`` when frozen.
 
     A frozen build must collect the checkout's ``resources/`` folder as ``resources`` (PyInstaller
     ``datas=[("resources", "resources")]``), including the installed ``resources/web/vendor/``.
@@ -21,7 +21,7 @@ def resources_root() -> Path:
 
 
 def resource_path(*parts: str) -> Path:
-    """The path of a shipped resource, e.g. ``resource_path("web", "map.js")``.
+    """Return the path of a shipped resource, e.g. ``resource_path("web", "map.js")``.
 
     The path is returned whether or not the file exists, so callers can say what is missing.
     """

@@ -26,10 +26,12 @@ class Preferences:
     max_recent: int = 8
 
     def add_recent(self, path: str) -> None:
+        """Put ``path`` first in the recent files, once, keeping at most ``max_recent``."""
         self.recent_files = [path] + [p for p in self.recent_files if p != path]
         del self.recent_files[self.max_recent:]
 
     def to_dict(self) -> dict[str, Any]:
+        """Return every preference by name, for the settings store."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod

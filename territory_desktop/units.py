@@ -18,7 +18,7 @@ _ALIASES: dict[str, DistanceUnit] = {
 
 
 def distance_unit(name: str) -> DistanceUnit:
-    """The unit called ``name`` ("mi", "km" or an older spelling such as "miles", "metric").
+    """Return the unit called ``name`` ("mi", "km" or an older spelling such as "miles", "metric").
 
     Raises
     ------

@@ -84,7 +84,7 @@ def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monke
                                                       "REP-ENT"}
     for r in report["reps"]:
         assert set(r) == {"rep_id", "drive_hours", "visit_hours", "longest_day_hours",
-                          "compliance", "unplaced"}
+                          "day_spread_hours", "empty_days", "compliance", "unplaced"}
         assert r["drive_hours"] > 0 and r["visit_hours"] > 0
         assert r["longest_day_hours"] <= 9.0
         assert r["compliance"] == 1.0 and r["unplaced"] == []
@@ -104,4 +104,42 @@ def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
     cost, problems = check_solution(inst, routes)
     assert problems == []
     assert cost == pytest.approx(answer["cost"], rel=1e-9)
-    assert cost <= 524.61 * 1.05  # within 5% of best known in 3 s
+    assert cost <= 524.61 * 1.05  # within 5% of the shipped reference solution in 3 s
+
+
+def test_plan_create_reads_potential_from_the_users_own_column(shared_data, tmp_path, capsys):
+    """Issue 8 item 13: the Los Angeles file's ``beds`` could not feed potential, so every
+    account became tier C with no potential."""
+    from territory_desktop.io.planfile import load_plan
+
+    source = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
+    out = tmp_path / "la.gpkg"
+    assert cli.main(["plan", "create", "--accounts", str(source), "--column", "potential=beds",
+                     "-o", str(out)]) == 0
+    accounts = load_plan(out).accounts
+    assert accounts["HOSP-0000392801"].potential == 223.0  # its beds
+    with_beds = [a for a in accounts.values() if a.potential]
+    assert len(with_beds) == 192  # the other 193 rows leave beds blank
+    tiers = [a.tier for a in with_beds]
+    assert tiers.count("A") == round(0.2 * len(with_beds))
+    biggest = max(with_beds, key=lambda a: a.potential)
+    assert biggest.tier == "A"
+
+
+def test_plan_create_refuses_a_column_the_file_lacks(shared_data, tmp_path, capsys):
+    source = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
+    assert cli.main(["plan", "create", "--accounts", str(source), "--column", "potential=bedz",
+                     "-o", str(tmp_path / "la.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {source}: no column 'bedz'")
+    assert not (tmp_path / "la.gpkg").exists()
+
+
+def test_plan_create_names_the_file_that_lacks_columns(tmp_path, capsys):
+    """Found by tests/io/test_fuzz_inputs.py: the error did not say which file."""
+    source = tmp_path / "crm.csv"
+    source.write_text("Name,Latitude,Longitude\nOne,39.29,-76.6\n", encoding="utf-8")
+    assert cli.main(["plan", "create", "--accounts", str(source), "-o",
+                     str(tmp_path / "p.gpkg")]) == 2
+    assert capsys.readouterr().err == (f"error: {source} lacks required columns: id "
+                                       "(map them with --column)\n")

@@ -1,1 +1,1 @@
-
+"""Geometry on the plan: assigning accounts to territories, distances, polygon repair, seeding."""

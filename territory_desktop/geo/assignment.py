@@ -25,12 +25,15 @@ class Assignment:
     reason: dict[str, str]
 
     def unassigned(self) -> list[str]:
+        """Return the ids of accounts that belong to no territory."""
         return [a for a, t in self.territory_of.items() if t is None]
 
     def accounts_in(self, territory_id: str) -> list[str]:
+        """Return the ids of the accounts in territory ``territory_id``."""
         return [a for a, t in self.territory_of.items() if t == territory_id]
 
     def counts(self) -> Counter[str | None]:
+        """Count the accounts per territory id (None: unassigned)."""
         return Counter(self.territory_of.values())
 
 
@@ -41,19 +44,19 @@ def assign_accounts(plan: Plan) -> Assignment:
     answer is deterministic.
     """
     ids = list(plan.accounts)
-    shaped = [t for t in plan.territories.values() if t.geometry is not None]
+    shaped = {t.id: t.geometry for t in plan.territories.values() if t.geometry is not None}
     if ids and shaped:
         accounts = plan.accounts.values()
         points = shapely.points(
             np.fromiter((a.lon for a in accounts), float, len(ids)),
             np.fromiter((a.lat for a in accounts), float, len(ids)),
         )
-        tree = shapely.STRtree([t.geometry for t in shaped])
+        tree = shapely.STRtree(list(shaped.values()))
         point_idx, tree_idx = tree.query(points, predicate="intersects")
         # Per point, the first territory (in plan order) it falls in; len(shaped) for none.
         first = np.full(len(ids), len(shaped))
         np.minimum.at(first, point_idx, tree_idx)
-        territory = np.array([t.id for t in shaped] + [None], dtype=object)[first]
+        territory = np.array([*shaped, None], dtype=object)[first]
         why = np.array(["map"] * len(shaped) + [OUTSIDE], dtype=object)[first]
         territory_of: dict[str, str | None] = dict(zip(ids, territory.tolist(), strict=True))
         reason = dict(zip(ids, why.tolist(), strict=True))

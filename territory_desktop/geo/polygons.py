@@ -27,7 +27,7 @@ class GeometryError(ValueError):
 
 
 def degrees(metres: float, lat: float) -> float:
-    """A rough length in degrees for ``metres`` at latitude ``lat`` (the larger of x/y)."""
+    """Convert ``metres`` roughly to degrees at latitude ``lat`` (the larger of x/y)."""
     return metres / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.05))
 
 
@@ -59,15 +59,15 @@ def _drop_slivers(geom: BaseGeometry) -> BaseGeometry:
 
 
 def from_geojson(geometry: Mapping[str, object]) -> BaseGeometry:
-    """A shapely geometry from a GeoJSON geometry mapping, or GeometryError."""
+    """Return the shapely geometry of a GeoJSON geometry mapping (GeometryError if malformed)."""
     try:
-        return shape(geometry)
+        return shape(dict(geometry))
     except Exception as exc:  # shapely raises several types for malformed input
         raise GeometryError(f"not a valid GeoJSON geometry: {exc}") from exc
 
 
 def repair(geom: BaseGeometry) -> tuple[BaseGeometry, str | None]:
-    """A valid (Multi)Polygon for ``geom`` and a note when it had to be repaired.
+    """Return a valid (Multi)Polygon for ``geom`` and a note when it had to be repaired.
 
     Raises GeometryError when nothing usable remains (no area, not a polygon).
     """

@@ -20,7 +20,7 @@ EXIT_ERROR = 2
 _KINDS = ("opportunities", "quotas", "activities")
 
 
-def register(plan_subparsers: argparse._SubParsersAction) -> None:
+def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``import-results`` and ``health`` to the ``tdesk plan`` subcommands."""
     imp = plan_subparsers.add_parser(
         "import-results", help="check CRM results (opportunities, quotas, activities)",

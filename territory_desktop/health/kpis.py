@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,8 +65,11 @@ _SUMS = ("accounts", "tier_A", "tier_B", "tier_C", "potential", "won", "won_deal
 
 @dataclass(frozen=True)
 class Kpis:
-    """The KPIs of one territory (``key`` = its id), one rep (``key`` = rep id) or the team
-    (``key`` None). See the module docstring for the definitions."""
+    """The KPIs of one territory, one rep or the team.
+
+    ``key`` is the territory's id, the rep's id or None for the team. See the module docstring
+    for the definitions.
+    """
 
     key: str | None
     name: str
@@ -113,6 +116,7 @@ class HealthKpis:
     notes: tuple[str, ...] = ()
 
     def territory(self, territory_id: str) -> Kpis:
+        """Return the KPIs of territory ``territory_id``."""
         return next(k for k in self.territories if k.key == territory_id)
 
 
@@ -239,8 +243,11 @@ def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.Dat
 
 def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: pd.Timestamp,
                notes: list[str]) -> pd.DataFrame:
-    """Per account: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum,
-    active_deals (open at some time in the period)."""
+    """Sum each account's opportunities over the period.
+
+    Columns: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum and
+    active_deals (open at some time in the period).
+    """
     known = opp["account_id"].isin(accounts.index)
     if not known.all():
         notes.append(f"{int((~known).sum())} opportunities belong to accounts no longer in "
@@ -302,14 +309,14 @@ def _high_potential(accounts: pd.DataFrame, settings: HealthSettings) -> pd.Seri
     if not len(positive):
         return pd.Series(False, index=accounts.index)
     k = max(1, math.ceil(len(positive) * settings.white_space_top_share - 1e-9))
-    return (potential > 0) & (potential >= positive[k - 1])
+    high: pd.Series = (potential > 0) & (potential >= positive[k - 1])
+    return high
 
 
 def _rep_quotas(quotas: pd.DataFrame, period: Period) -> dict[str, float]:
     """Rep id -> quota for the period, prorated by shared months (reps without one left out)."""
-    lo = np.maximum(quotas["first_month"], period.first_month)
-    hi = np.minimum(quotas["first_month"] + quotas["months"],
-                    period.first_month + period.months)
+    lo = quotas["first_month"].clip(lower=period.first_month)
+    hi = (quotas["first_month"] + quotas["months"]).clip(upper=period.first_month + period.months)
     shared = (hi - lo).clip(lower=0)
     keep = shared > 0
     amount = quotas["amount"][keep] * shared[keep] / quotas["months"][keep]
@@ -330,7 +337,8 @@ def _territory_quota(plan: Plan, territory_id: str, rep_quota: Mapping[str, floa
 
 def _group_sums(per_account: pd.DataFrame, by: str) -> dict[str, dict[str, float]]:
     grouped = per_account.groupby(by, dropna=True)[list(_SUMS)].sum()
-    return {str(k): row for k, row in grouped.to_dict(orient="index").items()}
+    return {str(k): {str(c): v for c, v in row.items()}
+            for k, row in grouped.to_dict(orient="index").items()}
 
 
 def _white_space_ids(per_account: pd.DataFrame, by: str) -> dict[str, tuple[str, ...]]:
@@ -343,8 +351,8 @@ def _zero_sums() -> dict[str, float]:
     return dict.fromkeys(_SUMS, 0.0)
 
 
-def _sum_or_none(values: object) -> float | None:
-    present = [v for v in values if v is not None]  # type: ignore[attr-defined]
+def _sum_or_none(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
     return sum(present) if present else None
 
 

@@ -29,32 +29,39 @@ class Period:
     months: int
 
     def __post_init__(self) -> None:
+        """Refuse a period of less than one month."""
         if self.months < 1:
             raise PeriodError("a period has at least one month")
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
+        """Return the calendar month ``month`` (1-12) of ``year``."""
         return cls(year * 12 + month - 1, 1)
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
+        """Return the calendar quarter ``quarter`` (1-4) of ``year``."""
         return cls(year * 12 + 3 * (quarter - 1), 3)
 
     @property
     def start(self) -> dt.date:
+        """The first day of the period."""
         return dt.date(self.first_month // 12, self.first_month % 12 + 1, 1)
 
     @property
     def end(self) -> dt.date:
+        """The day after the period (exclusive end)."""
         after = self.first_month + self.months
         return dt.date(after // 12, after % 12 + 1, 1)
 
     @property
     def days(self) -> int:
+        """Number of days in the period."""
         return (self.end - self.start).days
 
     @property
     def weeks(self) -> float:
+        """Length of the period in weeks (days / 7)."""
         return self.days / 7.0
 
     @property
@@ -77,11 +84,12 @@ class Period:
         return max(0, hi - lo)
 
     def __str__(self) -> str:
+        """Return the period's label, e.g. ``2026Q3``."""
         return self.label
 
 
 def quarter_of(day: dt.date) -> Period:
-    """The calendar quarter containing ``day``."""
+    """Return the calendar quarter containing ``day``."""
     return Period.quarter(day.year, (day.month - 1) // 3 + 1)
 
 
@@ -97,7 +105,7 @@ _FORMS = (
 
 
 def parse_period(text: str) -> Period:
-    """A month, quarter or year as CRMs write it.
+    """Parse a month, quarter or year as CRMs write it.
 
     Understood: ``2026Q3``, ``2026-Q3``, ``Q3 2026``, ``2026-07``, ``07/2026``, ``Jul 2026``,
     ``July 2026``, ``2026``, and ``2026-05..2026-09`` (a span of months, both ends included).
@@ -130,9 +138,9 @@ def parse_period(text: str) -> Period:
             if month is None:
                 break
             return Period.month(int(m.group(2)), month)
-        year, month = (m.group(1), m.group(2)) if form == "ym" else (m.group(2), m.group(1))
-        if 1 <= int(month) <= 12:
-            return Period.month(int(year), int(month))
+        year, month_text = (m.group(1), m.group(2)) if form == "ym" else (m.group(2), m.group(1))
+        if 1 <= int(month_text) <= 12:
+            return Period.month(int(year), int(month_text))
         break
     raise PeriodError(f"period {text!r} is not a month, quarter or year "
                       "(use e.g. 2026Q3, 2026-07 or 2026)")

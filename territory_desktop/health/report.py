@@ -32,12 +32,16 @@ class HealthReport:
     signals: tuple[Signal, ...]
 
     def signals_of(self, territory_id: str) -> list[Signal]:
+        """Return the signals raised for territory ``territory_id``."""
         return [s for s in self.signals if s.territory_id == territory_id]
 
 
 def results_date(results: CrmResults) -> dt.date | None:
-    """The latest day the results know of: the last created date, won/lost close date or
-    activity date (an open deal's close date is a forecast, not a fact). None if empty."""
+    """Return the latest day the results know of, or None if they are empty.
+
+    That is the last created date, won/lost close date or activity date (an open deal's close
+    date is a forecast, not a fact).
+    """
     opp = results.opportunities
     days = [opp["created"].max(), opp.loc[opp["status"] != "open", "closed"].max(),
             results.activities["date"].max()]
@@ -46,8 +50,10 @@ def results_date(results: CrmResults) -> dt.date | None:
 
 
 def default_period(results: CrmResults, today: dt.date | None = None) -> Period:
-    """The quarter of :func:`results_date` (of ``today`` for empty results), so a results
-    export shows its own latest quarter whatever the date it is opened."""
+    """Return the quarter of :func:`results_date` (of ``today`` for empty results).
+
+    So a results export shows its own latest quarter whatever the date it is opened.
+    """
     return quarter_of(results_date(results) or today or dt.date.today())
 
 
@@ -68,9 +74,12 @@ def health_report(
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> HealthReport:
-    """KPIs (:func:`~territory_desktop.health.kpis.compute_kpis`) and signals
-    (:func:`~territory_desktop.health.signals.assess`) for ``period`` (default:
-    :func:`default_period`) as of ``as_of`` (default: :func:`default_as_of`)."""
+    """Compute the KPIs and the signals they raise for ``period`` as of ``as_of``.
+
+    The KPIs come from :func:`~territory_desktop.health.kpis.compute_kpis`, the signals from
+    :func:`~territory_desktop.health.signals.assess`; ``period`` defaults to
+    :func:`default_period`, ``as_of`` to :func:`default_as_of`.
+    """
     period = period or default_period(results)
     kpis = compute_kpis(plan, results, period, settings, territory_of,
                         as_of or default_as_of(results, period), progress, should_stop)
@@ -82,9 +91,11 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def report_json(report: HealthReport) -> dict[str, Any]:
-    """The issue's shape: ``{"period", "territories": [{"id", "rep_id", "pipeline",
-    "coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_days", "velocity",
-    "visit_coverage", "white_space", "signals": [{"rule", "value", "threshold"}]}]}``.
+    """Return the report as plain JSON data, in the shape the issue asked for.
+
+    That is ``{"period", "territories": [{"id", "rep_id", "pipeline", "coverage_ratio",
+    "attainment", "win_rate", "avg_deal", "cycle_days", "velocity", "visit_coverage",
+    "white_space", "signals": [{"rule", "value", "threshold"}]}]}``.
 
     Money is rounded to cents, ratios to 4 decimals, days to 0.1; None is ``null``.
     """

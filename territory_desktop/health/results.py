@@ -45,7 +45,7 @@ _DTYPES: dict[str, str] = {
 
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
-    """An empty frame with the given result columns and their dtypes."""
+    """Return an empty frame with the given result columns and their dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in columns})
 
 
@@ -65,11 +65,12 @@ class CrmResults:
 
     @classmethod
     def empty(cls) -> CrmResults:
+        """Return results with no rows in any table."""
         return cls(empty_frame(OPPORTUNITY_COLUMNS), empty_frame(QUOTA_COLUMNS),
                    empty_frame(ACTIVITY_COLUMNS))
 
     def merged(self, newer: CrmResults) -> CrmResults:
-        """These results updated by ``newer``: rows with the same key are replaced, not added."""
+        """Return these results updated by ``newer``: a row with a known key replaces the old."""
         return CrmResults(
             _upsert(self.opportunities, newer.opportunities, ["id"], OPPORTUNITY_COLUMNS),
             _upsert_quotas(self.quotas, newer.quotas),

@@ -48,6 +48,7 @@ class HealthSettings:
     white_space_top_share: float = 0.2
 
     def __post_init__(self) -> None:
+        """Refuse negative or non-finite values and bands whose ends are the wrong way round."""
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
@@ -67,7 +68,8 @@ class HealthSettings:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> HealthSettings:
-        """Settings from :meth:`to_dict` output; unknown names are ignored, missing ones default."""
-        known = {f.name: f.type for f in dataclasses.fields(cls)}
-        return cls(**{k: (int(v) if k == "min_deals" else float(v))
-                      for k, v in values.items() if k in known})
+        """Return settings from :meth:`to_dict` output (unknown names ignored, missing default)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        numbers: dict[str, Any] = {k: (int(v) if k == "min_deals" else float(v))
+                                   for k, v in values.items() if k in known}
+        return cls(**numbers)

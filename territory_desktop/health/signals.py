@@ -68,11 +68,10 @@ def assess(kpis: HealthKpis) -> tuple[Signal, ...]:
     def add(k: Kpis, rule: str, value: float, threshold: float, message: str) -> None:
         found.append(Signal(str(k.key), rule, value, threshold, RULES[rule], message))
 
-    rated = [k for k in kpis.territories if k.win_rate is not None]
+    rates = [k.win_rate for k in kpis.territories if k.win_rate is not None]
     spread = None
-    if len(rated) >= 2:
-        best = max(k.win_rate for k in rated)  # type: ignore[type-var]
-        worst = min(k.win_rate for k in rated)  # type: ignore[type-var]
+    if len(rates) >= 2:
+        best, worst = max(rates), min(rates)
         if best - worst > s.win_rate_spread_max + _EPS:
             spread = (best, worst)
     for k in kpis.territories:

@@ -72,14 +72,14 @@ class Snapshot:
     @classmethod
     def from_records(cls, header: Mapping[str, Any],
                      rows: Iterable[Mapping[str, Any]]) -> Snapshot:
-        """The snapshot :meth:`to_records` described."""
+        """Return the snapshot that :meth:`to_records` described."""
         grouped: dict[tuple[str, str | None], list[Mapping[str, Any]]] = {}
         for row in rows:
             grouped.setdefault((row["scope"], row["key"]), []).append(row)
         by_scope: dict[str, list[Kpis]] = {s: [] for s in SCOPES}
         for (scope, key), items in grouped.items():
             values = {r["kpi"]: r["value"] for r in items}
-            numbers = {n: (None if values.get(n) is None else
+            numbers: dict[str, Any] = {n: (None if values.get(n) is None else
                            int(values[n]) if n in _INTS else float(values[n]))
                        for n in _NUMBERS}
             by_scope[scope].append(Kpis(
@@ -123,8 +123,9 @@ class KpiChange:
 
 def compare_snapshots(before: Snapshot, after: Snapshot,
                       settings: HealthSettings | None = None) -> tuple[KpiChange, ...]:
-    """What improved and what slipped from ``before`` to ``after``, per KPI of
-    :data:`KPI_DIRECTIONS`, for each territory and rep (matched by id) and the team.
+    """List what improved and what slipped from ``before`` to ``after``.
+
+    Per KPI of :data:`KPI_DIRECTIONS`, for each territory and rep (matched by id) and the team.
 
     Utilisation improves when it moves closer to ``settings``' band (``after``'s settings by
     default); inside the band it is unchanged.
@@ -139,7 +140,7 @@ def compare_snapshots(before: Snapshot, after: Snapshot,
         keys = list(old_by) + [k for k in new_by if k not in old_by]
         for key in keys:
             a, b = old_by.get(key), new_by.get(key)
-            name = (b or a).name  # type: ignore[union-attr]
+            name = new_by[key].name if key in new_by else old_by[key].name
             for kpi, direction in KPI_DIRECTIONS.items():
                 x = None if a is None else getattr(a, kpi)
                 y = None if b is None else getattr(b, kpi)

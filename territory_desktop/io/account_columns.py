@@ -50,7 +50,7 @@ def point_blobs(x: np.ndarray, y: np.ndarray, srs_id: int) -> list[bytes]:
 def _point_columns(blobs: Sequence[object]) -> tuple[list[float], list[float]] | None:
     """(lat, lon) of blobs that are all plain points, else None."""
     size = _POINT_BLOB.itemsize
-    if not all(b.__class__ is bytes and len(b) == size for b in blobs):  # type: ignore[arg-type]
+    if not all(b.__class__ is bytes and len(b) == size for b in blobs):
         return None
     rec = np.frombuffer(b"".join(blobs), _POINT_BLOB)  # type: ignore[arg-type]
     plain = ((rec["magic"] == b"GP") & (rec["version"] == 0) & (rec["flags"] == 1)
@@ -128,7 +128,7 @@ def _weekday_tuples(texts: Sequence[object]) -> list[tuple[int, ...]] | None:
         if text.__class__ is not str:
             return None
         try:
-            items = json.loads(text)  # type: ignore[arg-type]
+            items = json.loads(text)
         except json.JSONDecodeError:
             return None
         if not isinstance(items, list) or not _all(items, int):
@@ -143,8 +143,11 @@ _ROW = attrgetter(*COLUMNS)
 def account_rows(
     accounts: Sequence[Account], srs_id: int
 ) -> tuple[list[tuple[Any, ...]], list[BaseGeometry]]:
-    """Rows of the accounts table (geometry blob first), as :func:`read_accounts` reads them,
-    and the points as one geometry (for the table's extent; [] when there are none)."""
+    """Return the rows of the accounts table and the points as one geometry.
+
+    The rows (geometry blob first) are as :func:`read_accounts` reads them; the geometry is for
+    the table's extent ([] when there are no accounts).
+    """
     if not accounts:
         return [], []
     lon = np.fromiter((a.lon for a in accounts), float, len(accounts))

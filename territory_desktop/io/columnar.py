@@ -49,9 +49,11 @@ class Columns:
         self._problems: list[RowProblem] = []
 
     def __len__(self) -> int:
+        """Return the number of rows read."""
         return len(self.lines)
 
     def text(self, key: str) -> pd.Series:
+        """Return the stripped text of field ``key`` per row (empty everywhere when unmapped)."""
         found = self.text_of.get(key)
         return found if found is not None else pd.Series("", index=self.lines.index, dtype=object)
 
@@ -61,16 +63,21 @@ class Columns:
         return found if found is not None else pd.Series(False, index=self.lines.index)
 
     def column(self, key: str) -> str:
+        """Return the file's column name for field ``key`` ("" when unmapped)."""
         return self.mapping.get(key, "")
 
     def reject(self, mask: pd.Series, key: str, reason: str,
                values: pd.Series | None = None) -> None:
-        """Reject rows where ``mask`` holds; ``reason`` may use ``{value}`` (the cell, or
-        ``values`` when given), formatted only for the rejected rows."""
+        """Reject the rows where ``mask`` holds, each with a problem naming its line and column.
+
+        ``reason`` may use ``{value}`` (the cell, or ``values`` when given), formatted only for the
+        rejected rows.
+        """
         self._report(mask & ~self.rejected, key, reason, values, skipped=True)
         self.rejected |= mask.fillna(False).astype(bool)
 
     def warn(self, mask: pd.Series, key: str, reason: str) -> None:
+        """Report a warning for the rows where ``mask`` holds; they are still kept."""
         self._report(mask & ~self.rejected, key, reason, None, skipped=False)
 
     def _report(self, mask: pd.Series, key: str, reason: str, values: pd.Series | None,
@@ -86,27 +93,35 @@ class Columns:
 
     @property
     def problems(self) -> list[RowProblem]:
+        """Every problem reported so far, in line order."""
         return sorted(self._problems, key=lambda p: p.line)
 
     def kept(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+        """Return the rows of ``frame`` not rejected, with exactly ``columns`` and their dtypes."""
         return conform(frame[~self.rejected.to_numpy()], columns)
 
 
 def norm(text: str) -> str:
+    """Return ``text`` casefolded with everything but letters and digits removed, for matching."""
     return re.sub(r"[^0-9a-z]", "", text.casefold())
 
 
 def by_value(text: pd.Series, fn: Callable[[str], object]) -> pd.Series:
-    """``fn`` of each cell, computed once per distinct value: stage, status and type columns
-    repeat a handful of values over many rows."""
+    """Map ``fn`` over a column, computed once per distinct value.
+
+    Stage, status and type columns repeat a handful of values over many rows.
+    """
     return text.map({value: fn(value) for value in pd.unique(text.to_numpy())})
 
 
 def parse_numbers(text: pd.Series, filled: pd.Series,
              decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
-    """(values, bad): plain numbers parse in bulk, then "$1,200"-style ones (not in decimal-comma
-    files); the rest ("1.234,5", "2.5k") one by one with the account importer's
-    :func:`parse_number`, which decides every case the bulk passes do not."""
+    """Parse a column of number texts; return (values, bad).
+
+    Plain numbers parse in bulk, then "$1,200"-style ones (not in decimal-comma files); the
+    rest ("1.234,5", "2.5k") one by one with the account importer's :func:`parse_number`,
+    which decides every case the bulk passes do not.
+    """
     values = pd.to_numeric(text.where(filled), errors="coerce").astype("float64")
     values = values.where(np.isfinite(values))
     slow = values.isna() & filled
@@ -123,7 +138,7 @@ def parse_numbers(text: pd.Series, filled: pd.Series,
                 parsed.append(parse_number(cell, decimal_comma))
             except ValueError:
                 parsed.append(np.nan)
-        values[slow] = parsed
+        values[slow] = np.asarray(parsed, dtype="float64")
     return values, values.isna() & filled
 
 
@@ -174,7 +189,7 @@ def parse_dates(text: pd.Series, filled: pd.Series,
         if other.notna().any() and not (parsed.dt.day > 12).any():
             parsed = pd.to_datetime(sub, format=formats[1], errors="coerce")
             dayfirst_default = not dayfirst_default
-        decided = parsed.notna().any()
+        decided = bool(parsed.notna().any())
         dates[rest] = _ns(parsed)
     if not iso_first:
         iso_pass()
@@ -182,16 +197,16 @@ def parse_dates(text: pd.Series, filled: pd.Series,
     if rest.any():  # times, dots, two-digit years: one regex pass over what is left
         sub = text[rest]
         iso = sub.str.extract(_ISO).astype(float)
-        other = sub.str.extract(_SLASHED)
-        a, b = other["a"].astype(float), other["b"].astype(float)
-        year = other["y"].astype(float)
-        two_digits = other["y"].str.len() == 2
+        fields = sub.str.extract(_SLASHED)
+        a, b = fields["a"].astype(float), fields["b"].astype(float)
+        year = fields["y"].astype(float)
+        two_digits = fields["y"].str.len() == 2
         year = year.where(~two_digits, year + np.where(year <= 69, 2000, 1900))
-        slashed = other["sep"].notna() & (other["sep"] != ".")
+        slashed = fields["sep"].notna() & (fields["sep"] != ".")
         first_big, second_big = (a[slashed] > 12).any(), (b[slashed] > 12).any()
         dayfirst = (dayfirst_default if decided or first_big == second_big
                     else bool(first_big))
-        day_first_rows = (other["sep"] == ".") | dayfirst
+        day_first_rows = (fields["sep"] == ".") | dayfirst
         parts = pd.DataFrame({
             "year": iso["y"].fillna(year),
             "month": iso["m"].fillna(b.where(day_first_rows, a)),
@@ -207,6 +222,7 @@ def parse_dates(text: pd.Series, filled: pd.Series,
 
 def date_column(cols: Columns, key: str, what: str, dayfirst: bool,
                  required: bool = True) -> pd.Series:
+    """Parse field ``key`` as dates, rejecting empty (when ``required``), bad and too early ones."""
     text = cols.text(key)
     if required:
         cols.reject(~cols.filled(key), key, f"{what} is empty")
@@ -218,6 +234,7 @@ def date_column(cols: Columns, key: str, what: str, dayfirst: bool,
 
 
 def amounts(cols: Columns, key: str, what: str, decimal_comma: bool) -> pd.Series:
+    """Parse field ``key`` as amounts, rejecting empty, bad, negative and implausibly large ones."""
     text = cols.text(key)
     cols.reject(~cols.filled(key), key, f"{what} is empty")
     values, bad = parse_numbers(text, cols.filled(key), decimal_comma)
@@ -229,6 +246,7 @@ def amounts(cols: Columns, key: str, what: str, decimal_comma: bool) -> pd.Serie
 
 
 def flags(cols: Columns, key: str, what: str) -> pd.Series:
+    """Parse field ``key`` as yes/no flags, rejecting anything else."""
     flag = by_value(cols.text(key), lambda v: norm(v) in _TRUE if norm(v) in _TRUE | _FALSE
                      else None)
     cols.reject(flag.isna(), key, what + " {value!r} is not yes or no")
@@ -236,6 +254,7 @@ def flags(cols: Columns, key: str, what: str) -> pd.Series:
 
 
 def unknown(cols: Columns, key: str, known: Collection[str] | None, what: str) -> None:
+    """Reject rows whose field ``key`` is not in ``known`` (None: anything goes)."""
     if known is not None:
         cols.reject(~cols.text(key).isin(pd.Index(list(known))), key,
                     what + " {value!r} is not in the plan")
@@ -243,8 +262,10 @@ def unknown(cols: Columns, key: str, known: Collection[str] | None, what: str) -
 
 def duplicates(cols: Columns, key_columns: Sequence[pd.Series], key: str,
                 reason: str) -> None:
-    """Reject later rows whose key repeats an earlier kept row; ``reason`` gets ``{value}`` =
-    the first row's line."""
+    """Reject later rows whose key repeats an earlier kept row.
+
+    ``reason`` gets ``{value}`` = the first row's line.
+    """
     keys = pd.DataFrame({str(i): s for i, s in enumerate(key_columns)})[~cols.rejected]
     repeated = keys.duplicated(keep=False)
     if not repeated.any():

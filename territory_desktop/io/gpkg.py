@@ -112,6 +112,12 @@ class TableSpec:
         return tuple(c.name for c in self.columns)
 
 
+def quote(name: str) -> str:
+    """``name`` as an SQL identifier: in double quotes, inner quotes doubled (a QGIS layer may
+    be called anything, ``my "best" customers`` included)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def initialise(conn: sqlite3.Connection) -> None:
     """Turn an empty SQLite database into an empty GeoPackage."""
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -127,8 +133,8 @@ def create_table(conn: sqlite3.Connection, spec: TableSpec) -> None:
     parts = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
     if spec.geometry_type is not None:
         parts.append(f"geom {spec.geometry_type}")
-    parts += [f'"{c.name}" {c.sql_type} {c.constraints}'.rstrip() for c in spec.columns]
-    conn.execute(f'CREATE TABLE "{spec.name}" ({", ".join(parts)})')
+    parts += [f"{quote(c.name)} {c.sql_type} {c.constraints}".rstrip() for c in spec.columns]
+    conn.execute(f"CREATE TABLE {quote(spec.name)} ({', '.join(parts)})")
     data_type = "features" if spec.geometry_type is not None else "attributes"
     srs = WGS84 if spec.geometry_type is not None else None
     conn.execute(
@@ -148,9 +154,9 @@ def insert_rows(
 ) -> None:
     """Insert rows (geometry blob first for feature tables, then the columns in spec order)."""
     names = (["geom"] if spec.geometry_type is not None else []) + list(spec.column_names)
-    quoted = ", ".join(f'"{n}"' for n in names)
+    quoted = ", ".join(quote(n) for n in names)
     marks = ", ".join("?" for _ in names)
-    conn.executemany(f'INSERT INTO "{spec.name}" ({quoted}) VALUES ({marks})', rows)
+    conn.executemany(f"INSERT INTO {quote(spec.name)} ({quoted}) VALUES ({marks})", rows)
 
 
 def update_extent(conn: sqlite3.Connection, table: str, geoms: Sequence[BaseGeometry]) -> None:
@@ -188,6 +194,9 @@ def from_blob(blob: bytes | None) -> BaseGeometry | None:
     """Decode a GeoPackage geometry blob (any byte order, any envelope)."""
     if blob is None:
         return None
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        # bytes(2**62) would try to allocate that much: a number is not a geometry
+        raise GeoPackageError("geometry is not a GeoPackage blob")
     data = bytes(blob)
     if len(data) < 8 or data[:2] != b"GP":
         raise GeoPackageError("geometry is not a GeoPackage blob")
@@ -209,14 +218,19 @@ def from_blob(blob: bytes | None) -> BaseGeometry | None:
     return geom
 
 
-def table_names(conn: sqlite3.Connection, schema: str = "main") -> list[str]:
-    """User tables (not SQLite or GeoPackage system tables) in ``schema``."""
+def table_names(conn: sqlite3.Connection, schema: str = "main",
+                system: bool = False) -> list[str]:
+    """User tables (not SQLite or GeoPackage system tables) in ``schema``; with ``system``,
+    the GeoPackage system tables present instead."""
     rows = conn.execute(
         f"SELECT name FROM {schema}.sqlite_master WHERE type='table' ORDER BY name"
     ).fetchall()
-    return [r[0] for r in rows if r[0] not in SYSTEM_TABLES and not r[0].startswith("sqlite_")
-            and not r[0].startswith("rtree_")]
+    names = [r[0] for r in rows if isinstance(r[0], str)]
+    if system:
+        return [n for n in names if n in SYSTEM_TABLES]
+    return [n for n in names if n not in SYSTEM_TABLES and not n.startswith("sqlite_")
+            and not n.startswith("rtree_")]
 
 
 def column_names(conn: sqlite3.Connection, table: str, schema: str = "main") -> list[str]:
-    return [r[1] for r in conn.execute(f'PRAGMA {schema}.table_info("{table}")')]
+    return [r[1] for r in conn.execute(f"PRAGMA {schema}.table_info({quote(table)})")]

@@ -158,9 +158,11 @@ _CALL = {"call", "phonecall", "phone", "calllog", "telephone", "anruf"}
 
 @dataclass
 class ResultsImport:
-    """One file's import: the kept rows (a frame with the result columns), the problems found,
-    the mapping used (field -> column) and the required fields no column maps to (nothing is
-    imported then)."""
+    """One file's import: the kept rows, the problems found and the mapping used.
+
+    The kept rows are a frame with the result columns; the mapping is field -> column. When a
+    required field maps to no column (``missing_required``), nothing is imported.
+    """
 
     kind: str
     source: str
@@ -172,6 +174,7 @@ class ResultsImport:
 
     @property
     def rows_rejected(self) -> int:
+        """Number of rows rejected (a row with several problems counts once)."""
         return len({p.line for p in self.problems if p.skipped})
 
 
@@ -184,11 +187,12 @@ class ResultsImportReport:
 
     @property
     def problems(self) -> list[RowProblem]:
+        """Every file's problems, file by file."""
         return [p for imp in self.imports for p in imp.problems]
 
 
 def _stage_word(stage: str) -> str:
-    """A stage ending in "won" / "lost" ("Closed Won", ``closedlost``) is closed; others open."""
+    """Classify a stage as "won", "lost" (by its end: "Closed Won", ``closedlost``) or "open"."""
     word = norm(stage)
     return "won" if word.endswith("won") else "lost" if word.endswith("lost") else "open"
 
@@ -319,8 +323,10 @@ def import_quotas(
     rep_ids: Collection[str] | None = None,
     mapping: Mapping[str, str] | None = None,
 ) -> ResultsImport:
-    """Read quotas (rep, period, amount); a period is a month, quarter or year (or any run of
-    whole months given by start and end dates, as Dynamics goals have).
+    """Read quotas (rep, period, amount).
+
+    A period is a month, quarter or year (or any run of whole months given by start and end
+    dates, as Dynamics goals have).
 
     Two rows for one rep whose months overlap would count twice: the later one is reported.
 
@@ -494,8 +500,10 @@ def import_results(
 
 
 def guess_mapping(kind: str, columns: Iterable[str]) -> dict[str, str]:
-    """Field -> column recognised in ``columns`` for ``opportunities``, ``quotas`` or
-    ``activities`` (for the mapping dialog)."""
+    """Return the field -> column mapping recognised in ``columns``, for the mapping dialog.
+
+    ``kind`` is ``opportunities``, ``quotas`` or ``activities``.
+    """
     specs = {"opportunities": OPPORTUNITY_FIELD_SPECS, "quotas": QUOTA_FIELD_SPECS,
              "activities": ACTIVITY_FIELD_SPECS}[kind]
     return _guess(columns, specs)
@@ -515,8 +523,11 @@ def _safe_cell(value: object) -> str:
 
 def write_csv(path: str | os.PathLike[str], header: Sequence[str],
               rows: Iterable[Sequence[object]]) -> None:
-    """Write a UTF-8 CSV atomically; text that a spreadsheet would run as a formula is written
-    with a leading apostrophe (numbers are written as numbers, so -5 stays -5)."""
+    """Write a UTF-8 CSV atomically.
+
+    Text that a spreadsheet would run as a formula is written with a leading apostrophe
+    (numbers are written as numbers, so -5 stays -5).
+    """
     target = Path(path)
     with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -525,7 +536,7 @@ def write_csv(path: str | os.PathLike[str], header: Sequence[str],
 
 
 def write_problems_csv(path: str | os.PathLike[str], problems: Iterable[RowProblem]) -> None:
-    """The problem report as a spreadsheet: file, line, column, value, verdict, reason."""
+    """Write the problem report as a spreadsheet: file, line, column, value, verdict, reason."""
     write_csv(path, ("file", "line", "column", "value", "verdict", "reason"),
               ((p.source, p.line, p.column, p.value, "rejected" if p.skipped else "warning",
                 p.reason) for p in problems))

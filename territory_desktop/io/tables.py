@@ -33,12 +33,23 @@ import io
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from territory_desktop.model.plan import Account, PlanError, Rep, TierCadence, default_cadence
+from territory_desktop.model.plan import (
+    MAX_EVERY_WEEKS,
+    MAX_POTENTIAL,
+    MAX_VISIT_MINUTES,
+    MIN_EVERY_WEEKS,
+    Account,
+    PlanError,
+    Rep,
+    TierCadence,
+    default_cadence,
+)
 from territory_desktop.resources import resource_path
 
 __all__ = [
@@ -167,19 +178,62 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     return Table(*_read_csv_text(_decode(data, source), source))
 
 
+_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)
+
+
 def _decode(data: bytes, source: Path) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")  # Excel's "Unicode text" export
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(f"Cannot read {source}: it is not a text table (binary data)")
-    for encoding in ("utf-8", "cp1252"):
+    """The file's text: by its byte-order mark, by the NUL pattern of UTF-16/32 without one,
+    else UTF-8, else Windows-1252. Broken Unicode text is refused, never guessed at."""
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if encoding is not None:
+        data = data[len(next(b for b, e in _BOMS if e == encoding)):]
+    else:
+        encoding = _wide_encoding(data[:4096])
+    if encoding is not None:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"Cannot read {source}: it is not valid {encoding.upper()} text (byte "
+                f"{exc.start}: {exc.reason}); the file may be cut short or damaged") from None
+    else:
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1")
+            text = data.decode("cp1252", errors="strict") if _is_cp1252(data) else (
+                data.decode("latin-1"))
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f")
+    if sample and controls > max(3, len(sample) // 100):
+        raise ImportFileError(f"Cannot read {source}: it is not a text table (binary data)")
+    return text
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 text without a byte-order mark, told by where its NUL bytes are
+    (mostly Latin text: nearly every code unit has zero high bytes)."""
+    if len(head) < 8 or head.count(0) < len(head) // 3:
+        return None
+    for width, little, big in ((4, "utf-32-le", "utf-32-be"), (2, "utf-16-le", "utf-16-be")):
+        zeros = b"\x00" * (width - 1)
+        units = [head[i:i + width] for i in range(0, len(head) - width + 1, width)]
+        need = len(units) * 0.95
+        if sum(u[1:] == zeros for u in units) >= need:
+            return little
+        if sum(u[:-1] == zeros for u in units) >= need:
+            return big
+    return None
 
 
 _DELIMITERS = ",;\t|"
@@ -209,6 +263,9 @@ def _read_csv_text(text: str, source: Path) -> tuple[list[str], list[SourceRow]]
             if not any(cell.strip() for cell in record):
                 continue
             if header is None:
+                if any("\x00" in cell for cell in record):
+                    raise ImportFileError(f"Cannot read {source}: line {start}: the header "
+                                          "holds a NUL character (damaged data)")
                 header = _unique_headers(record)
                 continue
             cells = {name: (record[i] if i < len(record) else "") for i, name in
@@ -263,32 +320,79 @@ def _unique_headers(record: Iterable[object]) -> list[str]:
 
 
 def _read_xlsx(source: Path) -> tuple[list[str], list[SourceRow]]:
+    """The active sheet's rows, read cell by cell as they are stored.
+
+    Bounded by the cells really in the file: openpyxl's row iterator trusts the sheet's
+    declared dimension and pads every row to it (one cell at XFD1048576 makes a million rows
+    of 16,384 columns). Any damage (bad zip, bad XML, bad cell reference, missing sheet)
+    becomes one ImportFileError. The parser and its error are released before returning: on
+    CPython 3.12.0-3.12.1 an expat parser still alive at interpreter exit (held by a kept
+    traceback) crashes the process with a segmentation fault (CPython gh-111784).
+    """
+    problem = ""
     try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise ImportFileError(f"Cannot read {source}: Excel support is not installed") from None
+        with warnings.catch_warnings():
+            # openpyxl warns on stderr about parts it drops (a sheet without its relation):
+            # what is left is read, or refused below in one line.
+            warnings.simplefilter("ignore")
+            header, rows = _xlsx_rows(source)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many types for broken files
+        problem = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
+    if problem:  # raised outside the except block: no traceback keeps the parser alive
+        raise ImportFileError(f"Cannot read {source}: not a readable Excel file "
+                              f"({' '.join(problem.split())[:200]})")
+    return header, rows
+
+
+def _xlsx_rows(source: Path) -> tuple[list[str], list[SourceRow]]:
+    import openpyxl
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
     try:
-        wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise ImportFileError(f"Cannot read {source}: not a readable Excel file ({exc})") from None
-    try:
+        if not wb.worksheets:
+            raise ImportFileError(f"Cannot read {source}: the workbook has no sheet")
         ws = wb.active if wb.active is not None else wb.worksheets[0]
-        header: list[str] | None = None
-        rows: list[SourceRow] = []
-        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = _unique_headers(cells)
-                continue
-            rows.append(SourceRow(number, {
-                name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)
-            }))
+        with wb._archive.open(ws._worksheet_path) as src:
+            # As ReadOnlyWorksheet._cells_by_row builds it, minus the padding to the dimension.
+            parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                     date_formats=wb._date_formats,
+                                     timedelta_formats=wb._timedelta_formats)
+            sheet_rows = parser.parse()
+            try:
+                table = _sparse_table(source, sheet_rows)
+            finally:
+                sheet_rows.close()
+            del parser, sheet_rows
     finally:
         wb.close()
-    if header is None:
+    return table
+
+
+def _sparse_table(source: Path, sheet_rows: Iterator[tuple[int, list[dict]]]
+                  ) -> tuple[list[str], list[SourceRow]]:
+    """Header and rows from (row number, stored cells) pairs; columns are those that hold a
+    header or a value somewhere, in sheet order."""
+    stored: list[tuple[int, dict[int, str]]] = []
+    for number, cells in sheet_rows:
+        values = {}
+        for cell in cells:
+            text = _cell_text(cell["value"])
+            if text.strip():
+                values[int(cell["column"])] = text
+        if values:
+            stored.append((number, values))
+    if not stored:
         raise ImportFileError(f"Cannot read {source}: the sheet is empty")
+    (_first, head), body = stored[0], stored[1:]
+    used = sorted(set(head).union(*(cells for _n, cells in body)))
+    header = _unique_headers(head.get(c, "") if head.get(c, "").strip() else f"Column {c}"
+                             for c in used)
+    rows = [SourceRow(number, {name: cells.get(c, "") for name, c in zip(header, used,
+                                                                         strict=True)})
+            for number, cells in body]
     return header, rows
 
 
@@ -503,8 +607,20 @@ def parse_frequency(text: str) -> float:
     Raises
     ------
     ValueError
-        With a reason a user can act on.
+        With a reason a user can act on, also for a frequency outside twice a day to once in
+        ten years (``1000000000x/day`` is a typo, and would make the scheduler plan a billion
+        visits).
     """
+    return _sane_weeks(_frequency_weeks(text), f"visit frequency {text.strip()[:40]!r}")
+
+
+def _sane_weeks(weeks: float, what: str) -> float:
+    if not (math.isfinite(weeks) and MIN_EVERY_WEEKS <= weeks <= MAX_EVERY_WEEKS):
+        raise ValueError(f"{what} is outside twice a day to once in ten years")
+    return weeks
+
+
+def _frequency_weeks(text: str) -> float:
     s = re.sub(r"\s+", " ", text.strip().casefold())
     if not s:
         raise ValueError("empty visit frequency")
@@ -559,9 +675,16 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
         value = float(text)
         if math.isfinite(value):
             return value
-    s = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-    s = re.sub(r"^[^\d+\-.,]+", "", s)  # currency symbols and codes in front
-    s = re.sub(r"(?i)(usd|eur|gbp|cad|aud)$", "", s)
+    s = _minus_signs(text.strip()).replace("\u00a0", "").replace("\u202f", "")
+    s = s.replace(" ", "").replace("'", "")
+    sign = ""
+    if s[:1] in "+-":  # "-$5"
+        sign, s = s[:1], s[1:]
+    s = _CURRENCY_FRONT.sub("", s)  # currency symbols and codes in front
+    s = re.sub(r"(?i)(usd|eur|gbp|cad|aud|chf)$", "", s)
+    if sign and s[:1] in "+-":
+        raise ValueError(f"{text!r} is not a number")
+    s = sign + s
     scale = 1.0
     m = re.fullmatch(r"(.*\d)([a-zA-Z]{1,2})", s)
     if m and m.group(2).casefold() in _SCALE:
@@ -584,9 +707,19 @@ def parse_number(text: str, decimal_comma: bool = False) -> float:
         value = float(s)
     except ValueError:
         raise ValueError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is not a number")
+    if not math.isfinite(value) or not math.isfinite(value * scale):
+        raise ValueError(f"{text!r} is not a finite number")
     return value * scale
+
+
+# Characters people and programs write for a minus sign: hyphen-minus's look-alikes.
+_MINUS_SIGNS = str.maketrans({c: "-" for c in "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63"
+                                                 "\uff0d\u02d7\u2796"})
+_CURRENCY_FRONT = re.compile(r"(?i)^(?:[$€£¥₹₩₽¢]|usd|eur|gbp|cad|aud|chf|us\$|c\$|a\$)")
+
+
+def _minus_signs(text: str) -> str:
+    return text.translate(_MINUS_SIGNS)
 
 
 def _parse_tier(text: str) -> str:
@@ -613,6 +746,8 @@ def _parse_minutes(text: str) -> float:
             value *= 60
     if value <= 0:
         raise ValueError("visit minutes must be positive")
+    if value > MAX_VISIT_MINUTES:
+        raise ValueError(f"{value:g} visit minutes is longer than a day")
     return value
 
 
@@ -776,12 +911,49 @@ def _coordinate(raw: str, key: str, r: _Row, limit: float) -> float:
     if not raw:
         raise _RowError(r.column(key), raw, f"{what} is empty")
     try:
-        value = parse_number(raw, decimal_comma=True)  # coordinates have no thousands
-    except ValueError:
-        raise _RowError(r.column(key), raw, f"{what} {raw!r} is not a number") from None
+        value = parse_coordinate(raw, key)
+    except ValueError as exc:
+        raise _RowError(r.column(key), raw, str(exc)) from None
     if not -limit <= value <= limit:
         raise _RowError(r.column(key), raw, f"{what} {raw} is outside -{limit:g}..{limit:g}")
     return value
+
+
+_HEMISPHERES = {"lat": {"N": 1, "S": -1}, "lon": {"E": 1, "W": -1}}
+_COORDINATE = re.compile(r"^([+-]?)(\d+(?:[.,]\d+)?|[.,]\d+)$")
+
+
+def parse_coordinate(text: str, key: str) -> float:
+    """Decimal degrees of a latitude (``key`` "lat") or longitude ("lon").
+
+    Accepts a sign written as any dash or minus, a hemisphere letter before or after
+    (``W118.24``, ``33.87 S``), a degree sign, and a decimal comma. Anything else is refused:
+    a coordinate whose sign cannot be trusted is worse than none.
+
+    Raises
+    ------
+    ValueError
+        With the reason.
+    """
+    what = "latitude" if key == "lat" else "longitude"
+    s = _minus_signs(text.strip()).upper().replace("°", "").replace(" ", "")
+    letters = _HEMISPHERES[key]
+    factor = 1
+    if len(s) > 1 and ((s[0].isalpha() and not s[1].isalpha())
+                       or (s[-1].isalpha() and not s[-2].isalpha())):
+        letter = s[0] if s[:1].isalpha() else s[-1]
+        if letter not in letters:
+            raise ValueError(f"{what} {text!r}: {letter} is not a hemisphere of a {what} "
+                             f"({' or '.join(letters)})")
+        factor = letters[letter]
+        s = s[1:] if s[:1].isalpha() else s[:-1]
+        if s[:1] in "+-":
+            raise ValueError(f"{what} {text!r} has both a sign and a hemisphere letter")
+    m = _COORDINATE.fullmatch(s)
+    if m is None:
+        raise ValueError(f"{what} {text!r} is not a number")
+    value = float(m.group(2).replace(",", "."))
+    return factor * (-value if m.group(1) == "-" else value)
 
 
 def _address(r: _Row) -> str:
@@ -807,6 +979,7 @@ def import_accounts(
     mapping: Mapping[str, str] | None = None,
     country: str = "US",
     cadence: Mapping[str, TierCadence] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Read accounts from a CSV or XLSX file.
 
@@ -821,14 +994,26 @@ def import_accounts(
         ISO code for postal codes in rows without a country column value.
     cadence
         The plan's tier cadence; overrides equal to it are not stored (default cadence if None).
+    overrides
+        Field -> column chosen by the user on top of ``mapping`` (or the guess), e.g.
+        ``{"potential": "beds"}`` so the file's own value column sets potential and tiers.
 
     Raises
     ------
     ImportFileError
-        If the file cannot be read as a table.
+        If the file cannot be read as a table, or an override names an unknown field or a
+        column the file lacks.
     """
     columns, rows = read_table(path)
     used = _usable_mapping(mapping, columns, ACCOUNT_FIELD_SPECS)
+    for key, column in (overrides or {}).items():
+        if key not in dict(ACCOUNT_FIELDS):
+            raise ImportFileError(f"{path}: no account field {key!r} (fields: "
+                                  f"{', '.join(k for k, _ in ACCOUNT_FIELDS)})")
+        if column not in columns:
+            raise ImportFileError(f"{path}: no column {column!r} (columns: "
+                                  f"{', '.join(columns)})")
+        used[key] = column
     result = ImportResult(mapping_used=used, missing_required=_missing(used), rows_read=len(rows))
     if result.missing_required:
         return result
@@ -840,6 +1025,7 @@ def import_accounts(
     for row in rows:
         r = _Row(row, used, problems)
         try:
+            _refuse_nul(row)
             acc_id = r.text("id").strip()
             if not acc_id:
                 raise _RowError(r.column("id"), "", "id is empty")
@@ -853,9 +1039,9 @@ def import_accounts(
         except _RowError as exc:
             problems.append(RowProblem(row.line, exc.column, exc.value, exc.reason))
             continue
-        potential = r.optional("potential", lambda s: _non_negative(parse_number(s, decimal_comma)),
+        potential = r.optional("potential", lambda s: _potential(parse_number(s, decimal_comma)),
                                "potential")
-        score = r.optional("score", parse_number, "score")
+        score = r.optional("score", _score, "score")
         tier = r.optional("tier", _parse_tier, "tier")
         every = r.optional("every_weeks", _positive_weeks, "visit interval")
         if every is None:
@@ -892,6 +1078,14 @@ def import_accounts(
     return result
 
 
+def _refuse_nul(row: SourceRow) -> None:
+    """A NUL character is damage wherever it is: the row goes, whatever column holds it."""
+    for column, value in row.cells.items():
+        if "\x00" in value:
+            raise _RowError(column, value.replace("\x00", "\\0")[:60],
+                            "contains a NUL character (damaged data)")
+
+
 def _assign_tiers(parsed: list[dict], cadence: Mapping[str, TierCadence]) -> None:
     for key in ("score", "potential"):
         values = {i: p[key] for i, p in enumerate(parsed) if p[key] is not None}
@@ -911,9 +1105,18 @@ def _assign_tiers(parsed: list[dict], cadence: Mapping[str, TierCadence]) -> Non
             p["tier"] = "C"
 
 
-def _non_negative(value: float) -> float:
+def _potential(value: float) -> float:
     if value < 0:
         raise ValueError("potential must not be negative")
+    if value > MAX_POTENTIAL:
+        raise ValueError(f"potential {value:g} is above {MAX_POTENTIAL:g}")
+    return value
+
+
+def _score(text: str) -> float:
+    value = parse_number(text)
+    if abs(value) > MAX_POTENTIAL:
+        raise ValueError(f"score {value:g} is beyond ±{MAX_POTENTIAL:g}")
     return value
 
 
@@ -921,7 +1124,7 @@ def _positive_weeks(text: str) -> float:
     value = parse_number(text)
     if value <= 0:
         raise ValueError("weeks between visits must be positive")
-    return value
+    return _sane_weeks(value, f"{value:g} weeks between visits")
 
 
 def _uses_decimal_comma(path: str | os.PathLike[str]) -> bool:
@@ -963,6 +1166,7 @@ def import_reps(
     for row in rows:
         r = _Row(row, used, result.problems)
         try:
+            _refuse_nul(row)
             rep_id = r.text("id").strip()
             if not rep_id:
                 raise _RowError(r.column("id"), "", "id is empty")

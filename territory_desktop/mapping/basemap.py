@@ -20,12 +20,16 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
 
 from territory_desktop.files import atomic_open, file_sha256
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "BANDS",
@@ -153,8 +157,7 @@ def _street_labels(named: dict[tuple[str, str], list[np.ndarray]]) -> list[dict[
     """One label per street name and class, at the middle of its longest connected stretch."""
     labels = []
     for (name, cls), parts in named.items():
-        merged = _merge(parts)
-        pieces = [merged] if merged.geom_type == "LineString" else list(merged.geoms)
+        pieces = shapely.get_parts(_merge(parts))
         longest = max(pieces, key=lambda g: g.length)
         mid = shapely.line_interpolate_point(longest, 0.5, normalized=True)
         rank, min_zoom = STREET_LABELS[cls]
@@ -165,10 +168,9 @@ def _street_labels(named: dict[tuple[str, str], list[np.ndarray]]) -> list[dict[
     return labels
 
 
-def _round_coords(geom: shapely.Geometry, digits: int) -> list[Any]:
-    parts = [geom] if geom.geom_type == "LineString" else list(geom.geoms)
+def _round_coords(geom: BaseGeometry, digits: int) -> list[Any]:
     out = []
-    for part in parts:
+    for part in shapely.get_parts(geom):
         xy = np.round(shapely.get_coordinates(part), digits)
         # drop consecutive duplicates created by rounding
         keep = np.ones(len(xy), dtype=bool)
@@ -179,11 +181,14 @@ def _round_coords(geom: shapely.Geometry, digits: int) -> list[Any]:
     return out
 
 
-def _merge(parts: list[np.ndarray]) -> shapely.Geometry:
-    """Ways of one class as one merged (Multi)LineString (fewer, longer lines simplify better)."""
+def _merge(parts: list[np.ndarray]) -> BaseGeometry:
+    """Merge the ways of one class into one (Multi)LineString (longer lines simplify better)."""
     coords = np.concatenate(parts)
     index = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-    return shapely.line_merge(shapely.multilinestrings(shapely.linestrings(coords, indices=index)))
+    # With `indices`, linestrings gives an array of lines and their line_merge one geometry;
+    # the stubs' overloads cannot tell that from the argument types.
+    lines = cast("NDArray[np.object_]", shapely.linestrings(coords, indices=index))
+    return cast("BaseGeometry", shapely.line_merge(shapely.multilinestrings(lines)))
 
 
 def build_basemap(path: Path) -> tuple[dict[str, Any], int]:
@@ -251,7 +256,7 @@ def build_basemap(path: Path) -> tuple[dict[str, Any], int]:
 def basemap_geojson(
     path: Path, cache_dir: Path | None = None
 ) -> tuple[dict[str, Any], BasemapStats]:
-    """The basemap for an extract, from the cache when this exact file was seen before.
+    """Return the basemap for an extract, from the cache when this exact file was seen before.
 
     The cache file is ``<cache_dir>/basemap-<sha256>.json`` (``cache_dir`` defaults to a folder in
     the system temporary directory) and is written atomically.

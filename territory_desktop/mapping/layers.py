@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import mapping
+from shapely.geometry import GeometryCollection, mapping
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo.assignment import Assignment
@@ -42,7 +42,7 @@ GeoJSON = dict[str, Any]
 
 
 def feature_collection(features: Iterable[GeoJSON], **members: Any) -> GeoJSON:
-    """A FeatureCollection; extra keyword arguments become foreign members (e.g. ``kind``)."""
+    """Return a FeatureCollection; extra keywords become foreign members (e.g. ``kind``)."""
     return {"type": "FeatureCollection", "features": list(features), **members}
 
 
@@ -53,13 +53,13 @@ def _round(coords: Any) -> Any:
 
 
 def geometry_to_geojson(geometry: BaseGeometry) -> GeoJSON:
-    """A shapely geometry as a GeoJSON geometry dict with rounded coordinates."""
-    geo = mapping(geometry)
-    if geo["type"] == "GeometryCollection":
+    """Return a shapely geometry as a GeoJSON geometry dict with rounded coordinates."""
+    if isinstance(geometry, GeometryCollection):
         return {
             "type": "GeometryCollection",
-            "geometries": [geometry_to_geojson(g) for g in geometry.geoms],  # type: ignore[attr-defined]
+            "geometries": [geometry_to_geojson(g) for g in geometry.geoms],
         }
+    geo = mapping(geometry)
     return {"type": geo["type"], "coordinates": _round(geo["coordinates"])}
 
 
@@ -125,10 +125,11 @@ class AccountPoints:
     assignment: Assignment
 
     def __len__(self) -> int:
+        """Return the number of accounts."""
         return int(self.columns["count"])
 
     def card(self, account_id: str) -> dict[str, Any] | None:
-        """What the page shows about one account (None if the plan has no such account).
+        """Return what the page shows about one account (None if the plan has no such account).
 
         Keys: ``id``, ``name``, ``tier``, ``territory_id`` (or None), ``territory_name``,
         ``color``, ``assigned``, ``reason``, ``address``, ``segment``, ``industry``,
@@ -193,8 +194,11 @@ def account_points(plan: Plan, assignment: Assignment) -> AccountPoints:
 
 
 def reps_collection(plan: Plan) -> GeoJSON:
-    """One Point per rep home base; properties ``id``, ``name``, ``color`` (of the first territory
-    the rep owns, else grey), ``territories`` (names) and ``approximate``."""
+    """Return one Point per rep home base.
+
+    Properties: ``id``, ``name``, ``color`` (of the first territory the rep owns, else grey),
+    ``territories`` (names) and ``approximate``.
+    """
     owned: dict[str, list[tuple[str, str]]] = {}
     for t in plan.territories.values():
         if t.rep_id:
@@ -224,7 +228,7 @@ def route_collection(
     leg_properties: Sequence[Mapping[str, Any]] | None = None,
     stops: Sequence[tuple[float, float, str]] = (),
 ) -> GeoJSON:
-    """A route as one LineString per leg (lon/lat), plus numbered stop points.
+    """Return a route as one LineString per leg (lon/lat), plus numbered stop points.
 
     ``leg_properties[i]`` is copied into leg ``i`` (e.g. ``from``, ``to``, ``km``, ``minutes``);
     ``stops`` are ``(lon, lat, label)``. Every leg gets ``kind="leg"`` and ``leg`` (its index);

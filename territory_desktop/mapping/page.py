@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import folium
 from branca.element import MacroElement
@@ -78,8 +79,8 @@ class _LocalMap(folium.Map):
     and are shared by every map (``add_js_link`` would mutate them for everyone).
     """
 
-    def __init__(self, js: list[tuple[str, str]], css: list[tuple[str, str]], **kwargs: object):
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, js: list[tuple[str, str]], css: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(**kwargs)
         self.default_js = js
         self.default_css = css
 
@@ -94,7 +95,8 @@ class _Attach(MacroElement):
     )
 
     def __init__(self, options: dict[str, object]) -> None:
-        super().__init__()
+        # branca ships py.typed but leaves MacroElement.__init__ unannotated.
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "TerritoryAttach"
         # json.dumps does not escape "</": do it so the options can never close the script tag.
         self.options_json = json.dumps(options).replace("</", "<\\/")

@@ -22,8 +22,10 @@ def leg_properties(route: Route, names: Sequence[str], unit: str) -> list[dict[s
 
 def route_layer(route: Route, names: Sequence[str], stops: Sequence[tuple[float, float, str]],
                 unit: str) -> GeoJSON:
-    """The route's map layer: one line per leg (see :func:`leg_properties`) and the
-    numbered stops, given as ``(lat, lon, label)``."""
+    """Return the route's map layer: one line per leg and the numbered stops.
+
+    Leg properties come from :func:`leg_properties`; stops are given as ``(lat, lon, label)``.
+    """
     return route_collection([[(lon, lat) for lat, lon in leg.coordinates] for leg in route.legs],
                             leg_properties(route, names, unit),
                             [(lon, lat, label) for lat, lon, label in stops])

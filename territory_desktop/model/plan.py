@@ -29,6 +29,25 @@ class PlanError(ValueError):
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# Sane ranges, shared by the model, the importer and the plan file: a value outside them is a
+# typo or damage, and would make the scheduler plan absurd numbers of visits.
+MIN_EVERY_WEEKS = 1 / 14  # twice a day, every day
+MAX_EVERY_WEEKS = 520.0  # once in ten years
+MAX_VISIT_MINUTES = 24 * 60.0
+MAX_POTENTIAL = 1e15
+MAX_WEEKLY_HOURS = 168.0
+
+
+def _check_range(value: float, low: float, high: float, what: str,
+                 low_included: bool = True) -> None:
+    """``value`` must be a finite number in [low, high] (or (low, high])."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value):
+        raise PlanError(f"{what} must be a number, not {value!r}")
+    if value < low or (value == low and not low_included) or value > high:
+        bound = "[" if low_included else "("
+        raise PlanError(f"{what} must be in {bound}{low:g}, {high:g}], not {value:g}")
+
 
 def _check_lat_lon(lat: float, lon: float, what: str) -> None:
     if not (math.isfinite(lat) and math.isfinite(lon)):
@@ -48,10 +67,10 @@ class TierCadence:
     visit_minutes: float
 
     def __post_init__(self) -> None:
-        if self.every_weeks <= 0:
-            raise PlanError(f"tier {self.tier}: visit interval must be positive")
-        if self.visit_minutes <= 0:
-            raise PlanError(f"tier {self.tier}: visit minutes must be positive")
+        _check_range(self.every_weeks, MIN_EVERY_WEEKS, MAX_EVERY_WEEKS,
+                     f"tier {self.tier}: weeks between visits")
+        _check_range(self.visit_minutes, 0, MAX_VISIT_MINUTES,
+                     f"tier {self.tier}: visit minutes", low_included=False)
 
     @property
     def visits_per_year(self) -> float:
@@ -104,10 +123,14 @@ class Account:
         _check_lat_lon(self.lat, self.lon, f"account {self.id}")
         if self.tier not in TIERS:
             raise PlanError(f"account {self.id}: tier must be one of {', '.join(TIERS)}")
-        if self.every_weeks is not None and self.every_weeks <= 0:
-            raise PlanError(f"account {self.id}: visit interval must be positive")
-        if self.visit_minutes is not None and self.visit_minutes <= 0:
-            raise PlanError(f"account {self.id}: visit minutes must be positive")
+        if self.every_weeks is not None:
+            _check_range(self.every_weeks, MIN_EVERY_WEEKS, MAX_EVERY_WEEKS,
+                         f"account {self.id}: weeks between visits")
+        if self.visit_minutes is not None:
+            _check_range(self.visit_minutes, 0, MAX_VISIT_MINUTES,
+                         f"account {self.id}: visit minutes", low_included=False)
+        if self.potential is not None:
+            _check_range(self.potential, 0, MAX_POTENTIAL, f"account {self.id}: potential")
 
     def field_value(self, name: str) -> str:
         """The account's value of ``name`` as text, for overlay rules ("" if unknown)."""
@@ -178,8 +201,8 @@ class Rep:
         if not self.id.strip():
             raise PlanError("rep id is empty")
         _check_lat_lon(self.home_lat, self.home_lon, f"rep {self.id}")
-        if self.weekly_hours <= 0:
-            raise PlanError(f"rep {self.id}: weekly hours must be positive")
+        _check_range(self.weekly_hours, 0, MAX_WEEKLY_HOURS, f"rep {self.id}: weekly hours",
+                     low_included=False)
         if not 0 <= self.workday_start < self.workday_end <= 24 * 60:
             raise PlanError(f"rep {self.id}: working hours must be within the day, start first")
         if self.max_day_minutes <= 0:
@@ -246,6 +269,7 @@ class PlanSettings:
     osm_extract: str = ""  # path of the OSM extract, relative to the plan file when possible
     working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
+    day_balance: float = 1.0  # rotations: 1 = even days ... 0 = least driving
 
     def cadence_for(self, account: Account) -> tuple[float, float]:
         """(every_weeks, visit_minutes) for the account, overrides first."""

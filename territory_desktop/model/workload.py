@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from territory_desktop.model.plan import TIERS, WEEKS_PER_YEAR, Plan
@@ -22,12 +23,51 @@ class TerritoryWorkload:
     visits_per_year: float = 0.0
     visit_hours_per_year: float = 0.0
     drive_hours_per_week: float | None = None  # scheduled driving, when a rotation exists
-    utilisation: float | None = None  # the rep's (visit + drive hours per week) / weekly hours
+    utilisation: float | None = None  # the rep's, from :func:`rep_week`
     share: float = 0.0
 
     @property
     def visit_hours_per_week(self) -> float:
         return self.visit_hours_per_year / WEEKS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class RepWeek:
+    """A rep's week: what their accounts' cadence asks for, scheduled driving, capacity.
+
+    The one definition of utilisation, shown by the territory table and the rotation view.
+    """
+
+    visit_hours: float  # visits per week by cadence x visit length, over the rep's territories
+    drive_hours: float | None  # scheduled driving per week (None without a rotation)
+    weekly_hours: float
+
+    @property
+    def hours(self) -> float:
+        return self.visit_hours + (self.drive_hours or 0.0)
+
+    @property
+    def utilisation(self) -> float:
+        """(visit + scheduled drive hours per week) / weekly hours."""
+        return self.hours / self.weekly_hours if self.weekly_hours > 0 else math.inf
+
+
+def visit_hours_per_week(plan: Plan, account_ids: Iterable[str]) -> float:
+    """Visit hours a week the accounts' cadence asks for (visits a year / weeks a year)."""
+    total = 0.0
+    for aid in account_ids:
+        every_weeks, minutes = plan.settings.cadence_for(plan.accounts[aid])
+        total += WEEKS_PER_YEAR / every_weeks * minutes / 60.0
+    return total / WEEKS_PER_YEAR
+
+
+def rep_week(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
+             drive_hours_per_week: float | None) -> RepWeek:
+    """The rep's week over the accounts of every territory they own."""
+    owned = {t.id for t in plan.territories.values() if t.rep_id == rep_id}
+    ids = [a for a in plan.accounts if territory_of.get(a) in owned]
+    return RepWeek(visit_hours_per_week(plan, ids), drive_hours_per_week,
+                   plan.reps[rep_id].weekly_hours)
 
 
 def workloads(
@@ -67,14 +107,14 @@ def workloads(
             by_rep.setdefault(r.rep_id, []).append(r)
     for rep_id, owned in by_rep.items():
         drive = scheduled_drive_hours(rep_id)
+        week = rep_week(plan, rep_id, territory_of, drive)
         visits = sum(r.visit_hours_per_year for r in owned)
-        rep_hours = sum(r.visit_hours_per_week for r in owned) + (drive or 0.0)
         for r in owned:
             if drive is not None:
                 r.drive_hours_per_week = drive * (
                     r.visit_hours_per_year / visits if visits else 1.0 / len(owned))
             # the rep's whole week, shown on each of their territories
-            r.utilisation = rep_hours / plan.reps[rep_id].weekly_hours
+            r.utilisation = week.utilisation
     ordered = [rows[t] for t in plan.territories]
     if None in rows:
         ordered.append(rows[None])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import TextIO
 
@@ -22,26 +23,33 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "call-rotation engine and print the cost and routes.",
     )
     p.add_argument("instance", help="instance file (e.g. p01.txt)")
-    p.add_argument("--seconds", type=float, default=60.0, help="time limit (default 60)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="time limit (default 60; none with --iterations)")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="solver iterations: the same seed and iterations give the same answer "
+                        "on any machine and under any load")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON (cost and routes)")
     p.set_defaults(func=lambda args: pvrp_command(args.instance, args.seconds, args.seed,
-                                                     args.json))
+                                                     args.json, iterations=args.iterations))
     return p
 
 
 def pvrp_command(
     instance: str,
-    seconds: float = 60.0,
+    seconds: float | None = 60.0,
     seed: int = 0,
     as_json: bool = True,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    iterations: int | None = None,
 ) -> int:
     """Solve ``instance``; print JSON ``{"cost", "routes": [{"day", "vehicle", "customers"}]}``.
 
-    Days, vehicles and customers are 1-based as in the CGL files.  Returns the exit code:
-    0 solved and feasible, 1 no feasible solution found, 2 bad input.
+    ``iterations`` counts the work instead of the clock, so a seed gives one answer whatever
+    the load; then ``seconds`` (None: no limit) only cuts a run short.  Days, vehicles and
+    customers are 1-based as in the CGL files.  Returns the exit code: 0 solved and feasible,
+    1 no feasible solution found, 2 bad input.
     """
     from territory_desktop.io.cgl_format import (
         CGLFormatError,
@@ -54,12 +62,18 @@ def pvrp_command(
 
     out = out or sys.stdout
     err = err or sys.stderr
-    if seconds <= 0:
+    if seconds is None:
+        seconds = math.inf if iterations is not None else 60.0
+    if not seconds > 0:
         print("error: --seconds must be positive", file=err)
+        return 2
+    if iterations is not None and iterations < 1:
+        print("error: --iterations must be at least 1", file=err)
         return 2
     try:
         inst = read_instance(instance)
-        res = solve_pvrp(to_problem(inst), SolveParams(time_limit=seconds, seed=seed))
+        res = solve_pvrp(to_problem(inst), SolveParams(time_limit=seconds, seed=seed,
+                                                       iterations=iterations))
     except (CGLFormatError, PVRPError) as exc:
         print(f"error: {exc}", file=err)
         return 2

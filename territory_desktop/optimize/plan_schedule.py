@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from territory_desktop.model import Plan, RepSchedule, ScheduledVisit, UnplacedAccount
-from territory_desktop.optimize.pvrp import SolveParams
 from territory_desktop.optimize.rotation import (
     RotationAccount,
     RotationCycle,
+    RotationError,
     RotationPlanner,
     RotationRep,
     RotationSchedule,
+    UnplacedVisit,
+    visits_per_cycle,
 )
 
 if TYPE_CHECKING:
@@ -60,11 +62,6 @@ def rep_accounts(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None]
     return [a for a in plan.accounts if territory_of.get(a) in owned]
 
 
-def visits_per_cycle(every_weeks: float, weeks: int) -> int:
-    """Visits in a ``weeks``-week cycle for a visit every ``every_weeks`` weeks (at least one)."""
-    return max(1, round(weeks / every_weeks))
-
-
 def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
                     weeks: int | None = None) -> tuple[RotationRep, list[RotationAccount],
                                                        RotationCycle]:
@@ -73,15 +70,20 @@ def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
     rep = plan.reps[rep_id]
     home = (rep.home_lat, rep.home_lon)
     rot_rep = RotationRep(rep.id, home, home, rep.workday_start, rep.workday_end,
-                          rep.max_day_minutes, frozenset(rep.days_off))
+                          rep.max_day_minutes, frozenset(rep.days_off),
+                          weekly_minutes=rep.weekly_hours * 60.0)
     accounts = []
     for aid in account_ids:
         a = plan.accounts[aid]
         every, minutes = plan.settings.cadence_for(a)
         window = (None if a.window_start is None
                   else (float(a.window_start), float(a.window_end)))  # type: ignore[arg-type]
+        try:
+            per_cycle = visits_per_cycle(every, cycle.weeks)
+        except RotationError as exc:
+            raise RotationError(f"account {a.id} ({a.name}): {exc}") from None
         accounts.append(RotationAccount(
-            a.id, a.lat, a.lon, visits_per_cycle=visits_per_cycle(every, cycle.weeks),
+            a.id, a.lat, a.lon, visits_per_cycle=per_cycle,
             visit_minutes=float(minutes), time_window=window,
             closed_weekdays=frozenset(a.closed_weekdays), same_weekday=a.same_weekday))
     return rot_rep, accounts, cycle
@@ -109,26 +111,11 @@ class RepRotation:
         return (d.week, d.weekday)
 
 
-def balanced_day_minutes(rep: RotationRep, accounts: Sequence[RotationAccount],
-                         cycle: RotationCycle, slack: float = 1.15,
-                         drive_allowance: float = 30.0) -> float:
-    """A day-length cap that spreads the visits over the working days.
-
-    The engine minimises driving, which on its own packs visits into a few long days. Capping
-    each day near the average workload (visits per cycle / working days, times ``slack``, plus
-    an allowance for driving) makes it balance day lengths; never above the rep's real limit.
-    """
-    days = max(1, cycle.weeks * len(cycle.weekdays) - len(rep.days_off))
-    work = sum((a.visits_per_cycle or 1) * a.visit_minutes for a in accounts)
-    longest = max((a.visit_minutes for a in accounts), default=0.0)
-    cap = max(work / days * slack + drive_allowance, longest + drive_allowance, 120.0)
-    return min(rep.max_day_minutes, cap)
-
-
 def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
                 network: RoadNetwork | None, weeks: int | None = None,
-                extra_accounts: Sequence[str] = (), balance: bool = False) -> RotationPlanner:
-    """Build the engine for one rep; road drive times when ``network`` is given.
+                extra_accounts: Sequence[str] = ()) -> RotationPlanner:
+    """Build the engine for one rep with the plan's day balance; road drive times when
+    ``network`` is given.
 
     Without a network the planner uses straight-line estimates (the GUI and CLI always pass
     one; tests of pure logic may not).
@@ -136,10 +123,8 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     ids = rep_accounts(plan, rep_id, territory_of)
     ids += [a for a in extra_accounts if a not in ids]
     rep, accounts, cycle = rotation_inputs(plan, rep_id, ids, weeks)
-    if balance:
-        rep = dataclasses.replace(rep, max_day_minutes=balanced_day_minutes(rep, accounts, cycle))
     travel = road_travel(network) if network is not None else None
-    return RotationPlanner(rep, accounts, cycle, travel)
+    return RotationPlanner(rep, accounts, cycle, travel, day_balance=plan.settings.day_balance)
 
 
 def to_rep_schedule(rotation: RepRotation, seed: int,
@@ -165,31 +150,12 @@ def solve_rep(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
               should_stop: Stop | None = None) -> tuple[RepSchedule, RepRotation]:
     """Schedule one rep's rotation from scratch, keeping visits pinned in the current schedule.
 
-    First with a balanced day-length cap (:func:`balanced_day_minutes`); if that leaves visits
-    unplaced, again with the rep's real maximum day, so balancing never costs a visit.
+    Days are balanced as the plan's ``day_balance`` asks and bounded by the rep's day limit
+    and weekly hours; what does not fit is listed as unplaced with its reason.
     """
     if progress:
         progress(0.0, f"Drive times for {plan.reps[rep_id].name}'s accounts")
-    balanced = planner_for(plan, rep_id, territory_of, network, weeks, balance=True)
-
-    def with_day_limit(minutes: float) -> RotationPlanner:
-        rep = dataclasses.replace(balanced.rep, max_day_minutes=minutes)
-        return RotationPlanner(rep, balanced.accounts, balanced.cycle, balanced.travel)
-
-    real_limit = plan.reps[rep_id].max_day_minutes
-    schedule, rotation = _solve_with(balanced, plan, rep_id, seconds=seconds, seed=seed,
-                                     progress=progress, should_stop=should_stop)
-    if rotation.schedule.unplaced and balanced.rep.max_day_minutes < real_limit:
-        return _solve_with(with_day_limit(real_limit), plan, rep_id, seconds=seconds, seed=seed,
-                           progress=progress, should_stop=should_stop)
-    # Totals and feasibility are judged against the rep's real limit.
-    real = with_day_limit(real_limit)
-    return schedule, RepRotation(real, evaluate(real, schedule))
-
-
-def _solve_with(planner: RotationPlanner, plan: Plan, rep_id: str, *, seconds: float, seed: int,
-                progress: Progress | None, should_stop: Stop | None,
-                ) -> tuple[RepSchedule, RepRotation]:
+    planner = planner_for(plan, rep_id, territory_of, network, weeks)
     old = plan.schedules.get(rep_id)
     pins: dict[str, set[int]] = {}
     pinned: set[tuple[str, Slot]] = set()
@@ -202,9 +168,7 @@ def _solve_with(planner: RotationPlanner, plan: Plan, rep_id: str, *, seconds: f
                 pinned.add((v.account_id, v.slot))
     # A fixed iteration budget keeps the result deterministic for a seed; the time limit is
     # only a safety cut-off on a slow machine.
-    base = planner.default_params()
-    params = SolveParams(time_limit=seconds, iterations=base.iterations, seed=seed,
-                         slice_iterations=base.slice_iterations)
+    params = dataclasses.replace(planner.default_params(), time_limit=seconds, seed=seed)
     result = planner.solve(params, pins=pins, progress=progress, should_stop=should_stop)
     rotation = RepRotation(planner, result)
     return to_rep_schedule(rotation, seed, pinned), rotation
@@ -227,8 +191,6 @@ def evaluate(planner: RotationPlanner, schedule: RepSchedule) -> RotationSchedul
         by_day[index[slot]] = [a for a in ids if a in known]
         stray += [a for a in ids if a not in known]
     result = planner.schedule_from_days(by_day)
-    from territory_desktop.optimize.rotation import UnplacedVisit
-
     result.unplaced = [UnplacedVisit(u.account_id, u.missing_visits, u.reason)
                        for u in schedule.unplaced]
     result.unplaced += [UnplacedVisit(a, 1, "its day is no longer a working day, or the account "
@@ -246,11 +208,15 @@ class RepSummary:
     longest_day_hours: float
     compliance: float
     unplaced: tuple[tuple[str, str], ...]
+    day_spread_hours: float = 0.0  # standard deviation of the working days' lengths
+    empty_days: int = 0  # working days without a visit
 
     def as_json(self) -> dict[str, object]:
         return {"rep_id": self.rep_id, "drive_hours": round(self.drive_hours, 3),
                 "visit_hours": round(self.visit_hours, 3),
                 "longest_day_hours": round(self.longest_day_hours, 3),
+                "day_spread_hours": round(self.day_spread_hours, 3),
+                "empty_days": self.empty_days,
                 "compliance": round(self.compliance, 4),
                 "unplaced": [{"account_id": a, "reason": r} for a, r in self.unplaced]}
 
@@ -261,6 +227,7 @@ def summarise(rep_id: str, result: RotationSchedule) -> RepSummary:
     planned = sum(min(r, round(result.compliance.get(a, 0) * r))
                   for a, r in result.required_visits.items())
     lengths = [d.duration_seconds for d in result.days if d.account_ids]
+    every_day = np.array([d.duration_seconds if d.account_ids else 0.0 for d in result.days])
     return RepSummary(
         rep_id,
         drive_hours=sum(d.drive_seconds for d in result.days if d.account_ids) / 3600,
@@ -268,6 +235,8 @@ def summarise(rep_id: str, result: RotationSchedule) -> RepSummary:
         longest_day_hours=max(lengths, default=0.0) / 3600,
         compliance=planned / required if required else 1.0,
         unplaced=tuple((u.account_id, u.reason) for u in result.unplaced),
+        day_spread_hours=float(every_day.std()) / 3600 if every_day.size else 0.0,
+        empty_days=int((every_day == 0).sum()),
     )
 
 

@@ -39,9 +39,19 @@ __all__ = [
     "RotationSchedule",
     "UnplacedVisit",
     "account_patterns",
+    "balance_params",
     "haversine_travel_seconds",
-    "stretched_accounts",
+    "stretch_factor",
+    "stretched_visits",
+    "visits_per_cycle",
 ]
+
+EVEN_DAYS_WEIGHT = 0.15
+"""Engine balance weight whenever the plan setting is above 0 (see :func:`balance_params`).
+
+Measured by ``benchmarks/rotation_balance.py``: on the 150-account case every day is used with a
+day-length spread near 0.2 h for 5-9% more driving than "least driving"; weights from 0.1 up
+reach the same spread for more driving."""
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TravelSource = np.ndarray | Callable[[Sequence[tuple[float, float]]], np.ndarray]
@@ -76,7 +86,8 @@ class RotationRep:
     """A rep: start/end location, working hours (minutes from midnight), day-length limit.
 
     ``days_off`` holds calendar dates (within the planned cycle) or ``(week, weekday)`` pairs
-    (0-based, repeating every cycle).
+    (0-based, repeating every cycle).  ``weekly_minutes`` bounds each week: every working day
+    gets an equal share of it (never more than ``max_day_minutes``).
     """
 
     id: str
@@ -86,6 +97,7 @@ class RotationRep:
     workday_end: float = 17 * 60
     max_day_minutes: float = 9 * 60
     days_off: frozenset[dt.date | tuple[int, int]] = frozenset()
+    weekly_minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,6 @@ class RotationSchedule:
     compliance: dict[str, float]
     required_visits: dict[str, int]
     total_drive_seconds: float
-    stretch_factor: float
     feasible: bool
     runtime: float
     iterations: int
@@ -177,6 +188,12 @@ class RotationSchedule:
     @property
     def day_lengths(self) -> list[float]:
         return [p.duration_seconds for p in self.days if p.account_ids]
+
+    @property
+    def stretch_factor(self) -> float:
+        """How much less often to visit so the unplaced visits fit (1.0: nothing unplaced)."""
+        return stretch_factor(sum(len(p.account_ids) for p in self.days),
+                              sum(u.missing_visits for u in self.unplaced))
 
 
 def haversine_travel_seconds(
@@ -196,17 +213,40 @@ def haversine_travel_seconds(
 # --------------------------------------------------------------------------- patterns
 
 
-def _frequency(acc: RotationAccount, weeks: int) -> int:
+def visits_per_cycle(every_weeks: float, weeks: int) -> int:
+    """Visits in a ``weeks``-week cycle for a visit every ``every_weeks`` weeks (at least one).
+
+    The one conversion from an interval to visits, used by the scheduler, the stretch and the
+    checks; an interval that is not a positive finite number is refused.
+    """
+    if not (isinstance(every_weeks, int | float) and math.isfinite(every_weeks)
+            and every_weeks > 0):
+        raise RotationError(f"a visit every {every_weeks!r} weeks is not a usable interval")
+    per_cycle = weeks / every_weeks
+    if not math.isfinite(per_cycle) or per_cycle > 10**6:
+        raise RotationError(f"a visit every {every_weeks:g} weeks is more than one a day")
+    return max(1, round(per_cycle))
+
+
+def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
+    """Visits per cycle, at most one per working day of the cycle (a size limit: an absurd
+    frequency must fail here, never enumerate its patterns)."""
     if acc.visits_per_cycle is not None:
         v = int(acc.visits_per_cycle)
     elif acc.every_weeks is not None:
-        if acc.every_weeks < 1:
-            raise RotationError(f"account {acc.id}: every_weeks must be >= 1")
-        v = max(1, round(weeks / acc.every_weeks))
+        try:
+            v = visits_per_cycle(acc.every_weeks, cycle.weeks)
+        except RotationError as exc:
+            raise RotationError(f"account {acc.id}: {exc}") from None
     else:
         raise RotationError(f"account {acc.id}: no frequency (visits_per_cycle or every_weeks)")
     if v < 0:
         raise RotationError(f"account {acc.id}: negative frequency")
+    slots = cycle.weeks * len(cycle.weekdays)
+    if v > slots:
+        raise RotationError(
+            f"account {acc.id}: {v} visits per {cycle.weeks} weeks is more than one visit per "
+            f"working day ({slots} in the cycle); check its visit frequency")
     return v
 
 
@@ -229,7 +269,7 @@ def account_patterns(
     days; same weekday: one weekday, repeated.
     """
     n = cycle.weeks
-    v = _frequency(acc, n)
+    v = _frequency(acc, cycle)
     if v == 0:
         return [], 0
     weekdays = [d for d in sorted(cycle.weekdays) if d not in acc.closed_weekdays]
@@ -280,18 +320,53 @@ def account_patterns(
     return patterns, v
 
 
-def stretched_accounts(
-    accounts: Iterable[RotationAccount], factor: float, cycle: RotationCycle
-) -> list[RotationAccount]:
-    """Accounts with every frequency divided by ``factor`` (rounded down, at least 1 visit)."""
-    out = []
-    for a in accounts:
-        v = _frequency(a, cycle.weeks)
-        new_v = max(1, math.floor(v / factor + 1e-9)) if v else 0
-        if new_v >= cycle.weeks and new_v % cycle.weeks:
-            new_v = cycle.weeks * (new_v // cycle.weeks)
-        out.append(replace(a, visits_per_cycle=new_v, every_weeks=None))
-    return out
+def stretch_factor(placed: int, missing: int) -> float:
+    """How much less often to visit so ``placed + missing`` visits fit where ``placed`` did.
+
+    Rounded up to 0.05 (1.0 when nothing is missing).
+    """
+    if not missing or not placed:
+        return 1.0
+    return math.ceil((placed + missing) / placed * 20 - 1e-9) / 20
+
+
+def stretched_visits(required: Mapping[str, int], factor: float, weeks: int) -> dict[str, int]:
+    """Visits per cycle after visiting every account ``factor`` times less often.
+
+    The total drops to ``floor(total / factor)``, shared in proportion to each account's
+    visits (largest remainders first, ties by id); every account keeps at least one visit and
+    a frequency the cycle can hold (below the weeks, or whole visits per week).  A plain
+    ``round(v / factor)`` would leave a weekly visit weekly at 1.1, so nothing would change.
+    """
+    def allowed(v: int) -> bool:
+        return v >= 1 and (v < weeks or v % weeks == 0)
+
+    share = {a: v / factor for a, v in required.items() if v}
+    new = {a: max(1, math.floor(x)) for a, x in share.items()}
+    for a in new:
+        while not allowed(new[a]):
+            new[a] -= 1
+    target = max(len(new), math.floor(sum(required.values()) / factor + 1e-9))
+    by_remainder = sorted(new, key=lambda a: (-(share[a] - new[a]), a))
+    for a in by_remainder:
+        if sum(new.values()) >= target:
+            break
+        up = next((v for v in range(new[a] + 1, required[a] + 1) if allowed(v)), None)
+        if up is not None and sum(new.values()) - new[a] + up <= target:
+            new[a] = up
+    return {a: new.get(a, 0) for a in required}
+
+
+def balance_params(day_balance: float) -> tuple[float, float]:
+    """The engine's (balance weight, slack) for the plan setting ``day_balance``.
+
+    0 is least driving; 1 is even days (every day priced above the mean); in between, days are
+    priced above a target that moves from the day limit down to the mean day, so the longest
+    days shrink first and the empty days fill last.
+    """
+    if not (isinstance(day_balance, int | float) and 0.0 <= day_balance <= 1.0):
+        raise RotationError(f"day balance {day_balance!r} is not between 0 and 1")
+    return (EVEN_DAYS_WEIGHT if day_balance > 0 else 0.0), 1.0 - day_balance
 
 
 # --------------------------------------------------------------------------- planner
@@ -308,6 +383,9 @@ class RotationPlanner:
         Travel times in seconds over ``[rep start, rep end, accounts...]``: a matrix or a callable
         taking those (lat, lon) points (e.g. a wrapper over ``routing.travel_matrix``).  Defaults
         to straight-line distance at 30 km/h.
+    day_balance
+        From 0 (least driving) to 1 (even days): see :func:`balance_params`.  Solving and
+        re-optimising both use it, so a re-planned week is balanced like the full schedule.
     """
 
     def __init__(
@@ -316,8 +394,10 @@ class RotationPlanner:
         accounts: Sequence[RotationAccount],
         cycle: RotationCycle | None = None,
         travel: TravelSource | None = None,
+        day_balance: float = 1.0,
     ) -> None:
         self.rep = rep
+        self.balance, self.balance_slack = balance_params(day_balance)
         self.accounts = list(accounts)
         self.cycle = cycle or RotationCycle()
         ids = [a.id for a in self.accounts]
@@ -359,8 +439,16 @@ class RotationPlanner:
         ]
         self._slot_index = {(rd.week, rd.weekday): rd.index for rd in self.days}
         window = (rep.workday_start * 60.0, rep.workday_end * 60.0)
+        self.day_limit_minutes = min(rep.max_day_minutes, rep.workday_end - rep.workday_start)
+        self.weekly_bound = False
+        if rep.weekly_minutes is not None:
+            share = rep.weekly_minutes / len(self.cycle.weekdays)
+            if share < self.day_limit_minutes:
+                # Each working day gets an equal share of the week, so no week runs over.
+                self.day_limit_minutes = max(0.0, share)
+                self.weekly_bound = True
         self._day = Day(
-            vehicles=1, max_duration=rep.max_day_minutes * 60.0, start=0, end=1, window=window
+            vehicles=1, max_duration=self.day_limit_minutes * 60.0, start=0, end=1, window=window
         )
         self._static_reasons: dict[int, str] = {}
         self._patterns: list[list[tuple[tuple[int, ...], ...]]] = []
@@ -388,15 +476,22 @@ class RotationPlanner:
             if max(tw0, rep.workday_start) > min(tw1, rep.workday_end - a.visit_minutes):
                 return "time window does not overlap working hours long enough for the visit"
         alone = self.travel[0, 2 + i] + a.visit_minutes * 60 + self.travel[2 + i, 1]
-        limit = min(rep.max_day_minutes, rep.workday_end - rep.workday_start) * 60
-        if alone > limit:
+        if alone > self.day_limit_minutes * 60:
             return (
-                f"a visit alone takes {alone / 3600:.1f} h with driving, over the "
-                f"{limit / 3600:g} h day limit"
+                f"a visit alone takes {alone / 3600:.2f} h with driving, over "
+                f"{self._limit_text()}"
             )
         if not pats:
             return "no allowed day combination: closed weekdays and days off leave no slot"
         return None
+
+    def _limit_text(self) -> str:
+        hours = f"{self.day_limit_minutes / 60:.2f} h"
+        if self.weekly_bound:
+            weekly = (self.rep.weekly_minutes or 0.0) / 60
+            return (f"the {hours} a day that the rep's {weekly:g} h week allows over "
+                    f"{len(self.cycle.weekdays)} working days")
+        return f"the {hours} day limit"
 
     def problem(self, pins: Mapping[str, Iterable[int]] | None = None) -> PVRPProblem:
         """The engine's problem; ``pins`` maps an account id to days its visits must stay on."""
@@ -430,7 +525,8 @@ class RotationPlanner:
         run on a loaded machine.  Short slices (40 solver iterations per pattern step) measured
         best for this budget; the engine keeps its last 20% for the best patterns.
         """
-        return SolveParams(time_limit=9.0, iterations=3_000, slice_iterations=40)
+        return SolveParams(time_limit=9.0, iterations=3_000, slice_iterations=40,
+                           balance=self.balance, balance_slack=self.balance_slack)
 
     def solve(
         self,
@@ -439,8 +535,9 @@ class RotationPlanner:
         progress: Callable[[float, str], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> RotationSchedule:
-        """Choose every account's pattern and route every day."""
-        params = params or self.default_params()
+        """Choose every account's pattern and route every day (with this planner's balance)."""
+        params = replace(params or self.default_params(), balance=self.balance,
+                         balance_slack=self.balance_slack)
         problem = self.problem(pins)
         res = solve_pvrp(problem, params, progress, should_stop)
         return self._schedule(problem, res)
@@ -481,7 +578,8 @@ class RotationPlanner:
                                          pinned_days=()))
                 origin.append(aid)
         sub = PVRPProblem(days=base.days, customers=tuple(customers), travel=base.travel)
-        params = params or SolveParams(time_limit=10.0, iterations=4_000)
+        params = replace(params or SolveParams(time_limit=10.0, iterations=4_000),
+                         balance=self.balance, balance_slack=self.balance_slack)
         res = solve_pvrp(sub, params)
         new_days = {r.day: tuple(origin[c] for c in r.customers) for r in res.routes}
         keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
@@ -493,18 +591,6 @@ class RotationPlanner:
         sched.feasible = sched.feasible and not res.unplaced
         sched.runtime, sched.iterations = res.runtime, res.iterations
         return sched
-
-    def reoptimise_rest_of_week(
-        self,
-        schedule: RotationSchedule,
-        day: int,
-        pins: Mapping[str, Iterable[int]] | None = None,
-        params: SolveParams | None = None,
-    ) -> RotationSchedule:
-        """``reoptimise_days`` over ``day`` and the later working days of its week."""
-        week = self.days[day].week
-        days = [d.index for d in self.days if d.week == week and d.index >= day]
-        return self.reoptimise_days(schedule, days, pins, params)
 
     def schedule_from_days(
         self,
@@ -532,7 +618,6 @@ class RotationPlanner:
             compliance=compliance,
             required_visits=required,
             total_drive_seconds=float(sum(p.drive_seconds for p in plans if p.account_ids)),
-            stretch_factor=1.0,
             feasible=feasible,
             runtime=0.0,
             iterations=0,
@@ -549,12 +634,13 @@ class RotationPlanner:
         sched = self.schedule_from_days(day_accounts, blocks)
         unplaced = []
         for u in res.unplaced:
-            reason = self._static_reasons.get(u.customer, u.reason)
+            reason = self._static_reasons.get(u.customer,
+                                              u.reason.replace("the day length limit",
+                                                               self._limit_text()))
             unplaced.append(UnplacedVisit(self.accounts[u.customer].id,
                                           self._required[u.customer] if u.customer in
                                           self._static_reasons else u.missing_visits, reason))
         sched.unplaced = unplaced
-        sched.stretch_factor = res.stretch_factor
         sched.feasible = sched.feasible and not unplaced
         sched.runtime, sched.iterations = res.runtime, res.iterations
         return sched

@@ -110,17 +110,22 @@ def ask_keep_side(parent: QWidget, overlapping: Sequence[str]) -> str | None:
 
 
 class ColumnMappingDialog(QDialog):
-    """Map the file's columns onto our fields when they were not all recognised."""
+    """Map the file's columns onto our fields: when they were not all recognised, or when the
+    user asked to choose (e.g. their own value column for potential or the tier score)."""
 
     def __init__(self, columns: Sequence[str], fields: Sequence[tuple[str, bool]],
-                 guess: dict[str, str], parent: QWidget | None = None) -> None:
+                 guess: dict[str, str], parent: QWidget | None = None,
+                 intro: str = "Some columns were not recognised.") -> None:
         super().__init__(parent)
         self.setWindowTitle("Match the file's columns")
+        self.setObjectName("columnMapping")
         self.boxes: dict[str, QComboBox] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
-            "Some columns were not recognised. Choose which column holds each field.\n"
-            "Required: id, name, and either latitude and longitude or a postal code.", self))
+            f"{intro} Choose which column holds each field.\n"
+            "Required: id, name, and either latitude and longitude or a postal code.\n"
+            "Any column of numbers can feed potential or score: the top 20 % become tier A, "
+            "the next 30 % tier B.", self))
         form = QFormLayout()
         for name, required in fields:
             box = QComboBox(self)
@@ -129,6 +134,7 @@ class ColumnMappingDialog(QDialog):
                 box.addItem(c, c)
             if name in guess:
                 box.setCurrentIndex(box.findData(guess[name]))
+            box.setObjectName(f"column_{name}")
             form.addRow(f"{name}{' *' if required else ''}", box)
             self.boxes[name] = box
         layout.addLayout(form)
@@ -215,6 +221,20 @@ class SettingsDialog(QDialog):
         form.addRow(QLabel("<b>This plan's call rotation</b>", self))
         form.addRow("Cycle length", self.weeks)
         form.addRow("Week 1 starts", self.start)
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QHBoxLayout, QSlider
+
+        self.day_balance = QSlider(Qt.Orientation.Horizontal, self)
+        self.day_balance.setObjectName("dayBalance")
+        self.day_balance.setRange(0, 100)
+        self.day_balance.setValue(round(plan_settings.day_balance * 100))
+        self.day_balance.setToolTip("Even days: every working day about as long as the others. "
+                                    "Least driving: fewer, longer days when that saves driving.")
+        balance = QHBoxLayout()
+        balance.addWidget(QLabel("Least driving", self))
+        balance.addWidget(self.day_balance, 1)
+        balance.addWidget(QLabel("Even days", self))
+        form.addRow("Rotation days", balance)
         self._plan_settings = plan_settings
         form.addRow(_ok_cancel(self))
 
@@ -234,8 +254,11 @@ class SettingsDialog(QDialog):
         monday = start - dt.timedelta(days=start.weekday())
         keep = self._plan_settings.rotation_start
         anchor = monday.isoformat() if keep or start != dt.date.today() else keep
+        balance = self._plan_settings.day_balance  # unchanged unless the slider moved
+        if self.day_balance.value() != round(balance * 100):
+            balance = self.day_balance.value() / 100
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
-                       rotation_start=anchor)
+                       rotation_start=anchor, day_balance=balance)
 
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

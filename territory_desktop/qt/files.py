@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from territory_desktop.io import planfile
-from territory_desktop.io.planfile import PlanFileError
+from territory_desktop.io import planfile, sharing
+from territory_desktop.io.planfile import PlanFileChanged, PlanFileError
 from territory_desktop.model import (
     Account,
     Plan,
@@ -58,6 +58,13 @@ class PlanFiles(QObject):
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
         self._base_dir: Path | None = None  # where relative extract paths resolve from
+        # This window's identity in autosave names and lock files; the file's stamp when it
+        # was opened or last saved here (a different stamp at save: somebody else saved).
+        self.owner = sharing.new_owner()
+        self._stamp: sharing.FileStamp | None = None
+        self._locked: Path | None = None
+        self.read_only = False
+        self._recovered: Path | None = None  # another window's autosave restored here
 
     def attach(self, window: MainWindow) -> None:
         self.window = window
@@ -75,6 +82,26 @@ class PlanFiles(QObject):
 
     def _autosave_key(self) -> Path:
         return self.document.path or self.data_dir / "untitled.gpkg"
+
+    def _hold(self, path: Path | None, read_only: bool = False) -> None:
+        """Make ``path`` this window's file: lock it (unless read-only), note its stamp."""
+        if self._locked is not None and self._locked != path:
+            sharing.drop_lock(self._locked, self.owner)
+            self._locked = None
+        self.read_only = read_only
+        self._stamp = sharing.FileStamp.of(path) if path is not None else None
+        if path is not None and not read_only:
+            sharing.take_lock(path, self.owner)
+            self._locked = path
+
+    def choose(self, title: str, text: str, choices: list[str]) -> str | None:
+        """Ask the user to pick one of ``choices`` (button texts); None when cancelled."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Cancel, self.window)
+        box.setObjectName("choiceBox")
+        buttons = {box.addButton(c, QMessageBox.ButtonRole.AcceptRole): c for c in choices}
+        box.exec()
+        return buttons.get(box.clickedButton())  # type: ignore[call-overload]
 
     def extract_path(self) -> str:
         """Absolute path of the plan's OSM extract, or "" when it has none or it is missing."""
@@ -118,6 +145,7 @@ class PlanFiles(QObject):
             self._forget_autosave()
             self._base_dir = None
             self.document.reset(Plan(settings=PlanSettings(cadence=self.default_cadence())), None)
+            self._hold(None)
 
     def default_cadence(self) -> dict[str, TierCadence]:
         """The tier cadence new plans start with (Preferences), falling back to the defaults."""
@@ -145,7 +173,20 @@ class PlanFiles(QObject):
         if _inside(path, resources_root()):
             # Shipped files stay read-only: the sample opens as an untitled copy.
             return self.open_sample(confirmed=True)
-        recovery = planfile.find_recovery(path)
+        # Reopening this window's own file (a reload) keeps the choice made when it was opened.
+        reopening = self.document.path is not None and self.document.path.resolve() == path
+        read_only = self.read_only if reopening else False
+        holder = sharing.read_lock(path)
+        if holder is not None and holder.owner != self.owner and not reopening:
+            answer = self.choose(
+                "Plan already open",
+                f"{path.name} is already open in another window ({holder.describe()}). "
+                "Two windows saving one plan would overwrite each other's work.",
+                ["Open read-only", "Open anyway"])
+            if answer is None:
+                return False
+            read_only = answer == "Open read-only"
+        recovery = planfile.find_recovery(path, self.owner)
         restored = None
         if recovery is not None and self.ask_restore(path, recovery):
             try:
@@ -161,8 +202,10 @@ class PlanFiles(QObject):
             on_disk = None
         if restored is None:
             self._forget_autosave()
+        self._recovered = recovery if restored is not None else None
         self._base_dir = path.parent
         self.document.reset(on_disk or Plan(name=path.stem), path)
+        self._hold(path, read_only)
         if restored is not None:
             # Restored work is unsaved until the user saves it; undo goes back to the file.
             # The autosave stays on disk until then.
@@ -192,6 +235,7 @@ class PlanFiles(QObject):
         self._forget_autosave()
         self._base_dir = path.parent
         self.document.reset(plan, None)
+        self._hold(None)
         return True
 
     def ask_restore(self, path: Path, recovery: Path) -> bool:
@@ -219,21 +263,58 @@ class PlanFiles(QObject):
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
-        """Write the plan atomically; relative extract paths are kept relative to the new file."""
+        """Write the plan atomically; relative extract paths are kept relative to the new file.
+
+        Saving over this window's own file checks that nobody else saved it meanwhile (then
+        the user chooses: save as, reload, overwrite). On any failure the old file and the
+        autosave stay and the user is told.
+        """
+        own = self.document.path is not None and path.resolve() == self.document.path.resolve()
+        if own and self.read_only:
+            self._error("Save failed", f"{path.name} was opened read-only because another "
+                        "window has it open; use Save As to keep your changes.")
+            return False
         plan = self._plan_for(path)
         try:
-            planfile.save_plan(plan, path)
+            if own:
+                planfile.save_plan(plan, path, expect=self._stamp)
+            else:
+                planfile.save_plan(plan, path)
+        except PlanFileChanged:
+            return self._resolve_conflict(path)
         except (PlanFileError, OSError) as exc:
-            self._error("Save failed", f"{exc}\nThe previous file is unchanged.")
+            self.autosave()  # the work is at least in this window's autosave
+            self._error("Save failed", f"{exc}. The previous file is unchanged.")
             return False
         self._forget_autosave()
+        if self._recovered is not None:
+            planfile._remove_quietly(self._recovered)  # restored and now saved
+            self._recovered = None
         self._base_dir = path.parent
+        self._hold(path)
         self.document.mark_saved(path)
         self.prefs.add_recent(str(path))
         self.save_preferences()
         if self.window is not None:
             self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def _resolve_conflict(self, path: Path) -> bool:
+        answer = self.choose(
+            "Plan changed by someone else",
+            f"{path.name} was saved by another window or program since you opened it. "
+            "Saving now would throw their changes away.",
+            ["Save as…", "Reload (drop my changes)", "Overwrite"])
+        if answer == "Save as…":
+            return self.save_as()
+        if answer == "Overwrite":
+            self._stamp = sharing.FileStamp.of(path)
+            return self.save_to(path)
+        if answer == "Reload (drop my changes)":
+            self._forget_autosave()
+            self.document.undo_stack.setClean()
+            self.open_path(path, confirmed=True)
+        return False
 
     def _plan_for(self, path: Path) -> Plan:
         plan = self.document.plan
@@ -256,18 +337,18 @@ class PlanFiles(QObject):
         if not self.document.is_modified:
             return None
         try:
-            return planfile.write_autosave(self.document.plan, self._autosave_key())
+            return planfile.write_autosave(self.document.plan, self._autosave_key(), self.owner)
         except (PlanFileError, OSError) as exc:
             log.warning("autosave failed: %s", exc)
             return None
 
     def _forget_autosave(self) -> None:
-        planfile.discard_autosave(self._autosave_key())
+        planfile.discard_autosave(self._autosave_key(), self.owner)
 
     def recover_untitled(self) -> bool:
         """At start-up: offer an untitled plan's autosave left by a crash."""
         key = self.data_dir / "untitled.gpkg"
-        recovery = planfile.find_recovery(key)
+        recovery = planfile.find_recovery(key, self.owner)
         if recovery is None or not self.ask_restore(Path("Untitled plan"), recovery):
             return False
         try:
@@ -279,27 +360,39 @@ class PlanFiles(QObject):
 
         self.document.reset(Plan(), None)
         self.document.apply(Edit("Restore autosaved changes", plan))
+        self._recovered = recovery
         return True
 
     def shutdown(self) -> None:
         self.autosave_timer.stop()
         if not self.document.is_modified:
             self._forget_autosave()
+        self._hold(None)
+        sharing.release(self.owner)
         self.save_preferences()
 
     # ----------------------------------------------------------------- imports
     def import_accounts_dialog(self) -> None:
+        self._import_accounts(choose_columns=False)
+
+    def import_accounts_choosing_columns(self) -> None:
+        """Import accounts, showing the column mapping even when every column was recognised."""
+        self._import_accounts(choose_columns=True)
+
+    def _import_accounts(self, choose_columns: bool) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts", "", TABLE_FILTER)
         if name:
-            self.import_table(Path(name), "accounts")
+            self.import_table(Path(name), "accounts", choose_columns=choose_columns)
 
     def import_reps_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, "Import reps", "", TABLE_FILTER)
         if name:
             self.import_table(Path(name), "reps")
 
-    def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None) -> Any:
-        """Import accounts or reps; asks for a column mapping when columns are not recognised.
+    def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None,
+                     choose_columns: bool = False) -> Any:
+        """Import accounts or reps; asks for a column mapping when columns are not recognised
+        or ``choose_columns`` (the user wants their own columns, e.g. a value column).
 
         Rejected rows are reported (line, column, reason); good rows are imported as one edit.
         Returns the import result, or None when the user cancelled or the file is unreadable.
@@ -311,10 +404,12 @@ class PlanFiles(QObject):
         country = self.document.plan.settings.country or "US"
         try:
             result = importer(path, mapping=mapping, country=country)
-            if result.missing_required:
+            if result.missing_required or choose_columns:
                 columns = tables.read_table(path).columns
                 fields = tables.ACCOUNT_FIELDS if kind == "accounts" else tables.REP_FIELDS
-                dialog = self.mapping_dialog(columns, fields, result.mapping_used)
+                intro = ("Some columns were not recognised." if result.missing_required
+                         else "The columns below were recognised; change any of them.")
+                dialog = self.mapping_dialog(columns, fields, result.mapping_used, intro)
                 if dialog is None:
                     return None
                 result = importer(path, mapping=dialog, country=country)
@@ -341,11 +436,11 @@ class PlanFiles(QObject):
             self.window.statusBar().showMessage(f"Imported {len(records)} {kind}", 8000)
         return result
 
-    def mapping_dialog(self, columns: list[str], fields: Any,
-                       guess: dict[str, str]) -> dict[str, str] | None:
+    def mapping_dialog(self, columns: list[str], fields: Any, guess: dict[str, str],
+                       intro: str) -> dict[str, str] | None:
         from territory_desktop.qt import dialogs
 
-        dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window)
+        dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window, intro)
         return dialog.mapping() if dialog.exec() else None
 
     def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
 
         self._selected: list[str] = []
         self._workers: list[Worker] = []
+        self._closing_unasked = False  # closed by a stop signal: nobody is there to answer
         self.routing = RoutingController(self)
         self.rotation = RotationController(self)
 
@@ -184,6 +185,8 @@ class MainWindow(QMainWindow):
         add(ActionSpec("file.save_as", "Save &as…", k.SaveAs), self.files.save_as)
         add(ActionSpec("file.import_accounts", "Import &accounts…", "Ctrl+I"),
             self.files.import_accounts_dialog)
+        add(ActionSpec("file.import_accounts_columns", "Import accounts, &choosing columns…",
+                       "Ctrl+Alt+I"), self.files.import_accounts_choosing_columns)
         add(ActionSpec("file.import_reps", "Import &reps…", "Ctrl+Shift+I"),
             self.files.import_reps_dialog)
         add(ActionSpec("file.quit", "&Quit", k.Quit), self.close)
@@ -304,7 +307,8 @@ class MainWindow(QMainWindow):
         a = self.actions
         menus: dict[str, list[str | None]] = {
             "&File": ["file.new", "file.open", "file.sample", None, "file.save", "file.save_as",
-                      None, "file.import_accounts", "file.import_reps", None, "file.quit"],
+                      None, "file.import_accounts",
+                      "file.import_accounts_columns", "file.import_reps", None, "file.quit"],
             "&Edit": ["edit.undo", "edit.redo", None, "edit.settings"],
             "&Territory": ["territory.draw", "territory.reshape", "territory.finish",
                            "territory.split",
@@ -812,17 +816,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(note, 8000)
 
     def _about(self) -> None:
-        from territory_desktop import __version__
+        from territory_desktop.qt.about import show_about
 
-        QMessageBox.about(
-            self, "About Territory Desktop",
-            f"Territory Desktop {__version__}\n\nOffline territory planning for field sales.\n\n"
-            "Map and road data © OpenStreetMap contributors, available under the Open Database "
-            "License (ODbL).\nPostal-code centroids © GeoNames, CC BY 4.0.\n"
-            "Leaflet (BSD-2), Leaflet-Geoman (MIT).")
+        show_about(self)
+
+    def close_keeping_work(self) -> None:
+        """Close without asking (Ctrl+C in the terminal, a logout): unsaved work goes to
+        this window's autosave, which is offered back at the next start."""
+        self.files.autosave()
+        self._closing_unasked = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.confirm_discard("closing"):
+        if not self._closing_unasked and not self.files.confirm_discard("closing"):
             event.ignore()
             return
         self.cancel_work()

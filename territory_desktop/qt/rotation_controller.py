@@ -6,7 +6,6 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ def _solve(plan: Any, rep_id: str, territory_of: Any, network: Any, seconds: flo
 
 @dataclass
 class _Cached:
-    planner: RotationPlanner
+    planner: RotationPlanner | None  # None: these inputs were refused (already reported)
     key: tuple[Any, ...]
 
 
@@ -69,6 +68,7 @@ class RotationController(QObject):
     def planner(self, rep_id: str) -> RotationPlanner | None:
         """The rep's engine on road times, rebuilt only when its inputs changed."""
         from territory_desktop.optimize.plan_schedule import planner_for
+        from territory_desktop.optimize.rotation import RotationError
 
         network = self.window.routing.network
         if network is None or rep_id not in self.window.document.plan.reps:
@@ -79,9 +79,13 @@ class RotationController(QObject):
             doc = self.window.document
             schedule = doc.plan.schedules.get(rep_id)
             extra = [v.account_id for v in schedule.visits] if schedule else []
-            planner = planner_for(doc.plan, rep_id, doc.assignment.territory_of, network,
-                                  weeks=schedule.weeks if schedule else None,
-                                  extra_accounts=[a for a in extra if a in doc.plan.accounts])
+            planner: RotationPlanner | None = None
+            try:
+                planner = planner_for(doc.plan, rep_id, doc.assignment.territory_of, network,
+                                      weeks=schedule.weeks if schedule else None,
+                                      extra_accounts=[a for a in extra if a in doc.plan.accounts])
+            except RotationError as exc:
+                self.window.notify_error("Rotation", str(exc))
             cached = _Cached(planner, key)
             self._planners[rep_id] = cached
         return cached.planner
@@ -140,7 +144,7 @@ class RotationController(QObject):
 
     def reoptimise(self, rep_id: str, slot: Slot, rest_of_week: bool) -> None:
         """Re-plan one day (or it and the rest of its week) keeping pinned visits in place."""
-        from territory_desktop.optimize.plan_schedule import evaluate, to_rep_schedule
+        from territory_desktop.optimize.replan import replan, replan_slots
 
         planner = self.planner(rep_id)
         plan = self.window.document.plan
@@ -153,57 +157,31 @@ class RotationController(QObject):
                 self.window.routing.ensure_network(
                     lambda: self.reoptimise(rep_id, slot, rest_of_week))
             return
-        index = {(d.week, d.weekday): d.index for d in planner.days}
-        if slot not in index:
+        if slot not in {(d.week, d.weekday) for d in planner.days}:
             self.window.notify_error("Re-optimise", "That day is not a working day.")
             return
-        current = evaluate(planner, stored)
-        current.blocks = self._blocks(planner, stored)
-        pins: dict[str, set[int]] = {}
-        for v in stored.visits:
-            if v.pinned and v.slot in index:
-                pins.setdefault(v.account_id, set()).add(index[v.slot])
-        day = index[slot]
-        if rest_of_week:
-            result = planner.reoptimise_rest_of_week(current, day, pins)
-            text = f"Re-optimise week {slot[0] + 1} from {WEEKDAYS[slot[1]]}"
-            days = [d for d in planner.days if d.week == slot[0] and d.index >= day]
-        else:
-            result = planner.reoptimise_days(current, [day], pins)
-            text = f"Re-optimise week {slot[0] + 1} {WEEKDAYS[slot[1]]}"
-            days = [planner.days[day]]
-        from territory_desktop.optimize.plan_schedule import RepRotation
-
-        flags_pinned = {(v.account_id, v.slot) for v in stored.visits if v.pinned}
-        adhoc_in_week = {v.account_id for v in stored.visits if v.adhoc and v.week == slot[0]}
-        replanned = to_rep_schedule(RepRotation(planner, result), stored.seed, flags_pinned)
-        touched = {(d.week, d.weekday) for d in days}
-        # Only the re-optimised days change; every other visit stays exactly as stored.
-        visits = [v for v in stored.visits if v.slot not in touched]
-        visits += [dataclasses.replace(v, adhoc=v.account_id in adhoc_in_week)
-                   for v in replanned.visits if v.slot in touched]
-        unplaced = list(stored.unplaced) + [u for u in replanned.unplaced
-                                            if u not in stored.unplaced]
-        new = dataclasses.replace(stored, visits=tuple(visits), unplaced=tuple(unplaced))
+        new, _result = replan(planner, stored, replan_slots(planner, slot, rest_of_week))
+        text = (f"Re-optimise week {slot[0] + 1} {'from ' if rest_of_week else ''}"
+                f"{WEEKDAYS[slot[1]]}")
         self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
 
-    @staticmethod
-    def _blocks(
-        planner: RotationPlanner, schedule: RepSchedule
-    ) -> dict[str, tuple[tuple[int, ...], ...]]:
-        """Where each visit may move when re-optimising: its week, or its day if same-weekday."""
-        by_week: dict[int, tuple[int, ...]] = {}
-        for d in planner.days:
-            by_week[d.week] = (*by_week.get(d.week, ()), d.index)
-        index = {(d.week, d.weekday): d.index for d in planner.days}
-        same_day = {a.id for a in planner.accounts if a.same_weekday}
-        blocks: dict[str, list[tuple[int, ...]]] = {}
-        for v in schedule.visits:
-            if v.slot not in index:
-                continue
-            block = (index[v.slot],) if v.account_id in same_day else by_week[v.week]
-            blocks.setdefault(v.account_id, []).append(block)
-        return {a: tuple(b) for a, b in blocks.items()}
+    def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> bool:
+        """Mark a day off (or working) and re-plan its week on road times when they are known."""
+        from territory_desktop.optimize.replan import mark_day_off
+
+        plan = self.window.document.plan
+        planner = self.planner(rep_id) if rep_id in plan.schedules else None
+        return self.window.apply_edit(lambda: mark_day_off(plan, rep_id, slot, off, planner))
+
+    def stretch(self, rep_id: str, result: RotationSchedule, seconds: float, seed: int) -> None:
+        """Visit the rep's accounts less often by the engine's stretch factor, then reschedule."""
+        from territory_desktop.optimize.replan import stretch_cadence
+
+        plan = self.window.document.plan
+        schedule = plan.schedules.get(rep_id)
+        weeks = schedule.weeks if schedule else plan.settings.rotation_weeks
+        if self.window.apply_edit(lambda: stretch_cadence(plan, result, weeks)):
+            self.schedule(rep_id, seconds, seed)
 
     def apply(self, make: Any) -> bool:
         return self.window.apply_edit(make)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Qt, Signal
@@ -198,7 +197,6 @@ class RotationPanel(QWidget):
         self.compliance.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.compliance.horizontalHeader().setStretchLastSection(True)
         self.compliance.setMaximumWidth(420)
-        self._stretch = 1.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
@@ -219,6 +217,11 @@ class RotationPanel(QWidget):
         self.rep.currentIndexChanged.connect(self.refresh)
         window.document.plan_changed.connect(self._on_document_plan_changed)
         controller.window.routing.network_ready.connect(self.refresh)
+        # The rep follows the territory selected on the map or in the territory table, so
+        # Schedule rotation (Ctrl+Shift+P) plans the selected territory's rep.
+        self._territories_seen: list[str] = []
+        window.territories.table.selectionModel().selectionChanged.connect(
+            self._on_territory_selection_changed)
         self._fill_reps()
 
     def rep_id(self) -> str | None:
@@ -230,6 +233,18 @@ class RotationPanel(QWidget):
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
         self.refresh()
+
+    def _on_territory_selection_changed(self) -> None:
+        ids = self.main_window.selected_territories
+        if ids == self._territories_seen:
+            return  # the table was refilled, the selection is the same
+        self._territories_seen = ids
+        territories = self.main_window.document.plan.territories
+        reps = {territories[t].rep_id for t in ids if t in territories}
+        if len(reps) == 1 and (rep_id := reps.pop()) is not None:
+            index = self.rep.findData(rep_id)
+            if index >= 0:
+                self.rep.setCurrentIndex(index)
 
     def _on_schedule_clicked(self) -> None:
         rep_id = self.rep_id()
@@ -332,17 +347,22 @@ class RotationPanel(QWidget):
             self.summary.setText(f"{len(schedule.visits)} visits over {schedule.weeks} weeks. "
                                  "Build the road network (Ctrl+B) to see drive times.")
         else:
+            from territory_desktop.model.workload import rep_week
             from territory_desktop.optimize.plan_schedule import summarise
 
             s = summarise(rep_id, result)
-            per_week = (s.drive_hours + s.visit_hours) / schedule.weeks
-            capacity = plan.reps[rep_id].weekly_hours
+            week = rep_week(plan, rep_id, self.main_window.document.assignment.territory_of,
+                            self.controller.drive_hours_per_week(rep_id))
             self.summary.setText(
                 f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h (scheduled, road "
                 f"times) · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
-                f" · frequency compliance {s.compliance:.0%} · {per_week:.1f} h/week = "
-                f"{per_week / capacity:.0%} of {capacity:g} h"
+                f" · frequency compliance {s.compliance:.0%} · utilisation "
+                f"{week.utilisation:.0%} of {week.weekly_hours:g} h/week"
                 + ("" if result.feasible else " · <b>some days break a limit</b>"))
+            self.summary.setToolTip(
+                f"Utilisation: visits the cadence asks for ({week.visit_hours:.1f} h/week) plus "
+                f"scheduled driving ({week.drive_hours or 0:.1f} h/week), over the rep's "
+                f"{week.weekly_hours:g} weekly hours; the territory table shows the same figure")
         lines = []
         low = [a for a, c in (result.compliance.items() if result else []) if c < 1]
         for u in schedule.unplaced:
@@ -353,11 +373,9 @@ class RotationPanel(QWidget):
             lines.append(f"{len(low)} accounts get fewer visits than their cadence")
         self.unplaced.setText("\n".join(lines))
         self._fill_compliance(result)
-        missing = sum(u.missing_visits for u in schedule.unplaced)
-        required = sum(result.required_visits.values()) if result else 0
-        if missing and required > missing:
-            self._stretch = math.ceil(required / (required - missing) * 20) / 20
-            self.stretch_button.setText(f"Stretch cadence ×{self._stretch:.2f} to fit")
+        factor = result.stretch_factor if result is not None else 1.0
+        if factor > 1.0:
+            self.stretch_button.setText(f"Stretch cadence ×{factor:.2f} to fit")
             self.stretch_button.setToolTip(
                 "Visit this rep's accounts proportionally less often (sets each account's "
                 "interval), then schedule again. Or leave it: the overload stays flagged.")
@@ -387,12 +405,9 @@ class RotationPanel(QWidget):
 
     def _on_stretch_clicked(self) -> None:
         rep_id = self.rep_id()
-        if rep_id is None or self.last_result is None:
-            return
-        ids = list(self.last_result.required_visits)
-        if self.controller.apply(lambda: edits.stretch_cadence(self.main_window.document.plan, ids,
-                                                               self._stretch)):
-            self.controller.schedule(rep_id, self.seconds.value(), self.seed.value())
+        if rep_id is not None and self.last_result is not None:
+            self.controller.stretch(rep_id, self.last_result, self.seconds.value(),
+                                    self.seed.value())
 
     # ----------------------------------------------------------------- gestures
     def _on_day_selected(self, day: DayList) -> None:
@@ -450,9 +465,8 @@ class RotationPanel(QWidget):
             menu.addAction("Re-optimise the rest of the week").triggered.connect(
                 lambda: self.controller.reoptimise(rep_id, slot, rest_of_week=True))
             off = slot in plan.reps[rep_id].days_off
-            weekdays = plan.settings.working_weekdays
             menu.addAction("Mark as working day" if off else "Mark day off").triggered.connect(
-                lambda: apply(lambda: edits.set_day_off(plan, rep_id, slot, not off, weekdays)))
+                lambda: self.controller.mark_day_off(rep_id, slot, not off))
         return menu
 
     def _add_visit(self, slot: Slot) -> None:

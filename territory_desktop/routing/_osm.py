@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -45,37 +46,44 @@ class RawWays:
     highway_ways_seen: int
 
 
-def drivable_class(tags: object, profile: SpeedProfile) -> int:
+class Tags(Protocol):
+    """An OSM object's tags: osmium's ``TagList`` or a plain ``dict``."""
+
+    def get(self, key: str, /) -> str | None:
+        """Return the value of tag ``key``, or None when the object lacks it."""
+
+
+def drivable_class(tags: Tags, profile: SpeedProfile) -> int:
     """Road-class code of a way if cars may use it, else -1 (osmnx ``drive`` filter + access)."""
-    hw = tags.get("highway")  # type: ignore[attr-defined]
+    hw = tags.get("highway")
     code = ROAD_CLASS_CODE.get(hw, -1) if hw else -1
     if code < 0:
         return -1
     if hw == "service" and not profile.include_service:
         return -1
-    if tags.get("area") == "yes":  # type: ignore[attr-defined]
+    if tags.get("area") == "yes":
         return -1
-    if tags.get("service") in _SERVICE_EXCLUDED:  # type: ignore[attr-defined]
+    if tags.get("service") in _SERVICE_EXCLUDED:
         return -1
-    car = tags.get("motorcar") or tags.get("motor_vehicle")  # type: ignore[attr-defined]
-    if car == "no" or tags.get("motor_vehicle") == "no":  # type: ignore[attr-defined]
+    car = tags.get("motorcar") or tags.get("motor_vehicle")
+    if car == "no" or tags.get("motor_vehicle") == "no":
         return -1
-    access = tags.get("access")  # type: ignore[attr-defined]
+    access = tags.get("access")
     if access in _ACCESS_DENIED and car not in _ACCESS_GRANTED:
         return -1
     return code
 
 
-def oneway_of(tags: object) -> int:
+def oneway_of(tags: Tags) -> int:
     """0 two-way, 1 one-way along the node order, -1 one-way against it."""
-    ow = tags.get("oneway")  # type: ignore[attr-defined]
+    ow = tags.get("oneway")
     if ow in _ONEWAY_REV:
         return -1
     if ow in _ONEWAY_FWD:
         return 1
     if ow == "no":
         return 0
-    if tags.get("junction") in ("roundabout", "circular"):  # type: ignore[attr-defined]
+    if tags.get("junction") in ("roundabout", "circular"):
         return 1
     return 0
 
@@ -118,11 +126,11 @@ def read_drivable_ways(
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for obj in fp:
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 if obj.tags.get("highway") == "traffic_signals":
                     signals.append(obj.id)
                 continue
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             seen += 1
             if seen % 20000 == 0:

@@ -37,7 +37,7 @@ class Feedback:
             self._progress(f, message)
 
     def sub(self, lo: float, hi: float) -> Feedback:
-        """A feedback for a sub-task covering ``[lo, hi]`` of this one."""
+        """Return a feedback for a sub-task covering ``[lo, hi]`` of this one."""
         span = self._hi - self._lo
         return Feedback(
             self._progress, self._should_stop, self._lo + span * lo, self._lo + span * hi

@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,8 +51,8 @@ if TYPE_CHECKING:
     from .network import RoadNetwork
 
 #: numba caches compiled kernels beside this file (or in the user's cache when that is read-only);
-#: a frozen build has no source file to key the cache on, so it compiles once per process.
-_CACHE = not getattr(sys, "frozen", False)
+#: a frozen build caches them per user, keyed on this module's code (see kernel_cache.py).
+_CACHE = True
 #: Upper bound on pair-loop threads.
 MAX_THREADS = 4
 #: Subproblems this small are not dissected further.
@@ -68,7 +67,8 @@ def cache_path(net: RoadNetwork) -> str | None:
     """Where the node order of a network loaded from a file is cached (None: in memory).
 
     Keyed on what the order depends on (nodes, routing edges, coordinates) and on the order's
-    format, so a new speed profile reuses it and a changed road graph does not."""
+    format, so a new speed profile reuses it and a changed road graph does not.
+    """
     path = net.path
     if not path:
         return None
@@ -85,13 +85,17 @@ def cache_path(net: RoadNetwork) -> str | None:
 
 
 def cached_order(net: RoadNetwork) -> np.ndarray | None:
-    """The node order from the cache file, if present and a permutation of the nodes; any
-    damage (truncated, wrong content) means None: the order is recomputed and rewritten."""
+    """Return the cached node order of ``net``, or None when there is none to trust.
+
+    A missing file, or a damaged one (truncated, not a permutation of the nodes), gives None:
+    the order is then recomputed and rewritten.
+    """
     p = cache_path(net)
     if not (p and os.path.isfile(p)):
         return None
     try:
-        with np.load(p, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(p, "rb") as f, np.load(f, allow_pickle=False) as z:
             order = np.asarray(z["order"])
     except Exception:  # zip, npy and I/O errors alike: just recompute
         return None
@@ -170,9 +174,15 @@ def _order(g: _Graph, fb: Feedback) -> np.ndarray:
 
 
 @njit(cache=_CACHE, nogil=True)
-def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget):
-    """Resumable nested dissection: handle subproblems from ``stack`` until ``budget`` nodes
-    were processed or none is left (``state``: stack top, stamp, nodes ranked).
+def _dissect(
+    adj_ptr: np.ndarray, adj: np.ndarray, x: np.ndarray, y: np.ndarray, leaf: int,
+    rank: np.ndarray, member: np.ndarray, pool: np.ndarray, stack: np.ndarray,
+    state: np.ndarray, budget: int,
+) -> None:
+    """Rank nodes by nested dissection, resumably, for at most ``budget`` nodes per call.
+
+    Subproblems come from ``stack`` until ``budget`` nodes were processed or none is left
+    (``state``: stack top, stamp, nodes ranked).
 
     A subproblem is ``pool[lo:hi]`` owning ranks below ``rank_hi``. Small ones are ranked by
     degree. Others are cut by the straight line (4 directions, 30-70 % balance) crossed by
@@ -301,7 +311,9 @@ def _dissect(adj_ptr, adj, x, y, leaf, rank, member, pool, stack, state, budget)
 
 
 @njit(cache=_CACHE, nogil=True)
-def _contract(n, rank, adj_ptr, adj):
+def _contract(
+    n: int, rank: np.ndarray, adj_ptr: np.ndarray, adj: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upward adjacency (CSR by rank, heads sorted by rank) of the chordal completion."""
     inv = np.empty(n, np.int64)
     for v in range(n):
@@ -349,7 +361,8 @@ def _contract(n, rank, adj_ptr, adj):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _find(heads, lo, hi, y):
+def _find(heads: np.ndarray, lo: int, hi: int, y: int) -> int:
+    """Return the first index in ``heads[lo:hi]`` (sorted) whose value is not below ``y``."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if heads[mid] < y:
@@ -360,7 +373,9 @@ def _find(heads, lo, hi, y):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _customize(ptr, heads, tail_r, head_r, w):
+def _customize(
+    ptr: np.ndarray, heads: np.ndarray, tail_r: np.ndarray, head_r: np.ndarray, w: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(up, down) arc weights: up = x -> y, down = y -> x for arc (x, y), rank x < y."""
     m = heads.shape[0]
     up = np.full(m, np.inf)
@@ -395,7 +410,8 @@ def _customize(ptr, heads, tail_r, head_r, w):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _depths(parent):
+def _depths(parent: np.ndarray) -> np.ndarray:
+    """Return each node's depth in the elimination tree (parents rank above children)."""
     n = parent.shape[0]
     depth = np.zeros(n, np.int64)
     for x in range(n - 1, -1, -1):
@@ -405,7 +421,10 @@ def _depths(parent):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
+def _searches(
+    ptr: np.ndarray, heads: np.ndarray, wt: np.ndarray, parent: np.ndarray, depth: np.ndarray,
+    start: np.ndarray, init_r: np.ndarray, init_c: np.ndarray, width: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per point: values (F) and node ranks (P) along its root path, indexed by depth.
 
     ``start[i]`` is the lower-ranked of the point's (up to two) nodes; ``init_r/init_c`` the
@@ -441,7 +460,10 @@ def _searches(ptr, heads, wt, parent, depth, start, init_r, init_c, width):
 
 
 @njit(cache=_CACHE, nogil=True)
-def _pairs(Fo, Po, do, Fd, Pd, dd, lo, hi, out):
+def _pairs(
+    Fo: np.ndarray, Po: np.ndarray, do: np.ndarray, Fd: np.ndarray, Pd: np.ndarray,
+    dd: np.ndarray, lo: int, hi: int, out: np.ndarray,
+) -> None:
     """out[i - lo, j] = min over shared root-path depths k of Fo[i, k] + Fd[j, k].
 
     Destinations are taken in blocks that stay in cache while every row of ``lo:hi`` passes.
@@ -477,13 +499,17 @@ class Hierarchy:
 
     @property
     def height(self) -> int:
+        """The elimination tree's height: its deepest depth plus one (0 when empty)."""
         return int(self.depth.max()) + 1 if self.depth.shape[0] else 0
 
     def searches(
         self, node: np.ndarray, cost: np.ndarray, forward: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(values, node ranks, start depth) per point along its root path, from (n, 2)
-        node options (-1: none) and their packed costs; start depth -1: no option."""
+        """Run every point's upward search along its root path.
+
+        ``node`` holds each point's (n, 2) node options (-1: none) and ``cost`` their packed costs.
+        Returns (values, node ranks, start depth) per point; a start depth of -1 means no option.
+        """
         big = np.iinfo(np.int64).max
         r = np.where(node >= 0, self.rank[np.maximum(node, 0)], -1)
         start = np.where(r >= 0, r, big).min(axis=1)
@@ -509,8 +535,11 @@ def _build(g: _Graph, order: np.ndarray) -> Hierarchy:
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's disk cache) every kernel on a tiny graph, with the same
-    argument types as real use; run at install time so the first real matrix is quick."""
+    """Compile every kernel (or load it from numba's disk cache) on a tiny graph.
+
+    The argument types are those of real use; run at install time so the first real matrix is
+    quick.
+    """
     tail = np.array([0, 1, 2, 1], np.int64)
     head = np.array([1, 2, 0, 0], np.int64)
     g = _Graph(tail, head, np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.001, 0.002]),
@@ -522,10 +551,12 @@ def warm_up() -> None:
 
 
 def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
-    """The hierarchy of ``net``, built once per process (the order comes from the cache);
-    a second thread asking meanwhile waits for the first build instead of repeating it."""
+    """Return the hierarchy of ``net``, built once per process (the order comes from the cache).
+
+    A second thread asking meanwhile waits for the first build instead of repeating it.
+    """
     prep = prepared(net)
-    h = prep.cch
+    h: Hierarchy | None = prep.cch
     if h is not None:
         return h
     with prep.cch_lock:
@@ -538,13 +569,16 @@ def hierarchy(net: RoadNetwork, fb: Feedback) -> Hierarchy:
 
 
 def is_built(net: RoadNetwork) -> bool:
-    """True when this process already holds the hierarchy of ``net``."""
+    """Tell whether this process already holds the hierarchy of ``net``."""
     return prepared(net).cch is not None
 
 
 def is_ready(net: RoadNetwork) -> bool:
-    """True when no node ordering is expected (built in this process, or an order file is
-    cached; :func:`cached_order` still validates it when it is used)."""
+    """Tell whether a matrix on ``net`` can start without ordering the nodes first.
+
+    True when the hierarchy was built in this process or an order file is cached
+    (:func:`cached_order` still validates it when it is used).
+    """
     p = cache_path(net)
     return is_built(net) or bool(p and os.path.isfile(p))
 
@@ -567,9 +601,12 @@ def packed_matrix(
     fb: Feedback,
     n_threads: int | None = None,
 ) -> np.ndarray:
-    """Packed cost from each origin (up to two departure nodes with costs) to each
-    destination (arrival nodes with costs); inf where there is no drive. Drives along a
-    shared segment are the caller's (:func:`~territory_desktop.routing.matrix.direct_pairs`)."""
+    """Return the packed cost from each origin to each destination (inf: no drive).
+
+    Origins have up to two departure nodes with costs, destinations arrival nodes with costs.
+    Drives along a shared segment are the caller's
+    (:func:`~territory_desktop.routing.matrix.direct_pairs`).
+    """
     h = hierarchy(net, fb.sub(0.0, 0.5))
     return _matrix(h, dep_node, dep_cost, arr_node, arr_cost, fb, n_threads)
 

@@ -77,6 +77,7 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
 
 def cmd_network_build(args: argparse.Namespace) -> int:
+    """Run ``tdesk network build``: compile an extract, print its summary; return the exit code."""
     from .network import build_network
     from .profile import SpeedProfile
 
@@ -107,8 +108,10 @@ def _snap_points(net: Any, ids: list[str], pts: np.ndarray, path: str, max_m: fl
 
 
 def _snap_notes(ids: list[str], pts: np.ndarray, s: Any) -> list[dict[str, Any]]:
-    """What the caller should know about reachable points' snaps (e.g. a nearer road that is
-    cut off from the network was passed over)."""
+    """List what the caller should know about reachable points' snaps.
+
+    For example that a nearer road, cut off from the network, was passed over.
+    """
     return [{"id": ids[i], "lat": float(pts[i, 0]), "lon": float(pts[i, 1]), "note": s.note[i]}
             for i in range(len(ids)) if s.note[i]]  # fmt: skip
 
@@ -119,6 +122,7 @@ def _print_notes(notes: list[dict[str, Any]]) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
+    """Run ``tdesk matrix``: write the travel matrix of a points file; return the exit code."""
     from .matrix import travel_matrix
     from .network import load_network
 
@@ -155,6 +159,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
+    """Run ``tdesk route``: print or write the drive through a points file; return the exit code."""
     from .network import load_network
     from .routes import route
 
@@ -200,6 +205,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the routing subcommands in ``argv`` and run the one named; return the exit code."""
     parser = argparse.ArgumentParser(prog="tdesk")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -39,15 +39,20 @@ class Coverage:
 
     @property
     def covers_all(self) -> bool:
+        """Whether every point lies inside the extract."""
         return not self.outside
 
     @property
     def covers_none(self) -> bool:
+        """Whether there are points and none of them lies inside the extract."""
         return self.total > 0 and len(self.outside) == self.total
 
     def describe(self, what: str = "accounts") -> str:
-        """One sentence for the user, e.g. "385 of 385 accounts lie outside baltimore.osm.pbf
-        (it covers 39.259..39.307 N, -76.608..-76.529 E)"."""
+        """Describe the coverage in one sentence for the user.
+
+        For example "385 of 385 accounts lie outside baltimore.osm.pbf (it covers
+        39.259..39.307 N, -76.608..-76.529 E)".
+        """
         if self.bounds is None:
             return f"{self.extract} contains no map data"
         if self.covers_all:
@@ -59,7 +64,7 @@ class Coverage:
 
 def extract_bounds(path: str | Path,
                    should_stop: Callable[[], bool] | None = None) -> Bounds | None:
-    """The extract's area: its header's bounding box, else the box around its nodes.
+    """Return the extract's area: its header's bounding box, else the box around its nodes.
 
     Returns None when the file holds no nodes.
 
@@ -83,8 +88,8 @@ def extract_bounds(path: str | Path,
         west = south = math.inf
         east = north = -math.inf
         for count, node in enumerate(osmium.FileProcessor(str(path), osmium.osm.NODE)):
-            loc = node.location
-            if loc.valid():
+            loc = node.location if isinstance(node, osmium.osm.Node) else None
+            if loc is not None and loc.valid():
                 west, east = min(west, loc.lon), max(east, loc.lon)
                 south, north = min(south, loc.lat), max(north, loc.lat)
             if should_stop is not None and count % _NODES_PER_CHECK == 0 and should_stop():

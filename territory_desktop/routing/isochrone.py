@@ -13,6 +13,8 @@ from .prepared import prepared
 from .snapping import snap
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from .network import RoadNetwork
 
 _BUFFER_M = 60.0  # half-width of the road corridor drawn as reachable
@@ -52,7 +54,7 @@ def _origin_times(network: RoadNetwork, origin: Any, seconds: float) -> np.ndarr
 def within_time(
     network: RoadNetwork, origin: Any, seconds: float, points: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of ``points`` reachable from ``origin`` within ``seconds``, and their times."""
+    """Return the indices of ``points`` reachable from ``origin`` within ``seconds``, and times."""
     m = travel_matrix(network, [origin] if np.ndim(origin) == 1 else origin, points, meters=False)
     t = m.seconds[0]
     idx = np.flatnonzero(t <= seconds)
@@ -65,8 +67,11 @@ def times_from_homes(network: RoadNetwork, homes: Any, accounts: Any, **kw: Any)
 
 
 def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
-    """Area reachable from ``origin`` within ``seconds``: the reached roads (edges cut at the
-    time limit) buffered by 60 m, as a shapely Polygon or MultiPolygon in (lon, lat)."""
+    """Return the area reachable from ``origin`` within ``seconds``.
+
+    It is the reached roads (edges cut at the time limit) buffered by 60 m, as a shapely Polygon
+    or MultiPolygon in (lon, lat).
+    """
     import shapely
 
     times = _origin_times(network, origin, seconds)
@@ -101,7 +106,7 @@ def isochrone(network: RoadNetwork, origin: Any, seconds: float) -> Any:
             lines.append(chunk)
     if not lines:
         x, y = proj.to_xy(*as_latlon(origin))
-        geom = shapely.Point(float(x[0]), float(y[0])).buffer(_BUFFER_M)
+        geom: BaseGeometry = shapely.Point(float(x[0]), float(y[0])).buffer(_BUFFER_M)
     else:
         # Buffering each line and unioning is ~9x faster than buffering one MultiLineString.
         parts = shapely.buffer([shapely.LineString(ln) for ln in lines], _BUFFER_M, quad_segs=2)

@@ -67,10 +67,12 @@ class TravelMatrix:
 
     @property
     def unreachable_origins(self) -> np.ndarray:
+        """Indices of the origins that reach no road of the network."""
         return np.flatnonzero(~self.origins.reachable)
 
     @property
     def unreachable_destinations(self) -> np.ndarray:
+        """Indices of the destinations that no road of the network reaches."""
         return np.flatnonzero(~self.destinations.reachable)
 
 
@@ -95,7 +97,8 @@ def _partial(net: RoadNetwork, edge: np.ndarray, frac: np.ndarray) -> np.ndarray
     """Packed cost of driving ``frac`` of ``edge`` (whole ms and dm)."""
     t = np.rint(net.arrays["edge_time_ms"][edge] * frac)
     d = np.rint(net.arrays["edge_length_dm"][edge] * frac)
-    return t * TIME_SHIFT + d
+    packed: np.ndarray = t * TIME_SHIFT + d
+    return packed
 
 
 def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
@@ -108,8 +111,11 @@ def endpoints(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
 
 
 def endpoint_options(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
-    """:func:`endpoints` plus the edge each option drives part of (-1: none, the point is at
-    the node): (dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge)."""
+    """Return :func:`endpoints` plus the edge each option drives part of.
+
+    The tuple is (dep_node, dep_cost, dep_edge, arr_node, arr_cost, arr_edge); an edge of -1
+    means none: the point is at the node.
+    """
     n = len(s)
     fwd, bwd = prepared(net).seg_edges
     seg = np.maximum(s.segment, 0)
@@ -151,8 +157,11 @@ def endpoint_options(net: RoadNetwork, s: SnapResult) -> tuple[np.ndarray, ...]:
 def direct_pairs(
     net: RoadNetwork, o: SnapResult, d: SnapResult
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(origin index, destination index, packed cost) of every pair that can drive straight
-    along a shared segment (found by sorting segments, not by an n x m comparison)."""
+    """Find every pair that can drive straight along a shared segment.
+
+    Returns (origin index, destination index, packed cost), found by sorting segments rather
+    than by an n x m comparison.
+    """
     fwd, bwd = prepared(net).seg_edges
     so = np.where(o.reachable, o.segment, -1)
     sd = np.where(d.reachable, d.segment, -1)
@@ -190,8 +199,11 @@ def _node_dijkstra(
     arr_cost: np.ndarray,
     fb: Feedback,
 ) -> np.ndarray:
-    """Packed cost via one Dijkstra per unique departure node, then the 2 x 2 combination of
-    departure and arrival options (cheaper when points share few nodes: small networks)."""
+    """Return packed costs via one Dijkstra per unique departure node.
+
+    Then the 2 x 2 combination of departure and arrival options is taken; this is cheaper when
+    points share few nodes (small networks).
+    """
     from scipy.sparse.csgraph import dijkstra
 
     src = np.unique(dep_node[dep_node >= 0])
@@ -219,8 +231,10 @@ def _combine(
     arr_cost: np.ndarray,
     best: np.ndarray,
 ) -> np.ndarray:
-    """best[o, d] = min over the 2 x 2 options of dep_cost + node[si, ti] + arr_cost, written
-    into ``best`` (every cell; its previous contents are ignored).
+    """Write ``best[o, d]``, the cheapest of the 2 x 2 options, into ``best``.
+
+    Each option costs dep_cost + node[si, ti] + arr_cost; every cell is written (its previous
+    contents are ignored).
 
     Arrival options first on the (unique source nodes x destinations) matrix, then departure
     options as whole-row gathers; every temporary is preallocated and reused (the dense
@@ -343,9 +357,11 @@ def travel_matrix(
 
 
 def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Split packed costs into seconds and metres (inf where there is no drive), reusing
-    ``best``'s buffer for the metres. Exact: multiplying by 2**-25 and flooring is an exact
-    integer division of these exact integers."""
+    """Split packed costs into seconds and metres (inf where there is no drive).
+
+    The metres reuse ``best``'s buffer. Exact: multiplying by 2**-25 and flooring is an exact
+    integer division of these exact integers.
+    """
     secs = np.multiply(best, 1.0 / TIME_SHIFT)
     np.floor(secs, out=secs)  # whole ms; inf stays inf
     if meters:
@@ -359,13 +375,16 @@ def _unpack(best: np.ndarray, meters: bool) -> tuple[np.ndarray, np.ndarray | No
 
 
 def _source_counts(dep_node: np.ndarray) -> tuple[int, int]:
-    """(distinct departure nodes, origins with any departure): the Dijkstra runs needed by
-    :func:`_node_dijkstra` and :func:`_augmented_dijkstra` respectively."""
+    """Count the Dijkstra runs each engine would need.
+
+    Returns (distinct departure nodes, origins with any departure): the runs of
+    :func:`_node_dijkstra` and of :func:`_augmented_dijkstra` respectively.
+    """
     return np.unique(dep_node[dep_node >= 0]).shape[0], int((dep_node >= 0).any(axis=1).sum())
 
 
 def _choose_engine(net: RoadNetwork, engine: str, dep_node: np.ndarray, n_dest: int) -> str:
-    """The engine for ``engine="auto"``: whichever the cost model says is cheaper."""
+    """Choose the engine for ``engine="auto"``: whichever the cost model says is cheaper."""
     if engine not in ("auto", "dijkstra", "cch"):
         raise RoutingError(f"unknown matrix engine {engine!r}")
     if engine != "auto":
@@ -389,10 +408,12 @@ def prepare_matrices(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> None:
-    """Build what matrices on ``network`` need, now: the snap index and the contraction
-    hierarchy (ordering the network first unless its order is cached). Later snapping and
-    matrices then pay no setup, and small ones take milliseconds. Meant for a worker thread
-    right after the network is loaded; does nothing the second time.
+    """Build what matrices on ``network`` need, now.
+
+    That is the snap index and the contraction hierarchy (ordering the network first unless its
+    order is cached). Later snapping and matrices then pay no setup, and small ones take
+    milliseconds. Meant for a worker thread right after the network is loaded; does nothing the
+    second time.
     """
     from .cch import hierarchy
 

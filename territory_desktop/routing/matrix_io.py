@@ -31,8 +31,11 @@ _HEADER = "from_id,to_id,seconds,meters,unreachable_reason\n"
 
 
 def csv_cell(text: str) -> str:
-    """``text`` as a safe CSV cell: formula-looking text gets a leading apostrophe (OWASP
-    CSV injection), then quotes are added where RFC 4180 needs them."""
+    """Return ``text`` as a safe CSV cell.
+
+    Formula-looking text gets a leading apostrophe (OWASP CSV injection), then quotes are added
+    where RFC 4180 needs them.
+    """
     if text.startswith(_FORMULA_START):
         text = "'" + text
     if any(c in text for c in ',"\r\n'):
@@ -130,8 +133,10 @@ def _table(cells: Sequence[bytes]) -> np.ndarray:
 
 
 def _fixed_point(scaled: np.ndarray, frac: int) -> np.ndarray:
-    """Non-negative integers ``scaled`` (value * 10**frac) as right-aligned decimal text
-    with ``frac`` decimals, leading zeros as padding (0)."""
+    """Format non-negative integers ``scaled`` (value * 10**frac) as decimal text.
+
+    The text is right-aligned with ``frac`` decimals, leading zeros as padding (0).
+    """
     top = int(scaled.max()) if scaled.shape[0] else 0
     width = max(1, len(str(top // 10**frac)))
     powers = 10 ** np.arange(width + frac - 1, -1, -1, dtype=np.int64)
@@ -145,8 +150,11 @@ def _fixed_point(scaled: np.ndarray, frac: int) -> np.ndarray:
 def write_matrix_csv(
     path: str, ids: Sequence[str], seconds: np.ndarray, meters: np.ndarray, reasons: Sequence[str]
 ) -> None:
-    """Write ``from_id,to_id,seconds,meters,unreachable_reason`` for every ordered pair
-    (seconds to the ms, metres to the dm; empty where there is no drive, with the reason)."""
+    """Write ``from_id,to_id,seconds,meters,unreachable_reason`` for every ordered pair.
+
+    Seconds are written to the ms, metres to the dm; both are empty where there is no drive,
+    with the reason beside them.
+    """
     n = len(ids)
     id_cells = [(csv_cell(i) + ",").encode() for i in ids]
     id_tab = _table(id_cells)
@@ -188,8 +196,11 @@ def write_matrix_csv(
 
 def _interleave(fixed: np.ndarray, fixed_len: np.ndarray, tab: np.ndarray, tab_start: np.ndarray,
                 tab_len: np.ndarray, pick: np.ndarray) -> bytes:  # fmt: skip
-    """Row q = its ``fixed_len[q]`` bytes of ``fixed`` followed by entry ``pick[q]`` of the
-    byte table ``tab`` (entries at ``tab_start`` with ``tab_len``)."""
+    """Assemble byte rows: row q is its ``fixed_len[q]`` bytes of ``fixed`` then one table entry.
+
+    The entry is ``pick[q]`` of the byte table ``tab`` (entries at ``tab_start`` with
+    ``tab_len``).
+    """
     tail_len = tab_len[pick]
     start = np.cumsum(fixed_len + tail_len) - fixed_len - tail_len
     out = np.empty(int(fixed.shape[0] + tail_len.sum()), np.uint8)

@@ -85,25 +85,30 @@ class RoadNetwork:
 
     # ---- basic views -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays")
+        """Return the compiled array ``name`` as an attribute (``net.edge_tail``)."""
+        arrays: dict[str, np.ndarray] | None = self.__dict__.get("arrays")
         if arrays is not None and name in arrays:
             return arrays[name]
         raise AttributeError(name)
 
     @property
     def n_nodes(self) -> int:
+        """Number of road nodes."""
         return int(self.arrays["node_lat_e7"].shape[0])
 
     @property
     def n_edges(self) -> int:
+        """Number of directed edges."""
         return int(self.arrays["edge_tail"].shape[0])
 
     @property
     def content_hash(self) -> str:
+        """Hash of the source extract and speed profile this network was compiled from."""
         return str(self.meta["content_hash"])
 
     @property
     def profile(self) -> SpeedProfile:
+        """The speed profile this network was compiled with."""
         return SpeedProfile.from_json(self.meta["profile"])
 
     @property
@@ -123,6 +128,7 @@ class RoadNetwork:
         return self.arrays["node_lon_e7"].astype(np.float64) * 1e-7
 
     def edge_road_class(self, edge: int) -> str:
+        """Return the OSM road class (``residential``, ...) of ``edge``."""
         return ROAD_CLASSES[int(self.arrays["edge_class"][edge])]
 
     def edge_coords(self, edge: int) -> list[tuple[float, float]]:
@@ -152,11 +158,13 @@ class RoadNetwork:
         """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
         p = os.fspath(path)
         with atomic_open(p) as f:
-            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), **self.arrays)
+            # Never pickled: load() refuses pickles, and naming the flag keeps **arrays off it.
+            np.savez(f, meta=np.array(json.dumps(self.meta, sort_keys=True)), allow_pickle=False,
+                     **self.arrays)
         self.path = p
 
     def summary(self) -> dict[str, Any]:
-        """Counts and provenance, as printed by ``tdesk network build``."""
+        """Return counts and provenance, as printed by ``tdesk network build``."""
         keys = (
             "source_name", "content_hash", "nodes", "edges", "segments", "dropped_nodes",
             "dropped_edges", "dropped_components", "ways", "signals", "bbox", "build_seconds",
@@ -173,7 +181,8 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
         if f.read(4) != b"PK\x03\x04":
             raise RoutingError(f"{p}: not a compiled road network (.npz from 'network build')")
     try:
-        with np.load(p, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(p, "rb") as f, np.load(f, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"][()]))
             arrays = {k: z[k] for k in _ARRAYS}
     except KeyError as exc:
@@ -192,8 +201,11 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
 
 
 def _layout_problem(a: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
-    """What is wrong with a loaded network's arrays and meta ("" when nothing): shapes,
-    dtypes, index ranges, weights, coordinates. The compiled kernels index without checks."""
+    """Describe what is wrong with a loaded network's arrays and meta ("" when nothing).
+
+    Checked are shapes, dtypes, index ranges, weights and coordinates: the compiled kernels
+    index without checks.
+    """
     sizes: dict[str, int] = {}
     for name, (dtype, count) in _LAYOUT.items():
         v = a[name]
@@ -356,9 +368,10 @@ def _compile(
 
     def delay(m: np.ndarray, head_pos: np.ndarray, head_node: np.ndarray) -> np.ndarray:
         n_sig = interior[m] + sig[head_pos[m]]
-        return n_sig * profile.traffic_signal_s + np.where(
+        seconds: np.ndarray = n_sig * profile.traffic_signal_s + np.where(
             degree[head_node[m]] >= 3, junction_pen[m], 0.0
         )
+        return seconds
 
     oneway = raw.way_oneway[seg_way]
     fwd = (oneway >= 0) & (seg_a != seg_b)
@@ -447,8 +460,11 @@ def load_or_build(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> RoadNetwork:
-    """Load ``network_path`` if it was compiled from this extract with this profile (content
-    hash match), else build from the extract and save it there."""
+    """Load ``network_path``, or build it from the extract and save it there.
+
+    The file is used if it was compiled from this extract with this profile (content hash
+    match).
+    """
     profile = profile or SpeedProfile()
     if os.path.isfile(network_path):
         try:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .profile import ROAD_CLASSES
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .network import RoadNetwork
 
 
-def to_networkx(network: RoadNetwork) -> Any:
-    """A ``networkx.MultiDiGraph`` with osmnx attribute names.
+def to_networkx(network: RoadNetwork) -> nx.MultiDiGraph[int]:
+    """Return the network as a ``networkx.MultiDiGraph`` with osmnx attribute names.
 
     Nodes are OSM node ids with ``x`` (lon) and ``y`` (lat); edges carry ``osmid`` (way id),
     ``highway``, ``length`` (m), ``speed_kph``, ``travel_time`` (s, delays included) and
@@ -20,7 +22,8 @@ def to_networkx(network: RoadNetwork) -> Any:
     import networkx as nx
 
     a = network.arrays
-    g = nx.MultiDiGraph(crs="epsg:4326", name=network.meta.get("source_name", ""))
+    g: nx.MultiDiGraph[int] = nx.MultiDiGraph(crs="epsg:4326",
+                                              name=network.meta.get("source_name", ""))
     ids = a["node_osm_id"].tolist()
     g.add_nodes_from(
         (i, {"x": x, "y": y})

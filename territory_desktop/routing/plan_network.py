@@ -1,5 +1,7 @@
-"""The road network of a plan: where its extract is, where its compiled network is kept,
-compiling it, and which accounts it cannot reach.
+"""The road network of a plan: its extract, its compiled network, and what it cannot reach.
+
+Covers where the extract is, where its compiled network is kept, compiling it, and which
+accounts it cannot reach.
 
 The rules the app, the command line and the exports share (a relative extract name is taken
 from the plan file's folder; one cache file per extract path).
@@ -30,7 +32,7 @@ class Reachability:
 
 
 def resolve_extract(stored: str, plan_folder: Path | None) -> Path | None:
-    """The extract a plan names: ``stored`` as the plan keeps it (``PlanSettings.osm_extract``).
+    """Return the extract a plan names, from ``stored`` (``PlanSettings.osm_extract``).
 
     A relative name is taken from ``plan_folder`` (the plan file's folder; None: the current
     folder). None when the plan names no extract. Whether the file exists is the caller's
@@ -45,8 +47,11 @@ def resolve_extract(stored: str, plan_folder: Path | None) -> Path | None:
 
 
 def stored_extract(extract: Path, plan_folder: Path) -> str:
-    """How a plan file in ``plan_folder`` records ``extract``: relative to that folder when
-    the extract lies inside it (the two move together), else the absolute path."""
+    """Return how a plan file in ``plan_folder`` records ``extract``.
+
+    Relative to that folder when the extract lies inside it (the two move together), else the
+    absolute path.
+    """
     full = Path(extract).resolve()
     try:
         return str(full.relative_to(Path(plan_folder).resolve()))
@@ -55,8 +60,10 @@ def stored_extract(extract: Path, plan_folder: Path) -> str:
 
 
 def network_cache_path(extract: Path, cache_dir: Path | None = None) -> Path:
-    """Where the compiled network of ``extract`` is kept: ``<stem>-<key>.npz`` in ``cache_dir``
-    (default: the user cache's ``networks`` folder), the key naming the extract's full path.
+    """Return where the compiled network of ``extract`` is kept.
+
+    It is ``<stem>-<key>.npz`` in ``cache_dir`` (default: the user cache's ``networks`` folder),
+    the key naming the extract's full path.
 
     The file is reused only while it matches the extract and speed profile (its content
     hash, see :func:`~territory_desktop.routing.network.load_or_build`).
@@ -72,9 +79,11 @@ def network_cache_path(extract: Path, cache_dir: Path | None = None) -> Path:
 def compile_network(extract: Path, cache_dir: Path | None = None, *,
                     progress: ProgressFn | None = None,
                     should_stop: StopFn | None = None) -> RoadNetwork:
-    """Load the compiled network of ``extract`` from the cache, or compile and cache it, then
-    prepare it for matrices (snap index, contraction hierarchy), so later snapping and
-    matrices take milliseconds. Meant for a worker thread."""
+    """Load the compiled network of ``extract``, or compile and cache it, then prepare it.
+
+    Preparing builds the snap index and contraction hierarchy, so later snapping and matrices
+    take milliseconds. Meant for a worker thread.
+    """
     from .matrix import prepare_matrices
     from .network import load_or_build
 

@@ -25,7 +25,7 @@ _CREATE_LOCK = threading.Lock()
 
 
 def prepared(network: RoadNetwork) -> PreparedNetwork:
-    """The :class:`PreparedNetwork` of ``network`` (created on first use, then shared)."""
+    """Return the :class:`PreparedNetwork` of ``network`` (created on first use, then shared)."""
     p = network.derived
     if p is None:
         with _CREATE_LOCK:  # two worker threads asking at once get the same object
@@ -57,10 +57,12 @@ class PreparedNetwork:
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
+        """The network's compiled arrays."""
         return self.network.arrays
 
     @property
     def n_nodes(self) -> int:
+        """Number of road nodes."""
         return self.network.n_nodes
 
     @cached_property
@@ -96,8 +98,10 @@ class PreparedNetwork:
 
     @cached_property
     def routing_edges(self) -> np.ndarray:
-        """Edge ids used for routing: the fastest of each set of parallel edges, sorted by
-        (tail, head). scipy's csr_matrix would SUM parallel edges, so we choose first."""
+        """Edge ids used for routing: the fastest of each set of parallel edges.
+
+        Sorted by (tail, head). scipy's csr_matrix would SUM parallel edges, so we choose first.
+        """
         tail = self.arrays["edge_tail"].astype(np.int64)
         head = self.arrays["edge_head"].astype(np.int64)
         order = np.lexsort((self.packed_weight, head, tail))
@@ -108,7 +112,7 @@ class PreparedNetwork:
 
     @cached_property
     def csr(self) -> Any:
-        """scipy CSR matrix of packed weights over :attr:`routing_edges` (no duplicates)."""
+        """The CSR matrix (scipy) of packed weights over :attr:`routing_edges` (no duplicates)."""
         from scipy.sparse import csr_matrix
 
         e = self.routing_edges

@@ -36,6 +36,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Road classes kept by the drivable filter, in code order (the int stored per edge).
 ROAD_CLASSES: tuple[str, ...] = (
@@ -178,14 +179,15 @@ class SpeedProfile:
     country: str = ""
 
     @classmethod
-    def for_country(cls, code: str, **overrides: object) -> SpeedProfile:
-        """The default profile with the class table overridden for ISO country ``code``."""
+    def for_country(cls, code: str, **overrides: Any) -> SpeedProfile:
+        """Return the default profile with the class table overridden for ISO country ``code``."""
         code = code.upper()
         table = dict(_DEFAULT_KPH)
         table.update(COUNTRY_KPH.get(code, {}))
-        return cls(class_kph=table, country=code, **overrides)  # type: ignore[arg-type]
+        return cls(class_kph=table, country=code, **overrides)
 
     def speed_for_class(self, road_class: str) -> float:
+        """Return the speed (km/h) of ``road_class``, or of an unclassified road when unknown."""
         return float(self.class_kph.get(road_class, self.class_kph.get("road", 25.0)))
 
     def to_json(self) -> str:
@@ -194,7 +196,9 @@ class SpeedProfile:
 
     @classmethod
     def from_json(cls, text: str) -> SpeedProfile:
+        """Return the profile that :meth:`to_json` wrote as ``text``."""
         return cls(**json.loads(text))
 
     def digest(self) -> str:
+        """Return the SHA-256 of :meth:`to_json`: one profile, one digest."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()

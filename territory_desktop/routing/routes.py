@@ -38,6 +38,7 @@ class Leg:
 
     @property
     def miles(self) -> float:
+        """Length in miles."""
         return self.meters / METERS_PER_MILE
 
 
@@ -50,18 +51,22 @@ class Route:
 
     @property
     def total_seconds(self) -> float:
+        """Driving time of all legs, summed to the millisecond."""
         return round(sum(round(leg.seconds * 1000) for leg in self.legs) / 1000.0, 3)
 
     @property
     def total_meters(self) -> float:
+        """Length of all legs, summed to the decimetre."""
         return round(sum(round(leg.meters * 10) for leg in self.legs) / 10.0, 1)
 
     @property
     def total_miles(self) -> float:
+        """Length of all legs in miles."""
         return self.total_meters / METERS_PER_MILE
 
     @property
     def coordinates(self) -> list[tuple[float, float]]:
+        """(lat, lon) of the whole route, a point shared by consecutive legs kept once."""
         out: list[tuple[float, float]] = []
         for leg in self.legs:
             pts = leg.coordinates
@@ -69,8 +74,10 @@ class Route:
         return out
 
     def to_geojson(self, units: str = "km") -> dict[str, Any]:
-        """A GeoJSON FeatureCollection: one LineString per leg (coordinates lon, lat); with
-        ``units="mi"`` each leg and the totals also carry ``miles``."""
+        """Return the route as a GeoJSON FeatureCollection: one LineString per leg (lon, lat).
+
+        With ``units="mi"`` each leg and the totals also carry ``miles``.
+        """
         miles = distance_unit(units) == "mi"
         feats = []
         for i, leg in enumerate(self.legs):

@@ -89,7 +89,8 @@ class _PieceTree:
         j = np.argmin(d, axis=1)
         rows = np.arange(n)
         best, dist, tt = cand[rows, j], d[rows, j], t[rows, j]
-        unsure = np.flatnonzero(dk[:, -1] < dist + SAMPLE_SPACING_M / 2) if k == _K else []
+        unsure = (np.flatnonzero(dk[:, -1] < dist + SAMPLE_SPACING_M / 2) if k == _K
+                  else np.empty(0, np.int64))
         for i in unsure:  # rare: a long piece whose samples all lie beyond the k nearest
             near = self.tree.query_ball_point((x[i], y[i]), dist[i] + SAMPLE_SPACING_M)
             c = np.unique(self.owner[np.asarray(near, dtype=np.int64)])
@@ -155,7 +156,8 @@ def _load_cache(path: str | None, n_geom: int, n_pieces: int) -> dict[str, np.nd
     if not path or not os.path.isfile(path):
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Our own handle: np.load leaks its file when the zip is damaged (BadZipFile).
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             c = {k: z[k] for k in ("gx", "gy", "geo", "kept", "island")}
     except Exception:  # unreadable or foreign file: rebuild (and overwrite) it
         return None
@@ -171,4 +173,5 @@ def _load_cache(path: str | None, n_geom: int, n_pieces: int) -> dict[str, np.nd
 def _save_cache(path: str, **arrays: np.ndarray) -> None:
     """Atomic write; a read-only folder just means no cache."""
     with contextlib.suppress(OSError), atomic_open(path) as f:
-        np.savez(f, **arrays)
+        # Never pickled: the loader refuses pickles, and naming the flag keeps **arrays off it.
+        np.savez(f, allow_pickle=False, **arrays)

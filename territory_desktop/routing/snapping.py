@@ -59,9 +59,11 @@ class SnapResult:
     note: list[str]  # "" or what the caller should know about a reachable point's snap
 
     def __len__(self) -> int:
+        """Return the number of points."""
         return int(self.lat.shape[0])
 
     def take(self, idx: Any) -> SnapResult:
+        """Return the results of the points at indices ``idx``, in that order."""
         idx = np.asarray(idx, dtype=np.int64)
         return SnapResult(
             self.lat[idx], self.lon[idx], self.reachable[idx],

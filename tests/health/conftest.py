@@ -1,4 +1,6 @@
-"""A small hand-computed health fixture: seven real Baltimore places from the sample plan, two
+"""A small health fixture whose figures are computed by hand.
+
+A small hand-computed health fixture: seven real Baltimore places from the sample plan, two
 territories, and invented results written as CRM exports (the numbers are worked out by hand in
 tests/health/test_health_kpis.py).
 

@@ -24,8 +24,11 @@ def _files(small) -> list[str]:
 
 
 def test_health_json_has_the_issue_shape_and_the_hand_computed_values(small, tmp_path, capsys):
-    """Same fixture as test_health_kpis, with the default minimum of 5 deals: T1's 4 closed
-    deals are too few for a win rate (null)."""
+    """With the default minimum of 5 deals, too few deals give no win rate.
+
+    Same fixture as test_health_kpis, with the default minimum of 5 deals: T1's 4 closed
+    deals are too few for a win rate (null).
+    """
     plan_path = tmp_path / "small.gpkg"
     save_plan(small.plan, plan_path)
     code = cli.main(["plan", "health", str(plan_path), *_files(small), "--period", "2026Q3",

@@ -27,7 +27,9 @@ def _results(small):
 
 
 def test_kpis_match_the_hand_computed_figures(small):
-    """Period 2026Q3 = 1 Jul .. 30 Sep: 92 days, 92/7 = 13.14 weeks; complete (as of 30 Sep).
+    """Every KPI of the small fixture over 2026Q3, worked out by hand.
+
+    Period 2026Q3 = 1 Jul .. 30 Sep: 92 days, 92/7 = 13.14 weeks; complete (as of 30 Sep).
     Minimum evidence: 3 deals.
 
     T1 North (a1, a2, a3; rep R1)
@@ -129,11 +131,14 @@ def test_default_minimum_of_five_deals_hides_small_samples(small):
 
 
 def test_quarter_in_progress_prorates_what_is_due(small):
-    """As of 31 Jul: 31 days = 4.43 weeks elapsed. a1 has 4 visits by then (6, 13, 20, 27 Jul)
+    """Part way through a quarter, only the visits due so far count.
+
+    As of 31 Jul: 31 days = 4.43 weeks elapsed. a1 has 4 visits by then (6, 13, 20, 27 Jul)
     and floor(4.43) = 4 are due: covered. b2 has the same 4 of 4 due; b1 is planned. a2 (B)
     has 4 visits, floor(4.43/2) = 2 due. b3 (B): 0 logged, 2 due, planned 3.29 < 6: not covered.
     Won by then: o1 (11 Jul) and p1 (31 Jul). Potential captured for T1:
-    10,000 / (160,000 x 31/365) = 0.735887."""
+    10,000 / (160,000 x 31/365) = 0.735887.
+    """
     k = compute_kpis(small.plan, _results(small), Q3, SETTINGS, as_of=dt.date(2026, 7, 31))
     t1, t2 = k.territories
     assert (t1.won, t2.won) == (10_000, 50_000)
@@ -145,9 +150,12 @@ def test_quarter_in_progress_prorates_what_is_due(small):
 
 
 def test_month_period_and_missing_quota(small):
-    """August 2026 (31 days): T1 won o2 20,000 (20 Aug); R1 has no quota for August (its
+    """A month inside a quarter quota gets the prorated share.
+
+    August 2026 (31 days): T1 won o2 20,000 (20 Aug); R1 has no quota for August (its
     2026Q3 quarter is prorated: 60,000 x 1/3 = 20,000 -> attainment 1.0, quota met). R2's
-    Aug..Oct quota gives 30,000 for August; p1 closed in July, so T2 won nothing."""
+    Aug..Oct quota gives 30,000 for August; p1 closed in July, so T2 won nothing.
+    """
     k = compute_kpis(small.plan, _results(small), parse_period("2026-08"), SETTINGS)
     t1, t2 = k.territories
     assert t1.won == 20_000 and t1.quota == pytest.approx(20_000)

@@ -1,5 +1,8 @@
-"""Health signals are raised exactly when their rule holds: at the threshold nothing, just past it
-a signal with the rule, value, threshold and action; a missing KPI raises nothing."""
+"""Health signals: raised exactly when their rule holds.
+
+Health signals are raised exactly when their rule holds: at the threshold nothing, just past it
+a signal with the rule, value, threshold and action; a missing KPI raises nothing.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ Q3 = parse_period("2026Q3")
 
 
 def _kpis(key: str, **values) -> Kpis:
-    """A territory whose every figure is healthy unless overridden."""
+    """Return a territory whose every figure is healthy unless overridden."""
     base = dict(key=key, name=key, rep_id=f"R-{key}", accounts=10,
                 by_tier={"A": 2, "B": 3, "C": 5}, potential=100.0, quota=100.0, won=50.0,
                 won_deals=5, lost_deals=5, pipeline=300.0, pipeline_deals=6,
@@ -95,9 +98,12 @@ def test_thresholds_are_settings():
 
 
 def test_signals_of_the_small_fixture(small):
-    """From the hand-computed KPIs (test_health_kpis): T1 coverage 1.46x < 3 and potential
+    """The small fixture raises exactly the signals its hand-computed KPIs call for.
+
+    From the hand-computed KPIs (test_health_kpis): T1 coverage 1.46x < 3 and potential
     share 0.2807 / workload share 0.375 = 0.749 < 0.8; T2 coverage 2.0 < 3 and A coverage 0.5
-    < 0.9; T2's utilisation is exactly 1.0 (not over); T1's 0.75 is inside the band."""
+    < 0.9; T2's utilisation is exactly 1.0 (not over); T1's 0.75 is inside the band.
+    """
     results = import_results(small.plan.accounts, small.plan.reps, small.opportunities,
                              small.quotas, small.activities, today=dt.date(2026, 12, 1)).results
     k = compute_kpis(small.plan, results, Q3, HealthSettings(min_deals=3))

@@ -1,5 +1,8 @@
-"""Quarterly snapshots: frozen KPIs survive the flat records a plan file will store (checked
-through SQLite tables of the proposed shape), and two snapshots compare KPI by KPI."""
+"""Quarterly snapshots: stored, read back and compared.
+
+Quarterly snapshots: frozen KPIs survive the flat records a plan file will store (checked
+through SQLite tables of the proposed shape), and two snapshots compare KPI by KPI.
+"""
 
 from __future__ import annotations
 
@@ -60,11 +63,14 @@ def test_snapshot_round_trips_through_flat_records_and_sqlite(small):
 
 
 def test_compare_says_what_improved_and_what_slipped(small):
-    """Before: the real Q3 figures. After: T1 with a win rate of 0.8 (up from 0.75), a cycle of
+    """Each KPI is compared in its own direction.
+
+    Before: the real Q3 figures. After: T1 with a win rate of 0.8 (up from 0.75), a cycle of
     55 days (up from 50: slower, so slipped), two white-space accounts (slipped), the same
     attainment, and utilisation 1.1 (moved out of the 0.6..1.0 band: slipped); T2 utilisation
     from 1.0 to 0.9 (both inside the band: unchanged); T2's win rate stays None (not
-    comparable); a new territory T3 is not comparable."""
+    comparable); a new territory T3 is not comparable.
+    """
     before = _snapshot(small, "2026Q3", dt.date(2026, 10, 2))
     t1, t2 = before.territories
     t3 = dataclasses.replace(t2, key="T3", name="New")
@@ -87,8 +93,11 @@ def test_compare_says_what_improved_and_what_slipped(small):
 
 
 def test_compare_two_real_quarters(small):
-    """Q2 to Q3: T1 won 4,000 in Q2 (o5) and 36,000 in Q3 -> won improved; R1 had no Q2 quota
-    (only June's 9,000 -> attainment 4,000/9,000), Q3 0.6: improved."""
+    """Two real quarters compare as the hand-computed figures say.
+
+    Q2 to Q3: T1 won 4,000 in Q2 (o5) and 36,000 in Q3 -> won improved; R1 had no Q2 quota
+    (only June's 9,000 -> attainment 4,000/9,000), Q3 0.6: improved.
+    """
     q2 = _snapshot(small, "2026Q2", dt.date(2026, 7, 1))
     q3 = _snapshot(small, "2026Q3", dt.date(2026, 10, 2))
     assert q2.territories[0].attainment == 4_000 / 9_000

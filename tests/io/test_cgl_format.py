@@ -14,15 +14,15 @@ from territory_desktop.io.cgl_format import (
 )
 
 DATA = SHARED_DATA / "pvrp"
-BEST_KNOWN = {
+REFERENCE_COST = {
     "p01": 524.61, "p02": 1322.87, "p03": 524.61, "p04": 835.43, "p05": 2027.99,
     "p06": 836.37, "p07": 826.14, "p08": 2034.15, "p09": 826.14, "p10": 1595.84,
     "pr01": 2209.02, "pr02": 3799.28, "pr03": 5218.13, "pr04": 6012.79, "pr05": 6769.80,
 }
 
 
-@pytest.mark.parametrize("name", sorted(BEST_KNOWN))
-def test_reference_solutions_recompute_to_best_known(name):
+@pytest.mark.parametrize("name", sorted(REFERENCE_COST))
+def test_reference_solutions_recompute_to_their_stated_cost(name):
     inst = read_instance(DATA / f"{name}.txt")
     ref = read_solution(DATA / f"{name}.res")
     cost, errors = check_solution(inst, ref.routes)
@@ -34,8 +34,8 @@ def test_reference_solutions_recompute_to_best_known(name):
         assert errors == ["customer 51 visited on days mask 0, not an allowed combination"]
     else:
         assert errors == []
-    assert cost == pytest.approx(BEST_KNOWN[name], abs=0.006)
-    assert ref.cost == pytest.approx(BEST_KNOWN[name], abs=0.006)
+    assert cost == pytest.approx(REFERENCE_COST[name], abs=0.006)
+    assert ref.cost == pytest.approx(REFERENCE_COST[name], abs=0.006)
 
 
 def test_p02_header_and_combinations():

@@ -1,5 +1,8 @@
-"""CSV/XLSX import of CRM results: CRM column names, every bad row reported by line, column and
-reason while good rows are kept, re-import updates, and formula-safe CSV writing."""
+"""CSV/XLSX import of CRM results.
+
+CSV/XLSX import of CRM results: CRM column names, every bad row reported by line, column and
+reason while good rows are kept, re-import updates, and formula-safe CSV writing.
+"""
 
 from __future__ import annotations
 
@@ -313,8 +316,11 @@ def test_sample_results_import_cleanly():
 
 
 def test_date_forms_crms_write(tmp_path):
-    """Times are ignored, dots are day-first, two-digit years are 19xx/20xx, a four-digit year
-    0026 is not silently read as 2026, and D/M columns are recognised by a day above 12."""
+    """Dates in the forms CRMs write are read as meant.
+
+    Times are ignored, dots are day-first, two-digit years are 19xx/20xx, a four-digit year
+    0026 is not silently read as 2026, and D/M columns are recognised by a day above 12.
+    """
     path = _write(tmp_path, "a.csv", "\n".join([
         "Account ID,Date,Type",
         f"{ACCOUNTS[0]},7/15/26,Visit",  # 2

@@ -1,5 +1,4 @@
-"""A route on the map and in the status bar, in the user's unit
-(territory_desktop.mapping.route_map)."""
+"""A route on the map and in the status bar, in the user's unit (``mapping.route_map``)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from territory_desktop.optimize import pvrp
 from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem, SolveParams, solve_pvrp
+from territory_desktop.optimize.pvrp.cluster import cluster_start
+from territory_desktop.optimize.pvrp.engine import Engine
+
+
+def _quiet(fraction: float, message: str) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
 
 
 def _problem(n: int = 30, seed: int = 3) -> PVRPProblem:
@@ -28,9 +37,9 @@ def _problem(n: int = 30, seed: int = 3) -> PVRPProblem:
 
 def test_cluster_start_uses_allowed_patterns_and_spreads_days():
     prob = _problem()
-    eng = pvrp._Engine(prob, SolveParams(iterations=100), pvrp._NO_PROGRESS, pvrp._NEVER_STOP)
+    eng = Engine(prob, SolveParams(iterations=100), _quiet, _never)
     assert eng.time_only
-    choice, routes = pvrp._cluster_start(eng)
+    choice, routes = cluster_start(eng)
     seen: dict[int, list[tuple[int, int]]] = {}
     for day, day_routes in enumerate(routes):
         assert len(day_routes) <= 1
@@ -64,6 +73,6 @@ def test_loads_keep_the_generic_start():
                                  patterns=c.patterns) for c in prob.customers),
         travel=prob.travel,
     )
-    eng = pvrp._Engine(loaded, SolveParams(), pvrp._NO_PROGRESS, pvrp._NEVER_STOP)
+    eng = Engine(loaded, SolveParams(), _quiet, _never)
     assert not eng.time_only
     assert eng.neighbours is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from territory_desktop.optimize.plan_schedule import rep_accounts, visits_per_cycle
 
@@ -78,7 +79,8 @@ def test_pinned_visit_survives_reoptimising_the_week(scheduled, qtbot):
     first_day = (slot[0], min(d for w, d in panel.days if w == slot[0]))
     other_weeks = sorted((v.account_id, v.week, v.weekday, v.order)
                          for v in doc.plan.schedules[REP].visits if v.week != slot[0])
-    window.rotation.reoptimise(REP, first_day, rest_of_week=True)
+    menu = panel.day_menu(panel.days[first_day], None)
+    next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
     after = doc.plan.schedules[REP]
     assert sorted((v.account_id, v.week, v.weekday, v.order)
                   for v in after.visits if v.week != slot[0]) == other_weeks
@@ -138,6 +140,177 @@ def test_overload_is_reported_with_reasons_and_cadence_can_be_stretched(tdapp, q
     after = doc.plan.schedules[REP]
     assert sum(u.missing_visits for u in after.unplaced) < missing_before
     assert doc.undo_stack.count() >= 4  # rep edit, schedule, stretch, schedule
+
+
+# --------------------------------------------------------------------------- issue 8 items
+
+
+def _menu_action(panel, slot, text):
+    menu = panel.day_menu(panel.days[slot], None)
+    return next(a for a in menu.actions() if a.text() == text)
+
+
+def _lengths(panel, slots):
+    totals = {(d.day.week, d.day.weekday): d for d in panel.last_result.days}
+    return [totals[s].duration_seconds / 3600 for s in slots]
+
+
+def _press_schedule_shortcut(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+
+
+def _click_territory_row(window, qtbot, territory_id):
+    from PySide6.QtCore import Qt
+
+    table, model, proxy = (window.territories.table, window.territories.model,
+                           window.territories.proxy)
+    row = next(r for r, w in enumerate(model.rows) if w.territory_id == territory_id)
+    rect = table.visualRect(proxy.mapFromSource(model.index(row, 0)))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_rest_of_week_keeps_the_days_balanced(scheduled, qtbot):
+    window, doc = scheduled.window, scheduled.document
+    panel = window.rotation_panel
+    week = [s for s in panel.days if s[0] == 0 and s[1] >= 2]  # week 1, Wednesday on
+    before = sorted(v.account_id for v in doc.plan.schedules[REP].visits if v.slot in week)
+    assert len(before) > len(week)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        _menu_action(panel, (0, 2), "Re-optimise the rest of the week").trigger()
+    after = doc.plan.schedules[REP]
+    assert sorted(v.account_id for v in after.visits if v.slot in week) == before
+    lengths = _lengths(panel, week)
+    assert all(after.day(*s) for s in week), "a day of the week was left empty"
+    everything = [d.duration_seconds / 3600 for d in panel.last_result.days]
+    assert max(lengths) - min(lengths) <= max(0.5, max(everything) - min(everything)), lengths
+
+
+def test_day_off_spreads_its_visits_over_the_week(scheduled, qtbot):
+    window, doc = scheduled.window, scheduled.document
+    panel = window.rotation_panel
+    slot = max(panel.days, key=lambda s: panel.days[s].count())
+    moving = [v.account_id for v in doc.plan.schedules[REP].day(*slot)]
+    assert len(moving) >= 2
+    count = len(doc.plan.schedules[REP].visits)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        _menu_action(panel, slot, "Mark day off").trigger()
+    after = doc.plan.schedules[REP]
+    assert slot in doc.plan.reps[REP].days_off and after.day(*slot) == []
+    assert len(after.visits) + sum(u.missing_visits for u in after.unplaced) == count
+    week = [s for s in panel.days if s[0] == slot[0] and s != slot]
+    landed = {v.slot for v in after.visits if v.account_id in moving and v.slot in week}
+    assert len(landed) >= 2, "all of the day's visits went to one day"
+    assert all(after.day(*s) for s in week)
+    lengths = _lengths(panel, week)
+    assert max(lengths) - min(lengths) <= 0.75, lengths
+    assert "day off" in panel.headers[slot].text()
+
+
+def test_weekly_hours_bound_the_schedule_and_both_views_agree(tdapp, qtbot):
+    from territory_desktop import edits
+
+    window, doc = tdapp.window, tdapp.document
+    window.apply_edit(lambda: edits.update_rep(doc.plan, REP, weekly_hours=4.0,
+                                               max_day_minutes=300))
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    panel.seconds.setValue(60)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        window.actions["rotation.schedule"].trigger()
+    result = panel.last_result
+    for week in range(doc.plan.schedules[REP].weeks):
+        hours = sum(d.duration_seconds for d in result.days if d.day.week == week) / 3600
+        assert hours <= 4.0 + 1e-6, f"week {week + 1}: {hours:.2f} h of a 4 h week"
+    schedule = doc.plan.schedules[REP]
+    assert schedule.unplaced and all("4 h week" in u.reason for u in schedule.unplaced)
+    assert "not placed" in panel.unplaced.text() and not panel.stretch_button.isHidden()
+    # the territory table and the rotation view show the same utilisation
+    model = window.territories.model
+    row = next(r for r, w in enumerate(model.rows) if w.rep_id == REP and w.territory_id)
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal,
+                                      Qt.ItemDataRole.DisplayRole) == "Utilisation")
+    shown = model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+    assert f"utilisation {shown} of 4 h/week" in panel.summary.text()
+    assert int(shown.rstrip("%")) > 100  # the cadence asks for more than the week holds
+
+
+def test_stretch_fits_on_the_first_click_and_progress_moves(tdapp, qtbot):
+    import re
+
+    from territory_desktop import edits
+
+    window, doc = tdapp.window, tdapp.document
+    window.apply_edit(lambda: edits.update_rep(doc.plan, REP, max_day_minutes=68))
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    panel.seconds.setValue(60)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        window.actions["rotation.schedule"].trigger()
+    missing = sum(u.missing_visits for u in doc.plan.schedules[REP].unplaced)
+    assert missing and not panel.stretch_button.isHidden()
+    factor = float(re.search(r"×([\d.]+)", panel.stretch_button.text()).group(1))
+    assert factor == panel.last_result.stretch_factor < 1.15  # a small stretch, as reported
+    values: list[int] = []
+    messages: list[str] = []
+    window.progress.valueChanged.connect(values.append)
+    window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.stretch_button, Qt.MouseButton.LeftButton)
+    after = doc.plan.schedules[REP]
+    assert sum(u.missing_visits for u in after.unplaced) < missing
+    assert panel.last_result.stretch_factor < factor
+    assert max(values) >= 500, values  # the bar moved during the run (0..1000)
+    scores = [m for m in messages if re.search(r"\bbest\b|(?<![×\d.])\d+\.\d\d\b", m)]
+    assert not scores, scores  # no internal score in the status bar
+    assert any("choosing visit days" in m for m in messages), messages
+
+
+def test_shortcut_schedules_the_rep_of_the_selected_territory(tdapp, qtbot):
+    window = tdapp.window
+    panel = window.rotation_panel
+    assert panel.rep_id() == "REP-1"  # the first rep in the list
+    _click_territory_row(window, qtbot, "T-ENT")
+    assert window.selected_territories == ["T-ENT"]
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS,
+                          check_params_cb=lambda rep: rep == "REP-ENT"):
+        _press_schedule_shortcut(window, qtbot)
+    # a click on the map selects another territory: its rep is scheduled next
+    view = tdapp.map_view
+    with qtbot.waitSignal(view.territory_clicked, timeout=WAIT_MS):
+        view.run_js("TD.state.bridge.post(JSON.stringify({event: 'territory_clicked', "
+                    "tid: 'T4'}))", lambda _: None)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS,
+                          check_params_cb=lambda rep: rep == REP):
+        _press_schedule_shortcut(window, qtbot)
+
+
+def test_settings_slider_sets_least_driving_for_the_scheduler(tdapp, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from territory_desktop.qt import dialogs
+
+    window, doc = tdapp.window, tdapp.document
+    assert doc.plan.settings.day_balance == 1.0  # even days by default
+
+    def slide_to_least_driving(dialog):
+        qtbot.keyClick(dialog.day_balance, Qt.Key.Key_Home)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", slide_to_least_driving)
+    window.actions["edit.settings"].trigger()
+    assert doc.plan.settings.day_balance == 0.0
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        window.actions["rotation.schedule"].trigger()
+    empty = [d for d in panel.last_result.days if not d.account_ids]
+    assert len(empty) >= 5  # least driving packs 40 short visits into a few days
+    assert window.rotation.planner(REP).balance == 0.0
 
 
 def test_scheduling_progress_shows_no_internal_scores(tdapp, qtbot):

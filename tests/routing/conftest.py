@@ -1,5 +1,8 @@
-"""Fixtures for the routing tests: real OSM extracts from ``../shared/data`` and their
-compiled networks (built once per session; each build takes well under a second)."""
+"""Fixtures for the routing tests.
+
+Fixtures for the routing tests: real OSM extracts from ``../shared/data`` and their
+compiled networks (built once per session; each build takes well under a second).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Fuzzing machinery for the routing inputs, shared by ``test_fuzz_routing.py`` (a fixed number
+"""Fuzzing machinery for the routing inputs.
+
+Fuzzing machinery for the routing inputs, shared by ``test_fuzz_routing.py`` (a fixed number
 of examples in CI) and ``benchmarks/fuzz_routing.py`` (longer runs).
 
 Categories: damaged OSM extracts (.osm, .osm.gz, .osm.bz2, .osm.pbf), damaged network files
@@ -49,8 +51,11 @@ class Outcome:
 
 
 def seed_bytes(workdir: Path) -> dict[str, bytes]:
-    """The undamaged inputs: the tiny extract in every supported encoding, a compiled network
-    (.npz) and a points file on it."""
+    """Return the undamaged inputs' bytes by file suffix (``workdir`` holds the temporaries).
+
+    They are the tiny extract in every supported encoding, a compiled network (.npz) and a
+    points file on it.
+    """
     import osmium
 
     xml = bz2.decompress(SEED_EXTRACT.read_bytes())
@@ -73,8 +78,11 @@ def seed_bytes(workdir: Path) -> dict[str, bytes]:
 
 
 def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
-    """Apply (operation, position as a fraction of the length, value) edits to ``data``:
-    truncate, flip a byte, overwrite a byte, insert a byte, delete a run of bytes."""
+    """Damage ``data`` by byte edits.
+
+    Apply (operation, position as a fraction of the length, value) edits to ``data``:
+    truncate, flip a byte, overwrite a byte, insert a byte, delete a run of bytes.
+    """
     b = bytearray(data)
     for op, where, value in ops:
         i = min(int(where * len(b)), max(len(b) - 1, 0))
@@ -94,8 +102,11 @@ def mutate(data: bytes, ops: list[tuple[str, float, int]]) -> bytes:
 
 
 def damage_arrays(npz: bytes, edits: list[tuple[int, float, int]]) -> bytes:
-    """Rewrite a valid network .npz with array values replaced: (array number, position as a
-    fraction, new value) - out-of-range indices, negative or huge weights, NaN speeds."""
+    """Damage a network file's array values.
+
+    Rewrite a valid network .npz with array values replaced: (array number, position as a
+    fraction, new value) - out-of-range indices, negative or huge weights, NaN speeds.
+    """
     from territory_desktop.routing.network import _ARRAYS
 
     with np.load(io.BytesIO(npz), allow_pickle=False) as z:
@@ -136,16 +147,30 @@ class Runner:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            self.proc = None
+            self._forget()
+
+    def _forget(self) -> None:
+        """Close the ended worker's pipes (or they leak a file each) and drop it."""
+        assert self.proc is not None
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        self.proc = None
 
     def run(self, kind: str, data: bytes, network: str = "") -> Outcome:
-        """Write ``data`` as a file of ``kind`` and run the user's commands on it (points files
-        on the compiled ``network``)."""
+        """Run one fuzz case.
+
+        Write ``data`` as a file of ``kind`` and run the user's commands on it (points files
+        on the compiled ``network``).
+        """
         self.count += 1
         path = self.workdir / f"case{self.count}{kind}"
         path.write_bytes(data)
         net_path = network
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is not None and self.proc.poll() is not None:
+            self._forget()
+        if self.proc is None:
             self.proc = self._start()
         t0 = time.perf_counter()
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -161,11 +186,11 @@ class Runner:
             if not ready:
                 self.proc.kill()
                 self.proc.wait()
-                self.proc = None
+                self._forget()
                 return Outcome(False, "hang", f"no answer in {CASE_TIMEOUT_S:.0f} s", dt)
             if not line:
                 rc = self.proc.wait(10)
-                self.proc = None
+                self._forget()
                 return Outcome(False, "crash", f"worker died with status {rc}", dt)
             r = json.loads(line)
         finally:
@@ -190,8 +215,11 @@ def judge(r: dict, path: str, dt: float) -> Outcome:
 
 
 def _cli(argv: list[str], file: str) -> dict:
-    """Run ``tdesk argv`` in this process: exit status, stderr, any uncaught traceback. A
-    one-line error must name ``file`` (or the command's second file: the points file)."""
+    """Run the command line in this process and check how it ends.
+
+    Run ``tdesk argv`` in this process: exit status, stderr, any uncaught traceback. A
+    one-line error must name ``file`` (or the command's second file: the points file).
+    """
     import traceback
 
     from territory_desktop.cli import main

@@ -1,5 +1,8 @@
-"""Damaged network files and absurd ways (issue 9 items 4 and 5): one-line errors naming the
-file and the problem, never a crash signal or a wrapped travel time."""
+"""Damaged network files and absurd ways give one-line errors.
+
+Damaged network files and absurd ways (issue 9 items 4 and 5): one-line errors naming the
+file and the problem, never a crash signal or a wrapped travel time.
+"""
 
 from __future__ import annotations
 
@@ -116,8 +119,11 @@ LONG_WAY = """<?xml version='1.0' encoding='UTF-8'?>
 
 
 def test_a_way_too_long_for_32_bit_times_is_refused_by_name(tmp_path):
-    """18,900 km at a residential speed is ~630 h: int32 milliseconds used to wrap to
-    -2,147,483,648; now compiling names the way."""
+    """A way too long for a travel time is named, not wrapped.
+
+    18,900 km at a residential speed is ~630 h: int32 milliseconds used to wrap to
+    -2,147,483,648; now compiling names the way.
+    """
     path = tmp_path / "long.osm"
     path.write_text(LONG_WAY)
     with pytest.raises(NetworkBuildError) as exc:

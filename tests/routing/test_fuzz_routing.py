@@ -1,8 +1,11 @@
-"""Property-based fuzzing of the routing inputs (issue 9): damaged OSM extracts in every
+"""Property-based fuzzing of the routing inputs.
+
+Property-based fuzzing of the routing inputs (issue 9): damaged OSM extracts in every
 encoding, damaged network files, bad points files. Each case runs the command line in a
 worker process and must end in success or a one-line error naming the file, within
 ``CASE_TIMEOUT_S``, with no crash signal. A fixed number of derandomized examples runs here;
-``benchmarks/fuzz_routing.py`` runs longer, random ones."""
+``benchmarks/fuzz_routing.py`` runs longer, random ones.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""``tdesk matrix`` output (CSV written columnar, npz, parquet) and points-file errors
-(issue 8 item 18, issue 9 items 6 and 7), through the command line."""
+"""``tdesk matrix`` output and points-file errors, through the command line.
+
+``tdesk matrix`` output (CSV written columnar, npz, parquet) and points-file errors
+(issue 8 item 18, issue 9 items 6 and 7), through the command line.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +39,11 @@ def _points_file(path, ids, pts):
 
 
 def test_csv_writer_matches_the_csv_module_cell_for_cell(tmp_path):
-    """The columnar writer gives the same cells as the csv module with the same formatting,
-    including unreachable pairs and their reasons, hostile ids and tiny blocks."""
+    """The columnar CSV writer matches the csv module cell for cell.
+
+    The columnar writer gives the same cells as the csv module with the same formatting,
+    including unreachable pairs and their reasons, hostile ids and tiny blocks.
+    """
     rng = np.random.default_rng(0)
     n = len(HOSTILE_IDS)
     sec = np.floor(rng.uniform(0, 9e6, (n, n))) / 1000.0

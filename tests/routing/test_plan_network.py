@@ -1,5 +1,4 @@
-"""A plan's road network: extract path, cache file, compiling, reachability
-(territory_desktop.routing.plan_network)."""
+"""A plan's road network: extract path, cache file, compiling, reachability."""
 
 from __future__ import annotations
 

@@ -32,8 +32,11 @@ def _points_on_roads(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
 
 
 def _reference_matrix(net: RoadNetwork, pts: np.ndarray) -> np.ndarray:
-    """Independent check: networkx Dijkstra on the compiled edges, with each snapped point
-    inserted as virtual origin/destination nodes splitting its edge (packed weights)."""
+    """Return the packed costs networkx computes between snapped points.
+
+    Independent check: networkx Dijkstra on the compiled edges, with each snapped point
+    inserted as virtual origin/destination nodes splitting its edge (packed weights).
+    """
     s = snap(net, pts[:, 0], pts[:, 1])
     a = net.arrays
     g = nx.DiGraph()
@@ -236,8 +239,11 @@ def test_matrix_progress_and_cancel(baltimore):
 
 
 def test_engines_agree_bit_for_bit(networks, tmp_path):
-    """Both Dijkstra strategies and the contraction hierarchy give the same packed costs,
-    so seconds and metres are identical; the node order is cached next to the network."""
+    """All matrix engines agree exactly.
+
+    Both Dijkstra strategies and the contraction hierarchy give the same packed costs,
+    so seconds and metres are identical; the node order is cached next to the network.
+    """
     from territory_desktop.routing import cch
     from territory_desktop.routing import matrix as mx
     from territory_desktop.routing._progress import Feedback
@@ -288,8 +294,11 @@ def test_engines_agree_bit_for_bit(networks, tmp_path):
 
 
 def test_auto_engine_follows_the_cost_model(networks):
-    """Dijkstra for a few origins on an unordered network and for one origin to very many
-    destinations; the hierarchy for many-to-many, and for small sets once it is built."""
+    """The automatic engine choice follows the cost model.
+
+    Dijkstra for a few origins on an unordered network and for one origin to very many
+    destinations; the hierarchy for many-to-many, and for small sets once it is built.
+    """
     from territory_desktop.routing import matrix as mx
     from territory_desktop.routing import prepare_matrices
 
@@ -307,8 +316,11 @@ def test_auto_engine_follows_the_cost_model(networks):
 
 
 def test_hierarchy_is_a_valid_elimination_tree(networks):
-    """Every upward neighbour of a node is an ancestor in the elimination tree (what lets a
-    point's search follow one root path), and customised arcs never undercut shortest paths."""
+    """The contraction hierarchy has the properties its queries rely on.
+
+    Every upward neighbour of a node is an ancestor in the elimination tree (what lets a
+    point's search follow one root path), and customised arcs never undercut shortest paths.
+    """
     from scipy.sparse.csgraph import dijkstra
 
     from territory_desktop.routing import cch
@@ -374,9 +386,12 @@ def test_cch_threads_give_identical_rows_and_cancel(networks):
 
 @pytest.mark.parametrize("engine", ["cch", "dijkstra"])
 def test_dense_matrix_combination_and_direct_pairs(baltimore, engine):
-    """Many points per node (the gather-and-combine path) with unreachable rows and columns:
+    """Many points per node give brute-force exact matrices.
+
+    Many points per node (the gather-and-combine path) with unreachable rows and columns:
     every entry equals the brute-force minimum over the 2 x 2 departure/arrival options of
-    node-to-node Dijkstra plus the direct drive along a shared segment."""
+    node-to-node Dijkstra plus the direct drive along a shared segment.
+    """
     from scipy.sparse.csgraph import dijkstra
 
     from territory_desktop.routing import matrix as mx
@@ -409,8 +424,11 @@ def test_dense_matrix_combination_and_direct_pairs(baltimore, engine):
 
 
 def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
-    """A network loaded from a file caches the snap index inputs (no pickle); a fresh load
-    builds its index from the cache and snaps identically; a damaged cache is rebuilt."""
+    """The snap index cache is used, trusted only when sound.
+
+    A network loaded from a file caches the snap index inputs (no pickle); a fresh load
+    builds its index from the cache and snaps identically; a damaged cache is rebuilt.
+    """
     from territory_desktop.routing import load_network
     from territory_desktop.routing.snap_index import cache_path
 
@@ -441,8 +459,11 @@ def test_snap_index_inputs_are_cached_next_to_the_network(networks, tmp_path):
 
 
 def test_warm_up_compiles_the_kernels_real_use_needs(networks):
-    """The install-time warm-up compiles each kernel for exactly the argument types real use
-    passes: after a real order, build and matrix, no kernel has a second signature."""
+    """The warm-up compiles exactly the kernel signatures real use needs.
+
+    The install-time warm-up compiles each kernel for exactly the argument types real use
+    passes: after a real order, build and matrix, no kernel has a second signature.
+    """
     from territory_desktop.routing import cch
 
     cch.warm_up()

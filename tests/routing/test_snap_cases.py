@@ -1,5 +1,8 @@
-"""Snapping cases found in the field (issue 8 items 16 and 17): points exactly on road nodes
-next to one-way streets, and points nearer a cut-off road than a connected one."""
+"""Snapping cases found in the field.
+
+Snapping cases found in the field (issue 8 items 16 and 17): points exactly on road nodes
+next to one-way streets, and points nearer a cut-off road than a connected one.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +21,11 @@ from territory_desktop.routing.snapping import snap
 
 
 def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
-    """Nodes at the start or end of one-way segments (where a point used to be forced to
-    drive the one-way first, or to arrive along it), plus a few random ones."""
+    """Return nodes that end one-way segments, plus a few random ones.
+
+    Nodes at the start or end of one-way segments (where a point used to be forced to
+    drive the one-way first, or to arrive along it), plus a few random ones.
+    """
     fwd, bwd = prepared(net).seg_edges
     a = net.arrays
     one = np.flatnonzero((fwd >= 0) != (bwd >= 0))
@@ -33,8 +39,11 @@ def _one_way_end_nodes(net: RoadNetwork, n: int, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["baltimore", "sao_paulo", "bayreuth"])
 def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
-    """Item 16: a point exactly on a node gets the node-to-node shortest path (a plain
-    Dijkstra between the same nodes), from both engines, bit for bit."""
+    """A point on a node gets the node-to-node shortest path.
+
+    Item 16: a point exactly on a node gets the node-to-node shortest path (a plain
+    Dijkstra between the same nodes), from both engines, bit for bit.
+    """
     net = networks[name]
     nodes = _one_way_end_nodes(net, 150, seed=16)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))
@@ -50,8 +59,11 @@ def test_points_on_nodes_leave_and_arrive_in_every_direction(networks, name):
 
 
 def test_route_from_a_node_starts_at_the_node(networks):
-    """A route between node points drives the node-to-node path, and its geometry starts and
-    ends at the nodes (not on the one-way segment the point was snapped to)."""
+    """A route between node points starts and ends at the nodes.
+
+    A route between node points drives the node-to-node path, and its geometry starts and
+    ends at the nodes (not on the one-way segment the point was snapped to).
+    """
     net = networks["baltimore"]
     nodes = _one_way_end_nodes(net, 40, seed=7)
     pts = np.column_stack((net.node_lat[nodes], net.node_lon[nodes]))

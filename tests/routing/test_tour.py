@@ -15,8 +15,11 @@ from territory_desktop.routing.tour import best_order, path_cost
 
 @pytest.fixture(scope="module")
 def seconds(baltimore) -> np.ndarray:
-    """Drive times between 14 sample accounts spread over the extract (one-way streets give an
-    asymmetric matrix)."""
+    """Return drive times between 14 sample accounts.
+
+    Drive times between 14 sample accounts spread over the extract (one-way streets give an
+    asymmetric matrix).
+    """
     accounts = tables.import_accounts(resource_path("sample", "accounts.csv")).accounts
     chosen = accounts[::17][:14]
     m = travel_matrix(baltimore, [(a.lat, a.lon) for a in chosen], meters=False).seconds

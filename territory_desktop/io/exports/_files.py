@@ -36,7 +36,7 @@ def check_target(path: Path) -> Path:
     return path
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)`` then move the result over ``path`` in one step.
 
     The temporary file sits in the target folder (so ``os.replace`` is atomic); any error
@@ -48,7 +48,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_atomic_set(path: Path, write: Callable[[Path], None]) -> list[Path]:
+def write_atomic_set(path: Path, write: Callable[[Path], object]) -> list[Path]:
     """Like :func:`write_atomic` for formats made of sibling files (a Shapefile's .shp/.dbf/...).
 
     ``write`` writes ``<temporary folder>/<path.name>``; every file it made is moved next to
@@ -101,7 +101,7 @@ def csv_cell(value: Any, decimals: int = 2, date_format: str = "%Y-%m-%d") -> st
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
               decimals: Sequence[int] | None = None, date_format: str = "%Y-%m-%d") -> Path:
-    """A UTF-8 CSV with one header row, written atomically.
+    """Write a UTF-8 CSV with one header row, atomically.
 
     ``decimals`` gives the number of decimals per column (2 where not given).
     """
@@ -119,7 +119,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], 
 def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]],
                                                   Sequence[int]]], *,
                number_formats: dict[int, str] | None = None) -> Path:
-    """An XLSX with typed cells: dates as dates, numbers as numbers, text never a formula.
+    """Write an XLSX with typed cells: dates as dates, numbers as numbers, text never a formula.
 
     ``sheets`` holds (title, header, rows, indices of rows to show bold, e.g. totals). Headers are
     frozen; ``number_formats`` maps a column index to an Excel number format (``0.00`` default).
@@ -132,7 +132,7 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[S
 
     def write(tmp: Path) -> None:
         book = Workbook()
-        book.remove(book.active)
+        book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
         for title, header, rows, bold_rows in sheets:
             sheet = book.create_sheet(title[:31])
             bold = Font(bold=True)

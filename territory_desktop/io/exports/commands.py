@@ -51,7 +51,7 @@ def _format(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
     from territory_desktop.io.exports._files import check_target
 
     check_target(args.output)  # before any routing: a bad target fails at once
-    fmt = args.format or args.output.suffix.lstrip(".").lower()
+    fmt: str = args.format or args.output.suffix.lstrip(".").lower()
     if fmt not in allowed:
         raise ExportError(f"{args.kind}: format must be {' or '.join(allowed)} (--format, or the "
                           f"suffix of {args.output})")
@@ -268,7 +268,7 @@ def _trip_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export`` and ``import`` to a ``tdesk`` argument parser."""
     export = subparsers.add_parser("export", help="write logs, reports, route packs and GIS "
                                    "files from a plan")

@@ -58,6 +58,7 @@ class ExpensePreset:
     cost_centre: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a preset without a name or with unknown fields or options."""
         if not self.name.strip():
             raise ExportError("an expense preset needs a name")
         unknown = [f for f, _ in self.columns if f not in EXPENSE_FIELDS]
@@ -80,11 +81,13 @@ class ExpensePreset:
                               "show the day (use e.g. %Y-%m-%d or %m/%d/%Y)")
 
     def as_json(self) -> dict[str, Any]:
+        """Return the preset as JSON data (without its name, which is the key)."""
         return {"columns": [list(c) for c in self.columns], "date_format": self.date_format,
                 "per": self.per, "category": self.category, "cost_centre": self.cost_centre}
 
     @classmethod
     def from_json(cls, name: str, data: Any) -> ExpensePreset:
+        """Return the preset ``name`` from JSON data; ExportError names what is wrong."""
         if not isinstance(data, dict):
             raise ExportError(f"preset {name}: expected an object")
         try:
@@ -93,7 +96,7 @@ class ExpensePreset:
             raise ExportError(f"preset {name}: columns are [field, name] pairs") from None
         known = {f.name for f in dataclasses.fields(cls)} - {"name", "columns"}
         extra = {k: str(v) for k, v in data.items() if k in known}
-        return cls(name, columns or cls.columns, **extra)  # type: ignore[arg-type]
+        return cls(name, columns or cls.columns, **extra)
 
 
 def load_presets(path: Path) -> dict[str, ExpensePreset]:
@@ -118,6 +121,8 @@ def save_presets(path: Path, presets: dict[str, ExpensePreset]) -> Path:
 
 @dataclass(frozen=True)
 class ExpenseLine:
+    """One reimbursable line: a day's or a trip's business distance priced at its date's rate."""
+
     date: dt.date
     description: str
     start_address: str
@@ -134,6 +139,8 @@ class ExpenseLine:
 
 @dataclass(frozen=True)
 class ExpenseReport:
+    """The reimbursable lines of a date range, their total and anything the user should check."""
+
     lines: tuple[ExpenseLine, ...]
     total: Decimal
     currency: str
@@ -182,7 +189,7 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
 
 def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
                    preset: ExpensePreset | None = None) -> ExpenseReport:
-    """The expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+    """Write the expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
     preset = preset or ExpensePreset("standard")
     report = expense_lines(trips, rates, preset.per)
     rep = trips.rep

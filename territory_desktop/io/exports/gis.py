@@ -84,11 +84,12 @@ def write_territories(territories: Sequence[Territory], path: Path, fmt: str, *,
     ``attribution`` adds "© OpenStreetMap contributors" (layer description, KML document
     description, or a ``.txt`` beside a Shapefile) for OSM-derived data.
     """
-    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
 
-    geoms = [None if t.geometry is None else shapely.geometry.MultiPolygon(
-        [t.geometry] if t.geometry.geom_type == "Polygon" else t.geometry)
-        for t in territories]
+    # A territory's geometry is a Polygon or a MultiPolygon (Territory checks it).
+    geoms = [MultiPolygon([t.geometry]) if isinstance(t.geometry, Polygon) else
+             t.geometry if isinstance(t.geometry, MultiPolygon) else None
+             for t in territories]
     fields = {
         "id": _text_array([t.id for t in territories]),
         "name": _text_array([t.name for t in territories]),
@@ -185,6 +186,8 @@ def read_territories(path: Path, layer: str | None = None) -> TerritoryImport:
     if meta.get("crs") and "4326" not in str(meta["crs"]) and "CRS84" not in str(meta["crs"]):
         raise ExportError(f"{path}: coordinates are in {meta['crs']}; territories must be in "
                           "WGS84 longitude/latitude (EPSG:4326)")
+    if wkb is None:  # an attribute table (e.g. in a GeoPackage) has no geometry column
+        raise ExportError(f"{path}: layer {layer!r} has no geometries; territories are polygons")
     names = [str(n) for n in meta["fields"]]
     result = TerritoryImport()
     seen: set[str] = set()

@@ -53,7 +53,7 @@ def _round(x: float) -> float:
 
 
 def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
-    """The mileage log as rows (legs, day/week/period totals, yearly footer)."""
+    """Build the mileage log as rows (legs, day/week/period totals, yearly footer)."""
     u = trips.unit
     header = ["Row", "Date", "Trip type", "From", "To", "Destination address", "Account ID",
               "Business purpose", "Odometer start", "Odometer end", f"Business {u}",
@@ -184,7 +184,7 @@ def write_report(report: Report, path: Path, fmt: str, *, signature: bool = Fals
 
 def write_mileage_log(trips: Trips, path: Path, fmt: str,
                       rates: RateTable | None = None) -> Report:
-    """The mileage log as CSV, XLSX or PDF (with a signature line); returns what was written."""
+    """Write the mileage log as CSV, XLSX or PDF (with a signature line); return the report."""
     report = mileage_report(trips, rates)
     write_report(report, path, fmt, signature=True)
     return report

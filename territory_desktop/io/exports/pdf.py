@@ -18,6 +18,7 @@ WIDE = ("To", "Destination address", "Business purpose")  # columns printed twic
 
 
 def styles() -> dict[str, Any]:
+    """Return the paragraph styles the PDF exports use, by role (title, cell, bold, ...)."""
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 
     base = getSampleStyleSheet()
@@ -33,7 +34,7 @@ def styles() -> dict[str, Any]:
 
 
 def text(value: Any, decimals: int = 2) -> str:
-    """A cell value as printed text."""
+    """Return a cell value as printed text."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -44,6 +45,7 @@ def text(value: Any, decimals: int = 2) -> str:
 
 
 def escape(value: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` so reportlab prints the text instead of reading markup."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -66,7 +68,7 @@ def build(path: Path, story: Sequence[Any], *, landscape_page: bool = True) -> P
 
 
 def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
-    """The report as a printable table (header repeated on every page)."""
+    """Return the report as a printable table (header repeated on every page)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape, letter
     from reportlab.lib.units import inch
@@ -91,7 +93,7 @@ def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     width = landscape(letter)[0] - 0.8 * inch
     table = LongTable(data, repeatRows=1,
                       colWidths=[width * w / sum(weights) for w in weights])
-    commands = [
+    commands: list[tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]] = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

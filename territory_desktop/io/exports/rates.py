@@ -43,6 +43,7 @@ class RateTable:
     source: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse a table with no periods, a gap, an overlap or a period ending before it starts."""
         where = f"{self.source}: " if self.source else ""
         if not self.periods:
             raise ExportError(f"{where}the rate table has no periods")
@@ -66,7 +67,7 @@ class RateTable:
         object.__setattr__(self, "periods", tuple(ordered))
 
     def period_for(self, date: dt.date) -> RatePeriod:
-        """The period covering ``date``, or an error naming the table's span."""
+        """Return the period covering ``date``, or raise an error naming the table's span."""
         for p in self.periods:
             if p.start <= date <= p.end:
                 return p
@@ -75,7 +76,7 @@ class RateTable:
                           f"{self.periods[0].start} to {self.periods[-1].end})")
 
     def covering(self, start: dt.date, end: dt.date) -> list[RatePeriod]:
-        """The periods a date range uses; all must share one currency."""
+        """Return the periods a date range uses; all must share one currency."""
         self.period_for(start)
         self.period_for(end)
         used = [p for p in self.periods if p.start <= end and p.end >= start]
@@ -93,7 +94,7 @@ def amount(distance: float, unit: str, period: RatePeriod) -> Decimal:
 
 
 def default_rates() -> RateTable:
-    """The shipped US IRS business rates (see ``resources/rates/SOURCE.md``)."""
+    """Return the shipped US IRS business rates (see ``resources/rates/SOURCE.md``)."""
     from territory_desktop.resources import resource_path
 
     return read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
@@ -118,7 +119,7 @@ def _decimal(path: Path, line: int, column: str, text: str) -> Decimal:
 
 
 def read_rates(path: Path) -> RateTable:
-    """A rate table from CSV (generic or IRS layout); errors name file, line and column."""
+    """Read a rate table from CSV (generic or IRS layout); errors name file, line and column."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -157,6 +158,6 @@ def read_rates(path: Path) -> RateTable:
 
 
 def write_rates(table: RateTable, path: Path) -> Path:
-    """The table in the generic layout, to edit and read back with :func:`read_rates`."""
+    """Write the table in the generic layout, to edit and read back with :func:`read_rates`."""
     rows = [(p.start, p.end, str(p.rate), p.currency, p.unit, p.note) for p in table.periods]
     return write_csv(path, (*GENERIC_COLUMNS, "note"), rows)

@@ -32,7 +32,7 @@ def _day_name(day: TripDay) -> str:
 
 
 def visit_uid(rep_id: str, visit_date: str, account_id: str) -> str:
-    """A calendar UID that stays the same for the same planned visit on every export."""
+    """Return a calendar UID that stays the same for the same planned visit on every export."""
     return f"{rep_id}/{visit_date}/{account_id}@territory-desktop"
 
 
@@ -75,6 +75,7 @@ def gpx_document(trips: Trips) -> Any:
 
 
 def write_gpx(trips: Trips, path: Path) -> Path:
+    """Write :func:`gpx_document` as a GPX 1.1 file, atomically."""
     xml = gpx_document(trips).to_xml(version="1.1")
     return write_atomic(path, lambda tmp: tmp.write_text(xml, encoding="utf-8"))
 
@@ -137,13 +138,14 @@ def ics_calendar(trips: Trips, now: dt.datetime | None = None) -> Any:
 
 
 def write_ics(trips: Trips, path: Path, now: dt.datetime | None = None) -> Path:
+    """Write :func:`ics_calendar` as an ICS file, atomically."""
     data = ics_calendar(trips, now).to_ical()
     return write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 # ------------------------------------------------------------------------------ day sheets
 def route_drawing(day: TripDay, width: float, height: float) -> Any:
-    """A small map of the day: the road route (same geometry as the legs) and numbered stops."""
+    """Draw a small map of the day: the road route (the legs' geometry) and numbered stops."""
     import math
 
     from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect, String
@@ -167,14 +169,18 @@ def route_drawing(day: TripDay, width: float, height: float) -> Any:
         return (width / 2 + (lon * kx - cx) * scale, (height + 10) / 2 + (lat - cy) * scale)
 
     d = Drawing(width, height)
-    d.add(Rect(0, 0, width, height, strokeColor=colors.grey, fillColor=colors.white,
-               strokeWidth=0.5))
+    # types-reportlab types Rect's **kw without Unpack (Circle's has it): each keyword fails.
+    frame = Rect(0, 0, width, height, strokeColor=colors.grey,  # type: ignore[arg-type]
+                 fillColor=colors.white, strokeWidth=0.5)  # type: ignore[arg-type]
+    d.add(frame)
     for leg in day.legs:
         if len(leg.coordinates) > 1:
             flat = [c for lat, lon in leg.coordinates for c in xy(lat, lon)]
             d.add(PolyLine(flat, strokeColor=colors.HexColor("#1f77b4"), strokeWidth=1.6))
     hx, hy = xy(home.lat, home.lon)
-    d.add(Rect(hx - 4, hy - 4, 8, 8, fillColor=colors.black, strokeColor=colors.white))
+    marker = Rect(hx - 4, hy - 4, 8, 8,
+                  fillColor=colors.black, strokeColor=colors.white)  # type: ignore[arg-type]
+    d.add(marker)
     for n, v in enumerate(day.visits, start=1):
         x, y = xy(v.place.lat, v.place.lon)
         d.add(Circle(x, y, 6, fillColor=colors.HexColor("#d62728"), strokeColor=colors.white))

@@ -81,6 +81,7 @@ class TripLeg:
 
     @property
     def business(self) -> float:
+        """The leg's distance when it is a business trip, else 0."""
         return self.distance if self.trip_type == "business" else 0.0
 
 
@@ -97,11 +98,13 @@ class TripDay:
     skipped: tuple[Place, ...] = ()  # planned here, logged as skipped
 
     def total(self, trip_type: str | None = None) -> float:
+        """Return the day's distance, of legs of ``trip_type`` only when given."""
         return sum(g.distance for g in self.legs
                    if trip_type is None or g.trip_type == trip_type)
 
     @property
     def logged_legs(self) -> int:
+        """Number of legs that come from the rep's log rather than the planned route."""
         return sum(1 for g in self.legs if g.source != "route")
 
 
@@ -119,9 +122,11 @@ class Trips:
 
     @property
     def legs(self) -> list[TripLeg]:
+        """Every leg of every day, in date order."""
         return [g for d in self.days for g in d.legs]
 
     def total(self, trip_type: str | None = None) -> float:
+        """Return the distance of all days, of legs of ``trip_type`` only when given."""
         return sum(d.total(trip_type) for d in self.days)
 
 
@@ -133,17 +138,19 @@ def _parse_unit(unit: str) -> float:
 
 
 def account_place(account: Account) -> Place:
+    """Return an account as a trip place (name, address, position)."""
     address = ", ".join(p for p in (account.address, account.postal_code) if p)
     return Place(account.name, address, account.lat, account.lon, account.id, account.tier,
                  account.notes)
 
 
 def home_place(rep: Rep) -> Place:
+    """Return a rep's home base as a trip place."""
     return Place("Home", "", rep.home_lat, rep.home_lon)
 
 
 def rep_and_schedule(plan: Plan, rep_id: str) -> Rep:
-    """The rep, or an error naming the reps there are; the rep must have a rotation."""
+    """Return the rep, or raise an error naming the reps there are; the rep must have a rotation."""
     if rep_id not in plan.reps:
         known = ", ".join(plan.reps) or "none"
         raise ExportError(f"no rep with id {rep_id!r} in the plan (reps: {known})")
@@ -270,7 +277,7 @@ def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], rou
 def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: RoadNetwork, *,
                 unit: str = "mi", progress: Progress | None = None,
                 should_stop: Stop | None = None) -> Trips:
-    """The rep's driving from ``start`` to ``end`` (inclusive) on the plan's rotation and log.
+    """Return the rep's driving from ``start`` to ``end`` (inclusive), by rotation and log.
 
     Raises
     ------

@@ -1,5 +1,8 @@
-"""Fixtures for the export tests: the scheduled fixture plan (``tests/data/exports_plan.gpkg``,
-made by ``tests/data/make_exports_plan.py``), its road network, and REP-4's two-week trips."""
+"""Fixtures for the export tests.
+
+Fixtures for the export tests: the scheduled fixture plan (``tests/data/exports_plan.gpkg``,
+made by ``tests/data/make_exports_plan.py``), its road network, and REP-4's two-week trips.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def trips(export_plan: Plan, sample_network: RoadNetwork) -> Trips:
 
 @pytest.fixture
 def cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A user cache shared by the CLI tests (the compiled network is built once)."""
+    """Return a user cache shared by the CLI tests (the compiled network is built once)."""
     folder = tmp_path_factory.getbasetemp() / "tdesk-cache"
     monkeypatch.setenv("TDESK_CACHE", str(folder))
     return folder

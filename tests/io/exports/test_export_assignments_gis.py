@@ -6,6 +6,8 @@ import csv
 import dataclasses
 import datetime as dt
 
+import numpy as np
+import pyogrio.raw
 import pytest
 from shapely.geometry import Point, Polygon
 
@@ -157,6 +159,11 @@ def test_unsupported_or_unreadable_gis_input_is_a_clear_error(tmp_path, capsys,
         read_territories(junk)
     with pytest.raises(ExportError, match="no such file"):
         read_territories(tmp_path / "missing.kml")
+    table = tmp_path / "table.gpkg"  # a GeoPackage attribute table: no geometry column at all
+    pyogrio.raw.write(table, None, [np.array(["T1", "T2"], dtype=object)], ["id"],
+                      layer="territories", driver="GPKG", geometry_type=None)
+    with pytest.raises(ExportError, match=r"table\.gpkg: layer 'territories' has no geometries"):
+        read_territories(table)
     code = cli.main(["import", str(export_plan_path), "territories", str(junk), "-o",
                      str(tmp_path / "p.gpkg")])
     err = capsys.readouterr().err.strip()

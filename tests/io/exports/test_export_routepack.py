@@ -1,5 +1,8 @@
-"""Route packs: GPX and ICS parsed back with their libraries and compared with the schedule;
-the PDF day sheet's text and its map drawn from the route's road geometry."""
+"""Route packs (GPX, ICS, PDF day sheets) checked against the schedule.
+
+Route packs: GPX and ICS parsed back with their libraries and compared with the schedule;
+the PDF day sheet's text and its map drawn from the route's road geometry.
+"""
 
 from __future__ import annotations
 

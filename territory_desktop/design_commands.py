@@ -1,0 +1,319 @@
+"""``tdesk plan balance | compare | units``: territory design on the command line.
+
+Wired into ``tdesk plan`` by ``register(plan_subparsers)`` in :mod:`territory_desktop.cli`.
+Exit status: 0 done, 1 done but some territory misses the band, 2 bad input (one line on
+stderr, ``error: ...``). Warnings go to stderr as ``warning: ...`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_BAND = 1
+EXIT_ERROR = 2
+
+
+def register(plan: argparse._SubParsersAction) -> None:
+    """Add the design subcommands to ``tdesk plan``."""
+    b = plan.add_parser(
+        "balance", help="balance territories on workload (and potential), or realign them",
+        description="Share the accounts of the balanced territories among the team so that "
+        "workload (visit + drive hours per week) lies within +/-tolerance of a common "
+        "utilisation, territories stay compact and in one piece, and locks hold. The JSON "
+        "lists the balanced territories; max/min and CV are over them.")
+    b.add_argument("plan", type=Path)
+    b.add_argument("--reps", default="all",
+                   help="the team: 'all' (every rep with a map territory) or rep ids "
+                        "separated by commas; territories of reps left out are shared out")
+    b.add_argument("--tolerance", type=float, default=0.05, help="band, e.g. 0.05 = +/-5%%")
+    b.add_argument("--criteria", default="workload",
+                   help="workload and/or potential, separated by commas")
+    b.add_argument("--potential-tolerance", type=float,
+                   help="band for potential (default: --tolerance)")
+    b.add_argument("--max-moves", type=int, help="most accounts that may change owner")
+    b.add_argument("--max-moves-per-rep", type=int,
+                   help="most accounts any one rep may lose")
+    b.add_argument("--shorter-drives", type=float, default=0.5,
+                   help="0 = fewest moves ... 1 = shortest drives (default 0.5)")
+    b.add_argument("--lock", default="", help="account ids that must not move, by commas")
+    b.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _common(b)
+    b.add_argument("-o", "--output", type=Path, help="write the balanced plan here")
+    b.set_defaults(func=lambda a: _guard(_balance, a))
+
+    c = plan.add_parser("compare", help="realignment report between two plans",
+                        description="Per territory workload, potential, drive hours, "
+                        "compactness and accounts moved; per rep accounts gained and lost; "
+                        "the hand-off list (old owner, new owner, account, last visit).")
+    c.add_argument("before", type=Path)
+    c.add_argument("after", type=Path)
+    c.add_argument("--csv", type=Path, help="write the report as CSV (three files)")
+    c.add_argument("--xlsx", type=Path, help="write the report as an XLSX workbook")
+    _common(c)
+    c.set_defaults(func=lambda a: _guard(_compare, a))
+
+    u = plan.add_parser("units", help="build territories from geographic units",
+                        description="Assign ZCTA, county or state units (or your own polygon "
+                        "file) around the plan's accounts to the team's reps, balanced, and "
+                        "make each territory the dissolved union of its units.")
+    u.add_argument("plan", type=Path)
+    src = u.add_mutually_exclusive_group(required=True)
+    src.add_argument("--layer", choices=("zcta", "county", "state"))
+    src.add_argument("--file", type=Path, help="GeoJSON, GeoPackage, Shapefile or KML units")
+    u.add_argument("--id-field", help="the unit id field of --file")
+    u.add_argument("--by", choices=("workload", "population", "potential"),
+                   default="workload", help="what to balance (default workload)")
+    u.add_argument("--reps", default="all", help="the team (as for balance)")
+    u.add_argument("--tolerance", type=float, default=0.05)
+    u.add_argument("--alignment", type=Path,
+                   help="CSV/XLSX of unit id -> territory; those units stay where it says")
+    u.add_argument("--unmatched", type=Path,
+                   help="write the alignment file's unmatched rows here (CSV)")
+    u.add_argument("--seed", type=int, default=0)
+    _common(u)
+    u.add_argument("-o", "--output", type=Path, help="write the plan with unit territories")
+    u.set_defaults(func=lambda a: _guard(_units, a))
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--network-cache", type=Path,
+                   help="compiled network file (default: in the user cache folder)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _guard(fn: Any, args: argparse.Namespace) -> int:
+    """Turn the design engines' errors into one line and exit status 2."""
+    from territory_desktop.geo.units import UnitFileError
+    from territory_desktop.model.territory_load import WorkloadError
+    from territory_desktop.optimize.balance import BalanceError
+
+    try:
+        return int(fn(args))
+    except (BalanceError, UnitFileError, WorkloadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _load(path: Path, cache: Path | None) -> tuple[Any, Any]:
+    """The plan and its road network (None, with a note, when it has none)."""
+    from territory_desktop.io import planfile
+    from territory_desktop.routing import load_or_build
+    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
+
+    plan = planfile.load_plan(path)
+    extract_path = resolve_extract(plan.settings.osm_extract, path.resolve().parent)
+    if extract_path is None:
+        print(f"note: {path} has no road network: drive times are straight-line x detour",
+              file=sys.stderr)
+        return plan, None
+    if not extract_path.is_file():
+        print(f"warning: the plan's OSM extract {extract_path} is missing: drive times are "
+              "straight-line x detour", file=sys.stderr)
+        return plan, None
+    cache = cache or network_cache_path(extract_path)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    return plan, load_or_build(extract_path, cache)
+
+
+def _team(text: str) -> tuple[str, ...] | None:
+    return None if text.strip().lower() == "all" else tuple(
+        r.strip() for r in text.split(",") if r.strip())
+
+
+def _warn(lines: Any) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def balance_json(result: Any) -> dict[str, object]:
+    """The ``tdesk plan balance --json`` document (hours per week)."""
+    rows = [t for t in result.loads if t.territory_id in result.balanced]
+    m = result.metrics
+    from territory_desktop.model.balance_metrics import criterion_balance
+
+    pot = m.criteria.get("potential") or criterion_balance(
+        "potential", [t.potential for t in rows], [t.weekly_hours or 1.0 for t in rows])
+
+    def num(x: float) -> float | None:
+        return None if x != x or x in (float("inf"), float("-inf")) else round(x, 4)
+
+    return {
+        "territories": [{"id": t.territory_id, "rep_id": t.rep_id, "accounts": t.accounts,
+                         "workload_hours": round(t.workload_hours, 3),
+                         "potential": round(t.potential, 2),
+                         "compactness_minutes": round(t.drive_minutes, 2),
+                         "pieces": t.pieces} for t in rows],
+        "workload_max_min": num(m.criteria["workload"].max_min),
+        "workload_cv": num(m.criteria["workload"].cv),
+        "potential_max_min": num(pot.max_min),
+        "moved": len(result.moves),
+    }
+
+
+def _balance(args: argparse.Namespace) -> int:
+    from territory_desktop.design_edits import apply_alignment
+    from territory_desktop.io import planfile
+    from territory_desktop.optimize.balance import BalanceParams, balance_plan
+    from territory_desktop.optimize.drive_times import drive_times
+
+    criteria = tuple(c.strip() for c in args.criteria.split(",") if c.strip())
+    params = BalanceParams(
+        tolerance=args.tolerance, criteria=criteria,
+        potential_tolerance=args.potential_tolerance, reps=_team(args.reps),
+        locked_accounts=frozenset(a.strip() for a in args.lock.split(",") if a.strip()),
+        max_moves=args.max_moves, max_losses_per_rep=args.max_moves_per_rep,
+        shorter_drives=args.shorter_drives, seed=args.seed)
+    plan, network = _load(args.plan, args.network_cache)
+    times = drive_times(plan, network)
+    result = balance_plan(plan, times, params, network=network)
+    if args.output:
+        edit = apply_alignment(plan, result.territory_of, result.territories, result.balanced,
+                               result.vacated)
+        planfile.save_plan(edit.plan, args.output)
+        _warn(edit.notes)
+    _warn(result.warnings)
+    doc = balance_json(result)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        for t in doc["territories"]:  # type: ignore[attr-defined]
+            print(f"{t['id']:>8}  rep {t['rep_id'] or '-':<8} {t['accounts']:>6} accounts "
+                  f"{t['workload_hours']:>8.2f} h/wk  potential {t['potential']:>12,.0f}  "
+                  f"{t['compactness_minutes']:>6.1f} min from home  {t['pieces']} piece(s)")
+        print(f"workload max/min {doc['workload_max_min']}, CV {doc['workload_cv']}; "
+              f"potential max/min {doc['potential_max_min']}; {doc['moved']} accounts moved; "
+              f"balance index {result.metrics.balance_index:.1f}, compactness "
+              f"{result.metrics.compactness:.1f} ({result.seconds:.2f} s)")
+    return 0 if result.in_band else EXIT_BAND
+
+
+def _side(name: str, plan: Any, network: Any) -> Any:
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.model.scenario import Side
+    from territory_desktop.model.territory_load import territory_loads
+    from territory_desktop.optimize.drive_times import drive_times, scheduled_drive_hours
+
+    territory_of = assign_accounts(plan).territory_of
+    times = drive_times(plan, network)
+    scheduled = scheduled_drive_hours(plan, territory_of, network)
+    return Side(name, plan, territory_of, territory_loads(plan, territory_of, times, scheduled))
+
+
+def report_json(report: Any) -> dict[str, object]:
+    """The ``tdesk plan compare --json`` document."""
+    def r2(x: float | None) -> float | None:
+        return None if x is None else round(x, 3)
+
+    return {
+        "before": report.before, "after": report.after, "moved": report.moved,
+        "reps": [{"rep_id": r.rep_id, "name": r.name,
+                  "gained": [c.account_id for c in r.gained],
+                  "lost": [c.account_id for c in r.lost],
+                  "gained_potential": round(sum(c.potential for c in r.gained), 2),
+                  "lost_potential": round(sum(c.potential for c in r.lost), 2),
+                  "workload_hours": [r2(x) for x in r.workload],
+                  "net_workload_hours": r2(r.net_workload),
+                  "drive_hours": [r2(x) for x in r.drive_hours],
+                  "net_drive_hours": r2(r.net_drive_hours)} for r in report.reps],
+        "territories": [{"id": t.territory_id, "name": t.name, "rep": [t.rep_a, t.rep_b],
+                         "accounts": list(t.accounts),
+                         "workload_hours": [r2(x) for x in t.workload],
+                         "potential": [r2(x) for x in t.potential],
+                         "drive_hours": [r2(x) for x in t.drive_hours],
+                         "compactness": [r2(x) for x in t.compactness],
+                         "moved_in": t.moved_in, "moved_out": t.moved_out}
+                        for t in report.territories],
+        "handoffs": [{"old_rep": c.old_rep, "new_rep": c.new_rep, "account_id": c.account_id,
+                      "name": c.name, "potential": c.potential, "last_visit": c.last_visit}
+                     for c in report.handoffs],
+        "only_before": list(report.only_before), "only_after": list(report.only_after),
+    }
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from territory_desktop.io.design_reports import write_report_csv, write_report_xlsx
+    from territory_desktop.model.scenario import realignment_report
+
+    plan_a, network = _load(args.before, args.network_cache)
+    from territory_desktop.io import planfile
+
+    plan_b = planfile.load_plan(args.after)
+    report = realignment_report(_side(args.before.stem, plan_a, network),
+                                _side(args.after.stem, plan_b, network))
+    if args.csv:
+        write_report_csv(report, args.csv)
+    if args.xlsx:
+        write_report_xlsx(report, args.xlsx)
+    if args.json:
+        print(json.dumps(report_json(report), indent=2))
+        return 0
+    print(f"{report.moved} accounts change owner from {report.before} to {report.after}")
+    for r in report.reps:
+        print(f"  {r.rep_id:<10} {r.name[:24]:<24} +{len(r.gained):<4} -{len(r.lost):<4} "
+              f"workload {r.workload[0]:6.1f} -> {r.workload[1]:6.1f} h/wk  drive "
+              f"{r.net_drive_hours:+.2f} h/wk")
+    for c in report.handoffs:
+        print(f"  hand-off {c.old_rep or '-'} -> {c.new_rep or '-'}: {c.account_id} {c.name}"
+              f" (last visit {c.last_visit or 'none logged'})")
+    return 0
+
+
+def _units(args: argparse.Namespace) -> int:
+    from territory_desktop.design_edits import apply_unit_design
+    from territory_desktop.geo.units import load_builtin, read_unit_file
+    from territory_desktop.io import planfile
+    from territory_desktop.io.alignment import read_alignment, write_unmatched_csv
+    from territory_desktop.optimize.unit_balance import design_from_units
+
+    plan = planfile.load_plan(args.plan)
+    if args.file:
+        layer = read_unit_file(args.file, id_field=args.id_field)
+    else:
+        lat = [a.lat for a in plan.accounts.values()]
+        lon = [a.lon for a in plan.accounts.values()]
+        bbox = (min(lon), min(lat), max(lon), max(lat)) if lat else None
+        layer = load_builtin(args.layer, bbox)
+    fixed = None
+    unmatched: list[str] = []
+    if args.alignment:
+        names = {t.id: t.name for t in plan.territories.values()}
+        found = read_alignment(args.alignment, layer.ids, names)
+        fixed = found.territory_of
+        unmatched = [str(u) for u in found.unmatched]
+        if args.unmatched:
+            write_unmatched_csv(found, args.unmatched)
+    design = design_from_units(plan, layer, by=args.by, reps=_team(args.reps),
+                               tolerance=args.tolerance, fixed=fixed, seed=args.seed)
+    edit = apply_unit_design(plan, design)
+    if args.output:
+        planfile.save_plan(edit.plan, args.output)
+    _warn(unmatched)
+    _warn(design.warnings)
+    units_per = {t: 0 for t in design.outlines}
+    for t in design.unit_territory.values():
+        units_per[t] += 1
+    from territory_desktop.geo.assignment import assign_accounts
+
+    got = assign_accounts(edit.plan).territory_of
+    doc = {"layer": layer.source, "units": len(design.layer), "by": args.by,
+           "territories": [{"id": t, "rep_id": design.territories[t].rep_id,
+                            "units": units_per[t],
+                            "accounts": sum(1 for x in got.values() if x == t),
+                            "load": round(design.loads[t], 3),
+                            "target": round(design.targets[t], 3)} for t in design.outlines],
+           "unmatched": unmatched, "outside": list(design.outside)}
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        for t in doc["territories"]:  # type: ignore[attr-defined]
+            print(f"{t['id']:>8}  rep {t['rep_id'] or '-':<8} {t['units']:>5} units "
+                  f"{t['accounts']:>6} accounts  {args.by} {t['load']:>12,.2f} "
+                  f"(target {t['target']:,.2f})")
+    tol = args.tolerance + 1e-9
+    in_band = all(abs(design.loads[t] / design.targets[t] - 1) <= tol
+                  for t in design.outlines if design.targets[t] > 0)
+    return 0 if in_band else EXIT_BAND

@@ -1,0 +1,100 @@
+"""Plan edits of territory design: apply a balanced alignment as one undoable edit.
+
+Same contract as :mod:`territory_desktop.edits` (a pure ``Plan -> Edit``), kept apart while
+the design engines are new; it can move into ``edits.py`` unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from territory_desktop.edits import Edit
+from territory_desktop.geo.account_polygons import outlines_for
+from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.geo.polygons import MIN_AREA_M2, area_m2
+from territory_desktop.model.plan import OverlayRule, Plan, Territory, replace
+
+if TYPE_CHECKING:
+    from territory_desktop.optimize.unit_balance import UnitDesign
+
+
+def apply_alignment(plan: Plan, territory_of: Mapping[str, str | None],
+                    territories: Mapping[str, Territory], redraw: Collection[str],
+                    vacated: Collection[str] = (), text: str = "Balance territories") -> Edit:
+    """The plan with accounts aligned as ``territory_of``.
+
+    ``territories`` is the territory list after the change (it may hold new ones); the
+    outlines of ``redraw`` are rebuilt from their accounts (Voronoi cells, within the old
+    outlines' area and around the accounts, never over other territories); ``vacated``
+    territories lose their outline and are removed when no overlay rule names them. Where an
+    outline cannot express the alignment (two accounts at one address, an account inside a
+    locked territory) the account is pinned to its territory by an overlay rule.
+    """
+    new = plan.copy()
+    new.territories = dict(territories)
+    redraw = [t for t in new.territories if t in set(redraw)]
+    gone = set(vacated)
+    old_area = [t.geometry for t in plan.territories.values()
+                if t.geometry is not None and (t.id in redraw or t.id in gone)]
+    points = {a.id: (a.lat, a.lon) for a in plan.accounts.values()}
+    keep_out = [t.geometry for t in new.territories.values()
+                if t.geometry is not None and t.id not in redraw and t.id not in gone]
+    shapes = outlines_for(territory_of, points, redraw,
+                          shapely.union_all(old_area) if old_area else None, keep_out)
+    for tid in redraw:
+        geom = shapes[tid]
+        usable = not geom.is_empty and area_m2(geom) >= MIN_AREA_M2
+        new.territories[tid] = replace(new.territories[tid], geometry=geom if usable else None)
+    named = {r.territory_id for r in new.rules}
+    for tid in gone:
+        if tid in named:
+            new.territories[tid] = replace(new.territories[tid], geometry=None)
+        else:
+            new.territories.pop(tid, None)
+    got = assign_accounts(new).territory_of
+    pins = 0
+    for aid, tid in territory_of.items():
+        if tid is not None and got.get(aid) != tid and tid in new.territories:
+            rule_id = new.new_id("PIN-", (r.id for r in new.rules))
+            new.rules.append(OverlayRule(rule_id, "id", aid, tid))
+            pins += 1
+    notes = (f"{pins} accounts pinned by overlay rules where an outline could not hold "
+             "them",) if pins else ()
+    return Edit(text, new, notes)
+
+
+def apply_unit_design(plan: Plan, design: UnitDesign,
+                      text: str = "Build territories from units") -> Edit:
+    """The plan with the design's dissolved unit outlines as its territories' outlines.
+
+    Locked territories keep their outline (units are cut where they overlap one); vacated
+    territories are removed unless an overlay rule names them.
+    """
+    new = plan.copy()
+    new.territories = dict(design.territories)
+    locked = [t.geometry for t in new.territories.values()
+              if t.locked and t.geometry is not None]
+    blocked = shapely.union_all(locked) if locked else None
+    for tid, outline in design.outlines.items():
+        geom = outline
+        if blocked is not None and not geom.is_empty:
+            geom, _ = _clean(geom.difference(blocked))
+        usable = not geom.is_empty and area_m2(geom) >= MIN_AREA_M2
+        new.territories[tid] = replace(new.territories[tid], geometry=geom if usable else None)
+    named = {r.territory_id for r in new.rules}
+    for tid in design.vacated:
+        if tid in named:
+            new.territories[tid] = replace(new.territories[tid], geometry=None)
+        else:
+            new.territories.pop(tid, None)
+    return Edit(text, new, design.warnings)
+
+
+def _clean(geom: BaseGeometry) -> tuple[BaseGeometry, None]:
+    from territory_desktop.geo.polygons import _drop_slivers, _polygonal
+
+    return shapely.normalize(_drop_slivers(_polygonal(shapely.make_valid(geom)))), None

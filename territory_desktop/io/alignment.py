@@ -1,0 +1,118 @@
+"""Alignment files: a CSV/XLSX table saying which territory each account or unit belongs to.
+
+Columns are found by name (``account_id``/``id``/``zip``/``zcta``/``fips``/``unit`` for the
+key, ``territory``/``territory_id``/``territory_name`` for the territory; or given). A
+territory may be named by id or by name, case-insensitively. Every row that does not match is
+reported with its file, line and reason; the good rows still import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from territory_desktop.io.design_reports import _write_csv
+from territory_desktop.io.tables import ImportFileError, read_table
+
+KEY_COLUMNS = ("account_id", "account", "unit_id", "unit", "id", "zip", "zcta", "zip_code",
+               "postal_code", "geoid", "fips", "county_fips", "state", "code")
+TERRITORY_COLUMNS = ("territory_id", "territory", "territory_name", "territory name",
+                     "alignment")
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    """A row of an alignment file that did not import, and why."""
+
+    source: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class AlignmentImport:
+    """What an alignment file says: key (account or unit id) -> territory id."""
+
+    territory_of: dict[str, str]
+    unmatched: tuple[UnmatchedRow, ...]
+    key_column: str
+    territory_column: str
+    rows_read: int
+
+
+def _pick(columns: list[str], wanted: tuple[str, ...], given: str | None,
+          what: str, source: Path) -> str:
+    if given is not None:
+        if given not in columns:
+            raise ImportFileError(f"{source}: no column named {given!r} for the {what}; "
+                                  f"columns are {', '.join(columns)}")
+        return given
+    folded = {c.strip().casefold().replace(" ", "_"): c for c in columns}
+    for name in wanted:
+        if name.replace(" ", "_") in folded:
+            return folded[name.replace(" ", "_")]
+    raise ImportFileError(f"{source}: no column for the {what} (looked for "
+                          f"{', '.join(wanted[:6])}...); name it with --key-column / "
+                          "--territory-column")
+
+
+def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
+                   territories: Mapping[str, str], key_column: str | None = None,
+                   territory_column: str | None = None) -> AlignmentImport:
+    """Read an alignment file.
+
+    ``known_ids`` are the account or unit ids the file may name; ``territories`` maps
+    territory id -> name. Raises :class:`ImportFileError` when the file cannot be read or has
+    no usable columns; row problems are returned in ``unmatched``.
+    """
+    source = Path(path)
+    columns, rows = read_table(source)
+    key = _pick(columns, KEY_COLUMNS, key_column, "account or unit id", source)
+    terr = _pick(columns, TERRITORY_COLUMNS, territory_column, "territory", source)
+    known = set(known_ids)
+    # Ids like ZIP codes lose leading zeros in spreadsheets: match "6810" to "06810".
+    padded = {k.lstrip("0"): k for k in known if k.isdigit()}
+    by_name: dict[str, str] = {}
+    for tid, name in territories.items():
+        by_name.setdefault(name.strip().casefold(), tid)
+    by_id = {tid.casefold(): tid for tid in territories}
+    out: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    unmatched = []
+    for row in rows:
+        raw_key = (row.cells.get(key) or "").strip()
+        raw_terr = (row.cells.get(terr) or "").strip()
+        if raw_key.endswith(".0") and raw_key[:-2].isdigit():
+            raw_key = raw_key[:-2]  # a number cell read back from XLSX
+        ident = raw_key if raw_key in known else padded.get(raw_key.lstrip("0"), "")
+        tid = by_id.get(raw_terr.casefold()) or by_name.get(raw_terr.casefold())
+        if not raw_key:
+            reason = f"column {key!r} is empty"
+        elif not ident:
+            reason = f"no account or unit with id {raw_key!r}"
+        elif not raw_terr:
+            reason = f"column {terr!r} is empty"
+        elif tid is None:
+            reason = f"no territory with id or name {raw_terr!r}"
+        elif ident in out and out[ident] != tid:
+            reason = (f"{ident} was already aligned to {territories[out[ident]]} on line "
+                      f"{first_line[ident]}")
+        else:
+            out[ident] = tid
+            first_line.setdefault(ident, row.line)
+            continue
+        unmatched.append(UnmatchedRow(str(source), row.line, reason))
+    return AlignmentImport(out, tuple(unmatched), key, terr, len(rows))
+
+
+def write_unmatched_csv(result: AlignmentImport, path: str | os.PathLike[str]) -> Path:
+    """The validation file: one row per unmatched row (file, line, reason)."""
+    target = Path(path)
+    _write_csv(target, ["file", "line", "reason"],
+               [[u.source, u.line, u.reason] for u in result.unmatched])
+    return target

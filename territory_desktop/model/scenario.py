@@ -1,0 +1,235 @@
+"""Scenarios (named alignments) and the realignment report between two of them.
+
+A :class:`Scenario` is a frozen copy of who owns what: every account's territory, the
+territories with their reps and outlines, the team and (optionally) its own tier cadence. It
+is all plain values, so saving it is a thin step for the plan file (proposed tables in
+:data:`PROPOSED_TABLES`).
+
+:func:`compare` puts two alignments side by side per territory (workload, potential, drive
+hours, compactness, accounts moved in and out); :func:`realignment_report` lists, per rep,
+the accounts gained and lost and the net change in workload and drive hours, and the
+hand-off list (old owner -> new owner -> account -> last logged visit). An account **changes
+owner** when the rep of its territory differs (no rep, or no territory, counts as an owner).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from territory_desktop.model.plan import Plan, Territory, TierCadence
+from territory_desktop.model.territory_load import TerritoryLoad
+
+PROPOSED_TABLES = """\
+td_scenarios            id, name, created (ISO), note, is_current (0/1)
+td_scenario_territories scenario_id, geom MULTIPOLYGON, id, name, color, rep_id, locked
+td_scenario_accounts    scenario_id, account_id, territory_id
+td_scenario_team        scenario_id, rep_id
+td_scenario_cadence     scenario_id, tier, every_weeks, visit_minutes (no rows: the plan's)
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named alignment. ``assignment`` holds (account id, territory id) pairs sorted by
+    account; accounts without a territory are absent."""
+
+    name: str
+    assignment: tuple[tuple[str, str], ...]
+    territories: tuple[Territory, ...]
+    team: tuple[str, ...]
+    cadence: tuple[TierCadence, ...] = ()
+    note: str = ""
+    created: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("a scenario needs a name")
+        ids = [t.id for t in self.territories]
+        known = set(ids)
+        if len(known) != len(ids):
+            raise ValueError(f"scenario {self.name}: two territories share an id")
+        stray = next((t for _, t in self.assignment if t not in known), None)
+        if stray is not None:
+            raise ValueError(f"scenario {self.name}: accounts refer to unknown territory "
+                             f"{stray}")
+
+    @classmethod
+    def from_plan(cls, plan: Plan, name: str, territory_of: Mapping[str, str | None],
+                  note: str = "", created: str = "") -> Scenario:
+        """Copy the plan's current alignment into a scenario."""
+        pairs = tuple(sorted((a, t) for a, t in territory_of.items()
+                             if t is not None and t in plan.territories))
+        team = tuple(dict.fromkeys(t.rep_id for t in plan.territories.values()
+                                   if t.rep_id in plan.reps))
+        return cls(name, pairs, tuple(plan.territories.values()), team,
+                   tuple(plan.settings.cadence.values()), note, created)
+
+    def territory_of(self) -> dict[str, str]:
+        return dict(self.assignment)
+
+    def owner_of(self) -> dict[str, str | None]:
+        reps = {t.id: t.rep_id for t in self.territories}
+        return {a: reps[t] for a, t in self.assignment}
+
+    def plan_view(self, base: Plan) -> Plan:
+        """``base`` with this scenario's territories and cadence (accounts and reps shared)."""
+        view = base.copy()
+        view.territories = {t.id: t for t in self.territories}
+        if self.cadence:
+            view.settings = dataclasses.replace(
+                base.settings, cadence={c.tier: c for c in self.cadence})
+        return view
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: the plan (as the scenario sees it), alignment and figures."""
+
+    name: str
+    plan: Plan
+    territory_of: Mapping[str, str | None]
+    loads: Sequence[TerritoryLoad]
+
+    def owner(self, account_id: str) -> str | None:
+        tid = self.territory_of.get(account_id)
+        t = self.plan.territories.get(tid) if tid else None
+        return t.rep_id if t is not None else None
+
+
+@dataclass(frozen=True)
+class TerritoryComparison:
+    """One territory in both alignments (None: absent on that side)."""
+
+    territory_id: str
+    name: str
+    rep_a: str | None
+    rep_b: str | None
+    accounts: tuple[int | None, int | None]
+    workload: tuple[float | None, float | None]
+    potential: tuple[float | None, float | None]
+    drive_hours: tuple[float | None, float | None]
+    compactness: tuple[float | None, float | None]
+    moved_in: int
+    moved_out: int
+
+
+def compare(a: Side, b: Side) -> list[TerritoryComparison]:
+    """Per territory (those of ``a`` first, then new ones of ``b``) the figures of both sides."""
+    la = {t.territory_id: t for t in a.loads}
+    lb = {t.territory_id: t for t in b.loads}
+    both = [a.territory_of, b.territory_of]
+    common = [x for x in a.territory_of if x in b.territory_of]
+    rows = []
+    for tid in dict.fromkeys([*la, *lb]):
+        x, y = la.get(tid), lb.get(tid)
+
+        def pair(attr: str, x: TerritoryLoad | None = x,
+                 y: TerritoryLoad | None = y) -> tuple:
+            return (getattr(x, attr) if x else None, getattr(y, attr) if y else None)
+
+        moved_in = sum(1 for acc in common
+                       if both[1][acc] == tid and both[0][acc] != tid)
+        moved_out = sum(1 for acc in common
+                        if both[0][acc] == tid and both[1][acc] != tid)
+        rows.append(TerritoryComparison(
+            tid, (x or y).name, x.rep_id if x else None,  # type: ignore[union-attr]
+            y.rep_id if y else None, pair("accounts"), pair("workload_hours"),
+            pair("potential"), pair("drive_hours"), pair("compactness"), moved_in, moved_out))
+    return rows
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """An account that changes owner, with what the new owner needs to know."""
+
+    account_id: str
+    name: str
+    potential: float
+    old_territory: str | None
+    new_territory: str | None
+    old_rep: str | None
+    new_rep: str | None
+    last_visit: str  # ISO date of the last visit logged as done ("" if none)
+
+
+@dataclass(frozen=True)
+class RepChange:
+    """A rep's side of a realignment: accounts gained and lost, net workload and driving."""
+
+    rep_id: str
+    name: str
+    gained: tuple[AccountChange, ...]
+    lost: tuple[AccountChange, ...]
+    workload: tuple[float, float]
+    drive_hours: tuple[float, float]
+    potential: tuple[float, float]
+
+    @property
+    def net_workload(self) -> float:
+        return self.workload[1] - self.workload[0]
+
+    @property
+    def net_drive_hours(self) -> float:
+        return self.drive_hours[1] - self.drive_hours[0]
+
+
+@dataclass(frozen=True)
+class RealignmentReport:
+    """Everything that changes between alignment ``a`` (before) and ``b`` (after)."""
+
+    before: str
+    after: str
+    territories: tuple[TerritoryComparison, ...]
+    reps: tuple[RepChange, ...]
+    handoffs: tuple[AccountChange, ...]
+    only_before: tuple[str, ...]
+    only_after: tuple[str, ...]
+
+    @property
+    def moved(self) -> int:
+        return len(self.handoffs)
+
+
+def last_visits(plan: Plan) -> dict[str, str]:
+    """Account id -> ISO date of its last visit logged as done."""
+    out: dict[str, str] = {}
+    for e in plan.visit_log:
+        if e.status == "done" and e.date > out.get(e.account_id, ""):
+            out[e.account_id] = e.date
+    return out
+
+
+def realignment_report(a: Side, b: Side) -> RealignmentReport:
+    """The realignment report from ``a`` (before) to ``b`` (after)."""
+    visits = last_visits(a.plan)
+    changes = []
+    for acc in a.plan.accounts:
+        if acc not in b.plan.accounts:
+            continue
+        old, new = a.owner(acc), b.owner(acc)
+        if old == new:
+            continue
+        account = b.plan.accounts[acc]
+        changes.append(AccountChange(acc, account.name, account.potential or 0.0,
+                                     a.territory_of.get(acc), b.territory_of.get(acc),
+                                     old, new, visits.get(acc, "")))
+    changes.sort(key=lambda c: (c.old_rep or "", c.new_rep or "", c.account_id))
+
+    def per_rep(side: Side, rep: str, attr: str) -> float:
+        return float(sum(getattr(t, attr) for t in side.loads if t.rep_id == rep))
+
+    reps = []
+    for rep_id in dict.fromkeys([*a.plan.reps, *b.plan.reps]):
+        rep = b.plan.reps.get(rep_id) or a.plan.reps[rep_id]
+        reps.append(RepChange(
+            rep_id, rep.name, tuple(c for c in changes if c.new_rep == rep_id),
+            tuple(c for c in changes if c.old_rep == rep_id),
+            (per_rep(a, rep_id, "workload_hours"), per_rep(b, rep_id, "workload_hours")),
+            (per_rep(a, rep_id, "drive_hours"), per_rep(b, rep_id, "drive_hours")),
+            (per_rep(a, rep_id, "potential"), per_rep(b, rep_id, "potential"))))
+    return RealignmentReport(
+        a.name, b.name, tuple(compare(a, b)), tuple(reps), tuple(changes),
+        tuple(x for x in a.plan.accounts if x not in b.plan.accounts),
+        tuple(x for x in b.plan.accounts if x not in a.plan.accounts))

@@ -1,0 +1,471 @@
+"""Auto-balance and realign a plan's territories (Qt-free, seeded, progress and cancel).
+
+:func:`balance_plan` shares the accounts of the balanced territories among their reps so
+that workload (visits + driving, hours per week) and optionally potential lie within a band
+around a common utilisation target, territories stay compact in drive time and in one piece,
+and locks hold. Steps: set-up (who is balanced, what is fixed), the transportation model
+(:mod:`~territory_desktop.optimize.transport`), then boundary repair
+(:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate.
+
+Which territories take part: every unlocked territory with an outline whose rep is in the
+team (``BalanceParams.reps``; default every rep owning such a territory). A team rep without
+one gets a new territory around their home. Territories of reps outside the team become
+**vacant**: their accounts are shared out (a rep leaving). Locked territories, overlay-only
+territories and their accounts never change. Fixed in place: locked accounts and accounts an
+overlay rule (named account, segment rule) sends to a balanced territory.
+
+Realignment: ``max_moves`` caps accounts taken from their current balanced territory (the
+accounts of vacant territories must move and are not counted), ``max_losses_per_rep`` caps
+what each rep loses, and ``shorter_drives`` sets the move penalty, from 0 (fewer moves: each
+move costs up to 100x an account's drive cost) to 1 (no penalty: shortest drives).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics
+from territory_desktop.model.drive_estimate import HOME_COEF, NEIGHBOUR_COEF, DriveTimes
+from territory_desktop.model.plan import Plan, Territory, next_color
+from territory_desktop.model.territory_load import (
+    AccountTable,
+    TerritoryLoad,
+    label_workload,
+    territory_loads,
+)
+from territory_desktop.optimize._feedback import DesignCancelled, Feedback, Progress, Stop
+
+if TYPE_CHECKING:
+    from territory_desktop.routing import RoadNetwork
+
+__all__ = ["BalanceError", "BalanceParams", "BalanceResult", "DesignCancelled", "Move",
+           "balance_plan"]
+
+
+class BalanceError(ValueError):
+    """Input no balancing can work with; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class BalanceParams:
+    """What to balance and how (see the module docstring)."""
+
+    tolerance: float = 0.05
+    criteria: tuple[str, ...] = ("workload",)
+    potential_tolerance: float | None = None  # None: the same as ``tolerance``
+    reps: tuple[str, ...] | None = None
+    locked_accounts: frozenset[str] = frozenset()
+    max_moves: int | None = None
+    max_losses_per_rep: int | None = None
+    shorter_drives: float = 0.5
+    candidates: int = 10
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.tolerance < 1:
+            raise BalanceError(f"tolerance must be between 0 and 1 (e.g. 0.05 for +/-5%), "
+                               f"not {self.tolerance:g}")
+        bad = [c for c in self.criteria if c not in ("workload", "potential")]
+        if bad or not self.criteria:
+            raise BalanceError("criteria are workload and/or potential")
+        if not 0 <= self.shorter_drives <= 1:
+            raise BalanceError("shorter_drives runs from 0 (fewer moves) to 1 (shorter drives)")
+        if self.max_moves is not None and self.max_moves < 0:
+            raise BalanceError("the move budget cannot be negative")
+
+
+@dataclass(frozen=True)
+class Move:
+    """An account that changes owner."""
+
+    account_id: str
+    name: str
+    from_territory: str | None
+    to_territory: str
+    from_rep: str | None
+    to_rep: str | None
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """The new alignment, its figures, and what the user should know about it."""
+
+    territory_of: dict[str, str | None]
+    territories: dict[str, Territory]
+    balanced: tuple[str, ...]
+    vacated: tuple[str, ...]
+    loads: tuple[TerritoryLoad, ...]
+    metrics: BalanceMetrics
+    moves: tuple[Move, ...]
+    in_band: bool
+    warnings: tuple[str, ...]
+    unreachable: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def load(self, territory_id: str) -> TerritoryLoad:
+        return next(t for t in self.loads if t.territory_id == territory_id)
+
+
+@dataclass
+class _Setup:
+    plan: Plan
+    table: AccountTable
+    tids: list[str]  # balanced territories, index = label
+    centres: list[str]  # centre id per balanced territory (its rep)
+    capacity: np.ndarray
+    labels: np.ndarray  # current label of problem accounts, -1 otherwise
+    in_problem: np.ndarray
+    movable: np.ndarray
+    current: np.ndarray
+    vacated: list[str]
+    forced: int  # accounts of vacant territories or with no territory: they must move
+    warnings: list[str]
+
+
+def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = None,
+                 territory_of: Mapping[str, str | None] | None = None,
+                 network: RoadNetwork | None = None, progress: Progress | None = None,
+                 should_stop: Stop | None = None) -> BalanceResult:
+    """Balance ``plan``'s territories; ``times`` from
+    :func:`territory_desktop.optimize.drive_times.drive_times` (rep homes as centres).
+
+    ``territory_of`` is the current alignment (default :func:`assign_accounts`). Raises
+    :class:`BalanceError` for input that cannot be balanced and :class:`DesignCancelled` when
+    ``should_stop()`` returns True. Deterministic for ``params.seed``.
+    """
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.model.contiguity import Adjacency, neighbour_graph
+    from territory_desktop.optimize.repair import make_contiguous, repair_band
+
+    started = time.perf_counter()
+    params = params or BalanceParams()
+    fb = Feedback(progress, should_stop)
+    fb.step(0.0, "preparing the balance")
+    assignment = assign_accounts(plan)
+    if territory_of is None:
+        territory_of = assignment.territory_of
+    setup = _set_up(plan, territory_of, assignment.reason, params)
+    n_rep_missing = [c for c in setup.centres if c not in times.centre_ids]
+    if n_rep_missing:
+        raise BalanceError(f"no drive times from the home of rep {n_rep_missing[0]}; "
+                           "recompute drive times after adding reps")
+    table = setup.table
+    k = len(setup.tids)
+    rows = np.array([times.centre(c) for c in setup.centres])
+    secs = times.centre_seconds[rows]
+    from territory_desktop.model.drive_estimate import straight_seconds
+
+    straight = straight_seconds(times.centre_lat[rows, None], times.centre_lon[rows, None],
+                                table.lat[None, :], table.lon[None, :])
+    cost_secs = np.where(np.isfinite(secs), secs, straight)
+    reach = times.reachable & np.isfinite(secs).all(axis=0)
+    secs = np.where(np.isfinite(secs), secs, 0.0)
+    base, per_second = _linear_load(setup, times, reach, k)
+    fb.step(0.1, "solving the transportation model")
+    u, v = neighbour_graph(table.lat, table.lon)
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v))
+    working_days = len(plan.settings.working_weekdays)
+    # The model's loads are linear; the estimate is not (neighbours, days out). Solve again
+    # with each territory's difference as a fixed load, so the repair has little left to do.
+    _calibrate(state, setup, times, working_days)
+    fb.step(0.3, "solving the transportation model with the exact workloads")
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
+                               state.offset)
+    if lp_note:
+        setup.warnings.append(lp_note)
+    adj = Adjacency(len(table), u, v)
+    fb.step(0.5, "repairing borders")
+    split: list[int] = []
+    for round_no in range(4):
+        split = make_contiguous(state, adj)
+        _calibrate(state, setup, times, working_days)
+        if not state.violation().any() or round_no == 3:
+            break
+        repair_band(state, adj, fb.sub(0.5 + 0.1 * round_no, 0.6 + 0.1 * round_no))
+    fb.step(0.95, "measuring the result")
+    return _result(setup, params, times, state, split, (u, v), started)
+
+
+def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[str, str],
+            params: BalanceParams) -> _Setup:
+    unknown = [r for r in params.reps or () if r not in plan.reps]
+    if unknown:
+        raise BalanceError(f"unknown rep {unknown[0]!r} in the team")
+    ghost = sorted(a for a in params.locked_accounts if a not in plan.accounts)
+    if ghost:
+        raise BalanceError(f"locked account {ghost[0]!r} is not in the plan")
+    mapped = [t for t in plan.territories.values() if t.geometry is not None and not t.locked]
+    team = list(params.reps) if params.reps is not None else list(dict.fromkeys(
+        t.rep_id for t in mapped if t.rep_id in plan.reps))
+    for t in plan.territories.values():
+        if t.locked and t.rep_id in plan.reps and params.reps is not None \
+                and t.rep_id not in team:
+            raise BalanceError(f"territory {t.name} is locked to rep {t.rep_id}, who is not "
+                               "in the team: unlock it or keep the rep")
+    territories = dict(plan.territories)
+    tids = [t.id for t in mapped if t.rep_id in team]
+    for rep_id in team:
+        if not any(territories[t].rep_id == rep_id for t in tids):
+            new = plan.new_id("T", territories)
+            territories[new] = Territory(new, f"{plan.reps[rep_id].name} territory",
+                                         next_color(t.color for t in territories.values()),
+                                         rep_id)
+            tids.append(new)
+    if not tids:
+        raise BalanceError("no territory to balance: every territory is locked, overlay-only "
+                           "or without a rep in the team")
+    vacated = [t.id for t in mapped if t.rep_id not in team]
+    index = {t: j for j, t in enumerate(tids)}
+    table = AccountTable.of(plan)
+    n = len(table)
+    labels = np.full(n, -1, np.int64)
+    in_problem = np.zeros(n, bool)
+    movable = np.zeros(n, bool)
+    current = np.full(n, -1, np.int64)
+    forced = 0
+    for i, aid in enumerate(table.ids):
+        tid = territory_of.get(aid)
+        pinned = reason.get(aid, "").startswith("rule")
+        if tid in index:
+            in_problem[i] = True
+            labels[i] = current[i] = index[tid]
+            movable[i] = not pinned and aid not in params.locked_accounts
+        elif tid is None or tid in vacated:
+            where = "has no territory" if tid is None else f"is in {territories[tid].name}, " \
+                "whose rep is leaving the team"
+            if aid in params.locked_accounts:
+                raise BalanceError(f"account {aid} is locked but {where}: unlock it or "
+                                   "assign it first")
+            if pinned:
+                raise BalanceError(f"account {aid} is pinned by an overlay rule to "
+                                   f"{territories[tid].name if tid else '-'}, whose rep is "
+                                   "leaving the team: change the rule first")
+            in_problem[i] = movable[i] = True
+            forced += 1
+    problem = int(in_problem.sum())
+    if len(tids) > problem:
+        raise BalanceError(f"{len(tids)} territories to balance but only {problem} accounts "
+                           "to share: every rep needs at least one account")
+    counts: dict[str, int] = {}
+    for t in tids:
+        counts[territories[t].rep_id or ""] = counts.get(territories[t].rep_id or "", 0) + 1
+    capacity = np.array([plan.reps[territories[t].rep_id].weekly_hours  # type: ignore[index]
+                         / counts[territories[t].rep_id or ""] for t in tids])
+    # A new territory starts empty: its free accounts are placed by the model.
+    labels[in_problem & (labels < 0)] = -2
+    copy = plan.copy()
+    copy.territories = territories
+    return _Setup(copy, table, tids, [territories[t].rep_id or "" for t in tids], capacity,
+                  labels, in_problem, movable, current, vacated, forced, [])
+
+
+def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
+                 k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per account, load = base + per_second * home seconds (the estimate, linearised with
+    each territory's visits at their average and every neighbour counted)."""
+    from territory_desktop.model.drive_estimate import NEIGHBOURS_K
+
+    t = setup.table
+    pool = np.where(times.reachable[times.pool_index], times.pool_seconds, np.inf)
+    kk = min(NEIGHBOURS_K, pool.shape[1]) if pool.ndim == 2 else 0
+    near = np.zeros(len(t))
+    if kk:
+        nearest = np.sort(pool, axis=1)[:, :kk]
+        finite = np.isfinite(nearest)
+        near = np.where(finite, nearest, 0).sum(1) / np.maximum(finite.sum(1), 1)
+    v = t.visits_per_week
+    mean_visits = float(v[setup.in_problem].sum()) / k
+    days = min(float(len(setup.plan.settings.working_weekdays)), mean_visits)
+    base = t.visit_hours + np.where(reach, NEIGHBOUR_COEF * v * near / 3600.0, 0.0)
+    per_second = np.where(reach, HOME_COEF * 2 * days * v / max(mean_visits, 1e-9) / 3600.0,
+                          0.0)
+    return base, per_second
+
+
+def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
+              secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
+              offset: np.ndarray | None = None):
+    from territory_desktop.optimize.repair import RepairState
+    from territory_desktop.optimize.transport import TransportProblem, solve_transport
+
+    t = setup.table
+    k = len(setup.tids)
+    free = np.flatnonzero(setup.movable)
+    fixed = np.flatnonzero(setup.in_problem & ~setup.movable)
+    c = min(params.candidates, k)
+    near = np.argsort(cost_secs[:, free], axis=0, kind="stable")[:c].T
+    _bordering_only(setup, near, free, cost_secs, graph)
+    cur = setup.current[free]
+    has_cur = (cur >= 0) & ~(near == cur[:, None]).any(axis=1)
+    cand = np.concatenate((near, np.where(has_cur, cur, -1)[:, None]), axis=1)
+    ci = np.maximum(cand, 0)
+    load = base[free, None] + per_second[free, None] * secs[ci, free[:, None]]
+    weight = t.visit_hours
+    cost = weight[free, None] * cost_secs[ci, free[:, None]]
+    if params.shorter_drives < 1:
+        strength = min(100.0, (1 - params.shorter_drives) / max(params.shorter_drives, 0.01))
+        reference = float(np.median(cost_secs[setup.current[setup.current >= 0],
+                                              np.flatnonzero(setup.current >= 0)])) \
+            if (setup.current >= 0).any() else 0.0
+        leaving = (cur[:, None] >= 0) & (cand != cur[:, None])
+        cost = cost + leaving * strength * weight[free, None] * reference
+    rng = np.random.default_rng(params.seed)
+    cost = cost * (1 + 1e-7 * rng.random(cost.shape))  # the seed picks among equal optima
+    fixed_load = np.bincount(setup.current[fixed], base[fixed] + per_second[fixed]
+                             * secs[setup.current[fixed], fixed], minlength=k)
+    offset = np.zeros(k) if offset is None else offset
+    fixed_load = fixed_load + offset
+    total = fixed_load.sum() + (load[:, 0]).sum()
+    target = setup.capacity * total / setup.capacity.sum()
+    pot = "potential" in params.criteria
+    ptol = params.potential_tolerance if params.potential_tolerance is not None \
+        else params.tolerance
+    pfixed = np.bincount(setup.current[fixed], t.potential[fixed], minlength=k)
+    ptarget = setup.capacity * t.potential[setup.in_problem].sum() / setup.capacity.sum()
+    if pot and not (ptarget > 0).all():
+        raise BalanceError("no account has a potential: balance on workload only")
+    max_moves = None
+    if params.max_moves is not None:
+        # Accounts of vacant territories (and unassigned ones) must move: they use budget.
+        max_moves = params.max_moves - setup.forced
+        if max_moves < 0:
+            raise BalanceError(f"the move budget of {params.max_moves} is smaller than the "
+                               f"{setup.forced} accounts that must move (their territory is "
+                               "vacant or they have none)")
+    losses = None
+    if params.max_losses_per_rep is not None:
+        losses = np.full(k, params.max_losses_per_rep, np.int64)
+    _warn_granularity(setup, load[:, 0], free, target, params.tolerance)
+    problem = TransportProblem(
+        cand, np.where(cand >= 0, load, 0.0), np.where(cand >= 0, cost, 0.0), fixed_load,
+        target, params.tolerance * 0.8, t.potential[free] if pot else None,
+        pfixed if pot else None, ptarget if pot else None, ptol * 0.8, cur, max_moves, losses)
+    solution = solve_transport(problem)
+    labels = setup.labels.copy()
+    labels[labels == -2] = -1
+    labels[free] = solution.territory
+    state = RepairState(labels, setup.movable.copy(), base, per_second, secs, cost_secs,
+                        weight, target, params.tolerance, offset.copy(),
+                        t.potential if pot else None, ptarget if pot else None, ptol,
+                        setup.current.copy(), max_moves, losses,
+                        fewer_moves=params.shorter_drives < 0.5)
+    note = "" if solution.status == 0 else f"the transportation model stopped early " \
+        f"({solution.message}); the border repair started from the nearest reps"
+    return state, note
+
+
+def _bordering_only(setup: _Setup, near: np.ndarray, free: np.ndarray, cost_secs: np.ndarray,
+                    graph: tuple[np.ndarray, np.ndarray]) -> None:
+    """Accounts that must move (a vacant territory's) may only go to territories bordering
+    their area: handing them to a rep further away would leave that rep's territory in pieces.
+    ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first."""
+    from territory_desktop.model.contiguity import components
+
+    u, v = graph
+    forced = setup.in_problem & (setup.current < 0)
+    if not forced.any() or forced[setup.in_problem].all():
+        return
+    comp = components(forced.shape[0], u, v, np.where(forced, 0, -1))
+    row_of = {int(a): r for r, a in enumerate(free)}
+    for area in np.unique(comp[forced]):
+        members = np.flatnonzero(forced & (comp == area))
+        touch = np.isin(u, members) ^ np.isin(v, members)
+        outside = np.concatenate((v[touch & np.isin(u, members)],
+                                  u[touch & np.isin(v, members)]))
+        around = np.unique(setup.current[outside])
+        around = around[around >= 0]
+        if not around.shape[0]:
+            continue  # nothing borders it (all new): the nearest reps stay candidates
+        for i in members:
+            r = row_of.get(int(i))
+            if r is None:
+                continue
+            ranked = around[np.argsort(cost_secs[around, i], kind="stable")][:near.shape[1]]
+            near[r] = np.resize(ranked, near.shape[1])  # repeats pad: same territory twice
+
+
+def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target: np.ndarray,
+                      tol: float) -> None:
+    if not free.shape[0]:
+        return
+    heaviest = int(np.argmax(load))
+    t = int(np.argmin(target))
+    width = 2 * tol * target[t]
+    if load[heaviest] > width:
+        name = setup.plan.territories[setup.tids[t]].name
+        setup.warnings.append(
+            f"the tolerance of +/-{tol:.1%} is tighter than one account allows: account "
+            f"{setup.table.ids[free[heaviest]]} alone is {load[heaviest]:.2f} h/week, more "
+            f"than the {width:.2f} h/week band of {name}")
+
+
+def _calibrate(state, setup: _Setup, times: DriveTimes, working_days: int) -> None:
+    """Replace the linear loads by the exact estimate (per-territory offsets) and re-aim the
+    targets at the exact total."""
+    exact = label_workload(setup.table, times, state.labels, setup.centres, working_days)
+    state.offset = exact.workload - state.loads(with_offset=False)
+    state.target = setup.capacity * exact.workload.sum() / setup.capacity.sum()
+
+
+def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state, split: list[int],
+            graph: tuple[np.ndarray, np.ndarray], started: float) -> BalanceResult:
+    plan = setup.plan
+    territory_of: dict[str, str | None] = {}
+    for i, aid in enumerate(setup.table.ids):
+        if setup.in_problem[i]:
+            territory_of[aid] = setup.tids[state.labels[i]]
+    from territory_desktop.geo.assignment import assign_accounts
+
+    before = assign_accounts(plan).territory_of
+    for aid in setup.table.ids:
+        territory_of.setdefault(aid, before.get(aid))
+    loads = territory_loads(plan, territory_of, times, table=setup.table, graph=graph)
+    balanced = [row for row in loads if row.territory_id in setup.tids]
+    metrics = balance_metrics(balanced, params.criteria)
+    warnings = list(setup.warnings)
+    in_band = True
+    for c in params.criteria:
+        tol = params.tolerance if c == "workload" else (params.potential_tolerance
+                                                        or params.tolerance)
+        for pos in metrics.criteria[c].outside(tol):
+            in_band = False
+            row = balanced[pos]
+            dev = metrics.criteria[c].deviations[pos]
+            warnings.append(f"territory {row.name} ({row.rep_id}) cannot reach the "
+                            f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "
+                            f"its target of +/-{tol:.0%}{_why(setup, state, pos)}")
+    for t in split:
+        warnings.append(f"territory {plan.territories[setup.tids[t]].name} stays in "
+                        "pieces: locked accounts or the move budget hold it apart")
+    if times.unreachable:
+        ids = sorted(times.unreachable)
+        warnings.append(f"{len(ids)} accounts the road network cannot reach have no drive "
+                        f"time: {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''}")
+    reps = {t.id: t.rep_id for t in plan.territories.values()}
+    moves = []
+    for aid in setup.table.ids:
+        old, new = before.get(aid), territory_of.get(aid)
+        if new is not None and old != new and reps.get(old or "") != reps.get(new):
+            moves.append(Move(aid, plan.accounts[aid].name, old, new, reps.get(old or ""),
+                              reps.get(new)))
+    return BalanceResult(territory_of, dict(plan.territories), tuple(setup.tids),
+                         tuple(setup.vacated), tuple(loads), metrics, tuple(moves), in_band,
+                         tuple(warnings), dict(times.unreachable),
+                         time.perf_counter() - started)
+
+
+def _why(setup: _Setup, state, t: int) -> str:
+    fixed = (state.labels == t) & ~state.movable
+    if fixed.any():
+        share = state.item_load(np.flatnonzero(fixed), np.full(int(fixed.sum()), t)).sum()
+        if share > state.target[t] * (1 + state.tolerance):
+            return (f" (its locked and pinned accounts alone need {share:.1f} h/week, above "
+                    f"the band's top of {state.target[t] * (1 + state.tolerance):.1f})")
+    if state.max_moves is not None and state.moves() >= state.max_moves:
+        return " (the move budget is used up)"
+    return ""
