@@ -142,6 +142,15 @@ ACCOUNT_RULE_FIELDS = ("segment", "industry", "tier", "owner", "postal_code", "n
 ACCOUNT_FIELDS = tuple(f.name for f in dataclasses.fields(Account))
 
 
+def _all_in_range(values: Sequence[Any], low: float, high: float, low_included: bool) -> bool:
+    """Whether every value but None passes :func:`_check_range` (numbers, as the caller vouches)."""
+    if bool in set(map(type, values)):
+        return False
+    x = np.array([v for v in values if v is not None], dtype=float)
+    above = x >= low if low_included else x > low
+    return bool(np.isfinite(x).all() and above.all() and (x <= high).all())
+
+
 def accounts_from_columns(columns: Sequence[Sequence[Any]]) -> list[Account] | None:
     """Accounts from one column per field of :class:`Account` (in field order), or None when
     a row breaks one of the invariants ``Account`` checks (build that row with ``Account(...)``
@@ -166,8 +175,11 @@ def accounts_from_columns(columns: Sequence[Sequence[Any]]) -> list[Account] | N
             return None
     if any(not 0 <= d <= 6 for days in set(col["closed_weekdays"]) for d in days):
         return None
-    for name in ("every_weeks", "visit_minutes"):
-        if any(v is not None and v <= 0 for v in set(col[name])):
+    for name, low, high, low_included in (
+            ("every_weeks", MIN_EVERY_WEEKS, MAX_EVERY_WEEKS, True),
+            ("visit_minutes", 0, MAX_VISIT_MINUTES, False),
+            ("potential", 0, MAX_POTENTIAL, True)):
+        if not _all_in_range(col[name], low, high, low_included):
             return None
     new, fields = object.__new__, ACCOUNT_FIELDS
 

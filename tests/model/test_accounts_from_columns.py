@@ -8,6 +8,10 @@ import pytest
 
 from territory_desktop.model.plan import (
     ACCOUNT_FIELDS,
+    MAX_EVERY_WEEKS,
+    MAX_POTENTIAL,
+    MAX_VISIT_MINUTES,
+    MIN_EVERY_WEEKS,
     Account,
     PlanError,
     accounts_from_columns,
@@ -17,7 +21,8 @@ GOOD = [
     Account("a1", "Harbor <b>Clinic</b>", 39.29, -76.62, address="1 Main St", potential=1200.0,
             tier="A", every_weeks=1.5, visit_minutes=20.0, approximate_location=True,
             window_start=480, window_end=720, closed_weekdays=(5, 6), same_weekday=True),
-    Account("a2", "Deli", -89.5, 180.0, tier="B", potential=math.nan, every_weeks=math.nan),
+    Account("a2", "Deli", -89.5, 180.0, tier="B", potential=0.0, every_weeks=MIN_EVERY_WEEKS,
+            visit_minutes=MAX_VISIT_MINUTES),
     Account("a3", "Far", 90.0, -180.0, window_start=0, window_end=24 * 60, closed_weekdays=(0,)),
 ]
 
@@ -45,7 +50,10 @@ def test_columns_give_the_same_accounts_as_the_constructor() -> None:
         {"window_start": 720, "window_end": 480}, {"window_start": -1, "window_end": 480},
         {"window_start": 480, "window_end": 24 * 60 + 1},
         {"closed_weekdays": (7,)}, {"closed_weekdays": (-1, 2)},
-        {"every_weeks": 0.0}, {"visit_minutes": -5.0},
+        {"every_weeks": 0.0}, {"every_weeks": math.nan}, {"every_weeks": MAX_EVERY_WEEKS + 1},
+        {"visit_minutes": -5.0}, {"visit_minutes": 0.0}, {"visit_minutes": math.inf},
+        {"potential": -1.0}, {"potential": math.nan}, {"potential": MAX_POTENTIAL * 2},
+        {"potential": True},
     ],
 )
 def test_a_row_the_constructor_refuses_is_refused(change: dict[str, object]) -> None:
