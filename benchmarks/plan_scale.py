@@ -288,6 +288,13 @@ def main() -> None:
 
     lines = header_lines(f"plan scale: {args.accounts:,} accounts, {args.reps} reps")
     lines.append(f"# today's baseline: {ISSUE}")
+    # The figures of the run this one replaces (main's, when run on a branch), beside ours.
+    if args.out.exists():
+        before = args.out.read_text(encoding="utf-8").splitlines()
+        lines.append(f"# previous run ({args.out.name} before this run, "
+                     f"{next((b[2:] for b in before if b.startswith('# date')), 'undated')}):")
+        lines += [f"#   {b}" for b in before if b.split(" ")[0] in (
+            "save", "open", "assign", "map", "peak", "undo")]
     print("\n".join(lines), flush=True)
 
     def emit(line: str) -> None:
