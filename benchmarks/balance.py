@@ -73,6 +73,7 @@ def baseline(times, table, k: int, greedy: bool) -> np.ndarray:
 
 
 def measure(plan, times, table, labels, graph, k: int) -> str:
+    """Summarise an alignment: territories out of band, worst deviation, max/min, split."""
     work = label_workload(table, times, labels, [f"R{r}" for r in range(k)], 5).workload
     target = work.sum() / k
     dev = work / target - 1
@@ -83,10 +84,13 @@ def measure(plan, times, table, labels, graph, k: int) -> str:
 
 
 def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> None:
+    """Balance one generated instance of ``n`` accounts and ``k`` reps and print its figures."""
     pts, tiers, pot = clustered_accounts(centres, n, seed=n + k, spread_m=spread,
                                          weights=weights)
     if net is not None:
-        ok = np.asarray(net.snap(pts[:, 0], pts[:, 1]).reachable, bool)
+        from territory_desktop.routing import snap
+
+        ok = np.asarray(snap(net, pts[:, 0], pts[:, 1]).reachable, bool)
         pts, tiers, pot = pts[ok], tiers[ok], pot[ok]
     _, centre_ll = kmeans(pts, k, seed=k)
     homes = np.array([pts[np.argmin(((pts - c) ** 2).sum(1))] for c in centre_ll])
@@ -127,6 +131,7 @@ def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> Non
 
 
 def main() -> None:
+    """Run the benchmark for each size and place on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500x10,5000x20,50000x100")
     parser.add_argument("--where", default="extract,us")

@@ -116,8 +116,10 @@ def kmeans(points: np.ndarray, k: int, seed: int, iterations: int = 50,
 def plan_from(points: np.ndarray, tiers: np.ndarray, potential: np.ndarray,
               homes: np.ndarray, labels: np.ndarray | None = None,
               ) -> tuple[Plan, dict[str, str | None]]:
-    """A plan with the accounts, one rep per home, and (given ``labels``) one territory per
-    rep and the alignment."""
+    """Build a plan with the accounts and one rep per home.
+
+    Given ``labels``, the plan also gets one territory per rep, and the alignment is returned.
+    """
     plan = Plan(name="benchmark")
     for i, ((lat, lon), tier, pot) in enumerate(zip(points, tiers, potential, strict=True)):
         plan.accounts[f"A{i}"] = Account(f"A{i}", f"Account {i}", float(lat), float(lon),

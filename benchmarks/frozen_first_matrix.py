@@ -53,6 +53,7 @@ def smoke(command: list[str], home: Path, cwd: Path, extra: dict[str, str]) -> d
 
 
 def main() -> int:
+    """Time the frozen app's first matrix, fresh and second launch; return the exit status."""
     ap = argparse.ArgumentParser()
     ap.add_argument("bundle", nargs="?", type=Path, default=ROOT / "dist" / NAME)
     ap.add_argument("--rounds", type=int, default=3)

@@ -1,6 +1,8 @@
-"""Longer fuzz run of what a user imports or opens: damaged CSV in any encoding, damaged XLSX
-(zip bytes, one XML part, far cells and declared dimensions), damaged plan files (bytes, dropped
-tables, odd field values), plus the reproducers of ``../shared/data/bad-input/``.
+"""Longer fuzz run of what a user imports or opens.
+
+Damaged CSV in any encoding, damaged XLSX (zip bytes, one XML part, far cells and declared
+dimensions), damaged plan files (bytes, dropped tables, odd field values), plus the reproducers
+of ``../shared/data/bad-input/``.
 
     python benchmarks/fuzz_inputs.py [--cases 200] [--seed S]
 
@@ -53,6 +55,7 @@ def _edits(rng: np.random.Generator) -> list[tuple[str, float, int]]:
 
 
 def main() -> int:
+    """Run every category, print its tally; return 1 when any case failed, else 0."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=200, help="cases per category")
     ap.add_argument("--seed", type=int, default=int(time.time()))

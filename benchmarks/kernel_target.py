@@ -26,11 +26,11 @@ CHILD = r"""
 import statistics, sys, time
 sys.path.insert(0, {bench!r})
 from matrix import OUT, points_near_roads
-from territory_desktop.routing import load_or_build, travel_matrix
+from territory_desktop.routing import load_or_build, snap, travel_matrix
 from territory_desktop.routing import cch
 net = load_or_build({extract!r}, OUT / (Path({extract!r}).name.split(".")[0] + ".npz"))
 pts = points_near_roads(net, {n}, 0)
-snapped = net.snap(pts[:, 0], pts[:, 1])
+snapped = snap(net, pts[:, 0], pts[:, 1])
 travel_matrix(net, snapped, engine="cch")  # hierarchy built, kernels loaded
 runs = []
 for _ in range(5):
@@ -42,6 +42,7 @@ print(statistics.median(runs), cch.threads())
 
 
 def run(target: str, cache: Path, extract: str, n: int) -> tuple[float, int]:
+    """Time the matrix with kernels compiled for ``target``; return (median s, thread count)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
     env.update(NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
     if target == "generic":
@@ -54,6 +55,7 @@ def run(target: str, cache: Path, extract: str, n: int) -> tuple[float, int]:
 
 
 def main() -> int:
+    """Compare the generic and host kernels over the rounds asked; return the exit status."""
     ap = argparse.ArgumentParser()
     ap.add_argument("extract")
     ap.add_argument("n", type=int)

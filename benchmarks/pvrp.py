@@ -25,13 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _env import header, load
 
-from territory_desktop.io.cgl_format import (
+from territory_desktop.cli.pvrp import pvrp_command
+from territory_desktop.optimize.cgl_format import (
     CGLRoute,
     check_solution,
     read_instance,
     read_solution,
 )
-from territory_desktop.optimize.commands import pvrp_command
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pvrp"
 

@@ -33,7 +33,7 @@ from territory_desktop.model.territory_load import AccountTable
 from territory_desktop.optimize.drive_times import drive_times
 from territory_desktop.optimize.plan_schedule import solve_rep, summarise
 from territory_desktop.resources import resource_path
-from territory_desktop.routing import load_or_build
+from territory_desktop.routing import load_or_build, snap
 
 CACHE = Path(tempfile.gettempdir()) / "tdesk_calibration"
 
@@ -53,12 +53,13 @@ def instances():
         pois = extract_pois(OSM / file)
         pts, tiers, pot = clustered_accounts(pois, 260, seed=7, spread_m=50.0)
         # The rotation engine needs accounts on the road network: keep reachable ones.
-        ok = np.asarray(net.snap(pts[:, 0], pts[:, 1]).reachable, bool)
+        ok = np.asarray(snap(net, pts[:, 0], pts[:, 1]).reachable, bool)
         keep = np.flatnonzero(ok)[:200]
         yield name, net, pts[keep], tiers[keep], pot[keep], (2, 3, 4)
 
 
 def main() -> None:
+    """Fit the drive-hours estimate on every instance and print the fit and its error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="time limit per rep rotation (safety cut-off; default 30)")

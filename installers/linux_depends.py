@@ -40,17 +40,19 @@ IGNORED = re.compile(r"omppool|tbbpool")
 
 
 def elf_files(folder: Path) -> list[Path]:
+    """List the ELF files (executables and libraries) under ``folder``."""
     return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
             and p.read_bytes()[:4] == b"\x7fELF"]
 
 
 def needed(path: Path) -> list[str]:
+    """List the sonames an ELF file names as ``NEEDED``."""
     out = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True).stdout
     return re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
 
 
 def system_paths() -> dict[str, str]:
-    """soname -> path of the native-architecture libraries ``ldconfig`` knows."""
+    """Map soname -> path for the native-architecture libraries ``ldconfig`` knows."""
     out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
     paths: dict[str, str] = {}
     for m in re.finditer(r"^\s*(\S+) \(([^)]*)\) => (\S+)$", out, re.M):
@@ -60,7 +62,7 @@ def system_paths() -> dict[str, str]:
 
 
 def owner(path: str) -> str | None:
-    """The package owning ``path`` (tried with and without the /usr prefix: usrmerge)."""
+    """Find the package owning ``path`` (tried with and without the /usr prefix: usrmerge)."""
     real = str(Path(path).resolve())
     for candidate in {path, real, real.removeprefix("/usr"), "/usr" + real}:
         done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
@@ -70,6 +72,7 @@ def owner(path: str) -> str | None:
 
 
 def main(folder: Path) -> None:
+    """Print the ``Depends:`` and ``Recommends:`` lines for the bundle in ``folder``."""
     files = elf_files(folder)
     bundled = {p.name for p in folder.rglob("*")}
     wanted: dict[str, bool] = {}  # soname -> required (else only by optional plugins)

@@ -52,7 +52,7 @@ def render(sizes: tuple[int, ...] = SIZES) -> dict[int, bytes]:
 
 
 def ico(pngs: dict[int, bytes]) -> bytes:
-    """A Windows .ico holding the given PNGs (width/height 0 means 256)."""
+    """Pack the given PNGs into a Windows .ico (width/height 0 means 256)."""
     sizes = [s for s in ICO_SIZES if s in pngs]
     header = struct.pack("<HHH", 0, 1, len(sizes))
     offset = len(header) + 16 * len(sizes)
@@ -66,13 +66,14 @@ def ico(pngs: dict[int, bytes]) -> bytes:
 
 
 def icns(pngs: dict[int, bytes]) -> bytes:
-    """A macOS .icns holding the given PNGs."""
+    """Pack the given PNGs into a macOS .icns."""
     body = b"".join(kind + struct.pack(">I", 8 + len(pngs[s])) + pngs[s]
                     for kind, s in ICNS_TYPES if s in pngs)
     return b"icns" + struct.pack(">I", 8 + len(body)) + body
 
 
 def main(out_dir: Path) -> None:
+    """Write the PNG sizes, the .ico and the .icns into ``out_dir``."""
     pngs = render()
     (out_dir / "png").mkdir(parents=True, exist_ok=True)
     for size, png in pngs.items():

@@ -1,5 +1,6 @@
-"""Copy the geographic unit layers the app ships into ``resources/geo/`` (re-runnable,
-byte-identical output).
+"""Copy the geographic unit layers the app ships into ``resources/geo/``.
+
+Re-runnable, with byte-identical output.
 
 From ``../shared/data/geo`` (see its SOURCES.md): US states and counties (Census cartographic
 boundaries 2023, 1:10M) and the ZCTAs of California and CT/DC/DE/HI/NH/RI (TIGER 2010,
@@ -39,6 +40,7 @@ def _write_gz(path: Path, data: bytes) -> None:
 
 
 def main() -> None:
+    """Write every layer and ``unit_attributes.csv`` into ``resources/geo/``."""
     OUT.mkdir(parents=True, exist_ok=True)
     zctas: set[str] = set()
     for name, (src, keep) in LAYERS.items():

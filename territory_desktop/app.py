@@ -29,12 +29,24 @@ class App:
 
 
 def build(settings_file: Path | None = None, data_dir: Path | None = None) -> App:
-    """Create the document, map, file handling and window. A QApplication must exist."""
+    """Create the document, map, file handling, controllers, panels and window; connect them.
+
+    This is the one place where the parts meet: controllers and panels see the window only as
+    their :class:`~territory_desktop.qt.workbench.Workbench`. A QApplication must exist.
+    """
+    from territory_desktop.qt.accounts_panel import AccountsPanel
     from territory_desktop.qt.document import PlanDocument
+    from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.files import PlanFiles
-    from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
+    from territory_desktop.qt.rep_week import RepWeekView
+    from territory_desktop.qt.rotation_controller import RotationController
+    from territory_desktop.qt.rotation_panel import RotationPanel
+    from territory_desktop.qt.route_panel import RoutePanel
+    from territory_desktop.qt.routing_controller import RoutingController
     from territory_desktop.qt.settings_store import SettingsStore
+    from territory_desktop.qt.territory_panel import TerritoryPanel
 
     store = SettingsStore(settings_file)
     prefs = store.load()
@@ -42,6 +54,29 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     files = PlanFiles(document, prefs, store, data_dir)
     map_view = MapView()
     window = MainWindow(document, map_view, prefs, files)
+    # Controllers and panels see the window only as their Workbench.
+    accounts = AccountsPanel(document, window)
+    routing = RoutingController(window, files, accounts.selected_ids)
+    rotation = RotationController(window, routing)
+    territories = TerritoryPanel(document, window, rotation.drive_hours_per_week)
+    rotation_panel = RotationPanel(window, rotation, lambda: window.selected_territories)
+    rep_week = RepWeekView(window, rotation)
+    route_panel = RoutePanel(window)
+    editing = Editing(window, files, lambda: window.selected_territories,
+                      window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
+    window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
+                               rep_week, route_panel, editing))
+
+    routing.network_ready.connect(territories.model.refresh)
+    routing.route_presented.connect(route_panel.show_route)
+    routing.route_presented.connect(lambda *_: window.dock("dockRoute").show())
+    routing.overlays_cleared.connect(route_panel.clear)
+    route_panel.zoom_requested.connect(map_view.zoom_to_route)
+    route_panel.clear_requested.connect(routing.clear_overlays)
+    document.replaced.connect(route_panel.clear)
+    # The rotation's rep follows the territory selected on the map or in the table.
+    territories.table.selectionModel().selectionChanged.connect(
+        lambda *_: rotation_panel.follow_territory_selection())
     return App(window, document, files, map_view)
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def apply_alignment(plan: Plan, territory_of: Mapping[str, str | None],
                     territories: Mapping[str, Territory], redraw: Collection[str],
                     vacated: Collection[str] = (), text: str = "Balance territories") -> Edit:
-    """The plan with accounts aligned as ``territory_of``.
+    """Align the plan's accounts as ``territory_of``, as one undoable edit.
 
     ``territories`` is the territory list after the change (it may hold new ones); the
     outlines of ``redraw`` are rebuilt from their accounts (Voronoi cells, within the old
@@ -57,10 +57,10 @@ def apply_alignment(plan: Plan, territory_of: Mapping[str, str | None],
             new.territories.pop(tid, None)
     got = assign_accounts(new).territory_of
     pins = 0
-    for aid, tid in territory_of.items():
-        if tid is not None and got.get(aid) != tid and tid in new.territories:
+    for aid, wanted in territory_of.items():
+        if wanted is not None and got.get(aid) != wanted and wanted in new.territories:
             rule_id = new.new_id("PIN-", (r.id for r in new.rules))
-            new.rules.append(OverlayRule(rule_id, "id", aid, tid))
+            new.rules.append(OverlayRule(rule_id, "id", aid, wanted))
             pins += 1
     notes = (f"{pins} accounts pinned by overlay rules where an outline could not hold "
              "them",) if pins else ()
@@ -69,7 +69,7 @@ def apply_alignment(plan: Plan, territory_of: Mapping[str, str | None],
 
 def apply_unit_design(plan: Plan, design: UnitDesign,
                       text: str = "Build territories from units") -> Edit:
-    """The plan with the design's dissolved unit outlines as its territories' outlines.
+    """Give the territories the design's dissolved unit outlines, as one undoable edit.
 
     Locked territories keep their outline (units are cut where they overlap one); vacated
     territories are removed unless an overlay rule names them.

@@ -226,6 +226,34 @@ def pin_account(plan: Plan, account_id: str, territory_id: str | None) -> Edit:
     return Edit(f"Pin {plan.accounts[account_id].name} to {target}", new)
 
 
+def pin_accounts(plan: Plan, account_ids: Iterable[str], territory_id: str | None) -> Edit:
+    """Pin several accounts to one territory (or unpin them with None) as one edit."""
+    ids = list(account_ids)
+    new = plan
+    for aid in ids:
+        new = pin_account(new, aid, territory_id).plan
+    verb = "Unpin" if territory_id is None else f"Pin to {plan.territories[territory_id].name}"
+    return Edit(f"{verb}: {len(ids)} account(s)", new)
+
+
+MIN_OVERLAP_M2 = 100.0
+"""A drawn outline overlaps a territory when they share at least this much area (m²); less is
+a slip of the mouse along a shared border, which snapping absorbs."""
+
+
+def overlapping_territories(plan: Plan, geometry: BaseGeometry,
+                            exclude: str | None = None) -> list[str]:
+    """Names of the territories ``geometry`` overlaps by at least :data:`MIN_OVERLAP_M2`
+    (``exclude``: a territory id to leave out, e.g. the one being reshaped)."""
+    names = []
+    for t in plan.territories.values():
+        if t.geometry is None or t.id == exclude or not t.geometry.intersects(geometry):
+            continue
+        if polygons.area_m2(t.geometry.intersection(geometry)) >= MIN_OVERLAP_M2:
+            names.append(t.name)
+    return names
+
+
 def update_account(plan: Plan, account_id: str, **changes: object) -> Edit:
     """Change an account's fields (tier, cadence override, notes...)."""
     old = plan.accounts.get(account_id)

@@ -19,7 +19,8 @@ _CHUNK = 1 << 22
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str], *, durable: bool = False) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
+                owner: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on a clean exit move it over ``target``.
 
     The temporary file ``.<name>.<random>.tmp<suffix>`` sits in the target's folder (so the
@@ -35,10 +36,15 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False) -> Ite
     durable
         Also flush the new file and the folder entry to disk (``fsync``) before returning,
         so the new content survives a power cut (the plan file wants this; caches do not).
+    owner
+        A token put in the temporary name (``.<name>.<owner>-<random>.tmp<suffix>``), so a
+        cleanup can tell whether the process that wrote it is gone (the plan file's
+        ``remove_stale_temps``).
     """
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix,
+    tag = f"{owner}-" if owner else ""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{tag}", suffix=".tmp" + target.suffix,
                                 dir=folder)
     os.close(fd)
     tmp = Path(name)

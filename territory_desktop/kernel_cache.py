@@ -54,8 +54,11 @@ def configure() -> None:
 
 @functools.cache
 def _module_stamp(module_name: str) -> str:
-    """Hash of the module's compiled code (changes with any edit of the module), else of the
-    executable (numba's own choice for frozen builds)."""
+    """Hash the module's compiled code, else the executable.
+
+    The code's hash changes with any edit of the module; the executable's is numba's own
+    choice for frozen builds.
+    """
     spec = getattr(sys.modules.get(module_name), "__spec__", None)
     get_code = getattr(getattr(spec, "loader", None), "get_code", None)
     code = get_code(module_name) if get_code is not None else None
@@ -64,8 +67,11 @@ def _module_stamp(module_name: str) -> str:
 
 
 def _seed(folder: Path) -> None:
-    """Fill an absent cache folder from the bundle's copy; a rename makes it all-or-nothing,
-    so two copies of the app starting at once never see half a folder."""
+    """Fill an absent cache folder from the bundle's copy.
+
+    A rename makes it all-or-nothing, so two copies of the app starting at once never see
+    half a folder.
+    """
     bundle = getattr(sys, "_MEIPASS", None)
     seed = Path(bundle, SEED_FOLDER, folder.name) if bundle else None
     if folder.exists() or seed is None or not seed.is_dir():
@@ -95,7 +101,7 @@ class FrozenLocator:
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> FrozenLocator | None:
-        """The locator of a kernel of a frozen build (None when not frozen: numba's own)."""
+        """Return the locator of a kernel of a frozen build (None when not frozen: numba's own)."""
         from numba.core import config
 
         if not getattr(sys, "frozen", False):
@@ -115,13 +121,17 @@ class FrozenLocator:
         return cls(py_func, py_file, folder, stamp)
 
     def ensure_cache_path(self) -> None:
+        """Create the per-user cache folder."""
         self._folder.mkdir(parents=True, exist_ok=True)
 
     def get_cache_path(self) -> str:
+        """Return the per-user cache folder."""
         return str(self._folder)
 
     def get_source_stamp(self) -> str:
+        """Return the stamp that invalidates the cache when the code changes."""
         return self._stamp
 
     def get_disambiguator(self) -> str:
+        """Return the kernel's line number, telling apart same-named kernels of one module."""
         return str(self._lineno)

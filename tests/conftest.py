@@ -26,7 +26,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_plan():
-    """The bundled sample plan (central Baltimore, 248 accounts, 4 map territories)."""
+    """Load the bundled sample plan (central Baltimore, 248 accounts, 4 map territories)."""
     from territory_desktop.io import planfile
     from territory_desktop.resources import resource_path
 
@@ -35,7 +35,7 @@ def sample_plan():
 
 @pytest.fixture(scope="session")
 def baltimore_network(tmp_path_factory):
-    """The sample's road network, compiled once per session."""
+    """Compile the sample's road network, once per session."""
     from territory_desktop.resources import resource_path
     from territory_desktop.routing import load_or_build
 
@@ -45,9 +45,11 @@ def baltimore_network(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def la_plan(shared_data):
-    """A builder: ``la_plan(n_reps)`` is a fresh plan of the 385 real LA-metro hospitals and
-    urgent-care clinics as accounts, with ``n_reps`` reps living at the accounts nearest the
-    centres of a seeded k-means, no territories.
+    """Provide a builder of real Los Angeles plans.
+
+    ``la_plan(n_reps)`` is a fresh plan of the 385 real LA-metro hospitals and urgent-care
+    clinics as accounts, with ``n_reps`` reps living at the accounts nearest the centres of a
+    seeded k-means, no territories.
 
     Tier and potential are derived (the data has neither): hospitals with 200+ beds are A,
     other hospitals B, urgent care C; potential = beds x 1,000 USD (hospitals), 20,000 USD

@@ -103,3 +103,36 @@ def test_workloads_add_scheduled_drive_and_utilisation():
     unknown = workloads(plan, assign_accounts(plan).territory_of)[0]
     assert unknown.drive_hours_per_week is None
     assert unknown.utilisation == pytest.approx(unknown.visit_hours_per_week / 40.0)
+
+
+def test_pin_accounts_pins_and_unpins_several_as_one_edit(sample_plan):
+    tid = next(iter(sample_plan.territories))
+    ids = list(sample_plan.accounts)[:3]
+    pinned = edits.pin_accounts(sample_plan, ids, tid)
+    assert pinned.text == f"Pin to {sample_plan.territories[tid].name}: 3 account(s)"
+    territory_of = assign_accounts(pinned.plan).territory_of
+    assert all(territory_of[a] == tid for a in ids)
+    assert sum(r.field == "id" for r in pinned.plan.rules) == 3
+    assert not any(r.field == "id" for r in sample_plan.rules)  # the input is untouched
+    unpinned = edits.pin_accounts(pinned.plan, ids, None)
+    assert unpinned.text == "Unpin: 3 account(s)"
+    assert not any(r.field == "id" for r in unpinned.plan.rules)
+    with pytest.raises(PlanError):
+        edits.pin_accounts(sample_plan, ["no-such-account"], tid)
+
+
+def test_overlap_under_the_threshold_is_a_slip_along_the_border():
+    plan = base_plan()  # West covers 2D x 2D from (X0, Y0)
+    beside = box(X0 + 2 * D, Y0, X0 + 4 * D, Y0 + 2 * D)
+    assert edits.overlapping_territories(plan, beside) == []
+    sliver = box(X0 + 2 * D - 1e-6, Y0, X0 + 4 * D, Y0 + 2 * D)  # ~0.09 m x 2.2 km: ~190 m²
+    inside = box(X0 + D, Y0, X0 + 3 * D, Y0 + 2 * D)
+    assert edits.overlapping_territories(plan, inside) == ["West"]
+    assert edits.overlapping_territories(plan, inside, exclude="T1") == []
+    from territory_desktop.geo.polygons import area_m2
+
+    thin = box(X0 + 2 * D - 2e-7, Y0, X0 + 4 * D, Y0 + 2 * D)
+    assert area_m2(thin.intersection(plan.territories["T1"].geometry)) < edits.MIN_OVERLAP_M2
+    assert edits.overlapping_territories(plan, thin) == []
+    assert area_m2(sliver.intersection(plan.territories["T1"].geometry)) > edits.MIN_OVERLAP_M2
+    assert edits.overlapping_territories(plan, sliver) == ["West"]

@@ -1,7 +1,9 @@
-"""numba's kernel cache in a frozen build: per user, valid from any launch folder, seeded by the
-bundle. Each run is a fresh interpreter that behaves as PyInstaller's does: ``sys.frozen`` set,
+"""Numba's kernel cache in a frozen build: per user, from any launch folder, bundle-seeded.
+
+Each run is a fresh interpreter that behaves as PyInstaller's does: ``sys.frozen`` set,
 ``sys._MEIPASS`` the bundle, and the kernel's module loaded from code whose file name is
-relative (as PyInstaller stores it), with no source file on disk."""
+relative (as PyInstaller stores it), with no source file on disk.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Territory outlines for an account alignment: each territory is the union of its accounts'
+"""Territory outlines for an account alignment.
+
+Each territory is the union of its accounts'
 Voronoi cells within the accounts' region, so outlines share borders exactly (no gaps, no
 overlaps) and a territory in one piece on the neighbour graph
 (:mod:`territory_desktop.model.contiguity`, same projection and region) is drawn in one piece.
@@ -29,9 +31,11 @@ def _to_degrees(geom: BaseGeometry, lat0: float) -> BaseGeometry:
 
 def voronoi_union(xy: np.ndarray, labels: np.ndarray, n_labels: int,
                   area: BaseGeometry) -> list[BaseGeometry]:
-    """Per label, the union of its points' Voronoi cells within ``area`` (all in km); an
-    empty polygon for a label with no point. Coincident points share one cell, which goes to
-    the first of them."""
+    """Union, per label, its points' Voronoi cells within ``area`` (all in km).
+
+    A label with no point gets an empty polygon. Coincident points share one cell, which goes
+    to the first of them.
+    """
     if not xy.shape[0]:
         return [Polygon() for _ in range(n_labels)]
     uniq, first = np.unique(np.round(xy, 9), axis=0, return_index=True)

@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -55,6 +56,7 @@ class UnitProblem:
     rejected: bool = True
 
     def __str__(self) -> str:
+        """Return the one-line message: file, feature number, id, what happened and why."""
         what = "rejected" if self.rejected else "changed"
         return f"{self.source}: feature {self.feature} ({self.unit_id or 'no id'}): {what}: " \
                f"{self.reason}"
@@ -73,9 +75,11 @@ class UnitLayer:
     problems: tuple[UnitProblem, ...] = ()
 
     def __len__(self) -> int:
+        """Return the number of units."""
         return len(self.ids)
 
     def subset(self, idx: Sequence[int]) -> UnitLayer:
+        """Return the layer of the units at positions ``idx``, in that order."""
         idx = list(idx)
         return UnitLayer(self.kind, self.source, tuple(self.ids[i] for i in idx),
                          tuple(self.names[i] for i in idx),
@@ -84,8 +88,20 @@ class UnitLayer:
 
 
 def load_builtin(kind: str, bbox: tuple[float, float, float, float] | None = None) -> UnitLayer:
-    """A shipped layer: ``"zcta"``, ``"county"`` or ``"state"``; ``bbox`` (min lon, min lat,
-    max lon, max lat) keeps the units that intersect it."""
+    """Load a shipped unit layer with its population and households.
+
+    Parameters
+    ----------
+    kind : str
+        ``"zcta"``, ``"county"`` or ``"state"``.
+    bbox : tuple of float, optional
+        (min lon, min lat, max lon, max lat): keep only the units that intersect it.
+
+    Returns
+    -------
+    UnitLayer
+        The units, with ``population`` and ``households`` attributes (NaN where unknown).
+    """
     if kind not in BUILTIN:
         raise UnitFileError(f"unknown unit layer {kind!r}; use zcta, county or state")
     files, id_field, name_fields = BUILTIN[kind]
@@ -117,8 +133,12 @@ def _builtin_attributes(kind: str) -> tuple[dict[str, float], dict[str, float]]:
 
 def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
                    name_field: str | None = None, layer: str | None = None) -> UnitLayer:
-    """Units from a polygon file (GeoJSON; others through pyogrio). Numeric fields become
-    attributes (e.g. population, potential); problems are listed, not raised."""
+    """Read units from a polygon file (GeoJSON; others through pyogrio).
+
+    Numeric fields become attributes (e.g. population, potential); feature problems are
+    listed in ``problems``, not raised. Raises :class:`UnitFileError` when the file cannot be
+    read at all, has no features or no id field.
+    """
     source = Path(path)
     if not source.is_file():
         raise UnitFileError(f"{source}: the file does not exist")
@@ -140,7 +160,7 @@ def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
     return _from_features("file", str(source), features, id_field, names, None)
 
 
-def _guess_id(props: list[dict], source: Path) -> str:
+def _guess_id(props: list[dict[str, Any]], source: Path) -> str:
     keys = list(dict.fromkeys(k for p in props[:50] for k in p))
     folded = {k.casefold(): k for k in keys}
     for guess in _ID_GUESSES:
@@ -150,7 +170,7 @@ def _guess_id(props: list[dict], source: Path) -> str:
                         f"fields are {', '.join(keys) or 'none'}: name one with --id-field")
 
 
-def _read_with_gdal(source: Path, layer: str | None) -> list[dict]:
+def _read_with_gdal(source: Path, layer: str | None) -> list[dict[str, Any]]:
     try:
         from pyogrio.raw import read
     except ImportError:  # pragma: no cover - pyogrio is a dependency
@@ -159,6 +179,8 @@ def _read_with_gdal(source: Path, layer: str | None) -> list[dict]:
         meta, _, wkb, fields = read(source, layer=layer)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         raise UnitFileError(f"{source}: cannot read it as a polygon file ({exc})") from None
+    if wkb is None:  # a table GDAL reads (a CSV, a spreadsheet) but with no geometry column
+        raise UnitFileError(f"{source}: the file has no geometry, so it holds no polygon units")
     geoms = shapely.from_wkb(wkb)
     crs = meta.get("crs")
     if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
@@ -182,7 +204,7 @@ def _plain(value: object) -> object:
     return value
 
 
-def _from_features(kind: str, source: str, features: list, id_field: str,
+def _from_features(kind: str, source: str, features: list[Any], id_field: str,
                    name_fields: tuple[str, ...],
                    bbox: tuple[float, float, float, float] | None) -> UnitLayer:
     ids, names, geoms, props_kept = [], [], [], []
@@ -287,8 +309,11 @@ def units_of_points(layer: UnitLayer, lat: np.ndarray, lon: np.ndarray) -> np.nd
 
 
 def unit_adjacency(layer: UnitLayer) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (u < v) between units sharing a border of positive length; a unit with no such
-    neighbour (an island) is joined to its nearest unit so every alignment can be whole."""
+    """Find the edges (u < v) between units sharing a border of positive length.
+
+    A unit with no such neighbour (an island) is joined to its nearest unit, so every
+    alignment can be whole.
+    """
     geoms = list(layer.geometries)
     n = len(geoms)
     if n < 2:
@@ -316,7 +341,7 @@ def unit_adjacency(layer: UnitLayer) -> tuple[np.ndarray, np.ndarray]:
 
 def dissolve(layer: UnitLayer, labels: np.ndarray, n_labels: int) -> list[BaseGeometry]:
     """Per label, the union of its units (an empty polygon for a label with none)."""
-    out = []
+    out: list[BaseGeometry] = []
     for t in range(n_labels):
         parts = [layer.geometries[i] for i in np.flatnonzero(labels == t)]
         if not parts:

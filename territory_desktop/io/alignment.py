@@ -31,6 +31,7 @@ class UnmatchedRow:
     reason: str
 
     def __str__(self) -> str:
+        """Return ``file:line: reason``."""
         return f"{self.source}:{self.line}: {self.reason}"
 
 
@@ -78,8 +79,8 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
     # Ids like ZIP codes lose leading zeros in spreadsheets: match "6810" to "06810".
     padded = {k.lstrip("0"): k for k in known if k.isdigit()}
     by_name: dict[str, str] = {}
-    for tid, name in territories.items():
-        by_name.setdefault(name.strip().casefold(), tid)
+    for territory_id, name in territories.items():
+        by_name.setdefault(name.strip().casefold(), territory_id)
     by_id = {tid.casefold(): tid for tid in territories}
     out: dict[str, str] = {}
     first_line: dict[str, int] = {}
@@ -111,7 +112,7 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
 
 
 def write_unmatched_csv(result: AlignmentImport, path: str | os.PathLike[str]) -> Path:
-    """The validation file: one row per unmatched row (file, line, reason)."""
+    """Write the validation file: one row per unmatched row (file, line, reason)."""
     target = Path(path)
     _write_csv(target, ["file", "line", "reason"],
                [[u.source, u.line, u.reason] for u in result.unmatched])

@@ -32,8 +32,21 @@ def _round(x: float | None, digits: int = 2) -> float | str:
     return "" if x is None else round(float(x), digits)
 
 
-def report_tables(report: RealignmentReport) -> dict[str, tuple[list[str], list[list]]]:
-    """The report's three tables: name -> (header, rows)."""
+def report_tables(
+    report: RealignmentReport,
+) -> dict[str, tuple[list[str], Sequence[Sequence[object]]]]:
+    """Lay the report out as three tables: hand-offs, reps and territories.
+
+    Parameters
+    ----------
+    report : RealignmentReport
+        The comparison of the plan before and after.
+
+    Returns
+    -------
+    dict
+        Table name -> (header, rows); a missing value is an empty string.
+    """
     handoffs = (["old_rep", "new_rep", "account_id", "account_name", "potential",
                  "old_territory", "new_territory", "last_visit"],
                 [[c.old_rep or "", c.new_rep or "", c.account_id, c.name,
@@ -87,7 +100,7 @@ def write_report_xlsx(report: RealignmentReport, path: str | os.PathLike[str]) -
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     for name, (header, rows) in report_tables(report).items():
         ws = wb.create_sheet(name)
         ws.append(header)

@@ -61,15 +61,8 @@ from territory_desktop.io.columnar import (
 )
 
 # The account importer's column guessing and locale sniffing, shared so both read files alike.
-from territory_desktop.io.tables import (
-    FieldSpec,
-    RowProblem,
-    Table,
-    _guess,
-    _usable_mapping,
-    _uses_decimal_comma,
-    read_table,
-)
+from territory_desktop.io.tables.columns import FieldSpec, _guess, _usable_mapping
+from territory_desktop.io.tables.read import RowProblem, Table, _uses_decimal_comma, read_table
 
 __all__ = [
     "ACTIVITY_FIELD_SPECS",

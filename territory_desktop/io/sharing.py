@@ -46,7 +46,7 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: str | os.PathLike[str]) -> FileStamp | None:
-        """The stamp of ``path`` now, or None when there is no such file."""
+        """Take the stamp of ``path`` now, or None when there is no such file."""
         try:
             st = os.stat(path)
         except OSError:
@@ -55,14 +55,14 @@ class FileStamp:
 
 
 def new_owner() -> str:
-    """A token for one window of this process (registered as live until :func:`release`)."""
+    """Make a token for one window of this process (live until :func:`release`)."""
     token = f"h{_HOST}p{os.getpid()}w{next(_window_numbers)}"
     _live_windows.add(token)
     return token
 
 
 def release(owner: str) -> None:
-    """The window ``owner`` closed: its files may now be treated as another's leftovers."""
+    """Mark the window ``owner`` closed: its files may now count as another's leftovers."""
     _live_windows.discard(owner)
 
 
@@ -97,13 +97,13 @@ def _pid_alive(pid: int) -> bool:
 
 
 def token_in(name: str) -> str | None:
-    """The owner token embedded in a file name, if any."""
+    """Return the owner token embedded in a file name, if any."""
     m = _TOKEN.search(name)
     return m.group(0) if m else None
 
 
 def process_token() -> str:
-    """A token for this process without a window (saves made by the command line)."""
+    """Return the token of this process without a window (saves made by the command line)."""
     return f"h{_HOST}p{os.getpid()}w0"
 
 
@@ -112,7 +112,7 @@ def process_token() -> str:
 
 
 def lock_path(path: str | os.PathLike[str]) -> Path:
-    """The lock file of the plan at ``path``: a hidden sibling, like the autosave."""
+    """Return the lock file of the plan at ``path``: a hidden sibling, like the autosave."""
     p = Path(path)
     return p.with_name(f".{p.name}.lock")
 
@@ -126,12 +126,13 @@ class LockInfo:
     since: str
 
     def describe(self) -> str:
+        """Say who holds the lock and since when, for a message to the user."""
         who = self.user or "someone"
         return f"{who} (since {self.since})" if self.since else who
 
 
 def read_lock(path: str | os.PathLike[str]) -> LockInfo | None:
-    """The live lock on the plan at ``path``, or None (no lock, unreadable, or stale)."""
+    """Read the live lock on the plan at ``path``, or None (no lock, unreadable, or stale)."""
     lock = lock_path(path)
     try:
         data = json.loads(lock.read_text(encoding="utf-8"))
@@ -144,8 +145,11 @@ def read_lock(path: str | os.PathLike[str]) -> LockInfo | None:
 
 
 def take_lock(path: str | os.PathLike[str], owner: str) -> None:
-    """Record that ``owner`` has the plan at ``path`` open (best effort: a read-only folder
-    simply gets no lock; the modification stamp still catches conflicting saves)."""
+    """Record that ``owner`` has the plan at ``path`` open.
+
+    Best effort: a read-only folder simply gets no lock; the modification stamp still catches
+    conflicting saves.
+    """
     info = {"owner": owner, "user": _user_name(),
             "since": time.strftime("%Y-%m-%d %H:%M"), "host": socket.gethostname()}
     with contextlib.suppress(OSError):

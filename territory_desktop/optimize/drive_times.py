@@ -69,7 +69,9 @@ def times_between(ids: tuple[str, ...], lat: np.ndarray, lon: np.ndarray,
     snapped = None
     if network is not None and n:
         fb.step(0.0, "placing accounts on the road network")
-        snapped = network.snap(lat, lon)
+        from territory_desktop.routing.snapping import snap
+
+        snapped = snap(network, lat, lon)
         reachable = np.asarray(snapped.reachable, bool).copy()
         unreachable = {ids[i]: snapped.reason[i] for i in np.flatnonzero(~reachable)}
         if not reachable.any():
@@ -104,7 +106,9 @@ def add_centres(times: DriveTimes, centres: Mapping[str, tuple[float, float]],
     c_lat = np.array([p[0] for p in new.values()], float)
     c_lon = np.array([p[1] for p in new.values()], float)
     if times.source == "road" and network is not None:
-        snapped = network.snap(times.lat, times.lon)
+        from territory_desktop.routing.snapping import snap
+
+        snapped = snap(network, times.lat, times.lon)
         rows = _centre_seconds(network, snapped, c_lat, c_lon)
         rows[:, ~times.reachable] = np.inf
     else:

@@ -1,27 +1,42 @@
-"""Declare each user action once; menus, toolbars and context menus place the same QAction."""
+"""Declare each user action once, as data; menus, toolbars and context menus place the same
+QAction (in the style of napari's app-model: id, text, shortcuts, where it goes, when it is
+enabled, what it runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
+
+Shortcut = str | QKeySequence.StandardKey | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """What an action is: id, label, shortcut(s), tooltip and when it is enabled.
+    """What an action is: id, label, shortcut(s), tooltip, when it is enabled, what it runs
+    and where it is placed.
 
     ``shortcut`` may be a tuple of keys that all trigger the action (e.g. Return and the
-    keypad's Enter); the first is the one menus show.
+    keypad's Enter); the first is the one menus show. ``handler`` and ``enabled_when`` name
+    attributes of the object the actions are bound to (dotted: ``"files.save"``), so the
+    declaration stays data. ``menu`` is the menu title that lists the action; a new ``group``
+    within a menu starts after a separator; ``toolbar`` is the action's group on the main
+    toolbar (None: not on it).
     """
 
     id: str
     text: str
-    shortcut: str | QKeySequence.StandardKey | tuple[str, ...] | None = None
+    shortcut: Shortcut = None
     tip: str = ""
-    enabled_when: Callable[[], bool] | None = None
+    enabled_when: str | Callable[[], bool] | None = None
+    handler: str = ""
+    menu: str = ""
+    group: int = 0
+    toolbar: int | None = None
+    icon_text: str = ""
 
 
 class ActionRegistry:
@@ -31,8 +46,10 @@ class ActionRegistry:
         self._parent = parent
         self._actions: dict[str, QAction] = {}
         self._specs: dict[str, ActionSpec] = {}
+        self._enabled: dict[str, Callable[[], bool]] = {}
 
     def add(self, spec: ActionSpec, handler: Callable[[], object]) -> QAction:
+        """Make the QAction ``spec`` declares, running ``handler`` when triggered."""
         if spec.id in self._actions:
             raise ValueError(f"action {spec.id} declared twice")
         action = QAction(spec.text, self._parent)
@@ -45,17 +62,67 @@ class ActionRegistry:
         shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
         action.setStatusTip(tip)
+        if spec.icon_text:
+            action.setIconText(spec.icon_text)
         action.triggered.connect(lambda _checked=False: handler())
         self._parent.addAction(action)
         self._actions[spec.id] = action
         self._specs[spec.id] = spec
+        if callable(spec.enabled_when):
+            self._enabled[spec.id] = spec.enabled_when
         return action
+
+    def add_all(self, specs: Iterable[ActionSpec], target: object) -> None:
+        """Add every spec, its ``handler`` and ``enabled_when`` looked up on ``target``."""
+        for spec in specs:
+            self.add(spec, attrgetter(spec.handler)(target))
+            if isinstance(spec.enabled_when, str):
+                self._enabled[spec.id] = attrgetter(spec.enabled_when)(target)
 
     def __getitem__(self, action_id: str) -> QAction:
         return self._actions[action_id]
 
     def update_enabled(self) -> None:
         """Re-evaluate every ``enabled_when`` (call after selection or plan changes)."""
-        for action_id, spec in self._specs.items():
-            if spec.enabled_when is not None:
-                self._actions[action_id].setEnabled(bool(spec.enabled_when()))
+        for action_id, enabled in self._enabled.items():
+            self._actions[action_id].setEnabled(bool(enabled()))
+
+    def place_in_menus(self, bar: QMenuBar, titles: Iterable[str]) -> dict[str, QMenu]:
+        """One menu per title, in order, listing its actions in declaration order with a
+        separator between groups."""
+        menus: dict[str, QMenu] = {}
+        for title in titles:
+            menu = menus[title] = bar.addMenu(title)
+            group: int | None = None
+            for spec in self._specs.values():
+                if spec.menu != title:
+                    continue
+                if group is not None and spec.group != group:
+                    menu.addSeparator()
+                group = spec.group
+                menu.addAction(self._actions[spec.id])
+        return menus
+
+    def place_in_toolbar(self, toolbar: QToolBar) -> None:
+        """The actions with a ``toolbar`` group, in declaration order, separated by group."""
+        group: int | None = None
+        for spec in self._specs.values():
+            if spec.toolbar is None:
+                continue
+            if group is not None and spec.toolbar != group:
+                toolbar.addSeparator()
+            group = spec.toolbar
+            toolbar.addAction(self._actions[spec.id])
+
+    def context_menu(self, parent: QWidget, ids: Iterable[str | None]) -> QMenu:
+        """A menu of the actions ``ids`` (None: a separator), enabled as they are now."""
+        self.update_enabled()
+        menu = QMenu(parent)
+        for action_id in ids:
+            if action_id is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self._actions[action_id])
+        return menu
+
+

@@ -248,12 +248,12 @@ class SettingsDialog(QDialog):
         import datetime as dt
         from dataclasses import replace
 
+        from territory_desktop.model.rotation_dates import rotation_start
+
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
-        start = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
-        monday = start - dt.timedelta(days=start.weekday())
-        keep = self._plan_settings.rotation_start
-        anchor = monday.isoformat() if keep or start != dt.date.today() else keep
+        picked = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
+        anchor = rotation_start(picked, self._plan_settings.rotation_start, dt.date.today())
         balance = self._plan_settings.day_balance  # unchanged unless the slider moved
         if self.day_balance.value() != round(balance * 100):
             balance = self.day_balance.value() / 100

@@ -22,10 +22,13 @@ from territory_desktop.model import (
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.settings_store import SettingsStore
 from territory_desktop.resources import resource_path, resources_root
+from territory_desktop.routing.plan_network import resolve_extract, stored_extract
 from territory_desktop.settings import Preferences
 
 if TYPE_CHECKING:
-    from territory_desktop.qt.main_window import MainWindow
+    from PySide6.QtWidgets import QWidget
+
+    from territory_desktop.qt.workbench import Workbench
 
 log = logging.getLogger(__name__)
 PLAN_FILTER = "Territory plans (*.gpkg)"
@@ -54,7 +57,8 @@ class PlanFiles(QObject):
         self.prefs = prefs
         self.store = store
         self._data_dir = data_dir
-        self.window: MainWindow | None = None
+        self.bench: Workbench | None = None
+        self.window: QWidget | None = None  # dialogs open over it
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
         self._base_dir: Path | None = None  # where relative extract paths resolve from
@@ -66,8 +70,10 @@ class PlanFiles(QObject):
         self.read_only = False
         self._recovered: Path | None = None  # another window's autosave restored here
 
-    def attach(self, window: MainWindow) -> None:
-        self.window = window
+    def attach(self, bench: Workbench) -> None:
+        """Work inside ``bench`` (its errors, status line, dialogs) and start autosaving."""
+        self.bench = bench
+        self.window = bench.dialog_parent()
         self.autosave_timer.start(max(10, self.prefs.autosave_seconds) * 1000)
 
     # ----------------------------------------------------------------- helpers
@@ -105,18 +111,13 @@ class PlanFiles(QObject):
 
     def extract_path(self) -> str:
         """Absolute path of the plan's OSM extract, or "" when it has none or it is missing."""
-        name = self.document.plan.settings.osm_extract
-        if not name:
-            return ""
-        p = Path(name)
-        if not p.is_absolute():
-            base = self.document.path.parent if self.document.path else self._base_dir
-            p = (base or Path.cwd()) / p
-        return str(p) if p.is_file() else ""
+        base = self.document.path.parent if self.document.path else self._base_dir
+        p = resolve_extract(self.document.plan.settings.osm_extract, base)
+        return str(p) if p is not None and p.is_file() else ""
 
     def _error(self, title: str, message: str) -> None:
-        if self.window is not None:
-            self.window.notify_error(title, message)
+        if self.bench is not None:
+            self.bench.notify_error(title, message)
         else:
             log.error("%s: %s", title, message)
 
@@ -226,12 +227,11 @@ class PlanFiles(QObject):
         except PlanFileError as exc:
             self._error("Cannot open the sample plan", str(exc))
             return False
-        extract = Path(plan.settings.osm_extract)
-        if plan.settings.osm_extract and not extract.is_absolute():
+        extract = resolve_extract(plan.settings.osm_extract, path.parent)
+        if extract is not None:
             from dataclasses import replace
 
-            plan.settings = replace(plan.settings,
-                                    osm_extract=str((path.parent / extract).resolve()))
+            plan.settings = replace(plan.settings, osm_extract=str(extract.resolve()))
         self._forget_autosave()
         self._base_dir = path.parent
         self.document.reset(plan, None)
@@ -295,8 +295,8 @@ class PlanFiles(QObject):
         self.document.mark_saved(path)
         self.prefs.add_recent(str(path))
         self.save_preferences()
-        if self.window is not None:
-            self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        if self.bench is not None:
+            self.bench.show_status(f"Saved {path}", 5000)
         return True
 
     def _resolve_conflict(self, path: Path) -> bool:
@@ -323,12 +323,9 @@ class PlanFiles(QObject):
             return plan
         from dataclasses import replace
 
-        try:
-            rel = str(Path(extract).relative_to(path.parent.resolve()))
-        except ValueError:
-            rel = extract
         out = plan.copy()
-        out.settings = replace(plan.settings, osm_extract=rel)
+        out.settings = replace(plan.settings,
+                               osm_extract=stored_extract(Path(extract), path.parent))
         return out
 
     # ----------------------------------------------------------------- autosave
@@ -432,8 +429,8 @@ class PlanFiles(QObject):
                 self.document.apply(edits.import_reps(self.document.plan, records))
         if result.problems:
             self.show_problems(path, len(records), result.problems)
-        elif self.window is not None:
-            self.window.statusBar().showMessage(f"Imported {len(records)} {kind}", 8000)
+        elif self.bench is not None:
+            self.bench.show_status(f"Imported {len(records)} {kind}", 8000)
         return result
 
     def mapping_dialog(self, columns: list[str], fields: Any, guess: dict[str, str],

@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, ScheduleError, VisitLogEntry
-from territory_desktop.qt.rotation_panel import clock, fill_rep_combo
+from territory_desktop.model.rotation_dates import moved_visit_day, week_to_show
+from territory_desktop.qt.widgets import clock, fill_rep_combo
 
 if TYPE_CHECKING:
-    from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.rotation_controller import RotationController
+    from territory_desktop.qt.workbench import Workbench
 
 COLUMNS = ("Day", "#", "Planned", "Account", "Address", "Notes", "Status", "Moved to",
            "Odometer start", "Odometer end", "Miles", "Log note")
@@ -50,22 +52,16 @@ def _number(column: str, text: str) -> float | None:
         raise ScheduleError(f"{column}: {text!r} is not a number") from None
 
 
-def week_to_show(today: dt.date, working_weekdays: tuple[int, ...]) -> dt.date:
-    """The Monday of the week a rep wants to see today: next week once this one's work is over."""
-    monday = today - dt.timedelta(days=today.weekday())
-    last_working = max(working_weekdays, default=4)
-    return monday + dt.timedelta(days=7) if today.weekday() > last_working else monday
-
-
 class RepWeekView(QWidget):
     """Rep picker, week picker and the week's visits with their log."""
 
     visit_selected = Signal(str, str)
     """The user picked a visit row (rep id, ISO date) — its day's route is shown."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.main_window = window
+    def __init__(self, bench: Workbench, rotation: RotationController) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.rotation = rotation
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
         self.week = QDateEdit(self)
@@ -74,7 +70,7 @@ class RepWeekView(QWidget):
         self.week.setDisplayFormat("ddd d MMM yyyy")
         self.week.setToolTip("Weeks are named by their Monday; any day picked shows its week")
         self.week.setDate(_qdate(week_to_show(
-            dt.date.today(), window.document.plan.settings.working_weekdays)))
+            dt.date.today(), bench.document.plan.settings.working_weekdays)))
         prev_week = QPushButton("◀", self)
         prev_week.setObjectName("repWeekPrevious")
         next_week = QPushButton("▶", self)
@@ -111,8 +107,8 @@ class RepWeekView(QWidget):
         self.week.dateChanged.connect(self._on_week_date_changed)
         self.table.itemChanged.connect(self._on_table_item_changed)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
-        window.document.plan_changed.connect(self._on_document_plan_changed)
-        window.routing.network_ready.connect(self.refresh)
+        bench.document.plan_changed.connect(self._on_document_plan_changed)
+        rotation.routing.network_ready.connect(self.refresh)
         self._fill_reps()
         self.refresh()
 
@@ -134,7 +130,7 @@ class RepWeekView(QWidget):
         self.refresh()
 
     def _fill_reps(self) -> None:
-        fill_rep_combo(self.rep, self.main_window.document.plan)
+        fill_rep_combo(self.rep, self.bench.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         if self._logging:  # our own row edit: the row already shows it; keep focus and editor
@@ -153,7 +149,7 @@ class RepWeekView(QWidget):
         try:
             self.table.setRowCount(0)
             self.rows = []
-            plan = self.main_window.document.plan
+            plan = self.bench.document.plan
             rep_id = self.rep_id()
             schedule = plan.schedules.get(rep_id) if rep_id else None
             if not rep_id or schedule is None:
@@ -161,7 +157,7 @@ class RepWeekView(QWidget):
                 return
             cycle = cycle_for(plan, schedule.weeks)
             monday = self.monday()
-            planner = self.main_window.rotation.planner(rep_id)
+            planner = self.rotation.planner(rep_id)
             index = {(d.week, d.weekday): d.index for d in planner.days} if planner else {}
             log = {(e.date, e.account_id): e for e in plan.visit_log if e.rep_id == rep_id}
             week_no = None
@@ -204,7 +200,7 @@ class RepWeekView(QWidget):
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
                  entry: VisitLogEntry | None, off: bool) -> None:
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         account = plan.accounts.get(account_id)
         row = self.table.rowCount()
         self.table.insertRow(row)
@@ -301,7 +297,7 @@ class RepWeekView(QWidget):
             return None
         moved_to = self._cell(row, "Moved to")
         if status == "moved" and not moved_to:
-            moved_to = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
+            moved_to = moved_visit_day(date)
         return VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
@@ -313,14 +309,14 @@ class RepWeekView(QWidget):
         rep_id = self.rep_id()
         if rep_id is None:  # no rep picked: refresh() left no rows to edit
             return
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         try:
             entry = self.entry_for_row(row)
             if entry is not None and entry.moved_to:
                 dt.date.fromisoformat(entry.moved_to)
         except (ValueError, ScheduleError) as exc:
             name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
-            self.main_window.notify_error(f"Visit log: {name} on {date}",
+            self.bench.notify_error(f"Visit log: {name} on {date}",
                                           f"{exc} (not saved)" if str(exc) else "bad value")
             QTimer.singleShot(0, self.refresh)  # back to what the plan holds, after the commit
             return
@@ -332,10 +328,10 @@ class RepWeekView(QWidget):
         try:
             if entry is None:
                 if existing is not None:
-                    self.main_window.apply_edit(
+                    self.bench.apply_edit(
                         lambda: edits.clear_visit_log_entry(plan, date, rep_id, account_id))
             else:
-                self.main_window.apply_edit(lambda: edits.log_visit(plan, entry))
+                self.bench.apply_edit(lambda: edits.log_visit(plan, entry))
         finally:
             self._logging = False
         self._filling = True
@@ -352,11 +348,11 @@ class RepWeekView(QWidget):
         date, _aid = self.rows[rows.pop()]
         from territory_desktop.optimize.plan_schedule import cycle_for
 
-        schedule = self.main_window.document.plan.schedules[rep_id]
-        slot = cycle_for(self.main_window.document.plan, schedule.weeks).slot(
+        schedule = self.bench.document.plan.schedules[rep_id]
+        slot = cycle_for(self.bench.document.plan, schedule.weeks).slot(
             dt.date.fromisoformat(date))
         if slot is not None:
-            self.main_window.rotation.show_day_route(rep_id, slot)
+            self.rotation.show_day_route(rep_id, slot)
         self.visit_selected.emit(rep_id, date)
 
 

@@ -18,7 +18,8 @@ from territory_desktop.model import RepSchedule
 if TYPE_CHECKING:
     from territory_desktop.optimize.plan_schedule import RepRotation
     from territory_desktop.optimize.rotation import RotationPlanner, RotationSchedule
-    from territory_desktop.qt.main_window import MainWindow
+    from territory_desktop.qt.routing_controller import RoutingController
+    from territory_desktop.qt.workbench import Workbench
 
 Slot = tuple[int, int]
 
@@ -45,9 +46,10 @@ class RotationController(QObject):
     evaluated = Signal(str, object)
     """A rep's schedule was evaluated on road times (rep id, RotationSchedule)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, bench: Workbench, routing: RoutingController) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.routing = routing
         self._planners: dict[str, _Cached] = {}
         self._evaluations: dict[str, tuple[object, object, RotationSchedule]] = {}
 
@@ -55,7 +57,7 @@ class RotationController(QObject):
     def _key(self, rep_id: str) -> tuple[Any, ...]:
         from territory_desktop.optimize.plan_schedule import rep_accounts
 
-        doc = self.window.document
+        doc = self.bench.document
         plan = doc.plan
         ids = tuple(rep_accounts(plan, rep_id, doc.assignment.territory_of))
         schedule = plan.schedules.get(rep_id)
@@ -63,20 +65,20 @@ class RotationController(QObject):
                               plan.accounts} - set(ids))) if schedule else ()
         weeks = schedule.weeks if schedule else None
         return (ids, extra, tuple(plan.accounts[a] for a in ids + extra), plan.reps[rep_id],
-                plan.settings, weeks, id(self.window.routing.network))
+                plan.settings, weeks, id(self.routing.network))
 
     def planner(self, rep_id: str) -> RotationPlanner | None:
         """The rep's engine on road times, rebuilt only when its inputs changed."""
         from territory_desktop.optimize.plan_schedule import planner_for
         from territory_desktop.optimize.rotation import RotationError
 
-        network = self.window.routing.network
-        if network is None or rep_id not in self.window.document.plan.reps:
+        network = self.routing.network
+        if network is None or rep_id not in self.bench.document.plan.reps:
             return None
         key = self._key(rep_id)
         cached = self._planners.get(rep_id)
         if cached is None or cached.key != key:
-            doc = self.window.document
+            doc = self.bench.document
             schedule = doc.plan.schedules.get(rep_id)
             extra = [v.account_id for v in schedule.visits] if schedule else []
             planner: RotationPlanner | None = None
@@ -85,7 +87,7 @@ class RotationController(QObject):
                                       weeks=schedule.weeks if schedule else None,
                                       extra_accounts=[a for a in extra if a in doc.plan.accounts])
             except RotationError as exc:
-                self.window.notify_error("Rotation", str(exc))
+                self.bench.notify_error("Rotation", str(exc))
             cached = _Cached(planner, key)
             self._planners[rep_id] = cached
         return cached.planner
@@ -94,7 +96,7 @@ class RotationController(QObject):
         """Totals of the rep's stored schedule (None without a schedule or network)."""
         from territory_desktop.optimize.plan_schedule import evaluate
 
-        schedule = self.window.document.plan.schedules.get(rep_id)
+        schedule = self.bench.document.plan.schedules.get(rep_id)
         planner = self.planner(rep_id) if schedule is not None else None
         if schedule is None or planner is None:
             return None
@@ -109,36 +111,36 @@ class RotationController(QObject):
     def drive_hours_per_week(self, rep_id: str) -> float | None:
         """Scheduled driving per week on road times (None without a rotation or network)."""
         result = self.evaluate(rep_id)
-        schedule = self.window.document.plan.schedules.get(rep_id)
+        schedule = self.bench.document.plan.schedules.get(rep_id)
         if result is None or schedule is None:
             return None
         return result.total_drive_seconds / 3600.0 / schedule.weeks
 
     def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
         """Compute the rep's rotation off the GUI thread and store it as one edit."""
-        doc = self.window.document
+        doc = self.bench.document
         if not any(t.rep_id == rep_id for t in doc.plan.territories.values()):
-            self.window.notify_error("Schedule", "This rep owns no territory.")
+            self.bench.notify_error("Schedule", "This rep owns no territory.")
             return
 
         def run() -> None:
             if rep_id not in doc.plan.reps:
                 return
-            self.window.run_work(
+            self.bench.run_work(
                 f"Scheduling {doc.plan.reps[rep_id].name}", _solve, doc.plan, rep_id,
-                doc.assignment.territory_of, self.window.routing.network, seconds, seed,
+                doc.assignment.territory_of, self.routing.network, seconds, seed,
                 on_done=lambda result: self._on_solved(rep_id, result), kind=f"schedule:{rep_id}")
 
-        self.window.routing.ensure_network(run)
+        self.routing.ensure_network(run)
 
     def _on_solved(self, rep_id: str, result: tuple[RepSchedule, RepRotation]) -> None:
         schedule, rotation = result
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         if rep_id not in plan.reps:
             return  # the rep was deleted while the scheduler ran
         name = plan.reps[rep_id].name
         anchor = rotation.planner.cycle.monday.isoformat()
-        if self.window.apply_edit(lambda: edits.set_schedule(
+        if self.bench.apply_edit(lambda: edits.set_schedule(
                 plan, schedule, f"Schedule rotation for {name}", anchor=anchor)):
             self.schedule_ready.emit(rep_id)
 
@@ -147,57 +149,57 @@ class RotationController(QObject):
         from territory_desktop.optimize.replan import replan, replan_slots
 
         planner = self.planner(rep_id)
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         stored = plan.schedules.get(rep_id)
         if stored is None:
-            self.window.notify_error("Re-optimise", "Schedule this rep's rotation first.")
+            self.bench.notify_error("Re-optimise", "Schedule this rep's rotation first.")
             return
         if planner is None:
-            if self.window.routing.network is None:
-                self.window.routing.ensure_network(
+            if self.routing.network is None:
+                self.routing.ensure_network(
                     lambda: self.reoptimise(rep_id, slot, rest_of_week))
             return
         if slot not in {(d.week, d.weekday) for d in planner.days}:
-            self.window.notify_error("Re-optimise", "That day is not a working day.")
+            self.bench.notify_error("Re-optimise", "That day is not a working day.")
             return
         new, _result = replan(planner, stored, replan_slots(planner, slot, rest_of_week))
         text = (f"Re-optimise week {slot[0] + 1} {'from ' if rest_of_week else ''}"
                 f"{WEEKDAYS[slot[1]]}")
-        self.window.apply_edit(lambda: edits.set_schedule(plan, new, text))
+        self.bench.apply_edit(lambda: edits.set_schedule(plan, new, text))
 
     def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> bool:
         """Mark a day off (or working) and re-plan its week on road times when they are known."""
         from territory_desktop.optimize.replan import mark_day_off
 
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         planner = self.planner(rep_id) if rep_id in plan.schedules else None
-        return self.window.apply_edit(lambda: mark_day_off(plan, rep_id, slot, off, planner))
+        return self.bench.apply_edit(lambda: mark_day_off(plan, rep_id, slot, off, planner))
 
     def stretch(self, rep_id: str, result: RotationSchedule, seconds: float, seed: int) -> None:
         """Visit the rep's accounts less often by the engine's stretch factor, then reschedule."""
         from territory_desktop.optimize.replan import stretch_cadence
 
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         schedule = plan.schedules.get(rep_id)
         weeks = schedule.weeks if schedule else plan.settings.rotation_weeks
-        if self.window.apply_edit(lambda: stretch_cadence(plan, result, weeks)):
+        if self.bench.apply_edit(lambda: stretch_cadence(plan, result, weeks)):
             self.schedule(rep_id, seconds, seed)
 
     def apply(self, make: Any) -> bool:
-        return self.window.apply_edit(make)
+        return self.bench.apply_edit(make)
 
     def show_day_route(self, rep_id: str, slot: Slot) -> Any:
         """Draw the day's route (home, stops in order, home) and list its legs."""
         from territory_desktop.routing import RoutingError, route
 
-        network = self.window.routing.network
-        plan = self.window.document.plan
+        network = self.routing.network
+        plan = self.bench.document.plan
         schedule = plan.schedules.get(rep_id)
         if network is None or schedule is None:
             return None
         ids = [v.account_id for v in schedule.day(*slot) if v.account_id in plan.accounts]
         if not ids:
-            self.window.map.show_route(None)
+            self.bench.map.show_route(None)
             return None
         rep = plan.reps[rep_id]
         names = ["Home", *(plan.accounts[a].name for a in ids), "Home"]
@@ -207,10 +209,10 @@ class RotationController(QObject):
         try:
             result = route(network, stops, names=names)
         except RoutingError as exc:
-            self.window.notify_error("Day route", str(exc))
+            self.bench.notify_error("Day route", str(exc))
             return None
         labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids)),
                   "Home"]
-        self.window.routing.present_route(
+        self.routing.present_route(
             result, labels, f"{rep.name}, week {slot[0] + 1} {WEEKDAYS[slot[1]]}")
         return result

@@ -30,43 +30,22 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.edits import WEEKDAYS
-from territory_desktop.model import Plan, RepSchedule
+from territory_desktop.model import RepSchedule
+from territory_desktop.qt.widgets import clock, fill_rep_combo, hm
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from territory_desktop.optimize.rotation import (
         RotationDayPlan,
         RotationSchedule,
     )
-    from territory_desktop.qt.main_window import MainWindow
     from territory_desktop.qt.rotation_controller import RotationController
+    from territory_desktop.qt.workbench import Workbench
 
 log = logging.getLogger(__name__)
 MIME = "application/x-territory-visit"
 Slot = tuple[int, int]
-
-
-def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
-    """List the plan's reps (data: rep id), keeping the current choice, without signals."""
-    current = combo.currentData()
-    combo.blockSignals(True)
-    combo.clear()
-    for rep in plan.reps.values():
-        combo.addItem(f"{rep.name} ({rep.id})", rep.id)
-    index = combo.findData(current)
-    combo.setCurrentIndex(index if index >= 0 else 0)
-    combo.blockSignals(False)
-
-
-def hm(seconds: float) -> str:
-    """Seconds as h:mm."""
-    minutes = round(seconds / 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def clock(seconds: float) -> str:
-    """Seconds from midnight as HH:MM."""
-    minutes = round(seconds / 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 class DayHeader(QLabel):
@@ -150,9 +129,11 @@ class RotationPanel(QWidget):
     day_selected = Signal(str, object)
     """The user picked a day of a rep's calendar (rep id, (week, weekday))."""
 
-    def __init__(self, window: MainWindow, controller: RotationController) -> None:
-        super().__init__(window)
-        self.main_window = window
+    def __init__(self, bench: Workbench, controller: RotationController,
+                 selected_territories: Callable[[], list[str]]) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.selected_territories = selected_territories
         self.controller = controller
         self.rep = QComboBox(self)
         self.rep.setObjectName("rotationRep")
@@ -213,40 +194,41 @@ class RotationPanel(QWidget):
         self.headers: dict[Slot, QLabel] = {}
         self.selected: Slot | None = None
         self.last_result: RotationSchedule | None = None
-        self.schedule_button.clicked.connect(self._on_schedule_clicked)
+        self.schedule_button.clicked.connect(self.schedule)
         self.rep.currentIndexChanged.connect(self.refresh)
-        window.document.plan_changed.connect(self._on_document_plan_changed)
-        controller.window.routing.network_ready.connect(self.refresh)
-        # The rep follows the territory selected on the map or in the territory table, so
-        # Schedule rotation (Ctrl+Shift+P) plans the selected territory's rep.
+        bench.document.plan_changed.connect(self._on_document_plan_changed)
+        controller.routing.network_ready.connect(self.refresh)
+        # The rep follows the territory selected on the map or in the territory table (the
+        # window calls follow_territory_selection), so Schedule rotation (Ctrl+Shift+P) plans
+        # the selected territory's rep.
         self._territories_seen: list[str] = []
-        window.territories.table.selectionModel().selectionChanged.connect(
-            self._on_territory_selection_changed)
         self._fill_reps()
 
     def rep_id(self) -> str | None:
         return self.rep.currentData()
 
     def _fill_reps(self) -> None:
-        fill_rep_combo(self.rep, self.main_window.document.plan)
+        fill_rep_combo(self.rep, self.bench.document.plan)
 
     def _on_document_plan_changed(self) -> None:
         self._fill_reps()
         self.refresh()
 
-    def _on_territory_selection_changed(self) -> None:
-        ids = self.main_window.selected_territories
+    def follow_territory_selection(self) -> None:
+        """Pick the rep of the selected territories when they have exactly one."""
+        ids = self.selected_territories()
         if ids == self._territories_seen:
             return  # the table was refilled, the selection is the same
         self._territories_seen = ids
-        territories = self.main_window.document.plan.territories
+        territories = self.bench.document.plan.territories
         reps = {territories[t].rep_id for t in ids if t in territories}
         if len(reps) == 1 and (rep_id := reps.pop()) is not None:
             index = self.rep.findData(rep_id)
             if index >= 0:
                 self.rep.setCurrentIndex(index)
 
-    def _on_schedule_clicked(self) -> None:
+    def schedule(self) -> None:
+        """Schedule the chosen rep's rotation with the panel's search time and seed."""
         rep_id = self.rep_id()
         if rep_id:
             self.controller.schedule(rep_id, self.seconds.value(), self.seed.value())
@@ -260,7 +242,7 @@ class RotationPanel(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.days, self.headers = {}, {}
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         rep_id = self.rep_id()
         schedule = plan.schedules.get(rep_id) if rep_id else None
         if rep_id is None:
@@ -294,7 +276,7 @@ class RotationPanel(QWidget):
 
     def _cell(self, rep_id: str, slot: Slot, schedule: RepSchedule,
               totals: RotationDayPlan | None, off: bool) -> QWidget:
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         frame = QFrame(self.grid_host)
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(frame)
@@ -342,7 +324,7 @@ class RotationPanel(QWidget):
 
     def _show_summary(self, rep_id: str, schedule: RepSchedule,
                       result: RotationSchedule | None) -> None:
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         if result is None:
             self.summary.setText(f"{len(schedule.visits)} visits over {schedule.weeks} weeks. "
                                  "Build the road network (Ctrl+B) to see drive times.")
@@ -351,7 +333,7 @@ class RotationPanel(QWidget):
             from territory_desktop.optimize.plan_schedule import summarise
 
             s = summarise(rep_id, result)
-            week = rep_week(plan, rep_id, self.main_window.document.assignment.territory_of,
+            week = rep_week(plan, rep_id, self.bench.document.assignment.territory_of,
                             self.controller.drive_hours_per_week(rep_id))
             self.summary.setText(
                 f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h (scheduled, road "
@@ -388,7 +370,7 @@ class RotationPanel(QWidget):
         self.compliance.setRowCount(0)
         if result is None:
             return
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         rows = sorted(result.required_visits.items(),
                       key=lambda kv: (result.compliance.get(kv[0], 0), kv[0]))
         self.compliance.setRowCount(len(rows))
@@ -424,11 +406,11 @@ class RotationPanel(QWidget):
         if rep_id is None:
             return
         if source == target:
-            current = [v.account_id for v in self.main_window.document.plan.schedules[rep_id]
+            current = [v.account_id for v in self.bench.document.plan.schedules[rep_id]
                        .day(*source)]
             if current.index(account_id) < position:
                 position -= 1
-        self.controller.apply(lambda: edits.move_visit(self.main_window.document.plan, rep_id,
+        self.controller.apply(lambda: edits.move_visit(self.bench.document.plan, rep_id,
                                                        account_id, source, target, position))
 
     def _on_day_context_menu(self, day: DayList, pos: Any) -> None:
@@ -439,7 +421,7 @@ class RotationPanel(QWidget):
     def day_menu(self, day: DayList, item: QListWidgetItem | None) -> QMenu:
         """The context menu of a calendar day (and of the visit under the mouse)."""
         rep_id = self.rep_id()
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         menu = QMenu(self)
         slot = day.slot
         apply = self.controller.apply
@@ -473,7 +455,7 @@ class RotationPanel(QWidget):
         rep_id = self.rep_id()
         if rep_id is None:
             return
-        plan = self.main_window.document.plan
+        plan = self.bench.document.plan
         choices = sorted(plan.accounts.values(), key=lambda a: a.name)
         labels = [f"{a.name} ({a.id})" for a in choices]
         label, ok = QInputDialog.getItem(self, "Add a visit", "Account", labels, 0, True)

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop.units import METERS_PER_UNIT, distance_unit, format_distance
+
 if TYPE_CHECKING:
     from territory_desktop.routing import Route
 
-METERS_PER_MILE = 1609.344
 EMPTY = ("No route on the map. Select accounts and use Routing → Route through selected "
          "(Ctrl+R), or click a day's header in the Rotation panel.")
 
@@ -69,12 +70,14 @@ class RoutePanel(QWidget):
     def has_route(self) -> bool:
         return self.table.rowCount() > 0
 
-    def show_route(self, route: Route, labels: list[str], title: str, miles: bool) -> None:
-        """Fill the table: ``labels`` name every stop in driving order, as the map numbers them.
+    def show_route(self, route: Route, labels: list[str], title: str, unit_name: str) -> None:
+        """Fill the table: ``labels`` name every stop in driving order, as the map numbers them;
+        distances in ``unit_name`` ("mi", "km" or the preferences' "miles").
 
         The first row is the start; each other row is a stop with the leg driven to reach it.
         """
-        unit, per = ("mi", METERS_PER_MILE) if miles else ("km", 1000.0)
+        unit = distance_unit(unit_name)
+        per = METERS_PER_UNIT[unit]
         self.table.setHorizontalHeaderLabels(
             ["Stop", "Leg\nmin", f"Leg\n{unit}", "Total\nmin", f"Total\n{unit}"])
         self.table.setRowCount(len(route.legs) + 1)
@@ -90,7 +93,7 @@ class RoutePanel(QWidget):
                            f"{leg.seconds / 60:.1f} min, {leg.meters / per:.2f} {unit}")
         self.title.setText(f"<b>{_escape(title)}</b>: {len(route.legs)} legs, "
                            f"{route.total_seconds / 60:.0f} min driving, "
-                           f"{route.total_meters / per:.1f} {unit}")
+                           f"{format_distance(route.total_meters, unit)}")
         self.zoom_button.setEnabled(True)
         self.clear_button.setEnabled(True)
 

@@ -2,64 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-from territory_desktop.model import Plan
 from territory_desktop.routing.coverage import Coverage, check_coverage, extract_coverage
+from territory_desktop.routing.plan_network import Reachability, check_reachability, compile_network
 
 if TYPE_CHECKING:
-    from territory_desktop.qt.main_window import MainWindow
-    from territory_desktop.routing import RoadNetwork, Route, SnapResult
+    from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.workbench import Workbench
+    from territory_desktop.routing import RoadNetwork, Route
 
 log = logging.getLogger(__name__)
 EXTRACT_FILTER = "OpenStreetMap extracts (*.osm.pbf *.pbf *.osm *.osm.gz *.osm.bz2);;All files (*)"
-
-
-@dataclass(frozen=True)
-class Reachability:
-    """Which accounts cannot be reached by road, with the reason for each."""
-
-    unreachable: dict[str, str]
-    checked: int
-
-
-def compile_network(extract: Path, cache_dir: Path, *, progress: Callable[[float, str], None],
-                    should_stop: Callable[[], bool]) -> RoadNetwork:
-    """Load the compiled network for ``extract`` from the cache, or compile and cache it, then
-    prepare it for matrices here (snap index, contraction hierarchy), so snapping and
-    matrices on the GUI thread take milliseconds."""
-    from territory_desktop.routing import load_or_build, prepare_matrices
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha1(str(extract.resolve()).encode()).hexdigest()[:12]
-    target = cache_dir / f"{extract.name.split('.')[0]}-{key}.npz"
-    network = load_or_build(extract, target, progress=lambda f, m: progress(0.8 * f, m),
-                            should_stop=should_stop)
-    prepare_matrices(network, progress=lambda f, m: progress(0.8 + 0.2 * f, m),
-                     should_stop=should_stop)
-    return network
-
-
-def check_reachability(network: RoadNetwork, plan: Plan,
-                       max_access_m: float = 500.0) -> Reachability:
-    """Snap every account to the road network; unreachable ones get the engine's reason."""
-    ids = list(plan.accounts)
-    if not ids:
-        return Reachability({}, 0)
-    lats = [plan.accounts[i].lat for i in ids]
-    lons = [plan.accounts[i].lon for i in ids]
-    snapped: SnapResult = network.snap(lats, lons, max_access_m=max_access_m)
-    bad = {ids[k]: snapped.reason[k] or "unreachable" for k in range(len(ids))
-           if not bool(snapped.reachable[k])}
-    return Reachability(bad, len(ids))
 
 
 class RoutingController(QObject):
@@ -75,25 +36,34 @@ class RoutingController(QObject):
     """A chosen extract was checked against the plan's accounts: a
     :class:`territory_desktop.routing.coverage.Coverage`."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    route_presented = Signal(object, list, str, str)
+    """A route was drawn for the Route panel to list: (Route, stop labels in driving order,
+    title, the user's distance unit)."""
+    overlays_cleared = Signal()
+    """Routes, drive-time areas and highlights were taken off the map."""
+
+    def __init__(self, bench: Workbench, files: PlanFiles,
+                 selected_accounts: Callable[[], list[str]]) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.files = files
+        self.selected_accounts = selected_accounts
         self.network: RoadNetwork | None = None
         self._network_for = ""
         self.reachability: Reachability | None = None
         self._pending: list[Callable[[], object]] = []
         self._building: str | None = None  # extract being compiled right now
-        window.document.plan_changed.connect(self._on_document_plan_changed)
-        window.document.replaced.connect(self._on_document_replaced)
+        bench.document.plan_changed.connect(self._on_document_plan_changed)
+        bench.document.replaced.connect(self._on_document_replaced)
 
     @property
     def cache_dir(self) -> Path:
-        return self.window.files.data_dir / "networks"
+        return self.files.data_dir / "networks"
 
     # ----------------------------------------------------------------- extract and network
     def choose_extract(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.window, "Choose OpenStreetMap extract", "",
-                                              EXTRACT_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
+                                              "Choose OpenStreetMap extract", "", EXTRACT_FILTER)
         if name:
             self.set_extract(Path(name))
 
@@ -101,18 +71,18 @@ class RoutingController(QObject):
         """Make ``path`` the plan's extract (one undoable edit) and compile it, once it is
         known to cover the plan's accounts: refused when it covers none of them, and the user
         is asked when some lie outside it."""
-        accounts = list(self.window.document.plan.accounts.values())
+        accounts = list(self.bench.document.plan.accounts.values())
         if not accounts:
             self._use_extract(path)
             return
-        self.window.run_work(f"Checking what {path.name} covers", extract_coverage, path,
+        self.bench.run_work(f"Checking what {path.name} covers", extract_coverage, path,
                              [a.lat for a in accounts], [a.lon for a in accounts],
                              on_done=lambda coverage: self._on_extract_checked(path, coverage))
 
     def _on_extract_checked(self, path: Path, coverage: Coverage) -> None:
         self.coverage_checked.emit(coverage)
         if coverage.covers_none or coverage.bounds is None:
-            self.window.notify_error(
+            self.bench.notify_error(
                 "Extract refused",
                 f"{coverage.describe()}, so none of them could get drive times or routes. "
                 "Choose an extract of the area your accounts are in. The plan keeps its "
@@ -120,13 +90,13 @@ class RoutingController(QObject):
             return
         if not coverage.covers_all:
             answer = QMessageBox.question(
-                self.window, "Some accounts lie outside the extract",
+                self.bench.dialog_parent(), "Some accounts lie outside the extract",
                 f"{coverage.describe()}. They will have "
                 f"no drive times or routes. Use {path.name} anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
-                self.window.statusBar().showMessage(
+                self.bench.show_status(
                     f"{path.name} not used: {coverage.describe()}", 10000)
                 return
         self._use_extract(path)
@@ -134,16 +104,16 @@ class RoutingController(QObject):
     def _use_extract(self, path: Path) -> None:
         from territory_desktop import edits
 
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         settings = replace(plan.settings, osm_extract=str(path.resolve()))
-        if self.window.apply_edit(lambda: edits.update_settings(plan, settings)):
+        if self.bench.apply_edit(lambda: edits.update_settings(plan, settings)):
             self.ensure_network()
 
     def network_coverage(self) -> Coverage | None:
         """Which accounts lie outside the loaded network's roads (None before it is loaded)."""
         if self.network is None:
             return None
-        accounts = list(self.window.document.plan.accounts.values())
+        accounts = list(self.bench.document.plan.accounts.values())
         min_lat, min_lon, max_lat, max_lon = self.network.bbox
         return check_coverage((min_lon, min_lat, max_lon, max_lat), [a.lat for a in accounts],
                               [a.lon for a in accounts],
@@ -151,9 +121,9 @@ class RoutingController(QObject):
 
     def ensure_network(self, then: Callable[[], object] | None = None) -> None:
         """Load or compile the network off the GUI thread, then run ``then``."""
-        extract = self.window.files.extract_path()
+        extract = self.files.extract_path()
         if not extract:
-            self.window.notify_error(
+            self.bench.notify_error(
                 "No road network", "This plan has no OpenStreetMap extract. Choose one with "
                 "Routing → Choose OSM extract…")
             return
@@ -170,7 +140,7 @@ class RoutingController(QObject):
             self._on_network_built(extract, network)
 
         self._building = extract
-        worker = self.window.run_work(f"Compiling roads of {Path(extract).name}",
+        worker = self.bench.run_work(f"Compiling roads of {Path(extract).name}",
                                       compile_network, Path(extract), self.cache_dir,
                                       on_done=built)
         worker.signals.finished.connect(self._on_build_finished)
@@ -186,7 +156,7 @@ class RoutingController(QObject):
         s = network.summary()
         coverage = self.network_coverage()
         outside = f"; {coverage.describe()}" if coverage and not coverage.covers_all else ""
-        self.window.statusBar().showMessage(
+        self.bench.show_status(
             f"Road network: {s.get('nodes') or network.n_nodes:,} nodes, "
             f"{s.get('edges') or network.n_edges:,} road segments{outside}", 15000)
         self.network_ready.emit()
@@ -195,7 +165,7 @@ class RoutingController(QObject):
             step()
 
     def _on_document_plan_changed(self) -> None:
-        if self._network_for and self.window.files.extract_path() != self._network_for:
+        if self._network_for and self.files.extract_path() != self._network_for:
             self.network = None
             self._network_for = ""
         self.reachability = None
@@ -210,13 +180,13 @@ class RoutingController(QObject):
 
     def _show_reachability_now(self) -> None:
         assert self.network is not None
-        result = check_reachability(self.network, self.window.document.plan)
+        result = check_reachability(self.network, self.bench.document.plan)
         self.reachability = result
-        self.window.map.highlight_accounts(list(result.unreachable), result.unreachable)
-        self.window.statusBar().showMessage(self.reachability_message(result), 15000)
+        self.bench.map.highlight_accounts(list(result.unreachable), result.unreachable)
+        self.bench.show_status(self.reachability_message(result), 15000)
         coverage = self.network_coverage()
         if coverage is not None and coverage.covers_none:
-            self.window.notify_error("No account can be reached",
+            self.bench.notify_error("No account can be reached",
                                      f"{coverage.describe()}. Choose an extract of the area "
                                      "your accounts are in: Routing → Choose OSM extract…")
         self.reachability_checked.emit(result)
@@ -235,22 +205,27 @@ class RoutingController(QObject):
     def route_selected(self, best_order: bool = False) -> None:
         """Route through the accounts selected in the account list: in selection order, or
         from the first selected one through the others in the order with the least driving."""
-        ids = self.window.accounts.selected_ids()
+        ids = self.selected_accounts()
         if len(ids) < 2:
             order = ("the first one is the start" if best_order
                      else "in the order to visit them")
-            self.window.notify_error("Route", "Select at least two accounts in the account list "
+            self.bench.notify_error("Route", "Select at least two accounts in the account list "
                                      f"(Ctrl+click), {order}.")
             return
         self.ensure_network(lambda: self.show_route(ids, best_order=best_order))
 
+    def route_selected_best_order(self) -> None:
+        """Route from the first selected account through the others with the least driving."""
+        self.route_selected(best_order=True)
+
     def show_route(self, account_ids: list[str], best_order: bool = False) -> Any:
         """Draw the road route through ``account_ids`` (reordered for the least driving when
         ``best_order``), list its legs and report the totals."""
+        from territory_desktop.mapping.route_map import route_summary
         from territory_desktop.routing import RoutingError, route
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         note = ""
         if best_order:
             account_ids, note = self._best_order(account_ids)
@@ -259,17 +234,13 @@ class RoutingController(QObject):
         try:
             result = route(self.network, stops, names=names)
         except RoutingError as exc:
-            self.window.notify_error("Route", str(exc))
+            self.bench.notify_error("Route", str(exc))
             return None
         labels = [f"{i + 1}. {n}" for i, n in enumerate(names)]
         title = "Best order" if best_order else "Selection order"
         self.present_route(result, labels, title)
-        miles = self.window.prefs.units == "miles"
-        total = (f"{result.total_miles:.1f} mi" if miles
-                 else f"{result.total_meters / 1000:.1f} km")
-        self.window.statusBar().showMessage(
-            f"Route: {len(result.legs)} legs, {total}, {result.total_seconds / 60:.0f} min "
-            f"driving{note}", 15000)
+        self.bench.show_status(
+            f"{route_summary(result, self.bench.prefs.units)}{note}", 15000)
         self.route_shown.emit(result)
         return result
 
@@ -281,7 +252,7 @@ class RoutingController(QObject):
         from territory_desktop.routing.tour import best_order, path_cost
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         points = [(plan.accounts[a].lat, plan.accounts[a].lon) for a in account_ids]
         seconds = travel_matrix(self.network, points, meters=False).seconds
         try:
@@ -301,33 +272,28 @@ class RoutingController(QObject):
         ("1. Deli"; "Home" shows as H); a round trip's return to its first stop is not drawn
         twice.
         """
-        from territory_desktop.mapping.layers import route_collection
+        from territory_desktop.mapping.route_map import route_layer
 
-        miles = self.window.prefs.units == "miles"
-        props = [{"from": labels[i], "to": labels[i + 1], "minutes": round(leg.seconds / 60, 1),
-                  "distance": f"{leg.miles:.1f} mi" if miles else f"{leg.meters / 1000:.1f} km"}
-                 for i, leg in enumerate(result.legs)]
-        stops = [(float(lon), float(lat), label) for lat, lon, label
+        stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
             stops.pop()
-        self.window.map.show_route(route_collection(
-            [[(lon, lat) for lat, lon in leg.coordinates] for leg in result.legs], props, stops))
-        self.window.route_panel.show_route(result, labels, title, miles)
-        self.window.dock("dockRoute").show()
-        self.window.actions.update_enabled()
+        self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units))
+        self.route_presented.emit(result, labels, title, self.bench.prefs.units)
+        self.bench.update_actions()
 
     def isochrone_dialog(self) -> None:
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         if not plan.reps:
-            self.window.notify_error("Isochrone", "The plan has no reps.")
+            self.bench.notify_error("Isochrone", "The plan has no reps.")
             return
         labels = [f"{r.name} ({r.id})" for r in plan.reps.values()]
-        label, ok = QInputDialog.getItem(self.window, "Drive-time area", "Around the home of",
+        parent = self.bench.dialog_parent()
+        label, ok = QInputDialog.getItem(parent, "Drive-time area", "Around the home of",
                                          labels, 0, False)
         if not ok:
             return
-        minutes, ok = QInputDialog.getInt(self.window, "Drive-time area", "Minutes of driving",
+        minutes, ok = QInputDialog.getInt(parent, "Drive-time area", "Minutes of driving",
                                           20, 1, 600)
         if ok:
             rep_id = list(plan.reps)[labels.index(label)]
@@ -339,7 +305,7 @@ class RoutingController(QObject):
         from territory_desktop.routing import RoutingError, isochrone, within_time
 
         assert self.network is not None
-        plan = self.window.document.plan
+        plan = self.bench.document.plan
         rep = plan.reps[rep_id]
         origin = (rep.home_lat, rep.home_lon)
         try:
@@ -349,17 +315,17 @@ class RoutingController(QObject):
             inside_idx, _secs = within_time(self.network, origin, minutes * 60.0, points)
             inside = [ids[int(i)] for i in inside_idx]
         except RoutingError as exc:
-            self.window.notify_error("Drive-time area", f"{rep.name}'s home: {exc}")
+            self.bench.notify_error("Drive-time area", f"{rep.name}'s home: {exc}")
             return []
-        self.window.map.show_isochrone(isochrone_collection(
+        self.bench.map.show_isochrone(isochrone_collection(
             [(area, {"minutes": minutes, "rep": rep.name, "accounts": len(inside)})]))
-        self.window.statusBar().showMessage(
+        self.bench.show_status(
             f"{len(inside)} accounts within {minutes} min of {rep.name}'s home", 15000)
         return inside
 
     def clear_overlays(self) -> None:
-        self.window.map.show_route(None)
-        self.window.route_panel.clear()
-        self.window.actions.update_enabled()
-        self.window.map.show_isochrone(None)
-        self.window.map.highlight_accounts([], {})
+        self.bench.map.show_route(None)
+        self.overlays_cleared.emit()
+        self.bench.update_actions()
+        self.bench.map.show_isochrone(None)
+        self.bench.map.highlight_accounts([], {})

@@ -11,7 +11,7 @@ Public API
     ``.npz`` without pickle, atomic write; ``meta`` carries the content hash of extract+profile.
 ``load_or_build(extract_path, network_path, profile=None, ...) -> RoadNetwork``
     Reuse a compiled network whose content hash matches, else build and save it.
-``RoadNetwork.snap(lats, lons, max_access_m=500.0) -> SnapResult``
+``snap(network, lats, lons, max_access_m=500.0) -> SnapResult``
     Nearest drivable edge; unreachable points flagged with a reason.
 ``travel_matrix(network, origins, destinations=None, *, meters=True, engine="auto",
 max_access_m=500.0, progress=None, should_stop=None) -> TravelMatrix``
@@ -38,7 +38,7 @@ from .network import RoadNetwork, build_network, load_network, load_or_build
 from .nx_export import to_networkx
 from .profile import ROAD_CLASSES, SpeedProfile
 from .routes import Leg, Route, route
-from .snapping import SnapResult
+from .snapping import SnapResult, snap
 
 __all__ = [
     "ROAD_CLASSES",
@@ -57,6 +57,7 @@ __all__ = [
     "load_or_build",
     "prepare_matrices",
     "route",
+    "snap",
     "times_from_homes",
     "to_networkx",
     "travel_matrix",

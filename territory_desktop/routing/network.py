@@ -143,17 +143,6 @@ class RoadNetwork:
         return pts
 
     # ---- API ---------------------------------------------------------------------------
-    def snap(self, lats: Any, lons: Any, max_access_m: float = 500.0) -> Any:
-        """Snap points to the nearest drivable edge: :func:`routing.snapping.snap`.
-
-        Kept only for ``qt/routing_controller.py``'s reachability check until it calls the
-        core's :func:`routing.reachability.unreachable_points`; then this goes, and with it
-        the last import of snapping by this module (see the import-linter contracts).
-        """
-        from .snapping import snap
-
-        return snap(self, lats, lons, max_access_m=max_access_m)
-
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network to ``path`` (.npz, uncompressed, atomic: temp file + replace)."""
         p = os.fspath(path)

@@ -1,5 +1,7 @@
-"""Fuzzing machinery for what a user imports or opens, shared by ``test_fuzz_inputs.py`` (a
-fixed number of examples in CI) and ``benchmarks/fuzz_inputs.py`` (longer runs).
+"""Fuzzing machinery for what a user imports or opens.
+
+Shared by ``test_fuzz_inputs.py`` (a fixed number of examples in CI) and
+``benchmarks/fuzz_inputs.py`` (longer runs).
 
 Categories follow the reproducers in ``../shared/data/bad-input/``: damaged CSV bytes in any
 encoding; damaged XLSX workbooks (bytes of the zip, bytes of one XML part, far cell addresses
@@ -59,8 +61,11 @@ ODD_VALUES: tuple[object, ...] = (None, "", "x", -1, 0, 1e308, "9e999", "-inf", 
 
 
 def seed_bytes(workdir: Path) -> dict[str, bytes]:
-    """The undamaged inputs: the first rows of the Los Angeles accounts as CSV and as XLSX,
-    and the sample plan."""
+    """Read the undamaged inputs.
+
+    They are the first rows of the Los Angeles accounts as CSV and as XLSX, and the sample
+    plan.
+    """
     from openpyxl import Workbook
 
     lines = SEED_ACCOUNTS.read_text(encoding="utf-8").splitlines()[: SEED_ROWS + 1]
@@ -75,19 +80,24 @@ def seed_bytes(workdir: Path) -> dict[str, bytes]:
 
 
 def encode(data: bytes, encoding: str) -> bytes:
-    """The UTF-8 seed re-encoded as a CRM export in another encoding would be."""
+    """Re-encode the UTF-8 seed as a CRM export in another encoding would be."""
     return data.decode("utf-8").encode(encoding, "replace")
 
 
 def damage_xlsx_part(data: bytes, part: str, ops: list[tuple[str, float, int]]) -> bytes:
-    """Rezip the workbook with the bytes of one XML part damaged (the zip itself stays whole,
-    so the XML reader sees the damage: the flipped-bytes reproducer's class)."""
+    """Rezip the workbook with the bytes of one XML part damaged.
+
+    The zip itself stays whole, so the XML reader sees the damage: the flipped-bytes
+    reproducer's class.
+    """
     return _rezip(data, {part: lambda xml: mutate(xml, ops)})
 
 
 def far_cell_xlsx(data: bytes, column: int, row: int, dimension: str) -> bytes:
-    """Add one cell at (``column``, ``row``) and declare ``dimension``: the sparse-dimensions
-    reproducer's class (one cell at XFD1048576 hung the import)."""
+    """Add one cell at (``column``, ``row``) and declare ``dimension``.
+
+    This is the sparse-dimensions reproducer's class (one cell at XFD1048576 hung the import).
+    """
     from openpyxl.utils import get_column_letter
 
     ref = f"{get_column_letter(column)}{row}"
@@ -114,9 +124,12 @@ def _rezip(data: bytes, edits: dict) -> bytes:  # type: ignore[type-arg]
 
 def damage_plan(data: bytes, workdir: Path, drops: list[int],
                 changes: list[tuple[int, int]]) -> bytes:
-    """The plan with tables dropped (indices into ``PLAN_TABLES``) and fields set to odd values
-    ((index into ``PLAN_FIELDS``, index into ``ODD_VALUES``)): the NULL-schema reproducer's
-    class. Changes the database would refuse (a NOT NULL column) are skipped."""
+    """Damage the plan: drop tables and set fields to odd values.
+
+    Tables are indices into ``PLAN_TABLES``; fields are (index into ``PLAN_FIELDS``, index
+    into ``ODD_VALUES``): the NULL-schema reproducer's class. Changes the database would
+    refuse (a NOT NULL column) are skipped.
+    """
     path = workdir / "damage.gpkg"
     path.write_bytes(data)
     conn = sqlite3.connect(path)

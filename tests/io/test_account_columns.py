@@ -37,7 +37,7 @@ def _plan(shared_data: Path) -> Plan:
 def _row_reader(path: Path) -> list[Account]:
     with sqlite3.connect(path) as conn:
         conn.row_factory = sqlite3.Row
-        return planfile._read_rows(conn, "accounts", planfile._account)
+        return planfile.decode._read_rows(conn, "accounts", planfile.decode._account)
 
 
 def test_column_read_equals_the_row_reader(shared_data: Path, tmp_path: Path) -> None:

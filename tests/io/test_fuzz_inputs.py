@@ -1,10 +1,12 @@
-"""Property-based fuzzing of what a user imports or opens (issue 9), one test per class of the
-reproducers in ``../shared/data/bad-input/``; each test first runs its reproducer, then
-derandomized damage of the same class. Command-line cases run in a worker process (see
-``input_fuzz.py``): success with strict JSON, or one line naming the file, within the time
-bound, no crash signal. The value classes (absurd numbers, coordinate signs) check the imported
-values themselves: in range and with the sign written, or the row refused with line, column and
-reason. ``benchmarks/fuzz_inputs.py`` runs longer, random ones."""
+"""Property-based fuzzing of what a user imports or opens (issue 9).
+
+One test per class of the reproducers in ``../shared/data/bad-input/``; each test first runs
+its reproducer, then derandomized damage of the same class. Command-line cases run in a worker
+process (see ``input_fuzz.py``): success with strict JSON, or one line naming the file, within
+the time bound, no crash signal. The value classes (absurd numbers, coordinate signs) check the
+imported values themselves: in range and with the sign written, or the row refused with line,
+column and reason. ``benchmarks/fuzz_inputs.py`` runs longer, random ones.
+"""
 
 from __future__ import annotations
 
@@ -113,8 +115,11 @@ def test_sparse_dimensions_xlsx_class(fuzz):
 
 
 def test_damaged_plan_class(fuzz):
-    """``schema_null.gpkg``: a NULL schema version was a traceback; odd values in the settings
-    loaded and crashed later; NaN and negatives loaded silently."""
+    """Refuse or repair every damaged field of ``schema_null.gpkg``'s class.
+
+    A NULL schema version was a traceback; odd values in the settings loaded and crashed
+    later; NaN and negatives loaded silently.
+    """
     runner, seeds, work = fuzz
     assert "no valid schema version" in _reproducer(runner, "schema_null.gpkg")
 
@@ -147,9 +152,12 @@ absurd_number = st.one_of(
 
 
 def test_absurd_numbers_class(tmp_path):
-    """``repro_hang_freq.csv``: a frequency of 1000000000x/day imported and the scheduler
-    hung; 1e308k imported as infinity. Every number imports in range or the row (or the value)
-    is refused with its line, column and reason."""
+    """Import every number of ``repro_hang_freq.csv``'s class in range, or refuse it.
+
+    A frequency of 1000000000x/day imported and the scheduler hung; 1e308k imported as
+    infinity. Every number imports in range or the row (or the value) is refused with its
+    line, column and reason.
+    """
     result = import_accounts(BAD_INPUT / "repro_hang_freq.csv")
     assert {a.id: a.every_weeks for a in result.accounts} == {"A1": None, "A2": None}
     (problem,) = result.problems
@@ -192,8 +200,11 @@ def signed_coordinate(draw, limit: float, letters: str):
 
 
 def test_coordinate_sign_class(tmp_path):
-    """``sign_loss.csv``: Unicode minus, en dash, W and S prefixes lost their sign. Every
-    coordinate imports with the sign written, or its row is refused."""
+    """Keep every coordinate sign of ``sign_loss.csv``'s class, or refuse the row.
+
+    Unicode minus, en dash, W and S prefixes lost their sign. Every coordinate imports with
+    the sign written, or its row is refused.
+    """
     result = import_accounts(BAD_INPUT / "sign_loss.csv")
     assert all(a.lon < 0 for a in result.accounts if a.id != "A3")
 

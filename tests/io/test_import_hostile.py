@@ -1,5 +1,8 @@
-"""Issue 9 items 3-6, import side: hostile CRM files end in good rows plus one-line problems,
-or one line refusing the file; never a crash, a hang or a silently changed value."""
+"""Issue 9 items 3-6, import side: hostile CRM files.
+
+They end in good rows plus one-line problems, or one line refusing the file; never a crash, a
+hang or a silently changed value.
+"""
 
 from __future__ import annotations
 
@@ -184,8 +187,11 @@ def test_flipped_xlsx_reproducer_is_one_line_not_a_segfault(shared_data: Path,
 
 
 def test_a_repaired_workbook_prints_no_library_warning(tmp_path: Path) -> None:
-    """Found by tests/io/test_fuzz_inputs.py: a sheet without its relation made openpyxl print
-    a two-line UserWarning above the one-line error."""
+    """Refuse a sheet without its relation in one line, with no warning above it.
+
+    Found by tests/io/test_fuzz_inputs.py: openpyxl printed a two-line UserWarning above the
+    one-line error.
+    """
     path = _xlsx(tmp_path, lambda n, d: d.replace(b' r:id="rId1"', b"")
                  if n == "xl/workbook.xml" else d)
     done = _tdesk("plan", "create", "--accounts", str(path), "-o", str(tmp_path / "t.gpkg"))

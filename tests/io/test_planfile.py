@@ -306,12 +306,12 @@ def test_migrations_run_in_order_on_a_copy(
         conn.execute("UPDATE td_meta SET value = value || ' (v4)' WHERE key='plan_name'")
 
     real = planfile.MIGRATIONS[1]
-    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 4)
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3, 3: v3_to_v4})
+    monkeypatch.setattr(planfile.read, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: real, 2: v2_to_v3, 3: v3_to_v4})
     assert load_plan(fixture).name == "LA fixture v1 (v3) (v4)"
     assert fixture.read_bytes() == before  # opening never modifies the user's file
 
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: real, 2: v2_to_v3})
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: real, 2: v2_to_v3})
     with pytest.raises(PlanFileError, match="no conversion from schema 3 to 4"):
         load_plan(fixture)
 
@@ -493,8 +493,8 @@ def test_failing_migration_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(planfile, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(planfile, "MIGRATIONS", {1: broken})
+    monkeypatch.setattr(planfile.read, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(planfile.read, "MIGRATIONS", {1: broken})
     with pytest.raises(PlanFileError, match="converting from schema 1 failed"):
         load_plan(DATA / "plan_v1.gpkg")
 
@@ -551,7 +551,7 @@ def test_failed_save_keeps_old_file_and_leaves_no_temp(
     def boom(*_a: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(planfile, "_fsync_file", boom)
+    monkeypatch.setattr("territory_desktop.files._fsync_file", boom)
     with pytest.raises(PlanFileError, match=r"Cannot save .*p\.gpkg.*No space"):
         save_plan(Plan(name="other"), path)
     assert path.read_bytes() == before
@@ -649,9 +649,9 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
         child.stdout.close()
         seen.add(_assert_whole_generation(target, n))
     assert seen & {"gen-1", "gen-2"}, "the child never completed a save"
-    # Killed saves leave only their own temporary files, never a broken target.
-    leftovers = [p for p in tmp_path.iterdir() if p != target]
-    assert all(p.name.startswith(".plan.gpkg.") and p.suffix == ".tmp" for p in leftovers)
+    # Killed saves leave only their own temporary files, never a broken target, and each
+    # load_plan above removed those of the killed (dead) child.
+    assert [p.name for p in tmp_path.iterdir() if p != target] == []
 
 
 def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Path) -> None:
@@ -687,13 +687,18 @@ def test_save_or_open_removes_stale_temp_files_of_any_plan_in_the_folder(tmp_pat
     old_style = tmp_path / ".p.gpkg.abc12345.tmp"  # no owner: judged by age
     young_old_style = tmp_path / ".p.gpkg.def45678.tmp"
     not_ours = tmp_path / ".p.gpkg.notes.tmp"
-    for f in (killed_here, killed_other_plan, live, old_style, young_old_style, not_ours):
+    # Named as files.atomic_path names them now (the target's suffix after ".tmp").
+    killed_suffixed = tmp_path / f".p.gpkg.h{host}p{dead}w0-mnop3456.tmp.gpkg"
+    live_suffixed = tmp_path / f".p.gpkg.{sharing.process_token()}-live0002.tmp.gpkg"
+    for f in (killed_here, killed_other_plan, live, old_style, young_old_style, not_ours,
+              killed_suffixed, live_suffixed):
         f.write_bytes(b"partial")
     old = time.time() - 2 * planfile.STALE_TEMP_SECONDS
     os.utime(old_style, (old, old))
     save_plan(Plan(), tmp_path / "p.gpkg")
     assert not killed_here.exists() and not killed_other_plan.exists() and not old_style.exists()
     assert live.exists() and young_old_style.exists() and not_ours.exists()
+    assert not killed_suffixed.exists() and live_suffixed.exists()
     killed_again = tmp_path / f".third.gpkg.h{host}p{dead}w0-ijkl9012.tmp"
     killed_again.write_bytes(b"partial")
     load_plan(tmp_path / "p.gpkg")  # opening a plan cleans up too

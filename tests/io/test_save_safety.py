@@ -1,5 +1,8 @@
-"""Issue 9 items 1, 2 (core side), 5-7 for plan files: a save never lies, never breaks the old
-file, the autosave or the user's own tables; a damaged plan is refused in one line."""
+"""Issue 9 items 1, 2 (core side), 5-7 for plan files.
+
+A save never lies, never breaks the old file, the autosave or the user's own tables; a damaged
+plan is refused in one line.
+"""
 
 from __future__ import annotations
 
@@ -81,13 +84,13 @@ def test_the_written_file_is_checked_before_it_replaces_the_old(
     path = tmp_path / "plan.gpkg"
     save_plan(_plan(), path)
     before = path.read_bytes()
-    real = planfile._rows_for
+    real = planfile.write._rows_for
 
     def drop_last_account(table: str, plan: Plan):  # a writer bug: one row goes missing
         rows, geoms = real(table, plan)
         return (rows[:-1], geoms) if table == "accounts" else (rows, geoms)
 
-    monkeypatch.setattr(planfile, "_rows_for", drop_last_account)
+    monkeypatch.setattr(planfile.write, "_rows_for", drop_last_account)
     with pytest.raises(PlanFileError, match=r"does not read back the same \(accounts\)"):
         save_plan(_plan(name="changed"), path)
     assert path.read_bytes() == before
@@ -190,8 +193,11 @@ def test_damaged_values_are_refused_in_one_line(tmp_path: Path, sql: str, proble
 
 
 def test_a_damaged_plan_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
-    """The command line as a user runs it (no test logging set up): a value the reader did not
-    foresee printed a logged traceback above the one-line error."""
+    """Refuse an unforeseen value in one line, with no logged traceback above it.
+
+    The command line runs as a user runs it (no test logging set up): such a value printed
+    a logged traceback above the one-line error.
+    """
     path = tmp_path / "bad.gpkg"
     save_plan(_plan(), path)
     with sqlite3.connect(path) as conn:
@@ -261,9 +267,12 @@ _FAULT_CHILD = textwrap.dedent("""
 
 def test_disk_full_at_every_point_of_the_save_keeps_old_file_and_autosave(
         tmp_path: Path) -> None:
-    """A file system that fills at byte N (RLIMIT_FSIZE), for N across the whole save,
-    including the copy of a user's large table: an error naming the file, the old file and the
-    autosave byte for byte as they were, no temporary file left; or a whole new plan."""
+    """Save onto a file system that fills at byte N, for N across the whole save.
+
+    The limit (RLIMIT_FSIZE) also cuts the copy of a user's large table. Each save ends in an
+    error naming the file, the old file and the autosave byte for byte as they were, no
+    temporary file left; or in a whole new plan.
+    """
     target = tmp_path / "plan.gpkg"
     save_plan(_plan(200, name="old"), target)
     _add_user_table(target, 'layer "one"', 3000, payload=200)

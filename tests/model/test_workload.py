@@ -1,6 +1,8 @@
-"""The workload model and balance metrics on the real sample plan: labels (estimate,
-scheduled, straight-line), capacity utilisation, and the metrics as their docstrings define
-them."""
+"""The workload model and balance metrics on the real sample plan.
+
+Labels (estimate, scheduled, straight-line), capacity utilisation, and the metrics as their
+docstrings define them.
+"""
 
 from __future__ import annotations
 

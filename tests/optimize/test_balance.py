@@ -1,5 +1,8 @@
-"""Auto-balancing on the real sample plan (road times) and on real LA accounts: the band,
-contiguity, locks, determinism, cancel, and clear messages for input it cannot balance."""
+"""Auto-balancing on the real sample plan (road times) and on real LA accounts.
+
+The band, contiguity, locks, determinism, cancel, and clear messages for input it cannot
+balance.
+"""
 
 from __future__ import annotations
 

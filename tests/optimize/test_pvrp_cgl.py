@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance, to_problem
+from territory_desktop.optimize.cgl_format import (
+    CGLRoute,
+    check_solution,
+    read_instance,
+    to_problem,
+)
 from territory_desktop.optimize.pvrp import SolveParams, solve_pvrp
 
 

@@ -1,5 +1,7 @@
-"""Realignment on real LA accounts: a rep of ten leaves, within a disruption budget; the
-realignment report names exactly the accounts whose owner changes."""
+"""Realignment on real LA accounts: a rep of ten leaves, within a disruption budget.
+
+The realignment report names exactly the accounts whose owner changes.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from territory_desktop.optimize.drive_times import drive_times
 
 @pytest.fixture(scope="module")
 def ten_reps(la_plan):
-    """A balanced 10-rep plan with outlines, as a user would have before a rep leaves."""
+    """Balance a 10-rep plan with outlines, as a user would have it before a rep leaves."""
     plan = la_plan(10)
     times = drive_times(plan)
     result = balance_plan(plan, times, BalanceParams(reps=tuple(plan.reps)))

@@ -199,19 +199,6 @@ def test_a_typed_distance_wins_over_the_odometer_and_columns_keep_their_width(we
     assert [header.sectionSize(c) for c in range(len(COLUMNS) - 1)] == widths
 
 
-@pytest.mark.parametrize(("today", "monday"), [
-    ("2026-12-06", "2026-12-07"),  # Sunday: this week's work is over, show the next one
-    ("2026-12-05", "2026-12-07"),  # Saturday
-    ("2026-12-02", "2026-11-30"),  # Wednesday: this week
-    ("2026-11-30", "2026-11-30"),  # Monday
-])
-def test_the_week_to_show_is_named_by_its_monday(today, monday):
-    from territory_desktop.qt.rep_week import week_to_show
-
-    assert week_to_show(dt.date.fromisoformat(today), (0, 1, 2, 3, 4)) == \
-        dt.date.fromisoformat(monday)
-
-
 def test_weeks_are_shown_and_stepped_by_their_monday(week, qtbot):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QPushButton

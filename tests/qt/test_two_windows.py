@@ -125,7 +125,7 @@ def test_failed_save_keeps_file_and_autosave_and_says_so(tdapp, qtbot, tmp_path,
     def disk_full(*_a):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(planfile, "_fsync_file", disk_full)
+    monkeypatch.setattr("territory_desktop.files._fsync_file", disk_full)
     assert not files.save_to(plan)
     assert plan.read_bytes() == before
     assert auto.is_file()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from territory_desktop.routing.commands import main
+from territory_desktop.cli import main
 
 POINTS = "id,lat,lon\nharbor,39.2850,-76.6050\neast,39.2990,-76.5560\nsouth,39.2700,-76.5800\n"
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
+from territory_desktop.cli import main
 from territory_desktop.geo.distance import haversine_m
 from territory_desktop.routing import RoadNetwork, route, travel_matrix
-from territory_desktop.routing.commands import main
 from territory_desktop.routing.network import TIME_SHIFT
 from territory_desktop.routing.prepared import prepared
 from territory_desktop.routing.snapping import snap

@@ -19,7 +19,7 @@ Heavy writers (openpyxl, reportlab, gpxpy, icalendar, pyogrio) are imported wher
 Errors: ``ExportError`` (one line, says what to change). Every file is written atomically.
 """
 
-from territory_desktop.io.exports._files import OSM_ATTRIBUTION, ExportError
+from territory_desktop.io.exports._files import OSM_ATTRIBUTION, ExportError, Report
 from territory_desktop.io.exports.assignments import assignment_rows, write_assignments
 from territory_desktop.io.exports.expenses import (
     ExpensePreset,
@@ -36,7 +36,6 @@ from territory_desktop.io.exports.gis import (
     write_territories,
 )
 from territory_desktop.io.exports.mileage import (
-    Report,
     mileage_report,
     planned_vs_logged_report,
     write_mileage_log,

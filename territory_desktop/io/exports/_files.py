@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,19 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
 class ExportError(ValueError):
     """An export that cannot be made as asked; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table ready to write: header, rows of typed values, which rows are totals."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    totals: list[int]  # indices of total rows (bold in XLSX and PDF)
+    decimals: tuple[int, ...]  # per column, for CSV text and XLSX number formats
+    notes: tuple[str, ...] = ()  # printed under the PDF table
+    warnings: tuple[str, ...] = ()
 
 
 def check_target(path: Path) -> Path:

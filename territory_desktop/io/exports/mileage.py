@@ -15,29 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from territory_desktop.io.exports._files import ExportError, write_csv, write_xlsx
+from territory_desktop.io.exports._files import ExportError, Report, write_csv, write_xlsx
 from territory_desktop.io.exports.rates import RateTable, amount
 from territory_desktop.io.exports.trips import TripDay, Trips
 
 FORMATS = ("csv", "xlsx", "pdf")
-
-
-@dataclass(frozen=True)
-class Report:
-    """A table ready to write: header, rows of typed values, which rows are totals."""
-
-    title: str
-    header: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-    totals: list[int]  # indices of total rows (bold in XLSX and PDF)
-    decimals: tuple[int, ...]  # per column, for CSV text and XLSX number formats
-    notes: tuple[str, ...] = ()  # printed under the PDF table
-    warnings: tuple[str, ...] = ()
 
 
 def _monday(date: dt.date) -> dt.date:

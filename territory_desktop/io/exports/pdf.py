@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from territory_desktop.io.exports._files import write_atomic
 
 if TYPE_CHECKING:
-    from territory_desktop.io.exports.mileage import Report
+    from territory_desktop.io.exports._files import Report
 
 # Columns a printed mileage log leaves out to fit a landscape page (the CSV/XLSX keep them).
 PDF_SKIP = ("Row", "From", "Account ID")

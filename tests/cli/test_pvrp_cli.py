@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
-from territory_desktop.optimize.commands import pvrp_command, register
+from territory_desktop.cli.pvrp import pvrp_command, register
+from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 
 
 def test_pvrp_json_is_feasible_and_cost_matches(shared_data):

@@ -1,7 +1,4 @@
-"""``tdesk pvrp``: solve a CGL (1997) periodic VRP instance with the scheduler's engine.
-
-The lead wires it with ``commands.register(subparsers)`` in ``territory_desktop/cli.py``.
-"""
+"""``tdesk pvrp``: solve a CGL (1997) periodic VRP instance with the scheduler's engine."""
 
 from __future__ import annotations
 
@@ -14,9 +11,11 @@ from typing import TextIO
 __all__ = ["pvrp_command", "register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add the ``pvrp`` subcommand to a ``tdesk`` argument parser."""
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "pvrp",
         help="solve a periodic VRP instance (Cordeau-Gendreau-Laporte 1997 format)",
         description="Solve a CGL periodic VRP instance (type 1, Euclidean, unrounded) with the "
@@ -51,7 +50,7 @@ def pvrp_command(
     customers are 1-based as in the CGL files.  Returns the exit code: 0 solved and feasible,
     1 no feasible solution found, 2 bad input.
     """
-    from territory_desktop.io.cgl_format import (
+    from territory_desktop.optimize.cgl_format import (
         CGLFormatError,
         CGLRoute,
         check_solution,

@@ -1,8 +1,7 @@
 """``tdesk plan import-results`` and ``tdesk plan health``.
 
 The plan file cannot hold results yet, so ``import-results`` validates the files against the
-plan and reports, and ``health`` reads the results files directly. The lead wires them with
-``commands.register(plan_subparsers)`` in ``territory_desktop/cli.py``.
+plan and reports, and ``health`` reads the results files directly.
 """
 
 from __future__ import annotations

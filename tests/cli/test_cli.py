@@ -94,7 +94,7 @@ def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monke
 
 
 def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
-    from territory_desktop.io.cgl_format import CGLRoute, check_solution, read_instance
+    from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 
     instance = shared_data / "pvrp" / "p01.txt"
     assert cli.main(["pvrp", str(instance), "--seconds", "3", "--seed", "1", "--json"]) == 0
@@ -108,8 +108,10 @@ def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
 
 
 def test_plan_create_reads_potential_from_the_users_own_column(shared_data, tmp_path, capsys):
-    """Issue 8 item 13: the Los Angeles file's ``beds`` could not feed potential, so every
-    account became tier C with no potential."""
+    """Feed potential from the Los Angeles file's ``beds`` (issue 8 item 13).
+
+    It could not, so every account became tier C with no potential.
+    """
     from territory_desktop.io.planfile import load_plan
 
     source = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"

@@ -1,14 +1,10 @@
-"""``tdesk``: the headless command line over the same core as the app.
-
-Errors print one line (``error: ...``) on stderr and exit with status 2.
-"""
+"""``tdesk plan create | info | schedule``: build, inspect and schedule a plan file."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,11 +175,8 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    plan = sub.add_parser("plan", help="create and inspect plan files").add_subparsers(
-        dest="plan_command", required=True)
+def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``create``, ``info`` and ``schedule`` to the ``tdesk plan`` subcommands."""
     create = plan.add_parser("create", help="build a plan from account and rep files")
     create.add_argument("--accounts", type=Path, required=True, help="accounts CSV or XLSX")
     create.add_argument("--reps", type=Path, help="reps CSV or XLSX")
@@ -212,38 +205,3 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
     schedule.set_defaults(func=_plan_schedule)
-    from territory_desktop import design_commands
-    from territory_desktop.health import commands as health_commands
-    from territory_desktop.io.exports import commands as export_commands
-    from territory_desktop.optimize import commands as optimize_commands
-    from territory_desktop.routing import commands as routing_commands
-
-    design_commands.register(plan)
-    health_commands.register(plan)
-    routing_commands.register(sub)
-    optimize_commands.register(sub)
-    export_commands.register(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``tdesk``; returns the process exit status."""
-    from territory_desktop.geo.polygons import GeometryError
-    from territory_desktop.model import PlanError
-
-    args = build_parser().parse_args(argv)
-    from territory_desktop.io.planfile import PlanFileError
-    from territory_desktop.io.tables import ImportFileError
-    from territory_desktop.optimize.rotation import RotationError
-    from territory_desktop.routing import RoutingError
-
-    known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError, RoutingError,
-             RotationError)
-    try:
-        return int(args.func(args) or 0)
-    except known as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130

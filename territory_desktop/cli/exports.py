@@ -1,7 +1,7 @@
 """``tdesk export PLAN KIND ...`` and ``tdesk import PLAN territories FILE``.
 
-Wired into ``territory_desktop/cli.py`` with ``commands.register(subparsers)``. Every export
-is written atomically; a bad request prints one ``error: ...`` line and exits with status 2.
+Every export is written atomically; a bad request prints one ``error: ...`` line and exits
+with status 2.
 """
 
 from __future__ import annotations

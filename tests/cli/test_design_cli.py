@@ -178,3 +178,12 @@ def test_unit_file_with_invalid_polygons_is_repaired_or_rejected_by_feature(tmp_
     assert shapely.union_all(geoms).area == pytest.approx(sum(g.area for g in geoms))
     text = "\n".join(str(p) for p in layer.problems)
     assert f"{path}: feature 3 (C): rejected" in text
+
+
+def test_units_file_without_geometry_is_one_line_error_not_a_crash(tmp_path, capsys):
+    table = tmp_path / "units.csv"  # GDAL reads a CSV as a layer with no geometry column
+    table.write_text("id,name\n06001,Alameda\n", encoding="utf-8")
+    code = cli.main(["plan", "units", str(SAMPLE), "--file", str(table)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == [f"error: {table}: the file has no geometry, so it holds no polygon units"]

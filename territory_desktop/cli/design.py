@@ -1,6 +1,5 @@
 """``tdesk plan balance | compare | units``: territory design on the command line.
 
-Wired into ``tdesk plan`` by ``register(plan_subparsers)`` in :mod:`territory_desktop.cli`.
 Exit status: 0 done, 1 done but some territory misses the band, 2 bad input (one line on
 stderr, ``error: ...``). Warnings go to stderr as ``warning: ...`` lines.
 """
@@ -11,13 +10,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from territory_desktop.model.scenario import RealignmentReport
+    from territory_desktop.optimize.balance import BalanceResult
 
 EXIT_BAND = 1
 EXIT_ERROR = 2
 
 
-def register(plan: argparse._SubParsersAction) -> None:
+def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the design subcommands to ``tdesk plan``."""
     b = plan.add_parser(
         "balance", help="balance territories on workload (and potential), or realign them",
@@ -99,7 +102,7 @@ def _guard(fn: Any, args: argparse.Namespace) -> int:
 
 
 def _load(path: Path, cache: Path | None) -> tuple[Any, Any]:
-    """The plan and its road network (None, with a note, when it has none)."""
+    """Load the plan and its road network (None, with a note, when it has none)."""
     from territory_desktop.io import planfile
     from territory_desktop.routing import load_or_build
     from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
@@ -129,8 +132,19 @@ def _warn(lines: Any) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
-def balance_json(result: Any) -> dict[str, object]:
-    """The ``tdesk plan balance --json`` document (hours per week)."""
+def balance_json(result: BalanceResult) -> dict[str, Any]:
+    """Build the ``tdesk plan balance --json`` document (hours per week).
+
+    Parameters
+    ----------
+    result : BalanceResult
+        The balance run to report; its balanced territories are listed.
+
+    Returns
+    -------
+    dict
+        The JSON-ready document: per-territory rows, workload and potential spread, moves.
+    """
     rows = [t for t in result.loads if t.territory_id in result.balanced]
     m = result.metrics
     from territory_desktop.model.balance_metrics import criterion_balance
@@ -180,7 +194,7 @@ def _balance(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
-        for t in doc["territories"]:  # type: ignore[attr-defined]
+        for t in doc["territories"]:
             print(f"{t['id']:>8}  rep {t['rep_id'] or '-':<8} {t['accounts']:>6} accounts "
                   f"{t['workload_hours']:>8.2f} h/wk  potential {t['potential']:>12,.0f}  "
                   f"{t['compactness_minutes']:>6.1f} min from home  {t['pieces']} piece(s)")
@@ -203,8 +217,19 @@ def _side(name: str, plan: Any, network: Any) -> Any:
     return Side(name, plan, territory_of, territory_loads(plan, territory_of, times, scheduled))
 
 
-def report_json(report: Any) -> dict[str, object]:
-    """The ``tdesk plan compare --json`` document."""
+def report_json(report: RealignmentReport) -> dict[str, Any]:
+    """Build the ``tdesk plan compare --json`` document.
+
+    Parameters
+    ----------
+    report : RealignmentReport
+        The comparison of two plans.
+
+    Returns
+    -------
+    dict
+        The JSON-ready document: per-rep and per-territory changes and the hand-offs.
+    """
     def r2(x: float | None) -> float | None:
         return None if x is None else round(x, 3)
 
@@ -309,7 +334,7 @@ def _units(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
-        for t in doc["territories"]:  # type: ignore[attr-defined]
+        for t in doc["territories"]:
             print(f"{t['id']:>8}  rep {t['rep_id'] or '-':<8} {t['units']:>5} units "
                   f"{t['accounts']:>6} accounts  {args.by} {t['load']:>12,.2f} "
                   f"(target {t['target']:,.2f})")

@@ -1,7 +1,5 @@
-"""``tdesk`` subcommands for the routing engine: ``network build``, ``matrix``, ``route``.
+"""``tdesk network build``, ``tdesk matrix``, ``tdesk route``: the routing engine's commands.
 
-The lead wires them into ``territory_desktop/cli.py`` with ``register(subparsers)``. Until
-then: ``python -m territory_desktop.routing.commands network build EXTRACT -o NET.npz``.
 Errors print one line ``error: <message>`` on stderr and return exit code 2.
 """
 
@@ -11,17 +9,16 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from territory_desktop.files import atomic_open
+from territory_desktop.routing.errors import RoutingError
+from territory_desktop.routing.matrix_io import FORMATS, read_points, write_matrix
+from territory_desktop.routing.snapping import snap
 from territory_desktop.units import distance_unit, format_distance
-
-from .errors import RoutingError
-from .matrix_io import FORMATS, read_points, write_matrix
-from .snapping import snap
 
 EXIT_ERROR = 2
 
@@ -78,8 +75,8 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
 def cmd_network_build(args: argparse.Namespace) -> int:
     """Run ``tdesk network build``: compile an extract, print its summary; return the exit code."""
-    from .network import build_network
-    from .profile import SpeedProfile
+    from territory_desktop.routing.network import build_network
+    from territory_desktop.routing.profile import SpeedProfile
 
     profile = SpeedProfile.for_country(args.country) if args.country else SpeedProfile()
     net = build_network(args.extract, profile)
@@ -123,8 +120,8 @@ def _print_notes(notes: list[dict[str, Any]]) -> None:
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     """Run ``tdesk matrix``: write the travel matrix of a points file; return the exit code."""
-    from .matrix import travel_matrix
-    from .network import load_network
+    from territory_desktop.routing.matrix import travel_matrix
+    from territory_desktop.routing.network import load_network
 
     t0 = time.perf_counter()
     net = load_network(args.network)
@@ -160,8 +157,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Run ``tdesk route``: print or write the drive through a points file; return the exit code."""
-    from .network import load_network
-    from .routes import route
+    from territory_desktop.routing.network import load_network
+    from territory_desktop.routing.routes import route
 
     net = load_network(args.network)
     ids, pts = read_points(args.points)
@@ -202,15 +199,3 @@ def cmd_route(args: argparse.Namespace) -> int:
         dist = format_distance(total["meters"], unit, 2)
         print(f"total: {total['seconds'] / 60:.1f} min, {dist}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the routing subcommands in ``argv`` and run the one named; return the exit code."""
-    parser = argparse.ArgumentParser(prog="tdesk")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

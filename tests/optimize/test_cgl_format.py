@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from shared_paths import SHARED_DATA
 
-from territory_desktop.io.cgl_format import (
+from territory_desktop.optimize.cgl_format import (
     CGLFormatError,
     CGLRoute,
     check_solution,

@@ -1,0 +1,57 @@
+"""``tdesk``: the headless command line over the same core as the app.
+
+Errors print one line (``error: ...``) on stderr and exit with status 2.
+
+One module per group of subcommands, each with ``register(subparsers)``: ``plan`` (create,
+info, schedule), ``design`` (plan balance, compare, units), ``health`` (plan import-results,
+health), ``routing`` (network build, matrix, route), ``pvrp`` and ``exports`` (export,
+import). A new command goes into the module of its group, or a new module registered here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tdesk`` argument parser with every subcommand registered."""
+    from territory_desktop.cli import design, exports, health, plan, pvrp, routing
+
+    parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan_sub = sub.add_parser("plan", help="create and inspect plan files").add_subparsers(
+        dest="plan_command", required=True)
+    plan.register(plan_sub)
+    design.register(plan_sub)
+    health.register(plan_sub)
+    routing.register(sub)
+    pvrp.register(sub)
+    exports.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tdesk``; returns the process exit status."""
+    from territory_desktop.geo.polygons import GeometryError
+    from territory_desktop.model import PlanError
+
+    args = build_parser().parse_args(argv)
+    from territory_desktop.io.planfile import PlanFileError
+    from territory_desktop.io.tables import ImportFileError
+    from territory_desktop.optimize.rotation import RotationError
+    from territory_desktop.routing import RoutingError
+
+    known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError, RoutingError,
+             RotationError)
+    try:
+        return int(args.func(args) or 0)
+    except known as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

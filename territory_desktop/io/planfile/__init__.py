@@ -1,0 +1,97 @@
+"""The plan file: one GeoPackage that Territory Desktop reads and writes and QGIS opens as layers.
+
+Layout (schema version 2; every table has ``fid INTEGER PRIMARY KEY`` first, rows keep plan order):
+
+==============  ===========  =============================================================
+table           kind         columns
+==============  ===========  =============================================================
+territories     features     geom MULTIPOLYGON (NULL for overlay-only), id, name, color,
+                             rep_id, locked
+accounts        features     geom POINT, id, name, address, postal_code, segment, industry,
+                             potential, tier, every_weeks, visit_minutes, owner, notes,
+                             approximate_location, window_start, window_end (minutes from
+                             midnight, NULL = any time), closed_weekdays (JSON list, 0 = Mon),
+                             same_weekday (0/1)
+reps            features     geom POINT (home), id, name, weekly_hours, skills (JSON list),
+                             approximate_home, workday_start, workday_end, max_day_minutes,
+                             days_off (JSON list of [week, weekday])
+td_meta         attributes   key, value: schema_version, app_version, plan_name, generator
+td_rules        attributes   id, field, value, territory_id (in rule order)
+td_cadence      attributes   tier, every_weeks, visit_minutes
+td_settings     attributes   key, value: the scalar fields of ``PlanSettings`` (tuples as JSON
+                             lists: working_weekdays, holidays)
+td_schedule     attributes   rep_id, weeks, seed: one row per rep with a rotation
+td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pinned, adhoc
+                             (0/1); schedule by schedule, each in its ``visits`` order
+td_unplaced     attributes   rep_id, account_id, missing_visits, reason
+td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
+                             odometer_start, odometer_end, miles, note (in log order)
+==============  ===========  =============================================================
+
+Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
+New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
+
+All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has
+one geometry type, as QGIS prefers) and read back as a Polygon when they have one part.
+
+To add a table for a later feature: declare its :class:`TableSpec` in ``schema.TABLES``, fill it
+in ``encode._rows_for`` and read it in ``decode._read_plan``; if old files need changing, bump
+``SCHEMA_VERSION`` and add a step to ``MIGRATIONS`` plus a fixture of the previous version under
+``tests/io/data/``.
+
+Saving is atomic (temporary file in the same folder, fsync, ``os.replace``, fsync the folder), so a
+crash or power cut leaves either the old or the new file. Tables a user added in QGIS are carried
+over when a plan is saved over its previous file, and so are columns added to our tables.
+
+The package: ``schema`` (tables, migrations, value checks), ``encode`` and ``decode`` (plan <->
+rows), ``write`` (the atomic save and its check), ``carry_over`` (a user's own tables and
+columns), ``temps`` (temporary files of saves), ``read`` (opening, migrating), ``autosave``
+(crash recovery).
+"""
+
+from territory_desktop.io.planfile.autosave import (
+    autosave_path,
+    discard_autosave,
+    find_recovery,
+    write_autosave,
+)
+from territory_desktop.io.planfile.read import load_plan, plan_schema_version
+from territory_desktop.io.planfile.schema import (
+    GENERATOR,
+    MAX_ROTATION_WEEKS,
+    MIGRATIONS,
+    PLAN_SUFFIX,
+    SCHEMA_VERSION,
+    TABLES,
+    Migration,
+    PlanFileChanged,
+    PlanFileError,
+)
+from territory_desktop.io.planfile.temps import (
+    STALE_TEMP_SECONDS,
+    _remove_quietly,  # noqa: F401  (qt/files.py deletes a restored autosave with it)
+    remove_stale_temps,
+)
+from territory_desktop.io.planfile.write import ANY_STAMP, save_plan
+
+__all__ = [
+    "ANY_STAMP",
+    "GENERATOR",
+    "MAX_ROTATION_WEEKS",
+    "MIGRATIONS",
+    "PLAN_SUFFIX",
+    "SCHEMA_VERSION",
+    "STALE_TEMP_SECONDS",
+    "TABLES",
+    "Migration",
+    "PlanFileChanged",
+    "PlanFileError",
+    "autosave_path",
+    "discard_autosave",
+    "find_recovery",
+    "load_plan",
+    "plan_schema_version",
+    "remove_stale_temps",
+    "save_plan",
+    "write_autosave",
+]

@@ -1,0 +1,273 @@
+"""The plan file's schema: its tables, the forward migrations, and the value checks that a
+saved plan must pass to reopen (shared by writing and reading)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+
+from territory_desktop.io import gpkg
+from territory_desktop.io.gpkg import Column, TableSpec
+from territory_desktop.model.plan import Plan
+
+SCHEMA_VERSION = 2
+MAX_ROTATION_WEEKS = 52  # a rotation cycle of up to a year
+GENERATOR = "Territory Desktop"
+PLAN_SUFFIX = ".gpkg"
+
+
+class PlanFileError(Exception):
+    """A plan file that cannot be read or written; the message names the file and the problem."""
+
+
+class PlanFileChanged(PlanFileError):
+    """A save found the file changed by somebody else since it was opened (see ``expect``)."""
+
+
+def _one_line(text: str) -> str:
+    """Messages are shown in one status line and printed as one CLI line."""
+    return " ".join(text.split())
+
+
+def _os_reason(exc: OSError) -> str:
+    return _one_line(exc.strerror or str(exc))
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema: the one place where tables are declared.
+
+# What schema 2 added, declared once and used both by the writer (TABLES) and by the v1 -> v2
+# migration. Frozen: a later schema changes TABLES and adds its own migration, never edits these
+# (the v1 fixture test would catch it: v1 -> v2 -> v3 would add the same column twice).
+_ACCOUNT_COLUMNS_V2 = (
+    Column("window_start", "INTEGER"),
+    Column("window_end", "INTEGER"),
+    Column("closed_weekdays", "TEXT", "DEFAULT '[]'"),
+    Column("same_weekday", "INTEGER", "DEFAULT 0"),
+)
+_REP_COLUMNS_V2 = (
+    Column("workday_start", "INTEGER", "DEFAULT 480"),
+    Column("workday_end", "INTEGER", "DEFAULT 1020"),
+    Column("max_day_minutes", "INTEGER", "DEFAULT 540"),
+    Column("days_off", "TEXT", "DEFAULT '[]'"),
+)
+_SETTINGS_V2 = (("working_weekdays", "[0, 1, 2, 3, 4]"), ("holidays", "[]"), ("day_balance", "1.0"))
+_SCHEDULE_TABLES_V2 = (
+    TableSpec(
+        "td_schedule",
+        (
+            Column("rep_id", "TEXT", "NOT NULL UNIQUE"),
+            Column("weeks", "INTEGER"),
+            Column("seed", "INTEGER"),
+        ),
+        description="Territory Desktop: call rotation per rep",
+    ),
+    TableSpec(
+        "td_visits",
+        (
+            Column("rep_id", "TEXT", "NOT NULL"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("week", "INTEGER"),
+            Column("weekday", "INTEGER"),
+            Column("visit_order", "INTEGER"),
+            Column("pinned", "INTEGER", "DEFAULT 0"),
+            Column("adhoc", "INTEGER", "DEFAULT 0"),
+        ),
+        description="Territory Desktop: visits of the rotation (week, weekday 0 = Mon, stop order)",
+    ),
+    TableSpec(
+        "td_unplaced",
+        (
+            Column("rep_id", "TEXT", "NOT NULL"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("missing_visits", "INTEGER"),
+            Column("reason", "TEXT"),
+        ),
+        description="Territory Desktop: visits the rotation could not fit, and why",
+    ),
+    TableSpec(
+        "td_visit_log",
+        (
+            Column("date", "TEXT", "NOT NULL"),
+            Column("rep_id", "TEXT"),
+            Column("account_id", "TEXT"),
+            Column("status", "TEXT"),
+            Column("moved_to", "TEXT"),
+            Column("odometer_start", "REAL"),
+            Column("odometer_end", "REAL"),
+            Column("miles", "REAL"),
+            Column("note", "TEXT"),
+        ),
+        description="Territory Desktop: visits done, skipped or moved, with mileage",
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "territories",
+            (
+                Column("id", "TEXT", "NOT NULL UNIQUE"),
+                Column("name", "TEXT"),
+                Column("color", "TEXT"),
+                Column("rep_id", "TEXT"),
+                Column("locked", "BOOLEAN"),
+            ),
+            geometry_type="MULTIPOLYGON",
+            description="Sales territories",
+        ),
+        TableSpec(
+            "accounts",
+            (
+                Column("id", "TEXT", "NOT NULL UNIQUE"),
+                Column("name", "TEXT"),
+                Column("address", "TEXT"),
+                Column("postal_code", "TEXT"),
+                Column("segment", "TEXT"),
+                Column("industry", "TEXT"),
+                Column("potential", "REAL"),
+                Column("tier", "TEXT"),
+                Column("every_weeks", "REAL"),
+                Column("visit_minutes", "REAL"),
+                Column("owner", "TEXT"),
+                Column("notes", "TEXT"),
+                Column("approximate_location", "BOOLEAN"),
+                *_ACCOUNT_COLUMNS_V2,
+            ),
+            geometry_type="POINT",
+            description="Customer accounts",
+        ),
+        TableSpec(
+            "reps",
+            (
+                Column("id", "TEXT", "NOT NULL UNIQUE"),
+                Column("name", "TEXT"),
+                Column("weekly_hours", "REAL"),
+                Column("skills", "TEXT"),
+                Column("approximate_home", "BOOLEAN"),
+                *_REP_COLUMNS_V2,
+            ),
+            geometry_type="POINT",
+            description="Sales reps at their home base",
+        ),
+        TableSpec(
+            "td_meta",
+            (Column("key", "TEXT", "NOT NULL UNIQUE"), Column("value", "TEXT")),
+            description="Territory Desktop: file information",
+        ),
+        TableSpec(
+            "td_rules",
+            (
+                Column("id", "TEXT", "NOT NULL UNIQUE"),
+                Column("field", "TEXT"),
+                Column("value", "TEXT"),
+                Column("territory_id", "TEXT"),
+            ),
+            description="Territory Desktop: overlay rules, first match wins",
+        ),
+        TableSpec(
+            "td_cadence",
+            (
+                Column("tier", "TEXT", "NOT NULL UNIQUE"),
+                Column("every_weeks", "REAL"),
+                Column("visit_minutes", "REAL"),
+            ),
+            description="Territory Desktop: visit cadence per tier",
+        ),
+        TableSpec(
+            "td_settings",
+            (Column("key", "TEXT", "NOT NULL UNIQUE"), Column("value", "TEXT")),
+            description="Territory Desktop: plan settings",
+        ),
+        *_SCHEDULE_TABLES_V2,
+    )
+}
+
+# Forward migrations: MIGRATIONS[n] turns a schema-n database into schema n+1, in place, on a
+# private in-memory copy (the user's file is never modified by opening it).
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2: time windows, working hours, settings for scheduling, the rotation, the log."""
+    for table, columns in (("accounts", _ACCOUNT_COLUMNS_V2), ("reps", _REP_COLUMNS_V2)):
+        for c in columns:
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c.name}" {c.sql_type} '
+                         f"{c.constraints}".rstrip())
+    conn.executemany("INSERT OR IGNORE INTO td_settings (key, value) VALUES (?, ?)", _SETTINGS_V2)
+    for spec in _SCHEDULE_TABLES_V2:
+        gpkg.create_table(conn, spec)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2}
+
+
+# ---------------------------------------------------------------------------------------------
+# Values a reopened plan could not use (checked on save and on load)
+
+
+def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
+    """(table, message) for values the model accepts but a reopened plan could not use.
+
+    Checked on save and on load alike, so a plan that saves also opens: ISO dates that the
+    scheduler parses, weekdays 0..6, whole numbers where counts are meant.
+    """
+    for rep in plan.reps.values():
+        for week, weekday in rep.days_off:
+            if week < 0 or not 0 <= weekday <= 6:
+                yield "reps", (f"rep {rep.id}: day off (week {week}, weekday {weekday}) needs "
+                               "week 0 or later and weekday 0 (Mon) to 6 (Sun)")
+    settings = plan.settings
+    if not 1 <= settings.rotation_weeks <= MAX_ROTATION_WEEKS:
+        yield "td_settings", (f"rotation weeks must be 1 to {MAX_ROTATION_WEEKS}, not "
+                              f"{settings.rotation_weeks!r}")
+    if settings.rotation_start and not _is_iso_date(settings.rotation_start):
+        yield "td_settings", (f"rotation start {settings.rotation_start[:40]!r} is not a date "
+                              "like 2025-03-03")
+    for weekday in plan.settings.working_weekdays:
+        if not _is_weekday(weekday):
+            yield "td_settings", f"working weekday {weekday!r} is not 0 (Mon) to 6 (Sun)"
+    for day in plan.settings.holidays:
+        if not _is_iso_date(day):
+            yield "td_settings", f"holiday {day!r} is not a date like 2025-12-25"
+    balance = plan.settings.day_balance
+    if not (isinstance(balance, int | float) and 0.0 <= balance <= 1.0):
+        yield "td_settings", f"day_balance {balance!r} is not between 0 (least driving) and 1"
+    for key, schedule in plan.schedules.items():
+        what = f"schedule of rep {schedule.rep_id}"
+        if key != schedule.rep_id:
+            yield "td_schedule", f"{what} is filed under rep {key}"
+        if not _is_count(schedule.weeks) or schedule.weeks < 1:
+            yield "td_schedule", f"{what}: weeks must be 1 or more, not {schedule.weeks!r}"
+        if not _is_count(schedule.seed):
+            yield "td_schedule", f"{what}: seed must be a whole number, not {schedule.seed!r}"
+        for u in schedule.unplaced:
+            if not _is_count(u.missing_visits) or u.missing_visits < 0:
+                yield "td_unplaced", (f"{what}: account {u.account_id}: missing visits must be "
+                                      f"0 or more, not {u.missing_visits!r}")
+    for n, entry in enumerate(plan.visit_log, start=1):
+        what = f"entry {n} ({entry.rep_id}, {entry.account_id})"
+        if not _is_iso_date(entry.date):
+            yield "td_visit_log", f"{what}: date {entry.date!r} is not a date like 2025-03-04"
+        if entry.moved_to and not _is_iso_date(entry.moved_to):
+            yield "td_visit_log", (f"{what}: moved to {entry.moved_to!r}, not a date like "
+                                   "2025-03-04")
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_weekday(value: object) -> bool:
+    return _is_count(value) and 0 <= value <= 6  # type: ignore[operator]
+
+
+def _is_iso_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False

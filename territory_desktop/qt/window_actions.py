@@ -1,0 +1,128 @@
+"""Every action of the main window, declared once as data (see :class:`ActionSpec`).
+
+Handlers and ``enabled_when`` name attributes of :class:`~territory_desktop.qt.main_window.
+MainWindow`; :data:`MENUS` orders the menus, each action's ``menu``/``group`` places it there
+and ``toolbar`` on the main toolbar, in the order declared here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+
+from territory_desktop.qt.actions import ActionSpec
+
+K = QKeySequence.StandardKey
+FILE, EDIT, TERRITORY, ROUTING, ROTATION, VIEW, HELP = (
+    "&File", "&Edit", "&Territory", "&Routing", "R&otation", "&View", "&Help")
+MENUS = (FILE, EDIT, TERRITORY, ROUTING, ROTATION, VIEW, HELP)
+
+WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("file.new", "&New plan", K.New, handler="files.new", menu=FILE),
+    ActionSpec("file.open", "&Open…", K.Open, handler="files.open_dialog", menu=FILE,
+               toolbar=0),
+    ActionSpec("file.sample", "Open &sample plan", handler="files.open_sample", menu=FILE),
+    ActionSpec("file.save", "&Save", K.Save, handler="files.save", menu=FILE, group=1,
+               toolbar=0),
+    ActionSpec("file.save_as", "Save &as…", K.SaveAs, handler="files.save_as", menu=FILE,
+               group=1),
+    ActionSpec("file.import_accounts", "Import &accounts…", "Ctrl+I",
+               handler="files.import_accounts_dialog", menu=FILE, group=2),
+    ActionSpec("file.import_accounts_columns", "Import accounts, &choosing columns…",
+               "Ctrl+Alt+I", handler="files.import_accounts_choosing_columns", menu=FILE,
+               group=2),
+    ActionSpec("file.import_reps", "Import &reps…", "Ctrl+Shift+I",
+               handler="files.import_reps_dialog", menu=FILE, group=2),
+    ActionSpec("file.quit", "&Quit", K.Quit, handler="close", menu=FILE, group=3),
+    # Toolbar buttons show the icon text: fixed, so the toolbar never shifts; the menu and the
+    # tooltip name the command (see MainWindow._on_stack_undo_text_changed).
+    ActionSpec("edit.undo", "&Undo", K.Undo, handler="document.undo_stack.undo", menu=EDIT,
+               toolbar=1, icon_text="Undo"),
+    ActionSpec("edit.redo", "&Redo", "Ctrl+Shift+Z", handler="document.undo_stack.redo",
+               menu=EDIT, toolbar=1, icon_text="Redo"),
+    ActionSpec("edit.settings", "&Settings…", K.Preferences, handler="editing.edit_settings",
+               menu=EDIT, group=1),
+    ActionSpec("territory.draw", "&Draw territory", "Ctrl+D",
+               "Draw a new territory polygon on the map", handler="map.start_draw_polygon",
+               menu=TERRITORY, toolbar=2),
+    ActionSpec("territory.reshape", "&Reshape", "Ctrl+E",
+               "Move the selected territory's vertices (snaps to neighbours)", "one_shaped",
+               handler="_reshape_selected", menu=TERRITORY, toolbar=2),
+    ActionSpec("territory.finish", "&Finish reshaping", ("Return", "Enter"),
+               "Keep the reshaped outline as one undoable edit", "reshaping",
+               handler="map.finish_edit", menu=TERRITORY, toolbar=2, icon_text="Finish"),
+    ActionSpec("territory.split", "S&plit", "Ctrl+K",
+               "Draw a line across the selected territory to split it", "one_shaped",
+               handler="_split_selected", menu=TERRITORY, toolbar=2),
+    ActionSpec("territory.merge", "&Merge", "Ctrl+M", "Merge the selected territories",
+               "several_selected", handler="editing.merge_selected", menu=TERRITORY, toolbar=2),
+    ActionSpec("territory.properties", "&Properties…", "F2", "Rename, recolour or assign a rep",
+               "one_selected", handler="editing.edit_selected_properties", menu=TERRITORY, group=1,
+               toolbar=2),
+    ActionSpec("territory.delete", "De&lete", K.Delete, "Delete the selected territories",
+               "has_selection", handler="editing.delete_selected", menu=TERRITORY, group=1,
+               toolbar=2),
+    ActionSpec("territory.overlay", "Add &overlay territory…", None,
+               "A territory filled only by rules, e.g. enterprise accounts",
+               handler="editing.add_overlay_territory", menu=TERRITORY, group=2),
+    ActionSpec("territory.rule", "Add &rule…", None,
+               "Send accounts with a field value to the selected territory", "one_selected",
+               handler="editing.add_field_rule", menu=TERRITORY, group=2),
+    ActionSpec("territory.rules", "Overlay r&ules…", None,
+               "See and remove the rules that win over the map", handler="editing.edit_rules",
+               menu=TERRITORY, group=2),
+    ActionSpec("account.properties", "Account &properties…", "Ctrl+Shift+E",
+               "Tier, cadence, time window, closed days and notes", "one_account",
+               handler="editing.edit_account", menu=TERRITORY, group=3),
+    ActionSpec("account.pin", "&Pin to territory…", None,
+               "Keep the selected accounts in a territory whatever the map says",
+               "some_accounts", handler="editing.pin_selected_accounts", menu=TERRITORY, group=3),
+    ActionSpec("account.unpin", "&Unpin", None, "Let the map decide again", "some_accounts",
+               handler="editing.unpin_selected_accounts", menu=TERRITORY, group=3),
+    ActionSpec("map.cancel", "&Cancel drawing", "Esc",
+               "Abandon drawing or reshaping; close the map's pop-up",
+               handler="map.cancel_gesture", menu=TERRITORY, group=4),
+    ActionSpec("routing.extract", "Choose OSM &extract…", None,
+               "Choose or replace the OpenStreetMap extract this plan routes on",
+               handler="routing.choose_extract", menu=ROUTING),
+    ActionSpec("routing.build", "&Build road network", "Ctrl+B",
+               "Compile the plan's extract (cached; reopening does not re-parse it)",
+               handler="routing.ensure_network", menu=ROUTING),
+    ActionSpec("routing.reachability", "Check &reachability", "Ctrl+Shift+R",
+               "Highlight accounts that cannot be reached by road, with the reason",
+               handler="routing.show_reachability", menu=ROUTING, group=1),
+    ActionSpec("routing.route", "&Route through selected accounts", "Ctrl+R",
+               "Drive through the accounts selected in the list, in selection order",
+               handler="routing.route_selected", menu=ROUTING, group=1),
+    ActionSpec("routing.route_best", "Route through selected, &best order", "Ctrl+Shift+O",
+               "Start at the first selected account and visit the others in the order with "
+               "the least driving", handler="routing.route_selected_best_order",
+               menu=ROUTING, group=1),
+    ActionSpec("routing.isochrone", "Drive-time &area around a rep…", "Ctrl+Shift+A",
+               handler="routing.isochrone_dialog", menu=ROUTING, group=1),
+    ActionSpec("routing.clear", "&Clear route and areas", "Ctrl+Shift+C",
+               handler="routing.clear_overlays", menu=ROUTING, group=1),
+    ActionSpec("rotation.schedule", "&Schedule rotation", "Ctrl+Shift+P",
+               "Plan the selected rep's multi-week call rotation on road drive times",
+               handler="schedule_rotation", menu=ROTATION),
+    ActionSpec("rotation.week", "Rep's &week", "Ctrl+Shift+W",
+               "One rep's week: routes, addresses, notes and the visit log",
+               handler="show_rep_week", menu=ROTATION),
+    ActionSpec("rep.properties", "Rep &settings…", None,
+               "Working hours, longest day and weekly hours of the rotation's rep",
+               handler="editing.edit_rep", menu=ROTATION, group=1),
+    ActionSpec("view.zoom_all", "Zoom to &all", "Ctrl+0", handler="map.zoom_to_all",
+               menu=VIEW, toolbar=3),
+    ActionSpec("view.zoom_territory", "Zoom to &territory", "Ctrl+T", "", "one_selected",
+               handler="zoom_to_selected_territory", menu=VIEW, toolbar=3),
+    ActionSpec("view.zoom_route", "Zoom to r&oute", None, "Fit the map to the route on it",
+               "has_route", handler="map.zoom_to_route", menu=VIEW),
+    ActionSpec("view.find", "&Find account", K.Find, handler="_focus_search", menu=VIEW,
+               group=1),
+    ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U",
+               handler="show_unassigned", menu=VIEW, group=1),
+    ActionSpec("view.reset_layout", "&Reset layout", None,
+               "Put every panel back where it started, under a large map",
+               handler="panels.reset", menu=VIEW, group=2),
+    ActionSpec("help.about", "&About Territory Desktop", handler="_about", menu=HELP),
+)
+"""The main window's actions, in the order menus and the toolbar list them."""

@@ -1,0 +1,57 @@
+"""What a controller or panel may ask of the window it works in.
+
+Controllers and panels are written against :class:`Workbench`, never against the main window,
+so each can be built (and tested) beside a small stand-in, and ``qt/`` has no import cycles.
+``app.build`` hands the window to them as their workbench.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from territory_desktop.edits import Edit
+    from territory_desktop.qt.document import PlanDocument
+    from territory_desktop.qt.map_view import MapView
+    from territory_desktop.qt.worker import Worker
+    from territory_desktop.settings import Preferences
+
+
+class Workbench(Protocol):
+    """The document, edits, messages, the map and background work, as the window offers them."""
+
+    document: PlanDocument
+    """The open plan and its undo stack."""
+    prefs: Preferences
+    """The user's preferences (units, snapping tolerance...)."""
+    map: MapView
+    """The map: draw layers, routes and highlights, start gestures."""
+
+    def apply_edit(self, make: Callable[[], Edit]) -> bool:
+        """Run ``make`` and record its edit; a refused edit is explained. True when applied."""
+        ...
+
+    def notify_error(self, title: str, message: str) -> None:
+        """Tell the user about a problem without blocking."""
+        ...
+
+    def show_status(self, text: str, msecs: int = 5000) -> None:
+        """Show ``text`` in the status bar for ``msecs`` milliseconds."""
+        ...
+
+    def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
+                 on_done: Callable[[Any], None] | None = None, kind: str | None = None,
+                 **kwargs: Any) -> Worker:
+        """Run ``fn`` off the GUI thread with progress and Cancel; ``on_done(result)`` after."""
+        ...
+
+    def update_actions(self) -> None:
+        """Re-evaluate which actions are enabled (after a selection or a result changed)."""
+        ...
+
+    def dialog_parent(self) -> QWidget:
+        """The widget dialogs open over."""
+        ...
