@@ -83,7 +83,7 @@ def main() -> None:
 
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.mapping.layers import (
-        accounts_collection,
+        account_points,
         reps_collection,
         territories_collection,
     )
@@ -96,11 +96,12 @@ def main() -> None:
     t1 = time.perf_counter()
     fcs = (
         territories_collection(plan, assignment),
-        accounts_collection(plan, assignment),
+        account_points(plan, assignment),
         reps_collection(plan),
     )
     t2 = time.perf_counter()
-    payload = sum(len(json.dumps(fc, separators=(",", ":"))) for fc in fcs)
+    payload = sum(len(json.dumps(getattr(fc, "columns", fc), separators=(",", ":")))
+                  for fc in fcs)
 
     def wait(signal, timeout_s=60.0):
         loop = QEventLoop()

@@ -13,8 +13,9 @@ Timed:
 - save: :func:`territory_desktop.io.planfile.save_plan` of the plan (this process);
 - open, assign, map data and peak memory in a fresh process (what the app does on Open):
   :func:`~territory_desktop.io.planfile.load_plan`, :func:`~territory_desktop.geo.assignment.
-  assign_accounts`, and the map payload the app sends to the page (the three GeoJSON layers
-  of :mod:`territory_desktop.mapping.layers` encoded as the ``show_layers`` bridge command);
+  assign_accounts`, and the map payload the app sends to the page (territory and rep GeoJSON
+  and the account columns of :mod:`territory_desktop.mapping.layers`, encoded as the
+  ``show_layers`` bridge command);
   peak RSS of that process (``ru_maxrss``);
 - undo memory: ``--edits`` single-account edits (:func:`territory_desktop.edits.update_account`
   on seeded accounts), every resulting plan kept alive as the undo stack keeps it; the bytes
@@ -169,8 +170,7 @@ def child(path: Path, n_edits: int) -> dict[str, object]:
     text = encode_command("show_layers", 1, {
         "territories": check_feature_collection(
             layers.territories_collection(plan, assignment), "territories"),
-        "accounts": check_feature_collection(
-            layers.accounts_collection(plan, assignment), "accounts"),
+        "accounts": layers.account_points(plan, assignment).columns,
         "reps": check_feature_collection(layers.reps_collection(plan), "reps")})
     out["map"] = list(_clock() - t)
     out["payload_mb"] = len(text) / 1e6
@@ -239,7 +239,7 @@ def page_child(path: Path) -> dict[str, object]:
     for _ in range(2):
         t = time.perf_counter()
         view.show_layers(layers.territories_collection(plan, assignment),
-                         layers.accounts_collection(plan, assignment), layers.reps_collection(plan))
+                         layers.account_points(plan, assignment), layers.reps_collection(plan))
         (count,) = wait(view.layers_shown)
         out["runs"].append(time.perf_counter() - t)  # type: ignore[attr-defined]
         out["count"] = count
@@ -288,6 +288,13 @@ def main() -> None:
 
     lines = header_lines(f"plan scale: {args.accounts:,} accounts, {args.reps} reps")
     lines.append(f"# today's baseline: {ISSUE}")
+    # The figures of the run this one replaces (main's, when run on a branch), beside ours.
+    if args.out.exists():
+        before = args.out.read_text(encoding="utf-8").splitlines()
+        lines.append(f"# previous run ({args.out.name} before this run, "
+                     f"{next((b[2:] for b in before if b.startswith('# date')), 'undated')}):")
+        lines += [f"#   {b}" for b in before if b.split(" ")[0] in (
+            "save", "open", "assign", "map", "peak", "undo")]
     print("\n".join(lines), flush=True)
 
     def emit(line: str) -> None:
@@ -318,7 +325,8 @@ def main() -> None:
              f"{_verdict(r['open'][0], GOALS['open'])}")
         emit(f"assign (assign_accounts): {_fmt(np.array(r['assign']))}; {r['unassigned']} "
              f"unassigned; {_verdict(r['assign'][0], GOALS['assign'])}")
-        emit(f"map data (3 GeoJSON layers + show_layers JSON, {r['payload_mb']:.0f} MB): "
+        emit(f"map data (territory and rep GeoJSON, account columns, show_layers JSON, "
+             f"{r['payload_mb']:.1f} MB): "
              f"{_fmt(np.array(r['map']))}; {_verdict(r['map'][0], GOALS['map'])}")
         emit(f"peak RSS after open + assign + map data: {r['peak_mib']:.0f} MiB; "
              f"{_verdict(r['peak_mib'], GOALS['peak_mib'])} MiB")

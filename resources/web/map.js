@@ -43,8 +43,10 @@
     territories: null,    // L.FeatureGroup
     territoryById: {},
     territoryProps: [],
-    accounts: null,
-    accountById: {},
+    accounts: null,       // AccountDots: every account, painted by one layer
+    cards: {},            // account id -> card from Python (asked for when pointed at)
+    cardWaiters: {},      // account id -> callbacks waiting for its card
+    accountTooltip: null,
     reps: null,
     highlight: null,
     route: null,
@@ -317,39 +319,339 @@
     };
   }
 
-  function drawAccounts(fc) {
-    requireCollection(fc, 'accounts');
-    if (S.accounts) { S.map.removeLayer(S.accounts); }
-    S.accountById = {};
-    var group = L.featureGroup();
-    var count = 0;
-    var features = fc.features;
-    for (var i = 0; i < features.length; i++) {
-      var f = features[i];
-      var p = (f && f.properties) || {};
-      var ll = latLngOf(f);
-      if (!ll || typeof p.id !== 'string') { continue; }
-      var style = accountStyle(p);
-      style.renderer = S.renderer;
-      style.pmIgnore = true;
-      style.snapIgnore = true;
-      var marker = L.circleMarker(ll, style);
-      marker.feature = f;
-      group.addLayer(marker);
-      S.accountById[p.id] = marker;
-      count++;
+  // ---------------------------------------------------------------- accounts
+
+  // Accounts arrive as columns (mapping/layers.py AccountPoints) and one layer paints them all:
+  // a national plan has 200,000, far too many for a Leaflet layer each. The layer lives in the
+  // shared canvas's draw order like any path (territories below it, highlight and route above)
+  // and answers the canvas's hit-test from a grid, so clicks and hovers behave as before.
+  // Each dot is a small pre-drawn image per style, drawn exactly as Leaflet draws a circleMarker.
+  var MERCATOR_R = 6378137;
+  var MERCATOR_MAX_LAT = 85.0511287798;
+  var MERCATOR_SCALE = 0.5 / (Math.PI * MERCATOR_R);
+  var GRID_CELL = 32;           // px; larger than the biggest dot plus the click tolerance
+  var GRID_ROW = 67108864;      // 2^26 cells per row: enough up to zoom 21
+
+  function decodeColumn(b64, Type, n, what) {
+    if (typeof b64 !== 'string') { throw new Error('accounts: ' + what + ' is missing'); }
+    var bin = atob(b64);
+    if (bin.length !== n * Type.BYTES_PER_ELEMENT) {
+      throw new Error('accounts: ' + what + ' has ' + bin.length + ' bytes for ' + n + ' accounts');
     }
-    group.bindTooltip(function (layer) { return accountCard(layer.feature.properties); },
-      { direction: 'top', offset: [0, -6], opacity: 0.95 });
-    group.on('click', function (e) {
-      var p = e.layer && e.layer.feature && e.layer.feature.properties;
-      if (!p) { return; }
-      openAccountPopup(e.layer);
-      post({ event: 'account_clicked', aid: p.id });
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return new Type(bytes.buffer);
+  }
+
+  // The same arithmetic as L.CRS.EPSG3857 (SphericalMercator + its transformation): dots land
+  // on the pixels a circleMarker at that latlng would.
+  function mercatorUnit(lat, lon) {
+    var d = Math.PI / 180;
+    var phi = Math.max(Math.min(MERCATOR_MAX_LAT, lat), -MERCATOR_MAX_LAT);
+    var sin = Math.sin(phi * d);
+    var x = MERCATOR_R * lon * d;
+    var y = MERCATOR_R * Math.log((1 + sin) / (1 - sin)) / 2;
+    return [MERCATOR_SCALE * x + 0.5, -MERCATOR_SCALE * y + 0.5];
+  }
+
+  function dotSprite(style) {
+    var k = L.Browser.retina ? 2 : 1;  // the factor Leaflet's canvas scales by
+    var r = Math.max(Math.round(style.radius), 1);
+    var half = Math.ceil(r + style.weight) + 1;
+    var c = document.createElement('canvas');
+    c.width = c.height = 2 * half * k;
+    c.offset = half * k;  // device pixels from the corner to the centre
+    var ctx = c.getContext('2d');
+    ctx.scale(k, k);
+    ctx.beginPath();
+    ctx.arc(half, half, r, 0, Math.PI * 2, false);
+    ctx.globalAlpha = style.fillOpacity;
+    ctx.fillStyle = style.fillColor;
+    ctx.fill('evenodd');
+    ctx.setLineDash(style.dashArray ? style.dashArray.split(',').map(Number) : []);
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = style.weight;
+    ctx.strokeStyle = style.color;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.stroke();
+    return { stacked: [null, c], reach: style.radius + style.weight / 2 };
+  }
+
+  // Leaflet's canvas, drawn by the CPU: without a GPU (and offscreen) Chromium's accelerated
+  // canvas spends ~10 us on each of the 200,000 dots of a national plan, the CPU one a few.
+  // Leaflet 1.9's own _initContainer, but for the context's options.
+  var CpuCanvas = L.Canvas.extend({
+    _initContainer: function () {
+      var container = this._container = document.createElement('canvas');
+      L.DomEvent.on(container, 'mousemove', this._onMouseMove, this);
+      L.DomEvent.on(container, 'click dblclick mousedown mouseup contextmenu', this._onClick, this);
+      L.DomEvent.on(container, 'mouseout', this._handleMouseOut, this);
+      container._leaflet_disable_events = true;
+      this._ctx = container.getContext('2d', { willReadFrequently: true });
+    }
+  });
+
+  // Sprites are kept across redraws and plans: a style is drawn once per page.
+  var SPRITES = {};
+
+  function spriteFor(p) {
+    var key = [p.color, p.tier, p.assigned, p.approximate].join('|');
+    return SPRITES[key] || (SPRITES[key] = dotSprite(accountStyle(p)));
+  }
+
+  // The sprite drawn ``n`` times over itself (what n identical dots at one spot look like).
+  function stackedImage(sprite, n) {
+    var img = sprite.stacked[n];
+    if (!img) {
+      var base = sprite.stacked[1];
+      img = sprite.stacked[n] = document.createElement('canvas');
+      img.width = img.height = base.width;
+      img.offset = base.offset;
+      var g = img.getContext('2d');
+      for (var j = 0; j < n; j++) { g.drawImage(base, 0, 0); }
+    }
+    return img;
+  }
+
+  var AccountDots = L.Path.extend({
+    options: { interactive: true, pmIgnore: true, snapIgnore: true },
+
+    initialize: function (cols) {
+      if (!cols || typeof cols !== 'object' || cols.kind !== 'accounts') {
+        throw new Error('accounts are not account columns');
+      }
+      var n = cols.count;
+      if (typeof n !== 'number' || n < 0 || Math.floor(n) !== n || !Array.isArray(cols.ids) ||
+          cols.ids.length !== n) {
+        throw new Error('accounts: count and ids do not agree');
+      }
+      this.count = n;
+      this.ids = cols.ids;
+      this.colors = Array.isArray(cols.colors) ? cols.colors : [];
+      this.tiers = Array.isArray(cols.tiers) ? cols.tiers : [];
+      this.lon = decodeColumn(cols.lon, Int32Array, n, 'lon');
+      this.lat = decodeColumn(cols.lat, Int32Array, n, 'lat');
+      this.territory = decodeColumn(cols.territory, Int32Array, n, 'territory');
+      this.tier = decodeColumn(cols.tier, Uint8Array, n, 'tier');
+      this.flags = decodeColumn(cols.flags, Uint8Array, n, 'flags');
+      this.u = new Float64Array(n);
+      this.v = new Float64Array(n);
+      this.style = new Uint32Array(n);
+      this.sprites = [];
+      var nColors = this.colors.length + 1;
+      var south = 90, north = -90, west = 180, east = -180;
+      for (var i = 0; i < n; i++) {
+        var lat = this.lat[i] / 1e6;
+        var lon = this.lon[i] / 1e6;
+        if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) {
+          throw new Error('accounts: position ' + i + ' is out of range');
+        }
+        var uv = mercatorUnit(lat, lon);
+        this.u[i] = uv[0];
+        this.v[i] = uv[1];
+        var t = this.territory[i];
+        var colour = (t >= 0 && t < this.colors.length) ? t + 1 : 0;
+        this.style[i] = (this.tier[i] * 2 + (this.flags[i] & 1)) * nColors + colour;
+        if (lat < south) { south = lat; }
+        if (lat > north) { north = lat; }
+        if (lon < west) { west = lon; }
+        if (lon > east) { east = lon; }
+      }
+      this.bounds = n ? L.latLngBounds([south, west], [north, east]) : L.latLngBounds([]);
+      this._index = null;
+      this._grid = null;
+    },
+
+    indexOf: function (id) {
+      if (!this._index) {
+        this._index = new Map();
+        for (var i = 0; i < this.count; i++) { this._index.set(this.ids[i], i); }
+      }
+      var i = this._index.get(id);
+      return i === undefined ? -1 : i;
+    },
+
+    latLngAt: function (i) { return L.latLng(this.lat[i] / 1e6, this.lon[i] / 1e6); },
+
+    // What accountCard shows before the card itself arrives, and what styles the dot.
+    propsAt: function (i) {
+      var t = this.territory[i];
+      var assigned = t >= 0 && t < this.colors.length;
+      return { tier: this.tiers[this.tier[i]], assigned: assigned,
+        color: assigned ? this.colors[t] : UNASSIGNED_FILL, approximate: !!(this.flags[i] & 1) };
+    },
+
+    _spriteOf: function (i) {
+      var s = this.style[i];
+      return this.sprites[s] || (this.sprites[s] = spriteFor(this.propsAt(i)));
+    },
+
+    _project: function () {
+      var map = this._map;
+      this._scale = map.options.crs.scale(map.getZoom());
+      this._origin = map.getPixelOrigin();
+      // Always part of a redraw: the dots outside its bounds are skipped while painting.
+      this._pxBounds = L.bounds([-1e9, -1e9], [1e9, 1e9]);
+    },
+
+    _update: function () { if (this._map) { this._updatePath(); } },
+
+    _empty: function () { return !this.count; },
+
+    _updatePath: function () {
+      var R = this._renderer;
+      if (!R || !R._drawing || !this.count) { return; }
+      var b = R._redrawBounds || R._bounds;
+      var x0 = b.min.x - 12, y0 = b.min.y - 12, x1 = b.max.x + 12, y1 = b.max.y + 12;
+      var ctx = R._ctx, zs = this._scale, u = this.u, v = this.v;
+      // Draw in device pixels, sprites unscaled (several times faster than a scaled
+      // drawImage); the clip of a partial redraw stays in force.
+      var k = L.Browser.retina ? 2 : 1;
+      var ox = this._origin.x + R._bounds.min.x, oy = this._origin.y + R._bounds.min.y;
+      x0 -= R._bounds.min.x; x1 -= R._bounds.min.x;
+      y0 -= R._bounds.min.y; y1 -= R._bounds.min.y;
+      // At a national zoom most dots land exactly on an identical one: each (pixel, style) is
+      // drawn once, where it was drawn last, as that sprite stacked as often as it occurs (up
+      // to 4; a fifth copy changes no pixel by more than a few 1/255).
+      var slot = new Map();
+      var last = new Int32Array(this.count);
+      var times = new Uint8Array(this.count);
+      var n = 0;
+      for (var i = 0; i < this.count; i++) {
+        var x = Math.round(u[i] * zs) - ox;
+        if (x < x0 || x > x1) { continue; }
+        var y = Math.round(v[i] * zs) - oy;
+        if (y < y0 || y > y1) { continue; }
+        var key = (this.style[i] * 8192 + x + 2048) * 8192 + y + 2048;
+        var j = slot.get(key);
+        if (j === undefined) { j = n++; slot.set(key, j); }
+        last[j] = i;
+        times[j] = Math.min(times[j] + 1, 4);
+      }
+      var order = new Float64Array(n);  // last index * 8 + copies: sorted into drawing order
+      for (var m = 0; m < n; m++) { order[m] = last[m] * 8 + times[m]; }
+      order.sort();
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalAlpha = 1;
+      for (var q = 0; q < n; q++) {
+        var idx = Math.floor(order[q] / 8);
+        var img = stackedImage(this._spriteOf(idx), order[q] - idx * 8);
+        var px = (Math.round(u[idx] * zs) - ox) * k - img.offset;
+        var py = (Math.round(v[idx] * zs) - oy) * k - img.offset;
+        ctx.drawImage(img, px, py);
+      }
+      ctx.restore();
+    },
+
+    // The grid of every dot at this zoom, in world pixels, built on the first hit-test after
+    // a zoom or new data.
+    _gridNow: function () {
+      var zs = this._scale;
+      if (this._grid && this._gridScale === zs) { return this._grid; }
+      var grid = new Map();
+      for (var i = 0; i < this.count; i++) {
+        var key = Math.floor(Math.round(this.u[i] * zs) / GRID_CELL) * GRID_ROW +
+          Math.floor(Math.round(this.v[i] * zs) / GRID_CELL);
+        var cell = grid.get(key);
+        if (cell) { cell.push(i); } else { grid.set(key, [i]); }
+      }
+      this._grid = grid;
+      this._gridScale = zs;
+      return grid;
+    },
+
+    // The topmost (last drawn) dot under a layer point, or -1.
+    hit: function (p) {
+      if (!this.count || !this._map) { return -1; }
+      var grid = this._gridNow();
+      var zs = this._scale;
+      var wx = p.x + this._origin.x;
+      var wy = p.y + this._origin.y;
+      var cx = Math.floor(wx / GRID_CELL);
+      var cy = Math.floor(wy / GRID_CELL);
+      var tolerance = this._renderer.options.tolerance || 0;
+      var best = -1;
+      for (var dx = -1; dx <= 1; dx++) {
+        for (var dy = -1; dy <= 1; dy++) {
+          var cell = grid.get((cx + dx) * GRID_ROW + cy + dy);
+          if (!cell) { continue; }
+          for (var j = 0; j < cell.length; j++) {
+            var i = cell[j];
+            if (i <= best) { continue; }
+            var ddx = Math.round(this.u[i] * zs) - wx;
+            var ddy = Math.round(this.v[i] * zs) - wy;
+            var reach = this._spriteOf(i).reach + tolerance;
+            if (ddx * ddx + ddy * ddy <= reach * reach) { best = i; }
+          }
+        }
+      }
+      return best;
+    },
+
+    _containsPoint: function (p) { return this.hit(p) >= 0; }
+  });
+
+  // An account's card comes from Python when first wanted; callers get it once it is here.
+  function withCard(i, fn) {
+    var id = S.accounts.ids[i];
+    if (S.cards[id]) { fn(S.cards[id]); return; }
+    var waiting = S.cardWaiters[id] || (S.cardWaiters[id] = []);
+    waiting.push(fn);
+    if (waiting.length === 1) { post({ event: 'account_card_requested', aid: id }); }
+  }
+
+  function receiveCard(aid, card) {
+    if (typeof aid !== 'string') { throw new Error('account_card: aid must be a string'); }
+    var waiting = S.cardWaiters[aid] || [];
+    delete S.cardWaiters[aid];
+    if (!card || typeof card !== 'object') { return 0; }
+    S.cards[aid] = card;
+    waiting.forEach(function (fn) { fn(card); });
+    return 1;
+  }
+
+  function showAccountTooltip(i) {
+    if (S.accountTooltip && S.accountTooltip.account === i) { return; }
+    hideAccountTooltip();
+    var tip = L.tooltip({ direction: 'top', offset: [0, -6], opacity: 0.95 });
+    tip.account = i;
+    S.accountTooltip = tip;
+    var dots = S.accounts;
+    withCard(i, function (card) {
+      if (S.accountTooltip !== tip || S.accounts !== dots) { return; }
+      tip.setLatLng(dots.latLngAt(i)).setContent(accountCard(card));
+      S.map.openTooltip(tip);
     });
-    group.addTo(S.map);
-    S.accounts = group;
-    return count;
+  }
+
+  function hideAccountTooltip() {
+    if (S.accountTooltip) { S.map.closeTooltip(S.accountTooltip); S.accountTooltip = null; }
+  }
+
+  function drawAccounts(cols) {
+    var dots = new AccountDots(cols);
+    if (S.accounts) { S.map.removeLayer(S.accounts); }
+    hideAccountTooltip();
+    S.cards = {};
+    S.cardWaiters = {};
+    L.setOptions(dots, { renderer: S.renderer });
+    dots.on('mousemove mouseover', function (e) {
+      var i = dots.hit(e.layerPoint);
+      if (i >= 0) { showAccountTooltip(i); } else { hideAccountTooltip(); }
+    });
+    dots.on('mouseout', hideAccountTooltip);
+    dots.on('click', function (e) {
+      var i = dots.hit(e.layerPoint);
+      if (i < 0) { return; }
+      hideAccountTooltip();
+      openAccountPopup(i);
+      post({ event: 'account_clicked', aid: dots.ids[i] });
+    });
+    dots.addTo(S.map);
+    S.accounts = dots;
+    return dots.count;
   }
 
   function drawReps(fc) {
@@ -388,9 +690,10 @@
 
   function allBounds() {
     var b = L.latLngBounds([]);
-    [S.territories, S.accounts, S.reps].forEach(function (g) {
+    [S.territories, S.reps].forEach(function (g) {
       if (g && g.getLayers().length) { b.extend(g.getBounds()); }
     });
+    if (S.accounts && S.accounts.count) { b.extend(S.accounts.bounds); }
     return b;
   }
 
@@ -521,20 +824,22 @@
 
   // ---------------------------------------------------------------- overlays
 
-  function drawHighlight(ids, reasons) {
+  function drawHighlight(ids, reasons, names) {
     if (S.highlight) { S.map.removeLayer(S.highlight); S.highlight = null; }
     if (!Array.isArray(ids)) { throw new Error('highlight_accounts: ids must be a list'); }
     var group = L.featureGroup();
     var count = 0;
+    var dots = S.accounts;
     ids.forEach(function (id) {
-      var m = S.accountById[id];
-      if (!m) { return; }
-      var p = m.feature.properties;
-      var ring = L.circleMarker(m.getLatLng(), {
-        radius: (TIER_RADIUS[p.tier] || TIER_RADIUS.C) + 4, color: HIGHLIGHT, weight: 3,
-        fill: true, fillOpacity: 0, renderer: S.renderer, pmIgnore: true, snapIgnore: true
+      var i = dots ? dots.indexOf(id) : -1;
+      if (i < 0) { return; }
+      var ring = L.circleMarker(dots.latLngAt(i), {
+        radius: (TIER_RADIUS[dots.propsAt(i).tier] || TIER_RADIUS.C) + 4, color: HIGHLIGHT,
+        weight: 3, fill: true, fillOpacity: 0, renderer: S.renderer, pmIgnore: true,
+        snapIgnore: true
       });
-      ring.feature = { properties: { name: p.name, reason: reasons && reasons[id] } };
+      ring.feature = { properties: { name: (names && names[id]) || id,
+        reason: reasons && reasons[id] } };
       group.addLayer(ring);
       count++;
     });
@@ -643,18 +948,23 @@
     return 1;
   }
 
-  function zoomToAccount(aid) {
-    var m = S.accountById[aid];
-    if (!m) { throw new Error('unknown account ' + JSON.stringify(aid)); }
-    S.map.setView(m.getLatLng(), Math.max(S.map.getZoom(), 15), { animate: false });
-    openAccountPopup(m);
+  function zoomToAccount(aid, card) {
+    var i = S.accounts ? S.accounts.indexOf(aid) : -1;
+    if (i < 0) { throw new Error('unknown account ' + JSON.stringify(aid)); }
+    if (card) { receiveCard(aid, card); }
+    S.map.setView(S.accounts.latLngAt(i), Math.max(S.map.getZoom(), 15), { animate: false });
+    openAccountPopup(i);
     return 1;
   }
 
-  function openAccountPopup(marker) {
-    L.popup({ offset: [0, -4], minWidth: 200, maxWidth: 420, autoPanPadding: [16, 16] })
-      .setLatLng(marker.getLatLng()).setContent(accountCard(marker.feature.properties))
-      .openOn(S.map);
+  // Opens at once; the card fills it as soon as Python has sent it (at once when known).
+  function openAccountPopup(i) {
+    var dots = S.accounts;
+    var popup = L.popup({ offset: [0, -4], minWidth: 200, maxWidth: 420, autoPanPadding: [16, 16] })
+      .setLatLng(dots.latLngAt(i)).setContent(el('div', 'td-card')).openOn(S.map);
+    withCard(i, function (card) {
+      if (popup.isOpen() && S.accounts === dots) { popup.setContent(accountCard(card)); }
+    });
   }
 
   // ---------------------------------------------------------------- gestures
@@ -835,8 +1145,11 @@
     select_territory: function (a) { return selectTerritory(a.tid); },
     zoom_to_territory: function (a) { return zoomToTerritory(a.tid); },
     zoom_to_all: function () { return zoomToAll(); },
-    zoom_to_account: function (a) { return zoomToAccount(a.aid); },
-    highlight_accounts: function (a) { return drawHighlight(a.ids, a.reasons || {}); },
+    zoom_to_account: function (a) { return zoomToAccount(a.aid, a.card); },
+    account_card: function (a) { return receiveCard(a.aid, a.card); },
+    highlight_accounts: function (a) {
+      return drawHighlight(a.ids, a.reasons || {}, a.names || {});
+    },
     show_route: function (a) {
       return drawRoute(a.route === undefined ? null : a.route, a.fit === true);
     },
@@ -893,7 +1206,7 @@
     S.labelPane.style.zIndex = 550;
     S.labelPane.classList.add('leaflet-zoom-hide');
     S.baseRenderer = L.canvas({ pane: 'basemap', padding: 0.3 });
-    S.renderer = L.canvas({ pane: 'overlayPane', padding: 0.3, tolerance: 2 });
+    S.renderer = new CpuCanvas({ pane: 'overlayPane', padding: 0.3, tolerance: 2 });
     // Every vector layer without its own renderer (the reshaped copy, Geoman's drawing lines)
     // shares this canvas too: a second canvas would sit on top and swallow every click.
     map.options.renderer = S.renderer;

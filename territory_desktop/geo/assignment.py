@@ -44,9 +44,6 @@ def assign_accounts(plan: Plan) -> Assignment:
     answer is deterministic.
     """
     ids = list(plan.accounts)
-    territory_of: dict[str, str | None] = dict.fromkeys(ids)
-    reason = dict.fromkeys(ids, OUTSIDE)
-
     shaped = {t.id: t.geometry for t in plan.territories.values() if t.geometry is not None}
     if ids and shaped:
         accounts = plan.accounts.values()
@@ -56,14 +53,16 @@ def assign_accounts(plan: Plan) -> Assignment:
         )
         tree = shapely.STRtree(list(shaped.values()))
         point_idx, tree_idx = tree.query(points, predicate="intersects")
-        order = np.lexsort((tree_idx, point_idx))
-        # Per point, its first hit in (point, territory order): the territory listed first.
-        hit_points, first = np.unique(point_idx[order], return_index=True)
-        hit_ids = np.array(ids, dtype=object)[hit_points].tolist()
-        shaped_ids = np.array(list(shaped), dtype=object)
-        territory_of.update(zip(hit_ids, shaped_ids[tree_idx[order][first]].tolist(),
-                                strict=True))
-        reason.update(dict.fromkeys(hit_ids, "map"))
+        # Per point, the first territory (in plan order) it falls in; len(shaped) for none.
+        first = np.full(len(ids), len(shaped))
+        np.minimum.at(first, point_idx, tree_idx)
+        territory = np.array([*shaped, None], dtype=object)[first]
+        why = np.array(["map"] * len(shaped) + [OUTSIDE], dtype=object)[first]
+        territory_of: dict[str, str | None] = dict(zip(ids, territory.tolist(), strict=True))
+        reason = dict(zip(ids, why.tolist(), strict=True))
+    else:
+        territory_of = dict.fromkeys(ids)
+        reason = dict.fromkeys(ids, OUTSIDE)
 
     if plan.rules:
         live_rules = [r for r in plan.rules if r.territory_id in plan.territories]

@@ -3,7 +3,8 @@
 from territory_desktop.mapping.basemap import BasemapStats, basemap_geojson, build_basemap
 from territory_desktop.mapping.layers import (
     UNASSIGNED_COLOR,
-    accounts_collection,
+    AccountPoints,
+    account_points,
     isochrone_collection,
     reps_collection,
     route_collection,
@@ -22,10 +23,11 @@ __all__ = [
     "COMMANDS",
     "EVENTS",
     "UNASSIGNED_COLOR",
+    "AccountPoints",
     "BasemapStats",
     "BridgeMessageError",
     "MapAssetsError",
-    "accounts_collection",
+    "account_points",
     "basemap_geojson",
     "build_basemap",
     "build_map_page",

@@ -35,6 +35,7 @@ COMMANDS = frozenset(
         "zoom_to_territory",
         "zoom_to_all",
         "zoom_to_account",
+        "account_card",
         "highlight_accounts",
         "show_route",
         "zoom_to_route",
@@ -57,6 +58,7 @@ EVENTS = frozenset(
         "split_line_drawn",
         "territory_clicked",
         "account_clicked",
+        "account_card_requested",
         "gesture_changed",
         "error",
     }
@@ -203,7 +205,7 @@ def parse_page_message(text: Any) -> PageMessage:
         }
     elif event == "territory_clicked":
         data = {"tid": _id(msg.get("tid"), "territory id")}
-    elif event == "account_clicked":
+    elif event in ("account_clicked", "account_card_requested"):
         data = {"aid": _id(msg.get("aid"), "account id")}
     elif event == "gesture_changed":
         mode, tid = msg.get("mode"), msg.get("tid")

@@ -444,7 +444,7 @@ class MainWindow(QMainWindow):
 
         plan, assignment = self.document.plan, self.document.assignment
         self.map.show_layers(layers.territories_collection(plan, assignment),
-                             layers.accounts_collection(plan, assignment),
+                             layers.account_points(plan, assignment),
                              layers.reps_collection(plan), fit=self._fit_next)
         self._fit_next = False
         if len(self._selected) == 1:

@@ -28,6 +28,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from territory_desktop.mapping.layers import AccountPoints
 from territory_desktop.mapping.messages import (
     BridgeMessageError,
     check_feature_collection,
@@ -95,7 +96,8 @@ class MapView(QWidget):
     """The territory map.
 
     Methods send state to the page; signals report what the user did on it. Payloads are
-    GeoJSON dicts built by :mod:`territory_desktop.mapping.layers`.
+    built by :mod:`territory_desktop.mapping.layers` (GeoJSON dicts, and the accounts as
+    :class:`~territory_desktop.mapping.layers.AccountPoints`).
     """
 
     page_ready = Signal()
@@ -137,6 +139,7 @@ class MapView(QWidget):
         self._ready = False
         self._seq = 0
         self._queue: list[str] = []
+        self._accounts: AccountPoints | None = None
 
         # The view is created before the profile so that, as children are deleted in creation
         # order, the page goes before its profile (Qt warns otherwise).
@@ -184,17 +187,19 @@ class MapView(QWidget):
     # ------------------------------------------------------------------ Python -> page
 
     def show_layers(
-        self, territories: dict[str, Any], accounts: dict[str, Any], reps: dict[str, Any],
+        self, territories: dict[str, Any], accounts: AccountPoints, reps: dict[str, Any],
         *, fit: bool = False,
     ) -> int:
         """Draw territories, accounts and rep homes (replacing what is shown); acknowledged by
         :attr:`layers_shown`. The page fits the view to the data when ``fit`` is True, the
-        first time, and whenever none of the data would be in view. Returns the command's
+        first time, and whenever none of the data would be in view. Account cards are sent
+        when the page asks for one (a pointer on the account). Returns the command's
         sequence number."""
+        self._accounts = accounts
         return self._send(
             "show_layers",
             territories=check_feature_collection(territories, "territories"),
-            accounts=check_feature_collection(accounts, "accounts"),
+            accounts=accounts.columns,
             reps=check_feature_collection(reps, "reps"),
             fit=fit,
         )
@@ -220,11 +225,17 @@ class MapView(QWidget):
 
     def zoom_to_account(self, aid: str) -> int:
         """Centre on an account and show its details."""
-        return self._send("zoom_to_account", aid=aid)
+        return self._send("zoom_to_account", aid=aid, card=self._card(aid))
 
     def highlight_accounts(self, ids: list[str], reason_by_id: dict[str, str] | None = None) -> int:
         """Ring these accounts in red, with an optional reason in their tooltip ([] clears)."""
-        return self._send("highlight_accounts", ids=list(ids), reasons=dict(reason_by_id or {}))
+        cards = (self._card(i) for i in ids)
+        names = {c["id"]: c["name"] for c in cards if c is not None}
+        return self._send("highlight_accounts", ids=list(ids), reasons=dict(reason_by_id or {}),
+                          names=names)
+
+    def _card(self, aid: str) -> dict[str, Any] | None:
+        return self._accounts.card(aid) if self._accounts is not None else None
 
     def show_route(self, route: dict[str, Any] | None, *, fit: bool = True) -> int:
         """Draw a route (:func:`territory_desktop.mapping.layers.route_collection`) and, when
@@ -308,6 +319,8 @@ class MapView(QWidget):
             self.territory_clicked.emit(d["tid"])
         elif msg.event == "account_clicked":
             self.account_clicked.emit(d["aid"])
+        elif msg.event == "account_card_requested":
+            self._send("account_card", aid=d["aid"], card=self._card(d["aid"]))
         elif msg.event == "gesture_changed":
             self.gesture_changed.emit(d["mode"], d["tid"])
         elif msg.event == "error":

@@ -107,7 +107,7 @@ class _Smoke:
         answer: list[Any] = []
         self.app.map_view.run_js(
             "{territories: Object.keys(TD.state.territoryById).length,"
-            " accounts: Object.keys(TD.state.accountById).length}", answer.append)
+            " accounts: TD.state.accounts.count}", answer.append)
         counts = self.wait(lambda: answer, "the map page to answer")[0]
         if not isinstance(counts, dict):
             raise SmokeFailure(f"the map page answered {counts!r}")
@@ -124,7 +124,7 @@ class _Smoke:
         self.wait(lambda: self.app.map_view.is_ready and self.drawn, "the map to be drawn")
         plan, assignment = self.app.document.plan, self.app.document.assignment
         sent = {"territories": len(layers.territories_collection(plan, assignment)["features"]),
-                "accounts": len(layers.accounts_collection(plan, assignment)["features"])}
+                "accounts": len(layers.account_points(plan, assignment))}
         drawn = self.page_counts()
         if drawn != sent or not all(sent.values()):
             raise SmokeFailure(f"the map page drew {drawn}, Python sent {sent}")

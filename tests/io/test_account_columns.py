@@ -76,3 +76,4 @@ def test_rows_edited_elsewhere_take_the_row_path(shared_data: Path, tmp_path: Pa
     assert (loaded.accounts[first].tier, loaded.accounts[first].potential) == ("C", 12.5)
     assert (loaded.accounts[second].lon, loaded.accounts[second].lat) == (-77.5, 38.25)
     assert len(loaded.accounts) == len(plan.accounts)
+

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 from shapely.geometry import LineString, Point, shape
 
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.mapping.layers import (
     UNASSIGNED_COLOR,
-    accounts_collection,
+    account_points,
     isochrone_collection,
     reps_collection,
     route_collection,
@@ -21,31 +23,44 @@ def _by_id(fc):
     return {f["properties"]["id"]: f for f in fc["features"]}
 
 
+def _column(points, name, dtype):
+    return np.frombuffer(base64.b64decode(points.columns[name]), dtype).tolist()
+
+
 def test_accounts_are_coloured_by_their_territory_and_unassigned_grey(two_territory_plan):
     plan = two_territory_plan
-    fc = accounts_collection(plan, assign_accounts(plan))
-    feats = _by_id(fc)
-    assert fc["type"] == "FeatureCollection"
-    assert feats["a1"]["properties"]["color"] == "#1f77b4"
-    assert feats["a1"]["properties"]["territory_id"] == "t1"
-    assert feats["a2"]["properties"]["color"] == "#ff7f0e"
-    assert feats["a3"]["properties"]["color"] == UNASSIGNED_COLOR
-    assert feats["a3"]["properties"]["assigned"] is False
-    assert feats["a3"]["properties"]["territory_id"] is None
-    assert feats["a2"]["properties"]["approximate"] is True
-    assert feats["a1"]["properties"]["tier"] == "A"
-    assert feats["a1"]["geometry"] == {"type": "Point", "coordinates": [-76.62, 39.29]}
+    points = account_points(plan, assign_accounts(plan))
+    cols = points.columns
+    assert cols["ids"] == ["a1", "a2", "a3"] and len(points) == 3
+    # columns: micro-degrees, territory index into colors (-1 unassigned), tier, flags
+    assert _column(points, "lon", "<i4")[0] == -76_620_000
+    assert _column(points, "lat", "<i4")[0] == 39_290_000
+    colors = [cols["colors"][i] if i >= 0 else UNASSIGNED_COLOR
+              for i in _column(points, "territory", "<i4")]
+    assert colors == ["#1f77b4", "#ff7f0e", UNASSIGNED_COLOR]
+    assert [cols["tiers"][i] for i in _column(points, "tier", "u1")] == ["A", "B", "C"]
+    assert _column(points, "flags", "u1")[1] == 1  # a2 has an approximate location
+    cards = {aid: points.card(aid) for aid in cols["ids"]}
+    assert cards["a1"]["color"] == "#1f77b4"
+    assert cards["a1"]["territory_id"] == "t1"
+    assert cards["a2"]["color"] == "#ff7f0e"
+    assert cards["a3"]["color"] == UNASSIGNED_COLOR
+    assert cards["a3"]["assigned"] is False
+    assert cards["a3"]["territory_id"] is None
+    assert cards["a2"]["approximate"] is True
+    assert cards["a1"]["tier"] == "A"
+    assert points.card("no such account") is None
 
 
 def test_text_is_kept_as_data_not_escaped(two_territory_plan):
     plan = two_territory_plan
-    accounts = _by_id(accounts_collection(plan, assign_accounts(plan)))
+    card = account_points(plan, assign_accounts(plan)).card("a1")
     territories = _by_id(territories_collection(plan))
-    assert accounts["a1"]["properties"]["name"] == XSS_NAME
-    assert accounts["a1"]["properties"]["address"] == "1 & 2 <Main> St"
+    assert card["name"] == XSS_NAME
+    assert card["address"] == "1 & 2 <Main> St"
     assert territories["t1"]["properties"]["name"] == "West <b>side</b>"
     # and the JSON that goes to the page round-trips the raw text
-    assert json.loads(json.dumps(accounts))["a1"]["properties"]["name"] == XSS_NAME
+    assert json.loads(json.dumps(card))["name"] == XSS_NAME
 
 
 def test_territories_carry_rep_counts_and_a_label_inside(two_territory_plan):

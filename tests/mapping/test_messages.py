@@ -77,3 +77,11 @@ def test_check_feature_collection():
         check_feature_collection(
             {"type": "FeatureCollection", "features": [{"type": "Point"}]}, "x"
         )
+
+
+def test_account_card_request_names_one_account():
+    msg = parse_page_message('{"event": "account_card_requested", "aid": "a1"}')
+    assert (msg.event, msg.data) == ("account_card_requested", {"aid": "a1"})
+    with pytest.raises(BridgeMessageError):
+        parse_page_message('{"event": "account_card_requested", "aid": 7}')
+    assert "account_card" in COMMANDS

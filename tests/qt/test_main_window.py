@@ -41,7 +41,7 @@ def test_sample_plan_is_drawn_with_counts(tdapp, qtbot):
     plan = tdapp.document.plan
     assert len(plan.accounts) > 200 and len(plan.reps) == 5
     shown = js(qtbot, tdapp.map_view,
-               "[TD.state.accounts.getLayers().length, TD.state.territories.getLayers().length]")
+               "[TD.state.accounts.count, TD.state.territories.getLayers().length]")
     assert shown == [len(plan.accounts), sum(t.geometry is not None
                                              for t in plan.territories.values())]
     table = tdapp.window.territories.model
@@ -434,7 +434,8 @@ def test_account_popup_reads_as_rows_and_esc_closes_it(tdapp, qtbot):
                                ".length") == 0, timeout=WAIT_MS)
     # ...and on the map, after clicking the account's dot
     x, y = js(qtbot, view, "(function(){ var p = TD.state.map.latLngToContainerPoint("
-              "TD.state.accountById[" + json.dumps(account.id) + "].getLatLng());"
+              "TD.state.accounts.latLngAt(TD.state.accounts.indexOf(" + json.dumps(account.id)
+              + ")));"
               " return [p.x, p.y]; })()")
     with qtbot.waitSignal(view.account_clicked, timeout=WAIT_MS):
         click_map(qtbot, view, x, y)
@@ -670,7 +671,7 @@ def test_new_plan_and_imported_accounts_are_in_view_with_a_next_step(tdapp, qtbo
     assert len(tdapp.document.plan.accounts) == 385
     # the map moved to Los Angeles by itself (no Ctrl+0), and says what comes next
     in_view = js(qtbot, view, "(function(){ var v = TD.state.map.getBounds(); var n = 0;"
-                 " TD.state.accounts.eachLayer(function(m){ if (v.contains(m.getLatLng()))"
-                 " { n++; } }); return n; })()")
+                 " var A = TD.state.accounts; for (var i = 0; i < A.count; i++) {"
+                 " if (v.contains(A.latLngAt(i))) { n++; } } return n; })()")
     assert in_view == 385
     assert "Import reps" in js(qtbot, view, hint)

@@ -17,7 +17,7 @@ from shared_paths import SHARED_DATA
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.mapping.basemap import basemap_geojson
 from territory_desktop.mapping.layers import (
-    accounts_collection,
+    account_points,
     reps_collection,
     route_collection,
     territories_collection,
@@ -63,7 +63,7 @@ def _payload(plan: Plan) -> tuple[dict, dict, dict]:
     assignment = assign_accounts(plan)
     return (
         territories_collection(plan, assignment),
-        accounts_collection(plan, assignment),
+        account_points(plan, assignment),
         reps_collection(plan),
     )
 
@@ -141,7 +141,7 @@ def test_page_is_offline_and_shows_data_as_text(qtbot, view, baltimore_basemap):
     t, a, r = _payload(plan)
     with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS) as shown:
         view.show_layers(t, a, r)
-    assert shown.args == [len(t["features"]) + len(a["features"]) + len(r["features"])]
+    assert shown.args == [len(t["features"]) + len(a) + len(r["features"])]
     baseline = _road_pixels(view.web_view.grab().toImage())
     with qtbot.waitSignal(
         view.rendered, timeout=WAIT_MS, check_params_cb=lambda c, n: c == "show_basemap"
@@ -166,13 +166,20 @@ def test_page_is_offline_and_shows_data_as_text(qtbot, view, baltimore_basemap):
         qtbot, view, "(document.querySelector('.leaflet-popup .td-title') || {}).textContent"
     )
     assert text == XSS
+    # the pointer moved over the account's dot: its card comes from Python, shown as text
+    _js(qtbot, view, "TD.state.map.closePopup() || 1")
     hover = (
-        "(function(){ var m = TD.state.accountById.xss;"
-        " TD.state.accounts.fire('mouseover', {layer: m, latlng: m.getLatLng()});"
-        " var t = document.querySelector('.leaflet-tooltip .td-title');"
-        " return t && t.textContent; })()"
+        "(function(){ var A = TD.state.accounts, m = TD.state.map;"
+        " var p = m.latLngToContainerPoint(A.latLngAt(A.indexOf('xss')));"
+        " var r = m.getContainer().getBoundingClientRect();"
+        " var x = r.left + p.x, y = r.top + p.y;"
+        " document.elementFromPoint(x, y).dispatchEvent(new MouseEvent('mousemove',"
+        " {clientX: x, clientY: y, bubbles: true})); return 1; })()"
     )
-    assert _js(qtbot, view, hover) == XSS
+    _js(qtbot, view, hover)
+    title = "(function(){ var t = document.querySelector('.leaflet-tooltip .td-title');" \
+            " return t && t.textContent; })()"
+    qtbot.waitUntil(lambda: _js(qtbot, view, title) == XSS, timeout=WAIT_MS)
     address = _js(
         qtbot,
         view,

@@ -174,13 +174,13 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
 
 
 def _unique(items: list, what: str, source: Path) -> dict:
-    out: dict = {}
-    for item in items:
-        if item.id in out:
-            raise PlanFileError(
-                f"Cannot open {source}: the file is damaged: {what} id {item.id!r} appears twice"
-            )
-        out[item.id] = item
+    out = {item.id: item for item in items}
+    if len(out) < len(items):
+        seen: set[str] = set()
+        twice = next(item.id for item in items if item.id in seen or seen.add(item.id))
+        raise PlanFileError(
+            f"Cannot open {source}: the file is damaged: {what} id {twice!r} appears twice"
+        )
     return out
 
 
