@@ -1,1 +1,1 @@
-
+"""Territory balancing, visit scheduling and the periodic routing engine behind them."""

@@ -11,8 +11,11 @@ Stop = Callable[[], bool]
 
 
 class Feedback:
-    """``step(fraction, message)`` reports progress within ``[lo, hi]`` and raises
-    :class:`Cancelled` when the caller asked to stop."""
+    """Progress and cancel for one task, scaled into the share ``[lo, hi]`` of its caller.
+
+    ``step(fraction, message)`` reports progress within ``[lo, hi]`` and raises
+    :class:`Cancelled` when the caller asked to stop.
+    """
 
     def __init__(self, progress: Progress | None = None, should_stop: Stop | None = None,
                  lo: float = 0.0, hi: float = 1.0) -> None:
@@ -25,7 +28,7 @@ class Feedback:
             self.progress(self.lo + (self.hi - self.lo) * min(max(fraction, 0.0), 1.0), message)
 
     def sub(self, lo: float, hi: float) -> Feedback:
-        """A feedback for a sub-task covering ``[lo, hi]`` of this one."""
+        """Return the feedback for a sub-task covering ``[lo, hi]`` of this one."""
         span = self.hi - self.lo
         return Feedback(self.progress, self.should_stop, self.lo + span * lo,
                         self.lo + span * hi)

@@ -41,6 +41,7 @@ from territory_desktop.model.territory_load import (
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 
 if TYPE_CHECKING:
+    from territory_desktop.optimize.repair import RepairState
     from territory_desktop.routing import RoadNetwork
 
 __all__ = ["BalanceError", "BalanceParams", "BalanceResult", "Move", "balance_plan"]
@@ -66,6 +67,7 @@ class BalanceParams:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        """Reject parameters no balancing can honour, naming the one to change."""
         if not 0 < self.tolerance < 1:
             raise BalanceError(f"tolerance must be between 0 and 1 (e.g. 0.05 for +/-5%), "
                                f"not {self.tolerance:g}")
@@ -107,6 +109,7 @@ class BalanceResult:
     seconds: float = 0.0
 
     def load(self, territory_id: str) -> TerritoryLoad:
+        """Return the load of territory ``territory_id``."""
         return next(t for t in self.loads if t.territory_id == territory_id)
 
 
@@ -130,8 +133,10 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
                  territory_of: Mapping[str, str | None] | None = None,
                  network: RoadNetwork | None = None, progress: Progress | None = None,
                  should_stop: Stop | None = None) -> BalanceResult:
-    """Balance ``plan``'s territories; ``times`` from
-    :func:`territory_desktop.optimize.drive_times.drive_times` (rep homes as centres).
+    """Balance ``plan``'s territories.
+
+    ``times`` comes from :func:`territory_desktop.optimize.drive_times.drive_times` (rep homes
+    as centres).
 
     ``territory_of`` is the current alignment (default :func:`assign_accounts`). Raises
     :class:`BalanceError` for input that cannot be balanced and
@@ -201,7 +206,7 @@ def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[
         raise BalanceError(f"locked account {ghost[0]!r} is not in the plan")
     mapped = [t for t in plan.territories.values() if t.geometry is not None and not t.locked]
     team = list(params.reps) if params.reps is not None else list(dict.fromkeys(
-        t.rep_id for t in mapped if t.rep_id in plan.reps))
+        t.rep_id for t in mapped if t.rep_id is not None and t.rep_id in plan.reps))
     for t in plan.territories.values():
         if t.locked and t.rep_id in plan.reps and params.reps is not None \
                 and t.rep_id not in team:
@@ -252,10 +257,10 @@ def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[
         raise BalanceError(f"{len(tids)} territories to balance but only {problem} accounts "
                            "to share: every rep needs at least one account")
     counts: dict[str, int] = {}
-    for t in tids:
-        counts[territories[t].rep_id or ""] = counts.get(territories[t].rep_id or "", 0) + 1
-    capacity = np.array([plan.reps[territories[t].rep_id].weekly_hours  # type: ignore[index]
-                         / counts[territories[t].rep_id or ""] for t in tids])
+    for tid in tids:
+        counts[territories[tid].rep_id or ""] = counts.get(territories[tid].rep_id or "", 0) + 1
+    capacity = np.array([plan.reps[territories[tid].rep_id].weekly_hours  # type: ignore[index]
+                         / counts[territories[tid].rep_id or ""] for tid in tids])
     # A new territory starts empty: its free accounts are placed by the model.
     labels[in_problem & (labels < 0)] = -2
     copy = plan.copy()
@@ -266,8 +271,11 @@ def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[
 
 def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
                  k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per account, load = base + per_second * home seconds (the estimate, linearised with
-    each territory's visits at their average and every neighbour counted)."""
+    """Linearise each account's load as base + per_second * home seconds.
+
+    This is the workload estimate with each territory's visits at their average and every
+    neighbour counted.
+    """
     from territory_desktop.model.drive_estimate import NEIGHBOURS_K
 
     t = setup.table
@@ -289,7 +297,7 @@ def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
 
 def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
               secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
-              offset: np.ndarray | None = None):
+              offset: np.ndarray | None = None) -> tuple[RepairState, str]:
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.optimize.transport import TransportProblem, solve_transport
 
@@ -361,9 +369,11 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
 
 def _bordering_only(setup: _Setup, near: np.ndarray, free: np.ndarray, cost_secs: np.ndarray,
                     graph: tuple[np.ndarray, np.ndarray]) -> None:
-    """Accounts that must move (a vacant territory's) may only go to territories bordering
-    their area: handing them to a rep further away would leave that rep's territory in pieces.
-    ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first."""
+    """Keep the accounts that must move (a vacant territory's) to territories bordering them.
+
+    Handing them to a rep further away would leave that rep's territory in pieces.
+    ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first.
+    """
     from territory_desktop.model.contiguity import components
 
     u, v = graph
@@ -404,16 +414,20 @@ def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target:
             f"than the {width:.2f} h/week band of {name}")
 
 
-def _calibrate(state, setup: _Setup, times: DriveTimes, working_days: int) -> None:
-    """Replace the linear loads by the exact estimate (per-territory offsets) and re-aim the
-    targets at the exact total."""
+def _calibrate(state: RepairState, setup: _Setup, times: DriveTimes,
+               working_days: int) -> None:
+    """Replace the linear loads by the exact estimate and re-aim the targets at its total.
+
+    The difference is kept as per-territory offsets.
+    """
     exact = label_workload(setup.table, times, state.labels, setup.centres, working_days)
     state.offset = exact.workload - state.loads(with_offset=False)
     state.target = setup.capacity * exact.workload.sum() / setup.capacity.sum()
 
 
-def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state, split: list[int],
-            graph: tuple[np.ndarray, np.ndarray], started: float) -> BalanceResult:
+def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: RepairState,
+            split: list[int], graph: tuple[np.ndarray, np.ndarray],
+            started: float) -> BalanceResult:
     plan = setup.plan
     territory_of: dict[str, str | None] = {}
     for i, aid in enumerate(setup.table.ids):
@@ -459,7 +473,7 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state, spli
                          time.perf_counter() - started)
 
 
-def _why(setup: _Setup, state, t: int) -> str:
+def _why(setup: _Setup, state: RepairState, t: int) -> str:
     fixed = (state.labels == t) & ~state.movable
     if fixed.any():
         share = state.item_load(np.flatnonzero(fixed), np.full(int(fixed.sum()), t)).sum()

@@ -13,8 +13,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from territory_desktop.optimize.pvrp import PVRPProblem
 
 __all__ = [
     "CGLFormatError",
@@ -34,6 +38,8 @@ class CGLFormatError(ValueError):
 
 @dataclass(frozen=True)
 class CGLInstance:
+    """A periodic VRP instance in Cordeau, Gendreau and Laporte's file format."""
+
     name: str
     type: int
     vehicles: int
@@ -48,15 +54,20 @@ class CGLInstance:
 
     @property
     def num_customers(self) -> int:
+        """Return the number of customers (every vertex but the depot)."""
         return len(self.coords) - 1
 
     def distance_matrix(self) -> np.ndarray:
+        """Return the Euclidean distances between all vertices, depot first."""
         diff = self.coords[:, None, :] - self.coords[None, :, :]
-        return np.sqrt((diff**2).sum(axis=2))
+        dist: np.ndarray = np.sqrt((diff**2).sum(axis=2))
+        return dist
 
 
 @dataclass(frozen=True)
 class CGLRoute:
+    """One route of a CGL solution file."""
+
     day: int  # 1-based as in the file
     vehicle: int
     customers: tuple[int, ...]  # 1-based vertex numbers
@@ -64,6 +75,8 @@ class CGLRoute:
 
 @dataclass(frozen=True)
 class CGLSolution:
+    """A CGL solution file: its stated cost and its routes."""
+
     cost: float
     routes: tuple[CGLRoute, ...]
 
@@ -187,8 +200,11 @@ def check_solution(
     return cost, errors
 
 
-def to_problem(inst: CGLInstance):
-    """The engine's :class:`~territory_desktop.optimize.pvrp.PVRPProblem` (location = vertex)."""
+def to_problem(inst: CGLInstance) -> PVRPProblem:
+    """Return the instance as the engine's :class:`~territory_desktop.optimize.pvrp.PVRPProblem`.
+
+    A customer's location is its vertex number.
+    """
     from territory_desktop.optimize.pvrp import Customer, Day, PVRPProblem
 
     days = tuple(

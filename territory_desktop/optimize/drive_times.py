@@ -99,7 +99,7 @@ def times_between(ids: tuple[str, ...], lat: np.ndarray, lon: np.ndarray,
 
 def add_centres(times: DriveTimes, centres: Mapping[str, tuple[float, float]],
                 network: RoadNetwork | None = None) -> DriveTimes:
-    """``times`` with more centres (seed points, territory centres); known ids are kept."""
+    """Return ``times`` with more centres (seed points, territory centres); known ids are kept."""
     new = {k: v for k, v in centres.items() if k not in times.centre_ids}
     if not new:
         return times
@@ -134,7 +134,8 @@ def nearest_pool(lat: np.ndarray, lon: np.ndarray, size: int = NEIGHBOUR_POOL) -
     # Drop each point itself (not always column 0 when points coincide).
     own = idx == np.arange(n)[:, None]
     own[~own.any(axis=1), -1] = True
-    return idx[~own].reshape(n, k)
+    near: np.ndarray = idx[~own].reshape(n, k)
+    return near
 
 
 def _centre_seconds(network: RoadNetwork, snapped: SnapResult, c_lat: np.ndarray,
@@ -147,7 +148,7 @@ def _centre_seconds(network: RoadNetwork, snapped: SnapResult, c_lat: np.ndarray
     homes = np.column_stack((c_lat, c_lon))
     out = travel_matrix(network, homes, snapped, meters=False).seconds
     back = travel_matrix(network, snapped, homes, meters=False).seconds.T
-    both = np.where(np.isfinite(out) & np.isfinite(back), (out + back) / 2,
+    both: np.ndarray = np.where(np.isfinite(out) & np.isfinite(back), (out + back) / 2,
                     np.minimum(out, back))
     lost = ~np.isfinite(both).any(axis=1)  # a home the road network cannot reach
     if lost.any():
@@ -158,8 +159,11 @@ def _centre_seconds(network: RoadNetwork, snapped: SnapResult, c_lat: np.ndarray
 
 def _pool_seconds(network: RoadNetwork, snapped: SnapResult, pool: np.ndarray,
                   fb: Feedback) -> np.ndarray:
-    """Road seconds from each account to its pool, one small matrix per block of nearby
-    accounts (block members share most of their neighbours)."""
+    """Return the road seconds from each account to its pool.
+
+    One small matrix per block of nearby accounts: block members share most of their
+    neighbours.
+    """
     from territory_desktop.routing import travel_matrix
 
     n, k = pool.shape
@@ -178,10 +182,11 @@ def _pool_seconds(network: RoadNetwork, snapped: SnapResult, pool: np.ndarray,
 
 
 def _spatial_order(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Indices along a Z-order curve, so consecutive accounts are near each other."""
+    """Return the indices along a Z-order curve, so consecutive accounts are near each other."""
     def scaled(v: np.ndarray) -> np.ndarray:
         span = float(v.max() - v.min()) or 1.0
-        return ((v - v.min()) / span * 65535).astype(np.uint64)
+        cells: np.ndarray = ((v - v.min()) / span * 65535).astype(np.uint64)
+        return cells
 
     x, y = scaled(lon), scaled(lat)
     code = np.zeros(lat.shape[0], np.uint64)
@@ -189,14 +194,17 @@ def _spatial_order(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         bit = np.uint64(b)
         code |= ((x >> bit) & np.uint64(1)) << np.uint64(2 * b)
         code |= ((y >> bit) & np.uint64(1)) << np.uint64(2 * b + 1)
-    return np.argsort(code, kind="stable")
+    order: np.ndarray = np.argsort(code, kind="stable")
+    return order
 
 
 def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
                           network: RoadNetwork | None = None) -> dict[str, float]:
-    """Rep id -> drive hours per week of the rep's stored rotation, for the reps whose
-    rotation covers exactly the accounts they own now (after a realignment it does not, and
-    the estimate stands in until the rep is rescheduled)."""
+    """Return rep id -> drive hours per week of the rep's stored rotation.
+
+    Only reps whose rotation covers exactly the accounts they own now are included (after a
+    realignment it does not, and the estimate stands in until the rep is rescheduled).
+    """
     from territory_desktop.optimize.plan_schedule import evaluate, planner_for, rep_accounts
 
     out: dict[str, float] = {}

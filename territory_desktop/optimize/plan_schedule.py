@@ -43,7 +43,7 @@ Stop = Callable[[], bool]
 
 
 def rotation_start(plan: Plan, today: dt.date | None = None) -> dt.date:
-    """The Monday the plan's rotation is anchored to (the plan setting, else this week's)."""
+    """Return the Monday the plan's rotation is anchored to (the plan setting, else this week's)."""
     if plan.settings.rotation_start:
         start = dt.date.fromisoformat(plan.settings.rotation_start)
     else:
@@ -52,6 +52,7 @@ def rotation_start(plan: Plan, today: dt.date | None = None) -> dt.date:
 
 
 def cycle_for(plan: Plan, weeks: int | None = None) -> RotationCycle:
+    """Return the plan's rotation cycle (``weeks`` overrides the plan setting)."""
     return RotationCycle(
         weeks=weeks or plan.settings.rotation_weeks,
         weekdays=tuple(sorted(plan.settings.working_weekdays)),
@@ -69,7 +70,7 @@ def rep_accounts(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None]
 def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
                     weeks: int | None = None) -> tuple[RotationRep, list[RotationAccount],
                                                        RotationCycle]:
-    """The engine's view of one rep, their accounts and the plan's cycle."""
+    """Return the engine's view of one rep, their accounts and the plan's cycle."""
     cycle = cycle_for(plan, weeks)
     rep = plan.reps[rep_id]
     home = (rep.home_lat, rep.home_lon)
@@ -94,7 +95,7 @@ def rotation_inputs(plan: Plan, rep_id: str, account_ids: Sequence[str],
 
 
 def road_travel(network: RoadNetwork) -> Callable[[Sequence[tuple[float, float]]], np.ndarray]:
-    """A travel-time source for the planner: road seconds between (lat, lon) points."""
+    """Return a travel-time source for the planner: road seconds between (lat, lon) points."""
     from territory_desktop.routing import travel_matrix
 
     def seconds(points: Sequence[tuple[float, float]]) -> np.ndarray:
@@ -111,6 +112,7 @@ class RepRotation:
     schedule: RotationSchedule
 
     def slot_of(self, day_index: int) -> Slot:
+        """Return the (week, weekday) of the engine's day ``day_index``."""
         d = self.planner.days[day_index]
         return (d.week, d.weekday)
 
@@ -118,8 +120,9 @@ class RepRotation:
 def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
                 network: RoadNetwork | None, weeks: int | None = None,
                 extra_accounts: Sequence[str] = ()) -> RotationPlanner:
-    """Build the engine for one rep with the plan's day balance; road drive times when
-    ``network`` is given.
+    """Build the engine for one rep with the plan's day balance.
+
+    Drive times are road times when ``network`` is given.
 
     Without a network the planner uses straight-line estimates (the GUI and CLI always pass
     one; tests of pure logic may not).
@@ -134,7 +137,7 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
 def to_rep_schedule(rotation: RepRotation, seed: int,
                     pinned: AbstractSet[tuple[str, Slot]] = frozenset(),
                     adhoc: AbstractSet[tuple[str, Slot]] = frozenset()) -> RepSchedule:
-    """The plan's record of an engine schedule."""
+    """Return the plan's record of an engine schedule."""
     visits = []
     for day in rotation.schedule.days:
         slot = (day.day.week, day.day.weekday)
@@ -213,6 +216,7 @@ class RepSummary:
     empty_days: int = 0  # working days without a visit
 
     def as_json(self) -> dict[str, object]:
+        """Return the figures as JSON values, hours rounded to 3 decimals."""
         return {"rep_id": self.rep_id, "drive_hours": round(self.drive_hours, 3),
                 "visit_hours": round(self.visit_hours, 3),
                 "longest_day_hours": round(self.longest_day_hours, 3),
@@ -242,6 +246,7 @@ def summarise(rep_id: str, result: RotationSchedule) -> RepSummary:
 
 
 def hours_per_week(hours_per_cycle: float, weeks: int) -> float:
+    """Return the weekly mean of ``hours_per_cycle`` (NaN for a cycle of no weeks)."""
     return hours_per_cycle / weeks if weeks else math.nan
 
 

@@ -56,28 +56,35 @@ class RepairState:
 
     @property
     def k(self) -> int:
+        """The number of territories."""
         return int(self.target.shape[0])
 
     def item_load(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self.base[i] + self.per_second[i] * self.secs[t, i]
+        """Return the linear load of accounts ``i`` in territories ``t``."""
+        load: np.ndarray = self.base[i] + self.per_second[i] * self.secs[t, i]
+        return load
 
     def loads(self, with_offset: bool = True) -> np.ndarray:
+        """Return each territory's load, with the exact-estimate offsets unless told not to."""
         idx = np.flatnonzero(self.labels >= 0)
         lab = self.labels[idx]
         out = np.bincount(lab, self.item_load(idx, lab), minlength=self.k)
         return out + self.offset if with_offset else out
 
     def potentials(self) -> np.ndarray:
+        """Return each territory's summed sales potential."""
         assert self.potential is not None
         idx = np.flatnonzero(self.labels >= 0)
         return np.bincount(self.labels[idx], self.potential[idx], minlength=self.k)
 
     def moves(self) -> int:
+        """Return the number of accounts away from their current territory."""
         if self.current is None:
             return 0
         return int(((self.current >= 0) & (self.labels != self.current)).sum())
 
     def losses(self) -> np.ndarray:
+        """Return, per territory, how many of its current accounts it has lost."""
         if self.current is None:
             return np.zeros(self.k, np.int64)
         lost = (self.current >= 0) & (self.labels != self.current)
@@ -86,7 +93,7 @@ class RepairState:
     def violation(self) -> np.ndarray:
         """Per territory: how far outside the band(s) it is (0 inside)."""
         dev = self.loads() / self.target - 1
-        v = np.maximum(0.0, np.abs(dev) - self.tolerance)
+        v: np.ndarray = np.maximum(0.0, np.abs(dev) - self.tolerance)
         if self.potential is not None:
             assert self.potential_target is not None
             pdev = self.potentials() / self.potential_target - 1
@@ -113,8 +120,11 @@ class RepairState:
 
 def _border_pairs(state: RepairState, adj: Adjacency,
                   t: int) -> tuple[np.ndarray, np.ndarray]:
-    """(account, neighbouring territory) for movable accounts on a border of territory ``t``
-    (its own accounts facing out, and its neighbours' accounts facing it)."""
+    """Return (account, neighbouring territory) pairs on a border of territory ``t``.
+
+    Only movable accounts count: its own accounts facing out, and its neighbours' accounts
+    facing it.
+    """
     lab = state.labels
     a, b = adj.edges_from(np.flatnonzero(lab == t))
     out = (lab[b] != t) & (lab[b] >= 0)
@@ -217,7 +227,7 @@ def repair_band(state: RepairState, adj: Adjacency, fb: Feedback,
 
 
 def _violation(state: RepairState, loads: np.ndarray, pots: np.ndarray | None) -> np.ndarray:
-    v = np.maximum(0.0, np.abs(loads / state.target - 1) - state.tolerance)
+    v: np.ndarray = np.maximum(0.0, np.abs(loads / state.target - 1) - state.tolerance)
     if pots is not None:
         assert state.potential_target is not None
         v = v + np.maximum(0.0, np.abs(pots / state.potential_target - 1)
@@ -227,7 +237,7 @@ def _violation(state: RepairState, loads: np.ndarray, pots: np.ndarray | None) -
 
 def _squared(state: RepairState, t: np.ndarray, load: np.ndarray,
              pot: np.ndarray | None) -> np.ndarray:
-    out = np.maximum(0.0, np.abs(load / state.target[t] - 1) - state.tolerance) ** 2
+    out: np.ndarray = np.maximum(0.0, np.abs(load / state.target[t] - 1) - state.tolerance) ** 2
     if pot is not None:
         assert state.potential_target is not None
         out += np.maximum(0.0, np.abs(pot / state.potential_target[t] - 1)
@@ -238,7 +248,7 @@ def _squared(state: RepairState, t: np.ndarray, load: np.ndarray,
 def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
                pots: np.ndarray | None, counts: np.ndarray,
                scale: float) -> tuple[int, int, int] | None:
-    """The best border move into or out of territory ``t`` that keeps everything whole."""
+    """Return the best border move into or out of territory ``t`` that keeps everything whole."""
     i, d = _border_pairs(state, adj, t)
     s = state.labels[i]
     keep = (counts[s] > 1) & state.budget_allows(i, s, d)

@@ -36,7 +36,7 @@ __all__ = ["mark_day_off", "merge_replanned", "replan", "replan_slots", "stretch
 
 def merge_replanned(stored: RepSchedule, replanned: RepSchedule,
                     slots: AbstractSet[Slot]) -> RepSchedule:
-    """``stored`` with the visits on ``slots`` taken from ``replanned``.
+    """Return ``stored`` with the visits on ``slots`` taken from ``replanned``.
 
     Every visit on another day stays exactly as stored.  A re-planned visit keeps its pin
     (a pinned visit never moves, so it is still on its day) and an account visited ad hoc on
@@ -55,8 +55,11 @@ def merge_replanned(stored: RepSchedule, replanned: RepSchedule,
 
 def visit_blocks(planner: RotationPlanner,
                  schedule: RepSchedule) -> dict[str, tuple[tuple[int, ...], ...]]:
-    """Where each stored visit may move when re-planning: within its week, or nowhere for an
-    account visited on the same weekday every time."""
+    """Return where each stored visit may move when re-planning.
+
+    A visit may move within its week, or nowhere for an account visited on the same weekday
+    every time.
+    """
     by_week: dict[int, tuple[int, ...]] = {}
     for d in planner.days:
         by_week[d.week] = (*by_week.get(d.week, ()), d.index)
@@ -91,7 +94,7 @@ def replan(planner: RotationPlanner, stored: RepSchedule,
 
 
 def week_slots(planner: RotationPlanner, week: int, from_weekday: int = 0) -> list[Slot]:
-    """The working days of ``week`` from ``from_weekday`` on."""
+    """Return the working days of ``week`` from ``from_weekday`` on."""
     return [(d.week, d.weekday) for d in planner.days
             if d.week == week and d.weekday >= from_weekday]
 
@@ -141,5 +144,8 @@ def stretch_cadence(plan: Plan, result: RotationSchedule, weeks: int) -> Edit:
 
 
 def replan_slots(planner: RotationPlanner, slot: Slot, rest_of_week: bool) -> Sequence[Slot]:
-    """The days "Re-optimise this day" (``rest`` False) or "... the rest of the week" covers."""
+    """Return the days a re-plan covers.
+
+    ``slot`` alone ("Re-optimise this day"), or with ``rest_of_week`` the rest of its week.
+    """
     return week_slots(planner, slot[0], slot[1]) if rest_of_week else [slot]

@@ -102,6 +102,7 @@ class RotationDay:
 
     @property
     def label(self) -> str:
+        """Short name such as "W1 Mon"."""
         return f"W{self.week + 1} {WEEKDAY_NAMES[self.weekday]}"
 
 
@@ -115,6 +116,7 @@ class RotationCycle:
     holidays: frozenset[dt.date] = frozenset()
 
     def __post_init__(self) -> None:
+        """Reject a cycle of no weeks or with impossible weekdays."""
         if self.weeks < 1:
             raise RotationError("a rotation cycle needs at least one week")
         if not self.weekdays or any(not 0 <= d <= 6 for d in self.weekdays):
@@ -122,6 +124,7 @@ class RotationCycle:
 
     @property
     def monday(self) -> dt.date:
+        """The Monday of the week the cycle starts in."""
         return self.start - dt.timedelta(days=self.start.weekday())
 
     def slot(self, date: dt.date) -> tuple[int, int] | None:
@@ -133,9 +136,11 @@ class RotationCycle:
         return week, date.weekday()
 
     def all_slots(self) -> list[tuple[int, int]]:
+        """Return every (week, weekday) working slot of the cycle, in order."""
         return [(w, d) for w in range(self.weeks) for d in sorted(self.weekdays)]
 
     def date_of(self, week: int, weekday: int) -> dt.date:
+        """Return the date of a slot in the planned occurrence of the cycle."""
         return self.monday + dt.timedelta(days=7 * week + weekday)
 
 
@@ -145,15 +150,18 @@ def haversine_travel_seconds(
     """Straight-line travel times (seconds) at ``kmh``: a stand-in until road times are given."""
     pts = np.asarray(points, dtype=float)
     lat, lon = pts[:, 0][:, None], pts[:, 1][:, None]
-    return haversine_m(lat, lon, lat.T, lon.T) / 1000.0 / kmh * 3600.0
+    secs: np.ndarray = haversine_m(lat, lon, lat.T, lon.T) / 1000.0 / kmh * 3600.0
+    return secs
 
 
 # --------------------------------------------------------------------------- patterns
 
 
 def _frequency(acc: RotationAccount, cycle: RotationCycle) -> int:
-    """Visits per cycle, at most one per working day of the cycle (a size limit: an absurd
-    frequency must fail here, never enumerate its patterns)."""
+    """Return an account's visits per cycle, at most one per working day of the cycle.
+
+    This is a size limit: an absurd frequency must fail here, never enumerate its patterns.
+    """
     if acc.visits_per_cycle is not None:
         v = int(acc.visits_per_cycle)
     elif acc.every_weeks is not None:
@@ -184,7 +192,7 @@ def _split(items: Sequence[int], parts: int) -> list[list[int]]:
 def account_patterns(
     acc: RotationAccount, cycle: RotationCycle, available: Mapping[tuple[int, int], int]
 ) -> tuple[list[tuple[tuple[int, ...], ...]], int]:
-    """Allowed patterns of an account over the available days, and its visits per cycle.
+    """Return an account's allowed patterns over the available days, and its visits per cycle.
 
     ``available`` maps (week, weekday) to the engine's day index.  Visits are spread evenly: with
     v < N visits the weeks are ``o + round(i * N / v)`` (mod N) for an offset o; with v = q * N,
@@ -244,7 +252,7 @@ def account_patterns(
 
 
 def balance_params(day_balance: float) -> tuple[float, float]:
-    """The engine's (balance weight, slack) for the plan setting ``day_balance``.
+    """Return the engine's (balance weight, slack) for the plan setting ``day_balance``.
 
     0 is least driving; 1 is even days (every day priced above the mean); in between, days are
     priced above a target that moves from the day limit down to the mean day, so the longest
@@ -355,7 +363,9 @@ class RotationPlanner:
                 self.static_reasons[i] = reason
 
     # -- feasibility of a single account, independent of the others
-    def _static_reason(self, i: int, a: RotationAccount, pats, v: int) -> str | None:
+    def _static_reason(
+        self, i: int, a: RotationAccount, pats: list[tuple[tuple[int, ...], ...]], v: int
+    ) -> str | None:
         if v == 0:
             return None
         rep = self.rep
@@ -379,7 +389,7 @@ class RotationPlanner:
         return None
 
     def limit_text(self) -> str:
-        """The day limit in words, for reasons a visit does not fit."""
+        """Return the day limit in words, for reasons a visit does not fit."""
         hours = f"{self.day_limit_minutes / 60:.2f} h"
         if self.weekly_bound:
             weekly = (self.rep.weekly_minutes or 0.0) / 60
@@ -388,7 +398,10 @@ class RotationPlanner:
         return f"the {hours} day limit"
 
     def problem(self, pins: Mapping[str, Iterable[int]] | None = None) -> PVRPProblem:
-        """The engine's problem; ``pins`` maps an account id to days its visits must stay on."""
+        """Return the engine's problem.
+
+        ``pins`` maps an account id to the days its visits must stay on.
+        """
         pins = pins or {}
         customers = []
         for i, a in enumerate(self.accounts):

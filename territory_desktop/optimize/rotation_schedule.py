@@ -68,10 +68,12 @@ class RotationSchedule:
     blocks: dict[str, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
 
     def visit_days(self, account_id: str) -> list[int]:
+        """Return the engine days on which ``account_id`` is visited."""
         return [p.day.index for p in self.days if account_id in p.account_ids]
 
     @property
     def day_lengths(self) -> list[float]:
+        """The durations (seconds) of the days that have visits."""
         return [p.duration_seconds for p in self.days if p.account_ids]
 
     @property
@@ -138,7 +140,7 @@ def solve_rotation(
 
 
 def schedule_from_result(planner: RotationPlanner, result: PVRPResult) -> RotationSchedule:
-    """The schedule of the engine's routes, with every unplaced visit and why it did not fit.
+    """Return the schedule of the engine's routes, with every unplaced visit and why it did not fit.
 
     An account that cannot fit on its own (closed every day, a window outside working hours,
     a visit longer than the day) is reported with that reason and all its visits.
@@ -168,7 +170,10 @@ def schedule_from_days(
     day_accounts: Mapping[int, Sequence[str]],
     blocks: Mapping[str, tuple[tuple[int, ...], ...]] | None = None,
 ) -> RotationSchedule:
-    """A schedule (totals, compliance) from stop orders per engine day, e.g. after a hand edit."""
+    """Return the schedule (totals, compliance) of stop orders per engine day.
+
+    Used after a hand edit, for instance.
+    """
     problem = planner.problem()
     index = planner.account_index
     plans = []

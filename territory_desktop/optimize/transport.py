@@ -83,7 +83,8 @@ def solve_transport(p: TransportProblem) -> TransportSolution:
     # One full territory's worth of slack must cost more than any reassignment could save.
     big = 10.0 * max(1.0, n / max(k, 1))
 
-    rows_ub, b_ub = [], []
+    rows_ub: list[sp.csr_matrix] = []
+    b_ub: list[np.ndarray] = []
     u_cols: list[np.ndarray] = []  # per band: its common-level column's entries, row by row
 
     def band(values: np.ndarray, fixed: np.ndarray, target: np.ndarray, tol: float) -> None:
@@ -111,12 +112,12 @@ def solve_transport(p: TransportProblem) -> TransportSolution:
         if p.max_losses is not None and (p.max_losses >= 0).any():
             own_t = p.current[rows_i][moving]
             capped = p.max_losses[own_t] >= 0
-            m = sp.csr_matrix((np.ones(int(capped.sum())), (own_t[capped], var[moving][capped])),
-                              shape=(k, nv))
+            losses = sp.csr_matrix(
+                (np.ones(int(capped.sum())), (own_t[capped], var[moving][capped])), shape=(k, nv))
             keep = np.flatnonzero(p.max_losses >= 0)
-            rows_ub.append(m[keep])
+            rows_ub.append(losses[keep])
             b_ub.append(p.max_losses[keep].astype(float))
-    a_var = sp.vstack(rows_ub).tocsr()
+    a_var = sp.vstack(rows_ub, format="csr")
     n_rows = a_var.shape[0]
     n_levels = len(u_cols)
     level_rows = np.concatenate([np.arange(2 * k) + 2 * k * j for j in range(n_levels)])
@@ -124,17 +125,19 @@ def solve_transport(p: TransportProblem) -> TransportSolution:
     levels = sp.csr_matrix((np.concatenate(u_cols), (level_rows, level_cols)),
                            shape=(n_rows, n_levels))
     slack = sp.vstack([-sp.identity(n_slack), sp.csr_matrix((n_rows - n_slack, n_slack))])
-    a_ub = sp.hstack([a_var, levels, slack]).tocsr()
+    a_ub = sp.hstack([a_var, levels, slack], format="csr")
     b = np.concatenate(b_ub)
     a_eq = sp.hstack([sp.csr_matrix((np.ones(nv), (rows_i, var)), shape=(n, nv)),
-                      sp.csr_matrix((n, n_levels + n_slack))]).tocsr()
+                      sp.csr_matrix((n, n_levels + n_slack))], format="csr")
     objective = np.concatenate([cost, np.zeros(n_levels), np.full(n_slack, big)])
     # x <= 1 is implied by the equalities, but stating it makes HiGHS' dual simplex ~5x faster.
     bounds = np.zeros((nv + n_levels + n_slack, 2))
     bounds[:nv, 1] = 1.0
     bounds[nv:, 1] = np.inf
-    res = linprog(objective, A_ub=a_ub, b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds,
-                  method="highs-ds")
+    # scipy-stubs types ``bounds`` as nested Sequences; linprog takes the (n, 2) array as
+    # documented (it calls np.asarray on it), and a list of pairs would cost a copy per variable.
+    res = linprog(objective, A_ub=a_ub, b_ub=b, A_eq=a_eq, b_eq=np.ones(n),
+                  bounds=bounds, method="highs-ds")  # type: ignore[call-overload]
     if res.x is None:
         # Only the move caps are hard; the caller checks they leave room. Fall back to the
         # cheapest candidate so the repair step still has a start.

@@ -46,8 +46,11 @@ class UnitDesign:
 
 
 def units_in_scope(layer: UnitLayer, table: AccountTable) -> tuple[UnitLayer, np.ndarray]:
-    """The units holding accounts plus those inside the accounts' convex hull, so the
-    territories cover the accounts' region without holes; and each account's unit (-1)."""
+    """Return the units to balance, and each account's unit (-1: none).
+
+    These are the units holding accounts plus those inside the accounts' convex hull, so the
+    territories cover the accounts' region without holes.
+    """
     import shapely
 
     holding = units_of_points(layer, table.lat, table.lon)
@@ -185,12 +188,12 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
             break
         repair_band(state, adj, fb.sub(0.6 + 0.1 * round_no, 0.7 + 0.1 * round_no))
     loads, target = state.loads(), state.target
-    for t in split:
-        warnings.append(f"territory {territories[tids[t]].name} is in pieces (fixed units "
+    for ti in split:
+        warnings.append(f"territory {territories[tids[ti]].name} is in pieces (fixed units "
                         "hold it apart)")
-    for t in np.flatnonzero(state.violation() > 0):
-        dev = loads[t] / target[t] - 1
-        warnings.append(f"territory {territories[tids[t]].name} cannot reach the band: "
+    for ti in np.flatnonzero(state.violation() > 0).tolist():
+        dev = loads[ti] / target[ti] - 1
+        warnings.append(f"territory {territories[tids[ti]].name} cannot reach the band: "
                         f"{abs(dev):.1%} {'above' if dev > 0 else 'below'} its target "
                         "(units are too coarse, or fixed units hold it)")
     fb.step(0.9, "dissolving units into territories")

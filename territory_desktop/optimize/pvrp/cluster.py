@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from territory_desktop.optimize.pvrp.engine import Engine
+from territory_desktop.optimize.pvrp.engine import Engine, Routes
 from territory_desktop.optimize.pvrp.search import best_insertion
 
 
-def cluster_start(eng: Engine, rounds: int = 8):
+def cluster_start(eng: Engine, rounds: int = 8) -> tuple[dict[int, int], Routes]:
     """Day-cluster start for time-only problems (no loads, one vehicle a day, one depot).
 
     Lloyd-style: every day gets a centre (an account); each customer, most visits first, takes
@@ -68,9 +68,10 @@ def cluster_start(eng: Engine, rounds: int = 8):
         for k in order:
             i = act[k]
             w = work[k]
-            best = (math.inf, 0, [])
+            best: tuple[float, int, list[tuple[int, int]]] = (math.inf, 0, [])
             for j, pat in enumerate(eng.patterns[i]):
-                total, picks = 0.0, []
+                total = 0.0
+                picks: list[tuple[int, int]] = []
                 trial = load.copy()
                 for b, block in enumerate(pat):
                     cand = np.array(block, dtype=np.int64)
@@ -94,12 +95,12 @@ def cluster_start(eng: Engine, rounds: int = 8):
         new_centre = centre.copy()
         for d in range(t):
             if members[d]:
-                m = np.array(members[d])
-                new_centre[d] = m[int(np.argmin(dist[np.ix_(m, m)].sum(axis=1)))]
+                ks = np.array(members[d])
+                new_centre[d] = ks[int(np.argmin(dist[np.ix_(ks, ks)].sum(axis=1)))]
         if np.array_equal(new_centre, centre):
             break
         centre = new_centre
-    routes: list = [[] for _ in range(t)]
+    routes: Routes = [[] for _ in range(t)]
     per_day: list[list[tuple[int, int]]] = [[] for _ in range(t)]
     for i in act:
         for d, b in days_of[i]:

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,23 @@ from territory_desktop.optimize.pvrp.problem import (
 )
 
 if TYPE_CHECKING:
-    from pyvrp import ProblemData
+    from pyvrp import ProblemData, Result, Solution
+    from pyvrp.stop import StoppingCriterion
+
+Visit = tuple[int, int]  # (customer, block index within its pattern)
+DayRoutes = list[list[Visit]]
+Routes = list[DayRoutes]  # routes[day]: that day's routes; a day's list is never edited in place
+
+#: A route's (arc tails, arc heads, arc travel, load, duration): see ``search._route_info``.
+RouteInfo = tuple[np.ndarray, np.ndarray, np.ndarray, float, float]
+#: A day's insertion table: see ``search._day_table``.
+DayTable = tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray | None,
+    tuple[np.ndarray, np.ndarray, np.ndarray],
+    dict[int, list[int]],
+]
 
 DEBUG = bool(os.environ.get("TD_PVRP_DEBUG"))
 _SCALE = 1000.0  # PyVRP is integer: thousandths of the travel unit
@@ -44,6 +60,8 @@ class Stack:
 
 
 class Engine:
+    """The solver state for one problem: patterns, scaled matrices, penalties and caches."""
+
     def __init__(
         self,
         problem: PVRPProblem,
@@ -62,7 +80,7 @@ class Engine:
         self.tint_dur = np.ceil(problem.travel * _SCALE - 1e-6).astype(np.int64)
         self.patterns = [customer_patterns(problem, i) for i in range(len(problem.customers))]
         self.active = [i for i, ps in enumerate(self.patterns) if ps]
-        self.big = int(max(1, self.tint_dist.max()) * (len(problem.customers) + 10) * 4)
+        self.big = int(max(1, int(self.tint_dist.max())) * (len(problem.customers) + 10) * 4)
         self.big = min(self.big, 10**12)
         self.optional = False
         self.iterations_used = 0
@@ -84,8 +102,8 @@ class Engine:
         self.block_arrays = [[[np.array(b, dtype=np.int64) for b in pat] for pat in pats]
                              for pats in self.patterns]
         # Caches of the insertion estimates (see search.py); clear both when penalties change.
-        self.info_cache: dict[tuple[int, tuple[tuple[int, int], ...]], tuple] = {}
-        self.tables: dict[int, tuple[object, tuple]] = {}
+        self.info_cache: dict[tuple[int, tuple[tuple[int, int], ...]], RouteInfo] = {}
+        self.tables: dict[int, tuple[object, DayTable]] = {}
         self.balance = max(0.0, params.balance)  # cost of time over the target day (0: off)
         self.slack = min(1.0, max(0.0, params.balance_slack))
         self.target: float | None = None  # the target day of the current solution
@@ -114,6 +132,7 @@ class Engine:
         return all(self.patterns[i] == [(full,)] for i in self.active)
 
     def build(self, choice: dict[int, int]) -> Stack:
+        """Build the stacked PyVRP instance of one pattern choice (customer -> pattern)."""
         from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 
         p = self.p
@@ -195,7 +214,7 @@ class Engine:
         clients = []
         for k, i in enumerate(cust):
             c = p.customers[i]
-            kw: dict = {}
+            kw: dict[str, Any] = {}  # optional time window, as Client takes it
             if c.time_window is not None:
                 kw["tw_early"] = _iscale(c.time_window[0], "ceil")
                 kw["tw_late"] = _iscale(c.time_window[1], "floor")
@@ -212,12 +231,12 @@ class Engine:
 
         balanced = set(self.balance_days)
 
-        def vtypes(with_profiles: bool) -> list:
+        def vtypes(with_profiles: bool) -> list[VehicleType]:
             out = []
             for li, layer in enumerate(layers):
                 d = p.days[layer]
                 num = d.vehicles * (self.t if merged else 1)
-                kw = {}
+                kw: dict[str, Any] = {}  # int or list[int] by key, as VehicleType takes them
                 if d.window is not None:
                     kw["tw_early"] = _iscale(d.window[0], "floor")
                     kw["tw_late"] = _iscale(d.window[1], "floor")
@@ -247,8 +266,12 @@ class Engine:
                 )
             return out
 
-        data = ProblemData(locations, clients, depots, vtypes(True), dists, durs)
-        ndata = ProblemData(locations, clients, depots, vtypes(False), [ndist], [ndur])
+        # pyvrp's stubs spell the matrices ``np.ndarray[int]`` (a shape, not a dtype): no real
+        # array matches, so the calls are unchecked there.
+        data = ProblemData(locations, clients, depots, vtypes(True),
+                           dists, durs)  # type: ignore[arg-type]
+        ndata = ProblemData(locations, clients, depots, vtypes(False),
+                            [ndist], [ndur])  # type: ignore[list-item]
         return Stack(
             data=data,
             neighbour_data=ndata,
@@ -260,9 +283,10 @@ class Engine:
         )
 
     # -- solution <-> routes: routes[day] = list of lists of (customer, block)
-    def decode(self, stack: Stack, sol) -> list[list[list[tuple[int, int]]]]:
-        routes: list[list[list[tuple[int, int]]]] = [[] for _ in range(self.t)]
-        merged_routes = []
+    def decode(self, stack: Stack, sol: Solution) -> Routes:
+        """Read the per-day routes of a PyVRP solution (merged days dealt out round robin)."""
+        routes: Routes = [[] for _ in range(self.t)]
+        merged_routes: list[list[Visit]] = []
         for r in sol.routes():
             visits = [a.idx for a in r if a.is_client()]
             if not visits:
@@ -280,7 +304,8 @@ class Engine:
                 routes[min(k // per_day, self.t - 1)].append(seq)
         return routes
 
-    def encode(self, stack: Stack, routes) -> object:
+    def encode(self, stack: Stack, routes: Routes) -> Solution:
+        """Make the PyVRP solution of the per-day routes (the solver's warm start)."""
         from pyvrp import Route, Solution
 
         out = []
@@ -302,7 +327,7 @@ class Engine:
         t = self.travel
         return float(sum(t[a, b] for a, b in itertools.pairwise(locs)))
 
-    def day_lengths(self, routes) -> np.ndarray:
+    def day_lengths(self, routes: Routes) -> np.ndarray:
         """Duration of each balanced day (the sum of its routes, waiting included)."""
         return np.array([
             sum(evaluate_route(self.p, day, [c for c, _ in seq]).duration
@@ -310,7 +335,7 @@ class Engine:
             for day in self.balance_days
         ])
 
-    def cost(self, routes) -> float:
+    def cost(self, routes: Routes) -> float:
         """Travel, plus ``balance`` times the time the days run over their mean."""
         drive = sum(
             self._seq_drive(day, [c for c, _ in seq])
@@ -329,7 +354,7 @@ class Engine:
         limit = min(limits) if all(math.isfinite(x) for x in limits) else 2 * mean
         return mean + self.slack * max(0.0, limit - mean)
 
-    def set_target(self, routes) -> None:
+    def set_target(self, routes: Routes) -> None:
         """Take the target day of ``routes`` for the estimates and the solver."""
         if self.balance and self.balance_days:
             self.target = self._target_of(self.day_lengths(routes))
@@ -345,7 +370,15 @@ class Engine:
         self.progress(min(1.0, done), self.phase)
 
     # -- PyVRP call
-    def run_ils(self, stack: Stack, iterations: int, seconds: float, init=None, seed: int = 0):
+    def run_ils(
+        self,
+        stack: Stack,
+        iterations: int,
+        seconds: float,
+        init: Solution | None = None,
+        seed: int = 0,
+    ) -> Result:
+        """Run PyVRP's search on ``stack`` within the budget, stopping early on cancel."""
         from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
         engine = self
@@ -363,7 +396,7 @@ class Engine:
                 engine.report(self.n)
                 return engine.should_stop()
 
-        crit = [MaxIterations(max(1, iterations)), _Watch()]
+        crit: list[StoppingCriterion] = [MaxIterations(max(1, iterations)), _Watch()]
         if self.params.iterations is None or seconds < math.inf:
             crit.append(MaxRuntime(max(0.01, seconds)))
         res = _pyvrp_solve(stack, MultipleCriteria(crit), seed, init, self.neighbours)
@@ -372,7 +405,13 @@ class Engine:
 
 
 
-def _pyvrp_solve(stack: Stack, stop, seed: int, init, num_neighbours: int | None = None):
+def _pyvrp_solve(
+    stack: Stack,
+    stop: StoppingCriterion,
+    seed: int,
+    init: Solution | None,
+    num_neighbours: int | None = None,
+) -> Result:
     """PyVRP's ``solve`` with the neighbourhood computed on the proximity data.
 
     PyVRP would compute neighbours from the first profile, where visits of other days are

@@ -70,6 +70,7 @@ class PVRPProblem:
     travel: np.ndarray
 
     def __post_init__(self) -> None:
+        """Store the travel matrix as floats and reject inconsistent sizes and indices."""
         travel = np.asarray(self.travel, dtype=float)
         object.__setattr__(self, "travel", travel)
         n = travel.shape[0]
@@ -176,6 +177,7 @@ class RouteEvaluation:
 
     @property
     def feasible(self) -> bool:
+        """No late customer, and within the duration and capacity limits."""
         return not self.late_customers and self.over_duration <= 1e-9 and self.over_capacity <= 1e-9
 
 
@@ -246,7 +248,7 @@ def _bitmask_days(mask: int, num_days: int) -> tuple[int, ...]:
 
 
 def customer_patterns(problem: PVRPProblem, index: int) -> list[Pattern]:
-    """The allowed patterns of a customer after pins are applied (may be empty)."""
+    """Return the allowed patterns of a customer after pins are applied (may be empty)."""
     c = problem.customers[index]
     t = len(problem.days)
     if c.patterns:

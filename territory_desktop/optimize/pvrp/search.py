@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from territory_desktop.optimize.pvrp.engine import Engine
-
-Visit = tuple[int, int]  # (customer, block index within its pattern)
-DayRoutes = list[list[Visit]]
-Routes = list[DayRoutes]  # routes[day]: that day's routes; a day's list is never edited in place
+from territory_desktop.optimize.pvrp.engine import (
+    DayRoutes,
+    DayTable,
+    Engine,
+    RouteInfo,
+    Routes,
+    Visit,
+)
 
 
 def removal_gain(eng: Engine, day: int, seq: list[Visit], pos: int) -> float:
@@ -24,9 +28,11 @@ def removal_gain(eng: Engine, day: int, seq: list[Visit], pos: int) -> float:
     return float(t[prev, me] + t[me, nxt] - t[prev, nxt])
 
 
-def _route_info(eng: Engine, day: int, seq: list[Visit]):
-    """(arc tails, arc heads, arc travel, load, duration) of a route, cached: the pattern
-    search asks about the same unchanged routes over and over."""
+def _route_info(eng: Engine, day: int, seq: list[Visit]) -> RouteInfo:
+    """Return a route's (arc tails, arc heads, arc travel, load, duration).
+
+    Cached: the pattern search asks about the same unchanged routes over and over.
+    """
     key = (day, tuple(seq))
     info = eng.info_cache.get(key)
     if info is None:
@@ -42,11 +48,22 @@ def _route_info(eng: Engine, day: int, seq: list[Visit]):
     return info
 
 
-def _penalty(eng: Engine, day: int, load: float, dur: float, demand, service, delta):
-    """Penalty for the excess load, excess duration and time over the balance target that an
-    insertion adds to a route (scalars or arrays; monotone in ``delta``)."""
+def _penalty(
+    eng: Engine,
+    day: int,
+    load: float,
+    dur: float,
+    demand: float | np.ndarray,
+    service: float | np.ndarray,
+    delta: float | np.ndarray,
+) -> float | np.ndarray:
+    """Return the penalty an insertion adds to a route.
+
+    It prices the excess load, excess duration and time over the balance target (scalars or
+    arrays; monotone in ``delta``).
+    """
     d = eng.p.days[day]
-    pen = 0.0
+    pen: float | np.ndarray = 0.0
     if math.isfinite(d.capacity):
         pen = eng.pen_load * (np.maximum(0.0, load + demand - d.capacity)
                               - max(0.0, load - d.capacity))
@@ -85,19 +102,22 @@ def best_insertion(eng: Engine, day: int, routes_day: DayRoutes, ci: int) -> tup
     return best
 
 
-def _new_route_cost(eng: Engine, day: int, ci):
+def _new_route_cost(eng: Engine, day: int, ci: int | np.ndarray) -> float | np.ndarray:
     """Cost of a new route for ``ci`` (an index or an array of customers)."""
     d = eng.p.days[day]
     t = eng.travel
     loc = eng.location[ci]
-    delta = t[d.start, loc] + t[loc, d.end] - t[d.start, d.end]
+    delta: float | np.ndarray = t[d.start, loc] + t[loc, d.end] - t[d.start, d.end]
     return delta + _penalty(eng, day, 0.0, 0.0, eng.demand[ci], eng.service[ci], delta)
 
 
-def _day_table(eng: Engine, day: int, routes_day: DayRoutes):
-    """Cheapest insertion of every customer into each route of a day: (cost, position) arrays
-    of shape (customers, routes), the new-route cost (or None) and the best over them as
-    (cost, route or -1, position); cached while the day's route list is the same object."""
+def _day_table(eng: Engine, day: int, routes_day: DayRoutes) -> DayTable:
+    """Return the cheapest insertion of every customer into each route of a day.
+
+    The table holds (cost, position) arrays of shape (customers, routes), the new-route cost
+    (or None), the best over them as (cost, route or -1, position) and each customer's
+    routes; cached while the day's route list is the same object.
+    """
     hit = eng.tables.get(day)
     if hit is not None and hit[0] is routes_day:
         return hit[1]
@@ -115,7 +135,7 @@ def _day_table(eng: Engine, day: int, routes_day: DayRoutes):
         dmin = delta[rows, k]
         costs[:, ri] = dmin + _penalty(eng, day, load, dur, eng.demand, eng.service, dmin)
         positions[:, ri] = k
-    fresh = _new_route_cost(eng, day, rows) if len(routes_day) < d.vehicles else None
+    fresh = np.asarray(_new_route_cost(eng, day, rows)) if len(routes_day) < d.vehicles else None
     if routes_day:
         route = costs.argmin(axis=1)
         best = costs[rows, route]
@@ -132,7 +152,7 @@ def _day_table(eng: Engine, day: int, routes_day: DayRoutes):
     for ri, seq in enumerate(routes_day):
         for x, _ in seq:
             members.setdefault(x, []).append(ri)
-    table = (costs, positions, fresh, (best, route, pos), members)
+    table: DayTable = (costs, positions, fresh, (best, route, pos), members)
     eng.tables[day] = (routes_day, table)
     return table
 
@@ -148,7 +168,8 @@ def _insert_one(eng: Engine, day: int, seq: list[Visit], ci: int) -> tuple[float
 
 
 def pattern_move(eng: Engine, routes: Routes, ci: int, choice: dict[int, int],
-                 forced: int | None = None, include_current: bool = False):
+                 forced: int | None = None,
+                 include_current: bool = False) -> tuple[float, Routes | None, int]:
     """Move customer ``ci`` to its cheapest other pattern (or to pattern ``forced``).
 
     Returns (estimated cost change, new routes, pattern index); (inf, None, -1) when no
@@ -203,13 +224,13 @@ def pattern_move(eng: Engine, routes: Routes, ci: int, choice: dict[int, int],
     if best_days is None or not math.isfinite(best_delta):
         return math.inf, None, -1
     for k, day in enumerate(best_days):
-        ri, pos = where[day]
+        ri, at = where[day]
         day_routes = list(new[day])
         if ri == -1:
             day_routes.append([(ci, k)])
         else:
             seq = list(day_routes[ri])
-            seq.insert(pos, (ci, k))
+            seq.insert(at, (ci, k))
             day_routes[ri] = seq
         new[day] = day_routes
     return best_delta - gain, new, best_j
@@ -246,10 +267,13 @@ def initial_choice(eng: Engine) -> dict[int, int]:
     return choice
 
 
-def construct(eng: Engine, choice: dict[int, int]):
-    """Insert customers one by one at their cheapest pattern (fewest options and most visits
-    first), so the solver starts from a sensible day assignment."""
-    routes: list = [[] for _ in range(eng.t)]
+def construct(eng: Engine, choice: dict[int, int]) -> Routes:
+    """Insert customers one by one at their cheapest pattern.
+
+    Fewest options and most visits go first, so the solver starts from a sensible day
+    assignment.
+    """
+    routes: Routes = [[] for _ in range(eng.t)]
     # Strict limits while constructing: start as feasible as cheap insertion allows.
     saved = eng.pen_load, eng.pen_dur
     strict = eng.params.construct_strictness
@@ -273,9 +297,16 @@ def construct(eng: Engine, choice: dict[int, int]):
     return routes
 
 
-def least_bad_move(eng: Engine, routes, choice, multi, tabu, it) -> list[int]:
+def least_bad_move(
+    eng: Engine,
+    routes: Routes,
+    choice: dict[int, int],
+    multi: Sequence[int],
+    tabu: dict[int, int],
+    it: int,
+) -> list[int]:
     """Apply the cheapest pattern change of a non-tabu customer (tabu search step)."""
-    best = (math.inf, None, -1, -1)
+    best: tuple[float, Routes | None, int, int] = (math.inf, None, -1, -1)
     for ci in multi:
         if tabu.get(ci, 0) > it:
             continue
@@ -289,7 +320,13 @@ def least_bad_move(eng: Engine, routes, choice, multi, tabu, it) -> list[int]:
     return [best[3]]
 
 
-def pattern_descent(eng: Engine, routes, choice, multi) -> list[int]:
+def pattern_descent(
+    eng: Engine, routes: Routes, choice: dict[int, int], multi: Sequence[int]
+) -> list[int]:
+    """Apply every improving pattern change, in random order, for up to three passes.
+
+    Returns the customers moved.
+    """
     moved: list[int] = []
     order = list(multi)
     eng.rng.shuffle(order)
@@ -309,9 +346,13 @@ def pattern_descent(eng: Engine, routes, choice, multi) -> list[int]:
 
 
 
-def group_descent(eng: Engine, routes, choice, multi, group_size: int) -> list[int]:
-    """Move a customer and its nearest neighbours on the same pattern to another pattern
-    together (a single move leaves its route-mates; together they can form a new route)."""
+def group_descent(
+    eng: Engine, routes: Routes, choice: dict[int, int], multi: Sequence[int], group_size: int
+) -> list[int]:
+    """Move a customer and its nearest neighbours on the same pattern to another one together.
+
+    A single move leaves its route-mates behind; together they can form a new route.
+    """
     order = list(multi)
     eng.rng.shuffle(order)
     for ci in order:
@@ -322,11 +363,12 @@ def group_descent(eng: Engine, routes, choice, multi, group_size: int) -> list[i
         targets = [p for p in eng.patterns[ci] if p != pat]
         for size in range(1, min(group_size, len(mates)) + 1):
             group = [ci, *mates[:size]]
-            best = (-1e-7, None, None)
+            best: tuple[float, Routes | None, dict[int, int]] = (-1e-7, None, {})
             for target in targets:
                 if any(target not in eng.patterns[m] for m in group):
                     continue
-                total, cur, picks = 0.0, routes, {}
+                total, cur = 0.0, routes
+                picks: dict[int, int] = {}
                 for m in group:
                     d, new, j = pattern_move(eng, cur, m, choice,
                                                      forced=eng.patterns[m].index(target))
@@ -345,7 +387,10 @@ def group_descent(eng: Engine, routes, choice, multi, group_size: int) -> list[i
     return []
 
 
-def perturb(eng: Engine, routes, choice, multi, size: int):
+def perturb(
+    eng: Engine, routes: Routes, choice: dict[int, int], multi: Sequence[int], size: int
+) -> Routes:
+    """Force a random customer and a few of its nearest neighbours onto other patterns."""
     seed_c = multi[int(eng.rng.integers(len(multi)))]
     loc = eng.p.customers[seed_c].location
     near = sorted(multi, key=lambda i: (eng.travel[loc, eng.p.customers[i].location], i))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from territory_desktop.optimize.pvrp.cluster import cluster_start
-from territory_desktop.optimize.pvrp.engine import DEBUG, Engine
+from territory_desktop.optimize.pvrp.engine import DEBUG, Engine, Routes
 from territory_desktop.optimize.pvrp.problem import (
     Pattern,
     PlannedRoute,
@@ -27,6 +28,9 @@ from territory_desktop.optimize.pvrp.search import (
     pattern_descent,
     perturb,
 )
+
+if TYPE_CHECKING:
+    from pyvrp import Result
 
 _NO_PROGRESS: Callable[[float, str], None] = lambda fraction, message: None  # noqa: E731
 _NEVER_STOP: Callable[[], bool] = lambda: False  # noqa: E731
@@ -199,7 +203,7 @@ def solve_pvrp(
     return _finish(eng, best_routes, best_choice, unplaced, t0, False)
 
 
-def _complete(res) -> bool:
+def _complete(res: Result) -> bool:
     """Feasible AND serving every required visit (PyVRP's is_feasible ignores missing clients)."""
     return bool(res.is_feasible() and res.best.is_complete())
 
@@ -215,7 +219,14 @@ def _required_visits(problem: PVRPProblem, i: int) -> int:
     return 1
 
 
-def _finish(eng: Engine, routes, choice, unplaced, t0: float, partial: bool) -> PVRPResult:
+def _finish(
+    eng: Engine,
+    routes: Routes,
+    choice: dict[int, int],
+    unplaced: list[Unplaced],
+    t0: float,
+    partial: bool,
+) -> PVRPResult:
     p = eng.p
     planned: list[PlannedRoute] = []
     visits = np.zeros(len(p.customers), dtype=np.int64)
