@@ -182,7 +182,7 @@ def update_territory(plan: Plan, territory_id: str, **changes: object) -> Edit:
 
 
 def add_overlay_territory(plan: Plan, name: str, rep_id: str | None) -> Edit:
-    """A territory without area, filled only by overlay rules (e.g. named enterprise accounts)."""
+    """Return a territory without area, filled only by overlay rules (e.g. named accounts)."""
     new = plan.copy()
     tid = new.new_id("T", new.territories)
     color = next_color(t.color for t in new.territories.values())
@@ -244,8 +244,10 @@ a slip of the mouse along a shared border, which snapping absorbs."""
 
 def overlapping_territories(plan: Plan, geometry: BaseGeometry,
                             exclude: str | None = None) -> list[str]:
-    """Names of the territories ``geometry`` overlaps by at least :data:`MIN_OVERLAP_M2`
-    (``exclude``: a territory id to leave out, e.g. the one being reshaped)."""
+    """Return the names of the territories ``geometry`` overlaps by :data:`MIN_OVERLAP_M2`.
+
+    At least that much; ``exclude`` is a territory id to leave out (e.g. the one being reshaped).
+    """
     names = []
     for t in plan.territories.values():
         if t.geometry is None or t.id == exclude or not t.geometry.intersects(geometry):
@@ -338,7 +340,7 @@ def _schedule(plan: Plan, rep_id: str) -> RepSchedule:
 
 def _with_day(schedule: RepSchedule, slot: Slot, ids: list[str],
               flags: Mapping[str, ScheduledVisit]) -> tuple[ScheduledVisit, ...]:
-    """The schedule's visits with day ``slot`` replaced by ``ids`` in that order."""
+    """Return the schedule's visits with day ``slot`` replaced by ``ids`` in that order."""
     others = [v for v in schedule.visits if v.slot != slot]
     day = [dataclasses.replace(flags[a], week=slot[0], weekday=slot[1], order=i)
            for i, a in enumerate(ids)]

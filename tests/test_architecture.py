@@ -1,5 +1,8 @@
-"""House rules on imports: the import-linter contracts in pyproject.toml, and the core
-importing cleanly where Qt cannot be imported at all (what no static check can see)."""
+"""House rules on imports.
+
+The import-linter contracts in pyproject.toml, and the core importing cleanly where Qt cannot
+be imported at all (what no static check can see).
+"""
 
 import subprocess
 import sys

@@ -18,7 +18,7 @@ EXIT_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``tdesk`` argument parser with every subcommand registered."""
+    """Build the ``tdesk`` argument parser with every subcommand registered."""
     from territory_desktop.cli import design, exports, health, plan, pvrp, routing
 
     parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])

@@ -88,7 +88,7 @@ def _plan_create(args: argparse.Namespace) -> int:
 
 
 def plan_info(path: Path) -> dict[str, object]:
-    """The summary printed by ``tdesk plan info --json``."""
+    """Return the summary printed by ``tdesk plan info --json``."""
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
     from territory_desktop.model.workload import workloads

@@ -109,12 +109,15 @@ class TableSpec:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The names of the columns after ``fid`` and ``geom``, in order."""
         return tuple(c.name for c in self.columns)
 
 
 def quote(name: str) -> str:
-    """``name`` as an SQL identifier: in double quotes, inner quotes doubled (a QGIS layer may
-    be called anything, ``my "best" customers`` included)."""
+    """Quote ``name`` as an SQL identifier: in double quotes, inner quotes doubled.
+
+    A QGIS layer may be called anything, ``my "best" customers`` included.
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -172,7 +175,7 @@ def update_extent(conn: sqlite3.Connection, table: str, geoms: Sequence[BaseGeom
 
 
 def to_blob(geom: BaseGeometry | None, srs_id: int = WGS84) -> bytes | None:
-    """A GeoPackage geometry blob: ``GP``, version 0, flags, srs id, envelope, little-endian WKB."""
+    """Encode a GeoPackage geometry blob: ``GP``, version 0, flags, srs id, envelope, WKB (LE)."""
     if geom is None:
         return None
     wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2, flavor="iso")
@@ -211,7 +214,7 @@ def from_blob(blob: bytes | None) -> BaseGeometry | None:
         geom = shapely.from_wkb(data[start:])
     except shapely.errors.ShapelyError as exc:
         raise GeoPackageError(f"unreadable geometry: {exc}") from None
-    if geom.geom_type == "Point" and not geom.is_empty and (
+    if isinstance(geom, shapely.Point) and not geom.is_empty and (
         math.isnan(geom.x) or math.isnan(geom.y)
     ):
         return shapely.Point()  # GeoPackage writes an empty point as POINT(NaN NaN)
@@ -220,8 +223,10 @@ def from_blob(blob: bytes | None) -> BaseGeometry | None:
 
 def table_names(conn: sqlite3.Connection, schema: str = "main",
                 system: bool = False) -> list[str]:
-    """User tables (not SQLite or GeoPackage system tables) in ``schema``; with ``system``,
-    the GeoPackage system tables present instead."""
+    """List the user tables (not SQLite or GeoPackage system tables) in ``schema``.
+
+    With ``system``, list the GeoPackage system tables present instead.
+    """
     rows = conn.execute(
         f"SELECT name FROM {schema}.sqlite_master WHERE type='table' ORDER BY name"
     ).fetchall()
@@ -233,4 +238,5 @@ def table_names(conn: sqlite3.Connection, schema: str = "main",
 
 
 def column_names(conn: sqlite3.Connection, table: str, schema: str = "main") -> list[str]:
+    """Return the names of ``table``'s columns as the file has them, in order."""
     return [r[1] for r in conn.execute(f"PRAGMA {schema}.table_info({quote(table)})")]

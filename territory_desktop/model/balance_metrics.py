@@ -64,6 +64,7 @@ class BalanceMetrics:
     split: tuple[str, ...]
 
     def deviation(self, criterion: str, territory_id: str) -> float:
+        """Return the territory's ``deviation`` from its target on ``criterion`` (module doc)."""
         return self.criteria[criterion].deviations[self.territory_ids.index(territory_id)]
 
 

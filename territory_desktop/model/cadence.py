@@ -68,6 +68,9 @@ def visits_due(weeks: Any, every_weeks: Any) -> Any:
 
 
 def every_weeks_for(visits: int, weeks: int) -> float:
-    """The interval (weeks, 4 decimals) whose :func:`visits_per_cycle` over ``weeks`` is
-    ``visits``: what the cadence stretch stores for an account's new frequency."""
+    """Return the interval (weeks, 4 decimals) giving ``visits`` visits over ``weeks``.
+
+    That is, whose :func:`visits_per_cycle` over ``weeks`` is ``visits``: what the cadence
+    stretch stores for an account's new frequency.
+    """
     return round(weeks / visits, 4)

@@ -12,9 +12,14 @@ alignment can be made contiguous.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from territory_desktop.model.drive_estimate import unit_vectors
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 def project(lat: np.ndarray, lon: np.ndarray, lat0: float | None = None) -> np.ndarray:
@@ -33,8 +38,8 @@ KM_PER_DEG_LAT = 110.57
 MARGIN_KM = 1.0
 
 
-def region(xy: np.ndarray, margin_km: float = MARGIN_KM):
-    """The accounts' region in projected km: their convex hull grown by ``margin_km``."""
+def region(xy: np.ndarray, margin_km: float = MARGIN_KM) -> BaseGeometry:
+    """Return the accounts' region in projected km: their convex hull grown by ``margin_km``."""
     from shapely.geometry import MultiPoint
 
     return MultiPoint(xy).convex_hull.buffer(margin_km)
@@ -103,8 +108,10 @@ def _cell_neighbours(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def components(n: int, u: np.ndarray, v: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Component id of each node in the graph restricted to edges inside one label
-    (nodes with label -1 are their own components)."""
+    """Return the component id of each node in the graph restricted to edges inside one label.
+
+    Nodes with label -1 are their own components.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -173,6 +180,7 @@ class Adjacency:
             self.near[b].add(a)
 
     def of(self, i: int) -> set[int]:
+        """Return the neighbours of node ``i``."""
         return self.near[i]
 
     def edges_from(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,17 +191,21 @@ class Adjacency:
         return np.repeat(nodes, deg), self.nbr[at]
 
     def surely_whole_without(self, i: int, labels: np.ndarray) -> bool:
-        """The cheap half of :meth:`stays_whole_without`: True means it stays whole; False
-        means a full search is needed to tell."""
+        """Try the cheap half of :meth:`stays_whole_without`.
+
+        True means it stays whole; False means a full search is needed to tell.
+        """
         lab = labels[i]
         same = [j for j in self.near[i] if labels[j] == lab]
         return len(same) <= 1 or self._linked_locally(same)
 
     def stays_whole_without(self, i: int, labels: np.ndarray, limit: int | None = None) -> bool:
-        """True when removing ``i`` from its label leaves that label's other nodes connected
-        (given they were connected before): a search from one same-label neighbour of ``i``
+        """Tell whether removing ``i`` from its label leaves that label's other nodes connected.
+
+        Given they were connected before: a search from one same-label neighbour of ``i``
         must reach all the others without passing through ``i``. With ``limit``, a search
-        that visits more nodes than that gives up and answers False (never a wrong True)."""
+        that visits more nodes than that gives up and answers False (never a wrong True).
+        """
         lab = labels[i]
         same = [j for j in self.near[i] if labels[j] == lab]
         if len(same) <= 1:
@@ -218,8 +230,10 @@ class Adjacency:
         return not targets
 
     def _linked_locally(self, same: list[int]) -> bool:
-        """The usual case, decided in O(degree²): the neighbours are connected to each other
-        directly (around ``i`` in a Voronoi diagram, consecutive neighbours are adjacent)."""
+        """Decide the usual case in O(degree²): the neighbours are connected to each other.
+
+        Directly: around ``i`` in a Voronoi diagram, consecutive neighbours are adjacent.
+        """
         pending = set(same[1:])
         stack = [same[0]]
         while stack and pending:

@@ -69,7 +69,7 @@ def straight_seconds(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    metres = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    metres: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     return metres * DETOUR_FACTOR / (STRAIGHT_LINE_SPEED_KMH / 3.6)
 
 
@@ -124,8 +124,9 @@ class DriveEstimate:
 
 
 def neighbour_seconds(times: DriveTimes, group: np.ndarray) -> np.ndarray:
-    """Mean drive seconds from each account to its :data:`NEIGHBOURS_K` nearest same-group
-    accounts; ``nan`` for accounts without a group or unreachable ones.
+    """Return each account's mean drive seconds to its nearest same-group accounts.
+
+    Its :data:`NEIGHBOURS_K` nearest; ``nan`` for accounts without a group or unreachable ones.
 
     Accounts with no same-group account in their pool use the straight-line time to the
     nearest account of their group (``inf`` when they are alone in it).

@@ -73,6 +73,7 @@ class TierCadence:
     visit_minutes: float
 
     def __post_init__(self) -> None:
+        """Refuse weeks or minutes out of range (PlanError)."""
         _check_range(self.every_weeks, MIN_EVERY_WEEKS, MAX_EVERY_WEEKS,
                      f"tier {self.tier}: weeks between visits")
         _check_range(self.visit_minutes, 0, MAX_VISIT_MINUTES,
@@ -80,11 +81,12 @@ class TierCadence:
 
     @property
     def visits_per_year(self) -> float:
+        """Visits a year at this tier's interval."""
         return visits_per_year(self.every_weeks)
 
 
 def default_cadence() -> dict[str, TierCadence]:
-    """A weekly 45 min, B every 2 weeks 30 min, C every 4 weeks 30 min."""
+    """Return the default cadence: A weekly 45 min, B every 2 weeks 30 min, C every 4 weeks 30."""
     return {
         "A": TierCadence("A", 1, 45),
         "B": TierCadence("B", 2, 30),
@@ -117,6 +119,7 @@ class Account:
     same_weekday: bool = False
 
     def __post_init__(self) -> None:
+        """Refuse an account that breaks an invariant (PlanError saying which)."""
         if not self.id.strip():
             raise PlanError("account id is empty")
         if (self.window_start is None) != (self.window_end is None):
@@ -139,7 +142,7 @@ class Account:
             _check_range(self.potential, 0, MAX_POTENTIAL, f"account {self.id}: potential")
 
     def field_value(self, name: str) -> str:
-        """The account's value of ``name`` as text, for overlay rules ("" if unknown)."""
+        """Return the account's value of ``name`` as text, for overlay rules ("" if unknown)."""
         value = getattr(self, name, None) if name in ACCOUNT_RULE_FIELDS else None
         return "" if value is None else str(value)
 
@@ -158,9 +161,10 @@ def _all_in_range(values: Sequence[Any], low: float, high: float, low_included: 
 
 
 def accounts_from_columns(columns: Sequence[Sequence[Any]]) -> list[Account] | None:
-    """Accounts from one column per field of :class:`Account` (in field order), or None when
-    a row breaks one of the invariants ``Account`` checks (build that row with ``Account(...)``
-    for its message).
+    """Build accounts from one column per field of :class:`Account` (in field order).
+
+    None when a row breaks one of the invariants ``Account`` checks (build that row with
+    ``Account(...)`` for its message).
 
     The checks of ``Account.__post_init__`` run once over each whole column (or its distinct
     values) and the objects are then made without running them again row by row: 200,000
@@ -216,6 +220,7 @@ class Rep:
     home_office: bool = False  # home is a business place: home legs are business, not commute
 
     def __post_init__(self) -> None:
+        """Refuse a rep that breaks an invariant (PlanError saying which)."""
         if not self.id.strip():
             raise PlanError("rep id is empty")
         _check_lat_lon(self.home_lat, self.home_lon, f"rep {self.id}")
@@ -239,6 +244,7 @@ class Territory:
     locked: bool = False
 
     def __post_init__(self) -> None:
+        """Refuse a territory that breaks an invariant (PlanError saying which)."""
         if not self.id.strip():
             raise PlanError("territory id is empty")
         if not _COLOR.match(self.color):
@@ -264,13 +270,16 @@ class OverlayRule:
     territory_id: str
 
     def __post_init__(self) -> None:
+        """Refuse a rule on a field accounts do not have (PlanError)."""
         if self.field not in ACCOUNT_RULE_FIELDS:
             raise PlanError(f"rule {self.id}: unknown account field {self.field!r}")
 
     def matches(self, account: Account) -> bool:
+        """Tell whether the account's field equals the value, ignoring case and outer spaces."""
         return account.field_value(self.field).strip().casefold() == self.value.strip().casefold()
 
     def describe(self) -> str:
+        """Describe the rule for messages: ``account X pinned`` or ``field = value``."""
         if self.field == "id":
             return f"account {self.value} pinned"
         return f"{self.field} = {self.value}"
@@ -319,13 +328,14 @@ class Plan:
     visit_log: list[VisitLogEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        """Hold the record mappings as :class:`SharedDict`, so copies share them."""
         for name in _SHARED_FIELDS:
             value = getattr(self, name)
             if not isinstance(value, SharedDict):
                 setattr(self, name, SharedDict(value))
 
     def copy(self) -> Plan:
-        """A new plan sharing every record (O(1) for the mappings); edits change the copy."""
+        """Return a new plan sharing every record (O(1) for the mappings); edits change the copy."""
         return Plan(
             accounts=_shared_copy(self.accounts),
             reps=_shared_copy(self.reps),
@@ -349,6 +359,7 @@ class Plan:
         return problems
 
     def new_id(self, prefix: str, taken: Iterable[str]) -> str:
+        """Return ``prefix`` + the first number not taken, counting up from (ids taken) + 1."""
         existing = set(taken)
         n = len(existing) + 1
         while f"{prefix}{n}" in existing:
@@ -373,7 +384,7 @@ PALETTE = (
 
 
 def next_color(used: Iterable[str]) -> str:
-    """The first palette colour not in ``used`` (cycling when all are taken)."""
+    """Return the first palette colour not in ``used`` (cycling when all are taken)."""
     used_set = {c.lower() for c in used}
     for c in PALETTE:
         if c not in used_set:

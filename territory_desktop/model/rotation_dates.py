@@ -1,5 +1,7 @@
-"""Calendar rules of a rotation: where week 1 starts, which week a rep sees, where a moved
-visit goes."""
+"""Calendar rules of a rotation.
+
+Where week 1 starts, which week a rep sees, where a moved visit goes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 
 
 def rotation_start(picked: dt.date, stored: str, today: dt.date) -> str:
-    """The plan's rotation start (ISO Monday) after the user picked ``picked`` in Settings.
+    """Return the rotation start (ISO Monday) after the user picked ``picked`` in Settings.
 
     Week 1 starts on the Monday of the picked day. A plan with no start yet (``stored`` is "")
     keeps none while the picker still shows today, its default: the first stored rotation
@@ -19,7 +21,7 @@ def rotation_start(picked: dt.date, stored: str, today: dt.date) -> str:
 
 
 def week_to_show(today: dt.date, working_weekdays: tuple[int, ...]) -> dt.date:
-    """The Monday of the week a rep wants to see today: next week once this one's work is over."""
+    """Return the Monday of the week a rep wants to see today: next week once this one's is over."""
     monday = today - dt.timedelta(days=today.weekday())
     last_working = max(working_weekdays, default=4)
     return monday + dt.timedelta(days=7) if today.weekday() > last_working else monday

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from territory_desktop.model.plan import Plan, Territory, TierCadence
 from territory_desktop.model.territory_load import TerritoryLoad
@@ -32,8 +33,11 @@ td_scenario_cadence     scenario_id, tier, every_weeks, visit_minutes (no rows: 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named alignment. ``assignment`` holds (account id, territory id) pairs sorted by
-    account; accounts without a territory are absent."""
+    """A named alignment.
+
+    ``assignment`` holds (account id, territory id) pairs sorted by account; accounts without
+    a territory are absent.
+    """
 
     name: str
     assignment: tuple[tuple[str, str], ...]
@@ -44,6 +48,7 @@ class Scenario:
     created: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse no name, a repeated territory id or an unknown territory (ValueError)."""
         if not self.name.strip():
             raise ValueError("a scenario needs a name")
         ids = [t.id for t in self.territories]
@@ -62,19 +67,21 @@ class Scenario:
         pairs = tuple(sorted((a, t) for a, t in territory_of.items()
                              if t is not None and t in plan.territories))
         team = tuple(dict.fromkeys(t.rep_id for t in plan.territories.values()
-                                   if t.rep_id in plan.reps))
+                                   if t.rep_id is not None and t.rep_id in plan.reps))
         return cls(name, pairs, tuple(plan.territories.values()), team,
                    tuple(plan.settings.cadence.values()), note, created)
 
     def territory_of(self) -> dict[str, str]:
+        """Return the territory of each assigned account."""
         return dict(self.assignment)
 
     def owner_of(self) -> dict[str, str | None]:
+        """Return the rep (or None) of each assigned account, through its territory."""
         reps = {t.id: t.rep_id for t in self.territories}
         return {a: reps[t] for a, t in self.assignment}
 
     def plan_view(self, base: Plan) -> Plan:
-        """``base`` with this scenario's territories and cadence (accounts and reps shared)."""
+        """Return ``base`` with this scenario's territories and cadence (accounts, reps shared)."""
         view = base.copy()
         view.territories = {t.id: t for t in self.territories}
         if self.cadence:
@@ -93,6 +100,7 @@ class Side:
     loads: Sequence[TerritoryLoad]
 
     def owner(self, account_id: str) -> str | None:
+        """Return the rep owning the account on this side, or None."""
         tid = self.territory_of.get(account_id)
         t = self.plan.territories.get(tid) if tid else None
         return t.rep_id if t is not None else None
@@ -126,7 +134,7 @@ def compare(a: Side, b: Side) -> list[TerritoryComparison]:
         x, y = la.get(tid), lb.get(tid)
 
         def pair(attr: str, x: TerritoryLoad | None = x,
-                 y: TerritoryLoad | None = y) -> tuple:
+                 y: TerritoryLoad | None = y) -> tuple[Any, Any]:
             return (getattr(x, attr) if x else None, getattr(y, attr) if y else None)
 
         moved_in = sum(1 for acc in common
@@ -168,10 +176,12 @@ class RepChange:
 
     @property
     def net_workload(self) -> float:
+        """Workload hours per week after minus before."""
         return self.workload[1] - self.workload[0]
 
     @property
     def net_drive_hours(self) -> float:
+        """Drive hours per week after minus before."""
         return self.drive_hours[1] - self.drive_hours[0]
 
 
@@ -189,6 +199,7 @@ class RealignmentReport:
 
     @property
     def moved(self) -> int:
+        """Number of accounts that change hands."""
         return len(self.handoffs)
 
 
@@ -202,7 +213,7 @@ def last_visits(plan: Plan) -> dict[str, str]:
 
 
 def realignment_report(a: Side, b: Side) -> RealignmentReport:
-    """The realignment report from ``a`` (before) to ``b`` (after)."""
+    """Return the realignment report from ``a`` (before) to ``b`` (after)."""
     visits = last_visits(a.plan)
     changes = []
     for acc in a.plan.accounts:

@@ -28,11 +28,13 @@ class ScheduledVisit:
     adhoc: bool = False  # added by hand on top of the cadence
 
     def __post_init__(self) -> None:
+        """Refuse a negative week or position, or a weekday outside 0-6 (ScheduleError)."""
         if self.week < 0 or not 0 <= self.weekday <= 6 or self.order < 0:
             raise ScheduleError(f"visit to {self.account_id}: bad day or position")
 
     @property
     def slot(self) -> tuple[int, int]:
+        """The visit's day as (week, weekday)."""
         return (self.week, self.weekday)
 
 
@@ -56,7 +58,7 @@ class RepSchedule:
     seed: int = 0
 
     def day(self, week: int, weekday: int) -> list[ScheduledVisit]:
-        """The visits of one day in route order."""
+        """Return the visits of one day in route order."""
         return sorted((v for v in self.visits if v.week == week and v.weekday == weekday),
                       key=lambda v: v.order)
 
@@ -68,6 +70,7 @@ class RepSchedule:
         return out
 
     def visits_of(self, account_id: str) -> list[ScheduledVisit]:
+        """Return the account's visits, in stored order."""
         return [v for v in self.visits if v.account_id == account_id]
 
 
@@ -86,6 +89,7 @@ class VisitLogEntry:
     note: str = ""
 
     def __post_init__(self) -> None:
+        """Refuse an unknown status or an inconsistent entry (ScheduleError)."""
         if self.status not in VISIT_STATUSES:
             raise ScheduleError(f"visit status must be one of {', '.join(VISIT_STATUSES)}")
         if self.status == "moved" and not self.moved_to:

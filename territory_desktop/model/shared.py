@@ -40,7 +40,7 @@ class SharedDict(MutableMapping[K, V]):
         self.update(items)
 
     def copy(self) -> SharedDict[K, V]:
-        """A copy sharing every entry; changing either later leaves the other as it was."""
+        """Return a copy sharing every entry; changing either later leaves the other as it was."""
         new = SharedDict.__new__(SharedDict)
         new._chunks, new._index, new._len = self._chunks, self._index, self._len
         for d in (self, new):  # both now share all: the next change of either copies first
@@ -48,22 +48,28 @@ class SharedDict(MutableMapping[K, V]):
         return new
 
     def __getitem__(self, key: K) -> V:
+        """Return the value of ``key`` (KeyError when missing, like dict)."""
         return self._chunks[self._index[hash(key) % _BUCKETS][key]][key]
 
     def __contains__(self, key: object) -> bool:
+        """Tell whether ``key`` is in the mapping (one bucket lookup)."""
         return key in self._index[hash(key) % _BUCKETS]
 
-    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: K, default: Any = None) -> Any:
+        """Return the value of ``key``, or ``default`` when missing."""
         where = self._index[hash(key) % _BUCKETS].get(key)
         return default if where is None else self._chunks[where][key]
 
     def __len__(self) -> int:
+        """Return the number of entries."""
         return self._len
 
     def __iter__(self) -> Iterator[K]:
+        """Iterate over the keys in insertion order."""
         return itertools.chain.from_iterable(self._chunks)
 
     def __setitem__(self, key: K, value: V) -> None:
+        """Set ``key``; a new key goes last, a replaced value keeps its position."""
         bucket = hash(key) % _BUCKETS
         where = self._index[bucket].get(key)
         if where is None:
@@ -78,6 +84,7 @@ class SharedDict(MutableMapping[K, V]):
         self._own_chunk(where)[key] = value
 
     def __delitem__(self, key: K) -> None:
+        """Remove ``key`` (KeyError when missing, like dict)."""
         bucket = hash(key) % _BUCKETS
         where = self._index[bucket][key]  # KeyError when missing, like dict
         del self._own_bucket(bucket)[key]
@@ -102,15 +109,19 @@ class SharedDict(MutableMapping[K, V]):
             self[key] = value
 
     def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        """Remove every entry; copies sharing the old entries keep them."""
+        SharedDict.__init__(self)  # empty, and every chunk this object's own again
 
-    def values(self) -> _Values[V]:  # type: ignore[override]
+    def values(self) -> _Values[V]:
+        """Return a view of the values in insertion order."""
         return _Values(self)
 
-    def items(self) -> _Items[K, V]:  # type: ignore[override]
+    def items(self) -> _Items[K, V]:
+        """Return a view of the (key, value) pairs in insertion order."""
         return _Items(self)
 
     def __eq__(self, other: object) -> bool:
+        """Compare as mappings; a copy that shares every chunk is equal at once."""
         if isinstance(other, SharedDict) and other._chunks is self._chunks:
             return True
         return Mapping.__eq__(self, other)
@@ -118,9 +129,11 @@ class SharedDict(MutableMapping[K, V]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
+        """Return ``SharedDict({...})`` with the entries as a dict."""
         return f"SharedDict({dict(self.items())!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the list of items: a copy shares nothing once unpickled."""
         return SharedDict, (list(self.items()),)
 
     def _own_lists(self) -> None:

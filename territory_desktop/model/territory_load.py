@@ -48,6 +48,7 @@ class AccountTable:
 
     @classmethod
     def of(cls, plan: Plan) -> AccountTable:
+        """Build the table of ``plan``'s accounts."""
         accounts = list(plan.accounts.values())
         n = len(accounts)
         every = np.empty(n)
@@ -63,6 +64,7 @@ class AccountTable:
                    np.fromiter((TIERS.index(a.tier) for a in accounts), np.int64, n))
 
     def __len__(self) -> int:
+        """Return the number of accounts."""
         return len(self.ids)
 
 
@@ -76,7 +78,9 @@ class LabelWorkload:
 
     @property
     def workload(self) -> np.ndarray:
-        return self.visit_hours + self.drive_hours
+        """Visit plus drive hours per week, per label."""
+        total: np.ndarray = self.visit_hours + self.drive_hours
+        return total
 
 
 def label_workload(table: AccountTable, times: DriveTimes, labels: np.ndarray,
@@ -121,7 +125,7 @@ def _with_centres(times: DriveTimes, table: AccountTable, labels: np.ndarray,
     import dataclasses
 
     centres = np.empty(len(keys), np.int64)
-    extra = []
+    extra: list[np.ndarray] = []
     for g, key in enumerate(keys):
         if not key.startswith("\0"):
             try:
@@ -170,6 +174,7 @@ class TerritoryLoad:
 
     @property
     def workload_hours(self) -> float:
+        """Visit plus drive hours per week."""
         return self.visit_hours + self.drive_hours
 
 

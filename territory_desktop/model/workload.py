@@ -29,6 +29,7 @@ class TerritoryWorkload:
 
     @property
     def visit_hours_per_week(self) -> float:
+        """Visit hours a year over the weeks of a year."""
         return self.visit_hours_per_year / WEEKS_PER_YEAR
 
 
@@ -45,6 +46,7 @@ class RepWeek:
 
     @property
     def hours(self) -> float:
+        """Visit plus scheduled drive hours per week (no drive without a rotation)."""
         return self.visit_hours + (self.drive_hours or 0.0)
 
     @property
@@ -64,7 +66,7 @@ def visit_hours_per_week(plan: Plan, account_ids: Iterable[str]) -> float:
 
 def rep_week(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
              drive_hours_per_week: float | None) -> RepWeek:
-    """The rep's week over the accounts of every territory they own."""
+    """Return the rep's week over the accounts of every territory they own."""
     owned = {t.id for t in plan.territories.values() if t.rep_id == rep_id}
     ids = [a for a in plan.accounts if territory_of.get(a) in owned]
     return RepWeek(visit_hours_per_week(plan, ids), drive_hours_per_week,
@@ -104,7 +106,7 @@ def workloads(
         r.share = r.visit_hours_per_year / total if total and r.territory_id else 0.0
     by_rep: dict[str, list[TerritoryWorkload]] = {}
     for r in rows.values():
-        if r.territory_id is not None and r.rep_id in plan.reps:
+        if r.territory_id is not None and r.rep_id is not None and r.rep_id in plan.reps:
             by_rep.setdefault(r.rep_id, []).append(r)
     for rep_id, owned in by_rep.items():
         drive = scheduled_drive_hours(rep_id)

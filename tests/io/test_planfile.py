@@ -47,8 +47,11 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture
 def small_plan() -> Plan:
-    """Two real Baltimore POIs, a postal-placed account, two reps, three territories, a rule,
-    a rotation for both reps and a visit log; every field away from its default somewhere."""
+    """Build a plan of two real Baltimore POIs, a postal-placed account, reps and territories.
+
+    Two reps, three territories, a rule, a rotation for both reps and a visit log; every field
+    away from its default somewhere.
+    """
     plan = Plan(name="Baltimore <b>test</b> & co")
     plan.reps["R1"] = Rep(
         "R1", "Ann Okafor", 39.3121, -76.6205, 37.5, ("wine", "beer; craft"),
@@ -676,8 +679,10 @@ def test_layer_added_with_gdal_survives_our_save(small_plan: Plan, tmp_path: Pat
 
 
 def test_save_or_open_removes_stale_temp_files_of_any_plan_in_the_folder(tmp_path: Path) -> None:
-    """Issue 9 item 7: killed saves' temp files go at the next save or open in that folder,
-    whichever plan it is; a live save's file and files that are not ours stay."""
+    """Issue 9 item 7: killed saves' temp files go at the next save or open in that folder.
+
+    Whichever plan it is; a live save's file and files that are not ours stay.
+    """
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
     host = sharing.process_token()[1:5]

@@ -36,7 +36,7 @@ def write_autosave(plan: Plan, path: str | os.PathLike[str], owner: str = "") ->
 
 
 def find_recovery(path: str | os.PathLike[str], owner: str = "") -> Path | None:
-    """The newest autosave worth offering to restore for the plan at ``path``, or None.
+    """Return the newest autosave worth offering to restore for the plan at ``path``, or None.
 
     Offered when the autosave is a readable plan newer than the plan file (or the plan file is
     gone) and its window is gone (a crash): the autosaves of windows still open, here or in

@@ -1,5 +1,7 @@
-"""Carrying over what a user added in QGIS (tables, columns of our tables) when a plan is
-saved over its previous file."""
+"""Carrying over what a user added in QGIS (tables, columns of our tables).
+
+Done when a plan is saved over its previous file.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Decoding the rows of a plan file's tables into a plan: strict about every value, each
-error naming its table and row."""
+"""Decoding the rows of a plan file's tables into a plan.
+
+Strict about every value, each error naming its table and row.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ import math
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.io import account_columns, gpkg
@@ -39,6 +41,14 @@ from territory_desktop.model.schedule import (
 log = logging.getLogger(__package__)  # one logger for the plan file, as before the split
 
 _T = TypeVar("_T")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_HasId)
 
 
 class _TableError(ValueError):
@@ -122,7 +132,7 @@ def _read_rows(
 
 
 def _read_schedules(conn: sqlite3.Connection) -> dict[str, RepSchedule]:
-    """The rotations: td_schedule gives the reps, td_visits and td_unplaced their rows."""
+    """Read the rotations: td_schedule gives the reps, td_visits and td_unplaced their rows."""
     heads: dict[str, tuple[int, int]] = {}
     for rep_id, weeks, seed in _read_rows(conn, "td_schedule", lambda r: (
             _text(r["rep_id"]), _int(r["weeks"], "weeks"), _int(r["seed"], "seed", 0))):
@@ -173,14 +183,14 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
     )
 
 
-def _unique(items: list, what: str, source: Path) -> dict:
-    out = {item.id: item for item in items}
-    if len(out) < len(items):
-        seen: set[str] = set()
-        twice = next(item.id for item in items if item.id in seen or seen.add(item.id))
-        raise PlanFileError(
-            f"Cannot open {source}: the file is damaged: {what} id {twice!r} appears twice"
-        )
+def _unique(items: list[_Item], what: str, source: Path) -> dict[str, _Item]:
+    out: dict[str, _Item] = {}
+    for item in items:
+        if item.id in out:
+            raise PlanFileError(
+                f"Cannot open {source}: the file is damaged: {what} id {item.id!r} appears twice"
+            )
+        out[item.id] = item
     return out
 
 
@@ -197,7 +207,7 @@ def _opt_float(value: object, what: str = "value") -> float | None:
 
 
 def _float(value: object, what: str) -> float:
-    """A finite number from a REAL column (QGIS may have stored "12.5")."""
+    """Read a finite number from a REAL column (QGIS may have stored "12.5")."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{what} must be a number, not {value!r}")
     try:
@@ -213,7 +223,7 @@ _NO_DEFAULT = object()
 
 
 def _int(value: object, what: str, default: object = _NO_DEFAULT) -> int:
-    """A whole number from an INTEGER column (QGIS may have stored 480.0 or "480")."""
+    """Read a whole number from an INTEGER column (QGIS may have stored 480.0 or "480")."""
     if value is None or value == "":
         if default is _NO_DEFAULT:
             raise ValueError(f"{what} is empty")
@@ -244,7 +254,7 @@ def _is_number(text: str) -> bool:
 
 
 def _flag(value: object, what: str) -> bool:
-    """A 0/1 column; NULL (a row added in QGIS) is 0."""
+    """Read a 0/1 column; NULL (a row added in QGIS) is 0."""
     number = _int(value, what, 0)
     if number not in (0, 1):
         raise ValueError(f"{what} must be 0 or 1, not {value!r}")
@@ -252,7 +262,7 @@ def _flag(value: object, what: str) -> bool:
 
 
 def _json_list(value: object, what: str) -> list[object]:
-    """A JSON list column; NULL or empty text is an empty list."""
+    """Read a JSON list column; NULL or empty text is an empty list."""
     text = _text(value).strip()
     if not text:
         return []
@@ -286,7 +296,7 @@ def _pairs(value: object, what: str) -> tuple[tuple[int, int], ...]:
 
 def _point(blob: bytes | None, what: str) -> tuple[float, float]:
     geom = gpkg.from_blob(blob)
-    if geom is None or geom.is_empty or geom.geom_type != "Point":
+    if not isinstance(geom, Point) or geom.is_empty:
         raise ValueError(f"{what} has no point location")
     return geom.y, geom.x
 
@@ -383,8 +393,10 @@ def _settings(cadence: dict[str, TierCadence], values: dict[str, object]) -> Pla
 
 
 def _setting(name: str, default: object, stored: object) -> object:
-    """One setting from its text in td_settings, of the type of its default (strictly: a
-    rotation length of 2.5 or "true" is damage, not a value to round or guess)."""
+    """Read one setting from its text in td_settings, of the type of its default.
+
+    Strictly: a rotation length of 2.5 or "true" is damage, not a value to round or guess.
+    """
     raw = _text(stored)
     what = f"setting {name}"
     if isinstance(default, str):

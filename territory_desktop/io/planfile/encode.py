@@ -27,7 +27,7 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
     if table == "accounts":
         return account_columns.account_rows(list(plan.accounts.values()), gpkg.WGS84)
     if table == "reps":
-        points = [Point(r.home_lon, r.home_lat) for r in plan.reps.values()]
+        points: list[BaseGeometry] = [Point(r.home_lon, r.home_lat) for r in plan.reps.values()]
         rows = [
             (gpkg.to_blob(p), r.id, r.name, r.weekly_hours, json.dumps(list(r.skills)),
              int(r.approximate_home), r.workday_start, r.workday_end, r.max_day_minutes,

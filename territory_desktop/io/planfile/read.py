@@ -1,5 +1,8 @@
-"""Opening a plan file: checking it is an intact plan this version reads, migrating older
-schemas in memory, and reading it."""
+"""Opening a plan file.
+
+Checking it is an intact plan this version reads, migrating older schemas in memory, and
+reading it.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def _open_readonly(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _check_plan(conn: sqlite3.Connection, source: Path) -> int:
-    """The file's schema version, after checking it is an intact plan this version can read."""
+    """Return the schema version, after checking it is an intact plan this version can read."""
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = set(gpkg.table_names(conn))
@@ -139,7 +142,7 @@ def _migrated_copy(
 
 
 def plan_schema_version(path: str | os.PathLike[str]) -> int:
-    """The schema version stored in a plan file (for diagnostics and tests)."""
+    """Return the schema version stored in a plan file (for diagnostics and tests)."""
     source = Path(path)
     try:
         with _open_readonly(source) as conn:

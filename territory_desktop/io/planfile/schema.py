@@ -1,5 +1,7 @@
-"""The plan file's schema: its tables, the forward migrations, and the value checks that a
-saved plan must pass to reopen (shared by writing and reading)."""
+"""The plan file's schema: its tables, the forward migrations, and the value checks.
+
+A saved plan must pass the value checks to reopen (shared by writing and reading).
+"""
 
 from __future__ import annotations
 
@@ -191,7 +193,7 @@ Migration = Callable[[sqlite3.Connection], None]
 
 
 def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    """Schema 2: time windows, working hours, settings for scheduling, the rotation, the log."""
+    """Migrate to schema 2: time windows, working hours, scheduling settings, rotation, log."""
     for table, columns in (("accounts", _ACCOUNT_COLUMNS_V2), ("reps", _REP_COLUMNS_V2)):
         for c in columns:
             conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c.name}" {c.sql_type} '

@@ -1,5 +1,7 @@
-"""Saving a plan atomically: a temporary file beside the target, checked before it replaces
-the old file."""
+"""Saving a plan atomically.
+
+A temporary file beside the target, checked before it replaces the old file.
+"""
 
 from __future__ import annotations
 
@@ -101,9 +103,11 @@ def save_plan(plan: Plan, path: str | os.PathLike[str],
 
 
 def _writable_mode(target: Path, shown: Path) -> int | None:
-    """The permission bits to give the new file (the old file's), after refusing a read-only
-    target: replacing it would work (the folder is writable) but silently undo the user's
-    protection, even for root."""
+    """Return the permission bits to give the new file (the old file's).
+
+    A read-only target is refused first: replacing it would work (the folder is writable) but
+    silently undo the user's protection, even for root.
+    """
     try:
         st = target.stat()
     except FileNotFoundError:
@@ -147,9 +151,11 @@ def _write_database(plan: Plan, path: Path, previous: Path | None) -> dict[str, 
 
 
 def _verify(tmp: Path, plan: Plan, written: dict[str, int]) -> None:
-    """Check the written file before it replaces the old one (a file that only says "Saved"
-    is worth nothing): intact (``quick_check``), a plan this version opens, every row that was
-    written is there, and the accounts, reps and territories are the plan's, in order.
+    """Check the written file before it replaces the old one.
+
+    A file that only says "Saved" is worth nothing: it must be intact (``quick_check``), a plan
+    this version opens, every row that was written must be there, and the accounts, reps and
+    territories must be the plan's, in order.
 
     Cheaper than reading the whole plan back (0.1 s instead of ~3 s of CPU at 200,000
     accounts), and it catches what goes wrong in a save: a damaged or short file.

@@ -1,5 +1,7 @@
-"""CRM column specs: the fields of accounts and reps, and guessing which column holds
-which (Salesforce, HubSpot, Dynamics 365 and generic names)."""
+"""CRM column specs: the fields of accounts and reps, and guessing which column holds which.
+
+The guesses know Salesforce, HubSpot, Dynamics 365 and generic names.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Importing accounts and reps from a table: one result per file, every skipped row
-and ignored value a :class:`RowProblem`."""
+"""Importing accounts and reps from a table.
+
+One result per file, every skipped row and ignored value a :class:`RowProblem`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from territory_desktop.io.tables.columns import (
     ACCOUNT_FIELD_SPECS,
@@ -219,7 +222,7 @@ def import_accounts(
     decimal_comma = _uses_decimal_comma(path)
     problems = result.problems
     seen: dict[str, int] = {}
-    parsed: list[dict] = []
+    parsed: list[dict[str, Any]] = []
     for row in rows:
         r = _Row(row, used, problems)
         try:
@@ -277,7 +280,7 @@ def import_accounts(
 
 
 def _refuse_nul(row: SourceRow) -> None:
-    """A NUL character is damage wherever it is: the row goes, whatever column holds it."""
+    """Refuse a NUL character wherever it is: damage; the row goes, whatever column holds it."""
     for column, value in row.cells.items():
         if "\x00" in value:
             raise _RowError(column, value.replace("\x00", "\\0")[:60],

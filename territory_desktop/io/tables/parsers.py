@@ -1,5 +1,7 @@
-"""Parsing the values of a CRM export: numbers, visit frequencies, tiers, minutes,
-coordinates. Each parser raises ValueError with a reason a user can act on."""
+"""Parsing the values of a CRM export: numbers, visit frequencies, tiers, minutes, coordinates.
+
+Each parser raises ValueError with a reason a user can act on.
+"""
 
 from __future__ import annotations
 
@@ -110,7 +112,7 @@ _SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 
 
 def parse_number(text: str, decimal_comma: bool = False) -> float:
-    """A number as CRMs and spreadsheets write it: "1,234.5", "1.234,5", "$2.5M", "39,29".
+    """Parse a number as CRMs and spreadsheets write it: "1,234.5", "1.234,5", "$2.5M", "39,29".
 
     ``decimal_comma`` reads a lone comma as the decimal mark (coordinates, semicolon files).
 

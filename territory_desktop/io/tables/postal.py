@@ -30,7 +30,7 @@ def _country_code(text: str) -> str | None:
 
 
 def normalise_postal_code(code: str, country: str) -> str:
-    """The form GeoNames uses: US 5 digits, CA/GB outward code, NL 4 digits, DE 5, AU 4."""
+    """Return the form GeoNames uses: US 5 digits, CA/GB outward code, NL 4 digits, DE 5, AU 4."""
     s = code.strip().upper()
     digits = re.sub(r"\D", "", s)
     if country == "US":

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class ImportFileError(Exception):
@@ -50,6 +50,7 @@ class RowProblem:
     source: str = ""
 
     def __str__(self) -> str:
+        """Return ``line N, column 'X': reason`` (the file is added by whoever shows it)."""
         where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
         return f"{where}: {self.reason}"
 
@@ -96,8 +97,11 @@ _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
 
 
 def _decode(data: bytes, source: Path) -> str:
-    """The file's text: by its byte-order mark, by the NUL pattern of UTF-16/32 without one,
-    else UTF-8, else Windows-1252. Broken Unicode text is refused, never guessed at."""
+    """Decode the file's text.
+
+    By its byte-order mark, by the NUL pattern of UTF-16/32 without one, else UTF-8, else
+    Windows-1252. Broken Unicode text is refused, never guessed at.
+    """
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
     if encoding is not None:
         data = data[len(next(b for b, e in _BOMS if e == encoding)):]
@@ -132,8 +136,10 @@ def _is_cp1252(data: bytes) -> bool:
 
 
 def _wide_encoding(head: bytes) -> str | None:
-    """UTF-16 or UTF-32 text without a byte-order mark, told by where its NUL bytes are
-    (mostly Latin text: nearly every code unit has zero high bytes)."""
+    """Tell UTF-16 or UTF-32 text without a byte-order mark by where its NUL bytes are.
+
+    Mostly Latin text: nearly every code unit has zero high bytes.
+    """
     if len(head) < 8 or head.count(0) < len(head) // 3:
         return None
     for width, little, big in ((4, "utf-32-le", "utf-32-be"), (2, "utf-16-le", "utf-16-be")):
@@ -231,7 +237,7 @@ def _unique_headers(record: Iterable[object]) -> list[str]:
 
 
 def _read_xlsx(source: Path) -> tuple[list[str], list[SourceRow]]:
-    """The active sheet's rows, read cell by cell as they are stored.
+    """Read the active sheet's rows cell by cell, as they are stored.
 
     Bounded by the cells really in the file: openpyxl's row iterator trusts the sheet's
     declared dimension and pads every row to it (one cell at XFD1048576 makes a million rows
@@ -265,12 +271,14 @@ def _xlsx_rows(source: Path) -> tuple[list[str], list[SourceRow]]:
     try:
         if not wb.worksheets:
             raise ImportFileError(f"Cannot read {source}: the workbook has no sheet")
-        ws = wb.active if wb.active is not None else wb.worksheets[0]
-        with wb._archive.open(ws._worksheet_path) as src:
+        # The parser needs openpyxl's private parts (typed nowhere): Any says so.
+        book: Any = wb
+        ws: Any = wb.active if wb.active is not None else wb.worksheets[0]
+        with book._archive.open(ws._worksheet_path) as src:
             # As ReadOnlyWorksheet._cells_by_row builds it, minus the padding to the dimension.
             parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                     date_formats=wb._date_formats,
-                                     timedelta_formats=wb._timedelta_formats)
+                                     date_formats=book._date_formats,
+                                     timedelta_formats=book._timedelta_formats)
             sheet_rows = parser.parse()
             try:
                 table = _sparse_table(source, sheet_rows)
@@ -282,10 +290,12 @@ def _xlsx_rows(source: Path) -> tuple[list[str], list[SourceRow]]:
     return table
 
 
-def _sparse_table(source: Path, sheet_rows: Iterator[tuple[int, list[dict]]]
+def _sparse_table(source: Path, sheet_rows: Iterator[tuple[int, list[dict[str, Any]]]]
                   ) -> tuple[list[str], list[SourceRow]]:
-    """Header and rows from (row number, stored cells) pairs; columns are those that hold a
-    header or a value somewhere, in sheet order."""
+    """Build the header and rows from (row number, stored cells) pairs.
+
+    The columns are those that hold a header or a value somewhere, in sheet order.
+    """
     stored: list[tuple[int, dict[int, str]]] = []
     for number, cells in sheet_rows:
         values = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from territory_desktop.model.plan import TierCadence
 
@@ -21,7 +22,7 @@ def rank_tiers(values: dict[int, float]) -> dict[int, str]:
     return tiers
 
 
-def _assign_tiers(parsed: list[dict], cadence: Mapping[str, TierCadence]) -> None:
+def _assign_tiers(parsed: list[dict[str, Any]], cadence: Mapping[str, TierCadence]) -> None:
     for key in ("score", "potential"):
         values = {i: p[key] for i, p in enumerate(parsed) if p[key] is not None}
         if values:
