@@ -1,1 +1,1 @@
-
+"""The Qt window: widgets, panels and controllers over the Qt-free core."""

@@ -45,7 +45,7 @@ LIBRARIES: tuple[tuple[str, str], ...] = (
 
 
 def app_icon() -> QIcon:
-    """The application icon (scalable, from ``resources/icons``)."""
+    """Return the application icon (scalable, from ``resources/icons``)."""
     return QIcon(str(resource_path("icons", "territory-desktop.svg")))
 
 

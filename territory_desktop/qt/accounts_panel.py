@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -42,21 +42,26 @@ class AccountTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
+        """Reload the rows from the current plan."""
         self.beginResetModel()
         self.accounts = list(self._document.plan.accounts.values())
         self.endResetModel()
 
+    @override
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.accounts)
 
+    @override
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
+    @override
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return HEADERS[section]
         return None
 
+    @override
     def data(self, index: _Index, role: int = 0) -> Any:
         if not index.isValid():
             return None
@@ -177,14 +182,16 @@ class AccountsPanel(QWidget):
             | QItemSelectionModel.SelectionFlag.Rows)
 
     def selected_ids(self) -> list[str]:
-        """Selected account ids in selection order (routes follow it)."""
+        """Return the selected account ids in selection order (routes follow it)."""
         rows = [self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()]
         return [self.model.accounts[r].id for r in rows]
 
     def visible_ids(self) -> list[str]:
+        """Return the ids of the accounts the filters leave visible, in view order."""
         return [self.proxy.index(r, 0).data() for r in range(self.proxy.rowCount())]
 
     def show_unassigned(self) -> None:
+        """Filter the list to the accounts in no territory."""
         self.unassigned_only.setChecked(True)
 
     def _on_search_text_changed(self, text: str) -> None:

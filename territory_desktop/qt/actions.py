@@ -1,6 +1,8 @@
-"""Declare each user action once, as data; menus, toolbars and context menus place the same
-QAction (in the style of napari's app-model: id, text, shortcuts, where it goes, when it is
-enabled, what it runs)."""
+"""Declare each user action once, as data.
+
+Menus, toolbars and context menus place the same QAction (in the style of napari's
+app-model: id, text, shortcuts, where it goes, when it is enabled, what it runs).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ Shortcut = str | QKeySequence.StandardKey | tuple[str, ...] | None
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """What an action is: id, label, shortcut(s), tooltip, when it is enabled, what it runs
-    and where it is placed.
+    """Describe one action: id, label, shortcuts, tooltip, enabling, handler, placement.
 
     ``shortcut`` may be a tuple of keys that all trigger the action (e.g. Return and the
     keypad's Enter); the first is the one menus show. ``handler`` and ``enabled_when`` name
@@ -80,6 +81,7 @@ class ActionRegistry:
                 self._enabled[spec.id] = attrgetter(spec.enabled_when)(target)
 
     def __getitem__(self, action_id: str) -> QAction:
+        """Return the QAction declared with ``action_id``."""
         return self._actions[action_id]
 
     def update_enabled(self) -> None:
@@ -88,8 +90,10 @@ class ActionRegistry:
             self._actions[action_id].setEnabled(bool(enabled()))
 
     def place_in_menus(self, bar: QMenuBar, titles: Iterable[str]) -> dict[str, QMenu]:
-        """One menu per title, in order, listing its actions in declaration order with a
-        separator between groups."""
+        """Build one menu per title, in order, with a separator between groups.
+
+        Each lists its actions in declaration order.
+        """
         menus: dict[str, QMenu] = {}
         for title in titles:
             menu = menus[title] = bar.addMenu(title)
@@ -104,7 +108,7 @@ class ActionRegistry:
         return menus
 
     def place_in_toolbar(self, toolbar: QToolBar) -> None:
-        """The actions with a ``toolbar`` group, in declaration order, separated by group."""
+        """Return the actions with a ``toolbar`` group, in declaration order, separated by group."""
         group: int | None = None
         for spec in self._specs.values():
             if spec.toolbar is None:
@@ -115,7 +119,7 @@ class ActionRegistry:
             toolbar.addAction(self._actions[spec.id])
 
     def context_menu(self, parent: QWidget, ids: Iterable[str | None]) -> QMenu:
-        """A menu of the actions ``ids`` (None: a separator), enabled as they are now."""
+        """Build a menu of the actions ``ids`` (None: a separator), enabled as they are now."""
         self.update_enabled()
         menu = QMenu(parent)
         for action_id in ids:

@@ -12,7 +12,7 @@ from territory_desktop.qt.about import app_icon
 
 
 def create_application(argv: list[str]) -> QApplication:
-    """The one QApplication (created once; later calls return the existing one)."""
+    """Return the one QApplication (created once; later calls return the existing one)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

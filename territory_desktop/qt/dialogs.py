@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTime, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -111,8 +110,11 @@ def ask_keep_side(parent: QWidget, overlapping: Sequence[str]) -> str | None:
 
 
 class ColumnMappingDialog(QDialog):
-    """Map the file's columns onto our fields: when they were not all recognised, or when the
-    user asked to choose (e.g. their own value column for potential or the tier score)."""
+    """Map the file's columns onto our fields.
+
+    Shown when they were not all recognised, or when the user asked to choose (e.g. their
+    own value column for potential or the tier score).
+    """
 
     def __init__(self, columns: Sequence[str], fields: Sequence[tuple[str, bool]],
                  guess: dict[str, str], parent: QWidget | None = None,
@@ -142,6 +144,7 @@ class ColumnMappingDialog(QDialog):
         layout.addWidget(_ok_cancel(self))
 
     def mapping(self) -> dict[str, str]:
+        """Return the chosen column for each field (fields left unmapped are absent)."""
         return {f: b.currentData() for f, b in self.boxes.items() if b.currentData()}
 
 
@@ -240,12 +243,14 @@ class SettingsDialog(QDialog):
         form.addRow(_ok_cancel(self))
 
     def apply_to(self, prefs: Preferences) -> None:
+        """Copy the dialog's app-wide preferences into ``prefs``."""
         prefs.units = "km" if self.units.currentText() == "km" else "mi"
         prefs.currency = self.currency.text().strip() or prefs.currency
         prefs.snap_tolerance_m = self.snap.value()
         prefs.autosave_seconds = self.autosave.value()
 
     def plan_settings(self) -> PlanSettings:
+        """Return the plan's settings as the dialog now shows them."""
         import datetime as dt
         from dataclasses import replace
 
@@ -262,13 +267,11 @@ class SettingsDialog(QDialog):
                        rotation_start=anchor, day_balance=balance)
 
 
-def _minutes_to_time(minutes: int) -> Any:
-    from PySide6.QtCore import QTime
-
+def _minutes_to_time(minutes: int) -> QTime:
     return QTime(minutes // 60, minutes % 60)
 
 
-def _time_to_minutes(t: Any) -> int:
+def _time_to_minutes(t: QTime) -> int:
     return t.hour() * 60 + t.minute()
 
 
@@ -378,6 +381,7 @@ class RepDialog(QDialog):
         form.addRow(_ok_cancel(self))
 
     def changes(self) -> dict[str, object]:
+        """Return the rep's fields as the dialog now shows them, by field name."""
         values: dict[str, object] = {
             "workday_start": _time_to_minutes(self.start.time()),
             "workday_end": _time_to_minutes(self.end.time()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import override
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -21,9 +22,11 @@ class PlanEditCommand(QUndoCommand):
         self._before = document.plan
         self._after = edit.plan
 
+    @override
     def redo(self) -> None:
         self._document._set_plan(self._after)
 
+    @override
     def undo(self) -> None:
         self._document._set_plan(self._before)
 
@@ -50,20 +53,24 @@ class PlanDocument(QObject):
 
     @property
     def plan(self) -> Plan:
+        """The plan as it is now."""
         return self._plan
 
     @property
     def assignment(self) -> Assignment:
+        """The plan's account-to-territory assignment (computed once per plan)."""
         if self._assignment is None:
             self._assignment = assign_accounts(self._plan)
         return self._assignment
 
     @property
     def path(self) -> Path | None:
+        """The file the plan was opened from or last saved to (None: never saved)."""
         return self._path
 
     @property
     def is_modified(self) -> bool:
+        """Whether there are edits since the last save."""
         return not self.undo_stack.isClean()
 
     def apply(self, edit: Edit) -> None:
@@ -83,6 +90,7 @@ class PlanDocument(QObject):
         self.path_changed.emit(str(path or ""))
 
     def mark_saved(self, path: Path) -> None:
+        """Record that the plan is now saved in ``path`` (the undo stack is clean)."""
         self._path = path
         self.undo_stack.setClean()
         self.path_changed.emit(str(path))

@@ -1,5 +1,8 @@
-"""Edits the user asks for through the menus: territory, rule, account, rep and settings
-dialogs, merge and delete. Each ends in one undoable edit on the workbench."""
+"""Edits the user asks for through the menus.
+
+Territory, rule, account, rep and settings dialogs, merge and delete. Each ends in one
+undoable edit on the workbench.
+"""
 
 from __future__ import annotations
 
@@ -56,16 +59,19 @@ class Editing(QObject):
         return self.bench.apply_edit(make)
 
     def merge_selected(self) -> None:
+        """Merge the selected territories into the first selected one."""
         ids = list(self.selected_territories())
         self._apply(lambda: edits.merge_territories(self._plan(), ids))
         self.select_territories(ids[:1])
 
     def delete_selected(self) -> None:
+        """Delete the selected territories."""
         ids = list(self.selected_territories())
         if self._apply(lambda: edits.delete_territories(self._plan(), ids)):
             self.select_territories([])
 
     def edit_selected_properties(self) -> None:
+        """Edit the selected territory's name, rep and colour in a dialog."""
         tid = self.selected_territories()[0]
         territory = self._plan().territories[tid]
         dialog = dialogs.TerritoryDialog(self._plan(), territory, self._parent())
@@ -73,12 +79,14 @@ class Editing(QObject):
             self._apply(lambda: edits.update_territory(self._plan(), tid, **changes))
 
     def add_overlay_territory(self) -> None:
+        """Add an overlay territory, named by the user, with no outline."""
         name, ok = QInputDialog.getText(self._parent(), "Overlay territory",
                                         "Name (e.g. Enterprise):")
         if ok and name.strip():
             self._apply(lambda: edits.add_overlay_territory(self._plan(), name.strip(), None))
 
     def add_field_rule(self) -> None:
+        """Add a rule sending accounts with a chosen field value to the selected territory."""
         tid = self.selected_territories()[0]
         name = self._plan().territories[tid].name
         field, ok = QInputDialog.getItem(
@@ -92,6 +100,7 @@ class Editing(QObject):
             self._apply(lambda: edits.add_rule(self._plan(), field, value.strip(), tid))
 
     def edit_rules(self) -> None:
+        """Show the overlay rules and remove the ones the user asks to."""
         dialog = dialogs.RulesDialog(self._plan(), self._parent())
         dialog.remove_requested.connect(lambda rid: self._apply(
             lambda: edits.remove_rule(self._plan(), rid)))
@@ -99,6 +108,7 @@ class Editing(QObject):
         dialog.deleteLater()
 
     def edit_account(self) -> None:
+        """Edit the one selected account in a dialog."""
         ids = self.selected_accounts()
         if len(ids) != 1:
             return
@@ -131,6 +141,7 @@ class Editing(QObject):
         self.pin_selected_accounts(unpin=True)
 
     def edit_rep(self) -> None:
+        """Edit the rotation's rep in a dialog."""
         rep_id = self.rotation_rep()
         if rep_id is None:
             return
@@ -140,6 +151,7 @@ class Editing(QObject):
             self._apply(lambda: edits.update_rep(self._plan(), rep_id, **changes))
 
     def edit_settings(self) -> None:
+        """Edit the preferences and the plan's settings in a dialog."""
         dialog = dialogs.SettingsDialog(self.bench.prefs, self._plan().settings,
                                         self._parent())
         if not dialog.exec():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMessageBox
 
 from territory_desktop.io import planfile, sharing
 from territory_desktop.io.planfile import PlanFileChanged, PlanFileError
@@ -44,6 +45,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def sample_plan_path() -> Path:
+    """Return the path of the bundled sample plan."""
     return resource_path("sample", "sample_plan.gpkg")
 
 
@@ -79,6 +81,7 @@ class PlanFiles(QObject):
     # ----------------------------------------------------------------- helpers
     @property
     def data_dir(self) -> Path:
+        """The folder for autosaves, basemaps and compiled networks (created on demand)."""
         if self._data_dir is None:
             loc = QStandardPaths.writableLocation(
                 QStandardPaths.StandardLocation.AppLocalDataLocation)
@@ -105,9 +108,11 @@ class PlanFiles(QObject):
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Cancel, self.window)
         box.setObjectName("choiceBox")
-        buttons = {box.addButton(c, QMessageBox.ButtonRole.AcceptRole): c for c in choices}
+        buttons: dict[QAbstractButton, str] = {
+            box.addButton(c, QMessageBox.ButtonRole.AcceptRole): c for c in choices}
         box.exec()
-        return buttons.get(box.clickedButton())  # type: ignore[call-overload]
+        clicked = box.clickedButton()
+        return None if clicked is None else buttons.get(clicked)
 
     def extract_path(self) -> str:
         """Absolute path of the plan's OSM extract, or "" when it has none or it is missing."""
@@ -122,6 +127,7 @@ class PlanFiles(QObject):
             log.error("%s: %s", title, message)
 
     def save_preferences(self) -> None:
+        """Store the preferences in the settings file."""
         self.store.save(self.prefs)
 
     # ----------------------------------------------------------------- new / open
@@ -142,6 +148,7 @@ class PlanFiles(QObject):
         return False
 
     def new(self) -> None:
+        """Start an empty plan, once any unsaved work is saved or discarded."""
         if self.confirm_discard("starting a new plan"):
             self._forget_autosave()
             self._base_dir = None
@@ -149,7 +156,7 @@ class PlanFiles(QObject):
             self._hold(None)
 
     def default_cadence(self) -> dict[str, TierCadence]:
-        """The tier cadence new plans start with (Preferences), falling back to the defaults."""
+        """Return the tier cadence new plans start with (Preferences), else the defaults."""
         cadence = default_cadence()
         for tier in cadence:
             every = self.prefs.default_every_weeks.get(tier)
@@ -159,6 +166,7 @@ class PlanFiles(QObject):
         return cadence
 
     def open_dialog(self) -> None:
+        """Ask for a plan file and open it, once any unsaved work is saved or discarded."""
         if not self.confirm_discard("opening another plan"):
             return
         start = str(Path(self.prefs.recent_files[0]).parent) if self.prefs.recent_files else ""
@@ -239,6 +247,7 @@ class PlanFiles(QObject):
         return True
 
     def ask_restore(self, path: Path, recovery: Path) -> bool:
+        """Ask whether to restore the newer autosave ``recovery`` of ``path``."""
         answer = QMessageBox.question(
             self.window, "Recover unsaved work",
             f"{path.name} has newer autosaved changes (probably from a crash). Restore them?",
@@ -248,11 +257,13 @@ class PlanFiles(QObject):
 
     # ----------------------------------------------------------------- save
     def save(self) -> bool:
+        """Save to the plan's file (asking for one when it has none); True when saved."""
         if self.document.path is None:
             return self.save_as()
         return self.save_to(self.document.path)
 
     def save_as(self) -> bool:
+        """Ask for a file and save the plan there; True when saved."""
         start = str(self.document.path or Path.home() / f"{self.document.plan.name}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self.window, "Save plan as", start, PLAN_FILTER)
         if not name:
@@ -288,7 +299,8 @@ class PlanFiles(QObject):
             return False
         self._forget_autosave()
         if self._recovered is not None:
-            planfile._remove_quietly(self._recovered)  # restored and now saved
+            with contextlib.suppress(OSError):  # restored and now saved; gone already is fine
+                self._recovered.unlink()
             self._recovered = None
         self._base_dir = path.parent
         self._hold(path)
@@ -361,6 +373,7 @@ class PlanFiles(QObject):
         return True
 
     def shutdown(self) -> None:
+        """Stop autosaving and release the plan's file lock, as the window closes."""
         self.autosave_timer.stop()
         if not self.document.is_modified:
             self._forget_autosave()
@@ -370,6 +383,7 @@ class PlanFiles(QObject):
 
     # ----------------------------------------------------------------- imports
     def import_accounts_dialog(self) -> None:
+        """Ask for a table of accounts and import it."""
         self._import_accounts(choose_columns=False)
 
     def import_accounts_choosing_columns(self) -> None:
@@ -382,14 +396,17 @@ class PlanFiles(QObject):
             self.import_table(Path(name), "accounts", choose_columns=choose_columns)
 
     def import_reps_dialog(self) -> None:
+        """Ask for a table of reps and import it."""
         name, _ = QFileDialog.getOpenFileName(self.window, "Import reps", "", TABLE_FILTER)
         if name:
             self.import_table(Path(name), "reps")
 
     def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None,
                      choose_columns: bool = False) -> Any:
-        """Import accounts or reps; asks for a column mapping when columns are not recognised
-        or ``choose_columns`` (the user wants their own columns, e.g. a value column).
+        """Import accounts or reps from the table at ``path``.
+
+        Asks for a column mapping when columns are not recognised or ``choose_columns`` (the
+        user wants their own columns, e.g. a value column).
 
         Rejected rows are reported (line, column, reason); good rows are imported as one edit.
         Returns the import result, or None when the user cancelled or the file is unreadable.
@@ -435,12 +452,14 @@ class PlanFiles(QObject):
 
     def mapping_dialog(self, columns: list[str], fields: Any, guess: dict[str, str],
                        intro: str) -> dict[str, str] | None:
+        """Ask the user to map ``columns`` onto ``fields``; None when cancelled."""
         from territory_desktop.qt import dialogs
 
         dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window, intro)
         return dialog.mapping() if dialog.exec() else None
 
     def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:
+        """Show the rows of ``path`` that were rejected or imported with a warning."""
         from territory_desktop.qt import dialogs
 
         lines = [f"line {p.line}, column {p.column or '—'}: "

@@ -13,7 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from territory_desktop.qt.worker import Cancelled, Worker, start
+from territory_desktop.cancel import Cancelled
+from territory_desktop.qt.worker import Worker, start
 
 
 class JobRunner(QObject):
@@ -58,7 +59,7 @@ class JobRunner(QObject):
         status_bar.addPermanentWidget(self.cancel_button)
 
     def run(self, title: str, fn: Callable[..., Any], *args: Any,
-            on_done: Callable[[Any], None] | None = None, kind: str | None = None,
+            on_done: Callable[[Any], object] | None = None, kind: str | None = None,
             **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread with progress and Cancel in the status bar.
 

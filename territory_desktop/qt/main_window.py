@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, override
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
@@ -110,8 +110,11 @@ class MainWindow(QMainWindow):
         files.attach(self)
 
     def install(self, parts: WindowParts) -> None:
-        """Take the controllers and panels ``app.build`` made: dock the panels, declare the
-        actions, place them in menus and the toolbar, and follow the document and the map."""
+        """Take the controllers and panels ``app.build`` made.
+
+        Dock the panels, declare the actions, place them in menus and the toolbar, and follow
+        the document and the map.
+        """
         self.routing = parts.routing
         self.rotation = parts.rotation
         self.territories = parts.territories
@@ -170,7 +173,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- construction
     def dock(self, name: str) -> QDockWidget:
-        """The dock widget with object name ``name`` (e.g. ``"dockRotation"``)."""
+        """Return the dock widget with object name ``name`` (e.g. ``"dockRotation"``)."""
         return self.panels.dock(name)
 
     def _build_status_bar(self) -> None:
@@ -195,28 +198,36 @@ class MainWindow(QMainWindow):
 
     # What the actions' ``enabled_when`` asks (see window_actions.py).
     def has_selection(self) -> bool:
+        """Return whether any territory is selected."""
         return bool(self._selected)
 
     def one_selected(self) -> bool:
+        """Return whether exactly one territory is selected."""
         return len(self._selected) == 1
 
     def several_selected(self) -> bool:
+        """Return whether two or more territories are selected."""
         return len(self._selected) >= 2
 
     def one_shaped(self) -> bool:
+        """Return whether exactly one territory with an outline is selected."""
         return (len(self._selected) == 1
                 and self.document.plan.territories[self._selected[0]].geometry is not None)
 
     def reshaping(self) -> bool:
+        """Return whether the user is moving a territory's corners on the map."""
         return self._gesture == "edit"
 
     def one_account(self) -> bool:
+        """Return whether exactly one account is selected."""
         return len(self.accounts.selected_ids()) == 1
 
     def some_accounts(self) -> bool:
+        """Return whether any account is selected."""
         return bool(self.accounts.selected_ids())
 
     def has_route(self) -> bool:
+        """Return whether a route is shown."""
         return self.route_panel.has_route
 
     def _on_stack_undo_text_changed(self, text: str) -> None:
@@ -227,7 +238,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _name_stack_action(action: Any, verb: str, command: str) -> None:
-        """The menu and tooltip name the command; the toolbar keeps the fixed icon text."""
+        """Name the command in the menu and tooltip; the toolbar keeps the fixed icon text."""
         full = f"{verb} {command}".strip()
         action.setText(f"&{full}")
         shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -281,9 +292,10 @@ class MainWindow(QMainWindow):
         box.open()
 
     def ask_keep_side(self, overlapping: list[str]) -> str | None:
+        """Ask which side keeps the overlap with ``overlapping``; None when cancelled."""
         return dialogs.ask_keep_side(self, overlapping)
 
-    def _on_map_polygon_drawn(self, geojson: dict) -> None:
+    def _on_map_polygon_drawn(self, geojson: dict[str, Any]) -> None:
         from territory_desktop import edits
 
         try:
@@ -308,7 +320,7 @@ class MainWindow(QMainWindow):
         new_id = list(self.document.plan.territories)[-1]
         self.select_territories([new_id])
 
-    def _on_map_territory_reshaped(self, territory_id: str, geojson: dict) -> None:
+    def _on_map_territory_reshaped(self, territory_id: str, geojson: dict[str, Any]) -> None:
         from territory_desktop import edits
 
         territory = self.document.plan.territories.get(territory_id)
@@ -332,7 +344,7 @@ class MainWindow(QMainWindow):
         self._gesture = mode
         self.actions.update_enabled()
 
-    def _on_map_split_line_drawn(self, territory_id: str, geojson: dict) -> None:
+    def _on_map_split_line_drawn(self, territory_id: str, geojson: dict[str, Any]) -> None:
         from territory_desktop import edits
 
         if territory_id not in self.document.plan.territories:
@@ -352,9 +364,11 @@ class MainWindow(QMainWindow):
         self.rotation_panel.schedule()
 
     def show_rep_week(self) -> None:
+        """Bring the rep's week panel to the front."""
         self._raise_dock("dockRepsweek")
 
     def zoom_to_selected_territory(self) -> None:
+        """Fit the map to the selected territory."""
         self.map.zoom_to_territory(self._selected[0])
 
 
@@ -377,6 +391,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- selection
     def select_territories(self, ids: list[str]) -> None:
+        """Select the territories ``ids`` in the table and on the map."""
         self._selected = [i for i in ids if i in self.document.plan.territories]
         self.territories.select(self._selected)
         self.map.select_territory(self._selected[0] if len(self._selected) == 1 else None)
@@ -384,6 +399,7 @@ class MainWindow(QMainWindow):
 
     @property
     def selected_territories(self) -> list[str]:
+        """The ids of the selected territories, in selection order."""
         return list(self._selected)
 
     def _on_panel_selection_changed(self, ids: list[str]) -> None:
@@ -411,6 +427,7 @@ class MainWindow(QMainWindow):
         self.accounts.search.selectAll()
 
     def show_unassigned(self) -> None:
+        """List and ring on the map the accounts in no territory."""
         self.accounts.show_unassigned()
         ids = self.document.assignment.unassigned()
         self.map.highlight_accounts(ids, dict.fromkeys(ids, "not in any territory"))
@@ -456,7 +473,7 @@ class MainWindow(QMainWindow):
         self._last_hint = hint
 
     def next_step(self) -> str:
-        """What a user should do next with this plan ("" once it has everything to work)."""
+        """Return what a user should do next with this plan ("" once it has everything to work)."""
         plan = self.document.plan
         if not plan.accounts:
             return "Start by importing your accounts: File → Import accounts… (Ctrl+I)."
@@ -488,7 +505,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- background work
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
-                 on_done: Callable[[Any], None] | None = None, kind: str | None = None,
+                 on_done: Callable[[Any], object] | None = None, kind: str | None = None,
                  **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread: :meth:`JobRunner.run`."""
         return self.jobs.run(title, fn, *args, on_done=on_done, kind=kind, **kwargs)
@@ -521,12 +538,15 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     def close_keeping_work(self) -> None:
-        """Close without asking (Ctrl+C in the terminal, a logout): unsaved work goes to
-        this window's autosave, which is offered back at the next start."""
+        """Close without asking (Ctrl+C in the terminal, a logout).
+
+        Unsaved work goes to this window's autosave, which is offered back at the next start.
+        """
         self.files.autosave()
         self._closing_unasked = True
         self.close()
 
+    @override
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing_unasked and not self.files.confirm_discard("closing"):
             event.ignore()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, override
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
@@ -51,6 +51,7 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
         super().__init__(parent)
         self.blocked: list[str] = []
 
+    @override
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if url.scheme() in LOCAL_SCHEMES:
@@ -76,6 +77,7 @@ class MapBridge(QObject):
 
     @Slot(str)
     def post(self, message: str) -> None:
+        """Receive a message from the page (called from JavaScript over the channel)."""
         self.received.emit(message)
 
 
@@ -190,11 +192,13 @@ class MapView(QWidget):
         self, territories: dict[str, Any], accounts: AccountPoints, reps: dict[str, Any],
         *, fit: bool = False,
     ) -> int:
-        """Draw territories, accounts and rep homes (replacing what is shown); acknowledged by
-        :attr:`layers_shown`. The page fits the view to the data when ``fit`` is True, the
-        first time, and whenever none of the data would be in view. Account cards are sent
-        when the page asks for one (a pointer on the account). Returns the command's
-        sequence number."""
+        """Draw territories, accounts and rep homes, replacing what is shown.
+
+        Acknowledged by :attr:`layers_shown`. The page fits the view to the data when ``fit``
+        is True, the first time, and whenever none of the data would be in view. Account cards
+        are sent when the page asks for one (a pointer on the account). Returns the command's
+        sequence number.
+        """
         self._accounts = accounts
         return self._send(
             "show_layers",
@@ -205,8 +209,10 @@ class MapView(QWidget):
         )
 
     def show_basemap(self, basemap: dict[str, Any] | None) -> int:
-        """Draw the offline basemap from :func:`territory_desktop.mapping.basemap.basemap_geojson`
-        (None removes it)."""
+        """Draw the offline basemap (None removes it).
+
+        ``basemap`` comes from :func:`territory_desktop.mapping.basemap.basemap_geojson`.
+        """
         if basemap is not None:
             check_feature_collection(basemap, "basemap")
         return self._send("show_basemap", basemap=basemap)
@@ -238,8 +244,10 @@ class MapView(QWidget):
         return self._accounts.card(aid) if self._accounts is not None else None
 
     def show_route(self, route: dict[str, Any] | None, *, fit: bool = True) -> int:
-        """Draw a route (:func:`territory_desktop.mapping.layers.route_collection`) and, when
-        ``fit``, zoom to it; None clears."""
+        """Draw a route and, when ``fit``, zoom to it; None clears.
+
+        ``route`` comes from :func:`territory_desktop.mapping.layers.route_collection`.
+        """
         if route is not None:
             check_feature_collection(route, "route")
         return self._send("show_route", route=route, fit=fit)
@@ -253,8 +261,10 @@ class MapView(QWidget):
         return self._send("show_hint", text=text)
 
     def show_isochrone(self, isochrone: dict[str, Any] | None) -> int:
-        """Draw reachable areas (:func:`~territory_desktop.mapping.layers.isochrone_collection`);
-        None clears."""
+        """Draw reachable areas; None clears.
+
+        ``isochrone`` comes from :func:`~territory_desktop.mapping.layers.isochrone_collection`.
+        """
         if isochrone is not None:
             check_feature_collection(isochrone, "isochrone")
         return self._send("show_isochrone", isochrone=isochrone)
@@ -265,7 +275,9 @@ class MapView(QWidget):
 
     def start_edit_territory(self, tid: str) -> int:
         """Let the user move that territory's vertices, snapping to its neighbours' borders.
-        :meth:`finish_edit` reports the result through :attr:`territory_reshaped`."""
+
+        :meth:`finish_edit` reports the result through :attr:`territory_reshaped`.
+        """
         return self._send("start_edit_territory", tid=tid)
 
     def finish_edit(self) -> int:

@@ -52,15 +52,17 @@ class PanelLayout:
         return dock
 
     def dock(self, name: str) -> QDockWidget:
-        """The dock with object name ``name`` (e.g. ``"dockRotation"``)."""
+        """Return the dock with object name ``name`` (e.g. ``"dockRotation"``)."""
         found = next((d for d in self.docks if d.objectName() == name), None)
         assert found is not None, f"no dock named {name!r}"  # the docks are built with the window
         return found
 
     def reset(self) -> None:
-        """Panels back to where they start: bottom tabs under a large map, accounts on the right
-        with the route's legs under them (in view beside the Rotation calendar whose day
-        headers draw day routes)."""
+        """Put the panels back where they start.
+
+        Bottom tabs under a large map, accounts on the right with the route's legs under them
+        (in view beside the Rotation calendar whose day headers draw day routes).
+        """
         w = self.window
         for dock in self.docks:
             dock.setFloating(False)
@@ -91,5 +93,5 @@ class PanelLayout:
             self.reset()
 
     def saved(self) -> tuple[bytes, bytes]:
-        """The window's geometry and dock layout, as Qt's own blobs."""
+        """Return the window's geometry and dock layout, as Qt's own blobs."""
         return bytes(self.window.saveGeometry().data()), bytes(self.window.saveState().data())

@@ -42,7 +42,7 @@ FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when compute
 
 
 def _number(column: str, text: str) -> float | None:
-    """A reading typed by the rep ("12,010" is 12010); a one-line error names the column."""
+    """Read a number typed by the rep ("12,010" is 12010); a one-line error names the column."""
     text = text.strip().replace(",", "")
     if not text:
         return None
@@ -113,9 +113,12 @@ class RepWeekView(QWidget):
         self.refresh()
 
     def rep_id(self) -> str | None:
-        return self.rep.currentData()
+        """Return the id of the chosen rep (None when there are no reps)."""
+        rep_id: str | None = self.rep.currentData()  # fill_rep_combo stores the rep id as item data
+        return rep_id
 
     def monday(self) -> dt.date:
+        """Return the Monday of the week shown."""
         q = self.week.date()
         d = dt.date(q.year(), q.month(), q.day())
         return d - dt.timedelta(days=d.weekday())
@@ -243,9 +246,8 @@ class RepWeekView(QWidget):
             "Miles": fmt(entry.actual_miles) if entry else "",
         }
         for name in READINGS:
-            item = self.table.item(row, COLUMNS.index(name))
-            item.setText(values[name])
-        miles = self.table.item(row, COLUMNS.index("Miles"))
+            self._item(row, name).setText(values[name])
+        miles = self._item(row, "Miles")
         computed = entry is not None and entry.miles is None and entry.actual_miles is not None
         miles.setData(FROM_ODOMETER, values["Miles"] if computed else None)
         font = miles.font()
@@ -254,6 +256,11 @@ class RepWeekView(QWidget):
         miles.setToolTip("Odometer end minus start" if computed else "")
 
     # ----------------------------------------------------------------- editing
+    def _item(self, row: int, name: str) -> QTableWidgetItem:
+        item = self.table.item(row, COLUMNS.index(name))
+        assert item is not None  # refresh() puts an item in every text cell
+        return item
+
     def _cell(self, row: int, name: str) -> str:
         col = COLUMNS.index(name)
         if name == "Status":
@@ -277,14 +284,14 @@ class RepWeekView(QWidget):
         self._on_row_edited(item.row())
 
     def entry_for_row(self, row: int) -> VisitLogEntry | None:
-        """The log entry the row's cells describe (None when nothing is logged for the visit).
+        """Return the log entry the row's cells describe (None when nothing is logged).
 
         Readings typed on a row that is still planned are kept as a "planned" entry, so every
         reading a rep enters is saved.
         """
         date, account_id = self.rows[row]
         status = self._cell(row, "Status")
-        miles_item = self.table.item(row, COLUMNS.index("Miles"))
+        miles_item = self._item(row, "Miles")
         miles = (None if miles_item.data(FROM_ODOMETER) is not None
                  else _number("Miles", self._cell(row, "Miles")))
         readings = {

@@ -69,7 +69,7 @@ class RotationController(QObject):
                 plan.settings, weeks, id(self.routing.network))
 
     def planner(self, rep_id: str) -> RotationPlanner | None:
-        """The rep's engine on road times, rebuilt only when its inputs changed."""
+        """Return the rep's engine on road times, rebuilt only when its inputs changed."""
         from territory_desktop.optimize.plan_schedule import planner_for
         from territory_desktop.optimize.rotation import RotationError
 
@@ -187,6 +187,7 @@ class RotationController(QObject):
             self.schedule(rep_id, seconds, seed)
 
     def apply(self, make: Any) -> bool:
+        """Apply the edit ``make`` returns, as one undoable step; True when applied."""
         return self.bench.apply_edit(make)
 
     def show_day_route(self, rep_id: str, slot: Slot) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, override
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
@@ -59,6 +59,7 @@ class DayHeader(QLabel):
         self.setWordWrap(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
+    @override
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
@@ -84,6 +85,7 @@ class DayList(QListWidget):
         self.setMaximumHeight(150)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
+    @override
     def startDrag(self, actions: Qt.DropAction) -> None:
         item = self.currentItem()
         if item is None:
@@ -95,12 +97,14 @@ class DayList(QListWidget):
         drag.setMimeData(mime)
         drag.exec(Qt.DropAction.MoveAction)
 
+    @override
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
+    @override
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(MIME):
             event.acceptProposedAction()
@@ -205,7 +209,9 @@ class RotationPanel(QWidget):
         self._fill_reps()
 
     def rep_id(self) -> str | None:
-        return self.rep.currentData()
+        """Return the id of the chosen rep (None when there are no reps)."""
+        rep_id: str | None = self.rep.currentData()  # fill_rep_combo stores the rep id as item data
+        return rep_id
 
     def _fill_reps(self) -> None:
         fill_rep_combo(self.rep, self.bench.document.plan)
@@ -419,7 +425,7 @@ class RotationPanel(QWidget):
         menu.deleteLater()  # it holds closures over a plan snapshot
 
     def day_menu(self, day: DayList, item: QListWidgetItem | None) -> QMenu:
-        """The context menu of a calendar day (and of the visit under the mouse)."""
+        """Show the context menu of a calendar day (and of the visit under the mouse)."""
         rep_id = self.rep_id()
         plan = self.bench.document.plan
         menu = QMenu(self)

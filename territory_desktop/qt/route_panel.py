@@ -1,5 +1,8 @@
-"""The route on the map as a table: one row per stop, numbered as on the map, with the leg that
-arrives there and running totals."""
+"""The route on the map as a table.
+
+One row per stop, numbered as on the map, with the leg that arrives there and running
+totals.
+"""
 
 from __future__ import annotations
 
@@ -68,11 +71,14 @@ class RoutePanel(QWidget):
 
     @property
     def has_route(self) -> bool:
+        """Whether a route is listed."""
         return self.table.rowCount() > 0
 
     def show_route(self, route: Route, labels: list[str], title: str, unit_name: str) -> None:
-        """Fill the table: ``labels`` name every stop in driving order, as the map numbers them;
-        distances in ``unit_name`` ("mi", "km" or the preferences' "miles").
+        """Fill the table with ``route``, one row per stop.
+
+        ``labels`` name every stop in driving order, as the map numbers them; distances are in
+        ``unit_name`` ("mi", "km" or the preferences' "miles").
 
         The first row is the start; each other row is a stop with the leg driven to reach it.
         """
@@ -108,6 +114,7 @@ class RoutePanel(QWidget):
             self.table.setItem(row, col, item)
 
     def clear(self) -> None:
+        """Empty the table."""
         self.title.setText(EMPTY)
         self.table.setRowCount(0)
         self.table.setHorizontalHeaderLabels(

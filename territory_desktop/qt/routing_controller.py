@@ -58,19 +58,23 @@ class RoutingController(QObject):
 
     @property
     def cache_dir(self) -> Path:
+        """The folder of compiled road networks."""
         return self.files.data_dir / "networks"
 
     # ----------------------------------------------------------------- extract and network
     def choose_extract(self) -> None:
+        """Ask for an OpenStreetMap extract and make it the plan's."""
         name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
                                               "Choose OpenStreetMap extract", "", EXTRACT_FILTER)
         if name:
             self.set_extract(Path(name))
 
     def set_extract(self, path: Path) -> None:
-        """Make ``path`` the plan's extract (one undoable edit) and compile it, once it is
-        known to cover the plan's accounts: refused when it covers none of them, and the user
-        is asked when some lie outside it."""
+        """Make ``path`` the plan's extract (one undoable edit) and compile it.
+
+        Only once it is known to cover the plan's accounts: refused when it covers none of them,
+        and the user is asked when some lie outside it.
+        """
         accounts = list(self.bench.document.plan.accounts.values())
         if not accounts:
             self._use_extract(path)
@@ -146,7 +150,7 @@ class RoutingController(QObject):
         worker.signals.finished.connect(self._on_build_finished)
 
     def _on_build_finished(self) -> None:
-        """A build ended; what waited for it ran in _on_network_built only if it succeeded."""
+        """Forget the finished build; what waited for it ran in _on_network_built on success."""
         self._building = None
         self._pending = []
 
@@ -192,7 +196,7 @@ class RoutingController(QObject):
         self.reachability_checked.emit(result)
 
     def reachability_message(self, result: Reachability) -> str:
-        """The status line for a reachability check, with the main reason up front."""
+        """Return the status line for a reachability check, with the main reason up front."""
         if not result.unreachable:
             return f"All {result.checked} accounts can be reached by road"
         text = f"{len(result.unreachable)} of {result.checked} accounts cannot be reached by road"
@@ -203,8 +207,11 @@ class RoutingController(QObject):
         return text + " (highlighted in red; hover for each reason)"
 
     def route_selected(self, best_order: bool = False) -> None:
-        """Route through the accounts selected in the account list: in selection order, or
-        from the first selected one through the others in the order with the least driving."""
+        """Route through the accounts selected in the account list.
+
+        In selection order, or from the first selected one through the others in the order with
+        the least driving.
+        """
         ids = self.selected_accounts()
         if len(ids) < 2:
             order = ("the first one is the start" if best_order
@@ -219,8 +226,10 @@ class RoutingController(QObject):
         self.route_selected(best_order=True)
 
     def show_route(self, account_ids: list[str], best_order: bool = False) -> Any:
-        """Draw the road route through ``account_ids`` (reordered for the least driving when
-        ``best_order``), list its legs and report the totals."""
+        """Draw the road route through ``account_ids``, list its legs and report the totals.
+
+        The stops are reordered for the least driving when ``best_order``.
+        """
         from territory_desktop.mapping.route_map import route_summary
         from territory_desktop.routing import RoutingError, route
 
@@ -245,9 +254,11 @@ class RoutingController(QObject):
         return result
 
     def _best_order(self, account_ids: list[str]) -> tuple[list[str], str]:
-        """The ids reordered for the least driving (first one kept), and a note comparing it
-        with the selection order; unchanged when some stop has no drive to the others (the
-        route then names it)."""
+        """Reorder the ids for the least driving (first one kept), with a note.
+
+        The note compares it with the selection order; the ids are unchanged when some stop has
+        no drive to the others (the route then names it).
+        """
         from territory_desktop.routing import travel_matrix
         from territory_desktop.routing.tour import best_order, path_cost
 
@@ -283,6 +294,7 @@ class RoutingController(QObject):
         self.bench.update_actions()
 
     def isochrone_dialog(self) -> None:
+        """Ask for a rep and a drive time and draw the area reachable from the rep's home."""
         plan = self.bench.document.plan
         if not plan.reps:
             self.bench.notify_error("Isochrone", "The plan has no reps.")
@@ -324,6 +336,7 @@ class RoutingController(QObject):
         return inside
 
     def clear_overlays(self) -> None:
+        """Remove the route and the reachable areas from the map."""
         self.bench.map.show_route(None)
         self.overlays_cleared.emit()
         self.bench.update_actions()

@@ -25,6 +25,7 @@ class SettingsStore:
             self._qs = QSettings(str(ini_file), QSettings.Format.IniFormat)
 
     def load(self) -> Preferences:
+        """Return the stored preferences (the defaults when none or unreadable)."""
         raw = self._qs.value(KEY, "")
         if not raw:
             return Preferences()
@@ -36,17 +37,19 @@ class SettingsStore:
         return Preferences.from_dict(data if isinstance(data, dict) else {})
 
     def save(self, prefs: Preferences) -> None:
+        """Store ``prefs``."""
         self._qs.setValue(KEY, json.dumps(prefs.to_dict()))
         self._qs.sync()
 
     def load_window_layout(self) -> tuple[bytes, bytes] | None:
-        """The main window's saved geometry and dock layout (QMainWindow's own blobs)."""
+        """Return the main window's saved geometry and dock layout (QMainWindow's own blobs)."""
         values = [self._qs.value(key) for key in LAYOUT_KEYS]
         if not all(isinstance(v, QByteArray) and not v.isEmpty() for v in values):
             return None
         return bytes(values[0].data()), bytes(values[1].data())
 
     def save_window_layout(self, geometry: bytes, state: bytes) -> None:
+        """Store the main window's geometry and dock layout (Qt's own blobs)."""
         for key, value in zip(LAYOUT_KEYS, (geometry, state), strict=True):
             self._qs.setValue(key, QByteArray(value))
         self._qs.sync()

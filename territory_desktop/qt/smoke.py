@@ -103,7 +103,7 @@ class _Smoke:
                 raise SmokeFailure(f"a dialog appeared: {widget.windowTitle()!r} {text!r}")
 
     def page_counts(self) -> dict[str, int]:
-        """What the map page holds, asked of the page itself."""
+        """Return what the map page holds, asked of the page itself."""
         answer: list[Any] = []
         self.app.map_view.run_js(
             "{territories: Object.keys(TD.state.territoryById).length,"
@@ -207,8 +207,11 @@ def _summary(plan: Any) -> dict[str, int]:
 
 
 def run_smoke(qapp: QApplication, build: Callable[..., Any]) -> int:
-    """Run the smoke test in the window ``build`` makes (``territory_desktop.app.build``, passed
-    in: qt/ does not import the layer above it); returns the exit status."""
+    """Run the smoke test in the window ``build`` makes; return the exit status.
+
+    ``build`` is ``territory_desktop.app.build``, passed in: qt/ does not import the layer
+    above it.
+    """
     import shiboken6
 
     with tempfile.TemporaryDirectory(prefix="territory-smoke-") as tmp:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, override
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -69,18 +69,22 @@ class TerritoryTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
+        """Recompute the rows from the current plan."""
         self.beginResetModel()
         doc = self._document
         drive = self._scheduled_drive or (lambda _rep: None)
         self.rows = workloads(doc.plan, doc.assignment.territory_of, drive)
         self.endResetModel()
 
+    @override
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @override
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
+    @override
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal:
             return None
@@ -90,6 +94,7 @@ class TerritoryTableModel(QAbstractTableModel):
             return HEADER_TIPS.get(COLUMNS[section][0])
         return None
 
+    @override
     def data(self, index: _Index, role: int = 0) -> Any:
         if not index.isValid():
             return None
@@ -122,6 +127,7 @@ class TerritoryTableModel(QAbstractTableModel):
         return None
 
     def territory_id(self, row: int) -> str | None:
+        """Return the territory id of ``row`` (None for the unassigned row)."""
         return self.rows[row].territory_id
 
 
@@ -158,6 +164,7 @@ class TerritoryPanel(QWidget):
         self._kept: list[str] = []
 
     def selected_ids(self) -> list[str]:
+        """Return the ids of the selected territories, in table order."""
         rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
         ids = [self.model.territory_id(r) for r in sorted(rows)]
         return [i for i in ids if i is not None]

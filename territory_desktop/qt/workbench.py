@@ -43,7 +43,7 @@ class Workbench(Protocol):
         ...
 
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
-                 on_done: Callable[[Any], None] | None = None, kind: str | None = None,
+                 on_done: Callable[[Any], object] | None = None, kind: str | None = None,
                  **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread with progress and Cancel; ``on_done(result)`` after."""
         ...
@@ -53,5 +53,5 @@ class Workbench(Protocol):
         ...
 
     def dialog_parent(self) -> QWidget:
-        """The widget dialogs open over."""
+        """Return the widget dialogs open over."""
         ...

@@ -10,7 +10,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, override
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -58,6 +58,7 @@ class Worker(QRunnable):
 
     @property
     def is_cancelled(self) -> bool:
+        """Whether the work was asked to stop."""
         return self._stop.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -67,6 +68,7 @@ class Worker(QRunnable):
     def _progress(self, fraction: float, message: str = "") -> None:
         self.signals.progressed.emit(float(fraction), message)
 
+    @override
     def run(self) -> None:
         try:
             result = self._fn(

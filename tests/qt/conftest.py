@@ -17,7 +17,7 @@ WAIT_MS = 30_000
 
 @pytest.fixture
 def tdapp(qtbot, tmp_path, monkeypatch):
-    """The whole application on a temporary settings file and data folder, sample plan open.
+    """Run the whole application on a temporary settings file and data folder, sample plan open.
 
     Modal questions are answered by attributes on the fixture's ``answers`` dict so no test
     can hang on a dialog.
@@ -51,7 +51,7 @@ SCHEDULED_REP = "REP-4"  # the sample's smallest territory: quick to schedule
 
 @pytest.fixture
 def scheduled(tdapp, qtbot):
-    """The sample plan with SCHEDULED_REP's rotation computed through the window (seed 3)."""
+    """Open the sample plan with SCHEDULED_REP's rotation computed through the window (seed 3)."""
     window = tdapp.window
     panel = window.rotation_panel
     panel.rep.setCurrentIndex(panel.rep.findData(SCHEDULED_REP))

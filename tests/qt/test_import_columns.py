@@ -1,5 +1,8 @@
-"""Issue 8 item 13: the column mapping is reachable for any file, and any column of numbers can
-feed potential (and so the tiers): the Los Angeles file's ``beds``."""
+"""Issue 8 item 13: the column mapping is reachable for any file.
+
+Any column of numbers can feed potential (and so the tiers): the Los Angeles file's
+``beds``.
+"""
 
 from __future__ import annotations
 

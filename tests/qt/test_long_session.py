@@ -1,5 +1,8 @@
-"""Regression: PySide6 6.12.0 on Python 3.11 lost a reference to None per void Qt call and
-aborted after ~57,000 calls (none_dealloc). The chosen versions must survive far more."""
+"""Regression: PySide6 6.12.0 on Python 3.11 aborted after ~57,000 void Qt calls.
+
+It lost a reference to None per call (none_dealloc). The chosen versions must survive
+far more.
+"""
 
 import subprocess
 import sys

@@ -23,7 +23,7 @@ def js(qtbot, view, expression: str):
 
 
 def fire_polygon(view, lonlats: list[tuple[float, float]]) -> None:
-    """What Geoman does when the user finishes drawing a polygon on the page."""
+    """Do what Geoman does when the user finishes drawing a polygon on the page."""
     latlngs = json.dumps([[lat, lon] for lon, lat in lonlats])
     view.run_js("(function(){ var p = L.polygon(" + latlngs + ");"
                 " TD.state.map.fire('pm:create', {layer: p, shape: 'Polygon'}); return 1; })()",
@@ -273,7 +273,7 @@ def test_search_and_unassigned_filter(tdapp, qtbot):
 
 
 def click_map(qtbot, view, x: float, y: float) -> None:
-    """A real left click on the map page at container pixel (x, y)."""
+    """Left-click for real on the map page at container pixel (x, y)."""
     from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
 

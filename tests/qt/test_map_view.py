@@ -104,8 +104,11 @@ def _road_pixels(image) -> int:
 
 
 def _save_when_roads_painted(qtbot, view: MapView, name: str, baseline: int) -> None:
-    """Save a screenshot once the basemap is on screen: frames reach Qt after the page's ack, so
-    wait until the grab has clearly more road-grey pixels than ``baseline`` (before the basemap)."""
+    """Save a screenshot once the basemap is on screen.
+
+    Frames reach Qt after the page's ack, so wait until the grab has clearly more road-grey
+    pixels than ``baseline`` (before the basemap).
+    """
     shot: list = []
 
     def painted() -> bool:

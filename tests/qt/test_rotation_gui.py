@@ -315,8 +315,10 @@ def test_settings_slider_sets_least_driving_for_the_scheduler(tdapp, qtbot, monk
 
 
 def test_scheduling_progress_shows_no_internal_scores(tdapp, qtbot):
-    """Ctrl+Shift+P: while the rotation is computed the status bar says what is being done,
-    never the optimiser's internal cost ("best 5849.03")."""
+    """Ctrl+Shift+P: the status bar says what is being done while the rotation is computed.
+
+    Never the optimiser's internal cost ("best 5849.03").
+    """
     import re
 
     from PySide6.QtCore import Qt

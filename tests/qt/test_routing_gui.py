@@ -13,7 +13,7 @@ WAIT_MS = 60_000
 
 @pytest.fixture
 def routed(tdapp, qtbot):
-    """The sample plan with its road network compiled (through the window's worker)."""
+    """Open the sample plan with its road network compiled (through the window's worker)."""
     controller = tdapp.window.routing
     with qtbot.waitSignal(controller.network_ready, timeout=WAIT_MS):
         tdapp.window.actions["routing.build"].trigger()

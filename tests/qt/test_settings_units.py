@@ -1,5 +1,7 @@
-"""Distance units chosen in the Settings dialog are stored as the one unit name (mi/km), and a
-settings file written before that ("miles") still opens as miles."""
+"""Distance units chosen in the Settings dialog are stored as one unit name (mi/km).
+
+A settings file written before that ("miles") still opens as miles.
+"""
 
 from __future__ import annotations
 

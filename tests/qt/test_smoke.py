@@ -1,5 +1,8 @@
-"""``territory-desktop --smoke`` from a checkout: the self-test the frozen bundle runs in CI
-(installers/smoke_test.sh) must pass here first, with no stderr line outside its allow-list."""
+"""``territory-desktop --smoke`` from a checkout passes.
+
+The self-test the frozen bundle runs in CI (installers/smoke_test.sh) must pass here
+first, with no stderr line outside its allow-list.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Issue 9 item 7: the app ignored SIGINT. Ctrl+C in the terminal (or a SIGTERM at logout)
-closes it within seconds, keeping unsaved work in the autosave, never asking a question nobody
-is there to answer."""
+"""Issue 9 item 7: the app ignored SIGINT.
+
+Ctrl+C in the terminal (or a SIGTERM at logout) closes it within seconds, keeping unsaved
+work in the autosave, never asking a question nobody is there to answer.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Issue 9 item 2: two windows on one plan, through the real file handling (two app
-instances, as two processes would be); and a failed save through the window (item 1)."""
+"""Issue 9 item 2: two windows on one plan, through the real file handling.
+
+Two app instances, as two processes would be; and a failed save through the window
+(item 1).
+"""
 
 from __future__ import annotations
 

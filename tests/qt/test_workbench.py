@@ -1,5 +1,8 @@
-"""Panels and controllers built against a small stand-in Workbench, no main window: what each
-needs is what the Workbench protocol offers (the one wiring place is app.build)."""
+"""Panels and controllers built against a small stand-in Workbench, no main window.
+
+What each needs is what the Workbench protocol offers (the one wiring place is
+app.build).
+"""
 
 from __future__ import annotations
 
