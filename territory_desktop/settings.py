@@ -24,6 +24,7 @@ class Preferences:
     autosave_seconds: int = 60
     recent_files: list[str] = field(default_factory=list)
     max_recent: int = 8
+    export_folder: str = ""  # where File > Export last wrote
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files, once, keeping at most ``max_recent``."""

@@ -23,7 +23,8 @@ class ActionSpec:
     ``shortcut`` may be a tuple of keys that all trigger the action (e.g. Return and the
     keypad's Enter); the first is the one menus show. ``handler`` and ``enabled_when`` name
     attributes of the object the actions are bound to (dotted: ``"files.save"``), so the
-    declaration stays data. ``menu`` is the menu title that lists the action; a new ``group``
+    declaration stays data. ``menu`` is the menu title that lists the action (inside its
+    ``submenu`` when one is named); a new ``group``
     within a menu starts after a separator; ``toolbar`` is the action's group on the main
     toolbar (None: not on it).
     """
@@ -38,6 +39,7 @@ class ActionSpec:
     group: int = 0
     toolbar: int | None = None
     icon_text: str = ""
+    submenu: str = ""
 
 
 class ActionRegistry:
@@ -97,6 +99,7 @@ class ActionRegistry:
         menus: dict[str, QMenu] = {}
         for title in titles:
             menu = menus[title] = bar.addMenu(title)
+            submenus: dict[str, QMenu] = {}
             group: int | None = None
             for spec in self._specs.values():
                 if spec.menu != title:
@@ -104,7 +107,10 @@ class ActionRegistry:
                 if group is not None and spec.group != group:
                     menu.addSeparator()
                 group = spec.group
-                menu.addAction(self._actions[spec.id])
+                if spec.submenu and spec.submenu not in submenus:
+                    submenus[spec.submenu] = menu.addMenu(spec.submenu)
+                (submenus[spec.submenu] if spec.submenu else menu).addAction(
+                    self._actions[spec.id])
         return menus
 
     def place_in_toolbar(self, toolbar: QToolBar) -> None:

@@ -33,6 +33,7 @@ from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.editing import Editing
+from territory_desktop.qt.export_dialogs import Exports
 from territory_desktop.qt.files import PlanFiles
 from territory_desktop.qt.jobs import JobRunner
 from territory_desktop.qt.map_view import MapView
@@ -75,6 +76,7 @@ class WindowParts:
     rep_week: RepWeekView
     route_panel: RoutePanel
     editing: Editing
+    exports: Exports
 
 
 class MainWindow(QMainWindow):
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         self.rep_week = parts.rep_week
         self.route_panel = parts.route_panel
         self.editing = parts.editing
+        self.exports = parts.exports
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)

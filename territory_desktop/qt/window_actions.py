@@ -32,6 +32,12 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                group=2),
     ActionSpec("file.import_reps", "Import &reps…", "Ctrl+Shift+I",
                handler="files.import_reps_dialog", menu=FILE, group=2),
+    ActionSpec("file.export_mileage", "&Mileage log…", None,
+               "A rep's mileage log (IRS-style) for a date range, as CSV, XLSX or PDF",
+               handler="exports.mileage_dialog", menu=FILE, group=2, submenu="&Export"),
+    ActionSpec("file.export_route_pack", "&Route pack for the week…", None,
+               "A rep's week as GPX routes, an ICS calendar and PDF day sheets",
+               handler="exports.route_pack_dialog", menu=FILE, group=2, submenu="&Export"),
     ActionSpec("file.quit", "&Quit", K.Quit, handler="close", menu=FILE, group=3),
     # Toolbar buttons show the icon text: fixed, so the toolbar never shifts; the menu and the
     # tooltip name the command (see MainWindow._on_stack_undo_text_changed).

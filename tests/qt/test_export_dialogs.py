@@ -1,0 +1,123 @@
+"""File > Export: the mileage log and the week's route pack, made through the menu and dialogs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import gpxpy
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
+
+from territory_desktop.io.exports import build_trips, write_mileage_log
+from territory_desktop.io.exports.rates import default_rates
+from territory_desktop.optimize.plan_schedule import cycle_for
+
+WAIT_MS = 120_000
+REP = "REP-4"  # the conftest's SCHEDULED_REP
+
+
+def export_action(window, text):
+    """The action under File > Export named ``text``, as the menu bar lists it."""
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    export = next(a.menu() for a in file_menu.actions() if a.text() == "&Export")
+    return next(a for a in export.actions() if a.text() == text)
+
+
+def type_date(qtbot, edit, date):
+    """Select the year section and type the digits, as a user does (sections auto-advance)."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    for _ in range(4):
+        qtbot.keyClick(edit, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(edit, date.strftime("%Y%m%d"))
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.date().toPython() == date
+
+
+def click_ok(qtbot, dialog):
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled(), dialog.reason.text()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def wrote(qtbot, window):
+    """Wait for the export's status line (the network may be built first)."""
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Wrote "),
+                    timeout=WAIT_MS)
+
+
+def test_mileage_log_csv_is_what_io_exports_writes(scheduled, qtbot, tmp_path, monkeypatch):
+    window = scheduled.window
+    target = tmp_path / "log.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",  # the file chooser's answer
+                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    export_action(window, "&Mileage log…").trigger()
+    dialog = window.exports.dialog
+    assert dialog.isVisible() and dialog.rep_id == REP
+    monday = cycle_for(window.document.plan).monday
+    start, end = monday, monday + dt.timedelta(days=11)
+    type_date(qtbot, dialog.start, start)
+    type_date(qtbot, dialog.end, end)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    assert dialog.path.text() == str(target)
+    click_ok(qtbot, dialog)
+    wrote(qtbot, window)
+    assert window.routing.network is not None
+    expected = tmp_path / "expected.csv"
+    trips = build_trips(window.document.plan, REP, start, end, window.routing.network)
+    write_mileage_log(trips, expected, "csv", default_rates())
+    assert target.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
+    assert len(target.read_text(encoding="utf-8").splitlines()) > len(trips.legs)
+    status = window.statusBar().currentMessage()
+    assert status.startswith(f"Wrote {target}: {len(trips.legs)} legs, ")
+    assert f"{trips.total('business'):.1f} business mi" in status
+    assert window.files.prefs.export_folder == str(tmp_path)  # the next export starts here
+
+
+def test_rep_without_rotation_is_one_line_and_writes_nothing(scheduled, qtbot, tmp_path,
+                                                             monkeypatch):
+    window = scheduled.window
+    target = tmp_path / "log.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    export_action(window, "&Mileage log…").trigger()
+    dialog = window.exports.dialog
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    dialog.rep.setFocus()
+    qtbot.keyClick(dialog.rep, Qt.Key.Key_Home)  # the first rep, REP-1: never scheduled
+    assert dialog.rep_id == "REP-1"
+    reason = dialog.reason.text()
+    assert "has no rotation yet" in reason and "\n" not in reason
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert not target.exists()
+
+
+def test_route_pack_writes_one_gpx_route_per_day(scheduled, qtbot, tmp_path, monkeypatch):
+    window = scheduled.window
+    tmp_path = tmp_path / "pack"
+    tmp_path.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tmp_path)))
+    export_action(window, "&Route pack for the week…").trigger()
+    dialog = window.exports.dialog
+    assert dialog.rep_id == REP
+    monday = cycle_for(window.document.plan).monday
+    type_date(qtbot, dialog.week, monday + dt.timedelta(days=2))  # any day picks its week
+    qtbot.mouseClick(dialog.parts["ics"], Qt.MouseButton.LeftButton)  # untick the calendar
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    click_ok(qtbot, dialog)
+    wrote(qtbot, window)
+    stem = f"{REP}_week_{monday.isoformat()}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.gpx",
+                                                           f"{stem}_day_sheets.pdf"]
+    with open(tmp_path / f"{stem}.gpx", encoding="utf-8") as f:
+        gpx = gpxpy.parse(f)
+    schedule = window.document.plan.schedules[REP]
+    days = [d for d in range(7) if schedule.day(0, d)]
+    assert len(gpx.routes) == len(days) > 0
+    for route, weekday in zip(gpx.routes, days, strict=True):
+        names = [p.name for p in route.points[1:-1]]  # home at both ends
+        plan = window.document.plan
+        assert names == [plan.accounts[v.account_id].name for v in schedule.day(0, weekday)]
+    assert str(tmp_path) in window.statusBar().currentMessage()
