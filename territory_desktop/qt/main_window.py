@@ -34,6 +34,7 @@ from territory_desktop.qt.actions import ActionRegistry
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.health_panel import HealthPanel
 from territory_desktop.qt.jobs import JobRunner
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
@@ -75,6 +76,7 @@ class WindowParts:
     rep_week: RepWeekView
     route_panel: RoutePanel
     editing: Editing
+    health: HealthPanel
 
 
 class MainWindow(QMainWindow):
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self.rep_week = parts.rep_week
         self.route_panel = parts.route_panel
         self.editing = parts.editing
+        self.health = parts.health
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         self.panels.add("Rotation", self.rotation_panel, bottom)
         self.panels.add("Rep's week", self.rep_week, bottom)
         self.panels.add("Route", self.route_panel, bottom)
+        self.panels.add("Health", self.health, bottom)
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
@@ -353,6 +357,9 @@ class MainWindow(QMainWindow):
 
     def show_rep_week(self) -> None:
         self._raise_dock("dockRepsweek")
+
+    def show_health(self) -> None:
+        self._raise_dock("dockHealth")
 
     def zoom_to_selected_territory(self) -> None:
         self.map.zoom_to_territory(self._selected[0])
