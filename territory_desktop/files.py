@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 _CHUNK = 1 << 22
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
 @contextlib.contextmanager
@@ -101,3 +103,19 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def formula_safe(text: str) -> str:
+    """Return ``text`` as a spreadsheet will show it, never run it (CSV injection, OWASP).
+
+    A cell starting with ``=``, ``@``, a tab or a carriage return, or with ``+``/``-`` followed
+    by anything but a plain number, gets a leading apostrophe. Plain numbers (an id such as
+    ``-1042``) are written exactly as they are: a number is no formula, and changing it would
+    change the value every other reader of the file sees.
+    """
+    if not text:
+        return text
+    first = text[0]
+    if first in "=@\t\r" or (first in "+-" and not _PLAIN_NUMBER.match(text)):
+        return "'" + text
+    return text

@@ -49,3 +49,13 @@ def test_atomic_open_refuses_a_read_mode(tmp_path):
 def test_file_sha256_of_a_real_extract(shared_data):
     path = shared_data / "osm" / "west-oakland_osmnx.osm.bz2"
     assert file_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_formula_safe_defuses_formulas_and_keeps_numbers_exact():
+    from territory_desktop.files import formula_safe
+
+    cells = ["=1+2", "@SUM(A1)", "\tx", "\rx", "+1 555", "-minus", "-1042", "+1", "2.5e3", "",
+             "ok"]
+    assert [formula_safe(c) for c in cells] == [
+        "'=1+2", "'@SUM(A1)", "'\tx", "'\rx", "'+1 555", "'-minus", "-1042", "+1", "2.5e3", "",
+        "ok"]

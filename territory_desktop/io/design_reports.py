@@ -16,16 +16,13 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from territory_desktop.files import formula_safe
 from territory_desktop.model.scenario import RealignmentReport
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """``value`` with formula injection defused (text only; numbers pass unchanged)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Return ``value`` with formula injection defused (text only; numbers pass unchanged)."""
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def _round(x: float | None, digits: int = 2) -> float | str:

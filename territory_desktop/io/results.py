@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from territory_desktop.files import atomic_open
+from territory_desktop.files import atomic_open, formula_safe
 from territory_desktop.health.period import Period, PeriodError, parse_period
 from territory_desktop.health.results import (
     ACTIVITY_COLUMNS,
@@ -502,7 +502,6 @@ def guess_mapping(kind: str, columns: Iterable[str]) -> dict[str, str]:
     return _guess(columns, specs)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe_cell(value: object) -> str:
@@ -510,8 +509,7 @@ def _safe_cell(value: object) -> str:
         return ""
     if isinstance(value, bool | int | float | np.integer | np.floating):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return formula_safe(str(value))
 
 
 def write_csv(path: str | os.PathLike[str], header: Sequence[str],

@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from territory_desktop.files import atomic_path
+from territory_desktop.files import atomic_path, formula_safe
 
 from .errors import RoutingError
 
 #: Longest field accepted in a points file (a longer one is damage, not data).
 MAX_FIELD_BYTES = 128 * 1024
 FORMATS = ("csv", "npz", "parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BLOCK_BYTES = 32 << 20  # formatting buffer per block of rows
 _HEADER = "from_id,to_id,seconds,meters,unreachable_reason\n"
 
@@ -33,11 +32,10 @@ _HEADER = "from_id,to_id,seconds,meters,unreachable_reason\n"
 def csv_cell(text: str) -> str:
     """Return ``text`` as a safe CSV cell.
 
-    Formula-looking text gets a leading apostrophe (OWASP CSV injection), then quotes are added
-    where RFC 4180 needs them.
+    Formula-looking text gets a leading apostrophe (:func:`territory_desktop.files.formula_safe`),
+    then quotes are added where RFC 4180 needs them.
     """
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
+    text = formula_safe(text)
     if any(c in text for c in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text

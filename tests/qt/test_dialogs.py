@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QTime
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtCore import QItemSelectionModel, Qt, QTime
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QInputDialog, QPushButton
 
 from territory_desktop.qt import dialogs
 
@@ -69,7 +70,8 @@ def test_rules_dialog_removes_a_rule(tdapp, monkeypatch):
 
     def remove_first(dialog):
         dialog.list.setCurrentRow(0)
-        dialog._on_remove_clicked()
+        remove = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Remove rule")
+        QTest.mouseClick(remove, Qt.MouseButton.LeftButton)
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(dialogs.RulesDialog, "exec", remove_first)

@@ -124,8 +124,14 @@ def test_split_select_merge_and_properties(tdapp, qtbot):
     after = sum(len(doc.assignment.accounts_in(p.id)) for p in pieces)
     assert after == len(accounts_before)
     # select both rows in the panel, merge, and we are back to one territory with its accounts
-    window.territories.select([p.id for p in pieces])
-    window._on_panel_selection_changed(window.territories.selected_ids())
+    table, panel = window.territories.table, window.territories
+    for n, piece in enumerate(pieces):  # click one row, Ctrl+click the other
+        row = next(r for r, w in enumerate(panel.model.rows) if w.territory_id == piece.id)
+        rect = table.visualRect(panel.proxy.mapFromSource(panel.model.index(row, 0)))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.ControlModifier if n else
+                         Qt.KeyboardModifier.NoModifier, rect.center())
+    assert sorted(window.selected_territories) == sorted(p.id for p in pieces)
     assert window.actions["territory.merge"].isEnabled()
     window.actions["territory.merge"].trigger()
     assert doc.plan.territories[tid].geometry.area == pytest.approx(geom.area, rel=1e-9)

@@ -79,7 +79,7 @@ def test_csv_writer_matches_the_csv_module_cell_for_cell(tmp_path):
 
 def test_formula_cells_are_escaped():
     assert [csv_cell(i) for i in ("=1+2", "+1", "-2", "@x", "\tx", "\rx", "ok", "a,b")] == [
-        "'=1+2", "'+1", "'-2", "'@x", "'\tx", '"\'\rx"', "ok", '"a,b"']  # fmt: skip
+        "'=1+2", "+1", "-2", "'@x", "'\tx", '"\'\rx"', "ok", '"a,b"']  # fmt: skip
 
 
 def test_matrix_formats_through_the_command_line(net_file, tmp_path, capsys):

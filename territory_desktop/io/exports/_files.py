@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from territory_desktop.files import atomic_path
+from territory_desktop.files import atomic_path, formula_safe
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -80,24 +79,6 @@ def write_atomic_set(path: Path, write: Callable[[Path], object]) -> list[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection, OWASP).
-
-    A cell starting with ``=``, ``@``, a tab or a carriage return, or with ``+``/``-`` followed
-    by anything but a plain number, gets a leading apostrophe; plain values (ids such as
-    ``-1042``) are written exactly as they are.
-    """
-    if not value:
-        return value
-    first = value[0]
-    if first in "=@\t\r" or (first in "+-" and not _NUMBER.match(value)):
-        return "'" + value
-    return value
-
-
 def csv_cell(value: Any, decimals: int = 2, date_format: str = "%Y-%m-%d") -> str:
     """One CSV field: fixed decimals for numbers, a date format for dates, safe text."""
     if value is None:
@@ -110,7 +91,7 @@ def csv_cell(value: Any, decimals: int = 2, date_format: str = "%Y-%m-%d") -> st
         return str(value)
     if isinstance(value, dt.date):
         return value.strftime(date_format)
-    return safe_text(str(value))
+    return formula_safe(str(value))
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
@@ -122,7 +103,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], 
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8", newline="") as f:
             out = csv.writer(f)
-            out.writerow([safe_text(h) for h in header])
+            out.writerow([formula_safe(h) for h in header])
             for row in rows:
                 out.writerow([csv_cell(v, decimals[i] if decimals else 2, date_format)
                               for i, v in enumerate(row)])
