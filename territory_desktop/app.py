@@ -39,6 +39,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.export_dialogs import Exports
     from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
     from territory_desktop.qt.rep_week import RepWeekView
@@ -66,7 +67,8 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     editing = Editing(window, files, lambda: window.selected_territories,
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
-                               rep_week, route_panel, editing, Exports(window, routing, files)))
+                               rep_week, route_panel, editing, Exports(window, routing, files),
+                               HealthPanel(window)))
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)

@@ -35,6 +35,7 @@ from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.export_dialogs import Exports
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.health_panel import HealthPanel
 from territory_desktop.qt.jobs import JobRunner
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
@@ -77,6 +78,7 @@ class WindowParts:
     route_panel: RoutePanel
     editing: Editing
     exports: Exports
+    health: HealthPanel
 
 
 class MainWindow(QMainWindow):
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         self.route_panel = parts.route_panel
         self.editing = parts.editing
         self.exports = parts.exports
+        self.health = parts.health
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         self.panels.add("Rotation", self.rotation_panel, bottom)
         self.panels.add("Rep's week", self.rep_week, bottom)
         self.panels.add("Route", self.route_panel, bottom)
+        self.panels.add("Health", self.health, bottom)
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
@@ -369,6 +373,9 @@ class MainWindow(QMainWindow):
     def show_rep_week(self) -> None:
         """Bring the rep's week panel to the front."""
         self._raise_dock("dockRepsweek")
+
+    def show_health(self) -> None:
+        self._raise_dock("dockHealth")
 
     def zoom_to_selected_territory(self) -> None:
         """Fit the map to the selected territory."""

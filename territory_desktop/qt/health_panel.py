@@ -1,0 +1,442 @@
+"""The Health panel: CRM results in, KPIs per territory, the signals they raise, a bar chart.
+
+The panel shows the same :class:`~territory_desktop.health.report.HealthReport` that
+``tdesk plan health`` prints, computed from the files the user picks against the open plan.
+Import and KPIs run off the GUI thread (:meth:`Workbench.run_work`); a rejected row is listed
+with its file, line, column and reason, and the good rows are used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop.health.kpis import Kpis
+from territory_desktop.health.period import Period, quarter_of
+from territory_desktop.health.report import HealthReport, default_period, health_report
+from territory_desktop.health.results import CrmResults
+from territory_desktop.io.results import ResultsImportReport, import_results
+from territory_desktop.model.plan import Plan
+from territory_desktop.qt.workbench import Workbench
+
+__all__ = ["COLUMNS", "HealthPanel", "HealthResult", "format_kpi"]
+
+TOO_FEW = "too few deals"
+FILTER = "CRM exports (*.csv *.xlsx);;All files (*)"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One KPI column: its :class:`Kpis` attribute, header and number format."""
+
+    kpi: str
+    header: str
+    kind: str  # "money", "ratio" (x), "percent", "days", "count"
+    summed: bool = False  # the team figure is a total: the chart's average divides it
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("pipeline", "Pipeline", "money", summed=True),
+    Column("coverage_ratio", "Coverage", "ratio"),
+    Column("attainment", "Attainment", "percent"),
+    Column("win_rate", "Win rate", "percent"),
+    Column("avg_deal", "Avg deal", "money"),
+    Column("cycle_days", "Cycle days", "days"),
+    Column("visit_coverage", "Visit coverage", "percent"),
+    Column("white_space", "White space", "count", summed=True),
+)
+"""The KPI table's figures, in column order (the chart offers the same)."""
+
+_FORMATS = {"money": ",.0f", "ratio": ".1f", "percent": ".0%", "days": ".0f", "count": ".0f"}
+
+
+def _text(value: float, kind: str) -> str:
+    text = format(value, ".1f" if kind == "count" and value != int(value) else _FORMATS[kind])
+    return f"{text}x" if kind == "ratio" else text
+
+
+def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
+    """Return the cell text of ``column`` for ``kpis`` and its tooltip (why it is missing).
+
+    A figure resting on too few deals reads "too few deals"; any other missing figure reads
+    "-", and the tooltip gives the engine's reason.
+    """
+    value = getattr(kpis, column.kpi)
+    if value is not None:
+        return _text(value, column.kind), ""
+    reason = kpis.reasons.get(column.kpi, "")
+    few = "needed" in reason or (reason.startswith("no ") and "deal" in reason)
+    return (TOO_FEW if few else "-"), reason
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """What a load or a period change computes: the import (None: unchanged) and the report."""
+
+    imported: ResultsImportReport | None
+    report: HealthReport | None
+
+
+def _load_and_compute(plan: Plan, territory_of: dict[str, str | None],
+                      files: dict[str, Path | None], period: Period | None,
+                      progress: Callable[[float, str], None],
+                      should_stop: Callable[[], bool]) -> HealthResult:
+    progress(0.0, "Reading CRM results")
+    imported = import_results(plan.accounts, plan.reps, files["opportunities"], files["quotas"],
+                              files["activities"], today=dt.date.today())
+    if any(imp.missing_required for imp in imported.imports):
+        return HealthResult(imported, None)
+    return HealthResult(imported, health_report(
+        plan, imported.results, period or default_period(imported.results),
+        territory_of=territory_of, progress=progress, should_stop=should_stop))
+
+
+def _compute(plan: Plan, territory_of: dict[str, str | None], results: CrmResults,
+             period: Period, progress: Callable[[float, str], None],
+             should_stop: Callable[[], bool]) -> HealthResult:
+    return HealthResult(None, health_report(plan, results, period, territory_of=territory_of,
+                                            progress=progress, should_stop=should_stop))
+
+
+def _quarters(results: CrmResults, latest: Period) -> list[Period]:
+    """Every quarter from the first one with a deal or visit to ``latest``, newest first."""
+    dates = [results.opportunities["created"].min(), results.activities["date"].min()]
+    known = [d.date() for d in dates if not _missing(d)]
+    first = quarter_of(min(known)) if known else latest
+    quarters = []
+    month = latest.first_month
+    while month >= min(first.first_month, latest.first_month):
+        quarters.append(Period(month, 3))
+        month -= 3
+    return quarters
+
+
+def _missing(value: object) -> bool:
+    return value is None or value != value  # NaT and NaN are not equal to themselves
+
+
+class HealthPanel(QWidget):
+    """Load CRM results, pick a quarter, read the KPIs, the signals and a chart per territory.
+
+    Parameters
+    ----------
+    workbench
+        The window: its document is the plan the results are read against, its ``run_work``
+        runs the import and the KPIs.
+    """
+
+    loaded = Signal()
+    """A load finished: its problems are listed (and its report shown when it has one)."""
+    report_shown = Signal()
+    """The table, signals and chart show a new report."""
+
+    def __init__(self, workbench: Workbench, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("healthPanel")
+        self.workbench = workbench
+        self.results: CrmResults | None = None
+        self.report: HealthReport | None = None
+        self.imported: ResultsImportReport | None = None
+
+        self.load_button = QPushButton("Load CRM results…", self)
+        self.load_button.setObjectName("healthLoad")
+        self.load_button.clicked.connect(self.load_dialog)
+        self.period = QComboBox(self)
+        self.period.setObjectName("healthPeriod")
+        self.period.setEnabled(False)
+        self.period.activated.connect(self._on_period_activated)
+        self.summary = QLabel("No CRM results loaded: opportunities are required, quotas and "
+                              "activities optional.", self)
+        self.summary.setWordWrap(True)
+        self.problems_button = QPushButton("Show problems", self)
+        self.problems_button.setCheckable(True)
+        self.problems_button.hide()
+        self.problems = QListWidget(self)
+        self.problems.setObjectName("healthProblems")
+        self.problems.hide()
+        self.problems_button.toggled.connect(self.problems.setVisible)
+
+        self.table = QTableWidget(0, 2 + len(COLUMNS), self)
+        self.table.setObjectName("healthTable")
+        self.table.setHorizontalHeaderLabels(["Territory", "Rep", *(c.header for c in COLUMNS)])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.signals = QTreeWidget(self)
+        self.signals.setObjectName("healthSignals")
+        self.signals.setHeaderLabels(["Territory", "Rule", "Answer", "What"])
+        self.signals.setRootIsDecorated(False)
+
+        self.chart_kpi = QComboBox(self)
+        self.chart_kpi.setObjectName("healthChartKpi")
+        for column in COLUMNS:
+            self.chart_kpi.addItem(column.header, column.kpi)
+        self.chart_kpi.currentIndexChanged.connect(self._draw_chart)
+        self.chart = QChart()
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart_view = QChartView(self.chart, self)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumSize(320, 220)
+
+        top = QHBoxLayout()
+        top.addWidget(self.load_button)
+        top.addWidget(QLabel("Quarter:", self))
+        top.addWidget(self.period)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.problems_button)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(QLabel("Signals (the rule that raised each)", left))
+        left_layout.addWidget(self.signals, 1)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        chart_row = QHBoxLayout()
+        chart_row.addWidget(QLabel("Chart:", right))
+        chart_row.addWidget(self.chart_kpi, 1)
+        right_layout.addLayout(chart_row)
+        right_layout.addWidget(self.chart_view, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
+        split.setSizes([900, 450])  # the table's ten columns first; the chart takes the rest
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.problems)
+        layout.addWidget(split, 1)
+
+        workbench.document.plan_changed.connect(self._on_plan_changed)
+        workbench.document.replaced.connect(self.clear)
+
+    # ----------------------------------------------------------------- user gestures
+    def load_dialog(self) -> None:
+        """Ask for the opportunities export, then (optional) quotas and activities; load them."""
+        parent = self.workbench.dialog_parent()
+        chosen: dict[str, Path | None] = {}
+        for kind, title in (("opportunities", "Opportunities export (required)"),
+                            ("quotas", "Quotas export (Cancel: none)"),
+                            ("activities", "Activity history (Cancel: none)")):
+            path, _ = QFileDialog.getOpenFileName(parent, title, "", FILTER)
+            if not path and kind == "opportunities":
+                return
+            chosen[kind] = Path(path) if path else None
+        self.load(chosen["opportunities"], chosen["quotas"], chosen["activities"])
+
+    def load(self, opportunities: Path | None, quotas: Path | None = None,
+             activities: Path | None = None) -> None:
+        """Import the files against the open plan and compute the KPIs, off the GUI thread."""
+        document = self.workbench.document
+        files = {"opportunities": opportunities, "quotas": quotas, "activities": activities}
+        self.summary.setText("Reading CRM results…")
+        self.workbench.run_work("Loading CRM results", _load_and_compute, document.plan,
+                                dict(document.assignment.territory_of), files, None,
+                                on_done=self._on_loaded, kind="health")
+
+    def clear(self) -> None:
+        """Forget the results (another plan was opened: they were checked against the old one)."""
+        self.results = self.report = self.imported = None
+        self.period.clear()
+        self.period.setEnabled(False)
+        self.summary.setText("No CRM results loaded.")
+        self.problems.clear()
+        self.problems.hide()
+        self.problems_button.hide()
+        self.table.setRowCount(0)
+        self.signals.clear()
+        self.chart.removeAllSeries()
+
+    # ----------------------------------------------------------------- results
+    def _recompute(self, period: Period) -> None:
+        if self.results is None:
+            return
+        document = self.workbench.document
+        self.workbench.run_work(f"Territory health {period}", _compute, document.plan,
+                                dict(document.assignment.territory_of), self.results, period,
+                                on_done=self._on_computed, kind="health")
+
+    def _on_period_activated(self, index: int) -> None:
+        period = self.period.itemData(index)
+        if isinstance(period, Period):
+            self._recompute(period)
+
+    def _on_plan_changed(self) -> None:
+        if self.report is not None:
+            self._recompute(self.report.kpis.period)
+
+    def _on_loaded(self, result: HealthResult) -> None:
+        imported = result.imported
+        assert imported is not None  # a load always imports
+        self.imported = imported
+        self._show_problems(imported)
+        if result.report is None:
+            self.loaded.emit()
+            return
+        self.results = imported.results
+        latest = result.report.kpis.period
+        self.period.clear()
+        for quarter in _quarters(imported.results, latest):
+            self.period.addItem(quarter.label, quarter)
+        self.period.setCurrentIndex(self.period.findText(latest.label))
+        self.period.setEnabled(True)
+        self._on_computed(result)
+        self.loaded.emit()
+
+    def _on_computed(self, result: HealthResult) -> None:
+        report = result.report
+        assert report is not None
+        self.report = report
+        self._fill_table(report)
+        self._fill_signals(report)
+        self._draw_chart()
+        self.workbench.show_status(
+            f"Territory health {report.kpis.period} as of {report.kpis.as_of}: "
+            f"{len(report.signals)} signals")
+        self.report_shown.emit()
+
+    def _show_problems(self, imported: ResultsImportReport) -> None:
+        parts = []
+        self.problems.clear()
+        for imp in imported.imports:
+            name = Path(imp.source).name
+            if imp.missing_required:
+                parts.append(f"{name} lacks required columns: {', '.join(imp.missing_required)}")
+                continue
+            parts.append(f"{name}: {len(imp.frame)} {imp.kind} kept, {imp.rows_rejected} "
+                         "rejected")
+            for p in imp.problems:
+                verdict = "rejected" if p.skipped else "warning"
+                self.problems.addItem(f"{name}:{p.line}: column {p.column or '-'}: {verdict}: "
+                                      f"{p.reason}")
+        self.summary.setText("; ".join(parts))
+        count = self.problems.count()
+        self.problems_button.setVisible(count > 0)
+        self.problems_button.setText(f"Show problems ({count})")
+        if not count:
+            self.problems_button.setChecked(False)
+
+    def _fill_table(self, report: HealthReport) -> None:
+        rows: Sequence[Kpis] = (*report.kpis.territories, report.kpis.team)
+        self.table.setRowCount(len(rows))
+        for r, k in enumerate(rows):
+            self._set_cell(r, 0, k.name, "")
+            self._set_cell(r, 1, k.rep_id or "-", "")
+            for c, column in enumerate(COLUMNS, start=2):
+                text, tip = format_kpi(k, column)
+                self._set_cell(r, c, text, tip)
+
+    def _set_cell(self, row: int, col: int, text: str, tip: str) -> None:
+        item = QTableWidgetItem(text)
+        if col >= 2:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if tip:
+            item.setToolTip(tip)
+        self.table.setItem(row, col, item)
+
+    def _fill_signals(self, report: HealthReport) -> None:
+        self.signals.clear()
+        names = {t.key: t.name for t in report.kpis.territories}
+        for s in report.signals:
+            item = QTreeWidgetItem([names.get(s.territory_id, s.territory_id), s.rule,
+                                    s.action or "", s.message])
+            item.setToolTip(3, s.message)
+            self.signals.addTopLevelItem(item)
+        for col in (0, 1, 2):
+            self.signals.resizeColumnToContents(col)
+
+    # ----------------------------------------------------------------- chart
+    def chart_values(self) -> tuple[list[str], list[float | None], float | None]:
+        """Return the chart's territory names, their values and the team average line.
+
+        The average is the team's figure for ratios and rates, the team total over the
+        number of territories for totals (pipeline, white space).
+        """
+        report = self.report
+        if report is None:
+            return [], [], None
+        column = COLUMNS[max(0, self.chart_kpi.currentIndex())]
+        territories = report.kpis.territories
+        values: list[float | None] = [_as_float(getattr(k, column.kpi)) for k in territories]
+        team = _as_float(getattr(report.kpis.team, column.kpi))
+        if column.summed and team is not None and territories:
+            team /= len(territories)
+        return [k.name for k in territories], values, team
+
+    def _draw_chart(self) -> None:
+        chart = self.chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        names, values, team = self.chart_values()
+        if not names:
+            return
+        column = COLUMNS[max(0, self.chart_kpi.currentIndex())]
+        percent = column.kind == "percent"
+        scale = 100.0 if percent else 1.0
+        bars = QBarSet(column.header + (" (%)" if percent else ""))
+        bars.append([0.0 if v is None else v * scale for v in values])
+        series = QBarSeries()
+        series.append(bars)
+        chart.addSeries(series)
+        x_axis = QBarCategoryAxis()
+        x_axis.append(names)
+        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(x_axis)
+        y_axis = QValueAxis()
+        top = max([v * scale for v in values if v is not None] + [0.0])
+        if team is not None:
+            top = max(top, team * scale)
+            line = QLineSeries()
+            line.setName(f"Team average {_text(team, column.kind)}")
+            line.append([QPointF(-0.5, team * scale), QPointF(len(names) - 0.5, team * scale)])
+            line.setPen(QPen(QColor("#d62728"), 2, Qt.PenStyle.DashLine))
+            chart.addSeries(line)
+            line.attachAxis(x_axis)
+        y_axis.setRange(0.0, top * 1.1 if top > 0 else 1.0)
+        y_axis.applyNiceNumbers()
+        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        for s in chart.series():
+            s.attachAxis(y_axis)
+        missing = [n for n, v in zip(names, values, strict=True) if v is None]
+        chart.setTitle(f"{column.header} per territory, {self.report.kpis.period}"
+                       if self.report else column.header)
+        if missing:
+            chart.setTitle(chart.title() + f" (no figure: {', '.join(missing)})")
+
+
+def _as_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

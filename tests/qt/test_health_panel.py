@@ -1,0 +1,173 @@
+"""The Health panel: View > Health (Ctrl+Shift+H), load CRM results, read the engine's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from territory_desktop.health.period import parse_period
+from territory_desktop.health.report import health_report
+from territory_desktop.io.results import import_results
+from territory_desktop.resources import resource_path
+
+RESULTS = resource_path("sample") / "results"
+WAIT_MS = 60_000
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def _money(v):
+    return "-" if v is None else f"{v:,.0f}"
+
+
+def _pct(v):
+    return "-" if v is None else f"{v:.0%}"
+
+
+def _expected_row(k):
+    """The row the table should show for ``k``, formatted here independently of the panel."""
+    few = "too few deals"
+    return [
+        k.name, k.rep_id or "-", _money(k.pipeline),
+        "-" if k.coverage_ratio is None else f"{k.coverage_ratio:.1f}x",
+        _pct(k.attainment),
+        few if k.win_rate is None else f"{k.win_rate:.0%}",
+        few if k.avg_deal is None else f"{k.avg_deal:,.0f}",
+        few if k.cycle_days is None else f"{k.cycle_days:.0f}",
+        _pct(k.visit_coverage), str(k.white_space),
+    ]
+
+
+def _table(panel):
+    t = panel.table
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def _opportunities_with_a_bad_row(tmp_path: Path) -> tuple[Path, int]:
+    """The sample opportunities plus one row whose amount is not a number (its line number)."""
+    lines = (RESULTS / "opportunities.csv").read_text(encoding="utf-8").splitlines()
+    good = lines[1].split(",")
+    header = lines[0].split(",")
+    bad = list(good)
+    bad[0] = "OPP-BAD-1"
+    bad[header.index("Amount")] = "lots"
+    path = tmp_path / "opportunities.csv"
+    path.write_text("\n".join([*lines, ",".join(bad)]) + "\n", encoding="utf-8")
+    return path, len(lines) + 1
+
+
+def _choose_files(monkeypatch, answers):
+    """The file chooser answers ``answers`` in turn ("" = Cancel)."""
+    queue = [str(a) for a in answers]
+    titles = []
+
+    def chooser(parent, title, *args, **kwargs):
+        titles.append(title)
+        return (queue.pop(0) if queue else "", "")
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    return titles
+
+
+@pytest.fixture
+def loaded(tdapp, qtbot, monkeypatch, tmp_path):
+    """The sample plan with its results loaded through View > Health and the Load button."""
+    window = tdapp.window
+    opportunities, bad_line = _opportunities_with_a_bad_row(tmp_path)
+    titles = _choose_files(monkeypatch, [opportunities, RESULTS / "quotas.csv",
+                                         RESULTS / "activities.csv"])
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    panel = window.health
+    assert window.dock("dockHealth").isVisible()
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert len(titles) == 3 and "Opportunities" in titles[0]
+    tdapp.opportunities, tdapp.bad_line = opportunities, bad_line
+    return tdapp
+
+
+def _engine(plan, opportunities, period=None):
+    imported = import_results(plan.accounts, plan.reps, opportunities, RESULTS / "quotas.csv",
+                              RESULTS / "activities.csv", today=dt.date.today())
+    return imported, health_report(plan, imported.results, period)
+
+
+def test_loaded_results_show_the_engines_figures_and_the_rejected_row(loaded):
+    panel = loaded.window.health
+    imported, report = _engine(loaded.document.plan, loaded.opportunities)
+    assert report.kpis.period.label == "2026Q4"
+    assert panel.period.currentText() == "2026Q4"
+    expected = [_expected_row(k) for k in (*report.kpis.territories, report.kpis.team)]
+    assert _table(panel) == expected
+    assert any(row[5] == "too few deals" for row in expected)  # the sample has such a row
+    # the rejected row: named by file, line, column and reason; the good rows still count
+    assert "1 rejected" in panel.summary.text()
+    problems = [panel.problems.item(i).text() for i in range(panel.problems.count())]
+    assert any(p.startswith(f"opportunities.csv:{loaded.bad_line}: column Amount: rejected")
+               for p in problems), problems
+    assert not panel.problems.isVisible()
+    panel.problems_button.click()
+    assert panel.problems.isVisible()
+    # every signal, with its rule, in engine order
+    shown = [(panel.signals.topLevelItem(i).text(1), panel.signals.topLevelItem(i).text(3))
+             for i in range(panel.signals.topLevelItemCount())]
+    assert shown == [(s.rule, s.message) for s in report.signals]
+    assert len(imported.results.opportunities) > 500
+
+
+def test_another_quarter_recomputes_the_table(loaded, qtbot):
+    window = loaded.window
+    panel = window.health
+    assert panel.period.findText("2025Q1") >= 0
+    panel.period.setFocus()
+    with qtbot.waitSignal(panel.report_shown, timeout=WAIT_MS):
+        qtbot.keyClick(panel.period, Qt.Key.Key_Down)  # the next (older) quarter
+    assert panel.period.currentText() == "2026Q3"
+    _, report = _engine(loaded.document.plan, loaded.opportunities, parse_period("2026Q3"))
+    assert _table(panel) == [_expected_row(k)
+                             for k in (*report.kpis.territories, report.kpis.team)]
+
+
+def test_chart_draws_the_chosen_kpi_with_the_team_average(loaded, qtbot):
+    panel = loaded.window.health
+    _, report = _engine(loaded.document.plan, loaded.opportunities)
+    panel.chart_kpi.setFocus()
+    qtbot.keyClicks(panel.chart_kpi, "Win rate")  # a closed combo box selects the item typed
+    assert panel.chart_kpi.currentData() == "win_rate"
+    names, values, team = panel.chart_values()
+    assert names == [k.name for k in report.kpis.territories]
+    assert values == [k.win_rate for k in report.kpis.territories]
+    assert team == report.kpis.team.win_rate
+    assert len(panel.chart.series()) == 2  # the bars and the team line
+    qtbot.keyClick(panel.chart_kpi, Qt.Key.Key_Home)  # the first KPI: pipeline
+    _, values, team = panel.chart_values()
+    assert values == [k.pipeline for k in report.kpis.territories]
+    assert team == pytest.approx(report.kpis.team.pipeline / len(report.kpis.territories))
+
+
+def test_opportunities_without_required_columns_are_explained(tdapp, qtbot, monkeypatch,
+                                                              tmp_path):
+    window = tdapp.window
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("Name,Value\nfoo,1\n", encoding="utf-8")
+    _choose_files(monkeypatch, [wrong, "", ""])
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    with qtbot.waitSignal(window.health.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(window.health.load_button, Qt.MouseButton.LeftButton)
+    assert "wrong.csv lacks required columns" in window.health.summary.text()
+    assert window.health.table.rowCount() == 0
+    assert not window.health.period.isEnabled()
+
+
+def test_cancelling_the_opportunities_chooser_loads_nothing(tdapp, qtbot, monkeypatch):
+    window = tdapp.window
+    titles = _choose_files(monkeypatch, [""])
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    qtbot.mouseClick(window.health.load_button, Qt.MouseButton.LeftButton)
+    assert len(titles) == 1
+    assert not [w for w in window.jobs.workers if w.kind == "health"]
+    assert window.health.summary.text().startswith("No CRM results loaded")
+    assert window.health.table.rowCount() == 0
