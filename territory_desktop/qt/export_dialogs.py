@@ -209,7 +209,7 @@ class MileageDialog(_ExportDialog):
             self.path.setText(str(Path(text).with_suffix(f".{self.fmt}")))
 
     def problem(self) -> str:
-        """The rep's missing rotation, a reversed range or no file yet."""
+        """Return why OK is disabled: no rotation, a reversed range or no file yet."""
         if reason := super().problem():
             return reason
         if self.end.date() < self.start.date():
@@ -264,7 +264,7 @@ class RoutePackDialog(_ExportDialog):
             self.folder.setText(chosen)
 
     def problem(self) -> str:
-        """The rep's missing rotation, nothing ticked, or no existing folder."""
+        """Return why OK is disabled: no rotation, nothing ticked, or no existing folder."""
         if reason := super().problem():
             return reason
         if not self.chosen_parts:

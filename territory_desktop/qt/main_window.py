@@ -375,6 +375,7 @@ class MainWindow(QMainWindow):
         self._raise_dock("dockRepsweek")
 
     def show_health(self) -> None:
+        """Bring the Health panel to the front."""
         self._raise_dock("dockHealth")
 
     def zoom_to_selected_territory(self) -> None:

@@ -17,7 +17,7 @@ REP = "REP-4"  # the conftest's SCHEDULED_REP
 
 
 def export_action(window, text):
-    """The action under File > Export named ``text``, as the menu bar lists it."""
+    """Return the action under File > Export named ``text``, as the menu bar lists it."""
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
     export = next(a.menu() for a in file_menu.actions() if a.text() == "&Export")
     return next(a for a in export.actions() if a.text() == text)

@@ -28,7 +28,7 @@ def _pct(v):
 
 
 def _expected_row(k):
-    """The row the table should show for ``k``, formatted here independently of the panel."""
+    """Return the row the table should show for ``k``, formatted independently of the panel."""
     few = "too few deals"
     return [
         k.name, k.rep_id or "-", _money(k.pipeline),
@@ -47,7 +47,7 @@ def _table(panel):
 
 
 def _opportunities_with_a_bad_row(tmp_path: Path) -> tuple[Path, int]:
-    """The sample opportunities plus one row whose amount is not a number (its line number)."""
+    """Write the sample opportunities plus one row whose amount is not a number (its line)."""
     lines = (RESULTS / "opportunities.csv").read_text(encoding="utf-8").splitlines()
     good = lines[1].split(",")
     header = lines[0].split(",")
@@ -60,7 +60,7 @@ def _opportunities_with_a_bad_row(tmp_path: Path) -> tuple[Path, int]:
 
 
 def _choose_files(monkeypatch, answers):
-    """The file chooser answers ``answers`` in turn ("" = Cancel)."""
+    """Make the file chooser answer ``answers`` in turn ("" = Cancel)."""
     queue = [str(a) for a in answers]
     titles = []
 
@@ -74,7 +74,7 @@ def _choose_files(monkeypatch, answers):
 
 @pytest.fixture
 def loaded(tdapp, qtbot, monkeypatch, tmp_path):
-    """The sample plan with its results loaded through View > Health and the Load button."""
+    """Load the sample plan's results through View > Health and the Load button."""
     window = tdapp.window
     opportunities, bad_line = _opportunities_with_a_bad_row(tmp_path)
     titles = _choose_files(monkeypatch, [opportunities, RESULTS / "quotas.csv",
