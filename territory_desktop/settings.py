@@ -7,6 +7,9 @@ from typing import Any
 
 from territory_desktop.units import DistanceUnit, distance_unit
 
+#: The default cadence per tier, written once: (weeks between visits, minutes per visit).
+DEFAULT_CADENCE: dict[str, tuple[int, int]] = {"A": (1, 45), "B": (2, 30), "C": (4, 30)}
+
 
 @dataclass
 class Preferences:
@@ -15,9 +18,9 @@ class Preferences:
     units: DistanceUnit = "mi"
     currency: str = "USD"
     default_every_weeks: dict[str, float] = field(
-        default_factory=lambda: {"A": 1.0, "B": 2.0, "C": 4.0})
+        default_factory=lambda: {t: float(w) for t, (w, _) in DEFAULT_CADENCE.items()})
     default_visit_minutes: dict[str, float] = field(
-        default_factory=lambda: {"A": 45.0, "B": 30.0, "C": 30.0})
+        default_factory=lambda: {t: float(m) for t, (_, m) in DEFAULT_CADENCE.items()})
     show_basemap: bool = True
     online_tiles: bool = False
     snap_tolerance_m: float = 25.0

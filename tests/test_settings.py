@@ -36,3 +36,11 @@ def test_recent_files_are_capped():
     for i in range(5):
         prefs.add_recent(f"/p{i}.gpkg")
     assert prefs.recent_files == ["/p4.gpkg", "/p3.gpkg", "/p2.gpkg"]
+
+
+def test_the_default_cadence_is_written_once_for_settings_and_plans():
+    from territory_desktop.model.plan import default_cadence
+
+    prefs, plan_default = Preferences(), default_cadence()
+    assert prefs.default_every_weeks == {t: c.every_weeks for t, c in plan_default.items()}
+    assert prefs.default_visit_minutes == {t: c.visit_minutes for t, c in plan_default.items()}

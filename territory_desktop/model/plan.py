@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
+from territory_desktop.settings import DEFAULT_CADENCE
 
 TIERS = ("A", "B", "C")
 # A rep's working week when the data says nothing: read by the model, the importer and the
@@ -87,11 +88,8 @@ class TierCadence:
 
 def default_cadence() -> dict[str, TierCadence]:
     """Return the default cadence: A weekly 45 min, B every 2 weeks 30 min, C every 4 weeks 30."""
-    return {
-        "A": TierCadence("A", 1, 45),
-        "B": TierCadence("B", 2, 30),
-        "C": TierCadence("C", 4, 30),
-    }
+    return {tier: TierCadence(tier, weeks, minutes)
+            for tier, (weeks, minutes) in DEFAULT_CADENCE.items()}
 
 
 @dataclass(frozen=True)
