@@ -37,7 +37,6 @@ WORKER_MODULES = (
     "territory_desktop.routing.plan_network",
     "territory_desktop.optimize.plan_schedule",
     "territory_desktop.optimize.replan",
-    "territory_desktop.optimize.balance",
     "territory_desktop.health",
     "territory_desktop.io.exports",
 )
