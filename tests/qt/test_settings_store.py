@@ -7,7 +7,7 @@ from territory_desktop.settings import Preferences
 def test_preferences_survive_a_new_store_on_the_same_file(tmp_path):
     ini = tmp_path / "settings.ini"
     prefs = Preferences(units="km", currency="EUR", snap_tolerance_m=40.0,
-                        recent_files=["/plans/east.gpkg"])
+                        recent_files=[str(tmp_path / "east.gpkg")])
     SettingsStore(ini).save(prefs)
     again = SettingsStore(ini).load()
     assert again == prefs
