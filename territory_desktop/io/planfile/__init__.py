@@ -1,6 +1,6 @@
 """The plan file: one GeoPackage that Territory Desktop reads and writes and QGIS opens as layers.
 
-Layout (schema version 2; every table has ``fid INTEGER PRIMARY KEY`` first, rows keep plan order):
+Layout (schema version 3; every table has ``fid INTEGER PRIMARY KEY`` first, rows keep plan order):
 
 ==============  ===========  =============================================================
 table           kind         columns
@@ -29,6 +29,7 @@ td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/move
 ==============  ===========  =============================================================
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
+``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``).
 New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
 
 All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has

@@ -13,7 +13,7 @@ from territory_desktop.io import gpkg
 from territory_desktop.io.gpkg import Column, TableSpec
 from territory_desktop.model.plan import Plan
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_ROTATION_WEEKS = 52  # a rotation cycle of up to a year
 GENERATOR = "Territory Desktop"
 PLAN_SUFFIX = ".gpkg"
@@ -105,6 +105,12 @@ _SCHEDULE_TABLES_V2 = (
     ),
 )
 
+# What schema 3 added (scenarios, CRM results and snapshots, export settings, the road network),
+# frozen the same way once schema 3 ships. Each feature declares its own tuple and adds it here.
+_REP_COLUMNS_V3: tuple[Column, ...] = ()
+_SETTINGS_V3: tuple[tuple[str, str], ...] = ()
+_TABLES_V3: tuple[TableSpec, ...] = ()
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -150,6 +156,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("skills", "TEXT"),
                 Column("approximate_home", "BOOLEAN"),
                 *_REP_COLUMNS_V2,
+                *_REP_COLUMNS_V3,
             ),
             geometry_type="POINT",
             description="Sales reps at their home base",
@@ -184,6 +191,7 @@ TABLES: dict[str, TableSpec] = {
             description="Territory Desktop: plan settings",
         ),
         *_SCHEDULE_TABLES_V2,
+        *_TABLES_V3,
     )
 }
 
@@ -192,18 +200,30 @@ TABLES: dict[str, TableSpec] = {
 Migration = Callable[[sqlite3.Connection], None]
 
 
-def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    """Migrate to schema 2: time windows, working hours, scheduling settings, rotation, log."""
-    for table, columns in (("accounts", _ACCOUNT_COLUMNS_V2), ("reps", _REP_COLUMNS_V2)):
-        for c in columns:
+def _add(conn: sqlite3.Connection, columns: dict[str, tuple[Column, ...]],
+         settings: tuple[tuple[str, str], ...], tables: tuple[TableSpec, ...]) -> None:
+    """Add columns (with their defaults), settings keys and tables to an older plan."""
+    for table, added in columns.items():
+        for c in added:
             conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c.name}" {c.sql_type} '
                          f"{c.constraints}".rstrip())
-    conn.executemany("INSERT OR IGNORE INTO td_settings (key, value) VALUES (?, ?)", _SETTINGS_V2)
-    for spec in _SCHEDULE_TABLES_V2:
+    conn.executemany("INSERT OR IGNORE INTO td_settings (key, value) VALUES (?, ?)", settings)
+    for spec in tables:
         gpkg.create_table(conn, spec)
 
 
-MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2}
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Migrate to schema 2: time windows, working hours, scheduling settings, rotation, log."""
+    _add(conn, {"accounts": _ACCOUNT_COLUMNS_V2, "reps": _REP_COLUMNS_V2}, _SETTINGS_V2,
+         _SCHEDULE_TABLES_V2)
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Migrate to schema 3: scenarios, CRM results and snapshots, export settings, network."""
+    _add(conn, {"reps": _REP_COLUMNS_V3}, _SETTINGS_V3, _TABLES_V3)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 # ---------------------------------------------------------------------------------------------
