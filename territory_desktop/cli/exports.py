@@ -65,19 +65,16 @@ def _load(path: Path) -> Plan:
 
 
 def _network(plan: Plan, plan_path: Path, cache: Path | None) -> RoadNetwork:
-    from territory_desktop.routing import load_or_build
-    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
+    from territory_desktop.routing import RoutingError
+    from territory_desktop.routing.plan_network import plan_road_network
 
-    path = resolve_extract(plan.settings.osm_extract, plan_path.resolve().parent)
-    if path is None:
-        raise ExportError(f"{plan_path} has no OSM extract for road distances; set one in the "
-                          "app (Routing menu)")
-    if not path.exists():
-        raise ExportError(f"{path}: no such file (the OSM extract of {plan_path})")
-    if cache is None:
-        cache = network_cache_path(path)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    return load_or_build(path, cache)
+    try:
+        source = plan_road_network(plan, plan_path.resolve().parent, network_file=cache)
+    except RoutingError as exc:
+        raise ExportError(f"{plan_path}: {exc}") from None
+    if source.embedded:
+        print(f"note: {source.source}", file=sys.stderr)
+    return source.network
 
 
 def _range(args: argparse.Namespace) -> tuple[dt.date, dt.date]:

@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
+from territory_desktop.model.network_data import EmbeddedNetwork
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 from territory_desktop.settings import DEFAULT_CADENCE
@@ -295,6 +296,8 @@ class PlanSettings:
     working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
     day_balance: float = 1.0  # rotations: 1 = even days ... 0 = least driving
+    plan_id: str = ""  # identity of the plan, recorded in its rep packs ("" until one is made)
+    pack_of: str = ""  # a rep pack: the plan_id of the master plan it was cut from
 
     def cadence_for(self, account: Account) -> tuple[float, float]:
         """(every_weeks, visit_minutes) for the account, overrides first."""
@@ -324,6 +327,8 @@ class Plan:
     name: str = "Untitled plan"
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
+    #: The road network stored in the plan file (routes with no extract), or None.
+    network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Hold the record mappings as :class:`SharedDict`, so copies share them."""
@@ -343,6 +348,7 @@ class Plan:
             name=self.name,
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
+            network=self.network,
         )
 
     def validate(self) -> list[str]:

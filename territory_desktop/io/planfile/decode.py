@@ -19,6 +19,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.io import account_columns, gpkg
+from territory_desktop.io.planfile.network_rows import read_network
 from territory_desktop.io.planfile.schema import PlanFileError, _is_count, _value_problems
 from territory_desktop.model.plan import (
     Account,
@@ -91,6 +92,8 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         schedules = _read_schedules(conn)
         where = "td_visit_log"
         visit_log = _read_rows(conn, "td_visit_log", _log_entry)
+        where = "td_network"
+        network = read_network(conn)
     except _BAD_VALUE as exc:
         table = exc.table if isinstance(exc, _TableError) else where
         raise PlanFileError(
@@ -105,6 +108,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         name=meta.get("plan_name") or source.stem,
         schedules=schedules,
         visit_log=visit_log,
+        network=network,
     )
     problem = next(_value_problems(plan), None)
     if problem is not None:

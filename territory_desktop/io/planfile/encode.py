@@ -10,6 +10,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop import __version__
 from territory_desktop.io import account_columns, gpkg
+from territory_desktop.io.planfile.network_rows import network_rows
 from territory_desktop.io.planfile.schema import GENERATOR, SCHEMA_VERSION
 from territory_desktop.model.plan import Plan, PlanSettings
 
@@ -69,6 +70,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
              e.odometer_end, e.miles, e.note)
             for e in plan.visit_log
         ], []
+    if table == "td_network":
+        return network_rows(plan.network), []
     raise AssertionError(f"no writer for table {table}")
 
 

@@ -107,9 +107,25 @@ _SCHEDULE_TABLES_V2 = (
 
 # What schema 3 added (scenarios, CRM results and snapshots, export settings, the road network),
 # frozen the same way once schema 3 ships. Each feature declares its own tuple and adds it here.
+# A plan that travels: its identity (recorded in its rep packs) and its road network, one row
+# per compiled array (raw little-endian bytes with their dtype and shape; never a pickle) plus
+# one "meta" row holding the network's JSON meta as UTF-8 bytes.
+_PACK_SETTINGS_V3 = (("plan_id", ""), ("pack_of", ""))
+_NETWORK_TABLES_V3 = (
+    TableSpec(
+        "td_network",
+        (
+            Column("name", "TEXT", "NOT NULL UNIQUE"),
+            Column("dtype", "TEXT"),
+            Column("shape", "TEXT"),
+            Column("data", "BLOB"),
+        ),
+        description="Territory Desktop: the compiled road network, clipped to the plan's area",
+    ),
+)
 _REP_COLUMNS_V3: tuple[Column, ...] = ()
-_SETTINGS_V3: tuple[tuple[str, str], ...] = ()
-_TABLES_V3: tuple[TableSpec, ...] = ()
+_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_PACK_SETTINGS_V3,)
+_TABLES_V3: tuple[TableSpec, ...] = (*_NETWORK_TABLES_V3,)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
