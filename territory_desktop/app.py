@@ -39,6 +39,9 @@ WORKER_MODULES = (
     "territory_desktop.optimize.replan",
     "territory_desktop.health",
     "territory_desktop.io.exports",
+    "territory_desktop.io.exports.reppack",
+    "territory_desktop.routing.embedded",
+    "territory_desktop.geo.assignment",
 )
 
 
@@ -58,6 +61,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
+    from territory_desktop.qt.rep_packs import RepPacks
     from territory_desktop.qt.rep_week import RepWeekView
     from territory_desktop.qt.rotation_controller import RotationController
     from territory_desktop.qt.rotation_panel import RotationPanel
@@ -84,7 +88,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
-                               HealthPanel(window)))
+                               HealthPanel(window), RepPacks(window, routing, files)))
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)

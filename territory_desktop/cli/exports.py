@@ -253,12 +253,13 @@ def _import_territories(args: argparse.Namespace) -> int:
 
 def _export_rep_pack(args: argparse.Namespace) -> int:
     from territory_desktop.io import save_plan
-    from territory_desktop.io.exports._files import check_target
-    from territory_desktop.io.exports.reppack import make_rep_pack, with_identity
+    from territory_desktop.io.exports.reppack import (
+        check_pack_target,
+        with_identity,
+        write_rep_pack,
+    )
 
-    check_target(args.output)
-    if args.output.suffix.lower() != ".gpkg":
-        raise ExportError(f"rep-pack: {args.output} must be a plan file (.gpkg)")
+    check_pack_target(args.output)
     if args.output.resolve() == args.plan.resolve():
         raise ExportError("rep-pack: the pack must not overwrite the plan itself")
     master = _load(args.plan)
@@ -269,8 +270,8 @@ def _export_rep_pack(args: argparse.Namespace) -> int:
         save_plan(plan, args.plan)
         print(f"note: gave {args.plan} an identity (plan id {plan.settings.plan_id[:8]}) and "
               "saved it, so the returned pack can be matched to it", file=sys.stderr)
-    pack = make_rep_pack(plan, args.rep, _network(plan, args.plan, args.network_cache))
-    save_plan(pack.plan, args.output)
+    pack = write_rep_pack(plan, args.rep, _network(plan, args.plan, args.network_cache),
+                          args.output)
     print(f"wrote {args.output}: rep {args.rep}, {pack.describe()}")
     return 0
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError
@@ -111,8 +112,8 @@ class LogConflict:
     def describe(self) -> str:
         """One line: the visit, then the master's values and the pack's."""
         e = self.mine
-        return (f"{e.date} rep {e.rep_id} account {e.account_id}: this plan {_values(e)}; "
-                f"the rep pack {_values(self.theirs)}")
+        return (f"{e.date} rep {e.rep_id} account {e.account_id}: this plan {entry_values(e)}; "
+                f"the rep pack {entry_values(self.theirs)}")
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class LogMerge:
                        and self.keep != "both" else f" ({how})" if self.conflicts else "")
 
 
-def _values(e: VisitLogEntry) -> str:
+def entry_values(e: VisitLogEntry) -> str:
+    """A visit record's facts in a few words: status, odometer, miles."""
     parts = [e.status + (f" to {e.moved_to}" if e.moved_to else "")]
     if e.odometer_start is not None or e.odometer_end is not None:
         parts.append(f"odometer {_num(e.odometer_start)}-{_num(e.odometer_end)}")
@@ -209,11 +211,11 @@ def merge_visit_log(master: Plan, pack: Plan, pack_name: str = "the rep pack",
                 log.append(theirs)
             elif keep == "mine":
                 log[at] = dataclasses.replace(
-                    mine, note=_join(mine.note, f"rep pack said: {_values(theirs)}"
+                    mine, note=_join(mine.note, f"rep pack said: {entry_values(theirs)}"
                                      + (f" ({theirs.note})" if theirs.note else "")))
             else:
                 log[at] = dataclasses.replace(
-                    theirs, note=_join(theirs.note, f"this plan said: {_values(mine)}"
+                    theirs, note=_join(theirs.note, f"this plan said: {entry_values(mine)}"
                                        + (f" ({mine.note})" if mine.note else "")))
     new = master.copy()
     new.visit_log = sorted(log, key=lambda e: (e.date, e.rep_id))
@@ -228,3 +230,24 @@ def _join(a: str, b: str) -> str:
         return a
     return f"{a} | {b}" if a else b
 
+
+
+def write_rep_pack(plan: Plan, rep_id: str, network: RoadNetwork, path: Path, *,
+                   progress: ProgressFn | None = None,
+                   should_stop: StopFn | None = None) -> RepPack:
+    """Cut ``rep_id``'s pack out of ``plan`` and save it to ``path`` (atomically)."""
+    from territory_desktop.io.planfile import save_plan
+
+    check_pack_target(path)
+    pack = make_rep_pack(plan, rep_id, network, progress=progress, should_stop=should_stop)
+    save_plan(pack.plan, path)
+    return pack
+
+
+def check_pack_target(path: Path) -> None:
+    """Fail early when a rep pack cannot be written to ``path``."""
+    from territory_desktop.io.exports._files import check_target
+
+    check_target(path)
+    if path.suffix.lower() != ".gpkg":
+        raise ExportError(f"rep pack: {path} must be a plan file (.gpkg)")
