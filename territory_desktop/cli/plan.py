@@ -1,4 +1,4 @@
-"""``tdesk plan create | info | schedule | embed-network``: build, inspect and schedule a plan file."""
+"""``tdesk plan create | info | schedule | embed-network``: build, inspect, schedule a plan."""
 
 from __future__ import annotations
 

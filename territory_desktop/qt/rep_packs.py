@@ -9,7 +9,7 @@ to the open plan is one undoable edit.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -133,7 +133,8 @@ class MergeDialog(QDialog):
     the note); Cancel merges nothing.
     """
 
-    CHOICES = {"both": "Keep &both", "mine": "Keep &this plan's", "theirs": "Take the &rep's"}
+    CHOICES: ClassVar[dict[str, str]] = {
+        "both": "Keep &both", "mine": "Keep &this plan's", "theirs": "Take the &rep's"}
 
     def __init__(self, merge: LogMerge, pack_name: str, parent: QWidget) -> None:
         super().__init__(parent)

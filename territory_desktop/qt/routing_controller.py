@@ -130,7 +130,7 @@ class RoutingController(QObject):
                               extract=self._network_name or "the road network")
 
     def network_key(self) -> str:
-        """What the plan routes on now: its extract's path, else its stored network ("": none)."""
+        """Return what the plan routes on now: its extract's path, else its stored network."""
         extract = self.files.extract_path()
         if extract:
             return extract

@@ -125,8 +125,8 @@ def clip_to_box(network: RoadNetwork, box: tuple[float, float, float, float]) ->
     from scipy.sparse.csgraph import connected_components
 
     a = network.arrays
-    lo_lat, lo_lon, hi_lat, hi_lon = (int(math.floor(box[0] * 1e7)), int(math.floor(box[1] * 1e7)),
-                                      int(math.ceil(box[2] * 1e7)), int(math.ceil(box[3] * 1e7)))
+    lo_lat, lo_lon = math.floor(box[0] * 1e7), math.floor(box[1] * 1e7)
+    hi_lat, hi_lon = math.ceil(box[2] * 1e7), math.ceil(box[3] * 1e7)
 
     def inside(lat_e7: np.ndarray, lon_e7: np.ndarray) -> np.ndarray:
         result: np.ndarray = ((lat_e7 >= lo_lat) & (lat_e7 <= hi_lat) & (lon_e7 >= lo_lon)

@@ -1,5 +1,7 @@
-"""A plan that travels, through the window: store the network, export a rep pack, use it with
-no extract, merge the returned visit log (undoable)."""
+"""A plan that travels, through the window.
+
+Store the network, export a rep pack, use it with no extract, merge the returned visit log.
+"""
 
 from __future__ import annotations
 
@@ -113,7 +115,7 @@ def test_a_pack_opened_with_no_extract_reoptimises_a_day_and_logs_a_visit(
 
 
 def _master_and_pack(tmp_path: Path, network, plan) -> tuple[Path, Path, VisitLogEntry]:
-    """A master with one logged visit and a returned pack that disagrees and adds one."""
+    """Write a master with one logged visit and a returned pack that disagrees and adds one."""
     master = dataclasses.replace(plan, settings=dataclasses.replace(plan.settings,
                                                                     plan_id="m1"))
     account = next(iter(master.accounts))

@@ -24,8 +24,7 @@ REP = "REP-4"  # 22 visits a week: a quick rotation to compare
 
 @pytest.fixture(scope="module")
 def travelling(tmp_path_factory) -> Path:
-    """The sample plan with its network stored, written by the command to a folder with no
-    extract."""
+    """Store the sample's network with the command, written to a folder with no extract."""
     away = tmp_path_factory.mktemp("away")
     out = away / "plan.gpkg"
     code = cli.main(["plan", "embed-network", str(SAMPLE / "sample_plan.gpkg"), "-o", str(out),

@@ -138,7 +138,7 @@ class LogMerge:
 
 
 def entry_values(e: VisitLogEntry) -> str:
-    """A visit record's facts in a few words: status, odometer, miles."""
+    """Return a visit record's facts in a few words: status, odometer, miles."""
     parts = [e.status + (f" to {e.moved_to}" if e.moved_to else "")]
     if e.odometer_start is not None or e.odometer_end is not None:
         parts.append(f"odometer {_num(e.odometer_start)}-{_num(e.odometer_end)}")

@@ -19,13 +19,16 @@ td_meta         attributes   key, value: schema_version, app_version, plan_name,
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
 td_settings     attributes   key, value: the scalar fields of ``PlanSettings`` (tuples as JSON
-                             lists: working_weekdays, holidays)
+                             lists: working_weekdays, holidays; plan_id, pack_of of rep packs)
 td_schedule     attributes   rep_id, weeks, seed: one row per rep with a rotation
 td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pinned, adhoc
                              (0/1); schedule by schedule, each in its ``visits`` order
 td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
                              odometer_start, odometer_end, miles, note (in log order)
+td_network      attributes   name, dtype, shape, data: the road network the plan carries (one
+                             row per compiled array, raw little-endian bytes; one ``meta`` row
+                             of JSON), empty unless stored (``network_rows``)
 ==============  ===========  =============================================================
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
@@ -47,7 +50,7 @@ over when a plan is saved over its previous file, and so are columns added to ou
 The package: ``schema`` (tables, migrations, value checks), ``encode`` and ``decode`` (plan <->
 rows), ``write`` (the atomic save and its check), ``carry_over`` (a user's own tables and
 columns), ``temps`` (temporary files of saves), ``read`` (opening, migrating), ``autosave``
-(crash recovery).
+(crash recovery), ``network_rows`` (the stored road network).
 """
 
 from territory_desktop.io.planfile.autosave import (

@@ -24,7 +24,7 @@ PLAN = Path(__file__).resolve().parents[2] / "data" / "exports_plan.gpkg"
 
 @pytest.fixture
 def office(tmp_path) -> Path:
-    """The scheduled export fixture as a master plan in its own folder, naming its extract."""
+    """Give the scheduled export fixture as a master plan in its own folder, naming its extract."""
     plan = load_plan(PLAN)
     plan.settings = dataclasses.replace(
         plan.settings, osm_extract=str(resource_path("sample", "baltimore.osm.pbf")))
