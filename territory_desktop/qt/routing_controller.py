@@ -162,12 +162,11 @@ class RoutingController(QObject):
             self._on_network_built(key, source)
 
         self._building = key
-        plan = self.bench.document.plan.copy()
-        plan.settings = replace(plan.settings, osm_extract=self.files.extract_path())
         what = (f"Compiling roads of {Path(key).name}" if not key.startswith("stored:")
                 else "Loading the road network stored in the plan")
-        worker = self.bench.run_work(what, plan_road_network, plan, None, self.cache_dir,
-                                      prepare=True, on_done=built)
+        worker = self.bench.run_work(what, plan_road_network, self.bench.document.plan,
+                                      self.files.plan_folder(), self.cache_dir, prepare=True,
+                                      on_done=built)
         worker.signals.finished.connect(self._on_build_finished)
 
     def _on_build_finished(self) -> None:
