@@ -93,6 +93,7 @@ class RepPackDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(480)
         self.path.textChanged.connect(self.refresh)
         self.refresh()
 
@@ -150,8 +151,10 @@ class MergeDialog(QDialog):
                                               "Rep pack"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for row, c in enumerate(merge.conflicts):
-            cells = (c.mine.date, c.mine.rep_id, c.mine.account_id, entry_values(c.mine),
-                     entry_values(c.theirs))
+            account = merge.plan.accounts.get(c.mine.account_id)
+            cells = (c.mine.date, c.mine.rep_id,
+                     f"{account.name} ({account.id})" if account else c.mine.account_id,
+                     entry_values(c.mine), entry_values(c.theirs))
             for col, value in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
@@ -165,7 +168,7 @@ class MergeDialog(QDialog):
         layout.addWidget(text)
         layout.addWidget(self.table)
         layout.addWidget(self.buttons)
-        self.resize(760, 320)
+        self.resize(900, 320)
 
     def _choose(self, key: str) -> None:
         self.choice = key
