@@ -197,7 +197,7 @@ def _plan_embed_network(args: argparse.Namespace) -> int:
 
 
 def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``create``, ``info`` and ``schedule`` to the ``tdesk plan`` subcommands."""
+    """Add ``create``, ``info``, ``schedule`` and ``embed-network`` to ``tdesk plan``."""
     create = plan.add_parser("create", help="build a plan from account and rep files")
     create.add_argument("--accounts", type=Path, required=True, help="accounts CSV or XLSX")
     create.add_argument("--reps", type=Path, help="reps CSV or XLSX")

@@ -1,7 +1,8 @@
 """The road network of a plan: its extract, its compiled network, and what it cannot reach.
 
-Covers where the extract is, where its compiled network is kept, compiling it, and which
-accounts it cannot reach.
+Covers where the extract is, where its compiled network is kept, compiling it, the copy of it
+a plan may carry (used when the extract is missing or unreadable: :func:`plan_road_network`),
+and which accounts it cannot reach.
 
 The rules the app, the command line and the exports share (a relative extract name is taken
 from the plan file's folder; one cache file per extract path).
@@ -123,11 +124,6 @@ class PlanNetwork:
     embedded: bool  # True: the copy stored in the plan file, not its extract
     source: str  # one line for the user: which roads, and why
 
-    @property
-    def key(self) -> str:
-        """Names this network among those a window may have loaded (extract path or copy)."""
-        return self.network.path or self.network.content_hash
-
 
 def plan_road_network(plan: Plan, plan_folder: Path | None, cache_dir: Path | None = None, *,
                       network_file: Path | None = None, prepare: bool = False,
@@ -184,8 +180,6 @@ def plan_road_network(plan: Plan, plan_folder: Path | None, cache_dir: Path | No
                            "Routing > Store road network in plan)")
     if cache_dir is None and network_file is not None:
         cache_dir = network_file.parent
-    if cache_dir is None and network_file is not None:
-        cache_dir = network_file.parent
     if cache_dir is None:
         from territory_desktop.resources import user_cache_dir
 
@@ -197,11 +191,10 @@ def plan_road_network(plan: Plan, plan_folder: Path | None, cache_dir: Path | No
     return PlanNetwork(network, True, f"roads stored in the plan (from {name}): {reason}")
 
 
-def plan_points(plan: Plan, rep_id: str | None = None) -> tuple[list[float], list[float]]:
-    """(lats, lons) of the accounts and rep homes of ``plan`` (one rep's home, if given)."""
-    reps = [plan.reps[rep_id]] if rep_id is not None else list(plan.reps.values())
-    lats = [a.lat for a in plan.accounts.values()] + [r.home_lat for r in reps]
-    lons = [a.lon for a in plan.accounts.values()] + [r.home_lon for r in reps]
+def plan_points(plan: Plan) -> tuple[list[float], list[float]]:
+    """Return (lats, lons) of the accounts and rep homes of ``plan``."""
+    lats = [a.lat for a in plan.accounts.values()] + [r.home_lat for r in plan.reps.values()]
+    lons = [a.lon for a in plan.accounts.values()] + [r.home_lon for r in plan.reps.values()]
     return lats, lons
 
 
