@@ -63,9 +63,10 @@ def main() -> None:
     print(f"{'case':<28} {'save median':>12} {'save min':>10} {'load median':>12} "
           f"{'file size':>11}")
     for name in cases:
-        print(f"{name:<28} {statistics.median(saves[name]) * 1000:>9.1f} ms "
-              f"{min(saves[name]) * 1000:>7.1f} ms {statistics.median(loads[name]) * 1000:>9.1f} ms "
-              f"{paths[name].stat().st_size / 1024:>8.0f} KB")
+        save_ms, load_ms = statistics.median(saves[name]) * 1000, statistics.median(
+            loads[name]) * 1000
+        print(f"{name:<28} {save_ms:>9.1f} ms {min(saves[name]) * 1000:>7.1f} ms "
+              f"{load_ms:>9.1f} ms {paths[name].stat().st_size / 1024:>8.0f} KB")
     arrays = stored.network.nbytes if stored.network is not None else 0
     print(f"# network arrays stored: {arrays / 1024:.0f} KB; full network "
           f"{network.n_nodes:,} nodes; {args.repeats} saves per case; {load()}")
@@ -75,7 +76,7 @@ def main() -> None:
 
 
 def _scale_case(folder: Path, repeats: int) -> None:
-    """A plan whose 300 accounts sit in a 6 km square of the 233,000-node scale extract."""
+    """Time a plan whose 300 accounts sit in a 6 km square of the 233,000-node scale extract."""
     import numpy as np
 
     from territory_desktop.model import Account, Plan, Rep

@@ -115,7 +115,7 @@ class PlanFiles(QObject):
         return None if clicked is None else buttons.get(clicked)
 
     def plan_folder(self) -> Path | None:
-        """The folder a relative extract name is taken from (the plan file's)."""
+        """Return the folder a relative extract name is taken from (the plan file's)."""
         return self.document.path.parent if self.document.path else self._base_dir
 
     def extract_path(self) -> str:
