@@ -22,6 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+# At module level: the window imports this module on the GUI thread (app.WORKER_MODULES), so
+# the worker that clips never makes scipy's first import through PySide6's import hook.
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
 from territory_desktop.model.network_data import EmbeddedNetwork
 
 from ._progress import Feedback, ProgressFn, StopFn
@@ -121,9 +126,6 @@ def clip_to_box(network: RoadNetwork, box: tuple[float, float, float, float]) ->
     Segments with an end in the box are kept (so snapping near the edge finds them), edges
     whose both ends are in the box, then the largest strongly connected part of those.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
     a = network.arrays
     lo_lat, lo_lon = math.floor(box[0] * 1e7), math.floor(box[1] * 1e7)
     hi_lat, hi_lon = math.ceil(box[2] * 1e7), math.ceil(box[3] * 1e7)
