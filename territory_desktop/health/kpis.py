@@ -53,7 +53,7 @@ from territory_desktop.health.settings import HealthError, HealthSettings
 from territory_desktop.model.cadence import visits_due
 from territory_desktop.model.plan import TIERS, Plan
 
-__all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis"]
+__all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis", "deals_per_account"]
 
 RATIO_KPIS = ("coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_days", "velocity",
               "visit_coverage", "a_coverage", "potential_captured", "utilisation")
@@ -221,6 +221,19 @@ def compute_kpis(
     step(1.0, "done")
     return HealthKpis(period, as_of, tuple(territories), tuple(reps), team, settings,
                       tuple(notes))
+
+
+def deals_per_account(results: CrmResults, account_ids: Iterable[str], period: Period,
+                      as_of: dt.date) -> pd.DataFrame:
+    """Each account's deal sums over ``period`` as of ``as_of``, the ones the KPIs add up.
+
+    Indexed by ``account_ids`` (in that order, zeros for accounts without deals); columns
+    ``won``, ``won_deals``, ``lost_deals``, ``pipeline``, ``pipeline_deals``,
+    ``cycle_days_sum`` and ``active_deals``. Deals of other accounts are left out.
+    """
+    index = pd.Index(list(account_ids), name="account_id", dtype=object)
+    upto = pd.Timestamp(as_of + dt.timedelta(days=1))
+    return _deal_sums(results.opportunities, pd.DataFrame(index=index), period, upto, [])
 
 
 def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.DataFrame:
