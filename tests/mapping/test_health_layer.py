@@ -36,7 +36,7 @@ DIGITS = {"pipeline": 2, "coverage_ratio": 4, "attainment": 4, "win_rate": 4, "a
 
 @pytest.fixture(scope="module")
 def sample():
-    """The sample plan and the report of its invented CRM results (default quarter)."""
+    """Load the sample plan and report on its invented CRM results (default quarter)."""
     loaded = load_plan(SAMPLE / "sample_plan.gpkg")
     plan = getattr(loaded, "plan", loaded)
     imported = import_results(plan.accounts, plan.reps, FILES["opportunities"], FILES["quotas"],
@@ -143,7 +143,7 @@ def test_accounts_are_sized_by_the_pipeline_the_kpis_count(sample):
 
 
 def test_accounts_sized_by_potential(sample):
-    plan, results, report = sample
+    plan, _, report = sample
     classes = _classes(account_sizes(plan, report, None, "potential"))
     potential = np.array([a.potential or 0.0 for a in plan.accounts.values()])
     assert ((classes == 0) == (potential <= 0)).all()

@@ -31,7 +31,7 @@ def js(tdapp, qtbot, script):
 
 @pytest.fixture
 def loaded(tdapp, qtbot, monkeypatch):
-    """The sample plan with its CRM results loaded through View > Health and Load."""
+    """Load the sample plan's CRM results through View > Health and the Load button."""
     queue = [str(FILES[k]) for k in ("opportunities", "quotas", "activities")]
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (queue.pop(0), "")))
@@ -67,8 +67,8 @@ def test_picking_a_kpi_draws_the_command_lines_figures_and_back(loaded, qtbot, c
         Object.keys(S.choropleth.territories).forEach(function (id) {
           var layer = S.territoryById[id];
           out[id] = { value: S.choropleth.territories[id].value,
-            fill: layer ? (layer.options.fillColor instanceof CanvasPattern ? 'hatched'
-                                                                              : layer.options.fillColor) : null,
+            fill: !layer ? null : layer.options.fillColor instanceof CanvasPattern
+              ? 'hatched' : layer.options.fillColor,
             color: S.choropleth.territories[id].color };
         });
         return { kpi: S.choropleth.kpi, cells: out,
@@ -132,7 +132,9 @@ def test_signals_are_badges_whose_text_shows_on_hover(loaded, qtbot):
     tid = shaped[0]
     shown = js(loaded, qtbot, f"""(function () {{
         var S = TD.state, marker = null;
-        S.signalLayer.eachLayer(function (m) {{ if (m.badge.tid === {json.dumps(tid)}) marker = m; }});
+        S.signalLayer.eachLayer(function (m) {{
+          if (m.badge.tid === {json.dumps(tid)}) marker = m;
+        }});
         marker.getElement().dispatchEvent(new MouseEvent('mouseover', {{ bubbles: true }}));
         var tip = marker.getTooltip().getElement();
         return {{ badges: S.signalLayer.getLayers().length, count: marker.getElement().textContent,
