@@ -12,7 +12,7 @@ shown disabled with the reason while the window has no such action.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -89,6 +89,7 @@ class HealthMap(QObject):
         self.rotation_panel = rotation_panel
         self.raise_dock = raise_dock
         self.window_action = window_action
+        self._sizes: tuple[tuple[object, ...], dict[str, Any]] | None = None
         self.handlers: dict[str, Callable[[HealthSignal], object]] = {
             "select_territory": self.select_territory,
             "open_rotation": self.open_rotation,
@@ -132,8 +133,13 @@ class HealthMap(QObject):
         colours = choropleth(report, kpi) if report is not None and kpi else None
         sizes = None
         if report is not None and size_by:
-            sizes = account_sizes(self.bench.document.plan, report,
-                                  self.panel.results, size_by)
+            # Picking another KPI keeps the sizes: computed once per report, plan and choice.
+            plan = self.bench.document.plan
+            key = (report, plan, size_by)
+            if self._sizes is None or any(a is not b for a, b in zip(
+                    self._sizes[0], key, strict=True)):
+                self._sizes = (key, account_sizes(plan, report, self.panel.results, size_by))
+            sizes = self._sizes[1]
         view.show_choropleth(colours, sizes)
         badges = (signal_badges(report)
                   if report is not None and self.show_signals.isChecked() else None)
