@@ -17,6 +17,7 @@
   var el = TD.el;
   var NO_DATA = '#bdbdbd';
   var SIGNAL_RING = '#b71c1c';
+  var BADGE_RISE = 22;      // px from a territory's label point up to its badge's centre
 
   S.choropleth = null;      // the payload shown, as sent (tests read the values back)
   S.dotSizes = null;        // Uint8Array of radius classes, plan order, or null: by tier
@@ -71,6 +72,13 @@
   };
 
   TD.hooks.accountsDrawn = function (dots) { dots.setSizes(S.dotSizes); };
+  // A badge sits above its territory's label point (iconAnchor below): names keep clear of it.
+  TD.hooks.labelObstacles = function () {
+    return S.territoryProps.filter(function (p) { return S.signals[p.id]; }).map(function (p) {
+      var c = S.map.latLngToContainerPoint(p.ll);
+      return { x0: c.x - 11, y0: c.y - BADGE_RISE - 11, x1: c.x + 11, y1: c.y - BADGE_RISE + 11 };
+    });
+  };
   TD.hooks.territoriesDrawn = function () { drawBadges(); updateLegend(); };
 
   function decodeSizes(sizes) {
@@ -119,7 +127,8 @@
     S.territoryProps.forEach(function (p) {
       var badge = S.signals[p.id];
       if (!badge) { return; }
-      var icon = L.divIcon({ className: 'td-signal-badge', iconSize: [20, 20], iconAnchor: [10, 32],
+      var icon = L.divIcon({ className: 'td-signal-badge', iconSize: [20, 20],
+        iconAnchor: [10, 10 + BADGE_RISE],
         html: el('span', null, String(badge.signals.length)) });
       var marker = L.marker(p.ll, { icon: icon, pmIgnore: true, snapIgnore: true, keyboard: false,
         title: '' });
@@ -146,7 +155,9 @@
     });
     TD.restyleTerritories();
     updateLegend();
-    return drawBadges();
+    var count = drawBadges();
+    TD.layoutLabels();
+    return count;
   }
 
   // ------------------------------------------------------------------ legend

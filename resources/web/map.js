@@ -66,9 +66,11 @@
     fitted: false
   };
 
-  // What health.js plugs in: territoryStyle(p, selected, style) -> style, and
-  // territoriesDrawn() / accountsDrawn(dots) after a show_layers redraw.
-  var HOOKS = { territoryStyle: null, territoriesDrawn: null, accountsDrawn: null };
+  // What health.js plugs in: territoryStyle(p, selected, style) -> style,
+  // territoriesDrawn() / accountsDrawn(dots) after a show_layers redraw, and labelObstacles()
+  // -> boxes in container pixels that names keep clear of (its badges).
+  var HOOKS = { territoryStyle: null, territoriesDrawn: null, accountsDrawn: null,
+    labelObstacles: null };
 
   // ---------------------------------------------------------------- helpers
 
@@ -211,7 +213,7 @@
       var c = map.latLngToContainerPoint(ll);
       return { x0: c.x - REP_CLEARANCE, y0: c.y - REP_CLEARANCE,
         x1: c.x + REP_CLEARANCE, y1: c.y + REP_CLEARANCE };
-    });
+    }).concat(HOOKS.labelObstacles ? HOOKS.labelObstacles() : []);
     var shown = 0;
     for (var i = 0; i < items.length && shown < 400; i++) {
       var it = items[i];
