@@ -223,3 +223,31 @@ def test_rebalance_answer_follows_the_window_action(loaded, qtbot):
     assert button.isEnabled()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert ran == [[panel.report.signals[row].territory_id]]
+
+
+def test_stretch_cadence_answer_stretches_a_scheduled_overloaded_rep(loaded, qtbot):
+    window, doc = loaded.window, loaded.document
+    rep, tid = "REP-4", "T4"  # the sample's smallest territory: quick to schedule
+    assert doc.plan.territories[tid].rep_id == rep
+    assert window.apply_edit(lambda: edits.update_rep(doc.plan, rep, max_day_minutes=60,
+                                                      weekly_hours=4.0))
+    rotation = window.rotation_panel
+    rotation.rep.setCurrentIndex(rotation.rep.findData(rep))
+    rotation.seconds.setValue(2)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
+        window.actions["rotation.schedule"].trigger()
+    missing = sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced)
+    assert missing, "60-minute days cannot hold the territory"
+    rotation.rep.setCurrentIndex(rotation.rep.findData("REP-1"))  # the answer brings it back
+    panel = window.health
+    qtbot.waitUntil(lambda: panel.report is not None and any(
+        s.rule == "utilisation_high" and s.territory_id == tid for s in panel.report.signals),
+        timeout=WAIT_MS)
+    row = next(i for i, s in enumerate(panel.report.signals)
+               if s.rule == "utilisation_high" and s.territory_id == tid)
+    stack = doc.undo_stack
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
+        qtbot.mouseClick(_button(loaded, row, "stretch_cadence"), Qt.MouseButton.LeftButton)
+    assert rotation.rep_id() == rep
+    assert any(stack.text(i).startswith("Stretch cadence") for i in range(stack.count()))
+    assert sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced) < missing
