@@ -118,6 +118,8 @@ class HealthMap(QObject):
         row.addWidget(self.show_signals)
         row.addStretch(1)
         panel.add_row(bar)
+        for control in (self.kpi, self.size_by, self.show_signals):
+            control.setEnabled(False)  # until a report is shown
         self.kpi.currentIndexChanged.connect(self.send)
         self.size_by.currentIndexChanged.connect(self.send)
         self.show_signals.toggled.connect(self.send)
@@ -128,6 +130,10 @@ class HealthMap(QObject):
         """Send the map the choropleth, sizes and badges the controls ask for (or none)."""
         report = self.panel.report
         view = self.bench.map
+        for control in (self.kpi, self.size_by, self.show_signals):
+            control.setEnabled(report is not None)
+        if report is None:
+            self._sizes = None  # let the old plan and results go
         kpi = self.kpi.currentData() if report is not None else None
         size_by = self.size_by.currentData() if report is not None else None
         colours = choropleth(report, kpi) if report is not None and kpi else None

@@ -251,3 +251,19 @@ def test_stretch_cadence_answer_stretches_a_scheduled_overloaded_rep(loaded, qtb
     assert rotation.rep_id() == rep
     assert any(stack.text(i).startswith("Stretch cadence") for i in range(stack.count()))
     assert sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced) < missing
+
+
+def test_opening_another_plan_takes_the_health_off_the_map(loaded, qtbot):
+    controls = loaded.health_map
+    controls.kpi.setFocus()
+    with _rendered(loaded, qtbot, "show_signals"):  # sent after the choropleth
+        qtbot.keyClicks(controls.kpi, "Pipeline")
+    assert js(loaded, qtbot, "TD.state.choropleth.kpi") == "pipeline"
+    with _rendered(loaded, qtbot, "show_signals"), qtbot.waitSignal(loaded.map_view.layers_shown):
+        assert loaded.files.open_sample(confirmed=True)
+    page = js(loaded, qtbot, """({ choropleth: TD.state.choropleth, badges: TD.state.signalLayer,
+        fill: TD.state.territoryById.T1.options.fillColor,
+        legend: document.querySelector('.td-health-legend') })""")
+    assert page == {"choropleth": None, "badges": None, "legend": None,
+                    "fill": loaded.document.plan.territories["T1"].color}
+    assert not controls.kpi.isEnabled()
