@@ -72,6 +72,31 @@
   };
 
   TD.hooks.accountsDrawn = function (dots) { dots.setSizes(S.dotSizes); };
+
+  // The territory's figure in its card and legend row; the legend swatch takes its colour.
+  TD.hooks.territoryCard = function (p, card) {
+    var cell = S.choropleth && S.choropleth.territories[p.id];
+    if (cell) {
+      TD.addRow(card, S.choropleth.title, cell.text);
+      if (cell.reason) { card.appendChild(el('div', 'td-note', cell.reason)); }
+    }
+    var badge = S.signals[p.id];
+    if (badge) {
+      badge.signals.forEach(function (s) { card.appendChild(el('div', 'td-reason', s.message)); });
+    }
+  };
+  TD.hooks.legendRow = function (p, swatch, name) {
+    var cell = S.choropleth && S.choropleth.territories[p.id];
+    if (!cell) { return; }
+    var color = safeColor(cell.color);
+    if (color) {
+      swatch.style.backgroundColor = color;
+    } else {
+      swatch.style.backgroundColor = '';
+      swatch.classList.add('td-swatch-nodata');
+    }
+    name.appendChild(el('span', 'td-legend-value', ' ' + cell.text));
+  };
   // A badge sits above its territory's label point (iconAnchor below): names keep clear of it.
   TD.hooks.labelObstacles = function () {
     return S.territoryProps.filter(function (p) { return S.signals[p.id]; }).map(function (p) {
@@ -102,6 +127,7 @@
     S.sizeLegend = sizes && Array.isArray(sizes.legend) ? sizes : null;
     S.choropleth = choropleth;
     TD.restyleTerritories();
+    TD.updateLegend();
     if (S.accounts) { S.accounts.setSizes(S.dotSizes); }
     updateLegend();
     return choropleth ? Object.keys(choropleth.territories).length : 0;

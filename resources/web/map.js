@@ -67,10 +67,12 @@
   };
 
   // What health.js plugs in: territoryStyle(p, selected, style) -> style,
-  // territoriesDrawn() / accountsDrawn(dots) after a show_layers redraw, and labelObstacles()
-  // -> boxes in container pixels that names keep clear of (its badges).
+  // territoriesDrawn() / accountsDrawn(dots) after a show_layers redraw, labelObstacles()
+  // -> boxes in container pixels that names keep clear of (its badges), and
+  // territoryCard(p, card) / legendRow(p, swatch, name) to add to a territory's card and
+  // legend row.
   var HOOKS = { territoryStyle: null, territoriesDrawn: null, accountsDrawn: null,
-    labelObstacles: null };
+    labelObstacles: null, territoryCard: null, legendRow: null };
 
   // ---------------------------------------------------------------- helpers
 
@@ -144,6 +146,7 @@
     addRow(card, 'Rep', p.rep_name || 'no rep');
     if (typeof p.accounts === 'number') { addRow(card, 'Accounts', p.accounts); }
     if (p.locked) { card.appendChild(el('div', 'td-note', 'Locked')); }
+    if (HOOKS.territoryCard) { HOOKS.territoryCard(p, card); }
     return card;
   }
 
@@ -754,6 +757,7 @@
         row.appendChild(sw);
         var name = el('span', 'td-legend-name', p.name);
         if (p.overlay) { name.appendChild(el('span', 'td-legend-by-rule', ' by rule')); }
+        if (HOOKS.legendRow) { HOOKS.legendRow(p, sw, name); }
         row.appendChild(name);
         row.appendChild(el('span', 'td-legend-rep', p.rep_name || ''));
         if (p.overlay) {
@@ -1292,5 +1296,5 @@
 
   window.TD = { attach: attach, state: S, onCommand: onCommand, onCreate: onCreate,
     layoutLabels: layoutLabels, commands: COMMANDS, hooks: HOOKS, el: el, addRow: addRow,
-    restyleTerritories: restyleTerritories, restack: restack };
+    restyleTerritories: restyleTerritories, restack: restack, updateLegend: updateLegend };
 }());

@@ -72,7 +72,9 @@ def test_picking_a_kpi_draws_the_command_lines_figures_and_back(loaded, qtbot, c
             color: S.choropleth.territories[id].color };
         });
         return { kpi: S.choropleth.kpi, cells: out,
-                 legend: document.querySelector('.td-health-legend').textContent };
+                 legend: document.querySelector('.td-health-legend').textContent,
+                 rows: Array.prototype.map.call(document.querySelectorAll('.td-legend-name'),
+                   function (n) { return n.textContent; }) };
       })()""")
     assert page["kpi"] == "win_rate"
     assert printed["period"] in page["legend"] and "Win rate (%)" in page["legend"]
@@ -86,6 +88,13 @@ def test_picking_a_kpi_draws_the_command_lines_figures_and_back(loaded, qtbot, c
             assert cell["fill"] == (cell["color"] if value is not None else "hatched")
             hatched += value is None
     assert hatched >= 1, "the sample has a shaped territory with too few deals"
+    # the territory legend names each territory's figure as the panel writes it
+    cells = loaded.health_map.panel.report.kpis.territories
+    texts = {k.name: "too few deals" if k.win_rate is None else f"{k.win_rate:.0%}"
+             for k in cells}
+    by_rule = {t.name for t in loaded.document.plan.territories.values() if t.geometry is None}
+    assert sorted(page["rows"]) == sorted(f"{name}{' by rule' * (name in by_rule)} {text}"
+                                          for name, text in texts.items())
 
     with _rendered(loaded, qtbot, "show_choropleth"):
         qtbot.keyClick(controls.kpi, Qt.Key.Key_Home)  # "Territory colours"
