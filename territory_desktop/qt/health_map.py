@@ -38,11 +38,12 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "utilisation_high": ("stretch_cadence", "open_rotation", "rebalance"),
     "utilisation_low": ("open_rotation", "rebalance"),
     "pipeline_coverage_low": ("select_territory",),
-    "a_coverage_low": ("open_rotation",),
-    "potential_share_high": ("select_territory", "rebalance"),
-    "potential_share_low": ("select_territory", "rebalance"),
+    "a_coverage_low": ("open_rotation", "stretch_cadence"),
+    "potential_share_high": ("select_territory", "rebalance", "realign"),
+    "potential_share_low": ("select_territory", "rebalance", "realign"),
 }
-"""Signal rule -> the answers the panel offers for it, in order."""
+"""Signal rule -> the answers the panel offers for it, in order (the engine's own answer,
+:data:`territory_desktop.health.signals.RULES`, is always among them)."""
 
 ANSWER_TEXTS = {
     "select_territory": ("Select territory", "Select the territory on the map and in the table"),

@@ -276,3 +276,13 @@ def test_opening_another_plan_takes_the_health_off_the_map(loaded, qtbot):
     assert page == {"choropleth": None, "badges": None, "legend": None,
                     "fill": loaded.document.plan.territories["T1"].color}
     assert not controls.kpi.isEnabled()
+
+
+def test_every_rule_offers_the_engines_answer():
+    from territory_desktop.health.signals import RULES
+    from territory_desktop.qt.health_map import ANSWER_TEXTS, ANSWERS
+
+    assert set(ANSWERS) == set(RULES)
+    for rule, action in RULES.items():
+        assert action is None or action in ANSWERS[rule], rule
+        assert all(name in ANSWER_TEXTS for name in ANSWERS[rule])
