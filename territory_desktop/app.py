@@ -89,12 +89,12 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
                                health))
-    # After install: a signal's answers look the window's actions up by id.
 
     def raise_dock(name: str) -> None:
         window.dock(name).show()
         window.dock(name).raise_()
 
+    # After install: a signal's answers look the window's actions up by id.
     health_map = HealthMap(health, window.select_territories, rotation_panel, raise_dock,
                            window.actions.get)
 
