@@ -12,13 +12,17 @@ import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError, write_csv
 from territory_desktop.io.exports.trips import UNITS
 from territory_desktop.model.export_settings import RatePeriod, RateTable
 
+if TYPE_CHECKING:
+    from territory_desktop.model import Plan
+
 __all__ = ["GENERIC_COLUMNS", "IRS_COLUMN", "RatePeriod", "RateTable", "amount", "default_rates",
-           "read_rates", "write_rates"]
+           "plan_rates", "read_rates", "write_rates"]
 
 GENERIC_COLUMNS = ("period_start", "period_end", "rate", "currency", "unit")
 IRS_COLUMN = "business_cents_per_mile"
@@ -35,6 +39,11 @@ def default_rates() -> RateTable:
     from territory_desktop.resources import resource_path
 
     return read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
+
+
+def plan_rates(plan: Plan) -> RateTable:
+    """Return the plan's own rate table, or the shipped defaults when it has none."""
+    return plan.exports.rates if plan.exports.rates is not None else default_rates()
 
 
 def _date(path: Path, line: int, column: str, text: str) -> dt.date:
