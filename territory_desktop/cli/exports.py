@@ -210,7 +210,7 @@ def _export_assignments(args: argparse.Namespace) -> int:
 
 def _export_gis(args: argparse.Namespace) -> int:
     from territory_desktop.io.exports._files import check_target
-    from territory_desktop.io.exports.gis import GIS_FORMATS, write_accounts, write_territories
+    from territory_desktop.io.exports.gis import GIS_FORMATS, write_plan_layer
 
     check_target(args.output)
     fmt = args.format or {s: f for f, (_, s) in GIS_FORMATS.items()}.get(
@@ -219,17 +219,8 @@ def _export_gis(args: argparse.Namespace) -> int:
         raise ExportError(f"{args.kind}: format must be one of {', '.join(GIS_FORMATS)} "
                           f"(--format, or the suffix of {args.output})")
     plan = _load(args.plan)
-    osm = bool(plan.settings.osm_extract)
-    if args.kind == "territories":
-        files = write_territories(list(plan.territories.values()), args.output, fmt,
-                                  attribution=osm)
-        count = len(plan.territories)
-    else:
-        from territory_desktop.geo.assignment import assign_accounts
-
-        files = write_accounts(plan, assign_accounts(plan).territory_of, args.output, fmt,
-                               attribution=osm)
-        count = len(plan.accounts)
+    files = write_plan_layer(plan, args.kind, args.output, fmt)
+    count = len(plan.territories if args.kind == "territories" else plan.accounts)
     print(f"wrote {', '.join(str(f) for f in files)}: {count} {args.kind}")
     return 0
 
@@ -242,18 +233,12 @@ def _import_territories(args: argparse.Namespace) -> int:
     result = read_territories(args.file, args.layer)
     for p in result.problems:
         print(p, file=sys.stderr)
-    new = plan.copy()
-    if args.replace:
-        new.territories = {}
-        new.rules = []  # rules point at territories that are gone
-    for t in result.territories:
-        if t.rep_id is not None and t.rep_id not in plan.reps:
-            print(f"{args.file}: territory {t.id}: column rep_id: warning: no rep {t.rep_id!r} "
-                  "in the plan; imported without an owner", file=sys.stderr)
-            import dataclasses
+    from territory_desktop.edits import import_territories
 
-            t = dataclasses.replace(t, rep_id=None)
-        new.territories[t.id] = t
+    edit = import_territories(plan, result.territories, args.replace)
+    for note in edit.notes:
+        print(f"{args.file}: warning: {note}", file=sys.stderr)
+    new = edit.plan
     out = args.output or args.plan
     save_plan(new, out)
     print(f"wrote {out}: {len(result.territories)} territories imported, "

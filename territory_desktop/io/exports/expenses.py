@@ -27,7 +27,7 @@ from territory_desktop.model.export_settings import (
 )
 
 __all__ = ["DEFAULT_FIELDS", "EXPENSE_FIELDS", "ExpenseLine", "ExpensePreset", "ExpenseReport",
-           "expense_lines", "load_presets", "save_presets", "write_expenses"]
+           "expense_lines", "expense_table", "load_presets", "save_presets", "write_expenses"]
 
 DECIMALS = {"distance": 2, "rate": 3, "amount": 2, "odometer_start": 1, "odometer_end": 1}
 
@@ -120,9 +120,9 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
     return ExpenseReport(tuple(lines), total, used[0].currency, tuple(warnings))
 
 
-def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
-                   preset: ExpensePreset | None = None) -> ExpenseReport:
-    """Write the expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None = None
+                  ) -> tuple[list[str], list[list[Any]], list[int], ExpenseReport]:
+    """Return the header, rows and decimals :func:`write_expenses` writes, and the lines."""
     preset = preset or ExpensePreset("standard")
     report = expense_lines(trips, rates, preset.per)
     rep = trips.rep
@@ -144,12 +144,19 @@ def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
     if any(line.rate_unit != trips.unit for line in report.lines) and "rate" in fields:
         report = dataclasses.replace(report, warnings=(*report.warnings,
                  f"rates are per {report.lines[0].rate_unit}, distances in {trips.unit}"))
-    decimals = [DECIMALS.get(f, 2) for f in fields]
+    return header, rows, [DECIMALS.get(f, 2) for f in fields], report
+
+
+def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
+                   preset: ExpensePreset | None = None) -> ExpenseReport:
+    """Write the expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+    preset = preset or ExpensePreset("standard")
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError(f"expense reports are csv or xlsx, not {fmt!r}")
+    header, rows, decimals, report = expense_table(trips, rates, preset)
     if fmt == "csv":
         write_csv(path, header, rows, decimals=decimals, date_format=preset.date_format)
-    elif fmt == "xlsx":
+    else:
         formats = {i: "0." + "0" * n for i, n in enumerate(decimals)}
         write_xlsx(path, [("Expenses", header, rows, [])], number_formats=formats)
-    else:
-        raise ExportError(f"expense reports are csv or xlsx, not {fmt!r}")
     return report

@@ -195,7 +195,7 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
 
 
 def _export_settings(conn: sqlite3.Connection) -> ExportSettings:
-    """The plan's rate table (None when it has no rows: the shipped defaults) and presets."""
+    """Read the plan's rate table (None when it has no rows: the shipped defaults) and presets."""
     periods = _read_rows(conn, "td_mileage_rates", _rate_period)
     try:
         rates = RateTable(tuple(periods)) if periods else None
