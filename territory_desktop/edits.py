@@ -269,7 +269,7 @@ def update_account(plan: Plan, account_id: str, **changes: object) -> Edit:
 
 
 def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
-    """Change a rep's working hours, day limit or weekly hours."""
+    """Change a rep's working hours, day limit, weekly hours or home office."""
     old = plan.reps.get(rep_id)
     if old is None:
         raise PlanError(f"no rep with id {rep_id!r}")

@@ -133,7 +133,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "One rep's week: routes, addresses, notes and the visit log",
                handler="show_rep_week", menu=ROTATION),
     ActionSpec("rep.properties", "Rep &settings…", None,
-               "Working hours, longest day and weekly hours of the rotation's rep",
+               "Working hours, longest day, weekly hours and home office of the rotation's rep",
                handler="editing.edit_rep", menu=ROTATION, group=1),
     ActionSpec("view.zoom_all", "Zoom to &all", "Ctrl+0", handler="map.zoom_to_all",
                menu=VIEW, toolbar=3),
