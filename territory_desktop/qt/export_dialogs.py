@@ -240,7 +240,7 @@ class RangeDialog(TripDialog):
             return "The range ends before it starts."
         if reason := super().problem():
             return reason
-        return target_problem(self.path.text(), [s for s, _ in self.formats])
+        return target_problem(self.path.text(), [self.fmt])
 
 
 def _rates_combo(plan: Plan) -> QComboBox:
