@@ -117,6 +117,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle(title)
         self.plan = plan
         self.with_rep = with_rep
+        self._preview_key: object = None
         self.form = QFormLayout()
         self.rep = QComboBox()
         self.rep.setObjectName("rep")
@@ -179,6 +180,13 @@ class ExportDialog(QDialog):
         """Return the preview of what OK would write, for dialogs that need no routing."""
         return None
 
+    def preview_key(self) -> object:
+        """Return what the preview depends on; while it stays equal the preview is kept.
+
+        (Typing the target's name must not recompute the assignment of every account.)
+        """
+        return object()  # a new key each time: recompute
+
     def refresh(self) -> None:
         """Show the reason, if any, enable OK only without one, and renew the preview."""
         reason = self.problem()
@@ -189,6 +197,10 @@ class ExportDialog(QDialog):
         if self.routed:
             self.show_preview(None)
             return
+        key = self.preview_key()
+        if key == self._preview_key:
+            return
+        self._preview_key = key
         try:
             shown = self.make_preview()
         except (ExportError, OSError) as exc:

@@ -174,6 +174,12 @@ class AssignmentsDialog(_FileExportDialog):
             return str(exc)
         return super().problem()
 
+    def preview_key(self) -> object:
+        """Return the previous plan's file and the effective date."""
+        text = self.previous_path.text().strip()
+        return (text, self._previous[0] if text and self._previous else None,
+                self.effective_date)
+
     def make_preview(self) -> Preview | None:
         """Return the assignment rows, as the file will hold them."""
         from territory_desktop.io import PlanFileError
@@ -216,6 +222,10 @@ class GisExportDialog(_FileExportDialog):
 
     def stem(self) -> str:
         """Suggest the layer's name."""
+        return self.kind
+
+    def preview_key(self) -> object:
+        """Return the layer (the format does not change the rows)."""
         return self.kind
 
     def make_preview(self) -> Preview | None:

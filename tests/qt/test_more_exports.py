@@ -211,3 +211,42 @@ def test_territories_come_back_from_a_gis_file_as_one_undoable_edit(tdapp, qtbot
     assert doc.undo_stack.undoText() == "Import 1 territory"
     doc.undo_stack.undo()
     assert doc.plan.territories[first.id] == first
+
+
+def test_assignments_after_a_realignment_carry_the_previous_owner(tdapp, qtbot, tmp_path,
+                                                                   monkeypatch):
+    window, plan = tdapp.window, tdapp.document.plan
+    before = plan.copy()
+    before.territories["T4"] = dataclasses.replace(plan.territories["T4"], rep_id="REP-1")
+    previous = tmp_path / "before.gpkg"
+    save_plan(before, previous)
+    plan_path = saved_for_cli(tdapp, tmp_path)
+    target = tmp_path / "assignments.xlsx"
+    export_action(window, "&Assignments for the CRM…").trigger()
+    dialog = window.exports.dialog
+    assert not dialog.effective.isEnabled()  # no previous plan: no effective date
+    dialog.format.setFocus()
+    qtbot.keyClick(dialog.format, Qt.Key.Key_End)  # Excel
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(previous), "")))
+    browse(qtbot, dialog, 0)  # the previous plan's Browse…
+    assert dialog.effective.isEnabled()
+    type_date(qtbot, dialog.effective, dt.date(2027, 1, 4))
+    moved = sum(1 for t in dialog.table.findItems("yes", Qt.MatchFlag.MatchExactly))
+    t4 = sum(1 for r in range(dialog.table.rowCount()) if dialog.table.item(r, 2).text() == "T4")
+    assert moved == t4 > 0  # of the rows shown, those of T4 change owner
+    assert "change owner" in dialog.caption.text()
+    dialog.path.setFocus()
+    qtbot.keyClicks(dialog.path, str(target))
+    click_ok(qtbot, dialog)
+    wrote(qtbot, window)
+    import openpyxl
+
+    expected = tmp_path / "cli" / "assignments.xlsx"
+    assert cli.main(["export", str(plan_path), "assignments", "--previous", str(previous),
+                     "--effective", "2027-01-04", "-o", str(expected)]) == 0
+    got = [list(r) for r in openpyxl.load_workbook(target).active.iter_rows(values_only=True)]
+    want = [list(r) for r in openpyxl.load_workbook(expected).active.iter_rows(
+        values_only=True)]
+    assert got == want  # cell by cell (an XLSX holds its creation time, so not byte by byte)
+    assert got[0][-2:] == ["Owner changed", "Effective date"]
