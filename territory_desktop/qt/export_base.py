@@ -118,6 +118,7 @@ class ExportDialog(QDialog):
         self.plan = plan
         self.with_rep = with_rep
         self._preview_key: object = None
+        self.generation = 0  # counts refreshes: a routed preview of older choices is dropped
         self.form = QFormLayout()
         self.rep = QComboBox()
         self.rep.setObjectName("rep")
@@ -189,6 +190,7 @@ class ExportDialog(QDialog):
 
     def refresh(self) -> None:
         """Show the reason, if any, enable OK only without one, and renew the preview."""
+        self.generation += 1
         reason = self.problem()
         self.reason.setText(reason)
         self.reason.setVisible(bool(reason))
@@ -207,6 +209,14 @@ class ExportDialog(QDialog):
             self.show_preview(None, str(exc))
             return
         self.show_preview(shown)
+
+    def show_preview_of(self, generation: int) -> Callable[[Preview], None]:
+        """Return a slot showing a preview only if the choices are still those of ``generation``."""
+        def show(shown: Preview) -> None:
+            if generation == self.generation:
+                self.show_preview(shown)
+
+        return show
 
     def show_preview(self, shown: Preview | None, note: str = "") -> None:
         """Fill the preview table (or empty it, saying why)."""

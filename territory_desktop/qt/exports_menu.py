@@ -70,12 +70,13 @@ class Exports:
             if preview_only:
                 self.bench.run_work(f"Previewing {title}", trips_then, plan, dialog.rep_id,
                                     start_date, end_date, self.routing.network, dialog.unit,
-                                    then, on_done=dialog.show_preview)
+                                    then, on_done=dialog.show_preview_of(dialog.generation),
+                                    kind=f"preview {title}")
                 return
             self._remember(dialog.output_folder)
             self.bench.run_work(f"Exporting {title}", trips_then, plan, dialog.rep_id,
                                 start_date, end_date, self.routing.network, dialog.unit,
-                                then, on_done=self._done)
+                                then, on_done=self._done, kind=f"export {title}")
 
         dialog.preview_requested.connect(
             lambda: self.routing.ensure_network(lambda: start(True)))

@@ -128,6 +128,13 @@ def test_planned_vs_logged_and_bad_requests(scheduled, qtbot, tmp_path, monkeypa
     assert dialog.reason.text() == "" and ok.isEnabled()
     press_preview(qtbot, dialog)
     header, shown = preview_rows(dialog)
+    # Choices changed while a preview is on its way: the late preview is not shown.
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    dialog.end.setDate(dialog.end.date().addDays(1))
+    assert dialog.table.rowCount() == 0
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)  # delivered, dropped
+    assert dialog.table.rowCount() == 0 and "Press Preview" in dialog.caption.text()
+    dialog.end.setDate(dialog.end.date().addDays(-1))
     click_ok(qtbot, dialog)
     wrote(qtbot, window)
     written = csv_rows(target)
