@@ -139,7 +139,6 @@ class ExportDialog(QDialog):
         self.preview_button = QPushButton("&Preview")
         self.preview_button.setObjectName("preview_button")
         self.preview_button.clicked.connect(self.preview_requested)
-        self.preview_button.setVisible(self.routed)
         self.reason = QLabel()
         self.reason.setObjectName("reason")
         self.reason.setStyleSheet("color: #b00020")
@@ -148,6 +147,7 @@ class ExportDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.preview_button.setVisible(self.routed)  # after addButton, which shows it
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.caption)

@@ -55,6 +55,13 @@ def parse_columns(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _fit(table: QTableWidget, widest: int = 360) -> None:
+    """Size columns to their text, none wider than ``widest`` pixels (long column lists)."""
+    table.resizeColumnsToContents()
+    for c in range(table.columnCount()):
+        table.setColumnWidth(c, min(table.columnWidth(c), widest))
+
+
 class ExportSettingsDialog(QDialog):
     """Edit the plan's dated mileage rates and its named expense presets."""
 
@@ -108,7 +115,8 @@ class ExportSettingsDialog(QDialog):
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 table.setItem(r, c, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
+        _fit(table)
+        table.horizontalHeader().setStretchLastSection(True)
         return table
 
     def _buttons(self, table: QTableWidget, what: str,
@@ -153,6 +161,7 @@ class ExportSettingsDialog(QDialog):
         for c, value in enumerate(values):
             table.setItem(n, c, QTableWidgetItem(value))
         table.blockSignals(False)
+        _fit(table)
         table.setCurrentCell(n, 0)
         self.refresh()
 

@@ -234,8 +234,9 @@ class GisExportDialog(_FileExportDialog):
         osm = " · © OpenStreetMap contributors noted in the file" if (
             plan.settings.osm_extract) else ""
         if self.kind == "territories":
+            # Written as MultiPolygon (one geometry type per layer, as QGIS prefers).
             rows = [(t.id, t.name, t.color, t.rep_id or "", int(t.locked),
-                     t.geometry.geom_type if t.geometry is not None else "(no shape)")
+                     "MultiPolygon" if t.geometry is not None else "(no shape)")
                     for t in plan.territories.values()]
             return preview(("id", "name", "color", "rep_id", "locked", "geometry"), rows,
                            f"{len(rows)} territories{osm}")
