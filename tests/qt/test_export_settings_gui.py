@@ -17,8 +17,13 @@ def type_into(qtbot, table, row, column, text):
     table.setFocus()
     table.setCurrentCell(row, column)
     qtbot.keyClick(table, Qt.Key.Key_F2)
-    editor = table.viewport().findChild(QLineEdit)
-    assert editor is not None and editor.isVisible(), "F2 opened no editor"
+
+    def open_editor():  # the last cell's editor may linger, hidden, until deleted later
+        return next((e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()),
+                    None)
+
+    qtbot.waitUntil(lambda: open_editor() is not None, timeout=2000)
+    editor = open_editor()
     editor.selectAll()
     qtbot.keyClicks(editor, text)
     qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits in a queued call
