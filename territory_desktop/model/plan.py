@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
+from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.network_data import EmbeddedNetwork
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
@@ -327,6 +328,7 @@ class Plan:
     name: str = "Untitled plan"
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
+    exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
     #: The road network stored in the plan file (routes with no extract), or None.
     network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
 
@@ -348,6 +350,7 @@ class Plan:
             name=self.name,
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
+            exports=self.exports,
             network=self.network,
         )
 

@@ -140,7 +140,7 @@ def test_returned_pack_conflicts_are_shown_and_the_merge_undoes(
     before = list(doc.plan.visit_log)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(pack_path), "")))
-    menu_action(window, "&File", "I&mport", "Returned &rep pack…").trigger()
+    menu_action(window, "&File", "&Import", "Returned &rep pack…").trigger()
     dialog = window.travel.merge_dialog
     assert dialog.isVisible() and dialog.table.rowCount() == 1
     assert dialog.table.item(0, 3).text() == "done, odometer 100-110"
@@ -166,7 +166,7 @@ def test_a_pack_of_another_plan_is_refused_with_the_reason(
     before = list(doc.plan.visit_log)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(pack_path), "")))
-    menu_action(window, "&File", "I&mport", "Returned &rep pack…").trigger()
+    menu_action(window, "&File", "&Import", "Returned &rep pack…").trigger()
     box = window.findChild(QMessageBox, "errorBox")
     assert box is not None and "is a rep pack of another plan" in box.text()
     assert doc.plan.visit_log == before and doc.undo_stack.count() == 0

@@ -95,6 +95,7 @@ def make_rep_pack(plan: Plan, rep_id: str, network: RoadNetwork, *,
         name=f"{plan.name} - {plan.reps[rep_id].name}",
         schedules={rep_id: schedule} if schedule is not None else {},
         visit_log=log,
+        exports=plan.exports,  # the plan's rates and expense presets travel too
     )
     lats, lons = plan_points(pack)
     clip = clip_network(network, lats, lons, progress=progress, should_stop=should_stop)

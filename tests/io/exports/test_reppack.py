@@ -13,6 +13,7 @@ from territory_desktop.io import load_plan, save_plan
 from territory_desktop.io.exports import ExportError
 from territory_desktop.io.exports.reppack import merge_visit_log
 from territory_desktop.model import VisitLogEntry
+from territory_desktop.model.export_settings import ExpensePreset, ExportSettings
 from territory_desktop.optimize.plan_schedule import planner_for
 from territory_desktop.optimize.replan import replan
 from territory_desktop.resources import resource_path
@@ -28,6 +29,7 @@ def office(tmp_path) -> Path:
     plan = load_plan(PLAN)
     plan.settings = dataclasses.replace(
         plan.settings, osm_extract=str(resource_path("sample", "baltimore.osm.pbf")))
+    plan.exports = ExportSettings(presets=(ExpensePreset("finance", cost_centre="CC-7"),))
     path = tmp_path / "office" / "master.gpkg"
     path.parent.mkdir()
     save_plan(plan, path)
@@ -63,6 +65,7 @@ def test_a_rep_pack_schedules_a_day_and_logs_a_visit_offline_and_merges_back(
     assert mine <= set(pack.accounts) and len(pack.accounts) < len(master.accounts)
     assert {a for a, t in assign_accounts(pack).territory_of.items() if t} == mine
     assert pack.network is not None
+    assert pack.exports == master.exports and pack.exports.presets[0].cost_centre == "CC-7"
 
     # On the laptop: no extract anywhere near; re-optimise a day and log a visit.
     used = plan_road_network(pack, laptop, tmp_path / "nets")
