@@ -182,6 +182,8 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
         "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
         "td_unplaced": "attributes", "td_visit_log": "attributes",
+        **dict.fromkeys(("td_opportunities", "td_quotas", "td_activities", "td_snapshots",
+                         "td_snapshot_kpis"), "attributes"),
     }
     layers = dict(pyogrio.list_layers(path))
     assert layers["accounts"] == "Point" and layers["territories"] == "MultiPolygon"
@@ -340,7 +342,8 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     migrated = sqlite3.connect(":memory:", isolation_level=None)
     with sqlite3.connect(DATA / "plan_v1.gpkg") as v1:
         v1.backup(migrated)
-    planfile.MIGRATIONS[1](migrated)
+    for version in range(1, planfile.SCHEMA_VERSION):  # 1 -> 2, then on to what is written now
+        planfile.MIGRATIONS[version](migrated)
     written = tmp_path / "v2.gpkg"
     save_plan(load_plan(DATA / "plan_v1.gpkg"), written)
     with sqlite3.connect(written) as conn:
