@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +18,8 @@ from territory_desktop.health.store import add_snapshot, snapshots_of, store_res
 from territory_desktop.io.planfile import PlanFileError, load_plan, save_plan
 from territory_desktop.io.results import import_results
 
-DATA = Path(__file__).resolve().parents[1] / "io" / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "io" / "data"
 TODAY = dt.date(2026, 12, 1)
 
 
@@ -103,3 +107,18 @@ def test_results_frames_keep_their_dtypes_when_empty(small, tmp_path):
     assert back == only_deals
     assert back.activities.empty and back.activities["date"].dtype == "datetime64[ns]"
     assert isinstance(back.opportunities["created"].iloc[0], pd.Timestamp)
+
+
+def test_opening_a_plan_without_results_does_not_load_pandas():
+    """Pandas costs start-up time; the file's columns are the frames' columns."""
+    from territory_desktop.io.planfile import health as stored
+    from territory_desktop.model import results
+
+    assert stored._OPPORTUNITY_COLUMNS == results.OPPORTUNITY_COLUMNS
+    assert stored._QUOTA_COLUMNS == results.QUOTA_COLUMNS
+    assert stored._ACTIVITY_COLUMNS == results.ACTIVITY_COLUMNS
+    code = ("import sys; from territory_desktop.io.planfile import load_plan; "
+            f"load_plan({str(DATA / 'plan_v2.gpkg')!r}); print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "False"

@@ -25,6 +25,10 @@ RESULT_TABLES = ("td_opportunities", "td_quotas", "td_activities")
 SNAPSHOT_TABLES = ("td_snapshots", "td_snapshot_kpis")
 HEALTH_TABLES = (*RESULT_TABLES, *SNAPSHOT_TABLES)
 
+# model.results' frame columns, repeated so reading a plan without results needs no pandas
+_OPPORTUNITY_COLUMNS = ("id", "account_id", "amount", "stage", "created", "closed", "status")
+_QUOTA_COLUMNS = ("rep_id", "period", "first_month", "months", "amount")
+_ACTIVITY_COLUMNS = ("account_id", "date", "type")
 _SNAPSHOT_KPI_COLUMNS = ("scope", "key", "name", "rep_id", "kpi", "value", "reason")
 
 
@@ -112,18 +116,12 @@ def _table(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> li
 
 
 def _read_results(conn: sqlite3.Connection) -> Any:
-    from territory_desktop.model.results import (
-        ACTIVITY_COLUMNS,
-        OPPORTUNITY_COLUMNS,
-        QUOTA_COLUMNS,
-        CrmResults,
-    )
-
-    opportunities = _table(conn, "td_opportunities", OPPORTUNITY_COLUMNS)
-    quotas = _table(conn, "td_quotas", QUOTA_COLUMNS)
-    activities = _table(conn, "td_activities", ACTIVITY_COLUMNS)
+    opportunities = _table(conn, "td_opportunities", _OPPORTUNITY_COLUMNS)
+    quotas = _table(conn, "td_quotas", _QUOTA_COLUMNS)
+    activities = _table(conn, "td_activities", _ACTIVITY_COLUMNS)
     if not (opportunities or quotas or activities):
         return None
+    from territory_desktop.model.results import CrmResults  # pandas: only with results
     for fid, *row in opportunities:
         _check(row[6] in ("won", "lost", "open"), "td_opportunities", fid,
                f"status {row[6]!r} is not won, lost or open")
@@ -139,9 +137,9 @@ def _read_results(conn: sqlite3.Connection) -> Any:
         _check(row[2] in ("visit", "call"), "td_activities", fid,
                f"type {row[2]!r} is not visit or call")
         _check(_is_date(row[1]), "td_activities", fid, f"date {row[1]!r} is not a date")
-    return CrmResults(_frame(opportunities, OPPORTUNITY_COLUMNS, ("created", "closed")),
-                      _frame(quotas, QUOTA_COLUMNS, ()),
-                      _frame(activities, ACTIVITY_COLUMNS, ("date",)))
+    return CrmResults(_frame(opportunities, _OPPORTUNITY_COLUMNS, ("created", "closed")),
+                      _frame(quotas, _QUOTA_COLUMNS, ()),
+                      _frame(activities, _ACTIVITY_COLUMNS, ("date",)))
 
 
 def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], dates: tuple[str, ...]) -> Any:
