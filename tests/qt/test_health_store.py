@@ -230,7 +230,7 @@ ODD = {"Opportunity ID": "Ref No", "Opportunity Name": "Title", "Account ID": "C
 
 
 def _odd_opportunities(tmp_path: Path) -> tuple[Path, int]:
-    """The sample opportunities under column names no CRM uses, plus one bad amount (line)."""
+    """Write the sample opportunities under column names no CRM uses, plus one bad amount."""
     lines = (RESULTS / "opportunities.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     bad = lines[1].split(",")
