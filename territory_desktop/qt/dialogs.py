@@ -124,7 +124,7 @@ class ColumnMappingDialog(QDialog):
     own value column for potential or the tier score). With ``strict``, OK waits until every
     required field (marked *) has a column (account names may come from first and last name
     instead, so accounts are not strict). ``preview`` rows (column -> cell) are shown under
-    the choices.
+    the choices, numbered by ``preview_lines`` (their lines in the file) when given.
     """
 
     def __init__(self, columns: Sequence[str], fields: Sequence[tuple[str, bool]],
@@ -132,7 +132,8 @@ class ColumnMappingDialog(QDialog):
                  intro: str = "Some columns were not recognised.",
                  help_text: str = _ACCOUNT_MAPPING_HELP,
                  labels: Mapping[str, str] | None = None,
-                 preview: Sequence[Mapping[str, str]] = (), strict: bool = False) -> None:
+                 preview: Sequence[Mapping[str, str]] = (), strict: bool = False,
+                 preview_lines: Sequence[int] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Match the file's columns")
         self.setObjectName("columnMapping")
@@ -159,6 +160,8 @@ class ColumnMappingDialog(QDialog):
             table = QTableWidget(len(preview), len(columns), self)
             table.setObjectName("mappingPreview")
             table.setHorizontalHeaderLabels(list(columns))
+            if preview_lines:
+                table.setVerticalHeaderLabels([f"line {n}" for n in preview_lines])
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
             for r, row in enumerate(preview):
                 for col, column in enumerate(columns):

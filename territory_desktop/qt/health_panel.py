@@ -326,6 +326,11 @@ class HealthPanel(QWidget):
     def _on_plan_changed(self) -> None:
         results = self.workbench.document.plan.health.results
         if results is not self.results:
+            if not self._announce:  # an undo, redo or another plan: the last load's summary
+                self.imported = None  # no longer describes what the plan holds
+                self.problems.clear()
+                self.problems.hide()
+                self.problems_button.hide()
             self.results = results
             self._fill_periods(results)
         self._stale = True
@@ -397,7 +402,7 @@ class HealthPanel(QWidget):
             intro=f"Some columns of {name} ({kind}) were not recognised.",
             help_text="Fields marked * are required; the others are read when present.",
             labels={f.key: f.label for f in specs}, preview=[r.cells for r in preview.rows],
-            strict=True)
+            strict=True, preview_lines=[r.line for r in preview.rows])
         dialog.setWindowTitle(f"Match the columns of {name}")
 
         def on_accepted() -> None:

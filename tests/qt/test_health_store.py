@@ -88,9 +88,11 @@ def test_imported_results_are_stored_undoable_saved_and_shown_on_reopen(
     with qtbot.waitSignal(document.plan_changed):
         _key(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert document.plan.health.results is None and panel.table.rowCount() == 0
+    assert panel.summary.text().startswith("No CRM results in this plan")
     with qtbot.waitSignal(panel.report_shown, timeout=WAIT_MS):
         _key(qtbot, window, Qt.Key.Key_Z, CTRL_SHIFT)
     assert document.plan.health.results == expected and _table(panel) == shown
+    assert panel.summary.text().startswith("CRM results stored in the plan: 1302 opportunities")
 
     # Loading the same files again updates the stored rows: no duplicates.
     _load_sample_results(qtbot, monkeypatch, window)
@@ -264,6 +266,8 @@ def test_unrecognised_columns_are_mapped_in_the_dialog(tdapp, qtbot, monkeypatch
     assert [preview.item(0, c).text() for c in range(preview.columnCount())] == (
         first.split(","))
     assert preview.rowCount() == 5
+    assert [preview.verticalHeaderItem(r).text() for r in range(5)] == [
+        f"line {n}" for n in range(2, 7)]  # the file's own line numbers
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert not ok.isEnabled()  # required fields unmapped
     chosen = {"id": "Ref No", "account_id": "Client", "amount": "Deal Worth",
