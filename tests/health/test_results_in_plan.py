@@ -82,6 +82,20 @@ def test_v2_fixture_loads_with_no_results_and_default_thresholds():
      "table td_opportunities: row 2: status 'maybe' is not won, lost or open"),
     ("UPDATE td_activities SET date='yesterday' WHERE fid=1",
      "table td_activities: row 1: date 'yesterday' is not a date"),
+    ("UPDATE td_opportunities SET amount='lots' WHERE fid=3",
+     "table td_opportunities: row 3: amount 'lots' is not an amount of zero or more"),
+    ("UPDATE td_opportunities SET amount=-5 WHERE fid=1",
+     "table td_opportunities: row 1: amount -5.0 is not an amount of zero or more"),
+    ("UPDATE td_opportunities SET created=NULL WHERE fid=4",
+     "table td_opportunities: row 4: created (empty) is not a date"),
+    ("UPDATE td_opportunities SET closed=20260701 WHERE fid=1",
+     "table td_opportunities: row 1: closed '20260701' is not a date"),
+    ("UPDATE td_quotas SET months=0 WHERE fid=2",
+     "table td_quotas: row 2: months 0 is not a whole number of 1 or more"),
+    ("UPDATE td_quotas SET first_month=2.5 WHERE fid=1",
+     "table td_quotas: row 1: first_month 2.5 is not a whole number of 0 or more"),
+    ("UPDATE td_snapshots SET settings='[' WHERE fid=1",
+     "table td_snapshots: row 1: settings are not a JSON object"),
     ("UPDATE td_settings SET value='lots' WHERE key='health.min_deals'",
      "table td_settings: setting health.min_deals is not a number"),
     ("UPDATE td_settings SET value='-1' WHERE key='health.min_deals'",
@@ -89,7 +103,10 @@ def test_v2_fixture_loads_with_no_results_and_default_thresholds():
 ])
 def test_a_damaged_results_value_names_its_table_and_row(small, tmp_path, sql, message):
     path = tmp_path / "plan.gpkg"
-    save_plan(store_results(small.plan, _imported(small)).plan, path)
+    plan = store_results(small.plan, _imported(small)).plan
+    snap = take_snapshot(compute_kpis(plan, plan.health.results, parse_period("2026Q3")),
+                         dt.date(2026, 10, 2))
+    save_plan(add_snapshot(plan, snap).plan, path)
     with sqlite3.connect(path) as conn:
         conn.execute(sql)
     with pytest.raises(PlanFileError, match="damaged") as err:

@@ -9,7 +9,6 @@ them (and starting the app) does not load it.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -45,15 +44,17 @@ def health_rows(table: str, plan: Plan) -> Rows:
             return []
         if table == "td_opportunities":
             o = results.opportunities
-            return list(zip(o["id"], o["account_id"], _floats(o["amount"]), o["stage"],
-                            _dates(o["created"]), _dates(o["closed"]), o["status"],
-                            strict=True))
+            return list(zip(o["id"].tolist(), o["account_id"].tolist(), _floats(o["amount"]),
+                            o["stage"].tolist(), _dates(o["created"]), _dates(o["closed"]),
+                            o["status"].tolist(), strict=True))
         if table == "td_quotas":
             q = results.quotas
-            return list(zip(q["rep_id"], q["period"], map(int, q["first_month"]),
-                            map(int, q["months"]), _floats(q["amount"]), strict=True))
+            return list(zip(q["rep_id"].tolist(), q["period"].tolist(),
+                            q["first_month"].astype(int).tolist(),
+                            q["months"].astype(int).tolist(), _floats(q["amount"]), strict=True))
         a = results.activities
-        return list(zip(a["account_id"], _dates(a["date"]), a["type"], strict=True))
+        return list(zip(a["account_id"].tolist(), _dates(a["date"]), a["type"].tolist(),
+                        strict=True))
     if table == "td_snapshots":
         return [(n, s.header["taken"], s.header["period"], s.header["as_of"],
                  s.header.get("label", ""), json.dumps(s.header["settings"], sort_keys=True))
@@ -70,12 +71,13 @@ def health_settings_rows(settings: HealthSettings) -> Rows:
 
 
 def _floats(column: Any) -> list[float]:
-    return [float(v) for v in column]
+    return column.astype(float).tolist()  # type: ignore[no-any-return]
 
 
 def _dates(column: Any) -> list[str | None]:
     # Day precision is what the importer keeps; NaT (an open deal with no close date) -> NULL.
-    return [None if v is None or v != v else v.date().isoformat() for v in column]
+    text = column.dt.strftime("%Y-%m-%d").astype(object)
+    return text.where(column.notna(), None).tolist()  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,37 +124,78 @@ def _read_results(conn: sqlite3.Connection) -> Any:
     if not (opportunities or quotas or activities):
         return None
     from territory_desktop.model.results import CrmResults  # pandas: only with results
-    for fid, *row in opportunities:
-        _check(row[6] in ("won", "lost", "open"), "td_opportunities", fid,
-               f"status {row[6]!r} is not won, lost or open")
-        _check(_is_amount(row[2]), "td_opportunities", fid, f"amount {row[2]!r}")
-        _check(_is_date(row[4]), "td_opportunities", fid, f"created {row[4]!r} is not a date")
-        _check(row[5] is None or _is_date(row[5]), "td_opportunities", fid,
-               f"closed {row[5]!r} is not a date")
-    for fid, *row in quotas:
-        _check(_is_amount(row[4]), "td_quotas", fid, f"amount {row[4]!r}")
-        _check(isinstance(row[2], int) and row[2] >= 0 and isinstance(row[3], int)
-               and row[3] >= 1, "td_quotas", fid, f"months {row[2]!r}, {row[3]!r}")
-    for fid, *row in activities:
-        _check(row[2] in ("visit", "call"), "td_activities", fid,
-               f"type {row[2]!r} is not visit or call")
-        _check(_is_date(row[1]), "td_activities", fid, f"date {row[1]!r} is not a date")
-    return CrmResults(_frame(opportunities, _OPPORTUNITY_COLUMNS, ("created", "closed")),
-                      _frame(quotas, _QUOTA_COLUMNS, ()),
-                      _frame(activities, _ACTIVITY_COLUMNS, ("date",)))
+
+    # Checked column by column (450,000 rows in well under a second), the first bad row named.
+    o = _Frame("td_opportunities", opportunities, _OPPORTUNITY_COLUMNS)
+    o.check_choice("status", ("won", "lost", "open"))
+    o.check_amount("amount")
+    o.check_date("created", nullable=False)
+    o.check_date("closed", nullable=True)
+    q = _Frame("td_quotas", quotas, _QUOTA_COLUMNS)
+    q.check_amount("amount")
+    q.check_count("first_month", 0)
+    q.check_count("months", 1)
+    a = _Frame("td_activities", activities, _ACTIVITY_COLUMNS)
+    a.check_choice("type", ("visit", "call"))
+    a.check_date("date", nullable=False)
+    return CrmResults(o.conformed(), q.conformed(), a.conformed())
 
 
-def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...], dates: tuple[str, ...]) -> Any:
-    import pandas as pd
+class _Frame:
+    """The rows of one results table as a frame (fid first), checked a column at a time."""
 
-    from territory_desktop.model.results import conform, empty_frame
+    def __init__(self, table: str, rows: list[tuple[Any, ...]],
+                 columns: tuple[str, ...]) -> None:
+        import pandas as pd
 
-    if not rows:
-        return empty_frame(columns)
-    frame = pd.DataFrame([r[1:] for r in rows], columns=list(columns))
-    for c in dates:
-        frame[c] = pd.to_datetime(frame[c], format="%Y-%m-%d")
-    return conform(frame, columns)
+        self.table, self.columns = table, columns
+        self.frame = pd.DataFrame.from_records(rows, columns=["fid", *columns])
+
+    def _fail_where(self, bad: Any, column: str, what: str) -> None:
+        if bad.any():
+            first = bad.to_numpy().nonzero()[0][0]
+            fid, value = self.frame["fid"].iloc[first], self.frame[column].iloc[first]
+            value = getattr(value, "item", lambda: value)()  # numpy scalar -> its Python value
+            shown = "(empty)" if value is None or value != value else repr(value)
+            raise HealthTableError(self.table, f"row {fid}: {column} {shown} {what}")
+
+    def check_choice(self, column: str, allowed: tuple[str, ...]) -> None:
+        self._fail_where(~self.frame[column].isin(allowed), column,
+                         f"is not {', '.join(allowed[:-1])} or {allowed[-1]}")
+
+    def check_amount(self, column: str) -> None:
+        import numpy as np
+        import pandas as pd
+
+        values = pd.to_numeric(self.frame[column], errors="coerce")
+        bad = ~(np.isfinite(values) & (values >= 0))
+        self._fail_where(bad, column, "is not an amount of zero or more")
+        self.frame[column] = values.astype(float)
+
+    def check_count(self, column: str, least: int) -> None:
+        import pandas as pd
+
+        values = pd.to_numeric(self.frame[column], errors="coerce")
+        bad = values.isna() | (values < least) | (values.fillna(0) % 1 != 0)
+        self._fail_where(bad, column, f"is not a whole number of {least} or more")
+        self.frame[column] = values.astype("int64")
+
+    def check_date(self, column: str, nullable: bool) -> None:
+        import pandas as pd
+
+        raw = self.frame[column]
+        # only text is a date here: pandas would read a number as nanoseconds since 1970
+        text = raw.where(raw.map(lambda v: isinstance(v, str)).astype(bool))
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = parsed.isna() & (raw.notna() if nullable else True)
+        self._fail_where(bad, column, "is not a date like 2026-07-01")
+        self.frame[column] = parsed
+
+    def conformed(self) -> Any:
+        """Return the checked frame with the result columns and dtypes."""
+        from territory_desktop.model.results import conform
+
+        return conform(self.frame, self.columns)
 
 
 def _read_snapshots(conn: sqlite3.Connection) -> tuple[SnapshotRecord, ...]:
@@ -198,11 +241,6 @@ class HealthTableError(ValueError):
 def _check(ok: bool, table: str, fid: object, message: str) -> None:
     if not ok:
         raise HealthTableError(table, f"row {fid}: {message}")
-
-
-def _is_amount(value: object) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
 
 
 def _is_date(value: object) -> bool:
