@@ -291,3 +291,21 @@ def test_unrecognised_columns_are_mapped_in_the_dialog(tdapp, qtbot, monkeypatch
     assert any(p.startswith(f"deals export.csv:{bad_line}: column Deal Worth: rejected")
                for p in problems), problems
     assert "1 rejected" in panel.summary.text() and panel.table.rowCount() > 1
+
+
+def test_cancelling_the_mapping_dialog_stores_nothing(tdapp, qtbot, monkeypatch, tmp_path):
+    window, document = tdapp.window, tdapp.document
+    odd, _ = _odd_opportunities(tmp_path)
+    panel = _show_health(qtbot, window)
+    _answer_files(monkeypatch, "getOpenFileName", [odd, "", ""])
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.load_button, LEFT)
+    dialog = panel.mapping_dialog
+    assert dialog is not None and dialog.isVisible()
+    jobs = list(window.jobs.workers)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), LEFT)
+    assert not dialog.isVisible()
+    assert list(window.jobs.workers) == jobs  # no import started again
+    assert document.plan.health.results is None and not document.is_modified
+    assert "deals export.csv lacks required columns: id, account_id, amount, created" in (
+        panel.summary.text())
