@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from territory_desktop.cli import health_snapshots
+
 __all__ = ["health_command", "import_results_command", "register"]
 
 EXIT_ERROR = 2
@@ -21,7 +23,7 @@ _KINDS = ("opportunities", "quotas", "activities")
 
 
 def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``import-results`` and ``health`` to the ``tdesk plan`` subcommands."""
+    """Add ``import-results``, ``health``, ``snapshot`` and ``snapshots`` to ``tdesk plan``."""
     imp = plan_subparsers.add_parser(
         "import-results", help="store CRM results (opportunities, quotas, activities) in a plan",
         description="Read CRM results exports against a plan, report every row that cannot "
@@ -46,6 +48,7 @@ def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser
                         "date in the results, within the period)")
     health.add_argument("--json", action="store_true", help="machine-readable output")
     health.set_defaults(func=lambda a: health_command(a))
+    health_snapshots.register(plan_subparsers)  # snapshot, snapshots
 
 
 def _results_arguments(p: argparse.ArgumentParser, required: bool) -> None:

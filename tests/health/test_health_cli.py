@@ -153,3 +153,37 @@ def test_bad_arguments_give_one_line_errors(small, tmp_path, capsys, extra, mess
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(message) and err.count("\n") == 1
 
+
+
+def test_snapshots_are_taken_listed_and_compared_from_the_command_line(small, tmp_path, capsys):
+    from territory_desktop.health import compare_snapshots
+    from territory_desktop.health.store import snapshots_of
+
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    assert cli.main(["plan", "snapshot", str(plan_path)]) == 2
+    assert "holds no CRM results" in capsys.readouterr().err
+    assert cli.main(["plan", "import-results", str(plan_path), *_files(small)]) == 0
+    assert cli.main(["plan", "snapshot", str(plan_path), "--period", "2026Q3",
+                     "--as-of", "2026-08-31", "--date", "2026-09-01", "--label", "mid Q3"]) == 0
+    assert cli.main(["plan", "snapshot", str(plan_path), "--period", "2026Q3",
+                     "--date", "2026-10-01", "--label", "Q3 close"]) == 0
+    out = capsys.readouterr().out
+    assert "snapshot 2 taken 2026-10-01: 2026Q3 as of 2026-09-30, 'Q3 close'" in out
+    assert cli.main(["plan", "snapshots", str(plan_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["snapshots"]
+    assert [(s["number"], s["taken"], s["label"], s["as_of"]) for s in listed] == [
+        (1, "2026-09-01", "mid Q3", "2026-08-31"), (2, "2026-10-01", "Q3 close", "2026-09-30")]
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "1", "2", "--json"]) == 0
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    before, after = snapshots_of(load_plan(plan_path))
+    expected = [c for c in compare_snapshots(before, after) if c.scope != "rep"]
+    assert [(c["territory_id"], c["kpi"], c["before"], c["after"], c["verdict"])
+            for c in changes] == [(c.key, c.kpi, c.before, c.after, c.verdict)
+                                  for c in expected]
+    assert {c["verdict"] for c in changes} >= {"improved"}
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "2", "now"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("North: ") and "Team: " in text
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "3", "now"]) == 2
+    assert "error: no snapshot '3': the plan has 2" in capsys.readouterr().err
