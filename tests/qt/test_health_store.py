@@ -309,3 +309,33 @@ def test_cancelling_the_mapping_dialog_stores_nothing(tdapp, qtbot, monkeypatch,
     assert document.plan.health.results is None and not document.is_modified
     assert "deals export.csv lacks required columns: id, account_id, amount, created" in (
         panel.summary.text())
+
+
+def test_two_files_with_odd_columns_are_mapped_one_after_the_other(tdapp, qtbot, monkeypatch,
+                                                                   tmp_path):
+    window, document = tdapp.window, tdapp.document
+    odd, _ = _odd_opportunities(tmp_path)
+    quota_lines = (RESULTS / "quotas.csv").read_text(encoding="utf-8").splitlines()
+    quotas = tmp_path / "targets.csv"
+    quotas.write_text("\n".join(["Seller,Seller Name,Window,Objective", *quota_lines[1:]])
+                      + "\n", encoding="utf-8")
+    panel = _show_health(qtbot, window)
+    _answer_files(monkeypatch, "getOpenFileName", [odd, quotas, ""])
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.load_button, LEFT)
+    answers = [("deals export.csv", {"id": "Ref No", "account_id": "Client",
+                                     "amount": "Deal Worth", "created": "Opened On",
+                                     "close": "Closes On"}),
+               ("targets.csv", {"rep_id": "Seller", "period": "Window", "amount": "Objective"})]
+    for name, chosen in answers:
+        dialog = panel.mapping_dialog
+        assert dialog is not None and dialog.isVisible() and name in dialog.windowTitle()
+        for field, column in chosen.items():
+            dialog.boxes[field].setFocus()
+            qtbot.keyClicks(dialog.boxes[field], column)
+        with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+            qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), LEFT)
+    stored = document.plan.health.results
+    assert stored is not None
+    assert (len(stored.opportunities), len(stored.quotas)) == (1302, len(quota_lines) - 1)
+    assert stored.activities.empty
