@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
+from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.plan_health import PlanHealth
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
@@ -326,6 +327,7 @@ class Plan:
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
     health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
+    exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
 
     def __post_init__(self) -> None:
         """Hold the record mappings as :class:`SharedDict`, so copies share them."""
@@ -346,6 +348,7 @@ class Plan:
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
             health=self.health,
+            exports=self.exports,
         )
 
     def validate(self) -> list[str]:

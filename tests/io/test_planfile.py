@@ -128,6 +128,7 @@ def assert_same_plan(a: Plan, b: Plan) -> None:
     assert list(a.schedules) == list(b.schedules)
     assert list(a.schedules.values()) == list(b.schedules.values())
     assert a.visit_log == b.visit_log
+    assert a.exports == b.exports
     assert list(a.territories) == list(b.territories)
     for ta, tb in zip(a.territories.values(), b.territories.values(), strict=True):
         assert (ta.id, ta.name, ta.color, ta.rep_id, ta.locked) == (
@@ -184,6 +185,7 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "td_unplaced": "attributes", "td_visit_log": "attributes",
         **dict.fromkeys(("td_opportunities", "td_quotas", "td_activities", "td_snapshots",
                          "td_snapshot_kpis"), "attributes"),
+        "td_mileage_rates": "attributes", "td_expense_presets": "attributes",
     }
     layers = dict(pyogrio.list_layers(path))
     assert layers["accounts"] == "Point" and layers["territories"] == "MultiPolygon"
@@ -342,7 +344,7 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     migrated = sqlite3.connect(":memory:", isolation_level=None)
     with sqlite3.connect(DATA / "plan_v1.gpkg") as v1:
         v1.backup(migrated)
-    for version in range(1, planfile.SCHEMA_VERSION):  # 1 -> 2, then on to what is written now
+    for version in range(1, planfile.SCHEMA_VERSION):  # then on to today's schema
         planfile.MIGRATIONS[version](migrated)
     written = tmp_path / "v2.gpkg"
     save_plan(load_plan(DATA / "plan_v1.gpkg"), written)

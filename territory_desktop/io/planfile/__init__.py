@@ -14,7 +14,8 @@ accounts        features     geom POINT, id, name, address, postal_code, segment
                              same_weekday (0/1)
 reps            features     geom POINT (home), id, name, weekly_hours, skills (JSON list),
                              approximate_home, workday_start, workday_end, max_day_minutes,
-                             days_off (JSON list of [week, weekday])
+                             days_off (JSON list of [week, weekday]), home_office (0/1: home
+                             legs are business miles)
 td_meta         attributes   key, value: schema_version, app_version, plan_name, generator
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
@@ -34,6 +35,11 @@ td_snapshots    attributes   snapshot (1, 2, ... in the order taken), taken, per
                              label, settings (JSON: the health thresholds used)
 td_snapshot_    attributes   snapshot, scope (territory/rep/team), key, name, rep_id, kpi,
 kpis                         value (NULL: no figure), reason (why there is none)
+td_mileage_rates attributes  period_start, period_end (ISO dates, inclusive), rate (decimal
+                             text), currency, unit (mi/km), note, verified (0/1); no gaps;
+                             no rows = the shipped IRS rates
+td_expense_presets attributes name, columns (JSON list of [field, column name]), date_format,
+                             per (day/trip), category, cost_centre
 ==============  ===========  =============================================================
 
 CRM results are ``plan.health.results`` (None when none were imported), snapshots
