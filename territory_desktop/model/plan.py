@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.network_data import EmbeddedNetwork
+from territory_desktop.model.plan_health import PlanHealth
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 from territory_desktop.settings import DEFAULT_CADENCE
@@ -328,6 +329,7 @@ class Plan:
     name: str = "Untitled plan"
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
+    health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
     exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
     #: The road network stored in the plan file (routes with no extract), or None.
     network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
@@ -350,6 +352,7 @@ class Plan:
             name=self.name,
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
+            health=self.health,
             exports=self.exports,
             network=self.network,
         )
