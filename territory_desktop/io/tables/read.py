@@ -9,7 +9,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +32,18 @@ class Table(NamedTuple):
 
     columns: list[str]
     rows: list[SourceRow]
+
+
+class ColumnTable(NamedTuple):
+    """What :func:`read_columns` returns: the header, each data row's line, each column's cells.
+
+    The same rows as :func:`read_table` gives, held column-wise: no dictionary per row, which
+    is most of the cost of reading a 200,000-row file.
+    """
+
+    columns: list[str]
+    lines: list[int]
+    cells: dict[str, Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,35 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     if data.startswith(b"PK\x03\x04"):
         return Table(*_read_xlsx(source))
     return Table(*_read_csv_text(_decode(data, source), source))
+
+
+def read_columns(path: str | os.PathLike[str]) -> ColumnTable:
+    """Read the rows :func:`read_table` reads, column-wise (same header, lines and cells).
+
+    Raises
+    ------
+    ImportFileError
+        As :func:`read_table` does.
+    """
+    source = Path(path)
+    suffix = source.suffix.lower()
+    data = b""
+    if source.is_file() and suffix not in (".xlsx", ".xlsm", ".xls"):
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise ImportFileError(f"Cannot read {source}: {exc.strerror or exc}") from None
+    if not data or data.startswith(b"PK\x03\x04"):  # XLSX, missing, empty: the row reader
+        header, rows = read_table(source)
+        return ColumnTable(header, [r.line for r in rows],
+                           {name: [r.cells[name] for r in rows] for name in header})
+    header, lines, records = _csv_records(_decode(data, source), source)
+    width = len(header)
+    if any(len(r) != width for r in records):  # short rows read as empty cells, extras dropped
+        records = [r[:width] if len(r) >= width else r + [""] * (width - len(r))
+                   for r in records]
+    columns = list(zip(*records, strict=True)) if records else [() for _ in header]
+    return ColumnTable(header, lines, dict(zip(header, columns, strict=True)))
 
 
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
@@ -157,6 +198,15 @@ _DELIMITERS = ",;\t|"
 
 
 def _read_csv_text(text: str, source: Path) -> tuple[list[str], list[SourceRow]]:
+    header, lines, records = _csv_records(text, source)
+    rows = [SourceRow(line, {name: (record[i] if i < len(record) else "") for i, name in
+                             enumerate(header)})
+            for line, record in zip(lines, records, strict=True)]
+    return header, rows
+
+
+def _csv_records(text: str, source: Path) -> tuple[list[str], list[int], list[list[str]]]:
+    """Return the header, and each non-empty data record with the line it starts on."""
     if not text.strip():
         raise ImportFileError(f"Cannot read {source}: the file is empty")
     first_line_offset = 0
@@ -171,13 +221,15 @@ def _read_csv_text(text: str, source: Path) -> tuple[list[str], list[SourceRow]]
         delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
-    rows: list[SourceRow] = []
+    lines: list[int] = []
+    records: list[list[str]] = []
     previous_end = 0
     try:
         for record in reader:
             start = previous_end + 1 + first_line_offset
             previous_end = reader.line_num
-            if not any(cell.strip() for cell in record):
+            # One join instead of a strip per cell: empty exactly when every cell is blank.
+            if not "".join(record).strip():
                 continue
             if header is None:
                 if any("\x00" in cell for cell in record):
@@ -185,16 +237,15 @@ def _read_csv_text(text: str, source: Path) -> tuple[list[str], list[SourceRow]]
                                           "holds a NUL character (damaged data)")
                 header = _unique_headers(record)
                 continue
-            cells = {name: (record[i] if i < len(record) else "") for i, name in
-                     enumerate(header)}
-            rows.append(SourceRow(start, cells))
+            lines.append(start)
+            records.append(record)
     except csv.Error as exc:
         raise ImportFileError(
             f"Cannot read {source}: line {reader.line_num + first_line_offset}: {exc}"
         ) from None
     if header is None:
         raise ImportFileError(f"Cannot read {source}: the file is empty")
-    return header, rows
+    return header, lines, records
 
 
 def _sniff_delimiter(text: str) -> str:
