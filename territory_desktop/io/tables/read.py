@@ -220,40 +220,52 @@ def _csv_records(text: str, source: Path) -> tuple[list[str], list[int], list[li
         first_line_offset = 1
     if delimiter is None:
         delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    lines: list[int] = []
-    records: list[list[str]] = []
-    previous_end = 0
     # Hundreds of thousands of new lists set off the cyclic collector again and again (half
     # the reading time of a 200,000-row file); they hold only strings, so no cycle can form.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for record in reader:
-            start = previous_end + 1 + first_line_offset
-            previous_end = reader.line_num
-            # One join instead of a strip per cell: empty exactly when every cell is blank.
-            if not "".join(record).strip():
-                continue
-            if header is None:
-                if any("\x00" in cell for cell in record):
-                    raise ImportFileError(f"Cannot read {source}: line {start}: the header "
-                                          "holds a NUL character (damaged data)")
-                header = _unique_headers(record)
-                continue
-            lines.append(start)
-            records.append(record)
+        starts, every = _records_with_lines(text, delimiter, first_line_offset)
     except csv.Error as exc:
-        raise ImportFileError(
-            f"Cannot read {source}: line {reader.line_num + first_line_offset}: {exc}"
-        ) from None
+        raise ImportFileError(f"Cannot read {source}: line {exc.args[-1]}: {exc.args[0]}"
+                              ) from None
     finally:
         if collecting:
             gc.enable()
-    if header is None:
+    # One join instead of a strip per cell: empty exactly when every cell is blank.
+    kept = [j for j, record in enumerate(every) if "".join(record).strip()]
+    if not kept:
         raise ImportFileError(f"Cannot read {source}: the file is empty")
-    return header, lines, records
+    if any("\x00" in cell for cell in every[kept[0]]):
+        raise ImportFileError(f"Cannot read {source}: line {starts[kept[0]]}: the header "
+                              "holds a NUL character (damaged data)")
+    header = _unique_headers(every[kept[0]])
+    return header, [starts[j] for j in kept[1:]], [every[j] for j in kept[1:]]
+
+
+def _records_with_lines(text: str, delimiter: str,
+                        offset: int) -> tuple[Sequence[int], list[list[str]]]:
+    """Return every record (blank ones too) and the line each starts on.
+
+    Raises csv.Error with the line it happened on as its last argument.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        every = list(reader)
+        if reader.line_num == len(every):  # no record spans lines: record j is on line j + 1
+            return range(1 + offset, len(every) + 1 + offset), every
+        # A quoted newline: read again, record by record, noting where each starts.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        starts: list[int] = []
+        every = []
+        previous_end = 0
+        for record in reader:
+            starts.append(previous_end + 1 + offset)
+            previous_end = reader.line_num
+            every.append(record)
+    except csv.Error as exc:
+        raise csv.Error(str(exc), reader.line_num + offset) from None
+    return starts, every
 
 
 def _sniff_delimiter(text: str) -> str:
