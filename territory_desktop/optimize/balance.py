@@ -17,7 +17,8 @@ overlay rule (named account, segment rule) sends to a balanced territory.
 Realignment: ``max_moves`` caps accounts taken from their current balanced territory (the
 accounts of vacant territories must move and are not counted), ``max_losses_per_rep`` caps
 what each rep loses, and ``shorter_drives`` sets the move penalty, from 0 (fewer moves: each
-move costs up to 100x an account's drive cost) to 1 (no penalty: shortest drives).
+move costs up to 100x a typical account's drive cost, more for light accounts, so the
+load is shifted with few heavy ones) to 1 (no penalty: shortest drives).
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BalanceError", "BalanceParams", "BalanceResult", "Move", "balance_plan"]
 
-# Under a move budget a second way (a move penalty instead of the cap) is tried up to this
-# many movable accounts: a realignment of a few thousand accounts solves in about a second.
+# Under a move budget a second way (a move penalty instead of the cap, at these slider
+# positions) is tried up to this many movable accounts: a realignment of a few thousand
+# accounts solves in about a second.
 SECOND_TRY_MAX_ACCOUNTS = 5_000
+SECOND_TRY_SLIDER = (0.0, 0.05, 0.1)
 
 
 class BalanceError(ValueError):
@@ -178,12 +181,15 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     u, v = neighbour_graph(table.lat, table.lon)
     linear = (base, per_second, secs, cost_secs)
     state, split, lp_note = _align(setup, params, linear, (u, v), times, fb)
-    if (params.max_moves is not None and (split or state.violation().any())
-            and int(setup.movable.sum()) <= SECOND_TRY_MAX_ACCOUNTS):
-        # The budget as a constraint of the fractional model is spent again by rounding and
-        # mending, and the band is missed; a strong penalty per move instead often stays
-        # within the budget and reaches the band. Kept only if it does better in the budget.
-        free = replace(params, max_moves=None, shorter_drives=0.0)
+    # The budget as a constraint of the fractional model is spent again by rounding and
+    # mending, and the band is missed; a strong penalty per move instead often stays within
+    # the budget and reaches the band. A few strengths are tried (small problems); one is
+    # kept only if it stays within the budget and does better.
+    for strength in SECOND_TRY_SLIDER:
+        if (params.max_moves is None or not (split or state.violation().any())
+                or int(setup.movable.sum()) > SECOND_TRY_MAX_ACCOUNTS):
+            break
+        free = replace(params, max_moves=None, shorter_drives=strength)
         alt, alt_split, alt_note = _align(setup, free, linear, (u, v), times,
                                           Feedback(None, should_stop))
         if (alt.moves() <= params.max_moves - setup.forced
@@ -352,7 +358,11 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
                                               np.flatnonzero(setup.current >= 0)])) \
             if (setup.current >= 0).any() else 0.0
         leaving = (cur[:, None] >= 0) & (cand != cur[:, None])
-        cost = cost + leaving * strength * weight[free, None] * reference
+        # Per account moved, dearer for light ones: a load is shifted with the fewest
+        # accounts by moving heavy ones, and a move budget counts accounts.
+        mean = float(weight[free].mean()) if free.shape[0] else 0.0
+        per_move = mean * mean / np.maximum(weight[free, None], 1e-9)
+        cost = cost + leaving * strength * per_move * reference
     rng = np.random.default_rng(params.seed)
     cost = cost * (1 + 1e-7 * rng.random(cost.shape))  # the seed picks among equal optima
     fixed_load = np.bincount(setup.current[fixed], base[fixed] + per_second[fixed]
