@@ -10,6 +10,11 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop import __version__
 from territory_desktop.io import account_columns, gpkg
+from territory_desktop.io.planfile.health import (
+    HEALTH_TABLES,
+    health_rows,
+    health_settings_rows,
+)
 from territory_desktop.io.planfile.schema import GENERATOR, SCHEMA_VERSION
 from territory_desktop.model.plan import Plan, PlanSettings
 
@@ -31,7 +36,7 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         rows = [
             (gpkg.to_blob(p), r.id, r.name, r.weekly_hours, json.dumps(list(r.skills)),
              int(r.approximate_home), r.workday_start, r.workday_end, r.max_day_minutes,
-             json.dumps([list(d) for d in r.days_off]))
+             json.dumps([list(d) for d in r.days_off]), int(r.home_office))
             for r, p in zip(plan.reps.values(), points, strict=True)
         ]
         return rows, points
@@ -49,7 +54,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         cad = plan.settings.cadence
         return [(c.tier, c.every_weeks, c.visit_minutes) for c in cad.values()], []
     if table == "td_settings":
-        return [(k, _setting_to_text(v)) for k, v in _scalar_settings(plan.settings).items()], []
+        return [(k, _setting_to_text(v)) for k, v in _scalar_settings(plan.settings).items()
+                ] + health_settings_rows(plan.health.settings), []
     if table == "td_schedule":
         return [(s.rep_id, s.weeks, s.seed) for s in plan.schedules.values()], []
     if table == "td_visits":
@@ -68,6 +74,21 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
             (e.date, e.rep_id, e.account_id, e.status, e.moved_to, e.odometer_start,
              e.odometer_end, e.miles, e.note)
             for e in plan.visit_log
+        ], []
+    if table in HEALTH_TABLES:
+        return health_rows(table, plan), []
+    if table == "td_mileage_rates":
+        rates = plan.exports.rates
+        return [
+            (p.start.isoformat(), p.end.isoformat(), str(p.rate), p.currency, p.unit, p.note,
+             int(p.verified))
+            for p in (rates.periods if rates is not None else ())
+        ], []
+    if table == "td_expense_presets":
+        return [
+            (p.name, json.dumps([list(c) for c in p.columns]), p.date_format, p.per,
+             p.category, p.cost_centre)
+            for p in plan.exports.presets
         ], []
     raise AssertionError(f"no writer for table {table}")
 
