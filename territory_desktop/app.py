@@ -53,7 +53,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.accounts_panel import AccountsPanel
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing
-    from territory_desktop.qt.export_dialogs import Exports
+    from territory_desktop.qt.exports_menu import Exports
     from territory_desktop.qt.files import PlanFiles
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts

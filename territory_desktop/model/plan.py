@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
+from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 from territory_desktop.settings import DEFAULT_CADENCE
@@ -324,6 +325,7 @@ class Plan:
     name: str = "Untitled plan"
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
+    exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
 
     def __post_init__(self) -> None:
         """Hold the record mappings as :class:`SharedDict`, so copies share them."""
@@ -343,6 +345,7 @@ class Plan:
             name=self.name,
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
+            exports=self.exports,
         )
 
     def validate(self) -> list[str]:
