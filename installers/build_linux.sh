@@ -57,8 +57,9 @@ QT_QPA_PLATFORM=offscreen "$PY" -m PyInstaller --noconfirm --log-level WARN \
   --distpath dist --workpath "$WORK" installers/territory_desktop.spec
 
 TARBALL=dist/$NAME-$VERSION-linux-$(uname -m).tar.gz
-step "tar.gz: $TARBALL"
-tar -C dist -cf - "$NAME" | gzip -6 > "$TARBALL"
+step "tar.gz: $TARBALL (packed while the .deb is built: each compresses on its own core)"
+tar -C dist -cf - "$NAME" | gzip -6 > "$TARBALL" &
+PACKING=$!
 
 DEB=dist/${NAME}_${VERSION}_${DEBARCH}.deb
 step "deb: $DEB"
@@ -95,6 +96,7 @@ Description: offline field sales territory planning
  connection. Plans are GeoPackage (.gpkg) files.
 EOF
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$ROOT" "$DEB" >/dev/null
+wait "$PACKING"  # the tar.gz's exit status (set -e and pipefail apply)
 step "done: $(du -sh --apparent-size "$APP" | cut -f1) unpacked, $(du -h "$TARBALL" | cut -f1) tar.gz, $(du -h "$DEB" | cut -f1) deb"
 echo "largest files of the app (MB):"
 find "$APP" -type f -printf '%s %P\n' | sort -rn | head -4 | awk '{ printf "  %6.1f  %s\n", $1 / 1048576, $2 }'
