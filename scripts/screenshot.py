@@ -5,6 +5,8 @@ r"""Save a screenshot of the main window on a plan (default: the bundled sample)
 
 ``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
 Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotation T1``).
+``--health KPI`` loads the sample's CRM results in the Health panel and colours the map by that
+KPI (e.g. ``win_rate``), accounts sized by ``--size-by`` (potential or pipeline).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("plan", type=Path, nargs="?")
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
+    ap.add_argument("--health", metavar="KPI")
+    ap.add_argument("--size-by", choices=("potential", "pipeline"))
     args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -49,7 +53,23 @@ def main() -> int:
         panel.days[monday].setCurrentRow(0)  # a click on the day draws its route
         QTimer.singleShot(3000, shoot)
 
+    def health_shown() -> None:
+        controls = built.health_map
+        controls.size_by.setCurrentIndex(controls.size_by.findData(args.size_by))
+        controls.kpi.setCurrentIndex(controls.kpi.findData(args.health))
+        QTimer.singleShot(3000, shoot)
+
     def first_paint() -> None:
+        if args.health:
+            from territory_desktop.resources import resource_path
+
+            results = resource_path("sample", "results")
+            window.show_health()
+            window.health.report_shown.connect(health_shown,
+                                               type=Qt.ConnectionType.SingleShotConnection)
+            window.health.load(results / "opportunities.csv", results / "quotas.csv",
+                               results / "activities.csv")
+            return
         if not args.rotation:
             QTimer.singleShot(1500, shoot)
             return

@@ -135,6 +135,10 @@ class ActionRegistry:
         """Return the QAction declared with ``action_id``."""
         return self._actions[action_id]
 
+    def get(self, action_id: str) -> QAction | None:
+        """Return the QAction declared with ``action_id``, or None when there is none."""
+        return self._actions.get(action_id)
+
     def update_enabled(self) -> None:
         """Re-evaluate every ``enabled_when`` (call after selection or plan changes)."""
         for action_id, enabled in self._enabled.items():
