@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from dataclasses import dataclass
@@ -31,30 +30,12 @@ class App:
     health_map: HealthMap
 
 
-#: The core modules that background work imports. They are imported here, on the GUI thread:
-#: a first import inside a worker thread goes through PySide6's import hook, which is not
-#: thread-safe and crashed the process now and then (numba's first import in a worker).
-WORKER_MODULES = (
-    "territory_desktop.routing.cch",
-    "territory_desktop.routing.plan_network",
-    "territory_desktop.optimize.plan_schedule",
-    "territory_desktop.optimize.replan",
-    "territory_desktop.health",
-    "territory_desktop.io.exports",
-    "territory_desktop.io.exports.reppack",
-    "territory_desktop.routing.embedded",
-    "territory_desktop.geo.assignment",
-)
-
-
 def build(settings_file: Path | None = None, data_dir: Path | None = None) -> App:
     """Create the document, map, file handling, controllers, panels and window; connect them.
 
     This is the one place where the parts meet: controllers and panels see the window only as
     their :class:`~territory_desktop.qt.workbench.Workbench`. A QApplication must exist.
     """
-    for module in WORKER_MODULES:
-        importlib.import_module(module)
     from territory_desktop.qt.accounts_panel import AccountsPanel
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing

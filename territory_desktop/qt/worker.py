@@ -6,6 +6,9 @@ keyword arguments (see ``territory_desktop.routing`` and ``territory_desktop.opt
 
 from __future__ import annotations
 
+import codecs
+import importlib
+import importlib.util
 import logging
 import threading
 import traceback
@@ -17,6 +20,69 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from territory_desktop.cancel import Cancelled
 
 log = logging.getLogger(__name__)
+
+#: What background work imports lazily: our modules and the libraries they import inside
+#: functions. A first import inside a worker thread goes through PySide6's import hook, which
+#: is not thread-safe and crashed the process now and then; so they are all imported on the GUI
+#: thread before the first worker starts. tests/qt/conftest.py fails a test whose work still
+#: imported a module first.
+WORKER_MODULES = (
+    "territory_desktop.routing.cch",
+    "territory_desktop.routing.snap_index",
+    "territory_desktop.routing._geom",
+    "territory_desktop.routing.plan_network",
+    "territory_desktop.routing.embedded",
+    "territory_desktop.optimize.plan_schedule",
+    "territory_desktop.optimize.replan",
+    "territory_desktop.health",
+    "territory_desktop.io.exports",
+    "territory_desktop.io.exports.reppack",
+    "territory_desktop.io.exports.pdf",
+    "territory_desktop.geo.assignment",
+    "osmium",
+    "pyproj",
+    "scipy.spatial",
+    "pyvrp",
+    "openpyxl",
+    "openpyxl.packaging.extended",
+    "pyogrio",
+    "pyogrio.raw",
+    "geopandas",
+    "reportlab.platypus",
+    "reportlab.graphics.renderPDF",
+    "reportlab.graphics.shapes",
+    "pandas.core.methods.to_dict",
+)
+_imported = False
+
+
+def import_worker_modules() -> None:
+    """Import :data:`WORKER_MODULES` and numba's compiler registries, once, on this thread.
+
+    Call on the GUI thread; :func:`start` does before the first worker runs.
+    """
+    global _imported
+    if _imported:
+        return
+    _imported = True
+    for module in WORKER_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # left out of a bundle that never needs it
+            log.debug("not imported for background work: %s", exc)
+    # reportlab's text codecs: Python's own search imports a module per new codec name first.
+    for codec in ("winansi", "WinAnsiEncoding", "pdfdoc", "extpdfdoc"):
+        try:
+            codecs.lookup(codec)
+        except LookupError:
+            log.debug("no codec %s for background work", codec)
+    if importlib.util.find_spec("numba") is not None:
+        # Loading a cached kernel the first time imports some 200 of numba's modules.
+        from numba.core.registry import cpu_target
+        cpu_target.target_context.refresh()
+        cpu_target.typing_context.refresh()
+        importlib.import_module("numba.core.runtime.context")
+        importlib.import_module("numba.core.boxing")
 
 
 class WorkerSignals(QObject):
@@ -95,5 +161,6 @@ class Worker(QRunnable):
 
 def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
     """Start ``worker`` on ``pool`` (the global pool by default) and return it."""
+    import_worker_modules()
     (pool or QThreadPool.globalInstance()).start(worker)
     return worker

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-# At module level: the window imports this module on the GUI thread (app.WORKER_MODULES), so
+# At module level: the window imports this module on the GUI thread (qt.worker.WORKER_MODULES), so
 # the worker that clips never makes scipy's first import through PySide6's import hook.
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
+from importlib.abc import MetaPathFinder
 
 # Root in a container: Chromium's sandbox cannot start. Headless: the offscreen platform renders
 # QtWebEngine with no display. Set here (test configuration), never in library code.
@@ -13,6 +16,38 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 WAIT_MS = 30_000
+
+
+class _WorkerThreadImports(MetaPathFinder):
+    """Record modules imported for the first time outside the main thread.
+
+    Such an import goes through PySide6's import hook, which is not thread-safe: it crashed the
+    process now and then. Background work must find its modules already imported
+    (``qt.worker.WORKER_MODULES``); this makes a missing one fail its test instead of a later one
+    segfaulting at random.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def find_spec(self, name, path, target=None):
+        if threading.current_thread() is not threading.main_thread():
+            self.seen.append(f"{name} (thread {threading.current_thread().name})")
+        return None
+
+
+_worker_imports = _WorkerThreadImports()
+sys.meta_path.insert(0, _worker_imports)
+
+
+@pytest.fixture(autouse=True)
+def no_first_import_in_a_worker_thread():
+    """Fail a test whose background work imported a module first (see _WorkerThreadImports)."""
+    _worker_imports.seen.clear()
+    yield
+    seen, _worker_imports.seen[:] = list(_worker_imports.seen), []
+    assert not seen, ("first imported in a worker thread (import it on the GUI thread, e.g. "
+                      f"in qt.worker.WORKER_MODULES): {', '.join(dict.fromkeys(seen))}")
 
 
 @pytest.fixture

@@ -120,3 +120,15 @@ def test_status_bar_says_cancelled_only_for_the_users_cancel(qtbot):
     with qtbot.waitSignal(second.signals.finished, timeout=5000):
         qtbot.mouseClick(runner.cancel_button, Qt.MouseButton.LeftButton)
     assert bar.currentMessage() == "Drawing the road basemap: cancelled"
+
+
+def test_every_module_background_work_needs_is_imported_before_the_first_worker():
+    """A name in WORKER_MODULES that no longer exists would be skipped silently at run time."""
+    import importlib
+
+    from territory_desktop.qt import worker
+
+    for module in worker.WORKER_MODULES:
+        importlib.import_module(module)
+    worker.import_worker_modules()
+    assert worker._imported
