@@ -182,6 +182,9 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
         "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
         "td_unplaced": "attributes", "td_visit_log": "attributes",
+        "td_scenarios": "attributes", "td_scenario_territories": "features",
+        "td_scenario_accounts": "attributes", "td_scenario_team": "attributes",
+        "td_scenario_cadence": "attributes",
     }
     layers = dict(pyogrio.list_layers(path))
     assert layers["accounts"] == "Point" and layers["territories"] == "MultiPolygon"
@@ -341,6 +344,7 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     with sqlite3.connect(DATA / "plan_v1.gpkg") as v1:
         v1.backup(migrated)
     planfile.MIGRATIONS[1](migrated)
+    planfile.MIGRATIONS[2](migrated)  # the writer writes the latest schema
     written = tmp_path / "v2.gpkg"
     save_plan(load_plan(DATA / "plan_v1.gpkg"), written)
     with sqlite3.connect(written) as conn:

@@ -26,10 +26,19 @@ td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pin
 td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
                              odometer_start, odometer_end, miles, note (in log order)
+td_scenarios    attributes   name (unique), created (ISO), note: scenarios in plan order
+td_scenario_    features     geom MULTIPOLYGON, scenario (its name), id, name, color,
+territories                  rep_id, locked: each scenario's territories
+td_scenario_    attributes   scenario, account_id, territory_id (by account)
+accounts
+td_scenario_    attributes   scenario, rep_id: the scenario's team
+team
+td_scenario_    attributes   scenario, tier, every_weeks, visit_minutes (no rows: the
+cadence                      plan's cadence)
 ==============  ===========  =============================================================
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
-``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``).
+``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``: the scenario tables).
 New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
 
 All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has
