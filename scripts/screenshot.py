@@ -5,6 +5,7 @@ r"""Save a screenshot of the main window on a plan (default: the bundled sample)
 
 ``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
 Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotation T1``).
+``--design`` shows the Design panel (View > Design) once its figures are on road drive times.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("plan", type=Path, nargs="?")
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
+    ap.add_argument("--design", action="store_true")
     args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -49,7 +51,16 @@ def main() -> int:
         panel.days[monday].setCurrentRow(0)  # a click on the day draws its route
         QTimer.singleShot(3000, shoot)
 
+    def design_shown() -> None:
+        figures = window.design.figures
+        if figures is not None and figures.times.source == "road":
+            QTimer.singleShot(1000, shoot)
+
     def first_paint() -> None:
+        if args.design:
+            window.design.panel.figures_shown.connect(design_shown)
+            window.actions["view.design"].trigger()
+            return
         if not args.rotation:
             QTimer.singleShot(1500, shoot)
             return

@@ -39,6 +39,16 @@ WORKER_MODULES = (
     "territory_desktop.optimize.replan",
     "territory_desktop.health",
     "territory_desktop.io.exports",
+    "territory_desktop.optimize.alignment_figures",
+    "territory_desktop.optimize.balance",
+    "territory_desktop.optimize.repair",
+    "territory_desktop.optimize.transport",
+    "territory_desktop.model.contiguity",
+    "territory_desktop.routing.snapping",
+    "territory_desktop.design_edits",
+    "scipy.optimize",
+    "scipy.sparse.csgraph",
+    "scipy.spatial",
 )
 
 
@@ -51,6 +61,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     for module in WORKER_MODULES:
         importlib.import_module(module)
     from territory_desktop.qt.accounts_panel import AccountsPanel
+    from territory_desktop.qt.design import Design
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.export_dialogs import Exports
@@ -84,7 +95,9 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
-                               HealthPanel(window)))
+                               HealthPanel(window),
+                               Design(window, routing, accounts.selected_ids,
+                                      lambda: window.selected_territories)))
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)
