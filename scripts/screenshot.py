@@ -6,6 +6,8 @@ r"""Save a screenshot of the main window on a plan (default: the bundled sample)
 ``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
 Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotation T1``).
 ``--design`` shows the Design panel (View > Design) once its figures are on road drive times.
+``--scenarios`` saves the sample as a scenario, auto-balances it, saves that too and shows the
+Scenarios panel comparing the two, with the accounts that change owner ringed on the map.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def main() -> int:
     ap.add_argument("plan", type=Path, nargs="?")
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
     ap.add_argument("--design", action="store_true")
+    ap.add_argument("--scenarios", action="store_true")
     args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -53,11 +56,34 @@ def main() -> int:
 
     def design_shown() -> None:
         figures = window.design.figures
-        if figures is not None and figures.times.source == "road":
+        if figures is None or figures.times.source != "road":
+            return
+        if not args.scenarios:
             QTimer.singleShot(1000, shoot)
+            return
+        window.design.panel.figures_shown.disconnect(design_shown)
+        from territory_desktop.optimize.balance import BalanceParams
+
+        scenarios = window.design.scenarios
+        scenarios.save_current_as("As shipped")
+        window.design.balanced.connect(balanced)
+        window.design._run_balance(BalanceParams())
+
+    def balanced(_result: object) -> None:
+        scenarios = window.design.scenarios
+        scenarios.save_current_as("Balanced")
+        scenarios.before.setCurrentIndex(scenarios.before.findText("As shipped"))
+        scenarios.after.setCurrentIndex(scenarios.after.findText("Balanced"))
+        scenarios.compared.connect(compared)
+        window.design.show_scenarios()
+        scenarios.compare()
+
+    def compared(_report: object) -> None:
+        window.design.scenarios.highlight_moves()
+        QTimer.singleShot(2000, shoot)
 
     def first_paint() -> None:
-        if args.design:
+        if args.design or args.scenarios:
             window.design.panel.figures_shown.connect(design_shown)
             window.actions["view.design"].trigger()
             return

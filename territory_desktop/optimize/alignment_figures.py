@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING
 
 from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics
 from territory_desktop.model.drive_estimate import DriveTimes
-from territory_desktop.model.plan import Plan
+from territory_desktop.model.plan import Plan, Scenario
+from territory_desktop.model.scenario import RealignmentReport, Side, realignment_report
 from territory_desktop.model.territory_load import TerritoryLoad, territory_loads
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 
 if TYPE_CHECKING:
     from territory_desktop.routing import RoadNetwork
 
-__all__ = ["AlignmentFigures", "alignment_figures", "times_key"]
+__all__ = ["AlignmentFigures", "alignment_figures", "compare_alignments", "times_key"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,29 @@ def alignment_figures(plan: Plan, territory_of: Mapping[str, str | None],
               and plan.territories[t.territory_id].geometry is not None]
     fb.step(1.0, "balance figures ready")
     return AlignmentFigures(loads, balance_metrics(scored), times, key)
+
+
+CURRENT = "Current plan"  # the name of the plan as it is, beside its scenarios
+
+
+def compare_alignments(base: Plan, territory_of: Mapping[str, str | None],
+                       before: Scenario | None, after: Scenario | None,
+                       network: RoadNetwork | None = None,
+                       reuse: AlignmentFigures | None = None, *,
+                       progress: Progress | None = None,
+                       should_stop: Stop | None = None) -> RealignmentReport:
+    """Return the realignment report from ``before`` to ``after`` (None: the current plan).
+
+    ``territory_of`` is the current plan's alignment; a scenario brings its own. Both sides
+    share the plan's accounts and reps, so the drive times are computed once.
+    """
+    sides = []
+    for k, scenario in enumerate((before, after)):
+        part = Feedback(progress, should_stop, 0.5 * k, 0.5 * (k + 1))
+        plan = base if scenario is None else scenario.plan_view(base)
+        owned = territory_of if scenario is None else scenario.territory_of()
+        reuse = alignment_figures(plan, owned, network, reuse, progress=part.step,
+                                  should_stop=should_stop)
+        sides.append(Side(CURRENT if scenario is None else scenario.name, plan, owned,
+                          reuse.loads))
+    return realignment_report(sides[0], sides[1])

@@ -1,4 +1,4 @@
-"""Territory design in the window: live balance figures and Auto-balance as one undoable edit.
+"""Territory design in the window: live balance figures, Auto-balance, scenarios.
 
 The figures (:func:`~territory_desktop.optimize.alignment_figures.alignment_figures`) are
 computed off the GUI thread after each edit, undo or redo while the Design panel is in view,
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, override
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
@@ -26,6 +27,7 @@ from territory_desktop.optimize.balance import BalanceParams, BalanceResult
 from territory_desktop.qt.balance_dialog import BalanceDialog
 from territory_desktop.qt.design_panel import DesignPanel
 from territory_desktop.qt.routing_controller import RoutingController
+from territory_desktop.qt.scenario_panel import ScenarioPanel
 from territory_desktop.qt.workbench import Workbench
 
 if TYPE_CHECKING:
@@ -85,6 +87,7 @@ class Design(QObject):
         self.panel.balance_button.clicked.connect(self.balance_dialog)
         self.panel.installEventFilter(self)
         self.figures: AlignmentFigures | None = None
+        self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
         self.tolerance = 0.05  # the band shown: the last balance's
         self.dialog: BalanceDialog | None = None
         self._stale = True
@@ -131,12 +134,11 @@ class Design(QObject):
 
     def show_panel(self) -> None:
         """Bring the Design panel to the front (it measures the plan as it appears)."""
-        dock = self.panel.parentWidget()
-        while dock is not None and not dock.inherits("QDockWidget"):
-            dock = dock.parentWidget()
-        if dock is not None:
-            dock.show()
-            dock.raise_()
+        _raise_dock(self.panel)
+
+    def show_scenarios(self) -> None:
+        """Bring the Scenarios panel to the front."""
+        _raise_dock(self.scenarios)
 
     # ----------------------------------------------------------------- auto-balance
     def toggle_lock(self) -> None:
@@ -211,3 +213,12 @@ class Design(QObject):
             self.bench.show_status(f"{text}; every territory within {band}", 10000)
         self.balanced.emit(result)
 
+
+
+def _raise_dock(panel: QWidget) -> None:
+    dock = panel.parentWidget()
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    if dock is not None:
+        dock.show()
+        dock.raise_()

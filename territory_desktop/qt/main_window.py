@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.panels.add("Route", self.route_panel, bottom)
         self.panels.add("Health", self.health, bottom)
         self.panels.add("Design", self.design.panel, bottom)
+        self.panels.add("Scenarios", self.design.scenarios, bottom)
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()
