@@ -218,3 +218,19 @@ def test_more_reps_than_accounts_is_refused_in_one_line(tdapp, qtbot, tmp_path):
     qtbot.waitUntil(lambda: _error_box(window) is not None, timeout=WAIT_MS)
     assert _error_box(window).text() == ("4 territories to balance but only 3 accounts to "
                                          "share: every rep needs at least one account")
+
+
+def test_a_split_territory_is_flagged(tdapp, qtbot):
+    from territory_desktop import edits
+
+    window, doc = tdapp.window, tdapp.document
+    design = _open_design(tdapp, qtbot)
+    assert "split" not in design.panel.summary.text()
+    # An account of Harbor East (far west) pinned to O'Donnell Heights (far east).
+    far = next(a for a, t in doc.assignment.territory_of.items() if t == "T3")
+    with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
+        window.apply_edit(lambda: edits.pin_account(doc.plan, far, "T4"))
+    row = _column(design.panel, "Territory").index("O'Donnell Heights")
+    assert _column(design.panel, "Pieces")[row] == "2 (split)"
+    assert design.panel.table.item(row, 11).foreground().color().name() == "#c62828"
+    assert "split: O'Donnell Heights" in design.panel.summary.text()
