@@ -79,7 +79,8 @@ def alignment_figures(plan: Plan, territory_of: Mapping[str, str | None],
     fb.step(0.7, "scheduled drive hours")
     scheduled = scheduled_drive_hours(plan, territory_of, network) if plan.schedules else None
     fb.step(0.8, "workload per territory")
-    loads = tuple(territory_loads(plan, territory_of, times, scheduled))
+    loads = tuple(territory_loads(plan, territory_of, times, scheduled)
+                  if plan.territories else ())
     scored = [t for t in loads if t.rep_id is not None
               and plan.territories[t.territory_id].geometry is not None]
     fb.step(1.0, "balance figures ready")

@@ -11,9 +11,9 @@ Cancel, and applies the result with one undo command.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, override
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from territory_desktop.model.plan import Plan
@@ -85,12 +85,13 @@ class Design(QObject):
         self.selected_territories = selected_territories
         self.panel = DesignPanel()
         self.panel.balance_button.clicked.connect(self.balance_dialog)
-        self.panel.installEventFilter(self)
         self.figures: AlignmentFigures | None = None
         self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
         self.tolerance = 0.05  # the band shown: the last balance's
         self.dialog: BalanceDialog | None = None
         self._stale = True
+        self._in_view = False
+        self._dock: QDockWidget | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
@@ -101,15 +102,19 @@ class Design(QObject):
         routing.network_ready.connect(self._on_document_plan_changed)
 
     # ----------------------------------------------------------------- figures
-    @override
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.panel and event.type() == QEvent.Type.Show and self._stale:
+    def watch(self, dock: QDockWidget) -> None:
+        """Measure while ``dock`` (the Design panel's) is in view: shown, its tab selected."""
+        self._dock = dock
+        dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        self._in_view = visible
+        if visible and self._stale:
             self._timer.start()
-        return False
 
     def _on_document_plan_changed(self) -> None:
         self._stale = True
-        if self.panel.isVisible():
+        if self._in_view:
             self._timer.start()
 
     def _on_document_replaced(self) -> None:

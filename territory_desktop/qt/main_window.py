@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         self.panels.add("Rep's week", self.rep_week, bottom)
         self.panels.add("Route", self.route_panel, bottom)
         self.panels.add("Health", self.health, bottom)
-        self.panels.add("Design", self.design.panel, bottom)
+        self.design.watch(self.panels.add("Design", self.design.panel, bottom))
         self.panels.add("Scenarios", self.design.scenarios, bottom)
         self.actions = ActionRegistry(self)
         self._declare_actions()

@@ -234,3 +234,39 @@ def test_a_split_territory_is_flagged(tdapp, qtbot):
     assert _column(design.panel, "Pieces")[row] == "2 (split)"
     assert design.panel.table.item(row, 11).foreground().color().name() == "#c62828"
     assert "split: O'Donnell Heights" in design.panel.summary.text()
+
+
+def test_design_panel_on_a_plan_without_territories(tdapp, qtbot, tmp_path):
+    from territory_desktop.io.planfile import save_plan
+    from territory_desktop.model import Plan
+
+    sample = tdapp.document.plan
+    bare = Plan(name="accounts only")
+    for aid in list(sample.accounts)[:5]:
+        bare.accounts[aid] = sample.accounts[aid]
+    save_plan(bare, tmp_path / "bare.gpkg")
+    assert tdapp.files.open_path(tmp_path / "bare.gpkg", confirmed=True)
+    design = tdapp.window.design
+    with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
+        qtbot.keyClick(tdapp.window, Qt.Key.Key_D, CTRL_SHIFT)
+    assert design.panel.table.rowCount() == 0
+    assert design.panel.summary.text() == ("No territory on the map has a rep yet: nothing "
+                                           "to balance.")
+    assert _error_box(tdapp.window) is None
+
+
+def test_design_panel_measures_only_while_in_view(tdapp, qtbot):
+    window, doc = tdapp.window, tdapp.document
+    qtbot.wait(500)
+    assert window.design.figures is None  # opening a plan does not measure a hidden panel
+    design = _open_design(tdapp, qtbot)
+    measured = design.figures
+    qtbot.keyClick(window, Qt.Key.Key_H, CTRL_SHIFT)  # the Health tab hides the Design tab
+    window.select_territories(["T4"])
+    qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert "T4" not in doc.plan.territories
+    qtbot.wait(500)
+    assert design.figures is measured
+    with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
+    assert "T4" not in design.figures.metrics.territory_ids
