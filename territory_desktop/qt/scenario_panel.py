@@ -158,7 +158,7 @@ class ScenarioPanel(QWidget):
         scenarios = self.workbench.document.plan.scenarios
         names = [s.name for s in scenarios]
         if names == [self.list.item(k).data(Qt.ItemDataRole.UserRole)
-                     for k in range(self.list.count())]:
+                     for k in range(self.list.count())] and self.before.count() == len(names) + 1:
             self._update_buttons()
             return
         chosen = self.selected_name()
@@ -193,6 +193,7 @@ class ScenarioPanel(QWidget):
         self.table.setRowCount(0)
         self.summary.setText("")
         self.list.clear()
+        self.before.clear()  # rebuilt for the new plan (``plan_changed`` follows)
 
     def selected_name(self) -> str | None:
         """Return the name of the scenario selected in the list (None: none)."""

@@ -163,13 +163,16 @@ def test_save_and_reopen_keeps_the_scenarios(tdapp, qtbot, two_scenarios, monkey
     assert load_plan(path).scenarios == saved
     assert tdapp.files.open_sample(confirmed=True)
     assert doc.plan.scenarios == []
+    panel = window.design.scenarios
+    assert [panel.after.itemText(k) for k in range(panel.after.count())] == [CURRENT]
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *_a, **_k: (str(path), "")))
     _focus(window, qtbot)
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: doc.path == path, timeout=WAIT_MS)
     assert doc.plan.scenarios == saved
-    panel = window.design.scenarios
+    assert [panel.after.itemText(k) for k in range(panel.after.count())] == [
+        CURRENT, "As shipped", "Balanced"]
     assert [panel.list.item(k).data(Qt.ItemDataRole.UserRole)
             for k in range(panel.list.count())] == ["As shipped", "Balanced"]
 
