@@ -17,52 +17,20 @@ import argparse
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _env import header, load
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "io"))
 
-from territory_desktop.io.planfile import load_plan, save_plan
-from territory_desktop.model.plan import Account, Plan
+from _env import header, load  # noqa: E402
+from save_kills import CHILD, whole_generation  # noqa: E402
 
-CHILD = """
-import sys
-from territory_desktop.io.planfile import save_plan
-from territory_desktop.model.plan import Account, Plan
-
-target, n = sys.argv[1], int(sys.argv[2])
-plans = []
-for gen in ("gen-1", "gen-2"):
-    p = Plan(name=gen)
-    for i in range(n):
-        p.accounts[f"{gen}-{i}"] = Account(f"{gen}-{i}", f"Account {i}", 39.0 + i * 1e-6, -76.6,
-                                           notes=gen)
-    plans.append(p)
-print("ready", flush=True)
-i = 0
-while True:
-    save_plan(plans[i % 2], target)
-    i += 1
-"""
-
-
-def whole_generation(path: Path, n: int) -> str:
-    """Return the plan's generation name, or raise when the file is not one whole save."""
-    with sqlite3.connect(path) as db:
-        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-    if verdict != "ok":
-        raise AssertionError(f"quick_check: {verdict}")
-    plan = load_plan(path)
-    notes = {a.notes for a in plan.accounts.values()}
-    if plan.name not in ("gen-0", "gen-1", "gen-2") or not notes <= {plan.name}:
-        raise AssertionError(f"mixed generations: {plan.name} with notes {sorted(notes)}")
-    if plan.name != "gen-0" and len(plan.accounts) != n:
-        raise AssertionError(f"{plan.name} has {len(plan.accounts)} of {n} accounts")
-    return plan.name
+from territory_desktop.io.planfile import load_plan, save_plan  # noqa: E402
+from territory_desktop.model.plan import Account, Plan  # noqa: E402
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ Beside it, in the same run, the baseline the issue measured: the same engine at 
 under a day cap near the average load (the previous "balanced" mode).
 
 Goal at "even days": every working day used, spread under 0.5 h, at most 10% more driving than
-"least driving".  Deterministic: fixed iteration budgets and seed.
+"least driving".  Reps with fewer visits in the cycle than working days are named: no plan
+can use every one of their days.  Deterministic: fixed iteration budgets and seed.
 
 Usage: python benchmarks/rotation_balance.py [--settings 0,0.25,0.5,0.75,1] [--seed 0]
 """
@@ -44,7 +45,7 @@ def old_day_cap(planner: RotationPlanner) -> float:
 
     It sits near the average load: visits x minutes / days x 1.15 + 30 min for driving.
     """
-    work = sum(planner._required[i] * a.visit_minutes for i, a in enumerate(planner.accounts))
+    work = sum(planner.required[i] * a.visit_minutes for i, a in enumerate(planner.accounts))
     longest = max((a.visit_minutes for a in planner.accounts), default=0.0)
     cap = max(work / len(planner.days) * 1.15 + 30.0, longest + 30.0, 120.0)
     return min(planner.day_limit_minutes, cap)
@@ -75,6 +76,12 @@ def sample_planners(balance: float):
     network = load_or_build(resource_path("sample", "baltimore.osm.pbf"), CACHE / "baltimore.npz")
     return [planner_for(plan, rep, territory_of, network) for rep in plan.reps
             if rep_accounts(plan, rep, territory_of)]
+
+
+def reps_short_of_visits(planners) -> list[str]:
+    """Name the reps with fewer visits in the cycle than working days: they cannot use every day."""
+    return [f"{p.rep.id} has {sum(p.required)} visits for {len(p.days)} working days"
+            for p in planners if sum(p.required) < len(p.days)]
 
 
 def solve_all(planners, seed: int, cap: bool = False):
@@ -122,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         row("old day cap, least driving", solve_all(make(0.0), args.seed, cap=True),
             time.perf_counter() - t, base)
+        for short in reps_short_of_visits(make(1.0)):
+            print(f"  every day used is impossible: {short}")
         for b in settings:
             if b == 0.0:
                 continue

@@ -8,6 +8,8 @@ Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotati
 ``--design`` shows the Design panel (View > Design) once its figures are on road drive times.
 ``--scenarios`` saves the sample as a scenario, auto-balances it, saves that too and shows the
 Scenarios panel comparing the two, with the accounts that change owner ringed on the map.
+``--health KPI`` loads the sample's CRM results in the Health panel and colours the map by that
+KPI (e.g. ``win_rate``), accounts sized by ``--size-by`` (potential or pipeline).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def main() -> int:
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
     ap.add_argument("--design", action="store_true")
     ap.add_argument("--scenarios", action="store_true")
+    ap.add_argument("--health", metavar="KPI")
+    ap.add_argument("--size-by", choices=("potential", "pipeline"))
     args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -82,7 +86,23 @@ def main() -> int:
         window.design.scenarios.highlight_moves()
         QTimer.singleShot(2000, shoot)
 
+    def health_shown() -> None:
+        controls = built.health_map
+        controls.size_by.setCurrentIndex(controls.size_by.findData(args.size_by))
+        controls.kpi.setCurrentIndex(controls.kpi.findData(args.health))
+        QTimer.singleShot(3000, shoot)
+
     def first_paint() -> None:
+        if args.health:
+            from territory_desktop.resources import resource_path
+
+            results = resource_path("sample", "results")
+            window.show_health()
+            window.health.report_shown.connect(health_shown,
+                                               type=Qt.ConnectionType.SingleShotConnection)
+            window.health.load(results / "opportunities.csv", results / "quotas.csv",
+                               results / "activities.csv")
+            return
         if args.design or args.scenarios:
             window.design.panel.figures_shown.connect(design_shown)
             window.actions["view.design"].trigger()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Qt stays out of the import path until build() runs
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.health_map import HealthMap
     from territory_desktop.qt.main_window import MainWindow
     from territory_desktop.qt.map_view import MapView
 
@@ -27,6 +28,7 @@ class App:
     document: PlanDocument
     files: PlanFiles
     map_view: MapView
+    health_map: HealthMap
 
 
 #: The core modules that background work imports. They are imported here, on the GUI thread:
@@ -64,8 +66,9 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.design import Design
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing
-    from territory_desktop.qt.export_dialogs import Exports
+    from territory_desktop.qt.exports_menu import Exports
     from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.health_map import HealthMap
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
@@ -93,11 +96,20 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     route_panel = RoutePanel(window)
     editing = Editing(window, files, lambda: window.selected_territories,
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
+    health = HealthPanel(window)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
-                               HealthPanel(window),
+                               health,
                                Design(window, routing, accounts.selected_ids,
                                       lambda: window.selected_territories)))
+
+    def raise_dock(name: str) -> None:
+        window.dock(name).show()
+        window.dock(name).raise_()
+
+    # After install: a signal's answers look the window's actions up by id.
+    health_map = HealthMap(health, window.select_territories, rotation_panel, raise_dock,
+                           window.actions.get)
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)
@@ -109,7 +121,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     # The rotation's rep follows the territory selected on the map or in the table.
     territories.table.selectionModel().selectionChanged.connect(
         lambda *_: rotation_panel.follow_territory_selection())
-    return App(window, document, files, map_view)
+    return App(window, document, files, map_view, health_map)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo import polygons
 from territory_desktop.geo.polygons import GeometryError, KeepSide
+from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.plan import (
     Account,
     OverlayRule,
@@ -268,7 +269,7 @@ def update_account(plan: Plan, account_id: str, **changes: object) -> Edit:
 
 
 def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
-    """Change a rep's working hours, day limit or weekly hours."""
+    """Change a rep's working hours, day limit, weekly hours or home office."""
     old = plan.reps.get(rep_id)
     if old is None:
         raise PlanError(f"no rep with id {rep_id!r}")
@@ -280,7 +281,8 @@ def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
 # Fields that only the app sets: a spreadsheet import never carries them, so updating an
 # existing record by id keeps what the user set here.
 APP_ONLY_ACCOUNT_FIELDS = ("window_start", "window_end", "closed_weekdays", "same_weekday")
-APP_ONLY_REP_FIELDS = ("workday_start", "workday_end", "max_day_minutes", "days_off")
+APP_ONLY_REP_FIELDS = ("workday_start", "workday_end", "max_day_minutes", "days_off",
+                       "home_office")
 
 
 def _keep_app_fields(old: object | None, new: object, names: tuple[str, ...]) -> object:
@@ -324,6 +326,36 @@ def update_settings(plan: Plan, settings: PlanSettings) -> Edit:
     new = plan.copy()
     new.settings = settings
     return Edit("Change plan settings", new)
+
+
+def update_export_settings(plan: Plan, settings: ExportSettings) -> Edit:
+    """Replace the plan's mileage rates and expense presets."""
+    new = plan.copy()
+    new.exports = settings
+    return Edit("Change mileage rates and expense presets", new)
+
+
+def import_territories(plan: Plan, territories: Iterable[Territory],
+                       replace_all: bool = False) -> Edit:
+    """Add territories read from a GIS file (same id: replaced); ``replace_all`` drops the rest.
+
+    A territory owned by a rep the plan does not have is imported without an owner, with a
+    note saying so; dropping all territories drops the rules that pointed at them.
+    """
+    new = plan.copy()
+    if replace_all:
+        new.territories = SharedDict()
+        new.rules = []
+    notes = []
+    count = 0
+    for t in territories:
+        if t.rep_id is not None and t.rep_id not in plan.reps:
+            notes.append(f"territory {t.id}: no rep {t.rep_id!r} in the plan; imported without "
+                         "an owner")
+            t = replace(t, rep_id=None)
+        new.territories[t.id] = t
+        count += 1
+    return Edit(f"Import {count} territor{'y' if count == 1 else 'ies'}", new, tuple(notes))
 
 
 # ----------------------------------------------------------------------------- rotation schedules

@@ -19,6 +19,8 @@
   'use strict';
 
   var TIER_RADIUS = { A: 7, B: 5, C: 3.5 };
+  var SIZED_FILL = '#37474f';
+  function SIZED_RADIUS(size) { return 2 + 1.25 * size; }  // mapping/health_layer.py classes
   var UNASSIGNED_FILL = '#9e9e9e';
   var UNASSIGNED_RING = '#222222';
   var HIGHLIGHT = '#e00000';
@@ -63,6 +65,14 @@
     hintText: '',
     fitted: false
   };
+
+  // What health.js plugs in: territoryStyle(p, selected, style) -> style,
+  // territoriesDrawn() / accountsDrawn(dots) after a show_layers redraw, labelObstacles()
+  // -> boxes in container pixels that names keep clear of (its badges), and
+  // territoryCard(p, card) / legendRow(p, swatch, name) to add to a territory's card and
+  // legend row.
+  var HOOKS = { territoryStyle: null, territoriesDrawn: null, accountsDrawn: null,
+    labelObstacles: null, territoryCard: null, legendRow: null };
 
   // ---------------------------------------------------------------- helpers
 
@@ -136,6 +146,7 @@
     addRow(card, 'Rep', p.rep_name || 'no rep');
     if (typeof p.accounts === 'number') { addRow(card, 'Accounts', p.accounts); }
     if (p.locked) { card.appendChild(el('div', 'td-note', 'Locked')); }
+    if (HOOKS.territoryCard) { HOOKS.territoryCard(p, card); }
     return card;
   }
 
@@ -205,7 +216,7 @@
       var c = map.latLngToContainerPoint(ll);
       return { x0: c.x - REP_CLEARANCE, y0: c.y - REP_CLEARANCE,
         x1: c.x + REP_CLEARANCE, y1: c.y + REP_CLEARANCE };
-    });
+    }).concat(HOOKS.labelObstacles ? HOOKS.labelObstacles() : []);
     var shown = 0;
     for (var i = 0; i < items.length && shown < 400; i++) {
       var it = items[i];
@@ -257,13 +268,23 @@
 
   function territoryStyle(p, selected) {
     var color = safeColor(p.color, UNASSIGNED_FILL);
-    return {
+    var style = {
       color: color,
       weight: selected ? 4 : 2,
       opacity: 0.9,
       fillColor: color,
       fillOpacity: selected ? 0.35 : 0.2
     };
+    // health.js recolours territories (a KPI choropleth, signal outlines) while it is on.
+    return HOOKS.territoryStyle ? HOOKS.territoryStyle(p, selected, style) : style;
+  }
+
+  // Restyle every territory from its properties (after a hook's state changed).
+  function restyleTerritories() {
+    Object.keys(S.territoryById).forEach(function (id) {
+      var layer = S.territoryById[id];
+      layer.setStyle(territoryStyle(layer.feature.properties, id === S.selected));
+    });
   }
 
   function drawTerritories(fc) {
@@ -306,7 +327,7 @@
   }
 
   function accountStyle(p) {
-    var radius = TIER_RADIUS[p.tier] || TIER_RADIUS.C;
+    var radius = typeof p.radius === 'number' ? p.radius : (TIER_RADIUS[p.tier] || TIER_RADIUS.C);
     if (!p.assigned) {
       return {
         radius: radius + 0.5, fillColor: UNASSIGNED_FILL, fillOpacity: 0.9,
@@ -396,7 +417,7 @@
   var SPRITES = {};
 
   function spriteFor(p) {
-    var key = [p.color, p.tier, p.assigned, p.approximate].join('|');
+    var key = [p.color, p.tier, p.assigned, p.approximate, p.radius].join('|');
     return SPRITES[key] || (SPRITES[key] = dotSprite(accountStyle(p)));
   }
 
@@ -478,8 +499,31 @@
     propsAt: function (i) {
       var t = this.territory[i];
       var assigned = t >= 0 && t < this.colors.length;
-      return { tier: this.tiers[this.tier[i]], assigned: assigned,
+      var p = { tier: this.tiers[this.tier[i]], assigned: assigned,
         color: assigned ? this.colors[t] : UNASSIGNED_FILL, approximate: !!(this.flags[i] & 1) };
+      if (this.sizes) {
+        p.radius = SIZED_RADIUS(this.sizes[i]);
+        if (assigned) { p.color = SIZED_FILL; }
+      }
+      return p;
+    },
+
+    // Size every dot by a class (0..7) instead of its tier, in one neutral colour so the
+    // territories' choropleth shows through; null goes back to tiers and territory colours.
+    setSizes: function (sizes) {
+      this.sizes = (sizes && sizes.length === this.count) ? sizes : null;
+      var nColors = this.colors.length + 1;
+      for (var i = 0; i < this.count; i++) {
+        var t = this.territory[i];
+        var colour = (t >= 0 && t < this.colors.length) ? t + 1 : 0;
+        var flag = this.flags[i] & 1;
+        this.style[i] = this.sizes ? (this.sizes[i] * 2 + flag) * 2 + (colour ? 1 : 0)
+          : (this.tier[i] * 2 + flag) * nColors + colour;
+      }
+      this.sprites = [];
+      this._grid = null;
+      if (this._map) { this.redraw(); }
+      return this.sizes ? 1 : 0;
     },
 
     _spriteOf: function (i) {
@@ -649,6 +693,7 @@
       openAccountPopup(i);
       post({ event: 'account_clicked', aid: dots.ids[i] });
     });
+    if (HOOKS.accountsDrawn) { HOOKS.accountsDrawn(dots); }
     dots.addTo(S.map);
     S.accounts = dots;
     return dots.count;
@@ -712,6 +757,7 @@
         row.appendChild(sw);
         var name = el('span', 'td-legend-name', p.name);
         if (p.overlay) { name.appendChild(el('span', 'td-legend-by-rule', ' by rule')); }
+        if (HOOKS.legendRow) { HOOKS.legendRow(p, sw, name); }
         row.appendChild(name);
         row.appendChild(el('span', 'td-legend-rep', p.rep_name || ''));
         if (p.overlay) {
@@ -927,10 +973,7 @@
 
   function selectTerritory(tid) {
     S.selected = (typeof tid === 'string') ? tid : null;
-    Object.keys(S.territoryById).forEach(function (id) {
-      var layer = S.territoryById[id];
-      layer.setStyle(territoryStyle(layer.feature.properties, id === S.selected));
-    });
+    restyleTerritories();
     return S.selected && S.territoryById[S.selected] ? 1 : 0;
   }
 
@@ -1129,6 +1172,7 @@
       var n = drawTerritories(a.territories);
       n += drawAccounts(a.accounts);
       n += drawReps(a.reps);
+      if (HOOKS.territoriesDrawn) { HOOKS.territoriesDrawn(); }
       if (S.highlight) { S.map.removeLayer(S.highlight); S.highlight = null; }
       restack();
       updateLegend();
@@ -1251,5 +1295,6 @@
   }
 
   window.TD = { attach: attach, state: S, onCommand: onCommand, onCreate: onCreate,
-    layoutLabels: layoutLabels };
+    layoutLabels: layoutLabels, commands: COMMANDS, hooks: HOOKS, el: el, addRow: addRow,
+    restyleTerritories: restyleTerritories, restack: restack, updateLegend: updateLegend };
 }());

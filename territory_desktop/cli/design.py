@@ -1,4 +1,4 @@
-"""``tdesk plan balance | compare | units``: territory design on the command line.
+"""``tdesk plan balance | compare | summary | units``: territory design on the command line.
 
 Exit status: 0 done, 1 done but some territory misses the band, 2 bad input (one line on
 stderr, ``error: ...``). Warnings go to stderr as ``warning: ...`` lines.
@@ -56,8 +56,18 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("after", type=Path)
     c.add_argument("--csv", type=Path, help="write the report as CSV (three files)")
     c.add_argument("--xlsx", type=Path, help="write the report as an XLSX workbook")
+    c.add_argument("--pdf", type=Path, help="write the report as a printable PDF")
     _common(c)
     c.set_defaults(func=lambda a: _guard(_compare, a))
+
+    s = plan.add_parser("summary", help="territory summary: accounts, potential, workload",
+                        description="Per territory: accounts by tier, potential, visits, visit "
+                        "and drive hours per week, the rep's week used, compactness, pieces; "
+                        "with totals.")
+    s.add_argument("plan", type=Path)
+    s.add_argument("--pdf", type=Path, help="write the summary as a printable PDF")
+    _common(s)
+    s.set_defaults(func=lambda a: _guard(_summary, a))
 
     u = plan.add_parser("units", help="build territories from geographic units",
                         description="Assign ZCTA, county or state units (or your own polygon "
@@ -270,6 +280,10 @@ def _compare(args: argparse.Namespace) -> int:
         write_report_csv(report, args.csv)
     if args.xlsx:
         write_report_xlsx(report, args.xlsx)
+    if args.pdf:
+        from territory_desktop.io.design_pdf import write_realignment_pdf
+
+        write_realignment_pdf(report, args.pdf)
     if args.json:
         print(json.dumps(report_json(report), indent=2))
         return 0
@@ -281,6 +295,26 @@ def _compare(args: argparse.Namespace) -> int:
     for c in report.handoffs:
         print(f"  hand-off {c.old_rep or '-'} -> {c.new_rep or '-'}: {c.account_id} {c.name}"
               f" (last visit {c.last_visit or 'none logged'})")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from territory_desktop.io.design_pdf import summary_report, write_summary_pdf
+
+    plan, network = _load(args.plan, args.network_cache)
+    loads = _side(plan.name, plan, network).loads
+    osm = network is not None
+    if args.pdf:
+        write_summary_pdf(plan.name, loads, args.pdf, osm=osm)
+    report = summary_report(plan.name, loads, osm=osm)
+    if args.json:
+        print(json.dumps({"plan": plan.name, "columns": list(report.header),
+                          "rows": [list(r) for r in report.rows]}, indent=2))
+        return 0
+    for r in report.rows:
+        use = "" if r[13] is None else f"{r[13]:5.1f} %"
+        print(f"{r[0]:>8}  {str(r[1])[:20]:<20} {r[2] or '-':<8} {r[3]:>6} accounts "
+              f"{r[11]:>8.2f} h/wk {use}")
     return 0
 
 

@@ -105,11 +105,13 @@ def _trips(args: argparse.Namespace, plan: Plan) -> Trips:
     return build_trips(plan, args.rep, start, end, network, unit=args.unit)
 
 
-def _rates(choice: str | None) -> RateTable | None:
-    from territory_desktop.io.exports.rates import default_rates, read_rates
+def _rates(choice: str | None, plan: Plan) -> RateTable | None:
+    from territory_desktop.io.exports.rates import default_rates, plan_rates, read_rates
 
     if choice is None:
         return None
+    if choice == "plan":
+        return plan_rates(plan)
     return default_rates() if choice == "irs" else read_rates(Path(choice))
 
 
@@ -122,8 +124,9 @@ def _export_trips(args: argparse.Namespace) -> int:
     from territory_desktop.io.exports import mileage, routepack
 
     fmt = _format(args, TRIP_FORMATS[args.kind])
-    rates = _rates(getattr(args, "rates", None) or ("irs" if args.kind == "expenses" else None))
     plan = _load(args.plan)
+    rates = _rates(getattr(args, "rates", None) or ("plan" if args.kind == "expenses" else None),
+                   plan)
     trips = _trips(args, plan)
     kind, out = args.kind, args.output
     summary = (f"{len(trips.days)} days, {trips.total('business'):.2f} business "
@@ -137,7 +140,7 @@ def _export_trips(args: argparse.Namespace) -> int:
         _warn(report.warnings)
     elif kind == "expenses":
         assert rates is not None
-        expenses = _write_expenses(args, trips, rates, fmt)
+        expenses = _write_expenses(args, plan, trips, rates, fmt)
         summary += f"; {len(expenses.lines)} lines, {expenses.total} {expenses.currency}"
     elif kind == "gpx":
         routepack.write_gpx(trips, out)
@@ -151,7 +154,8 @@ def _export_trips(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_expenses(args: argparse.Namespace, trips: Trips, rates: RateTable, fmt: str) -> Any:
+def _write_expenses(args: argparse.Namespace, plan: Plan, trips: Trips, rates: RateTable,
+                    fmt: str) -> Any:
     import dataclasses
 
     from territory_desktop.io.exports.expenses import (
@@ -163,10 +167,13 @@ def _write_expenses(args: argparse.Namespace, trips: Trips, rates: RateTable, fm
     )
 
     presets = load_presets(args.presets) if args.presets else {}
-    if args.preset and args.preset not in presets:
-        where = args.presets or "no --presets file"
-        raise ExportError(f"no expense preset named {args.preset!r} ({where})")
-    preset = presets[args.preset] if args.preset else ExpensePreset("standard")
+    # The plan's own presets, unless a --presets file names one the same.
+    chosen = {p.name: p for p in plan.exports.presets} | presets
+    if args.preset and args.preset not in chosen:
+        where = f"the plan{' or ' + str(args.presets) if args.presets else ''} has "
+        names = ", ".join(sorted(chosen)) or "none"
+        raise ExportError(f"no expense preset named {args.preset!r} ({where}{names})")
+    preset = chosen[args.preset] if args.preset else ExpensePreset("standard")
     changes: dict[str, Any] = {}
     if args.column:
         columns = []
@@ -203,7 +210,7 @@ def _export_assignments(args: argparse.Namespace) -> int:
 
 def _export_gis(args: argparse.Namespace) -> int:
     from territory_desktop.io.exports._files import check_target
-    from territory_desktop.io.exports.gis import GIS_FORMATS, write_accounts, write_territories
+    from territory_desktop.io.exports.gis import GIS_FORMATS, write_plan_layer
 
     check_target(args.output)
     fmt = args.format or {s: f for f, (_, s) in GIS_FORMATS.items()}.get(
@@ -212,17 +219,8 @@ def _export_gis(args: argparse.Namespace) -> int:
         raise ExportError(f"{args.kind}: format must be one of {', '.join(GIS_FORMATS)} "
                           f"(--format, or the suffix of {args.output})")
     plan = _load(args.plan)
-    osm = bool(plan.settings.osm_extract)
-    if args.kind == "territories":
-        files = write_territories(list(plan.territories.values()), args.output, fmt,
-                                  attribution=osm)
-        count = len(plan.territories)
-    else:
-        from territory_desktop.geo.assignment import assign_accounts
-
-        files = write_accounts(plan, assign_accounts(plan).territory_of, args.output, fmt,
-                               attribution=osm)
-        count = len(plan.accounts)
+    files = write_plan_layer(plan, args.kind, args.output, fmt)
+    count = len(plan.territories if args.kind == "territories" else plan.accounts)
     print(f"wrote {', '.join(str(f) for f in files)}: {count} {args.kind}")
     return 0
 
@@ -235,18 +233,12 @@ def _import_territories(args: argparse.Namespace) -> int:
     result = read_territories(args.file, args.layer)
     for p in result.problems:
         print(p, file=sys.stderr)
-    new = plan.copy()
-    if args.replace:
-        new.territories = {}
-        new.rules = []  # rules point at territories that are gone
-    for t in result.territories:
-        if t.rep_id is not None and t.rep_id not in plan.reps:
-            print(f"{args.file}: territory {t.id}: column rep_id: warning: no rep {t.rep_id!r} "
-                  "in the plan; imported without an owner", file=sys.stderr)
-            import dataclasses
+    from territory_desktop.edits import import_territories
 
-            t = dataclasses.replace(t, rep_id=None)
-        new.territories[t.id] = t
+    edit = import_territories(plan, result.territories, args.replace)
+    for note in edit.notes:
+        print(f"{args.file}: warning: {note}", file=sys.stderr)
+    new = edit.plan
     out = args.output or args.plan
     save_plan(new, out)
     print(f"wrote {out}: {len(result.territories)} territories imported, "
@@ -261,7 +253,8 @@ def _trip_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     p.add_argument("--week", type=_date, help="instead of --from/--to: the week of this date")
     p.add_argument("--unit", choices=("mi", "km"), default="mi", help="distance unit (mi)")
     p.add_argument("--home-office", action="store_true",
-                   help="the rep works from a home office: home legs are business miles")
+                   help="the rep works from a home office: home legs are business miles "
+                   "(default: the rep's setting in the plan)")
     p.add_argument("--network-cache", type=Path,
                    help="compiled network file (default: in the user cache folder)")
     p.add_argument("--format", choices=formats, help="default: the output file's suffix")
@@ -286,12 +279,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         p = kinds.add_parser(kind, help=text)
         _trip_options(p, TRIP_FORMATS[kind])
         if kind in ("mileage", "expenses"):
-            p.add_argument("--rates", help="rate table CSV, or 'irs' for the shipped IRS rates "
-                           + ("(default)" if kind == "expenses" else "(adds amounts)"))
+            p.add_argument("--rates", help="rate table CSV, 'irs' for the shipped IRS rates, or "
+                           "'plan' for the plan's own rates (the IRS rates if it has none)"
+                           + (" (default: plan)" if kind == "expenses" else "; adds amounts"))
         if kind == "expenses":
             p.add_argument("--per", choices=("day", "trip"), help="one line per day or trip")
-            p.add_argument("--presets", type=Path, help="JSON file of named presets")
-            p.add_argument("--preset", help="use this named preset")
+            p.add_argument("--presets", type=Path, help="JSON file of named presets (beside "
+                           "the plan's own)")
+            p.add_argument("--preset", help="use this named preset (the plan's, or --presets)")
             p.add_argument("--column", action="append", metavar="FIELD=NAME",
                            help="a column in order (repeat); fields: date, category, "
                            "description, start_address, end_address, distance, unit, rate, "

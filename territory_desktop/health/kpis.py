@@ -53,7 +53,7 @@ from territory_desktop.health.settings import HealthError, HealthSettings
 from territory_desktop.model.cadence import visits_due
 from territory_desktop.model.plan import TIERS, Plan
 
-__all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis"]
+__all__ = ["RATIO_KPIS", "HealthKpis", "Kpis", "compute_kpis", "deals_per_account"]
 
 RATIO_KPIS = ("coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_days", "velocity",
               "visit_coverage", "a_coverage", "potential_captured", "utilisation")
@@ -223,6 +223,19 @@ def compute_kpis(
                       tuple(notes))
 
 
+def deals_per_account(results: CrmResults, account_ids: Iterable[str], period: Period,
+                      as_of: dt.date) -> pd.DataFrame:
+    """Each account's deal sums over ``period`` as of ``as_of``, the ones the KPIs add up.
+
+    Indexed by ``account_ids`` (in that order, zeros for accounts without deals); columns
+    ``won``, ``won_deals``, ``lost_deals``, ``pipeline``, ``pipeline_deals``,
+    ``cycle_days_sum`` and ``active_deals``. Deals of other accounts are left out.
+    """
+    index = pd.Index(list(account_ids), name="account_id", dtype=object)
+    upto = pd.Timestamp(as_of + dt.timedelta(days=1))
+    return _deal_sums(results.opportunities, pd.DataFrame(index=index), period, upto, [])
+
+
 def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.DataFrame:
     accounts = list(plan.accounts.values())
     rep_of = {t.id: t.rep_id for t in plan.territories.values()}
@@ -249,11 +262,14 @@ def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: 
     Columns: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum and
     active_deals (open at some time in the period).
     """
-    known = opp["account_id"].isin(accounts.index)
+    # Positions in the plan's accounts, summed with bincount: several times faster than a
+    # groupby on 200,000 text ids (the map sizes accounts with these sums on every pick).
+    where = accounts.index.get_indexer(pd.Index(opp["account_id"]))
+    known = where >= 0
     if not known.all():
         notes.append(f"{int((~known).sum())} opportunities belong to accounts no longer in "
                      "the plan; left out")
-        opp = opp[known]
+        opp, where = opp[known], where[known]
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     status, closed, created = opp["status"], opp["closed"], opp["created"]
     closed_in = (closed >= start) & (closed < upto)
@@ -270,8 +286,10 @@ def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: 
         "cycle_days_sum": (closed - created).dt.days.where(won, 0).astype(float),
         "active_deals": ((created < end) & ((status == "open") | (closed >= start))).astype(int),
     })
-    sums = flags.groupby(opp["account_id"].to_numpy()).sum()
-    return sums.reindex(accounts.index, fill_value=0)
+    n = len(accounts)
+    sums = {name: np.bincount(where, weights=column.to_numpy(float), minlength=n)
+            for name, column in flags.items()}
+    return pd.DataFrame(sums, index=accounts.index).astype(flags.dtypes.to_dict())
 
 
 def _visit_sums(plan: Plan, activities: pd.DataFrame, accounts: pd.DataFrame,

@@ -41,6 +41,8 @@ COMMANDS = frozenset(
         "zoom_to_route",
         "show_isochrone",
         "show_hint",
+        "show_choropleth",
+        "show_signals",
         "start_draw_polygon",
         "start_edit_territory",
         "finish_edit",

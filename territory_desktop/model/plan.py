@@ -17,6 +17,7 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
+from territory_desktop.model.export_settings import ExportSettings
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 from territory_desktop.settings import DEFAULT_CADENCE
@@ -384,6 +385,7 @@ class Plan:
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)  # named alignments, names unique
+    exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
 
     def __post_init__(self) -> None:
         """Hold the record mappings as :class:`SharedDict`, so copies share them."""
@@ -404,6 +406,7 @@ class Plan:
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
             scenarios=list(self.scenarios),
+            exports=self.exports,
         )
 
     def validate(self) -> list[str]:

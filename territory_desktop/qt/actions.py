@@ -10,8 +10,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLineEdit,
+    QMenu,
+    QMenuBar,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolBar,
+    QWidget,
+)
 
 Shortcut = str | QKeySequence.StandardKey | tuple[str, ...] | None
 
@@ -42,11 +53,48 @@ class ActionSpec:
     submenu: str = ""
 
 
+_TYPING_KEYS = frozenset(QKeySequence(k) for k in ("Return", "Enter", "Delete", "Backspace"))
+
+
+class _TextFieldsKeepTheirKeys(QObject):
+    """Take typing keys off the window's shortcuts while a text field has the focus.
+
+    Enter in a search box must search, not finish a reshape; Delete must delete a character,
+    not the selected territories. (A Python event filter on the whole application would see
+    every event of every widget; following the focus is enough.)
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._typing: dict[QAction, list[QKeySequence]] = {}
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._follow_focus)
+
+    def watch(self, action: QAction) -> None:
+        """Hand ``action``'s typing-key shortcuts to text fields when they have the focus."""
+        keys = action.shortcuts()
+        if any(k in _TYPING_KEYS for k in keys):
+            self._typing[action] = keys
+
+    def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        typing = _is_text_field(new)
+        for action, keys in self._typing.items():
+            action.setShortcuts([k for k in keys if k not in _TYPING_KEYS] if typing else keys)
+
+
+def _is_text_field(widget: QWidget | None) -> bool:
+    if isinstance(widget, QLineEdit | QAbstractSpinBox | QTextEdit | QPlainTextEdit):
+        return not widget.isReadOnly()
+    return False
+
+
 class ActionRegistry:
     """Owns every QAction of the window, keyed by id."""
 
     def __init__(self, parent: QWidget) -> None:
         self._parent = parent
+        self._text_fields = _TextFieldsKeepTheirKeys(parent)
         self._actions: dict[str, QAction] = {}
         self._specs: dict[str, ActionSpec] = {}
         self._enabled: dict[str, Callable[[], bool]] = {}
@@ -61,6 +109,7 @@ class ActionRegistry:
             action.setShortcuts([QKeySequence(key) for key in spec.shortcut])
         elif spec.shortcut is not None:
             action.setShortcut(QKeySequence(spec.shortcut))
+        self._text_fields.watch(action)
         tip = spec.tip or spec.text.replace("&", "")
         shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
@@ -85,6 +134,10 @@ class ActionRegistry:
     def __getitem__(self, action_id: str) -> QAction:
         """Return the QAction declared with ``action_id``."""
         return self._actions[action_id]
+
+    def get(self, action_id: str) -> QAction | None:
+        """Return the QAction declared with ``action_id``, or None when there is none."""
+        return self._actions.get(action_id)
 
     def update_enabled(self) -> None:
         """Re-evaluate every ``enabled_when`` (call after selection or plan changes)."""

@@ -355,10 +355,10 @@ class AccountDialog(QDialog):
 
 
 class RepDialog(QDialog):
-    """A rep's working hours, day-length limit and weekly capacity."""
+    """A rep's working hours, day-length limit, weekly capacity and home office."""
 
     def __init__(self, rep: Rep, parent: QWidget | None = None) -> None:
-        from PySide6.QtWidgets import QTimeEdit
+        from PySide6.QtWidgets import QCheckBox, QTimeEdit
 
         super().__init__(parent)
         self.setWindowTitle(f"Rep: {rep.name}")
@@ -374,10 +374,15 @@ class RepDialog(QDialog):
         self.weekly.setRange(1, 80)
         self.weekly.setSuffix(" h")
         self.weekly.setValue(rep.weekly_hours)
+        self.home_office = QCheckBox("Works from a &home office (home legs are business miles)",
+                                     self)
+        self.home_office.setObjectName("home_office")
+        self.home_office.setChecked(rep.home_office)
         form.addRow("Day starts", self.start)
         form.addRow("Day ends", self.end)
         form.addRow("Longest day, driving included", self.max_day)
         form.addRow("Hours per week", self.weekly)
+        form.addRow("Mileage", self.home_office)
         form.addRow(_ok_cancel(self))
 
     def changes(self) -> dict[str, object]:
@@ -387,6 +392,7 @@ class RepDialog(QDialog):
             "workday_end": _time_to_minutes(self.end.time()),
             "max_day_minutes": round(self.max_day.value() * 60),
             "weekly_hours": self.weekly.value(),
+            "home_office": self.home_office.isChecked(),
         }
         return {k: v for k, v in values.items() if getattr(self.rep, k) != v}
 

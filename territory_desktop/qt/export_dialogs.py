@@ -1,82 +1,107 @@
-"""File > Export: the mileage log and the week's route pack, written by ``io/exports``.
+"""File > Export from a rep's driving: mileage log, expenses, planned vs logged, route pack.
 
-The dialogs only gather the rep, dates, format and target; the files are written off the GUI
+The dialogs only gather the choices; the trips are built and the files written off the GUI
 thread by the same functions ``tdesk export`` calls, on the road network the window routes on.
+Each dialog hands the worker a plain function of the trips (:meth:`TripDialog.work`), so no
+widget is touched off the GUI thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLineEdit, QVBoxLayout, QWidget
+
+from territory_desktop.io.exports import build_trips, mileage
+from territory_desktop.io.exports._files import ExportError
+from territory_desktop.io.exports.expenses import expense_table, write_expenses
+from territory_desktop.io.exports.rates import plan_rates
+from territory_desktop.io.exports.routepack import write_day_sheets, write_gpx, write_ics
+from territory_desktop.io.exports.trips import check_range
+from territory_desktop.model.export_settings import ExpensePreset
+from territory_desktop.qt.export_base import (
+    ExportDialog,
+    Preview,
+    Progress,
+    Stop,
+    date_edit,
+    preview,
+    target_problem,
+    to_date,
 )
 
-from territory_desktop.io.exports import build_trips, write_mileage_log
-from territory_desktop.io.exports.rates import default_rates
-from territory_desktop.io.exports.routepack import write_day_sheets, write_gpx, write_ics
-from territory_desktop.qt.widgets import fill_rep_combo
-
 if TYPE_CHECKING:
+    from territory_desktop.io.exports import Trips
+    from territory_desktop.io.exports.rates import RateTable
     from territory_desktop.model import Plan
-    from territory_desktop.qt.files import PlanFiles
-    from territory_desktop.qt.routing_controller import RoutingController
-    from territory_desktop.qt.workbench import Workbench
     from territory_desktop.routing import RoadNetwork
 
-Progress = Callable[[float, str], None]
-Stop = Callable[[], bool]
-MILEAGE_FORMATS = ("csv", "xlsx", "pdf")
 PACK_PARTS = ("gpx", "ics", "pdf")
+TripWork = Callable[["Trips"], Any]
 
 
-def _to_date(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
-
-
-def _date_edit(value: dt.date) -> QDateEdit:
-    edit = QDateEdit(QDate(value.year, value.month, value.day))
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setCalendarPopup(True)
-    return edit
-
-
-def no_rotation_message(plan: Plan, rep_id: str) -> str:
-    """One line saying why ``rep_id`` cannot be exported, or "" when it can."""
-    if rep_id not in plan.reps:
-        return "The plan has no reps."
-    if rep_id not in plan.schedules:
-        return (f"{plan.reps[rep_id].name} has no rotation yet: schedule it first "
-                "(Rotation > Schedule rotation).")
-    return ""
-
-
-def export_mileage(plan: Plan, rep_id: str, start: dt.date, end: dt.date,
-                   network: RoadNetwork, unit: str, fmt: str, irs_rates: bool, path: Path, *,
-                   progress: Progress, should_stop: Stop) -> str:
-    """Write the rep's mileage log as ``tdesk export mileage`` does; return the status line."""
+def trips_then(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: RoadNetwork,
+               unit: str, then: TripWork, *, progress: Progress, should_stop: Stop) -> Any:
+    """Build the rep's trips as ``tdesk export`` does, then return ``then(trips)``."""
     trips = build_trips(plan, rep_id, start, end, network, unit=unit, progress=progress,
                         should_stop=should_stop)
-    report = write_mileage_log(trips, path, fmt, default_rates() if irs_rates else None)
-    warned = f" ({len(report.warnings)} warnings)" if report.warnings else ""
+    return then(trips)
+
+
+def _warned(warnings: tuple[str, ...]) -> str:
+    return f" ({len(warnings)} warnings)" if warnings else ""
+
+
+def write_mileage(trips: Trips, fmt: str, rates: RateTable | None, path: Path) -> str:
+    """Write the mileage log; return the status line."""
+    report = mileage.write_mileage_log(trips, path, fmt, rates)
     return (f"Wrote {path}: {len(trips.legs)} legs, {trips.total('business'):.1f} business "
-            f"{unit} of {trips.total():.1f}{warned}")
+            f"{trips.unit} of {trips.total():.1f}{_warned(report.warnings)}")
+
+
+def preview_mileage(trips: Trips, rates: RateTable | None) -> Preview:
+    """Return the mileage log's first rows."""
+    report = mileage.mileage_report(trips, rates)
+    return preview(report.header, report.rows, f"{len(trips.legs)} legs, "
+                   f"{trips.total('business'):.1f} business {trips.unit} of "
+                   f"{trips.total():.1f}", report.decimals)
+
+
+def write_planned(trips: Trips, fmt: str, path: Path) -> str:
+    """Write planned versus logged miles; return the status line."""
+    report = mileage.planned_vs_logged_report(trips)
+    mileage.write_report(report, path, fmt)
+    return f"Wrote {path}: {len(trips.days)} days{_warned(report.warnings)}"
+
+
+def preview_planned(trips: Trips) -> Preview:
+    """Return planned versus logged miles of the first days."""
+    report = mileage.planned_vs_logged_report(trips)
+    total = report.rows[-1]
+    return preview(report.header, report.rows, f"{len(trips.days)} days: planned "
+                   f"{total[3]:.1f} {trips.unit}, logged {total[4]:.1f}", report.decimals)
+
+
+def write_expense(trips: Trips, rates: RateTable, preset: ExpensePreset, fmt: str,
+                  path: Path) -> str:
+    """Write the expense report; return the status line."""
+    report = write_expenses(trips, rates, path, fmt, preset)
+    return (f"Wrote {path}: {len(report.lines)} lines, {report.total} "
+            f"{report.currency}{_warned(report.warnings)}")
+
+
+def preview_expense(trips: Trips, rates: RateTable, preset: ExpensePreset) -> Preview:
+    """Return the expense report's first lines, with the preset's column names."""
+    header, rows, decimals, report = expense_table(trips, rates, preset)
+    dated = [[v.strftime(preset.date_format) if isinstance(v, dt.date) else v for v in row]
+             for row in rows]
+    return preview(header, dated, f"{len(report.lines)} lines, total {report.total} "
+                   f"{report.currency}", decimals)
 
 
 def pack_paths(folder: Path, rep_id: str, monday: dt.date) -> dict[str, Path]:
@@ -86,13 +111,9 @@ def pack_paths(folder: Path, rep_id: str, monday: dt.date) -> dict[str, Path]:
             "pdf": folder / f"{stem}_day_sheets.pdf"}
 
 
-def export_route_pack(plan: Plan, rep_id: str, monday: dt.date, network: RoadNetwork,
-                      unit: str, parts: tuple[str, ...], folder: Path, *,
-                      progress: Progress, should_stop: Stop) -> str:
-    """Write the week's GPX / ICS / PDF day sheets as ``tdesk export`` does; return the status."""
-    trips = build_trips(plan, rep_id, monday, monday + dt.timedelta(days=6), network,
-                        unit=unit, progress=progress, should_stop=should_stop)
-    paths = pack_paths(folder, rep_id, monday)
+def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> str:
+    """Write the week's GPX / ICS / PDF day sheets; return the status line."""
+    paths = pack_paths(folder, trips.rep.id, trips.start)
     writers = {"gpx": write_gpx, "ics": write_ics, "pdf": write_day_sheets}
     for part in parts:
         writers[part](trips, paths[part])
@@ -101,132 +122,224 @@ def export_route_pack(plan: Plan, rep_id: str, monday: dt.date, network: RoadNet
     return f"Wrote {names} to {folder}: {len(trips.days)} days, {visits} visits"
 
 
-class _ExportDialog(QDialog):
-    """Rep picker, a one-line reason when the export cannot be made, OK and Cancel."""
+def preview_pack(trips: Trips) -> Preview:
+    """Return the week's stops in order, day by day, as the GPX routes and calendar hold them."""
+    from territory_desktop.io.exports.routepack import clock
 
-    def __init__(self, title: str, plan: Plan, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.plan = plan
-        self.form = QFormLayout()
-        self.rep = QComboBox()
-        self.rep.setObjectName("rep")
-        fill_rep_combo(self.rep, plan)
-        first = next((i for i in range(self.rep.count())
-                      if self.rep.itemData(i) in plan.schedules), 0)
-        self.rep.setCurrentIndex(first)
-        self.form.addRow("&Rep", self.rep)
-        self.reason = QLabel()
-        self.reason.setObjectName("reason")
-        self.reason.setStyleSheet("color: #b00020")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.buttons)
-        self.rep.currentIndexChanged.connect(self.refresh)
+    rows = [(d.date, n, v.place.name, v.place.label, clock(v.arrive), clock(v.depart))
+            for d in trips.days for n, v in enumerate(d.visits, start=1)]
+    return preview(("Date", "Stop", "Account", "Address", "Arrive", "Leave"), rows,
+                   f"{len(trips.days)} days, {len(rows)} visits")
+
+
+class TripDialog(ExportDialog):
+    """An export of a rep's trips; :meth:`work` gives the worker what to do with them."""
+
+    routed = True
+
+    def __init__(self, title: str, plan: Plan, parent: QWidget, unit: str) -> None:
+        super().__init__(title, plan, parent)
+        self.unit = unit
 
     @property
-    def rep_id(self) -> str:
-        """The chosen rep's id ("" when the plan has none)."""
-        return str(self.rep.currentData() or "")
+    def dates(self) -> tuple[dt.date, dt.date]:
+        """First and last date of the export."""
+        raise NotImplementedError
 
-    def _chooser(self, edit: QLineEdit, browse: Callable[[], None]) -> QWidget:
-        row = QWidget()
-        box = QHBoxLayout(row)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(edit)
-        button = QPushButton("&Browse…")
-        button.setObjectName("browse")
-        button.clicked.connect(browse)
-        box.addWidget(button)
-        edit.textChanged.connect(self.refresh)
-        return row
+    @property
+    def output_folder(self) -> Path:
+        """The folder written to (the next export starts there)."""
+        raise NotImplementedError
+
+    def work(self, preview_only: bool) -> TripWork:
+        """Return a plain function of the trips that previews or writes the export (no widgets)."""
+        raise NotImplementedError
 
     def problem(self) -> str:
-        """Why OK cannot be pressed now, in one line ("" when it can)."""
-        return no_rotation_message(self.plan, self.rep_id)
-
-    def refresh(self) -> None:
-        """Show the reason, if any, and enable OK only without one."""
-        reason = self.problem()
-        self.reason.setText(reason)
-        self.reason.setVisible(bool(reason))
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(not reason)
+        """Return why OK is disabled: no rotation, no visits in the dates, or a bad target."""
+        if reason := super().problem():
+            return reason
+        try:
+            check_range(self.plan, self.rep_id, *self.dates)
+        except ExportError as exc:
+            return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        return ""
 
 
-class MileageDialog(_ExportDialog):
-    """Rep, date range (this month at first), format, rates and the file to write."""
+class RangeDialog(TripDialog):
+    """Rep, date range (this month at first), format and the file to write."""
 
-    def __init__(self, plan: Plan, folder: str, parent: QWidget) -> None:
-        super().__init__("Export mileage log", plan, parent)
+    formats: tuple[tuple[str, str], ...] = ()  # (suffix, label)
+    stem = "export"
+
+    def __init__(self, title: str, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
+        super().__init__(title, plan, parent, unit)
         today = dt.date.today()
         first = today.replace(day=1)
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        self.start, self.end = _date_edit(first), _date_edit(last)
-        self.start.setObjectName("start")
-        self.end.setObjectName("end")
+        self.start, self.end = date_edit(first, "start"), date_edit(last, "end")
         self.format = QComboBox()
         self.format.setObjectName("format")
-        self.format.addItems(["CSV", "Excel (XLSX)", "PDF with signature line"])
-        self.rates = QComboBox()
-        self.rates.setObjectName("rates")
-        self.rates.addItems(["IRS standard mileage rates", "No reimbursement amounts"])
+        self.format.addItems([label for _, label in self.formats])
         self.folder = folder
         self.path = QLineEdit()
         self.path.setObjectName("path")
         self.form.addRow("&From", self.start)
         self.form.addRow("&To", self.end)
         self.form.addRow("F&ormat", self.format)
-        self.form.addRow("R&ates", self.rates)
-        self.form.addRow("&File", self._chooser(self.path, self.browse))
         self.start.dateChanged.connect(self.refresh)
         self.end.dateChanged.connect(self.refresh)
         self.format.currentIndexChanged.connect(self._on_format_changed)
+
+    def add_file_row(self) -> None:
+        """Put the file chooser last and show the first state."""
+        self.form.addRow("&File", self.chooser(self.path, self.browse))
         self.refresh()
 
     @property
+    def dates(self) -> tuple[dt.date, dt.date]:
+        """The range as typed."""
+        return to_date(self.start.date()), to_date(self.end.date())
+
+    @property
     def fmt(self) -> str:
-        """The chosen format: csv, xlsx or pdf."""
-        return MILEAGE_FORMATS[self.format.currentIndex()]
+        """The chosen format's suffix."""
+        return self.formats[self.format.currentIndex()][0]
+
+    @property
+    def target(self) -> Path:
+        """The file to write."""
+        return Path(self.path.text().strip())
+
+    @property
+    def output_folder(self) -> Path:
+        """The target's folder."""
+        return self.target.parent
 
     def browse(self) -> None:
         """Ask where to write, suggesting a name from the rep and dates."""
-        name = f"mileage_{self.rep_id}_{_to_date(self.start.date())}_{_to_date(self.end.date())}"
-        start = self.path.text() or str(Path(self.folder) / f"{name}.{self.fmt}")
-        chosen, _ = QFileDialog.getSaveFileName(self, "Export mileage log", start,
+        start, end = self.dates
+        name = f"{self.stem}_{self.rep_id}_{start}_{end}.{self.fmt}"
+        suggested = self.path.text() or str(Path(self.folder) / name)
+        chosen, _ = QFileDialog.getSaveFileName(self, self.windowTitle(), suggested,
                                                 f"{self.fmt.upper()} (*.{self.fmt})")
         if chosen:
             self.path.setText(chosen)
 
     def _on_format_changed(self) -> None:
         text = self.path.text()
-        if text and Path(text).suffix.lower().lstrip(".") in MILEAGE_FORMATS:
+        suffixes = [s for s, _ in self.formats]
+        if text and Path(text).suffix.lower().lstrip(".") in suffixes:
             self.path.setText(str(Path(text).with_suffix(f".{self.fmt}")))
+        self.refresh()
 
     def problem(self) -> str:
-        """Return why OK is disabled: no rotation, a reversed range or no file yet."""
+        """Return why OK is disabled: no rotation, bad dates, or a file that cannot be written."""
+        start, end = self.dates
+        if end < start and self.rep_id in self.plan.schedules:
+            return "The range ends before it starts."
         if reason := super().problem():
             return reason
-        if self.end.date() < self.start.date():
-            return "The range ends before it starts."
-        if not self.path.text().strip():
-            return "Choose the file to write (Browse…)."
+        return target_problem(self.path.text(), [self.fmt])
+
+
+def _rates_combo(plan: Plan) -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName("rates")
+    own = plan.exports.rates is not None
+    combo.addItems(["The plan's mileage rates" if own else "IRS standard mileage rates",
+                    "No reimbursement amounts"])
+    return combo
+
+
+class MileageDialog(RangeDialog):
+    """Rep, date range, format (CSV, XLSX, PDF with a signature line), rates and the file."""
+
+    formats = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("pdf", "PDF with signature line"))
+    stem = "mileage"
+
+    def __init__(self, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
+        super().__init__("Export mileage log", plan, folder, parent, unit)
+        self.rates = _rates_combo(plan)
+        self.rates.currentIndexChanged.connect(self.refresh)
+        self.form.addRow("R&ates", self.rates)
+        self.add_file_row()
+
+    def work(self, preview_only: bool) -> TripWork:
+        """Preview or write the log at the chosen rates."""
+        rates = plan_rates(self.plan) if self.rates.currentIndex() == 0 else None
+        if preview_only:
+            return functools.partial(preview_mileage, rates=rates)
+        return functools.partial(write_mileage, fmt=self.fmt, rates=rates, path=self.target)
+
+
+class ExpenseDialog(RangeDialog):
+    """Rep, date range, the plan's expense preset, CSV or XLSX and the file."""
+
+    formats = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"))
+    stem = "expenses"
+
+    def __init__(self, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
+        super().__init__("Export expense report", plan, folder, parent, unit)
+        self.preset = QComboBox()
+        self.preset.setObjectName("preset")
+        self.preset.addItem("Standard columns", "")
+        for p in plan.exports.presets:
+            self.preset.addItem(p.name, p.name)
+        self.preset.currentIndexChanged.connect(self.refresh)
+        self.form.addRow("&Columns", self.preset)
+        self.add_file_row()
+
+    @property
+    def chosen_preset(self) -> ExpensePreset:
+        """The preset chosen (the standard columns when none)."""
+        name = str(self.preset.currentData() or "")
+        return self.plan.exports.preset(name) or ExpensePreset("standard")
+
+    def problem(self) -> str:
+        """Return why OK is disabled; the rates must also cover the range."""
+        if reason := super().problem():
+            return reason
+        try:
+            plan_rates(self.plan).covering(*self.dates)
+        except ExportError as exc:
+            return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return ""
 
+    def work(self, preview_only: bool) -> TripWork:
+        """Preview or write the report at the plan's rates with the chosen preset."""
+        rates, preset = plan_rates(self.plan), self.chosen_preset
+        if preview_only:
+            return functools.partial(preview_expense, rates=rates, preset=preset)
+        return functools.partial(write_expense, rates=rates, preset=preset, fmt=self.fmt,
+                                 path=self.target)
 
-class RoutePackDialog(_ExportDialog):
+
+class PlannedDialog(RangeDialog):
+    """Rep, date range, format and the file for planned versus logged miles per day."""
+
+    formats = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("pdf", "PDF"))
+    stem = "planned_vs_logged"
+
+    def __init__(self, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
+        super().__init__("Export planned vs logged miles", plan, folder, parent, unit)
+        self.add_file_row()
+
+    def work(self, preview_only: bool) -> TripWork:
+        """Preview or write the report."""
+        if preview_only:
+            return preview_planned
+        return functools.partial(write_planned, fmt=self.fmt, path=self.target)
+
+
+class RoutePackDialog(TripDialog):
     """Rep, week (its Monday), which parts (GPX, ICS, PDF day sheets) and the folder."""
 
-    def __init__(self, plan: Plan, folder: str, parent: QWidget) -> None:
-        super().__init__("Export route pack for the week", plan, parent)
+    def __init__(self, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
+        super().__init__("Export route pack for the week", plan, parent, unit)
         today = dt.date.today()
-        self.week = _date_edit(today - dt.timedelta(days=today.weekday()))
-        self.week.setObjectName("week")
+        self.week = date_edit(today - dt.timedelta(days=today.weekday()), "week")
+        self.week.dateChanged.connect(self.refresh)
         self.parts = {part: QCheckBox(text) for part, text in zip(
             PACK_PARTS, ("&GPX routes (one per day)", "&ICS calendar (one event per visit)",
                          "&PDF day sheets"), strict=True)}
@@ -237,19 +350,29 @@ class RoutePackDialog(_ExportDialog):
             check.setObjectName(part)
             check.setChecked(True)
             check.toggled.connect(self.refresh)
-            box.addWidget(check)
+            box.addWidget(check, 0, Qt.AlignmentFlag.AlignLeft)  # clicks land on the label
         self.folder = QLineEdit(folder)
         self.folder.setObjectName("folder")
         self.form.addRow("&Week of", self.week)
         self.form.addRow("Files", checks)
-        self.form.addRow("F&older", self._chooser(self.folder, self.browse))
+        self.form.addRow("F&older", self.chooser(self.folder, self.browse))
         self.refresh()
 
     @property
     def monday(self) -> dt.date:
         """The Monday of the chosen week."""
-        day = _to_date(self.week.date())
+        day = to_date(self.week.date())
         return day - dt.timedelta(days=day.weekday())
+
+    @property
+    def dates(self) -> tuple[dt.date, dt.date]:
+        """Monday to Sunday of the chosen week."""
+        return self.monday, self.monday + dt.timedelta(days=6)
+
+    @property
+    def output_folder(self) -> Path:
+        """The folder the pack goes to."""
+        return Path(self.folder.text().strip())
 
     @property
     def chosen_parts(self) -> tuple[str, ...]:
@@ -264,7 +387,7 @@ class RoutePackDialog(_ExportDialog):
             self.folder.setText(chosen)
 
     def problem(self) -> str:
-        """Return why OK is disabled: no rotation, nothing ticked, or no existing folder."""
+        """Return why OK is disabled: no rotation or visits, nothing ticked, or no folder."""
         if reason := super().problem():
             return reason
         if not self.chosen_parts:
@@ -272,62 +395,11 @@ class RoutePackDialog(_ExportDialog):
         folder = self.folder.text().strip()
         if not folder or not Path(folder).is_dir():
             return "Choose an existing folder (Browse…)."
-        return ""
+        return target_problem(str(Path(folder) / "pack"))
 
-
-class Exports:
-    """The File > Export commands: open a dialog, then write off the GUI thread."""
-
-    def __init__(self, bench: Workbench, routing: RoutingController, files: PlanFiles) -> None:
-        self.bench = bench
-        self.routing = routing
-        self.files = files
-        self.dialog: _ExportDialog | None = None
-
-    def _folder(self) -> str:
-        return self.files.prefs.export_folder or str(Path.home())
-
-    def _remember(self, folder: Path) -> None:
-        self.files.prefs.export_folder = str(folder)
-        self.files.store.save(self.files.prefs)
-
-    def _open(self, dialog: _ExportDialog, run: Callable[[], None]) -> None:
-        self.dialog = dialog
-        dialog.accepted.connect(lambda: self.routing.ensure_network(run))
-        dialog.open()
-
-    def mileage_dialog(self) -> None:
-        """File > Export > Mileage log: ask, then write the log for the rep and range."""
-        dialog = MileageDialog(self.bench.document.plan, self._folder(),
-                               self.bench.dialog_parent())
-
-        def run() -> None:
-            assert self.routing.network is not None
-            path = Path(dialog.path.text().strip())
-            self._remember(path.parent)
-            self.bench.run_work(
-                "Exporting mileage log", export_mileage, self.bench.document.plan,
-                dialog.rep_id, _to_date(dialog.start.date()), _to_date(dialog.end.date()),
-                self.routing.network, self.bench.prefs.units, dialog.fmt,
-                dialog.rates.currentIndex() == 0, path, on_done=self._done)
-
-        self._open(dialog, run)
-
-    def route_pack_dialog(self) -> None:
-        """File > Export > Route pack for the week: ask, then write GPX / ICS / day sheets."""
-        dialog = RoutePackDialog(self.bench.document.plan, self._folder(),
-                                 self.bench.dialog_parent())
-
-        def run() -> None:
-            assert self.routing.network is not None
-            folder = Path(dialog.folder.text().strip())
-            self._remember(folder)
-            self.bench.run_work(
-                "Exporting route pack", export_route_pack, self.bench.document.plan,
-                dialog.rep_id, dialog.monday, self.routing.network, self.bench.prefs.units,
-                dialog.chosen_parts, folder, on_done=self._done)
-
-        self._open(dialog, run)
-
-    def _done(self, status: object) -> None:
-        self.bench.show_status(str(status), 15000)
+    def work(self, preview_only: bool) -> TripWork:
+        """Preview the week's stops or write the ticked parts."""
+        if preview_only:
+            return preview_pack
+        return functools.partial(write_pack, parts=self.chosen_parts,
+                                 folder=self.output_folder)

@@ -46,6 +46,7 @@ from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
 from territory_desktop.health.results import CrmResults
 from territory_desktop.io.results import ResultsImportReport, import_results
+from territory_desktop.mapping.health_layer import is_too_few_deals
 from territory_desktop.model.plan import Plan
 from territory_desktop.qt.workbench import Workbench
 
@@ -95,8 +96,7 @@ def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
     if value is not None:
         return _text(value, column.kind), ""
     reason = kpis.reasons.get(column.kpi, "")
-    few = "needed" in reason or (reason.startswith("no ") and "deal" in reason)
-    return (TOO_FEW if few else "-"), reason
+    return (TOO_FEW if is_too_few_deals(reason) else "-"), reason
 
 
 @dataclass(frozen=True)
@@ -242,6 +242,12 @@ class HealthPanel(QWidget):
 
         workbench.document.plan_changed.connect(self._on_plan_changed)
         workbench.document.replaced.connect(self.clear)
+
+    def add_row(self, widget: QWidget) -> None:
+        """Put ``widget`` under the panel's top row (the map's health controls go there)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, widget)
 
     # ----------------------------------------------------------------- user gestures
     def load_dialog(self) -> None:

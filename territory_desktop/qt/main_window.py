@@ -34,7 +34,7 @@ from territory_desktop.qt.actions import ActionRegistry
 from territory_desktop.qt.design import Design
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.editing import Editing
-from territory_desktop.qt.export_dialogs import Exports
+from territory_desktop.qt.exports_menu import Exports
 from territory_desktop.qt.files import PlanFiles
 from territory_desktop.qt.health_panel import HealthPanel
 from territory_desktop.qt.jobs import JobRunner

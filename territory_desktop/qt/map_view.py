@@ -269,6 +269,23 @@ class MapView(QWidget):
             check_feature_collection(isochrone, "isochrone")
         return self._send("show_isochrone", isochrone=isochrone)
 
+    def show_choropleth(self, choropleth: dict[str, Any] | None,
+                        sizes: dict[str, Any] | None = None) -> int:
+        """Colour the territories by a KPI and size the accounts; None restores the colours.
+
+        ``choropleth`` comes from :func:`territory_desktop.mapping.health_layer.choropleth`,
+        ``sizes`` from :func:`~territory_desktop.mapping.health_layer.account_sizes` (None: by
+        tier). Both last across redraws of the layers until replaced.
+        """
+        return self._send("show_choropleth", choropleth=choropleth, sizes=sizes)
+
+    def show_signals(self, signals: list[dict[str, Any]] | None) -> int:
+        """Mark the territories with health signals (a badge, an outline); None clears.
+
+        ``signals`` comes from :func:`territory_desktop.mapping.health_layer.signal_badges`.
+        """
+        return self._send("show_signals", signals=signals)
+
     def start_draw_polygon(self) -> int:
         """Let the user draw a new polygon (with snapping); reported by :attr:`polygon_drawn`."""
         return self._send("start_draw_polygon")

@@ -9,11 +9,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from save_kills import CHILD, whole_generation
 from shapely.geometry import MultiPolygon, Polygon
 
 from territory_desktop.io import planfile, sharing
@@ -128,6 +128,7 @@ def assert_same_plan(a: Plan, b: Plan) -> None:
     assert list(a.schedules) == list(b.schedules)
     assert list(a.schedules.values()) == list(b.schedules.values())
     assert a.visit_log == b.visit_log
+    assert a.exports == b.exports
     assert list(a.territories) == list(b.territories)
     for ta, tb in zip(a.territories.values(), b.territories.values(), strict=True):
         assert (ta.id, ta.name, ta.color, ta.rep_id, ta.locked) == (
@@ -182,6 +183,7 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
         "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
         "td_unplaced": "attributes", "td_visit_log": "attributes",
+        "td_mileage_rates": "attributes", "td_expense_presets": "attributes",
         "td_scenarios": "attributes", "td_scenario_territories": "features",
         "td_scenario_accounts": "attributes", "td_scenario_team": "attributes",
         "td_scenario_cadence": "attributes",
@@ -343,8 +345,8 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     migrated = sqlite3.connect(":memory:", isolation_level=None)
     with sqlite3.connect(DATA / "plan_v1.gpkg") as v1:
         v1.backup(migrated)
-    planfile.MIGRATIONS[1](migrated)
-    planfile.MIGRATIONS[2](migrated)  # the writer writes the latest schema
+    for version in range(1, planfile.SCHEMA_VERSION):  # then on to today's schema
+        planfile.MIGRATIONS[version](migrated)
     written = tmp_path / "v2.gpkg"
     save_plan(load_plan(DATA / "plan_v1.gpkg"), written)
     with sqlite3.connect(written) as conn:
@@ -609,38 +611,6 @@ def test_autosave_and_recovery(small_plan: Plan, tmp_path: Path) -> None:
     assert find_recovery(untitled) == autosave_path(untitled)
 
 
-_CHILD = textwrap.dedent(
-    """
-    import sys
-    from territory_desktop.io.planfile import save_plan
-    from territory_desktop.model.plan import Account, Plan
-
-    target, n = sys.argv[1], int(sys.argv[2])
-    plans = []
-    for gen in ("gen-1", "gen-2"):
-        p = Plan(name=gen)
-        for i in range(n):
-            p.accounts[f"{gen}-{i}"] = Account(
-                f"{gen}-{i}", f"Account {i}", 39.0 + i * 1e-6, -76.6, notes=gen)
-        plans.append(p)
-    print("ready", flush=True)
-    i = 0
-    while True:
-        save_plan(plans[i % 2], target)
-        i += 1
-    """
-)
-
-
-def _assert_whole_generation(path: Path, n: int) -> str:
-    plan = load_plan(path)
-    assert plan.name in ("gen-0", "gen-1", "gen-2")
-    assert {a.notes for a in plan.accounts.values()} <= {plan.name}
-    if plan.name != "gen-0":
-        assert len(plan.accounts) == n
-    return plan.name
-
-
 def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
     """SIGKILL a process at random moments while it saves: the file is always a whole plan."""
     if not hasattr(signal, "SIGKILL"):
@@ -662,7 +632,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     for _ in range(20):
         child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(target), str(n)],
+            [sys.executable, "-c", CHILD, str(target), str(n)],
             stdout=subprocess.PIPE, env=env,
         )
         assert child.stdout is not None
@@ -671,7 +641,7 @@ def test_killed_save_leaves_old_or_new_plan(tmp_path: Path) -> None:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         child.stdout.close()
-        seen.add(_assert_whole_generation(target, n))
+        seen.add(whole_generation(target, n))
     assert seen & {"gen-1", "gen-2"}, "the child never completed a save"
     # Killed saves leave only their own temporary files, never a broken target, and each
     # load_plan above removed those of the killed (dead) child.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import gpxpy
+from export_gestures import WAIT_MS, click_ok, export_action, type_date, wrote
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
@@ -12,38 +14,7 @@ from territory_desktop.io.exports import build_trips, write_mileage_log
 from territory_desktop.io.exports.rates import default_rates
 from territory_desktop.optimize.plan_schedule import cycle_for
 
-WAIT_MS = 120_000
 REP = "REP-4"  # the conftest's SCHEDULED_REP
-
-
-def export_action(window, text):
-    """Return the action under File > Export named ``text``, as the menu bar lists it."""
-    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
-    export = next(a.menu() for a in file_menu.actions() if a.text() == "&Export")
-    return next(a for a in export.actions() if a.text() == text)
-
-
-def type_date(qtbot, edit, date):
-    """Select the year section and type the digits, as a user does (sections auto-advance)."""
-    edit.setFocus()
-    qtbot.keyClick(edit, Qt.Key.Key_Home)
-    for _ in range(4):
-        qtbot.keyClick(edit, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.keyClicks(edit, date.strftime("%Y%m%d"))
-    qtbot.keyClick(edit, Qt.Key.Key_Tab)
-    assert edit.date().toPython() == date
-
-
-def click_ok(qtbot, dialog):
-    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-    assert ok.isEnabled(), dialog.reason.text()
-    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-
-
-def wrote(qtbot, window):
-    """Wait for the export's status line (the network may be built first)."""
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Wrote "),
-                    timeout=WAIT_MS)
 
 
 def test_mileage_log_csv_is_what_io_exports_writes(scheduled, qtbot, tmp_path, monkeypatch):
@@ -60,8 +31,16 @@ def test_mileage_log_csv_is_what_io_exports_writes(scheduled, qtbot, tmp_path, m
     type_date(qtbot, dialog.end, end)
     qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
     assert dialog.path.text() == str(target)
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=WAIT_MS)
+    shown = [[dialog.table.horizontalHeaderItem(c).text()
+              for c in range(dialog.table.columnCount())]]
+    shown += [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+              for r in range(dialog.table.rowCount())]
     click_ok(qtbot, dialog)
     wrote(qtbot, window)
+    with target.open(encoding="utf-8", newline="") as f:
+        assert list(csv.reader(f))[:len(shown)] == shown  # the preview shows the file's rows
     assert window.routing.network is not None
     expected = tmp_path / "expected.csv"
     trips = build_trips(window.document.plan, REP, start, end, window.routing.network)
@@ -106,6 +85,10 @@ def test_route_pack_writes_one_gpx_route_per_day(scheduled, qtbot, tmp_path, mon
     type_date(qtbot, dialog.week, monday + dt.timedelta(days=2))  # any day picks its week
     qtbot.mouseClick(dialog.parts["ics"], Qt.MouseButton.LeftButton)  # untick the calendar
     qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=WAIT_MS)
+    first_day = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())
+                 if dialog.table.item(r, 0).text() == dialog.table.item(0, 0).text()]
     click_ok(qtbot, dialog)
     wrote(qtbot, window)
     stem = f"{REP}_week_{monday.isoformat()}"
@@ -120,4 +103,5 @@ def test_route_pack_writes_one_gpx_route_per_day(scheduled, qtbot, tmp_path, mon
         names = [p.name for p in route.points[1:-1]]  # home at both ends
         plan = window.document.plan
         assert names == [plan.accounts[v.account_id].name for v in schedule.day(0, weekday)]
+    assert first_day == [p.name for p in gpx.routes[0].points[1:-1]]  # previewed stops
     assert str(tmp_path) in window.statusBar().currentMessage()

@@ -377,6 +377,28 @@ def test_reshape_commits_with_keypad_enter_while_the_table_has_focus(tdapp, qtbo
     assert doc.undo_stack.undoText() == f"Reshape {first.name}"
 
 
+def test_enter_and_delete_in_a_text_field_stay_in_the_field_while_reshaping(tdapp, qtbot):
+    """The window's Enter (finish) and Delete (delete territory) do not steal typing keys."""
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    first, _neighbour = west_territory_and_neighbour(doc)
+    start_reshape_by_clicking(tdapp, qtbot, first)
+    drag_on_map(qtbot, view, js(qtbot, view, EAST_VERTEX), 100)
+    search = window.accounts.search
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(search.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClicks(search, "zzq")
+    qtbot.keyClick(search, Qt.Key.Key_Delete)  # at the end of the text: deletes nothing
+    qtbot.keyClick(search, Qt.Key.Key_Backspace)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    qtbot.keyClick(search, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    qtbot.wait(200)
+    assert search.text() == "zz"
+    assert first.id in doc.plan.territories and window.selected_territories == [first.id]
+    assert doc.undo_stack.count() == 0  # neither finished nor deleted
+    assert window.actions["territory.finish"].isEnabled()
+    assert js(qtbot, view, "!!(TD.state.gesture && TD.state.gesture.copy)")
+
+
 def test_reshape_finish_button_on_the_map_and_esc_cancels(tdapp, qtbot):
     from PySide6.QtWidgets import QApplication
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from territory_desktop.files import atomic_path, formula_safe
+from territory_desktop.model.export_settings import ExportError
+
+__all__ = ["OSM_ATTRIBUTION", "ExportError", "Report", "check_target", "csv_cell", "write_atomic",
+           "write_atomic_set", "write_csv", "write_xlsx"]
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-
-
-class ExportError(ValueError):
-    """An export that cannot be made as asked; the message says why in one line."""
 
 
 @dataclass(frozen=True)

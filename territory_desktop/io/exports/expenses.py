@@ -2,7 +2,7 @@
 
 Expense systems differ (several accept only a spreadsheet whose columns they map), so the
 columns, their names, the date format and day/trip lines are a named :class:`ExpensePreset`,
-kept in a JSON file until plans store presets. Only business distance is claimed: commute
+saved in the plan (``Plan.exports``) or a JSON file. Only business distance is claimed: commute
 legs are left out unless the rep works from a home office. The file has no totals row (an
 importer would take it for an expense); :class:`ExpenseReport` carries the total.
 """
@@ -20,83 +20,16 @@ from typing import Any
 from territory_desktop.io.exports._files import ExportError, write_atomic, write_csv, write_xlsx
 from territory_desktop.io.exports.rates import RateTable, amount
 from territory_desktop.io.exports.trips import Place, TripLeg, Trips
+from territory_desktop.model.export_settings import (
+    DEFAULT_FIELDS,
+    EXPENSE_FIELDS,
+    ExpensePreset,
+)
 
-EXPENSE_FIELDS = {
-    "date": "Date",
-    "category": "Category",
-    "description": "Description",
-    "start_address": "Start address",
-    "end_address": "End address",
-    "distance": "Distance",
-    "unit": "Unit",
-    "rate": "Rate",
-    "amount": "Amount",
-    "currency": "Currency",
-    "rep": "Rep",
-    "rep_name": "Rep name",
-    "cost_centre": "Cost centre",
-    "odometer_start": "Odometer start",
-    "odometer_end": "Odometer end",
-    "account_id": "Account ID",
-}
-"""Every field a line can carry, with its default column name."""
+__all__ = ["DEFAULT_FIELDS", "EXPENSE_FIELDS", "ExpenseLine", "ExpensePreset", "ExpenseReport",
+           "expense_lines", "expense_table", "load_presets", "save_presets", "write_expenses"]
 
-DEFAULT_FIELDS = ("date", "category", "description", "start_address", "end_address",
-                  "distance", "unit", "rate", "amount", "currency", "rep", "cost_centre")
 DECIMALS = {"distance": 2, "rate": 3, "amount": 2, "odometer_start": 1, "odometer_end": 1}
-
-
-@dataclass(frozen=True)
-class ExpensePreset:
-    """How one expense system wants its file: columns (field, name) in order, dates, lines."""
-
-    name: str
-    columns: tuple[tuple[str, str], ...] = tuple((f, EXPENSE_FIELDS[f]) for f in DEFAULT_FIELDS)
-    date_format: str = "%Y-%m-%d"
-    per: str = "day"  # "day" or "trip"
-    category: str = "Mileage"
-    cost_centre: str = ""
-
-    def __post_init__(self) -> None:
-        """Refuse a preset without a name or with unknown fields or options."""
-        if not self.name.strip():
-            raise ExportError("an expense preset needs a name")
-        unknown = [f for f, _ in self.columns if f not in EXPENSE_FIELDS]
-        if unknown:
-            raise ExportError(f"preset {self.name}: unknown field {unknown[0]!r} (fields: "
-                              f"{', '.join(EXPENSE_FIELDS)})")
-        if not self.columns:
-            raise ExportError(f"preset {self.name}: no columns")
-        if self.per not in ("day", "trip"):
-            raise ExportError(f"preset {self.name}: lines are per 'day' or per 'trip', "
-                              f"not {self.per!r}")
-        sample = dt.date(2001, 2, 3)
-        try:
-            shown = sample.strftime(self.date_format)
-        except ValueError as exc:
-            raise ExportError(f"preset {self.name}: bad date format {self.date_format!r}: "
-                              f"{exc}") from None
-        if "3" not in shown:  # no day of the month: not a date format
-            raise ExportError(f"preset {self.name}: date format {self.date_format!r} does not "
-                              "show the day (use e.g. %Y-%m-%d or %m/%d/%Y)")
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the preset as JSON data (without its name, which is the key)."""
-        return {"columns": [list(c) for c in self.columns], "date_format": self.date_format,
-                "per": self.per, "category": self.category, "cost_centre": self.cost_centre}
-
-    @classmethod
-    def from_json(cls, name: str, data: Any) -> ExpensePreset:
-        """Return the preset ``name`` from JSON data; ExportError names what is wrong."""
-        if not isinstance(data, dict):
-            raise ExportError(f"preset {name}: expected an object")
-        try:
-            columns = tuple((str(f), str(h)) for f, h in data.get("columns", []))
-        except (TypeError, ValueError):
-            raise ExportError(f"preset {name}: columns are [field, name] pairs") from None
-        known = {f.name for f in dataclasses.fields(cls)} - {"name", "columns"}
-        extra = {k: str(v) for k, v in data.items() if k in known}
-        return cls(name, columns or cls.columns, **extra)
 
 
 def load_presets(path: Path) -> dict[str, ExpensePreset]:
@@ -187,9 +120,9 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
     return ExpenseReport(tuple(lines), total, used[0].currency, tuple(warnings))
 
 
-def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
-                   preset: ExpensePreset | None = None) -> ExpenseReport:
-    """Write the expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None = None
+                  ) -> tuple[list[str], list[list[Any]], list[int], ExpenseReport]:
+    """Return the header, rows and decimals :func:`write_expenses` writes, and the lines."""
     preset = preset or ExpensePreset("standard")
     report = expense_lines(trips, rates, preset.per)
     rep = trips.rep
@@ -211,12 +144,19 @@ def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
     if any(line.rate_unit != trips.unit for line in report.lines) and "rate" in fields:
         report = dataclasses.replace(report, warnings=(*report.warnings,
                  f"rates are per {report.lines[0].rate_unit}, distances in {trips.unit}"))
-    decimals = [DECIMALS.get(f, 2) for f in fields]
+    return header, rows, [DECIMALS.get(f, 2) for f in fields], report
+
+
+def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,
+                   preset: ExpensePreset | None = None) -> ExpenseReport:
+    """Write the expense report as CSV (preset's names and date format) or XLSX (typed cells)."""
+    preset = preset or ExpensePreset("standard")
+    if fmt not in ("csv", "xlsx"):
+        raise ExportError(f"expense reports are csv or xlsx, not {fmt!r}")
+    header, rows, decimals, report = expense_table(trips, rates, preset)
     if fmt == "csv":
         write_csv(path, header, rows, decimals=decimals, date_format=preset.date_format)
-    elif fmt == "xlsx":
+    else:
         formats = {i: "0." + "0" * n for i, n in enumerate(decimals)}
         write_xlsx(path, [("Expenses", header, rows, [])], number_formats=formats)
-    else:
-        raise ExportError(f"expense reports are csv or xlsx, not {fmt!r}")
     return report

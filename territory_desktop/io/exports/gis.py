@@ -128,6 +128,26 @@ def write_accounts(plan: Plan, territory_of: dict[str, str | None], path: Path, 
     return _write(Path(path), fmt, "accounts", points, fields, "Point", attribution)
 
 
+def write_plan_layer(plan: Plan, kind: str, path: Path, fmt: str) -> list[Path]:
+    """Write the plan's ``territories`` or ``accounts`` (with territory and owner) as ``fmt``.
+
+    OSM attribution is added when the plan routes on an OpenStreetMap extract.
+    """
+    osm = bool(plan.settings.osm_extract)
+    if kind == "territories":
+        return write_territories(list(plan.territories.values()), path, fmt, attribution=osm)
+    if kind != "accounts":
+        raise ExportError(f"a GIS layer is territories or accounts, not {kind!r}")
+    from territory_desktop.geo.assignment import assign_accounts
+
+    return write_accounts(plan, assign_accounts(plan).territory_of, path, fmt, attribution=osm)
+
+
+def gis_format(path: Path) -> str:
+    """Return the GIS format a file's suffix names ("" when none)."""
+    return _SUFFIXES.get(Path(path).suffix.lower(), "")
+
+
 @dataclass
 class TerritoryImport:
     """Territories read from a GIS file, and one line per feature that was left out or fixed."""

@@ -69,13 +69,31 @@ def build(path: Path, story: Sequence[Any], *, landscape_page: bool = True) -> P
 
 def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     """Return the report as a printable table (header repeated on every page)."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    s = styles()
+    story = table_story(report)
+    if signature:
+        story += [Spacer(1, 28), Paragraph(
+            "I certify that this log is a true record of the business use of my vehicle.",
+            s["body"]), Spacer(1, 24), Paragraph(
+            "Signature: ________________________________&nbsp;&nbsp;&nbsp;&nbsp;"
+            "Date: ________________", s["body"])]
+    return build(path, story)
+
+
+def table_story(report: Report, skip: Sequence[str] = PDF_SKIP) -> list[Any]:
+    """Return the report's title, its table (header repeated on every page) and its notes.
+
+    Columns named in ``skip`` are left out (the mileage log's, by default, to fit the page).
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape, letter
     from reportlab.lib.units import inch
     from reportlab.platypus import LongTable, Paragraph, Spacer, TableStyle
 
     s = styles()
-    keep = [i for i, h in enumerate(report.header) if h not in PDF_SKIP]
+    keep = [i for i, h in enumerate(report.header) if h not in skip]
     label = report.header.index("Row") if "Row" in report.header else None
     data: list[list[Any]] = [[Paragraph(escape(report.header[i]), s["bold"]) for i in keep]]
     strong = set(report.totals)
@@ -104,10 +122,4 @@ def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     table.setStyle(TableStyle(commands))
     story: list[Any] = [Paragraph(escape(report.title), s["heading"]), table, Spacer(1, 8)]
     story += [Paragraph(escape(n), s["small"]) for n in report.notes]
-    if signature:
-        story += [Spacer(1, 28), Paragraph(
-            "I certify that this log is a true record of the business use of my vehicle.",
-            s["body"]), Spacer(1, 24), Paragraph(
-            "Signature: ________________________________&nbsp;&nbsp;&nbsp;&nbsp;"
-            "Date: ________________", s["body"])]
-    return build(path, story)
+    return story

@@ -10,81 +10,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError, write_csv
 from territory_desktop.io.exports.trips import UNITS
+from territory_desktop.model.export_settings import RatePeriod, RateTable
+
+if TYPE_CHECKING:
+    from territory_desktop.model import Plan
+
+__all__ = ["GENERIC_COLUMNS", "IRS_COLUMN", "RatePeriod", "RateTable", "amount", "default_rates",
+           "plan_rates", "read_rates", "write_rates"]
 
 GENERIC_COLUMNS = ("period_start", "period_end", "rate", "currency", "unit")
 IRS_COLUMN = "business_cents_per_mile"
-
-
-@dataclass(frozen=True)
-class RatePeriod:
-    """One period's rate: ``rate`` currency units per ``unit`` (mi or km), dates inclusive."""
-
-    start: dt.date
-    end: dt.date
-    rate: Decimal
-    currency: str = "USD"
-    unit: str = "mi"
-    note: str = ""  # where the rate comes from
-    verified: bool = True
-
-
-@dataclass(frozen=True)
-class RateTable:
-    """Periods in date order with no gap and no overlap (checked on construction)."""
-
-    periods: tuple[RatePeriod, ...]
-    source: str = ""
-
-    def __post_init__(self) -> None:
-        """Refuse a table with no periods, a gap, an overlap or a period ending before it starts."""
-        where = f"{self.source}: " if self.source else ""
-        if not self.periods:
-            raise ExportError(f"{where}the rate table has no periods")
-        for p in self.periods:
-            if p.end < p.start:
-                raise ExportError(f"{where}rate period {p.start} to {p.end} ends before it starts")
-            if p.unit not in UNITS:
-                raise ExportError(f"{where}rate period {p.start}: unit must be mi or km, "
-                                  f"not {p.unit!r}")
-            if p.rate < 0:
-                raise ExportError(f"{where}rate period {p.start}: the rate is negative")
-        ordered = sorted(self.periods, key=lambda p: p.start)
-        for a, b in itertools.pairwise(ordered):
-            if b.start <= a.end:
-                raise ExportError(f"{where}rate periods overlap: {a.start} to {a.end} and "
-                                  f"{b.start} to {b.end}")
-            if b.start > a.end + dt.timedelta(days=1):
-                raise ExportError(f"{where}the rate table has a gap: no rate from "
-                                  f"{a.end + dt.timedelta(days=1)} to "
-                                  f"{b.start - dt.timedelta(days=1)}")
-        object.__setattr__(self, "periods", tuple(ordered))
-
-    def period_for(self, date: dt.date) -> RatePeriod:
-        """Return the period covering ``date``, or raise an error naming the table's span."""
-        for p in self.periods:
-            if p.start <= date <= p.end:
-                return p
-        where = f"{self.source}: " if self.source else ""
-        raise ExportError(f"{where}no mileage rate for {date} (the table covers "
-                          f"{self.periods[0].start} to {self.periods[-1].end})")
-
-    def covering(self, start: dt.date, end: dt.date) -> list[RatePeriod]:
-        """Return the periods a date range uses; all must share one currency."""
-        self.period_for(start)
-        self.period_for(end)
-        used = [p for p in self.periods if p.start <= end and p.end >= start]
-        currencies = sorted({p.currency for p in used})
-        if len(currencies) > 1:
-            raise ExportError(f"the rates from {start} to {end} mix currencies "
-                              f"({', '.join(currencies)}); export each period on its own")
-        return used
 
 
 def amount(distance: float, unit: str, period: RatePeriod) -> Decimal:
@@ -98,6 +39,11 @@ def default_rates() -> RateTable:
     from territory_desktop.resources import resource_path
 
     return read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
+
+
+def plan_rates(plan: Plan) -> RateTable:
+    """Return the plan's own rate table, or the shipped defaults when it has none."""
+    return plan.exports.rates if plan.exports.rates is not None else default_rates()
 
 
 def _date(path: Path, line: int, column: str, text: str) -> dt.date:

@@ -274,6 +274,32 @@ def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], rou
     return legs
 
 
+def check_range(plan: Plan, rep_id: str, start: dt.date, end: dt.date) -> None:
+    """Raise the ExportError :func:`build_trips` would raise for the request, without routing.
+
+    Unknown rep, no rotation, a reversed range, or no scheduled or logged visit in it.
+    """
+    from territory_desktop.optimize.plan_schedule import cycle_for
+
+    rep = rep_and_schedule(plan, rep_id)
+    if end < start:
+        raise ExportError(f"the date range ends ({end}) before it starts ({start})")
+    cycle = cycle_for(plan, plan.schedules[rep_id].weeks)
+    entries = [e for e in plan.visit_log if e.rep_id == rep_id]
+    log = {(e.date, e.account_id): e for e in entries}
+    moved_to = {e.moved_to for e in entries if e.status == "moved"}
+    for n in range((end - start).days + 1):
+        date = start + dt.timedelta(days=n)
+        if date.isoformat() in moved_to:
+            return
+        slot = cycle.slot(date) if date >= cycle.monday else None
+        planned, actual = _day_visits(plan, rep, date, slot, log, [], [], [])
+        if planned or actual:
+            return
+    raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
+                      f"(the rotation starts on {cycle.monday})")
+
+
 def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: RoadNetwork, *,
                 unit: str = "mi", progress: Progress | None = None,
                 should_stop: Stop | None = None) -> Trips:

@@ -14,7 +14,8 @@ accounts        features     geom POINT, id, name, address, postal_code, segment
                              same_weekday (0/1)
 reps            features     geom POINT (home), id, name, weekly_hours, skills (JSON list),
                              approximate_home, workday_start, workday_end, max_day_minutes,
-                             days_off (JSON list of [week, weekday])
+                             days_off (JSON list of [week, weekday]), home_office (0/1: home
+                             legs are business miles)
 td_meta         attributes   key, value: schema_version, app_version, plan_name, generator
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
@@ -26,6 +27,11 @@ td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pin
 td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
                              odometer_start, odometer_end, miles, note (in log order)
+td_mileage_rates attributes  period_start, period_end (ISO dates, inclusive), rate (decimal
+                             text), currency, unit (mi/km), note, verified (0/1); no gaps;
+                             no rows = the shipped IRS rates
+td_expense_presets attributes name, columns (JSON list of [field, column name]), date_format,
+                             per (day/trip), category, cost_centre
 td_scenarios    attributes   name (unique), created (ISO), note: scenarios in plan order
 td_scenario_    features     geom MULTIPOLYGON, scenario (its name), id, name, color,
 territories                  rep_id, locked: each scenario's territories

@@ -6,11 +6,13 @@ Strict about every value, each error naming its table and row.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 import math
 import sqlite3
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -20,6 +22,12 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.io import account_columns, gpkg
 from territory_desktop.io.planfile.schema import PlanFileError, _is_count, _value_problems
+from territory_desktop.model.export_settings import (
+    ExpensePreset,
+    ExportSettings,
+    RatePeriod,
+    RateTable,
+)
 from territory_desktop.model.plan import (
     Account,
     OverlayRule,
@@ -94,6 +102,8 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         visit_log = _read_rows(conn, "td_visit_log", _log_entry)
         where = "td_scenarios"
         scenarios = _read_scenarios(conn)
+        where = "td_mileage_rates"
+        exports = _export_settings(conn)
     except _BAD_VALUE as exc:
         table = exc.table if isinstance(exc, _TableError) else where
         raise PlanFileError(
@@ -109,6 +119,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         schedules=schedules,
         visit_log=visit_log,
         scenarios=scenarios,
+        exports=exports,
     )
     problem = next(_value_problems(plan), None)
     if problem is not None:
@@ -210,6 +221,54 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
         miles=_opt_float(r["miles"], "miles"),
         note=_text(r["note"]),
     )
+
+
+def _export_settings(conn: sqlite3.Connection) -> ExportSettings:
+    """Read the plan's rate table (None when it has no rows: the shipped defaults) and presets."""
+    periods = _read_rows(conn, "td_mileage_rates", _rate_period)
+    try:
+        rates = RateTable(tuple(periods)) if periods else None
+    except ValueError as exc:  # a gap or an overlap: the whole table is unusable
+        raise _TableError("td_mileage_rates", str(exc)) from None
+    presets = _read_rows(conn, "td_expense_presets", lambda r: ExpensePreset(
+        _text(r["name"]), _columns(r["columns"]) or ExpensePreset.columns,
+        _text(r["date_format"]) or "%Y-%m-%d",
+        _text(r["per"]) or "day", _text(r["category"]), _text(r["cost_centre"])))
+    try:
+        return ExportSettings(rates, tuple(presets))
+    except ValueError as exc:
+        raise _TableError("td_expense_presets", str(exc)) from None
+
+
+def _rate_period(r: sqlite3.Row) -> RatePeriod:
+    rate = _text(r["rate"]).strip()
+    try:
+        value = Decimal(rate)
+    except ArithmeticError:
+        raise ValueError(f"rate must be a number, not {rate!r}") from None
+    return RatePeriod(_iso_date(r["period_start"], "period_start"),
+                      _iso_date(r["period_end"], "period_end"), value,
+                      _text(r["currency"]).strip().upper() or "USD",
+                      _text(r["unit"]).strip().lower() or "mi", _text(r["note"]),
+                      _flag(r["verified"], "verified") if r["verified"] is not None else True)
+
+
+def _iso_date(value: object, what: str) -> dt.date:
+    text = _text(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a date like 2025-01-01") from None
+
+
+def _columns(value: object) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in _json_list(value, "columns"):
+        if (not isinstance(item, list) or len(item) != 2
+                or not all(isinstance(x, str) for x in item)):
+            raise ValueError(f"columns must hold [field, name] pairs, not {item!r}")
+        out.append((item[0], item[1]))
+    return tuple(out)
 
 
 def _unique(items: list[_Item], what: str, source: Path) -> dict[str, _Item]:
@@ -374,6 +433,7 @@ def _rep(r: sqlite3.Row) -> Rep:
         max_day_minutes=_int(r["max_day_minutes"], "max_day_minutes",
                              _REP_DEFAULTS.max_day_minutes),
         days_off=_pairs(r["days_off"], "days_off"),
+        home_office=_flag(r["home_office"], "home_office"),
     )
 
 

@@ -31,7 +31,7 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         rows = [
             (gpkg.to_blob(p), r.id, r.name, r.weekly_hours, json.dumps(list(r.skills)),
              int(r.approximate_home), r.workday_start, r.workday_end, r.max_day_minutes,
-             json.dumps([list(d) for d in r.days_off]))
+             json.dumps([list(d) for d in r.days_off]), int(r.home_office))
             for r, p in zip(plan.reps.values(), points, strict=True)
         ]
         return rows, points
@@ -68,6 +68,19 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
             (e.date, e.rep_id, e.account_id, e.status, e.moved_to, e.odometer_start,
              e.odometer_end, e.miles, e.note)
             for e in plan.visit_log
+        ], []
+    if table == "td_mileage_rates":
+        rates = plan.exports.rates
+        return [
+            (p.start.isoformat(), p.end.isoformat(), str(p.rate), p.currency, p.unit, p.note,
+             int(p.verified))
+            for p in (rates.periods if rates is not None else ())
+        ], []
+    if table == "td_expense_presets":
+        return [
+            (p.name, json.dumps([list(c) for c in p.columns]), p.date_format, p.per,
+             p.category, p.cost_centre)
+            for p in plan.exports.presets
         ], []
     if table.startswith("td_scenario"):
         return _scenario_rows(table, plan)

@@ -107,7 +107,35 @@ _SCHEDULE_TABLES_V2 = (
 
 # What schema 3 added (scenarios, CRM results and snapshots, export settings, the road network),
 # frozen the same way once schema 3 ships. Each feature declares its own tuple and adds it here.
-_REP_COLUMNS_V3: tuple[Column, ...] = ()
+_EXPORT_REP_COLUMNS_V3 = (Column("home_office", "INTEGER", "DEFAULT 0"),)
+_EXPORT_TABLES_V3 = (
+    TableSpec(
+        "td_mileage_rates",
+        (
+            Column("period_start", "TEXT", "NOT NULL"),
+            Column("period_end", "TEXT", "NOT NULL"),
+            Column("rate", "TEXT", "NOT NULL"),  # a decimal as text: money is never rounded
+            Column("currency", "TEXT", "DEFAULT 'USD'"),
+            Column("unit", "TEXT", "DEFAULT 'mi'"),
+            Column("note", "TEXT"),
+            Column("verified", "INTEGER", "DEFAULT 1"),
+        ),
+        description="Territory Desktop: the plan's dated mileage rates (none: shipped defaults)",
+    ),
+    TableSpec(
+        "td_expense_presets",
+        (
+            Column("name", "TEXT", "NOT NULL UNIQUE"),
+            Column("columns", "TEXT"),
+            Column("date_format", "TEXT"),
+            Column("per", "TEXT"),
+            Column("category", "TEXT"),
+            Column("cost_centre", "TEXT"),
+        ),
+        description="Territory Desktop: expense-report presets (columns as JSON [field, name])",
+    ),
+)
+_REP_COLUMNS_V3: tuple[Column, ...] = (*_EXPORT_REP_COLUMNS_V3,)
 _SETTINGS_V3: tuple[tuple[str, str], ...] = ()
 # Scenarios: named alignments (model/scenario.py), linked to their rows by the scenario's name.
 _SCENARIO_TABLES_V3 = (
@@ -158,7 +186,7 @@ _SCENARIO_TABLES_V3 = (
         description="Territory Desktop: a scenario's own tier cadence (no rows: the plan's)",
     ),
 )
-_TABLES_V3: tuple[TableSpec, ...] = (*_SCENARIO_TABLES_V3,)
+_TABLES_V3: tuple[TableSpec, ...] = (*_EXPORT_TABLES_V3, *_SCENARIO_TABLES_V3)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec

@@ -1,0 +1,237 @@
+"""What every File > Export dialog shares: the rep, a one-line reason, a preview, OK and Cancel.
+
+The preview shows the header and first rows of the file the dialog will write, made by the
+same functions that write it. Exports that need road routes preview on request (the
+**Preview** button runs off the GUI thread); the others preview as the choices change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop.io.exports._files import ExportError, check_target, csv_cell
+from territory_desktop.qt.widgets import fill_rep_combo
+
+if TYPE_CHECKING:
+    from territory_desktop.model import Plan
+
+Progress = Callable[[float, str], None]
+Stop = Callable[[], bool]
+PREVIEW_ROWS = 12
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of a file about to be written, and a line saying what the whole holds."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    caption: str
+
+
+def preview(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
+            decimals: Sequence[int] | None = None) -> Preview:
+    """Return the header and first :data:`PREVIEW_ROWS` rows, as the CSV would show them."""
+    shown = tuple(tuple(csv_cell(v, decimals[i] if decimals else 2) for i, v in enumerate(row))
+                  for row in rows[:PREVIEW_ROWS])
+    more = f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else ""
+    return Preview(tuple(header), shown, f"{caption}{more}")
+
+
+def to_date(value: QDate) -> dt.date:
+    """Return a QDate as a Python date."""
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def date_edit(value: dt.date, name: str) -> QDateEdit:
+    """Make a date field with a calendar pop-up, showing ISO dates."""
+    edit = QDateEdit(QDate(value.year, value.month, value.day))
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setCalendarPopup(True)
+    edit.setObjectName(name)
+    return edit
+
+
+def target_problem(text: str, formats: Sequence[str] = ()) -> str:
+    """Why the file ``text`` cannot be the target ("" when it can), in one line."""
+    if not text.strip():
+        return "Choose the file to write (Browse…)."
+    path = Path(text.strip())
+    if formats and path.suffix.lower().lstrip(".") not in formats:
+        return f"The file must end in .{' or .'.join(formats)}."
+    try:
+        check_target(path)
+    except ExportError as exc:
+        return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+    return ""
+
+
+def no_rotation_message(plan: Plan, rep_id: str) -> str:
+    """One line saying why ``rep_id`` cannot be exported, or "" when it can."""
+    if rep_id not in plan.reps:
+        return "The plan has no reps."
+    if rep_id not in plan.schedules:
+        return (f"{plan.reps[rep_id].name} has no rotation yet: schedule it first "
+                "(Rotation > Schedule rotation).")
+    return ""
+
+
+class ExportDialog(QDialog):
+    """Rep picker (optional), the choices, a preview, a one-line reason, OK and Cancel.
+
+    Subclasses add their fields to ``form``, say what is wrong in :meth:`problem` and, when
+    previews are cheap, build one in :meth:`make_preview`. Dialogs whose preview needs road
+    routes set ``routed = True`` and get a Preview button instead.
+    """
+
+    preview_requested = Signal()
+    """The user pressed Preview (no payload); the answer comes through :meth:`show_preview`."""
+
+    routed = False
+
+    def __init__(self, title: str, plan: Plan, parent: QWidget, *, with_rep: bool = True
+                 ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.plan = plan
+        self.with_rep = with_rep
+        self._preview_key: object = None
+        self.generation = 0  # counts refreshes: a routed preview of older choices is dropped
+        self.form = QFormLayout()
+        self.rep = QComboBox()
+        self.rep.setObjectName("rep")
+        if with_rep:
+            fill_rep_combo(self.rep, plan)
+            first = next((i for i in range(self.rep.count())
+                          if self.rep.itemData(i) in plan.schedules), 0)
+            self.rep.setCurrentIndex(first)
+            self.form.addRow("&Rep", self.rep)
+            self.rep.currentIndexChanged.connect(self.refresh)
+        self.caption = QLabel()
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.table = QTableWidget(0, 0)
+        self.table.setObjectName("preview")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setMinimumSize(640, 180)
+        self.preview_button = QPushButton("&Preview")
+        self.preview_button.setObjectName("preview_button")
+        self.preview_button.clicked.connect(self.preview_requested)
+        self.reason = QLabel()
+        self.reason.setObjectName("reason")
+        self.reason.setStyleSheet("color: #b00020")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.preview_button.setVisible(self.routed)  # after addButton, which shows it
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.table)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.buttons)
+
+    @property
+    def rep_id(self) -> str:
+        """The chosen rep's id ("" when the plan has none)."""
+        return str(self.rep.currentData() or "")
+
+    def chooser(self, edit: QLineEdit, browse: Callable[[], None]) -> QWidget:
+        """Return a line edit with a Browse… button beside it; typing refreshes the dialog."""
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(edit)
+        button = QPushButton("&Browse…")
+        button.setObjectName("browse")
+        button.clicked.connect(browse)
+        box.addWidget(button)
+        edit.textChanged.connect(self.refresh)
+        return row
+
+    def problem(self) -> str:
+        """Why OK cannot be pressed now, in one line ("" when it can)."""
+        return no_rotation_message(self.plan, self.rep_id) if self.with_rep else ""
+
+    def make_preview(self) -> Preview | None:
+        """Return the preview of what OK would write, for dialogs that need no routing."""
+        return None
+
+    def preview_key(self) -> object:
+        """Return what the preview depends on; while it stays equal the preview is kept.
+
+        (Typing the target's name must not recompute the assignment of every account.)
+        """
+        return object()  # a new key each time: recompute
+
+    def refresh(self) -> None:
+        """Show the reason, if any, enable OK only without one, and renew the preview."""
+        self.generation += 1
+        reason = self.problem()
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not reason)
+        self.preview_button.setEnabled(not reason)
+        if self.routed:
+            self.show_preview(None)
+            return
+        key = self.preview_key()
+        if key == self._preview_key:
+            return
+        self._preview_key = key
+        try:
+            shown = self.make_preview()
+        except (ExportError, OSError) as exc:
+            self.show_preview(None, str(exc))
+            return
+        self.show_preview(shown)
+
+    def show_preview_of(self, generation: int) -> Callable[[Preview], None]:
+        """Return a slot showing a preview only if the choices are still those of ``generation``."""
+        def show(shown: Preview) -> None:
+            if generation == self.generation:
+                self.show_preview(shown)
+
+        return show
+
+    def show_preview(self, shown: Preview | None, note: str = "") -> None:
+        """Fill the preview table (or empty it, saying why)."""
+        self.table.clear()
+        if shown is None:
+            self.table.setRowCount(0)
+            self.table.setColumnCount(0)
+            self.caption.setText(note or ("Press Preview to see the first rows (the routes are "
+                                          "computed first)." if self.routed else ""))
+            return
+        self.table.setColumnCount(len(shown.header))
+        self.table.setHorizontalHeaderLabels(list(shown.header))
+        self.table.setRowCount(len(shown.rows))
+        for r, row in enumerate(shown.rows):
+            for c, value in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(str(value)))
+        self.table.resizeColumnsToContents()
+        self.caption.setText(shown.caption)

@@ -1,0 +1,167 @@
+"""The File > Export and File > Import > Territories commands: open a dialog, then do the work.
+
+Routed exports (mileage, expenses, planned vs logged, route pack) first make sure the road
+network is there, then build the trips and preview or write off the GUI thread. The others
+write off the GUI thread too; the import is one undoable edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from territory_desktop import edits
+from territory_desktop.qt.export_base import ExportDialog
+from territory_desktop.qt.export_dialogs import (
+    ExpenseDialog,
+    MileageDialog,
+    PlannedDialog,
+    RoutePackDialog,
+    TripDialog,
+    trips_then,
+)
+from territory_desktop.qt.export_settings_dialog import ExportSettingsDialog
+from territory_desktop.qt.gis_dialogs import (
+    AssignmentsDialog,
+    GisExportDialog,
+    ImportTerritoriesDialog,
+    export_assignments,
+    export_layer,
+)
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog, QWidget
+
+    from territory_desktop.model import Plan
+    from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.routing_controller import RoutingController
+    from territory_desktop.qt.workbench import Workbench
+
+
+class Exports:
+    """The File > Export commands; ``dialog`` is the one open (tests reach it there)."""
+
+    def __init__(self, bench: Workbench, routing: RoutingController, files: PlanFiles) -> None:
+        self.bench = bench
+        self.routing = routing
+        self.files = files
+        self.dialog: QDialog | None = None
+
+    def _folder(self) -> str:
+        return self.files.prefs.export_folder or str(Path.home())
+
+    def _remember(self, folder: Path) -> None:
+        self.files.prefs.export_folder = str(folder)
+        self.files.store.save(self.files.prefs)
+
+    def _open(self, dialog: ExportDialog, run: Callable[[], None]) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(run)
+        dialog.open()
+
+    def _trip_export(self, title: str, dialog: TripDialog) -> None:
+        """Preview on request and write on OK, each after the network is ready."""
+        def start(preview_only: bool) -> None:
+            assert self.routing.network is not None
+            plan = self.bench.document.plan
+            then = dialog.work(preview_only)
+            start_date, end_date = dialog.dates
+            if preview_only:
+                self.bench.run_work(f"Previewing {title}", trips_then, plan, dialog.rep_id,
+                                    start_date, end_date, self.routing.network, dialog.unit,
+                                    then, on_done=dialog.show_preview_of(dialog.generation),
+                                    kind=f"preview {title}")
+                return
+            self._remember(dialog.output_folder)
+            self.bench.run_work(f"Exporting {title}", trips_then, plan, dialog.rep_id,
+                                start_date, end_date, self.routing.network, dialog.unit,
+                                then, on_done=self._done, kind=f"export {title}")
+
+        dialog.preview_requested.connect(
+            lambda: self.routing.ensure_network(lambda: start(True)))
+        self._open(dialog, lambda: self.routing.ensure_network(lambda: start(False)))
+
+    def _args(self) -> tuple[Plan, str, QWidget]:
+        return self.bench.document.plan, self._folder(), self.bench.dialog_parent()
+
+    def mileage_dialog(self) -> None:
+        """File > Export > Mileage log."""
+        plan, folder, parent = self._args()
+        self._trip_export("mileage log", MileageDialog(
+            plan, folder, parent, self.bench.prefs.units))
+
+    def expenses_dialog(self) -> None:
+        """File > Export > Expense report."""
+        plan, folder, parent = self._args()
+        self._trip_export("expense report", ExpenseDialog(
+            plan, folder, parent, self.bench.prefs.units))
+
+    def planned_dialog(self) -> None:
+        """File > Export > Planned vs logged."""
+        plan, folder, parent = self._args()
+        self._trip_export("planned vs logged", PlannedDialog(
+            plan, folder, parent, self.bench.prefs.units))
+
+    def route_pack_dialog(self) -> None:
+        """File > Export > Route pack for the week."""
+        plan, folder, parent = self._args()
+        self._trip_export("route pack", RoutePackDialog(
+            plan, folder, parent, self.bench.prefs.units))
+
+    def assignments_dialog(self) -> None:
+        """File > Export > Assignments for the CRM."""
+        dialog = AssignmentsDialog(self.bench.document.plan, self._folder(),
+                                   self.bench.dialog_parent())
+
+        def run() -> None:
+            self._remember(dialog.target.parent)
+            self.bench.run_work("Exporting assignments", export_assignments,
+                                self.bench.document.plan, dialog.target, dialog.fmt,
+                                dialog.previous(), dialog.effective_date, on_done=self._done)
+
+        self._open(dialog, run)
+
+    def gis_dialog(self) -> None:
+        """File > Export > Territories and accounts for GIS."""
+        dialog = GisExportDialog(self.bench.document.plan, self._folder(),
+                                 self.bench.dialog_parent())
+
+        def run() -> None:
+            self._remember(dialog.target.parent)
+            self.bench.run_work(f"Exporting {dialog.kind}", export_layer,
+                                self.bench.document.plan, dialog.kind, dialog.target,
+                                dialog.fmt, on_done=self._done)
+
+        self._open(dialog, run)
+
+    def import_territories_dialog(self) -> None:
+        """File > Import > Territories from a GIS file: one undoable edit."""
+        dialog = ImportTerritoriesDialog(self.bench.document.plan, self._folder(),
+                                         self.bench.dialog_parent())
+
+        def run() -> None:
+            found = dialog.found()
+            replace_all = dialog.replace.isChecked()
+            self.bench.apply_edit(lambda: edits.import_territories(
+                self.bench.document.plan, found.territories, replace_all))
+
+        self._open(dialog, run)
+
+    def settings_dialog(self) -> None:
+        """File > Export > Mileage rates and expense presets: one undoable edit."""
+        dialog = ExportSettingsDialog(self.bench.document.plan.exports,
+                                      self.bench.dialog_parent())
+        self.dialog = dialog
+
+        def run() -> None:
+            settings = dialog.settings()
+            if settings != self.bench.document.plan.exports:
+                self.bench.apply_edit(lambda: edits.update_export_settings(
+                    self.bench.document.plan, settings))
+
+        dialog.accepted.connect(run)
+        dialog.open()
+
+    def _done(self, status: object) -> None:
+        self.bench.show_status(str(status), 15000)
