@@ -35,7 +35,10 @@ win rate, which the report says instead of showing a number.
 
 Deterministic: the same plan and seed give byte-identical files.
 
-Usage: ``python scripts/build_sample_results.py [--plan PATH] [--out DIR] [--seed N]``
+With ``--store`` the results are also stored in the plan file (``tdesk plan import-results``'s
+way, as of the invented export date), so the sample opens with its dashboard filled.
+
+Usage: ``python scripts/build_sample_results.py [--plan PATH] [--out DIR] [--seed N] [--store]``
 """
 
 from __future__ import annotations
@@ -158,15 +161,39 @@ def build(plan_path: Path, out: Path, seed: int) -> dict[str, int]:
     return {"opportunities": len(deals), "quotas": len(quotas), "activities": len(activities)}
 
 
+def store(plan_path: Path, out: Path) -> dict[str, int]:
+    """Import the exports in ``out`` into the plan at ``plan_path`` and save it; row counts."""
+    from territory_desktop.health.store import store_results
+    from territory_desktop.io.planfile import save_plan
+    from territory_desktop.io.results import import_results
+
+    plan = load_plan(plan_path)
+    imported = import_results(plan.accounts, plan.reps, out / "opportunities.csv",
+                              out / "quotas.csv", out / "activities.csv", today=AS_OF)
+    if imported.problems:
+        raise SystemExit(f"the invented results do not import cleanly: {imported.problems[:3]}")
+    plan = store_results(plan, imported.results).plan
+    save_plan(plan, plan_path)
+    results = plan.health.results
+    assert results is not None
+    return {kind: len(getattr(results, kind)) for kind in ("opportunities", "quotas",
+                                                           "activities")}
+
+
 def main() -> None:
-    """Write the sample CRM results exports."""
+    """Write the sample CRM results exports (and store them in the plan with ``--store``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", type=Path, default=DEFAULT_PLAN)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--store", action="store_true",
+                        help="also store the results in the plan file")
     args = parser.parse_args()
     counts = build(args.plan, args.out, args.seed)
     print(", ".join(f"{n} {kind}" for kind, n in counts.items()), "written to", args.out)
+    if args.store:
+        counts = store(args.plan, args.out)
+        print(", ".join(f"{n} {kind}" for kind, n in counts.items()), "stored in", args.plan)
 
 
 if __name__ == "__main__":

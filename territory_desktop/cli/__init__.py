@@ -4,8 +4,9 @@ Errors print one line (``error: ...``) on stderr and exit with status 2.
 
 One module per group of subcommands, each with ``register(subparsers)``: ``plan`` (create,
 info, schedule), ``design`` (plan balance, compare, summary, units), ``health`` (plan
-import-results, health), ``routing`` (network build, matrix, route), ``pvrp`` and ``exports``
-(export, import). A new command goes into the module of its group, or a new module registered here.
+import-results, health; snapshot and snapshots from ``health_snapshots``), ``routing``
+(network build, matrix, route), ``pvrp`` and ``exports`` (export, import). A new command goes
+into the module of its group, or a new module registered here.
 """
 
 from __future__ import annotations

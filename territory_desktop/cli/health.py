@@ -1,7 +1,8 @@
 """``tdesk plan import-results`` and ``tdesk plan health``.
 
-The plan file cannot hold results yet, so ``import-results`` validates the files against the
-plan and reports, and ``health`` reads the results files directly.
+``import-results`` checks the files against the plan, reports every row it cannot use and
+stores the good rows in the plan file (a re-import updates, never duplicates; ``--check``
+stores nothing). ``health`` reads the plan's stored results, or the files given instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from territory_desktop.cli import health_snapshots
+
 __all__ = ["health_command", "import_results_command", "register"]
 
 EXIT_ERROR = 2
@@ -20,21 +23,24 @@ _KINDS = ("opportunities", "quotas", "activities")
 
 
 def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``import-results`` and ``health`` to the ``tdesk plan`` subcommands."""
+    """Add ``import-results``, ``health``, ``snapshot`` and ``snapshots`` to ``tdesk plan``."""
     imp = plan_subparsers.add_parser(
-        "import-results", help="check CRM results (opportunities, quotas, activities)",
-        description="Read CRM results exports against a plan and report every row that cannot "
-        "be used (file, line, column, reason). Nothing is stored yet: pass the same files to "
-        "`tdesk plan health`.")
-    _results_arguments(imp)
+        "import-results", help="store CRM results (opportunities, quotas, activities) in a plan",
+        description="Read CRM results exports against a plan, report every row that cannot "
+        "be used (file, line, column, reason) and store the good rows in the plan file. "
+        "Re-importing updates rows with a known id instead of duplicating them.")
+    _results_arguments(imp, required=True)
+    imp.add_argument("--check", action="store_true",
+                     help="only check the files; store nothing")
     imp.add_argument("--problems", type=Path, help="also write the problems to this CSV file")
     imp.add_argument("--json", action="store_true", help="machine-readable summary")
     imp.set_defaults(func=lambda a: import_results_command(a))
     health = plan_subparsers.add_parser(
         "health", help="territory health: KPIs and signals per territory for a period",
         description="KPIs per territory (pipeline, coverage, attainment, win rate, deal size, "
-        "cycle, velocity, visit coverage, white space) and the health signals they raise.")
-    _results_arguments(health)
+        "cycle, velocity, visit coverage, white space) and the health signals they raise, from "
+        "the results stored in the plan (or from the files given, which are not stored).")
+    _results_arguments(health, required=False)
     health.add_argument("--period", help="2026Q3, 2026-07 or 2026 (default: the quarter of "
                         "the latest date in the results)")
     health.add_argument("--as-of", type=dt.date.fromisoformat,
@@ -42,12 +48,14 @@ def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser
                         "date in the results, within the period)")
     health.add_argument("--json", action="store_true", help="machine-readable output")
     health.set_defaults(func=lambda a: health_command(a))
+    health_snapshots.register(plan_subparsers)  # snapshot, snapshots
 
 
-def _results_arguments(p: argparse.ArgumentParser) -> None:
+def _results_arguments(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("plan", type=Path)
-    p.add_argument("--opportunities", type=Path, required=True,
-                   help="opportunities CSV or XLSX")
+    p.add_argument("--opportunities", type=Path, required=required,
+                   help="opportunities CSV or XLSX" + ("" if required else
+                                                       " (default: the plan's stored results)"))
     p.add_argument("--quotas", type=Path, help="quotas CSV or XLSX")
     p.add_argument("--activities", type=Path, help="activity history CSV or XLSX")
     p.add_argument("--map", action="append", default=[], metavar="KIND.FIELD=COLUMN",
@@ -101,27 +109,38 @@ def _import(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any] | None:
 
 def import_results_command(args: argparse.Namespace, out: TextIO | None = None,
                            err: TextIO | None = None) -> int:
-    """Validate the results files against the plan; print a summary. Returns the exit code."""
+    """Store the results files' good rows in the plan; print a summary. Returns the exit code."""
+    from territory_desktop.health.store import store_results
+    from territory_desktop.io.planfile import save_plan
     from territory_desktop.io.results import write_problems_csv
 
     out, err = out or sys.stdout, err or sys.stderr
     done = _import(args, err)
     if done is None:
         return EXIT_ERROR
-    _, report = done
+    plan, report = done
     if args.problems:
         write_problems_csv(args.problems, report.problems)
     summary = [{"kind": imp.kind, "file": imp.source, "rows_read": imp.rows_read,
                 "kept": len(imp.frame), "rejected": imp.rows_rejected,
                 "mapping": imp.mapping_used} for imp in report.imports]
+    stored = None
+    if not args.check:
+        plan = store_results(plan, report.results).plan
+        save_plan(plan, args.plan)
+        stored = {name: len(getattr(plan.health.results, name)) for name in _KINDS}
     if args.json:
-        print(json.dumps({"files": summary, "stored": False}, indent=2), file=out)
+        print(json.dumps({"files": summary, "stored": stored is not None, "in_plan": stored},
+                         indent=2), file=out)
         return 0
     for s in summary:
         print(f"{s['file']}: {s['rows_read']} rows, {s['kept']} {s['kind']} kept, "
               f"{s['rejected']} rejected", file=out)
-    print("not stored: plan files cannot hold results yet; pass these files to "
-          "`tdesk plan health`", file=out)
+    if stored is None:
+        print("checked only (--check): nothing stored", file=out)
+    else:
+        print(f"stored in {args.plan}: it now holds " + ", ".join(
+            f"{n} {kind}" for kind, n in stored.items()), file=out)
     return 0
 
 
@@ -138,12 +157,27 @@ def health_command(args: argparse.Namespace, out: TextIO | None = None,
     except PeriodError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_ERROR
-    done = _import(args, err)
-    if done is None:
-        return EXIT_ERROR
-    plan, imported = done
+    if args.opportunities is None:
+        from territory_desktop.io import planfile
+
+        if args.quotas or args.activities or args.map:
+            print("error: --quotas, --activities and --map need --opportunities (without "
+                  "files the plan's stored results are used)", file=err)
+            return EXIT_ERROR
+
+        plan = planfile.load_plan(args.plan)
+        results = plan.health.results
+        if results is None:
+            print(f"error: {args.plan} holds no CRM results: store them with `tdesk plan "
+                  "import-results` or give --opportunities", file=err)
+            return EXIT_ERROR
+    else:
+        done = _import(args, err)
+        if done is None:
+            return EXIT_ERROR
+        plan, results = done[0], done[1].results
     try:
-        report = health_report(plan, imported.results, period, as_of=args.as_of)
+        report = health_report(plan, results, period, as_of=args.as_of)
     except HealthError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_ERROR

@@ -135,6 +135,8 @@ def compute_kpis(
 
     Parameters
     ----------
+    settings
+        Thresholds and minimum evidence (default: the plan's, ``plan.health.settings``).
     as_of
         The day the figures are taken, within the period (default: its last day).
     territory_of
@@ -146,7 +148,7 @@ def compute_kpis(
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.model.workload import workloads
 
-    settings = settings or HealthSettings()
+    settings = settings or plan.health.settings
     last_day = period.end - dt.timedelta(days=1)
     as_of = last_day if as_of is None else as_of
     if not period.start <= as_of <= last_day:

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.export_settings import ExportSettings
+from territory_desktop.model.plan_health import PlanHealth
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
 from territory_desktop.settings import DEFAULT_CADENCE
@@ -384,6 +385,7 @@ class Plan:
     name: str = "Untitled plan"
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
+    health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
     scenarios: list[Scenario] = field(default_factory=list)  # named alignments, names unique
     exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
 
@@ -405,6 +407,7 @@ class Plan:
             name=self.name,
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
+            health=self.health,
             scenarios=list(self.scenarios),
             exports=self.exports,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtGui import QColor
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -109,26 +111,37 @@ def ask_keep_side(parent: QWidget, overlapping: Sequence[str]) -> str | None:
     return None
 
 
+_ACCOUNT_MAPPING_HELP = (
+    "Required: id, name, and either latitude and longitude or a postal code.\n"
+    "Any column of numbers can feed potential or score: the top 20 % become tier A, "
+    "the next 30 % tier B.")
+
+
 class ColumnMappingDialog(QDialog):
     """Map the file's columns onto our fields.
 
     Shown when they were not all recognised, or when the user asked to choose (e.g. their
-    own value column for potential or the tier score).
+    own value column for potential or the tier score). With ``strict``, OK waits until every
+    required field (marked *) has a column (account names may come from first and last name
+    instead, so accounts are not strict). ``preview`` rows (column -> cell) are shown under
+    the choices, numbered by ``preview_lines`` (their lines in the file) when given.
     """
 
     def __init__(self, columns: Sequence[str], fields: Sequence[tuple[str, bool]],
                  guess: dict[str, str], parent: QWidget | None = None,
-                 intro: str = "Some columns were not recognised.") -> None:
+                 intro: str = "Some columns were not recognised.",
+                 help_text: str = _ACCOUNT_MAPPING_HELP,
+                 labels: Mapping[str, str] | None = None,
+                 preview: Sequence[Mapping[str, str]] = (), strict: bool = False,
+                 preview_lines: Sequence[int] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Match the file's columns")
         self.setObjectName("columnMapping")
         self.boxes: dict[str, QComboBox] = {}
+        self._required = [name for name, required in fields if required and strict]
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            f"{intro} Choose which column holds each field.\n"
-            "Required: id, name, and either latitude and longitude or a postal code.\n"
-            "Any column of numbers can feed potential or score: the top 20 % become tier A, "
-            "the next 30 % tier B.", self))
+        layout.addWidget(QLabel(f"{intro} Choose which column holds each field.\n{help_text}",
+                                self))
         form = QFormLayout()
         for name, required in fields:
             box = QComboBox(self)
@@ -138,14 +151,35 @@ class ColumnMappingDialog(QDialog):
             if name in guess:
                 box.setCurrentIndex(box.findData(guess[name]))
             box.setObjectName(f"column_{name}")
-            form.addRow(f"{name}{' *' if required else ''}", box)
+            box.currentIndexChanged.connect(self._update_ok)
+            form.addRow(f"{(labels or {}).get(name, name)}{' *' if required else ''}", box)
             self.boxes[name] = box
         layout.addLayout(form)
-        layout.addWidget(_ok_cancel(self))
+        if preview:
+            layout.addWidget(QLabel(f"The file's first {len(preview)} rows:", self))
+            table = QTableWidget(len(preview), len(columns), self)
+            table.setObjectName("mappingPreview")
+            table.setHorizontalHeaderLabels(list(columns))
+            if preview_lines:
+                table.setVerticalHeaderLabels([f"line {n}" for n in preview_lines])
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            for r, row in enumerate(preview):
+                for col, column in enumerate(columns):
+                    table.setItem(r, col, QTableWidgetItem(row.get(column, "")))
+            table.resizeColumnsToContents()
+            layout.addWidget(table)
+        self.buttons = _ok_cancel(self)
+        layout.addWidget(self.buttons)
+        self._update_ok()
 
     def mapping(self) -> dict[str, str]:
         """Return the chosen column for each field (fields left unmapped are absent)."""
         return {f: b.currentData() for f, b in self.boxes.items() if b.currentData()}
+
+    def _update_ok(self) -> None:
+        chosen = self.mapping()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(all(name in chosen for name in self._required))
 
 
 class ReportDialog(QDialog):

@@ -1,9 +1,13 @@
 """The Health panel: CRM results in, KPIs per territory, the signals they raise, a bar chart.
 
 The panel shows the same :class:`~territory_desktop.health.report.HealthReport` that
-``tdesk plan health`` prints, computed from the files the user picks against the open plan.
-Import and KPIs run off the GUI thread (:meth:`Workbench.run_work`); a rejected row is listed
-with its file, line, column and reason, and the good rows are used.
+``tdesk plan health`` prints, computed from the CRM results stored in the open plan. Loading
+files imports them against the plan and stores the good rows in it (one undoable edit; a
+re-import updates rather than duplicates); a rejected row is listed with its file, line,
+column and reason. A file whose columns are not recognised opens the column-mapping dialog
+(with a preview of its first rows) and is imported again with the user's mapping. Import and
+KPIs run off the GUI thread (:meth:`Workbench.run_work`), the KPIs only while the panel is
+shown. Snapshots: :mod:`territory_desktop.qt.health_snapshots`.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import override
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -23,7 +28,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -35,6 +40,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -45,14 +51,27 @@ from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
 from territory_desktop.health.results import CrmResults
-from territory_desktop.io.results import ResultsImportReport, import_results
+from territory_desktop.health.store import store_results
+from territory_desktop.io.results import (
+    ACTIVITY_FIELD_SPECS,
+    OPPORTUNITY_FIELD_SPECS,
+    QUOTA_FIELD_SPECS,
+    ResultsImportReport,
+    guess_mapping,
+    import_results,
+)
+from territory_desktop.io.tables import Table, read_table
 from territory_desktop.mapping.health_layer import is_too_few_deals
 from territory_desktop.model.plan import Plan
+from territory_desktop.qt.dialogs import ColumnMappingDialog
+from territory_desktop.qt.health_snapshots import SnapshotsBox
 from territory_desktop.qt.workbench import Workbench
 
-__all__ = ["COLUMNS", "HealthPanel", "HealthResult", "format_kpi"]
+__all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
 
 TOO_FEW = "too few deals"
+_NO_RESULTS = ("No CRM results in this plan: load them (opportunities required, quotas and "
+               "activities optional); they are stored in the plan.")
 FILTER = "CRM exports (*.csv *.xlsx);;All files (*)"
 
 
@@ -99,33 +118,42 @@ def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
     return (TOO_FEW if is_too_few_deals(reason) else "-"), reason
 
 
+PREVIEW_ROWS = 5
+_SPECS = {"opportunities": OPPORTUNITY_FIELD_SPECS, "quotas": QUOTA_FIELD_SPECS,
+          "activities": ACTIVITY_FIELD_SPECS}
+
+
 @dataclass(frozen=True)
-class HealthResult:
-    """What a load or a period change computes: the import (None: unchanged) and the report."""
+class Loaded:
+    """An import of the user's files: its report, and previews for the mapping dialog.
 
-    imported: ResultsImportReport | None
-    report: HealthReport | None
+    ``previews``: the header and first rows of each file whose required columns were not
+    recognised, by kind.
+    """
+
+    imported: ResultsImportReport
+    previews: dict[str, Table]
 
 
-def _load_and_compute(plan: Plan, territory_of: dict[str, str | None],
-                      files: dict[str, Path | None], period: Period | None,
-                      progress: Callable[[float, str], None],
-                      should_stop: Callable[[], bool]) -> HealthResult:
+def _import_files(plan: Plan, files: dict[str, Path | None],
+                  mappings: dict[str, dict[str, str]], progress: Callable[[float, str], None],
+                  should_stop: Callable[[], bool]) -> Loaded:
     progress(0.0, "Reading CRM results")
     imported = import_results(plan.accounts, plan.reps, files["opportunities"], files["quotas"],
-                              files["activities"], today=dt.date.today())
-    if any(imp.missing_required for imp in imported.imports):
-        return HealthResult(imported, None)
-    return HealthResult(imported, health_report(
-        plan, imported.results, period or default_period(imported.results),
-        territory_of=territory_of, progress=progress, should_stop=should_stop))
+                              files["activities"], mappings=mappings, today=dt.date.today())
+    previews = {}
+    for imp in imported.imports:
+        if imp.missing_required:
+            table = read_table(imp.source)
+            previews[imp.kind] = Table(table.columns, table.rows[:PREVIEW_ROWS])
+    return Loaded(imported, previews)
 
 
 def _compute(plan: Plan, territory_of: dict[str, str | None], results: CrmResults,
              period: Period, progress: Callable[[float, str], None],
-             should_stop: Callable[[], bool]) -> HealthResult:
-    return HealthResult(None, health_report(plan, results, period, territory_of=territory_of,
-                                            progress=progress, should_stop=should_stop))
+             should_stop: Callable[[], bool]) -> HealthReport:
+    return health_report(plan, results, period, territory_of=territory_of, progress=progress,
+                         should_stop=should_stop)
 
 
 def _quarters(results: CrmResults, latest: Period) -> list[Period]:
@@ -156,7 +184,8 @@ class HealthPanel(QWidget):
     """
 
     loaded = Signal()
-    """A load finished: its problems are listed (and its report shown when it has one)."""
+    """A load finished: its problems are listed, and either the mapping dialog is open, or
+    nothing could be stored, or the results are stored and the plan's report is shown."""
     report_shown = Signal()
     """The table, signals and chart show a new report."""
 
@@ -164,9 +193,14 @@ class HealthPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("healthPanel")
         self.workbench = workbench
-        self.results: CrmResults | None = None
+        self.results: CrmResults | None = None  # the plan's, as last shown
         self.report: HealthReport | None = None
         self.imported: ResultsImportReport | None = None
+        self.mapping_dialog: ColumnMappingDialog | None = None
+        self._files: dict[str, Path | None] = {}
+        self._mappings: dict[str, dict[str, str]] = {}
+        self._stale = False  # the shown figures are not the plan's: refresh when shown
+        self._announce = False  # emit ``loaded`` once the stored results' report is shown
 
         self.load_button = QPushButton("Load CRM results…", self)
         self.load_button.setObjectName("healthLoad")
@@ -175,8 +209,7 @@ class HealthPanel(QWidget):
         self.period.setObjectName("healthPeriod")
         self.period.setEnabled(False)
         self.period.activated.connect(self._on_period_activated)
-        self.summary = QLabel("No CRM results loaded: opportunities are required, quotas and "
-                              "activities optional.", self)
+        self.summary = QLabel(_NO_RESULTS, self)
         self.summary.setWordWrap(True)
         self.problems_button = QPushButton("Show problems", self)
         self.problems_button.setCheckable(True)
@@ -219,8 +252,12 @@ class HealthPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(QLabel("Signals (the rule that raised each)", left))
-        left_layout.addWidget(self.signals, 1)
+        self.snapshots = SnapshotsBox(workbench, left)
+        self.tabs = QTabWidget(left)
+        self.tabs.setObjectName("healthLowerTabs")
+        self.tabs.addTab(self.signals, "Signals (the rule that raised each)")
+        self.tabs.addTab(self.snapshots, "Snapshots: what improved, what slipped")
+        left_layout.addWidget(self.tabs, 1)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -242,6 +279,7 @@ class HealthPanel(QWidget):
 
         workbench.document.plan_changed.connect(self._on_plan_changed)
         workbench.document.replaced.connect(self.clear)
+        self._on_plan_changed()
 
     def add_row(self, widget: QWidget) -> None:
         """Put ``widget`` under the panel's top row (the map's health controls go there)."""
@@ -264,31 +302,77 @@ class HealthPanel(QWidget):
         self.load(chosen["opportunities"], chosen["quotas"], chosen["activities"])
 
     def load(self, opportunities: Path | None, quotas: Path | None = None,
-             activities: Path | None = None) -> None:
-        """Import the files against the open plan and compute the KPIs, off the GUI thread."""
+             activities: Path | None = None,
+             mappings: dict[str, dict[str, str]] | None = None) -> None:
+        """Import the files against the open plan, off the GUI thread; store the good rows.
+
+        ``mappings``: kind -> field -> column for files whose columns are not recognised.
+        """
         document = self.workbench.document
-        files = {"opportunities": opportunities, "quotas": quotas, "activities": activities}
+        self._files = {"opportunities": opportunities, "quotas": quotas,
+                       "activities": activities}
+        self._mappings = dict(mappings or {})
         self.summary.setText("Reading CRM results…")
-        self.workbench.run_work("Loading CRM results", _load_and_compute, document.plan,
-                                dict(document.assignment.territory_of), files, None,
-                                on_done=self._on_loaded, kind="health")
+        self.workbench.run_work("Loading CRM results", _import_files, document.plan,
+                                self._files, self._mappings, on_done=self._on_imported,
+                                kind="health-import")
 
     def clear(self) -> None:
-        """Forget the results (another plan was opened: they were checked against the old one)."""
+        """Forget the figures shown (another plan was opened; its own results follow)."""
         self.results = self.report = self.imported = None
         self.period.clear()
         self.period.setEnabled(False)
-        self.summary.setText("No CRM results loaded.")
+        self.summary.setText(_NO_RESULTS)
         self.problems.clear()
         self.problems.hide()
         self.problems_button.hide()
-        self.table.setRowCount(0)
-        self.signals.clear()
-        self.chart.removeAllSeries()
+        self._show_report(None)
 
     # ----------------------------------------------------------------- results
-    def _recompute(self, period: Period) -> None:
-        if self.results is None:
+    def _on_plan_changed(self) -> None:
+        results = self.workbench.document.plan.health.results
+        if results is not self.results:
+            if not self._announce:  # an undo, redo or another plan: the last load's summary
+                self.imported = None  # no longer describes what the plan holds
+                self.problems.clear()
+                self.problems.hide()
+                self.problems_button.hide()
+            self.results = results
+            self._fill_periods(results)
+        self._stale = True
+        if self.isVisible() or self._announce:
+            self._refresh()
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        """Bring the figures up to date with the plan (they are computed only when shown)."""
+        super().showEvent(event)
+        if self._stale:
+            self._refresh()
+
+    def _fill_periods(self, results: CrmResults | None) -> None:
+        keep = self.period.currentText()
+        self.period.clear()
+        self.period.setEnabled(results is not None)
+        if results is None:
+            if self.imported is None:
+                self.summary.setText(_NO_RESULTS)
+            return
+        latest = default_period(results)
+        for quarter in _quarters(results, latest):
+            self.period.addItem(quarter.label, quarter)
+        index = self.period.findText(keep)
+        self.period.setCurrentIndex(index if index >= 0 else self.period.findText(latest.label))
+        if self.imported is None:
+            self.summary.setText(
+                f"CRM results stored in the plan: {len(results.opportunities)} opportunities, "
+                f"{len(results.quotas)} quotas, {len(results.activities)} activities.")
+
+    def _refresh(self) -> None:
+        self._stale = False
+        period = self.period.currentData()
+        if self.results is None or not isinstance(period, Period):
+            self._show_report(None)
             return
         document = self.workbench.document
         self.workbench.run_work(f"Territory health {period}", _compute, document.plan,
@@ -296,43 +380,66 @@ class HealthPanel(QWidget):
                                 on_done=self._on_computed, kind="health")
 
     def _on_period_activated(self, index: int) -> None:
-        period = self.period.itemData(index)
-        if isinstance(period, Period):
-            self._recompute(period)
+        if isinstance(self.period.itemData(index), Period):
+            self._refresh()
 
-    def _on_plan_changed(self) -> None:
-        if self.report is not None:
-            self._recompute(self.report.kpis.period)
-
-    def _on_loaded(self, result: HealthResult) -> None:
-        imported = result.imported
-        assert imported is not None  # a load always imports
+    def _on_imported(self, loaded: Loaded) -> None:
+        imported = loaded.imported
         self.imported = imported
         self._show_problems(imported)
-        if result.report is None:
+        missing = next((imp for imp in imported.imports if imp.missing_required), None)
+        if missing is not None:
+            self._ask_mapping(missing.kind, loaded.previews[missing.kind])
             self.loaded.emit()
             return
-        self.results = imported.results
-        latest = result.report.kpis.period
-        self.period.clear()
-        for quarter in _quarters(imported.results, latest):
-            self.period.addItem(quarter.label, quarter)
-        self.period.setCurrentIndex(self.period.findText(latest.label))
-        self.period.setEnabled(True)
-        self._on_computed(result)
-        self.loaded.emit()
+        self._announce = True
+        plan = self.workbench.document.plan
+        if not self.workbench.apply_edit(lambda: store_results(plan, imported.results)):
+            self._announce = False
+            self.loaded.emit()
 
-    def _on_computed(self, result: HealthResult) -> None:
-        report = result.report
-        assert report is not None
-        self.report = report
-        self._fill_table(report)
-        self._fill_signals(report)
-        self._draw_chart()
+    def _ask_mapping(self, kind: str, preview: Table) -> None:
+        specs = _SPECS[kind]
+        source = self._files[kind]
+        name = source.name if source is not None else kind
+        self.mapping_dialog = dialog = ColumnMappingDialog(
+            preview.columns, [(f.key, f.required) for f in specs],
+            guess_mapping(kind, preview.columns), self.workbench.dialog_parent(),
+            intro=f"Some columns of {name} ({kind}) were not recognised.",
+            help_text="Fields marked * are required; the others are read when present.",
+            labels={f.key: f.label for f in specs}, preview=[r.cells for r in preview.rows],
+            strict=True, preview_lines=[r.line for r in preview.rows])
+        dialog.setWindowTitle(f"Match the columns of {name}")
+
+        def on_accepted() -> None:
+            mappings = {**self._mappings, kind: dialog.mapping()}
+            self.load(self._files["opportunities"], self._files["quotas"],
+                      self._files["activities"], mappings)
+
+        dialog.accepted.connect(on_accepted)
+        dialog.open()
+
+    def _on_computed(self, report: HealthReport) -> None:
+        self._show_report(report)
         self.workbench.show_status(
             f"Territory health {report.kpis.period} as of {report.kpis.as_of}: "
             f"{len(report.signals)} signals")
         self.report_shown.emit()
+        if self._announce:
+            self._announce = False
+            self.loaded.emit()
+
+    def _show_report(self, report: HealthReport | None) -> None:
+        self.report = report
+        if report is None:
+            self.table.setRowCount(0)
+            self.signals.clear()
+            self.chart.removeAllSeries()
+        else:
+            self._fill_table(report)
+            self._fill_signals(report)
+            self._draw_chart()
+        self.snapshots.set_report(report)
 
     def _show_problems(self, imported: ResultsImportReport) -> None:
         parts = []
@@ -348,6 +455,8 @@ class HealthPanel(QWidget):
                 verdict = "rejected" if p.skipped else "warning"
                 self.problems.addItem(f"{name}:{p.line}: column {p.column or '-'}: {verdict}: "
                                       f"{p.reason}")
+        if not any(imp.missing_required for imp in imported.imports):
+            parts.append("stored in the plan")
         self.summary.setText("; ".join(parts))
         count = self.problems.count()
         self.problems_button.setVisible(count > 0)

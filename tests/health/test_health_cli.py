@@ -88,14 +88,40 @@ def test_import_results_reports_bad_rows_and_writes_the_problem_csv(small, tmp_p
     assert (f"{bad}:15: column Account ID: rejected: account 'OSM-nowhere' is not in the plan"
             in out.err)
     assert f"{bad}: 14 rows, 12 opportunities kept, 2 rejected" in out.out
-    assert "not stored" in out.out
+    assert f"stored in {plan_path}: it now holds 12 opportunities, " in out.out
     assert problems.read_text(encoding="utf-8").count("\n") == 3  # header + 2
+    stored = load_plan(plan_path).health.results
+    assert stored is not None and len(stored.opportunities) == 12
+    assert "zz" not in set(stored.opportunities["id"])
 
     code = cli.main(["plan", "import-results", str(plan_path), "--opportunities", str(bad),
                      "--json"])
     summary = json.loads(capsys.readouterr().out)
-    assert summary["stored"] is False
+    assert summary["stored"] is True
     assert summary["files"][0]["rejected"] == 2 and summary["files"][0]["kept"] == 12
+    # re-importing the same file updated the rows: still 12, not 24
+    assert summary["in_plan"]["opportunities"] == 12
+    assert load_plan(plan_path).health.results == stored
+
+
+def test_health_reads_the_results_stored_in_the_plan(small, tmp_path, capsys):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    assert cli.main(["plan", "health", str(plan_path), "--json"]) == 2
+    assert "holds no CRM results" in capsys.readouterr().err
+    assert cli.main(["plan", "import-results", str(plan_path), *_files(small),
+                     "--check"]) == 0
+    assert "nothing stored" in capsys.readouterr().out
+    assert load_plan(plan_path).health.results is None
+    assert cli.main(["plan", "import-results", str(plan_path), *_files(small)]) == 0
+    capsys.readouterr()
+    assert cli.main(["plan", "health", str(plan_path), "--period", "2026Q3", "--json"]) == 0
+    from_plan = json.loads(capsys.readouterr().out)
+    assert cli.main(["plan", "health", str(plan_path), *_files(small), "--period", "2026Q3",
+                     "--json"]) == 0
+    from_files = json.loads(capsys.readouterr().out)
+    assert from_plan == from_files
+    assert from_plan["territories"][0]["attainment"] == 0.6  # the hand-computed figure
 
 
 def test_explicit_column_mapping_and_missing_columns(small, tmp_path, capsys):
@@ -127,3 +153,37 @@ def test_bad_arguments_give_one_line_errors(small, tmp_path, capsys, extra, mess
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(message) and err.count("\n") == 1
 
+
+
+def test_snapshots_are_taken_listed_and_compared_from_the_command_line(small, tmp_path, capsys):
+    from territory_desktop.health import compare_snapshots
+    from territory_desktop.health.store import snapshots_of
+
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    assert cli.main(["plan", "snapshot", str(plan_path)]) == 2
+    assert "holds no CRM results" in capsys.readouterr().err
+    assert cli.main(["plan", "import-results", str(plan_path), *_files(small)]) == 0
+    assert cli.main(["plan", "snapshot", str(plan_path), "--period", "2026Q3",
+                     "--as-of", "2026-08-31", "--date", "2026-09-01", "--label", "mid Q3"]) == 0
+    assert cli.main(["plan", "snapshot", str(plan_path), "--period", "2026Q3",
+                     "--date", "2026-10-01", "--label", "Q3 close"]) == 0
+    out = capsys.readouterr().out
+    assert "snapshot 2 taken 2026-10-01: 2026Q3 as of 2026-09-30, 'Q3 close'" in out
+    assert cli.main(["plan", "snapshots", str(plan_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["snapshots"]
+    assert [(s["number"], s["taken"], s["label"], s["as_of"]) for s in listed] == [
+        (1, "2026-09-01", "mid Q3", "2026-08-31"), (2, "2026-10-01", "Q3 close", "2026-09-30")]
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "1", "2", "--json"]) == 0
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    before, after = snapshots_of(load_plan(plan_path))
+    expected = [c for c in compare_snapshots(before, after) if c.scope != "rep"]
+    assert [(c["territory_id"], c["kpi"], c["before"], c["after"], c["verdict"])
+            for c in changes] == [(c.key, c.kpi, c.before, c.after, c.verdict)
+                                  for c in expected]
+    assert {c["verdict"] for c in changes} >= {"improved"}
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "2", "now"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("North: ") and "Team: " in text
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "3", "now"]) == 2
+    assert "error: no snapshot '3': the plan has 2" in capsys.readouterr().err

@@ -183,6 +183,8 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
         "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
         "td_unplaced": "attributes", "td_visit_log": "attributes",
+        **dict.fromkeys(("td_opportunities", "td_quotas", "td_activities", "td_snapshots",
+                         "td_snapshot_kpis"), "attributes"),
         "td_mileage_rates": "attributes", "td_expense_presets": "attributes",
         "td_scenarios": "attributes", "td_scenario_territories": "features",
         "td_scenario_accounts": "attributes", "td_scenario_team": "attributes",

@@ -27,6 +27,14 @@ td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pin
 td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
                              odometer_start, odometer_end, miles, note (in log order)
+td_opport-      attributes   id, account_id, amount, stage, created, closed (ISO dates, closed
+unities                      NULL for an open deal without one), status (won/lost/open)
+td_quotas       attributes   rep_id, period (2026Q3), first_month, months, amount
+td_activities   attributes   account_id, date, type (visit/call)
+td_snapshots    attributes   snapshot (1, 2, ... in the order taken), taken, period, as_of,
+                             label, settings (JSON: the health thresholds used)
+td_snapshot_    attributes   snapshot, scope (territory/rep/team), key, name, rep_id, kpi,
+kpis                         value (NULL: no figure), reason (why there is none)
 td_mileage_rates attributes  period_start, period_end (ISO dates, inclusive), rate (decimal
                              text), currency, unit (mi/km), note, verified (0/1); no gaps;
                              no rows = the shipped IRS rates
@@ -42,6 +50,9 @@ team
 td_scenario_    attributes   scenario, tier, every_weeks, visit_minutes (no rows: the
 cadence                      plan's cadence)
 ==============  ===========  =============================================================
+
+CRM results are ``plan.health.results`` (None when none were imported), snapshots
+``plan.health.snapshots``; the health thresholds are td_settings keys ``health.<name>``.
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
 ``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``: the scenario tables).
@@ -60,9 +71,9 @@ crash or power cut leaves either the old or the new file. Tables a user added in
 over when a plan is saved over its previous file, and so are columns added to our tables.
 
 The package: ``schema`` (tables, migrations, value checks), ``encode`` and ``decode`` (plan <->
-rows), ``write`` (the atomic save and its check), ``carry_over`` (a user's own tables and
-columns), ``temps`` (temporary files of saves), ``read`` (opening, migrating), ``autosave``
-(crash recovery).
+rows; ``health`` for the CRM results and snapshots), ``write`` (the atomic save and its
+check), ``carry_over`` (a user's own tables and columns), ``temps`` (temporary files of saves),
+``read`` (opening, migrating), ``autosave`` (crash recovery).
 """
 
 from territory_desktop.io.planfile.autosave import (

@@ -21,6 +21,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.io import account_columns, gpkg
+from territory_desktop.io.planfile.health import read_health
 from territory_desktop.io.planfile.schema import PlanFileError, _is_count, _value_problems
 from territory_desktop.model.export_settings import (
     ExpensePreset,
@@ -93,19 +94,20 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
                 _float(r["visit_minutes"], "visit_minutes")))
         }
         where = "td_settings"
-        settings = _settings(cadence, dict(
-            (r["key"], r["value"]) for r in _rows(conn, "td_settings")
-        ))
+        stored_settings = {r["key"]: r["value"] for r in _rows(conn, "td_settings")}
+        settings = _settings(cadence, stored_settings)
         where = "td_schedule"
         schedules = _read_schedules(conn)
         where = "td_visit_log"
         visit_log = _read_rows(conn, "td_visit_log", _log_entry)
+        where = "td_opportunities"
+        health = read_health(conn, stored_settings)
         where = "td_scenarios"
         scenarios = _read_scenarios(conn)
         where = "td_mileage_rates"
         exports = _export_settings(conn)
     except _BAD_VALUE as exc:
-        table = exc.table if isinstance(exc, _TableError) else where
+        table = getattr(exc, "table", where)  # _TableError, HealthTableError
         raise PlanFileError(
             f"Cannot open {source}: the file is damaged: table {table}: {exc}"
         ) from None
@@ -118,6 +120,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         name=meta.get("plan_name") or source.stem,
         schedules=schedules,
         visit_log=visit_log,
+        health=health,
         scenarios=scenarios,
         exports=exports,
     )

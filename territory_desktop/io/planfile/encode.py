@@ -10,6 +10,11 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop import __version__
 from territory_desktop.io import account_columns, gpkg
+from territory_desktop.io.planfile.health import (
+    HEALTH_TABLES,
+    health_rows,
+    health_settings_rows,
+)
 from territory_desktop.io.planfile.schema import GENERATOR, SCHEMA_VERSION
 from territory_desktop.model.plan import Plan, PlanSettings
 
@@ -49,7 +54,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         cad = plan.settings.cadence
         return [(c.tier, c.every_weeks, c.visit_minutes) for c in cad.values()], []
     if table == "td_settings":
-        return [(k, _setting_to_text(v)) for k, v in _scalar_settings(plan.settings).items()], []
+        return [(k, _setting_to_text(v)) for k, v in _scalar_settings(plan.settings).items()
+                ] + health_settings_rows(plan.health.settings), []
     if table == "td_schedule":
         return [(s.rep_id, s.weeks, s.seed) for s in plan.schedules.values()], []
     if table == "td_visits":
@@ -69,6 +75,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
              e.odometer_end, e.miles, e.note)
             for e in plan.visit_log
         ], []
+    if table in HEALTH_TABLES:
+        return health_rows(table, plan), []
     if table == "td_mileage_rates":
         rates = plan.exports.rates
         return [

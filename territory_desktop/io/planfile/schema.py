@@ -6,17 +6,20 @@ A saved plan must pass the value checks to reopen (shared by writing and reading
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 
 from territory_desktop.io import gpkg
 from territory_desktop.io.gpkg import Column, TableSpec
+from territory_desktop.model.health_settings import HealthSettings
 from territory_desktop.model.plan import Plan
 
 SCHEMA_VERSION = 3
 MAX_ROTATION_WEEKS = 52  # a rotation cycle of up to a year
 GENERATOR = "Territory Desktop"
 PLAN_SUFFIX = ".gpkg"
+HEALTH_SETTING_PREFIX = "health."  # td_settings keys of the health thresholds
 
 
 class PlanFileError(Exception):
@@ -105,6 +108,75 @@ _SCHEDULE_TABLES_V2 = (
     ),
 )
 
+# CRM results (territory_desktop.model.results) and health snapshots (health.snapshots'
+# to_records form); dates are ISO text, NULL where missing. Health thresholds are td_settings
+# keys "health.<name>" (model.health_settings.HealthSettings), written with their defaults.
+_RESULTS_TABLES_V3 = (
+    TableSpec(
+        "td_opportunities",
+        (
+            Column("id", "TEXT", "NOT NULL UNIQUE"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("amount", "REAL"),
+            Column("stage", "TEXT"),
+            Column("created", "TEXT"),
+            Column("closed", "TEXT"),
+            Column("status", "TEXT"),
+        ),
+        description="Territory Desktop: CRM opportunities (status won, lost or open)",
+    ),
+    TableSpec(
+        "td_quotas",
+        (
+            Column("rep_id", "TEXT", "NOT NULL"),
+            Column("period", "TEXT", "NOT NULL"),
+            Column("first_month", "INTEGER"),
+            Column("months", "INTEGER"),
+            Column("amount", "REAL"),
+        ),
+        description="Territory Desktop: quota per rep and period (2026Q3, 2026-07)",
+    ),
+    TableSpec(
+        "td_activities",
+        (
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("date", "TEXT"),
+            Column("type", "TEXT"),
+        ),
+        description="Territory Desktop: CRM activity history (visit or call)",
+    ),
+    TableSpec(
+        "td_snapshots",
+        (
+            Column("snapshot", "INTEGER", "NOT NULL UNIQUE"),
+            Column("taken", "TEXT"),
+            Column("period", "TEXT"),
+            Column("as_of", "TEXT"),
+            Column("label", "TEXT"),
+            Column("settings", "TEXT"),
+        ),
+        description="Territory Desktop: health snapshots (KPIs frozen with a date)",
+    ),
+    TableSpec(
+        "td_snapshot_kpis",
+        (
+            Column("snapshot", "INTEGER", "NOT NULL"),
+            Column("scope", "TEXT"),
+            Column("key", "TEXT"),
+            Column("name", "TEXT"),
+            Column("rep_id", "TEXT"),
+            Column("kpi", "TEXT"),
+            Column("value", "REAL"),
+            Column("reason", "TEXT"),
+        ),
+        description="Territory Desktop: the KPIs of each snapshot (territory, rep, team)",
+    ),
+)
+_HEALTH_SETTINGS_V3 = tuple(
+    (f"{HEALTH_SETTING_PREFIX}{name}", json.dumps(value))
+    for name, value in HealthSettings().to_dict().items()
+)
+
 # What schema 3 added (scenarios, CRM results and snapshots, export settings, the road network),
 # frozen the same way once schema 3 ships. Each feature declares its own tuple and adds it here.
 _EXPORT_REP_COLUMNS_V3 = (Column("home_office", "INTEGER", "DEFAULT 0"),)
@@ -136,7 +208,6 @@ _EXPORT_TABLES_V3 = (
     ),
 )
 _REP_COLUMNS_V3: tuple[Column, ...] = (*_EXPORT_REP_COLUMNS_V3,)
-_SETTINGS_V3: tuple[tuple[str, str], ...] = ()
 # Scenarios: named alignments (model/scenario.py), linked to their rows by the scenario's name.
 _SCENARIO_TABLES_V3 = (
     TableSpec(
@@ -186,7 +257,9 @@ _SCENARIO_TABLES_V3 = (
         description="Territory Desktop: a scenario's own tier cadence (no rows: the plan's)",
     ),
 )
-_TABLES_V3: tuple[TableSpec, ...] = (*_EXPORT_TABLES_V3, *_SCENARIO_TABLES_V3)
+_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3,)
+_TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3,
+                                     *_SCENARIO_TABLES_V3)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec

@@ -1,0 +1,41 @@
+"""Keeping CRM results and snapshots in the plan, as edits (undoable in the app, saved with it)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from territory_desktop.edits import Edit
+from territory_desktop.health.snapshots import Snapshot
+from territory_desktop.model.plan import Plan
+from territory_desktop.model.plan_health import PlanHealth, SnapshotRecord
+from territory_desktop.model.results import CrmResults
+
+__all__ = ["add_snapshot", "snapshots_of", "store_results"]
+
+
+def _with_health(plan: Plan, health: PlanHealth, text: str) -> Edit:
+    new = plan.copy()
+    new.health = health
+    return Edit(text, new)
+
+
+def store_results(plan: Plan, imported: CrmResults) -> Edit:
+    """Merge ``imported`` into the plan's results (a known key updates, never duplicates)."""
+    known = plan.health.results
+    merged = imported if known is None else known.merged(imported)
+    return _with_health(plan, dataclasses.replace(plan.health, results=merged),
+                        "Import CRM results")
+
+
+def add_snapshot(plan: Plan, snapshot: Snapshot) -> Edit:
+    """Keep ``snapshot`` in the plan, after the snapshots taken before."""
+    header, rows = snapshot.to_records()
+    record = SnapshotRecord(header, tuple(rows))
+    health = dataclasses.replace(plan.health, snapshots=(*plan.health.snapshots, record))
+    name = f"{snapshot.taken.isoformat()} {snapshot.label}".strip()
+    return _with_health(plan, health, f"Take health snapshot {name}")
+
+
+def snapshots_of(plan: Plan) -> list[Snapshot]:
+    """Return the plan's snapshots, in the order they were taken."""
+    return [Snapshot.from_records(s.header, s.rows) for s in plan.health.snapshots]
