@@ -41,6 +41,9 @@ WORKER_MODULES = (
     "territory_desktop.optimize.replan",
     "territory_desktop.health",
     "territory_desktop.io.exports",
+    "territory_desktop.io.exports.reppack",
+    "territory_desktop.routing.embedded",
+    "territory_desktop.geo.assignment",
     "territory_desktop.optimize.alignment_figures",
     "territory_desktop.optimize.balance",
     "territory_desktop.optimize.repair",
@@ -72,6 +75,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts
     from territory_desktop.qt.map_view import MapView
+    from territory_desktop.qt.rep_packs import RepPacks
     from territory_desktop.qt.rep_week import RepWeekView
     from territory_desktop.qt.rotation_controller import RotationController
     from territory_desktop.qt.rotation_panel import RotationPanel
@@ -99,7 +103,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     health = HealthPanel(window)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
-                               health,
+                               health, RepPacks(window, routing, files),
                                Design(window, routing, accounts.selected_ids,
                                       lambda: window.selected_territories)))
 

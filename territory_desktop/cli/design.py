@@ -114,22 +114,18 @@ def _guard(fn: Any, args: argparse.Namespace) -> int:
 def _load(path: Path, cache: Path | None) -> tuple[Any, Any]:
     """Load the plan and its road network (None, with a note, when it has none)."""
     from territory_desktop.io import planfile
-    from territory_desktop.routing import load_or_build
-    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
+    from territory_desktop.routing.errors import NoRoadNetwork
+    from territory_desktop.routing.plan_network import plan_road_network
 
     plan = planfile.load_plan(path)
-    extract_path = resolve_extract(plan.settings.osm_extract, path.resolve().parent)
-    if extract_path is None:
-        print(f"note: {path} has no road network: drive times are straight-line x detour",
-              file=sys.stderr)
+    try:
+        source = plan_road_network(plan, path.resolve().parent, network_file=cache)
+    except NoRoadNetwork as exc:
+        print(f"note: {exc}: drive times are straight-line x detour", file=sys.stderr)
         return plan, None
-    if not extract_path.is_file():
-        print(f"warning: the plan's OSM extract {extract_path} is missing: drive times are "
-              "straight-line x detour", file=sys.stderr)
-        return plan, None
-    cache = cache or network_cache_path(extract_path)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    return plan, load_or_build(extract_path, cache)
+    if source.embedded:
+        print(f"note: {source.source}", file=sys.stderr)
+    return plan, source.network
 
 
 def _team(text: str) -> tuple[str, ...] | None:

@@ -1,4 +1,4 @@
-"""``tdesk export PLAN KIND ...`` and ``tdesk import PLAN territories FILE``.
+"""``tdesk export PLAN KIND ...`` and ``tdesk import PLAN territories|visit-log FILE``.
 
 Every export is written atomically; a bad request prints one ``error: ...`` line and exits
 with status 2.
@@ -65,19 +65,16 @@ def _load(path: Path) -> Plan:
 
 
 def _network(plan: Plan, plan_path: Path, cache: Path | None) -> RoadNetwork:
-    from territory_desktop.routing import load_or_build
-    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
+    from territory_desktop.routing import RoutingError
+    from territory_desktop.routing.plan_network import plan_road_network
 
-    path = resolve_extract(plan.settings.osm_extract, plan_path.resolve().parent)
-    if path is None:
-        raise ExportError(f"{plan_path} has no OSM extract for road distances; set one in the "
-                          "app (Routing menu)")
-    if not path.exists():
-        raise ExportError(f"{path}: no such file (the OSM extract of {plan_path})")
-    if cache is None:
-        cache = network_cache_path(path)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    return load_or_build(path, cache)
+    try:
+        source = plan_road_network(plan, plan_path.resolve().parent, network_file=cache)
+    except RoutingError as exc:
+        raise ExportError(f"{plan_path}: {exc}") from None
+    if source.embedded:
+        print(f"note: {source.source}", file=sys.stderr)
+    return source.network
 
 
 def _range(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
@@ -246,6 +243,46 @@ def _import_territories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_rep_pack(args: argparse.Namespace) -> int:
+    from territory_desktop.io import save_plan
+    from territory_desktop.io.exports.reppack import (
+        check_pack_target,
+        with_identity,
+        write_rep_pack,
+    )
+
+    check_pack_target(args.output)
+    if args.output.resolve() == args.plan.resolve():
+        raise ExportError("rep-pack: the pack must not overwrite the plan itself")
+    master = _load(args.plan)
+    if args.rep not in master.reps:
+        raise ExportError(f"no rep {args.rep!r} in {args.plan}")
+    plan = with_identity(master)
+    if plan is not master:
+        save_plan(plan, args.plan)
+        print(f"note: gave {args.plan} an identity (plan id {plan.settings.plan_id[:8]}) and "
+              "saved it, so the returned pack can be matched to it", file=sys.stderr)
+    pack = write_rep_pack(plan, args.rep, _network(plan, args.plan, args.network_cache),
+                          args.output)
+    print(f"wrote {args.output}: rep {args.rep}, {pack.describe()}")
+    return 0
+
+
+def _import_visit_log(args: argparse.Namespace) -> int:
+    from territory_desktop.io import save_plan
+    from territory_desktop.io.exports.reppack import merge_visit_log
+
+    master = _load(args.plan)
+    merged = merge_visit_log(master, _load(args.pack), str(args.pack), keep=args.conflicts)
+    for c in merged.conflicts:
+        print(f"conflict: {c.describe()}", file=sys.stderr)
+    _warn(merged.warnings)
+    out = args.output or args.plan
+    save_plan(merged.plan, out)
+    print(f"wrote {out}: {merged.summary()}")
+    return 0
+
+
 def _trip_options(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     p.add_argument("--rep", required=True, help="rep id")
     p.add_argument("--from", dest="start", type=_date, help="first date (YYYY-MM-DD)")
@@ -308,6 +345,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         g.add_argument("--format", choices=("geojson", "kml", "gpkg", "shp"))
         g.add_argument("-o", "--output", type=Path, required=True)
         g.set_defaults(func=_guarded(_export_gis))
+    pack = kinds.add_parser("rep-pack", help="a plan file of one rep's accounts, schedule and "
+                            "road network, to take offline (merge it back with 'import "
+                            "visit-log')")
+    pack.add_argument("--rep", required=True, help="rep id")
+    pack.add_argument("--network-cache", type=Path,
+                      help="compiled network file (default: in the user cache folder)")
+    pack.add_argument("-o", "--output", type=Path, required=True, help="pack to write (.gpkg)")
+    pack.set_defaults(func=_guarded(_export_rep_pack))
     imp = subparsers.add_parser("import", help="bring data back into a plan")
     imp.add_argument("plan", type=Path, help="plan file (.gpkg)")
     what = imp.add_subparsers(dest="kind", required=True)
@@ -318,3 +363,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     t.add_argument("--replace", action="store_true", help="drop the plan's other territories")
     t.add_argument("-o", "--output", type=Path, help="plan to write (default: the plan itself)")
     t.set_defaults(func=_guarded(_import_territories))
+    v = what.add_parser("visit-log", help="merge the visit log of a returned rep pack (same "
+                        "records once; conflicts listed, nothing lost)")
+    v.add_argument("pack", type=Path, help="the rep pack (.gpkg) written by 'export rep-pack'")
+    v.add_argument("--conflicts", choices=("both", "mine", "theirs"), default="both",
+                   help="records of one visit that disagree: keep both (default), this plan's "
+                   "or the pack's (the other's values go into the note)")
+    v.add_argument("-o", "--output", type=Path, help="plan to write (default: the plan itself)")
+    v.set_defaults(func=_guarded(_import_visit_log))

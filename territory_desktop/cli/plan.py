@@ -1,4 +1,4 @@
-"""``tdesk plan create | info | schedule``: build, inspect and schedule a plan file."""
+"""``tdesk plan create | info | schedule | embed-network``: build, inspect, schedule a plan."""
 
 from __future__ import annotations
 
@@ -138,22 +138,17 @@ def _plan_schedule(args: argparse.Namespace) -> int:
         solve_rep,
         summarise,
     )
-    from territory_desktop.routing import load_or_build
-    from territory_desktop.routing.plan_network import network_cache_path, resolve_extract
+    from territory_desktop.routing.plan_network import plan_road_network
 
     plan = planfile.load_plan(args.plan)
-    extract_path = resolve_extract(plan.settings.osm_extract, args.plan.resolve().parent)
-    if extract_path is None:
-        print(f"error: {args.plan} has no OSM extract; set one in the app (Routing menu)",
-              file=sys.stderr)
-        return EXIT_ERROR
     territory_of = assign_accounts(plan).territory_of
     owned = {r: rep_accounts(plan, r, territory_of) for r in plan.reps}
     for rep_id, ids in owned.items():  # refuse bad input before minutes of solving, not after
         rotation_inputs(plan, rep_id, ids, args.weeks)
-    cache = args.network_cache or network_cache_path(extract_path)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    network = load_or_build(extract_path, cache)
+    source = plan_road_network(plan, args.plan.resolve().parent, network_file=args.network_cache)
+    if source.embedded:
+        print(f"note: {source.source}", file=sys.stderr)
+    network = source.network
     reps: list[dict[str, Any]] = []
     for rep_id, ids in owned.items():
         if not ids:
@@ -175,8 +170,34 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_embed_network(args: argparse.Namespace) -> int:
+    from territory_desktop.io import planfile
+    from territory_desktop.routing.plan_network import embed_network, plan_road_network
+
+    plan = planfile.load_plan(args.plan)
+    out = args.output or args.plan
+    if args.remove:
+        plan = plan.copy()
+        plan.network = None
+        planfile.save_plan(plan, out)
+        print(f"wrote {out}: no road network stored (routes need its extract)")
+        return 0
+    source = plan_road_network(plan, args.plan.resolve().parent,
+                               network_file=args.network_cache)
+    if source.embedded:
+        print(f"error: {args.plan}: {source.source}; the full network of the extract is "
+              "needed to store a new copy", file=sys.stderr)
+        return EXIT_ERROR
+    plan, clipped = embed_network(plan, source.network)
+    planfile.save_plan(plan, out)
+    assert plan.network is not None
+    print(f"wrote {out}: road network of {plan.network.source_name} stored in the plan, "
+          f"{clipped.describe()}, {plan.network.nbytes / 1e6:.2f} MB of arrays")
+    return 0
+
+
 def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``create``, ``info`` and ``schedule`` to the ``tdesk plan`` subcommands."""
+    """Add ``create``, ``info``, ``schedule`` and ``embed-network`` to ``tdesk plan``."""
     create = plan.add_parser("create", help="build a plan from account and rep files")
     create.add_argument("--accounts", type=Path, required=True, help="accounts CSV or XLSX")
     create.add_argument("--reps", type=Path, help="reps CSV or XLSX")
@@ -205,3 +226,13 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.add_argument("-o", "--output", type=Path, help="write the scheduled plan here")
     schedule.set_defaults(func=_plan_schedule)
+    embed = plan.add_parser("embed-network", help="store the road network in the plan, "
+                            "clipped to its accounts and rep homes, so it routes without "
+                            "its extract")
+    embed.add_argument("plan", type=Path)
+    embed.add_argument("--remove", action="store_true",
+                       help="take the stored network out of the plan instead")
+    embed.add_argument("--network-cache", type=Path,
+                       help="compiled network file (default: in the user cache folder)")
+    embed.add_argument("-o", "--output", type=Path, help="plan to write (default: the plan)")
+    embed.set_defaults(func=_plan_embed_network)

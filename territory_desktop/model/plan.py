@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.model.cadence import visits_per_year
 from territory_desktop.model.export_settings import ExportSettings
+from territory_desktop.model.network_data import EmbeddedNetwork
 from territory_desktop.model.plan_health import PlanHealth
 from territory_desktop.model.schedule import RepSchedule, VisitLogEntry
 from territory_desktop.model.shared import SharedDict
@@ -297,6 +298,8 @@ class PlanSettings:
     working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
     day_balance: float = 1.0  # rotations: 1 = even days ... 0 = least driving
+    plan_id: str = ""  # identity of the plan, recorded in its rep packs ("" until one is made)
+    pack_of: str = ""  # a rep pack: the plan_id of the master plan it was cut from
 
     def cadence_for(self, account: Account) -> tuple[float, float]:
         """(every_weeks, visit_minutes) for the account, overrides first."""
@@ -388,6 +391,8 @@ class Plan:
     health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
     scenarios: list[Scenario] = field(default_factory=list)  # named alignments, names unique
     exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
+    #: The road network stored in the plan file (routes with no extract), or None.
+    network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Hold the record mappings as :class:`SharedDict`, so copies share them."""
@@ -410,6 +415,7 @@ class Plan:
             health=self.health,
             scenarios=list(self.scenarios),
             exports=self.exports,
+            network=self.network,
         )
 
     def validate(self) -> list[str]:

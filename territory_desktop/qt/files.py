@@ -114,10 +114,13 @@ class PlanFiles(QObject):
         clicked = box.clickedButton()
         return None if clicked is None else buttons.get(clicked)
 
+    def plan_folder(self) -> Path | None:
+        """Return the folder a relative extract name is taken from (the plan file's)."""
+        return self.document.path.parent if self.document.path else self._base_dir
+
     def extract_path(self) -> str:
         """Absolute path of the plan's OSM extract, or "" when it has none or it is missing."""
-        base = self.document.path.parent if self.document.path else self._base_dir
-        p = resolve_extract(self.document.plan.settings.osm_extract, base)
+        p = resolve_extract(self.document.plan.settings.osm_extract, self.plan_folder())
         return str(p) if p is not None and p.is_file() else ""
 
     def _error(self, title: str, message: str) -> None:

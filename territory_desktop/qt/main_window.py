@@ -40,6 +40,7 @@ from territory_desktop.qt.health_panel import HealthPanel
 from territory_desktop.qt.jobs import JobRunner
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
+from territory_desktop.qt.rep_packs import RepPacks
 from territory_desktop.qt.rep_week import RepWeekView
 from territory_desktop.qt.rotation_controller import RotationController
 from territory_desktop.qt.rotation_panel import RotationPanel
@@ -80,6 +81,7 @@ class WindowParts:
     editing: Editing
     exports: Exports
     health: HealthPanel
+    travel: RepPacks
     design: Design
 
 
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.editing = parts.editing
         self.exports = parts.exports
         self.health = parts.health
+        self.travel = parts.travel
         self.design = parts.design
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea

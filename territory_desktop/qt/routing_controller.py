@@ -12,7 +12,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from territory_desktop.routing.coverage import Coverage, check_coverage, extract_coverage
-from territory_desktop.routing.plan_network import Reachability, check_reachability, compile_network
+from territory_desktop.routing.plan_network import (
+    PlanNetwork,
+    Reachability,
+    check_reachability,
+    plan_road_network,
+)
 
 if TYPE_CHECKING:
     from territory_desktop.qt.files import PlanFiles
@@ -50,6 +55,7 @@ class RoutingController(QObject):
         self.selected_accounts = selected_accounts
         self.network: RoadNetwork | None = None
         self._network_for = ""
+        self._network_name = ""
         self.reachability: Reachability | None = None
         self._pending: list[Callable[[], object]] = []
         self._building: str | None = None  # extract being compiled right now
@@ -121,31 +127,45 @@ class RoutingController(QObject):
         min_lat, min_lon, max_lat, max_lon = self.network.bbox
         return check_coverage((min_lon, min_lat, max_lon, max_lat), [a.lat for a in accounts],
                               [a.lon for a in accounts],
-                              extract=Path(self._network_for).name or "the road network")
+                              extract=self._network_name or "the road network")
+
+    def network_key(self) -> str:
+        """Return what the plan routes on now: its extract's path, else its stored network."""
+        extract = self.files.extract_path()
+        if extract:
+            return extract
+        stored = self.bench.document.plan.network
+        return f"stored:{stored.content_hash}" if stored is not None else ""
 
     def ensure_network(self, then: Callable[[], object] | None = None) -> None:
-        """Load or compile the network off the GUI thread, then run ``then``."""
-        extract = self.files.extract_path()
-        if not extract:
+        """Load or compile the network off the GUI thread, then run ``then``.
+
+        The plan's extract when it is there, else the road network stored in the plan.
+        """
+        key = self.network_key()
+        if not key:
             self.bench.notify_error(
-                "No road network", "This plan has no OpenStreetMap extract. Choose one with "
-                "Routing → Choose OSM extract…")
+                "No road network", "This plan has no OpenStreetMap extract (or it is missing) "
+                "and carries no road network of its own. Choose one with Routing → Choose OSM "
+                "extract…")
             return
-        if self.network is not None and self._network_for == extract:
+        if self.network is not None and self._network_for == key:
             if then is not None:
                 then()
             return
         if then is not None:
             self._pending.append(then)
-        if self._building == extract:
+        if self._building == key:
             return  # already on its way; ``then`` runs when it lands
 
-        def built(network: RoadNetwork) -> None:
-            self._on_network_built(extract, network)
+        def built(source: PlanNetwork) -> None:
+            self._on_network_built(key, source)
 
-        self._building = extract
-        worker = self.bench.run_work(f"Compiling roads of {Path(extract).name}",
-                                      compile_network, Path(extract), self.cache_dir,
+        self._building = key
+        what = (f"Compiling roads of {Path(key).name}" if not key.startswith("stored:")
+                else "Loading the road network stored in the plan")
+        worker = self.bench.run_work(what, plan_road_network, self.bench.document.plan,
+                                      self.files.plan_folder(), self.cache_dir, prepare=True,
                                       on_done=built)
         worker.signals.finished.connect(self._on_build_finished)
 
@@ -154,22 +174,25 @@ class RoutingController(QObject):
         self._building = None
         self._pending = []
 
-    def _on_network_built(self, extract: str, network: RoadNetwork) -> None:
-        self.network = network
-        self._network_for = extract
+    def _on_network_built(self, key: str, source: PlanNetwork) -> None:
+        network = self.network = source.network
+        self._network_for = key
+        self._network_name = (source.network.meta.get("source_name", "") if source.embedded
+                              else Path(key).name)
         s = network.summary()
         coverage = self.network_coverage()
         outside = f"; {coverage.describe()}" if coverage and not coverage.covers_all else ""
+        stored = f" ({source.source})" if source.embedded else ""
         self.bench.show_status(
             f"Road network: {s.get('nodes') or network.n_nodes:,} nodes, "
-            f"{s.get('edges') or network.n_edges:,} road segments{outside}", 15000)
+            f"{s.get('edges') or network.n_edges:,} road segments{stored}{outside}", 15000)
         self.network_ready.emit()
         pending, self._pending = self._pending, []
         for step in pending:
             step()
 
     def _on_document_plan_changed(self) -> None:
-        if self._network_for and self.files.extract_path() != self._network_for:
+        if self._network_for and self.network_key() != self._network_for:
             self.network = None
             self._network_for = ""
         self.reachability = None

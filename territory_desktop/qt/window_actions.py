@@ -57,6 +57,12 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Territories from GeoJSON, KML, GeoPackage or Shapefile (same id: replaced)",
                handler="exports.import_territories_dialog", menu=FILE, group=2,
                submenu="&Import"),
+    ActionSpec("file.export_rep_pack", "Rep &pack…", None,
+               "A plan file of one rep's accounts, schedule and roads, to work offline",
+               handler="travel.export_dialog", menu=FILE, group=2, submenu="&Export"),
+    ActionSpec("file.import_rep_pack", "Returned &rep pack…", None,
+               "Merge the visit log of a rep pack back into this plan",
+               handler="travel.import_dialog", menu=FILE, group=2, submenu="&Import"),
     ActionSpec("file.quit", "&Quit", K.Quit, handler="close", menu=FILE, group=3),
     # Toolbar buttons show the icon text: fixed, so the toolbar never shifts; the menu and the
     # tooltip name the command (see MainWindow._on_stack_undo_text_changed).
@@ -122,6 +128,10 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("routing.build", "&Build road network", "Ctrl+B",
                "Compile the plan's extract (cached; reopening does not re-parse it)",
                handler="routing.ensure_network", menu=ROUTING),
+    ActionSpec("routing.store_network", "&Store road network in plan", None,
+               "Keep the roads the plan needs inside the plan file, so it routes with no "
+               "extract (rep packs always carry theirs)", handler="travel.store_network",
+               menu=ROUTING),
     ActionSpec("routing.reachability", "Check &reachability", "Ctrl+Shift+R",
                "Highlight accounts that cannot be reached by road, with the reason",
                handler="routing.show_reachability", menu=ROUTING, group=1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from territory_desktop.cancel import Cancelled
 
-__all__ = ["Cancelled", "NetworkBuildError", "RoutingError"]
+__all__ = ["Cancelled", "NetworkBuildError", "NoRoadNetwork", "RoutingError"]
 
 
 class RoutingError(Exception):
@@ -13,3 +13,7 @@ class RoutingError(Exception):
 
 class NetworkBuildError(RoutingError):
     """An OSM extract cannot be turned into a road network."""
+
+
+class NoRoadNetwork(RoutingError):
+    """A plan has neither a usable extract nor a road network of its own."""

@@ -65,6 +65,8 @@ _LAYOUT = {
     "edge_way_id": ("int64", "edges"),
 }  # fmt: skip
 _ARRAYS = tuple(_LAYOUT)
+#: The dtype of every stored array, by name.
+ARRAY_DTYPES = {name: dtype for name, (dtype, _) in _LAYOUT.items()}
 
 
 def content_hash(extract_sha256: str, profile: SpeedProfile) -> str:
@@ -187,6 +189,21 @@ def load_network(path: str | os.PathLike[str]) -> RoadNetwork:
     net = RoadNetwork(arrays=arrays, meta=meta)
     net.path = p  # where caches (e.g. the CCH node order) may be kept; not saved
     return net
+
+
+def network_problem(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
+    """Describe what makes ``arrays`` and ``meta`` unusable as a network ("" when nothing).
+
+    The checks :func:`load_network` makes (format, every array present with its dtype and a
+    consistent length, indices in range, weights, coordinates), for networks read from
+    elsewhere, e.g. the copy a plan file carries.
+    """
+    if meta.get("format") != FORMAT:
+        return f"unsupported network format {meta.get('format')!r}"
+    missing = [k for k in _ARRAYS if k not in arrays]
+    if missing:
+        return f"missing array {missing[0]}"
+    return _layout_problem(arrays, meta)
 
 
 def _layout_problem(a: dict[str, np.ndarray], meta: dict[str, Any]) -> str:

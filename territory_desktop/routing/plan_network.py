@@ -1,7 +1,8 @@
 """The road network of a plan: its extract, its compiled network, and what it cannot reach.
 
-Covers where the extract is, where its compiled network is kept, compiling it, and which
-accounts it cannot reach.
+Covers where the extract is, where its compiled network is kept, compiling it, the copy of it
+a plan may carry (used when the extract is missing or unreadable: :func:`plan_road_network`),
+and which accounts it cannot reach.
 
 The rules the app, the command line and the exports share (a relative extract name is taken
 from the plan file's folder; one cache file per extract path).
@@ -10,6 +11,7 @@ from the plan file's folder; one cache file per extract path).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ from .snapping import snap
 if TYPE_CHECKING:
     from territory_desktop.model import Plan
 
+    from .embedded import ClipResult
     from .network import RoadNetwork
 
 
@@ -111,3 +114,102 @@ def check_reachability(network: RoadNetwork, plan: Plan,
     bad = {ids[k]: snapped.reason[k] or "unreachable" for k in range(len(ids))
            if not bool(snapped.reachable[k])}
     return Reachability(bad, len(ids))
+
+
+@dataclass(frozen=True)
+class PlanNetwork:
+    """The road network a plan routes on, and where it came from."""
+
+    network: RoadNetwork
+    embedded: bool  # True: the copy stored in the plan file, not its extract
+    source: str  # one line for the user: which roads, and why
+
+
+def plan_road_network(plan: Plan, plan_folder: Path | None, cache_dir: Path | None = None, *,
+                      network_file: Path | None = None, prepare: bool = False,
+                      progress: ProgressFn | None = None,
+                      should_stop: StopFn | None = None) -> PlanNetwork:
+    """Return the network ``plan`` routes on: its extract's, else the copy it carries.
+
+    The extract (``PlanSettings.osm_extract``, relative to ``plan_folder``) is compiled or
+    taken from the cache when it is there and readable; when it is missing, unreadable or
+    not an extract, the network stored in the plan (``plan.network``) is used, and
+    :attr:`PlanNetwork.source` says so. ``prepare`` builds the snap index and contraction
+    hierarchy too (for a worker thread). ``network_file``: the compiled network file to use
+    for the extract (default: :func:`network_cache_path` in ``cache_dir``).
+
+    Raises
+    ------
+    NoRoadNetwork
+        Neither the extract nor a stored network can be used; the message says why.
+    NetworkBuildError
+        The extract is there but cannot be compiled, and the plan carries no network.
+    """
+    from .embedded import from_embedded
+    from .errors import NetworkBuildError, NoRoadNetwork
+    from .matrix import prepare_matrices
+    from .network import load_or_build
+
+    extract = resolve_extract(plan.settings.osm_extract, plan_folder)
+    if extract is None:
+        reason = "the plan names no OSM extract"
+    elif not extract.is_file():
+        reason = f"its extract {extract} is missing"
+    elif not os.access(extract, os.R_OK):
+        reason = f"its extract {extract} cannot be read"
+    else:
+        try:
+            if prepare and network_file is None:
+                network = compile_network(extract, cache_dir, progress=progress,
+                                          should_stop=should_stop)
+            else:
+                target = network_file or network_cache_path(extract, cache_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                network = load_or_build(extract, target, progress=progress,
+                                        should_stop=should_stop)
+                if prepare:
+                    prepare_matrices(network)
+            return PlanNetwork(network, False, f"roads of {extract.name}")
+        except (NetworkBuildError, OSError) as exc:
+            if plan.network is None:
+                raise
+            reason = f"its extract cannot be read ({' '.join(str(exc).split())})"
+    if plan.network is None:
+        raise NoRoadNetwork(f"No road network: {reason}, and the plan carries no road network "
+                           "of its own (store one with 'tdesk plan embed-network' or "
+                           "Routing > Store road network in plan)")
+    if cache_dir is None and network_file is not None:
+        cache_dir = network_file.parent
+    if cache_dir is None:
+        from territory_desktop.resources import user_cache_dir
+
+        cache_dir = user_cache_dir() / "networks"
+    network = from_embedded(plan.network, cache_dir)
+    if prepare:
+        prepare_matrices(network, progress=progress, should_stop=should_stop)
+    name = plan.network.source_name or "the plan's extract"
+    return PlanNetwork(network, True, f"roads stored in the plan (from {name}): {reason}")
+
+
+def plan_points(plan: Plan) -> tuple[list[float], list[float]]:
+    """Return (lats, lons) of the accounts and rep homes of ``plan``."""
+    lats = [a.lat for a in plan.accounts.values()] + [r.home_lat for r in plan.reps.values()]
+    lons = [a.lon for a in plan.accounts.values()] + [r.home_lon for r in plan.reps.values()]
+    return lats, lons
+
+
+def embed_network(plan: Plan, network: RoadNetwork, *, progress: ProgressFn | None = None,
+                  should_stop: StopFn | None = None) -> tuple[Plan, ClipResult]:
+    """Return a copy of ``plan`` carrying ``network`` clipped to its accounts and rep homes.
+
+    ``network`` must be the full network of the plan's extract (a copy already clipped can
+    only be clipped further, which :func:`~territory_desktop.routing.embedded.clip_network`
+    checks like any other).
+    """
+    from .embedded import clip_network
+
+    lats, lons = plan_points(plan)
+    clipped = clip_network(network, lats, lons, progress=progress, should_stop=should_stop)
+    new = plan.copy()
+    new.network = clipped.network
+    return new, clipped

@@ -138,6 +138,10 @@ class PreparedNetwork:
         """Local metric projection centred on the network's bounding box."""
         from ._geom import LocalProjection
 
+        # A clipped copy keeps the projection of the network it was cut from: same snapping.
+        centre = self.network.meta.get("projection_centre")
+        if centre is not None:
+            return LocalProjection(float(centre[0]), float(centre[1]))
         b = self.network.bbox
         return LocalProjection((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
 

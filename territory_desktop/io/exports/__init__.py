@@ -16,6 +16,8 @@ Heavy writers (openpyxl, reportlab, gpxpy, icalendar, pyogrio) are imported wher
     Account -> territory -> owner rep for the CRM.
 ``write_territories``, ``write_accounts``, ``read_territories``
     GeoJSON, KML, GeoPackage and Shapefile through pyogrio.
+``reppack.write_rep_pack(plan, rep_id, network, path)``, ``reppack.merge_visit_log(master, pack)``
+    One rep's plan with its own clipped roads, and merging its visit log back.
 Errors: ``ExportError`` (one line, says what to change). Every file is written atomically.
 """
 

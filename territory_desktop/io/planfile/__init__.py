@@ -20,7 +20,7 @@ td_meta         attributes   key, value: schema_version, app_version, plan_name,
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
 td_settings     attributes   key, value: the scalar fields of ``PlanSettings`` (tuples as JSON
-                             lists: working_weekdays, holidays)
+                             lists: working_weekdays, holidays; plan_id, pack_of of rep packs)
 td_schedule     attributes   rep_id, weeks, seed: one row per rep with a rotation
 td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pinned, adhoc
                              (0/1); schedule by schedule, each in its ``visits`` order
@@ -49,6 +49,9 @@ td_scenario_    attributes   scenario, rep_id: the scenario's team
 team
 td_scenario_    attributes   scenario, tier, every_weeks, visit_minutes (no rows: the
 cadence                      plan's cadence)
+td_network      attributes   name, dtype, shape, data: the road network the plan carries (one
+                             row per compiled array, raw little-endian bytes; one ``meta`` row
+                             of JSON), empty unless stored (``network_rows``)
 ==============  ===========  =============================================================
 
 CRM results are ``plan.health.results`` (None when none were imported), snapshots
@@ -73,7 +76,8 @@ over when a plan is saved over its previous file, and so are columns added to ou
 The package: ``schema`` (tables, migrations, value checks), ``encode`` and ``decode`` (plan <->
 rows; ``health`` for the CRM results and snapshots), ``write`` (the atomic save and its
 check), ``carry_over`` (a user's own tables and columns), ``temps`` (temporary files of saves),
-``read`` (opening, migrating), ``autosave`` (crash recovery).
+``read`` (opening, migrating), ``autosave`` (crash recovery), ``network_rows``
+(the stored road network).
 """
 
 from territory_desktop.io.planfile.autosave import (

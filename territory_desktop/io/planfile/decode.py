@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.io import account_columns, gpkg
 from territory_desktop.io.planfile.health import read_health
+from territory_desktop.io.planfile.network_rows import read_network
 from territory_desktop.io.planfile.schema import PlanFileError, _is_count, _value_problems
 from territory_desktop.model.export_settings import (
     ExpensePreset,
@@ -106,6 +107,8 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         scenarios = _read_scenarios(conn)
         where = "td_mileage_rates"
         exports = _export_settings(conn)
+        where = "td_network"
+        network = read_network(conn)
     except _BAD_VALUE as exc:
         table = getattr(exc, "table", where)  # _TableError, HealthTableError
         raise PlanFileError(
@@ -123,6 +126,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         health=health,
         scenarios=scenarios,
         exports=exports,
+        network=network,
     )
     problem = next(_value_problems(plan), None)
     if problem is not None:

@@ -15,6 +15,7 @@ from territory_desktop.io.planfile.health import (
     health_rows,
     health_settings_rows,
 )
+from territory_desktop.io.planfile.network_rows import network_rows
 from territory_desktop.io.planfile.schema import GENERATOR, SCHEMA_VERSION
 from territory_desktop.model.plan import Plan, PlanSettings
 
@@ -90,6 +91,8 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
              p.category, p.cost_centre)
             for p in plan.exports.presets
         ], []
+    if table == "td_network":
+        return network_rows(plan.network), []
     if table.startswith("td_scenario"):
         return _scenario_rows(table, plan)
     raise AssertionError(f"no writer for table {table}")

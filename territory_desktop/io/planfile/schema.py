@@ -207,6 +207,23 @@ _EXPORT_TABLES_V3 = (
         description="Territory Desktop: expense-report presets (columns as JSON [field, name])",
     ),
 )
+
+# A plan that travels: its identity (recorded in its rep packs) and its road network, one row
+# per compiled array (raw little-endian bytes with their dtype and shape; never a pickle) plus
+# one "meta" row holding the network's JSON meta as UTF-8 bytes.
+_PACK_SETTINGS_V3 = (("plan_id", ""), ("pack_of", ""))
+_NETWORK_TABLES_V3 = (
+    TableSpec(
+        "td_network",
+        (
+            Column("name", "TEXT", "NOT NULL UNIQUE"),
+            Column("dtype", "TEXT"),
+            Column("shape", "TEXT"),
+            Column("data", "BLOB"),
+        ),
+        description="Territory Desktop: the compiled road network, clipped to the plan's area",
+    ),
+)
 _REP_COLUMNS_V3: tuple[Column, ...] = (*_EXPORT_REP_COLUMNS_V3,)
 # Scenarios: named alignments (model/scenario.py), linked to their rows by the scenario's name.
 _SCENARIO_TABLES_V3 = (
@@ -257,8 +274,8 @@ _SCENARIO_TABLES_V3 = (
         description="Territory Desktop: a scenario's own tier cadence (no rows: the plan's)",
     ),
 )
-_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3,)
-_TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3,
+_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3, *_PACK_SETTINGS_V3)
+_TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_NETWORK_TABLES_V3,
                                      *_SCENARIO_TABLES_V3)
 
 TABLES: dict[str, TableSpec] = {
