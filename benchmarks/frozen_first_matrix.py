@@ -1,4 +1,4 @@
-"""First drive-time matrix of the frozen app: fresh install and second launch vs compiling kernels.
+"""First drive-time matrix of the frozen app (kernels compiled ahead of time) vs the checkout's JIT.
 
     python benchmarks/frozen_first_matrix.py [BUNDLE] [--rounds R]
 
@@ -10,15 +10,13 @@ sample's extract on a fresh install, loaded after that) plus the matrix, kernels
 Per round, alternating:
 
 * ``fresh``: the bundle as built, a new user (empty home) in a new folder: a fresh install,
-  whose kernels come from the ones the bundle ships;
+  running the kernels the bundle ships compiled ahead of time;
 * ``second``: that user again, launched from another folder;
-* ``no-seed``: a copy of the bundle without its shipped kernels (``_internal/numba_cache``), a
-  new user: what a fresh install costs when numba compiles the kernels at first use;
 * ``checkout``: ``python main.py --smoke`` from this checkout with its warm numba cache, a new
   user: the unfrozen app at its best.
 
-Prints every run with the kernels compiled and loaded, then medians and ratios, with load
-average and thread count.
+Prints every run with where its kernels came from, then medians and ratios, with load average
+and thread count.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -48,7 +45,7 @@ def smoke(command: list[str], home: Path, cwd: Path, extra: dict[str, str]) -> d
     if done.returncode != 0 or "smoke: OK" not in done.stdout:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
                          f"{done.stdout}\n{done.stderr}")
-    return dict(re.findall(r"\b(start_to_map_s|first_matrix_s|kernels_compiled|"
+    return dict(re.findall(r"\b(start_to_map_s|first_matrix_s|kernels|kernels_compiled|"
                            r"kernels_from_cache) (\S+)", done.stdout))
 
 
@@ -62,36 +59,30 @@ def main() -> int:
     if not (bundle / NAME).is_file():
         raise SystemExit(f"{bundle / NAME} not found: run installers/build_linux.sh")
     threads = min(4, os.cpu_count() or 1)  # territory_desktop.routing.cch.threads()
-    times: dict[str, list[float]] = {"fresh": [], "second": [], "no-seed": [], "checkout": []}
-    # a hard-linked copy on the same file system: no second ~650 MB, the original untouched
-    with tempfile.TemporaryDirectory(dir=bundle.parent, prefix=".bench-") as tmp_name:
+    times: dict[str, list[float]] = {"fresh": [], "second": [], "checkout": []}
+    with tempfile.TemporaryDirectory(prefix="territory-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        unseeded = tmp / "no-seed" / NAME
-        unseeded.parent.mkdir()
-        subprocess.run(["cp", "-al", str(bundle), str(unseeded)], check=True)
-        shutil.rmtree(unseeded / "_internal" / "numba_cache")
         runs = {
             "fresh": ([str(bundle / NAME)], {}),
-            "no-seed": ([str(unseeded / NAME)], {}),
             "checkout": ([sys.executable, str(ROOT / "main.py")], {"PYTHONPATH": str(ROOT)}),
         }
         for r in range(1, args.rounds + 1):
-            for label in ("fresh", "second", "no-seed", "checkout"):
+            for label in ("fresh", "second", "checkout"):
                 home = tmp / f"home-{'fresh' if label == 'second' else label}-{r}"
                 command, extra = runs["fresh" if label == "second" else label]
                 cwd = tmp / f"cwd-{label}-{r}" / "deeper"
                 got = smoke(command, home, cwd, extra)
                 times[label].append(float(got["first_matrix_s"]))
                 print(f"round {r} {label:>8}: first matrix {got['first_matrix_s']} s, "
-                      f"start to map {got['start_to_map_s']} s, kernels compiled "
-                      f"{got['kernels_compiled']} / loaded {got['kernels_from_cache']}  "
+                      f"start to map {got['start_to_map_s']} s, kernels {got['kernels']} "
+                      f"(compiled {got['kernels_compiled']} / loaded "
+                      f"{got['kernels_from_cache']})  "
                       f"(load {os.getloadavg()[0]:.2f}, {threads} pair-loop threads, "
                       f"{os.cpu_count()} CPUs)", flush=True)
     med = {label: statistics.median(values) for label, values in times.items()}
     print(f"first drive-time matrix, sample plan (248 accounts), median of {args.rounds} rounds: "
           + ", ".join(f"{label} {value:.2f} s" for label, value in med.items()))
-    print(f"no-seed/fresh {med['no-seed'] / med['fresh']:.1f}x, "
-          f"fresh/checkout {med['fresh'] / med['checkout']:.2f}x, "
+    print(f"fresh/checkout {med['fresh'] / med['checkout']:.2f}x, "
           f"second/checkout {med['second'] / med['checkout']:.2f}x")
     return 0
 

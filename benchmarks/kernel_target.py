@@ -2,9 +2,9 @@
 
     python benchmarks/kernel_target.py EXTRACT N [--rounds R]
 
-The frozen app compiles its kernels for ``NUMBA_CPU_NAME=generic`` so that the kernels compiled
-when the bundle is built load on any machine (territory_desktop/kernel_cache.py). This measures
-what that costs: for each target, in its own process and numba cache folder (compiled first, not
+The frozen app ships its kernels compiled for the ``generic`` CPU so that they run on any
+machine (installers/compile_kernels.py). This measures what that costs, with the JIT and
+``NUMBA_CPU_NAME``: for each target, in its own process and numba cache folder (compiled first, not
 timed), the steady-state seconds + metres matrix of N points near random roads (median of 5
 calls), alternating targets for R rounds. Prints both medians and their ratio, with load average
 and threads.

@@ -57,9 +57,6 @@ QT_QPA_PLATFORM=offscreen "$PY" -m PyInstaller --noconfirm --log-level WARN \
   --distpath dist --workpath "$WORK" installers/territory_desktop.spec
 
 TARBALL=dist/$NAME-$VERSION-linux-$(uname -m).tar.gz
-step "tar.gz: $TARBALL"
-tar -C dist -cf - "$NAME" | gzip -6 > "$TARBALL"
-
 DEB=dist/${NAME}_${VERSION}_${DEBARCH}.deb
 step "deb: $DEB"
 ROOT=build/deb/root
@@ -67,6 +64,11 @@ rm -rf build/deb && mkdir -p "$ROOT/DEBIAN" "$ROOT/opt" "$ROOT/usr/bin" \
   "$ROOT/usr/share/applications" "$ROOT/usr/share/mime/packages" \
   "$ROOT/usr/share/icons/hicolor/scalable/apps" "$ROOT/usr/share/doc/$NAME"
 cp -al "$APP" "$ROOT/opt/$NAME"  # hard links: no second copy of ~650 MB
+# Packed while the .deb is built, each compressing on its own core; only after the hard links
+# are made (tar fails on a file whose link count changes as it reads it).
+step "tar.gz: $TARBALL"
+tar -C dist -cf - "$NAME" | gzip -6 > "$TARBALL" &
+PACKING=$!
 ln -s "/opt/$NAME/$NAME" "$ROOT/usr/bin/$NAME"
 install -m 644 installers/linux/territory-desktop.desktop "$ROOT/usr/share/applications/$NAME.desktop"
 install -m 644 installers/linux/territory-desktop-mime.xml "$ROOT/usr/share/mime/packages/$NAME.xml"
@@ -95,6 +97,7 @@ Description: offline field sales territory planning
  connection. Plans are GeoPackage (.gpkg) files.
 EOF
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$ROOT" "$DEB" >/dev/null
+wait "$PACKING"  # the tar.gz's exit status (set -e and pipefail apply)
 step "done: $(du -sh --apparent-size "$APP" | cut -f1) unpacked, $(du -h "$TARBALL" | cut -f1) tar.gz, $(du -h "$DEB" | cut -f1) deb"
 echo "largest files of the app (MB):"
 find "$APP" -type f -printf '%s %P\n' | sort -rn | head -4 | awk '{ printf "  %6.1f  %s\n", $1 / 1048576, $2 }'

@@ -138,9 +138,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true",
                         help="self-test headless: open the sample, route, schedule, save, reopen; "
                              "exit 0 or print why not (installers/smoke_test.sh)")
-    parser.add_argument("--warm-up", action="store_true",
-                        help="compile the routing kernels into numba's cache and exit "
-                             "(installers compile the ones a bundle ships)")
     return parser.parse_args(argv)
 
 
@@ -148,11 +145,6 @@ def main(argv: list[str] | None = None) -> int:
     """Start the desktop application."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.warm_up:
-        from territory_desktop.routing.cch import warm_up
-
-        warm_up()
-        return 0
     from territory_desktop.qt.application import StopSignals, create_application
 
     qapp = create_application(sys.argv[:1])

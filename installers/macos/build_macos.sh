@@ -5,10 +5,9 @@
 #   PYTHON=/path/to/python installers/macos/build_macos.sh
 #
 # 1. PyInstaller (installers/territory_desktop.spec): its BUNDLE step makes the .app with an
-#    Info.plist naming .gpkg plans as a document type, and ships the compiled routing kernels in
-#    Contents/Resources/numba_cache.
-# 2. Ad-hoc code signature over the whole bundle (the kernels were added after PyInstaller
-#    signed it), checked with `codesign --verify --deep --strict`. Ad-hoc: Gatekeeper asks the
+#    Info.plist naming .gpkg plans as a document type (the routing kernels compiled ahead of
+#    time, installers/compile_kernels.py, with Xcode's clang).
+# 2. Ad-hoc code signature over the whole bundle, checked with `codesign --verify --deep --strict`. Ad-hoc: Gatekeeper asks the
 #    user to confirm the first launch (right-click > Open); a Developer ID and notarisation
 #    would replace "-" below.
 # 3. Smoke test of the frozen app (--smoke, offscreen).

@@ -4,7 +4,8 @@
 
 .DESCRIPTION
   1. PyInstaller one-folder build from installers\territory_desktop.spec (dist\territory-desktop\),
-     which also compiles the routing kernels the bundle ships (numba_cache).
+     which also compiles the routing kernels ahead of time (installers\compile_kernels.py,
+     with the Visual Studio Build Tools' C compiler).
   2. Smoke test of the frozen app: territory-desktop.exe --smoke (offscreen); it opens the
      sample, draws the map, computes a drive-time matrix, schedules a rep, saves and reopens.
   3. Inno Setup 6 (ISCC.exe) packs dist\territory-desktop-VERSION-windows-x64-setup.exe.

@@ -1,11 +1,11 @@
 """Import CRM results (opportunities, quotas, activities) from CSV or XLSX exports.
 
-Files are read by :func:`territory_desktop.io.tables.read_table` (line numbers as a text editor
-shows them, sheet rows for XLSX) and columns are recognised like account columns: Salesforce,
-HubSpot, Dynamics 365 and generic names, ignoring case and punctuation; an explicit mapping
-(field -> column) overrides the guess. Values are checked column by column with pandas, so 200,000
-rows take about a second; every rejected row becomes a :class:`RowProblem` naming the file, line,
-column and reason, and the good rows are kept.
+Files are read column-wise by :func:`territory_desktop.io.tables.read.read_columns` (line numbers
+as a text editor shows them, sheet rows for XLSX) and columns are recognised like account
+columns: Salesforce, HubSpot, Dynamics 365 and generic names, ignoring case and punctuation; an
+explicit mapping (field -> column) overrides the guess. Values are checked column by column with
+pandas, so 200,000 rows take about a second; every rejected row becomes a :class:`RowProblem`
+naming the file, line, column and reason, and the good rows are kept.
 
 Rules worth knowing
 -------------------
@@ -62,7 +62,12 @@ from territory_desktop.io.columnar import (
 
 # The account importer's column guessing and locale sniffing, shared so both read files alike.
 from territory_desktop.io.tables.columns import FieldSpec, _guess, _usable_mapping
-from territory_desktop.io.tables.read import RowProblem, Table, _uses_decimal_comma, read_table
+from territory_desktop.io.tables.read import (
+    ColumnTable,
+    RowProblem,
+    _uses_decimal_comma,
+    read_columns,
+)
 
 __all__ = [
     "ACTIVITY_FIELD_SPECS",
@@ -200,8 +205,8 @@ def _status_word(status: str) -> str | None:
 
 
 def _start(path: str | os.PathLike[str], mapping: Mapping[str, str] | None,
-           specs: tuple[FieldSpec, ...]) -> tuple[Table, dict[str, str], bool]:
-    table = read_table(path)
+           specs: tuple[FieldSpec, ...]) -> tuple[ColumnTable, dict[str, str], bool]:
+    table = read_columns(path)
     return table, _usable_mapping(mapping, table.columns, specs), _uses_decimal_comma(path)
 
 
@@ -245,7 +250,7 @@ def import_opportunities(
         missing.append("close")
     result = ResultsImport("opportunities", str(path), empty_frame(OPPORTUNITY_COLUMNS),
                            mapping_used=used, missing_required=missing,
-                           rows_read=len(table.rows))
+                           rows_read=len(table.lines))
     if missing:
         return result
     cols = Columns(table, used, str(path))
@@ -333,7 +338,7 @@ def import_quotas(
     if "period" not in used and "start" not in used:
         missing.append("period")
     result = ResultsImport("quotas", str(path), empty_frame(QUOTA_COLUMNS), mapping_used=used,
-                           missing_required=missing, rows_read=len(table.rows))
+                           missing_required=missing, rows_read=len(table.lines))
     if missing:
         return result
     cols = Columns(table, used, str(path))
@@ -433,7 +438,7 @@ def import_activities(
     missing = _missing(used, ACTIVITY_FIELD_SPECS)
     result = ResultsImport("activities", str(path), empty_frame(ACTIVITY_COLUMNS),
                            mapping_used=used, missing_required=missing,
-                           rows_read=len(table.rows))
+                           rows_read=len(table.lines))
     if missing:
         return result
     cols = Columns(table, used, str(path))

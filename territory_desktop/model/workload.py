@@ -85,6 +85,7 @@ def workloads(
     unknown); a rep with several territories has it split by their visit hours.
     """
     rows: dict[str | None, TerritoryWorkload] = {}
+    rep_hours: dict[str, float] = {}  # a year's visit hours of each rep's accounts
     for t in plan.territories.values():
         rep = plan.reps.get(t.rep_id) if t.rep_id else None
         rows[t.id] = TerritoryWorkload(t.id, t.name, t.rep_id, rep.name if rep else "")
@@ -101,6 +102,9 @@ def workloads(
         row.potential += account.potential or 0.0
         row.visits_per_year += visits
         row.visit_hours_per_year += visits * minutes / 60.0
+        if row.rep_id is not None and tid is not None:
+            # Summed as rep_week sums (plan order, same terms): the same float, one pass.
+            rep_hours[row.rep_id] = rep_hours.get(row.rep_id, 0.0) + visits * minutes / 60.0
     total = sum(r.visit_hours_per_year for r in rows.values() if r.territory_id is not None)
     for r in rows.values():
         r.share = r.visit_hours_per_year / total if total and r.territory_id else 0.0
@@ -110,7 +114,8 @@ def workloads(
             by_rep.setdefault(r.rep_id, []).append(r)
     for rep_id, owned in by_rep.items():
         drive = scheduled_drive_hours(rep_id)
-        week = rep_week(plan, rep_id, territory_of, drive)
+        week = RepWeek(rep_hours.get(rep_id, 0.0) / WEEKS_PER_YEAR, drive,
+                       plan.reps[rep_id].weekly_hours)
         visits = sum(r.visit_hours_per_year for r in owned)
         for r in owned:
             if drive is not None:

@@ -10,7 +10,8 @@ objects a user's gestures reach:
    sample's extract on a fresh install and loaded from the data folder after that;
 3. schedule one rep's rotation (the mapped territory's rep with the fewest accounts) through
    the window's rotation controller;
-4. save the plan to a temporary file, reopen it and check that it came back whole.
+4. save the plan to a temporary file, reopen it and check that it came back whole;
+5. export the territories as a Shapefile and a KML file and read them back (GDAL's drivers).
 
 Every step prints ``smoke: <step> ...`` with its figures on stdout; the run ends with
 ``smoke: OK`` (exit 0) or ``smoke: FAIL <reason>`` (exit 1). A dialog popping up is a failure
@@ -56,20 +57,21 @@ def process_age() -> float | None:
         return None
 
 
-def kernel_stats() -> tuple[int, int, str]:
-    """(kernels loaded from numba's disk cache, kernels compiled, cache folder) so far."""
+def kernel_stats() -> str:
+    """Where the routing kernels came from, and what numba compiled or loaded so far.
+
+    A bundle runs the kernels compiled ahead of time, without numba; a checkout numba's JIT.
+    """
     from territory_desktop.routing import cch
 
     hits = misses = 0
-    folder = ""
     for obj in vars(cch).values():
         stats = getattr(obj, "stats", None)
-        if stats is None or not hasattr(obj, "py_func"):
-            continue
-        hits += sum(stats.cache_hits.values())
-        misses += sum(stats.cache_misses.values())
-        folder = folder or str(stats.cache_path)
-    return hits, misses, folder
+        if stats is not None and hasattr(obj, "py_func"):
+            hits += sum(stats.cache_hits.values())
+            misses += sum(stats.cache_misses.values())
+    source = "jit" if "numba" in sys.modules else "ahead-of-time"
+    return f"kernels {source} kernels_compiled {misses} kernels_from_cache {hits}"
 
 
 class _Smoke:
@@ -150,10 +152,9 @@ class _Smoke:
         if seconds.shape != (n, n) or n < 2 or reached < 0.9 or seconds.diagonal().any():
             raise SmokeFailure(f"implausible {seconds.shape} matrix: {reached:.0%} of pairs "
                                "reachable, or a non-zero diagonal")
-        hits, misses, folder = kernel_stats()
         _say(f"matrix {n}x{n} first_matrix_s {done - start:.2f} (network ready "
              f"{ready - start:.2f} s, matrix {done - ready:.2f} s); {reached:.1%} of pairs "
-             f"reachable; kernels_compiled {misses} kernels_from_cache {hits} in {folder}")
+             f"reachable; {kernel_stats()}")
 
     def schedule(self) -> None:
         window, document = self.app.window, self.app.document
@@ -193,11 +194,29 @@ class _Smoke:
             raise SmokeFailure(f"the reopened plan differs: saved {before}, read {after}")
         _say(f"saved and reopened {path.name} ({path.stat().st_size:,} bytes): {after}")
 
+    def export_gis(self) -> None:
+        """Export the territories for GIS tools and read them back (pyogrio and its GDAL)."""
+        from territory_desktop.io.exports.gis import read_territories, write_territories
+
+        drawn = [t for t in self.app.document.plan.territories.values() if t.geometry is not None]
+        for fmt in ("shp", "kml"):
+            path = self.tmp / f"smoke-territories.{fmt}"
+            write_territories(drawn, path, fmt)
+            prj = path.with_suffix(".prj")  # written from EPSG:4326 by PROJ's database
+            if fmt == "shp" and "WGS" not in (prj.read_text() if prj.is_file() else ""):
+                raise SmokeFailure(f"{path.name} has no WGS84 {prj.suffix} beside it")
+            back = read_territories(path)
+            if sorted(t.id for t in back.territories) != sorted(t.id for t in drawn):
+                raise SmokeFailure(f"{path.name} read back {len(back.territories)} of "
+                                   f"{len(drawn)} territories: {back.problems[:3]}")
+        _say(f"exported {len(drawn)} territories as Shapefile and KML and read them back")
+
     def run(self) -> None:
         self.open_and_draw()
         self.matrix()
         self.schedule()
         self.save_and_reopen()
+        self.export_gis()
 
 
 def _summary(plan: Any) -> dict[str, int]:

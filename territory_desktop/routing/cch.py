@@ -26,7 +26,8 @@ Steps
   node (the top node of the shortest up-down path is one of them).
 
 Contraction and customization take ~0.4 s at 270k nodes and are redone per process; the
-kernels are numba-compiled (cached on disk after the first run) and release the GIL, so the
+kernels are numba-compiled (cached on disk after the first run; compiled ahead of time in a
+frozen build, see :mod:`~territory_desktop.routing.cch_aot`) and release the GIL, so the
 pair loop runs in row blocks on a thread pool, with progress and cancel between blocks.
 The kernels live in :mod:`~territory_desktop.routing.cch_kernels`; this module builds,
 caches and queries the hierarchy.
@@ -37,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -46,8 +48,16 @@ import numpy as np
 from territory_desktop.files import atomic_open
 
 from ._progress import Feedback
-from .cch_kernels import _contract, _customize, _depths, _dissect, _pairs, _searches
 from .prepared import prepared
+
+if getattr(sys, "frozen", False) and not TYPE_CHECKING:
+    # The bundle ships the kernels compiled ahead of time, and no numba (see cch_aot.py).
+    from . import cch_kernels_aot
+    from .cch_aot import checked
+
+    _dissect, _contract, _customize, _depths, _searches, _pairs = checked(cch_kernels_aot)
+else:
+    from .cch_kernels import _contract, _customize, _depths, _dissect, _pairs, _searches
 
 if TYPE_CHECKING:
     from .network import RoadNetwork

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 #: numba caches compiled kernels beside this file (or in the user's cache when that is read-only);
-#: a frozen build caches them per user, keyed on this module's code (see kernel_cache.py).
+#: a frozen build runs them compiled ahead of time instead (see cch_aot.py).
 _CACHE = True
 _PAIR_BLOCK = 256  # destinations per cache block in the pair loop (~1 MB of their paths)
 

@@ -1,0 +1,115 @@
+"""Realignment when one rep of ten leaves: moves against the 1.3x goal, band, one piece.
+
+Instance: the 385 real LA-metro hospitals and urgent-care clinics of ``/work/shared/data``
+(tiers and potential derived as in ``tests/conftest.py``'s ``la_plan``), ten reps at the
+accounts nearest the centres of a seeded k-means, balanced to +/-5 % with outlines (the plan a
+user has before a rep leaves). Then each rep in turn leaves: :func:`balance_plan` with the
+other nine, a move budget of ``floor(1.3 x the leaver's accounts)`` and the slider at
+``--shorter-drives``. Per leaver: accounts moved, budget, territories out of the band, worst
+deviation, split territories. The goal (issue 11 item 5): moves <= budget, every territory in
+the band, none split.
+
+Baseline in the same run: the same realignment with no budget at the fewer-moves end of the
+slider (``shorter_drives=0``), which reaches the band but may move more.
+
+Usage: python benchmarks/realign.py [--shorter-drives 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from _env import header, load
+
+from territory_desktop.design_edits import apply_alignment
+from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.model import Account, Plan, Rep
+from territory_desktop.optimize.balance import BalanceParams, balance_plan
+from territory_desktop.optimize.drive_times import drive_times
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+TOL = 0.05
+
+
+def la_plan(n_reps: int = 10) -> Plan:
+    """Build the LA plan of ``tests/conftest.py`` (same data, seed and reps)."""
+    plan = Plan(name="LA metro healthcare")
+    with open(SHARED / "accounts" / "la_metro_healthcare_accounts.csv", newline="",
+              encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            beds = float(row["beds"]) if row["beds"] not in ("", "nan") else 0.0
+            hospital = row["category"] == "hospital"
+            tier = "A" if hospital and beds >= 200 else "B" if hospital else "C"
+            plan.accounts[row["account_id"]] = Account(
+                row["account_id"], row["name"], float(row["lat"]), float(row["lon"]),
+                postal_code=row["zip"], segment=row["category"], tier=tier,
+                potential=beds * 1000.0 if hospital else 20_000.0)
+    pts = np.array([(a.lat, a.lon) for a in plan.accounts.values()])
+    rng = np.random.default_rng(11)
+    centres = pts[rng.choice(len(pts), n_reps, replace=False)]
+    for _ in range(30):
+        lab = np.argmin(((pts[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+        centres = np.array([pts[lab == j].mean(0) if (lab == j).any() else centres[j]
+                            for j in range(n_reps)])
+    for j, c in enumerate(centres):
+        home = pts[np.argmin(((pts - c) ** 2).sum(1))]
+        plan.reps[f"R{j + 1:02d}"] = Rep(f"R{j + 1:02d}", f"Rep {j + 1}", float(home[0]),
+                                         float(home[1]) + 1e-4 * (j + 1))
+    return plan
+
+
+def summary(result, budget: int | None) -> tuple[bool, str]:
+    """Return (goal met, one line) for a realignment result."""
+    rows = [t for t in result.loads if t.territory_id in result.balanced]
+    dev = np.array([result.metrics.criteria["workload"].deviations[p] for p in range(len(rows))])
+    out = int((np.abs(dev) > TOL + 1e-9).sum())
+    split = sum(t.pieces > 1 for t in rows)
+    moved = len(result.moves)
+    ok = out == 0 and split == 0 and (budget is None or moved <= budget)
+    return ok, (f"moved {moved:3d}{'' if budget is None else f' (budget {budget:3d})'}  "
+                f"out of band {out}/{len(rows)}  worst {np.abs(dev).max():5.1%}  split {split}")
+
+
+def main() -> None:
+    """Let each of the ten reps leave in turn and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shorter-drives", type=float, default=0.2)
+    args = parser.parse_args()
+    header("realignment: one rep of ten leaves (budget 1.3x the leaver's accounts)")
+    plan = la_plan(10)
+    times = drive_times(plan)
+    start = balance_plan(plan, times, BalanceParams(reps=tuple(plan.reps), tolerance=TOL))
+    plan = apply_alignment(plan, start.territory_of, start.territories, start.balanced).plan
+    owned = assign_accounts(plan).territory_of
+    print(f"LA: {len(plan.accounts)} accounts, 10 reps; starting alignment in band: "
+          f"{start.in_band}; {load()}", flush=True)
+    met = base_met = 0
+    for rep in plan.reps:
+        tid = next(t.id for t in plan.territories.values() if t.rep_id == rep)
+        own = [a for a, t in owned.items() if t == tid]
+        budget = math.floor(1.3 * len(own))
+        team = tuple(r for r in plan.reps if r != rep)
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = balance_plan(plan, times, BalanceParams(
+            reps=team, tolerance=TOL, max_moves=budget, shorter_drives=args.shorter_drives))
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        ok, line = summary(result, budget)
+        met += ok
+        free = balance_plan(plan, times, BalanceParams(reps=team, tolerance=TOL,
+                                                       shorter_drives=0.0))
+        base_ok, base_line = summary(free, budget)
+        base_met += base_ok
+        print(f"{rep} leaves ({len(own):2d} accounts): {line}  {'GOAL' if ok else 'miss'}  "
+              f"{secs:.2f} s ({cpu:.2f} s CPU)\n   baseline, no budget, fewer moves: {base_line}"
+              f"  {'GOAL' if base_ok else 'miss'}", flush=True)
+    print(f"leavers meeting the goal (moves <= 1.3x, all in +/-5%, none split): {met}/10; "
+          f"baseline without the budget: {base_met}/10; {load()}")
+
+
+if __name__ == "__main__":
+    main()
