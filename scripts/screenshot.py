@@ -5,6 +5,9 @@ r"""Save a screenshot of the main window on a plan (default: the bundled sample)
 
 ``--rotation`` selects the territory, schedules its rep with Ctrl+Shift+P's action and shows the
 Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotation T1``).
+``--design`` shows the Design panel (View > Design) once its figures are on road drive times.
+``--scenarios`` saves the sample as a scenario, auto-balances it, saves that too and shows the
+Scenarios panel comparing the two, with the accounts that change owner ringed on the map.
 ``--health KPI`` loads the sample's CRM results in the Health panel and colours the map by that
 KPI (e.g. ``win_rate``), accounts sized by ``--size-by`` (potential or pipeline).
 """
@@ -28,6 +31,8 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("plan", type=Path, nargs="?")
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
+    ap.add_argument("--design", action="store_true")
+    ap.add_argument("--scenarios", action="store_true")
     ap.add_argument("--health", metavar="KPI")
     ap.add_argument("--size-by", choices=("potential", "pipeline"))
     args = ap.parse_args()
@@ -53,6 +58,34 @@ def main() -> int:
         panel.days[monday].setCurrentRow(0)  # a click on the day draws its route
         QTimer.singleShot(3000, shoot)
 
+    def design_shown() -> None:
+        figures = window.design.figures
+        if figures is None or figures.times.source != "road":
+            return
+        if not args.scenarios:
+            QTimer.singleShot(1000, shoot)
+            return
+        window.design.panel.figures_shown.disconnect(design_shown)
+        from territory_desktop.optimize.balance import BalanceParams
+
+        scenarios = window.design.scenarios
+        scenarios.save_current_as("As shipped")
+        window.design.balanced.connect(balanced)
+        window.design._run_balance(BalanceParams())
+
+    def balanced(_result: object) -> None:
+        scenarios = window.design.scenarios
+        scenarios.save_current_as("Balanced")
+        scenarios.before.setCurrentIndex(scenarios.before.findText("As shipped"))
+        scenarios.after.setCurrentIndex(scenarios.after.findText("Balanced"))
+        scenarios.compared.connect(compared)
+        window.design.show_scenarios()
+        scenarios.compare()
+
+    def compared(_report: object) -> None:
+        window.design.scenarios.highlight_moves()
+        QTimer.singleShot(2000, shoot)
+
     def health_shown() -> None:
         controls = built.health_map
         controls.size_by.setCurrentIndex(controls.size_by.findData(args.size_by))
@@ -69,6 +102,10 @@ def main() -> int:
                                                type=Qt.ConnectionType.SingleShotConnection)
             window.health.load(results / "opportunities.csv", results / "quotas.csv",
                                results / "activities.csv")
+            return
+        if args.design or args.scenarios:
+            window.design.panel.figures_shown.connect(design_shown)
+            window.actions["view.design"].trigger()
             return
         if not args.rotation:
             QTimer.singleShot(1500, shoot)

@@ -37,6 +37,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     their :class:`~territory_desktop.qt.workbench.Workbench`. A QApplication must exist.
     """
     from territory_desktop.qt.accounts_panel import AccountsPanel
+    from territory_desktop.qt.design import Design
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.exports_menu import Exports
@@ -73,7 +74,9 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     health = HealthPanel(window)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
-                               health, RepPacks(window, routing, files)))
+                               health, RepPacks(window, routing, files),
+                               Design(window, routing, accounts.selected_ids,
+                                      lambda: window.selected_territories)))
 
     def raise_dock(name: str) -> None:
         window.dock(name).show()

@@ -1,4 +1,4 @@
-"""Plan edits of territory design: apply a balanced alignment as one undoable edit.
+"""Plan edits of territory design: apply a balanced alignment, save and promote scenarios.
 
 Same contract as :mod:`territory_desktop.edits` (a pure ``Plan -> Edit``), kept apart while
 the design engines are new; it can move into ``edits.py`` unchanged.
@@ -16,7 +16,14 @@ from territory_desktop.edits import Edit
 from territory_desktop.geo.account_polygons import outlines_for
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.geo.polygons import MIN_AREA_M2, area_m2
-from territory_desktop.model.plan import OverlayRule, Plan, Territory, replace
+from territory_desktop.model.plan import (
+    OverlayRule,
+    Plan,
+    PlanError,
+    Scenario,
+    Territory,
+    replace,
+)
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.unit_balance import UnitDesign
@@ -98,3 +105,64 @@ def _clean(geom: BaseGeometry) -> tuple[BaseGeometry, None]:
     from territory_desktop.geo.polygons import _drop_slivers, _polygonal
 
     return shapely.normalize(_drop_slivers(_polygonal(shapely.make_valid(geom)))), None
+
+
+def save_scenario(plan: Plan, name: str, territory_of: Mapping[str, str | None],
+                  created: str = "") -> Edit:
+    """Copy the current alignment into a new scenario called ``name``, as one edit."""
+    name = name.strip()
+    if not name:
+        raise PlanError("a scenario needs a name")
+    if any(s.name == name for s in plan.scenarios):
+        raise PlanError(f"a scenario named {name!r} exists already; choose another name")
+    new = plan.copy()
+    new.scenarios.append(Scenario.from_plan(plan, name, territory_of, created=created))
+    return Edit(f"Save scenario {name}", new)
+
+
+def delete_scenario(plan: Plan, name: str) -> Edit:
+    """Remove the scenario ``name``, as one edit."""
+    _scenario(plan, name)
+    new = plan.copy()
+    new.scenarios = [s for s in plan.scenarios if s.name != name]
+    return Edit(f"Delete scenario {name}", new)
+
+
+def promote_scenario(plan: Plan, name: str) -> Edit:
+    """Make scenario ``name`` the current alignment (territories, outlines, cadence), one edit.
+
+    Territories an overlay rule names but the scenario lacks stay, without an outline. Where
+    the map and the rules would now put an account elsewhere than the scenario did (rules
+    changed since), the account is pinned to the scenario's territory by an overlay rule
+    ahead of the others.
+    """
+    scenario = _scenario(plan, name)
+    gone = sorted({t.rep_id for t in scenario.territories
+                   if t.rep_id is not None and t.rep_id not in plan.reps})
+    if gone:
+        raise PlanError(f"scenario {name} gives territories to rep {gone[0]}, who is no "
+                        "longer in the plan; add the rep back first")
+    new = scenario.plan_view(plan)
+    for rule in plan.rules:
+        old = plan.territories.get(rule.territory_id)
+        if rule.territory_id not in new.territories and old is not None:
+            new.territories[rule.territory_id] = replace(old, geometry=None)
+    got = assign_accounts(new).territory_of
+    pins = []
+    taken = [r.id for r in new.rules]
+    for aid, wanted in scenario.assignment:
+        if aid in new.accounts and got.get(aid) != wanted:
+            rule_id = new.new_id("PIN-", taken)
+            taken.append(rule_id)
+            pins.append(OverlayRule(rule_id, "id", aid, wanted))
+    new.rules = [*pins, *new.rules]
+    notes = (f"{len(pins)} accounts pinned by overlay rules to keep the scenario's "
+             "alignment",) if pins else ()
+    return Edit(f"Promote scenario {name}", new, notes)
+
+
+def _scenario(plan: Plan, name: str) -> Scenario:
+    found = next((s for s in plan.scenarios if s.name == name), None)
+    if found is None:
+        raise PlanError(f"no scenario named {name!r}")
+    return found

@@ -214,13 +214,10 @@ def _balance(args: argparse.Namespace) -> int:
 def _side(name: str, plan: Any, network: Any) -> Any:
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.model.scenario import Side
-    from territory_desktop.model.territory_load import territory_loads
-    from territory_desktop.optimize.drive_times import drive_times, scheduled_drive_hours
+    from territory_desktop.optimize.alignment_figures import alignment_figures
 
     territory_of = assign_accounts(plan).territory_of
-    times = drive_times(plan, network)
-    scheduled = scheduled_drive_hours(plan, territory_of, network)
-    return Side(name, plan, territory_of, territory_loads(plan, territory_of, times, scheduled))
+    return Side(name, plan, territory_of, alignment_figures(plan, territory_of, network).loads)
 
 
 def report_json(report: RealignmentReport) -> dict[str, Any]:

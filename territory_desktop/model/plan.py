@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,6 +310,65 @@ class PlanSettings:
         )
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """A named alignment.
+
+    ``assignment`` holds (account id, territory id) pairs sorted by account; accounts without
+    a territory are absent.
+    """
+
+    name: str
+    assignment: tuple[tuple[str, str], ...]
+    territories: tuple[Territory, ...]
+    team: tuple[str, ...]
+    cadence: tuple[TierCadence, ...] = ()
+    note: str = ""
+    created: str = ""
+
+    def __post_init__(self) -> None:
+        """Refuse no name, a repeated territory id or an unknown territory (ValueError)."""
+        if not self.name.strip():
+            raise ValueError("a scenario needs a name")
+        ids = [t.id for t in self.territories]
+        known = set(ids)
+        if len(known) != len(ids):
+            raise ValueError(f"scenario {self.name}: two territories share an id")
+        stray = next((t for _, t in self.assignment if t not in known), None)
+        if stray is not None:
+            raise ValueError(f"scenario {self.name}: accounts refer to unknown territory "
+                             f"{stray}")
+
+    @classmethod
+    def from_plan(cls, plan: Plan, name: str, territory_of: Mapping[str, str | None],
+                  note: str = "", created: str = "") -> Scenario:
+        """Copy the plan's current alignment into a scenario."""
+        pairs = tuple(sorted((a, t) for a, t in territory_of.items()
+                             if t is not None and t in plan.territories))
+        team = tuple(dict.fromkeys(t.rep_id for t in plan.territories.values()
+                                   if t.rep_id is not None and t.rep_id in plan.reps))
+        return cls(name, pairs, tuple(plan.territories.values()), team,
+                   tuple(plan.settings.cadence.values()), note, created)
+
+    def territory_of(self) -> dict[str, str]:
+        """Return the territory of each assigned account."""
+        return dict(self.assignment)
+
+    def owner_of(self) -> dict[str, str | None]:
+        """Return the rep (or None) of each assigned account, through its territory."""
+        reps = {t.id: t.rep_id for t in self.territories}
+        return {a: reps[t] for a, t in self.assignment}
+
+    def plan_view(self, base: Plan) -> Plan:
+        """Return ``base`` with this scenario's territories and cadence (accounts, reps shared)."""
+        view = base.copy()
+        view.territories = {t.id: t for t in self.territories}
+        if self.cadence:
+            view.settings = dataclasses.replace(
+                base.settings, cadence={c.tier: c for c in self.cadence})
+        return view
+
+
 _SHARED_FIELDS = ("accounts", "reps", "territories", "schedules")
 
 
@@ -330,6 +389,7 @@ class Plan:
     schedules: MutableMapping[str, RepSchedule] = field(default_factory=SharedDict)  # by rep id
     visit_log: list[VisitLogEntry] = field(default_factory=list)
     health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
+    scenarios: list[Scenario] = field(default_factory=list)  # named alignments, names unique
     exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
     #: The road network stored in the plan file (routes with no extract), or None.
     network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
@@ -353,6 +413,7 @@ class Plan:
             schedules=_shared_copy(self.schedules),
             visit_log=list(self.visit_log),
             health=self.health,
+            scenarios=list(self.scenarios),
             exports=self.exports,
             network=self.network,
         )

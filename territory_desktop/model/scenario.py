@@ -2,8 +2,8 @@
 
 A :class:`Scenario` is a frozen copy of who owns what: every account's territory, the
 territories with their reps and outlines, the team and (optionally) its own tier cadence. It
-is all plain values, so saving it is a thin step for the plan file (proposed tables in
-:data:`PROPOSED_TABLES`).
+is all plain values, declared in :mod:`~territory_desktop.model.plan` because a plan holds its
+scenarios (``Plan.scenarios``, saved in the plan file's ``td_scenario*`` tables).
 
 :func:`compare` puts two alignments side by side per territory (workload, potential, drive
 hours, compactness, accounts moved in and out); :func:`realignment_report` lists, per rep,
@@ -14,80 +14,17 @@ owner** when the rep of its territory differs (no rep, or no territory, counts a
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from territory_desktop.model.plan import Plan, Territory, TierCadence
+from territory_desktop.model.plan import Plan, Scenario
 from territory_desktop.model.territory_load import TerritoryLoad
 
-PROPOSED_TABLES = """\
-td_scenarios            id, name, created (ISO), note, is_current (0/1)
-td_scenario_territories scenario_id, geom MULTIPOLYGON, id, name, color, rep_id, locked
-td_scenario_accounts    scenario_id, account_id, territory_id
-td_scenario_team        scenario_id, rep_id
-td_scenario_cadence     scenario_id, tier, every_weeks, visit_minutes (no rows: the plan's)
-"""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named alignment.
-
-    ``assignment`` holds (account id, territory id) pairs sorted by account; accounts without
-    a territory are absent.
-    """
-
-    name: str
-    assignment: tuple[tuple[str, str], ...]
-    territories: tuple[Territory, ...]
-    team: tuple[str, ...]
-    cadence: tuple[TierCadence, ...] = ()
-    note: str = ""
-    created: str = ""
-
-    def __post_init__(self) -> None:
-        """Refuse no name, a repeated territory id or an unknown territory (ValueError)."""
-        if not self.name.strip():
-            raise ValueError("a scenario needs a name")
-        ids = [t.id for t in self.territories]
-        known = set(ids)
-        if len(known) != len(ids):
-            raise ValueError(f"scenario {self.name}: two territories share an id")
-        stray = next((t for _, t in self.assignment if t not in known), None)
-        if stray is not None:
-            raise ValueError(f"scenario {self.name}: accounts refer to unknown territory "
-                             f"{stray}")
-
-    @classmethod
-    def from_plan(cls, plan: Plan, name: str, territory_of: Mapping[str, str | None],
-                  note: str = "", created: str = "") -> Scenario:
-        """Copy the plan's current alignment into a scenario."""
-        pairs = tuple(sorted((a, t) for a, t in territory_of.items()
-                             if t is not None and t in plan.territories))
-        team = tuple(dict.fromkeys(t.rep_id for t in plan.territories.values()
-                                   if t.rep_id is not None and t.rep_id in plan.reps))
-        return cls(name, pairs, tuple(plan.territories.values()), team,
-                   tuple(plan.settings.cadence.values()), note, created)
-
-    def territory_of(self) -> dict[str, str]:
-        """Return the territory of each assigned account."""
-        return dict(self.assignment)
-
-    def owner_of(self) -> dict[str, str | None]:
-        """Return the rep (or None) of each assigned account, through its territory."""
-        reps = {t.id: t.rep_id for t in self.territories}
-        return {a: reps[t] for a, t in self.assignment}
-
-    def plan_view(self, base: Plan) -> Plan:
-        """Return ``base`` with this scenario's territories and cadence (accounts, reps shared)."""
-        view = base.copy()
-        view.territories = {t.id: t for t in self.territories}
-        if self.cadence:
-            view.settings = dataclasses.replace(
-                base.settings, cadence={c.tier: c for c in self.cadence})
-        return view
+__all__ = [
+    "AccountChange", "RealignmentReport", "RepChange", "Scenario", "Side",
+    "TerritoryComparison", "compare", "last_visits", "realignment_report",
+]
 
 
 @dataclass(frozen=True)

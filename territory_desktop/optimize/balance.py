@@ -78,6 +78,9 @@ class BalanceParams:
         if not 0 < self.tolerance < 1:
             raise BalanceError(f"tolerance must be between 0 and 1 (e.g. 0.05 for +/-5%), "
                                f"not {self.tolerance:g}")
+        if self.potential_tolerance is not None and not 0 < self.potential_tolerance < 1:
+            raise BalanceError(f"potential tolerance must be between 0 and 1, not "
+                               f"{self.potential_tolerance:g}")
         bad = [c for c in self.criteria if c not in ("workload", "potential")]
         if bad or not self.criteria:
             raise BalanceError("criteria are workload and/or potential")

@@ -31,6 +31,7 @@ from territory_desktop.model import PlanError
 from territory_desktop.qt import dialogs
 from territory_desktop.qt.accounts_panel import AccountsPanel
 from territory_desktop.qt.actions import ActionRegistry
+from territory_desktop.qt.design import Design
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.exports_menu import Exports
@@ -81,6 +82,7 @@ class WindowParts:
     exports: Exports
     health: HealthPanel
     travel: RepPacks
+    design: Design
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +134,7 @@ class MainWindow(QMainWindow):
         self.exports = parts.exports
         self.health = parts.health
         self.travel = parts.travel
+        self.design = parts.design
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)
@@ -140,6 +143,8 @@ class MainWindow(QMainWindow):
         self.panels.add("Rep's week", self.rep_week, bottom)
         self.panels.add("Route", self.route_panel, bottom)
         self.panels.add("Health", self.health, bottom)
+        self.design.watch(self.panels.add("Design", self.design.panel, bottom))
+        self.panels.add("Scenarios", self.design.scenarios, bottom)
         self.actions = ActionRegistry(self)
         self._declare_actions()
         self._build_menus_and_toolbar()

@@ -187,6 +187,9 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
                          "td_snapshot_kpis"), "attributes"),
         "td_mileage_rates": "attributes", "td_expense_presets": "attributes",
         "td_network": "attributes",
+        "td_scenarios": "attributes", "td_scenario_territories": "features",
+        "td_scenario_accounts": "attributes", "td_scenario_team": "attributes",
+        "td_scenario_cadence": "attributes",
     }
     layers = dict(pyogrio.list_layers(path))
     assert layers["accounts"] == "Point" and layers["territories"] == "MultiPolygon"

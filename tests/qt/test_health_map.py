@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from territory_desktop import cli, edits
-from territory_desktop.qt.actions import ActionSpec
 from territory_desktop.resources import resource_path
 
 SAMPLE = resource_path("sample")
@@ -212,26 +211,17 @@ def test_stretch_cadence_answer_of_an_overloaded_rep(loaded, qtbot):
     assert window.document.plan.schedules.get(territory.rep_id) is None
 
 
-def test_rebalance_answer_follows_the_window_action(loaded, qtbot):
+def test_rebalance_answer_opens_auto_balance_on_the_territory(loaded, qtbot):
     window = loaded.window
     panel = window.health
     row = _row(panel, "utilisation_low")
     button = _button(loaded, row, "rebalance")
-    assert not button.isEnabled()
-    assert "Not available" in button.toolTip()
-    # Once the window has the action (the auto-balance tool adds it), the link runs it on the
-    # signal's territory.
-    ran = []
-    window.actions.add(ActionSpec("territory.balance", "&Balance territories"),
-                       lambda: ran.append(list(window.selected_territories)))
-    with qtbot.waitSignal(panel.report_shown, timeout=WAIT_MS):
-        panel.period.setFocus()
-        qtbot.keyClick(panel.period, Qt.Key.Key_Down)
-    row = _row(panel, "utilisation_low")
-    button = _button(loaded, row, "rebalance")
-    assert button.isEnabled()
+    assert button.isEnabled()  # the window has Auto-balance (territory.balance)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert ran == [[panel.report.signals[row].territory_id]]
+    assert window.selected_territories == [panel.report.signals[row].territory_id]
+    design = window.design
+    qtbot.waitUntil(lambda: design.dialog is not None and design.dialog.isVisible())
+    design.dialog.reject()
 
 
 def test_stretch_cadence_answer_stretches_a_scheduled_overloaded_rep(loaded, qtbot):

@@ -657,7 +657,7 @@ def test_map_grows_when_the_divider_is_dragged_and_the_layout_is_remembered(tdap
     panels = {a.text().replace("&", ""): a for a in window.findChild(
         type(window.recent_menu), "panelsMenu").actions()}
     assert set(panels) == {"Territories", "Accounts", "Rotation", "Rep's week", "Route",
-                           "Health"}
+                           "Health", "Design", "Scenarios"}
     panels["Accounts"].trigger()
     assert accounts.isVisible()
     # the next session opens with the same layout

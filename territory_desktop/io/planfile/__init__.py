@@ -40,6 +40,15 @@ td_mileage_rates attributes  period_start, period_end (ISO dates, inclusive), ra
                              no rows = the shipped IRS rates
 td_expense_presets attributes name, columns (JSON list of [field, column name]), date_format,
                              per (day/trip), category, cost_centre
+td_scenarios    attributes   name (unique), created (ISO), note: scenarios in plan order
+td_scenario_    features     geom MULTIPOLYGON, scenario (its name), id, name, color,
+territories                  rep_id, locked: each scenario's territories
+td_scenario_    attributes   scenario, account_id, territory_id (by account)
+accounts
+td_scenario_    attributes   scenario, rep_id: the scenario's team
+team
+td_scenario_    attributes   scenario, tier, every_weeks, visit_minutes (no rows: the
+cadence                      plan's cadence)
 td_network      attributes   name, dtype, shape, data: the road network the plan carries (one
                              row per compiled array, raw little-endian bytes; one ``meta`` row
                              of JSON), empty unless stored (``network_rows``)
@@ -49,7 +58,7 @@ CRM results are ``plan.health.results`` (None when none were imported), snapshot
 ``plan.health.snapshots``; the health thresholds are td_settings keys ``health.<name>``.
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
-``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``).
+``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``: the scenario tables).
 New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
 
 All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has

@@ -40,6 +40,7 @@ from territory_desktop.model.plan import (
     Territory,
     TierCadence,
 )
+from territory_desktop.model.scenario import Scenario
 from territory_desktop.model.schedule import (
     RepSchedule,
     ScheduledVisit,
@@ -102,6 +103,8 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         visit_log = _read_rows(conn, "td_visit_log", _log_entry)
         where = "td_opportunities"
         health = read_health(conn, stored_settings)
+        where = "td_scenarios"
+        scenarios = _read_scenarios(conn)
         where = "td_mileage_rates"
         exports = _export_settings(conn)
         where = "td_network"
@@ -121,6 +124,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         schedules=schedules,
         visit_log=visit_log,
         health=health,
+        scenarios=scenarios,
         exports=exports,
         network=network,
     )
@@ -169,6 +173,31 @@ def _read_schedules(conn: sqlite3.Connection) -> dict[str, RepSchedule]:
         rep_id: RepSchedule(rep_id, weeks, tuple(visits[rep_id]), tuple(unplaced[rep_id]), seed)
         for rep_id, (weeks, seed) in heads.items()
     }
+
+
+def _read_scenarios(conn: sqlite3.Connection) -> list[Scenario]:
+    """Read the scenarios: td_scenarios gives them in order, the other tables their rows."""
+    heads = _read_rows(conn, "td_scenarios", lambda r: (
+        _text(r["name"]), _text(r["created"]), _text(r["note"])))
+
+    def grouped(table: str, build: Callable[[sqlite3.Row], _T]) -> dict[str, list[_T]]:
+        out: dict[str, list[_T]] = {name: [] for name, _, _ in heads}
+        for name, item in _read_rows(conn, table, lambda r: (_text(r["scenario"]), build(r))):
+            if name not in out:
+                raise _TableError(table, f"scenario {name!r} has no row in td_scenarios")
+            out[name].append(item)
+        return out
+
+    territories = grouped("td_scenario_territories", _territory)
+    accounts = grouped("td_scenario_accounts", lambda r: (
+        _text(r["account_id"]), _text(r["territory_id"])))
+    team = grouped("td_scenario_team", lambda r: _text(r["rep_id"]))
+    cadence = grouped("td_scenario_cadence", lambda r: TierCadence(
+        _text(r["tier"]), _float(r["every_weeks"], "every_weeks"),
+        _float(r["visit_minutes"], "visit_minutes")))
+    return [Scenario(name, tuple(sorted(accounts[name])), tuple(territories[name]),
+                     tuple(team[name]), tuple(cadence[name]), note, created)
+            for name, created, note in heads]
 
 
 def _visit(r: sqlite3.Row) -> tuple[str, ScheduledVisit]:

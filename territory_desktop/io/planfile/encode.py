@@ -93,6 +93,28 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
         ], []
     if table == "td_network":
         return network_rows(plan.network), []
+    if table.startswith("td_scenario"):
+        return _scenario_rows(table, plan)
+    raise AssertionError(f"no writer for table {table}")
+
+
+def _scenario_rows(table: str, plan: Plan) -> tuple[list[tuple[object, ...]],
+                                                     list[BaseGeometry]]:
+    scenarios = plan.scenarios
+    if table == "td_scenarios":
+        return [(s.name, s.created, s.note) for s in scenarios], []
+    if table == "td_scenario_territories":
+        pairs = [(s.name, t, _as_multipolygon(t.geometry)) for s in scenarios
+                 for t in s.territories]
+        return [(gpkg.to_blob(g), name, t.id, t.name, t.color, t.rep_id, int(t.locked))
+                for name, t, g in pairs], [g for _, _, g in pairs if g is not None]
+    if table == "td_scenario_accounts":
+        return [(s.name, a, t) for s in scenarios for a, t in s.assignment], []
+    if table == "td_scenario_team":
+        return [(s.name, r) for s in scenarios for r in s.team], []
+    if table == "td_scenario_cadence":
+        return [(s.name, c.tier, c.every_weeks, c.visit_minutes)
+                for s in scenarios for c in s.cadence], []
     raise AssertionError(f"no writer for table {table}")
 
 

@@ -225,8 +225,58 @@ _NETWORK_TABLES_V3 = (
     ),
 )
 _REP_COLUMNS_V3: tuple[Column, ...] = (*_EXPORT_REP_COLUMNS_V3,)
+# Scenarios: named alignments (model/scenario.py), linked to their rows by the scenario's name.
+_SCENARIO_TABLES_V3 = (
+    TableSpec(
+        "td_scenarios",
+        (
+            Column("name", "TEXT", "NOT NULL UNIQUE"),
+            Column("created", "TEXT"),
+            Column("note", "TEXT"),
+        ),
+        description="Territory Desktop: scenarios (named alignments), in plan order",
+    ),
+    TableSpec(
+        "td_scenario_territories",
+        (
+            Column("scenario", "TEXT", "NOT NULL"),
+            Column("id", "TEXT", "NOT NULL"),
+            Column("name", "TEXT"),
+            Column("color", "TEXT"),
+            Column("rep_id", "TEXT"),
+            Column("locked", "BOOLEAN"),
+        ),
+        geometry_type="MULTIPOLYGON",
+        description="Territory Desktop: the territories of each scenario",
+    ),
+    TableSpec(
+        "td_scenario_accounts",
+        (
+            Column("scenario", "TEXT", "NOT NULL"),
+            Column("account_id", "TEXT", "NOT NULL"),
+            Column("territory_id", "TEXT", "NOT NULL"),
+        ),
+        description="Territory Desktop: account -> territory in each scenario",
+    ),
+    TableSpec(
+        "td_scenario_team",
+        (Column("scenario", "TEXT", "NOT NULL"), Column("rep_id", "TEXT", "NOT NULL")),
+        description="Territory Desktop: the reps of each scenario's team",
+    ),
+    TableSpec(
+        "td_scenario_cadence",
+        (
+            Column("scenario", "TEXT", "NOT NULL"),
+            Column("tier", "TEXT", "NOT NULL"),
+            Column("every_weeks", "REAL"),
+            Column("visit_minutes", "REAL"),
+        ),
+        description="Territory Desktop: a scenario's own tier cadence (no rows: the plan's)",
+    ),
+)
 _SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3, *_PACK_SETTINGS_V3)
-_TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_NETWORK_TABLES_V3)
+_TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_NETWORK_TABLES_V3,
+                                     *_SCENARIO_TABLES_V3)
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
@@ -386,6 +436,9 @@ def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
             if not _is_count(u.missing_visits) or u.missing_visits < 0:
                 yield "td_unplaced", (f"{what}: account {u.account_id}: missing visits must be "
                                       f"0 or more, not {u.missing_visits!r}")
+    names = [s.name for s in plan.scenarios]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        yield "td_scenarios", f"two scenarios are named {name!r}"
     for n, entry in enumerate(plan.visit_log, start=1):
         what = f"entry {n} ({entry.rep_id}, {entry.account_id})"
         if not _is_iso_date(entry.date):

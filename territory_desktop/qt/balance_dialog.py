@@ -1,0 +1,157 @@
+"""The Auto-balance dialog: the team, the band, potential, the disruption budget and the seed.
+
+It only collects :class:`~territory_desktop.optimize.balance.BalanceParams`; the design
+controller runs the balance off the GUI thread and applies it as one undoable edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop.model.plan import Plan
+from territory_desktop.optimize.balance import BalanceError, BalanceParams
+
+__all__ = ["BalanceDialog"]
+
+
+class BalanceDialog(QDialog):
+    """Ask how to balance ``plan``: which reps, how tight, what may move.
+
+    Parameters
+    ----------
+    team
+        The reps checked at first (the reps of the territories on the map).
+    locked_accounts
+        The accounts selected in the account list: "Keep selected accounts" fixes them.
+    """
+
+    def __init__(self, plan: Plan, team: Iterable[str], locked_accounts: Iterable[str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("balanceDialog")
+        self.setWindowTitle("Auto-balance territories")
+        self._locked = tuple(locked_accounts)
+        checked = set(team)
+        self.reps = QListWidget(self)
+        self.reps.setObjectName("balanceReps")
+        for rep in plan.reps.values():
+            item = QListWidgetItem(f"{rep.name} ({rep.id})", self.reps)
+            item.setData(Qt.ItemDataRole.UserRole, rep.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if rep.id in checked
+                               else Qt.CheckState.Unchecked)
+        self.reps.setMaximumHeight(120)
+        self.tolerance = QDoubleSpinBox(self)
+        self.tolerance.setObjectName("balanceTolerance")
+        self.tolerance.setRange(0.0, 99.0)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setSuffix(" %")
+        self.tolerance.setValue(5.0)
+        self.potential = QCheckBox("Balance potential too, within", self)
+        self.potential.setObjectName("balancePotential")
+        self.potential_tolerance = QDoubleSpinBox(self)
+        self.potential_tolerance.setObjectName("balancePotentialTolerance")
+        self.potential_tolerance.setRange(0.0, 99.0)
+        self.potential_tolerance.setDecimals(1)
+        self.potential_tolerance.setSuffix(" %")
+        self.potential_tolerance.setValue(10.0)
+        self.potential_tolerance.setEnabled(False)
+        self.potential.toggled.connect(self.potential_tolerance.setEnabled)
+        self.max_moves = QSpinBox(self)
+        self.max_moves.setObjectName("balanceMaxMoves")
+        self.max_moves.setRange(0, 1_000_000)
+        self.max_moves.setSpecialValueText("no limit")  # 0
+        self.drives = QSlider(Qt.Orientation.Horizontal, self)
+        self.drives.setObjectName("balanceDrives")
+        self.drives.setRange(0, 100)
+        self.drives.setValue(50)
+        self.drives.setToolTip("Left: move as few accounts as possible; right: the shortest "
+                               "drives whatever moves")
+        self.seed = QSpinBox(self)
+        self.seed.setObjectName("balanceSeed")
+        self.seed.setRange(0, 2**31 - 1)
+        self.keep_selected = QCheckBox(f"Keep the {len(self._locked)} selected accounts where "
+                                       "they are", self)
+        self.keep_selected.setObjectName("balanceKeepSelected")
+        self.keep_selected.setEnabled(bool(self._locked))
+        self.problem = QLabel(self)
+        self.problem.setObjectName("balanceProblem")
+        self.problem.setStyleSheet("color: #c62828")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+
+        potential_row = QHBoxLayout()
+        potential_row.addWidget(self.potential)
+        potential_row.addWidget(self.potential_tolerance)
+        drives_row = QHBoxLayout()
+        drives_row.addWidget(QLabel("fewer moves", self))
+        drives_row.addWidget(self.drives, 1)
+        drives_row.addWidget(QLabel("shorter drives", self))
+        form = QFormLayout()
+        form.addRow("Reps to balance:", self.reps)
+        form.addRow("Workload within ±", self.tolerance)
+        form.addRow(potential_row)
+        form.addRow("Accounts moved at most:", self.max_moves)
+        form.addRow(drives_row)
+        form.addRow("Seed:", self.seed)
+        form.addRow(self.keep_selected)
+        form.addRow(QLabel("Locked territories, overlay rules and pinned accounts never "
+                           "move.", self))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Balance")
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def team(self) -> tuple[str, ...]:
+        """Return the ids of the checked reps, in plan order."""
+        items = (self.reps.item(k) for k in range(self.reps.count()))
+        return tuple(i.data(Qt.ItemDataRole.UserRole) for i in items
+                     if i.checkState() == Qt.CheckState.Checked)
+
+    def params(self) -> BalanceParams:
+        """Return the parameters the dialog shows (BalanceError: what to change)."""
+        team = self.team()
+        if not team:
+            raise BalanceError("check at least one rep to balance")
+        potential = self.potential.isChecked()
+        return BalanceParams(
+            tolerance=self.tolerance.value() / 100.0,
+            criteria=("workload", "potential") if potential else ("workload",),
+            potential_tolerance=self.potential_tolerance.value() / 100.0 if potential
+            else None,
+            reps=team,
+            locked_accounts=frozenset(self._locked if self.keep_selected.isChecked() else ()),
+            max_moves=self.max_moves.value() or None,
+            shorter_drives=self.drives.value() / 100.0,
+            seed=self.seed.value())
+
+    def _on_buttons_accepted(self) -> None:
+        try:
+            self.params()
+        except BalanceError as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            return
+        self.accept()

@@ -1,0 +1,189 @@
+"""Scenarios through the window: save two, compare them, make one current, export, reopen."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLineEdit, QMessageBox
+
+from territory_desktop.io.planfile import load_plan
+from territory_desktop.optimize.alignment_figures import CURRENT
+from territory_desktop.qt.scenario_panel import COMPARE_COLUMNS
+
+WAIT_MS = 120_000
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def _focus(window, qtbot):
+    """Give the window focus back after a dialog closed (a window manager would)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def _save_scenario(tdapp, qtbot, name, expect_saved=True):
+    """Ctrl+Alt+S, type the name, Enter."""
+    window, panel = tdapp.window, tdapp.window.design.scenarios
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL_ALT)
+    qtbot.waitUntil(lambda: panel.name_dialog is not None and panel.name_dialog.isVisible())
+    dialog = panel.name_dialog
+    line = dialog.findChild(QLineEdit)
+    line.selectAll()
+    qtbot.keyClicks(line, name)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    if expect_saved:
+        qtbot.waitUntil(lambda: any(s.name == name for s in tdapp.document.plan.scenarios))
+
+
+def _balance(tdapp, qtbot):
+    window, design = tdapp.window, tdapp.window.design
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_B, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: design.dialog is not None and design.dialog.isVisible())
+    with qtbot.waitSignal(design.balanced, timeout=WAIT_MS) as balanced:
+        qtbot.mouseClick(design.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    return balanced.args[0]
+
+
+@pytest.fixture
+def two_scenarios(tdapp, qtbot):
+    """Save "As shipped", auto-balance, save "Balanced" (both through the window)."""
+    _save_scenario(tdapp, qtbot, "As shipped")
+    result = _balance(tdapp, qtbot)
+    _save_scenario(tdapp, qtbot, "Balanced")
+    return result
+
+
+def _compare(tdapp, qtbot, before, after):
+    window, panel = tdapp.window, tdapp.window.design.scenarios
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_C, CTRL_ALT)
+    assert window.dock("dockScenarios").isVisible()
+    panel.before.setCurrentIndex(panel.before.findText(before))
+    panel.after.setCurrentIndex(panel.after.findText(after))
+    with qtbot.waitSignal(panel.compared, timeout=WAIT_MS) as got:
+        qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    return got.args[0]
+
+
+def _cells(panel, name):
+    col = COMPARE_COLUMNS.index(name)
+    return [panel.table.item(r, col).text() for r in range(panel.table.rowCount())]
+
+
+def test_compare_two_saved_scenarios(tdapp, qtbot, two_scenarios):
+    panel = tdapp.window.design.scenarios
+    plan = tdapp.document.plan
+    assert [s.name for s in plan.scenarios] == ["As shipped", "Balanced"]
+    assert [panel.list.item(k).data(Qt.ItemDataRole.UserRole)
+            for k in range(panel.list.count())] == ["As shipped", "Balanced"]
+    report = _compare(tdapp, qtbot, "As shipped", "Balanced")
+    shipped, balanced = plan.scenarios
+    old, new = shipped.owner_of(), balanced.owner_of()
+    changed = {a for a in old if old[a] != new.get(a)}
+    assert {c.account_id for c in report.handoffs} == changed
+    assert report.moved == len(changed) > 0
+    assert panel.summary.text().startswith(f"As shipped → Balanced: {len(changed)} accounts "
+                                           "change owner")
+    # Side by side per territory: both workloads, the accounts moved in and out.
+    assert _cells(panel, "Territory")[:4] == ["Brewers Hill", "Fells Prospect", "Harbor East",
+                                              "O'Donnell Heights"]
+    for row, t in enumerate(report.territories):
+        a, b = t.workload
+        assert _cells(panel, "Workload h/wk")[row] == (f"{a:.1f}" if f"{a:.1f}" == f"{b:.1f}"
+                                                        and a == b else f"{a:.1f} → {b:.1f}")
+        assert _cells(panel, "Moved in")[row] == str(t.moved_in)
+    assert sum(t.moved_in for t in report.territories) == len(changed)
+
+
+def test_scenario_against_the_current_plan_and_moves_on_the_map(tdapp, qtbot, two_scenarios,
+                                                                  monkeypatch):
+    panel = tdapp.window.design.scenarios
+    report = _compare(tdapp, qtbot, "Balanced", CURRENT)
+    assert report.moved == 0  # the plan is still the balanced alignment
+    report = _compare(tdapp, qtbot, "As shipped", CURRENT)
+    assert report.moved == len(two_scenarios.moves)
+    ringed = []
+    real = tdapp.map_view.highlight_accounts
+    monkeypatch.setattr(tdapp.map_view, "highlight_accounts",
+                        lambda ids, reasons=None: ringed.append((ids, reasons)) or real(ids,
+                                                                                        reasons))
+    qtbot.mouseClick(panel.show_moves, Qt.MouseButton.LeftButton)
+    ids, reasons = ringed[-1]
+    assert sorted(ids) == sorted(c.account_id for c in report.handoffs)
+    first = report.handoffs[0]
+    assert reasons[first.account_id] == f"{first.old_rep} → {first.new_rep}"
+
+
+def test_make_a_scenario_current_is_one_undoable_edit(tdapp, qtbot, two_scenarios):
+    window, doc, panel = tdapp.window, tdapp.document, tdapp.window.design.scenarios
+    shipped = doc.plan.scenarios[0]
+    balanced_plan = doc.plan
+    panel.select("As shipped")
+    qtbot.mouseClick(panel.promote_button, Qt.MouseButton.LeftButton)
+    assert doc.undo_stack.undoText() == "Promote scenario As shipped"
+    assert list(doc.plan.territories.values()) == list(shipped.territories)
+    got = doc.assignment.territory_of
+    assert all(got[a] == t for a, t in shipped.assignment)
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.plan is balanced_plan
+
+
+def test_export_the_realignment_report(tdapp, qtbot, two_scenarios, monkeypatch, tmp_path):
+    panel = tdapp.window.design.scenarios
+    report = _compare(tdapp, qtbot, "As shipped", "Balanced")
+    out = tmp_path / "realignment.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (str(out), "Excel workbook (*.xlsx)")))
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    book = openpyxl.load_workbook(out)
+    handoffs = next(ws for ws in book.worksheets if ws.max_row == report.moved + 1)
+    assert handoffs.max_row == report.moved + 1
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (str(tmp_path / "r.csv"),
+                                                        "CSV files (*.csv)")))
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "r.csv").is_file() and (tmp_path / "r-reps.csv").is_file()
+
+
+def test_save_and_reopen_keeps_the_scenarios(tdapp, qtbot, two_scenarios, monkeypatch,
+                                              tmp_path):
+    window, doc = tdapp.window, tdapp.document
+    saved = list(doc.plan.scenarios)
+    path = tmp_path / "with-scenarios.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (str(path), "")))
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: doc.path == path and not doc.is_modified, timeout=WAIT_MS)
+    assert load_plan(path).scenarios == saved
+    assert tdapp.files.open_sample(confirmed=True)
+    assert doc.plan.scenarios == []
+    panel = window.design.scenarios
+    assert [panel.after.itemText(k) for k in range(panel.after.count())] == [CURRENT]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *_a, **_k: (str(path), "")))
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: doc.path == path, timeout=WAIT_MS)
+    assert doc.plan.scenarios == saved
+    assert [panel.after.itemText(k) for k in range(panel.after.count())] == [
+        CURRENT, "As shipped", "Balanced"]
+    assert [panel.list.item(k).data(Qt.ItemDataRole.UserRole)
+            for k in range(panel.list.count())] == ["As shipped", "Balanced"]
+
+
+def test_a_second_scenario_with_the_same_name_is_refused(tdapp, qtbot):
+    _save_scenario(tdapp, qtbot, "Q1")
+    steps = tdapp.document.undo_stack.count()
+    _save_scenario(tdapp, qtbot, "Q1", expect_saved=False)
+    window = tdapp.window
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox,
+                                                                           "errorBox")))
+    box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
+    assert box.text() == "a scenario named 'Q1' exists already; choose another name"
+    assert tdapp.document.undo_stack.count() == steps
