@@ -95,3 +95,22 @@ def scheduled(tdapp, qtbot):
     with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
         window.actions["rotation.schedule"].trigger()
     return tdapp
+
+
+@pytest.fixture
+def no_results(tdapp, qtbot, tmp_path):
+    """Open a copy of the sample plan that holds no CRM results in the application.
+
+    The bundled sample stores invented results so its dashboard is filled on first launch;
+    tests of importing results start from a plan without any.
+    """
+    from territory_desktop.io.planfile import save_plan
+    from territory_desktop.model.plan_health import PlanHealth
+
+    plan = tdapp.document.plan.copy()
+    plan.health = PlanHealth()
+    path = tmp_path / "sample_without_results.gpkg"
+    save_plan(plan, path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    return tdapp

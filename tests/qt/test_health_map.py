@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from territory_desktop import cli, edits
+from territory_desktop.io.planfile import save_plan
+from territory_desktop.model.plan_health import PlanHealth
 from territory_desktop.resources import resource_path
 
 SAMPLE = resource_path("sample")
@@ -252,14 +254,18 @@ def test_stretch_cadence_answer_stretches_a_scheduled_overloaded_rep(loaded, qtb
     assert sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced) < missing
 
 
-def test_opening_another_plan_takes_the_health_off_the_map(loaded, qtbot):
+def test_opening_another_plan_takes_the_health_off_the_map(loaded, qtbot, tmp_path):
+    other = tmp_path / "no results.gpkg"
+    plan = loaded.document.plan.copy()
+    plan.health = PlanHealth()
+    save_plan(plan, other)
     controls = loaded.health_map
     controls.kpi.setFocus()
     with _rendered(loaded, qtbot, "show_signals"):  # sent after the choropleth
         qtbot.keyClicks(controls.kpi, "Pipeline")
     assert js(loaded, qtbot, "TD.state.choropleth.kpi") == "pipeline"
     with _rendered(loaded, qtbot, "show_signals"), qtbot.waitSignal(loaded.map_view.layers_shown):
-        assert loaded.files.open_sample(confirmed=True)
+        assert loaded.files.open_path(other, confirmed=True)
     page = js(loaded, qtbot, """({ choropleth: TD.state.choropleth, badges: TD.state.signalLayer,
         fill: TD.state.territoryById.T1.options.fillColor,
         legend: document.querySelector('.td-health-legend') })""")

@@ -148,8 +148,9 @@ def test_chart_draws_the_chosen_kpi_with_the_team_average(loaded, qtbot):
     assert team == pytest.approx(report.kpis.team.pipeline / len(report.kpis.territories))
 
 
-def test_opportunities_without_required_columns_are_explained(tdapp, qtbot, monkeypatch,
+def test_opportunities_without_required_columns_are_explained(no_results, qtbot, monkeypatch,
                                                               tmp_path):
+    tdapp = no_results
     window = tdapp.window
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("Name,Value\nfoo,1\n", encoding="utf-8")
@@ -162,7 +163,8 @@ def test_opportunities_without_required_columns_are_explained(tdapp, qtbot, monk
     assert not window.health.period.isEnabled()
 
 
-def test_cancelling_the_opportunities_chooser_loads_nothing(tdapp, qtbot, monkeypatch):
+def test_cancelling_the_opportunities_chooser_loads_nothing(no_results, qtbot, monkeypatch):
+    tdapp = no_results
     window = tdapp.window
     titles = _choose_files(monkeypatch, [""])
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
@@ -171,3 +173,14 @@ def test_cancelling_the_opportunities_chooser_loads_nothing(tdapp, qtbot, monkey
     assert not [w for w in window.jobs.workers if w.kind.startswith("health")]
     assert window.health.summary.text().startswith("No CRM results in this plan")
     assert window.health.table.rowCount() == 0
+
+
+def test_the_sample_opens_with_its_dashboard_filled(tdapp, qtbot):
+    """The bundled sample stores invented CRM results: Ctrl+Shift+H shows them, nothing to load."""
+    window = tdapp.window
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: window.health.report is not None, timeout=WAIT_MS)
+    assert window.health.summary.text().startswith("CRM results stored in the plan: 1302 "
+                                                   "opportunities")
+    assert window.health.table.rowCount() == len(window.health.report.kpis.territories) + 1
+    assert window.health.report.signals  # the invented reps differ on purpose

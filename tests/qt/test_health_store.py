@@ -72,7 +72,8 @@ def _reopen(qtbot, monkeypatch, tdapp, path: Path) -> None:
 
 
 def test_imported_results_are_stored_undoable_saved_and_shown_on_reopen(
-        tdapp, qtbot, monkeypatch, tmp_path):
+        no_results, qtbot, monkeypatch, tmp_path):
+    tdapp = no_results
     window, document = tdapp.window, tdapp.document
     assert document.plan.health.results is None
     panel = _load_sample_results(qtbot, monkeypatch, window)
@@ -98,16 +99,17 @@ def test_imported_results_are_stored_undoable_saved_and_shown_on_reopen(
     _load_sample_results(qtbot, monkeypatch, window)
     assert document.plan.health.results == expected
 
+    without = document.path
     saved = tmp_path / "with results.gpkg"
     _answer_files(monkeypatch, "getSaveFileName", [saved])
-    _key(qtbot, window, Qt.Key.Key_S, CTRL)
+    _key(qtbot, window, Qt.Key.Key_S, CTRL_SHIFT)  # Save as
     assert not document.is_modified
     assert planfile.load_plan(saved).health.results == expected
 
     # Reopened: the panel shows the stored results at once, without any file chosen.
     _answer_files(monkeypatch, "getOpenFileName", [])
     with qtbot.waitSignal(document.replaced):
-        assert tdapp.files.open_sample(confirmed=True)
+        assert tdapp.files.open_path(without, confirmed=True)
     assert panel.table.rowCount() == 0 and not panel.period.isEnabled()
     _reopen(qtbot, monkeypatch, tdapp, saved)
     assert _table(panel) == shown
@@ -243,7 +245,8 @@ def _odd_opportunities(tmp_path: Path) -> tuple[Path, int]:
     return path, len(lines) + 1
 
 
-def test_unrecognised_columns_are_mapped_in_the_dialog(tdapp, qtbot, monkeypatch, tmp_path):
+def test_unrecognised_columns_are_mapped_in_the_dialog(no_results, qtbot, monkeypatch, tmp_path):
+    tdapp = no_results
     window, document = tdapp.window, tdapp.document
     odd, bad_line = _odd_opportunities(tmp_path)
     columns = [ODD.get(h, h) for h in (RESULTS / "opportunities.csv").read_text(
@@ -293,7 +296,8 @@ def test_unrecognised_columns_are_mapped_in_the_dialog(tdapp, qtbot, monkeypatch
     assert "1 rejected" in panel.summary.text() and panel.table.rowCount() > 1
 
 
-def test_cancelling_the_mapping_dialog_stores_nothing(tdapp, qtbot, monkeypatch, tmp_path):
+def test_cancelling_the_mapping_dialog_stores_nothing(no_results, qtbot, monkeypatch, tmp_path):
+    tdapp = no_results
     window, document = tdapp.window, tdapp.document
     odd, _ = _odd_opportunities(tmp_path)
     panel = _show_health(qtbot, window)
@@ -311,8 +315,9 @@ def test_cancelling_the_mapping_dialog_stores_nothing(tdapp, qtbot, monkeypatch,
         panel.summary.text())
 
 
-def test_two_files_with_odd_columns_are_mapped_one_after_the_other(tdapp, qtbot, monkeypatch,
+def test_two_files_with_odd_columns_are_mapped_one_after_the_other(no_results, qtbot, monkeypatch,
                                                                    tmp_path):
+    tdapp = no_results
     window, document = tdapp.window, tdapp.document
     odd, _ = _odd_opportunities(tmp_path)
     quota_lines = (RESULTS / "quotas.csv").read_text(encoding="utf-8").splitlines()

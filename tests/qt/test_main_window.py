@@ -500,7 +500,8 @@ def test_territory_names_keep_clear_of_rep_homes(tdapp, qtbot):
 
 def test_legend_lists_every_territory_whole_without_scrolling(tdapp, qtbot):
     view, plan = tdapp.map_view, tdapp.document.plan
-    legend = js(qtbot, view, """(function(){ var box = document.querySelector('.td-legend');
+    legend = js(qtbot, view, """(function(){
+      var box = document.querySelector('.td-legend:not(.td-health-legend)');
       var cut = Array.from(box.querySelectorAll('.td-legend-name, .td-legend-rep'))
         .filter(function(e){ return e.scrollWidth > e.clientWidth + 1; })
         .map(function(e){ return e.textContent; });

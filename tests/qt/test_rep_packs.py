@@ -29,8 +29,10 @@ def menu_action(window, menu_text, submenu_text, text):
 
 
 def status_starts(qtbot, window, text):
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(text),
-                    timeout=WAIT_MS)
+    """Wait until the status bar says ``text`` (another message may have replaced it since)."""
+    said = [window.statusBar().currentMessage()]
+    window.statusBar().messageChanged.connect(said.append)
+    qtbot.waitUntil(lambda: any(m.startswith(text) for m in said), timeout=WAIT_MS)
 
 
 def test_export_rep_pack_from_the_menu_writes_a_pack_of_the_saved_plan(
