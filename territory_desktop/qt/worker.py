@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import importlib
-import importlib.util
 import logging
 import threading
 import traceback
@@ -85,13 +84,15 @@ def import_worker_modules() -> None:
             codecs.lookup(codec)
         except LookupError:
             log.debug("no codec %s for background work", codec)
-    if importlib.util.find_spec("numba") is not None:
-        # Loading a cached kernel the first time imports some 200 of numba's modules.
+    try:  # a checkout's JIT kernels; the bundle ships them compiled, without numba
         from numba.core.registry import cpu_target
-        cpu_target.target_context.refresh()
-        cpu_target.typing_context.refresh()
-        importlib.import_module("numba.core.runtime.context")
-        importlib.import_module("numba.core.boxing")
+    except ImportError:
+        return
+    # Loading a cached kernel the first time imports some 200 of numba's modules.
+    cpu_target.target_context.refresh()
+    cpu_target.typing_context.refresh()
+    importlib.import_module("numba.core.runtime.context")
+    importlib.import_module("numba.core.boxing")
 
 
 class WorkerSignals(QObject):
