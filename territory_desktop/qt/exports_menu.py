@@ -29,6 +29,7 @@ from territory_desktop.qt.gis_dialogs import (
     export_assignments,
     export_layer,
 )
+from territory_desktop.qt.summary_export import SummaryDialog, territory_summary
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
@@ -133,6 +134,38 @@ class Exports:
                                 self.bench.document.plan, dialog.kind, dialog.target,
                                 dialog.fmt, on_done=self._done)
 
+        self._open(dialog, run)
+
+    def summary_dialog(self) -> None:
+        """File > Export > Territory summary (PDF), as ``tdesk plan summary --pdf`` writes it."""
+        plan, folder, parent = self._args()
+        dialog = SummaryDialog(plan, folder, parent)
+
+        def start(target: Path | None) -> None:
+            doc = self.bench.document
+            territory_of = dict(doc.assignment.territory_of)
+            if target is None:
+                self.bench.run_work("Previewing territory summary", territory_summary,
+                                    doc.plan, territory_of, self.routing.network, None,
+                                    on_done=dialog.show_preview_of(dialog.generation),
+                                    kind="preview territory summary")
+                return
+            self._remember(target.parent)
+            self.bench.run_work("Exporting territory summary", territory_summary, doc.plan,
+                                territory_of, self.routing.network, target,
+                                on_done=self._done, kind="export territory summary")
+
+        def with_network(then: Callable[[], None]) -> None:
+            if self.routing.network_key():
+                self.routing.ensure_network(then)
+            else:  # no roads: straight-line drive times, labelled so, as the CLI does
+                then()
+
+        def run() -> None:
+            target = dialog.target
+            with_network(lambda: start(target))
+
+        dialog.preview_requested.connect(lambda: with_network(lambda: start(None)))
         self._open(dialog, run)
 
     def import_territories_dialog(self) -> None:

@@ -46,7 +46,7 @@ __all__ = ["COMPARE_COLUMNS", "ScenarioPanel"]
 
 COMPARE_COLUMNS = ("Territory", "Rep", "Accounts", "Workload h/wk", "Potential", "Drive h/wk",
                    "Compactness", "Moved in", "Moved out")
-REPORT_FILTER = "Excel workbook (*.xlsx);;CSV files (*.csv)"
+REPORT_FILTER = "Excel workbook (*.xlsx);;CSV files (*.csv);;PDF (*.pdf)"
 
 
 def _pair(a: float | None, b: float | None, fmt: str) -> str:
@@ -293,25 +293,34 @@ class ScenarioPanel(QWidget):
         self.workbench.show_status(f"{len(reasons)} accounts change owner (ringed in red)")
 
     def export_dialog(self) -> None:
-        """Ask where, then write the realignment report (XLSX, or three CSV files)."""
+        """Ask where, then write the realignment report (XLSX, PDF, or three CSV files)."""
         if self.report is None:
             return
         path, chosen = QFileDialog.getSaveFileName(
             self.workbench.dialog_parent(), "Export realignment report", "realignment.xlsx",
             REPORT_FILTER)
         if path:
-            self.export(Path(path), csv="CSV" in chosen)
+            kind = "csv" if "CSV" in chosen else "pdf" if "PDF" in chosen else ""
+            self.export(Path(path), kind)
 
-    def export(self, path: Path, csv: bool = False) -> None:
-        """Write the report to ``path`` (CSV when ``csv`` or the name ends in .csv)."""
+    def export(self, path: Path, kind: str = "") -> None:
+        """Write the report to ``path`` as ``kind`` ("csv", "pdf"; "": from the name, else XLSX)."""
+        from territory_desktop.io.design_pdf import write_realignment_pdf
         from territory_desktop.io.design_reports import write_report_csv, write_report_xlsx
+        from territory_desktop.io.exports._files import ExportError
 
         assert self.report is not None
+        kind = kind or path.suffix.lower().lstrip(".")
         try:
-            if csv or path.suffix.lower() == ".csv":
+            if kind == "csv":
                 written = write_report_csv(self.report, path.with_suffix(".csv"))
+            elif kind == "pdf":
+                written = [write_realignment_pdf(self.report, path.with_suffix(".pdf"))]
             else:
                 written = [write_report_xlsx(self.report, path.with_suffix(".xlsx"))]
+        except ExportError as exc:  # a folder that is not there or not writable
+            self.workbench.notify_error("Export failed", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            return
         except OSError as exc:
             self.workbench.notify_error("Export failed", f"{path}: {exc.strerror or exc}")
             return
