@@ -1,7 +1,7 @@
 """Realignment when one rep of ten leaves: moves against the 1.3x goal, band, one piece.
 
 Instance: the 385 real LA-metro hospitals and urgent-care clinics of ``/work/shared/data``
-(tiers and potential derived as in ``tests/conftest.py``'s ``la_plan``), ten reps at the
+(tiers and potential derived as in ``tests/la_plans.py``), ten reps at the
 accounts nearest the centres of a seeded k-means, balanced to +/-5 % with outlines (the plan a
 user has before a rep leaves). Then each rep in turn leaves: :func:`balance_plan` with the
 other nine, a move budget of ``floor(1.3 x the leaver's accounts)`` and the slider at
@@ -18,49 +18,24 @@ Usage: python benchmarks/realign.py [--shorter-drives 0.2]
 from __future__ import annotations
 
 import argparse
-import csv
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _env import header, load
+from la_plans import build_la_plan
+from shared_paths import SHARED_DATA
 
 from territory_desktop.design_edits import apply_alignment
 from territory_desktop.geo.assignment import assign_accounts
-from territory_desktop.model import Account, Plan, Rep
 from territory_desktop.optimize.balance import BalanceParams, balance_plan
 from territory_desktop.optimize.drive_times import drive_times
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TOL = 0.05
-
-
-def la_plan(n_reps: int = 10) -> Plan:
-    """Build the LA plan of ``tests/conftest.py`` (same data, seed and reps)."""
-    plan = Plan(name="LA metro healthcare")
-    with open(SHARED / "accounts" / "la_metro_healthcare_accounts.csv", newline="",
-              encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            beds = float(row["beds"]) if row["beds"] not in ("", "nan") else 0.0
-            hospital = row["category"] == "hospital"
-            tier = "A" if hospital and beds >= 200 else "B" if hospital else "C"
-            plan.accounts[row["account_id"]] = Account(
-                row["account_id"], row["name"], float(row["lat"]), float(row["lon"]),
-                postal_code=row["zip"], segment=row["category"], tier=tier,
-                potential=beds * 1000.0 if hospital else 20_000.0)
-    pts = np.array([(a.lat, a.lon) for a in plan.accounts.values()])
-    rng = np.random.default_rng(11)
-    centres = pts[rng.choice(len(pts), n_reps, replace=False)]
-    for _ in range(30):
-        lab = np.argmin(((pts[:, None] - centres[None]) ** 2).sum(-1), axis=1)
-        centres = np.array([pts[lab == j].mean(0) if (lab == j).any() else centres[j]
-                            for j in range(n_reps)])
-    for j, c in enumerate(centres):
-        home = pts[np.argmin(((pts - c) ** 2).sum(1))]
-        plan.reps[f"R{j + 1:02d}"] = Rep(f"R{j + 1:02d}", f"Rep {j + 1}", float(home[0]),
-                                         float(home[1]) + 1e-4 * (j + 1))
-    return plan
 
 
 def summary(result, budget: int | None) -> tuple[bool, str]:
@@ -81,7 +56,7 @@ def main() -> None:
     parser.add_argument("--shorter-drives", type=float, default=0.2)
     args = parser.parse_args()
     header("realignment: one rep of ten leaves (budget 1.3x the leaver's accounts)")
-    plan = la_plan(10)
+    plan = build_la_plan(SHARED_DATA, 10)
     times = drive_times(plan)
     start = balance_plan(plan, times, BalanceParams(reps=tuple(plan.reps), tolerance=TOL))
     plan = apply_alignment(plan, start.territory_of, start.territories, start.balanced).plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from la_plans import build_la_plan
 from shared_paths import SHARED_DATA
 
 
@@ -55,36 +56,4 @@ def la_plan(shared_data):
     other hospitals B, urgent care C; potential = beds x 1,000 USD (hospitals), 20,000 USD
     (urgent care).
     """
-    return lambda n_reps=10: _la_plan(shared_data, n_reps)
-
-
-def _la_plan(shared: Path, n_reps: int):
-    import csv
-
-    import numpy as np
-
-    from territory_desktop.model import Account, Plan, Rep
-
-    plan = Plan(name="LA metro healthcare")
-    with open(shared / "accounts" / "la_metro_healthcare_accounts.csv", newline="",
-              encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            beds = float(row["beds"]) if row["beds"] not in ("", "nan") else 0.0
-            hospital = row["category"] == "hospital"
-            tier = "A" if hospital and beds >= 200 else "B" if hospital else "C"
-            plan.accounts[row["account_id"]] = Account(
-                row["account_id"], row["name"], float(row["lat"]), float(row["lon"]),
-                postal_code=row["zip"], segment=row["category"], tier=tier,
-                potential=beds * 1000.0 if hospital else 20_000.0)
-    pts = np.array([(a.lat, a.lon) for a in plan.accounts.values()])
-    rng = np.random.default_rng(11)
-    centres = pts[rng.choice(len(pts), n_reps, replace=False)]
-    for _ in range(30):
-        lab = np.argmin(((pts[:, None] - centres[None]) ** 2).sum(-1), axis=1)
-        centres = np.array([pts[lab == j].mean(0) if (lab == j).any() else centres[j]
-                            for j in range(n_reps)])
-    for j, c in enumerate(centres):
-        home = pts[np.argmin(((pts - c) ** 2).sum(1))]
-        plan.reps[f"R{j + 1:02d}"] = Rep(f"R{j + 1:02d}", f"Rep {j + 1}", float(home[0]),
-                                         float(home[1]) + 1e-4 * (j + 1))
-    return plan
+    return lambda n_reps=10: build_la_plan(shared_data, n_reps)
