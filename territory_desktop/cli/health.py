@@ -41,8 +41,7 @@ def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         "cycle, velocity, visit coverage, white space) and the health signals they raise, from "
         "the results stored in the plan (or from the files given, which are not stored).")
     _results_arguments(health, required=False)
-    health.add_argument("--period", help="2026Q3, 2026-07 or 2026 (default: the quarter of "
-                        "the latest date in the results)")
+    health.add_argument("--period", help=health_snapshots.PERIOD_HELP)
     health.add_argument("--as-of", type=dt.date.fromisoformat,
                         help="the day the figures are taken, YYYY-MM-DD (default: the latest "
                         "date in the results, within the period)")

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 __all__ = ["register", "snapshot_command", "snapshots_command"]
 
 EXIT_ERROR = 2
+PERIOD_HELP = "2026Q3, 2026-07 or 2026 (default: the quarter of the latest date in the results)"
 
 
 def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +27,7 @@ def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         description="Compute the KPIs of the CRM results stored in the plan for a period and "
         "keep them in the plan file as a snapshot, to compare later.")
     take.add_argument("plan", type=Path)
-    take.add_argument("--period", help="2026Q3, 2026-07 or 2026 (default: the quarter of the "
-                      "latest date in the results)")
+    take.add_argument("--period", help=PERIOD_HELP)
     take.add_argument("--as-of", type=dt.date.fromisoformat,
                       help="the day the figures are taken, YYYY-MM-DD")
     take.add_argument("--date", type=dt.date.fromisoformat, default=None,
