@@ -26,6 +26,7 @@ from territory_desktop.model.plan import (
 )
 
 if TYPE_CHECKING:
+    from territory_desktop.io.alignment import AccountAlignment
     from territory_desktop.optimize.unit_balance import UnitDesign
 
 
@@ -72,6 +73,21 @@ def apply_alignment(plan: Plan, territory_of: Mapping[str, str | None],
     notes = (f"{pins} accounts pinned by overlay rules where an outline could not hold "
              "them",) if pins else ()
     return Edit(text, new, notes)
+
+
+def apply_account_alignment(plan: Plan, alignment: AccountAlignment) -> Edit:
+    """Move the accounts an alignment file moves, as one undoable edit.
+
+    The outlines of the territories that gain or lose accounts follow them
+    (:func:`apply_alignment`); refused and unmatched rows change nothing.
+    """
+    moved = len(alignment.moves)
+    if not moved:
+        raise PlanError("the alignment file moves no account: every matched account is "
+                        "already in the territory it names")
+    return apply_alignment(plan, alignment.territory_of, plan.territories, alignment.redraw,
+                           text=f"Import alignment: {moved} account{'s' if moved != 1 else ''}"
+                           " moved")
 
 
 def apply_unit_design(plan: Plan, design: UnitDesign,

@@ -1,4 +1,4 @@
-"""``tdesk plan balance | compare | summary | units``: territory design on the command line.
+"""``tdesk plan balance | align | compare | summary | units``: territory design on the command line.
 
 Exit status: 0 done, 1 done but some territory misses the band, 2 bad input (one line on
 stderr, ``error: ...``). Warnings go to stderr as ``warning: ...`` lines.
@@ -47,6 +47,21 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _common(b)
     b.add_argument("-o", "--output", type=Path, help="write the balanced plan here")
     b.set_defaults(func=lambda a: _guard(_balance, a))
+
+    a = plan.add_parser(
+        "align", help="move accounts to the territories an alignment file names",
+        description="Read a CSV/XLSX of account id -> territory id or name and move the "
+        "matched accounts (outlines follow them). Rows that do not match, and rows a locked "
+        "territory or an overlay rule refuses, are listed with their line; the good rows "
+        "still import. Exit 1 when some rows did not import.")
+    a.add_argument("plan", type=Path)
+    a.add_argument("file", type=Path, help="the alignment file (CSV or XLSX)")
+    a.add_argument("--key-column", help="the account id column (default: found by name)")
+    a.add_argument("--territory-column", help="the territory column (default: found by name)")
+    a.add_argument("--unmatched", type=Path, help="write the rows that did not import (CSV)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("-o", "--output", type=Path, help="write the realigned plan here")
+    a.set_defaults(func=lambda a: _guard(_align, a))
 
     c = plan.add_parser("compare", help="realignment report between two plans",
                         description="Per territory workload, potential, drive hours, "
@@ -101,12 +116,14 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _guard(fn: Any, args: argparse.Namespace) -> int:
     """Turn the design engines' errors into one line and exit status 2."""
     from territory_desktop.geo.units import UnitFileError
+    from territory_desktop.io.tables import ImportFileError
+    from territory_desktop.model.plan import PlanError
     from territory_desktop.model.territory_load import WorkloadError
     from territory_desktop.optimize.balance import BalanceError
 
     try:
         return int(fn(args))
-    except (BalanceError, UnitFileError, WorkloadError) as exc:
+    except (BalanceError, UnitFileError, WorkloadError, ImportFileError, PlanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -209,6 +226,42 @@ def _balance(args: argparse.Namespace) -> int:
               f"balance index {result.metrics.balance_index:.1f}, compactness "
               f"{result.metrics.compactness:.1f} ({result.seconds:.2f} s)")
     return 0 if result.in_band else EXIT_BAND
+
+
+def _align(args: argparse.Namespace) -> int:
+    from territory_desktop.design_edits import apply_account_alignment
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.io import planfile
+    from territory_desktop.io.alignment import preview_account_alignment, write_unmatched_csv
+
+    plan = planfile.load_plan(args.plan)
+    found = preview_account_alignment(args.file, plan, assign_accounts(plan).territory_of,
+                                      args.key_column, args.territory_column)
+    unmatched = found.unmatched
+    if args.unmatched:
+        write_unmatched_csv(found, args.unmatched)
+    if args.output and found.moves:
+        edit = apply_account_alignment(plan, found)
+        planfile.save_plan(edit.plan, args.output)
+        _warn(edit.notes)
+    names = {t.id: t.name for t in plan.territories.values()}
+    if args.json:
+        print(json.dumps({
+            "rows": found.found.rows_read, "matched": found.matched,
+            "moved": [{"account_id": a, "from": old, "to": new}
+                      for a, (old, new) in found.moves.items()],
+            "owner_changes": found.owner_changes,
+            "unmatched": [{"file": u.source, "line": u.line, "reason": u.reason}
+                          for u in unmatched]}, indent=2))
+    else:
+        for aid, (old, new) in found.moves.items():
+            print(f"{aid}: {names.get(old or '', '-')} -> {names[new]}")
+        for u in unmatched:
+            print(f"unmatched: {u}", file=sys.stderr)
+        print(f"{found.found.rows_read} rows, {found.matched} matched, {len(found.moves)} "
+              f"accounts move ({found.owner_changes} change owner), {len(unmatched)} did not "
+              "import")
+    return EXIT_BAND if unmatched else 0
 
 
 def _side(name: str, plan: Any, network: Any) -> Any:

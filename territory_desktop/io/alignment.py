@@ -4,17 +4,26 @@ Columns are found by name (``account_id``/``id``/``zip``/``zcta``/``fips``/``uni
 key, ``territory``/``territory_id``/``territory_name`` for the territory; or given). A
 territory may be named by id or by name, case-insensitively. Every row that does not match is
 reported with its file, line and reason; the good rows still import.
+
+:func:`preview_account_alignment` checks an account alignment file against a plan before it
+is applied (``tdesk plan align`` and File > Import > Alignment file share it): which accounts
+change territory, and which rows are refused because a lock or an overlay rule holds the
+account where it is.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from territory_desktop.io.design_reports import _write_csv
 from territory_desktop.io.tables import ImportFileError, read_table
+
+if TYPE_CHECKING:
+    from territory_desktop.model.plan import Plan
 
 KEY_COLUMNS = ("account_id", "account", "unit_id", "unit", "id", "zip", "zcta", "zip_code",
                "postal_code", "geoid", "fips", "county_fips", "state", "code")
@@ -44,6 +53,7 @@ class AlignmentImport:
     key_column: str
     territory_column: str
     rows_read: int
+    line_of: dict[str, int] = field(default_factory=dict)  # key -> line it was aligned on
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...], given: str | None,
@@ -108,10 +118,85 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
             first_line.setdefault(ident, row.line)
             continue
         unmatched.append(UnmatchedRow(str(source), row.line, reason))
-    return AlignmentImport(out, tuple(unmatched), key, terr, len(rows))
+    return AlignmentImport(out, tuple(unmatched), key, terr, len(rows), first_line)
 
 
-def write_unmatched_csv(result: AlignmentImport, path: str | os.PathLike[str]) -> Path:
+@dataclass(frozen=True)
+class AccountAlignment:
+    """An account alignment file checked against a plan, ready to apply.
+
+    ``territory_of`` is the whole alignment after the change (every account of the plan);
+    ``moves`` maps each account that changes territory to (old, new) territory ids, and
+    ``redraw`` names the territories whose outlines must follow their new accounts.
+    """
+
+    found: AlignmentImport
+    territory_of: dict[str, str | None]
+    moves: dict[str, tuple[str | None, str]]
+    owner_changes: int
+    refused: tuple[UnmatchedRow, ...]
+    redraw: tuple[str, ...]
+
+    @property
+    def unmatched(self) -> tuple[UnmatchedRow, ...]:
+        """Every row that will not import (unreadable, unknown, or refused), by line."""
+        return tuple(sorted((*self.found.unmatched, *self.refused), key=lambda u: u.line))
+
+    @property
+    def matched(self) -> int:
+        """Rows that import (an account already where the file says counts too)."""
+        return len(self.found.territory_of) - len(self.refused)
+
+
+def preview_account_alignment(path: str | os.PathLike[str], plan: Plan,
+                              territory_of: Mapping[str, str | None],
+                              key_column: str | None = None,
+                              territory_column: str | None = None) -> AccountAlignment:
+    """Read an account alignment file and check it against ``plan`` aligned as ``territory_of``.
+
+    A row is refused (listed with its line) when its account is in a locked territory, when it
+    names a locked territory, or when an overlay rule holds the account (locks and rules are
+    never overridden by a file). Raises :class:`ImportFileError` for a file that cannot be
+    read or has no usable columns.
+    """
+    from territory_desktop.geo.assignment import assign_accounts
+
+    names = {t.id: t.name for t in plan.territories.values()}
+    found = read_alignment(path, plan.accounts, names, key_column, territory_column)
+    held = {a: why for a, why in assign_accounts(plan).reason.items() if why.startswith("rule")}
+    source = str(Path(path))
+    refused = []
+    after = dict(territory_of)
+    moves: dict[str, tuple[str | None, str]] = {}
+    for aid, tid in found.territory_of.items():
+        old = territory_of.get(aid)
+        if old == tid:
+            continue
+        here = plan.territories.get(old) if old else None
+        reason = ""
+        if here is not None and here.locked:
+            reason = f"account {aid} is in {here.name}, which is locked: unlock it to move " \
+                "its accounts"
+        elif plan.territories[tid].locked:
+            reason = f"territory {names[tid]} is locked: unlock it to give it accounts"
+        elif aid in held:
+            reason = (f"account {aid} is held by the overlay rule "
+                      f"{held[aid].removeprefix('rule: ')}: change the rule to move it")
+        if reason:
+            refused.append(UnmatchedRow(source, found.line_of[aid], reason))
+            continue
+        after[aid] = tid
+        moves[aid] = (old, tid)
+    rep = {t.id: t.rep_id for t in plan.territories.values()}
+    owners = sum(1 for old, new in moves.values() if rep.get(old or "") != rep[new])
+    touched = {t for pair in moves.values() for t in pair if t is not None}
+    redraw = tuple(t.id for t in plan.territories.values()
+                   if t.id in touched and t.geometry is not None)
+    return AccountAlignment(found, after, moves, owners, tuple(refused), redraw)
+
+
+def write_unmatched_csv(result: AlignmentImport | AccountAlignment,
+                        path: str | os.PathLike[str]) -> Path:
     """Write the validation file: one row per unmatched row (file, line, reason)."""
     target = Path(path)
     _write_csv(target, ["file", "line", "reason"],

@@ -24,6 +24,7 @@ from territory_desktop.optimize.alignment_figures import (
     times_key,
 )
 from territory_desktop.optimize.balance import BalanceParams, BalanceResult
+from territory_desktop.qt.alignment_dialog import AlignmentImporter
 from territory_desktop.qt.balance_dialog import BalanceDialog
 from territory_desktop.qt.design_panel import DesignPanel
 from territory_desktop.qt.routing_controller import RoutingController
@@ -87,6 +88,7 @@ class Design(QObject):
         self.panel.balance_button.clicked.connect(self.balance_dialog)
         self.figures: AlignmentFigures | None = None
         self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
+        self.alignment = AlignmentImporter(bench)
         self.tolerance = 0.05  # the band shown: the last balance's
         self.dialog: BalanceDialog | None = None
         self._stale = True

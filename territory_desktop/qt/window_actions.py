@@ -60,6 +60,10 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Territories from GeoJSON, KML, GeoPackage or Shapefile (same id: replaced)",
                handler="exports.import_territories_dialog", menu=FILE, group=2,
                submenu="&Import"),
+    ActionSpec("file.import_alignment", "&Alignment file…", None,
+               "Move accounts to the territories a CSV/XLSX file names, with a report of the "
+               "rows that did not match", handler="design.alignment.open_dialog", menu=FILE,
+               group=2, submenu="&Import"),
     ActionSpec("file.export_rep_pack", "Rep &pack…", None,
                "A plan file of one rep's accounts, schedule and roads, to work offline",
                handler="travel.export_dialog", menu=FILE, group=2, submenu="&Export"),

@@ -187,3 +187,42 @@ def test_units_file_without_geometry_is_one_line_error_not_a_crash(tmp_path, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == [f"error: {table}: the file has no geometry, so it holds no polygon units"]
+
+
+def test_align_moves_the_matched_rows_of_an_xlsx_and_lists_the_rest(tmp_path, capsys):
+    plan = planfile.load_plan(SAMPLE)
+    before = assign_accounts(plan).territory_of
+    harbor = sorted(a for a, t in before.items() if t == "T3")[:5]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["account_id", "territory_name"])
+    for a in harbor:
+        sheet.append([a, "O'Donnell Heights"])
+    sheet.append(["GHOST", "T1"])
+    source = tmp_path / "alignment.xlsx"
+    book.save(source)
+    out, unmatched = tmp_path / "aligned.gpkg", tmp_path / "unmatched.csv"
+    code = cli.main(["plan", "align", str(SAMPLE), str(source), "-o", str(out),
+                     "--unmatched", str(unmatched), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1  # some rows did not import
+    assert doc["matched"] == 5 and doc["owner_changes"] == 5
+    assert [m["account_id"] for m in doc["moved"]] == harbor
+    assert doc["unmatched"] == [{"file": str(source), "line": 7,
+                                 "reason": "no account or unit with id 'GHOST'"}]
+    with unmatched.open(encoding="utf-8") as f:
+        assert list(csv.reader(f)) == [["file", "line", "reason"],
+                                       [str(source), "7", "no account or unit with id 'GHOST'"]]
+    after = assign_accounts(planfile.load_plan(out)).territory_of
+    assert {a for a in after if after[a] != before[a]} == set(harbor)
+    assert all(after[a] == "T4" for a in harbor)
+
+
+def test_align_refuses_a_file_without_usable_columns(tmp_path, capsys):
+    source = tmp_path / "odd.csv"
+    source.write_text("name,colour\nx,red\n", encoding="utf-8")
+    code = cli.main(["plan", "align", str(SAMPLE), str(source)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"error: {source}: no column for the account or unit id")
+    assert "\n" not in err

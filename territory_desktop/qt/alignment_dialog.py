@@ -1,0 +1,177 @@
+"""File > Import > Alignment file: preview which accounts move, list the rows that do not, apply.
+
+The file is read and checked by
+:func:`~territory_desktop.io.alignment.preview_account_alignment` (the same code as ``tdesk plan
+align``); the dialog shows how many rows matched, how many accounts change territory and
+owner, and every row that will not import with its line and reason (savable as CSV). Apply
+moves the matched accounts as one undoable edit; rows in or into a locked territory, or held by
+an overlay rule, are refused and listed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop.io.alignment import AccountAlignment
+from territory_desktop.model.plan import Plan
+from territory_desktop.qt.workbench import Workbench
+
+__all__ = ["AlignmentDialog", "AlignmentImporter"]
+
+ALIGNMENT_FILTER = "Alignment files (*.csv *.txt *.xlsx);;All files (*)"
+
+
+def _table(parent: QWidget, name: str, header: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(header), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(header)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    return table
+
+
+class AlignmentDialog(QDialog):
+    """The preview of an alignment file: what moves, what does not import, and why."""
+
+    def __init__(self, plan: Plan, path: Path, preview: AccountAlignment,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alignmentDialog")
+        self.setWindowTitle(f"Import alignment: {path.name}")
+        self.preview = preview
+        self.path = path
+        found = preview.found
+        unmatched = preview.unmatched
+        moved = len(preview.moves)
+        self.summary = QLabel(
+            f"{found.rows_read} rows read ({found.key_column!r} → {found.territory_column!r}): "
+            f"{preview.matched} matched; {moved} account{'s' if moved != 1 else ''} change "
+            f"territory, {preview.owner_changes} of them change owner. "
+            f"{len(unmatched)} row{'s' if len(unmatched) != 1 else ''} did not match and will "
+            "not import. Accounts in locked territories and accounts held by overlay rules "
+            "are never moved by a file: such rows are listed with the others.", self)
+        self.summary.setObjectName("alignmentSummary")
+        self.summary.setWordWrap(True)
+        names = {t.id: t.name for t in plan.territories.values()}
+        reps = {t.id: t.rep_id or "-" for t in plan.territories.values()}
+        self.moves = _table(self, "alignmentMoves",
+                            ["Account", "Name", "From", "To", "Owner"],
+                            [[aid, plan.accounts[aid].name, names.get(old or "", "-"),
+                              names[new], f"{reps.get(old or '', '-')} → {reps[new]}"]
+                             for aid, (old, new) in preview.moves.items()])
+        self.unmatched = _table(self, "alignmentUnmatched", ["Line", "Reason"],
+                                [[str(u.line), u.reason] for u in unmatched])
+        tabs = QTabWidget(self)
+        tabs.addTab(self.moves, f"Accounts that move ({moved})")
+        tabs.addTab(self.unmatched, f"Rows that did not match ({len(unmatched)})")
+        if unmatched and not moved:
+            tabs.setCurrentWidget(self.unmatched)
+        self.save_unmatched = QPushButton("Save unmatched rows as CSV…", self)
+        self.save_unmatched.setObjectName("alignmentSaveUnmatched")
+        self.save_unmatched.setEnabled(bool(unmatched))
+        self.save_unmatched.clicked.connect(self.save_unmatched_dialog)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(f"Move {moved} account{'s' if moved != 1 else ''}")
+        ok.setEnabled(bool(moved))
+        self.buttons.addButton(self.save_unmatched, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(tabs, 1)
+        layout.addWidget(self.buttons)
+        self.resize(760, 460)
+
+    def save_unmatched_dialog(self) -> None:
+        """Ask where, then write the rows that did not import (file, line, reason) as CSV."""
+        from territory_desktop.io.alignment import write_unmatched_csv
+
+        suggested = self.path.with_name(f"{self.path.stem}_unmatched.csv")
+        name, _ = QFileDialog.getSaveFileName(self, "Save unmatched rows", str(suggested),
+                                              "CSV files (*.csv)")
+        if not name:
+            return
+        target = Path(name).with_suffix(".csv")
+        try:
+            write_unmatched_csv(self.preview, target)
+        except OSError as exc:
+            self.summary.setText(f"{self.summary.text()}\nCould not write {target}: "
+                                 f"{exc.strerror or exc}")
+            return
+        self.save_unmatched.setText(f"Saved {target.name}")
+
+
+class AlignmentImporter(QObject):
+    """File > Import > Alignment file: ask the file, preview it, apply it as one edit."""
+
+    def __init__(self, bench: Workbench) -> None:
+        super().__init__(bench.dialog_parent())
+        self.bench = bench
+        self.dialog: AlignmentDialog | None = None
+
+    def open_dialog(self) -> None:
+        """Ask for an alignment file, then preview it."""
+        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
+                                              "Import alignment file", "", ALIGNMENT_FILTER)
+        if name:
+            self.preview(Path(name))
+
+    def preview(self, path: Path) -> None:
+        """Check ``path`` against the open plan and show what it would do."""
+        from territory_desktop.io.alignment import preview_account_alignment
+        from territory_desktop.io.tables import ImportFileError
+
+        doc = self.bench.document
+        plan = doc.plan
+        if not plan.accounts or not plan.territories:
+            self.bench.notify_error("Import alignment", "the plan needs accounts and "
+                                    "territories before an alignment file can move accounts")
+            return
+        try:
+            found = preview_account_alignment(path, plan, doc.assignment.territory_of)
+        except ImportFileError as exc:
+            self.bench.notify_error("Import alignment", str(exc))
+            return
+        except OSError as exc:
+            self.bench.notify_error("Import alignment", f"{path}: {exc.strerror or exc}")
+            return
+        dialog = AlignmentDialog(plan, path, found, self.bench.dialog_parent())
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self._apply(plan, found))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _apply(self, plan: Plan, found: AccountAlignment) -> None:
+        from territory_desktop.design_edits import apply_account_alignment
+
+        if plan is not self.bench.document.plan:
+            self.bench.notify_error("Alignment not applied", "the plan changed while the "
+                                    "preview was open; import the file again")
+            return
+        if self.bench.apply_edit(lambda: apply_account_alignment(plan, found)):
+            skipped = len(found.unmatched)
+            self.bench.show_status(
+                f"Alignment imported: {len(found.moves)} accounts moved"
+                + (f", {skipped} rows did not import" if skipped else ""), 10000)
