@@ -43,6 +43,8 @@ COMMANDS = frozenset(
         "show_hint",
         "show_choropleth",
         "show_signals",
+        "show_borders",
+        "start_pick_point",
         "start_draw_polygon",
         "start_edit_territory",
         "finish_edit",
@@ -62,6 +64,7 @@ EVENTS = frozenset(
         "account_clicked",
         "account_card_requested",
         "gesture_changed",
+        "point_picked",
         "error",
     }
 )
@@ -214,6 +217,9 @@ def parse_page_message(text: Any) -> PageMessage:
         if mode is not None and mode not in GESTURES:
             raise BridgeMessageError(f"gesture_changed: unknown gesture {mode!r}")
         data = {"mode": mode or "", "tid": "" if tid is None else _id(tid, "territory id")}
+    elif event == "point_picked":
+        geometry = validate_geometry(msg.get("geometry"), ("Point",))
+        data = {"lat": float(geometry["coordinates"][1]), "lon": float(geometry["coordinates"][0])}
     elif event == "error":
         message = msg.get("message")
         if not isinstance(message, str):

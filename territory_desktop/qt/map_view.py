@@ -126,6 +126,9 @@ class MapView(QWidget):
     account_clicked = Signal(str)
     """An account point was clicked: account id."""
 
+    point_picked = Signal(float, float)
+    """The user clicked the map after :meth:`start_pick_point` (payload: lat, lon)."""
+
     gesture_changed = Signal(str, str)
     """A drawing or reshaping gesture started or ended: (mode "edit"/"draw"/"split" or "" when
     none is under way, territory id or "")."""
@@ -286,6 +289,24 @@ class MapView(QWidget):
         """
         return self._send("show_signals", signals=signals)
 
+    def show_borders(self, borders: dict[str, Any] | None) -> int:
+        """Draw two alignments' territory borders, old dashed grey, new solid; None clears.
+
+        ``borders`` comes from :func:`territory_desktop.mapping.borders.comparison_borders`;
+        the map's legend names both sides while they are shown.
+        """
+        if borders is not None:
+            check_feature_collection(borders["before"], "borders before")
+            check_feature_collection(borders["after"], "borders after")
+        return self._send("show_borders", borders=borders)
+
+    def start_pick_point(self, text: str) -> int:
+        """Let the user click one place on the map (``text`` says what for).
+
+        Reported by :attr:`point_picked`; Esc or :meth:`cancel_gesture` abandons it.
+        """
+        return self._send("start_pick_point", text=text)
+
     def start_draw_polygon(self) -> int:
         """Let the user draw a new polygon (with snapping); reported by :attr:`polygon_drawn`."""
         return self._send("start_draw_polygon")
@@ -350,6 +371,8 @@ class MapView(QWidget):
             self.account_clicked.emit(d["aid"])
         elif msg.event == "account_card_requested":
             self._send("account_card", aid=d["aid"], card=self._card(d["aid"]))
+        elif msg.event == "point_picked":
+            self.point_picked.emit(d["lat"], d["lon"])
         elif msg.event == "gesture_changed":
             self.gesture_changed.emit(d["mode"], d["tid"])
         elif msg.event == "error":

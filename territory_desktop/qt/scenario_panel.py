@@ -4,8 +4,10 @@ Scenarios live in the plan (``Plan.scenarios``), so saving, deleting and promoti
 undoable edits and the plan file keeps them. A comparison
 (:func:`~territory_desktop.optimize.alignment_figures.compare_alignments`) runs off the GUI
 thread and shows, per territory, both sides' accounts, workload, potential, drive hours and
-compactness with the accounts moved in and out; the accounts that change owner can be ringed
-on the map, and the realignment report exported as CSV or XLSX.
+compactness with the accounts moved in and out. While it is open the map draws both sides'
+territory borders (old dashed grey, new solid in territory colours); the accounts that change
+owner can be ringed on the map, and the realignment report exported as CSV or XLSX. Close
+comparison takes it all off the map.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -108,6 +111,11 @@ class ScenarioPanel(QWidget):
         self.export_button = QPushButton("Export report…", self)
         self.export_button.setObjectName("scenarioExport")
         self.export_button.clicked.connect(self.export_dialog)
+        self.close_button = QPushButton("Close comparison", self)
+        self.close_button.setObjectName("scenarioClose")
+        self.close_button.setToolTip("Take the compared borders and rings off the map")
+        self.close_button.clicked.connect(self.close_comparison)
+        self._ringed = False
         self.summary = QLabel("Save the current alignment as a scenario, change the plan, "
                               "then compare the two.", self)
         self.summary.setObjectName("scenarioSummary")
@@ -138,6 +146,7 @@ class ScenarioPanel(QWidget):
         row.addWidget(self.compare_button)
         row.addWidget(self.show_moves)
         row.addWidget(self.export_button)
+        row.addWidget(self.close_button)
         right_layout.addLayout(row)
         right_layout.addWidget(self.summary)
         right_layout.addWidget(self.table, 1)
@@ -187,10 +196,10 @@ class ScenarioPanel(QWidget):
         self.delete_button.setEnabled(has)
         self.show_moves.setEnabled(self.report is not None)
         self.export_button.setEnabled(self.report is not None)
+        self.close_button.setEnabled(self.report is not None)
 
     def _on_document_replaced(self) -> None:
-        self.report = None
-        self.table.setRowCount(0)
+        self.close_comparison()
         self.summary.setText("")
         self.list.clear()
         self.before.clear()  # rebuilt for the new plan (``plan_changed`` follows)
@@ -256,16 +265,25 @@ class ScenarioPanel(QWidget):
 
     def compare(self) -> None:
         """Compare the two chosen alignments off the GUI thread; the table shows the result."""
+        from territory_desktop.mapping.borders import comparison_borders
+
         doc = self.workbench.document
+        before, after = self._scenario(self.before), self._scenario(self.after)
+        borders = comparison_borders(
+            self.before.currentText(), before.territories if before
+            else doc.plan.territories.values(), self.after.currentText(),
+            after.territories if after else doc.plan.territories.values())
         self.workbench.run_work(
             "Comparing scenarios", compare_alignments, doc.plan,
-            doc.assignment.territory_of, self._scenario(self.before),
-            self._scenario(self.after), self.routing.network, self.figures(),
-            on_done=self.show_report, kind="scenario-compare")
+            doc.assignment.territory_of, before, after, self.routing.network, self.figures(),
+            on_done=lambda report: self.show_report(report, borders), kind="scenario-compare")
 
-    def show_report(self, report: RealignmentReport) -> None:
-        """Show ``report`` side by side per territory."""
+    def show_report(self, report: RealignmentReport,
+                    borders: dict[str, Any] | None = None) -> None:
+        """Show ``report`` side by side per territory, and both sides' ``borders`` on the map."""
         self.report = report
+        if borders is not None:
+            self.workbench.map.show_borders(borders)
         self.table.setRowCount(len(report.territories))
         for row, t in enumerate(report.territories):
             rep = (t.rep_a or "-" if t.rep_a == t.rep_b
@@ -290,7 +308,21 @@ class ScenarioPanel(QWidget):
         reasons = {c.account_id: f"{c.old_rep or 'nobody'} → {c.new_rep or 'nobody'}"
                    for c in self.report.handoffs}
         self.workbench.map.highlight_accounts(list(reasons), reasons)
+        self._ringed = True
         self.workbench.show_status(f"{len(reasons)} accounts change owner (ringed in red)")
+
+    def close_comparison(self) -> None:
+        """Forget the comparison: empty the table, take its borders and rings off the map."""
+        had = self.report is not None
+        self.report = None
+        self.table.setRowCount(0)
+        if had:
+            self.summary.setText("Comparison closed.")
+            self.workbench.map.show_borders(None)
+        if self._ringed:
+            self.workbench.map.highlight_accounts([])
+            self._ringed = False
+        self._update_buttons()
 
     def export_dialog(self) -> None:
         """Ask where, then write the realignment report (XLSX, PDF, or three CSV files)."""

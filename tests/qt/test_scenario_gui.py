@@ -187,3 +187,48 @@ def test_a_second_scenario_with_the_same_name_is_refused(tdapp, qtbot):
     box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
     assert box.text() == "a scenario named 'Q1' exists already; choose another name"
     assert tdapp.document.undo_stack.count() == steps
+
+
+def _js(tdapp, qtbot, script):
+    """Evaluate ``script`` in the map page and return its value (JSON round trip)."""
+    box = {}
+    tdapp.map_view.run_js(script, lambda value: box.setdefault("value", value))
+    qtbot.waitUntil(lambda: "value" in box, timeout=10_000)
+    return box["value"]
+
+
+def test_comparison_draws_old_and_new_borders_until_closed(tdapp, qtbot, two_scenarios):
+    panel, view = tdapp.window.design.scenarios, tdapp.map_view
+    plan = tdapp.document.plan
+    shipped, balanced = plan.scenarios
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "show_borders"):
+        _compare(tdapp, qtbot, "As shipped", "Balanced")
+    state = _js(tdapp, qtbot, "TD.state.comparison")
+    outlined = [t for t in shipped.territories if t.geometry is not None]
+    assert state == {"before": len(outlined), "after": sum(
+        1 for t in balanced.territories if t.geometry is not None),
+        "before_name": "As shipped", "after_name": "Balanced"}
+    assert state["before"] == 4
+    # The lines on the map are those outlines: the old ones dashed grey, the new ones solid in
+    # their territory colours.
+    drawn = _js(tdapp, qtbot, """TD.state.comparisonLayers.map(function (g) {
+        return g.getLayers().map(function (l) {
+          return [l.feature.properties.id, l.options.color, l.options.dashArray || ''];
+        }); })""")
+    halo, new, old = drawn
+    assert sorted(x[0] for x in old) == sorted(t.id for t in outlined)
+    assert {tuple(x[1:]) for x in old} == {("#616161", "7,6")}
+    colours = {t.id: t.color for t in balanced.territories}
+    assert sorted(new) == sorted([t, colours[t], ""] for t, *_ in new)
+    assert len(halo) == len(new) == state["after"]
+    legend = _js(tdapp, qtbot, "document.querySelector('.td-comparison-legend').textContent")
+    assert "Before: As shipped" in legend and "After: Balanced" in legend
+    # Closing the comparison takes the borders and the legend off the map.
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "show_borders"):
+        qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
+    assert _js(tdapp, qtbot, "[TD.state.comparison, TD.state.comparisonLayers.length, "
+                             "document.querySelectorAll('.td-comparison-legend').length]") \
+        == [None, 0, 0]
+    assert panel.table.rowCount() == 0 and not panel.close_button.isEnabled()
