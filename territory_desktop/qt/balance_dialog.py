@@ -2,11 +2,14 @@
 
 It only collects :class:`~territory_desktop.optimize.balance.BalanceParams`; the design
 controller runs the balance off the GUI thread and applies it as one undoable edit.
+:class:`BandAndBudget` is the band, budget, slider and seed fields it shares with the Realign
+dialog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -28,7 +31,70 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize.balance import BalanceError, BalanceParams
 
-__all__ = ["BalanceDialog"]
+__all__ = ["BalanceDialog", "BandAndBudget"]
+
+
+class BandAndBudget:
+    """The workload band, the disruption budget, "fewer moves <-> shorter drives" and the seed.
+
+    Parameters
+    ----------
+    parent
+        The dialog the fields belong to.
+    prefix
+        Start of the fields' object names (``balance``: ``balanceTolerance``...).
+    drives
+        Where the slider starts, 0 (fewer moves) to 100 (shorter drives).
+    """
+
+    def __init__(self, parent: QWidget, prefix: str, drives: int = 50) -> None:
+        self.parent = parent
+        self.tolerance = QDoubleSpinBox(parent)
+        self.tolerance.setObjectName(f"{prefix}Tolerance")
+        self.tolerance.setRange(0.0, 99.0)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setSuffix(" %")
+        self.tolerance.setValue(5.0)
+        self.max_moves = QSpinBox(parent)
+        self.max_moves.setObjectName(f"{prefix}MaxMoves")
+        self.max_moves.setRange(0, 1_000_000)
+        self.max_moves.setSpecialValueText("no limit")  # 0
+        self.max_losses = QSpinBox(parent)
+        self.max_losses.setObjectName(f"{prefix}MaxLosses")
+        self.max_losses.setRange(0, 1_000_000)
+        self.max_losses.setSpecialValueText("no limit")  # 0
+        self.drives = QSlider(Qt.Orientation.Horizontal, parent)
+        self.drives.setObjectName(f"{prefix}Drives")
+        self.drives.setRange(0, 100)
+        self.drives.setValue(drives)
+        self.drives.setToolTip("Left: move as few accounts as possible; right: the shortest "
+                               "drives whatever moves")
+        self.seed = QSpinBox(parent)
+        self.seed.setObjectName(f"{prefix}Seed")
+        self.seed.setRange(0, 2**31 - 1)
+
+    def add_band(self, form: QFormLayout) -> None:
+        """Add the workload band's row to ``form``."""
+        form.addRow("Workload within ±", self.tolerance)
+
+    def add_budget(self, form: QFormLayout) -> None:
+        """Add the budget, the slider and the seed to ``form``."""
+        form.addRow("Accounts moved at most:", self.max_moves)
+        form.addRow("Lost by any one rep at most:", self.max_losses)
+        drives_row = QHBoxLayout()
+        drives_row.addWidget(QLabel("fewer moves", self.parent))
+        drives_row.addWidget(self.drives, 1)
+        drives_row.addWidget(QLabel("shorter drives", self.parent))
+        form.addRow(drives_row)
+        form.addRow("Seed:", self.seed)
+
+    def params(self, **more: Any) -> BalanceParams:
+        """Return :class:`BalanceParams` from the fields and ``more`` (BalanceError: why not)."""
+        return BalanceParams(tolerance=self.tolerance.value() / 100.0,
+                             max_moves=self.max_moves.value() or None,
+                             max_losses_per_rep=self.max_losses.value() or None,
+                             shorter_drives=self.drives.value() / 100.0,
+                             seed=self.seed.value(), **more)
 
 
 class BalanceDialog(QDialog):
@@ -58,12 +124,8 @@ class BalanceDialog(QDialog):
             item.setCheckState(Qt.CheckState.Checked if rep.id in checked
                                else Qt.CheckState.Unchecked)
         self.reps.setMaximumHeight(120)
-        self.tolerance = QDoubleSpinBox(self)
-        self.tolerance.setObjectName("balanceTolerance")
-        self.tolerance.setRange(0.0, 99.0)
-        self.tolerance.setDecimals(1)
-        self.tolerance.setSuffix(" %")
-        self.tolerance.setValue(5.0)
+        self.band = BandAndBudget(self, "balance")
+        self.tolerance = self.band.tolerance
         self.potential = QCheckBox("Balance potential too, within", self)
         self.potential.setObjectName("balancePotential")
         self.potential_tolerance = QDoubleSpinBox(self)
@@ -74,19 +136,6 @@ class BalanceDialog(QDialog):
         self.potential_tolerance.setValue(10.0)
         self.potential_tolerance.setEnabled(False)
         self.potential.toggled.connect(self.potential_tolerance.setEnabled)
-        self.max_moves = QSpinBox(self)
-        self.max_moves.setObjectName("balanceMaxMoves")
-        self.max_moves.setRange(0, 1_000_000)
-        self.max_moves.setSpecialValueText("no limit")  # 0
-        self.drives = QSlider(Qt.Orientation.Horizontal, self)
-        self.drives.setObjectName("balanceDrives")
-        self.drives.setRange(0, 100)
-        self.drives.setValue(50)
-        self.drives.setToolTip("Left: move as few accounts as possible; right: the shortest "
-                               "drives whatever moves")
-        self.seed = QSpinBox(self)
-        self.seed.setObjectName("balanceSeed")
-        self.seed.setRange(0, 2**31 - 1)
         self.keep_selected = QCheckBox(f"Keep the {len(self._locked)} selected accounts where "
                                        "they are", self)
         self.keep_selected.setObjectName("balanceKeepSelected")
@@ -100,17 +149,11 @@ class BalanceDialog(QDialog):
         potential_row = QHBoxLayout()
         potential_row.addWidget(self.potential)
         potential_row.addWidget(self.potential_tolerance)
-        drives_row = QHBoxLayout()
-        drives_row.addWidget(QLabel("fewer moves", self))
-        drives_row.addWidget(self.drives, 1)
-        drives_row.addWidget(QLabel("shorter drives", self))
         form = QFormLayout()
         form.addRow("Reps to balance:", self.reps)
-        form.addRow("Workload within ±", self.tolerance)
+        self.band.add_band(form)
         form.addRow(potential_row)
-        form.addRow("Accounts moved at most:", self.max_moves)
-        form.addRow(drives_row)
-        form.addRow("Seed:", self.seed)
+        self.band.add_budget(form)
         form.addRow(self.keep_selected)
         form.addRow(QLabel("Locked territories, overlay rules and pinned accounts never "
                            "move.", self))
@@ -136,16 +179,12 @@ class BalanceDialog(QDialog):
         if not team:
             raise BalanceError("check at least one rep to balance")
         potential = self.potential.isChecked()
-        return BalanceParams(
-            tolerance=self.tolerance.value() / 100.0,
+        return self.band.params(
             criteria=("workload", "potential") if potential else ("workload",),
             potential_tolerance=self.potential_tolerance.value() / 100.0 if potential
             else None,
             reps=team,
-            locked_accounts=frozenset(self._locked if self.keep_selected.isChecked() else ()),
-            max_moves=self.max_moves.value() or None,
-            shorter_drives=self.drives.value() / 100.0,
-            seed=self.seed.value())
+            locked_accounts=frozenset(self._locked if self.keep_selected.isChecked() else ()))
 
     def _on_buttons_accepted(self) -> None:
         try:

@@ -1,61 +1,38 @@
-"""Territory design in the window: live balance figures, Auto-balance, scenarios.
+"""Territory design in the window: live balance figures, Auto-balance, Realign, scenarios.
 
 The figures (:func:`~territory_desktop.optimize.alignment_figures.alignment_figures`) are
 computed off the GUI thread after each edit, undo or redo while the Design panel is in view,
 reusing the drive times while only territories change. Auto-balance asks its parameters
-(:class:`~territory_desktop.qt.balance_dialog.BalanceDialog`), runs
-:func:`~territory_desktop.optimize.balance.balance_plan` as a background job with progress and
-Cancel, and applies the result with one undo command.
+(:class:`~territory_desktop.qt.balance_dialog.BalanceDialog`), Realign who leaves or joins
+(:class:`~territory_desktop.qt.realign_dialog.RealignDialog`); both run
+:func:`~territory_desktop.realign.balance_job` as a background job with progress and Cancel
+(:meth:`Design.run_job`) and apply the result with one undo command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QWidget
 
+from territory_desktop.edits import Edit
 from territory_desktop.model.plan import Plan
-from territory_desktop.optimize._feedback import Feedback, Progress, Stop
-from territory_desktop.optimize.alignment_figures import (
-    AlignmentFigures,
-    alignment_figures,
-    times_key,
-)
+from territory_desktop.optimize.alignment_figures import AlignmentFigures, alignment_figures
 from territory_desktop.optimize.balance import BalanceParams, BalanceResult
 from territory_desktop.qt.alignment_dialog import AlignmentImporter
 from territory_desktop.qt.balance_dialog import BalanceDialog
 from territory_desktop.qt.design_panel import DesignPanel
+from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDialog
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
 from territory_desktop.qt.workbench import Workbench
+from territory_desktop.realign import Realignment, RealignRequest, current_team
 
-if TYPE_CHECKING:
-    from territory_desktop.routing import RoadNetwork
-
-__all__ = ["Design", "balance_job"]
+__all__ = ["Design"]
 
 REFRESH_MS = 150  # a burst of edits (undo held down) is measured once
-
-
-def balance_job(plan: Plan, territory_of: Mapping[str, str | None],
-                network: RoadNetwork | None, params: BalanceParams,
-                reuse: AlignmentFigures | None, *, progress: Progress,
-                should_stop: Stop) -> BalanceResult:
-    """Balance ``plan`` (drive times reused from ``reuse`` when they still fit)."""
-    from territory_desktop.optimize.balance import balance_plan
-    from territory_desktop.optimize.drive_times import drive_times
-
-    if reuse is not None and reuse.times_key == times_key(plan, network):
-        times = reuse.times
-    else:
-        times = drive_times(plan, network, progress=Feedback(progress, should_stop, 0.0,
-                                                             0.3).step,
-                            should_stop=should_stop)
-    return balance_plan(plan, times, params, territory_of, network,
-                        progress=Feedback(progress, should_stop, 0.3, 1.0).step,
-                        should_stop=should_stop)
 
 
 class Design(QObject):
@@ -76,6 +53,9 @@ class Design(QObject):
     balanced = Signal(object)
     """A balance was applied as one edit (payload: the :class:`BalanceResult`)."""
 
+    realigned = Signal(object)
+    """A realignment was applied as one edit (payload: the :class:`Realignment`)."""
+
     def __init__(self, bench: Workbench, routing: RoutingController,
                  selected_accounts: Callable[[], list[str]],
                  selected_territories: Callable[[], list[str]]) -> None:
@@ -91,6 +71,8 @@ class Design(QObject):
         self.alignment = AlignmentImporter(bench)
         self.tolerance = 0.05  # the band shown: the last balance's
         self.dialog: BalanceDialog | None = None
+        self.realign: RealignDialog | None = None
+        self.realign_result: RealignResultDialog | None = None
         self._stale = True
         self._in_view = False
         self._dock: QDockWidget | None = None
@@ -172,44 +154,63 @@ class Design(QObject):
             self.bench.notify_error("Auto-balance", "the plan needs accounts and reps to "
                                     "balance")
             return
-        # The reps of the territories on the map (a locked one's rep stays in the team).
-        team = dict.fromkeys(t.rep_id for t in plan.territories.values()
-                             if t.rep_id in plan.reps and t.geometry is not None)
-        dialog = BalanceDialog(plan, [r for r in team if r is not None],
-                               self.selected_accounts(), self.bench.dialog_parent())
+        dialog = BalanceDialog(plan, current_team(plan), self.selected_accounts(),
+                               self.bench.dialog_parent())
         self.dialog = dialog
         dialog.accepted.connect(lambda: self._start_balance(dialog.params()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
     def _start_balance(self, params: BalanceParams) -> None:
-        if self.routing.network is None and self.routing.files.extract_path():
-            self.routing.ensure_network(lambda: self._run_balance(params))
-        else:
-            self._run_balance(params)
-
-    def _run_balance(self, params: BalanceParams) -> None:
-        doc = self.bench.document
-        plan = doc.plan
-        self.bench.run_work(
-            "Balancing territories", balance_job, plan, doc.assignment.territory_of,
-            self.routing.network, params, self.figures, kind="balance",
-            on_done=lambda result: self._on_balanced(plan, params, result))
-
-    def _on_balanced(self, plan: Plan, params: BalanceParams, result: BalanceResult) -> None:
         from territory_desktop.design_edits import apply_alignment
+        from territory_desktop.realign import balance_job
 
+        def edit(plan: Plan, result: BalanceResult) -> Edit:
+            moved = len(result.moves)
+            return apply_alignment(plan, result.territory_of, result.territories,
+                                   result.balanced, result.vacated,
+                                   text=f"Auto-balance: {moved} account"
+                                   f"{'s' if moved != 1 else ''} moved")
+
+        self.run_job("Auto-balance", "Balancing territories", balance_job, params, edit,
+                     lambda result: self._on_balanced(params, result), kind="balance")
+
+    def run_job(self, name: str, title: str, job: Callable[..., Any], arg: Any,
+                edit: Callable[[Plan, Any], Edit], done: Callable[[Any], None],
+                kind: str) -> None:
+        """Run a design job off the GUI thread, then apply its result as one undoable edit.
+
+        ``job(plan, territory_of, network, arg, figures, progress=, should_stop=)`` runs with
+        progress and Cancel in the status bar (the road network is loaded first when the plan
+        has an extract); ``edit(plan, result)`` makes the edit and ``done(result)`` follows it.
+        A result computed for a plan that has changed since is not applied.
+        """
+        def run() -> None:
+            doc = self.bench.document
+            plan = doc.plan
+            self.bench.run_work(title, job, plan, doc.assignment.territory_of,
+                                self.routing.network, arg, self.figures, kind=kind,
+                                on_done=lambda result: self._on_job_done(name, plan, result,
+                                                                         edit, done))
+
+        if self.routing.network is None and self.routing.files.extract_path():
+            self.routing.ensure_network(run)
+        else:
+            run()
+
+    def _on_job_done(self, name: str, plan: Plan, result: Any,
+                     edit: Callable[[Plan, Any], Edit], done: Callable[[Any], None]) -> None:
         if plan is not self.bench.document.plan:
-            self.bench.notify_error("Auto-balance not applied", "the plan changed while it "
-                                    "was balancing; run Auto-balance again")
+            self.bench.notify_error(f"{name} not applied", "the plan changed while it was "
+                                    f"running; run {name} again")
             return
+        if self.bench.apply_edit(lambda: edit(plan, result)):
+            done(result)
+
+    def _on_balanced(self, params: BalanceParams, result: BalanceResult) -> None:
         self.tolerance = params.tolerance
         moved = len(result.moves)
         text = f"Auto-balance: {moved} account{'s' if moved != 1 else ''} moved"
-        if not self.bench.apply_edit(lambda: apply_alignment(
-                plan, result.territory_of, result.territories, result.balanced,
-                result.vacated, text=text)):
-            return
         band = f"±{params.tolerance:.1%}".replace(".0%", "%")
         if not result.in_band:
             why = result.warnings[0] if result.warnings else "some territories are outside"
@@ -220,6 +221,49 @@ class Design(QObject):
             self.bench.show_status(f"{text}; every territory within {band}", 10000)
         self.balanced.emit(result)
 
+    # ----------------------------------------------------------------- realign
+    def realign_dialog(self) -> None:
+        """Ask who leaves or joins and the disruption budget, then realign."""
+        plan = self.bench.document.plan
+        team = current_team(plan)
+        if not team or not plan.accounts:
+            self.bench.notify_error("Realign", "the plan needs accounts and reps with "
+                                    "territories on the map to realign")
+            return
+        dialog = RealignDialog(plan, team, self.bench.document.assignment.territory_of,
+                               self.bench.dialog_parent())
+        self.realign = dialog
+        dialog.pick_requested.connect(self._on_realign_pick_requested)
+        dialog.accepted.connect(lambda: self._start_realign(dialog.request()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.show()
+
+    def _on_realign_pick_requested(self) -> None:
+        view = self.bench.map
+        dialog = self.realign
+
+        def picked(lat: float, lon: float) -> None:
+            view.point_picked.disconnect(picked)
+            if dialog is not None and dialog is self.realign:
+                dialog.set_home(lat, lon)
+
+        view.point_picked.connect(picked)
+        view.start_pick_point("Click the new rep's home on the map")
+
+    def _start_realign(self, request: RealignRequest) -> None:
+        from territory_desktop.realign import apply_realignment, realign_job
+
+        self.run_job("Realign", "Realigning territories", realign_job, request,
+                     apply_realignment, self._on_realigned, kind="realign")
+
+    def _on_realigned(self, realignment: Realignment) -> None:
+        self.tolerance = realignment.request.params.tolerance
+        view = RealignResultDialog(realignment, self.bench.dialog_parent())
+        self.realign_result = view
+        view.finished.connect(view.deleteLater)
+        view.show()
+        self.bench.show_status(view.headline.text(), 10000)
+        self.realigned.emit(realignment)
 
 
 def _raise_dock(panel: QWidget) -> None:

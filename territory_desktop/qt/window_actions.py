@@ -103,6 +103,10 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Share the accounts among the reps so workload lies within a band, "
                "territories compact and in one piece", handler="design.balance_dialog",
                menu=TERRITORY, group=1, toolbar=2, icon_text="Balance"),
+    ActionSpec("territory.realign", "&Realign…", "Ctrl+Alt+R",
+               "A rep leaves or joins: share out or grow a territory, moving as few accounts "
+               "as the budget allows", handler="design.realign_dialog", menu=TERRITORY,
+               group=1),
     ActionSpec("territory.lock", "&Lock / unlock", "Ctrl+L",
                "A locked territory keeps its outline and accounts when balancing",
                "has_selection", handler="design.toggle_lock", menu=TERRITORY, group=1),

@@ -1,0 +1,298 @@
+"""Territory > Realign: a rep leaves or joins, within a disruption budget; then what moved.
+
+:class:`RealignDialog` collects a :class:`~territory_desktop.realign.RealignRequest` (who leaves,
+or the new rep's name, id, weekly hours and home, typed or clicked on the map) with the band,
+the budget and the "fewer moves <-> shorter drives" slider shared with Auto-balance
+(:class:`~territory_desktop.qt.balance_dialog.BandAndBudget`). It does not block the window, so
+the home can be clicked on the map. :class:`RealignResultDialog` names every moved account
+(id, name, from rep, to rep) beside the balance figures, and says plainly when the band or the
+budget could not be met.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
+from territory_desktop.optimize.balance import BalanceError
+from territory_desktop.qt.balance_dialog import BandAndBudget
+from territory_desktop.realign import Realignment, RealignRequest, realign_setup
+
+__all__ = ["RealignDialog", "RealignResultDialog"]
+
+# The issue's goal for a rep who leaves: accounts moved at most 1.3x the leaver's own.
+LEAVER_BUDGET = 1.3
+
+
+def _coordinate(parent: QWidget, name: str, limit: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox(parent)
+    box.setObjectName(name)
+    box.setRange(-limit, limit)
+    box.setDecimals(6)
+    box.setSingleStep(0.001)
+    return box
+
+
+class RealignDialog(QDialog):
+    """Ask who leaves or joins and how much may move.
+
+    Parameters
+    ----------
+    plan
+        The open plan.
+    team
+        The reps with territories on the map (who can leave).
+    territory_of
+        The current alignment (each rep's account count; the budget's default).
+    """
+
+    pick_requested = Signal()
+    """The user asked to click the new rep's home on the map (no payload)."""
+
+    def __init__(self, plan: Plan, team: Sequence[str], territory_of: Mapping[str, str | None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("realignDialog")
+        self.setWindowTitle("Realign territories")
+        self.plan = plan
+        rep_of = {t.id: t.rep_id for t in plan.territories.values()}
+        self.owned = {r: sum(1 for t in territory_of.values() if t and rep_of.get(t) == r)
+                      for r in team}
+        self.leave = QRadioButton("A rep leaves", self)
+        self.leave.setObjectName("realignLeave")
+        self.join = QRadioButton("A rep joins", self)
+        self.join.setObjectName("realignJoin")
+        group = QButtonGroup(self)
+        group.addButton(self.leave)
+        group.addButton(self.join)
+        self.leave.setChecked(True)
+
+        self.leaving = QComboBox(self)
+        self.leaving.setObjectName("realignLeaving")
+        for rep_id in team:
+            self.leaving.addItem(f"{plan.reps[rep_id].name} ({rep_id}, "
+                                 f"{self.owned[rep_id]} accounts)", rep_id)
+        leave_page = QWidget(self)
+        leave_form = QFormLayout(leave_page)
+        leave_form.addRow("Who leaves:", self.leaving)
+        leave_form.addRow(QLabel("Their territory is vacated and its accounts go to the "
+                                 "neighbouring reps.", leave_page))
+
+        self.name = QLineEdit(self)
+        self.name.setObjectName("realignName")
+        self.rep_id = QLineEdit(plan.new_id("REP-", plan.reps), self)
+        self.rep_id.setObjectName("realignId")
+        self.hours = QDoubleSpinBox(self)
+        self.hours.setObjectName("realignHours")
+        self.hours.setRange(0.0, 168.0)
+        self.hours.setDecimals(1)
+        self.hours.setSuffix(" h/week")
+        self.hours.setValue(DEFAULT_WEEKLY_HOURS)
+        self.lat = _coordinate(self, "realignLat", 90.0)
+        self.lon = _coordinate(self, "realignLon", 180.0)
+        if plan.accounts:  # the middle of the accounts until a home is given
+            self.lat.setValue(sum(a.lat for a in plan.accounts.values()) / len(plan.accounts))
+            self.lon.setValue(sum(a.lon for a in plan.accounts.values()) / len(plan.accounts))
+        self.pick = QPushButton("Click on the map…", self)
+        self.pick.setObjectName("realignPick")
+        self.pick.setToolTip("Then click the new rep's home on the map")
+        self.pick.clicked.connect(self.pick_requested)
+        home_row = QHBoxLayout()
+        home_row.addWidget(QLabel("lat", self))
+        home_row.addWidget(self.lat)
+        home_row.addWidget(QLabel("lon", self))
+        home_row.addWidget(self.lon)
+        home_row.addWidget(self.pick)
+        join_page = QWidget(self)
+        join_form = QFormLayout(join_page)
+        join_form.addRow("Name:", self.name)
+        join_form.addRow("Rep id:", self.rep_id)
+        join_form.addRow("Weekly hours:", self.hours)
+        join_form.addRow("Home:", home_row)
+        join_form.addRow(QLabel("A territory is grown for them around their home.", join_page))
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(leave_page)
+        self.pages.addWidget(join_page)
+        self.join.toggled.connect(lambda on: self.pages.setCurrentIndex(1 if on else 0))
+
+        self.band = BandAndBudget(self, "realign", drives=20)
+        self.leaving.currentIndexChanged.connect(self._on_leaving_changed)
+        self._on_leaving_changed()
+        self.problem = QLabel(self)
+        self.problem.setObjectName("realignProblem")
+        self.problem.setStyleSheet("color: #c62828")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        form = QFormLayout()
+        self.band.add_band(form)
+        self.band.add_budget(form)
+        form.addRow(QLabel("The leaver's own accounts count towards the accounts moved. "
+                           "Locked territories, overlay rules and pinned accounts never move.",
+                           self))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Realign")
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        choice = QHBoxLayout()
+        choice.addWidget(self.leave)
+        choice.addWidget(self.join)
+        layout = QVBoxLayout(self)
+        layout.addLayout(choice)
+        layout.addWidget(self.pages)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def _on_leaving_changed(self) -> None:
+        rep_id = self.leaving.currentData()
+        if rep_id is not None:  # the goal of the issue: 1.3x the leaver's own accounts
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id]))
+
+    def set_home(self, lat: float, lon: float) -> None:
+        """Take the new rep's home from a click on the map."""
+        self.join.setChecked(True)
+        self.lat.setValue(lat)
+        self.lon.setValue(lon)
+        self.raise_()
+
+    def request(self) -> RealignRequest:
+        """Return the realignment the dialog describes (BalanceError: what to change)."""
+        params = self.band.params()
+        if self.leave.isChecked():
+            rep_id = self.leaving.currentData()
+            if rep_id is None:
+                raise BalanceError("no rep to choose: no rep has a territory on the map")
+            return RealignRequest(params, leaving=str(rep_id))
+        rep = Rep(self.rep_id.text().strip(), self.name.text().strip(), self.lat.value(),
+                  self.lon.value(), self.hours.value())
+        return RealignRequest(params, joining=rep)
+
+    def _on_buttons_accepted(self) -> None:
+        try:
+            realign_setup(self.plan, self.request())
+        except (BalanceError, ValueError) as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            return
+        self.accept()
+
+
+def _table(parent: QWidget, name: str, header: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(header), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(header)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c and text[:1] in "+-0123456789":
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    return table
+
+
+class RealignResultDialog(QDialog):
+    """What a realignment did: each moved account and the balance, band and budget met or not."""
+
+    def __init__(self, realignment: Realignment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("realignResult")
+        self.setWindowTitle("Realignment")
+        request, result, plan = realignment.request, realignment.result, realignment.plan
+        params = request.params
+        rep_name = {r.id: r.name for r in plan.reps.values()}
+        moved = len(result.moves)
+        who = (f"{rep_name[request.leaving]} left" if request.leaving
+               else f"{request.joining.name} joined" if request.joining else "")
+        self.headline = QLabel(f"{who}: {moved} account{'s' if moved != 1 else ''} changed "
+                               "owner.", self)
+        self.headline.setObjectName("realignHeadline")
+        self.headline.setStyleSheet("font-weight: 600")
+        band = f"±{params.tolerance:.1%}".replace(".0%", "%")
+        lines = []
+        ok = result.in_band
+        lines.append(f"Every territory is within {band} of its workload target." if ok
+                     else f"The band of {band} could NOT be met:")
+        if params.max_moves is not None:
+            if moved > params.max_moves:
+                ok = False
+                lines.append(f"The budget of {params.max_moves} accounts moved could NOT be "
+                             f"met: {moved} moved.")
+            else:
+                lines.append(f"Within the budget: {moved} of at most {params.max_moves} "
+                             "accounts moved" + (" (all of it used)."
+                                                 if moved == params.max_moves else "."))
+        if params.max_losses_per_rep is not None:
+            lost: dict[str, int] = {}
+            for m in result.moves:
+                if m.from_rep and m.from_rep != request.leaving:
+                    lost[m.from_rep] = lost.get(m.from_rep, 0) + 1
+            worst = max(lost.items(), key=lambda kv: kv[1], default=("", 0))
+            if worst[1] > params.max_losses_per_rep:
+                ok = False
+                lines.append(f"The budget of {params.max_losses_per_rep} accounts lost per rep "
+                             f"could NOT be met: {rep_name.get(worst[0], worst[0])} lost "
+                             f"{worst[1]}.")
+            else:
+                lines.append(f"No rep who stays lost more than {params.max_losses_per_rep} "
+                             f"accounts (at most {worst[1]}).")
+        lines.extend(f"• {w}" for w in result.warnings)
+        self.status = QLabel("\n".join(lines), self)
+        self.status.setObjectName("realignStatus")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #2e7d32" if ok else "color: #c62828")
+        self.met = ok
+        work = result.metrics.criteria["workload"]
+        deviation = dict(zip(result.metrics.territory_ids, work.deviations, strict=True))
+        loads = [t for t in result.loads if t.territory_id in result.balanced]
+        self.balance = _table(self, "realignBalance",
+                              ["Territory", "Rep", "Accounts", "Workload h/wk", "Deviation"],
+                              [[t.name, rep_name.get(t.rep_id or "", "-"), str(t.accounts),
+                                f"{t.workload_hours:.1f}",
+                                f"{deviation[t.territory_id]:+.1%}"
+                                if t.territory_id in deviation else "-"] for t in loads])
+        self.moves = _table(self, "realignMoves", ["Account", "Name", "From rep", "To rep"],
+                            [[m.account_id, m.name, rep_name.get(m.from_rep or "", "-"),
+                              rep_name.get(m.to_rep or "", "-")] for m in result.moves])
+        figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
+                         f"index {result.metrics.balance_index:.0f}/100, compactness "
+                         f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "
+                         "whole realignment back, the rep change included.", self)
+        figures.setWordWrap(True)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.status)
+        layout.addWidget(self.balance, 1)
+        layout.addWidget(figures)
+        layout.addWidget(QLabel(f"Accounts that changed owner ({moved}):", self))
+        layout.addWidget(self.moves, 2)
+        layout.addWidget(close)
+        self.resize(700, 640)

@@ -1,0 +1,200 @@
+"""Territory > Realign (Ctrl+Alt+R): a rep leaves or joins, within a budget, one undo."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+WAIT_MS = 120_000
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+
+def _focus(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def _realign_dialog(tdapp, qtbot):
+    window, design = tdapp.window, tdapp.window.design
+    _focus(window, qtbot)
+    design.realign = None
+    qtbot.keyClick(window, Qt.Key.Key_R, CTRL_ALT)
+    qtbot.waitUntil(lambda: design.realign is not None and design.realign.isVisible())
+    return design.realign
+
+
+def _choose_join(qtbot, dialog):
+    """Click the "A rep joins" radio button on its indicator."""
+    button = dialog.join
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(6, button.height() // 2))
+    assert button.isChecked() and dialog.pages.currentIndex() == 1
+
+
+def _ok(qtbot, dialog):
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+
+
+def _owners(doc):
+    plan = doc.plan
+    return {a: plan.territories[t].rep_id if t else None
+            for a, t in doc.assignment.territory_of.items()}
+
+
+def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtbot):
+    window, doc, design = tdapp.window, tdapp.document, tdapp.window.design
+    before_plan = doc.plan
+    before = _owners(doc)
+    own = sum(1 for r in before.values() if r == "REP-4")
+    assert own == 22
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    assert dialog.band.max_moves.value() == 29  # 1.3 x the leaver's 22 accounts, rounded up
+    dialog.band.max_moves.setValue(40)
+    dialog.band.max_losses.setValue(12)
+    seen = []
+    window.jobs.progress.valueChanged.connect(seen.append)
+    steps = doc.undo_stack.count()
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    realignment = got.args[0]
+    result = realignment.result
+    assert any(0 < v < 1000 for v in seen)  # the status bar's bar moved while it ran
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.undo_stack.undoText() == (f"Realign: Samuel Okoye leaves, {len(result.moves)} "
+                                         "accounts moved")
+    # The rep is gone, no account is theirs, and no more moved than the budget.
+    assert "REP-4" not in doc.plan.reps
+    after = _owners(doc)
+    assert "REP-4" not in after.values()
+    changed = {a for a in after if after[a] != before[a]}
+    assert {m.account_id for m in result.moves} == changed
+    assert own <= len(changed) <= 40
+    lost = Counter(before[a] for a in changed if before[a] != "REP-4")
+    assert max(lost.values(), default=0) <= 12
+    # The result view names every moved account, its old and new rep.
+    view = design.realign_result
+    assert view is not None and view.isVisible()
+    assert view.moves.rowCount() == len(result.moves)
+    names = {r.id: r.name for r in before_plan.reps.values()}
+    rows = {tuple(view.moves.item(r, c).text() for c in range(4))
+            for r in range(view.moves.rowCount())}
+    assert rows == {(m.account_id, before_plan.accounts[m.account_id].name, names[before[
+        m.account_id]], names[after[m.account_id]]) for m in result.moves}
+    assert view.balance.rowCount() == 3
+    assert view.headline.text() == f"Samuel Okoye left: {len(changed)} accounts changed owner."
+    band_line = view.status.text().splitlines()[0]
+    assert band_line == ("Every territory is within ±5% of its workload target." if result.in_band
+                         else "The band of ±5% could NOT be met:")
+    assert f"{len(changed)} of at most 40 accounts moved" in view.status.text()
+    # One Ctrl+Z: the rep and the whole alignment come back.
+    view.close()
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.plan is before_plan
+    assert "REP-4" in doc.plan.reps and _owners(doc) == before
+
+
+def test_a_budget_too_small_is_said_plainly(tdapp, qtbot):
+    doc, design = tdapp.document, tdapp.window.design
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    dialog.band.max_moves.setValue(25)  # 22 must move: 3 more to rebalance is too few
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    result = got.args[0].result
+    assert len(result.moves) <= 25
+    view = design.realign_result
+    assert not result.in_band and not view.met
+    text = view.status.text()
+    assert text.startswith("The band of ±5% could NOT be met:")
+    assert "(the move budget is used up)" in text
+    assert "REP-4" not in doc.plan.reps
+
+
+def test_cancel_a_realignment_leaves_the_plan_unchanged(tdapp, qtbot):
+    window, doc = tdapp.window, tdapp.document
+    with qtbot.waitSignal(window.routing.network_ready, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # roads first
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)  # then nothing else runs
+    before, steps = doc.plan, doc.undo_stack.count()
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-2"))
+    with qtbot.waitSignal(window.jobs.finished, timeout=WAIT_MS):
+        _ok(qtbot, dialog)
+        assert window.jobs.cancel_button.isVisible()
+        qtbot.mouseClick(window.jobs.cancel_button, Qt.MouseButton.LeftButton)
+    assert doc.plan is before and doc.undo_stack.count() == steps
+    assert "REP-2" in doc.plan.reps
+    assert window.statusBar().currentMessage() == "Realigning territories: cancelled"
+
+
+def _js(tdapp, qtbot, script):
+    box = {}
+    tdapp.map_view.run_js(script, lambda value: box.setdefault("value", value))
+    qtbot.waitUntil(lambda: "value" in box, timeout=10_000)
+    return box["value"]
+
+
+def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
+    window, doc, design = tdapp.window, tdapp.document, tdapp.window.design
+    before_plan = doc.plan
+    dialog = _realign_dialog(tdapp, qtbot)
+    _choose_join(qtbot, dialog)
+    assert dialog.rep_id.text() == "REP-6"
+    qtbot.keyClicks(dialog.name, "Priya Shah")
+    dialog.hours.setValue(38.0)
+    # "Click on the map…", then a click on the map inside the page.
+    with qtbot.waitSignal(tdapp.map_view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
+        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(tdapp.map_view.point_picked, timeout=WAIT_MS):
+        _js(tdapp, qtbot, "(TD.state.map.fire('click', {latlng: L.latLng(39.2905, -76.5650)}),"
+                          " 1)")
+    assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
+    assert _js(tdapp, qtbot, "TD.state.picking") is None  # one click, then picking ends
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    result = got.args[0].result
+    rep = doc.plan.reps["REP-6"]
+    assert (rep.name, rep.weekly_hours, rep.home_lat, rep.home_lon) == (
+        "Priya Shah", 38.0, 39.2905, -76.565)
+    theirs = [t for t in doc.plan.territories.values() if t.rep_id == "REP-6"]
+    assert len(theirs) == 1 and theirs[0].geometry is not None
+    owned = [a for a, r in _owners(doc).items() if r == "REP-6"]
+    assert owned and len(owned) == sum(1 for m in result.moves if m.to_rep == "REP-6")
+    assert design.realign_result.headline.text().startswith("Priya Shah joined: ")
+    design.realign_result.close()
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.plan is before_plan and "REP-6" not in doc.plan.reps
+
+
+def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
+    window, doc = tdapp.window, tdapp.document
+    dialog = _realign_dialog(tdapp, qtbot)
+    _choose_join(qtbot, dialog)
+    _ok(qtbot, dialog)  # no name
+    assert dialog.isVisible() and dialog.problem.text() == "the new rep needs a name"
+    qtbot.keyClicks(dialog.name, "Priya Shah")
+    dialog.rep_id.setText("REP-1")
+    _ok(qtbot, dialog)
+    assert dialog.problem.text() == ("a rep with id REP-1 is in the plan already; choose "
+                                     "another id")
+    dialog.reject()
+    # Only one rep with a territory left: nobody can take their accounts.
+    window.select_territories(["T2", "T3", "T4"])
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert [t for t in doc.plan.territories.values() if t.geometry is not None] \
+        == [doc.plan.territories["T1"]]
+    before = doc.plan
+    dialog = _realign_dialog(tdapp, qtbot)
+    assert dialog.leaving.count() == 1
+    _ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert dialog.problem.text() == ("no reps left to take Alicia Moreno's accounts: add a rep "
+                                     "first")
+    assert doc.plan is before
