@@ -8,6 +8,8 @@ Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotati
 ``--design`` shows the Design panel (View > Design) once its figures are on road drive times.
 ``--scenarios`` saves the sample as a scenario, auto-balances it, saves that too and shows the
 Scenarios panel comparing the two, with the accounts that change owner ringed on the map.
+``--realign REP_ID`` realigns the sample with that rep leaving (Territory > Realign, the default
+budget) and draws the result view over the window (``docs/realign_result.png``: ``REP-4``).
 ``--health KPI`` loads the sample's CRM results in the Health panel and colours the map by that
 KPI (e.g. ``win_rate``), accounts sized by ``--size-by`` (potential or pipeline).
 """
@@ -33,6 +35,7 @@ def main() -> int:
     ap.add_argument("--rotation", metavar="TERRITORY_ID")
     ap.add_argument("--design", action="store_true")
     ap.add_argument("--scenarios", action="store_true")
+    ap.add_argument("--realign", metavar="REP_ID")
     ap.add_argument("--health", metavar="KPI")
     ap.add_argument("--size-by", choices=("potential", "pipeline"))
     args = ap.parse_args()
@@ -48,7 +51,16 @@ def main() -> int:
     window.show()
 
     def shoot() -> None:
-        window.grab().save(str(args.out))
+        shot = window.grab()
+        result = window.design.realign_result
+        if args.realign and result is not None:  # the result view over the map's right side
+            from PySide6.QtGui import QPainter
+
+            painter = QPainter(shot)
+            view = result.grab()
+            painter.drawPixmap(shot.width() - view.width() - 20, 60, view)
+            painter.end()
+        shot.save(str(args.out))
         built.document.undo_stack.setClean()
         qapp.quit()
 
@@ -62,6 +74,15 @@ def main() -> int:
         figures = window.design.figures
         if figures is None or figures.times.source != "road":
             return
+        if args.realign:
+            window.design.panel.figures_shown.disconnect(design_shown)
+            window.design.realigned.connect(lambda _r: QTimer.singleShot(2000, shoot))
+            window.actions["territory.realign"].trigger()
+            dialog = window.design.realign
+            assert dialog is not None
+            dialog.leaving.setCurrentIndex(dialog.leaving.findData(args.realign))
+            dialog.accept()
+            return
         if not args.scenarios:
             QTimer.singleShot(1000, shoot)
             return
@@ -71,7 +92,7 @@ def main() -> int:
         scenarios = window.design.scenarios
         scenarios.save_current_as("As shipped")
         window.design.balanced.connect(balanced)
-        window.design._run_balance(BalanceParams())
+        window.design._start_balance(BalanceParams())
 
     def balanced(_result: object) -> None:
         scenarios = window.design.scenarios
@@ -103,7 +124,7 @@ def main() -> int:
             window.health.load(results / "opportunities.csv", results / "quotas.csv",
                                results / "activities.csv")
             return
-        if args.design or args.scenarios:
+        if args.design or args.scenarios or args.realign:
             window.design.panel.figures_shown.connect(design_shown)
             window.actions["view.design"].trigger()
             return

@@ -239,6 +239,7 @@ class RealignResultDialog(QDialog):
         ok = result.in_band
         lines.append(f"Every territory is within {band} of its workload target." if ok
                      else f"The band of {band} could NOT be met:")
+        lines.extend(f"• {w}" for w in result.warnings)
         if params.max_moves is not None:
             if moved > params.max_moves:
                 ok = False
@@ -262,7 +263,6 @@ class RealignResultDialog(QDialog):
             else:
                 lines.append(f"No rep who stays lost more than {params.max_losses_per_rep} "
                              f"accounts (at most {worst[1]}).")
-        lines.extend(f"• {w}" for w in result.warnings)
         self.status = QLabel("\n".join(lines), self)
         self.status.setObjectName("realignStatus")
         self.status.setWordWrap(True)
