@@ -235,8 +235,13 @@ class Design(QObject):
         self.realign = dialog
         dialog.pick_requested.connect(self._on_realign_pick_requested)
         dialog.accepted.connect(lambda: self._start_realign(dialog.request()))
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(lambda _code: self._on_realign_finished(dialog))
         dialog.show()
+
+    def _on_realign_finished(self, dialog: RealignDialog) -> None:
+        if self.realign is dialog:  # a home clicked later has no dialog to go to
+            self.realign = None
+        dialog.deleteLater()
 
     def _on_realign_pick_requested(self) -> None:
         view = self.bench.map

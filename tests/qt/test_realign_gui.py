@@ -184,6 +184,7 @@ def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
     assert dialog.problem.text() == ("a rep with id REP-1 is in the plan already; choose "
                                      "another id")
     dialog.reject()
+    assert tdapp.window.design.realign is None
     # Only one rep with a territory left: nobody can take their accounts.
     window.select_territories(["T2", "T3", "T4"])
     _focus(window, qtbot)
