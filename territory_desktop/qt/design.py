@@ -36,7 +36,7 @@ REFRESH_MS = 150  # a burst of edits (undo held down) is measured once
 
 
 class Design(QObject):
-    """The Design panel's figures and the Auto-balance action.
+    """The Design panel's figures, Auto-balance, Realign and the alignment file import.
 
     Parameters
     ----------
@@ -166,11 +166,8 @@ class Design(QObject):
         from territory_desktop.realign import balance_job
 
         def edit(plan: Plan, result: BalanceResult) -> Edit:
-            moved = len(result.moves)
             return apply_alignment(plan, result.territory_of, result.territories,
-                                   result.balanced, result.vacated,
-                                   text=f"Auto-balance: {moved} account"
-                                   f"{'s' if moved != 1 else ''} moved")
+                                   result.balanced, result.vacated, text=_balanced_text(result))
 
         self.run_job("Auto-balance", "Balancing territories", balance_job, params, edit,
                      lambda result: self._on_balanced(params, result), kind="balance")
@@ -209,8 +206,7 @@ class Design(QObject):
 
     def _on_balanced(self, params: BalanceParams, result: BalanceResult) -> None:
         self.tolerance = params.tolerance
-        moved = len(result.moves)
-        text = f"Auto-balance: {moved} account{'s' if moved != 1 else ''} moved"
+        text = _balanced_text(result)
         band = f"±{params.tolerance:.1%}".replace(".0%", "%")
         if not result.in_band:
             why = result.warnings[0] if result.warnings else "some territories are outside"
@@ -269,6 +265,11 @@ class Design(QObject):
         view.show()
         self.bench.show_status(view.headline.text(), 10000)
         self.realigned.emit(realignment)
+
+
+def _balanced_text(result: BalanceResult) -> str:
+    moved = len(result.moves)
+    return f"Auto-balance: {moved} account{'s' if moved != 1 else ''} moved"
 
 
 def _raise_dock(panel: QWidget) -> None:
