@@ -256,6 +256,15 @@ def test_box_adds_units_and_esc_cancels_a_lasso(units_plan, qtbot):
     assert doc.undo_stack.undoText().endswith("(box)")
     owners = units.owners()
     assert inside and all(owners[k] == target for k in inside)
+    # The map's Lasso button: the next plain drag is a lasso.
+    js(qtbot, view, "(document.querySelector('.td-units-lasso').click(), 1)")
+    assert js(qtbot, view, "TD.state.units.lassoArmed")
+    ring = [(p.y - 2 * d, p.x - 2 * d), (p.y - 2 * d, p.x + 2 * d), (p.y + 2 * d, p.x + 2 * d),
+            (p.y + 2 * d, p.x - 2 * d), (p.y - 2 * d, p.x - 2 * d)]
+    with qtbot.waitSignal(view.units_picked, timeout=WAIT_MS) as picked:
+        js(qtbot, view, f"TDTest.drag({json.dumps(ring)}, {{}}, true)")
+    assert picked.args[1] == "lasso"
+    assert not js(qtbot, view, "TD.state.units.lassoArmed")  # one lasso per press
 
 
 def test_a_locked_territorys_units_are_never_taken(units_plan, qtbot):
@@ -312,3 +321,50 @@ def test_a_bad_unit_file_gives_a_one_line_message(tdapp, qtbot, monkeypatch, tmp
     assert expected.format(path=path) in message
     assert "\n" not in message and "Traceback" not in message
     assert tdapp.document.plan is before and not window.units.shown()
+
+
+def test_a_unit_file_with_an_invalid_polygon_is_shown_with_the_repair_named(
+        tdapp, qtbot, monkeypatch, tmp_path):
+    window = tdapp.window
+    x, y = -76.62, 39.29  # Baltimore, where the sample plan is
+    square = [[x, y], [x + 0.02, y], [x + 0.02, y + 0.02], [x, y + 0.02], [x, y]]
+    bow_tie = [[x + 0.02, y], [x + 0.04, y + 0.02], [x + 0.04, y], [x + 0.02, y + 0.02],
+               [x + 0.02, y]]
+    path = tmp_path / "mine.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "A"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}},
+        {"type": "Feature", "properties": {"id": "B"},
+         "geometry": {"type": "Polygon", "coordinates": [bow_tie]}}]}), encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "")))
+    with qtbot.waitSignal(window.units.layer_shown, timeout=WAIT_MS) as shown:
+        window.actions["view.units_file"].trigger()
+    assert shown.args == [2]
+    box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
+    assert box.windowTitle() == "Units of mine: 0 rejected, 1 repaired"
+    assert box.text().startswith(f"{path}: feature 2 (B): changed: invalid polygon repaired")
+    assert js(qtbot, tdapp.map_view, "TD.state.units.ids") == ["A", "B"]
+    assert window.actions["view.units_hide"].isEnabled()
+    window.actions["view.units_hide"].trigger()
+    qtbot.waitUntil(lambda: js(qtbot, tdapp.map_view, "TD.state.units.layer === null"),
+                    timeout=WAIT_MS)
+
+
+def test_cancel_a_build_from_units_changes_nothing(tdapp, qtbot, la_plan, tmp_path):
+    window, units, doc = tdapp.window, tdapp.window.units, tdapp.document
+    path = tmp_path / "la.gpkg"
+    planfile.save_plan(la_plan(6), path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    _focus(window, qtbot)
+    before = doc.plan
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    qtbot.mouseClick(units.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    assert window.jobs.progress.isVisible() and window.jobs.cancel_button.isVisible()
+    qtbot.mouseClick(window.jobs.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert doc.plan is before and not doc.undo_stack.canUndo() and not units.shown()
