@@ -208,7 +208,8 @@ class Units(QObject):
         self._paint()
         self.bench.update_actions()
         rejected = [p for p in layer.problems if p.rejected]
-        if layer.problems:
+        # The shipped layers' few oddities (a county without area) are ours, not news.
+        if layer.problems and layer.kind == "file":
             changed = len(layer.problems) - len(rejected)
             self.bench.notify_error(
                 f"Units of {title}: {len(rejected)} rejected, {changed} repaired",
@@ -289,6 +290,8 @@ class Units(QObject):
         if not self.bench.apply_edit(lambda: apply_unit_design(plan, design, text)):
             return
         self.present(layer, title)
-        if design.warnings:
-            self.bench.notify_error("Built, with a warning", design.warnings[0])
+        ours = {str(p) for p in layer.problems} if layer.kind != "file" else set()
+        warnings = [w for w in design.warnings if w not in ours]
+        if warnings:
+            self.bench.notify_error("Built, with a warning", warnings[0])
         self.built.emit(design)

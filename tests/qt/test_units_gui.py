@@ -368,3 +368,21 @@ def test_cancel_a_build_from_units_changes_nothing(tdapp, qtbot, la_plan, tmp_pa
     qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
     assert "cancelled" in window.statusBar().currentMessage()
     assert doc.plan is before and not doc.undo_stack.canUndo() and not units.shown()
+
+
+def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
+    from territory_desktop.geo.unit_owners import plan_extent
+    from territory_desktop.geo.units import load_builtin
+
+    window, view = tdapp.window, tdapp.map_view
+    expected = load_builtin("county", plan_extent(tdapp.document.plan))
+    with qtbot.waitSignal(window.units.layer_shown, timeout=WAIT_MS) as shown:
+        window.actions["view.units_county"].trigger()
+    assert shown.args == [len(expected)]
+    assert "County units: select a territory" in window.statusBar().currentMessage()
+    # The shipped layer's own oddity (a Virginia county without area) is not the user's news.
+    assert not [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]
+    owners = [o or "" for o in window.units.owners()]
+    assert any(owners)  # Baltimore's counties hold the sample's accounts
+    qtbot.waitUntil(lambda: js(qtbot, view, "TD.state.units.owners") == owners,
+                    timeout=WAIT_MS)
