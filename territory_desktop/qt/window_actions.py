@@ -103,7 +103,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Share the accounts among the reps so workload lies within a band, "
                "territories compact and in one piece", handler="design.balance_dialog",
                menu=TERRITORY, group=1, toolbar=2, icon_text="Balance"),
-    ActionSpec("territory.units_build", "Build from &units…", "Ctrl+Alt+U",
+    ActionSpec("territory.units_build", "Build territories from &units…", "Ctrl+Alt+U",
                "Give ZIP, county, state or your own units to the reps, balanced; each "
                "territory is the union of its units", handler="units.build_dialog",
                menu=TERRITORY, group=1),
