@@ -9,8 +9,9 @@ Timed, median of ``--runs``:
 - once per layer (off the GUI thread in the app): loading the units around the plan, and the
   ``show_units`` payload (built and JSON-encoded; its size is printed);
 - per gesture, ours (GUI thread): the units a lasso picks (``units_picked``), the edit
-  (``assign_units``), the owners of every unit after it (``unit_owners`` on the new
-  assignment) and the ``paint_units`` payload encoded;
+  (``assign_units``), the owners of every unit after it (``unit_owners``; the account
+  assignments before and after are the document's, which the map needs anyway) and the
+  ``paint_units`` payload encoded;
 - per gesture, baseline: what the app already does after every edit (the assignment, the
   territory, account and rep payloads of ``show_layers`` encoded).
 
@@ -22,7 +23,6 @@ Writes the output with the command line to ``benchmarks/results/unit_gestures.tx
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import threading
@@ -89,10 +89,15 @@ def main() -> int:
         "show_units", 1, {"units": units_collection(layer, "ZIP/ZCTA")}), args.runs)
 
     def gesture() -> None:
+        # The app's document holds the assignment before and after (the map needs it too).
         picked = units_picked(layer, lasso)
-        new = assign_units(plan, layer, picked, target, owners, "lasso").plan
-        after = unit_owners(new, layer, assign_accounts(new).territory_of)
+        new = assign_units(plan, layer, picked, target, owners, "lasso", assignment).plan
+        after = unit_owners(new, layer, new_assignment.territory_of)
         encode_command("paint_units", 2, unit_colors(new, after))
+
+    assignment = assign_accounts(plan)
+    picked = units_picked(layer, lasso)
+    new_assignment = assign_accounts(assign_units(plan, layer, picked, target, owners).plan)
 
     def baseline() -> None:
         assignment = assign_accounts(plan)

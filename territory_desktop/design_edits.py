@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.edits import Edit
 from territory_desktop.geo.account_polygons import outlines_for
-from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.geo.assignment import Assignment, assign_accounts
 from territory_desktop.geo.polygons import MIN_AREA_M2, area_m2
 from territory_desktop.model.plan import (
     OverlayRule,
@@ -109,14 +110,16 @@ def _clean(geom: BaseGeometry) -> tuple[BaseGeometry, None]:
 
 
 def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_id: str,
-                 owners: Sequence[str | None], how: str = "click") -> Edit:
+                 owners: Sequence[str | None], how: str = "click",
+                 assignment: Assignment | None = None) -> Edit:
     """Give the ``picked`` units of ``layer`` to a territory, as one undoable edit.
 
     The territory's outline becomes its old outline united with the units; every other
     territory loses the units' area, so outlines never overlap and no sliver is left between
     them (the units share their borders exactly). Units ``owners`` gives to a locked
     territory are left where they are, and a locked territory's area is never taken. The
-    accounts inside the units follow the outline (overlay rules still win).
+    accounts inside the units follow the outline (overlay rules still win); ``assignment``
+    is the plan's (computed when not given), to count them.
     """
     target = plan.territories.get(territory_id)
     if target is None:
@@ -148,9 +151,15 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
         new.territories[t.id] = replace(t, geometry=rest if usable else None)
     grown = added if target.geometry is None else shapely.union_all([target.geometry, added])
     new.territories[territory_id] = replace(target, geometry=_clean(grown)[0])
-    before = assign_accounts(plan).territory_of
-    after = assign_accounts(new).territory_of
-    moved = sum(1 for a, t in after.items() if t == territory_id and before.get(a) != t)
+    # Rules match fields, not places: only accounts the map placed can follow the units.
+    now = assignment or assign_accounts(plan)
+    ids = [a for a, t in now.territory_of.items()
+           if t != territory_id and not now.reason[a].startswith("rule")]
+    lon = np.fromiter((plan.accounts[a].lon for a in ids), float, len(ids))
+    lat = np.fromiter((plan.accounts[a].lat for a in ids), float, len(ids))
+    grown_into = new.territories[territory_id].geometry
+    moved = int(shapely.intersects(grown_into, shapely.points(lon, lat)).sum()) \
+        if grown_into is not None and ids else 0
     n = len(take)
     notes = [f"{n} unit{'s' if n != 1 else ''} added to {target.name}: {moved} "
              f"account{'s' if moved != 1 else ''} changed owner"]

@@ -37,7 +37,8 @@ from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
 from territory_desktop.qt.workbench import Workbench
 
-__all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "unit_design_job"]
+__all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
+           "unit_design_job"]
 
 UNIT_FILE_FILTER = ("Polygon files (*.geojson *.json *.gpkg *.shp *.kml *.fgb);;"
                     "All files (*)")
@@ -80,10 +81,21 @@ def load_units(kind: str, path: str | None, extent: tuple[float, float, float, f
     return layer
 
 
-def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, by: str,
-                    tolerance: float, seed: int, *, progress: Progress,
-                    should_stop: Stop) -> tuple[UnitLayer, UnitDesign]:
-    """Load the layer (unless given) and assign its units to the reps, like ``tdesk plan units``."""
+def shown_units_job(kind: str, path: str | None,
+                    extent: tuple[float, float, float, float] | None, title: str, *,
+                    progress: Progress, should_stop: Stop) -> tuple[UnitLayer, dict[str, Any]]:
+    """Load the units (:func:`load_units`) and build their outlines for the map."""
+    layer = load_units(kind, path, extent, progress=progress, should_stop=should_stop)
+    return layer, units_collection(layer, title)
+
+
+def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, title: str, by: str,
+                    tolerance: float, seed: int, *, progress: Progress, should_stop: Stop,
+                    ) -> tuple[UnitLayer, dict[str, Any], UnitDesign]:
+    """Load the layer (unless given) and assign its units to the reps, like ``tdesk plan units``.
+
+    Returns the layer, its outlines for the map and the design.
+    """
     from territory_desktop.optimize.unit_balance import design_from_units
 
     fb = Feedback(progress, should_stop)
@@ -91,8 +103,9 @@ def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, by: str,
         layer = load_units(kind, None, plan_extent(plan), progress=fb.sub(0.0, 0.3).step,
                            should_stop=should_stop)
     design = design_from_units(plan, layer, by=by, tolerance=tolerance, seed=seed,
-                               progress=fb.sub(0.3, 1.0).step, should_stop=should_stop)
-    return layer, design
+                               progress=fb.sub(0.3, 0.9).step, should_stop=should_stop)
+    fb.step(0.9, "Drawing the units")
+    return layer, units_collection(layer, title), design
 
 
 class BuildUnitsDialog(QDialog):
@@ -197,14 +210,14 @@ class Units(QObject):
             return
         title = Path(path).stem if path else LAYER_NAMES[kind]
         what = f"Opening units {Path(path).name}" if path else f"Loading {title} units"
-        self.bench.run_work(what, load_units, kind, path, extent, kind="units-load",
-                            on_done=lambda layer: self.present(layer, title))
+        self.bench.run_work(what, shown_units_job, kind, path, extent, title,
+                            kind="units-load", on_done=lambda done: self.present(title, *done))
 
-    def present(self, layer: UnitLayer, title: str) -> None:
-        """Draw ``layer`` (called ``title``) and colour it by territory."""
+    def present(self, title: str, layer: UnitLayer, outlines: dict[str, Any]) -> None:
+        """Draw ``layer`` (called ``title``, its ``outlines`` built) coloured by territory."""
         self.layer, self.title = layer, title
         self._owners = None
-        self.bench.map.show_units(units_collection(layer, title))
+        self.bench.map.show_units(outlines)
         self._paint()
         self.bench.update_actions()
         rejected = [p for p in layer.problems if p.rejected]
@@ -248,9 +261,9 @@ class Units(QObject):
             self.bench.show_status("No unit there: the units shown cover the plan's area only",
                                    8000)
             return
-        owners = self.owners()
+        owners, assignment = self.owners(), self.bench.document.assignment
         self.bench.apply_edit(lambda: assign_units(plan, layer, picked, territory_id, owners,
-                                                   how))
+                                                   how, assignment))
 
     # ----------------------------------------------------------------- building
     def build_dialog(self) -> None:
@@ -275,10 +288,11 @@ class Units(QObject):
         layer = self.layer if kind == "file" else None
         title = self.title if kind == "file" else LAYER_NAMES[kind]
         self.bench.run_work(f"Building territories from {title} units", unit_design_job,
-                            plan, layer, kind, by, tolerance, seed, kind="units-build",
+                            plan, layer, kind, title, by, tolerance, seed, kind="units-build",
                             on_done=lambda done: self._on_built(plan, title, *done))
 
-    def _on_built(self, plan: Plan, title: str, layer: UnitLayer, design: UnitDesign) -> None:
+    def _on_built(self, plan: Plan, title: str, layer: UnitLayer, outlines: dict[str, Any],
+                  design: UnitDesign) -> None:
         from territory_desktop.design_edits import apply_unit_design
 
         if plan is not self.bench.document.plan:
@@ -289,7 +303,7 @@ class Units(QObject):
         text = f"Build {n} territories from {title} units"
         if not self.bench.apply_edit(lambda: apply_unit_design(plan, design, text)):
             return
-        self.present(layer, title)
+        self.present(title, layer, outlines)
         ours = {str(p) for p in layer.problems} if layer.kind != "file" else set()
         warnings = [w for w in design.warnings if w not in ours]
         if warnings:

@@ -65,6 +65,11 @@ def test_a_unit_edit_keeps_the_territories_a_tiling(built):
     assert shapely.symmetric_difference(union, before).area <= 1e-9 * before.area
     after = _owners(edit.plan, layer)
     assert [after[i] for i in picked] == [target] * 5
+    was, now = assign_accounts(plan).territory_of, assign_accounts(edit.plan).territory_of
+    moved = sum(1 for a, t in now.items() if t != was[a])
+    assert moved > 0 and all(now[a] == target for a in now if now[a] != was[a])
+    assert edit.notes[0] == f"5 units added to {plan.territories[target].name}: {moved} " \
+        "accounts changed owner"
     assert sum(a != b for a, b in zip(after, owners, strict=True)) == 5
 
 
