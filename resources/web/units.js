@@ -57,9 +57,11 @@
 
   function active() { return !!U.layer && !S.gesture; }
 
+  // The selected territory's name; one without an outline yet is named by the legend.
   function selectedName() {
-    var layer = S.selected && S.territoryById[S.selected];
-    return layer ? String(layer.feature.properties.name || S.selected) : '';
+    if (!S.selected) { return ''; }
+    var item = S.legendItems.filter(function (t) { return t.id === S.selected; })[0];
+    return String((item && item.name) || S.selected);
   }
 
   // ------------------------------------------------------------------ drawing

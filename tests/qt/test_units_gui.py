@@ -164,6 +164,9 @@ def test_click_adds_a_unit_and_undo_restores_exactly(units_plan, qtbot):
     i, p = _neighbour_unit(tdapp, qtbot, target)
     before, owners_before = doc.plan, list(units.owners())
     region = shapely.union_all(_shapes(before))
+    name = before.territories[target].name
+    assert js(qtbot, view, "document.querySelector('.td-units-target').textContent") == \
+        f"Adding to {name}"
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         js(qtbot, view, f"TDTest.click([{p.y}, {p.x}])")
     assert doc.undo_stack.undoText() == \
