@@ -389,3 +389,28 @@ def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     assert any(owners)  # Baltimore's counties hold the sample's accounts
     qtbot.waitUntil(lambda: js(qtbot, view, "TD.state.units.owners") == owners,
                     timeout=WAIT_MS)
+
+
+def test_units_given_by_hand_are_theirs_again_after_save_and_reopen(units_plan, qtbot):
+    tdapp = units_plan
+    doc, units, view, window = (tdapp.document, tdapp.window.units, tdapp.map_view,
+                                tdapp.window)
+    target = next(iter(doc.plan.territories))
+    _select(tdapp, qtbot, target)
+    _zoom_to_selected(tdapp, qtbot)
+    i, p = _neighbour_unit(tdapp, qtbot, target)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        js(qtbot, view, f"TDTest.click([{p.y}, {p.x}])")
+    owners = dict(zip(units.layer.ids, units.owners(), strict=True))
+    assert owners[units.layer.ids[i]] == target
+    path = doc.path
+    qtbot.keyClick(window, Qt.Key.Key_S, CTRL)  # saved where it was opened from
+    assert not doc.is_modified
+    with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    assert not units.shown()  # another document: its units are asked for again
+    with qtbot.waitSignal(units.layer_shown, timeout=WAIT_MS):
+        window.actions["view.units_zcta"].trigger()
+    # The plan's area now reaches to its outlines: more units around, the same owners.
+    again = dict(zip(units.layer.ids, units.owners(), strict=True))
+    assert {u: again[u] for u in owners} == owners
