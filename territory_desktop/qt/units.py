@@ -42,9 +42,7 @@ __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown
 
 UNIT_FILE_FILTER = ("Polygon files (*.geojson *.json *.gpkg *.shp *.kml *.fgb);;"
                     "All files (*)")
-HINT = ("{title} units: select a territory, then click a unit to add it, Shift+drag a box "
-        "or Alt+drag a lasso (or the map's Lasso button) to add many; Esc cancels; Ctrl+Z "
-        "undoes.")
+HINT = "{title} units: select a territory, then click, Shift+drag or lasso units to add them"
 
 
 def load_units(kind: str, path: str | None, extent: tuple[float, float, float, float] | None,
