@@ -50,6 +50,8 @@ COMMANDS = frozenset(
         "finish_edit",
         "start_split",
         "cancel_gesture",
+        "show_units",
+        "paint_units",
     }
 )
 
@@ -65,6 +67,7 @@ EVENTS = frozenset(
         "account_card_requested",
         "gesture_changed",
         "point_picked",
+        "units_picked",
         "error",
     }
 )
@@ -73,6 +76,7 @@ EVENTS = frozenset(
 MAX_MESSAGE_CHARS = 5_000_000
 MAX_ID_CHARS = 200
 GESTURES = ("edit", "draw", "split")
+UNIT_GESTURES = {"click": ("Point",), "box": ("Polygon",), "lasso": ("Polygon",)}
 
 
 class BridgeMessageError(ValueError):
@@ -220,6 +224,12 @@ def parse_page_message(text: Any) -> PageMessage:
     elif event == "point_picked":
         geometry = validate_geometry(msg.get("geometry"), ("Point",))
         data = {"lat": float(geometry["coordinates"][1]), "lon": float(geometry["coordinates"][0])}
+    elif event == "units_picked":
+        how = msg.get("how")
+        if how not in UNIT_GESTURES:
+            raise BridgeMessageError(f"units_picked: unknown gesture {how!r}")
+        data = {"tid": _id(msg.get("tid"), "territory id"), "how": how,
+                "geometry": validate_geometry(msg.get("geometry"), UNIT_GESTURES[how])}
     elif event == "error":
         message = msg.get("message")
         if not isinstance(message, str):

@@ -34,6 +34,7 @@ _VENDOR_CSS = (
     ("geoman_css", ("vendor", "geoman", "leaflet-geoman.css")),
 )
 _OWN_JS = (("territory_map", ("map.js",)), ("territory_health", ("health.js",)),
+           ("territory_units", ("units.js",)),
            ("territory_design", ("design.js",)))
 _OWN_CSS = (("territory_map_css", ("map.css",)),)
 

@@ -64,6 +64,10 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Move accounts to the territories a CSV/XLSX file names, with a report of the "
                "rows that did not match", handler="design.alignment.open_dialog", menu=FILE,
                group=2, submenu="&Import"),
+    ActionSpec("file.import_units", "&Geographic units file…", None,
+               "Show the polygons of a GeoJSON, GeoPackage, Shapefile or KML file as units "
+               "to build territories from", handler="units.open_file_dialog", menu=FILE,
+               group=2, submenu="&Import"),
     ActionSpec("file.export_rep_pack", "Rep &pack…", None,
                "A plan file of one rep's accounts, schedule and roads, to work offline",
                handler="travel.export_dialog", menu=FILE, group=2, submenu="&Export"),
@@ -107,6 +111,10 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "A rep leaves or joins: share out or grow a territory, moving as few accounts "
                "as the budget allows", handler="design.realign_dialog", menu=TERRITORY,
                group=1),
+    ActionSpec("territory.units_build", "Build territories from &units…", "Ctrl+Alt+U",
+               "Give ZIP, county, state or your own units to the reps, balanced; each "
+               "territory is the union of its units", handler="units.build_dialog",
+               menu=TERRITORY, group=1),
     ActionSpec("territory.lock", "&Lock / unlock", "Ctrl+L",
                "A locked territory keeps its outline and accounts when balancing",
                "has_selection", handler="design.toggle_lock", menu=TERRITORY, group=1),
@@ -176,6 +184,21 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                group=1),
     ActionSpec("view.unassigned", "Show &unassigned accounts", "Ctrl+U",
                handler="show_unassigned", menu=VIEW, group=1),
+    ActionSpec("view.units_zcta", "&ZIP/ZCTA", None,
+               "Show ZIP code areas around the plan; click, Shift+drag or Alt+drag them to "
+               "add them to the selected territory", handler="units.show_zcta", menu=VIEW,
+               group=1, submenu="&Geographic units"),
+    ActionSpec("view.units_county", "&County", None, "Show counties around the plan",
+               handler="units.show_county", menu=VIEW, group=1, submenu="&Geographic units"),
+    ActionSpec("view.units_state", "&State", None, "Show states around the plan",
+               handler="units.show_state", menu=VIEW, group=1, submenu="&Geographic units"),
+    ActionSpec("view.units_file", "From a &file…", None,
+               "Show the units of a GeoJSON, GeoPackage, Shapefile or KML file",
+               handler="units.open_file_dialog", menu=VIEW, group=1,
+               submenu="&Geographic units"),
+    ActionSpec("view.units_hide", "&Hide units", None, "Take the units off the map",
+               "units.shown", handler="units.hide", menu=VIEW, group=1,
+               submenu="&Geographic units"),
     ActionSpec("view.health", "&Health", "Ctrl+Shift+H",
                "CRM results per territory: KPIs, health signals and a chart",
                handler="show_health", menu=VIEW, group=2),
