@@ -310,6 +310,7 @@ class MapView(QWidget):
         Reported by :attr:`point_picked`; Esc or :meth:`cancel_gesture` abandons it.
         """
         return self._send("start_pick_point", text=text)
+
     def show_units(self, units: dict[str, Any] | None) -> int:
         """Draw a unit layer's outlines (None hides them and ends unit gestures).
 

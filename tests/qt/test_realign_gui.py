@@ -199,3 +199,22 @@ def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
     assert dialog.problem.text() == ("no reps left to take Alicia Moreno's accounts: add a rep "
                                      "first")
     assert doc.plan is before
+
+
+def test_picking_a_home_over_shown_units_adds_no_unit(tdapp, qtbot):
+    window, view, doc = tdapp.window, tdapp.map_view, tdapp.document
+    with qtbot.waitSignal(window.units.layer_shown, timeout=WAIT_MS):
+        window.actions["view.units_county"].trigger()
+    window.select_territories(["T1"])  # with a territory selected a click adds a unit
+    qtbot.waitUntil(lambda: _js(tdapp, qtbot, "TD.state.selected") == "T1", timeout=WAIT_MS)
+    before = doc.plan
+    dialog = _realign_dialog(tdapp, qtbot)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
+        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+    with qtbot.assertNotEmitted(view.units_picked, wait=500), \
+            qtbot.waitSignal(view.point_picked, timeout=WAIT_MS):
+        _js(tdapp, qtbot, "(TD.state.map.fire('click', {latlng: L.latLng(39.2905, -76.5650)}),"
+                          " 1)")
+    assert doc.plan is before
+    assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
