@@ -81,8 +81,8 @@ def is_wgs84(crs: str | None) -> bool:
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    try:
-        return bool(CRS.from_user_input(crs).to_epsg() == 4326)
+    try:  # axis order aside: GeoJSON's "urn:ogc:def:crs:OGC:1.3:CRS84" is longitude first
+        return bool(CRS.from_user_input(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True))
     except CRSError:
         return False
 

@@ -150,6 +150,24 @@ def test_shapefile_text_in_the_windows_code_page_reads_with_or_without_its_cpg(t
     assert [r["label"] for r in read_layer(path).records] == ["Ménage", "Straße"]
 
 
+def test_geojson_naming_crs84_reads_as_wgs84_and_a_projected_one_is_reprojected(tmp_path):
+    square = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)]).__geo_interface__
+    doc = {"type": "FeatureCollection",  # as QGIS and older GDAL write GeoJSON
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+           "features": [{"type": "Feature", "properties": {"id": "T1", "color": "#1f77b4"},
+                         "geometry": square}]}
+    path = tmp_path / "crs84.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert [t.id for t in read_territories(path).territories] == ["T1"]
+    doc["crs"]["properties"]["name"] = "urn:ogc:def:crs:EPSG::3857"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ExportError, match="territories must be in WGS84"):
+        read_territories(path)
+    layer = read_unit_file(path)
+    # one metre of Web Mercator at the equator: 1 / 111,319.49 degrees either way
+    assert layer.geometries[0].bounds == pytest.approx((0, 0, 8.98315e-6, 8.98315e-6), abs=1e-10)
+
+
 def test_unit_file_from_gdal_geopackage_is_reprojected_with_its_attributes(tmp_path):
     path = _gdal_sample(tmp_path, "gpkg", 26918)
     layer = read_unit_file(path, id_field="zip")
