@@ -1,12 +1,12 @@
 """Geographic units (ZIP/ZCTA, county, state, or the user's own polygons) and their dissolve.
 
 Built-in layers ship in ``resources/geo/`` (see its ATTRIBUTION.md). User files: GeoJSON,
-GeoPackage, Shapefile or KML (geo/vector_files.py), reprojected to WGS84. Every feature is
-checked: no geometry, a non-polygon, a
-duplicate or missing id are rejected with the feature's number and reason; an invalid polygon
-is repaired (``make_valid``) and reported; where two units overlap the overlap stays with the
-first and the later one is cut. So the units never overlap, and a territory's outline (the
-union of its units) never overlaps another's: no slivers, no gaps inside the covered region.
+GeoPackage, Shapefile, KML or FlatGeobuf (geo/vector_files.py), reprojected to WGS84. Every
+feature is checked: no geometry, a non-polygon, a duplicate or missing id are rejected with
+the feature's number and reason; an invalid polygon is repaired (``make_valid``) and reported;
+where two units overlap the overlap stays with the first and the later one is cut. So the
+units never overlap, and a territory's outline (the union of its units) never overlaps
+another's: no slivers, no gaps inside the covered region.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def _builtin_attributes(kind: str) -> tuple[dict[str, float], dict[str, float]]:
 
 def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
                    name_field: str | None = None, layer: str | None = None) -> UnitLayer:
-    """Read units from a polygon file: GeoJSON, GeoPackage, Shapefile or KML.
+    """Read units from a polygon file: GeoJSON, GeoPackage, Shapefile, KML or FlatGeobuf.
 
     Numeric fields become attributes (e.g. population, potential); feature problems are
     listed in ``problems``, not raised. Raises :class:`UnitFileError` when the file cannot be

@@ -1,8 +1,9 @@
-"""Read the user's GIS vector files: GeoJSON, KML, Shapefile and GeoPackage, without GDAL.
+"""Read the user's GIS vector files: GeoJSON, KML, Shapefile, GeoPackage, FlatGeobuf, no GDAL.
 
 GDAL (through pyogrio) was three quarters of the bundle's libraries outside Qt for four formats
 that need little: GeoJSON is JSON, KML is XML and always WGS84 longitude/latitude, a Shapefile
-is read by pyshp (pure Python), a GeoPackage is SQLite with the blobs of ``gpkg_blob``. A
+is read by pyshp (pure Python), a GeoPackage is SQLite with the blobs of ``gpkg_blob``, a
+FlatGeobuf file is read by ``flatgeobuf``. A
 layer comes back with its fields, one record per feature, shapely geometries (2D) and its
 coordinate system as the file states it; the caller decides whether to reproject
 (:func:`to_wgs84`). A geometry that cannot be read fails its feature (``errors``), not the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -27,10 +29,11 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from territory_desktop.geo.flatgeobuf import read_flatgeobuf
 from territory_desktop.geo.gpkg_blob import GeoPackageError, from_blob
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".kmz": "KML",
-           ".shp": "Shapefile", ".gpkg": "GeoPackage"}
+           ".shp": "Shapefile", ".gpkg": "GeoPackage", ".fgb": "FlatGeobuf"}
 
 
 class VectorFileError(ValueError):
@@ -110,7 +113,8 @@ def _format(path: Path) -> str:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise VectorFileError(f"{path}: unsupported format {path.suffix or '(no suffix)'}; "
-                              "GIS files are GeoJSON, KML, Shapefile (.shp) or GeoPackage")
+                              "GIS files are GeoJSON, KML, Shapefile (.shp), GeoPackage or "
+                              "FlatGeobuf")
     if not path.is_file():
         raise VectorFileError(f"{path}: no such file")
     return kind
@@ -119,7 +123,7 @@ def _format(path: Path) -> str:
 def _read(path: Path, layer: str | None) -> VectorLayer:
     readers: dict[str, Callable[[Path, str | None], VectorLayer]] = {
         "GeoJSON": _read_geojson, "KML": _read_kml, "Shapefile": _read_shapefile,
-        "GeoPackage": _read_gpkg}
+        "GeoPackage": _read_gpkg, "FlatGeobuf": _read_fgb}
     return readers[_format(path)](path, layer)
 
 
@@ -353,6 +357,18 @@ def _shapefile_rows(shapefile: Any, path: Path, encoding: str | None,
                             for k, v in zip(fields, list(item.record), strict=True)})
             shapes.append(item.shape)
     return fields, records, shapes
+
+
+# ------------------------------------------------------------------------------ FlatGeobuf
+
+def _read_fgb(path: Path, layer: str | None) -> VectorLayer:
+    try:
+        name, fields, records, geoms, crs, errors = read_flatgeobuf(path.read_bytes())
+    except (OSError, ValueError, IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise VectorFileError(f"{path}: not a readable FlatGeobuf file ({exc})") from None
+    _one_layer(path, name or path.stem, layer)
+    return VectorLayer(name or path.stem, fields, records,
+                       [None if g is None else shapely.force_2d(g) for g in geoms], crs, errors)
 
 
 # ------------------------------------------------------------------------------ GeoPackage
