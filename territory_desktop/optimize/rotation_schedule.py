@@ -28,7 +28,7 @@ from territory_desktop.optimize.pvrp import (
     evaluate_route,
     solve_pvrp,
 )
-from territory_desktop.optimize.rotation import RotationDay, RotationPlanner
+from territory_desktop.optimize.rotation import BALANCE_WEIGHT, RotationDay, RotationPlanner
 
 __all__ = [
     "RotationDayPlan",
@@ -252,8 +252,12 @@ def reoptimise_days(
                                      pinned_days=()))
             origin.append(aid)
     sub = PVRPProblem(days=base.days, customers=tuple(customers), travel=base.travel)
-    result = solve_pvrp(sub, planner.params(params or SolveParams(time_limit=10.0,
-                                                                  iterations=4_000)))
+    params = planner.params(params or SolveParams(time_limit=10.0, iterations=4_000))
+    if planner.even_days:
+        # No even-out step here: a few days with few visits each keep the tighter weight, so
+        # a day off spreads its visits over the week rather than onto one day.
+        params = replace(params, balance=BALANCE_WEIGHT)
+    result = solve_pvrp(sub, params)
     new_days = {r.day: tuple(origin[c] for c in r.customers) for r in result.routes}
     keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
     keep.update({d: new_days.get(d, ()) for d in chosen})
