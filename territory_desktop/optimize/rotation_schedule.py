@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from territory_desktop.model.schedule import UnplacedAccount
-from territory_desktop.optimize.even_days import even_out
+from territory_desktop.optimize.even_days import EVEN_OUT_TIME_SHARE, even_out
 from territory_desktop.optimize.pvrp import (
     Customer,
     PVRPProblem,
@@ -142,7 +142,10 @@ def solve_rotation(
     """
     started = time.perf_counter()
     problem, params = planner.problem(pins), planner.params(params)
-    result = solve_pvrp(problem, params, progress, should_stop)
+    engine = params
+    if planner.even_days:  # the time cap (a safety cut-off) leaves evening out its share
+        engine = replace(params, time_limit=params.time_limit * (1 - EVEN_OUT_TIME_SHARE))
+    result = solve_pvrp(problem, engine, progress, should_stop)
     if planner.even_days and not (should_stop and should_stop()):
         if progress:
             progress(1.0, "evening out the days")
