@@ -142,7 +142,7 @@ def solve_pvrp(
                 since_best = 0
             work_routes = list(cur_routes)
             work_choice = dict(cur_choice)
-            moved = pattern_descent(eng, work_routes, work_choice, multi)
+            moved = pattern_descent(eng, work_routes, work_choice, multi, tabu, it)
             if not moved and params.group_size:
                 moved = group_descent(eng, work_routes, work_choice, multi, params.group_size)
             if not moved:
@@ -154,7 +154,8 @@ def solve_pvrp(
                         tabu[ci] = it + tenure + int(eng.rng.integers(0, tenure))
                     moved += step
                     if k < params.tabu_moves - 1:
-                        moved += pattern_descent(eng, work_routes, work_choice, multi)
+                        moved += pattern_descent(eng, work_routes, work_choice, multi,
+                                                 tabu, it)
             if not moved:
                 work_routes = perturb(eng, work_routes, work_choice, multi, params.perturb_size)
             stack = eng.build(work_choice)
