@@ -15,8 +15,12 @@ Algorithm (a decomposition, measured on the CGL benchmark):
 2. For customers with several patterns an outer local search changes patterns: remove the
    customer's visits, re-insert each of its alternative patterns with cheapest insertion into the
    current routes, apply improving moves, then re-optimise with PyVRP warm-started from the edited
-   solution.  When no move improves, a few related customers get a random pattern (perturbation);
-   the best solution is kept.
+   solution.  Except on time-only problems, a customer just moved by a tabu step is left alone
+   by the descents for a few steps (otherwise the next descent undoes it and the search
+   cycles).  When no move improves, a few related customers get a random pattern
+   (perturbation); the best solution is kept.
+   Each step is followed by a short solver run (``slice_iterations``, 60 by default): more
+   pattern steps for the same budget measured better than longer runs.
 3. Time-only problems (rotations: no loads, one vehicle a day from one depot) start from day
    clusters instead of plain insertion: every day gets a centre, each customer takes the pattern
    whose visits land nearest to the centres of their days with the work spread evenly, and the

@@ -99,14 +99,17 @@ class SolveParams:
     the days, slack 1 only prices days beyond the limit.
     When no pattern change improves, the search takes ``tabu_moves`` tabu steps before the next
     solver run; ``group_size`` > 0 first tries moving a customer together with up to that many
-    nearest customers on the same pattern to another pattern.
+    nearest customers on the same pattern to another pattern.  Each pattern step is followed by
+    a solver run of ``slice_iterations``: short runs give more pattern steps for the budget
+    (60 measured better than 300 on the 5-day CGL instances).  After ``restart_after`` solver
+    runs without a new best the search goes back to the best.
     """
 
     time_limit: float = 10.0
     seed: int = 0
     iterations: int | None = None
     initial_share: float = 0.2
-    slice_iterations: int = 300
+    slice_iterations: int = 60
     slice_seconds: float | None = None
     perturb_size: int = 4
     restart_after: int = 40

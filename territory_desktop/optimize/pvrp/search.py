@@ -321,14 +321,16 @@ def least_bad_move(
 
 
 def pattern_descent(
-    eng: Engine, routes: Routes, choice: dict[int, int], multi: Sequence[int]
+    eng: Engine, routes: Routes, choice: dict[int, int], multi: Sequence[int],
+    tabu: dict[int, int] | None = None, it: int = 0,
 ) -> list[int]:
     """Apply every improving pattern change, in random order, for up to three passes.
 
-    Returns the customers moved.
+    Customers tabu at step ``it`` keep their pattern: the descent would otherwise undo the
+    last tabu step at once and the search would cycle.  Returns the customers moved.
     """
     moved: list[int] = []
-    order = list(multi)
+    order = [ci for ci in multi if tabu is None or tabu.get(ci, 0) <= it]
     eng.rng.shuffle(order)
     for _ in range(3):
         any_move = False

@@ -130,6 +130,9 @@ def solve_pvrp(
         tabu: dict[int, int] = {}
         tenure = max(3, int(math.sqrt(len(multi))))
         it = since_best = 0
+        # Descents skip tabu customers on CGL-type problems only: rotations were tuned with the
+        # plain descent (with the tabu one, a day-off replanning put the whole day on one day).
+        descent_tabu = None if eng.time_only else tabu
         while not should_stop():
             if total_iters is not None and iters_left() <= reserve:
                 break
@@ -142,7 +145,7 @@ def solve_pvrp(
                 since_best = 0
             work_routes = list(cur_routes)
             work_choice = dict(cur_choice)
-            moved = pattern_descent(eng, work_routes, work_choice, multi)
+            moved = pattern_descent(eng, work_routes, work_choice, multi, descent_tabu, it)
             if not moved and params.group_size:
                 moved = group_descent(eng, work_routes, work_choice, multi, params.group_size)
             if not moved:
@@ -154,7 +157,8 @@ def solve_pvrp(
                         tabu[ci] = it + tenure + int(eng.rng.integers(0, tenure))
                     moved += step
                     if k < params.tabu_moves - 1:
-                        moved += pattern_descent(eng, work_routes, work_choice, multi)
+                        moved += pattern_descent(eng, work_routes, work_choice, multi,
+                                                 descent_tabu, it)
             if not moved:
                 work_routes = perturb(eng, work_routes, work_choice, multi, params.perturb_size)
             stack = eng.build(work_choice)
