@@ -4,7 +4,9 @@
 that workload (visits + driving, hours per week) and optionally potential lie within a band
 around a common utilisation target, territories stay compact in drive time and in one piece,
 and locks hold. Steps: set-up (who is balanced, what is fixed), the transportation model
-(:mod:`~territory_desktop.optimize.transport`), then boundary repair
+(:mod:`~territory_desktop.optimize.transport`; above :data:`PRICE_MIN_ACCOUNTS` movable
+accounts without move caps, solved by territory prices, :mod:`~territory_desktop.optimize.prices`),
+then boundary repair
 (:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate.
 
 Which territories take part: every unlocked territory with an outline whose rep is in the
@@ -40,6 +42,10 @@ from territory_desktop.model.territory_load import (
     territory_loads,
 )
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
+
+# At module level, not where used: a worker thread must not import a module first
+# (qt/worker.py WORKER_MODULES preloads this one, and so this import).
+from territory_desktop.optimize.prices import solve_prices
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.repair import RepairState
@@ -425,8 +431,6 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
         target, params.tolerance * 0.8, t.potential[free] if pot else None,
         pfixed if pot else None, ptarget if pot else None, ptol * 0.8, cur, max_moves, losses)
     if by_prices:
-        from territory_desktop.optimize.prices import solve_prices
-
         solution, setup.prices = solve_prices(problem, setup.prices)
     else:
         solution = solve_transport(problem)
