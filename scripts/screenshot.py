@@ -10,6 +10,9 @@ Rotation tab with week 1's Monday route drawn (``docs/rotation.png``: ``--rotati
 Scenarios panel comparing the two, with the accounts that change owner ringed on the map.
 ``--health KPI`` loads the sample's CRM results in the Health panel and colours the map by that
 KPI (e.g. ``win_rate``), accounts sized by ``--size-by`` (potential or pipeline).
+``--units KIND`` shows the built-in ``zcta``, ``county`` or ``state`` units over the plan
+(View > Geographic units), its first territory selected (``docs/units.png``: a plan built
+with ``tdesk plan units PLAN --layer zcta -o PLAN2``, then ``--units zcta``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ def main() -> int:
     ap.add_argument("--scenarios", action="store_true")
     ap.add_argument("--health", metavar="KPI")
     ap.add_argument("--size-by", choices=("potential", "pipeline"))
+    ap.add_argument("--units", choices=("zcta", "county", "state"))
     args = ap.parse_args()
     qapp = create_application(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -114,6 +118,15 @@ def main() -> int:
         window.rotation.schedule_ready.connect(scheduled)
         window.actions["rotation.schedule"].trigger()
 
+    def show_units() -> None:
+        window.select_territories(list(built.document.plan.territories)[:1])
+        window.units.layer_shown.connect(lambda _n: QTimer.singleShot(2500, shoot))
+        window.actions[f"view.units_{args.units}"].trigger()
+
+    if args.units:  # a plan without an extract has no basemap job to wait for
+        built.map_view.page_ready.connect(lambda: QTimer.singleShot(2000, show_units))
+        QTimer.singleShot(60_000, shoot)
+        return qapp.exec()
     # wait for the basemap worker and two paints after it
     window.work_finished.connect(lambda: QTimer.singleShot(0, first_paint),
                                  type=Qt.ConnectionType.SingleShotConnection)

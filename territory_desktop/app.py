@@ -54,6 +54,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.routing_controller import RoutingController
     from territory_desktop.qt.settings_store import SettingsStore
     from territory_desktop.qt.territory_panel import TerritoryPanel
+    from territory_desktop.qt.units import Units
 
     store = SettingsStore(settings_file)
     prefs = store.load()
@@ -76,7 +77,8 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
                                rep_week, route_panel, editing, Exports(window, routing, files),
                                health, RepPacks(window, routing, files),
                                Design(window, routing, accounts.selected_ids,
-                                      lambda: window.selected_territories)))
+                                      lambda: window.selected_territories),
+                               Units(window)))
 
     def raise_dock(name: str) -> None:
         window.dock(name).show()

@@ -6,15 +6,16 @@ the design engines are new; it can move into ``edits.py`` unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.edits import Edit
 from territory_desktop.geo.account_polygons import outlines_for
-from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.geo.assignment import Assignment, assign_accounts
 from territory_desktop.geo.polygons import MIN_AREA_M2, area_m2
 from territory_desktop.model.plan import (
     OverlayRule,
@@ -26,6 +27,7 @@ from territory_desktop.model.plan import (
 )
 
 if TYPE_CHECKING:
+    from territory_desktop.geo.units import UnitLayer
     from territory_desktop.optimize.unit_balance import UnitDesign
 
 
@@ -105,6 +107,68 @@ def _clean(geom: BaseGeometry) -> tuple[BaseGeometry, None]:
     from territory_desktop.geo.polygons import _drop_slivers, _polygonal
 
     return shapely.normalize(_drop_slivers(_polygonal(shapely.make_valid(geom)))), None
+
+
+def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_id: str,
+                 owners: Sequence[str | None], how: str = "click",
+                 assignment: Assignment | None = None) -> Edit:
+    """Give the ``picked`` units of ``layer`` to a territory, as one undoable edit.
+
+    The territory's outline becomes its old outline united with the units; every other
+    territory loses the units' area, so outlines never overlap and no sliver is left between
+    them (the units share their borders exactly). Units ``owners`` gives to a locked
+    territory are left where they are, and a locked territory's area is never taken. The
+    accounts inside the units follow the outline (overlay rules still win); ``assignment``
+    is the plan's (computed when not given), to count them.
+    """
+    target = plan.territories.get(territory_id)
+    if target is None:
+        raise PlanError(f"no territory with id {territory_id!r}")
+    if target.locked:
+        raise PlanError(f"{target.name} is locked; unlock it (Ctrl+L) to add units to it")
+    chosen = list(dict.fromkeys(picked))
+    locked_by = {i: o for i in chosen
+                 if (o := owners[i]) is not None and plan.territories[o].locked}
+    take = [i for i in chosen if owners[i] != territory_id and i not in locked_by]
+    if not take:
+        if locked_by:
+            names = sorted({plan.territories[t].name for t in locked_by.values()})
+            raise PlanError(f"the units belong to locked {', '.join(names)}; unlock it "
+                            "(Ctrl+L) to take them")
+        raise PlanError(f"the units are already in {target.name}")
+    added = shapely.union_all([layer.geometries[i] for i in take])
+    locked = [t.geometry for t in plan.territories.values()
+              if t.locked and t.geometry is not None and t.geometry.intersects(added)]
+    if locked:
+        added = added.difference(shapely.union_all(locked))
+    new = plan.copy()
+    for t in plan.territories.values():
+        if t.id == territory_id or t.geometry is None or t.locked \
+                or not t.geometry.intersects(added):
+            continue
+        rest, _ = _clean(t.geometry.difference(added))
+        usable = not rest.is_empty and area_m2(rest) >= MIN_AREA_M2
+        new.territories[t.id] = replace(t, geometry=rest if usable else None)
+    grown = added if target.geometry is None else shapely.union_all([target.geometry, added])
+    new.territories[territory_id] = replace(target, geometry=_clean(grown)[0])
+    # Rules match fields, not places: only accounts the map placed can follow the units.
+    now = assignment or assign_accounts(plan)
+    ids = [a for a, t in now.territory_of.items()
+           if t != territory_id and not now.reason[a].startswith("rule")]
+    lon = np.fromiter((plan.accounts[a].lon for a in ids), float, len(ids))
+    lat = np.fromiter((plan.accounts[a].lat for a in ids), float, len(ids))
+    grown_into = new.territories[territory_id].geometry
+    moved = int(shapely.intersects(grown_into, shapely.points(lon, lat)).sum()) \
+        if grown_into is not None and ids else 0
+    n = len(take)
+    notes = [f"{n} unit{'s' if n != 1 else ''} added to {target.name}: {moved} "
+             f"account{'s' if moved != 1 else ''} changed owner"]
+    if locked_by:
+        notes.append(f"{len(locked_by)} unit{'s' if len(locked_by) != 1 else ''} of locked "
+                     "territories left where they are")
+    units = "unit " + layer.ids[take[0]] if n == 1 else f"{n} units"
+    by = f" ({how})" if how in ("box", "lasso") else ""
+    return Edit(f"Add {units} to {target.name}{by}", new, tuple(notes))
 
 
 def save_scenario(plan: Plan, name: str, territory_of: Mapping[str, str | None],

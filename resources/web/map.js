@@ -71,8 +71,9 @@
   // -> boxes in container pixels that names keep clear of (its badges), and
   // territoryCard(p, card) / legendRow(p, swatch, name) to add to a territory's card and
   // legend row.
+  // units.js plugs in territoryClick(p, e) -> true when a click is its own (adds a unit).
   var HOOKS = { territoryStyle: null, territoriesDrawn: null, accountsDrawn: null,
-    labelObstacles: null, territoryCard: null, legendRow: null };
+    labelObstacles: null, territoryCard: null, legendRow: null, territoryClick: null };
 
   // ---------------------------------------------------------------- helpers
 
@@ -310,7 +311,10 @@
       });
       if (layer.setStyle) { layer.setStyle(style); }
       layer.feature = f;
-      layer.on('click', function () { post({ event: 'territory_clicked', tid: p.id }); });
+      layer.on('click', function (e) {
+        if (HOOKS.territoryClick && HOOKS.territoryClick(p, e)) { return; }  // units.js
+        post({ event: 'territory_clicked', tid: p.id });
+      });
       group.addLayer(layer);
       S.territoryById[p.id] = layer;
       var label = Array.isArray(p.label) ? L.latLng(p.label[1], p.label[0])

@@ -48,6 +48,15 @@ def register(plan_subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     health.add_argument("--json", action="store_true", help="machine-readable output")
     health.set_defaults(func=lambda a: health_command(a))
     health_snapshots.register(plan_subparsers)  # snapshot, snapshots
+    limits = plan_subparsers.add_parser(
+        "health-thresholds", help="show or set the limits that raise health signals",
+        description="Print the plan's health thresholds, or change them with --set and save "
+        "the plan. Shares are fractions (0.9 = 90 %), ratios plain numbers (3 = 3x).")
+    limits.add_argument("plan", type=Path)
+    limits.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one threshold (repeatable), e.g. pipeline_coverage_min=2.5")
+    limits.add_argument("--json", action="store_true", help="machine-readable output")
+    limits.set_defaults(func=lambda a: thresholds_command(a))
 
 
 def _results_arguments(p: argparse.ArgumentParser, required: bool) -> None:
@@ -140,6 +149,48 @@ def import_results_command(args: argparse.Namespace, out: TextIO | None = None,
     else:
         print(f"stored in {args.plan}: it now holds " + ", ".join(
             f"{n} {kind}" for kind, n in stored.items()), file=out)
+    return 0
+
+
+def thresholds_command(args: argparse.Namespace, out: TextIO | None = None,
+                       err: TextIO | None = None) -> int:
+    """Print the plan's health thresholds; with ``--set``, change them and save the plan."""
+    from territory_desktop.health.settings import HealthError
+    from territory_desktop.health.store import set_thresholds
+    from territory_desktop.io import planfile
+
+    out, err = out or sys.stdout, err or sys.stderr
+    plan = planfile.load_plan(args.plan)
+    values: dict[str, Any] = plan.health.settings.to_dict()
+    for spec in args.set:
+        name, sep, text = spec.partition("=")
+        name = name.strip()
+        if not sep or name not in values:
+            print(f"error: --set {spec!r}: use NAME=VALUE with NAME one of "
+                  f"{', '.join(values)}", file=err)
+            return EXIT_ERROR
+        try:
+            values[name] = float(text)
+        except ValueError:
+            print(f"error: --set {spec!r}: {text.strip()!r} is not a number", file=err)
+            return EXIT_ERROR
+        if name == "min_deals" and not values[name].is_integer():
+            print(f"error: --set {spec!r}: the minimum number of deals must be a whole number",
+                  file=err)
+            return EXIT_ERROR
+    try:
+        settings = type(plan.health.settings).from_dict(values)
+    except HealthError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_ERROR
+    if settings != plan.health.settings:
+        planfile.save_plan(set_thresholds(plan, settings).plan, args.plan)
+    shown = settings.to_dict()
+    if args.json:
+        print(json.dumps(shown, indent=2), file=out)
+    else:
+        for name, value in shown.items():
+            print(f"{name:<24} {value:g}", file=out)
     return 0
 
 

@@ -6,11 +6,12 @@ import dataclasses
 
 from territory_desktop.edits import Edit
 from territory_desktop.health.snapshots import Snapshot
+from territory_desktop.model.health_settings import HealthSettings
 from territory_desktop.model.plan import Plan
 from territory_desktop.model.plan_health import PlanHealth, SnapshotRecord
 from territory_desktop.model.results import CrmResults
 
-__all__ = ["add_snapshot", "snapshots_of", "store_results"]
+__all__ = ["add_snapshot", "set_thresholds", "snapshots_of", "store_results"]
 
 
 def _with_health(plan: Plan, health: PlanHealth, text: str) -> Edit:
@@ -39,3 +40,9 @@ def add_snapshot(plan: Plan, snapshot: Snapshot) -> Edit:
 def snapshots_of(plan: Plan) -> list[Snapshot]:
     """Return the plan's snapshots, in the order they were taken."""
     return [Snapshot.from_records(s.header, s.rows) for s in plan.health.snapshots]
+
+
+def set_thresholds(plan: Plan, settings: HealthSettings) -> Edit:
+    """Use ``settings`` for the plan's health signals and KPI evidence from now on."""
+    return _with_health(plan, dataclasses.replace(plan.health, settings=settings),
+                        "Change health thresholds")

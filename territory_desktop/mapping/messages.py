@@ -48,6 +48,8 @@ COMMANDS = frozenset(
         "finish_edit",
         "start_split",
         "cancel_gesture",
+        "show_units",
+        "paint_units",
     }
 )
 
@@ -62,6 +64,7 @@ EVENTS = frozenset(
         "account_clicked",
         "account_card_requested",
         "gesture_changed",
+        "units_picked",
         "error",
     }
 )
@@ -70,6 +73,7 @@ EVENTS = frozenset(
 MAX_MESSAGE_CHARS = 5_000_000
 MAX_ID_CHARS = 200
 GESTURES = ("edit", "draw", "split")
+UNIT_GESTURES = {"click": ("Point",), "box": ("Polygon",), "lasso": ("Polygon",)}
 
 
 class BridgeMessageError(ValueError):
@@ -214,6 +218,12 @@ def parse_page_message(text: Any) -> PageMessage:
         if mode is not None and mode not in GESTURES:
             raise BridgeMessageError(f"gesture_changed: unknown gesture {mode!r}")
         data = {"mode": mode or "", "tid": "" if tid is None else _id(tid, "territory id")}
+    elif event == "units_picked":
+        how = msg.get("how")
+        if how not in UNIT_GESTURES:
+            raise BridgeMessageError(f"units_picked: unknown gesture {how!r}")
+        data = {"tid": _id(msg.get("tid"), "territory id"), "how": how,
+                "geometry": validate_geometry(msg.get("geometry"), UNIT_GESTURES[how])}
     elif event == "error":
         message = msg.get("message")
         if not isinstance(message, str):

@@ -33,7 +33,8 @@ _VENDOR_CSS = (
     ("leaflet_css", ("vendor", "leaflet", "leaflet.css")),
     ("geoman_css", ("vendor", "geoman", "leaflet-geoman.css")),
 )
-_OWN_JS = (("territory_map", ("map.js",)), ("territory_health", ("health.js",)))
+_OWN_JS = (("territory_map", ("map.js",)), ("territory_health", ("health.js",)),
+           ("territory_units", ("units.js",)))
 _OWN_CSS = (("territory_map_css", ("map.css",)),)
 
 

@@ -51,7 +51,7 @@ from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
 from territory_desktop.health.results import CrmResults
-from territory_desktop.health.store import store_results
+from territory_desktop.health.store import set_thresholds, store_results
 from territory_desktop.io.results import (
     ACTIVITY_FIELD_SPECS,
     OPPORTUNITY_FIELD_SPECS,
@@ -65,6 +65,7 @@ from territory_desktop.mapping.health_layer import is_too_few_deals
 from territory_desktop.model.plan import Plan
 from territory_desktop.qt.dialogs import ColumnMappingDialog
 from territory_desktop.qt.health_snapshots import SnapshotsBox
+from territory_desktop.qt.health_thresholds import ThresholdsDialog
 from territory_desktop.qt.workbench import Workbench
 
 __all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
@@ -197,6 +198,7 @@ class HealthPanel(QWidget):
         self.report: HealthReport | None = None
         self.imported: ResultsImportReport | None = None
         self.mapping_dialog: ColumnMappingDialog | None = None
+        self.thresholds_dialog: ThresholdsDialog | None = None
         self._files: dict[str, Path | None] = {}
         self._mappings: dict[str, dict[str, str]] = {}
         self._stale = False  # the shown figures are not the plan's: refresh when shown
@@ -211,6 +213,10 @@ class HealthPanel(QWidget):
         self.period.activated.connect(self._on_period_activated)
         self.summary = QLabel(_NO_RESULTS, self)
         self.summary.setWordWrap(True)
+        self.thresholds_button = QPushButton("Thresholds…", self)
+        self.thresholds_button.setObjectName("healthThresholdsButton")
+        self.thresholds_button.setToolTip("The limits that raise signals, kept in the plan")
+        self.thresholds_button.clicked.connect(self.edit_thresholds)
         self.problems_button = QPushButton("Show problems", self)
         self.problems_button.setCheckable(True)
         self.problems_button.hide()
@@ -248,6 +254,7 @@ class HealthPanel(QWidget):
         top.addWidget(self.period)
         top.addWidget(self.summary, 1)
         top.addWidget(self.problems_button)
+        top.addWidget(self.thresholds_button)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -300,6 +307,21 @@ class HealthPanel(QWidget):
                 return
             chosen[kind] = Path(path) if path else None
         self.load(chosen["opportunities"], chosen["quotas"], chosen["activities"])
+
+    def edit_thresholds(self) -> None:
+        """Let the user change the limits that raise signals (one undoable edit)."""
+        plan = self.workbench.document.plan
+        self.thresholds_dialog = ThresholdsDialog(plan.health.settings,
+                                                  self.workbench.dialog_parent())
+        self.thresholds_dialog.accepted.connect(self._on_thresholds_accepted)
+        self.thresholds_dialog.open()
+
+    def _on_thresholds_accepted(self) -> None:
+        assert self.thresholds_dialog is not None
+        settings = self.thresholds_dialog.settings()
+        plan = self.workbench.document.plan
+        if settings != plan.health.settings:
+            self.workbench.apply_edit(lambda: set_thresholds(plan, settings))
 
     def load(self, opportunities: Path | None, quotas: Path | None = None,
              activities: Path | None = None,

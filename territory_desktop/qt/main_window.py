@@ -47,6 +47,7 @@ from territory_desktop.qt.rotation_panel import RotationPanel
 from territory_desktop.qt.route_panel import RoutePanel
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
+from territory_desktop.qt.units import Units
 from territory_desktop.qt.window_actions import FILE, MENUS, VIEW, WINDOW_ACTIONS
 from territory_desktop.qt.worker import Worker
 from territory_desktop.settings import Preferences
@@ -83,6 +84,7 @@ class WindowParts:
     health: HealthPanel
     travel: RepPacks
     design: Design
+    units: Units
 
 
 class MainWindow(QMainWindow):
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         self.health = parts.health
         self.travel = parts.travel
         self.design = parts.design
+        self.units = parts.units
         self.panels = PanelLayout(self)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.panels.add("Territories", self.territories, bottom)

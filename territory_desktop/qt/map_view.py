@@ -130,6 +130,10 @@ class MapView(QWidget):
     """A drawing or reshaping gesture started or ended: (mode "edit"/"draw"/"split" or "" when
     none is under way, territory id or "")."""
 
+    units_picked = Signal(str, str, dict)
+    """Units were clicked, boxed or lassoed for a territory: (territory id, "click"/"box"/
+    "lasso", GeoJSON Point or Polygon geometry)."""
+
     map_error = Signal(str)
     """The page reported an error (bad command, script error): message."""
 
@@ -286,6 +290,24 @@ class MapView(QWidget):
         """
         return self._send("show_signals", signals=signals)
 
+    def show_units(self, units: dict[str, Any] | None) -> int:
+        """Draw a unit layer's outlines (None hides them and ends unit gestures).
+
+        ``units`` comes from :func:`territory_desktop.mapping.unit_layer.units_collection`;
+        colour them with :meth:`paint_units`. While units are shown, the page reports clicks,
+        boxes and lassos on them through :attr:`units_picked`.
+        """
+        if units is not None:
+            check_feature_collection(units, "units")
+        return self._send("show_units", units=units)
+
+    def paint_units(self, colors: dict[str, Any]) -> int:
+        """Colour the shown units by territory.
+
+        ``colors`` comes from :func:`territory_desktop.mapping.unit_layer.unit_colors`.
+        """
+        return self._send("paint_units", **colors)
+
     def start_draw_polygon(self) -> int:
         """Let the user draw a new polygon (with snapping); reported by :attr:`polygon_drawn`."""
         return self._send("start_draw_polygon")
@@ -352,6 +374,8 @@ class MapView(QWidget):
             self._send("account_card", aid=d["aid"], card=self._card(d["aid"]))
         elif msg.event == "gesture_changed":
             self.gesture_changed.emit(d["mode"], d["tid"])
+        elif msg.event == "units_picked":
+            self.units_picked.emit(d["tid"], d["how"], d["geometry"])
         elif msg.event == "error":
             log.warning("map page error: %s", d["message"])
             self.map_error.emit(d["message"])

@@ -47,6 +47,8 @@ WORKER_MODULES = (
     "territory_desktop.model.contiguity",
     "territory_desktop.routing.snapping",
     "territory_desktop.design_edits",
+    "territory_desktop.geo.units",
+    "territory_desktop.optimize.unit_balance",
     "scipy.optimize",
     "scipy.sparse.csgraph",
     "osmium",
@@ -80,8 +82,9 @@ def import_worker_modules() -> None:
             importlib.import_module(module)
         except ImportError as exc:  # left out of a bundle that never needs it
             log.debug("not imported for background work: %s", exc)
-    # reportlab's text codecs: Python's own search imports a module per new codec name first.
-    for codec in ("winansi", "WinAnsiEncoding", "pdfdoc", "extpdfdoc"):
+    # reportlab's text codecs, and the one unit files are read with: Python's own search
+    # imports a module per new codec name first.
+    for codec in ("winansi", "WinAnsiEncoding", "pdfdoc", "extpdfdoc", "utf-8-sig"):
         try:
             codecs.lookup(codec)
         except LookupError:

@@ -187,3 +187,40 @@ def test_snapshots_are_taken_listed_and_compared_from_the_command_line(small, tm
     assert text.startswith("North: ") and "Team: " in text
     assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "3", "now"]) == 2
     assert "error: no snapshot '3': the plan has 2" in capsys.readouterr().err
+
+
+def test_health_thresholds_are_shown_set_saved_and_change_the_signals(small, tmp_path, capsys):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    health = ["plan", "health", str(plan_path), *_files(small), "--period", "2026Q3", "--json"]
+    assert cli.main(health) == 0
+    t1 = json.loads(capsys.readouterr().out)["territories"][0]
+    assert "pipeline_coverage_low" in [s["rule"] for s in t1["signals"]]
+
+    assert cli.main(["plan", "health-thresholds", str(plan_path), "--set",
+                     "pipeline_coverage_min=1.2", "--set", "min_deals=3", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["pipeline_coverage_min"] == 1.2 and shown["min_deals"] == 3
+    stored = load_plan(plan_path).health.settings
+    assert (stored.pipeline_coverage_min, stored.min_deals) == (1.2, 3)
+    assert cli.main(health) == 0
+    t1 = json.loads(capsys.readouterr().out)["territories"][0]
+    assert "pipeline_coverage_low" not in [s["rule"] for s in t1["signals"]]  # 1.46x >= 1.2x
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("coverage=2", "use NAME=VALUE with NAME one of"),
+    ("pipeline_coverage_min=lots", "'lots' is not a number"),
+    ("min_deals=2.5", "must be a whole number"),
+    ("utilisation_min=2", "minimum utilisation is above the maximum"),
+    ("utilisation_max=nan", "must be a number of zero or more"),
+])
+def test_bad_thresholds_are_refused_and_the_plan_is_untouched(small, tmp_path, capsys, spec,
+                                                              message):
+    plan_path = tmp_path / "small.gpkg"
+    save_plan(small.plan, plan_path)
+    before = plan_path.read_bytes()
+    assert cli.main(["plan", "health-thresholds", str(plan_path), "--set", spec]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert plan_path.read_bytes() == before

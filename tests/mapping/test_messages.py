@@ -85,3 +85,20 @@ def test_account_card_request_names_one_account():
     with pytest.raises(BridgeMessageError):
         parse_page_message('{"event": "account_card_requested", "aid": 7}')
     assert "account_card" in COMMANDS
+
+
+def test_unit_gestures_carry_a_territory_and_the_right_shape():
+    point = {"type": "Point", "coordinates": [-118.3, 34.0]}
+    box = {"type": "Polygon", "coordinates": SQUARE}
+    click = parse_page_message(json.dumps({"event": "units_picked", "tid": "T1", "how": "click",
+                                           "geometry": point}))
+    assert click.data == {"tid": "T1", "how": "click", "geometry": point}
+    lasso = parse_page_message(json.dumps({"event": "units_picked", "tid": "T1", "how": "lasso",
+                                           "geometry": box}))
+    assert lasso.data["geometry"]["coordinates"] == SQUARE
+    for bad in ({"tid": "T1", "how": "grab", "geometry": point},
+                {"tid": "T1", "how": "click", "geometry": box},
+                {"tid": "T1", "how": "box", "geometry": point},
+                {"tid": None, "how": "click", "geometry": point}):
+        with pytest.raises(BridgeMessageError):
+            parse_page_message(json.dumps({"event": "units_picked", **bad}))
