@@ -238,14 +238,15 @@ def _align(setup: _Setup, params: BalanceParams,
 
     base, per_second, secs, cost_secs = linear
     u, v = graph
-    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v))
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
+                               fb=fb.sub(0.1, 0.3))
     working_days = len(setup.plan.settings.working_weekdays)
     # The model's loads are linear; the estimate is not (neighbours, days out). Solve again
     # with each territory's difference as a fixed load, so the repair has little left to do.
     _calibrate(state, setup, times, working_days)
     fb.step(0.3, "solving the transportation model with the exact workloads")
     state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
-                               state.offset)
+                               state.offset, fb.sub(0.3, 0.5))
     adj = Adjacency(len(setup.table), u, v)
     fb.step(0.5, "repairing borders")
     split: list[int] = []
@@ -363,7 +364,8 @@ def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
 
 def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
               secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
-              offset: np.ndarray | None = None) -> tuple[RepairState, str]:
+              offset: np.ndarray | None = None,
+              fb: Feedback | None = None) -> tuple[RepairState, str]:
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.optimize.transport import TransportProblem, solve_transport
 
@@ -431,7 +433,9 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
         target, params.tolerance * 0.8, t.potential[free] if pot else None,
         pfixed if pot else None, ptarget if pot else None, ptol * 0.8, cur, max_moves, losses)
     if by_prices:
-        solution, setup.prices = solve_prices(problem, setup.prices)
+        step = (fb or Feedback()).step
+        solution, setup.prices = solve_prices(
+            problem, setup.prices, on_round=lambda f: step(f, "balancing territory prices"))
     else:
         solution = solve_transport(problem)
     labels = setup.labels.copy()

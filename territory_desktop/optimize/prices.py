@@ -16,6 +16,8 @@ weighted Voronoi regions of drive time: compact and, in nearly every case, in on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from territory_desktop.optimize.transport import TransportProblem, TransportSolution
@@ -25,11 +27,13 @@ MAX_ROUNDS = 600
 
 
 def solve_prices(p: TransportProblem, prices: np.ndarray | None = None,
-                 rounds: int = MAX_ROUNDS) -> tuple[TransportSolution, np.ndarray]:
+                 rounds: int = MAX_ROUNDS, on_round: Callable[[float], None] | None = None,
+                 ) -> tuple[TransportSolution, np.ndarray]:
     """Assign each account by territory prices (see the module docstring).
 
     Only the workload and potential bands are honoured (move caps need the LP). ``prices``
-    warm-starts from an earlier solve. Returns the solution and the final prices.
+    warm-starts from an earlier solve. ``on_round(fraction)`` is called every few rounds
+    (progress; it may raise to cancel). Returns the solution and the final prices.
     """
     n, c = p.cand.shape
     k = p.target.shape[0]
@@ -58,7 +62,9 @@ def solve_prices(p: TransportProblem, prices: np.ndarray | None = None,
     plast = np.zeros(k)
     rows = np.arange(n)
     best: tuple[float, np.ndarray] | None = None
-    for _ in range(rounds):
+    for r in range(rounds):
+        if on_round is not None and r % 20 == 0:
+            on_round(r / rounds)
         total = cost + price[cand] * share
         if pot is not None:
             total = total + pprice[cand] * pshare

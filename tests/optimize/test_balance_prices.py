@@ -12,6 +12,7 @@ import csv
 import numpy as np
 import pytest
 
+from territory_desktop.cancel import Cancelled
 from territory_desktop.design_edits import apply_alignment
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.model import Account, Plan, Rep
@@ -92,3 +93,17 @@ def test_prices_refuse_move_caps():
         BalanceParams(solver="prices", max_moves=10)
     with pytest.raises(BalanceError, match="the solver is auto, lp or prices"):
         BalanceParams(solver="simplex")
+
+
+def test_prices_report_progress_and_stop_when_cancelled(southeast):
+    plan, times, _ = southeast
+    seen = []
+
+    def stop():
+        return any(m == "balancing territory prices" for _, m in seen)
+
+    with pytest.raises(Cancelled, match="balancing territory prices"):
+        balance_plan(plan, times, BalanceParams(reps=tuple(plan.reps), solver="prices"),
+                     progress=lambda f, m: seen.append((f, m)), should_stop=stop)
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions)
