@@ -60,8 +60,10 @@ SECOND_TRY_MAX_ACCOUNTS = 5_000
 SECOND_TRY_SLIDER = (0.0, 0.05, 0.1)
 # Above this many movable accounts the model is solved by territory prices
 # (:mod:`~territory_desktop.optimize.prices`) instead of the LP when no move cap asks for the
-# LP: HiGHS took 12 s of CPU at 20,000 x 50 and did not finish 50,000 x 100 in minutes.
-PRICE_MIN_ACCOUNTS = 10_000
+# LP: HiGHS took 12 s of CPU at 20,000 x 50 and did not finish 50,000 x 100 in minutes; at
+# 5,000 x 20 prices took 0.3-0.9 s of CPU against the LP's 1.6-1.9 s, both in the band and
+# unsplit (benchmarks/balance.py). Small plans keep the LP, whose rounding is finer.
+PRICE_MIN_ACCOUNTS = 2_000
 # Rounds of (contiguity, exact workload, border repair). The repair works on linear loads and
 # the exact estimate then drifts (a territory's trips from home are shared by its visits), less
 # each round; the repair aims at this share of the tolerance so the drift stays in the band.
