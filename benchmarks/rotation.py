@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     rep, accounts, travel = build(args.travel)
     planner = RotationPlanner(rep, accounts, travel=travel, day_balance=args.day_balance)
-    req = sum(planner._required)
+    req = sum(planner.required)
     print(f"accounts={len(accounts)} visits per cycle={req} days={len(planner.days)} "
           f"travel={args.travel} day_balance={args.day_balance:g} (setup "
           f"{time.perf_counter() - t:.1f} s); mean travel "

@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin"  # ldconfig, for non-root users too
 
 declare -A PACKAGE_OF=([dpkg-deb]=dpkg [dpkg]=dpkg [readelf]=binutils [strip]=binutils
-                       [objdump]=binutils [ldd]=libc-bin [ldconfig]=libc-bin [gzip]=gzip)
+                       [objdump]=binutils [nm]=binutils [as]=binutils [ld]=binutils
+                       [icupkg]=icu-devtools [ldd]=libc-bin [ldconfig]=libc-bin [gzip]=gzip)
 missing=()
 for tool in "${!PACKAGE_OF[@]}"; do
   command -v "$tool" >/dev/null || missing+=("${PACKAGE_OF[$tool]}")

@@ -1,12 +1,12 @@
 """Geographic units (ZIP/ZCTA, county, state, or the user's own polygons) and their dissolve.
 
-Built-in layers ship in ``resources/geo/`` (see its ATTRIBUTION.md). User files: GeoJSON is
-read directly; GeoPackage, Shapefile, KML, FlatGeobuf and anything else GDAL reads go through
-pyogrio, reprojected to WGS84. Every feature is checked: no geometry, a non-polygon, a
-duplicate or missing id are rejected with the feature's number and reason; an invalid polygon
-is repaired (``make_valid``) and reported; where two units overlap the overlap stays with the
-first and the later one is cut. So the units never overlap, and a territory's outline (the
-union of its units) never overlaps another's: no slivers, no gaps inside the covered region.
+Built-in layers ship in ``resources/geo/`` (see its ATTRIBUTION.md). User files: GeoJSON,
+GeoPackage, Shapefile, KML or FlatGeobuf (geo/vector_files.py), reprojected to WGS84. Every
+feature is checked: no geometry, a non-polygon, a duplicate or missing id are rejected with
+the feature's number and reason; an invalid polygon is repaired (``make_valid``) and reported;
+where two units overlap the overlap stays with the first and the later one is cut. So the
+units never overlap, and a territory's outline (the union of its units) never overlaps
+another's: no slivers, no gaps inside the covered region.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from territory_desktop.geo.polygons import _polygonal, area_m2
+from territory_desktop.geo.vector_files import VectorFileError, read_layer, to_wgs84
 from territory_desktop.resources import resource_path
 
 BUILTIN = {
@@ -39,6 +40,7 @@ _ATTRIBUTE_ID = {"state": "state_abbr", "county": "county_fips", "zcta": "ZCTA5C
 _ID_GUESSES = ("id", "unit_id", "zcta5ce10", "zcta5ce20", "geoid", "zip", "zipcode", "zip_code",
                "postcode", "county_fips", "fips", "name")
 OVERLAP_M2 = 1.0  # overlaps smaller than this are rounding, not overlaps
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")  # no geometry: say so
 
 
 class UnitFileError(ValueError):
@@ -133,7 +135,7 @@ def _builtin_attributes(kind: str) -> tuple[dict[str, float], dict[str, float]]:
 
 def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
                    name_field: str | None = None, layer: str | None = None) -> UnitLayer:
-    """Read units from a polygon file (GeoJSON; others through pyogrio).
+    """Read units from a polygon file: GeoJSON, GeoPackage, Shapefile, KML or FlatGeobuf.
 
     Numeric fields become attributes (e.g. population, potential); feature problems are
     listed in ``problems``, not raised. Raises :class:`UnitFileError` when the file cannot be
@@ -142,16 +144,9 @@ def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
     source = Path(path)
     if not source.is_file():
         raise UnitFileError(f"{source}: the file does not exist")
-    if source.suffix.lower() in (".geojson", ".json"):
-        try:
-            data = json.loads(source.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UnitFileError(f"{source}: not a readable GeoJSON file ({exc})") from None
-        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise UnitFileError(f"{source}: a GeoJSON FeatureCollection was expected")
-        features = data.get("features") or []
-    else:
-        features = _read_with_gdal(source, layer)
+    if source.suffix.lower() in _TABLE_SUFFIXES:
+        raise UnitFileError(f"{source}: the file has no geometry, so it holds no polygon units")
+    features = _read_features(source, layer)
     if not features:
         raise UnitFileError(f"{source}: no features")
     props = [f.get("properties") or {} for f in features if isinstance(f, dict)]
@@ -170,32 +165,23 @@ def _guess_id(props: list[dict[str, Any]], source: Path) -> str:
                         f"fields are {', '.join(keys) or 'none'}: name one with --id-field")
 
 
-def _read_with_gdal(source: Path, layer: str | None) -> list[dict[str, Any]]:
-    try:
-        from pyogrio.raw import read
-    except ImportError:  # pragma: no cover - pyogrio is a dependency
-        raise UnitFileError(f"{source}: reading {source.suffix} files needs pyogrio") from None
-    try:
-        meta, _, wkb, fields = read(source, layer=layer)
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise UnitFileError(f"{source}: cannot read it as a polygon file ({exc})") from None
-    if wkb is None:  # a table GDAL reads (a CSV, a spreadsheet) but with no geometry column
-        raise UnitFileError(f"{source}: the file has no geometry, so it holds no polygon units")
-    geoms = shapely.from_wkb(wkb)
-    crs = meta.get("crs")
-    if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
-        from pyproj import Transformer
+def _read_features(source: Path, layer: str | None) -> list[dict[str, Any]]:
+    """Return the file's features as GeoJSON-like dicts in WGS84.
 
-        t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        geoms = shapely.transform(geoms, lambda c: np.column_stack(t.transform(c[:, 0],
-                                                                              c[:, 1])))
-    names = list(meta["fields"])
-    out = []
-    for k, g in enumerate(geoms):
-        props = {n: _plain(fields[j][k]) for j, n in enumerate(names)}
-        out.append({"type": "Feature", "properties": props,
-                    "geometry": None if g is None else shapely.geometry.mapping(g)})
-    return out
+    A feature whose geometry could not be read carries the reason in ``error``.
+    """
+    try:
+        found = read_layer(source, layer)
+        if found.geometries is None:  # a GeoPackage attribute table
+            raise UnitFileError(f"{source}: the file has no geometry, so it holds no polygon "
+                                "units")
+        geoms = to_wgs84(found, str(source))
+    except VectorFileError as exc:
+        raise UnitFileError(str(exc)) from None
+    return [{"type": "Feature", "properties": {k: _plain(v) for k, v in props.items()},
+             "geometry": None if g is None else shapely.geometry.mapping(g),
+             "error": found.errors.get(i)}
+            for i, (props, g) in enumerate(zip(found.records, geoms, strict=True))]
 
 
 def _plain(value: object) -> object:
@@ -225,6 +211,8 @@ def _from_features(kind: str, source: str, features: list[Any], id_field: str,
                                         f"{seen[uid]}"))
             continue
         geom, note = _valid_polygon(feat.get("geometry") if isinstance(feat, dict) else None)
+        if isinstance(feat, dict) and feat.get("error"):
+            geom, note = None, str(feat["error"])
         if geom is None:
             problems.append(UnitProblem(source, k, uid, note or "no geometry"))
             continue

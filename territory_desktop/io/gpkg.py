@@ -8,18 +8,21 @@ and the R-tree triggers GDAL writes call SQL functions that plain ``sqlite3`` do
 
 from __future__ import annotations
 
-import math
 import sqlite3
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import shapely
 from shapely.geometry.base import BaseGeometry
+
+# The geometry blobs are also read by geo/vector_files.py (a layer below io): they live there.
+from territory_desktop.geo.gpkg_blob import WGS84, GeoPackageError, from_blob, to_blob
+
+__all__ = ["WGS84", "Column", "GeoPackageError", "TableSpec", "column_names", "create_table",
+           "from_blob", "initialise", "insert_rows", "quote", "table_names", "to_blob",
+           "update_extent"]
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10300  # GeoPackage 1.3.0
-WGS84 = 4326
 
 _WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -78,10 +81,6 @@ SYSTEM_TABLES = frozenset(
         "sqlite_sequence",
     }
 )
-
-
-class GeoPackageError(ValueError):
-    """A GeoPackage blob or table that this module cannot read."""
 
 
 @dataclass(frozen=True)
@@ -172,53 +171,6 @@ def update_extent(conn: sqlite3.Connection, table: str, geoms: Sequence[BaseGeom
         (min(b[0] for b in boxes), min(b[1] for b in boxes),
          max(b[2] for b in boxes), max(b[3] for b in boxes), table),
     )
-
-
-def to_blob(geom: BaseGeometry | None, srs_id: int = WGS84) -> bytes | None:
-    """Encode a GeoPackage geometry blob: ``GP``, version 0, flags, srs id, envelope, WKB (LE)."""
-    if geom is None:
-        return None
-    wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2, flavor="iso")
-    if geom.is_empty:
-        flags = 0b0001_0001  # empty, no envelope, little endian
-        return b"GP" + struct.pack("<BBi", 0, flags, srs_id) + wkb
-    if geom.geom_type == "Point":
-        flags = 0b0000_0001  # no envelope needed for a point
-        return b"GP" + struct.pack("<BBi", 0, flags, srs_id) + wkb
-    minx, miny, maxx, maxy = geom.bounds
-    flags = 0b0000_0011  # envelope [minx, maxx, miny, maxy], little endian
-    return b"GP" + struct.pack("<BBi4d", 0, flags, srs_id, minx, maxx, miny, maxy) + wkb
-
-
-_ENVELOPE_DOUBLES = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}
-
-
-def from_blob(blob: bytes | None) -> BaseGeometry | None:
-    """Decode a GeoPackage geometry blob (any byte order, any envelope)."""
-    if blob is None:
-        return None
-    if not isinstance(blob, bytes | bytearray | memoryview):
-        # bytes(2**62) would try to allocate that much: a number is not a geometry
-        raise GeoPackageError("geometry is not a GeoPackage blob")
-    data = bytes(blob)
-    if len(data) < 8 or data[:2] != b"GP":
-        raise GeoPackageError("geometry is not a GeoPackage blob")
-    flags = data[3]
-    if flags & 0b0010_0000:
-        raise GeoPackageError("extended GeoPackage geometries are not supported")
-    envelope = (flags >> 1) & 0b111
-    if envelope not in _ENVELOPE_DOUBLES:
-        raise GeoPackageError(f"invalid geometry envelope code {envelope}")
-    start = 8 + 8 * _ENVELOPE_DOUBLES[envelope]
-    try:
-        geom = shapely.from_wkb(data[start:])
-    except shapely.errors.ShapelyError as exc:
-        raise GeoPackageError(f"unreadable geometry: {exc}") from None
-    if isinstance(geom, shapely.Point) and not geom.is_empty and (
-        math.isnan(geom.x) or math.isnan(geom.y)
-    ):
-        return shapely.Point()  # GeoPackage writes an empty point as POINT(NaN NaN)
-    return geom
 
 
 def table_names(conn: sqlite3.Connection, schema: str = "main",

@@ -38,12 +38,20 @@ __all__ = [
     "haversine_travel_seconds",
 ]
 
-EVEN_DAYS_WEIGHT = 0.15
-"""Engine balance weight whenever the plan setting is above 0 (see :func:`balance_params`).
+BALANCE_WEIGHT = 0.15
+"""Engine balance weight between least driving and even days (see :func:`balance_params`).
 
-Measured by ``benchmarks/rotation_balance.py``: on the 150-account case every day is used with a
-day-length spread near 0.2 h for 5-9% more driving than "least driving"; weights from 0.1 up
-reach the same spread for more driving."""
+Measured by ``benchmarks/rotation_balance.py``: the longest days shrink steadily along the
+setting on the sample and the 150-account case."""
+
+EVEN_DAYS_WEIGHT = 0.1
+"""Engine balance weight at even days, before :mod:`~territory_desktop.optimize.even_days`
+gives the slack under 0.5 h of spread back to driving.
+
+The smallest weight the engine's solver resolves (it prices time in tenths of a travel unit,
+so 0.15 is solved as 0.2).  Measured by ``benchmarks/rotation_balance.py``: the sample's rep
+with a far cluster of accounts then drives about a tenth less at even days, and every day is
+still used."""
 
 TravelSource = np.ndarray | Callable[[Sequence[tuple[float, float]]], np.ndarray]
 
@@ -254,13 +262,16 @@ def account_patterns(
 def balance_params(day_balance: float) -> tuple[float, float]:
     """Return the engine's (balance weight, slack) for the plan setting ``day_balance``.
 
-    0 is least driving; 1 is even days (every day priced above the mean); in between, days are
-    priced above a target that moves from the day limit down to the mean day, so the longest
-    days shrink first and the empty days fill last.
+    0 is least driving; 1 is even days (every day priced above the mean, then evened out at
+    the least driving by :func:`~territory_desktop.optimize.even_days.even_out`); in between,
+    days are priced above a target that moves from the day limit down to the mean day, so the
+    longest days shrink first and the empty days fill last.
     """
     if not (isinstance(day_balance, int | float) and 0.0 <= day_balance <= 1.0):
         raise RotationError(f"day balance {day_balance!r} is not between 0 and 1")
-    return (EVEN_DAYS_WEIGHT if day_balance > 0 else 0.0), 1.0 - day_balance
+    if day_balance >= 1.0:
+        return EVEN_DAYS_WEIGHT, 0.0
+    return (BALANCE_WEIGHT if day_balance > 0 else 0.0), 1.0 - day_balance
 
 
 # --------------------------------------------------------------------------- planner
@@ -299,6 +310,8 @@ class RotationPlanner:
     ) -> None:
         self.rep = rep
         self.balance, self.balance_slack = balance_params(day_balance)
+        #: "Even days": every usable day used, spread under 0.5 h, then the least driving.
+        self.even_days = day_balance >= 1.0
         self.accounts = list(accounts)
         self.cycle = cycle or RotationCycle()
         ids = [a.id for a in self.accounts]

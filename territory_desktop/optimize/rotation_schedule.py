@@ -3,7 +3,8 @@
 Scheduling one rep flows one way: plan -> rotation problem
 (:func:`territory_desktop.optimize.plan_schedule.planner_for`, a
 :class:`~territory_desktop.optimize.rotation.RotationPlanner`) -> engine
-(:func:`~territory_desktop.optimize.pvrp.solve_pvrp`) -> schedule (:func:`solve_rotation`,
+(:func:`~territory_desktop.optimize.pvrp.solve_pvrp`; at even days then
+:func:`~territory_desktop.optimize.even_days.even_out`) -> schedule (:func:`solve_rotation`,
 :func:`schedule_from_result`, :func:`schedule_from_days`) -> evaluation
 (:func:`territory_desktop.optimize.plan_schedule.summarise`).  Each step is a function of the one
 before; the problem never calls forward into this module.
@@ -12,10 +13,12 @@ before; the problem never calls forward into this module.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from territory_desktop.model.schedule import UnplacedAccount
+from territory_desktop.optimize.even_days import EVEN_OUT_TIME_SHARE, even_out
 from territory_desktop.optimize.pvrp import (
     Customer,
     PVRPProblem,
@@ -25,7 +28,7 @@ from territory_desktop.optimize.pvrp import (
     evaluate_route,
     solve_pvrp,
 )
-from territory_desktop.optimize.rotation import RotationDay, RotationPlanner
+from territory_desktop.optimize.rotation import BALANCE_WEIGHT, RotationDay, RotationPlanner
 
 __all__ = [
     "RotationDayPlan",
@@ -133,9 +136,21 @@ def solve_rotation(
 ) -> RotationSchedule:
     """Choose every account's pattern and route every day (with the planner's day balance).
 
-    ``pins`` maps an account id to engine days its visits must stay on.
+    ``pins`` maps an account id to engine days its visits must stay on.  At "even days"
+    (:attr:`RotationPlanner.even_days`) the engine's days are then evened out at the least
+    driving (:func:`~territory_desktop.optimize.even_days.even_out`) within the same time limit.
     """
-    result = solve_pvrp(planner.problem(pins), planner.params(params), progress, should_stop)
+    started = time.perf_counter()
+    problem, params = planner.problem(pins), planner.params(params)
+    engine = params
+    if planner.even_days:  # the time cap (a safety cut-off) leaves evening out its share
+        engine = replace(params, time_limit=params.time_limit * (1 - EVEN_OUT_TIME_SHARE))
+    result = solve_pvrp(problem, engine, progress, should_stop)
+    if planner.even_days and not (should_stop and should_stop()):
+        if progress:
+            progress(1.0, "evening out the days")
+        result = even_out(problem, result, seed=params.seed,
+                          seconds=params.time_limit - (time.perf_counter() - started))
     return schedule_from_result(planner, result)
 
 
@@ -240,8 +255,12 @@ def reoptimise_days(
                                      pinned_days=()))
             origin.append(aid)
     sub = PVRPProblem(days=base.days, customers=tuple(customers), travel=base.travel)
-    result = solve_pvrp(sub, planner.params(params or SolveParams(time_limit=10.0,
-                                                                  iterations=4_000)))
+    params = planner.params(params or SolveParams(time_limit=10.0, iterations=4_000))
+    if planner.even_days:
+        # No even-out step here: a few days with few visits each keep the tighter weight, so
+        # a day off spreads its visits over the week rather than onto one day.
+        params = replace(params, balance=BALANCE_WEIGHT)
+    result = solve_pvrp(sub, params)
     new_days = {r.day: tuple(origin[c] for c in r.customers) for r in result.routes}
     keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
     keep.update({d: new_days.get(d, ()) for d in chosen})

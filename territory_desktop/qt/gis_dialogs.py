@@ -282,15 +282,15 @@ class ImportTerritoriesDialog(ExportDialog):
             self.path.setText(chosen)
 
     def _on_path_changed(self) -> None:
-        import pyogrio
+        from territory_desktop.geo.vector_files import VectorFileError, list_layers
 
         self.layer.blockSignals(True)
         self.layer.clear()
         path = self.path.text().strip()
         if path and gis_format(Path(path)) and Path(path).is_file():
             try:
-                names = [str(n) for n, _ in pyogrio.list_layers(path)]
-            except Exception:  # GDAL's errors come in several classes; the read says which
+                names = list_layers(path)
+            except VectorFileError:  # the read says why
                 names = []
             self.layer.addItems(names)
             if "territories" in names:

@@ -11,7 +11,11 @@ objects a user's gestures reach:
 3. schedule one rep's rotation (the mapped territory's rep with the fewest accounts) through
    the window's rotation controller;
 4. save the plan to a temporary file, reopen it and check that it came back whole;
-5. export the territories as a Shapefile and a KML file and read them back (GDAL's drivers).
+5. export the territories as a Shapefile, a KML file and a GeoPackage, read them back, and
+   read the Shapefile as a unit layer (the app's own GIS readers and writers, no GDAL);
+6. text: accented names sort with their letters (Qt's collation, the bundle's trimmed ICU
+   data), upper-casing and a Windows code page work, an English time-zone name comes out,
+   and an accounts CSV in Windows-1252 and one in UTF-16 import with their accents.
 
 Every step prints ``smoke: <step> ...`` with its figures on stdout; the run ends with
 ``smoke: OK`` (exit 0) or ``smoke: FAIL <reason>`` (exit 1). A dialog popping up is a failure
@@ -195,11 +199,12 @@ class _Smoke:
         _say(f"saved and reopened {path.name} ({path.stat().st_size:,} bytes): {after}")
 
     def export_gis(self) -> None:
-        """Export the territories for GIS tools and read them back (pyogrio and its GDAL)."""
+        """Export the territories for GIS tools, read them back, and read one file as units."""
+        from territory_desktop.geo.units import read_unit_file
         from territory_desktop.io.exports.gis import read_territories, write_territories
 
         drawn = [t for t in self.app.document.plan.territories.values() if t.geometry is not None]
-        for fmt in ("shp", "kml"):
+        for fmt in ("shp", "kml", "gpkg"):
             path = self.tmp / f"smoke-territories.{fmt}"
             write_territories(drawn, path, fmt)
             prj = path.with_suffix(".prj")  # written from EPSG:4326 by PROJ's database
@@ -209,7 +214,39 @@ class _Smoke:
             if sorted(t.id for t in back.territories) != sorted(t.id for t in drawn):
                 raise SmokeFailure(f"{path.name} read back {len(back.territories)} of "
                                    f"{len(drawn)} territories: {back.problems[:3]}")
-        _say(f"exported {len(drawn)} territories as Shapefile and KML and read them back")
+        units = read_unit_file(self.tmp / "smoke-territories.shp", id_field="id")
+        if sorted(units.ids) != sorted(t.id for t in drawn):
+            raise SmokeFailure(f"smoke-territories.shp read as {len(units)} units, not "
+                               f"{len(drawn)}: {[str(p) for p in units.problems[:3]]}")
+        _say(f"exported {len(drawn)} territories as Shapefile, KML and GeoPackage, read them "
+             f"back, and read the Shapefile as {len(units)} units")
+
+    def text(self) -> None:
+        """Check the text features that rest on ICU's data and on Python's codecs."""
+        from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone
+
+        from territory_desktop.io.tables.importing import import_accounts
+
+        names = ["Zoë Café", "zebra", "Émile", "eclair", "Ärzte", "Arzt", "apple"]
+        order = sorted(names, key=QCollator(QLocale("en_US")).sortKey)
+        if order != ["apple", "Arzt", "Ärzte", "eclair", "Émile", "zebra", "Zoë Café"]:
+            raise SmokeFailure(f"accented names sort wrongly: {order}")
+        upper = QLocale("en_US").toUpper("straße")
+        zone = QTimeZone(b"America/New_York").displayName(
+            QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, QLocale("en_US"))
+        if upper != "STRASSE" or zone != "Eastern Standard Time" or not QStringDecoder(
+                "windows-1252").isValid():
+            raise SmokeFailure(f"text: upper-case {upper!r}, time zone {zone!r}, "
+                               f"windows-1252 {QStringDecoder('windows-1252').isValid()}")
+        rows = "id,name,lat,lon\nA1,Zoë Café,39.29,-76.61\nA2,Ärzte Süd,39.30,-76.60\n"
+        for encoding in ("cp1252", "utf-16"):
+            path = self.tmp / f"accounts-{encoding}.csv"
+            path.write_bytes(rows.encode(encoding))
+            got = sorted(a.name for a in import_accounts(path).accounts)
+            if got != ["Zoë Café", "Ärzte Süd"]:
+                raise SmokeFailure(f"{path.name} imported as {got}")
+        _say(f"text: {len(names)} accented names sorted, upper-case, time zone, "
+             "CSV in Windows-1252 and UTF-16 imported")
 
     def run(self) -> None:
         self.open_and_draw()
@@ -217,6 +254,7 @@ class _Smoke:
         self.schedule()
         self.save_and_reopen()
         self.export_gis()
+        self.text()
 
 
 def _summary(plan: Any) -> dict[str, int]:

@@ -181,7 +181,7 @@ def test_unit_file_with_invalid_polygons_is_repaired_or_rejected_by_feature(tmp_
 
 
 def test_units_file_without_geometry_is_one_line_error_not_a_crash(tmp_path, capsys):
-    table = tmp_path / "units.csv"  # GDAL reads a CSV as a layer with no geometry column
+    table = tmp_path / "units.csv"  # a table: no geometry column at all
     table.write_text("id,name\n06001,Alameda\n", encoding="utf-8")
     code = cli.main(["plan", "units", str(SAMPLE), "--file", str(table)])
     err = capsys.readouterr().err.strip().splitlines()

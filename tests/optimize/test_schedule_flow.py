@@ -1,6 +1,6 @@
 """Scheduling one rep flows one way, each step a function of the one before.
 
-Plan -> rotation problem -> engine -> schedule -> evaluation (issue 10).
+Plan -> rotation problem -> engine (-> even days) -> schedule -> evaluation (issue 10).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.optimize import plan_schedule as ps
+from territory_desktop.optimize.even_days import even_out
 from territory_desktop.optimize.pvrp import SolveParams, solve_pvrp
 from territory_desktop.optimize.rotation_schedule import schedule_from_result, solve_rotation
 
@@ -38,6 +39,8 @@ def test_the_steps_compose_into_the_schedule(sample_plan):
     territory_of = assign_accounts(sample_plan).territory_of
     problem = ps.planner_for(sample_plan, rep_id, territory_of, None)  # plan -> problem
     answer = solve_pvrp(problem.problem(), problem.params(PARAMS))  # problem -> engine
+    assert problem.even_days  # the plan's default: the engine's days are then evened out
+    answer = even_out(problem.problem(), answer, seed=PARAMS.seed)  # engine -> even days
     schedule = schedule_from_result(problem, answer)  # engine -> schedule
     summary = ps.summarise(rep_id, schedule)  # schedule -> evaluation
     # The one call that runs the middle steps gives the same schedule, visit for visit.

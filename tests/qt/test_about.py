@@ -20,8 +20,12 @@ def test_help_about_names_version_and_every_licence(tdapp, qtbot):
     assert f"Territory Desktop {__version__}" in text
     for needed in ("© OpenStreetMap contributors", "Open Database License", "© GeoNames",
                    "Creative Commons BY 4.0", "Leaflet",
-                   "BSD-2-Clause", "LGPL-3.0", "numba", "PyVRP"):
+                   "BSD-2-Clause", "LGPL-3.0", "PyVRP", "pandas", "pyshp",
+                   "Routing kernels compiled ahead of time with numba"):
         assert needed in text, needed
+    # what the bundle does not ship is not listed: numba's compiler and GDAL
+    for gone in ("llvmlite", "LLVM", "GDAL", "pyogrio"):
+        assert gone not in text, gone
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.findChild(QDialog, "aboutDialog") is None, timeout=5000)
 

@@ -1,6 +1,6 @@
 """Exports for the rep, finance, calendars, the CRM and GIS tools (Qt-free).
 
-Heavy writers (openpyxl, reportlab, gpxpy, icalendar, pyogrio) are imported where used.
+Heavy writers (openpyxl, reportlab, gpxpy, icalendar, pyshp) are imported where used.
 
 ``build_trips(plan, rep_id, start, end, network, unit="mi") -> Trips``
     A rep's driving per day: the schedule's road routes with the visit log applied.
@@ -15,7 +15,7 @@ Heavy writers (openpyxl, reportlab, gpxpy, icalendar, pyogrio) are imported wher
 ``write_assignments(plan, path, fmt, previous=None, effective=None)``
     Account -> territory -> owner rep for the CRM.
 ``write_territories``, ``write_accounts``, ``read_territories``
-    GeoJSON, KML, GeoPackage and Shapefile through pyogrio.
+    GeoJSON, KML, GeoPackage and Shapefile, without GDAL.
 ``reppack.write_rep_pack(plan, rep_id, network, path)``, ``reppack.merge_visit_log(master, pack)``
     One rep's plan with its own clipped roads, and merging its visit log back.
 Errors: ``ExportError`` (one line, says what to change). Every file is written atomically.

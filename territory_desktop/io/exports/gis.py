@@ -1,21 +1,30 @@
-"""Territories and accounts for GIS tools: GeoJSON, KML, GeoPackage and Shapefile via pyogrio.
+"""Territories and accounts for GIS tools: GeoJSON, KML, GeoPackage and Shapefile.
 
-pyogrio is one well-kept GDAL binding whose wheels carry every driver needed here. Territories
-are written as MultiPolygons in WGS84 with their id, name, colour, owner rep and lock; reading
-a file back gives the same territories (single-part MultiPolygons become Polygons again), and
+Written and read without GDAL (see geo/vector_files.py for why): GeoJSON with ``json``, KML
+with ``xml.etree``, GeoPackage with the plan file's own GeoPackage code, Shapefile with pyshp.
+GDAL and QGIS read every file written here (the tests check it with pyogrio). Territories are
+written as MultiPolygons in WGS84 with their id, name, colour, owner rep and lock; reading a
+file back gives the same territories (single-part MultiPolygons become Polygons again), and
 bad features are reported one line each while good ones still import.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
+from shapely.geometry.base import BaseGeometry
 
+from territory_desktop.geo.vector_files import VectorFileError, is_wgs84, list_layers, read_layer
+from territory_desktop.io import gpkg
 from territory_desktop.io.exports._files import (
     OSM_ATTRIBUTION,
     ExportError,
@@ -24,53 +33,183 @@ from territory_desktop.io.exports._files import (
 )
 from territory_desktop.model import Account, Plan, PlanError, Territory, next_color
 
-GIS_FORMATS = {  # format name -> (GDAL driver, file suffix)
+GIS_FORMATS = {  # format name -> (name shown to users, file suffix)
     "geojson": ("GeoJSON", ".geojson"),
-    "kml": ("LIBKML", ".kml"),
-    "gpkg": ("GPKG", ".gpkg"),
+    "kml": ("KML", ".kml"),
+    "gpkg": ("GeoPackage", ".gpkg"),
     "shp": ("ESRI Shapefile", ".shp"),
 }
 _SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".gpkg": "gpkg",
              ".shp": "shp"}
 TERRITORY_FIELDS = ("id", "name", "color", "rep_id", "locked")
+_KML = "http://www.opengis.net/kml/2.2"
+_DBF_TEXT_BYTES = 254  # the longest text a dBASE field holds
 
 
-def _driver(fmt: str) -> str:
-    try:
-        return GIS_FORMATS[fmt][0]
-    except KeyError:
-        raise ExportError(f"GIS format must be one of {', '.join(GIS_FORMATS)}, "
-                          f"not {fmt!r}") from None
+def _check_format(fmt: str) -> None:
+    if fmt not in GIS_FORMATS:
+        raise ExportError(f"GIS format must be one of {', '.join(GIS_FORMATS)}, not {fmt!r}")
 
 
 def _text_array(values: Sequence[str | None]) -> np.ndarray:
     return np.array(list(values), dtype=object)
 
 
-def _write(path: Path, fmt: str, layer: str, geometry: list[Any], fields: dict[str, np.ndarray],
-           geometry_type: str, attribution: bool) -> list[Path]:
-    import pyogrio.raw
-    import shapely
+def _value(value: object) -> object:
+    """Return a field value as plain Python: NumPy scalars unwrapped, NaN as missing."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
-    driver = _driver(fmt)
-    wkb = np.array([None if g is None else shapely.to_wkb(g) for g in geometry], dtype=object)
+
+Fields = dict[str, np.ndarray]
+
+
+def _rows(fields: Fields, n: int) -> list[dict[str, object]]:
+    return [{k: _value(v[i]) for k, v in fields.items()} for i in range(n)]
+
+
+def _write_geojson(tmp: Path, layer: str, geoms: list[Any], fields: Fields, points: bool,
+                   note: str) -> None:
+    from shapely.geometry import mapping
+
+    doc: dict[str, object] = {"type": "FeatureCollection", "name": layer}
+    if note:
+        doc["description"] = note  # GDAL reads it as the layer's DESCRIPTION
+    doc["features"] = [
+        {"type": "Feature", "properties": row, "geometry": None if g is None else mapping(g)}
+        for g, row in zip(geoms, _rows(fields, len(geoms)), strict=True)]
+    tmp.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _kml_coordinates(coords: Any) -> str:
+    return " ".join(f"{float(x)!r},{float(y)!r}" for x, y, *_ in coords)
+
+
+def _kml_geometry(parent: ElementTree.Element, geom: BaseGeometry) -> None:
+    sub = ElementTree.SubElement
+    if geom.geom_type == "Point":
+        sub(sub(parent, "Point"), "coordinates").text = _kml_coordinates(geom.coords)
+    elif geom.geom_type == "Polygon":
+        polygon = sub(parent, "Polygon")
+        for i, ring in enumerate([geom.exterior, *geom.interiors]):  # type: ignore[attr-defined]
+            boundary = sub(polygon, "outerBoundaryIs" if i == 0 else "innerBoundaryIs")
+            sub(sub(boundary, "LinearRing"), "coordinates").text = _kml_coordinates(ring.coords)
+    else:  # a MultiPolygon
+        multi = sub(parent, "MultiGeometry")
+        for part in geom.geoms:  # type: ignore[attr-defined]
+            _kml_geometry(multi, part)
+
+
+def _write_kml(tmp: Path, layer: str, geoms: list[Any], fields: Fields, points: bool,
+               note: str) -> None:
+    """Write KML 2.2 as GDAL's LIBKML driver does.
+
+    The ``id`` and ``name`` fields become each placemark's id and name, the others typed
+    SchemaData; coordinates are written exactly, KML being always WGS84.
+    """
+    sub = ElementTree.SubElement
+    root = ElementTree.Element("kml", xmlns=_KML)
+    document = sub(root, "Document", id="root_doc")
+    if note:
+        sub(document, "description").text = note
+    schema = sub(document, "Schema", name=layer, id=layer)
+    data_fields = [k for k in fields if k not in ("id", "name")]
+    for k in data_fields:
+        kind = fields[k].dtype.kind
+        sub(schema, "SimpleField", name=k, type={"i": "int", "f": "float"}.get(kind, "string"))
+    folder = sub(document, "Folder")
+    sub(folder, "name").text = layer
+    for g, row in zip(geoms, _rows(fields, len(geoms)), strict=True):
+        mark = sub(folder, "Placemark")
+        if row.get("id") is not None:
+            mark.set("id", str(row["id"]))
+        if row.get("name") is not None:
+            sub(mark, "name").text = str(row["name"])
+        data = sub(sub(mark, "ExtendedData"), "SchemaData", schemaUrl=f"#{layer}")
+        for k in data_fields:
+            if row[k] is not None:
+                sub(data, "SimpleData", name=k).text = str(row[k])
+        if g is not None:
+            _kml_geometry(mark, g)
+    ElementTree.indent(root)
+    ElementTree.ElementTree(root).write(tmp, encoding="UTF-8", xml_declaration=True)
+
+
+def _write_gpkg(tmp: Path, layer: str, geoms: list[Any], fields: Fields, points: bool,
+                note: str) -> None:
+    types = {"i": "INTEGER", "f": "REAL"}
+    spec = gpkg.TableSpec(layer, tuple(gpkg.Column(k, types.get(v.dtype.kind, "TEXT"))
+                                       for k, v in fields.items()),
+                          geometry_type="POINT" if points else "MULTIPOLYGON",
+                          description=note)
+    rows = [(gpkg.to_blob(g), *row.values())
+            for g, row in zip(geoms, _rows(fields, len(geoms)), strict=True)]
+    with closing(sqlite3.connect(tmp)) as conn:
+        gpkg.initialise(conn)
+        gpkg.create_table(conn, spec)
+        gpkg.insert_rows(conn, spec, rows)
+        gpkg.update_extent(conn, layer, [g for g in geoms if g is not None])
+        conn.commit()
+
+
+def _dbf_text(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8")[:_DBF_TEXT_BYTES].decode("utf-8", "ignore")
+
+
+def _write_shp(tmp: Path, layer: str, geoms: list[Any], fields: Fields, points: bool,
+               note: str) -> None:
+    """Write a Shapefile with its .dbf (UTF-8, said in a .cpg), .shx and .prj (WGS84).
+
+    For OSM-derived data the attribution goes in a .txt beside it (a Shapefile has no
+    metadata).
+    """
+    import shapefile  # pyshp
+    from pyproj import CRS
+
+    rows = [{k: _dbf_text(v) for k, v in row.items()} for row in _rows(fields, len(geoms))]
+    with shapefile.Writer(str(tmp), shapeType=shapefile.POINT if points else shapefile.POLYGON,
+                          encoding="utf-8") as out:
+        for k, v in fields.items():
+            if v.dtype.kind == "i":
+                out.field(k, "N", 10, 0)
+            elif v.dtype.kind == "f":
+                out.field(k, "N", 24, 15)  # GDAL's width and decimals for a real
+            else:
+                longest = max((len(str(r[k]).encode("utf-8")) for r in rows
+                               if r[k] is not None), default=1)
+                out.field(k, "C", max(1, longest))
+        for g, row in zip(geoms, rows, strict=True):
+            if g is None:
+                out.null()
+            elif points:
+                out.point(g.x, g.y)
+            else:
+                out.shape(g.__geo_interface__)  # pyshp orients the rings as the format wants
+            # dBASE has no null text: empty, which GDAL reads as null
+            out.record(*("" if v is None and fields[k].dtype.kind == "O" else v
+                         for k, v in row.items()))
+    tmp.with_suffix(".prj").write_text(CRS.from_epsg(4326).to_wkt("WKT1_ESRI"), encoding="ascii")
+    tmp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+    if note:
+        tmp.with_suffix(".txt").write_text(note + "\n", encoding="utf-8")
+
+
+_WRITERS: dict[str, Callable[[Path, str, list[Any], Fields, bool, str], None]] = {
+    "geojson": _write_geojson, "kml": _write_kml, "gpkg": _write_gpkg, "shp": _write_shp}
+
+
+def _write(path: Path, fmt: str, layer: str, geometry: list[Any], fields: Fields,
+           geometry_type: str, attribution: bool) -> list[Path]:
+    _check_format(fmt)
     note = f"Contains OpenStreetMap-derived data {OSM_ATTRIBUTION} (ODbL)" if attribution else ""
-    layer_options: dict[str, str] = {}
-    dataset_options: dict[str, str] = {}
-    if note and fmt in ("geojson", "gpkg"):
-        layer_options["DESCRIPTION"] = note
-    if note and fmt == "kml":
-        dataset_options["DESCRIPTION"] = note
 
     def write(tmp: Path) -> None:
-        pyogrio.raw.write(tmp, wkb, list(fields.values()), list(fields), layer=layer,
-                          driver=driver, geometry_type=geometry_type, crs="EPSG:4326",
-                          promote_to_multi=geometry_type.startswith("Multi"),
-                          layer_options=layer_options or None,
-                          dataset_options=dataset_options or None,
-                          encoding="UTF-8" if fmt == "shp" else None)
-        if note and fmt == "shp":  # a Shapefile has no metadata: say it beside the file
-            tmp.with_suffix(".txt").write_text(note + "\n", encoding="utf-8")
+        _WRITERS[fmt](tmp, layer, geometry, fields, geometry_type == "Point", note)
 
     if fmt == "shp":
         return write_atomic_set(path, write)
@@ -97,7 +236,8 @@ def write_territories(territories: Sequence[Territory], path: Path, fmt: str, *,
         "rep_id": _text_array([t.rep_id for t in territories]),
         "locked": np.array([int(t.locked) for t in territories], dtype=np.int32),
     }
-    return _write(Path(path), fmt, "territories", geoms, fields, "MultiPolygon", attribution)
+    return _write(Path(path), fmt, "territories", geoms, fields, "MultiPolygon",
+                  attribution)
 
 
 def write_accounts(plan: Plan, territory_of: dict[str, str | None], path: Path, fmt: str, *,
@@ -181,9 +321,7 @@ def read_territories(path: Path, layer: str | None = None) -> TerritoryImport:
     ExportError
         The file is missing, of an unsupported kind, unreadable, or has no usable layer.
     """
-    import pyogrio
-    import pyogrio.raw
-    import shapely
+    from shapely.geometry import MultiPolygon
     from shapely.validation import explain_validity
 
     path = Path(path)
@@ -191,35 +329,32 @@ def read_territories(path: Path, layer: str | None = None) -> TerritoryImport:
     if not path.exists():
         raise ExportError(f"{path}: no such file")
     try:
-        layers = pyogrio.list_layers(path)
         if layer is None:
-            names = [str(n) for n, _ in layers]
+            names = list_layers(path)
             layer = "territories" if "territories" in names else (names[0] if names else None)
         if layer is None:
             raise ExportError(f"{path}: the file has no layers")
-        meta, _, wkb, values = pyogrio.raw.read(path, layer=layer, force_2d=True)
-    except ExportError:
-        raise
-    except Exception as exc:  # GDAL's errors come in several classes; all mean "unreadable"
-        raise ExportError(f"{path}: not a readable GIS file ({str(exc).splitlines()[0]})") \
-            from None
-    if meta.get("crs") and "4326" not in str(meta["crs"]) and "CRS84" not in str(meta["crs"]):
-        raise ExportError(f"{path}: coordinates are in {meta['crs']}; territories must be in "
-                          "WGS84 longitude/latitude (EPSG:4326)")
-    if wkb is None:  # an attribute table (e.g. in a GeoPackage) has no geometry column
+        found = read_layer(path, layer)
+    except VectorFileError as exc:
+        raise ExportError(str(exc)) from None
+    if not is_wgs84(found.crs):
+        raise ExportError(f"{path}: coordinates are in {str(found.crs).splitlines()[0][:80]}; "
+                          "territories must be in WGS84 longitude/latitude (EPSG:4326)")
+    if found.geometries is None:  # an attribute table (e.g. in a GeoPackage) has no geometry
         raise ExportError(f"{path}: layer {layer!r} has no geometries; territories are polygons")
-    names = [str(n) for n in meta["fields"]]
     result = TerritoryImport()
     seen: set[str] = set()
-    for n in range(len(wkb)):
+    for n, (row, geom) in enumerate(zip(found.records, found.geometries, strict=True)):
         where = f"{path}:feature {n + 1}"
-        row = {name: values[i][n] for i, name in enumerate(names)}
         tid = str(_field(row, "id", "territory_id") or f"T{n + 1}").strip()
         name = str(_field(row, "name") or tid)
         if tid in seen:
             result.problems.append(f"{where}: column id: rejected: {tid!r} is used twice")
             continue
-        geom = None if wkb[n] is None else shapely.from_wkb(wkb[n])
+        if n in found.errors:
+            result.problems.append(f"{where}: geometry: rejected: {name} is "
+                                   f"{found.errors[n]}")
+            continue
         if geom is not None and geom.is_empty:
             geom = None
         if geom is not None and geom.geom_type not in ("Polygon", "MultiPolygon"):
@@ -230,7 +365,7 @@ def read_territories(path: Path, layer: str | None = None) -> TerritoryImport:
             result.problems.append(f"{where}: geometry: rejected: {name} is not a valid polygon "
                                    f"({explain_validity(geom)})")
             continue
-        if geom is not None and geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+        if isinstance(geom, MultiPolygon) and len(geom.geoms) == 1:
             geom = geom.geoms[0]
         color = str(_field(row, "color", "colour") or "")
         used = [t.color for t in result.territories]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import re
 
 from territory_desktop.io.tables.columns import _norm
@@ -55,9 +56,9 @@ def normalise_postal_code(code: str, country: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _postal_index(country: str) -> dict[str, tuple[float, float]]:
-    path = resource_path("postal", f"{country}.txt")
+    path = resource_path("postal", f"{country}.txt.gz")  # gzip: 7.4 MB of text in 1.5 MB
     sums: dict[str, list[float]] = {}
-    with open(path, encoding="utf-8") as fh:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             parts = line.rstrip("\n").split("\t")
             if len(parts) < 11:

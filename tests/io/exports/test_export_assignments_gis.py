@@ -1,4 +1,4 @@
-"""CRM assignments (ids exactly as imported) and GIS round trips through pyogrio."""
+"""CRM assignments (ids exactly as imported) and GIS round trips."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def test_unsupported_or_unreadable_gis_input_is_a_clear_error(tmp_path, capsys,
         read_territories(tmp_path / "t.csv")
     junk = tmp_path / "junk.geojson"
     junk.write_text("{ this is not json", encoding="utf-8")
-    with pytest.raises(ExportError, match=r"junk\.geojson: not a readable GIS file"):
+    with pytest.raises(ExportError, match=r"junk\.geojson: not a readable GeoJSON file"):
         read_territories(junk)
     with pytest.raises(ExportError, match="no such file"):
         read_territories(tmp_path / "missing.kml")
