@@ -12,7 +12,8 @@ workload estimate (visits + calibrated drive hours per week):
 * ``greedy``: accounts by decreasing workload, each to the nearest rep still under
   (1 + tolerance) x target, else the least loaded (a plain capacitated greedy);
 * ``balance``: :func:`territory_desktop.optimize.balance.balance_plan` (transportation model +
-  border repair), tolerance +/-5 %.
+  border repair), tolerance +/-5 %; the model is solved as an LP (HiGHS) up to
+  ``PRICE_MIN_ACCOUNTS`` movable accounts and by territory prices above (the line says which).
 
 Columns: seconds (drive times are shared and timed apart), accounts moved out of the band,
 worst deviation from target, max/min workload, territories in more than one piece. Also the
@@ -41,7 +42,7 @@ from design_instances import (
 from territory_desktop.model.balance_metrics import balance_metrics
 from territory_desktop.model.contiguity import neighbour_graph, pieces
 from territory_desktop.model.territory_load import AccountTable, label_workload, territory_loads
-from territory_desktop.optimize.balance import BalanceParams, balance_plan
+from territory_desktop.optimize.balance import PRICE_MIN_ACCOUNTS, BalanceParams, balance_plan
 from territory_desktop.optimize.drive_times import drive_times
 from territory_desktop.resources import resource_path
 
@@ -116,8 +117,9 @@ def run(where: str, n: int, k: int, net, centres, weights, spread: float) -> Non
     labels = np.array([index[result.territory_of[a]] for a in table.ids])
     rep_of = [result.territories[t].rep_id for t in result.balanced]
     assert rep_of == [f"R{r}" for r in range(k)]
+    solver = "prices" if len(table) > PRICE_MIN_ACCOUNTS else "LP"
     print(f"  {'balance':8} {dt:7.2f} s  {measure(plan, times, table, labels, graph, k)}"
-          f"  in band: {result.in_band}; {cpu:.2f} s CPU; {load()}", flush=True)
+          f"  in band: {result.in_band}; {cpu:.2f} s CPU; {solver}; {load()}", flush=True)
     view = plan.copy()
     view.territories = result.territories
     runs = []

@@ -4,7 +4,9 @@
 that workload (visits + driving, hours per week) and optionally potential lie within a band
 around a common utilisation target, territories stay compact in drive time and in one piece,
 and locks hold. Steps: set-up (who is balanced, what is fixed), the transportation model
-(:mod:`~territory_desktop.optimize.transport`), then boundary repair
+(:mod:`~territory_desktop.optimize.transport`; above :data:`PRICE_MIN_ACCOUNTS` movable
+accounts without move caps, solved by territory prices, :mod:`~territory_desktop.optimize.prices`),
+then boundary repair
 (:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate.
 
 Which territories take part: every unlocked territory with an outline whose rep is in the
@@ -41,6 +43,10 @@ from territory_desktop.model.territory_load import (
 )
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 
+# At module level, not where used: a worker thread must not import a module first
+# (qt/worker.py WORKER_MODULES preloads this one, and so this import).
+from territory_desktop.optimize.prices import solve_prices
+
 if TYPE_CHECKING:
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.routing import RoadNetwork
@@ -52,6 +58,17 @@ __all__ = ["BalanceError", "BalanceParams", "BalanceResult", "Move", "balance_pl
 # accounts solves in about a second.
 SECOND_TRY_MAX_ACCOUNTS = 5_000
 SECOND_TRY_SLIDER = (0.0, 0.05, 0.1)
+# Above this many movable accounts the model is solved by territory prices
+# (:mod:`~territory_desktop.optimize.prices`) instead of the LP when no move cap asks for the
+# LP: HiGHS took 12 s of CPU at 20,000 x 50 and did not finish 50,000 x 100 in minutes; at
+# 5,000 x 20 prices took 0.3-0.9 s of CPU against the LP's 1.6-1.9 s, both in the band and
+# unsplit (benchmarks/balance.py). Small plans keep the LP, whose rounding is finer.
+PRICE_MIN_ACCOUNTS = 2_000
+# Rounds of (contiguity, exact workload, border repair). The repair works on linear loads and
+# the exact estimate then drifts (a territory's trips from home are shared by its visits), less
+# each round; the repair aims at this share of the tolerance so the drift stays in the band.
+REPAIR_ROUNDS = 8
+REPAIR_MARGIN = 0.8
 
 
 class BalanceError(ValueError):
@@ -72,6 +89,7 @@ class BalanceParams:
     shorter_drives: float = 0.5
     candidates: int = 10
     seed: int = 0
+    solver: str = "auto"  # "lp", "prices" (fast, no move caps) or "auto" (by size)
 
     def __post_init__(self) -> None:
         """Reject parameters no balancing can honour, naming the one to change."""
@@ -86,6 +104,11 @@ class BalanceParams:
             raise BalanceError("criteria are workload and/or potential")
         if not 0 <= self.shorter_drives <= 1:
             raise BalanceError("shorter_drives runs from 0 (fewer moves) to 1 (shorter drives)")
+        if self.solver not in ("auto", "lp", "prices"):
+            raise BalanceError("the solver is auto, lp or prices")
+        if self.solver == "prices" and (self.max_moves is not None
+                                        or self.max_losses_per_rep is not None):
+            raise BalanceError("move caps need the lp solver (or auto)")
         if self.max_moves is not None and self.max_moves < 0:
             raise BalanceError("the move budget cannot be negative")
 
@@ -137,6 +160,7 @@ class _Setup:
     vacated: list[str]
     forced: int  # accounts of vacant territories or with no territory: they must move
     warnings: list[str]
+    prices: np.ndarray | None = None  # the last price solve's, to warm-start the next
 
 
 def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = None,
@@ -216,23 +240,28 @@ def _align(setup: _Setup, params: BalanceParams,
 
     base, per_second, secs, cost_secs = linear
     u, v = graph
-    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v))
+    state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
+                               fb=fb.sub(0.1, 0.3))
     working_days = len(setup.plan.settings.working_weekdays)
     # The model's loads are linear; the estimate is not (neighbours, days out). Solve again
     # with each territory's difference as a fixed load, so the repair has little left to do.
     _calibrate(state, setup, times, working_days)
     fb.step(0.3, "solving the transportation model with the exact workloads")
     state, lp_note = _solve_lp(setup, params, base, per_second, secs, cost_secs, (u, v),
-                               state.offset)
+                               state.offset, fb.sub(0.3, 0.5))
     adj = Adjacency(len(setup.table), u, v)
     fb.step(0.5, "repairing borders")
     split: list[int] = []
-    for round_no in range(4):
+    for round_no in range(REPAIR_ROUNDS):
         split = make_contiguous(state, adj)
         _calibrate(state, setup, times, working_days)
-        if not state.violation().any() or round_no == 3:
+        if not state.violation().any() or round_no == REPAIR_ROUNDS - 1:
             break
-        repair_band(state, adj, fb.sub(0.5 + 0.1 * round_no, 0.6 + 0.1 * round_no))
+        if params.max_moves is None:  # under a budget every move counts: aim at the band
+            state.tolerance = params.tolerance * REPAIR_MARGIN
+        repair_band(state, adj, fb.sub(0.5 + 0.4 * round_no / REPAIR_ROUNDS,
+                                       0.5 + 0.4 * (round_no + 1) / REPAIR_ROUNDS))
+        state.tolerance = params.tolerance
     return state, split, lp_note
 
 
@@ -337,7 +366,8 @@ def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
 
 def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
               secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
-              offset: np.ndarray | None = None) -> tuple[RepairState, str]:
+              offset: np.ndarray | None = None,
+              fb: Feedback | None = None) -> tuple[RepairState, str]:
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.optimize.transport import TransportProblem, solve_transport
 
@@ -346,6 +376,9 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     free = np.flatnonzero(setup.movable)
     fixed = np.flatnonzero(setup.in_problem & ~setup.movable)
     c = min(params.candidates, k)
+    by_prices = params.solver == "prices" or (
+        params.solver == "auto" and params.max_moves is None
+        and params.max_losses_per_rep is None and free.shape[0] > PRICE_MIN_ACCOUNTS)
     near = np.argsort(cost_secs[:, free], axis=0, kind="stable")[:c].T
     _bordering_only(setup, near, free, cost_secs, graph)
     cur = setup.current[free]
@@ -354,7 +387,11 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     ci = np.maximum(cand, 0)
     load = base[free, None] + per_second[free, None] * secs[ci, free[:, None]]
     weight = t.visit_hours
-    cost = weight[free, None] * cost_secs[ci, free[:, None]]
+    # Priced, an account's choice is cost + price x load: with cost = load x drive, all the
+    # accounts along a border weigh the same drive difference against the same price
+    # difference and the border stays a line; weighted by visit hours, accounts with more
+    # driving of their own crossed it and territories came out in pieces.
+    cost = (load if by_prices else weight[free, None]) * cost_secs[ci, free[:, None]]
     if params.shorter_drives < 1:
         strength = min(100.0, (1 - params.shorter_drives) / max(params.shorter_drives, 0.01))
         reference = float(np.median(cost_secs[setup.current[setup.current >= 0],
@@ -397,7 +434,12 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
         cand, np.where(cand >= 0, load, 0.0), np.where(cand >= 0, cost, 0.0), fixed_load,
         target, params.tolerance * 0.8, t.potential[free] if pot else None,
         pfixed if pot else None, ptarget if pot else None, ptol * 0.8, cur, max_moves, losses)
-    solution = solve_transport(problem)
+    if by_prices:
+        step = (fb or Feedback()).step
+        solution, setup.prices = solve_prices(
+            problem, setup.prices, on_round=lambda f: step(f, "balancing territory prices"))
+    else:
+        solution = solve_transport(problem)
     labels = setup.labels.copy()
     labels[labels == -2] = -1
     labels[free] = solution.territory
