@@ -46,8 +46,10 @@ from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 # At module level, not where used: a worker thread must not import a module first
 # (qt/worker.py WORKER_MODULES preloads this one, and so this import).
 from territory_desktop.optimize.prices import solve_prices
+from territory_desktop.optimize.vacancy import bordering_only, fill_vacancy
 
 if TYPE_CHECKING:
+    from territory_desktop.model.contiguity import Adjacency
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.routing import RoadNetwork
 
@@ -69,6 +71,9 @@ PRICE_MIN_ACCOUNTS = 2_000
 # each round; the repair aims at this share of the tolerance so the drift stays in the band.
 REPAIR_ROUNDS = 8
 REPAIR_MARGIN = 0.8
+# The border layers of a vacancy aim at this share of the tolerance: the estimate drifts a
+# little when the last layer's moves are made.
+VACANCY_MARGIN = 0.8
 
 
 class BalanceError(ValueError):
@@ -224,6 +229,14 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
                 < (bool(split), float(state.violation().sum()))):
             alt.max_moves, alt.max_losses = state.max_moves, state.max_losses
             state, split, lp_note = alt, alt_split, alt_note
+    # Around a vacated territory under a budget: border layers (benchmarks/realign.py), kept
+    # only if within the budget and better.
+    if params.max_moves is not None and setup.vacated and (split or state.violation().any()):
+        filled = _fill_vacancy(setup, params, linear, (u, v), times, fb.sub(0.9, 0.95))
+        if filled is not None and filled[0].moves() <= params.max_moves - setup.forced \
+                and (bool(filled[1]), float(filled[0].violation().sum())) \
+                < (bool(split), float(state.violation().sum())):
+            state, split = filled
     if lp_note:
         setup.warnings.append(lp_note)
     fb.step(0.95, "measuring the result")
@@ -236,7 +249,6 @@ def _align(setup: _Setup, params: BalanceParams,
            fb: Feedback) -> tuple[RepairState, list[int], str]:
     """Solve the model (linear loads, then with the exact estimate's offsets) and repair."""
     from territory_desktop.model.contiguity import Adjacency
-    from territory_desktop.optimize.repair import make_contiguous, repair_band
 
     base, per_second, secs, cost_secs = linear
     u, v = graph
@@ -251,6 +263,15 @@ def _align(setup: _Setup, params: BalanceParams,
                                state.offset, fb.sub(0.3, 0.5))
     adj = Adjacency(len(setup.table), u, v)
     fb.step(0.5, "repairing borders")
+    return state, _mend(state, setup, params, adj, times, fb), lp_note
+
+
+def _mend(state: RepairState, setup: _Setup, params: BalanceParams, adj: Adjacency,
+          times: DriveTimes, fb: Feedback) -> list[int]:
+    """Make territories whole, re-read the estimate, repair borders; return split ones."""
+    from territory_desktop.optimize.repair import make_contiguous, repair_band
+
+    working_days = len(setup.plan.settings.working_weekdays)
     split: list[int] = []
     for round_no in range(REPAIR_ROUNDS):
         split = make_contiguous(state, adj)
@@ -262,7 +283,30 @@ def _align(setup: _Setup, params: BalanceParams,
         repair_band(state, adj, fb.sub(0.5 + 0.4 * round_no / REPAIR_ROUNDS,
                                        0.5 + 0.4 * (round_no + 1) / REPAIR_ROUNDS))
         state.tolerance = params.tolerance
-    return state, split, lp_note
+    return split
+
+
+def _fill_vacancy(setup: _Setup, params: BalanceParams,
+                  linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                  graph: tuple[np.ndarray, np.ndarray], times: DriveTimes,
+                  fb: Feedback) -> tuple[RepairState, list[int]] | None:
+    """Realign around the vacated territories by border layers (:mod:`.vacancy`)."""
+    from territory_desktop.model.contiguity import Adjacency
+
+    base, per_second, secs, cost_secs = linear
+    hole = np.flatnonzero(setup.in_problem & (setup.current < 0))
+    owned = np.bincount(setup.current[setup.current >= 0], minlength=len(setup.tids))
+    if not hole.shape[0] or not owned.all():  # a new territory has no border to grow from
+        return None
+    state, _ = _solve_lp(setup, params, base, per_second, secs, cost_secs, graph,
+                         fb=Feedback(None, fb.should_stop))
+    state.labels = np.where(setup.in_problem, setup.current, -1)
+    adj = Adjacency(len(setup.table), *graph)
+    days = len(setup.plan.settings.working_weekdays)
+    fill_vacancy(state, adj, hole, setup.capacity, lambda labels: label_workload(
+        setup.table, times, labels, setup.centres, days).workload,
+        params.tolerance * VACANCY_MARGIN, fb.sub(0.0, 0.8))
+    return state, _mend(state, setup, params, adj, times, fb.sub(0.8, 1.0))
 
 
 def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[str, str],
@@ -380,7 +424,8 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
         params.solver == "auto" and params.max_moves is None
         and params.max_losses_per_rep is None and free.shape[0] > PRICE_MIN_ACCOUNTS)
     near = np.argsort(cost_secs[:, free], axis=0, kind="stable")[:c].T
-    _bordering_only(setup, near, free, cost_secs, graph)
+    bordering_only(setup.in_problem & (setup.current < 0), setup.current, near, free,
+                   cost_secs, graph)
     cur = setup.current[free]
     has_cur = (cur >= 0) & ~(near == cur[:, None]).any(axis=1)
     cand = np.concatenate((near, np.where(has_cur, cur, -1)[:, None]), axis=1)
@@ -451,38 +496,6 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     note = "" if solution.status == 0 else f"the transportation model stopped early " \
         f"({solution.message}); the border repair started from the nearest reps"
     return state, note
-
-
-def _bordering_only(setup: _Setup, near: np.ndarray, free: np.ndarray, cost_secs: np.ndarray,
-                    graph: tuple[np.ndarray, np.ndarray]) -> None:
-    """Keep the accounts that must move (a vacant territory's) to territories bordering them.
-
-    Handing them to a rep further away would leave that rep's territory in pieces.
-    ``near`` (free accounts x candidates) is narrowed in place, nearest bordering first.
-    """
-    from territory_desktop.model.contiguity import components
-
-    u, v = graph
-    forced = setup.in_problem & (setup.current < 0)
-    if not forced.any() or forced[setup.in_problem].all():
-        return
-    comp = components(forced.shape[0], u, v, np.where(forced, 0, -1))
-    row_of = {int(a): r for r, a in enumerate(free)}
-    for area in np.unique(comp[forced]):
-        members = np.flatnonzero(forced & (comp == area))
-        touch = np.isin(u, members) ^ np.isin(v, members)
-        outside = np.concatenate((v[touch & np.isin(u, members)],
-                                  u[touch & np.isin(v, members)]))
-        around = np.unique(setup.current[outside])
-        around = around[around >= 0]
-        if not around.shape[0]:
-            continue  # nothing borders it (all new): the nearest reps stay candidates
-        for i in members:
-            r = row_of.get(int(i))
-            if r is None:
-                continue
-            ranked = around[np.argsort(cost_secs[around, i], kind="stable")][:near.shape[1]]
-            near[r] = np.resize(ranked, near.shape[1])  # repeats pad: same territory twice
 
 
 def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target: np.ndarray,
