@@ -1,11 +1,13 @@
-"""File > Import > Alignment file: preview which accounts move, list the rows that do not, apply.
+"""File > Import > Alignment file: preview which accounts or units move, list the rows that don't.
 
 The file is read and checked by
 :func:`~territory_desktop.io.alignment.preview_account_alignment` (the same code as ``tdesk plan
 align``); the dialog shows how many rows matched, how many accounts change territory and
 owner, and every row that will not import with its line and reason (savable as CSV). Apply
 moves the matched accounts as one undoable edit; rows in or into a locked territory, or held by
-an overlay rule, are refused and listed.
+an overlay rule, are refused and listed. A file keyed by the ids of the unit layer shown on the
+map (:func:`~territory_desktop.io.alignment.preview_unit_alignment`) moves those units instead,
+through :func:`~territory_desktop.design_edits.apply_unit_alignment`.
 """
 
 from __future__ import annotations
@@ -206,7 +208,9 @@ class AlignmentImporter(QObject):
         layer = shown.layer if shown is not None else None
         if shown is not None and layer is not None:
             units = preview_unit_alignment(path, plan, layer.ids, shown.owners(), shown.title)
-            if len(units.found.territory_of) > len(accounts.found.territory_of):
+            by_unit, by_account = len(units.found.territory_of), len(accounts.found.territory_of)
+            if by_unit > by_account or (not by_account and looks_like_unit_ids(
+                    accounts.found.unknown_keys)):
                 return units
         elif not accounts.found.territory_of and \
                 looks_like_unit_ids(accounts.found.unknown_keys):

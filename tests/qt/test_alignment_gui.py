@@ -180,3 +180,9 @@ def test_county_keys_move_the_shown_counties_and_account_keys_still_move_account
     path = _write(tmp_path / "accounts.csv", [["id", "territory"]] + [[a, "T1"] for a in harbor])
     dialog = _import(tdapp, qtbot, monkeypatch, path)
     assert "matched 2 accounts; 2 accounts change territory" in dialog.summary.text()
+    dialog.reject()
+    # Unit ids none of which is shown are reported against the layer, not as accounts.
+    path = _write(tmp_path / "elsewhere.csv", [["fips", "territory"], ["06037", "T1"]])
+    dialog = _import(tdapp, qtbot, monkeypatch, path)
+    assert "matched 0 County units" in dialog.summary.text()
+    assert dialog.unmatched.item(0, 1).text() == "no County unit shown with id '06037'"
