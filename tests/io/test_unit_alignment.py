@@ -46,3 +46,15 @@ def test_unit_ids_are_told_from_account_ids():
     assert looks_like_unit_ids(["06037", "90012", "CA", "ny"])
     assert not looks_like_unit_ids(["LA-0001", "06037"])
     assert not looks_like_unit_ids([])
+
+
+def test_state_abbreviations_match_in_any_case(la_counties, tmp_path):
+    plan, _counties, _owners = la_counties
+    layer = load_builtin("state", plan_extent(plan))
+    owners = unit_owners(plan, layer, assign_accounts(plan).territory_of)
+    path = tmp_path / "states.csv"
+    path.write_text("state,territory\nca,East\nNV,West\nZZ,West\n", "utf-8")
+    found = preview_unit_alignment(path, plan, layer.ids, owners, "State")
+    assert found.found.territory_of == {"CA": "T2"}
+    assert [(u.line, u.reason) for u in found.unmatched] == [  # Nevada is not around LA
+        (3, "no State unit shown with id 'NV'"), (4, "no State unit shown with id 'ZZ'")]
