@@ -73,12 +73,13 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     editing = Editing(window, files, lambda: window.selected_territories,
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     health = HealthPanel(window)
+    units = Units(window)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
                                rep_week, route_panel, editing, Exports(window, routing, files),
                                health, RepPacks(window, routing, files),
                                Design(window, routing, accounts.selected_ids,
-                                      lambda: window.selected_territories),
-                               Units(window)))
+                                      lambda: window.selected_territories, units),
+                               units))
 
     def raise_dock(name: str) -> None:
         window.dock(name).show()

@@ -28,7 +28,7 @@ from territory_desktop.model.plan import (
 
 if TYPE_CHECKING:
     from territory_desktop.geo.units import UnitLayer
-    from territory_desktop.io.alignment import AccountAlignment
+    from territory_desktop.io.alignment import AccountAlignment, UnitAlignment
     from territory_desktop.optimize.unit_balance import UnitDesign
 
 
@@ -185,6 +185,34 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
     units = "unit " + layer.ids[take[0]] if n == 1 else f"{n} units"
     by = f" ({how})" if how in ("box", "lasso") else ""
     return Edit(f"Add {units} to {target.name}{by}", new, tuple(notes))
+
+
+def apply_unit_alignment(plan: Plan, layer: UnitLayer, alignment: UnitAlignment,
+                         owners: Sequence[str | None]) -> Edit:
+    """Give the units an alignment file moves to their territories, as one undoable edit.
+
+    Each territory receives its units through :func:`assign_units` (the same dissolve as a
+    click on the map, so outlines never overlap and leave no sliver); ``owners`` is each
+    unit's territory before the file. Refused and unmatched rows change nothing.
+    """
+    by_territory: dict[str, list[int]] = {}
+    for i, (_old, tid) in alignment.moves.items():
+        by_territory.setdefault(tid, []).append(i)
+    if not by_territory:
+        raise PlanError("the alignment file moves no unit: every matched unit is already "
+                        "in the territory it names")
+    before = assign_accounts(plan)
+    new = plan
+    for tid, picked in by_territory.items():
+        new = assign_units(new, layer, picked, tid, owners, "file", before).plan
+    after = assign_accounts(new)
+    changed = sum(1 for a, t in after.territory_of.items() if before.territory_of.get(a) != t)
+    n = len(alignment.moves)
+    units = f"{n} {alignment.layer_title} unit{'s' if n != 1 else ''}"
+    return Edit(f"Import alignment: {units}", new,
+                (f"{units} moved to {len(by_territory)} territor"
+                 f"{'ies' if len(by_territory) != 1 else 'y'}: {changed} "
+                 f"account{'s' if changed != 1 else ''} changed territory",))
 
 
 def save_scenario(plan: Plan, name: str, territory_of: Mapping[str, str | None],

@@ -51,11 +51,19 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = plan.add_parser(
         "align", help="move accounts to the territories an alignment file names",
         description="Read a CSV/XLSX of account id -> territory id or name and move the "
-        "matched accounts (outlines follow them). Rows that do not match, and rows a locked "
-        "territory or an overlay rule refuses, are listed with their line; the good rows "
-        "still import. Exit 1 when some rows did not import.")
+        "matched accounts (outlines follow them); with --layer or --units, of unit id -> "
+        "territory, and give those units to the territories. Rows that do not match, and rows "
+        "a locked territory or an overlay rule refuses, are listed with their line; the good "
+        "rows still import. Exit 1 when some rows did not import.")
     a.add_argument("plan", type=Path)
     a.add_argument("file", type=Path, help="the alignment file (CSV or XLSX)")
+    units_of = a.add_mutually_exclusive_group()
+    units_of.add_argument("--layer", choices=("zcta", "county", "state"),
+                          help="the file's keys are ids of these built-in units")
+    units_of.add_argument("--units", type=Path,
+                          help="the file's keys are ids of these units (GeoJSON, GeoPackage, "
+                          "Shapefile or KML)")
+    a.add_argument("--id-field", help="the unit id field of --units")
     a.add_argument("--key-column", help="the account id column (default: found by name)")
     a.add_argument("--territory-column", help="the territory column (default: found by name)")
     a.add_argument("--unmatched", type=Path, help="write the rows that did not import (CSV)")
@@ -228,7 +236,60 @@ def _balance(args: argparse.Namespace) -> int:
     return 0 if result.in_band else EXIT_BAND
 
 
+def _layer(plan: Any, kind: str | None, path: Path | None, id_field: str | None) -> Any:
+    """Return the units of ``path``, or the built-in ``kind`` around the plan's accounts."""
+    from territory_desktop.geo.units import load_builtin, read_unit_file
+
+    if path:
+        return read_unit_file(path, id_field=id_field)
+    lat = [a.lat for a in plan.accounts.values()]
+    lon = [a.lon for a in plan.accounts.values()]
+    bbox = (min(lon), min(lat), max(lon), max(lat)) if lat else None
+    return load_builtin(kind or "zcta", bbox)
+
+
+def _align_units(args: argparse.Namespace) -> int:
+    from territory_desktop.design_edits import apply_unit_alignment
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.geo.unit_owners import unit_owners
+    from territory_desktop.io import planfile
+    from territory_desktop.io.alignment import preview_unit_alignment, write_unmatched_csv
+    from territory_desktop.mapping.unit_layer import LAYER_NAMES
+
+    plan = planfile.load_plan(args.plan)
+    layer = _layer(plan, args.layer, args.units, args.id_field)
+    owners = unit_owners(plan, layer, assign_accounts(plan).territory_of)
+    title = LAYER_NAMES.get(args.layer, "") or Path(args.units).stem
+    found = preview_unit_alignment(args.file, plan, layer.ids, owners, title,
+                                   args.key_column, args.territory_column)
+    unmatched = found.unmatched
+    if args.unmatched:
+        write_unmatched_csv(found, args.unmatched)
+    if args.output and found.moves:
+        edit = apply_unit_alignment(plan, layer, found, owners)
+        planfile.save_plan(edit.plan, args.output)
+        _warn(edit.notes)
+    moved = [(layer.ids[i], old, new) for i, (old, new) in found.moves.items()]
+    if args.json:
+        print(json.dumps({
+            "rows": found.found.rows_read, "matched": found.matched,
+            "moved": [{"unit_id": u, "from": old, "to": new} for u, old, new in moved],
+            "unmatched": [{"file": u.source, "line": u.line, "reason": u.reason}
+                          for u in unmatched]}, indent=2))
+    else:
+        names = {t.id: t.name for t in plan.territories.values()}
+        for uid, old, new in moved:
+            print(f"{uid}: {names.get(old or '', '-')} -> {names[new]}")
+        for u in unmatched:
+            print(f"unmatched: {u}", file=sys.stderr)
+        print(f"{found.found.rows_read} rows, {found.matched} {title} units matched, "
+              f"{len(moved)} move, {len(unmatched)} did not import")
+    return EXIT_BAND if unmatched else 0
+
+
 def _align(args: argparse.Namespace) -> int:
+    if args.layer or args.units:
+        return _align_units(args)
     from territory_desktop.design_edits import apply_account_alignment
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
@@ -369,19 +430,12 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _units(args: argparse.Namespace) -> int:
     from territory_desktop.design_edits import apply_unit_design
-    from territory_desktop.geo.units import load_builtin, read_unit_file
     from territory_desktop.io import planfile
     from territory_desktop.io.alignment import read_alignment, write_unmatched_csv
     from territory_desktop.optimize.unit_balance import design_from_units
 
     plan = planfile.load_plan(args.plan)
-    if args.file:
-        layer = read_unit_file(args.file, id_field=args.id_field)
-    else:
-        lat = [a.lat for a in plan.accounts.values()]
-        lon = [a.lon for a in plan.accounts.values()]
-        bbox = (min(lon), min(lat), max(lon), max(lat)) if lat else None
-        layer = load_builtin(args.layer, bbox)
+    layer = _layer(plan, args.layer, args.file, args.id_field)
     fixed = None
     unmatched: list[str] = []
     if args.alignment:

@@ -8,13 +8,14 @@ reported with its file, line and reason; the good rows still import.
 :func:`preview_account_alignment` checks an account alignment file against a plan before it
 is applied (``tdesk plan align`` and File > Import > Alignment file share it): which accounts
 change territory, and which rows are refused because a lock or an overlay rule holds the
-account where it is.
+account where it is. :func:`preview_unit_alignment` does the same for a file keyed by the
+ids of the units shown on the map (ZIP/ZCTA, county FIPS, state, or the user's own).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,13 @@ class AlignmentImport:
     territory_column: str
     rows_read: int
     line_of: dict[str, int] = field(default_factory=dict)  # key -> line it was aligned on
+    unknown_keys: tuple[str, ...] = ()  # keys that named nothing known
+
+
+def looks_like_unit_ids(keys: Collection[str]) -> bool:
+    """Return whether every key reads as a ZIP/ZCTA, county FIPS or state abbreviation."""
+    return bool(keys) and all((k.isdigit() and 3 <= len(k) <= 5)
+                              or (len(k) == 2 and k.isalpha()) for k in keys)
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...], given: str | None,
@@ -74,12 +82,13 @@ def _pick(columns: list[str], wanted: tuple[str, ...], given: str | None,
 
 def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
                    territories: Mapping[str, str], key_column: str | None = None,
-                   territory_column: str | None = None) -> AlignmentImport:
+                   territory_column: str | None = None,
+                   what: str = "account or unit") -> AlignmentImport:
     """Read an alignment file.
 
-    ``known_ids`` are the account or unit ids the file may name; ``territories`` maps
-    territory id -> name. Raises :class:`ImportFileError` when the file cannot be read or has
-    no usable columns; row problems are returned in ``unmatched``.
+    ``known_ids`` are the account or unit ids the file may name (``what`` they are, for the
+    reasons); ``territories`` maps territory id -> name. Raises :class:`ImportFileError` when
+    the file cannot be read or has no usable columns; row problems are returned in ``unmatched``.
     """
     source = Path(path)
     columns, rows = read_table(source)
@@ -88,6 +97,7 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
     known = set(known_ids)
     # Ids like ZIP codes lose leading zeros in spreadsheets: match "6810" to "06810".
     padded = {k.lstrip("0"): k for k in known if k.isdigit()}
+    folded_ids = {k.casefold(): k for k in known}  # state abbreviations typed "ca"
     by_name: dict[str, str] = {}
     for territory_id, name in territories.items():
         by_name.setdefault(name.strip().casefold(), territory_id)
@@ -95,17 +105,20 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
     out: dict[str, str] = {}
     first_line: dict[str, int] = {}
     unmatched = []
+    unknown: list[str] = []
     for row in rows:
         raw_key = (row.cells.get(key) or "").strip()
         raw_terr = (row.cells.get(terr) or "").strip()
         if raw_key.endswith(".0") and raw_key[:-2].isdigit():
             raw_key = raw_key[:-2]  # a number cell read back from XLSX
-        ident = raw_key if raw_key in known else padded.get(raw_key.lstrip("0"), "")
+        ident = raw_key if raw_key in known else (padded.get(raw_key.lstrip("0"))
+                                                  or folded_ids.get(raw_key.casefold(), ""))
         tid = by_id.get(raw_terr.casefold()) or by_name.get(raw_terr.casefold())
         if not raw_key:
             reason = f"column {key!r} is empty"
         elif not ident:
-            reason = f"no account or unit with id {raw_key!r}"
+            reason = f"no {what} with id {raw_key!r}"
+            unknown.append(raw_key)
         elif not raw_terr:
             reason = f"column {terr!r} is empty"
         elif tid is None:
@@ -118,7 +131,8 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
             first_line.setdefault(ident, row.line)
             continue
         unmatched.append(UnmatchedRow(str(source), row.line, reason))
-    return AlignmentImport(out, tuple(unmatched), key, terr, len(rows), first_line)
+    return AlignmentImport(out, tuple(unmatched), key, terr, len(rows), first_line,
+                           tuple(unknown))
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,67 @@ def preview_account_alignment(path: str | os.PathLike[str], plan: Plan,
     return AccountAlignment(found, after, moves, owners, tuple(refused), redraw)
 
 
-def write_unmatched_csv(result: AlignmentImport | AccountAlignment,
+@dataclass(frozen=True)
+class UnitAlignment:
+    """A unit alignment file checked against the units shown and a plan, ready to apply.
+
+    ``moves`` maps the position of each unit that changes territory to (old, new) territory
+    ids; ``layer_title`` names the layer the keys matched ("ZIP/ZCTA").
+    """
+
+    found: AlignmentImport
+    layer_title: str
+    moves: dict[int, tuple[str | None, str]]
+    refused: tuple[UnmatchedRow, ...]
+
+    @property
+    def unmatched(self) -> tuple[UnmatchedRow, ...]:
+        """Every row that will not import (unreadable, unknown, or refused), by line."""
+        return tuple(sorted((*self.found.unmatched, *self.refused), key=lambda u: u.line))
+
+    @property
+    def matched(self) -> int:
+        """Rows that import (a unit already where the file says counts too)."""
+        return len(self.found.territory_of) - len(self.refused)
+
+
+def preview_unit_alignment(path: str | os.PathLike[str], plan: Plan, unit_ids: Sequence[str],
+                           owners: Sequence[str | None], layer_title: str,
+                           key_column: str | None = None,
+                           territory_column: str | None = None) -> UnitAlignment:
+    """Read a unit alignment file and check it against the shown units and ``plan``.
+
+    ``unit_ids`` are the ids of the units shown (called ``layer_title``) and ``owners`` the
+    territory each is in now. A row is refused (listed with its line) when it names a locked
+    territory or a unit inside one. Raises :class:`ImportFileError` for a file that cannot be
+    read or has no usable columns.
+    """
+    names = {t.id: t.name for t in plan.territories.values()}
+    found = read_alignment(path, unit_ids, names, key_column, territory_column,
+                           what=f"{layer_title} unit shown")
+    position = {uid: i for i, uid in enumerate(unit_ids)}
+    source = str(Path(path))
+    refused = []
+    moves: dict[int, tuple[str | None, str]] = {}
+    for uid, tid in found.territory_of.items():
+        i = position[uid]
+        old = owners[i]
+        if old == tid:
+            continue
+        reason = ""
+        if old is not None and plan.territories[old].locked:
+            reason = f"unit {uid} is in {names[old]}, which is locked: unlock it to move " \
+                "its units"
+        elif plan.territories[tid].locked:
+            reason = f"territory {names[tid]} is locked: unlock it to give it units"
+        if reason:
+            refused.append(UnmatchedRow(source, found.line_of[uid], reason))
+            continue
+        moves[i] = (old, tid)
+    return UnitAlignment(found, layer_title, moves, tuple(refused))
+
+
+def write_unmatched_csv(result: AlignmentImport | AccountAlignment | UnitAlignment,
                         path: str | os.PathLike[str]) -> Path:
     """Write the validation file: one row per unmatched row (file, line, reason)."""
     target = Path(path)

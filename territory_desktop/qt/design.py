@@ -27,6 +27,7 @@ from territory_desktop.qt.design_panel import DesignPanel
 from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDialog
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
+from territory_desktop.qt.units import Units
 from territory_desktop.qt.workbench import Workbench
 from territory_desktop.realign import Realignment, RealignRequest, current_team
 
@@ -58,7 +59,8 @@ class Design(QObject):
 
     def __init__(self, bench: Workbench, routing: RoutingController,
                  selected_accounts: Callable[[], list[str]],
-                 selected_territories: Callable[[], list[str]]) -> None:
+                 selected_territories: Callable[[], list[str]],
+                 units: Units | None = None) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
         self.routing = routing
@@ -68,7 +70,7 @@ class Design(QObject):
         self.panel.balance_button.clicked.connect(self.balance_dialog)
         self.figures: AlignmentFigures | None = None
         self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
-        self.alignment = AlignmentImporter(bench)
+        self.alignment = AlignmentImporter(bench, units)
         self.tolerance = 0.05  # the band shown: the last balance's
         self.dialog: BalanceDialog | None = None
         self.realign: RealignDialog | None = None

@@ -226,3 +226,25 @@ def test_align_refuses_a_file_without_usable_columns(tmp_path, capsys):
     assert code == 2
     assert err.startswith(f"error: {source}: no column for the account or unit id")
     assert "\n" not in err
+
+
+def test_align_with_a_unit_layer_gives_the_counties_to_the_territories(tmp_path, capsys):
+    from territory_desktop.geo.unit_owners import unit_owners
+
+    source = tmp_path / "counties.csv"
+    source.write_text("county_fips,territory\n24510,Brewers Hill\n06037,T2\n24005,T4\n",
+                      encoding="utf-8")
+    out = tmp_path / "aligned.gpkg"
+    code = cli.main(["plan", "align", str(SAMPLE), str(source), "--layer", "county",
+                     "-o", str(out), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1  # 06037 (Los Angeles) is not a county around the sample
+    assert doc["matched"] == 2  # 24005 is in T4 already
+    assert doc["moved"] == [{"unit_id": "24510", "from": "T3", "to": "T1"}]
+    assert doc["unmatched"] == [{"file": str(source), "line": 3,
+                                 "reason": "no County unit shown with id '06037'"}]
+    plan = planfile.load_plan(out)
+    layer = load_builtin("county", (-77.0, 39.0, -76.3, 39.6))
+    owners = dict(zip(layer.ids, unit_owners(plan, layer, assign_accounts(plan).territory_of),
+                      strict=True))
+    assert owners["24510"] == "T1" and owners["24005"] == "T4"

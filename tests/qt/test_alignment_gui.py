@@ -6,6 +6,7 @@ import csv
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QMessageBox
+from shapely.geometry import Point
 
 WAIT_MS = 60_000
 
@@ -69,7 +70,7 @@ def test_alignment_file_moves_the_matched_accounts_and_undoes_in_one_step(
     assert reasons[3] == f"{harbor[0]} was already aligned to Brewers Hill on line 2"
     assert dialog.moves.rowCount() == 12
     assert "17 rows read" in dialog.summary.text()
-    assert "13 matched; 12 accounts change territory, 12 of them change owner" \
+    assert "matched 13 accounts; 12 accounts change territory, 12 of them change owner" \
         in dialog.summary.text()
     # The validation file: the same rows, with their lines.
     out = tmp_path / "unmatched.csv"
@@ -125,3 +126,63 @@ def test_a_file_with_no_usable_columns_is_explained(tdapp, qtbot, monkeypatch, t
     assert box.text().startswith(f"{path}: no column for the account or unit id (looked for "
                                  "account_id, account, unit_id")
     assert doc.plan is before
+
+
+def test_unit_keys_with_no_layer_shown_ask_for_one(tdapp, qtbot, monkeypatch, tmp_path):
+    window, doc = tdapp.window, tdapp.document
+    before = doc.plan
+    path = _write(tmp_path / "counties.csv", [["county_fips", "territory"], ["24510", "T1"],
+                                              ["24005", "T2"]])
+    assert _import(tdapp, qtbot, monkeypatch, path) is None
+    box = _error_box(window)
+    assert box is not None
+    assert box.text() == ("counties.csv: the keys look like ZIP, county or state ids, not "
+                          "account ids: show a unit layer first (View > Geographic units)")
+    assert doc.plan is before
+
+
+def test_county_keys_move_the_shown_counties_and_account_keys_still_move_accounts(
+        tdapp, qtbot, monkeypatch, tmp_path):
+    window, doc, units = tdapp.window, tdapp.document, tdapp.window.units
+    with qtbot.waitSignal(units.layer_shown, timeout=WAIT_MS):
+        window.actions["view.units_county"].trigger()
+    layer, before = units.layer, doc.plan
+    owners_before = list(units.owners())
+    city = layer.ids.index("24510")
+    assert owners_before[city] == "T3"
+    path = _write(tmp_path / "counties.csv", [["FIPS", "Territory"], ["24510", "brewers hill"],
+                                              ["06037", "T2"], ["24005", "Nowhere"]])
+    dialog = _import(tdapp, qtbot, monkeypatch, path)
+    assert "matched 1 County unit; 1 unit change territory" in dialog.summary.text()
+    assert [(dialog.unmatched.item(r, 0).text(), dialog.unmatched.item(r, 1).text())
+            for r in range(dialog.unmatched.rowCount())] == [
+        ("3", "no County unit shown with id '06037'"),
+        ("4", "no territory with id or name 'Nowhere'")]
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    assert doc.undo_stack.undoText() == "Import alignment: 1 County unit"
+    owners = units.owners()
+    assert owners[city] == "T1"
+    assert [o for i, o in enumerate(owners) if i != city] == \
+        [o for i, o in enumerate(owners_before) if i != city]
+    # The accounts inside the county followed it (overlay rules still win).
+    inside = [a.id for a in doc.plan.accounts.values()
+              if layer.geometries[city].contains(Point(a.lon, a.lat))]
+    after = doc.assignment.territory_of
+    assert inside and all(after[a] in ("T1", "T-ENT") for a in inside)
+    _focus(window, qtbot)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.plan is before
+    # With the layer still shown, a file of account ids moves accounts, not units.
+    harbor = sorted(a for a, t in doc.assignment.territory_of.items() if t == "T3")[:2]
+    path = _write(tmp_path / "accounts.csv", [["id", "territory"]] + [[a, "T1"] for a in harbor])
+    dialog = _import(tdapp, qtbot, monkeypatch, path)
+    assert "matched 2 accounts; 2 accounts change territory" in dialog.summary.text()
+    dialog.reject()
+    # Unit ids none of which is shown are reported against the layer, not as accounts.
+    path = _write(tmp_path / "elsewhere.csv", [["fips", "territory"], ["06037", "T1"]])
+    dialog = _import(tdapp, qtbot, monkeypatch, path)
+    assert "matched 0 County units" in dialog.summary.text()
+    assert dialog.unmatched.item(0, 1).text() == "no County unit shown with id '06037'"

@@ -414,3 +414,77 @@ def test_units_given_by_hand_are_theirs_again_after_save_and_reopen(units_plan, 
     # The plan's area now reaches to its outlines: more units around, the same owners.
     again = dict(zip(units.layer.ids, units.owners(), strict=True))
     assert {u: again[u] for u in owners} == owners
+
+
+def test_a_unit_alignment_file_moves_the_units_in_one_edit(units_plan, qtbot, monkeypatch,
+                                                           tmp_path):
+    import csv
+
+    tdapp = units_plan
+    doc, window, units = tdapp.document, tdapp.window, tdapp.window.units
+    # The layer the user shows from the View menu is the one the file's keys are read against.
+    window.actions["view.units_hide"].trigger()
+    with qtbot.waitSignal(units.layer_shown, timeout=WAIT_MS):
+        window.actions["view.units_zcta"].trigger()
+    layer = units.layer
+    tids = list(doc.plan.territories)
+    locked = tids[-1]
+    _select(tdapp, qtbot, locked)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_L, CTRL)
+    before, owners_before = doc.plan, list(units.owners())
+    region = shapely.union_all(_shapes(before))
+    names = {t.id: t.name for t in before.territories.values()}
+    free = [t for t in tids if t != locked]
+    # Every fifth unit of an unlocked territory goes to the next unlocked territory, by name.
+    movable = [i for i, o in enumerate(owners_before) if o in free][::5]
+    goes = {i: free[(free.index(owners_before[i]) + 1) % len(free)] for i in movable}
+    stays, other = [i for i, o in enumerate(owners_before) if o in free and i not in goes][:2]
+    held = next(i for i, o in enumerate(owners_before) if o == locked)
+    rows = [["ZCTA", "Territory"]] + [[layer.ids[i], names[t]] for i, t in goes.items()]
+    first_bad = len(rows) + 1
+    rows += [["99999", names[free[0]]],  # not a unit shown
+             [layer.ids[stays], "Atlantis"],  # no such territory
+             [layer.ids[held], names[free[0]]],  # a unit of a locked territory
+             [layer.ids[other], names[locked]],  # into a locked territory
+             [layer.ids[stays], owners_before[stays]]]  # already there, by id: matched
+    path = tmp_path / "zcta_alignment.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "")))
+    importer = window.design.alignment
+    importer.dialog = None
+    window.actions["file.import_alignment"].trigger()
+    dialog = importer.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert f"matched {len(goes) + 1} ZIP/ZCTA units; {len(goes)} units change territory" \
+        in dialog.summary.text()
+    assert dialog.moves.rowCount() == len(goes)
+    unmatched = [(dialog.unmatched.item(r, 0).text(), dialog.unmatched.item(r, 1).text())
+                 for r in range(dialog.unmatched.rowCount())]
+    assert unmatched == [
+        (str(first_bad), "no ZIP/ZCTA unit shown with id '99999'"),
+        (str(first_bad + 1), "no territory with id or name 'Atlantis'"),
+        (str(first_bad + 2), f"unit {layer.ids[held]} is in {names[locked]}, which is locked: "
+                             "unlock it to move its units"),
+        (str(first_bad + 3), f"territory {names[locked]} is locked: unlock it to give it "
+                             "units")]
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.text() == f"Move {len(goes)} units"
+    steps = doc.undo_stack.count()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.undo_stack.undoText() == f"Import alignment: {len(goes)} ZIP/ZCTA units"
+    owners = units.owners()
+    assert all(owners[i] == t for i, t in goes.items())
+    assert [o for i, o in enumerate(owners) if i not in goes] == \
+        [o for i, o in enumerate(owners_before) if i not in goes]
+    _assert_tiled(doc.plan, region)
+    assert doc.plan.territories[locked].geometry.equals(before.territories[locked].geometry)
+    _focus(window, qtbot)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_Z, CTRL)
+    assert doc.plan is before
+    assert units.owners() == owners_before
