@@ -135,8 +135,25 @@ def read_alignment(path: str | os.PathLike[str], known_ids: Collection[str],
                            tuple(unknown))
 
 
+class _CheckedRows:
+    """The rows of an alignment file checked against a plan: what imports and what does not."""
+
+    found: AlignmentImport
+    refused: tuple[UnmatchedRow, ...]
+
+    @property
+    def unmatched(self) -> tuple[UnmatchedRow, ...]:
+        """Every row that will not import (unreadable, unknown, or refused), by line."""
+        return tuple(sorted((*self.found.unmatched, *self.refused), key=lambda u: u.line))
+
+    @property
+    def matched(self) -> int:
+        """Rows that import (one already where the file says counts too)."""
+        return len(self.found.territory_of) - len(self.refused)
+
+
 @dataclass(frozen=True)
-class AccountAlignment:
+class AccountAlignment(_CheckedRows):
     """An account alignment file checked against a plan, ready to apply.
 
     ``territory_of`` is the whole alignment after the change (every account of the plan);
@@ -150,16 +167,6 @@ class AccountAlignment:
     owner_changes: int
     refused: tuple[UnmatchedRow, ...]
     redraw: tuple[str, ...]
-
-    @property
-    def unmatched(self) -> tuple[UnmatchedRow, ...]:
-        """Every row that will not import (unreadable, unknown, or refused), by line."""
-        return tuple(sorted((*self.found.unmatched, *self.refused), key=lambda u: u.line))
-
-    @property
-    def matched(self) -> int:
-        """Rows that import (an account already where the file says counts too)."""
-        return len(self.found.territory_of) - len(self.refused)
 
 
 def preview_account_alignment(path: str | os.PathLike[str], plan: Plan,
@@ -210,7 +217,7 @@ def preview_account_alignment(path: str | os.PathLike[str], plan: Plan,
 
 
 @dataclass(frozen=True)
-class UnitAlignment:
+class UnitAlignment(_CheckedRows):
     """A unit alignment file checked against the units shown and a plan, ready to apply.
 
     ``moves`` maps the position of each unit that changes territory to (old, new) territory
@@ -221,16 +228,6 @@ class UnitAlignment:
     layer_title: str
     moves: dict[int, tuple[str | None, str]]
     refused: tuple[UnmatchedRow, ...]
-
-    @property
-    def unmatched(self) -> tuple[UnmatchedRow, ...]:
-        """Every row that will not import (unreadable, unknown, or refused), by line."""
-        return tuple(sorted((*self.found.unmatched, *self.refused), key=lambda u: u.line))
-
-    @property
-    def matched(self) -> int:
-        """Rows that import (a unit already where the file says counts too)."""
-        return len(self.found.territory_of) - len(self.refused)
 
 
 def preview_unit_alignment(path: str | os.PathLike[str], plan: Plan, unit_ids: Sequence[str],

@@ -21,11 +21,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop.io.alignment import AccountAlignment, UnitAlignment
 from territory_desktop.model.plan import Plan
+from territory_desktop.qt.widgets import read_only_table
 from territory_desktop.qt.workbench import Workbench
 
 if TYPE_CHECKING:
@@ -42,20 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["AlignmentDialog", "AlignmentImporter"]
 
 ALIGNMENT_FILTER = "Alignment files (*.csv *.txt *.xlsx);;All files (*)"
-
-
-def _table(parent: QWidget, name: str, header: list[str], rows: list[list[str]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(header), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(header)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
-    return table
 
 
 class AlignmentDialog(QDialog):
@@ -102,9 +86,9 @@ class AlignmentDialog(QDialog):
         self.summary = QLabel(text, self)
         self.summary.setObjectName("alignmentSummary")
         self.summary.setWordWrap(True)
-        self.moves = _table(self, "alignmentMoves", header, rows)
-        self.unmatched = _table(self, "alignmentUnmatched", ["Line", "Reason"],
-                                [[str(u.line), u.reason] for u in unmatched])
+        self.moves = read_only_table(self, "alignmentMoves", header, rows)
+        self.unmatched = read_only_table(self, "alignmentUnmatched", ["Line", "Reason"],
+                                         [[str(u.line), u.reason] for u in unmatched])
         tabs = QTabWidget(self)
         tabs.addTab(self.moves, f"{what.title()}s that move ({moved})")
         tabs.addTab(self.unmatched, f"Rows that did not match ({len(unmatched)})")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -23,14 +23,11 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +35,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
+from territory_desktop.qt.widgets import read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
@@ -200,23 +198,6 @@ class RealignDialog(QDialog):
         self.accept()
 
 
-def _table(parent: QWidget, name: str, header: list[str], rows: list[list[str]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(header), parent)
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(header)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c and text[:1] in "+-0123456789":
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
-    return table
-
-
 class RealignResultDialog(QDialog):
     """What a realignment did: each moved account and the balance, band and budget met or not."""
 
@@ -271,15 +252,16 @@ class RealignResultDialog(QDialog):
         work = result.metrics.criteria["workload"]
         deviation = dict(zip(result.metrics.territory_ids, work.deviations, strict=True))
         loads = [t for t in result.loads if t.territory_id in result.balanced]
-        self.balance = _table(self, "realignBalance",
-                              ["Territory", "Rep", "Accounts", "Workload h/wk", "Deviation"],
-                              [[t.name, rep_name.get(t.rep_id or "", "-"), str(t.accounts),
-                                f"{t.workload_hours:.1f}",
-                                f"{deviation[t.territory_id]:+.1%}"
-                                if t.territory_id in deviation else "-"] for t in loads])
-        self.moves = _table(self, "realignMoves", ["Account", "Name", "From rep", "To rep"],
-                            [[m.account_id, m.name, rep_name.get(m.from_rep or "", "-"),
-                              rep_name.get(m.to_rep or "", "-")] for m in result.moves])
+        self.balance = read_only_table(
+            self, "realignBalance", ["Territory", "Rep", "Accounts", "Workload h/wk", "Deviation"],
+            [[t.name, rep_name.get(t.rep_id or "", "-"), str(t.accounts),
+              f"{t.workload_hours:.1f}",
+              f"{deviation[t.territory_id]:+.1%}" if t.territory_id in deviation else "-"]
+             for t in loads])
+        self.moves = read_only_table(
+            self, "realignMoves", ["Account", "Name", "From rep", "To rep"],
+            [[m.account_id, m.name, rep_name.get(m.from_rep or "", "-"),
+              rep_name.get(m.to_rep or "", "-")] for m in result.moves])
         figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
                          f"index {result.metrics.balance_index:.0f}/100, compactness "
                          f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "

@@ -1,8 +1,9 @@
-"""Small widget helpers the panels share: the rep picker and time formatting."""
+"""Small widget helpers the panels share: the rep picker, read-only tables, time formatting."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from territory_desktop.model import Plan
 
@@ -17,6 +18,25 @@ def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
     index = combo.findData(current)
     combo.setCurrentIndex(index if index >= 0 else 0)
     combo.blockSignals(False)
+
+
+def read_only_table(parent: QWidget, name: str, header: list[str],
+                    rows: list[list[str]]) -> QTableWidget:
+    """Return a table of ``rows`` the user reads but cannot edit, numbers right-aligned."""
+    table = QTableWidget(len(rows), len(header), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(header)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c and text[:1] in "+-0123456789":
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    return table
 
 
 def hm(seconds: float) -> str:
