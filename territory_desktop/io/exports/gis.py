@@ -4,8 +4,9 @@ Written and read without GDAL (see geo/vector_files.py for why): GeoJSON with ``
 with ``xml.etree``, GeoPackage with the plan file's own GeoPackage code, Shapefile with pyshp.
 GDAL and QGIS read every file written here (the tests check it with pyogrio). Territories are
 written as MultiPolygons in WGS84 with their id, name, colour, owner rep and lock; reading a
-file back gives the same territories (single-part MultiPolygons become Polygons again), and
-bad features are reported one line each while good ones still import.
+file back gives the same territories (single-part MultiPolygons become Polygons again), a file
+in another coordinate system is reprojected to WGS84, and bad features are reported one line
+each while good ones still import.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from xml.etree import ElementTree
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from territory_desktop.geo.vector_files import VectorFileError, is_wgs84, list_layers, read_layer
+from territory_desktop.geo.vector_files import VectorFileError, list_layers, read_layer, to_wgs84
 from territory_desktop.io import gpkg
 from territory_desktop.io.exports._files import (
     OSM_ATTRIBUTION,
@@ -335,16 +336,15 @@ def read_territories(path: Path, layer: str | None = None) -> TerritoryImport:
         if layer is None:
             raise ExportError(f"{path}: the file has no layers")
         found = read_layer(path, layer)
+        if found.geometries is None:  # an attribute table (e.g. in a GeoPackage)
+            raise ExportError(f"{path}: layer {layer!r} has no geometries; territories are "
+                              "polygons")
+        geometries = to_wgs84(found, str(path))
     except VectorFileError as exc:
         raise ExportError(str(exc)) from None
-    if not is_wgs84(found.crs):
-        raise ExportError(f"{path}: coordinates are in {str(found.crs).splitlines()[0][:80]}; "
-                          "territories must be in WGS84 longitude/latitude (EPSG:4326)")
-    if found.geometries is None:  # an attribute table (e.g. in a GeoPackage) has no geometry
-        raise ExportError(f"{path}: layer {layer!r} has no geometries; territories are polygons")
     result = TerritoryImport()
     seen: set[str] = set()
-    for n, (row, geom) in enumerate(zip(found.records, found.geometries, strict=True)):
+    for n, (row, geom) in enumerate(zip(found.records, geometries, strict=True)):
         where = f"{path}:feature {n + 1}"
         tid = str(_field(row, "id", "territory_id") or f"T{n + 1}").strip()
         name = str(_field(row, "name") or tid)

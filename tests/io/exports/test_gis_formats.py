@@ -178,11 +178,29 @@ def test_geojson_naming_crs84_reads_as_wgs84_and_a_projected_one_is_reprojected(
     assert [t.id for t in read_territories(path).territories] == ["T1"]
     doc["crs"]["properties"]["name"] = "urn:ogc:def:crs:EPSG::3857"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(ExportError, match="territories must be in WGS84"):
-        read_territories(path)
     layer = read_unit_file(path)
     # one metre of Web Mercator at the equator: 1 / 111,319.49 degrees either way
     assert layer.geometries[0].bounds == pytest.approx((0, 0, 8.98315e-6, 8.98315e-6), abs=1e-10)
+    territory = read_territories(path).territories[0]  # reprojected like the units
+    assert territory.geometry.equals_exact(layer.geometries[0], 0.0)
+
+
+def test_territories_in_a_projected_crs_are_reprojected_to_wgs84(tmp_path):
+    """A GeoPackage in UTM 18N (as a county GIS office keeps it) imports where GDAL puts it."""
+    path = tmp_path / "utm.gpkg"
+    squares = [shapely.box(360_000, 4_350_000, 365_000, 4_355_000),
+               shapely.box(365_000, 4_350_000, 370_000, 4_355_000)]
+    frame = geopandas.GeoDataFrame({"id": ["T1", "T2"], "name": ["West", "East"],
+                                    "color": ["#1f77b4", "#ff7f0e"]},
+                                   geometry=squares, crs=26918)
+    pyogrio.write_dataframe(frame, path, layer="territories")
+    got = read_territories(path)
+    assert not got.problems and [t.id for t in got.territories] == ["T1", "T2"]
+    want = frame.to_crs(4326).geometry
+    for t, w in zip(got.territories, want, strict=True):
+        assert shapely.symmetric_difference(t.geometry, w).area <= 1e-9 * w.area
+        lon, lat = t.geometry.centroid.coords[0]
+        assert -76.8 < lon < -76.4 and 39.2 < lat < 39.4  # 140 km west of UTM 18N's -75
 
 
 def test_unit_file_from_gdal_geopackage_is_reprojected_with_its_attributes(tmp_path):
