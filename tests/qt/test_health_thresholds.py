@@ -1,7 +1,7 @@
 """Health thresholds are edited in the Health panel, change the signals, undo and save.
 
 Every step is a gesture: View > Health (Ctrl+Shift+H), the Thresholds… button, typing into the
-dialog's boxes, OK, Ctrl+Z and Save as (Ctrl+Shift+S) with the file chooser answering.
+dialog's boxes, OK or Esc, Ctrl+Z and Save as (Ctrl+Shift+S) with the file chooser answering.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def test_thresholds_change_the_signals_undo_and_are_saved(tdapp, qtbot, monkeypa
     qtbot.mouseClick(dialog.defaults, LEFT)
     assert dialog.ok_button.isEnabled()
     assert dialog.settings() == HealthSettings()
-    dialog.reject()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # cancelled: the plan keeps the edited limits
+    assert not dialog.isVisible()
+    assert document.plan.health.settings == settings
 
     saved = tmp_path / "thresholds.gpkg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
