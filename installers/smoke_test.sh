@@ -53,7 +53,7 @@ smoke() {
     exit 1
   fi
 }
-figure() { sed -n "s#.*$2 \([0-9.]*\|n/a\).*#\1#p" "$SCRATCH/$1.out" | head -1; }
+figure() { sed -n "s#.*$2 \([0-9.]*\|n/a\).*#\1#p" "$SCRATCH/$1.out" | awk 'NR == 1'; }
 
 echo "smoke runs (load $(load), $(nproc) CPUs):"
 smoke fresh "$REPO/dist/$NAME/$NAME" "$SCRATCH/home-1" "$SCRATCH/work-1"
@@ -73,7 +73,7 @@ mkdir -p "$SCRATCH/root/var/lib/dpkg/info" "$SCRATCH/root/var/lib/dpkg/updates"
 touch "$SCRATCH/root/var/lib/dpkg/status" "$SCRATCH/root/var/lib/dpkg/available"
 dpkg --root="$SCRATCH/root" --force-depends --force-script-chrootless -i "$DEB" \
   >"$SCRATCH/dpkg.log" 2>&1 || { echo "FAIL [deb]: dpkg -i failed:" >&2; cat "$SCRATCH/dpkg.log" >&2; exit 1; }
-dpkg --root="$SCRATCH/root" -s "$NAME" | grep -q '^Status: install ok installed$' \
+dpkg --root="$SCRATCH/root" -s "$NAME" | grep '^Status: install ok installed$' >/dev/null \
   || { echo "FAIL [deb]: dpkg does not list $NAME as installed" >&2; exit 1; }
 for f in usr/share/applications/$NAME.desktop usr/share/mime/packages/$NAME.xml \
          usr/share/icons/hicolor/256x256/apps/$NAME.png usr/bin/$NAME; do
