@@ -141,7 +141,7 @@ class RepWeekView(QWidget):
         self._fill_reps()
         # Not now: this may run inside the table's own commit of an editor, which a rebuild
         # would delete under it.
-        QTimer.singleShot(0, self.refresh)
+        QTimer.singleShot(0, self, self.refresh)
 
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
@@ -325,7 +325,7 @@ class RepWeekView(QWidget):
             name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
             self.bench.notify_error(f"Visit log: {name} on {date}",
                                           f"{exc} (not saved)" if str(exc) else "bad value")
-            QTimer.singleShot(0, self.refresh)  # back to what the plan holds, after the commit
+            QTimer.singleShot(0, self, self.refresh)  # back to what the plan holds, after the commit
             return
         existing = next((e for e in plan.visit_log
                          if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
