@@ -325,7 +325,8 @@ class RepWeekView(QWidget):
             name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
             self.bench.notify_error(f"Visit log: {name} on {date}",
                                           f"{exc} (not saved)" if str(exc) else "bad value")
-            QTimer.singleShot(0, self, self.refresh)  # back to what the plan holds, after the commit
+            # back to what the plan holds, after the commit
+            QTimer.singleShot(0, self, self.refresh)
             return
         existing = next((e for e in plan.visit_log
                          if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
