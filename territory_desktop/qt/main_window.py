@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, override
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self._last_hint = ""
         self._gesture = ""  # "edit", "draw", "split" while the map has a gesture open
         self._basemap_for: str | None = None
+        self._edit_notes: list[str] = []  # the last edit's notes, until the event loop turns
         files.attach(self)
 
     def install(self, parts: WindowParts) -> None:
@@ -178,7 +179,14 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- workbench
     def show_status(self, text: str, msecs: int = 5000) -> None:
-        """Show ``text`` in the status bar for ``msecs`` milliseconds."""
+        """Show ``text`` in the status bar for ``msecs`` milliseconds.
+
+        A message shown right after an edit (the edit's own, a dialog's summary) carries the
+        edit's notes, so no later message of the same gesture hides them.
+        """
+        if self._edit_notes:
+            text = " · ".join((text, *self._edit_notes))
+            msecs = max(msecs, 15000)
         self.statusBar().showMessage(text, msecs)
 
     def update_actions(self) -> None:
@@ -296,7 +304,7 @@ class MainWindow(QMainWindow):
             self.notify_error("That edit was refused", str(exc))
             return False
         self.document.apply(edit)
-        self.statusBar().showMessage(edit.text, 5000)
+        self.show_status(edit.text)
         return True
 
     def notify_error(self, title: str, message: str) -> None:
@@ -552,7 +560,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _on_document_edit_noted(self, note: str) -> None:
-        self.statusBar().showMessage(note, 8000)
+        if not self._edit_notes:
+            QTimer.singleShot(0, self, self._edit_notes.clear)
+        self._edit_notes.append(note)
+        self.statusBar().showMessage(" · ".join(self._edit_notes), 15000)
 
     def _about(self) -> None:
         from territory_desktop.qt.about import show_about

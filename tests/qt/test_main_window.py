@@ -78,6 +78,22 @@ def test_draw_polygon_through_page_clips_and_undoes(tdapp, qtbot):
     assert added[0].id in doc.plan.territories
 
 
+def test_an_edits_notes_stay_in_the_status_bar_beside_its_text(tdapp, qtbot):
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    window.ask_keep_side = lambda names: "new"  # the territories under it give up the area
+    west, south, east, north = shape_bounds(doc)
+    mid_x, mid_y = (west + east) / 2, (south + north) / 2
+    ring = [(mid_x - 0.01, mid_y - 0.01), (mid_x + 0.01, mid_y - 0.01),
+            (mid_x + 0.01, mid_y + 0.01), (mid_x - 0.01, mid_y + 0.01),
+            (mid_x - 0.01, mid_y - 0.01)]
+    view.start_draw_polygon()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        fire_polygon(view, ring)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Draw territory")
+    assert "gave up the overlapping area" in message
+
+
 def shape_bounds(doc) -> tuple[float, float, float, float]:
     import shapely
 
