@@ -494,8 +494,9 @@ class MainWindow(QMainWindow):
                              layers.account_points(plan, assignment),
                              layers.reps_collection(plan), fit=self._fit_next)
         self._fit_next = False
-        if len(self._selected) == 1:
-            self.map.select_territory(self._selected[0])
+        # Always: a territory selected in another plan, or undone away, must not stay the
+        # page's target (a unit click would add to it).
+        self.map.select_territory(self._selected[0] if len(self._selected) == 1 else None)
         hint = self.next_step()
         self.map.show_hint(hint)
         if hint and hint != self._last_hint:

@@ -488,3 +488,17 @@ def test_a_unit_alignment_file_moves_the_units_in_one_edit(units_plan, qtbot, mo
         qtbot.keyClick(window, Qt.Key.Key_Z, CTRL)
     assert doc.plan is before
     assert units.owners() == owners_before
+
+
+def test_a_territory_selected_in_the_last_plan_is_no_target_in_the_next(tdapp, qtbot, la_plan,
+                                                                        tmp_path):
+    # The page kept "T3" selected after another plan opened: once that plan had a T3 of its
+    # own, a unit click added to it while nothing was selected in the window.
+    _select(tdapp, qtbot, "T3")
+    path = tmp_path / "la.gpkg"
+    planfile.save_plan(la_plan(6), path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    assert tdapp.window.selected_territories == []
+    qtbot.waitUntil(lambda: js(qtbot, tdapp.map_view, "TD.state.selected") is None,
+                    timeout=WAIT_MS)
