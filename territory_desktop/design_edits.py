@@ -182,7 +182,7 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
     if locked_by:
         notes.append(f"{len(locked_by)} unit{'s' if len(locked_by) != 1 else ''} of locked "
                      "territories left where they are")
-    units = "unit " + layer.ids[take[0]] if n == 1 else f"{n} units"
+    units = "unit " + layer.names[take[0]] if n == 1 else f"{n} units"
     by = f" ({how})" if how in ("box", "lasso") else ""
     return Edit(f"Add {units} to {target.name}{by}", new, tuple(notes))
 

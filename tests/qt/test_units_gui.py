@@ -170,7 +170,7 @@ def test_click_adds_a_unit_and_undo_restores_exactly(units_plan, qtbot):
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         js(qtbot, view, f"TDTest.click([{p.y}, {p.x}])")
     assert doc.undo_stack.undoText() == \
-        f"Add unit {units.layer.ids[i]} to {before.territories[target].name}"
+        f"Add unit {units.layer.names[i]} to {before.territories[target].name}"
     owners = units.owners()
     assert owners[i] == target
     assert [o for k, o in enumerate(owners) if k != i] == \

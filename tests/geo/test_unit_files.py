@@ -1,0 +1,37 @@
+"""Units from the user's own polygon file (geo/units.read_unit_file)."""
+
+from __future__ import annotations
+
+import json
+
+from territory_desktop.design_edits import assign_units
+from territory_desktop.geo.assignment import assign_accounts
+from territory_desktop.geo.unit_owners import plan_extent, unit_owners
+from territory_desktop.geo.units import load_builtin, read_unit_file
+
+
+def _square(x: float, y: float) -> dict:
+    ring = [[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_a_unit_files_name_field_names_its_units(tmp_path):
+    features = [{"type": "Feature", "properties": {"id": f"U{k}", "Name": name, "pop": k},
+                 "geometry": _square(-76.7 + 0.1 * k, 39.2)}
+                for k, name in enumerate(["Canton", "Fells Point"])]
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    layer = read_unit_file(path)
+    assert layer.ids == ("U0", "U1")
+    assert layer.names == ("Canton", "Fells Point")
+    assert list(layer.attributes["pop"]) == [0, 1]
+
+
+def test_a_unit_edit_is_named_by_the_units_name(sample_plan):
+    layer = load_builtin("county", plan_extent(sample_plan))
+    owners = unit_owners(sample_plan, layer, assign_accounts(sample_plan).territory_of)
+    i = layer.ids.index("24005")  # Baltimore County, whose city is "Baltimore city, MD"
+    target = next(t for t in sample_plan.territories if t != owners[i])
+    edit = assign_units(sample_plan, layer, [i], target, owners)
+    assert edit.text == f"Add unit Baltimore, MD to {sample_plan.territories[target].name}"
