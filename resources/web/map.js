@@ -136,7 +136,7 @@
     addRow(card, 'Address', p.address);
     addRow(card, 'Segment', p.segment);
     addRow(card, 'Industry', p.industry);
-    if (typeof p.potential === 'number') { addRow(card, 'Potential', p.potential.toLocaleString()); }
+    if (typeof p.potential === 'number') { addRow(card, 'Potential', p.potential.toLocaleString('en-US')); }
     if (p.approximate) { card.appendChild(el('div', 'td-note', 'Approximate location')); }
     return card;
   }

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
-from territory_desktop.qt.widgets import read_only_table
+from territory_desktop.qt.widgets import problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
@@ -138,11 +138,7 @@ class RealignDialog(QDialog):
         self.band = BandAndBudget(self, "realign", drives=20)
         self.leaving.currentIndexChanged.connect(self._on_leaving_changed)
         self._on_leaving_changed()
-        self.problem = QLabel(self)
-        self.problem.setObjectName("realignProblem")
-        self.problem.setStyleSheet("color: #c62828")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self, "realignProblem")
         form = QFormLayout()
         self.band.add_band(form)
         self.band.add_budget(form)
