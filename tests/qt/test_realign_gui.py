@@ -84,6 +84,7 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     assert rows == {(m.account_id, before_plan.accounts[m.account_id].name, names[before[
         m.account_id]], names[after[m.account_id]]) for m in result.moves}
     assert view.balance.rowCount() == 3
+    assert view.balance.verticalScrollBar().maximum() == 0  # every territory shows
     assert view.headline.text() == f"Samuel Okoye left: {len(changed)} accounts changed owner."
     band_line = view.status.text().splitlines()[0]
     assert band_line == ("Every territory is within ±5% of its workload target." if result.in_band
@@ -142,8 +143,13 @@ def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
     window, doc, design = tdapp.window, tdapp.document, tdapp.window.design
     before_plan = doc.plan
     dialog = _realign_dialog(tdapp, qtbot)
+    assert dialog.leaver_note.isVisible()
     _choose_join(qtbot, dialog)
     assert dialog.rep_id.text() == "REP-6"
+    # No leaver to speak of; the budget is 1.3x the newcomer's share of the accounts.
+    assert not dialog.leaver_note.isVisible()
+    team = len(dialog.owned)
+    assert dialog.band.max_moves.value() == -(-13 * sum(dialog.owned.values()) // (10 * (team + 1)))
     qtbot.keyClicks(dialog.name, "Priya Shah")
     dialog.hours.setValue(38.0)
     # "Click on the map…", then a click on the map inside the page.
