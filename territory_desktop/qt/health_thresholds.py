@@ -31,7 +31,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "win_rate_spread_max": ("Best and worst win rates differ at most", "pp"),
     "share_ratio_max": ("Potential share / workload share at most", "x"),
     "min_deals": ("A win rate or deal size needs at least (deals)", ""),
-    "white_space_top_share": ("High-potential accounts are the top", "%"),
+    "white_space_top_share": ("Share of accounts, by potential, that are high-potential", "%"),
 }
 _SCALE = {"%": 100.0, "pp": 100.0, "x": 1.0, "": 1.0}
 _SUFFIX = {"%": " %", "pp": " pp", "x": " x", "": ""}
