@@ -389,6 +389,14 @@ def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     assert any(owners)  # Baltimore's counties hold the sample's accounts
     qtbot.waitUntil(lambda: js(qtbot, view, "TD.state.units.owners") == owners,
                     timeout=WAIT_MS)
+    # Building territories offers the units on the map first, the balance in words.
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    units = window.units
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    assert units.dialog.layer.currentData() == "county"
+    assert units.dialog.layer.currentText() == "County (built-in, shown)"
+    assert units.dialog.by.currentText() == "Workload (visit and drive hours)"
+    qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
 
 
 def test_units_given_by_hand_are_theirs_again_after_save_and_reopen(units_plan, qtbot):
