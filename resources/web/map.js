@@ -312,6 +312,7 @@
       if (layer.setStyle) { layer.setStyle(style); }
       layer.feature = f;
       layer.on('click', function (e) {
+        if (S.picking) { return; }  // design.js: the click places a point, nothing else
         if (HOOKS.territoryClick && HOOKS.territoryClick(p, e)) { return; }  // units.js
         post({ event: 'territory_clicked', tid: p.id });
       });
@@ -692,7 +693,7 @@
     dots.on('mouseout', hideAccountTooltip);
     dots.on('click', function (e) {
       var i = dots.hit(e.layerPoint);
-      if (i < 0) { return; }
+      if (i < 0 || S.picking) { return; }
       hideAccountTooltip();
       openAccountPopup(i);
       post({ event: 'account_clicked', aid: dots.ids[i] });

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
@@ -224,3 +225,29 @@ def test_picking_a_home_over_shown_units_adds_no_unit(tdapp, qtbot):
                           " 1)")
     assert doc.plan is before
     assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
+
+
+def test_a_home_clicked_over_a_territory_selects_nothing(tdapp, qtbot):
+    """The click that places the new rep's home is a real mouse click over a territory."""
+    from map_mouse import MOUSE_JS
+    from shapely.geometry import Point
+
+    window, view, doc = tdapp.window, tdapp.map_view, tdapp.document
+    _js(tdapp, qtbot, MOUSE_JS)
+    shape = doc.plan.territories["T3"].geometry
+    west, south, east, north = shape.bounds
+    inside = [Point(west + (east - west) * i / 8, south + (north - south) * j / 8)
+              for i in range(1, 8) for j in range(1, 8)]
+    target = next(p for p in inside if shape.contains(p)
+                  and _js(tdapp, qtbot, f"TDTest.open([{p.y}, {p.x}])"))
+    dialog = _realign_dialog(tdapp, qtbot)
+    _choose_join(qtbot, dialog)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
+        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+    with qtbot.assertNotEmitted(view.territory_clicked, wait=500), \
+            qtbot.waitSignal(view.point_picked, timeout=WAIT_MS):
+        assert _js(tdapp, qtbot, f"TDTest.click([{target.y}, {target.x}])") == "CANVAS"
+    assert window.selected_territories == []
+    assert (dialog.lat.value(), dialog.lon.value()) == pytest.approx((target.y, target.x),
+                                                                     abs=1e-3)
