@@ -145,7 +145,11 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
     chosen = list(dict.fromkeys(picked))
     locked_by = {i: o for i in chosen
                  if (o := owners[i]) is not None and plan.territories[o].locked}
-    take = [i for i in chosen if owners[i] != territory_id and i not in locked_by]
+    # Owners name a unit's main territory; a unit is the target's already only when its
+    # outline covers it (a hand-drawn territory may hold most of a city that others share).
+    have = target.geometry
+    take = [i for i in chosen if i not in locked_by and (
+        have is None or area_m2(layer.geometries[i].difference(have)) >= MIN_AREA_M2)]
     if not take:
         if locked_by:
             names = sorted({plan.territories[t].name for t in locked_by.values()})

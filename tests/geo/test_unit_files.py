@@ -35,3 +35,23 @@ def test_a_unit_edit_is_named_by_the_units_name(sample_plan):
     target = next(t for t in sample_plan.territories if t != owners[i])
     edit = assign_units(sample_plan, layer, [i], target, owners)
     assert edit.text == f"Add unit Baltimore, MD to {sample_plan.territories[target].name}"
+
+
+def test_a_unit_mostly_in_the_territory_still_takes_the_rest_of_it(sample_plan):
+    # Baltimore city (24510) is shared by the sample's hand-drawn territories: the one that
+    # holds most of it is its owner, yet a click must give it the parts the others hold.
+    layer = load_builtin("county", plan_extent(sample_plan))
+    owners = unit_owners(sample_plan, layer, assign_accounts(sample_plan).territory_of)
+    i = layer.ids.index("24510")
+    target = owners[i]
+    city = layer.geometries[i]
+    others = [t for t in sample_plan.territories.values()
+              if t.id != target and t.geometry is not None and t.geometry.intersects(city)
+              and t.geometry.intersection(city).area > 1e-9]
+    assert target is not None and others
+    edit = assign_units(sample_plan, layer, [i], target, owners)
+    grown = edit.plan.territories[target].geometry
+    assert city.difference(grown).area < 1e-9
+    for t in others:
+        after = edit.plan.territories[t.id].geometry
+        assert after is None or after.intersection(city).area < 1e-9
