@@ -237,8 +237,10 @@ class MainWindow(QMainWindow):
 
     def one_shaped(self) -> bool:
         """Return whether exactly one territory with an outline is selected."""
-        return (len(self._selected) == 1
-                and self.document.plan.territories[self._selected[0]].geometry is not None)
+        # .get: panels that follow the plan may ask before the window drops a deleted id
+        one = self.document.plan.territories.get(self._selected[0]) \
+            if len(self._selected) == 1 else None
+        return one is not None and one.geometry is not None
 
     def reshaping(self) -> bool:
         """Return whether the user is moving a territory's corners on the map."""

@@ -490,6 +490,35 @@ def test_account_popup_reads_as_rows_and_esc_closes_it(tdapp, qtbot):
                                ".length") == 0, timeout=WAIT_MS)
 
 
+def test_an_open_account_card_shows_the_plan_after_an_edit(tdapp, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    tid = "T3"
+    account = next(doc.plan.accounts[a] for a, t in sorted(doc.assignment.territory_of.items())
+                   if t == tid)
+    qtbot.keyClick(window.accounts.search, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), account.name)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, _n: cmd == "zoom_to_account"):
+        qtbot.keyClick(window.accounts.search, Qt.Key.Key_Return)
+
+    def territory_row():
+        rows = js(qtbot, view, TEXT_BOXES)
+        return next((r["value"] for r in rows if r["key"] == "Territory"), None)
+
+    qtbot.waitUntil(lambda: territory_row() == doc.plan.territories[tid].name, timeout=WAIT_MS)
+    # Its territory goes (select it, Territory > Delete): the card open on the map says so.
+    window.select_territories([tid])
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        window.actions["territory.delete"].trigger()
+    assert tid not in doc.plan.territories
+    now = doc.assignment.territory_of[account.id]
+    expected = doc.plan.territories[now].name if now else "unassigned"
+    qtbot.waitUntil(lambda: territory_row() == expected, timeout=WAIT_MS)
+    assert js(qtbot, view, "document.querySelectorAll('.leaflet-popup').length") == 1
+
+
 OVERLAPS = """(function(){ var reps = Array.from(document.querySelectorAll('.td-rep'))
   .map(function(e){ return e.getBoundingClientRect(); });
   var hits = [];
