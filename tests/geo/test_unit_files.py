@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from territory_desktop.design_edits import assign_units
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.geo.unit_owners import plan_extent, unit_owners
 from territory_desktop.geo.units import load_builtin, read_unit_file
+from territory_desktop.optimize.balance import BalanceError
+from territory_desktop.optimize.unit_balance import design_from_units
 
 
 def _square(x: float, y: float) -> dict:
@@ -55,3 +59,16 @@ def test_a_unit_mostly_in_the_territory_still_takes_the_rest_of_it(sample_plan):
     for t in others:
         after = edit.plan.territories[t.id].geometry
         assert after is None or after.intersection(city).area < 1e-9
+
+
+def test_too_few_units_for_the_team_names_the_reps_counted(sample_plan):
+    # The Enterprise territory lives by an overlay rule, without an outline: its rep is not
+    # one of those the units are shared between, and the message says who is.
+    layer = load_builtin("state", plan_extent(sample_plan))
+    team = [r.name for r in sample_plan.reps.values() if any(
+        t.rep_id == r.id and t.geometry is not None for t in sample_plan.territories.values())]
+    with pytest.raises(BalanceError) as refused:
+        design_from_units(sample_plan, layer)
+    assert str(refused.value) == (f"{len(team)} reps with a territory on the map "
+                                  f"({', '.join(team)}) but only 1 unit of this layer holds "
+                                  "the plan's accounts: use smaller units or fewer reps")
