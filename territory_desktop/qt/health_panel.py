@@ -565,6 +565,7 @@ class HealthPanel(QWidget):
             line.attachAxis(x_axis)
         y_axis.setRange(0.0, top * 1.1 if top > 0 else 1.0)
         y_axis.applyNiceNumbers()
+        y_axis.setLabelFormat("%.0f" if top >= 10 else "%.1f")  # 60000, not 60000.0
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         for s in chart.series():
             s.attachAxis(y_axis)

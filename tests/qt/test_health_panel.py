@@ -146,6 +146,10 @@ def test_chart_draws_the_chosen_kpi_with_the_team_average(loaded, qtbot):
     _, values, team = panel.chart_values()
     assert values == [k.pipeline for k in report.kpis.territories]
     assert team == pytest.approx(report.kpis.team.pipeline / len(report.kpis.territories))
+    from PySide6.QtCharts import QValueAxis
+
+    axis = next(a for a in panel.chart.axes() if isinstance(a, QValueAxis))
+    assert axis.labelFormat() == "%.0f"  # dollars read 60000, not 60000.0
 
 
 def test_opportunities_without_required_columns_are_explained(no_results, qtbot, monkeypatch,
