@@ -283,8 +283,8 @@ class RealignResultDialog(QDialog):
         layout.addWidget(self.status)
         # Every territory's row shows (up to a dozen); the moved accounts take the rest.
         rows_high = sum(self.balance.rowHeight(r) for r in range(min(len(loads), 12)))
-        self.balance.setMinimumHeight(rows_high + self.balance.horizontalHeader().sizeHint()
-                                      .height() + 2 * self.balance.frameWidth() + 2)
+        self.balance.setFixedHeight(rows_high + self.balance.horizontalHeader().sizeHint()
+                                    .height() + 2 * self.balance.frameWidth() + 2)
         layout.addWidget(self.balance)
         layout.addWidget(figures)
         layout.addWidget(QLabel(f"Accounts that changed owner ({moved}):", self))
