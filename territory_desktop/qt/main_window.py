@@ -37,7 +37,7 @@ from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.exports_menu import Exports
 from territory_desktop.qt.files import PlanFiles
 from territory_desktop.qt.health_panel import HealthPanel
-from territory_desktop.qt.jobs import JobRunner
+from territory_desktop.qt.jobs import JobRunner, separator
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
 from territory_desktop.qt.rep_packs import RepPacks
@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.jobs.finished.connect(self.work_finished)
         self.progress, self.progress_label = self.jobs.progress, self.jobs.label
         self.counts_label = QLabel(self)
+        bar.addPermanentWidget(separator(self))
         bar.addPermanentWidget(self.counts_label)
         bar.addPermanentWidget(QLabel(ATTRIBUTION, self))
 

@@ -140,8 +140,10 @@ def test_cancel_a_balance_changes_nothing(tdapp, qtbot):
     with qtbot.waitSignal(window.jobs.finished, timeout=WAIT_MS):
         _click_balance(qtbot, dialog)
         assert window.jobs.cancel_button.isVisible()
+        assert window.jobs.rule.isVisible()  # messages stop at a rule, not in the job's title
         qtbot.mouseClick(window.jobs.cancel_button, Qt.MouseButton.LeftButton)
     assert doc.plan is before and doc.undo_stack.count() == steps
+    assert not window.jobs.rule.isVisible() and not window.jobs.label.isVisible()
     assert window.statusBar().currentMessage() == "Balancing territories: cancelled"
 
 
