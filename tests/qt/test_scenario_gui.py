@@ -241,6 +241,21 @@ def test_comparison_draws_old_and_new_borders_until_closed(tdapp, qtbot, two_sce
     assert len(halo) == len(new) == state["after"]
     legend = _js(tdapp, qtbot, "document.querySelector('.td-comparison-legend').textContent")
     assert "Before: As shipped" in legend and "After: Balanced" in legend
+    # A "what next" hint over a narrow map (a laptop, docks open) leaves the legend readable.
+    tdapp.window.resize(1100, 760)
+    qtbot.waitUntil(lambda: _js(tdapp, qtbot, "TD.state.map.getSize().x") < 900,
+                    timeout=WAIT_MS)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "show_hint"):
+        view.show_hint("For road drive times, routes and the street map, choose the area's "
+                       "OpenStreetMap extract: Routing → Choose OSM extract…")
+    apart = _js(tdapp, qtbot, """(function () {
+      var a = document.querySelector('.td-comparison-legend').getBoundingClientRect();
+      var b = document.querySelector('.td-hint').getBoundingClientRect();
+      return b.height > 0 && (a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left
+                              || b.right <= a.left); })()""")
+    assert apart
+    view.show_hint("")
     # Closing the comparison takes the borders and the legend off the map.
     with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
                           check_params_cb=lambda cmd, n: cmd == "show_borders"):
