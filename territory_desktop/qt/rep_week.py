@@ -179,6 +179,16 @@ class RepWeekView(QWidget):
                     self._add_row(date, n, v.account_id, times.get(v.account_id),
                                   log.get((date.isoformat(), v.account_id)), off)
                     total_visits += 1
+                # What the log says happened that day though the rotation has it elsewhere
+                # now (re-planned since), and visits moved here: the log is what happened.
+                iso = date.isoformat()
+                extra = {a: "not planned that day" for (d, a) in log if d == iso}
+                extra.update((e.account_id, f"moved here from {e.date}") for e in log.values()
+                             if e.status == "moved" and e.moved_to == iso)
+                for v in visits:
+                    extra.pop(v.account_id, None)
+                for n, (aid, why) in enumerate(extra.items(), start=len(visits) + 1):
+                    self._add_row(date, n, aid, why, log.get((iso, aid)), off)
             if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
                 self._sized_for = (rep_id, monday)
                 self.table.resizeColumnsToContents()

@@ -212,3 +212,33 @@ def test_weeks_are_shown_and_stepped_by_their_monday(week, qtbot):
     assert view.week.date() == QDate(2026, 11, 30)
     assert view.week.text().startswith("Mon 30 Nov")
     assert {d for d, _a in view.rows} <= {f"2026-12-0{i}" for i in range(1, 7)} | {"2026-11-30"}
+
+
+def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot):
+    # Log a visit done with its readings, then mark that day off (Rotation panel, day menu):
+    # the rotation has it elsewhere now, but the rep did it that day and the week says so.
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    date, aid = view.rows[0]
+    view.table.item(0, 8).setText("12000")
+    view.table.item(0, 9).setText("12012.5")
+    view.table.cellWidget(0, 6).setCurrentText("done")
+    slot = cycle_for(doc.plan, doc.plan.schedules[REP].weeks).slot(dt.date.fromisoformat(date))
+    panel = window.rotation_panel
+    menu = panel.day_menu(panel.days[slot], None)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        next(a for a in menu.actions() if a.text() == "Mark day off").trigger()
+    assert aid not in [v.account_id for v in doc.plan.schedules[REP].day(*slot)]
+    assert view.monday() == monday
+
+    def logged_row():
+        row = view.rows.index((date, aid)) if (date, aid) in view.rows else None
+        return row if row is not None and view._cell(row, "Planned") == "not planned that " \
+            "day" else None
+
+    qtbot.waitUntil(lambda: logged_row() is not None, timeout=WAIT_MS)  # a deferred refresh
+    row = logged_row()
+    assert view.table.cellWidget(row, 6).currentText() == "done"
+    assert (view._cell(row, "Odometer start"), view._cell(row, "Odometer end")) == (
+        "12000", "12012.5")
