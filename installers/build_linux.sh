@@ -100,7 +100,7 @@ EOF
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$ROOT" "$DEB" >/dev/null
 wait "$PACKING"  # the tar.gz's exit status (set -e and pipefail apply)
 step "done: $(du -sh --apparent-size "$APP" | cut -f1) unpacked, $(du -h "$TARBALL" | cut -f1) tar.gz, $(du -h "$DEB" | cut -f1) deb"
-echo "largest files of the app (MB):"
+echo "largest files of the app (MiB):"
 # awk reads the whole list: `head` would leave sort writing to a closed pipe (SIGPIPE, and
 # pipefail then fails the build now and then).
 find "$APP" -type f -printf '%s %P\n' | sort -rn \

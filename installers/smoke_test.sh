@@ -82,16 +82,18 @@ done
 smoke deb "$SCRATCH/root/opt/$NAME/$NAME" "$SCRATCH/home-2" "$SCRATCH/work-2"
 TOTAL_S=$((SECONDS - START))
 
-SIZE_MB=$(du -s --block-size=1M --apparent-size "dist/$NAME" | cut -f1)
+# du's 1M is a mebibyte (2^20 bytes): the size goal is read in the unit of the figures it was
+# set from (du -h: ~650 and ~470 "MB" bundles); in millions of bytes the size is 4.9% higher.
+SIZE_MIB=$(du -s --block-size=1M --apparent-size "dist/$NAME" | cut -f1)
 TARBALL=$(ls "$REPO"/dist/$NAME-*-linux-*.tar.gz)
-mb() { du --block-size=1M --apparent-size "$1" | cut -f1; }
+mib() { du --block-size=1M --apparent-size "$1" | cut -f1; }
 verdict() { awk -v v="$1" -v max="$2" 'BEGIN { print (v != "" && v != "n/a" && v + 0 < max + 0) ? "met" : "MISSED" }'; }
 echo
 echo "goals (load $(load), $(nproc) CPUs, pair-loop threads = min(4, CPUs)):"
 printf '  %-44s %8s   goal < %-6s %s\n' \
-  "bundle size unpacked (MB)" "$SIZE_MB" 450 "$(verdict "$SIZE_MB" 450)" \
-  "  packed as .tar.gz (MB)" "$(mb "$TARBALL")" - "" \
-  "  packed as .deb (MB)" "$(mb "$DEB")" - "" \
+  "bundle size unpacked (MiB)" "$SIZE_MIB" 450 "$(verdict "$SIZE_MIB" 450)" \
+  "  packed as .tar.gz (MiB)" "$(mib "$TARBALL")" - "" \
+  "  packed as .deb (MiB)" "$(mib "$DEB")" - "" \
   "start to map drawn, fresh install (s)" "$(figure fresh start_to_map_s)" 5 "$(verdict "$(figure fresh start_to_map_s)" 5)" \
   "start to map drawn, second launch (s)" "$(figure second start_to_map_s)" 5 "$(verdict "$(figure second start_to_map_s)" 5)" \
   "start to map drawn, from the .deb (s)" "$(figure deb start_to_map_s)" 5 "$(verdict "$(figure deb start_to_map_s)" 5)" \

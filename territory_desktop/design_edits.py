@@ -145,7 +145,11 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
     chosen = list(dict.fromkeys(picked))
     locked_by = {i: o for i in chosen
                  if (o := owners[i]) is not None and plan.territories[o].locked}
-    take = [i for i in chosen if owners[i] != territory_id and i not in locked_by]
+    # Owners name a unit's main territory; a unit is the target's already only when its
+    # outline covers it (a hand-drawn territory may hold most of a city that others share).
+    have = target.geometry
+    take = [i for i in chosen if i not in locked_by and (
+        have is None or area_m2(layer.geometries[i].difference(have)) >= MIN_AREA_M2)]
     if not take:
         if locked_by:
             names = sorted({plan.territories[t].name for t in locked_by.values()})
@@ -182,7 +186,7 @@ def assign_units(plan: Plan, layer: UnitLayer, picked: Sequence[int], territory_
     if locked_by:
         notes.append(f"{len(locked_by)} unit{'s' if len(locked_by) != 1 else ''} of locked "
                      "territories left where they are")
-    units = "unit " + layer.ids[take[0]] if n == 1 else f"{n} units"
+    units = "unit " + layer.names[take[0]] if n == 1 else f"{n} units"
     by = f" ({how})" if how in ("box", "lasso") else ""
     return Edit(f"Add {units} to {target.name}{by}", new, tuple(notes))
 

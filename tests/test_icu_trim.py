@@ -1,8 +1,8 @@
-"""Qt's ICU data cut to what an English-only Qt Core needs (installers/trim_icu_data.py).
+"""ICU data cut to what an English-only app needs (installers/trim_icu_data.py).
 
-The script runs as the build runs it, on this environment's PySide6; the trimmed library must
-be small, keep what Qt Core uses in English, and the script's own check must stop a library
-that lost data Qt needs.
+The script runs as the build runs it, on this environment's PySide6; Qt's library and the map
+engine's data file must come out small and keep what Qt Core and the map page use in English,
+and the script's own checks must stop data that lost what they need.
 """
 
 from __future__ import annotations
@@ -64,3 +64,30 @@ def test_the_build_stops_when_the_trimmed_data_loses_what_qt_needs(tmp_path, mon
                         lambda name, item: name.startswith("coll/") or keep(name, item))
     with pytest.raises(SystemExit, match="Qt answers differently with the trimmed ICU data"):
         script.trim(_qt_icu_data(), tmp_path)
+
+
+def _chromium_icu_data() -> Path:
+    import PySide6
+
+    found = Path(PySide6.__file__).parent / "Qt" / "resources" / "icudtl.dat"
+    assert found.is_file(), f"this PySide6 ships no {found}"
+    return found
+
+
+def test_the_map_engines_icu_data_is_cut_and_still_answers_in_english(tmp_path):
+    full = _chromium_icu_data()
+    done = subprocess.run([sys.executable, str(SCRIPT), str(full), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    trimmed = Path(done.stdout.strip())
+    assert trimmed.name == "icudtl.dat"
+    assert trimmed.stat().st_size < 3_000_000 < 9_000_000 < full.stat().st_size
+
+
+def test_the_build_stops_when_the_map_engine_loses_its_locale_index(tmp_path, monkeypatch):
+    script = _script()
+    keep = script._unneeded
+    monkeypatch.setattr(script, "_unneeded",  # V8 then finds no English under a German system
+                        lambda name, item: name.endswith("res_index.res") or keep(name, item))
+    with pytest.raises(SystemExit, match="the map page answers differently"):
+        script.trim_chromium(_chromium_icu_data(), tmp_path)

@@ -87,7 +87,8 @@
     S.comparisonLayers = [halo, now, old];
     S.comparison = { before: before.features.length, after: after.features.length,
       before_name: String(b.before_name || ''), after_name: String(b.after_name || '') };
-    S.comparisonLegend = L.control({ position: 'topright' });
+    // Bottom left, above the scale: the top is the hint's and the health legend's.
+    S.comparisonLegend = L.control({ position: 'bottomleft' });
     S.comparisonLegend.onAdd = function () {
       var box = el('div', 'td-legend td-comparison-legend leaflet-bar');
       L.DomEvent.disableClickPropagation(box);

@@ -55,6 +55,7 @@
     isochrone: null,
     basemap: null,        // {bands: [...], layers: {band: L.Layer}, places: [...], shown: band}
     selected: null,
+    cardPopup: null,      // {aid, popup} of the account card last opened
     gesture: null,
     legend: null,
     legendItems: [],      // every territory, overlay ones too: [{id, name, color, rep_name, overlay}]
@@ -136,7 +137,7 @@
     addRow(card, 'Address', p.address);
     addRow(card, 'Segment', p.segment);
     addRow(card, 'Industry', p.industry);
-    if (typeof p.potential === 'number') { addRow(card, 'Potential', p.potential.toLocaleString()); }
+    if (typeof p.potential === 'number') { addRow(card, 'Potential', p.potential.toLocaleString('en-US')); }
     if (p.approximate) { card.appendChild(el('div', 'td-note', 'Approximate location')); }
     return card;
   }
@@ -312,6 +313,7 @@
       if (layer.setStyle) { layer.setStyle(style); }
       layer.feature = f;
       layer.on('click', function (e) {
+        if (S.picking) { return; }  // design.js: the click places a point, nothing else
         if (HOOKS.territoryClick && HOOKS.territoryClick(p, e)) { return; }  // units.js
         post({ event: 'territory_clicked', tid: p.id });
       });
@@ -692,7 +694,7 @@
     dots.on('mouseout', hideAccountTooltip);
     dots.on('click', function (e) {
       var i = dots.hit(e.layerPoint);
-      if (i < 0) { return; }
+      if (i < 0 || S.picking) { return; }
       hideAccountTooltip();
       openAccountPopup(i);
       post({ event: 'account_clicked', aid: dots.ids[i] });
@@ -1009,6 +1011,7 @@
     var dots = S.accounts;
     var popup = L.popup({ offset: [0, -4], minWidth: 200, maxWidth: 420, autoPanPadding: [16, 16] })
       .setLatLng(dots.latLngAt(i)).setContent(el('div', 'td-card')).openOn(S.map);
+    S.cardPopup = { aid: dots.ids[i], popup: popup };
     withCard(i, function (card) {
       if (popup.isOpen() && S.accounts === dots) { popup.setContent(accountCard(card)); }
     });
@@ -1173,8 +1176,12 @@
 
   var COMMANDS = {
     show_layers: function (a) {
+      var open = S.cardPopup && S.cardPopup.popup.isOpen() ? S.cardPopup.aid : null;
       var n = drawTerritories(a.territories);
       n += drawAccounts(a.accounts);
+      // An open account card shows the facts of the plan before the edit: show it afresh.
+      var again = open && S.accounts ? S.accounts.indexOf(open) : -1;
+      if (again >= 0) { openAccountPopup(again); } else if (open) { S.map.closePopup(); }
       n += drawReps(a.reps);
       if (HOOKS.territoriesDrawn) { HOOKS.territoriesDrawn(); }
       if (S.highlight) { S.map.removeLayer(S.highlight); S.highlight = null; }

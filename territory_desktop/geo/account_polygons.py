@@ -57,7 +57,7 @@ def voronoi_union(xy: np.ndarray, labels: np.ndarray, n_labels: int,
     out = []
     for group in parts:
         merged = shapely.union_all(group).intersection(area) if group else Polygon()
-        out.append(_drop_slivers(_polygonal(shapely.make_valid(merged))))
+        out.append(_polygonal(shapely.make_valid(merged)))
     return out
 
 
@@ -89,5 +89,6 @@ def outlines_for(territory_of: Mapping[str, str | None],
     labels = np.array([index[territory_of[a]] for a in np.array(ids)[mine]],  # type: ignore[index]
                       np.int64)
     shapes = voronoi_union(xy[mine], labels, len(territory_ids), area)
-    return {t: shapely.normalize(_to_degrees(g, lat0)) if not g.is_empty else g
+    # Slivers go in lon/lat, the units area_m2 measures (in km it dropped real parts).
+    return {t: shapely.normalize(_drop_slivers(_to_degrees(g, lat0))) if not g.is_empty else g
             for t, g in zip(territory_ids, shapes, strict=True)}

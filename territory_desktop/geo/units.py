@@ -39,6 +39,7 @@ BUILTIN = {
 _ATTRIBUTE_ID = {"state": "state_abbr", "county": "county_fips", "zcta": "ZCTA5CE10"}
 _ID_GUESSES = ("id", "unit_id", "zcta5ce10", "zcta5ce20", "geoid", "zip", "zipcode", "zip_code",
                "postcode", "county_fips", "fips", "name")
+_NAME_GUESSES = ("name", "unit_name", "namelsad", "label", "title")
 OVERLAP_M2 = 1.0  # overlaps smaller than this are rounding, not overlaps
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")  # no geometry: say so
 
@@ -137,7 +138,8 @@ def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
                    name_field: str | None = None, layer: str | None = None) -> UnitLayer:
     """Read units from a polygon file: GeoJSON, GeoPackage, Shapefile, KML or FlatGeobuf.
 
-    Numeric fields become attributes (e.g. population, potential); feature problems are
+    Units are named by ``name_field``, or a field called name, label or title (else by their
+    ids). Numeric fields become attributes (e.g. population, potential); feature problems are
     listed in ``problems``, not raised. Raises :class:`UnitFileError` when the file cannot be
     read at all, has no features or no id field.
     """
@@ -151,7 +153,7 @@ def read_unit_file(path: str | os.PathLike[str], id_field: str | None = None,
         raise UnitFileError(f"{source}: no features")
     props = [f.get("properties") or {} for f in features if isinstance(f, dict)]
     id_field = id_field or _guess_id(props, source)
-    names = (name_field,) if name_field else ()
+    names = (name_field,) if name_field else _guess_name(props, id_field)
     return _from_features("file", str(source), features, id_field, names, None)
 
 
@@ -163,6 +165,13 @@ def _guess_id(props: list[dict[str, Any]], source: Path) -> str:
             return folded[guess]
     raise UnitFileError(f"{source}: no id field found (looked for {', '.join(_ID_GUESSES)}); "
                         f"fields are {', '.join(keys) or 'none'}: name one with --id-field")
+
+
+def _guess_name(props: list[dict[str, Any]], id_field: str) -> tuple[str, ...]:
+    """Return the field naming the units ("name", ...) when one other than the id is there."""
+    folded = {k.casefold(): k for p in props[:50] for k in p}
+    found = [folded[g] for g in _NAME_GUESSES if g in folded and folded[g] != id_field]
+    return tuple(found[:1])
 
 
 def _read_features(source: Path, layer: str | None) -> list[dict[str, Any]]:

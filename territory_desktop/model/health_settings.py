@@ -55,6 +55,11 @@ class HealthSettings:
                 raise HealthError(f"health setting {f.name} must be a number of zero or more")
         if self.utilisation_min > self.utilisation_max:
             raise HealthError("minimum utilisation is above the maximum")
+        if self.a_coverage_min > 1:
+            raise HealthError("the share of A accounts visited at their cadence must be at "
+                              "most 100 %")
+        if self.win_rate_spread_max > 1:
+            raise HealthError("win rates cannot differ by more than 100 points")
         if self.share_ratio_max < 1:
             raise HealthError("the potential/workload share ratio limit must be at least 1")
         if not 0 < self.white_space_top_share <= 1:

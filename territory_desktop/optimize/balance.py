@@ -547,7 +547,9 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
             in_band = False
             row = balanced[pos]
             dev = metrics.criteria[c].deviations[pos]
-            warnings.append(f"territory {row.name} ({row.rep_id}) cannot reach the "
+            rep = plan.reps.get(row.rep_id or "")
+            warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
+                            "cannot reach the "
                             f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "
                             f"its target of +/-{tol:.0%}{_why(setup, state, pos)}")
     for t in split:

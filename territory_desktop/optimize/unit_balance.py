@@ -132,8 +132,12 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
             warnings.append(f"unit {uid} is aligned to {tid}, which is not a territory of "
                             "the team; it is balanced like the others")
     if k > int((~blocked).sum()):
-        raise BalanceError(f"{k} territories but only {int((~blocked).sum())} units to "
-                           "share: use smaller units or fewer reps")
+        usable = int((~blocked).sum())
+        raise BalanceError(f"{k} reps with a territory on the map ("
+                           f"{', '.join(plan.reps[r].name for r in team)}) but only {usable} "
+                           f"unit{'s' if usable != 1 else ''} of this layer "
+                           f"hold{'' if usable != 1 else 's'} the plan's accounts: use "
+                           "smaller units or fewer reps")
     ux = np.array([p.x for p in points])
     uy = np.array([p.y for p in points])
     homes = [plan.reps[territories[t].rep_id] for t in tids]  # type: ignore[index]

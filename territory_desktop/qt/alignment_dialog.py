@@ -57,7 +57,8 @@ class AlignmentDialog(QDialog):
         unmatched = preview.unmatched
         moved = len(preview.moves)
         names = {t.id: t.name for t in plan.territories.values()}
-        reps = {t.id: t.rep_id or "-" for t in plan.territories.values()}
+        reps = {t.id: rep.name if (rep := plan.reps.get(t.rep_id or "")) else t.rep_id or "-"
+                for t in plan.territories.values()}
         read = (f"{found.rows_read} rows read ({found.key_column!r} → "
                 f"{found.territory_column!r}): ")
         tail = (f"{len(unmatched)} row{'s' if len(unmatched) != 1 else ''} did not match and "

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize.balance import BalanceError, BalanceParams
+from territory_desktop.qt.widgets import problem_label
 
 __all__ = ["BalanceDialog", "BandAndBudget"]
 
@@ -140,11 +141,7 @@ class BalanceDialog(QDialog):
                                        "they are", self)
         self.keep_selected.setObjectName("balanceKeepSelected")
         self.keep_selected.setEnabled(bool(self._locked))
-        self.problem = QLabel(self)
-        self.problem.setObjectName("balanceProblem")
-        self.problem.setStyleSheet("color: #c62828")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self, "balanceProblem")
 
         potential_row = QHBoxLayout()
         potential_row.addWidget(self.potential)

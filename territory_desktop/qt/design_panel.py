@@ -11,6 +11,7 @@ workload per territory with the +/- tolerance band around each target.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -73,6 +74,7 @@ class DesignPanel(QWidget):
         self.setObjectName("designPanel")
         self.figures: AlignmentFigures | None = None
         self.tolerance = 0.05
+        self.rep_names: dict[str, str] = {}
         self.summary = QLabel("Open a plan with territories and reps to see its balance.", self)
         self.summary.setObjectName("designSummary")
         self.summary.setWordWrap(True)
@@ -110,9 +112,11 @@ class DesignPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(split, 1)
 
-    def show_figures(self, figures: AlignmentFigures, tolerance: float) -> None:
-        """Show ``figures``; deviations beyond ``tolerance`` are marked."""
+    def show_figures(self, figures: AlignmentFigures, tolerance: float,
+                     rep_names: Mapping[str, str] | None = None) -> None:
+        """Show ``figures``; deviations beyond ``tolerance`` are marked; reps by their names."""
         self.figures, self.tolerance = figures, tolerance
+        self.rep_names = dict(rep_names or {})
         self.summary.setText(self.summary_text())
         self._fill_table()
         self._draw_chart()
@@ -164,7 +168,8 @@ class DesignPanel(QWidget):
             k = m.territory_ids.index(t.territory_id) if t.territory_id in scored else None
             dev = work.deviations[k] if k is not None else None
             cells = [
-                t.name, t.rep_id or "-", str(t.accounts), f"{t.workload_hours:.1f}",
+                t.name, self.rep_names.get(t.rep_id, t.rep_id) if t.rep_id else "-",
+                str(t.accounts), f"{t.workload_hours:.1f}",
                 f"{work.targets[k]:.1f}" if k is not None else "-",
                 _pct(dev) if dev is not None else "not scored",
                 f"{t.potential:,.0f}",

@@ -491,7 +491,8 @@ class HealthPanel(QWidget):
         self.table.setRowCount(len(rows))
         for r, k in enumerate(rows):
             self._set_cell(r, 0, k.name, "")
-            self._set_cell(r, 1, k.rep_id or "-", "")
+            rep = self.workbench.document.plan.reps.get(k.rep_id) if k.rep_id else None
+            self._set_cell(r, 1, rep.name if rep else k.rep_id or "-", "")
             for c, column in enumerate(COLUMNS, start=2):
                 text, tip = format_kpi(k, column)
                 self._set_cell(r, c, text, tip)
@@ -565,6 +566,7 @@ class HealthPanel(QWidget):
             line.attachAxis(x_axis)
         y_axis.setRange(0.0, top * 1.1 if top > 0 else 1.0)
         y_axis.applyNiceNumbers()
+        y_axis.setLabelFormat("%.0f" if top >= 10 else "%.1f")  # 60000, not 60000.0
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         for s in chart.series():
             s.attachAxis(y_axis)

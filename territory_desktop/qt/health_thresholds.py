@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop.health.settings import HealthError, HealthSettings
+from territory_desktop.qt.widgets import problem_label
 
 __all__ = ["FIELDS", "ThresholdsDialog"]
 
@@ -30,7 +31,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "win_rate_spread_max": ("Best and worst win rates differ at most", "pp"),
     "share_ratio_max": ("Potential share / workload share at most", "x"),
     "min_deals": ("A win rate or deal size needs at least (deals)", ""),
-    "white_space_top_share": ("High-potential accounts are the top", "%"),
+    "white_space_top_share": ("Share of accounts, by potential, that are high-potential", "%"),
 }
 _SCALE = {"%": 100.0, "pp": 100.0, "x": 1.0, "": 1.0}
 _SUFFIX = {"%": " %", "pp": " pp", "x": " x", "": ""}
@@ -57,9 +58,7 @@ class ThresholdsDialog(QDialog):
             box.valueChanged.connect(self._check)
             self.boxes[name] = box
             form.addRow(label, box)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("thresholdsProblem")
-        self.problem.setStyleSheet("color: #c62828")
+        self.problem = problem_label(self, "thresholdsProblem")
         form.addRow(self.problem)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -98,7 +97,8 @@ class ThresholdsDialog(QDialog):
             self.settings()
         except HealthError as exc:
             self.problem.setText(str(exc))
+            self.problem.show()
             self.ok_button.setEnabled(False)
             return
-        self.problem.clear()
+        self.problem.hide()
         self.ok_button.setEnabled(True)

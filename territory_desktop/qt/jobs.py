@@ -11,10 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from territory_desktop.cancel import Cancelled
 from territory_desktop.qt.worker import Worker, start
+
+
+def separator(parent: QWidget) -> QFrame:
+    """Return a rule for the status bar: where a long message is cut, not run into a label."""
+    rule = QFrame(parent)
+    rule.setFrameShape(QFrame.Shape.VLine)
+    rule.setFrameShadow(QFrame.Shadow.Sunken)
+    return rule
 
 
 class JobRunner(QObject):
@@ -54,6 +62,10 @@ class JobRunner(QObject):
         self.cancel_button = QPushButton("Cancel", status_bar)
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_all)
+        # "…repairing territory b" ran into "Realigning territories" without the rule
+        self.rule = separator(status_bar)
+        self.rule.hide()
+        status_bar.addPermanentWidget(self.rule)
         status_bar.addPermanentWidget(self.label)
         status_bar.addPermanentWidget(self.progress)
         status_bar.addPermanentWidget(self.cancel_button)
@@ -135,6 +147,7 @@ class JobRunner(QObject):
             self._show_title(self.workers[-1].title)
         else:
             self.progress.hide()
+            self.rule.hide()
             self.label.hide()
             self.cancel_button.hide()
         self.finished.emit()
@@ -145,3 +158,4 @@ class JobRunner(QObject):
                                                      label.width() - 4))
         label.setToolTip(title)
         label.show()
+        self.rule.show()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, override
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -37,7 +37,7 @@ from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.exports_menu import Exports
 from territory_desktop.qt.files import PlanFiles
 from territory_desktop.qt.health_panel import HealthPanel
-from territory_desktop.qt.jobs import JobRunner
+from territory_desktop.qt.jobs import JobRunner, separator
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
 from territory_desktop.qt.rep_packs import RepPacks
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self._last_hint = ""
         self._gesture = ""  # "edit", "draw", "split" while the map has a gesture open
         self._basemap_for: str | None = None
+        self._edit_notes: list[str] = []  # the last edit's notes, until the event loop turns
         files.attach(self)
 
     def install(self, parts: WindowParts) -> None:
@@ -178,7 +179,14 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- workbench
     def show_status(self, text: str, msecs: int = 5000) -> None:
-        """Show ``text`` in the status bar for ``msecs`` milliseconds."""
+        """Show ``text`` in the status bar for ``msecs`` milliseconds.
+
+        A message shown right after an edit (the edit's own, a dialog's summary) carries the
+        edit's notes, so no later message of the same gesture hides them.
+        """
+        if self._edit_notes:
+            text = " · ".join((text, *self._edit_notes))
+            msecs = max(msecs, 15000)
         self.statusBar().showMessage(text, msecs)
 
     def update_actions(self) -> None:
@@ -200,6 +208,7 @@ class MainWindow(QMainWindow):
         self.jobs.finished.connect(self.work_finished)
         self.progress, self.progress_label = self.jobs.progress, self.jobs.label
         self.counts_label = QLabel(self)
+        bar.addPermanentWidget(separator(self))
         bar.addPermanentWidget(self.counts_label)
         bar.addPermanentWidget(QLabel(ATTRIBUTION, self))
 
@@ -229,8 +238,10 @@ class MainWindow(QMainWindow):
 
     def one_shaped(self) -> bool:
         """Return whether exactly one territory with an outline is selected."""
-        return (len(self._selected) == 1
-                and self.document.plan.territories[self._selected[0]].geometry is not None)
+        # .get: panels that follow the plan may ask before the window drops a deleted id
+        one = self.document.plan.territories.get(self._selected[0]) \
+            if len(self._selected) == 1 else None
+        return one is not None and one.geometry is not None
 
     def reshaping(self) -> bool:
         """Return whether the user is moving a territory's corners on the map."""
@@ -296,7 +307,7 @@ class MainWindow(QMainWindow):
             self.notify_error("That edit was refused", str(exc))
             return False
         self.document.apply(edit)
-        self.statusBar().showMessage(edit.text, 5000)
+        self.show_status(edit.text)
         return True
 
     def notify_error(self, title: str, message: str) -> None:
@@ -486,8 +497,9 @@ class MainWindow(QMainWindow):
                              layers.account_points(plan, assignment),
                              layers.reps_collection(plan), fit=self._fit_next)
         self._fit_next = False
-        if len(self._selected) == 1:
-            self.map.select_territory(self._selected[0])
+        # Always: a territory selected in another plan, or undone away, must not stay the
+        # page's target (a unit click would add to it).
+        self.map.select_territory(self._selected[0] if len(self._selected) == 1 else None)
         hint = self.next_step()
         self.map.show_hint(hint)
         if hint and hint != self._last_hint:
@@ -552,7 +564,10 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _on_document_edit_noted(self, note: str) -> None:
-        self.statusBar().showMessage(note, 8000)
+        if not self._edit_notes:
+            QTimer.singleShot(0, self, self._edit_notes.clear)
+        self._edit_notes.append(note)
+        self.statusBar().showMessage(" · ".join(self._edit_notes), 15000)
 
     def _about(self) -> None:
         from territory_desktop.qt.about import show_about

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
-from territory_desktop.qt.widgets import read_only_table
+from territory_desktop.qt.widgets import problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
@@ -133,21 +133,19 @@ class RealignDialog(QDialog):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(leave_page)
         self.pages.addWidget(join_page)
-        self.join.toggled.connect(lambda on: self.pages.setCurrentIndex(1 if on else 0))
+        self.join.toggled.connect(self._on_join_toggled)
 
         self.band = BandAndBudget(self, "realign", drives=20)
         self.leaving.currentIndexChanged.connect(self._on_leaving_changed)
         self._on_leaving_changed()
-        self.problem = QLabel(self)
-        self.problem.setObjectName("realignProblem")
-        self.problem.setStyleSheet("color: #c62828")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self, "realignProblem")
         form = QFormLayout()
         self.band.add_band(form)
         self.band.add_budget(form)
-        form.addRow(QLabel("The leaver's own accounts count towards the accounts moved. "
-                           "Locked territories, overlay rules and pinned accounts never move.",
+        self.leaver_note = QLabel("The leaver's own accounts count towards the accounts moved.",
+                                  self)
+        form.addRow(self.leaver_note)
+        form.addRow(QLabel("Locked territories, overlay rules and pinned accounts never move.",
                            self))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -168,6 +166,15 @@ class RealignDialog(QDialog):
         rep_id = self.leaving.currentData()
         if rep_id is not None:  # the goal of the issue: 1.3x the leaver's own accounts
             self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id]))
+
+    def _on_join_toggled(self, joining: bool) -> None:
+        self.pages.setCurrentIndex(1 if joining else 0)
+        self.leaver_note.setVisible(not joining)
+        if joining:  # the newcomer's fair share, with the same 1.3x room to reach the band
+            share = sum(self.owned.values()) / (len(self.owned) + 1)
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share))
+        else:
+            self._on_leaving_changed()
 
     def set_home(self, lat: float, lon: float) -> None:
         """Take the new rep's home from a click on the map."""
@@ -247,7 +254,9 @@ class RealignResultDialog(QDialog):
         self.status = QLabel("\n".join(lines), self)
         self.status.setObjectName("realignStatus")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #2e7d32" if ok else "color: #c62828")
+        # Green only when nothing needs a look: a warning (a territory left in pieces) is amber.
+        self.status.setStyleSheet("color: #c62828" if not ok else "color: #9a6700"
+                                  if result.warnings else "color: #2e7d32")
         self.met = ok
         work = result.metrics.criteria["workload"]
         deviation = dict(zip(result.metrics.territory_ids, work.deviations, strict=True))
@@ -272,9 +281,13 @@ class RealignResultDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.status)
-        layout.addWidget(self.balance, 1)
+        # Every territory's row shows (up to a dozen); the moved accounts take the rest.
+        rows_high = sum(self.balance.rowHeight(r) for r in range(min(len(loads), 12)))
+        self.balance.setFixedHeight(rows_high + self.balance.horizontalHeader().sizeHint()
+                                    .height() + 2 * self.balance.frameWidth() + 2)
+        layout.addWidget(self.balance)
         layout.addWidget(figures)
         layout.addWidget(QLabel(f"Accounts that changed owner ({moved}):", self))
         layout.addWidget(self.moves, 2)
         layout.addWidget(close)
-        self.resize(700, 640)
+        self.resize(760, 680)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_desktop.model.plan import Scenario
+from territory_desktop.model.plan import Plan, Scenario
 from territory_desktop.model.scenario import RealignmentReport
 from territory_desktop.optimize.alignment_figures import (
     CURRENT,
@@ -116,6 +116,7 @@ class ScenarioPanel(QWidget):
         self.close_button.setToolTip("Take the compared borders and rings off the map")
         self.close_button.clicked.connect(self.close_comparison)
         self._ringed = False
+        self._compared_plan: Plan | None = None  # the plan a comparison was computed on
         self.summary = QLabel("Save the current alignment as a scenario, change the plan, "
                               "then compare the two.", self)
         self.summary.setObjectName("scenarioSummary")
@@ -164,6 +165,9 @@ class ScenarioPanel(QWidget):
 
     # ----------------------------------------------------------------- the list
     def _on_document_plan_changed(self) -> None:
+        if self.report is not None and self.workbench.document.plan is not self._compared_plan:
+            self.close_comparison()  # e.g. "Make current": its figures are out of date
+            self.summary.setText("The plan changed after the comparison: compare again.")
         scenarios = self.workbench.document.plan.scenarios
         names = [s.name for s in scenarios]
         if names == [self.list.item(k).data(Qt.ItemDataRole.UserRole)
@@ -273,6 +277,7 @@ class ScenarioPanel(QWidget):
             self.before.currentText(), before.territories if before
             else doc.plan.territories.values(), self.after.currentText(),
             after.territories if after else doc.plan.territories.values())
+        self._compared_plan = doc.plan
         self.workbench.run_work(
             "Comparing scenarios", compare_alignments, doc.plan,
             doc.assignment.territory_of, before, after, self.routing.network, self.figures(),
@@ -281,23 +286,31 @@ class ScenarioPanel(QWidget):
     def show_report(self, report: RealignmentReport,
                     borders: dict[str, Any] | None = None) -> None:
         """Show ``report`` side by side per territory, and both sides' ``borders`` on the map."""
+        if self.workbench.document.plan is not self._compared_plan:
+            self.summary.setText("The plan changed during the comparison: compare again.")
+            return
         self.report = report
+        reps = self.workbench.document.plan.reps
+
+        def name(rep_id: str | None) -> str:
+            return "-" if rep_id is None else reps[rep_id].name if rep_id in reps else rep_id
+
         if borders is not None:
             self.workbench.map.show_borders(borders)
         self.table.setRowCount(len(report.territories))
         for row, t in enumerate(report.territories):
-            rep = (t.rep_a or "-" if t.rep_a == t.rep_b
-                   else f"{t.rep_a or '-'} → {t.rep_b or '-'}")
+            rep = name(t.rep_a) if t.rep_a == t.rep_b else f"{name(t.rep_a)} → {name(t.rep_b)}"
             cells = [t.name, rep, _pair(*t.accounts, "d"), _pair(*t.workload, ".1f"),
                      _pair(*t.potential, ",.0f"), _pair(*t.drive_hours, ".1f"),
                      _pair(*t.compactness, ".0f"), str(t.moved_in), str(t.moved_out)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
-        reps = [f"{r.rep_id} +{len(r.gained)}/-{len(r.lost)}" for r in report.reps
-                if r.gained or r.lost]
+        changes = [f"{name(r.rep_id)} +{len(r.gained)}/-{len(r.lost)}" for r in report.reps
+                   if r.gained or r.lost]
         self.summary.setText(
-            f"{report.before} → {report.after}: {report.moved} accounts change owner"
-            + (f" ({', '.join(reps)})" if reps else ""))
+            f"{report.before} → {report.after}: {report.moved} "
+            f"account{'' if report.moved == 1 else 's'} change{'s' if report.moved == 1 else ''}"
+            " owner" + (f" ({', '.join(changes)})" if changes else ""))
         self._update_buttons()
         self.compared.emit(report)
 

@@ -238,6 +238,16 @@ class _Smoke:
                 "windows-1252").isValid():
             raise SmokeFailure(f"text: upper-case {upper!r}, time zone {zone!r}, "
                                f"windows-1252 {QStringDecoder('windows-1252').isValid()}")
+        page: list[Any] = []  # the map page's own ICU (Chromium's icudtl.dat)
+        self.app.map_view.run_js(
+            "[new Date(Date.UTC(2026, 11, 7, 15, 30)).toLocaleString('en-US', {timeZone: "
+            "'America/Los_Angeles', timeZoneName: 'long'}), (1234.5).toLocaleString('en-US'),"
+            " ['Zoë', 'zebra', 'Émile', 'apple'].sort((a, b) => a.localeCompare(b, 'en'))]",
+            page.append)
+        answer = self.wait(lambda: page, "the map page to answer")[0]
+        if answer != ["12/7/2026, 7:30:00 AM Pacific Standard Time", "1,234.5",
+                      ["apple", "Émile", "zebra", "Zoë"]]:
+            raise SmokeFailure(f"the map page formats and sorts wrongly: {answer}")
         rows = "id,name,lat,lon\nA1,Zoë Café,39.29,-76.61\nA2,Ärzte Süd,39.30,-76.60\n"
         for encoding in ("cp1252", "utf-16"):
             path = self.tmp / f"accounts-{encoding}.csv"
@@ -246,7 +256,8 @@ class _Smoke:
             if got != ["Zoë Café", "Ärzte Süd"]:
                 raise SmokeFailure(f"{path.name} imported as {got}")
         _say(f"text: {len(names)} accented names sorted, upper-case, time zone, "
-             "CSV in Windows-1252 and UTF-16 imported")
+             "CSV in Windows-1252 and UTF-16 imported; the map page's dates, numbers and "
+             "sorting in English")
 
     def run(self) -> None:
         self.open_and_draw()

@@ -106,28 +106,37 @@ def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, title: str, 
     return layer, units_collection(layer, title), design
 
 
+_BY_LABELS = {"workload": "Workload (visit and drive hours)", "population": "Population",
+              "potential": "Potential"}
+
+
 class BuildUnitsDialog(QDialog):
     """Ask which units, what to balance, how tightly and the seed."""
 
-    def __init__(self, file_title: str | None, parent: QWidget | None = None) -> None:
+    def __init__(self, shown: str | None, file_title: str | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("buildUnitsDialog")
         self.setWindowTitle("Build territories from units")
         self.layer = QComboBox(self)
         for kind, name in LAYER_NAMES.items():
-            self.layer.addItem(f"{name} (built-in)", kind)
+            self.layer.addItem(f"{name} (built-in{', shown' if kind == shown else ''})", kind)
         if file_title:
             self.layer.insertItem(0, f"{file_title} (shown)", "file")
-        self.layer.setCurrentIndex(0)
+        self.layer.setCurrentIndex(max(0, self.layer.findData(shown)))  # the units on the map
         self.by = QComboBox(self)
         for name in BY:
-            self.by.addItem(name, name)
+            self.by.addItem(_BY_LABELS[name], name)
         self.tolerance = QDoubleSpinBox(self)
         self.tolerance.setRange(0.5, 50.0)
         self.tolerance.setValue(5.0)
         self.tolerance.setSuffix(" %")
+        self.tolerance.setToolTip("How far each territory may be from its share of the "
+                                  "balanced figure")
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 1_000_000)
+        self.seed.setToolTip("Another seed starts the territories from other units: the same "
+                             "seed always gives the same territories")
         form = QFormLayout(self)
         form.addRow("Units", self.layer)
         form.addRow("Balance", self.by)
@@ -273,7 +282,8 @@ class Units(QObject):
             return
         file_title = self.title if self.layer is not None \
             and self.layer.kind == "file" else None
-        dialog = BuildUnitsDialog(file_title, self.bench.dialog_parent())
+        shown = None if self.layer is None else self.layer.kind
+        dialog = BuildUnitsDialog(shown, file_title, self.bench.dialog_parent())
         self.dialog = dialog
         dialog.accepted.connect(lambda: self._build(
             str(dialog.layer.currentData()), str(dialog.by.currentData()),

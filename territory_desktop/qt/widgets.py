@@ -1,9 +1,16 @@
-"""Small widget helpers the panels share: the rep picker, read-only tables, time formatting."""
+"""Small widget helpers the panels share: rep picker, tables, problem line, time formatting."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from territory_desktop.model import Plan
 
@@ -18,6 +25,16 @@ def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
     index = combo.findData(current)
     combo.setCurrentIndex(index if index >= 0 else 0)
     combo.blockSignals(False)
+
+
+def problem_label(parent: QWidget, name: str) -> QLabel:
+    """Return a dialog's hidden red line that says why its settings cannot be used."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setStyleSheet("color: #c62828")
+    label.setWordWrap(True)
+    label.hide()
+    return label
 
 
 def read_only_table(parent: QWidget, name: str, header: list[str],

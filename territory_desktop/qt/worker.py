@@ -161,7 +161,12 @@ class Worker(QRunnable):
                 # work cut short), the GUI hears one kind of cancellation.
                 self.signals.errored.emit(Cancelled("cancelled"))
             else:
-                log.error("background work failed:\n%s", traceback.format_exc())
+                if type(exc).__module__.startswith("territory_desktop."):
+                    # Ours: raised to tell the user why (no units there, too few units), and
+                    # shown to them; a traceback in the log would only look like a crash.
+                    log.warning("background work refused: %s", exc)
+                else:
+                    log.error("background work failed:\n%s", traceback.format_exc())
                 self.signals.errored.emit(exc)
         else:
             if self._stop.is_set():

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import shapely
 
-from territory_desktop.design_edits import apply_unit_design, assign_units
+from territory_desktop.design_edits import apply_account_alignment, apply_unit_design, assign_units
 from territory_desktop.edits import update_territory
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.geo.unit_owners import plan_extent, unit_owners, units_picked
 from territory_desktop.geo.units import load_builtin
 from territory_desktop.io import planfile
+from territory_desktop.io.alignment import preview_account_alignment
 from territory_desktop.model.plan import PlanError
 from territory_desktop.optimize.unit_balance import design_from_units
 
@@ -118,3 +119,22 @@ def test_the_extent_holds_every_account_and_outline(built):
     assert x0 < lon.min() and lon.max() < x1 and y0 < lat.min() and lat.max() < y1
     outlines = shapely.union_all([t.geometry for t in plan.territories.values()])
     assert shapely.box(x0, y0, x1, y1).contains(outlines)
+
+
+def test_an_account_alignment_on_unit_outlines_redraws_them_without_pins(built, tmp_path):
+    # Territories of ZIP units are in several pieces (islands, the coast): their redrawn
+    # outlines were once all dropped as slivers, and every account of them pinned by a rule.
+    plan, _, _ = built
+    before = assign_accounts(plan).territory_of
+    tids = sorted({t for t in before.values() if t is not None})
+    movers = [next(a for a, t in sorted(before.items()) if t == src) for src in tids[:4]]
+    rows = [f"{a},{plan.territories[tids[(k + 1) % len(tids)]].name}"
+            for k, a in enumerate(movers)]
+    path = tmp_path / "alignment.csv"
+    path.write_text("account_id,territory\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    alignment = preview_account_alignment(path, plan, before)
+    assert len(alignment.moves) == 4
+    edit = apply_account_alignment(plan, alignment)
+    assert edit.notes == () and len(edit.plan.rules) == len(plan.rules)
+    assert all(edit.plan.territories[t].geometry is not None for t in alignment.redraw)
+    assert assign_accounts(edit.plan).territory_of == alignment.territory_of

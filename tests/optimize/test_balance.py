@@ -120,6 +120,8 @@ def test_a_tolerance_no_alignment_can_meet_names_the_territories(sample_plan, ro
     assert "cannot reach the workload band" in text
     named = [t for t in MAP if sample_plan.territories[t].name in text]
     assert named
+    first = sample_plan.territories[named[0]]  # with its rep's name, not the id
+    assert f"territory {first.name} ({sample_plan.reps[first.rep_id].name}) cannot" in text
 
 
 def test_contradictory_locks_are_explained(sample_plan, road_times):

@@ -69,6 +69,9 @@ def test_alignment_file_moves_the_matched_accounts_and_undoes_in_one_step(
                                  "Enterprise")
     assert reasons[3] == f"{harbor[0]} was already aligned to Brewers Hill on line 2"
     assert dialog.moves.rowCount() == 12
+    rep = {t.id: doc.plan.reps[t.rep_id].name for t in doc.plan.territories.values()
+           if t.rep_id in doc.plan.reps}
+    assert dialog.moves.item(0, 4).text() == f"{rep['T3']} → {rep['T1']}"  # names, not ids
     assert "17 rows read" in dialog.summary.text()
     assert "matched 13 accounts; 12 accounts change territory, 12 of them change owner" \
         in dialog.summary.text()

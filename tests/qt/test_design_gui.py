@@ -39,6 +39,7 @@ def test_design_panel_shows_the_balance_of_the_plan(tdapp, qtbot):
                                  tdapp.window.routing.network)
     work = expected.metrics.criteria["workload"]
     assert _column(panel, "Territory") == [t.name for t in expected.loads]
+    assert _column(panel, "Rep") == [doc.plan.reps[t.rep_id].name for t in expected.loads]
     assert _column(panel, "Workload h/wk") == [f"{t.workload_hours:.1f}" for t in expected.loads]
     scored = list(expected.metrics.territory_ids)
     assert scored == ["T1", "T2", "T3", "T4"]  # T-ENT is overlay-only: listed, not scored
@@ -139,8 +140,10 @@ def test_cancel_a_balance_changes_nothing(tdapp, qtbot):
     with qtbot.waitSignal(window.jobs.finished, timeout=WAIT_MS):
         _click_balance(qtbot, dialog)
         assert window.jobs.cancel_button.isVisible()
+        assert window.jobs.rule.isVisible()  # messages stop at a rule, not in the job's title
         qtbot.mouseClick(window.jobs.cancel_button, Qt.MouseButton.LeftButton)
     assert doc.plan is before and doc.undo_stack.count() == steps
+    assert not window.jobs.rule.isVisible() and not window.jobs.label.isVisible()
     assert window.statusBar().currentMessage() == "Balancing territories: cancelled"
 
 

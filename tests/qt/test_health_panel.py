@@ -27,11 +27,11 @@ def _pct(v):
     return "-" if v is None else f"{v:.0%}"
 
 
-def _expected_row(k):
+def _expected_row(k, plan):
     """Return the row the table should show for ``k``, formatted independently of the panel."""
     few = "too few deals"
     return [
-        k.name, k.rep_id or "-", _money(k.pipeline),
+        k.name, plan.reps[k.rep_id].name if k.rep_id else "-", _money(k.pipeline),
         "-" if k.coverage_ratio is None else f"{k.coverage_ratio:.1f}x",
         _pct(k.attainment),
         few if k.win_rate is None else f"{k.win_rate:.0%}",
@@ -100,7 +100,8 @@ def test_loaded_results_show_the_engines_figures_and_the_rejected_row(loaded):
     imported, report = _engine(loaded.document.plan, loaded.opportunities)
     assert report.kpis.period.label == "2026Q4"
     assert panel.period.currentText() == "2026Q4"
-    expected = [_expected_row(k) for k in (*report.kpis.territories, report.kpis.team)]
+    expected = [_expected_row(k, loaded.document.plan)
+                for k in (*report.kpis.territories, report.kpis.team)]
     assert _table(panel) == expected
     assert any(row[5] == "too few deals" for row in expected)  # the sample has such a row
     # the rejected row: named by file, line, column and reason; the good rows still count
@@ -127,7 +128,7 @@ def test_another_quarter_recomputes_the_table(loaded, qtbot):
         qtbot.keyClick(panel.period, Qt.Key.Key_Down)  # the next (older) quarter
     assert panel.period.currentText() == "2026Q3"
     _, report = _engine(loaded.document.plan, loaded.opportunities, parse_period("2026Q3"))
-    assert _table(panel) == [_expected_row(k)
+    assert _table(panel) == [_expected_row(k, loaded.document.plan)
                              for k in (*report.kpis.territories, report.kpis.team)]
 
 
@@ -146,6 +147,10 @@ def test_chart_draws_the_chosen_kpi_with_the_team_average(loaded, qtbot):
     _, values, team = panel.chart_values()
     assert values == [k.pipeline for k in report.kpis.territories]
     assert team == pytest.approx(report.kpis.team.pipeline / len(report.kpis.territories))
+    from PySide6.QtCharts import QValueAxis
+
+    axis = next(a for a in panel.chart.axes() if isinstance(a, QValueAxis))
+    assert axis.labelFormat() == "%.0f"  # dollars read 60000, not 60000.0
 
 
 def test_opportunities_without_required_columns_are_explained(no_results, qtbot, monkeypatch,

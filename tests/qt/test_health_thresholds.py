@@ -71,8 +71,13 @@ def test_thresholds_change_the_signals_undo_and_are_saved(tdapp, qtbot, monkeypa
     _type(qtbot, dialog.boxes["utilisation_min"], "160")
     assert not dialog.ok_button.isEnabled()
     assert "minimum utilisation is above the maximum" in dialog.problem.text()
+    assert dialog.problem.isVisible()
     qtbot.mouseClick(dialog.defaults, LEFT)
-    assert dialog.ok_button.isEnabled()
+    assert dialog.ok_button.isEnabled() and not dialog.problem.isVisible()
+    _type(qtbot, dialog.boxes["a_coverage_min"], "1000")  # a share: never above 100 %
+    assert not dialog.ok_button.isEnabled()
+    assert "at most 100 %" in dialog.problem.text()
+    qtbot.mouseClick(dialog.defaults, LEFT)
     assert dialog.settings() == HealthSettings()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # cancelled: the plan keeps the edited limits
     assert not dialog.isVisible()

@@ -78,6 +78,22 @@ def test_draw_polygon_through_page_clips_and_undoes(tdapp, qtbot):
     assert added[0].id in doc.plan.territories
 
 
+def test_an_edits_notes_stay_in_the_status_bar_beside_its_text(tdapp, qtbot):
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    window.ask_keep_side = lambda names: "new"  # the territories under it give up the area
+    west, south, east, north = shape_bounds(doc)
+    mid_x, mid_y = (west + east) / 2, (south + north) / 2
+    ring = [(mid_x - 0.01, mid_y - 0.01), (mid_x + 0.01, mid_y - 0.01),
+            (mid_x + 0.01, mid_y + 0.01), (mid_x - 0.01, mid_y + 0.01),
+            (mid_x - 0.01, mid_y - 0.01)]
+    view.start_draw_polygon()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        fire_polygon(view, ring)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Draw territory")
+    assert "gave up the overlapping area" in message
+
+
 def shape_bounds(doc) -> tuple[float, float, float, float]:
     import shapely
 
@@ -472,6 +488,35 @@ def test_account_popup_reads_as_rows_and_esc_closes_it(tdapp, qtbot):
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: js(qtbot, view, "document.querySelectorAll('.leaflet-popup')"
                                ".length") == 0, timeout=WAIT_MS)
+
+
+def test_an_open_account_card_shows_the_plan_after_an_edit(tdapp, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window, doc, view = tdapp.window, tdapp.document, tdapp.map_view
+    tid = "T3"
+    account = next(doc.plan.accounts[a] for a, t in sorted(doc.assignment.territory_of.items())
+                   if t == tid)
+    qtbot.keyClick(window.accounts.search, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), account.name)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, _n: cmd == "zoom_to_account"):
+        qtbot.keyClick(window.accounts.search, Qt.Key.Key_Return)
+
+    def territory_row():
+        rows = js(qtbot, view, TEXT_BOXES)
+        return next((r["value"] for r in rows if r["key"] == "Territory"), None)
+
+    qtbot.waitUntil(lambda: territory_row() == doc.plan.territories[tid].name, timeout=WAIT_MS)
+    # Its territory goes (select it, Territory > Delete): the card open on the map says so.
+    window.select_territories([tid])
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        window.actions["territory.delete"].trigger()
+    assert tid not in doc.plan.territories
+    now = doc.assignment.territory_of[account.id]
+    expected = doc.plan.territories[now].name if now else "unassigned"
+    qtbot.waitUntil(lambda: territory_row() == expected, timeout=WAIT_MS)
+    assert js(qtbot, view, "document.querySelectorAll('.leaflet-popup').length") == 1
 
 
 OVERLAPS = """(function(){ var reps = Array.from(document.querySelectorAll('.td-rep'))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
@@ -84,6 +85,7 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     assert rows == {(m.account_id, before_plan.accounts[m.account_id].name, names[before[
         m.account_id]], names[after[m.account_id]]) for m in result.moves}
     assert view.balance.rowCount() == 3
+    assert view.balance.verticalScrollBar().maximum() == 0  # every territory shows
     assert view.headline.text() == f"Samuel Okoye left: {len(changed)} accounts changed owner."
     band_line = view.status.text().splitlines()[0]
     assert band_line == ("Every territory is within ±5% of its workload target." if result.in_band
@@ -142,8 +144,13 @@ def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
     window, doc, design = tdapp.window, tdapp.document, tdapp.window.design
     before_plan = doc.plan
     dialog = _realign_dialog(tdapp, qtbot)
+    assert dialog.leaver_note.isVisible()
     _choose_join(qtbot, dialog)
     assert dialog.rep_id.text() == "REP-6"
+    # No leaver to speak of; the budget is 1.3x the newcomer's share of the accounts.
+    assert not dialog.leaver_note.isVisible()
+    team = len(dialog.owned)
+    assert dialog.band.max_moves.value() == -(-13 * sum(dialog.owned.values()) // (10 * (team + 1)))
     qtbot.keyClicks(dialog.name, "Priya Shah")
     dialog.hours.setValue(38.0)
     # "Click on the map…", then a click on the map inside the page.
@@ -218,3 +225,29 @@ def test_picking_a_home_over_shown_units_adds_no_unit(tdapp, qtbot):
                           " 1)")
     assert doc.plan is before
     assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
+
+
+def test_a_home_clicked_over_a_territory_selects_nothing(tdapp, qtbot):
+    """The click that places the new rep's home is a real mouse click over a territory."""
+    from map_mouse import MOUSE_JS
+    from shapely.geometry import Point
+
+    window, view, doc = tdapp.window, tdapp.map_view, tdapp.document
+    _js(tdapp, qtbot, MOUSE_JS)
+    shape = doc.plan.territories["T3"].geometry
+    west, south, east, north = shape.bounds
+    inside = [Point(west + (east - west) * i / 8, south + (north - south) * j / 8)
+              for i in range(1, 8) for j in range(1, 8)]
+    target = next(p for p in inside if shape.contains(p)
+                  and _js(tdapp, qtbot, f"TDTest.open([{p.y}, {p.x}])"))
+    dialog = _realign_dialog(tdapp, qtbot)
+    _choose_join(qtbot, dialog)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
+        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+    with qtbot.assertNotEmitted(view.territory_clicked, wait=500), \
+            qtbot.waitSignal(view.point_picked, timeout=WAIT_MS):
+        assert _js(tdapp, qtbot, f"TDTest.click([{target.y}, {target.x}])") == "CANVAS"
+    assert window.selected_territories == []
+    assert (dialog.lat.value(), dialog.lon.value()) == pytest.approx((target.y, target.x),
+                                                                     abs=1e-3)

@@ -133,6 +133,23 @@ def test_make_a_scenario_current_is_one_undoable_edit(tdapp, qtbot, two_scenario
     assert doc.plan is balanced_plan
 
 
+def test_a_comparison_names_reps_and_closes_when_the_plan_changes(tdapp, qtbot, two_scenarios):
+    doc, panel = tdapp.document, tdapp.window.design.scenarios
+    report = _compare(tdapp, qtbot, "As shipped", CURRENT)
+    names = {r.name for r in doc.plan.reps.values()}
+    for cell in _cells(panel, "Rep"):
+        assert all(side in names | {"-"} for side in cell.split(" → ")), cell
+    mover = next(r for r in report.reps if r.gained or r.lost)
+    assert f"{doc.plan.reps[mover.rep_id].name} +{len(mover.gained)}/-" in panel.summary.text()
+    # Make current: the comparison was of the plan before; its figures no longer hold.
+    panel.select("As shipped")
+    qtbot.mouseClick(panel.promote_button, Qt.MouseButton.LeftButton)
+    assert doc.undo_stack.undoText() == "Promote scenario As shipped"
+    assert panel.report is None and panel.table.rowCount() == 0
+    assert panel.summary.text() == "The plan changed after the comparison: compare again."
+    assert not panel.close_button.isEnabled()
+
+
 def test_export_the_realignment_report(tdapp, qtbot, two_scenarios, monkeypatch, tmp_path):
     panel = tdapp.window.design.scenarios
     report = _compare(tdapp, qtbot, "As shipped", "Balanced")
@@ -224,6 +241,21 @@ def test_comparison_draws_old_and_new_borders_until_closed(tdapp, qtbot, two_sce
     assert len(halo) == len(new) == state["after"]
     legend = _js(tdapp, qtbot, "document.querySelector('.td-comparison-legend').textContent")
     assert "Before: As shipped" in legend and "After: Balanced" in legend
+    # A "what next" hint over a narrow map (a laptop, docks open) leaves the legend readable.
+    tdapp.window.resize(1100, 760)
+    qtbot.waitUntil(lambda: _js(tdapp, qtbot, "TD.state.map.getSize().x") < 900,
+                    timeout=WAIT_MS)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda cmd, n: cmd == "show_hint"):
+        view.show_hint("For road drive times, routes and the street map, choose the area's "
+                       "OpenStreetMap extract: Routing → Choose OSM extract…")
+    apart = _js(tdapp, qtbot, """(function () {
+      var a = document.querySelector('.td-comparison-legend').getBoundingClientRect();
+      var b = document.querySelector('.td-hint').getBoundingClientRect();
+      return b.height > 0 && (a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left
+                              || b.right <= a.left); })()""")
+    assert apart
+    view.show_hint("")
     # Closing the comparison takes the borders and the legend off the map.
     with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
                           check_params_cb=lambda cmd, n: cmd == "show_borders"):

@@ -31,7 +31,7 @@ def test_smoke_flag_opens_draws_routes_schedules_saves_and_reopens(tmp_path):
     assert ("smoke: exported 4 territories as Shapefile, KML and GeoPackage, read them back, "
             "and read the Shapefile as 4 units") in out
     assert ("smoke: text: 7 accented names sorted, upper-case, time zone, CSV in Windows-1252 "
-            "and UTF-16 imported") in out
+            "and UTF-16 imported; the map page's dates, numbers and sorting in English") in out
     # a checkout runs numba's JIT (a bundle the kernels compiled ahead of time)
     assert any(" kernels jit kernels_compiled " in line for line in out)
     allowed = [re.compile(p) for p in ALLOW.read_text().splitlines()

@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pytest
 import shapely
+from map_mouse import MOUSE_JS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QMenu, QMessageBox
 
@@ -20,55 +21,6 @@ from territory_desktop.io import planfile
 WAIT_MS = 120_000
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-# Dispatch the mouse events a user's hand makes at map coordinates, to whatever element is
-# under them (the territories' canvas: the units' pane lets the pointer through).
-MOUSE_JS = """
-(function () {
-  var map = TD.state.map;
-  function at(ll) {
-    var p = map.latLngToContainerPoint(L.latLng(ll[0], ll[1]));
-    var r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }
-  function fire(type, pt, mods) {
-    var target = document.elementFromPoint(pt.x, pt.y) || document.body;
-    var init = { bubbles: true, cancelable: true, clientX: pt.x, clientY: pt.y, button: 0,
-      buttons: type === 'mouseup' || type === 'click' ? 0 : 1, view: window };
-    Object.keys(mods || {}).forEach(function (k) { init[k] = mods[k]; });
-    target.dispatchEvent(new MouseEvent(type, init));
-    return target.tagName;
-  }
-  window.TDTest = {
-    click: function (ll, mods) {
-      var pt = at(ll);
-      fire('mousedown', pt, mods); fire('mouseup', pt, mods); return fire('click', pt, mods);
-    },
-    drag: function (lls, mods, release) {
-      var first = at(lls[0]);
-      fire('mousedown', first, mods);
-      lls.slice(1).forEach(function (ll) { fire('mousemove', at(ll), mods); });
-      if (release) {
-        var last = at(lls[lls.length - 1]);
-        fire('mouseup', last, mods); fire('click', last, mods);
-      }
-      return lls.length;
-    },
-    release: function (ll, mods) {
-      var pt = at(ll);
-      fire('mouseup', pt, mods); return fire('click', pt, mods);
-    },
-    // Whether the point is in view and no control (legend, units box) covers it.
-    open: function (ll) {
-      if (!map.getBounds().pad(-0.05).contains(L.latLng(ll[0], ll[1]))) { return false; }
-      var pt = at(ll);
-      var el = document.elementFromPoint(pt.x, pt.y);
-      return !!el && el.tagName === 'CANVAS';
-    }
-  };
-  return 1;
-}())
-"""
 
 
 def js(qtbot, view, expression: str):
@@ -170,7 +122,7 @@ def test_click_adds_a_unit_and_undo_restores_exactly(units_plan, qtbot):
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         js(qtbot, view, f"TDTest.click([{p.y}, {p.x}])")
     assert doc.undo_stack.undoText() == \
-        f"Add unit {units.layer.ids[i]} to {before.territories[target].name}"
+        f"Add unit {units.layer.names[i]} to {before.territories[target].name}"
     owners = units.owners()
     assert owners[i] == target
     assert [o for k, o in enumerate(owners) if k != i] == \
@@ -389,6 +341,14 @@ def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     assert any(owners)  # Baltimore's counties hold the sample's accounts
     qtbot.waitUntil(lambda: js(qtbot, view, "TD.state.units.owners") == owners,
                     timeout=WAIT_MS)
+    # Building territories offers the units on the map first, the balance in words.
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    units = window.units
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    assert units.dialog.layer.currentData() == "county"
+    assert units.dialog.layer.currentText() == "County (built-in, shown)"
+    assert units.dialog.by.currentText() == "Workload (visit and drive hours)"
+    qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
 
 
 def test_units_given_by_hand_are_theirs_again_after_save_and_reopen(units_plan, qtbot):
@@ -488,3 +448,17 @@ def test_a_unit_alignment_file_moves_the_units_in_one_edit(units_plan, qtbot, mo
         qtbot.keyClick(window, Qt.Key.Key_Z, CTRL)
     assert doc.plan is before
     assert units.owners() == owners_before
+
+
+def test_a_territory_selected_in_the_last_plan_is_no_target_in_the_next(tdapp, qtbot, la_plan,
+                                                                        tmp_path):
+    # The page kept "T3" selected after another plan opened: once that plan had a T3 of its
+    # own, a unit click added to it while nothing was selected in the window.
+    _select(tdapp, qtbot, "T3")
+    path = tmp_path / "la.gpkg"
+    planfile.save_plan(la_plan(6), path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    assert tdapp.window.selected_territories == []
+    qtbot.waitUntil(lambda: js(qtbot, tdapp.map_view, "TD.state.selected") is None,
+                    timeout=WAIT_MS)

@@ -37,6 +37,23 @@ def test_worker_reports_errors(qtbot):
     assert "no roads" in str(errors[0])
 
 
+def test_our_explained_errors_are_logged_in_one_line_others_with_their_traceback(qtbot, caplog):
+    from territory_desktop.optimize.balance import BalanceError
+
+    def too_few_units(*, progress, should_stop):
+        raise BalanceError("4 territories but only 2 units: use smaller units")
+
+    for fn in (too_few_units, failing):
+        worker = Worker(fn)
+        with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+            start(worker)
+    ours, theirs = [r for r in caplog.records if r.name == "territory_desktop.qt.worker"]
+    assert ours.getMessage() == ("background work refused: 4 territories but only 2 units: "
+                                 "use smaller units")
+    assert "Traceback" not in ours.getMessage()
+    assert theirs.getMessage().startswith("background work failed:\nTraceback")
+
+
 def test_cancelled_worker_never_returns(qtbot):
     import threading
 
