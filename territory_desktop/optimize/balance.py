@@ -71,9 +71,6 @@ PRICE_MIN_ACCOUNTS = 2_000
 # each round; the repair aims at this share of the tolerance so the drift stays in the band.
 REPAIR_ROUNDS = 8
 REPAIR_MARGIN = 0.8
-# The border layers of a vacancy aim at this share of the tolerance: the estimate drifts a
-# little when the last layer's moves are made.
-VACANCY_MARGIN = 0.8
 
 
 class BalanceError(ValueError):
@@ -229,7 +226,7 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
                 < (bool(split), float(state.violation().sum()))):
             alt.max_moves, alt.max_losses = state.max_moves, state.max_losses
             state, split, lp_note = alt, alt_split, alt_note
-    # Around a vacated territory under a budget: border layers (benchmarks/realign.py), kept
+    # Around a vacated territory under a budget: one MILP (benchmarks/realign.py), kept
     # only if within the budget and better.
     if params.max_moves is not None and setup.vacated and (split or state.violation().any()):
         filled = _fill_vacancy(setup, params, linear, (u, v), times, fb.sub(0.9, 0.95))
@@ -290,7 +287,7 @@ def _fill_vacancy(setup: _Setup, params: BalanceParams,
                   linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                   graph: tuple[np.ndarray, np.ndarray], times: DriveTimes,
                   fb: Feedback) -> tuple[RepairState, list[int]] | None:
-    """Realign around the vacated territories by border layers (:mod:`.vacancy`)."""
+    """Realign around the vacated territories by one MILP (:mod:`.vacancy`)."""
     from territory_desktop.model.contiguity import Adjacency
 
     base, per_second, secs, cost_secs = linear
@@ -303,9 +300,10 @@ def _fill_vacancy(setup: _Setup, params: BalanceParams,
     state.labels = np.where(setup.in_problem, setup.current, -1)
     adj = Adjacency(len(setup.table), *graph)
     days = len(setup.plan.settings.working_weekdays)
-    fill_vacancy(state, adj, hole, setup.capacity, lambda labels: label_workload(
-        setup.table, times, labels, setup.centres, days).workload,
-        params.tolerance * VACANCY_MARGIN, fb.sub(0.0, 0.8))
+    fill_vacancy(state, adj, hole, setup.capacity, setup.table.visits_per_week,
+                 lambda labels: label_workload(setup.table, times, labels, setup.centres,
+                                               days).workload,
+                 params.tolerance, fb.sub(0.0, 0.8))
     return state, _mend(state, setup, params, adj, times, fb.sub(0.8, 1.0))
 
 
