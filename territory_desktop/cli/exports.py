@@ -126,8 +126,10 @@ def _export_trips(args: argparse.Namespace) -> int:
                    plan)
     trips = _trips(args, plan)
     kind, out = args.kind, args.output
-    summary = (f"{len(trips.days)} days, {trips.total('business'):.2f} business "
-               f"{trips.unit} of {trips.total():.2f}")
+    # Logs and claims hold the days driven (up to today); route packs the plan ahead.
+    counted = trips.driven() if kind in ("mileage", "planned-vs-logged", "expenses") else trips
+    summary = (f"{len(counted.days)} days, {counted.total('business'):.2f} business "
+               f"{counted.unit} of {counted.total():.2f}")
     if kind == "mileage":
         report = mileage.write_mileage_log(trips, out, fmt, rates)
         _warn(report.warnings)

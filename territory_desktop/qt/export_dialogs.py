@@ -54,36 +54,42 @@ def trips_then(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: R
 
 
 def _warned(warnings: tuple[str, ...]) -> str:
-    return f" ({len(warnings)} warnings)" if warnings else ""
+    """Return the status line's note: the first warning itself, and how many more."""
+    if not warnings:
+        return ""
+    more = f"; {len(warnings) - 1} more in the file's notes" if len(warnings) > 1 else ""
+    return f" (warning: {warnings[0]}{more})"
 
 
 def write_mileage(trips: Trips, fmt: str, rates: RateTable | None, path: Path) -> str:
     """Write the mileage log; return the status line."""
     report = mileage.write_mileage_log(trips, path, fmt, rates)
-    return (f"Wrote {path}: {len(trips.legs)} legs, {trips.total('business'):.1f} business "
-            f"{trips.unit} of {trips.total():.1f}{_warned(report.warnings)}")
+    driven = trips.driven()
+    return (f"Wrote {path}: {len(driven.legs)} legs, {driven.total('business'):.1f} business "
+            f"{driven.unit} of {driven.total():.1f}{_warned(report.warnings)}")
 
 
 def preview_mileage(trips: Trips, rates: RateTable | None) -> Preview:
     """Return the mileage log's first rows."""
     report = mileage.mileage_report(trips, rates)
-    return preview(report.header, report.rows, f"{len(trips.legs)} legs, "
-                   f"{trips.total('business'):.1f} business {trips.unit} of "
-                   f"{trips.total():.1f}", report.decimals)
+    driven = trips.driven()
+    return preview(report.header, report.rows, f"{len(driven.legs)} legs, "
+                   f"{driven.total('business'):.1f} business {driven.unit} of "
+                   f"{driven.total():.1f}", report.decimals)
 
 
 def write_planned(trips: Trips, fmt: str, path: Path) -> str:
     """Write planned versus logged miles; return the status line."""
     report = mileage.planned_vs_logged_report(trips)
     mileage.write_report(report, path, fmt)
-    return f"Wrote {path}: {len(trips.days)} days{_warned(report.warnings)}"
+    return f"Wrote {path}: {len(trips.driven().days)} days{_warned(report.warnings)}"
 
 
 def preview_planned(trips: Trips) -> Preview:
     """Return planned versus logged miles of the first days."""
     report = mileage.planned_vs_logged_report(trips)
     total = report.rows[-1]
-    return preview(report.header, report.rows, f"{len(trips.days)} days: planned "
+    return preview(report.header, report.rows, f"{len(trips.driven().days)} days: planned "
                    f"{total[3]:.1f} {trips.unit}, logged {total[4]:.1f}", report.decimals)
 
 

@@ -87,7 +87,11 @@ def _where(place: Place) -> str:
 
 
 def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseReport:
-    """Reimbursable lines: business distance priced at the rate of each line's date."""
+    """Reimbursable lines: business distance priced at the rate of each line's date.
+
+    Only days up to today: the rotation's later days are not driven yet.
+    """
+    trips = trips.driven()
     used = rates.covering(trips.start, trips.end)
     warnings = [*trips.warnings, *(f"the rate {p.rate} {p.currency}/{p.unit} from {p.start} to "
                                    f"{p.end} is not verified ({p.note or 'no source'})"

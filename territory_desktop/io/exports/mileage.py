@@ -39,7 +39,11 @@ def _round(x: float) -> float:
 
 
 def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
-    """Build the mileage log as rows (legs, day/week/period totals, yearly footer)."""
+    """Build the mileage log as rows (legs, day/week/period totals, yearly footer).
+
+    Only days up to today: the rotation's later days are not driven yet.
+    """
+    trips = trips.driven()
     u = trips.unit
     header = ["Row", "Date", "Trip type", "From", "To", "Destination address", "Account ID",
               "Business purpose", "Odometer start", "Odometer end", f"Business {u}",
@@ -131,8 +135,9 @@ def planned_vs_logged_report(trips: Trips) -> Report:
     """Per day: planned distance (the schedule's route) vs the log's work driving, difference.
 
     Logged work driving is business plus commute (personal gaps between odometer readings are
-    not work driving, so they are left out).
+    not work driving, so they are left out). Only days up to today.
     """
+    trips = trips.driven()
     u = trips.unit
     header = ("Date", "Planned visits", "Visits", f"Planned {u}", f"Logged {u}",
               f"Difference {u}", "Legs from the log", "Legs")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError
@@ -128,6 +128,20 @@ class Trips:
     def total(self, trip_type: str | None = None) -> float:
         """Return the distance of all days, of legs of ``trip_type`` only when given."""
         return sum(d.total(trip_type) for d in self.days)
+
+    def driven(self, today: dt.date | None = None) -> Trips:
+        """Return the trips of the days up to ``today`` (default: the computer's date).
+
+        A mileage log or an expense claim holds what was driven; a later day's rotation is
+        still a plan (route packs take it as one). A note says how many days were left out.
+        """
+        today = today or dt.date.today()
+        later = sum(1 for d in self.days if d.date > today)
+        if not later:
+            return self
+        return replace(self, days=tuple(d for d in self.days if d.date <= today),
+                       warnings=(*self.warnings, f"{later} planned day{'s' if later != 1 else ''}"
+                                 f" after today ({today}) left out: not driven yet"))
 
 
 def _parse_unit(unit: str) -> float:

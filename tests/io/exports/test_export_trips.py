@@ -142,3 +142,31 @@ def test_kilometres(export_plan, sample_network, trips):
     assert km.total() == pytest.approx(sum(d.total() for d in miles) * 1.609344, abs=0.01)
     with pytest.raises(ExportError, match="unit must be one of mi, km"):
         build_trips(export_plan, REP, START, END, sample_network, unit="furlong")
+
+
+def test_a_mileage_log_and_an_expense_claim_hold_only_days_driven(export_plan, trips,
+                                                                   sample_network):
+    # Days after today are the rotation's plan, not driving: a claim for a month must not
+    # hold its last weeks (or Christmas Day) before they happen.
+    from territory_desktop.io.exports.expenses import expense_lines
+    from territory_desktop.io.exports.mileage import mileage_report
+    from territory_desktop.io.exports.rates import default_rates
+
+    dates = sorted({d.date for d in trips.days})
+    today = dates[len(dates) // 2]
+    driven = trips.driven(today)
+    assert [d.date for d in driven.days] == [d for d in dates if d <= today]
+    later = len(dates) - len(driven.days)
+    assert later > 0 and driven.warnings[-1] == (
+        f"{later} planned days after today ({today}) left out: not driven yet")
+    assert trips.driven(dates[-1]) is trips  # nothing later: the same trips
+    # The reports cut at the computer's date, whatever it is: a range around it.
+    now = dt.date.today()
+    around = build_trips(export_plan, REP, now - dt.timedelta(days=3),
+                         now + dt.timedelta(days=24), sample_network)
+    assert any(d.date > now for d in around.days)
+    claim = expense_lines(around, default_rates())
+    assert all(line.date <= now for line in claim.lines)
+    assert any("not driven yet" in w for w in claim.warnings)
+    logged = [r[1] for r in mileage_report(around).rows if isinstance(r[1], dt.date)]
+    assert all(d <= now for d in logged)
