@@ -27,6 +27,26 @@ def week_to_show(today: dt.date, working_weekdays: tuple[int, ...]) -> dt.date:
     return monday + dt.timedelta(days=7) if today.weekday() > last_working else monday
 
 
-def moved_visit_day(planned: str) -> str:
-    """Where a visit logged as "moved" without a new date goes: the next day (ISO dates)."""
+def moved_visit_day(planned: str, working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4),
+                    holidays: tuple[str, ...] = ()) -> str:
+    """Where a visit logged as "moved" without a new date goes: the next working day (ISO).
+
+    A Friday's visit goes to Monday, not to Saturday; holidays are skipped.
+    """
+    day = dt.date.fromisoformat(planned)
+    for _ in range(366):
+        day += dt.timedelta(days=1)
+        if day.weekday() in working_weekdays and day.isoformat() not in holidays:
+            return day.isoformat()
     return (dt.date.fromisoformat(planned) + dt.timedelta(days=1)).isoformat()
+
+
+def check_moved_to(planned: str, moved_to: str) -> None:
+    """Raise ValueError, in words, unless ``moved_to`` is a date after the ``planned`` one."""
+    try:
+        day = dt.date.fromisoformat(moved_to)
+    except ValueError:
+        raise ValueError(f"moved to {moved_to!r}: type the day as YYYY-MM-DD, e.g. "
+                         f"{moved_visit_day(planned)}") from None
+    if day <= dt.date.fromisoformat(planned):
+        raise ValueError(f"moved to {moved_to}: a visit moves to a later day than {planned}")

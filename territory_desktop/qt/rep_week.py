@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, ScheduleError, VisitLogEntry
-from territory_desktop.model.rotation_dates import moved_visit_day, week_to_show
+from territory_desktop.model.rotation_dates import check_moved_to, moved_visit_day, week_to_show
 from territory_desktop.qt.widgets import clock, fill_rep_combo
 
 if TYPE_CHECKING:
@@ -314,7 +314,11 @@ class RepWeekView(QWidget):
             return None
         moved_to = self._cell(row, "Moved to")
         if status == "moved" and not moved_to:
-            moved_to = moved_visit_day(date)
+            settings = self.bench.document.plan.settings
+            moved_to = moved_visit_day(date, tuple(settings.working_weekdays),
+                                       tuple(settings.holidays))
+        if status == "moved":
+            check_moved_to(date, moved_to)
         return VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
@@ -329,8 +333,6 @@ class RepWeekView(QWidget):
         plan = self.bench.document.plan
         try:
             entry = self.entry_for_row(row)
-            if entry is not None and entry.moved_to:
-                dt.date.fromisoformat(entry.moved_to)
         except (ValueError, ScheduleError) as exc:
             name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
             self.bench.notify_error(f"Visit log: {name} on {date}",
@@ -355,6 +357,7 @@ class RepWeekView(QWidget):
         self._filling = True
         try:
             self._show_readings(row, entry)
+            self._item(row, "Moved to").setText(entry.moved_to if entry else "")
         finally:
             self._filling = False
 

@@ -2,7 +2,12 @@ import datetime as dt
 
 import pytest
 
-from territory_desktop.model.rotation_dates import moved_visit_day, rotation_start, week_to_show
+from territory_desktop.model.rotation_dates import (
+    check_moved_to,
+    moved_visit_day,
+    rotation_start,
+    week_to_show,
+)
 
 D = dt.date.fromisoformat
 
@@ -31,6 +36,18 @@ def test_an_untouched_picker_leaves_an_unset_start_unset():
     assert rotation_start(D("2026-12-03"), "", D("2026-12-03")) == ""
 
 
-def test_a_moved_visit_without_a_date_goes_to_the_next_day():
-    assert moved_visit_day("2026-12-04") == "2026-12-05"
+def test_a_moved_visit_without_a_date_goes_to_the_next_working_day():
+    assert moved_visit_day("2026-12-03") == "2026-12-04"
+    assert moved_visit_day("2026-12-04") == "2026-12-07"  # a Friday's visit: Monday
     assert moved_visit_day("2026-12-31") == "2027-01-01"
+    assert moved_visit_day("2026-12-31", holidays=("2027-01-01",)) == "2027-01-04"
+    assert moved_visit_day("2026-12-04", working_weekdays=(0, 1, 2, 3, 4, 5)) == "2026-12-05"
+
+
+def test_a_move_is_to_a_later_day_typed_as_a_date():
+    check_moved_to("2026-12-04", "2026-12-08")
+    with pytest.raises(ValueError, match=r"moved to 'yesterday': type the day as YYYY-MM-DD, "
+                                         r"e\.g\. 2026-12-07"):
+        check_moved_to("2026-12-04", "yesterday")
+    with pytest.raises(ValueError, match="a visit moves to a later day than 2026-12-04"):
+        check_moved_to("2026-12-04", "2026-12-02")

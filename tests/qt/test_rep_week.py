@@ -46,7 +46,7 @@ def test_week_lists_the_planned_visits_with_times(week):
     assert [aid for _date, aid in view.rows] == expected
 
 
-def test_logging_a_visit_is_undoable_and_saved(week, tmp_path):
+def test_logging_a_visit_is_undoable_and_saved(week, tmp_path, qtbot):
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
     _go_to_cycle_week(view, doc.plan, 0)
@@ -64,6 +64,14 @@ def test_logging_a_visit_is_undoable_and_saved(week, tmp_path):
     view.table.cellWidget(0, 6).setCurrentText("moved")
     moved = next(e for e in doc.plan.visit_log if e.account_id == aid)
     assert moved.moved_to == (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
+    assert view._cell(0, "Moved to") == moved.moved_to  # shown at once, not after a reopen
+    for typed, reason in (("yesterday", "type the day as YYYY-MM-DD"),
+                          (date, "a visit moves to a later day")):
+        view.table.item(0, 7).setText(typed)
+        assert reason in window.statusBar().currentMessage()
+        assert next(e for e in doc.plan.visit_log if e.account_id == aid) == moved
+        # the row goes back to what the plan holds
+        qtbot.waitUntil(lambda: view._cell(0, "Moved to") == moved.moved_to)
     before = list(doc.plan.visit_log)
     view.table.item(0, 9).setText("100")  # end below start
     assert doc.plan.visit_log == before
