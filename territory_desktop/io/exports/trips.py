@@ -206,6 +206,14 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | Non
             seen.add(aid)
     for entry in moved_in:
         actual.append((entry.account_id, "moved", entry, entry.date))
+    # The odometer tells the order the rep really drove in: the stops with a reading take
+    # their places in the day in reading order (a re-planned day listed them backwards).
+    reading = {k: e.odometer_start for k, (_a, _s, e, _f) in enumerate(actual)
+               if e is not None and e.odometer_start is not None}
+    read = list(reading)
+    in_order = [actual[k] for k in sorted(read, key=reading.__getitem__)]
+    for k, visit in zip(read, in_order, strict=True):
+        actual[k] = visit
     missing = [a for a, *_ in actual if a not in plan.accounts]
     if missing:
         raise ExportError(f"{iso}: account {missing[0]} of {rep.id}'s schedule is not in the plan")

@@ -170,3 +170,27 @@ def test_a_mileage_log_and_an_expense_claim_hold_only_days_driven(export_plan, t
     assert any("not driven yet" in w for w in claim.warnings)
     logged = [r[1] for r in mileage_report(around).rows if isinstance(r[1], dt.date)]
     assert all(d <= now for d in logged)
+
+
+def test_visits_logged_off_the_plan_are_driven_in_odometer_order(export_plan, sample_network):
+    # A re-planned day: the rep logged two visits the rotation now has elsewhere, the later
+    # one first. The log's odometer says which came first; the legs must not run backwards.
+    from territory_desktop.model import VisitLogEntry
+
+    plan = export_plan.copy()
+    day = dt.date(2026, 1, 6)
+    cycle = cycle_for(plan, plan.schedules[REP].weeks)
+    planned = {v.account_id for v in plan.schedules[REP].day(*cycle.slot(day))}
+    mine = [a for a, t in assign_accounts(plan).territory_of.items()
+            if t and plan.territories[t].rep_id == REP and a not in planned][:2]
+    first, second = mine
+    iso = day.isoformat()
+    plan.visit_log = [e for e in plan.visit_log if e.date != iso] + [
+        VisitLogEntry(iso, REP, second, "done", odometer_start=12012.5, odometer_end=12020.0),
+        VisitLogEntry(iso, REP, first, "done", odometer_start=12000.0, odometer_end=12012.5)]
+    trips = build_trips(plan, REP, day, day, sample_network)
+    order = [v.place.account_id for v in trips.days[0].visits]
+    assert order.index(first) < order.index(second)
+    readings = [v.entry.odometer_start for v in trips.days[0].visits
+                if v.entry is not None and v.entry.odometer_start is not None]
+    assert readings == sorted(readings)
