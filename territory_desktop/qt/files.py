@@ -155,8 +155,8 @@ class PlanFiles(QObject):
         if self.confirm_discard("starting a new plan"):
             self._forget_autosave()
             self._base_dir = None
-            self.document.reset(Plan(settings=PlanSettings(cadence=self.default_cadence())), None)
             self._hold(None)
+            self.document.reset(Plan(settings=PlanSettings(cadence=self.default_cadence())), None)
 
     def default_cadence(self) -> dict[str, TierCadence]:
         """Return the tier cadence new plans start with (Preferences), else the defaults."""
@@ -216,8 +216,8 @@ class PlanFiles(QObject):
             self._forget_autosave()
         self._recovered = recovery if restored is not None else None
         self._base_dir = path.parent
+        self._hold(path, read_only)  # first: the title the reset shows says read-only
         self.document.reset(on_disk or Plan(name=path.stem), path)
-        self._hold(path, read_only)
         if restored is not None:
             # Restored work is unsaved until the user saves it; undo goes back to the file.
             # The autosave stays on disk until then.
@@ -245,8 +245,8 @@ class PlanFiles(QObject):
             plan.settings = replace(plan.settings, osm_extract=str(extract.resolve()))
         self._forget_autosave()
         self._base_dir = path.parent
-        self.document.reset(plan, None)
         self._hold(None)
+        self.document.reset(plan, None)
         return True
 
     def ask_restore(self, path: Path, recovery: Path) -> bool:

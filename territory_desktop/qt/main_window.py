@@ -559,6 +559,8 @@ class MainWindow(QMainWindow):
     def _update_title(self, *_: object) -> None:
         path = self.document.path
         name = path.name if path else f"{self.document.plan.name} (unsaved)"
+        if self.files.read_only:  # saved elsewhere, or not at all (another window holds it)
+            name += " (read-only)"
         self.setWindowTitle(f"{name}{' *' if self.document.is_modified else ''} — "
                             "Territory Desktop")
         self._update_counts()

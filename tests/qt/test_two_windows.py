@@ -93,6 +93,7 @@ def test_read_only_window_cannot_overwrite(tdapp, second_app, qtbot, tmp_path):
     seen: list[str] = []
     _click_when_asked(qtbot, "Open read-only", seen)
     assert b.files.open_path(plan, confirmed=True)
+    assert b.window.windowTitle() == "shared.gpkg (read-only) — Territory Desktop"
     before = plan.read_bytes()
     _rename(b, "B's change")
     assert not b.files.save_to(plan)
