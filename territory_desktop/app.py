@@ -74,8 +74,9 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     health = HealthPanel(window)
     units = Units(window)
+    exports = Exports(window, routing, files, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
-                               rep_week, route_panel, editing, Exports(window, routing, files),
+                               rep_week, route_panel, editing, exports,
                                health, RepPacks(window, routing, files),
                                Design(window, routing, accounts.selected_ids,
                                       lambda: window.selected_territories, units),

@@ -155,6 +155,12 @@ class ExportDialog(QDialog):
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
 
+    def prefer_rep(self, rep_id: str | None) -> None:
+        """Start on ``rep_id`` (the rep being worked on) when they have a rotation."""
+        index = self.rep.findData(rep_id) if rep_id in self.plan.schedules else -1
+        if self.with_rep and index >= 0:
+            self.rep.setCurrentIndex(index)
+
     @property
     def rep_id(self) -> str:
         """The chosen rep's id ("" when the plan has none)."""

@@ -43,10 +43,12 @@ if TYPE_CHECKING:
 class Exports:
     """The File > Export commands; ``dialog`` is the one open (tests reach it there)."""
 
-    def __init__(self, bench: Workbench, routing: RoutingController, files: PlanFiles) -> None:
+    def __init__(self, bench: Workbench, routing: RoutingController, files: PlanFiles,
+                 working_rep: Callable[[], str | None] = lambda: None) -> None:
         self.bench = bench
         self.routing = routing
         self.files = files
+        self.working_rep = working_rep  # the Rotation panel's rep: the one being worked on
         self.dialog: QDialog | None = None
 
     def _folder(self) -> str:
@@ -63,6 +65,7 @@ class Exports:
 
     def _trip_export(self, title: str, dialog: TripDialog) -> None:
         """Preview on request and write on OK, each after the network is ready."""
+        dialog.prefer_rep(self.working_rep())
         def start(preview_only: bool) -> None:
             assert self.routing.network is not None
             plan = self.bench.document.plan

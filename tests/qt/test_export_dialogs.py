@@ -106,3 +106,21 @@ def test_route_pack_writes_one_gpx_route_per_day(scheduled, qtbot, tmp_path, mon
         assert names == [plan.accounts[v.account_id].name for v in schedule.day(0, weekday)]
     assert first_day == [p.name for p in gpx.routes[0].points[1:-1]]  # previewed stops
     assert str(tmp_path) in window.statusBar().currentMessage()
+
+
+def test_a_trip_export_starts_on_the_rep_being_worked_on(scheduled, qtbot):
+    # Two reps with rotations: the dialog starts on the Rotation panel's rep, not the first.
+    window = scheduled.window
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData("REP-1"))
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
+        window.actions["rotation.schedule"].trigger()
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    assert {"REP-1", REP} <= set(window.document.plan.schedules)
+    export_action(window, "&Mileage log…").trigger()
+    assert window.exports.dialog.rep_id == REP
+    window.exports.dialog.reject()
+    panel.rep.setCurrentIndex(panel.rep.findData("REP-1"))
+    export_action(window, "&Expense report…").trigger()
+    assert window.exports.dialog.rep_id == "REP-1"
+    window.exports.dialog.reject()
