@@ -117,6 +117,8 @@ class RepPackDialog(QDialog):
             return "This plan is itself a rep pack: export packs from the master plan."
         if not self.path.text().strip():
             return "Choose the file to write (Browse…)."
+        if not self.path.text().strip().lower().endswith(".gpkg"):
+            return "A rep pack is a plan file: end its name with .gpkg."
         return ""
 
     def refresh(self) -> None:

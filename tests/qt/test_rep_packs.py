@@ -50,6 +50,9 @@ def test_export_rep_pack_from_the_menu_writes_a_pack_of_the_saved_plan(
     dialog.rep.setCurrentIndex(dialog.rep.findData(REP))
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert not ok.isEnabled() and "Choose the file" in dialog.reason.text()
+    qtbot.keyClicks(dialog.path, str(pack_path.with_suffix("")))  # typed without .gpkg
+    assert not ok.isEnabled() and "end its name with .gpkg" in dialog.reason.text()
+    dialog.path.clear()
     qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
     assert dialog.path.text() == str(pack_path)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
