@@ -48,6 +48,10 @@ MIME = "application/x-territory-visit"
 Slot = tuple[int, int]
 
 
+def _stops(n: int) -> str:
+    return f"{n} stop{'' if n == 1 else 's'}"
+
+
 class DayHeader(QLabel):
     """A day's summary line; a click on it draws that day's route."""
 
@@ -296,13 +300,13 @@ class RotationPanel(QWidget):
             over = totals.duration_seconds > limit + 1
             colour = "#a40000" if over else "#333"
             header.setText(
-                f"<span style='color:{colour}'>{len(visits)} stops · drive "
+                f"<span style='color:{colour}'>{_stops(len(visits))} · drive "
                 f"{hm(totals.drive_seconds)} · visits {hm(totals.visit_seconds)} · "
                 f"ends {clock(totals.end_seconds)}</span>")
             header.setToolTip(f"Day length {hm(totals.duration_seconds)} of "
                               f"{hm(limit)} allowed. Click to draw the day's route.")
         else:
-            header.setText(f"{len(visits)} stops" if visits else "free")
+            header.setText(_stops(len(visits)) if visits else "free")
         day = DayList(slot, frame)
         for i, v in enumerate(visits, start=1):
             account = plan.accounts.get(v.account_id)
