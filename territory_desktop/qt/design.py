@@ -116,7 +116,8 @@ class Design(QObject):
             self.routing.ensure_network()  # road times follow when it lands (network_ready)
         self.bench.run_work("Measuring the balance", alignment_figures, plan,
                             doc.assignment.territory_of, self.routing.network, self.figures,
-                            on_done=lambda f: self._on_figures(plan, f), kind="design-figures")
+                            on_done=lambda f: self._on_figures(plan, f), kind="design-figures",
+                            quiet=True)
 
     def _on_figures(self, plan: Plan, figures: AlignmentFigures) -> None:
         self.figures = figures

@@ -390,7 +390,8 @@ class HealthPanel(QWidget):
                 f"CRM results stored in the plan: {len(results.opportunities)} opportunities, "
                 f"{len(results.quotas)} quotas, {len(results.activities)} activities.")
 
-    def _refresh(self) -> None:
+    def _refresh(self, asked: bool = False) -> None:
+        """Recompute for the plan; ``asked``: the user picked a quarter (say what came out)."""
         self._stale = False
         period = self.period.currentData()
         if self.results is None or not isinstance(period, Period):
@@ -399,11 +400,12 @@ class HealthPanel(QWidget):
         document = self.workbench.document
         self.workbench.run_work(f"Territory health {period}", _compute, document.plan,
                                 dict(document.assignment.territory_of), self.results, period,
-                                on_done=self._on_computed, kind="health")
+                                on_done=lambda report: self._on_computed(report, asked),
+                                kind="health", quiet=True)
 
     def _on_period_activated(self, index: int) -> None:
         if isinstance(self.period.itemData(index), Period):
-            self._refresh()
+            self._refresh(asked=True)
 
     def _on_imported(self, loaded: Loaded) -> None:
         imported = loaded.imported
@@ -441,11 +443,12 @@ class HealthPanel(QWidget):
         dialog.accepted.connect(on_accepted)
         dialog.open()
 
-    def _on_computed(self, report: HealthReport) -> None:
+    def _on_computed(self, report: HealthReport, asked: bool) -> None:
         self._show_report(report)
-        self.workbench.show_status(
-            f"Territory health {report.kpis.period} as of {report.kpis.as_of}: "
-            f"{len(report.signals)} signals")
+        if asked or self._announce:  # a refresh after an edit leaves the edit's message be
+            self.workbench.show_status(
+                f"Territory health {report.kpis.period} as of {report.kpis.as_of}: "
+                f"{len(report.signals)} signals")
         self.report_shown.emit()
         if self._announce:
             self._announce = False

@@ -72,11 +72,12 @@ class JobRunner(QObject):
 
     def run(self, title: str, fn: Callable[..., Any], *args: Any,
             on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-            **kwargs: Any) -> Worker:
+            quiet: bool = False, **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread with progress and Cancel in the status bar.
 
         A new job of the same ``kind`` (default: ``fn``'s name) cancels the older one; jobs of
-        other kinds run alongside it.
+        other kinds run alongside it. A ``quiet`` job (a panel's refresh after every edit)
+        shows its bar and title but not its steps, which would hide what the edit said.
         """
         job_kind = kind or str(getattr(fn, "__name__", title))
         for old in self.workers:
@@ -86,6 +87,7 @@ class JobRunner(QObject):
         worker = Worker(fn, *args, **kwargs)
         worker.title = title
         worker.kind = job_kind
+        worker.quiet = quiet
         self.workers.append(worker)
         self.progress.setValue(0)
         self._show_title(title)
@@ -113,7 +115,8 @@ class JobRunner(QObject):
 
     def _on_worker_progressed(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        if message:
+        worker = self._sender_worker()
+        if message and not (worker is not None and worker.quiet):
             self._bar.showMessage(message, 3000)
 
     def _on_worker_returned(self, result: object) -> None:

@@ -540,9 +540,10 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- background work
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
                  on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-                 **kwargs: Any) -> Worker:
+                 quiet: bool = False, **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread: :meth:`JobRunner.run`."""
-        return self.jobs.run(title, fn, *args, on_done=on_done, kind=kind, **kwargs)
+        return self.jobs.run(title, fn, *args, on_done=on_done, kind=kind, quiet=quiet,
+                             **kwargs)
 
     def cancel_work(self) -> None:
         """Cancel every running job."""

@@ -44,8 +44,11 @@ class Workbench(Protocol):
 
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
                  on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-                 **kwargs: Any) -> Worker:
-        """Run ``fn`` off the GUI thread with progress and Cancel; ``on_done(result)`` after."""
+                 quiet: bool = False, **kwargs: Any) -> Worker:
+        """Run ``fn`` off the GUI thread with progress and Cancel; ``on_done(result)`` after.
+
+        ``quiet``: a refresh after every edit, whose steps stay out of the status line.
+        """
         ...
 
     def update_actions(self) -> None:

@@ -128,6 +128,7 @@ class Worker(QRunnable):
         self.on_done: Callable[[Any], object] | None = None  # set by whoever starts it
         self.generation = 0
         self.superseded = False  # cancelled because a newer job of its kind replaced it
+        self.quiet = False  # its steps stay out of the status line (JobRunner.run)
         self._fn, self._args, self._kwargs = fn, args, kwargs
         self._stop = threading.Event()
         self._done = threading.Event()

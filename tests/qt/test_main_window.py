@@ -92,6 +92,11 @@ def test_an_edits_notes_stay_in_the_status_bar_beside_its_text(tdapp, qtbot):
     message = window.statusBar().currentMessage()
     assert message.startswith("Draw territory")
     assert "gave up the overlapping area" in message
+    # The panels' refreshes after the edit (health, balance figures) keep their steps out of
+    # the status line: the edit's message is still there when they are done.
+    assert any(w.kind == "health" for w in window.jobs.workers)
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+    assert window.statusBar().currentMessage() == message
 
 
 def shape_bounds(doc) -> tuple[float, float, float, float]:
