@@ -200,7 +200,7 @@ class PlanFiles(QObject):
             read_only = answer == "Open read-only"
         recovery = planfile.find_recovery(path, self.owner)
         restored = None
-        if recovery is not None and self.ask_restore(path, recovery):
+        if recovery is not None and self.ask_restore(path.name, recovery):
             try:
                 restored = planfile.load_plan(recovery)
             except PlanFileError as exc:
@@ -249,11 +249,11 @@ class PlanFiles(QObject):
         self.document.reset(plan, None)
         return True
 
-    def ask_restore(self, path: Path, recovery: Path) -> bool:
-        """Ask whether to restore the newer autosave ``recovery`` of ``path``."""
+    def ask_restore(self, name: str, recovery: Path) -> bool:
+        """Ask whether to restore the newer autosave ``recovery`` of the plan called ``name``."""
         answer = QMessageBox.question(
             self.window, "Recover unsaved work",
-            f"{path.name} has newer autosaved changes (probably from a crash). Restore them?",
+            f"{name} has newer autosaved changes (probably from a crash). Restore them?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
@@ -361,12 +361,16 @@ class PlanFiles(QObject):
         """At start-up: offer an untitled plan's autosave left by a crash."""
         key = self.data_dir / "untitled.gpkg"
         recovery = planfile.find_recovery(key, self.owner)
-        if recovery is None or not self.ask_restore(Path("Untitled plan"), recovery):
+        if recovery is None:
             return False
         try:
             plan = planfile.load_plan(recovery)
         except PlanFileError as exc:
             self._error("Cannot recover", str(exc))
+            return False
+        # Named as the user knew it (the sample opens untitled as "Baltimore sample")
+        if not self.ask_restore(f"The unsaved plan “{plan.name}”" if plan.name
+                                else "An unsaved plan", recovery):
             return False
         from territory_desktop.edits import Edit
 

@@ -247,6 +247,23 @@ def test_autosave_then_recovery_after_crash(tdapp, qtbot, tmp_path):
     assert not doc.is_modified
 
 
+def test_an_untitled_plan_left_by_a_crash_is_offered_back_by_its_name(tdapp):
+    from territory_desktop import edits
+
+    doc, files = tdapp.document, tdapp.files
+    assert doc.path is None  # the sample opens as an untitled copy
+    name = doc.plan.name
+    tid = next(iter(doc.plan.territories))
+    tdapp.window.apply_edit(lambda: edits.update_territory(doc.plan, tid, name="Unsaved work"))
+    assert files.autosave() is not None
+    asked = []
+    files.ask_restore = lambda label, rec: asked.append(label) or True
+    doc.undo_stack.setClean()  # "crash": the next session starts
+    assert files.recover_untitled()
+    assert asked == [f"The unsaved plan “{name}”"]
+    assert doc.plan.territories[tid].name == "Unsaved work"
+
+
 def test_opening_the_shipped_sample_by_path_never_saves_into_resources(tdapp):
     from territory_desktop.resources import resource_path
 
