@@ -29,7 +29,16 @@ def store_results(plan: Plan, imported: CrmResults) -> Edit:
 
 
 def add_snapshot(plan: Plan, snapshot: Snapshot) -> Edit:
-    """Keep ``snapshot`` in the plan, after the snapshots taken before."""
+    """Keep ``snapshot`` in the plan, after the snapshots taken before.
+
+    A second snapshot of the same day and label gets "(2)", "(3)"... after its label, so the
+    two can be told apart wherever snapshots are picked.
+    """
+    taken = {s.title for s in plan.health.snapshots}
+    base, n = snapshot.label, 1
+    while f"{snapshot.taken.isoformat()} {snapshot.label}".strip() in taken:
+        n += 1
+        snapshot = dataclasses.replace(snapshot, label=f"{base} ({n})".strip())
     header, rows = snapshot.to_records()
     record = SnapshotRecord(header, tuple(rows))
     health = dataclasses.replace(plan.health, snapshots=(*plan.health.snapshots, record))

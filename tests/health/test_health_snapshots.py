@@ -104,3 +104,16 @@ def test_compare_two_real_quarters(small):
     verdicts = {(c.key, c.kpi): (c.before, c.after, c.verdict)
                 for c in compare_snapshots(q2, q3) if c.scope == "territory"}
     assert verdicts[("T1", "attainment")] == (4_000 / 9_000, 0.6, "improved")
+
+
+def test_two_snapshots_of_one_day_and_label_can_be_told_apart(small):
+    from territory_desktop.health.store import add_snapshot, snapshots_of
+
+    snap = _snapshot(small, "2026Q3", dt.date(2026, 10, 2))
+    plan = small.plan
+    for _ in range(3):
+        plan = add_snapshot(plan, snap).plan
+    assert [s.title for s in plan.health.snapshots] == [
+        "2026-10-02 2026Q3 review", "2026-10-02 2026Q3 review (2)",
+        "2026-10-02 2026Q3 review (3)"]
+    assert [s.label for s in snapshots_of(plan)][1] == "2026Q3 review (2)"
