@@ -109,6 +109,9 @@ def test_day_sheet_pdf_lists_stops_times_and_draws_the_road_route(export_plan_pa
         text = " ".join(page.extract_text().split())
         assert f"Samuel Okoye (REP-4): {('Mon', 'Tue', 'Wed', 'Thu', 'Fri')[day.date.weekday()]}" \
             f" {day.date}" in text
+        road = sum(g.routed or 0.0 for g in day.legs)  # the drawn route, not the odometer
+        assert f"{road:.1f} mi and {sum(g.seconds for g in day.legs) / 60:.0f} min driving " \
+            "by road" in text
         for v in day.visits:
             assert f"{clock(v.start)}-{clock(v.depart)}" in text
             assert v.place.account_id in text
