@@ -466,8 +466,25 @@ class RotationPanel(QWidget):
         if rep_id is None:
             return
         plan = self.bench.document.plan
-        choices = sorted(plan.accounts.values(), key=lambda a: a.name)
-        labels = [f"{a.name} ({a.id})" for a in choices]
+        territory_of = self.bench.document.assignment.territory_of
+        owner = {t.id: t.rep_id for t in plan.territories.values()}
+
+        def rep_of(aid: str) -> str | None:
+            tid = territory_of.get(aid)
+            return owner.get(tid) if tid else None
+
+        # The rep's own accounts first, each named by its address (nine 7-Elevens told apart
+        # by an OSM id before); another rep's account says whose it is.
+        choices = sorted(plan.accounts.values(),
+                         key=lambda a: (rep_of(a.id) != rep_id, a.name, a.address, a.id))
+        labels = []
+        for a in choices:
+            label = f"{a.name} — {a.address}" if a.address else a.name
+            other = rep_of(a.id)
+            if other != rep_id:
+                holder = plan.reps.get(other or "")
+                label += f" ({holder.name}'s account)" if holder else " (no rep's account)"
+            labels.append(label if label not in labels else f"{label} [{a.id}]")
         label, ok = QInputDialog.getItem(self, "Add a visit", "Account", labels, 0, True)
         if ok and label in labels:
             aid = choices[labels.index(label)].id

@@ -337,3 +337,38 @@ def test_scheduling_progress_shows_no_internal_scores(tdapp, qtbot):
     during = [m for m in shown if m]
     assert during  # the engine's steps were shown
     assert not [m for m in during if re.search(r"\bbest\b|\d+\.\d{2}\b", m)], during
+
+
+def test_add_a_visit_offers_the_reps_own_accounts_first_by_name_and_address(
+        scheduled, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    window, doc = scheduled.window, scheduled.document
+    panel = window.rotation_panel
+    slot = next(iter(panel.days))
+    plan, territory_of = doc.plan, doc.assignment.territory_of
+    own = sorted((a for a in plan.accounts.values() if territory_of.get(a.id)
+                  and plan.territories[territory_of[a.id]].rep_id == REP),
+                 key=lambda a: (a.name, a.address, a.id))
+    that_day = {v.account_id for v in plan.schedules[REP].day(*slot)}
+    chosen = next(a for a in own if a.id not in that_day)
+    offered = []
+
+    def named(a):  # by name and address; the OSM id only between two alike
+        shown = f"{a.name} — {a.address}" if a.address else a.name
+        alike = [b for b in own if b.name == a.name and b.address == a.address]
+        return shown if alike[0] is a else f"{shown} [{a.id}]"
+
+    def pick(parent, title, label, items, current, editable):
+        offered.extend(items)
+        return named(chosen), True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick))
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        _menu_action(panel, slot, "Add a visit…").trigger()
+    assert len(offered) == len(plan.accounts) == len(set(offered))
+    assert all("'s account)" not in o for o in offered[:len(own)])  # theirs, first
+    assert all("'s account)" in o for o in offered[len(own):])
+    assert offered[:len(own)] == [named(a) for a in own]
+    assert any(v.account_id == chosen.id and v.adhoc
+               for v in doc.plan.schedules[REP].day(*slot))
