@@ -306,7 +306,7 @@ class RoutingController(QObject):
         ("1. Deli"; "Home" shows as H); a round trip's return to its first stop is not drawn
         twice.
         """
-        from territory_desktop.mapping.route_map import route_layer
+        from territory_desktop.mapping.route_map import route_layer, route_summary
 
         stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
@@ -315,6 +315,9 @@ class RoutingController(QObject):
         self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units))
         self.route_presented.emit(result, labels, title, self.bench.prefs.units)
         self.bench.update_actions()
+        # every route drawn says its totals (a day's route left the last one's in view)
+        self.bench.show_status(f"{title} — {route_summary(result, self.bench.prefs.units)}",
+                               15000)
 
     def isochrone_dialog(self) -> None:
         """Ask for a rep and a drive time and draw the area reachable from the rep's home."""

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from territory_desktop.model.cadence import visits_per_cycle
 from territory_desktop.optimize.plan_schedule import rep_accounts
+from territory_desktop.units import format_distance
 
 WAIT_MS = 120_000
 REP = "REP-4"  # the conftest's SCHEDULED_REP, scheduled by the ``scheduled`` fixture
@@ -43,6 +44,9 @@ def test_day_route_drive_time_equals_the_schedule(scheduled, qtbot):
     totals = next(d for d in panel.last_result.days if (d.day.week, d.day.weekday) == slot)
     assert sum(leg.seconds for leg in route.legs) == pytest.approx(totals.drive_seconds, abs=0.5)
     assert len(route.legs) == day.count() + 1  # home, stops, home
+    assert window.statusBar().currentMessage().endswith(
+        f"Route: {len(route.legs)} legs, {format_distance(route.total_meters, 'mi')}, "
+        f"{route.total_seconds / 60:.0f} min driving")
 
 
 def test_moving_a_visit_updates_totals_and_undoes(scheduled, qtbot):
