@@ -238,6 +238,8 @@ class ExportDialog(QDialog):
         self.table.setRowCount(len(shown.rows))
         for r, row in enumerate(shown.rows):
             for c, value in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(str(value)))
+                item = QTableWidgetItem(str(value))
+                item.setToolTip(str(value))  # a long reason reads in full where it is cut
+                self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.caption.setText(shown.caption)

@@ -50,6 +50,7 @@ def read_only_table(parent: QWidget, name: str, header: list[str],
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
+            item.setToolTip(text)  # a long reason reads in full where the column cuts it
             if c and text[:1] in "+-0123456789":
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)

@@ -208,6 +208,8 @@ def test_territories_come_back_from_a_gis_file_as_one_undoable_edit(tdapp, qtbot
     _, shown = preview_rows(dialog)
     assert shown[0][:2] == [first.id, "Renamed in QGIS"]
     assert shown[0][-1] == "replaces, no owner"
+    last = dialog.table.columnCount() - 1
+    assert dialog.table.item(0, last).toolTip() == "replaces, no owner"  # read in full on hover
     assert "1 territories to import, 0 problems" in dialog.caption.text()
     count = len(doc.plan.territories)
     click_ok(qtbot, dialog)
