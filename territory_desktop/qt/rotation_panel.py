@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -184,7 +185,12 @@ class RotationPanel(QWidget):
                                                    "Compliance"])
         self.compliance.verticalHeader().hide()
         self.compliance.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.compliance.horizontalHeader().setStretchLastSection(True)
+        # The names take what the numbers leave (elided, in full on hover): sized to the
+        # longest name, they pushed Required, Planned and % out of the table's width.
+        header = self.compliance.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.compliance.setMaximumWidth(420)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -390,10 +396,10 @@ class RotationPanel(QWidget):
             name = plan.accounts[aid].name if aid in plan.accounts else aid
             for c, text in enumerate((name, str(required), str(planned), f"{share:.0%}")):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if share < 1:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.compliance.setItem(r, c, item)
-        self.compliance.resizeColumnsToContents()
 
     def _on_stretch_clicked(self) -> None:
         rep_id = self.rep_id()

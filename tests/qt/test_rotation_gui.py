@@ -139,6 +139,9 @@ def test_overload_is_reported_with_reasons_and_cadence_can_be_stretched(tdapp, q
     assert not panel.stretch_button.isHidden()
     worst = panel.compliance.item(0, 3).text()
     assert worst.endswith("%") and int(worst[:-1]) < 100
+    # every column in the table's width, long account names elided (in full on hover)
+    assert panel.compliance.horizontalScrollBar().maximum() == 0
+    assert panel.compliance.item(0, 0).toolTip() == panel.compliance.item(0, 0).text()
     missing_before = sum(u.missing_visits for u in schedule.unplaced)
     with qtbot.waitSignal(window.rotation.schedule_ready, timeout=WAIT_MS):
         panel.stretch_button.click()
