@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop.io.alignment import AccountAlignment, UnitAlignment
 from territory_desktop.model.plan import Plan
-from territory_desktop.qt.widgets import read_only_table
+from territory_desktop.qt.widgets import read_only_table, rep_label
 from territory_desktop.qt.workbench import Workbench
 
 if TYPE_CHECKING:
@@ -57,8 +57,7 @@ class AlignmentDialog(QDialog):
         unmatched = preview.unmatched
         moved = len(preview.moves)
         names = {t.id: t.name for t in plan.territories.values()}
-        reps = {t.id: rep.name if (rep := plan.reps.get(t.rep_id or "")) else t.rep_id or "-"
-                for t in plan.territories.values()}
+        reps = {t.id: rep_label(plan.reps, t.rep_id) for t in plan.territories.values()}
         read = (f"{found.rows_read} rows read ({found.key_column!r} → "
                 f"{found.territory_column!r}): ")
         tail = (f"{len(unmatched)} row{'s' if len(unmatched) != 1 else ''} did not match and "

@@ -122,8 +122,7 @@ class Design(QObject):
     def _on_figures(self, plan: Plan, figures: AlignmentFigures) -> None:
         self.figures = figures
         if plan is self.bench.document.plan:
-            self.panel.show_figures(figures, self.tolerance,
-                                    {r.id: r.name for r in plan.reps.values()})
+            self.panel.show_figures(figures, self.tolerance, plan.reps)
 
     def show_panel(self) -> None:
         """Bring the Design panel to the front (it measures the plan as it appears)."""

@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop.model import Rep
 from territory_desktop.optimize.alignment_figures import AlignmentFigures
+from territory_desktop.qt.widgets import rep_label
 
 __all__ = ["COLUMNS", "DesignPanel"]
 
@@ -74,7 +76,7 @@ class DesignPanel(QWidget):
         self.setObjectName("designPanel")
         self.figures: AlignmentFigures | None = None
         self.tolerance = 0.05
-        self.rep_names: dict[str, str] = {}
+        self.reps: Mapping[str, Rep] = {}
         self.summary = QLabel("Open a plan with territories and reps to see its balance.", self)
         self.summary.setObjectName("designSummary")
         self.summary.setWordWrap(True)
@@ -113,10 +115,10 @@ class DesignPanel(QWidget):
         layout.addWidget(split, 1)
 
     def show_figures(self, figures: AlignmentFigures, tolerance: float,
-                     rep_names: Mapping[str, str] | None = None) -> None:
+                     reps: Mapping[str, Rep] | None = None) -> None:
         """Show ``figures``; deviations beyond ``tolerance`` are marked; reps by their names."""
         self.figures, self.tolerance = figures, tolerance
-        self.rep_names = dict(rep_names or {})
+        self.reps = reps or {}
         self.summary.setText(self.summary_text())
         self._fill_table()
         self._draw_chart()
@@ -168,7 +170,7 @@ class DesignPanel(QWidget):
             k = m.territory_ids.index(t.territory_id) if t.territory_id in scored else None
             dev = work.deviations[k] if k is not None else None
             cells = [
-                t.name, self.rep_names.get(t.rep_id, t.rep_id) if t.rep_id else "-",
+                t.name, rep_label(self.reps, t.rep_id),
                 str(t.accounts), f"{t.workload_hours:.1f}",
                 f"{work.targets[k]:.1f}" if k is not None else "-",
                 _pct(dev) if dev is not None else "not scored",

@@ -66,6 +66,7 @@ from territory_desktop.model.plan import Plan
 from territory_desktop.qt.dialogs import ColumnMappingDialog
 from territory_desktop.qt.health_snapshots import SnapshotsBox
 from territory_desktop.qt.health_thresholds import ThresholdsDialog
+from territory_desktop.qt.widgets import rep_label
 from territory_desktop.qt.workbench import Workbench
 
 __all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
@@ -494,8 +495,7 @@ class HealthPanel(QWidget):
         self.table.setRowCount(len(rows))
         for r, k in enumerate(rows):
             self._set_cell(r, 0, k.name, "")
-            rep = self.workbench.document.plan.reps.get(k.rep_id) if k.rep_id else None
-            self._set_cell(r, 1, rep.name if rep else k.rep_id or "-", "")
+            self._set_cell(r, 1, rep_label(self.workbench.document.plan.reps, k.rep_id), "")
             for c, column in enumerate(COLUMNS, start=2):
                 text, tip = format_kpi(k, column)
                 self._set_cell(r, c, text, tip)

@@ -11,18 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from territory_desktop.cancel import Cancelled
+from territory_desktop.qt.widgets import separator
 from territory_desktop.qt.worker import Worker, start
-
-
-def separator(parent: QWidget) -> QFrame:
-    """Return a rule for the status bar: where a long message is cut, not run into a label."""
-    rule = QFrame(parent)
-    rule.setFrameShape(QFrame.Shape.VLine)
-    rule.setFrameShadow(QFrame.Shadow.Sunken)
-    return rule
 
 
 class JobRunner(QObject):

@@ -37,7 +37,7 @@ from territory_desktop.qt.editing import Editing
 from territory_desktop.qt.exports_menu import Exports
 from territory_desktop.qt.files import PlanFiles
 from territory_desktop.qt.health_panel import HealthPanel
-from territory_desktop.qt.jobs import JobRunner, separator
+from territory_desktop.qt.jobs import JobRunner
 from territory_desktop.qt.map_view import MapView
 from territory_desktop.qt.panel_layout import PanelLayout
 from territory_desktop.qt.rep_packs import RepPacks
@@ -48,6 +48,7 @@ from territory_desktop.qt.route_panel import RoutePanel
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.territory_panel import TerritoryPanel
 from territory_desktop.qt.units import Units
+from territory_desktop.qt.widgets import separator
 from territory_desktop.qt.window_actions import FILE, MENUS, VIEW, WINDOW_ACTIONS
 from territory_desktop.qt.worker import Worker
 from territory_desktop.settings import Preferences

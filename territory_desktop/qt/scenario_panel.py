@@ -43,6 +43,7 @@ from territory_desktop.optimize.alignment_figures import (
     compare_alignments,
 )
 from territory_desktop.qt.routing_controller import RoutingController
+from territory_desktop.qt.widgets import rep_label
 from territory_desktop.qt.workbench import Workbench
 
 __all__ = ["COMPARE_COLUMNS", "ScenarioPanel"]
@@ -291,22 +292,19 @@ class ScenarioPanel(QWidget):
             return
         self.report = report
         reps = self.workbench.document.plan.reps
-
-        def name(rep_id: str | None) -> str:
-            return "-" if rep_id is None else reps[rep_id].name if rep_id in reps else rep_id
-
         if borders is not None:
             self.workbench.map.show_borders(borders)
         self.table.setRowCount(len(report.territories))
         for row, t in enumerate(report.territories):
-            rep = name(t.rep_a) if t.rep_a == t.rep_b else f"{name(t.rep_a)} → {name(t.rep_b)}"
+            rep = (rep_label(reps, t.rep_a) if t.rep_a == t.rep_b
+                   else f"{rep_label(reps, t.rep_a)} → {rep_label(reps, t.rep_b)}")
             cells = [t.name, rep, _pair(*t.accounts, "d"), _pair(*t.workload, ".1f"),
                      _pair(*t.potential, ",.0f"), _pair(*t.drive_hours, ".1f"),
                      _pair(*t.compactness, ".0f"), str(t.moved_in), str(t.moved_out)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
-        changes = [f"{name(r.rep_id)} +{len(r.gained)}/-{len(r.lost)}" for r in report.reps
-                   if r.gained or r.lost]
+        changes = [f"{rep_label(reps, r.rep_id)} +{len(r.gained)}/-{len(r.lost)}"
+                   for r in report.reps if r.gained or r.lost]
         self.summary.setText(
             f"{report.before} → {report.after}: {report.moved} "
             f"account{'' if report.moved == 1 else 's'} change{'s' if report.moved == 1 else ''}"

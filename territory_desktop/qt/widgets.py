@@ -1,10 +1,13 @@
-"""Small widget helpers the panels share: rep picker, tables, problem line, time formatting."""
+"""Small widget helpers the panels share: reps, tables, problem line, status rule, times."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -12,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_desktop.model import Plan
+from territory_desktop.model import Plan, Rep
 
 
 def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
@@ -25,6 +28,22 @@ def fill_rep_combo(combo: QComboBox, plan: Plan) -> None:
     index = combo.findData(current)
     combo.setCurrentIndex(index if index >= 0 else 0)
     combo.blockSignals(False)
+
+
+def rep_label(reps: Mapping[str, Rep], rep_id: str | None) -> str:
+    """Return how a rep is shown: the name, the id of a rep the plan lacks, "-" for none."""
+    if not rep_id:
+        return "-"
+    rep = reps.get(rep_id)
+    return rep.name if rep is not None else rep_id
+
+
+def separator(parent: QWidget) -> QFrame:
+    """Return a rule for the status bar: where a long message is cut, not run into a label."""
+    rule = QFrame(parent)
+    rule.setFrameShape(QFrame.Shape.VLine)
+    rule.setFrameShadow(QFrame.Shadow.Sunken)
+    return rule
 
 
 def problem_label(parent: QWidget, name: str) -> QLabel:
