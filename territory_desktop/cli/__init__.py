@@ -3,10 +3,11 @@
 Errors print one line (``error: ...``) on stderr and exit with status 2.
 
 One module per group of subcommands, each with ``register(subparsers)``: ``plan`` (create,
-info, schedule), ``design`` (plan balance, compare, summary, units), ``health`` (plan
-import-results, health; snapshot and snapshots from ``health_snapshots``), ``routing``
-(network build, matrix, route), ``pvrp`` and ``exports`` (export, import). A new command goes
-into the module of its group, or a new module registered here.
+info, schedule), ``calendar`` (plan calendar), ``design`` (plan balance, compare, summary,
+units), ``health`` (plan import-results, health; snapshot and snapshots from
+``health_snapshots``), ``routing`` (network build, matrix, route), ``pvrp`` and ``exports``
+(export, import). A new command goes into the module of its group, or a new module registered
+here.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ EXIT_ERROR = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``tdesk`` argument parser with every subcommand registered."""
-    from territory_desktop.cli import design, exports, health, plan, pvrp, routing
+    from territory_desktop.cli import calendar, design, exports, health, plan, pvrp, routing
 
     parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     plan_sub = sub.add_parser("plan", help="create and inspect plan files").add_subparsers(
         dest="plan_command", required=True)
     plan.register(plan_sub)
+    calendar.register(plan_sub)
     design.register(plan_sub)
     health.register(plan_sub)
     routing.register(sub)

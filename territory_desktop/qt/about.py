@@ -46,6 +46,7 @@ LIBRARIES: tuple[tuple[str, str], ...] = (
     ("ReportLab", "BSD-3-Clause"),
     ("icalendar", "BSD-2-Clause"),
     ("gpxpy", "Apache-2.0"),
+    ("holidays (public holiday rules)", "MIT"),
     ("Requests, urllib3, idna, certifi, charset-normalizer",
      "Apache-2.0; urllib3, charset-normalizer: MIT; idna: BSD-3-Clause; certifi: MPL-2.0"),
 )

@@ -36,6 +36,7 @@ from territory_desktop.model import (
     TierCadence,
 )
 from territory_desktop.model.schedule import WEEKDAY_NAMES
+from territory_desktop.qt.calendar_settings import HolidayEditor, WeekdayPicker
 from territory_desktop.settings import Preferences
 
 
@@ -204,7 +205,7 @@ class ReportDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Preferences (units, currency, map) and this plan's tier cadence."""
+    """Preferences (units, currency, map) and this plan's cadence, rotation and work calendar."""
 
     def __init__(self, prefs: Preferences, plan_settings: PlanSettings,
                  parent: QWidget | None = None) -> None:
@@ -273,6 +274,10 @@ class SettingsDialog(QDialog):
         balance.addWidget(self.day_balance, 1)
         balance.addWidget(QLabel("Even days", self))
         form.addRow("Rotation days", balance)
+        self.weekdays = WeekdayPicker(tuple(plan_settings.working_weekdays), self)
+        self.holidays = HolidayEditor(plan_settings, self)
+        form.addRow("Working days", self.weekdays)
+        form.addRow("Holidays", self.holidays)
         self._plan_settings = plan_settings
         form.addRow(_ok_cancel(self))
 
@@ -298,7 +303,9 @@ class SettingsDialog(QDialog):
         if self.day_balance.value() != round(balance * 100):
             balance = self.day_balance.value() / 100
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
-                       rotation_start=anchor, day_balance=balance)
+                       rotation_start=anchor, day_balance=balance,
+                       working_weekdays=self.weekdays.weekdays(),
+                       holidays=self.holidays.holidays())
 
 
 def _minutes_to_time(minutes: int) -> QTime:

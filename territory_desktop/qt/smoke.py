@@ -259,6 +259,21 @@ class _Smoke:
              "CSV in Windows-1252 and UTF-16 imported; the map page's dates, numbers and "
              "sorting in English")
 
+    def holidays(self) -> None:
+        """Check each offered country's public holidays load, with English names."""
+        import datetime as dt
+
+        from territory_desktop.model.public_holidays import COUNTRIES, public_holidays
+
+        christmas = dt.date(2026, 12, 25)
+        found = {code: dict(public_holidays(code, [2026])) for code in COUNTRIES}
+        wrong = {code: days.get(christmas) for code, days in found.items()
+                 if days.get(christmas) != "Christmas Day"}
+        if wrong:
+            raise SmokeFailure(f"25 Dec 2026 is not named Christmas Day in: {wrong}")
+        _say("public holidays 2026: " + ", ".join(f"{code} {len(days)}"
+                                                  for code, days in found.items()))
+
     def run(self) -> None:
         self.open_and_draw()
         self.matrix()
@@ -266,6 +281,7 @@ class _Smoke:
         self.save_and_reopen()
         self.export_gis()
         self.text()
+        self.holidays()
 
 
 def _summary(plan: Any) -> dict[str, int]:

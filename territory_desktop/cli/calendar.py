@@ -1,0 +1,115 @@
+"""``tdesk plan calendar``: the plan's working days and holidays, shown or changed.
+
+The same calendar as Edit > Settings: the weekdays reps work and the days nobody visits
+(public holidays of a country or region, added on request, and any other day).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+__all__ = ["register"]
+
+EXIT_ERROR = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _weekdays(text: str) -> tuple[int, ...]:
+    from territory_desktop.model.schedule import WEEKDAY_NAMES
+
+    names = [n.strip().title()[:3] for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in WEEKDAY_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: weekdays are {','.join(WEEKDAY_NAMES)}, comma-separated")
+    return tuple(sorted({WEEKDAY_NAMES.index(n) for n in names}))
+
+
+def _country_region(text: str) -> tuple[str, str]:
+    country, _, region = text.partition("-")
+    return country.strip().upper(), region.strip().upper()
+
+
+def _calendar_command(args: argparse.Namespace) -> int:
+    from territory_desktop.io.planfile import load_plan, save_plan
+    from territory_desktop.model.public_holidays import HolidayError, holiday_names, public_holidays
+    from territory_desktop.model.schedule import WEEKDAY_NAMES
+
+    plan = load_plan(args.plan)
+    settings = plan.settings
+    holidays = set() if args.clear_holidays else {dt.date.fromisoformat(d)
+                                                  for d in settings.holidays}
+    names: dict[dt.date, str] = {}
+    if args.public_holidays:
+        country, region = _country_region(args.public_holidays)
+        years = args.years or [dt.date.today().year]
+        try:
+            found = public_holidays(country, years, region)
+        except HolidayError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        names.update(found)
+        holidays.update(d for d, _ in found)
+    holidays.update(args.add)
+    for day in args.remove:
+        if day not in holidays:
+            print(f"note: {day.isoformat()} is not one of the plan's holidays", file=sys.stderr)
+        holidays.discard(day)
+    new = replace(settings, holidays=tuple(sorted(d.isoformat() for d in holidays)),
+                  working_weekdays=args.weekdays or settings.working_weekdays)
+    if new != settings:
+        plan = plan.copy()
+        plan.settings = new
+        out = args.output or args.plan
+        save_plan(plan, out)
+        print(f"wrote {out}", file=sys.stderr)
+    days = sorted(holidays)
+    for day, name in holiday_names(new.country, days).items():
+        names.setdefault(day, name)
+    working = [WEEKDAY_NAMES[d] for d in new.working_weekdays]
+    if args.json:
+        print(json.dumps({"working_weekdays": working,
+                          "holidays": [{"date": d.isoformat(), "name": names.get(d, "")}
+                                       for d in days]}, indent=2))
+        return 0
+    print(f"working days: {', '.join(working)}")
+    print(f"holidays: {len(days)}")
+    for day in days:
+        print(f"  {day.isoformat()} {day:%a}  {names.get(day, '')}".rstrip())
+    return 0
+
+
+def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``calendar`` to the ``tdesk plan`` subcommands."""
+    cal = plan.add_parser(
+        "calendar", help="show or change the plan's working days and holidays",
+        description="Without options, list the working days and holidays. Options change "
+        "them and write the plan (the same file unless -o). Holidays are days nobody visits.")
+    cal.add_argument("plan", type=Path)
+    cal.add_argument("--weekdays", type=_weekdays, metavar="Mon,Tue,...",
+                     help="the days reps work, e.g. Mon,Tue,Wed,Thu,Fri")
+    cal.add_argument("--public-holidays", metavar="CC[-REGION]",
+                     help="add a country's public holidays (AU, CA, DE, GB, NL, US), with a "
+                          "region's own (e.g. US-MD, GB-SCT)")
+    cal.add_argument("--years", type=int, nargs="+", metavar="YEAR",
+                     help="years of the public holidays (default: this year)")
+    cal.add_argument("--add", type=_date, action="append", default=[], metavar="YYYY-MM-DD",
+                     help="add a holiday (repeatable)")
+    cal.add_argument("--remove", type=_date, action="append", default=[], metavar="YYYY-MM-DD",
+                     help="remove a holiday (repeatable), e.g. a public holiday the team works")
+    cal.add_argument("--clear-holidays", action="store_true",
+                     help="start from no holidays (then add)")
+    cal.add_argument("--json", action="store_true", help="machine-readable output")
+    cal.add_argument("-o", "--output", type=Path, help="plan to write (default: the plan)")
+    cal.set_defaults(func=_calendar_command)

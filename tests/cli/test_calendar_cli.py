@@ -1,0 +1,51 @@
+"""``tdesk plan calendar``: the plan's working days and holidays from the command line."""
+
+import json
+import shutil
+
+import pytest
+
+from territory_desktop import cli
+from territory_desktop.io.planfile import load_plan
+from territory_desktop.resources import resource_path
+
+
+def test_public_holidays_of_a_state_are_added_and_one_removed(tmp_path, capsys):
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)
+    code = cli.main(["plan", "calendar", str(plan), "--public-holidays", "us-md", "--years",
+                     "2026", "2027", "--remove", "2026-10-12", "--add", "2026-12-24",
+                     "--weekdays", "Mon,Tue,Wed,Thu,Fri,Sat"])
+    printed = capsys.readouterr()
+    assert code == 0
+    assert f"wrote {plan}" in printed.err
+    assert "  2026-12-25 Fri  Christmas Day" in printed.out.splitlines()
+    assert "  2026-12-24 Thu" in printed.out.splitlines()  # added by hand: no name
+    settings = load_plan(plan).settings
+    assert settings.working_weekdays == (0, 1, 2, 3, 4, 5)
+    assert {"2026-12-24", "2026-12-25", "2027-12-24"} <= set(settings.holidays)
+    assert "2026-10-12" not in settings.holidays and "2027-10-11" in settings.holidays
+
+    assert cli.main(["plan", "calendar", str(plan), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["working_weekdays"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    assert [h["date"] for h in shown["holidays"]] == list(settings.holidays)
+    assert {"date": "2026-12-25", "name": "Christmas Day"} in shown["holidays"]
+
+
+def test_bad_calendar_input_is_one_line_and_leaves_the_plan_alone(tmp_path, capsys):
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)
+    before = plan.read_bytes()
+    assert cli.main(["plan", "calendar", str(plan), "--public-holidays", "FR"]) == 2
+    assert capsys.readouterr().err == ("error: no public holidays for country 'FR'; known: "
+                                       "AU, CA, DE, GB, NL, US\n")
+    assert cli.main(["plan", "calendar", str(plan), "--public-holidays", "US-XX"]) == 2
+    assert capsys.readouterr().err.startswith("error: US has no region 'XX'; known: AK, AL")
+    for bad, why in ((["--add", "2026-13-01"], "'2026-13-01' is not a date YYYY-MM-DD"),
+                     (["--weekdays", "Funday"], "weekdays are Mon,Tue,Wed,Thu,Fri,Sat,Sun")):
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["plan", "calendar", str(plan), *bad])
+        assert refused.value.code == 2
+        assert why in capsys.readouterr().err
+    assert plan.read_bytes() == before

@@ -1,0 +1,120 @@
+"""Edit > Settings: the plan's working days and holidays, set by clicks and keys, one undo entry.
+
+The rep's week shows a holiday as a day off, and the plan file keeps the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QDialog
+
+from territory_desktop.qt import dialogs
+
+REP = "REP-4"
+
+
+def _holiday_rows(editor) -> dict[str, str]:
+    items = (editor.list.item(i) for i in range(editor.list.count()))
+    return {str(i.data(Qt.ItemDataRole.UserRole)): i.text() for i in items}
+
+
+def _calendar_gestures(qtbot):
+    """Return what a manager does in the dialog.
+
+    Work Saturdays, add Maryland's public holidays for 2026-27, remove Columbus Day (the team
+    works it), add Christmas Eve by hand.
+    """
+
+    def gestures(dialog):
+        dialog.show()  # what exec() does first; keys reach only a shown dialog
+        qtbot.waitExposed(dialog)
+        picker, editor = dialog.weekdays, dialog.holidays
+        qtbot.mouseClick(picker.findChild(type(picker.buttons[0]), "weekday5"),
+                         Qt.MouseButton.LeftButton)
+        assert editor.country.currentText() == "US"  # the plan's country
+        editor.region.setCurrentIndex(editor.region.findText("Maryland"))
+        editor.year.setValue(2026)
+        qtbot.mouseClick(editor.add_public, Qt.MouseButton.LeftButton)
+        assert editor.message.text().startswith("Added ")
+        assert "public holidays of Maryland for 2026–2027 (0 already listed)" in \
+            editor.message.text()
+        rows = _holiday_rows(editor)
+        assert rows["2026-12-25"] == "Fri 25 Dec 2026  ·  Christmas Day"
+        columbus = list(rows).index("2026-10-12")
+        editor.list.setCurrentRow(columbus)
+        editor.list.setFocus()
+        qtbot.keyClick(editor.list, Qt.Key.Key_Delete)
+        editor.date.setDate(QDate(2026, 12, 24))
+        qtbot.mouseClick(dialog.findChild(type(editor.add_public), "addHoliday"),
+                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(editor.add_public, Qt.MouseButton.LeftButton)  # again: nothing new
+        assert editor.message.text().startswith("Added 1 public holidays")  # Columbus Day
+        assert "2026-10-12" in _holiday_rows(editor)
+        editor.list.setCurrentRow(list(_holiday_rows(editor)).index("2026-10-12"))
+        qtbot.mouseClick(dialog.findChild(type(editor.add_public), "removeHoliday"),
+                         Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    return gestures
+
+
+def test_working_days_and_holidays_are_set_in_settings_and_undone(tdapp, qtbot, monkeypatch,
+                                                                  tmp_path):
+    window, doc = tdapp.window, tdapp.document
+    before = doc.plan.settings
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", _calendar_gestures(qtbot))
+    window.actions["edit.settings"].trigger()
+    settings = doc.plan.settings
+    assert settings.working_weekdays == (0, 1, 2, 3, 4, 5)
+    assert {"2026-12-24", "2026-12-25", "2027-01-01", "2026-11-27"} <= set(settings.holidays)
+    assert "2026-10-12" not in settings.holidays  # removed with the Delete key
+    assert list(settings.holidays) == sorted(settings.holidays)
+    window.actions["edit.undo"].trigger()
+    assert doc.plan.settings == before
+    window.actions["edit.redo"].trigger()
+    assert doc.plan.settings == settings
+
+    path = tmp_path / "calendar.gpkg"
+    assert tdapp.files.save_to(path)
+    assert tdapp.files.open_path(path, confirmed=True)
+    assert doc.plan.settings == settings
+
+
+def test_the_last_working_day_cannot_be_switched_off(tdapp, qtbot, monkeypatch):
+    def switch_everything_off(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for button in dialog.weekdays.buttons:
+            if button.isChecked():
+                qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", switch_everything_off)
+    tdapp.window.actions["edit.settings"].trigger()
+    assert tdapp.document.plan.settings.working_weekdays == (4,)  # Friday stays on
+
+
+def test_a_holiday_is_a_day_off_in_the_reps_week(scheduled, qtbot, monkeypatch):
+    window = scheduled.window
+
+    def add_christmas(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.holidays.date.setDate(QDate(2026, 12, 25))
+        qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
+                         Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_christmas)
+    window.actions["edit.settings"].trigger()
+    window.actions["rotation.week"].trigger()
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    view.week.setDate(QDate(2026, 12, 21))
+    days = {view.rows[r][0]: view._cell(r, "Day") for r in range(len(view.rows))}
+    christmas = dt.date(2026, 12, 25).isoformat()
+    assert christmas in days, "the rotation plans visits on the Friday"
+    assert days[christmas].endswith("(off)")
+    assert not [d for iso, d in days.items() if iso != christmas and d.endswith("(off)")]
