@@ -42,6 +42,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     from territory_desktop.qt.editing import Editing
     from territory_desktop.qt.exports_menu import Exports
     from territory_desktop.qt.files import PlanFiles
+    from territory_desktop.qt.gc_thread import collect_on_gui_thread
     from territory_desktop.qt.health_map import HealthMap
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.main_window import MainWindow, WindowParts
@@ -62,6 +63,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     files = PlanFiles(document, prefs, store, data_dir)
     map_view = MapView()
     window = MainWindow(document, map_view, prefs, files)
+    collect_on_gui_thread(window)  # a worker thread's collection could destroy Qt objects
     # Controllers and panels see the window only as their Workbench.
     accounts = AccountsPanel(document, window)
     routing = RoutingController(window, files, accounts.selected_ids)
