@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import edits
-from territory_desktop.model import VISIT_STATUSES, ScheduleError, VisitLogEntry
+from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
 from territory_desktop.model.rotation_dates import check_moved_to, moved_visit_day, week_to_show
 from territory_desktop.qt.widgets import clock, fill_rep_combo
 
@@ -165,6 +165,7 @@ class RepWeekView(QWidget):
             log = {(e.date, e.account_id): e for e in plan.visit_log if e.rep_id == rep_id}
             week_no = None
             total_visits = 0
+            holidays = _holiday_notes(plan, monday)
             for offset in range(7):
                 date = monday + dt.timedelta(days=offset)
                 slot = cycle.slot(date)
@@ -173,8 +174,8 @@ class RepWeekView(QWidget):
                 week_no = slot[0]
                 visits = schedule.day(*slot)
                 times = self._times(planner, index.get(slot), [v.account_id for v in visits])
-                off = (slot in plan.reps[rep_id].days_off
-                       or date.isoformat() in plan.settings.holidays)
+                off = ("off" if slot in plan.reps[rep_id].days_off
+                       else holidays.get(date, ""))
                 for n, v in enumerate(visits, start=1):
                     self._add_row(date, n, v.account_id, times.get(v.account_id),
                                   log.get((date.isoformat(), v.account_id)), off)
@@ -212,7 +213,8 @@ class RepWeekView(QWidget):
                 for s in day_timeline(planner, day_index, ids)}
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
-                 entry: VisitLogEntry | None, off: bool) -> None:
+                 entry: VisitLogEntry | None, off: str) -> None:
+        """Add a visit row; ``off`` says why nobody visits that day ("" on a working day)."""
         plan = self.bench.document.plan
         account = plan.accounts.get(account_id)
         row = self.table.rowCount()
@@ -220,7 +222,7 @@ class RepWeekView(QWidget):
         self.rows.append((date.isoformat(), account_id))
 
         values = {
-            "Day": date.strftime("%a %d %b") + (" (off)" if off else ""),
+            "Day": date.strftime("%a %d %b") + (f" ({off})" if off else ""),
             "#": str(n),
             "Planned": planned or "—",
             "Account": account.name if account else account_id,
@@ -375,6 +377,16 @@ class RepWeekView(QWidget):
         if slot is not None:
             self.rotation.show_day_route(rep_id, slot)
         self.visit_selected.emit(rep_id, date)
+
+
+def _holiday_notes(plan: Plan, monday: dt.date) -> dict[dt.date, str]:
+    """Return "holiday" (with its public name where it has one) for the holidays of the week."""
+    from territory_desktop.model.public_holidays import holiday_names
+
+    week = [monday + dt.timedelta(days=n) for n in range(7)]
+    days = [d for d in week if d.isoformat() in plan.settings.holidays]
+    names = holiday_names(plan.settings.country, days)
+    return {d: f"holiday: {names[d]}" if d in names else "holiday" for d in days}
 
 
 def _qdate(date: dt.date) -> QDate:
