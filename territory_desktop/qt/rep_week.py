@@ -195,7 +195,9 @@ class RepWeekView(QWidget):
                 self.table.resizeColumnsToContents()
             label = f"week {week_no + 1} of the {schedule.weeks}-week rotation" \
                 if week_no is not None else "no working days"
-            self.caption.setText(f"{total_visits} planned visits · {label} · "
+            off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
+                               for d, note in sorted(holidays.items()))
+            self.caption.setText(f"{total_visits} planned visits · {label}{off_days} · "
                                  + ("planned times on road drive times" if planner else
                                     "load the road network (Ctrl+B) for planned times"))
         finally:

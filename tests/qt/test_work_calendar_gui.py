@@ -118,3 +118,4 @@ def test_a_holiday_is_a_day_off_in_the_reps_week(scheduled, qtbot, monkeypatch):
     assert christmas in days, "the rotation plans visits on the Friday"
     assert days[christmas] == "Fri 25 Dec (holiday: Christmas Day)"
     assert not [d for iso, d in days.items() if iso != christmas and "(" in d]
+    assert " · Fri 25 Dec holiday: Christmas Day · " in view.caption.text()
