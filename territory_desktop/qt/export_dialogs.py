@@ -123,9 +123,10 @@ def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> str:
     writers = {"gpx": write_gpx, "ics": write_ics, "pdf": write_day_sheets}
     for part in parts:
         writers[part](trips, paths[part])
-    visits = sum(len(d.visits) for d in trips.days)
+    days = [d for d in trips.days if d.visits]  # a day of skipped visits is not driven
+    visits = sum(len(d.visits) for d in days)
     names = ", ".join(paths[p].name for p in parts)
-    return f"Wrote {names} to {folder}: {len(trips.days)} days, {visits} visits"
+    return f"Wrote {names} to {folder}: {len(days)} days, {visits} visits"
 
 
 def preview_pack(trips: Trips) -> Preview:
@@ -134,8 +135,9 @@ def preview_pack(trips: Trips) -> Preview:
 
     rows = [(d.date, n, v.place.name, v.place.label, clock(v.arrive), clock(v.depart))
             for d in trips.days for n, v in enumerate(d.visits, start=1)]
+    days = sum(1 for d in trips.days if d.visits)
     return preview(("Date", "Stop", "Account", "Address", "Arrive", "Leave"), rows,
-                   f"{len(trips.days)} days, {len(rows)} visits")
+                   f"{days} days, {len(rows)} visits")
 
 
 class TripDialog(ExportDialog):

@@ -124,3 +124,30 @@ def test_a_trip_export_starts_on_the_rep_being_worked_on(scheduled, qtbot):
     export_action(window, "&Expense report…").trigger()
     assert window.exports.dialog.rep_id == "REP-1"
     window.exports.dialog.reject()
+
+
+def test_a_day_whose_visits_were_all_skipped_is_not_counted_in_the_pack(scheduled, qtbot,
+                                                                        tmp_path, monkeypatch):
+    window = scheduled.window
+    monday = cycle_for(window.document.plan).monday
+    window.actions["rotation.week"].trigger()
+    week = window.rep_week
+    week.rep.setCurrentIndex(week.rep.findData(REP))
+    type_date(qtbot, week.week, monday)
+    first_day = week.rows[0][0]
+    driven_days = len({date for date, _aid in week.rows})
+    for row in [r for r, (date, _aid) in enumerate(week.rows) if date == first_day]:
+        week.table.cellWidget(row, 6).setCurrentText("skipped")  # the rep's status pick
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(tmp_path)))
+    export_action(window, "&Route pack for the week…").trigger()
+    dialog = window.exports.dialog
+    type_date(qtbot, dialog.week, monday)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=WAIT_MS)
+    click_ok(qtbot, dialog)
+    wrote(qtbot, window)
+    visits = sum(1 for date, _aid in week.rows if date != first_day)
+    assert window.statusBar().currentMessage().endswith(
+        f": {driven_days - 1} days, {visits} visits")
