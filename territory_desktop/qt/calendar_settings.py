@@ -58,15 +58,19 @@ class WeekdayPicker(QWidget):
             button.toggled.connect(self._keep_one)
             row.addWidget(button)
             self.buttons.append(button)
+        self.message = QLabel(self)
+        self.message.setObjectName("weekdayMessage")
+        row.addWidget(self.message)
         row.addStretch(1)
         self.setToolTip("Days the reps work: the rotation plans visits on these days only")
 
     def _keep_one(self) -> None:
-        if not self.weekdays():
+        refused = not self.weekdays()
+        if refused:
             sender = self.sender()
             if isinstance(sender, QCheckBox):
                 sender.setChecked(True)
-            self.setToolTip("A rotation needs at least one working day")
+        self.message.setText("A rotation needs at least one working day." if refused else "")
 
     def weekdays(self) -> tuple[int, ...]:
         """Return the checked days, 0 = Monday."""

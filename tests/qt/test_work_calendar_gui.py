@@ -89,6 +89,10 @@ def test_the_last_working_day_cannot_be_switched_off(tdapp, qtbot, monkeypatch):
         for button in dialog.weekdays.buttons:
             if button.isChecked():
                 qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert dialog.weekdays.message.text() == "A rotation needs at least one working day."
+        qtbot.mouseClick(dialog.weekdays.buttons[0], Qt.MouseButton.LeftButton)  # Monday on
+        assert dialog.weekdays.message.text() == ""
+        qtbot.mouseClick(dialog.weekdays.buttons[0], Qt.MouseButton.LeftButton)  # off again
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(dialogs.SettingsDialog, "exec", switch_everything_off)
