@@ -41,6 +41,20 @@ def moved_visit_day(planned: str, working_weekdays: tuple[int, ...] = (0, 1, 2, 
     return (dt.date.fromisoformat(planned) + dt.timedelta(days=1)).isoformat()
 
 
+def holidays_moved_to(day: dt.date, working_weekdays: tuple[int, ...],
+                      holidays: tuple[str, ...]) -> list[dt.date]:
+    """Return the holidays whose visits are done on ``day``: it is the next working day after each.
+
+    A Friday holiday's visits go to Monday; two holidays in a row both go to the day after.
+    """
+    iso = day.isoformat()
+    if iso in holidays or day.weekday() not in working_weekdays:
+        return []
+    return sorted(h for h in map(dt.date.fromisoformat, holidays)
+                  if h < day and h.weekday() in working_weekdays
+                  and moved_visit_day(h.isoformat(), working_weekdays, holidays) == iso)
+
+
 def check_moved_to(planned: str, moved_to: str) -> None:
     """Raise ValueError, in words, unless ``moved_to`` is a date after the ``planned`` one."""
     try:

@@ -61,6 +61,35 @@ def cycle_for(plan: Plan, weeks: int | None = None) -> RotationCycle:
     )
 
 
+def visits_from_holidays(plan: Plan, rep_id: str, cycle: RotationCycle, day: dt.date,
+                         since: dt.date | None = None) -> list[tuple[str, dt.date]]:
+    """Return the rotation's visits on holidays that are done on ``day``: (account id, holiday).
+
+    Nobody visits on a holiday: its visits move to the next working day (after that day's
+    own, which are not repeated). Holidays before ``since`` (a rotation's first day) have none.
+    """
+    from territory_desktop.model.rotation_dates import holidays_moved_to
+
+    schedule = plan.schedules[rep_id]
+    own = {v.account_id for v in _visits_of(schedule, cycle, day)}
+    moved: list[tuple[str, dt.date]] = []
+    for holiday in holidays_moved_to(day, tuple(plan.settings.working_weekdays),
+                                     tuple(plan.settings.holidays)):
+        if since is not None and holiday < since:
+            continue
+        for visit in _visits_of(schedule, cycle, holiday):
+            if visit.account_id not in own:
+                own.add(visit.account_id)
+                moved.append((visit.account_id, holiday))
+    return moved
+
+
+def _visits_of(schedule: RepSchedule, cycle: RotationCycle,
+               day: dt.date) -> list[ScheduledVisit]:
+    slot = cycle.slot(day)
+    return schedule.day(*slot) if slot is not None else []
+
+
 def rep_accounts(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None]) -> list[str]:
     """Ids of the accounts in territories owned by ``rep_id``, in plan order."""
     owned = {t.id for t in plan.territories.values() if t.rep_id == rep_id}

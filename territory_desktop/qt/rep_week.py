@@ -146,7 +146,7 @@ class RepWeekView(QWidget):
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
         """Rebuild the table for the chosen rep and week from the plan and its log."""
-        from territory_desktop.optimize.plan_schedule import cycle_for
+        from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
 
         self._filling = True
         try:
@@ -172,23 +172,26 @@ class RepWeekView(QWidget):
                 if slot is None:
                     continue
                 week_no = slot[0]
-                visits = schedule.day(*slot)
-                times = self._times(planner, index.get(slot), [v.account_id for v in visits])
+                iso = date.isoformat()
+                # A holiday's visits are done on the next working day (listed there).
+                own = [] if date in holidays else [v.account_id for v in schedule.day(*slot)]
+                times = self._times(planner, index.get(slot), own)
+                planned = {a: times.get(a) for a in own}
+                planned.update((a, f"from {h:%a} {h.day} {h:%b} (holiday)")
+                               for a, h in visits_from_holidays(plan, rep_id, cycle, date))
                 off = ("off" if slot in plan.reps[rep_id].days_off
                        else holidays.get(date, ""))
-                for n, v in enumerate(visits, start=1):
-                    self._add_row(date, n, v.account_id, times.get(v.account_id),
-                                  log.get((date.isoformat(), v.account_id)), off)
+                for n, (aid, when) in enumerate(planned.items(), start=1):
+                    self._add_row(date, n, aid, when, log.get((iso, aid)), off)
                     total_visits += 1
                 # What the log says happened that day though the rotation has it elsewhere
                 # now (re-planned since), and visits moved here: the log is what happened.
-                iso = date.isoformat()
                 extra = {a: "not planned that day" for (d, a) in log if d == iso}
                 extra.update((e.account_id, f"moved here from {e.date}") for e in log.values()
                              if e.status == "moved" and e.moved_to == iso)
-                for v in visits:
-                    extra.pop(v.account_id, None)
-                for n, (aid, why) in enumerate(extra.items(), start=len(visits) + 1):
+                for aid in planned:
+                    extra.pop(aid, None)
+                for n, (aid, why) in enumerate(extra.items(), start=len(planned) + 1):
                     self._add_row(date, n, aid, why, log.get((iso, aid)), off)
             if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
                 self._sized_for = (rep_id, monday)

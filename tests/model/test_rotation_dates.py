@@ -4,6 +4,7 @@ import pytest
 
 from territory_desktop.model.rotation_dates import (
     check_moved_to,
+    holidays_moved_to,
     moved_visit_day,
     rotation_start,
     week_to_show,
@@ -51,3 +52,17 @@ def test_a_move_is_to_a_later_day_typed_as_a_date():
         check_moved_to("2026-12-04", "yesterday")
     with pytest.raises(ValueError, match="a visit moves to a later day than 2026-12-04"):
         check_moved_to("2026-12-04", "2026-12-02")
+
+
+def test_holiday_visits_go_to_the_next_working_day():
+    week = (0, 1, 2, 3, 4)
+    christmas = ("2026-12-24", "2026-12-25", "2026-07-04")  # Thu, Fri; 4 July is a Saturday
+    monday = dt.date(2026, 12, 28)
+    assert holidays_moved_to(monday, week, christmas) == [dt.date(2026, 12, 24),
+                                                          dt.date(2026, 12, 25)]
+    assert holidays_moved_to(dt.date(2026, 12, 25), week, christmas) == []  # a holiday itself
+    assert holidays_moved_to(dt.date(2026, 12, 29), week, christmas) == []
+    assert holidays_moved_to(dt.date(2026, 7, 6), week, christmas) == []  # nobody works Sat
+    saturdays = (*week, 5)
+    assert holidays_moved_to(dt.date(2026, 12, 26), saturdays, christmas) == [
+        dt.date(2026, 12, 24), dt.date(2026, 12, 25)]

@@ -10,6 +10,7 @@ import datetime as dt
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog
 
+from territory_desktop.optimize.plan_schedule import cycle_for
 from territory_desktop.qt import dialogs
 
 REP = "REP-4"
@@ -100,26 +101,49 @@ def test_the_last_working_day_cannot_be_switched_off(tdapp, qtbot, monkeypatch):
     assert tdapp.document.plan.settings.working_weekdays == (4,)  # Friday stays on
 
 
-def test_a_holiday_is_a_day_off_in_the_reps_week(scheduled, qtbot, monkeypatch):
-    window = scheduled.window
+def _week_rows(view, monday: dt.date) -> dict[str, list[tuple[str, str, str]]]:
+    """Show the week of ``monday``; return its rows by ISO date: (account id, Day, Planned)."""
+    view.week.setDate(QDate(monday.year, monday.month, monday.day))
+    rows: dict[str, list[tuple[str, str, str]]] = {}
+    for r, (iso, aid) in enumerate(view.rows):
+        rows.setdefault(iso, []).append((aid, view._cell(r, "Day"), view._cell(r, "Planned")))
+    return rows
 
-    def add_christmas(dialog):
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        dialog.holidays.date.setDate(QDate(2026, 12, 25))
-        qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
-                         Qt.MouseButton.LeftButton)
-        return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_christmas)
-    window.actions["edit.settings"].trigger()
+def test_a_holidays_visits_move_to_the_next_working_day_in_the_reps_week(scheduled, qtbot,
+                                                                          monkeypatch):
+    window, plan = scheduled.window, scheduled.document.plan
+    cycle = cycle_for(plan, plan.schedules[REP].weeks)
     window.actions["rotation.week"].trigger()
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
-    view.week.setDate(QDate(2026, 12, 21))
-    days = {view.rows[r][0]: view._cell(r, "Day") for r in range(len(view.rows))}
-    christmas = dt.date(2026, 12, 25).isoformat()
-    assert christmas in days, "the rotation plans visits on the Friday"
-    assert days[christmas] == "Fri 25 Dec (holiday: Christmas Day)"
-    assert not [d for iso, d in days.items() if iso != christmas and "(" in d]
+    # a Friday of the second cycle with visits, and the Monday after it
+    friday = next(d for d in (cycle.monday + dt.timedelta(weeks=cycle.weeks + w, days=4)
+                              for w in range(cycle.weeks))
+                  if plan.schedules[REP].day(*cycle.slot(d)))
+    monday = friday + dt.timedelta(days=3)
+    before_friday = _week_rows(view, friday - dt.timedelta(days=4))[friday.isoformat()]
+    before_monday = _week_rows(view, monday).get(monday.isoformat(), [])
+
+    def add_holidays(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for day in (friday, dt.date(2026, 12, 25)):
+            dialog.holidays.date.setDate(QDate(day.year, day.month, day.day))
+            qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
+                             Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_holidays)
+    window.actions["edit.settings"].trigger()
+    week = _week_rows(view, friday - dt.timedelta(days=4))
+    assert friday.isoformat() not in week  # nobody visits on the holiday
+    assert f" · {friday:%a} {friday.day} {friday:%b} holiday · " in view.caption.text()
+    after_monday = _week_rows(view, monday)[monday.isoformat()]
+    own = [aid for aid, *_ in before_monday]
+    moved = [aid for aid, *_ in before_friday if aid not in own]
+    assert [aid for aid, *_ in after_monday] == own + moved
+    label = f"from {friday:%a} {friday.day} {friday:%b} (holiday)"
+    assert {planned for aid, _day, planned in after_monday if aid in moved} == {label}
+    _week_rows(view, dt.date(2026, 12, 21))
     assert " · Fri 25 Dec holiday: Christmas Day · " in view.caption.text()

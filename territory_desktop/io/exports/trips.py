@@ -177,15 +177,19 @@ def rep_and_schedule(plan: Plan, rep_id: str) -> Rep:
 def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | None,
                 log: dict[tuple[str, str], VisitLogEntry], moved_in: list[VisitLogEntry],
                 skipped: list[str], warnings: list[str],
+                from_holidays: Sequence[tuple[str, dt.date]] = (),
                 ) -> tuple[list[str], list[tuple[str, str, VisitLogEntry | None, str]]]:
     """Planned account ids of the date, and what actually happens: (id, status, entry, from).
 
-    Skipped account ids are added to ``skipped``.
+    ``from_holidays``: the visits of holidays done on this date (account id, holiday), planned
+    here after the date's own. Skipped account ids are added to ``skipped``.
     """
     iso = date.isoformat()
     schedule = plan.schedules[rep.id]
     off = (slot is None or slot in rep.days_off or iso in plan.settings.holidays)
     planned = [] if off or slot is None else [v.account_id for v in schedule.day(*slot)]
+    holiday_of = {aid: day.isoformat() for aid, day in from_holidays if aid not in planned}
+    planned += list(holiday_of)
     actual: list[tuple[str, str, VisitLogEntry | None, str]] = []
     for aid in planned:
         entry = log.get((iso, aid))
@@ -196,7 +200,8 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | Non
                     warnings.append(f"{iso}: readings on the skipped visit to {aid} were "
                                     "left out")
             continue
-        actual.append((aid, entry.status if entry else "planned", entry, ""))
+        actual.append((aid, entry.status if entry else "planned", entry,
+                       holiday_of.get(aid, "")))
     # Logged visits the schedule does not have on this date (it was re-planned since): the
     # log is what happened, so they are driven too, after the planned stops.
     seen = {a for a, *_ in actual}
@@ -301,7 +306,7 @@ def check_range(plan: Plan, rep_id: str, start: dt.date, end: dt.date) -> None:
 
     Unknown rep, no rotation, a reversed range, or no scheduled or logged visit in it.
     """
-    from territory_desktop.optimize.plan_schedule import cycle_for
+    from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
 
     rep = rep_and_schedule(plan, rep_id)
     if end < start:
@@ -315,7 +320,8 @@ def check_range(plan: Plan, rep_id: str, start: dt.date, end: dt.date) -> None:
         if date.isoformat() in moved_to:
             return
         slot = cycle.slot(date) if date >= cycle.monday else None
-        planned, actual = _day_visits(plan, rep, date, slot, log, [], [], [])
+        planned, actual = _day_visits(plan, rep, date, slot, log, [], [], [], visits_from_holidays(
+            plan, rep_id, cycle, date, since=cycle.monday))
         if planned or actual:
             return
     raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
@@ -332,7 +338,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     ExportError
         Unknown rep, no rotation, an empty or reversed range, or a day that cannot be routed.
     """
-    from territory_desktop.optimize.plan_schedule import cycle_for
+    from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
 
     per_unit = _parse_unit(unit)
     rep = rep_and_schedule(plan, rep_id)
@@ -359,8 +365,9 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
             progress(n / total_days, f"Routing {date.isoformat()}")
         slot = cycle.slot(date) if date >= first_day else None
         skipped: list[str] = []
-        planned, actual = _day_visits(plan, rep, date, slot, log,
-                                      moved.get(date.isoformat(), []), skipped, warnings)
+        planned, actual = _day_visits(
+            plan, rep, date, slot, log, moved.get(date.isoformat(), []), skipped, warnings,
+            visits_from_holidays(plan, rep_id, cycle, date, since=first_day))
         gone = tuple(account_place(plan.accounts[a]) for a in skipped if a in plan.accounts)
         if not planned and not actual:
             continue

@@ -194,3 +194,25 @@ def test_visits_logged_off_the_plan_are_driven_in_odometer_order(export_plan, sa
     readings = [v.entry.odometer_start for v in trips.days[0].visits
                 if v.entry is not None and v.entry.odometer_start is not None]
     assert readings == sorted(readings)
+
+
+def test_a_holidays_visits_are_driven_on_the_next_working_day(export_plan, sample_network):
+    plan = export_plan.copy()
+    plan.settings = dataclasses.replace(plan.settings,
+                                        holidays=(*plan.settings.holidays, "2026-01-07"))
+    schedule = plan.schedules[REP]
+    wednesday = [v.account_id for v in schedule.day(1, 2)]
+    thursday = [v.account_id for v in schedule.day(1, 3)]
+    assert wednesday and thursday and not set(wednesday) & set(thursday)
+    week2 = build_trips(plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11), sample_network)
+    days = {d.date.isoformat(): d for d in week2.days}
+    assert "2026-01-07" not in days
+    thu = days["2026-01-08"]
+    assert [(v.place.account_id, v.moved_from) for v in thu.visits] == [
+        *((a, "") for a in thursday), *((a, "2026-01-07") for a in wednesday)]
+    assert thu.planned_visits == len(thursday) + len(wednesday)
+    # the same visits, no more and no fewer, as without the holiday
+    plain = build_trips(export_plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11),
+                        sample_network)
+    assert sorted(v.place.account_id for d in week2.days for v in d.visits) == sorted(
+        v.place.account_id for d in plain.days for v in d.visits)
