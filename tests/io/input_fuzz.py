@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "tests" / "routing"))
 
 from routing_fuzz import Runner, mutate  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+# as tests/shared_paths.py has it (this file also runs alone, in a child process)
+DATA = Path(os.environ.get("TERRITORY_SHARED_DATA") or ROOT.parent / "shared" / "data")
 BAD_INPUT = DATA / "bad-input"
 SEED_ACCOUNTS = DATA / "accounts" / "la_metro_healthcare_accounts.csv"
 SEED_PLAN = ROOT / "resources" / "sample" / "sample_plan.gpkg"

@@ -17,13 +17,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop import cli
 from territory_desktop.io import planfile, sharing
 from territory_desktop.io.planfile import PlanFileChanged, PlanFileError, load_plan, save_plan
 from territory_desktop.model.plan import Account, Plan, Rep
 
-BAD_INPUT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bad-input"
+BAD_INPUT = SHARED_DATA / "bad-input"
 
 
 def _plan(n: int = 50, name: str = "p") -> Plan:

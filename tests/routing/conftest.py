@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_paths import SHARED_DATA
 
 from territory_desktop.routing import RoadNetwork, build_network
 
 ROOT = Path(__file__).resolve().parents[2]
-OSM = ROOT.parent / "shared" / "data" / "osm"
-OSM_SCALE = ROOT.parent / "shared" / "data" / "osm-scale"
+OSM = SHARED_DATA / "osm"
+OSM_SCALE = SHARED_DATA / "osm-scale"
 
 EXTRACTS = {
     "baltimore": "baltimore_valhalla.osm.pbf",  # US

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-OSM = ROOT.parent / "shared" / "data" / "osm"
+# as tests/shared_paths.py has it (this file also runs alone, in a child process)
+OSM = Path(os.environ.get("TERRITORY_SHARED_DATA") or ROOT.parent / "shared" / "data") / "osm"
 SEED_EXTRACT = OSM / "west-oakland_osmnx.osm.bz2"  # 23 nodes: each build takes milliseconds
 SEED_NETWORK = OSM / "andorra_graphhopper.osm.pbf"
 OSM_KINDS = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf")
