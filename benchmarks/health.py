@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+# the checkout this file is in, not whichever one the environment has installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 DATA = Path(os.environ.get("TERRITORY_SHARED_DATA")
             or Path(__file__).resolve().parents[2] / "shared" / "data")
 OUT = Path(__file__).resolve().parent / "results" / "health.txt"

@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the checkout this file is in, not whichever one the environment has installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _env import header_lines, load
 
 SEED = 12
