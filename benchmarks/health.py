@@ -18,7 +18,8 @@ Timed, in one process:
 - baseline 1, a plain per-row Python loop doing the same checks and sums (csv.DictReader,
   parse_number, strptime, dictionaries);
 - baseline 2, naive pandas: ``read_csv`` + ``to_datetime`` + ``groupby`` with no checks and no
-  problem report (what the columnar sums cost alone: a floor, not a competitor).
+  problem report (what the columnar sums cost alone: a floor, not a competitor). The app has no
+  pandas; it is importable here because osmnx's geopandas needs it.
 
 The won amount and pipeline per territory of ours and of baseline 1 are compared and printed.
 Writes the output, with the command line, to ``benchmarks/results/health.txt``.

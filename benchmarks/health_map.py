@@ -2,7 +2,7 @@
 
 Data (seeded, built before timing, not timed): the national plan of ``plan_scale.py`` (the
 12,823 real HIFLD clinics replicated to ``--accounts`` with a jitter, ``--reps`` Voronoi
-territories) and 200,000 seeded opportunities as :class:`CrmResults` frames (amounts lognormal,
+territories) and 200,000 seeded opportunities as :class:`CrmResults` tables (amounts lognormal,
 45 % won, open deals closing in the period), one quota per rep; the health report of 2026Q4.
 
 Timed, median of ``--runs``:
@@ -51,28 +51,30 @@ def _env() -> str:
 
 def build(n_accounts: int, n_reps: int):
     """Return the plan, its assignment, seeded CRM results and the 2026Q4 health report."""
-    import pandas as pd
     from plan_scale import build_plan, generate
 
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.health import CrmResults, health_report, parse_period
+    from territory_desktop.health.results import Table
 
     plan = build_plan(generate(n_accounts, n_reps))
     rng = np.random.default_rng(SEED)
     ids = np.array(list(plan.accounts), dtype=object)
-    created = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 330, N_OPPS), "D")
-    closed = created + pd.to_timedelta(7 + rng.gamma(2.0, 18.0, N_OPPS).astype(int), "D")
-    today = pd.Timestamp("2026-11-30")
+    days = np.timedelta64(1, "D")
+    created = np.datetime64("2026-01-01", "D") + rng.integers(0, 330, N_OPPS) * days
+    closed = created + (7 + rng.gamma(2.0, 18.0, N_OPPS).astype(int)) * days
+    today = np.datetime64("2026-11-30", "D")
     won = rng.random(N_OPPS) < 0.45
-    status = np.where(closed > today, "open", np.where(won, "won", "lost"))
-    opportunities = pd.DataFrame({
+    status = np.where(closed > today, "open", np.where(won, "won", "lost")).astype(object)
+    opportunities = Table({
         "id": [f"O{i}" for i in range(N_OPPS)], "account_id": rng.choice(ids, N_OPPS),
         "amount": np.round(rng.lognormal(8.5, 0.9, N_OPPS), 2), "stage": status,
         "created": created, "closed": closed, "status": status})
     period = parse_period(PERIOD)
-    quotas = pd.DataFrame({"rep_id": list(plan.reps), "period": PERIOD,
-                           "first_month": period.first_month, "months": period.months,
-                           "amount": rng.integers(200, 600, len(plan.reps)) * 1000.0})
+    n = len(plan.reps)
+    quotas = Table({"rep_id": list(plan.reps), "period": [PERIOD] * n,
+                    "first_month": [period.first_month] * n, "months": [period.months] * n,
+                    "amount": rng.integers(200, 600, n) * 1000.0})
     empty = CrmResults.empty()
     results = CrmResults(opportunities, quotas, empty.activities)
     assignment = assign_accounts(plan)

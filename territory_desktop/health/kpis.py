@@ -1,6 +1,6 @@
 """Health KPIs per territory, per rep and for the team over one period.
 
-Everything is computed column-wise with pandas: opportunities and visits are summed per account
+Everything is computed column-wise with numpy: opportunities and visits are summed per account
 once, then per territory, rep or team; the only Python loops run over territories and reps.
 The period P is a run of whole months, ``[start, end)``, seen as of a day ``as_of`` (default
 its last day): deals closed and visits logged after ``as_of`` are not counted, and what is due
@@ -45,10 +45,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from territory_desktop.health.period import Period
-from territory_desktop.health.results import CrmResults
+from territory_desktop.health.results import CrmResults, Table
 from territory_desktop.health.settings import HealthError, HealthSettings
 from territory_desktop.model.cadence import visits_due
 from territory_desktop.model.plan import TIERS, Plan
@@ -59,6 +58,8 @@ RATIO_KPIS = ("coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_day
               "visit_coverage", "a_coverage", "potential_captured", "utilisation")
 """The KPIs that may be None (with a reason)."""
 
+_COUNTS = ("accounts", "tier_A", "tier_B", "tier_C", "won_deals", "lost_deals", "pipeline_deals",
+           "ab_accounts", "ab_covered", "a_accounts", "a_covered")
 _SUMS = ("accounts", "tier_A", "tier_B", "tier_C", "potential", "won", "won_deals",
          "lost_deals", "pipeline", "pipeline_deals", "cycle_days_sum", "ab_accounts",
          "ab_covered", "a_accounts", "a_covered")
@@ -153,7 +154,7 @@ def compute_kpis(
     as_of = last_day if as_of is None else as_of
     if not period.start <= as_of <= last_day:
         raise HealthError(f"the day the figures are taken ({as_of}) is not in {period}")
-    upto = pd.Timestamp(as_of + dt.timedelta(days=1))
+    upto = _day(as_of + dt.timedelta(days=1))
 
     def step(fraction: float, message: str) -> None:
         if should_stop is not None and should_stop():
@@ -164,25 +165,25 @@ def compute_kpis(
     step(0.0, "assigning accounts")
     if territory_of is None:
         territory_of = assign_accounts(plan).territory_of
-    accounts = _account_frame(plan, territory_of)
+    accounts = _Accounts(plan, territory_of)
     step(0.2, "summing opportunities")
     notes: list[str] = []
-    deals = _deal_sums(results.opportunities, accounts, period, upto, notes)
+    per_account = accounts.sums()
+    per_account.update(_deal_sums(results.opportunities, accounts.position, period, upto,
+                                  notes))
     step(0.5, "counting visits")
-    visits = _visit_sums(plan, results.activities, accounts, period, upto)
-    per_account = pd.concat([accounts, deals, visits], axis=1)
-    per_account["white_space"] = (_high_potential(accounts, settings)
-                                  & (per_account["active_deals"] == 0)
-                                  & (per_account["logged_visits"] == 0))
+    per_account.update(_visit_sums(plan, results.activities, accounts, period, upto))
+    white_space = (_high_potential(accounts.potential, settings)
+                   & (per_account["active_deals"] == 0) & (per_account["logged_visits"] == 0))
     step(0.7, "computing workloads")
     load = {w.territory_id: w for w in workloads(plan, territory_of)
             if w.territory_id is not None}
     rep_quota = _rep_quotas(results.quotas, period)
-    build = _Builder(period, settings, (upto.date() - period.start).days)
+    build = _Builder(period, settings, (as_of + dt.timedelta(days=1) - period.start).days)
 
     step(0.8, "aggregating per territory")
-    by_territory = _group_sums(per_account, "territory")
-    white_by_territory = _white_space_ids(per_account, "territory")
+    by_territory = _group_sums(per_account, accounts.territory)
+    white_by_territory = _white_space_ids(accounts, white_space, accounts.territory)
     total_potential = sum(by_territory[t]["potential"] for t in plan.territories
                           if t in by_territory)
     territories = []
@@ -195,8 +196,8 @@ def compute_kpis(
             w.utilisation if w else None, w.share if w else None,
             sums["potential"] / total_potential if total_potential else None))
 
-    by_rep = _group_sums(per_account, "rep")
-    white_by_rep = _white_space_ids(per_account, "rep")
+    by_rep = _group_sums(per_account, accounts.rep)
+    white_by_rep = _white_space_ids(accounts, white_space, accounts.rep)
     reps = []
     for rep in plan.reps.values():
         owned = [k for k in territories if k.rep_id == rep.id]
@@ -211,10 +212,10 @@ def compute_kpis(
     rep_loads = [k.utilisation for k in reps if k.utilisation is not None]
     team = build.kpis(
         None, "Team", None, team_sums,
-        tuple(per_account.index[per_account["white_space"].to_numpy()]),
+        tuple(np.asarray(accounts.ids, dtype=object)[white_space].tolist()),
         sum(rep_quota.values()) if rep_quota else None,
         sum(rep_loads) / len(rep_loads) if rep_loads else None, None, None)
-    unassigned = int((per_account["territory"].isna()
+    unassigned = int((np.array([t is None for t in accounts.territory.tolist()], dtype=bool)
                       & ((per_account["won_deals"] + per_account["lost_deals"]
                           + per_account["pipeline_deals"]) > 0)).sum())
     if unassigned:
@@ -226,122 +227,199 @@ def compute_kpis(
 
 
 def deals_per_account(results: CrmResults, account_ids: Iterable[str], period: Period,
-                      as_of: dt.date) -> pd.DataFrame:
+                      as_of: dt.date) -> Table:
     """Each account's deal sums over ``period`` as of ``as_of``, the ones the KPIs add up.
 
-    Indexed by ``account_ids`` (in that order, zeros for accounts without deals); columns
-    ``won``, ``won_deals``, ``lost_deals``, ``pipeline``, ``pipeline_deals``,
-    ``cycle_days_sum`` and ``active_deals``. Deals of other accounts are left out.
+    Columns ``account_id`` (``account_ids`` in that order; zeros for accounts without deals),
+    ``won``, ``won_deals``, ``lost_deals``, ``pipeline``, ``pipeline_deals``, ``cycle_days_sum``
+    and ``active_deals``. Deals of other accounts are left out.
     """
-    index = pd.Index(list(account_ids), name="account_id", dtype=object)
-    upto = pd.Timestamp(as_of + dt.timedelta(days=1))
-    return _deal_sums(results.opportunities, pd.DataFrame(index=index), period, upto, [])
+    ids = list(account_ids)
+    position = {a: i for i, a in enumerate(ids)}
+    sums = _deal_sums(results.opportunities, position, period,
+                      _day(as_of + dt.timedelta(days=1)), [])
+    return Table({"account_id": np.array(ids, dtype=object), **sums})
 
 
-def _account_frame(plan: Plan, territory_of: Mapping[str, str | None]) -> pd.DataFrame:
-    accounts = list(plan.accounts.values())
-    rep_of = {t.id: t.rep_id for t in plan.territories.values()}
-    territory = [territory_of.get(a.id) for a in accounts]
-    territory = [t if t in rep_of else None for t in territory]
-    frame = pd.DataFrame({
-        "territory": np.array(territory, dtype=object),
-        "rep": np.array([rep_of.get(t) if t is not None else None for t in territory],
-                        dtype=object),
-        "tier": [a.tier for a in accounts],
-        "potential": [a.potential or 0.0 for a in accounts],
-        "every_weeks": [plan.settings.cadence_for(a)[0] for a in accounts],
-    }, index=pd.Index([a.id for a in accounts], name="account_id", dtype=object))
-    frame["accounts"] = 1
-    for tier in TIERS:
-        frame[f"tier_{tier}"] = (frame["tier"] == tier).astype(int)
-    return frame
+def _day(value: dt.date) -> np.datetime64:
+    return np.datetime64(value, "D")
 
 
-def _deal_sums(opp: pd.DataFrame, accounts: pd.DataFrame, period: Period, upto: pd.Timestamp,
-               notes: list[str]) -> pd.DataFrame:
+class _Accounts:
+    """The plan's accounts as columns, in plan order, with their territory and rep."""
+
+    def __init__(self, plan: Plan, territory_of: Mapping[str, str | None]) -> None:
+        accounts = list(plan.accounts.values())
+        rep_of = {t.id: t.rep_id for t in plan.territories.values()}
+        territory = [territory_of.get(a.id) for a in accounts]
+        territory = [t if t in rep_of else None for t in territory]
+        self.ids = [a.id for a in accounts]
+        self.position = {a: i for i, a in enumerate(self.ids)}
+        self.territory = _objects(territory)
+        self.rep = _objects(rep_of.get(t) if t is not None else None for t in territory)
+        self.tier = _objects(a.tier for a in accounts)
+        self.potential = np.array([a.potential or 0.0 for a in accounts], dtype=np.float64)
+        self.every_weeks = np.array([plan.settings.cadence_for(a)[0] for a in accounts],
+                                    dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def sums(self) -> dict[str, np.ndarray]:
+        """Return the per-account columns summed as they are: accounts, tiers, potential."""
+        out = {"accounts": np.ones(len(self), dtype=np.int64), "potential": self.potential}
+        for tier in TIERS:
+            out[f"tier_{tier}"] = (self.tier == tier).astype(np.int64)
+        return out
+
+
+def _objects(values: Iterable[object]) -> np.ndarray:
+    items = list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _positions(ids: np.ndarray, position: Mapping[str, int]) -> np.ndarray:
+    """Each id's position in the plan's accounts (-1: not in the plan), looked up once per id."""
+    items = ids.tolist()
+    distinct = {v: position.get(v, -1) for v in dict.fromkeys(items)}
+    return np.fromiter(map(distinct.__getitem__, items), np.intp, len(items))
+
+
+def _deal_sums(opp: Table, position: Mapping[str, int], period: Period, upto: np.datetime64,
+               notes: list[str]) -> dict[str, np.ndarray]:
     """Sum each account's opportunities over the period.
 
     Columns: won, won_deals, lost_deals, pipeline, pipeline_deals, cycle_days_sum and
     active_deals (open at some time in the period).
     """
     # Positions in the plan's accounts, summed with bincount: several times faster than a
-    # groupby on 200,000 text ids (the map sizes accounts with these sums on every pick).
-    where = accounts.index.get_indexer(pd.Index(opp["account_id"]))
+    # grouping by 200,000 text ids (the map sizes accounts with these sums on every pick).
+    where = _positions(opp["account_id"], position)
     known = where >= 0
     if not known.all():
         notes.append(f"{int((~known).sum())} opportunities belong to accounts no longer in "
                      "the plan; left out")
-        opp, where = opp[known], where[known]
-    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+        opp, where = opp.take(known), where[known]
+    start, end = _day(period.start), _day(period.end)
     status, closed, created = opp["status"], opp["closed"], opp["created"]
     closed_in = (closed >= start) & (closed < upto)
     won = (status == "won") & closed_in
     pipe = (status == "open") & (((closed >= start) & (closed < end))
-                                 | (closed.isna() & (created < end)))
+                                 | (np.isnat(closed) & (created < end)))
     amount = opp["amount"]
-    flags = pd.DataFrame({
-        "won": amount.where(won, 0.0),
-        "won_deals": won.astype(int),
-        "lost_deals": ((status == "lost") & closed_in).astype(int),
-        "pipeline": amount.where(pipe, 0.0),
-        "pipeline_deals": pipe.astype(int),
-        "cycle_days_sum": (closed - created).dt.days.where(won, 0).astype(float),
-        "active_deals": ((created < end) & ((status == "open") | (closed >= start))).astype(int),
-    })
-    n = len(accounts)
-    sums = {name: np.bincount(where, weights=column.to_numpy(float), minlength=n)
+    flags = {
+        "won": np.where(won, amount, 0.0),
+        "won_deals": won,
+        "lost_deals": (status == "lost") & closed_in,
+        "pipeline": np.where(pipe, amount, 0.0),
+        "pipeline_deals": pipe,
+        "cycle_days_sum": np.where(won, (closed - created).astype(np.int64), 0).astype(float),
+        "active_deals": (created < end) & ((status == "open") | (closed >= start)),
+    }
+    n = len(position)
+    return {name: np.bincount(where, weights=column.astype(float), minlength=n).astype(
+                np.float64 if column.dtype.kind == "f" else np.int64)
             for name, column in flags.items()}
-    return pd.DataFrame(sums, index=accounts.index).astype(flags.dtypes.to_dict())
 
 
-def _visit_sums(plan: Plan, activities: pd.DataFrame, accounts: pd.DataFrame,
-                period: Period, upto: pd.Timestamp) -> pd.DataFrame:
+def _iso_days(texts: Iterable[str]) -> np.ndarray:
+    """``YYYY-MM-DD`` texts as days; anything else is NaT (the visit log writes ISO dates)."""
+    parsed: dict[str, np.datetime64] = {}
+    out = []
+    for text in texts:
+        if text not in parsed:
+            try:
+                parsed[text] = np.datetime64(dt.date.fromisoformat(text), "D")
+            except (TypeError, ValueError):
+                parsed[text] = np.datetime64("NaT", "D")
+        out.append(parsed[text])
+    return np.array(out, dtype="datetime64[D]")
+
+
+def _visit_sums(plan: Plan, activities: Table, accounts: _Accounts,
+                period: Period, upto: np.datetime64) -> dict[str, np.ndarray]:
     """Per account: logged and planned visits, whether they meet the cadence, tier flags."""
-    start = pd.Timestamp(period.start)
+    start = _day(period.start)
     done = [(e.account_id, e.date) for e in plan.visit_log if e.status == "done"]
-    log = pd.DataFrame(done, columns=["account_id", "date"])
-    log["date"] = pd.to_datetime(log["date"], errors="coerce")
-    acts = activities.loc[activities["type"] == "visit", ["account_id", "date"]]
-    logged = pd.concat([log, acts], ignore_index=True).drop_duplicates()
-    logged = logged[(logged["date"] >= start) & (logged["date"] < upto)]
-    logged_visits = logged.groupby("account_id").size().reindex(accounts.index, fill_value=0)
+    visits = activities["type"] == "visit"
+    where = np.concatenate([
+        _positions(_objects(a for a, _ in done), accounts.position),
+        _positions(activities["account_id"][visits], accounts.position)])
+    days = np.concatenate([_iso_days(d for _, d in done), activities["date"][visits]])
+    inside = (where >= 0) & (days >= start) & (days < upto)
+    offset = (days[inside] - start).astype(np.int64)
+    # one per account and day: the visit log and the CRM may both hold a visit
+    pairs = np.unique(where[inside].astype(np.int64) * (offset.max(initial=0) + 1) + offset)
+    logged_visits = np.bincount(pairs // (offset.max(initial=0) + 1),
+                                minlength=len(accounts)).astype(np.int64)
 
-    cycle = [(v.account_id, 1.0 / s.weeks) for s in plan.schedules.values() for v in s.visits]
-    per_week = pd.DataFrame(cycle, columns=["account_id", "per_week"]).groupby(
-        "account_id")["per_week"].sum()
-    planned = per_week.reindex(accounts.index, fill_value=0.0) * period.weeks
-    every = accounts["every_weeks"]
-    due_so_far = visits_due((upto - start).days / 7.0, every)
+    cycle = [(accounts.position.get(v.account_id, -1), 1.0 / s.weeks)
+             for s in plan.schedules.values() for v in s.visits]
+    at = np.array([p for p, _ in cycle], dtype=np.intp)
+    per_week = np.array([w for _, w in cycle], dtype=np.float64)
+    planned = _kahan_sums(at[at >= 0], per_week[at >= 0, None], len(accounts))[:, 0] * period.weeks
+    every = accounts.every_weeks
+    due_so_far = visits_due(int((upto - start).astype(int)) / 7.0, every)
     due_in_period = visits_due(period.weeks, every)
     covered = (logged_visits >= due_so_far) | (planned >= due_in_period - 1e-9)
-    tier = accounts["tier"]
-    return pd.DataFrame({
+    ab = (accounts.tier == "A") | (accounts.tier == "B")
+    a = accounts.tier == "A"
+    return {
         "logged_visits": logged_visits,
-        "ab_accounts": tier.isin(("A", "B")).astype(int),
-        "ab_covered": (covered & tier.isin(("A", "B"))).astype(int),
-        "a_accounts": (tier == "A").astype(int),
-        "a_covered": (covered & (tier == "A")).astype(int),
-    })
+        "ab_accounts": ab.astype(np.int64),
+        "ab_covered": (covered & ab).astype(np.int64),
+        "a_accounts": a.astype(np.int64),
+        "a_covered": (covered & a).astype(np.int64),
+    }
 
 
-def _high_potential(accounts: pd.DataFrame, settings: HealthSettings) -> pd.Series:
-    potential = accounts["potential"]
-    positive = np.sort(potential[potential > 0].to_numpy())[::-1]
+def _high_potential(potential: np.ndarray, settings: HealthSettings) -> np.ndarray:
+    positive = np.sort(potential[potential > 0])[::-1]
     if not len(positive):
-        return pd.Series(False, index=accounts.index)
+        return np.zeros(len(potential), dtype=bool)
     k = max(1, math.ceil(len(positive) * settings.white_space_top_share - 1e-9))
-    high: pd.Series = (potential > 0) & (potential >= positive[k - 1])
+    high: np.ndarray = (potential > 0) & (potential >= positive[k - 1])
     return high
 
 
-def _rep_quotas(quotas: pd.DataFrame, period: Period) -> dict[str, float]:
+def _kahan_sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of ``values`` per group, in row order, with Kahan compensation.
+
+    These are the figures the KPIs have always given, to the last bit (a naive sum can differ
+    in the last digit; ``tests/io/test_results_golden.py`` holds them). The k-th row of every
+    group is added at once, so the loop runs as many times as the largest group has rows.
+    """
+    total = np.zeros((n_groups, values.shape[1]))
+    compensation = np.zeros_like(total)
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)
+    for k in range(int(rank.max(initial=-1)) + 1):
+        rows = order[rank == k]
+        g = groups[rows]
+        y = values[rows] - compensation[g]
+        t = total[g] + y
+        c = t - total[g] - y
+        compensation[g] = np.where(np.isnan(c), 0.0, c)
+        total[g] = t
+    return total
+
+
+def _rep_quotas(quotas: Table, period: Period) -> dict[str, float]:
     """Rep id -> quota for the period, prorated by shared months (reps without one left out)."""
-    lo = quotas["first_month"].clip(lower=period.first_month)
-    hi = (quotas["first_month"] + quotas["months"]).clip(upper=period.first_month + period.months)
-    shared = (hi - lo).clip(lower=0)
+    first, months = quotas["first_month"], quotas["months"]
+    lo = np.maximum(first, period.first_month)
+    hi = np.minimum(first + months, period.first_month + period.months)
+    shared = np.maximum(hi - lo, 0)
     keep = shared > 0
-    amount = quotas["amount"][keep] * shared[keep] / quotas["months"][keep]
-    return {str(k): float(v) for k, v in amount.groupby(quotas["rep_id"][keep]).sum().items()}
+    amount = quotas["amount"][keep] * shared[keep] / months[keep]
+    reps = quotas["rep_id"][keep]
+    names = sorted(set(reps.tolist()))  # in rep id order, as a grouping sorts its keys
+    codes = np.array([names.index(r) for r in reps.tolist()], dtype=np.intp)
+    sums = _kahan_sums(codes, amount[:, None], len(names))[:, 0]
+    return {str(r): float(v) for r, v in zip(names, sums.tolist(), strict=True)}
 
 
 def _territory_quota(plan: Plan, territory_id: str, rep_quota: Mapping[str, float],
@@ -356,16 +434,36 @@ def _territory_quota(plan: Plan, territory_id: str, rep_quota: Mapping[str, floa
     return rep_quota[rep_id] * share
 
 
-def _group_sums(per_account: pd.DataFrame, by: str) -> dict[str, dict[str, float]]:
-    grouped = per_account.groupby(by, dropna=True)[list(_SUMS)].sum()
-    return {str(k): {str(c): v for c, v in row.items()}
-            for k, row in grouped.to_dict(orient="index").items()}
+def _group_sums(per_account: Mapping[str, np.ndarray],
+                by: np.ndarray) -> dict[str, dict[str, float]]:
+    keys = by.tolist()
+    names = sorted({k for k in keys if k is not None})
+    code_of = {k: i for i, k in enumerate(names)}
+    codes = np.array([code_of.get(k, -1) for k in keys], dtype=np.intp)
+    inside = codes >= 0
+    floats = [n for n in _SUMS if n not in _COUNTS]
+    float_sums = _kahan_sums(codes[inside],
+                             np.column_stack([per_account[n][inside] for n in floats]),
+                             len(names))
+    out: dict[str, dict[str, float]] = {}
+    for i, key in enumerate(names):
+        row: dict[str, float] = dict(zip(floats, float_sums[i].tolist(), strict=True))
+        out[str(key)] = row
+    for n in _COUNTS:
+        counts = np.bincount(codes[inside], weights=per_account[n][inside],
+                             minlength=len(names)).astype(np.int64).tolist()
+        for key, count in zip(names, counts, strict=True):
+            out[str(key)][n] = count
+    return {k: {n: v[n] for n in _SUMS} for k, v in out.items()}
 
 
-def _white_space_ids(per_account: pd.DataFrame, by: str) -> dict[str, tuple[str, ...]]:
-    flagged = per_account[per_account["white_space"].to_numpy() & per_account[by].notna()]
-    return {str(k): tuple(ids) for k, ids in
-            flagged.index.to_series().groupby(flagged[by]).agg(list).items()}
+def _white_space_ids(accounts: _Accounts, white_space: np.ndarray,
+                     by: np.ndarray) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for i in np.flatnonzero(white_space).tolist():
+        if by[i] is not None:
+            found.setdefault(str(by[i]), []).append(accounts.ids[i])
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def _zero_sums() -> dict[str, float]:

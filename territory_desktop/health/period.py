@@ -22,7 +22,7 @@ class PeriodError(ValueError):
 class Period:
     """A run of whole calendar months: ``first_month`` counts months from year 0 (year*12 + m-1).
 
-    ``start`` is the first day, ``end`` the day after the last (half-open, as pandas slices).
+    ``start`` is the first day, ``end`` the day after the last (half-open).
     """
 
     first_month: int

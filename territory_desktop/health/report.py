@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from territory_desktop.health.kpis import HealthKpis, compute_kpis
 from territory_desktop.health.period import Period, quarter_of
@@ -43,10 +43,11 @@ def results_date(results: CrmResults) -> dt.date | None:
     date is a forecast, not a fact).
     """
     opp = results.opportunities
-    days = [opp["created"].max(), opp.loc[opp["status"] != "open", "closed"].max(),
-            results.activities["date"].max()]
-    known = [d for d in days if not pd.isna(d)]
-    return max(known).date() if known else None
+    days = np.concatenate([opp["created"], opp["closed"][opp["status"] != "open"],
+                           results.activities["date"]])
+    days = days[~np.isnat(days)]
+    latest: dt.date | None = days.max().item() if len(days) else None
+    return latest
 
 
 def default_period(results: CrmResults, today: dt.date | None = None) -> Period:

@@ -11,8 +11,9 @@ from territory_desktop.model.results import (
     QUOTA_COLUMNS,
     STATUSES,
     CrmResults,
+    Table,
     conform,
-    empty_frame,
+    empty_table,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "QUOTA_COLUMNS",
     "STATUSES",
     "CrmResults",
+    "Table",
     "conform",
-    "empty_frame",
+    "empty_table",
 ]

@@ -4,7 +4,7 @@ Files are read column-wise by :func:`territory_desktop.io.tables.read.read_colum
 as a text editor shows them, sheet rows for XLSX) and columns are recognised like account
 columns: Salesforce, HubSpot, Dynamics 365 and generic names, ignoring case and punctuation; an
 explicit mapping (field -> column) overrides the guess. Values are checked column by column with
-pandas, so 200,000 rows take about a second; every rejected row becomes a :class:`RowProblem`
+numpy, so 200,000 rows take about a second; every rejected row becomes a :class:`RowProblem`
 naming the file, line, column and reason, and the good rows are kept.
 
 Rules worth knowing
@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from territory_desktop.files import atomic_open, formula_safe
 from territory_desktop.health.period import Period, PeriodError, parse_period
@@ -47,16 +46,20 @@ from territory_desktop.health.results import (
     OPPORTUNITY_COLUMNS,
     QUOTA_COLUMNS,
     CrmResults,
-    empty_frame,
+    Table,
+    empty_table,
 )
 from territory_desktop.io.columnar import (
     Columns,
     amounts,
     by_value,
     date_column,
+    day,
     duplicates,
     flags,
+    is_none,
     norm,
+    object_array,
     unknown,
 )
 
@@ -158,13 +161,14 @@ _CALL = {"call", "phonecall", "phone", "calllog", "telephone", "anruf"}
 class ResultsImport:
     """One file's import: the kept rows, the problems found and the mapping used.
 
-    The kept rows are a frame with the result columns; the mapping is field -> column. When a
-    required field maps to no column (``missing_required``), nothing is imported.
+    The kept rows (``frame``) are a :class:`Table` with the result columns; the mapping is
+    field -> column. When a required field maps to no column (``missing_required``), nothing is
+    imported.
     """
 
     kind: str
     source: str
-    frame: pd.DataFrame
+    frame: Table
     problems: list[RowProblem] = field(default_factory=list)
     mapping_used: dict[str, str] = field(default_factory=dict)
     missing_required: list[str] = field(default_factory=list)
@@ -214,8 +218,16 @@ def _missing(used: Mapping[str, str], specs: tuple[FieldSpec, ...]) -> list[str]
     return [s.key for s in specs if s.required and s.key not in used]
 
 
-def _today(today: dt.date | None) -> pd.Timestamp:
-    return pd.Timestamp(today or dt.date.today())
+def _today(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
+
+
+def _years_after(day_: dt.date, years: int) -> dt.date:
+    """Return the same day ``years`` later; 29 February becomes the 28th in a common year."""
+    try:
+        return day_.replace(year=day_.year + years)
+    except ValueError:
+        return day_.replace(year=day_.year + years, day=28)
 
 
 def import_opportunities(
@@ -248,7 +260,7 @@ def import_opportunities(
         missing.append("status")
     if not {"close", "expected_close"} & used.keys():
         missing.append("close")
-    result = ResultsImport("opportunities", str(path), empty_frame(OPPORTUNITY_COLUMNS),
+    result = ResultsImport("opportunities", str(path), empty_table(OPPORTUNITY_COLUMNS),
                            mapping_used=used, missing_required=missing,
                            rows_read=len(table.lines))
     if missing:
@@ -262,57 +274,55 @@ def import_opportunities(
     amount = amounts(cols, "amount", "amount", decimal_comma)
     status = _status(cols)
     created = date_column(cols, "created", "created date", decimal_comma)
-    cols.reject(created > now, "created", "created date {value:%Y-%m-%d} is after today",
+    cols.reject(created > day(now), "created", "created date {value:%Y-%m-%d} is after today",
                 created)
     close_key = "close" if "close" in used else "expected_close"
     closed = date_column(cols, close_key, "close date", decimal_comma, required=False)
     if "close" in used and "expected_close" in used:
         expected = date_column(cols, "expected_close", "expected close date", decimal_comma,
                                 required=False)
-        closed = closed.fillna(expected)
+        closed = np.where(np.isnat(closed), expected, closed)
     is_closed = status != "open"
-    cols.reject(is_closed & closed.isna(), close_key,
+    cols.reject(is_closed & np.isnat(closed), close_key,
                 "a {value} opportunity needs a close date", status)
     cols.reject(closed < created, close_key,
                 "close date {value:%Y-%m-%d} is before the created date",
                 closed)
-    cols.reject(is_closed & (closed > now), close_key,
+    cols.reject(is_closed & (closed > day(now)), close_key,
                 "closed on {value:%Y-%m-%d}, which is after today", closed)
-    horizon = now + pd.DateOffset(years=EXPECTED_CLOSE_YEARS)
+    horizon = day(_years_after(now, EXPECTED_CLOSE_YEARS))
     cols.reject(closed > horizon, close_key,
                 f"expected close date {{value:%Y-%m-%d}} is more than {EXPECTED_CLOSE_YEARS} "
                 "years ahead",
                 closed)
     unknown(cols, "account_id", account_ids, "account")
     duplicates(cols, [ids], "id", "duplicate opportunity id (first used on line {value})")
-    frame = pd.DataFrame({"id": ids, "account_id": accounts, "amount": amount,
-                          "stage": cols.text("stage"), "created": created, "closed": closed,
-                          "status": status})
+    frame = {"id": ids, "account_id": accounts, "amount": amount, "stage": cols.text("stage"),
+             "created": created, "closed": closed, "status": status}
     result.frame, result.problems = cols.kept(frame, OPPORTUNITY_COLUMNS), cols.problems
     return result
 
 
-def _status(cols: Columns) -> pd.Series:
+def _status(cols: Columns) -> np.ndarray:
     """``won``/``lost``/``open`` per row from the status column, the flags, or the stage."""
     if "status" in cols.mapping:
-        word = by_value(cols.text("status"), _status_word)
+        word = by_value(cols, "status", _status_word)
         won, lost = word == "won", word == "lost"
-        cols.reject(word.isna(), "status", "status {value!r} is not won, lost or open")
+        cols.reject(is_none(word), "status", "status {value!r} is not won, lost or open")
     elif "is_won" in cols.mapping:
         won = flags(cols, "is_won", "won flag")
         closed = (flags(cols, "is_closed", "closed flag") if "is_closed" in cols.mapping
                   else None)
         if closed is None:  # without a closed flag only the stage can tell lost from open
-            lost = ~won & (by_value(cols.text("stage"), _stage_word) == "lost")
+            lost = ~won & (by_value(cols, "stage", _stage_word) == "lost")
         else:
             lost = closed & ~won
     else:
-        word = by_value(cols.text("stage"), _stage_word)
+        word = by_value(cols, "stage", _stage_word)
         won, lost = word == "won", word == "lost"
-    status = pd.Series("open", index=cols.lines.index, dtype=object)
-    won, lost = won.fillna(False).astype(bool), lost.fillna(False).astype(bool)
-    status[lost.to_numpy()] = "lost"
-    status[won.to_numpy()] = "won"
+    status = object_array(["open"] * len(cols), len(cols))
+    status[np.asarray(lost, dtype=bool)] = "lost"
+    status[np.asarray(won, dtype=bool)] = "won"
     return status
 
 
@@ -337,7 +347,7 @@ def import_quotas(
     missing = _missing(used, QUOTA_FIELD_SPECS)
     if "period" not in used and "start" not in used:
         missing.append("period")
-    result = ResultsImport("quotas", str(path), empty_frame(QUOTA_COLUMNS), mapping_used=used,
+    result = ResultsImport("quotas", str(path), empty_table(QUOTA_COLUMNS), mapping_used=used,
                            missing_required=missing, rows_read=len(table.lines))
     if missing:
         return result
@@ -347,42 +357,43 @@ def import_quotas(
     unknown(cols, "rep_id", rep_ids, "rep")
     first, months = _quota_periods(cols, decimal_comma)
     amount = amounts(cols, "amount", "quota", decimal_comma)
-    labels = pd.Series([Period(int(f), int(n)).label if n > 0 else "" for f, n in
-                        zip(first, months, strict=True)], index=first.index, dtype=object)
+    labels = object_array((Period(f, n).label if n > 0 else "" for f, n in
+                           zip(first.tolist(), months.tolist(), strict=True)), len(first))
     _overlapping_quotas(cols, reps, first, months, labels)
-    frame = pd.DataFrame({"rep_id": reps, "period": labels, "first_month": first,
-                          "months": months, "amount": amount})
+    frame = {"rep_id": reps, "period": labels, "first_month": first, "months": months,
+             "amount": amount}
     result.frame, result.problems = cols.kept(frame, QUOTA_COLUMNS), cols.problems
     return result
 
 
-def _quota_periods(cols: Columns, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+def _quota_periods(cols: Columns, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray]:
     """(first_month, months) per row; 0 months where the row is rejected."""
-    first = pd.Series(0, index=cols.lines.index, dtype="int64")
-    months = pd.Series(0, index=cols.lines.index, dtype="int64")
-    text = cols.text("period")
-    by_text: dict[str, Period | str] = {}
-    for value in text.unique():
-        if value:
-            try:
-                by_text[value] = parse_period(value)
-            except PeriodError as exc:
-                by_text[value] = str(exc)
-    parsed = text.map(by_text)
+    first = np.zeros(len(cols), dtype=np.int64)
+    months = np.zeros(len(cols), dtype=np.int64)
+    codes, distinct = cols.distinct("period")
+    by_text: list[Period | str | None] = []
+    for value in distinct:
+        try:
+            by_text.append(parse_period(value) if value else None)
+        except PeriodError as exc:
+            by_text.append(str(exc))
+    parsed = object_array(by_text, len(by_text))[codes]
+    is_error = np.array([isinstance(p, str) for p in by_text], dtype=bool)[codes]
+    is_period = np.array([isinstance(p, Period) for p in by_text], dtype=bool)[codes]
     has_text = cols.filled("period")
-    cols.reject(has_text & parsed.map(lambda p: isinstance(p, str)), "period", "{value}",
-                parsed)
-    good = has_text & parsed.map(lambda p: isinstance(p, Period))
-    first[good] = parsed[good].map(lambda p: p.first_month).astype("int64")
-    months[good] = parsed[good].map(lambda p: p.months).astype("int64")
+    cols.reject(has_text & is_error, "period", "{value}", parsed)
+    good = np.flatnonzero(has_text & is_period)
+    first[good] = [p.first_month for p in parsed[good]]
+    months[good] = [p.months for p in parsed[good]]
     rest = ~has_text
     if "start" not in cols.mapping:
         cols.reject(rest, "period", "period is empty")
         return first, months
     start = date_column(cols, "start", "period start", decimal_comma, required=False)
-    cols.reject(rest & start.isna(), "start", "no period: give a period or start and end dates")
-    cols.reject(rest & (start.dt.day != 1), "start",
-                "period start {value:%Y-%m-%d} is not the first day of a month", start)
+    cols.reject(rest & np.isnat(start), "start",
+                "no period: give a period or start and end dates")
+    cols.reject(rest & (start != start.astype("datetime64[M]").astype("datetime64[D]")),
+                "start", "period start {value:%Y-%m-%d} is not the first day of a month", start)
     alone = ("a start date alone does not say whether the quota is for a month or a quarter; "
              "add an end date or a period such as 2026Q3")
     if "end" not in cols.mapping:
@@ -390,24 +401,27 @@ def _quota_periods(cols: Columns, decimal_comma: bool) -> tuple[pd.Series, pd.Se
         return first, months
     cols.reject(rest & ~cols.filled("end"), "end", alone)
     end = date_column(cols, "end", "period end", decimal_comma, required=False)
-    month_end = end + pd.offsets.MonthEnd(0)
+    month_end = ((end.astype("datetime64[M]") + np.timedelta64(1, "M")).astype("datetime64[D]")
+                 - np.timedelta64(1, "D"))
     cols.reject(rest & (end != month_end), "end",
                 "period end {value:%Y-%m-%d} is not the last day of a month", end)
     cols.reject(rest & (end < start), "end", "period end {value:%Y-%m-%d} is before its start",
                 end)
     live = rest & ~cols.rejected
-    first[live] = (start[live].dt.year * 12 + start[live].dt.month - 1).astype("int64")
-    months[live] = (end[live].dt.year * 12 + end[live].dt.month - first[live]).astype("int64")
+    # months since 1970-01, plus 1970 years: year * 12 + month - 1
+    first[live] = start[live].astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    months[live] = (end[live].astype("datetime64[M]").astype(np.int64) + 1970 * 12 + 1
+                    - first[live])
     return first, months
 
 
-def _overlapping_quotas(cols: Columns, reps: pd.Series, first: pd.Series, months: pd.Series,
-                        labels: pd.Series) -> None:
+def _overlapping_quotas(cols: Columns, reps: np.ndarray, first: np.ndarray,
+                        months: np.ndarray, labels: np.ndarray) -> None:
     # Quotas are few (reps x periods), so a plain loop is clear and fast enough.
     taken: dict[str, list[tuple[int, int, int, str]]] = {}
-    overlap = pd.Series(False, index=cols.lines.index)
-    reason = pd.Series("", index=cols.lines.index, dtype=object)
-    for i in cols.lines.index[~cols.rejected.to_numpy()]:
+    overlap = np.zeros(len(cols), dtype=bool)
+    reason = object_array([""] * len(cols), len(cols))
+    for i in np.flatnonzero(~cols.rejected).tolist():
         lo, hi = int(first[i]), int(first[i] + months[i])
         for a, b, line, label in taken.get(reps[i], []):
             if a < hi and lo < b:
@@ -436,7 +450,7 @@ def import_activities(
     """
     table, used, decimal_comma = _start(path, mapping, ACTIVITY_FIELD_SPECS)
     missing = _missing(used, ACTIVITY_FIELD_SPECS)
-    result = ResultsImport("activities", str(path), empty_frame(ACTIVITY_COLUMNS),
+    result = ResultsImport("activities", str(path), empty_table(ACTIVITY_COLUMNS),
                            mapping_used=used, missing_required=missing,
                            rows_read=len(table.lines))
     if missing:
@@ -445,15 +459,15 @@ def import_activities(
     accounts = cols.text("account_id")
     cols.reject(~cols.filled("account_id"), "account_id", "account id is empty")
     date = date_column(cols, "date", "date", decimal_comma)
-    cols.reject(date > _today(today), "date", "date {value:%Y-%m-%d} is after today", date)
-    kind = by_value(cols.text("type"), lambda v: "visit" if norm(v) in _VISIT
+    cols.reject(date > day(_today(today)), "date", "date {value:%Y-%m-%d} is after today", date)
+    kind = by_value(cols, "type", lambda v: "visit" if norm(v) in _VISIT
                      else "call" if norm(v) in _CALL else "")
     cols.reject(kind == "", "type", "type {value!r} is neither a visit (visit, meeting, "
                 "appointment) nor a call; left out")
     unknown(cols, "account_id", account_ids, "account")
     duplicates(cols, [accounts, date, kind], "date",
                 "same account, date and type as line {value}; counted once")
-    frame = pd.DataFrame({"account_id": accounts, "date": date, "type": kind})
+    frame = {"account_id": accounts, "date": date, "type": kind}
     result.frame, result.problems = cols.kept(frame, ACTIVITY_COLUMNS), cols.problems
     return result
 
@@ -481,8 +495,8 @@ def import_results(
     """
     mappings = mappings or {}
     imports: list[ResultsImport] = []
-    frames = {"opportunities": empty_frame(OPPORTUNITY_COLUMNS),
-              "quotas": empty_frame(QUOTA_COLUMNS), "activities": empty_frame(ACTIVITY_COLUMNS)}
+    frames = {"opportunities": empty_table(OPPORTUNITY_COLUMNS),
+              "quotas": empty_table(QUOTA_COLUMNS), "activities": empty_table(ACTIVITY_COLUMNS)}
     if opportunities is not None:
         imports.append(import_opportunities(opportunities, account_ids,
                                             mappings.get("opportunities"), today))

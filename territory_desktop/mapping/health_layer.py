@@ -228,7 +228,7 @@ def account_sizes(plan: Plan, report: HealthReport, results: CrmResults | None,
         if results is None:
             raise ValueError("sizing by pipeline needs the CRM results")
         deals = deals_per_account(results, ids, report.kpis.period, report.kpis.as_of)
-        values = deals["pipeline"].to_numpy(dtype=float)
+        values = deals["pipeline"].astype(float)
     else:
         raise ValueError(f"cannot size accounts by {size_by!r}")
     values = np.where(np.isfinite(values) & (values > 0), values, 0.0)

@@ -62,7 +62,7 @@ def visits_due(weeks: Any, every_weeks: Any) -> Any:
 
     Floored: a visit is due once its whole interval has passed, so an account with no visit
     due yet owes none (the 1e-9 keeps 9 weeks at 7 visits every 9/7 weeks, where the division
-    gives 6.999...). Floats, arrays or pandas Series (the health KPIs pass a column).
+    gives 6.999...). Floats or numpy arrays (the health KPIs pass a column).
     """
     return np.floor(weeks / every_weeks + 1e-9)
 

@@ -1,7 +1,6 @@
 """What a plan keeps for territory health: CRM results, frozen snapshots, thresholds.
 
-Kept free of pandas at import time (the results' frames are only named for type checking) so
-opening the app or a plan without results does not load it.
+The results' tables are only named for type checking, so importing this module stays light.
 """
 
 from __future__ import annotations

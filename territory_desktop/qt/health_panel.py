@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import override
 
+import numpy as np
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -160,19 +161,15 @@ def _compute(plan: Plan, territory_of: dict[str, str | None], results: CrmResult
 
 def _quarters(results: CrmResults, latest: Period) -> list[Period]:
     """Every quarter from the first one with a deal or visit to ``latest``, newest first."""
-    dates = [results.opportunities["created"].min(), results.activities["date"].min()]
-    known = [d.date() for d in dates if not _missing(d)]
-    first = quarter_of(min(known)) if known else latest
+    days = np.concatenate([results.opportunities["created"], results.activities["date"]])
+    days = days[~np.isnat(days)]
+    first = quarter_of(days.min().item()) if len(days) else latest
     quarters = []
     month = latest.first_month
     while month >= min(first.first_month, latest.first_month):
         quarters.append(Period(month, 3))
         month -= 3
     return quarters
-
-
-def _missing(value: object) -> bool:
-    return value is None or value != value  # NaT and NaN are not equal to themselves
 
 
 class HealthPanel(QWidget):

@@ -62,7 +62,6 @@ WORKER_MODULES = (
     "reportlab.platypus",
     "reportlab.graphics.renderPDF",
     "reportlab.graphics.shapes",
-    "pandas.core.methods.to_dict",
     # route packs: the calendar (with the timezone and recurrence modules it loads) and GPX
     "icalendar",
     "gpxpy.gpx",

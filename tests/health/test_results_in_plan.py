@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import pytest
 
 from territory_desktop.health import HealthSettings, compute_kpis, parse_period, take_snapshot
@@ -30,7 +30,7 @@ def _imported(small):
 
 def test_results_snapshot_and_thresholds_round_trip(small, tmp_path):
     results = _imported(small)
-    assert results.opportunities["closed"].isna().any()  # an open deal without a close date
+    assert np.isnat(results.opportunities["closed"]).any()  # an open deal, no close date
     plan = store_results(small.plan, results).plan
     settings = HealthSettings(min_deals=3, pipeline_coverage_min=2.5)
     plan.health = dataclasses.replace(plan.health, settings=settings)
@@ -46,10 +46,11 @@ def test_results_snapshot_and_thresholds_round_trip(small, tmp_path):
     assert loaded.health.settings == settings
     assert loaded.health.snapshots == plan.health.snapshots
     assert snapshots_of(loaded) == [snap]
-    for name, frame in (("opportunities", results.opportunities),
+    for name, table in (("opportunities", results.opportunities),
                         ("quotas", results.quotas), ("activities", results.activities)):
-        assert len(getattr(loaded.health.results, name)) == len(frame) > 0, name
-        assert list(getattr(loaded.health.results, name).dtypes) == list(frame.dtypes), name
+        back = getattr(loaded.health.results, name)
+        assert len(back) == len(table) > 0, name
+        assert [back[c].dtype for c in back.columns] == [table[c].dtype for c in table.columns]
     # saved again unchanged: the same rows
     save_plan(loaded, tmp_path / "again.gpkg")
     assert load_plan(tmp_path / "again.gpkg").health == loaded.health
@@ -60,14 +61,17 @@ def test_reimport_updates_instead_of_duplicating(small):
     plan = store_results(small.plan, results).plan
     again = store_results(plan, results).plan
     assert again.health.results == plan.health.results
-    changed = results.opportunities.copy()
-    changed.loc[0, "amount"] = 123.0
+    with pytest.raises(ValueError, match="read-only"):
+        results.opportunities["amount"][0] = 123.0  # results are changed by replacing them
+    amounts = results.opportunities["amount"].copy()
+    amounts[0] = 123.0
+    changed = results.opportunities.replace(amount=amounts)
     newer = dataclasses.replace(results, opportunities=changed)
     updated = store_results(again, newer).plan.health.results
     assert len(updated.opportunities) == len(results.opportunities)
-    row = updated.opportunities.set_index("id").loc[changed.loc[0, "id"]]
-    assert row["amount"] == 123.0
-    assert plan.health.results.opportunities.loc[0, "amount"] != 123.0  # the edit copied
+    row = list(updated.opportunities["id"]).index(changed["id"][0])
+    assert updated.opportunities["amount"][row] == 123.0
+    assert plan.health.results.opportunities["amount"][0] != 123.0  # the edit copied
 
 
 def test_v2_fixture_loads_with_no_results_and_default_thresholds():
@@ -116,26 +120,33 @@ def test_a_damaged_results_value_names_its_table_and_row(small, tmp_path, sql, m
 
 def test_results_frames_keep_their_dtypes_when_empty(small, tmp_path):
     results = _imported(small)
-    only_deals = dataclasses.replace(results, quotas=results.quotas.iloc[0:0],
-                                     activities=results.activities.iloc[0:0])
+    none = np.arange(0)
+    only_deals = dataclasses.replace(results, quotas=results.quotas.take(none),
+                                     activities=results.activities.take(none))
     path = tmp_path / "plan.gpkg"
     save_plan(store_results(small.plan, only_deals).plan, path)
     back = load_plan(path).health.results
     assert back == only_deals
-    assert back.activities.empty and back.activities["date"].dtype == "datetime64[ns]"
-    assert isinstance(back.opportunities["created"].iloc[0], pd.Timestamp)
+    assert len(back.activities) == 0 and back.activities["date"].dtype == "datetime64[D]"
+    assert isinstance(back.opportunities["created"][0], np.datetime64)
 
 
-def test_opening_a_plan_without_results_does_not_load_pandas():
-    """Pandas costs start-up time; the file's columns are the frames' columns."""
-    from territory_desktop.io.planfile import health as stored
-    from territory_desktop.model import results
-
-    assert stored._OPPORTUNITY_COLUMNS == results.OPPORTUNITY_COLUMNS
-    assert stored._QUOTA_COLUMNS == results.QUOTA_COLUMNS
-    assert stored._ACTIVITY_COLUMNS == results.ACTIVITY_COLUMNS
-    code = ("import sys; from territory_desktop.io.planfile import load_plan; "
-            f"load_plan({str(DATA / 'plan_v2.gpkg')!r}); print('pandas' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.stdout.strip() == "False"
+def test_importing_storing_and_reading_results_needs_no_pandas(small, tmp_path):
+    """The app ships without pandas (installers/territory_desktop.spec refuses it): ~21 MiB."""
+    path = tmp_path / "plan.gpkg"
+    save_plan(small.plan, path)
+    code = ("import sys, datetime as dt; from territory_desktop.io.planfile import load_plan, "
+            "save_plan; from territory_desktop.io.results import import_results; "
+            "from territory_desktop.health import health_report, parse_period; "
+            "from territory_desktop.health.store import store_results; "
+            f"p = load_plan({str(path)!r}); "
+            "r = import_results(p.accounts, p.reps, *sys.argv[1:], "
+            "today=dt.date(2026, 12, 1)).results; "
+            f"save_plan(store_results(p, r).plan, {str(path)!r}); p = load_plan({str(path)!r}); "
+            "health_report(p, p.health.results, parse_period('2026Q3')); "
+            "print(len(p.health.results.opportunities), 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(small.opportunities),
+                           str(small.quotas), str(small.activities)], capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    count, loaded = done.stdout.split()
+    assert int(count) > 0 and loaded == "False"

@@ -130,7 +130,7 @@ def test_accounts_are_sized_by_the_pipeline_the_kpis_count(sample):
     classes = _classes(sizes)
     assert sizes["count"] == len(plan.accounts) == len(classes)
     deals = deals_per_account(results, plan.accounts, report.kpis.period, report.kpis.as_of)
-    pipeline = deals["pipeline"].to_numpy()
+    pipeline = deals["pipeline"]
     assert ((classes == 0) == (pipeline <= 0)).all()
     assert classes.max() == SIZE_CLASSES
     order = np.argsort(pipeline, kind="stable")

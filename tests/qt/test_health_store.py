@@ -343,4 +343,4 @@ def test_two_files_with_odd_columns_are_mapped_one_after_the_other(no_results, q
     stored = document.plan.health.results
     assert stored is not None
     assert (len(stored.opportunities), len(stored.quotas)) == (1302, len(quota_lines) - 1)
-    assert stored.activities.empty
+    assert len(stored.activities) == 0

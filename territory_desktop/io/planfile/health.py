@@ -2,21 +2,33 @@
 
 Tables ``td_opportunities``, ``td_quotas``, ``td_activities``, ``td_snapshots`` and
 ``td_snapshot_kpis`` (see ``schema._RESULTS_TABLES_V3``); the thresholds are ``td_settings`` keys
-``health.<name>``. pandas is imported only when a plan has results, so opening a plan without
-them (and starting the app) does not load it.
+``health.<name>``. Results are checked a column at a time with numpy, the first bad row named.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import re
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from territory_desktop.io.planfile.schema import HEALTH_SETTING_PREFIX
 from territory_desktop.model.health_settings import HealthError, HealthSettings
 from territory_desktop.model.plan import Plan
 from territory_desktop.model.plan_health import PlanHealth, SnapshotRecord
+from territory_desktop.model.results import (
+    ACTIVITY_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    QUOTA_COLUMNS,
+    CrmResults,
+    Table,
+    conform,
+)
 
 Rows = list[tuple[object, ...]]
 
@@ -24,10 +36,6 @@ RESULT_TABLES = ("td_opportunities", "td_quotas", "td_activities")
 SNAPSHOT_TABLES = ("td_snapshots", "td_snapshot_kpis")
 HEALTH_TABLES = (*RESULT_TABLES, *SNAPSHOT_TABLES)
 
-# model.results' frame columns, repeated so reading a plan without results needs no pandas
-_OPPORTUNITY_COLUMNS = ("id", "account_id", "amount", "stage", "created", "closed", "status")
-_QUOTA_COLUMNS = ("rep_id", "period", "first_month", "months", "amount")
-_ACTIVITY_COLUMNS = ("account_id", "date", "type")
 _SNAPSHOT_KPI_COLUMNS = ("scope", "key", "name", "rep_id", "kpi", "value", "reason")
 
 
@@ -70,14 +78,13 @@ def health_settings_rows(settings: HealthSettings) -> Rows:
     return [(f"{HEALTH_SETTING_PREFIX}{k}", json.dumps(v)) for k, v in settings.to_dict().items()]
 
 
-def _floats(column: Any) -> list[float]:
+def _floats(column: np.ndarray) -> list[float]:
     return column.astype(float).tolist()  # type: ignore[no-any-return]
 
 
-def _dates(column: Any) -> list[str | None]:
+def _dates(column: np.ndarray) -> list[str | None]:
     # Day precision is what the importer keeps; NaT (an open deal with no close date) -> NULL.
-    text = column.dt.strftime("%Y-%m-%d").astype(object)
-    return text.where(column.notna(), None).tolist()  # type: ignore[no-any-return]
+    return [None if d is None else f"{d:%Y-%m-%d}" for d in column.tolist()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,85 +124,107 @@ def _table(conn: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> li
     return conn.execute(f'SELECT {names} FROM "{table}" ORDER BY fid').fetchall()
 
 
-def _read_results(conn: sqlite3.Connection) -> Any:
-    opportunities = _table(conn, "td_opportunities", _OPPORTUNITY_COLUMNS)
-    quotas = _table(conn, "td_quotas", _QUOTA_COLUMNS)
-    activities = _table(conn, "td_activities", _ACTIVITY_COLUMNS)
+def _read_results(conn: sqlite3.Connection) -> CrmResults | None:
+    opportunities = _table(conn, "td_opportunities", OPPORTUNITY_COLUMNS)
+    quotas = _table(conn, "td_quotas", QUOTA_COLUMNS)
+    activities = _table(conn, "td_activities", ACTIVITY_COLUMNS)
     if not (opportunities or quotas or activities):
         return None
-    from territory_desktop.model.results import CrmResults  # pandas: only with results
-
     # Checked column by column (450,000 rows in well under a second), the first bad row named.
-    o = _Frame("td_opportunities", opportunities, _OPPORTUNITY_COLUMNS)
+    o = _Columns("td_opportunities", opportunities, OPPORTUNITY_COLUMNS)
     o.check_choice("status", ("won", "lost", "open"))
     o.check_amount("amount")
     o.check_date("created", nullable=False)
     o.check_date("closed", nullable=True)
-    q = _Frame("td_quotas", quotas, _QUOTA_COLUMNS)
+    q = _Columns("td_quotas", quotas, QUOTA_COLUMNS)
     q.check_amount("amount")
     q.check_count("first_month", 0)
     q.check_count("months", 1)
-    a = _Frame("td_activities", activities, _ACTIVITY_COLUMNS)
+    a = _Columns("td_activities", activities, ACTIVITY_COLUMNS)
     a.check_choice("type", ("visit", "call"))
     a.check_date("date", nullable=False)
     return CrmResults(o.conformed(), q.conformed(), a.conformed())
 
 
-class _Frame:
-    """The rows of one results table as a frame (fid first), checked a column at a time."""
+# The numbers and dates this reader has always accepted (ASCII digits; months and days of one
+# or two digits).
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return float(value)
+    return math.nan
+
+
+def _date(value: object) -> dt.date | None:
+    """Return a ``YYYY-MM-DD`` text as a date (None otherwise: a number is not a date here)."""
+    m = _DATE.fullmatch(value) if isinstance(value, str) else None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        return None
+
+
+class _Columns:
+    """The rows of one results table as columns (fid apart), checked a column at a time."""
 
     def __init__(self, table: str, rows: list[tuple[Any, ...]],
                  columns: tuple[str, ...]) -> None:
-        import pandas as pd
-
         self.table, self.columns = table, columns
-        self.frame = pd.DataFrame.from_records(rows, columns=["fid", *columns])
+        self.fids = [row[0] for row in rows]
+        self.raw = {c: [row[i] for row in rows] for i, c in enumerate(columns, start=1)}
+        self.values: dict[str, Any] = dict(self.raw)
 
-    def _fail_where(self, bad: Any, column: str, what: str) -> None:
+    def _fail_where(self, bad: np.ndarray, column: str, what: str) -> None:
         if bad.any():
-            first = bad.to_numpy().nonzero()[0][0]
-            fid, value = self.frame["fid"].iloc[first], self.frame[column].iloc[first]
-            value = getattr(value, "item", lambda: value)()  # numpy scalar -> its Python value
+            first = int(np.flatnonzero(bad)[0])
+            raw = self.raw[column]
+            value = raw[first]
+            # in a column of numbers and NULLs, every number is shown as a float (as always)
+            if (value is not None and all(v is None or type(v) in (int, float) for v in raw)
+                    and not all(type(v) is int for v in raw)):
+                value = float(value)
             shown = "(empty)" if value is None or value != value else repr(value)
-            raise HealthTableError(self.table, f"row {fid}: {column} {shown} {what}")
+            raise HealthTableError(self.table,
+                                   f"row {self.fids[first]}: {column} {shown} {what}")
 
     def check_choice(self, column: str, allowed: tuple[str, ...]) -> None:
-        self._fail_where(~self.frame[column].isin(allowed), column,
-                         f"is not {', '.join(allowed[:-1])} or {allowed[-1]}")
+        bad = np.fromiter((not (isinstance(v, str) and v in allowed) for v in self.raw[column]),
+                          bool, len(self.fids))
+        self._fail_where(bad, column, f"is not {', '.join(allowed[:-1])} or {allowed[-1]}")
 
     def check_amount(self, column: str) -> None:
-        import numpy as np
-        import pandas as pd
-
-        values = pd.to_numeric(self.frame[column], errors="coerce")
-        bad = ~(np.isfinite(values) & (values >= 0))
+        values = np.fromiter(map(_number, self.raw[column]), float, len(self.fids))
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.isfinite(values) & (values >= 0))
         self._fail_where(bad, column, "is not an amount of zero or more")
-        self.frame[column] = values.astype(float)
+        self.values[column] = values
 
     def check_count(self, column: str, least: int) -> None:
-        import pandas as pd
-
-        values = pd.to_numeric(self.frame[column], errors="coerce")
-        bad = values.isna() | (values < least) | (values.fillna(0) % 1 != 0)
+        values = np.fromiter(map(_number, self.raw[column]), float, len(self.fids))
+        with np.errstate(invalid="ignore"):
+            bad = np.isnan(values) | (values < least) | (np.nan_to_num(values) % 1 != 0)
         self._fail_where(bad, column, f"is not a whole number of {least} or more")
-        self.frame[column] = values.astype("int64")
+        self.values[column] = values.astype(np.int64)
 
     def check_date(self, column: str, nullable: bool) -> None:
-        import pandas as pd
-
-        raw = self.frame[column]
-        # only text is a date here: pandas would read a number as nanoseconds since 1970
-        text = raw.where(raw.map(lambda v: isinstance(v, str)).astype(bool))
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        bad = parsed.isna() & (raw.notna() if nullable else True)
+        raw = self.raw[column]
+        by_text: dict[object, dt.date | None] = {}
+        for value in set(raw):
+            by_text[value] = _date(value)
+        parsed = [by_text[v] for v in raw]
+        bad = np.fromiter(((p is None and (not nullable or (v is not None and v == v)))
+                           for p, v in zip(parsed, raw, strict=True)), bool, len(raw))
         self._fail_where(bad, column, "is not a date like 2026-07-01")
-        self.frame[column] = parsed
+        self.values[column] = np.array(parsed, dtype="datetime64[D]")
 
-    def conformed(self) -> Any:
-        """Return the checked frame with the result columns and dtypes."""
-        from territory_desktop.model.results import conform
-
-        return conform(self.frame, self.columns)
+    def conformed(self) -> Table:
+        """Return the checked columns with the result columns and dtypes."""
+        return conform(self.values, self.columns)
 
 
 def _read_snapshots(conn: sqlite3.Connection) -> tuple[SnapshotRecord, ...]:
@@ -244,8 +273,6 @@ def _check(ok: bool, table: str, fid: object, message: str) -> None:
 
 
 def _is_date(value: object) -> bool:
-    import datetime as dt
-
     if not isinstance(value, str):
         return False
     try:

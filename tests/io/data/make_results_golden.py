@@ -26,6 +26,8 @@ TODAY = dt.date(2026, 12, 1)
 def _cell(value: object) -> object:
     if value is None or value != value:  # None, NaN, NaT
         return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())  # written when dates were timestamps
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float):
@@ -64,7 +66,7 @@ def digest() -> dict[str, Any]:
         out[name] = {imp.kind: {
             "rows_read": imp.rows_read,
             "columns": list(imp.frame.columns),
-            "rows": _rows([[_cell(v) for v in row] for row in imp.frame.itertuples(index=False)],
+            "rows": _rows([[_cell(v) for v in row] for row in imp.frame.rows()],
                           name == "sample"),
             "problems": [[p.line, p.column, p.value, p.reason, p.skipped]
                          for p in imp.problems],
