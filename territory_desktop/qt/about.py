@@ -31,7 +31,7 @@ LIBRARIES: tuple[tuple[str, str], ...] = (
     ("Leaflet-Geoman free", "MIT"),
     ("NumPy (with OpenBLAS)", "BSD-3-Clause"),
     ("SciPy (with OpenBLAS and HiGHS)", "BSD-3-Clause; HiGHS: MIT"),
-    ("pandas, python-dateutil", "BSD-3-Clause"),
+    ("python-dateutil", "BSD-3-Clause"),
     # numba itself does not ship: its runtime helpers are compiled into the kernels' module
     ("Routing kernels compiled ahead of time with numba", "BSD-2-Clause"),
     ("Shapely (with GEOS)", "BSD-3-Clause; GEOS: LGPL-2.1"),

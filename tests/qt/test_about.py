@@ -20,11 +20,11 @@ def test_help_about_names_version_and_every_licence(tdapp, qtbot):
     assert f"Territory Desktop {__version__}" in text
     for needed in ("© OpenStreetMap contributors", "Open Database License", "© GeoNames",
                    "Creative Commons BY 4.0", "Leaflet",
-                   "BSD-2-Clause", "LGPL-3.0", "PyVRP", "pandas", "pyshp",
+                   "BSD-2-Clause", "LGPL-3.0", "PyVRP", "python-dateutil", "pyshp",
                    "Routing kernels compiled ahead of time with numba"):
         assert needed in text, needed
-    # what the bundle does not ship is not listed: numba's compiler and GDAL
-    for gone in ("llvmlite", "LLVM", "GDAL", "pyogrio"):
+    # what the bundle does not ship is not listed: numba's compiler, GDAL, pandas
+    for gone in ("llvmlite", "LLVM", "GDAL", "pyogrio", "pandas"):
         assert gone not in text, gone
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.findChild(QDialog, "aboutDialog") is None, timeout=5000)
