@@ -396,8 +396,10 @@ def _kahan_sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.nda
     order = np.argsort(groups, kind="stable")
     ordered = groups[order]
     rank = np.arange(len(order)) - np.searchsorted(ordered, ordered)
-    for k in range(int(rank.max(initial=-1)) + 1):
-        rows = order[rank == k]
+    by_rank = order[np.argsort(rank, kind="stable")]  # every group's first row, then second...
+    bounds = np.searchsorted(np.sort(rank), np.arange(int(rank.max(initial=-1)) + 2))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        rows = by_rank[lo:hi]
         g = groups[rows]
         y = values[rows] - compensation[g]
         t = total[g] + y
