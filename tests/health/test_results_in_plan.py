@@ -94,6 +94,8 @@ def test_v2_fixture_loads_with_no_results_and_default_thresholds():
      "table td_opportunities: row 4: created (empty) is not a date"),
     ("UPDATE td_opportunities SET closed=20260701 WHERE fid=1",
      "table td_opportunities: row 1: closed '20260701' is not a date"),
+    ("UPDATE td_activities SET date='1500-01-01' WHERE fid=2",
+     "table td_activities: row 2: date '1500-01-01' is not a date"),
     ("UPDATE td_quotas SET months=0 WHERE fid=2",
      "table td_quotas: row 2: months 0 is not a whole number of 1 or more"),
     ("UPDATE td_quotas SET first_month=2.5 WHERE fid=1",

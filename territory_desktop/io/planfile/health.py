@@ -150,6 +150,8 @@ def _read_results(conn: sqlite3.Connection) -> CrmResults | None:
 # or two digits).
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# Days a plan has always been able to hold (nanosecond timestamps); the importer keeps 1990 on.
+_FIRST_DAY, _LAST_DAY = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
 
 
 def _number(value: object) -> float:
@@ -164,9 +166,10 @@ def _date(value: object) -> dt.date | None:
     """Return a ``YYYY-MM-DD`` text as a date (None otherwise: a number is not a date here)."""
     m = _DATE.fullmatch(value) if isinstance(value, str) else None
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+        day = dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
     except ValueError:
         return None
+    return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 class _Columns:
