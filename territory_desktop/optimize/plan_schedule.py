@@ -57,7 +57,6 @@ def cycle_for(plan: Plan, weeks: int | None = None) -> RotationCycle:
         weeks=weeks or plan.settings.rotation_weeks,
         weekdays=tuple(sorted(plan.settings.working_weekdays)),
         start=rotation_start(plan),
-        holidays=frozenset(dt.date.fromisoformat(d) for d in plan.settings.holidays),
     )
 
 

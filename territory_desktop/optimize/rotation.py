@@ -121,7 +121,6 @@ class RotationCycle:
     weeks: int = 4
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     start: dt.date = dt.date(2024, 1, 1)
-    holidays: frozenset[dt.date] = frozenset()
 
     def __post_init__(self) -> None:
         """Reject a cycle of no weeks or with impossible weekdays."""
@@ -337,9 +336,10 @@ class RotationPlanner:
             big = 10 * (finite.max() if finite.size else 1)
             matrix = np.where(np.isfinite(matrix), matrix, big)
         self.travel = matrix
-        # Working days of the cycle minus days off and holidays.
+        # Working days of the cycle minus days off. Holidays are one-off dates, not days of
+        # the repeating cycle: their visits go to the next working day (plan_schedule).
         off: set[tuple[int, int]] = set()
-        for item in rep.days_off | self.cycle.holidays:
+        for item in rep.days_off:
             if isinstance(item, dt.date):
                 slot = self.cycle.slot(item)
                 first = self.cycle.monday

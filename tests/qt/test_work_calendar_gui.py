@@ -147,3 +147,40 @@ def test_a_holidays_visits_move_to_the_next_working_day_in_the_reps_week(schedul
     assert {planned for aid, _day, planned in after_monday if aid in moved} == {label}
     _week_rows(view, dt.date(2026, 12, 21))
     assert " · Fri 25 Dec holiday: Christmas Day · " in view.caption.text()
+
+
+def test_a_holiday_in_the_first_cycle_keeps_its_rotation_day(tdapp, qtbot, monkeypatch):
+    """The cycle repeats: a holiday's weekday stays a working day of it in later cycles."""
+    window, doc = tdapp.window, tdapp.document
+    cycle = cycle_for(doc.plan)
+    thursday = cycle.monday + dt.timedelta(days=3)
+
+    def add_thursday(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.holidays.date.setDate(QDate(thursday.year, thursday.month, thursday.day))
+        qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
+                         Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_thursday)
+    window.actions["edit.settings"].trigger()
+    assert doc.plan.settings.holidays == (thursday.isoformat(),)
+    panel = window.rotation_panel
+    panel.rep.setCurrentIndex(panel.rep.findData(REP))
+    panel.seconds.setValue(2)
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
+        window.actions["rotation.schedule"].trigger()
+    schedule = doc.plan.schedules[REP]
+    assert schedule.day(0, 3), "week 1's Thursday is planned: it recurs every cycle"
+    window.actions["rotation.week"].trigger()
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    rows = _week_rows(view, cycle.monday)
+    assert thursday.isoformat() not in rows
+    label = f"from {thursday:%a} {thursday.day} {thursday:%b} (holiday)"
+    friday = rows[(thursday + dt.timedelta(days=1)).isoformat()]
+    moved = {aid for aid, _day, planned in friday if planned == label}
+    assert moved == {v.account_id for v in schedule.day(0, 3)} - {
+        v.account_id for v in schedule.day(0, 4)}
+    assert moved
