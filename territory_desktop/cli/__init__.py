@@ -15,15 +15,26 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 EXIT_ERROR = 2
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``error: <command>: <message>`` and where to read more; exit with status 2."""
+        self.exit(EXIT_ERROR, f"error: {self.prog}: {' '.join(message.split())} "
+                              f"(see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``tdesk`` argument parser with every subcommand registered."""
     from territory_desktop.cli import calendar, design, exports, health, plan, pvrp, routing
 
-    parser = argparse.ArgumentParser(prog="tdesk", description=__doc__.splitlines()[0])
+    parser: argparse.ArgumentParser = _OneLineErrors(prog="tdesk",
+                                                     description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     plan_sub = sub.add_parser("plan", help="create and inspect plan files").add_subparsers(
         dest="plan_command", required=True)

@@ -36,55 +36,83 @@ def _weekdays(text: str) -> tuple[int, ...]:
     return tuple(sorted({WEEKDAY_NAMES.index(n) for n in names}))
 
 
-def _country_region(text: str) -> tuple[str, str]:
-    country, _, region = text.partition("-")
-    return country.strip().upper(), region.strip().upper()
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2027") from None
+    if not 1900 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"{year} is not a year from 1900 to 2100")
+    return year
 
 
 def _calendar_command(args: argparse.Namespace) -> int:
     from territory_desktop.io.planfile import load_plan, save_plan
-    from territory_desktop.model.public_holidays import HolidayError, holiday_names, public_holidays
+    from territory_desktop.model.public_holidays import (
+        HolidayError,
+        calendar_of,
+        holiday_names,
+        public_holidays,
+        split_calendar,
+    )
     from territory_desktop.model.schedule import WEEKDAY_NAMES
 
+    if args.years and not args.public_holidays:
+        print("error: --years picks the years of --public-holidays; give that too",
+              file=sys.stderr)
+        return EXIT_ERROR
     plan = load_plan(args.plan)
     settings = plan.settings
     holidays = set() if args.clear_holidays else {dt.date.fromisoformat(d)
                                                   for d in settings.holidays}
     names: dict[dt.date, str] = {}
+    calendar = settings.holiday_calendar
     if args.public_holidays:
-        country, region = _country_region(args.public_holidays)
+        country, region = split_calendar(args.public_holidays)
         years = args.years or [dt.date.today().year]
         try:
             found = public_holidays(country, years, region)
         except HolidayError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
+        calendar = "-".join(filter(None, (country, region)))
         names.update(found)
-        holidays.update(d for d, _ in found)
-    holidays.update(args.add)
+        new_days = {d for d, _ in found} - holidays
+        print(f"note: {len(new_days)} public holidays of {calendar} in "
+              f"{', '.join(map(str, years))} added ({len(found) - len(new_days)} already listed)",
+              file=sys.stderr)
+        holidays.update(new_days)
+    for day in args.add:
+        if day in holidays:
+            print(f"note: {day.isoformat()} is already one of the plan's holidays",
+                  file=sys.stderr)
+        holidays.add(day)
     for day in args.remove:
         if day not in holidays:
             print(f"note: {day.isoformat()} is not one of the plan's holidays", file=sys.stderr)
         holidays.discard(day)
     new = replace(settings, holidays=tuple(sorted(d.isoformat() for d in holidays)),
-                  working_weekdays=args.weekdays or settings.working_weekdays)
-    if new != settings:
+                  working_weekdays=args.weekdays or settings.working_weekdays,
+                  holiday_calendar=calendar)
+    if new != settings or args.output:
         plan = plan.copy()
         plan.settings = new
         out = args.output or args.plan
         save_plan(plan, out)
         print(f"wrote {out}", file=sys.stderr)
     days = sorted(holidays)
-    for day, name in holiday_names(new.country, days).items():
+    country, region = calendar_of(new)
+    for day, name in holiday_names(country, days, region).items():
         names.setdefault(day, name)
     working = [WEEKDAY_NAMES[d] for d in new.working_weekdays]
     if args.json:
-        print(json.dumps({"working_weekdays": working,
+        print(json.dumps({"working_weekdays": working, "holiday_calendar": new.holiday_calendar,
                           "holidays": [{"date": d.isoformat(), "name": names.get(d, "")}
                                        for d in days]}, indent=2))
         return 0
     print(f"working days: {', '.join(working)}")
-    print(f"holidays: {len(days)}")
+    source = f" (public holidays of {new.holiday_calendar})" if new.holiday_calendar else ""
+    print(f"holidays: {len(days)}{source}")
     for day in days:
         print(f"  {day.isoformat()} {day:%a}  {names.get(day, '')}".rstrip())
     return 0
@@ -102,7 +130,7 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cal.add_argument("--public-holidays", metavar="CC[-REGION]",
                      help="add a country's public holidays (AU, CA, DE, GB, NL, US), with a "
                           "region's own (e.g. US-MD, GB-SCT)")
-    cal.add_argument("--years", type=int, nargs="+", metavar="YEAR",
+    cal.add_argument("--years", type=_year, nargs="+", metavar="YEAR",
                      help="years of the public holidays (default: this year)")
     cal.add_argument("--add", type=_date, action="append", default=[], metavar="YYYY-MM-DD",
                      help="add a holiday (repeatable)")

@@ -297,6 +297,8 @@ class PlanSettings:
     osm_extract: str = ""  # path of the OSM extract, relative to the plan file when possible
     working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[str, ...] = ()  # ISO dates with no visits for anyone
+    # where the public holidays were taken from, "US-MD" or "GB" ("": the plan's country)
+    holiday_calendar: str = ""
     day_balance: float = 1.0  # rotations: 1 = even days ... 0 = least driving
     plan_id: str = ""  # identity of the plan, recorded in its rep packs ("" until one is made)
     pack_of: str = ""  # a rep pack: the plan_id of the master plan it was cut from

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-__all__ = ["COUNTRIES", "HolidayError", "day_label", "holiday_names", "public_holidays", "regions"]
+if TYPE_CHECKING:
+    from territory_desktop.model.plan import PlanSettings
+
+__all__ = ["COUNTRIES", "HolidayError", "calendar_of", "day_label", "holiday_names",
+           "public_holidays", "regions", "split_calendar"]
 
 COUNTRIES: dict[str, str] = {
     "AU": "Australia", "CA": "Canada", "DE": "Germany", "GB": "the United Kingdom",
@@ -27,6 +32,17 @@ def day_label(day: dt.date) -> str:
 
 class HolidayError(ValueError):
     """A country or region the app has no holiday rules for."""
+
+
+def split_calendar(text: str) -> tuple[str, str]:
+    """Return (country, region) of a holiday calendar written ``US-MD`` or ``GB``."""
+    country, _, region = text.strip().partition("-")
+    return country.strip().upper(), region.strip().upper()
+
+
+def calendar_of(settings: PlanSettings) -> tuple[str, str]:
+    """Return (country, region) the plan's public holidays come from (else its country)."""
+    return split_calendar(settings.holiday_calendar or settings.country)
 
 
 def _calendar(country: str, region: str = "", years: Iterable[int] = ()) -> dict[dt.date, str]:

@@ -31,6 +31,7 @@ from territory_desktop.model import PlanSettings
 from territory_desktop.model.public_holidays import (
     COUNTRIES,
     HolidayError,
+    calendar_of,
     day_label,
     holiday_names,
     public_holidays,
@@ -102,7 +103,7 @@ class HolidayEditor(QWidget):
         self.list = _HolidayList(self._remove_selected, self)
         self.list.setObjectName("holidayList")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setMinimumHeight(110)
+        self.list.setMinimumHeight(160)  # about eight days, whatever the message below says
         grid.addWidget(self.list, 0, 0, 1, 4)
 
         self.date = QDateEdit(QDate.currentDate(), self)
@@ -123,8 +124,9 @@ class HolidayEditor(QWidget):
         self.country = QComboBox(self)
         self.country.setObjectName("holidayCountry")
         self.country.addItems(sorted(COUNTRIES))
-        known = settings.country.strip().upper()
-        self.country.setCurrentText(known if known in COUNTRIES else "US")
+        country, region = calendar_of(settings)
+        self.country.setCurrentText(country if country in COUNTRIES else "US")
+        self._calendar = settings.holiday_calendar
         self.region = QComboBox(self)
         self.region.setObjectName("holidayRegion")
         self.region.setToolTip("A state or region adds its own holidays to the national ones")
@@ -147,9 +149,14 @@ class HolidayEditor(QWidget):
         self.message.setWordWrap(True)
         grid.addWidget(self.message, 3, 0, 1, 4)
         self._fill_regions()
+        self.region.setCurrentIndex(max(0, self.region.findData(region)))
         self._label_public()
         days = [dt.date.fromisoformat(d) for d in settings.holidays]
-        self._add_days(days, holiday_names(settings.country, days))
+        self._add_days(days, holiday_names(country, days, region))
+
+    def calendar(self) -> str:
+        """Return where the public holidays were last taken from ("US-MD"; "" for none)."""
+        return self._calendar
 
     def holidays(self) -> tuple[str, ...]:
         """Return the listed holidays as sorted ISO dates."""
@@ -174,6 +181,8 @@ class HolidayEditor(QWidget):
         except HolidayError as exc:
             self.message.setText(str(exc))
             return
+        region = str(self.region.currentData() or "")
+        self._calendar = "-".join(filter(None, (self.country.currentText(), region)))
         added = self._add_days([d for d, _ in found], dict(found))
         where = (self.region.currentText() if self.region.currentData()
                  else COUNTRIES[self.country.currentText()])
@@ -182,7 +191,8 @@ class HolidayEditor(QWidget):
 
     def _add_picked(self) -> None:
         day = dt.date.fromisoformat(self.date.date().toString("yyyy-MM-dd"))
-        names = holiday_names(self.country.currentText(), [day])
+        names = holiday_names(self.country.currentText(), [day],
+                              str(self.region.currentData() or ""))
         if not self._add_days([day], names):
             self.message.setText(f"{day_label(day)} is already a holiday.")
         else:
@@ -207,5 +217,9 @@ class HolidayEditor(QWidget):
             self.list.addItem(item)
 
     def _remove_selected(self) -> None:
-        for item in self.list.selectedItems():
+        chosen = self.list.selectedItems()
+        for item in chosen:
             self.list.takeItem(self.list.row(item))
+        if chosen:
+            self.message.setText(f"Removed {len(chosen)} holiday{'s' if len(chosen) > 1 else ''}"
+                                 f"; {self.list.count()} listed.")

@@ -305,7 +305,8 @@ class SettingsDialog(QDialog):
         return replace(self._plan_settings, cadence=cadence, rotation_weeks=self.weeks.value(),
                        rotation_start=anchor, day_balance=balance,
                        working_weekdays=self.weekdays.weekdays(),
-                       holidays=self.holidays.holidays())
+                       holidays=self.holidays.holidays(),
+                       holiday_calendar=self.holidays.calendar())
 
 
 def _minutes_to_time(minutes: int) -> QTime:

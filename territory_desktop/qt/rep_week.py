@@ -386,11 +386,12 @@ class RepWeekView(QWidget):
 
 def _holiday_notes(plan: Plan, monday: dt.date) -> dict[dt.date, str]:
     """Return "holiday" (with its public name where it has one) for the holidays of the week."""
-    from territory_desktop.model.public_holidays import holiday_names
+    from territory_desktop.model.public_holidays import calendar_of, holiday_names
 
     week = [monday + dt.timedelta(days=n) for n in range(7)]
     days = [d for d in week if d.isoformat() in plan.settings.holidays]
-    names = holiday_names(plan.settings.country, days)
+    country, region = calendar_of(plan.settings)
+    names = holiday_names(country, days, region)
     return {d: f"holiday: {names[d]}" if d in names else "holiday" for d in days}
 
 

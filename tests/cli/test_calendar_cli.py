@@ -43,9 +43,33 @@ def test_bad_calendar_input_is_one_line_and_leaves_the_plan_alone(tmp_path, caps
     assert cli.main(["plan", "calendar", str(plan), "--public-holidays", "US-XX"]) == 2
     assert capsys.readouterr().err.startswith("error: US has no region 'XX'; known: AK, AL")
     for bad, why in ((["--add", "2026-13-01"], "'2026-13-01' is not a date YYYY-MM-DD"),
-                     (["--weekdays", "Funday"], "weekdays are Mon,Tue,Wed,Thu,Fri,Sat,Sun")):
+                     (["--weekdays", "Funday"], "weekdays are Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+                     (["--public-holidays", "US", "--years", "26"],
+                      "26 is not a year from 1900 to 2100")):
         with pytest.raises(SystemExit) as refused:
             cli.main(["plan", "calendar", str(plan), *bad])
         assert refused.value.code == 2
-        assert why in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert err.startswith("error: tdesk plan calendar: argument ") and why in err
+        assert err.count("\n") == 1, "one line, no usage block"
+    assert cli.main(["plan", "calendar", str(plan), "--years", "2027"]) == 2
+    assert capsys.readouterr().err == ("error: --years picks the years of --public-holidays; "
+                                       "give that too\n")
     assert plan.read_bytes() == before
+
+
+def test_holiday_names_come_from_the_region_they_were_taken_from(tmp_path, capsys):
+    plan = tmp_path / "plan.gpkg"  # a US plan that takes Scotland's bank holidays
+    shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)
+    assert cli.main(["plan", "calendar", str(plan), "--public-holidays", "GB-SCT",
+                     "--years", "2026"]) == 0
+    assert "note: 11 public holidays of GB-SCT in 2026 added (0 already listed)" in \
+        capsys.readouterr().err
+    assert load_plan(plan).settings.holiday_calendar == "GB-SCT"
+    assert cli.main(["plan", "calendar", str(plan), "--add", "2026-12-25"]) == 0
+    shown = capsys.readouterr()
+    assert "note: 2026-12-25 is already one of the plan's holidays" in shown.err
+    lines = shown.out.splitlines()
+    assert "holidays: 11 (public holidays of GB-SCT)" in lines
+    assert "  2026-05-25 Mon  Spring Bank Holiday" in lines  # not the US "Memorial Day"
+    assert "  2026-01-02 Fri  New Year Holiday" in lines  # Scotland's own

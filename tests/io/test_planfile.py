@@ -702,3 +702,19 @@ def test_save_or_open_removes_stale_temp_files_of_any_plan_in_the_folder(tmp_pat
     killed_again.write_bytes(b"partial")
     load_plan(tmp_path / "p.gpkg")  # opening a plan cleans up too
     assert not killed_again.exists()
+
+
+def test_a_settings_key_a_plan_lacks_reads_as_its_default(tmp_path: Path) -> None:
+    """holiday_calendar came within schema 3: a plan saved before it opens with "" there."""
+    import dataclasses
+
+    plan = load_plan(DATA / "plan_v2.gpkg")
+    plan.settings = dataclasses.replace(plan.settings, holidays=("2026-12-25",),
+                                        holiday_calendar="GB-SCT")
+    path = tmp_path / "plan.gpkg"
+    save_plan(plan, path)
+    assert load_plan(path).settings == plan.settings
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM td_settings WHERE key = 'holiday_calendar'")
+    older = load_plan(path).settings
+    assert older == dataclasses.replace(plan.settings, holiday_calendar="")

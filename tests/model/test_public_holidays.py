@@ -6,12 +6,15 @@ import datetime as dt
 
 import pytest
 
+from territory_desktop.model import PlanSettings
 from territory_desktop.model.public_holidays import (
     HolidayError,
+    calendar_of,
     day_label,
     holiday_names,
     public_holidays,
     regions,
+    split_calendar,
 )
 
 
@@ -50,3 +53,9 @@ def test_unknown_countries_and_regions_are_refused_with_what_is_known():
 
 def test_day_label():
     assert day_label(dt.date(2026, 12, 25)) == "Fri 25 Dec 2026"
+
+
+def test_a_plans_holiday_calendar_else_its_country():
+    assert split_calendar(" us-md ") == ("US", "MD") and split_calendar("GB") == ("GB", "")
+    assert calendar_of(PlanSettings(country="US")) == ("US", "")
+    assert calendar_of(PlanSettings(country="US", holiday_calendar="GB-SCT")) == ("GB", "SCT")

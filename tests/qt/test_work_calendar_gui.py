@@ -47,6 +47,7 @@ def _calendar_gestures(qtbot):
         editor.list.setCurrentRow(columbus)
         editor.list.setFocus()
         qtbot.keyClick(editor.list, Qt.Key.Key_Delete)
+        assert editor.message.text() == f"Removed 1 holiday; {len(rows) - 1} listed."
         editor.date.setDate(QDate(2026, 12, 24))
         qtbot.mouseClick(dialog.findChild(type(editor.add_public), "addHoliday"),
                          Qt.MouseButton.LeftButton)
@@ -77,9 +78,22 @@ def test_working_days_and_holidays_are_set_in_settings_and_undone(tdapp, qtbot, 
     window.actions["edit.redo"].trigger()
     assert doc.plan.settings == settings
 
+    assert settings.holiday_calendar == "US-MD"
     path = tmp_path / "calendar.gpkg"
     assert tdapp.files.save_to(path)
     assert tdapp.files.open_path(path, confirmed=True)
+    assert doc.plan.settings == settings
+
+    def look(dialog):  # Settings again: Maryland's calendar, its names, nothing changed
+        editor = dialog.holidays
+        assert (editor.country.currentText(), editor.region.currentText()) == ("US", "Maryland")
+        rows = _holiday_rows(editor)
+        assert rows["2026-02-16"] == "Mon 16 Feb 2026  ·  Presidents' Day"  # Maryland's name
+        assert rows["2026-11-27"].endswith("American Indian Heritage Day")
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", look)
+    window.actions["edit.settings"].trigger()
     assert doc.plan.settings == settings
 
 

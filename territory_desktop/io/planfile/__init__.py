@@ -20,7 +20,8 @@ td_meta         attributes   key, value: schema_version, app_version, plan_name,
 td_rules        attributes   id, field, value, territory_id (in rule order)
 td_cadence      attributes   tier, every_weeks, visit_minutes
 td_settings     attributes   key, value: the scalar fields of ``PlanSettings`` (tuples as JSON
-                             lists: working_weekdays, holidays; plan_id, pack_of of rep packs)
+                             lists: working_weekdays, holidays; holiday_calendar; plan_id,
+                             pack_of of rep packs); a key a plan lacks reads as its default
 td_schedule     attributes   rep_id, weeks, seed: one row per rep with a rotation
 td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pinned, adhoc
                              (0/1); schedule by schedule, each in its ``visits`` order

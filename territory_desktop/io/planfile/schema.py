@@ -274,7 +274,11 @@ _SCENARIO_TABLES_V3 = (
         description="Territory Desktop: a scenario's own tier cadence (no rows: the plan's)",
     ),
 )
-_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3, *_PACK_SETTINGS_V3)
+# Where the plan's public holidays came from ("US-MD"): added within schema 3, optional like
+# every settings key (a plan without it reads as "", the plan's country).
+_CALENDAR_SETTINGS_V3 = (("holiday_calendar", ""),)
+_SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3, *_PACK_SETTINGS_V3,
+                                             *_CALENDAR_SETTINGS_V3)
 _TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_NETWORK_TABLES_V3,
                                      *_SCENARIO_TABLES_V3)
 
