@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 # Columns a printed mileage log leaves out to fit a landscape page (the CSV/XLSX keep them).
 PDF_SKIP = ("Row", "From", "Account ID")
 WIDE = ("To", "Destination address", "Business purpose")  # columns printed twice as wide
+CELL_PADDING = 3  # points left and right of a cell's text (reportlab's default is 6)
 
 
 def styles() -> dict[str, Any]:
@@ -82,6 +83,31 @@ def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
     return build(path, story)
 
 
+def column_widths(width: float, weights: Sequence[float],
+                  texts: Sequence[Sequence[str]]) -> list[float]:
+    """Share ``width`` by ``weights``, each column at least as wide as its longest word.
+
+    A printed log must not split "Odometer" or "Business" over two lines; where even the
+    longest words do not fit the page, every column shrinks alike.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    least = [max((stringWidth(w, "Helvetica-Bold", 7) for t in column for w in t.split()),
+                 default=0.0) + 2 * CELL_PADDING + 1 for column in texts]
+    if sum(least) >= width:
+        return [w * width / sum(least) for w in least]
+    fixed: set[int] = set()
+    while True:  # give the narrow columns their least, share the rest by weight
+        free = width - sum(least[c] for c in fixed)
+        share = sum(weights[c] for c in range(len(weights)) if c not in fixed)
+        widths = [least[c] if c in fixed else free * weights[c] / share
+                  for c in range(len(weights))]
+        short = {c for c in range(len(weights)) if c not in fixed and widths[c] < least[c]}
+        if not short:
+            return widths
+        fixed |= short
+
+
 def table_story(report: Report, skip: Sequence[str] = PDF_SKIP) -> list[Any]:
     """Return the report's title, its table (header repeated on every page) and its notes.
 
@@ -108,10 +134,13 @@ def table_story(report: Report, skip: Sequence[str] = PDF_SKIP) -> list[Any]:
                       for row in report.rows)]
     weights = [2.0 if report.header[i] in WIDE else 1.4 if report.header[i] == "Date" else 1.0
                for i in keep]
+    words = [[report.header[i], *(text(row[i], report.decimals[i]) for row in report.rows)]
+             for i in keep]
     width = landscape(letter)[0] - 0.8 * inch
-    table = LongTable(data, repeatRows=1,
-                      colWidths=[width * w / sum(weights) for w in weights])
+    table = LongTable(data, repeatRows=1, colWidths=column_widths(width, weights, words))
     commands: list[tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]] = [
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -112,6 +112,10 @@ def test_mileage_pdf_is_a_printable_log_with_a_signature_line(export_plan_path, 
         assert " ".join(name.split()[:1]) in flat
     assert f"{trips.total():,.2f}" in flat  # the period total
     assert "year 2025" in flat and "41,300.0" in flat
+    # no word of the table is split over two lines (it read "Odomet er start")
+    for word in ("Odometer", "Business", "Commute", "Personal", "Currency", "commute",
+                 "odometer"):
+        assert word in text, word
 
 
 def test_planned_vs_logged_matches_the_golden_file(export_plan_path, tmp_path, cache, golden,
