@@ -27,6 +27,10 @@ def _at(date: dt.date, seconds: float) -> dt.datetime:
     return dt.datetime.combine(date, dt.time()) + dt.timedelta(seconds=round(seconds / 60.0) * 60)
 
 
+def _visit_count(n: int) -> str:
+    return f"{n} visit" if n == 1 else f"{n} visits"
+
+
 def _day_name(day: TripDay) -> str:
     return f"{WEEKDAY_NAMES[day.date.weekday()]} {day.date.isoformat()}"
 
@@ -51,7 +55,7 @@ def gpx_document(trips: Trips) -> Any:
         if not day.visits:
             continue
         route = gpxpy.gpx.GPXRoute(name=_day_name(day),
-                                   description=f"{len(day.visits)} visits")
+                                   description=_visit_count(len(day.visits)))
         home = day.legs[0].origin
         route.points.append(gpxpy.gpx.GPXRoutePoint(home.lat, home.lon, name="Home"))
         for n, v in enumerate(day.visits, start=1):
@@ -227,7 +231,7 @@ def write_day_sheets(trips: Trips, path: Path) -> Path:
         leave = clock(day.visits[0].arrive - day.legs[0].seconds)
         back = clock(day.visits[-1].depart + day.legs[-1].seconds)
         story.append(Paragraph(
-            f"{len(day.visits)} visits · leave home {leave} · back home {back} · "
+            f"{_visit_count(len(day.visits))} · leave home {leave} · back home {back} · "
             f"{miles:.1f} {trips.unit} and {drive / 60:.0f} min driving by road", s["body"]))
         rows = [[Paragraph(h, s["bold"]) for h in ("#", "Time", "Account", "Address",
                                                    "Phone / notes", "Done")]]

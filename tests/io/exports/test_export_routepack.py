@@ -34,12 +34,14 @@ def test_gpx_has_one_route_per_day_with_named_stops_in_order(export_plan_path, e
     assert [r.name for r in gpx.routes] == [
         f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri')[d.date.weekday()]} {d.date}" for d in days]
     schedule = export_plan.schedules["REP-4"]
+    assert any(len(d.visits) == 1 for d in days)  # 30 Dec: "1 visit"
     for route, day in zip(gpx.routes, days, strict=True):
         names = [p.name for p in route.points]
         ids = [p.comment for p in route.points[1:-1]]
         assert names[0] == names[-1] == "Home"
         assert ids == [v.place.account_id for v in day.visits]
         assert names[1:-1] == [export_plan.accounts[a].name for a in ids]
+        assert route.description == (f"{len(ids)} visit" + ("s" if len(ids) != 1 else ""))
         if day.date.isoformat() == "2025-12-29":  # nothing skipped or moved: the schedule's order
             assert ids == [v.account_id for v in schedule.day(0, 0)]
         for p, v in zip(route.points[1:-1], day.visits, strict=True):
