@@ -55,12 +55,15 @@ def holidays_moved_to(day: dt.date, working_weekdays: tuple[int, ...],
                   and moved_visit_day(h.isoformat(), working_weekdays, holidays) == iso)
 
 
-def check_moved_to(planned: str, moved_to: str) -> None:
-    """Raise ValueError, in words, unless ``moved_to`` is a date after the ``planned`` one."""
+def check_moved_to(planned: str, moved_to: str, holidays: tuple[str, ...] = ()) -> None:
+    """Raise ValueError, in words, unless ``moved_to`` is a date after ``planned``, no holiday."""
     try:
         day = dt.date.fromisoformat(moved_to)
     except ValueError:
         raise ValueError(f"moved to {moved_to!r}: type the day as YYYY-MM-DD, e.g. "
-                         f"{moved_visit_day(planned)}") from None
+                         f"{moved_visit_day(planned, holidays=holidays)}") from None
     if day <= dt.date.fromisoformat(planned):
         raise ValueError(f"moved to {moved_to}: a visit moves to a later day than {planned}")
+    if moved_to in holidays:
+        raise ValueError(f"moved to {moved_to}: that day is one of the plan's holidays; e.g. "
+                         f"{moved_visit_day(moved_to, holidays=holidays)} is a working day")

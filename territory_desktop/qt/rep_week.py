@@ -320,12 +320,12 @@ class RepWeekView(QWidget):
         if status == PLANNED and note == "" and all(v is None for v in readings.values()):
             return None
         moved_to = self._cell(row, "Moved to")
+        settings = self.bench.document.plan.settings
         if status == "moved" and not moved_to:
-            settings = self.bench.document.plan.settings
             moved_to = moved_visit_day(date, tuple(settings.working_weekdays),
                                        tuple(settings.holidays))
         if status == "moved":
-            check_moved_to(date, moved_to)
+            check_moved_to(date, moved_to, tuple(settings.holidays))
         return VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)

@@ -66,3 +66,10 @@ def test_holiday_visits_go_to_the_next_working_day():
     saturdays = (*week, 5)
     assert holidays_moved_to(dt.date(2026, 12, 26), saturdays, christmas) == [
         dt.date(2026, 12, 24), dt.date(2026, 12, 25)]
+
+
+def test_a_visit_does_not_move_onto_a_holiday():
+    with pytest.raises(ValueError, match=r"moved to 2026-12-25: that day is one of the plan's "
+                                         r"holidays; e.g. 2026-12-28 is a working day"):
+        check_moved_to("2026-12-23", "2026-12-25", ("2026-12-25",))
+    check_moved_to("2026-12-23", "2026-12-24", ("2026-12-25",))

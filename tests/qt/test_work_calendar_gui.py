@@ -198,3 +198,27 @@ def test_a_holiday_in_the_first_cycle_keeps_its_rotation_day(tdapp, qtbot, monke
     assert moved == {v.account_id for v in schedule.day(0, 3)} - {
         v.account_id for v in schedule.day(0, 4)}
     assert moved
+
+
+def test_a_visit_cannot_be_moved_onto_a_holiday(scheduled, qtbot):
+    import dataclasses
+
+    from territory_desktop import edits
+
+    window, doc = scheduled.window, scheduled.document
+    cycle = cycle_for(doc.plan, doc.plan.schedules[REP].weeks)
+    window.actions["rotation.week"].trigger()
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    _week_rows(view, cycle.monday)
+    date, aid = view.rows[0]
+    holiday = (dt.date.fromisoformat(date) + dt.timedelta(days=2)).isoformat()
+    settings = dataclasses.replace(doc.plan.settings, holidays=(holiday,))
+    assert window.apply_edit(lambda: edits.update_settings(doc.plan, settings))
+    _week_rows(view, cycle.monday)
+    row = view.rows.index((date, aid))
+    view.table.cellWidget(row, 6).setCurrentText("moved")  # the rep's status pick
+    moved = next(e for e in doc.plan.visit_log if e.account_id == aid)
+    view.table.item(row, 7).setText(holiday)  # typed into "Moved to"
+    assert "that day is one of the plan's holidays" in window.statusBar().currentMessage()
+    assert next(e for e in doc.plan.visit_log if e.account_id == aid) == moved
