@@ -367,6 +367,13 @@ class RepWeekView(QWidget):
             self._item(row, "Moved to").setText(entry.moved_to if entry else "")
         finally:
             self._filling = False
+        self._widen_to_fit()
+
+    def _widen_to_fit(self) -> None:
+        """Widen the columns whose text an edit made longer; never narrow one (no jumping)."""
+        for column in range(self.table.columnCount()):
+            if self.table.sizeHintForColumn(column) > self.table.columnWidth(column):
+                self.table.resizeColumnToContents(column)
 
     def _on_table_selection_changed(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}

@@ -219,6 +219,8 @@ def test_a_visit_cannot_be_moved_onto_a_holiday(scheduled, qtbot):
     row = view.rows.index((date, aid))
     view.table.cellWidget(row, 6).setCurrentText("moved")  # the rep's status pick
     moved = next(e for e in doc.plan.visit_log if e.account_id == aid)
+    # the date now in "Moved to" is shown whole: the column widened for it
+    assert view.table.columnWidth(7) >= view.table.sizeHintForColumn(7)
     view.table.item(row, 7).setText(holiday)  # typed into "Moved to"
     assert "that day is one of the plan's holidays" in window.statusBar().currentMessage()
     assert next(e for e in doc.plan.visit_log if e.account_id == aid) == moved
