@@ -124,7 +124,7 @@ def main() -> None:
             shown.clear()
             rendered.clear()
             t0 = time.perf_counter()
-            panel._on_computed(report)
+            panel._on_computed(report, False)
             qapp.processEvents()
             panel.repaint()
             elapsed = time.perf_counter() - t0

@@ -115,6 +115,22 @@ def test_the_last_working_day_cannot_be_switched_off(tdapp, qtbot, monkeypatch):
     assert tdapp.document.plan.settings.working_weekdays == (4,)  # Friday stays on
 
 
+def _add_holidays_by_hand(window, qtbot, monkeypatch, *days: dt.date) -> None:
+    """Edit > Settings: pick each day in the date box, click Add, then OK."""
+
+    def add(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for day in days:
+            dialog.holidays.date.setDate(QDate(day.year, day.month, day.day))
+            qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
+                             Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add)
+    window.actions["edit.settings"].trigger()
+
+
 def _week_rows(view, monday: dt.date) -> dict[str, list[tuple[str, str, str]]]:
     """Show the week of ``monday``; return its rows by ISO date: (account id, Day, Planned)."""
     view.week.setDate(QDate(monday.year, monday.month, monday.day))
@@ -139,17 +155,7 @@ def test_a_holidays_visits_move_to_the_next_working_day_in_the_reps_week(schedul
     before_friday = _week_rows(view, friday - dt.timedelta(days=4))[friday.isoformat()]
     before_monday = _week_rows(view, monday).get(monday.isoformat(), [])
 
-    def add_holidays(dialog):
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        for day in (friday, dt.date(2026, 12, 25)):
-            dialog.holidays.date.setDate(QDate(day.year, day.month, day.day))
-            qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
-                             Qt.MouseButton.LeftButton)
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_holidays)
-    window.actions["edit.settings"].trigger()
+    _add_holidays_by_hand(window, qtbot, monkeypatch, friday, dt.date(2026, 12, 25))
     week = _week_rows(view, friday - dt.timedelta(days=4))
     assert friday.isoformat() not in week  # nobody visits on the holiday
     assert f" · {friday:%a} {friday.day} {friday:%b} holiday · " in view.caption.text()
@@ -169,16 +175,7 @@ def test_a_holiday_in_the_first_cycle_keeps_its_rotation_day(tdapp, qtbot, monke
     cycle = cycle_for(doc.plan)
     thursday = cycle.monday + dt.timedelta(days=3)
 
-    def add_thursday(dialog):
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        dialog.holidays.date.setDate(QDate(thursday.year, thursday.month, thursday.day))
-        qtbot.mouseClick(dialog.findChild(type(dialog.holidays.add_public), "addHoliday"),
-                         Qt.MouseButton.LeftButton)
-        return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(dialogs.SettingsDialog, "exec", add_thursday)
-    window.actions["edit.settings"].trigger()
+    _add_holidays_by_hand(window, qtbot, monkeypatch, thursday)
     assert doc.plan.settings.holidays == (thursday.isoformat(),)
     panel = window.rotation_panel
     panel.rep.setCurrentIndex(panel.rep.findData(REP))
