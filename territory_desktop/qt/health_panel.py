@@ -396,6 +396,8 @@ class HealthPanel(QWidget):
             self._show_report(None)
             return
         document = self.workbench.document
+        # the figures shown are about to change: no snapshot of them until the new ones are in
+        self.snapshots.take_button.setEnabled(False)
         self.workbench.run_work(f"Territory health {period}", _compute, document.plan,
                                 dict(document.assignment.territory_of), self.results, period,
                                 on_done=lambda report: self._on_computed(report, asked),

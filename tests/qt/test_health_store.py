@@ -152,6 +152,9 @@ def _pick(qtbot, combo, index: int, signal) -> None:
 def _choose_period(qtbot, panel, label: str) -> None:
     _pick(qtbot, panel.period, panel.period.findText(label), panel.report_shown)
     assert panel.period.currentText() == label
+    # a refresh started before the pick (after the last edit) may report first
+    qtbot.waitUntil(lambda: panel.report is not None and panel.report.kpis.period.label == label
+                    and panel.snapshots.take_button.isEnabled(), timeout=WAIT_MS)
 
 
 def _tree(box) -> list[tuple[str, list[tuple[str, ...]]]]:
