@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from territory_desktop.io.exports import build_trips, mileage
 from territory_desktop.io.exports._files import ExportError
@@ -271,7 +279,20 @@ class MileageDialog(RangeDialog):
         self.rates = _rates_combo(plan)
         self.rates.currentIndexChanged.connect(self.refresh)
         self.form.addRow("R&ates", self.rates)
+        self.home_legs = QLabel()
+        self.home_legs.setObjectName("homeLegs")
+        self.home_legs.setWordWrap(True)
+        self.form.addRow("Home legs", self.home_legs)
+        self.rep.currentIndexChanged.connect(self._show_home_legs)
+        self._show_home_legs()
         self.add_file_row()
+
+    def _show_home_legs(self) -> None:
+        rep = self.plan.reps.get(self.rep_id)
+        self.home_legs.setText(
+            "Business miles: this rep works from a home office." if rep and rep.home_office
+            else "Commute, not business miles. If the rep's home is their principal place of "
+                 "business, tick the home office in Rotation > Rep settings.")
 
     def work(self, preview_only: bool) -> TripWork:
         """Preview or write the log at the chosen rates."""

@@ -151,3 +151,20 @@ def test_a_day_whose_visits_were_all_skipped_is_not_counted_in_the_pack(schedule
     visits = sum(1 for date, _aid in week.rows if date != first_day)
     assert window.statusBar().currentMessage().endswith(
         f": {driven_days - 1} days, {visits} visits")
+
+
+def test_the_mileage_dialog_says_how_home_legs_count_for_the_rep(scheduled, qtbot):
+    from territory_desktop import edits
+
+    window, doc = scheduled.window, scheduled.document
+    assert window.apply_edit(lambda: edits.update_rep(doc.plan, "REP-1", home_office=True))
+    export_action(window, "&Mileage log…").trigger()
+    dialog = window.exports.dialog
+    assert dialog.rep_id == REP  # commutes from home
+    assert dialog.home_legs.text().startswith("Commute, not business miles. If the rep's home")
+    assert "Rotation > Rep settings" in dialog.home_legs.text()
+    dialog.rep.setFocus()
+    qtbot.keyClick(dialog.rep, Qt.Key.Key_Home)  # the first rep, REP-1
+    assert dialog.rep_id == "REP-1"
+    assert dialog.home_legs.text() == "Business miles: this rep works from a home office."
+    dialog.reject()
