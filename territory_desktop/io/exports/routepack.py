@@ -207,7 +207,7 @@ def _visit_row(n: int, v: Visit, style: Any, bold: Any) -> list[Any]:
             Paragraph(f"<b>{escape(v.place.name)}</b><br/>{escape(v.place.account_id)} · tier "
                       f"{escape(v.place.tier)}", style),
             Paragraph(escape(v.place.label), style), Paragraph(escape(notes), style),
-            Paragraph("", bold)]
+            Paragraph("done" if v.status == "done" else "", bold)]  # logged: ticked already
 
 
 def write_day_sheets(trips: Trips, path: Path) -> Path:

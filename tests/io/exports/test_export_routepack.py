@@ -117,7 +117,10 @@ def test_day_sheet_pdf_lists_stops_times_and_draws_the_road_route(export_plan_pa
         for v in day.visits:
             assert f"{clock(v.start)}-{clock(v.depart)}" in text
             assert v.place.account_id in text
+        # the Done column is ticked for visits already logged done, left blank otherwise
+        assert text.count(" done") == sum(v.status == "done" for v in day.visits)
         assert "© OpenStreetMap contributors" in text
+    assert any(v.status == "done" for d in days for v in d.visits)
     day = days[0]
     drawing = route_drawing(day, 500, 250)
     lines = [s for s in drawing.contents if isinstance(s, PolyLine)]
