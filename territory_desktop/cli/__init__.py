@@ -13,6 +13,7 @@ here.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -62,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     known = (OSError, PlanError, GeometryError, PlanFileError, ImportFileError, RoutingError,
              RotationError)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, where a closed reader is caught, not at exit
+        return code
+    except BrokenPipeError:  # the reader stopped reading (tdesk ... | head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except known as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # always one line
         return EXIT_ERROR

@@ -73,3 +73,20 @@ def test_holiday_names_come_from_the_region_they_were_taken_from(tmp_path, capsy
     assert "holidays: 11 (public holidays of GB-SCT)" in lines
     assert "  2026-05-25 Mon  Spring Bank Holiday" in lines  # not the US "Memorial Day"
     assert "  2026-01-02 Fri  New Year Holiday" in lines  # Scotland's own
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(tmp_path):
+    """``tdesk plan calendar PLAN | head -1`` printed "error: [Errno 32] Broken pipe"."""
+    import subprocess
+    import sys
+
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)
+    code = ("import sys; from territory_desktop.cli import main; "
+            f"sys.exit(main(['plan', 'calendar', {str(plan)!r}, '--json']))")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as child:
+        child.stdout.close()  # the reader is gone before anything is written
+        err = child.stderr.read()
+        assert child.wait(timeout=120) == 0
+    assert err == ""
