@@ -52,6 +52,7 @@ def _calendar_command(args: argparse.Namespace) -> int:
         HolidayError,
         calendar_of,
         holiday_names,
+        join_calendar,
         public_holidays,
         split_calendar,
     )
@@ -75,7 +76,7 @@ def _calendar_command(args: argparse.Namespace) -> int:
         except HolidayError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        calendar = "-".join(filter(None, (country, region)))
+        calendar = join_calendar(country, region)
         names.update(found)
         new_days = {d for d, _ in found} - holidays
         print(f"note: {len(new_days)} public holidays of {calendar} in "

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from territory_desktop.model.plan import PlanSettings
 
 __all__ = ["COUNTRIES", "HolidayError", "calendar_of", "day_label", "holiday_names",
-           "public_holidays", "regions", "split_calendar"]
+           "join_calendar", "public_holidays", "regions", "split_calendar"]
 
 COUNTRIES: dict[str, str] = {
     "AU": "Australia", "CA": "Canada", "DE": "Germany", "GB": "the United Kingdom",
@@ -38,6 +38,11 @@ def split_calendar(text: str) -> tuple[str, str]:
     """Return (country, region) of a holiday calendar written ``US-MD`` or ``GB``."""
     country, _, region = text.strip().partition("-")
     return country.strip().upper(), region.strip().upper()
+
+
+def join_calendar(country: str, region: str = "") -> str:
+    """Return a holiday calendar as written in a plan: ``US-MD``, or ``GB`` with no region."""
+    return "-".join(filter(None, (country, region)))
 
 
 def calendar_of(settings: PlanSettings) -> tuple[str, str]:

@@ -60,27 +60,31 @@ def cycle_for(plan: Plan, weeks: int | None = None) -> RotationCycle:
     )
 
 
-def visits_from_holidays(plan: Plan, rep_id: str, cycle: RotationCycle, day: dt.date,
-                         since: dt.date | None = None) -> list[tuple[str, dt.date]]:
-    """Return the rotation's visits on holidays that are done on ``day``: (account id, holiday).
+def visits_on(plan: Plan, rep_id: str, cycle: RotationCycle, day: dt.date,
+              since: dt.date | None = None) -> list[tuple[str, dt.date | None]]:
+    """Return whom the rotation has the rep visit on ``day``: (account id, holiday or None).
 
-    Nobody visits on a holiday: its visits move to the next working day (after that day's
-    own, which are not repeated). Holidays before ``since`` (a rotation's first day) have none.
+    Nobody visits on a holiday: its visits are done on the next working day, after that day's
+    own (an account visited there already is not repeated); the holiday they come from is
+    given with them. Holidays before ``since`` (a rotation's first day) have none.
     """
     from territory_desktop.model.rotation_dates import holidays_moved_to
 
+    if day.isoformat() in plan.settings.holidays:
+        return []
     schedule = plan.schedules[rep_id]
-    own = {v.account_id for v in _visits_of(schedule, cycle, day)}
-    moved: list[tuple[str, dt.date]] = []
+    found: list[tuple[str, dt.date | None]] = [
+        (v.account_id, None) for v in _visits_of(schedule, cycle, day)]
+    seen = {account for account, _ in found}
     for holiday in holidays_moved_to(day, tuple(plan.settings.working_weekdays),
                                      tuple(plan.settings.holidays)):
         if since is not None and holiday < since:
             continue
         for visit in _visits_of(schedule, cycle, holiday):
-            if visit.account_id not in own:
-                own.add(visit.account_id)
-                moved.append((visit.account_id, holiday))
-    return moved
+            if visit.account_id not in seen:
+                seen.add(visit.account_id)
+                found.append((visit.account_id, holiday))
+    return found
 
 
 def _visits_of(schedule: RepSchedule, cycle: RotationCycle,

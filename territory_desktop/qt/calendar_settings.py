@@ -34,6 +34,7 @@ from territory_desktop.model.public_holidays import (
     calendar_of,
     day_label,
     holiday_names,
+    join_calendar,
     public_holidays,
     regions,
 )
@@ -182,7 +183,7 @@ class HolidayEditor(QWidget):
             self.message.setText(str(exc))
             return
         region = str(self.region.currentData() or "")
-        self._calendar = "-".join(filter(None, (self.country.currentText(), region)))
+        self._calendar = join_calendar(self.country.currentText(), region)
         added = self._add_days([d for d, _ in found], dict(found))
         where = (self.region.currentText() if self.region.currentData()
                  else COUNTRIES[self.country.currentText()])

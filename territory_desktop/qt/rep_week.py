@@ -146,7 +146,7 @@ class RepWeekView(QWidget):
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
         """Rebuild the table for the chosen rep and week from the plan and its log."""
-        from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
+        from territory_desktop.optimize.plan_schedule import cycle_for, visits_on
 
         self._filling = True
         try:
@@ -173,12 +173,10 @@ class RepWeekView(QWidget):
                     continue
                 week_no = slot[0]
                 iso = date.isoformat()
-                # A holiday's visits are done on the next working day (listed there).
-                own = [] if date in holidays else [v.account_id for v in schedule.day(*slot)]
-                times = self._times(planner, index.get(slot), own)
-                planned = {a: times.get(a) for a in own}
-                planned.update((a, f"from {h:%a} {h.day} {h:%b} (holiday)")
-                               for a, h in visits_from_holidays(plan, rep_id, cycle, date))
+                on_day = visits_on(plan, rep_id, cycle, date)  # a holiday's: the day after
+                times = self._times(planner, index.get(slot), [a for a, h in on_day if not h])
+                planned = {a: times.get(a) if h is None else
+                           f"from {h:%a} {h.day} {h:%b} (holiday)" for a, h in on_day}
                 off = ("off" if slot in plan.reps[rep_id].days_off
                        else holidays.get(date, ""))
                 for n, (aid, when) in enumerate(planned.items(), start=1):

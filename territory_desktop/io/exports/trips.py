@@ -22,6 +22,7 @@ from territory_desktop.io.exports._files import ExportError
 from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
 
 if TYPE_CHECKING:
+    from territory_desktop.optimize.rotation import RotationCycle
     from territory_desktop.routing import RoadNetwork, Route
 
 Progress = Callable[[float, str], None]
@@ -174,22 +175,24 @@ def rep_and_schedule(plan: Plan, rep_id: str) -> Rep:
     return plan.reps[rep_id]
 
 
-def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | None,
+def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
                 log: dict[tuple[str, str], VisitLogEntry], moved_in: list[VisitLogEntry],
                 skipped: list[str], warnings: list[str],
-                from_holidays: Sequence[tuple[str, dt.date]] = (),
                 ) -> tuple[list[str], list[tuple[str, str, VisitLogEntry | None, str]]]:
     """Planned account ids of the date, and what actually happens: (id, status, entry, from).
 
-    ``from_holidays``: the visits of holidays done on this date (account id, holiday), planned
-    here after the date's own. Skipped account ids are added to ``skipped``.
+    Nothing is planned before the rotation starts or on the rep's days off; a holiday's visits
+    are planned on the next working day (``from`` names the holiday). Skipped account ids are
+    added to ``skipped``.
     """
+    from territory_desktop.optimize.plan_schedule import visits_on
+
     iso = date.isoformat()
-    schedule = plan.schedules[rep.id]
-    off = (slot is None or slot in rep.days_off or iso in plan.settings.holidays)
-    planned = [] if off or slot is None else [v.account_id for v in schedule.day(*slot)]
-    holiday_of = {aid: day.isoformat() for aid, day in from_holidays if aid not in planned}
-    planned += list(holiday_of)
+    slot = _slot(cycle, date)
+    on_day = ([] if slot is None or slot in rep.days_off
+              else visits_on(plan, rep.id, cycle, date, since=cycle.monday))
+    planned = [aid for aid, _ in on_day]
+    holiday_of = {aid: day.isoformat() for aid, day in on_day if day is not None}
     actual: list[tuple[str, str, VisitLogEntry | None, str]] = []
     for aid in planned:
         entry = log.get((iso, aid))
@@ -223,6 +226,11 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, slot: tuple[int, int] | Non
     if missing:
         raise ExportError(f"{iso}: account {missing[0]} of {rep.id}'s schedule is not in the plan")
     return planned, actual
+
+
+def _slot(cycle: RotationCycle, date: dt.date) -> tuple[int, int] | None:
+    """Return the rotation day of ``date`` (None before the rotation starts or off its days)."""
+    return cycle.slot(date) if date >= cycle.monday else None
 
 
 def _route(network: RoadNetwork, places: Sequence[Place]) -> Route:
@@ -306,7 +314,7 @@ def check_range(plan: Plan, rep_id: str, start: dt.date, end: dt.date) -> None:
 
     Unknown rep, no rotation, a reversed range, or no scheduled or logged visit in it.
     """
-    from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
+    from territory_desktop.optimize.plan_schedule import cycle_for
 
     rep = rep_and_schedule(plan, rep_id)
     if end < start:
@@ -319,9 +327,7 @@ def check_range(plan: Plan, rep_id: str, start: dt.date, end: dt.date) -> None:
         date = start + dt.timedelta(days=n)
         if date.isoformat() in moved_to:
             return
-        slot = cycle.slot(date) if date >= cycle.monday else None
-        planned, actual = _day_visits(plan, rep, date, slot, log, [], [], [], visits_from_holidays(
-            plan, rep_id, cycle, date, since=cycle.monday))
+        planned, actual = _day_visits(plan, rep, date, cycle, log, [], [], [])
         if planned or actual:
             return
     raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
@@ -338,7 +344,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     ExportError
         Unknown rep, no rotation, an empty or reversed range, or a day that cannot be routed.
     """
-    from territory_desktop.optimize.plan_schedule import cycle_for, visits_from_holidays
+    from territory_desktop.optimize.plan_schedule import cycle_for
 
     per_unit = _parse_unit(unit)
     rep = rep_and_schedule(plan, rep_id)
@@ -363,11 +369,10 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         date = start + dt.timedelta(days=n)
         if progress:
             progress(n / total_days, f"Routing {date.isoformat()}")
-        slot = cycle.slot(date) if date >= first_day else None
+        slot = _slot(cycle, date)
         skipped: list[str] = []
-        planned, actual = _day_visits(
-            plan, rep, date, slot, log, moved.get(date.isoformat(), []), skipped, warnings,
-            visits_from_holidays(plan, rep_id, cycle, date, since=first_day))
+        planned, actual = _day_visits(plan, rep, date, cycle, log,
+                                      moved.get(date.isoformat(), []), skipped, warnings)
         gone = tuple(account_place(plan.accounts[a]) for a in skipped if a in plan.accounts)
         if not planned and not actual:
             continue
