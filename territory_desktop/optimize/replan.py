@@ -15,6 +15,7 @@ from territory_desktop import edits
 from territory_desktop.edits import Edit
 from territory_desktop.model import WEEKDAY_NAMES, Plan, RepSchedule
 from territory_desktop.model.cadence import every_weeks_for
+from territory_desktop.optimize._feedback import Progress, Stop
 from territory_desktop.optimize.plan_schedule import (
     RepRotation,
     evaluate,
@@ -74,11 +75,13 @@ def visit_blocks(planner: RotationPlanner,
     return {a: tuple(b) for a, b in blocks.items()}
 
 
-def replan(planner: RotationPlanner, stored: RepSchedule,
-           slots: Collection[Slot]) -> tuple[RepSchedule, RotationSchedule]:
+def replan(planner: RotationPlanner, stored: RepSchedule, slots: Collection[Slot],
+           progress: Progress | None = None,
+           should_stop: Stop | None = None) -> tuple[RepSchedule, RotationSchedule]:
     """Re-plan the visits on ``slots`` among those days; pinned visits and other days stay.
 
-    Returns the merged schedule and the engine's evaluation of it.
+    Returns the merged schedule and the engine's evaluation of it. ``progress`` and
+    ``should_stop`` reach the engine (it takes up to seconds: the window runs it off its thread).
     """
     index = {(d.week, d.weekday): d.index for d in planner.days}
     chosen = {s for s in slots if s in index}
@@ -88,7 +91,8 @@ def replan(planner: RotationPlanner, stored: RepSchedule,
     for v in stored.visits:
         if v.pinned and v.slot in index:
             pins.setdefault(v.account_id, set()).add(index[v.slot])
-    result = reoptimise_days(planner, current, [index[s] for s in chosen], pins)
+    result = reoptimise_days(planner, current, [index[s] for s in chosen], pins,
+                             progress=progress, should_stop=should_stop)
     replanned = to_rep_schedule(RepRotation(planner, result), stored.seed)
     return merge_replanned(stored, replanned, chosen), result
 
@@ -100,7 +104,8 @@ def week_slots(planner: RotationPlanner, week: int, from_weekday: int = 0) -> li
 
 
 def mark_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
-                 planner: RotationPlanner | None) -> Edit:
+                 planner: RotationPlanner | None, progress: Progress | None = None,
+                 should_stop: Stop | None = None) -> Edit:
     """Mark a day of the cycle off (or working again) and re-plan that week's working days.
 
     With ``planner`` (the rep's planner with drive times), the week is re-planned with the
@@ -117,7 +122,7 @@ def mark_day_off(plan: Plan, rep_id: str, slot: Slot, off: bool,
     week_planner = RotationPlanner(rep, planner.accounts, planner.cycle, planner.travel,
                                    day_balance=edit.plan.settings.day_balance)
     slots = week_slots(week_planner, slot[0])
-    replanned, _result = replan(week_planner, schedule, slots)
+    replanned, _result = replan(week_planner, schedule, slots, progress, should_stop)
     new = edit.plan.copy()
     new.schedules[rep_id] = replanned
     days = ", ".join(WEEKDAY_NAMES[d] for _w, d in slots)

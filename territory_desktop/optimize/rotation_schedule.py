@@ -230,11 +230,14 @@ def reoptimise_days(
     days: Iterable[int],
     pins: Mapping[str, Iterable[int]] | None = None,
     params: SolveParams | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RotationSchedule:
     """Re-plan the visits on ``days`` among those days; every other day is kept as it is.
 
     A visit may move to another of ``days`` only within its pattern block (a weekly visit
-    stays in its week); pinned visits (``pins``: account id -> days) never move.
+    stays in its week); pinned visits (``pins``: account id -> days) never move. ``progress``
+    and ``should_stop`` reach the engine as in :func:`solve_rotation`.
     """
     chosen = sorted(set(days))
     pinned = {k: set(v) for k, v in (pins or {}).items()}
@@ -260,7 +263,7 @@ def reoptimise_days(
         # No even-out step here: a few days with few visits each keep the tighter weight, so
         # a day off spreads its visits over the week rather than onto one day.
         params = replace(params, balance=BALANCE_WEIGHT)
-    result = solve_pvrp(sub, params)
+    result = solve_pvrp(sub, params, progress, should_stop)
     new_days = {r.day: tuple(origin[c] for c in r.customers) for r in result.routes}
     keep = {p.day.index: p.account_ids for p in schedule.days if p.day.index not in chosen}
     keep.update({d: new_days.get(d, ()) for d in chosen})

@@ -6,6 +6,7 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ from territory_desktop.model import RepSchedule
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
 if TYPE_CHECKING:
+    from territory_desktop.edits import Edit
+    from territory_desktop.model import Plan
     from territory_desktop.optimize.plan_schedule import RepRotation
     from territory_desktop.optimize.rotation import RotationPlanner
     from territory_desktop.optimize.rotation_schedule import RotationSchedule
@@ -146,7 +149,10 @@ class RotationController(QObject):
             self.schedule_ready.emit(rep_id)
 
     def reoptimise(self, rep_id: str, slot: Slot, rest_of_week: bool) -> None:
-        """Re-plan one day (or it and the rest of its week) keeping pinned visits in place."""
+        """Re-plan one day (or it and the rest of its week) keeping pinned visits in place.
+
+        The engine runs off the GUI thread with progress and Cancel; its result is one edit.
+        """
         from territory_desktop.optimize.replan import replan, replan_slots
 
         planner = self.planner(rep_id)
@@ -163,18 +169,43 @@ class RotationController(QObject):
         if slot not in {(d.week, d.weekday) for d in planner.days}:
             self.bench.notify_error("Re-optimise", "That day is not a working day.")
             return
-        new, _result = replan(planner, stored, replan_slots(planner, slot, rest_of_week))
         text = (f"Re-optimise week {slot[0] + 1} {'from ' if rest_of_week else ''}"
                 f"{WEEKDAYS[slot[1]]}")
-        self.bench.apply_edit(lambda: edits.set_schedule(plan, new, text))
 
-    def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> bool:
-        """Mark a day off (or working) and re-plan its week on road times when they are known."""
+        def done(result: tuple[RepSchedule, Any]) -> None:
+            self._apply_computed(plan, text, lambda: edits.set_schedule(plan, result[0], text))
+
+        self.bench.run_work(f"{text} for {plan.reps[rep_id].name}", replan, planner, stored,
+                            replan_slots(planner, slot, rest_of_week), on_done=done,
+                            kind=f"replan:{rep_id}")
+
+    def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> None:
+        """Mark a day off (or working) and re-plan its week on road times when they are known.
+
+        The week is re-planned off the GUI thread; the day off and the re-plan are one edit.
+        """
         from territory_desktop.optimize.replan import mark_day_off
 
         plan = self.bench.document.plan
         planner = self.planner(rep_id) if rep_id in plan.schedules else None
-        return self.bench.apply_edit(lambda: mark_day_off(plan, rep_id, slot, off, planner))
+        if planner is None:
+            self.bench.apply_edit(lambda: mark_day_off(plan, rep_id, slot, off, None))
+            return
+        what = f"{'Mark' if off else 'Unmark'} {WEEKDAYS[slot[1]]} of week {slot[0] + 1} off"
+
+        def done(edit: Edit) -> None:
+            self._apply_computed(plan, what, lambda: edit)
+
+        self.bench.run_work(f"{what} for {plan.reps[rep_id].name}", mark_day_off, plan, rep_id,
+                            slot, off, planner, on_done=done, kind=f"replan:{rep_id}")
+
+    def _apply_computed(self, plan: Plan, what: str, make: Callable[[], Edit]) -> None:
+        """Apply an edit computed off the GUI thread from ``plan``, unless the plan changed."""
+        if plan is not self.bench.document.plan:
+            self.bench.notify_error(f"{what}: not applied", "the plan changed while it was "
+                                    "computed; do it again")
+            return
+        self.bench.apply_edit(make)
 
     def stretch(self, rep_id: str, result: RotationSchedule, seconds: float, seed: int) -> None:
         """Visit the rep's accounts less often by the engine's stretch factor, then reschedule."""

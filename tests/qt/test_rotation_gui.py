@@ -85,7 +85,8 @@ def test_pinned_visit_survives_reoptimising_the_week(scheduled, qtbot):
     other_weeks = sorted((v.account_id, v.week, v.weekday, v.order)
                          for v in doc.plan.schedules[REP].visits if v.week != slot[0])
     menu = panel.day_menu(panel.days[first_day], None)
-    next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
     after = doc.plan.schedules[REP]
     assert sorted((v.account_id, v.week, v.weekday, v.order)
                   for v in after.visits if v.week != slot[0]) == other_weeks
@@ -101,7 +102,8 @@ def test_day_off_moves_visits_and_keeps_them(scheduled, qtbot):
     slot = next(s for s, d in panel.days.items() if d.count() >= 1)
     count = len(doc.plan.schedules[REP].visits)
     menu = panel.day_menu(panel.days[slot], None)
-    next(a for a in menu.actions() if a.text() == "Mark day off").trigger()
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        next(a for a in menu.actions() if a.text() == "Mark day off").trigger()
     assert slot in doc.plan.reps[REP].days_off
     after = doc.plan.schedules[REP]
     assert after.day(*slot) == []
@@ -195,6 +197,36 @@ def test_rest_of_week_keeps_the_days_balanced(scheduled, qtbot):
     assert all(after.day(*s) for s in week), "a day of the week was left empty"
     everything = [d.duration_seconds / 3600 for d in panel.last_result.days]
     assert max(lengths) - min(lengths) <= max(0.5, max(everything) - min(everything)), lengths
+
+
+def test_re_planning_runs_off_the_window_and_can_be_cancelled(scheduled, qtbot):
+    # The engine takes seconds on a full week: the window stays live, with progress and Cancel.
+    window, doc = scheduled.window, scheduled.document
+    panel = window.rotation_panel
+    stored, depth = doc.plan.schedules[REP], doc.undo_stack.count()
+    for action, slot in (("Re-optimise the rest of the week", (0, 0)), ("Mark day off", (0, 1))):
+        _menu_action(panel, slot, action).trigger()
+        assert doc.plan.schedules[REP] is stored, "the engine ran on the GUI thread"
+        assert window.jobs.cancel_button.isVisible()
+        qtbot.mouseClick(window.jobs.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+        assert doc.plan.schedules[REP] is stored and doc.undo_stack.count() == depth
+        assert slot not in doc.plan.reps[REP].days_off
+        assert window.statusBar().currentMessage().endswith(": cancelled")
+
+
+def test_a_re_plan_computed_for_an_older_plan_is_not_applied(scheduled, qtbot):
+    window, doc = scheduled.window, scheduled.document
+    panel = window.rotation_panel
+    _menu_action(panel, (0, 0), "Re-optimise the rest of the week").trigger()
+    day = panel.days[(1, 0)]
+    menu = panel.day_menu(day, day.item(0))
+    next(a for a in menu.actions() if a.text() == "Pin to this day").trigger()
+    edited = doc.plan
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+    assert doc.plan is edited
+    assert doc.undo_stack.undoText().startswith("Pin visit")
+    assert "not applied" in window.statusBar().currentMessage()
 
 
 def test_day_off_spreads_its_visits_over_the_week(scheduled, qtbot):
