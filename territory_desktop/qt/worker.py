@@ -65,6 +65,8 @@ WORKER_MODULES = (
     # route packs: the calendar (with the timezone and recurrence modules it loads) and GPX
     "icalendar",
     "gpxpy.gpx",
+    # the holidays' names in route packs and the rep's week
+    "holidays",
 )
 _imported = False
 

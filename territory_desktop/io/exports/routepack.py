@@ -92,7 +92,11 @@ def _sequence(now: dt.datetime) -> int:
 
 
 def ics_calendar(trips: Trips, now: dt.datetime | None = None) -> Any:
-    """One event per visit (floating local times from the schedule); skipped ones cancelled."""
+    """One event per visit (floating local times from the schedule); skipped ones cancelled.
+
+    Each of the plan's holidays in the range is an all-day event, free time, saying where its
+    visits went, so the rep's calendar shows why the day is empty.
+    """
     from icalendar import Calendar, Event
 
     now = now or dt.datetime.now(dt.UTC)
@@ -138,6 +142,17 @@ def ics_calendar(trips: Trips, now: dt.datetime | None = None) -> Any:
             ev.add("status", "CANCELLED")
             ev.add("description", f"Account ID: {place.account_id}\nLogged as skipped")
             cal.add_component(ev)
+    for holiday, name in trips.holidays:
+        ev = Event()
+        ev.add("uid", f"holiday-{holiday.isoformat()}-{rep.id}@territory-desktop")
+        ev.add("dtstamp", now)
+        ev.add("sequence", sequence)
+        ev.add("summary", f"Holiday: {name}" if name else "Holiday")
+        ev.add("dtstart", holiday)
+        ev.add("dtend", holiday + dt.timedelta(days=1))
+        ev.add("transp", "TRANSPARENT")
+        ev.add("description", "No visits: a holiday's visits are made on the next working day.")
+        cal.add_component(ev)
     return cal
 
 

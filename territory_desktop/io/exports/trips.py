@@ -120,6 +120,8 @@ class Trips:
     days: tuple[TripDay, ...]
     year_odometer: dict[int, tuple[float, float]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    holidays: tuple[tuple[dt.date, str], ...] = ()
+    """The plan's holidays in the range, each with its public holiday name ("" if none)."""
 
     @property
     def legs(self) -> list[TripLeg]:
@@ -401,7 +403,17 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     if progress:
         progress(1.0, "Routes done")
     return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end),
-                 tuple(warnings))
+                 tuple(warnings), _holidays_between(plan, start, end))
+
+
+def _holidays_between(plan: Plan, start: dt.date, end: dt.date) -> tuple[tuple[dt.date, str], ...]:
+    from territory_desktop.model.public_holidays import calendar_of, holiday_names
+
+    days = sorted(d for d in map(dt.date.fromisoformat, plan.settings.holidays)
+                  if start <= d <= end)
+    country, region = calendar_of(plan.settings)
+    names = holiday_names(country, days, region)
+    return tuple((d, names.get(d, "")) for d in days)
 
 
 def _year_odometer(entries: Sequence[VisitLogEntry], start: dt.date,

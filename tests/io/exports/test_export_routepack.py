@@ -83,6 +83,14 @@ def test_ics_has_one_event_per_visit_with_times_address_and_account_id(export_pl
     moved = next(e for e in events if "Moved from 2025-12-30" in str(e["description"]))
     assert moved.decoded("dtstart").date() == dt.date(2026, 1, 2)
     assert str(moved["uid"]).startswith("REP-4/2025-12-30/")  # the UID of the planned visit
+    # The plan's holiday in the week is an all-day event in free time, named, saying why.
+    holidays = [e for e in cal.walk("VEVENT") if str(e["summary"]).startswith("Holiday")]
+    assert [str(e["summary"]) for e in holidays] == ["Holiday: New Year's Day"]
+    assert holidays[0].decoded("dtstart") == dt.date(2026, 1, 1)
+    assert holidays[0].decoded("dtend") == dt.date(2026, 1, 2)
+    assert str(holidays[0]["transp"]) == "TRANSPARENT"
+    assert "next working day" in str(holidays[0]["description"])
+    assert not any(d.date == dt.date(2026, 1, 1) for d in week1.days)
 
 
 def test_ics_uids_are_stable_and_sequence_grows_on_re_export(week1):
