@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _env import header, load
+from shared_paths import SHARED_DATA
 
 from territory_desktop.cli.pvrp import pvrp_command
 from territory_desktop.optimize.cgl_format import (
@@ -33,7 +35,7 @@ from territory_desktop.optimize.cgl_format import (
     read_solution,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pvrp"
+DATA = SHARED_DATA / "pvrp"
 
 
 def main(argv: list[str] | None = None) -> int:
