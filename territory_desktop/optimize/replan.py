@@ -8,6 +8,7 @@ day or week is balanced as the plan's ``day_balance`` asks, like the full schedu
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
 
@@ -15,9 +16,11 @@ from territory_desktop import edits
 from territory_desktop.edits import Edit
 from territory_desktop.model import WEEKDAY_NAMES, Plan, RepSchedule
 from territory_desktop.model.cadence import every_weeks_for
+from territory_desktop.model.rotation_dates import week_to_show
 from territory_desktop.optimize._feedback import Progress, Stop
 from territory_desktop.optimize.plan_schedule import (
     RepRotation,
+    cycle_for,
     evaluate,
     rotation_inputs,
     to_rep_schedule,
@@ -31,8 +34,8 @@ from territory_desktop.optimize.rotation_schedule import (
 
 Slot = tuple[int, int]
 
-__all__ = ["mark_day_off", "merge_replanned", "replan", "replan_slots", "stretch_cadence",
-           "visit_blocks", "week_slots"]
+__all__ = ["logged_on", "mark_day_off", "merge_replanned", "replan", "replan_slots",
+           "stretch_cadence", "visit_blocks", "week_slots"]
 
 
 def merge_replanned(stored: RepSchedule, replanned: RepSchedule,
@@ -76,25 +79,46 @@ def visit_blocks(planner: RotationPlanner,
 
 
 def replan(planner: RotationPlanner, stored: RepSchedule, slots: Collection[Slot],
-           progress: Progress | None = None,
-           should_stop: Stop | None = None) -> tuple[RepSchedule, RotationSchedule]:
+           progress: Progress | None = None, should_stop: Stop | None = None,
+           logged: Collection[tuple[str, Slot]] = ()) -> tuple[RepSchedule, RotationSchedule]:
     """Re-plan the visits on ``slots`` among those days; pinned visits and other days stay.
 
-    Returns the merged schedule and the engine's evaluation of it. ``progress`` and
-    ``should_stop`` reach the engine (it takes up to seconds: the window runs it off its thread).
+    ``logged`` (account id, slot): visits the rep has already logged on those days
+    (:func:`logged_on`); they stay on their day like pinned ones. Returns the merged schedule
+    and the engine's evaluation of it. ``progress`` and ``should_stop`` reach the engine (it
+    takes up to seconds: the window runs it off its thread).
     """
     index = {(d.week, d.weekday): d.index for d in planner.days}
     chosen = {s for s in slots if s in index}
     current = evaluate(planner, stored)
     current.blocks = visit_blocks(planner, stored)
     pins: dict[str, set[int]] = {}
+    held = set(logged)
     for v in stored.visits:
-        if v.pinned and v.slot in index:
+        if (v.pinned or (v.account_id, v.slot) in held) and v.slot in index:
             pins.setdefault(v.account_id, set()).add(index[v.slot])
     result = reoptimise_days(planner, current, [index[s] for s in chosen], pins,
                              progress=progress, should_stop=should_stop)
     replanned = to_rep_schedule(RepRotation(planner, result), stored.seed)
     return merge_replanned(stored, replanned, chosen), result
+
+
+def logged_on(plan: Plan, rep_id: str, slots: Collection[Slot],
+              today: dt.date) -> list[tuple[str, Slot]]:
+    """Return (account id, slot) of the rep's logged visits on the coming dates of ``slots``.
+
+    A slot's coming date is its first from the Monday of the week the rep sees today
+    (:func:`~territory_desktop.model.rotation_dates.week_to_show`): re-planning the rest of
+    this week must not move a visit the rep has already made (or skipped, or moved) there.
+    """
+    schedule = plan.schedules.get(rep_id)
+    if schedule is None:
+        return []
+    cycle = cycle_for(plan, schedule.weeks)
+    first = week_to_show(today, tuple(plan.settings.working_weekdays))
+    dates = {cycle.next_date(*slot, first).isoformat(): slot for slot in slots}
+    return [(e.account_id, dates[e.date]) for e in plan.visit_log
+            if e.rep_id == rep_id and e.date in dates]
 
 
 def week_slots(planner: RotationPlanner, week: int, from_weekday: int = 0) -> list[Slot]:

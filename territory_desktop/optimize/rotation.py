@@ -150,6 +150,11 @@ class RotationCycle:
         """Return the date of a slot in the planned occurrence of the cycle."""
         return self.monday + dt.timedelta(days=7 * week + weekday)
 
+    def next_date(self, week: int, weekday: int, on_or_after: dt.date) -> dt.date:
+        """Return the first date on or after ``on_or_after`` that is the slot (week, weekday)."""
+        offset = (7 * week + weekday - (on_or_after - self.monday).days) % (7 * self.weeks)
+        return on_or_after + dt.timedelta(days=offset)
+
 
 def haversine_travel_seconds(
     points: Sequence[tuple[float, float]], kmh: float = 30.0

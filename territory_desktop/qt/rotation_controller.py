@@ -6,6 +6,7 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -153,7 +154,7 @@ class RotationController(QObject):
 
         The engine runs off the GUI thread with progress and Cancel; its result is one edit.
         """
-        from territory_desktop.optimize.replan import replan, replan_slots
+        from territory_desktop.optimize.replan import logged_on, replan, replan_slots
 
         planner = self.planner(rep_id)
         plan = self.bench.document.plan
@@ -175,9 +176,10 @@ class RotationController(QObject):
         def done(result: tuple[RepSchedule, Any]) -> None:
             self._apply_computed(plan, text, lambda: edits.set_schedule(plan, result[0], text))
 
+        slots = replan_slots(planner, slot, rest_of_week)
         self.bench.run_work(f"{text} for {plan.reps[rep_id].name}", replan, planner, stored,
-                            replan_slots(planner, slot, rest_of_week), on_done=done,
-                            kind=f"replan:{rep_id}")
+                            slots, on_done=done, kind=f"replan:{rep_id}",
+                            logged=logged_on(plan, rep_id, slots, dt.date.today()))
 
     def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> None:
         """Mark a day off (or working) and re-plan its week on road times when they are known.

@@ -73,3 +73,19 @@ def test_a_visit_does_not_move_onto_a_holiday():
                                          r"holidays; e.g. 2026-12-28 is a working day"):
         check_moved_to("2026-12-23", "2026-12-25", ("2026-12-25",))
     check_moved_to("2026-12-23", "2026-12-24", ("2026-12-25",))
+
+
+def test_a_slots_next_date_is_its_first_occurrence_from_a_day_on():
+    from territory_desktop.optimize.rotation import RotationCycle
+
+    cycle = RotationCycle(weeks=4, start=dt.date(2026, 11, 4))  # week 1 starts Mon 2 Nov
+    monday = dt.date(2026, 12, 7)  # week 2 of the third occurrence
+    assert cycle.slot(monday) == (1, 0)
+    assert cycle.next_date(1, 0, monday) == monday
+    assert cycle.next_date(1, 4, monday) == dt.date(2026, 12, 11)
+    assert cycle.next_date(0, 2, monday) == dt.date(2026, 12, 30)  # week 1 comes round again
+    assert cycle.next_date(3, 1, monday) == dt.date(2026, 12, 22)
+    for day in (dt.date(2026, 1, 5), monday, dt.date(2027, 3, 3)):
+        for slot in cycle.all_slots():
+            found = cycle.next_date(*slot, day)
+            assert cycle.slot(found) == slot and 0 <= (found - day).days < 28

@@ -250,3 +250,27 @@ def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot
     assert view.table.cellWidget(row, 6).currentText() == "done"
     assert (view._cell(row, "Odometer start"), view._cell(row, "Odometer end")) == (
         "12000", "12012.5")
+
+
+def test_re_planning_this_week_keeps_the_visits_already_logged_on_their_day(week, qtbot):
+    # The rep logs a day's visits in the week shown today, then re-plans the whole week from
+    # the Rotation panel: those visits stay on their day (they happened there), the rest move.
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    dates = [d for d, _aid in view.rows]
+    assert dates, "the week shown today has no planned visits"
+    busiest = max(set(dates), key=dates.count)
+    rows = [r for r, (d, _aid) in enumerate(view.rows) if d == busiest]
+    assert len(rows) >= 3
+    for row in rows:
+        view.table.cellWidget(row, 6).setCurrentText("done")
+    done = {view.rows[r][1] for r in rows}
+    assert {e.account_id for e in doc.plan.visit_log if e.date == busiest} == done
+    slot = cycle_for(doc.plan, doc.plan.schedules[REP].weeks).slot(dt.date.fromisoformat(busiest))
+    panel = window.rotation_panel
+    first = (slot[0], min(d for w, d in panel.days if w == slot[0]))
+    menu = panel.day_menu(panel.days[first], None)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
+    assert doc.undo_stack.undoText().startswith("Re-optimise week")
+    assert {v.account_id for v in doc.plan.schedules[REP].day(*slot)} >= done
