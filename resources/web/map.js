@@ -58,6 +58,7 @@
     cardPopup: null,      // {aid, popup} of the account card last opened
     gesture: null,
     legend: null,
+    legendFolded: false,  // the user folded the legend away (kept for the session)
     legendItems: [],      // every territory, overlay ones too: [{id, name, color, rep_name, overlay}]
     labelPane: null,
     repPoints: [],        // rep home positions: labels keep clear of them
@@ -752,7 +753,17 @@
     var box = S.legend && S.legend.getContainer();
     if (!box) { return; }
     while (box.firstChild) { box.removeChild(box.firstChild); }
-    box.appendChild(el('div', 'td-legend-title', 'Territories'));
+    // The title folds the legend away (it can cover a quarter of a laptop's map) and back.
+    var title = el('div', 'td-legend-title',
+                   (S.legendFolded ? '\u25b8 ' : '\u25be ') + 'Territories');
+    title.title = S.legendFolded ? 'Show the legend' : 'Fold the legend away';
+    title.addEventListener('click', function () {
+      S.legendFolded = !S.legendFolded;
+      updateLegend();
+    });
+    box.appendChild(title);
+    box.classList.toggle('td-legend-folded', !!S.legendFolded);
+    if (S.legendFolded) { return; }
     // One grid for all rows: names and rep names each get the width of the longest one.
     var list = el('div', 'td-legend-list');
     S.legendItems.slice().sort(function (a, b) { return String(a.name).localeCompare(b.name); })

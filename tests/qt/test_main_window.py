@@ -586,6 +586,33 @@ def test_legend_lists_every_territory_whole_without_scrolling(tdapp, qtbot):
     assert legend["scrolls"] is False
 
 
+def test_the_legend_folds_away_with_a_click_on_its_title_and_stays_folded(tdapp, qtbot):
+    view = tdapp.map_view
+    box = """(function(){
+      var box = document.querySelector('.td-legend:not(.td-health-legend)');
+      var t = box.querySelector('.td-legend-title').getBoundingClientRect();
+      var r = box.getBoundingClientRect();
+      return {x: t.left + t.width / 2, y: t.top + t.height / 2, height: r.height,
+              rows: box.querySelectorAll('.td-legend-row').length,
+              title: box.querySelector('.td-legend-title').textContent}; })()"""
+    shown = js(qtbot, view, box)
+    assert shown["rows"] == len(tdapp.document.plan.territories)
+    click_map(qtbot, view, shown["x"], shown["y"])
+    qtbot.waitUntil(lambda: js(qtbot, view, box)["rows"] == 0)
+    folded = js(qtbot, view, box)
+    assert folded["height"] < shown["height"] / 3 and "Territories" in folded["title"]
+    # A redraw after an edit (a territory renamed) keeps it folded; a click brings it back.
+    from territory_desktop import edits
+
+    doc = tdapp.document
+    tid = next(iter(doc.plan.territories))
+    with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
+        tdapp.window.apply_edit(lambda: edits.update_territory(doc.plan, tid, name="Renamed"))
+    assert js(qtbot, view, box)["rows"] == 0
+    click_map(qtbot, view, folded["x"], folded["y"])
+    qtbot.waitUntil(lambda: js(qtbot, view, box)["rows"] == shown["rows"])
+
+
 def toolbar_button(window, action_id):
     from PySide6.QtWidgets import QToolBar
 
