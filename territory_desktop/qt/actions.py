@@ -13,6 +13,7 @@ from operator import attrgetter
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QLineEdit,
@@ -54,33 +55,45 @@ class ActionSpec:
 
 
 _TYPING_KEYS = frozenset(QKeySequence(k) for k in ("Return", "Enter", "Delete", "Backspace"))
+_EDITING_KEYS = frozenset(QKeySequence(k) for k in ("Delete", "Backspace", "F2"))
 
 
-class _TextFieldsKeepTheirKeys(QObject):
-    """Take typing keys off the window's shortcuts while a text field has the focus.
+class _FocusKeepsItsKeys(QObject):
+    """Take keys off the window's shortcuts while a widget that has its own use for them has focus.
 
     Enter in a search box must search, not finish a reshape; Delete must delete a character,
-    not the selected territories. (A Python event filter on the whole application would see
-    every event of every widget; following the focus is enough.)
+    not the selected territories. In a list or table other than the territories' own (a
+    rep's week, a day of the rotation, the scenarios), Delete and F2 act on that list's rows,
+    never on a territory selected elsewhere. (A Python event filter on the whole application
+    would see every event of every widget; following the focus is enough.)
     """
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._typing: dict[QAction, list[QKeySequence]] = {}
+        self._keys: dict[QAction, list[QKeySequence]] = {}
+        self._territory_views: list[QAbstractItemView] = []
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._follow_focus)
 
     def watch(self, action: QAction) -> None:
-        """Hand ``action``'s typing-key shortcuts to text fields when they have the focus."""
+        """Hand ``action``'s typing and editing keys to the widgets with their own use for them."""
         keys = action.shortcuts()
-        if any(k in _TYPING_KEYS for k in keys):
-            self._typing[action] = keys
+        if any(k in _TYPING_KEYS or k in _EDITING_KEYS for k in keys):
+            self._keys[action] = keys
+
+    def territory_view(self, view: QAbstractItemView) -> None:
+        """Let ``view`` (its rows are territories) keep the window's Delete and F2."""
+        self._territory_views.append(view)
 
     def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
-        typing = _is_text_field(new)
-        for action, keys in self._typing.items():
-            action.setShortcuts([k for k in keys if k not in _TYPING_KEYS] if typing else keys)
+        taken: frozenset[QKeySequence] = frozenset()
+        if _is_text_field(new):
+            taken = _TYPING_KEYS
+        elif isinstance(new, QAbstractItemView) and new not in self._territory_views:
+            taken = _EDITING_KEYS
+        for action, keys in self._keys.items():
+            action.setShortcuts([k for k in keys if k not in taken])
 
 
 def _is_text_field(widget: QWidget | None) -> bool:
@@ -94,7 +107,7 @@ class ActionRegistry:
 
     def __init__(self, parent: QWidget) -> None:
         self._parent = parent
-        self._text_fields = _TextFieldsKeepTheirKeys(parent)
+        self._focus = _FocusKeepsItsKeys(parent)
         self._actions: dict[str, QAction] = {}
         self._specs: dict[str, ActionSpec] = {}
         self._enabled: dict[str, Callable[[], bool]] = {}
@@ -109,7 +122,7 @@ class ActionRegistry:
             action.setShortcuts([QKeySequence(key) for key in spec.shortcut])
         elif spec.shortcut is not None:
             action.setShortcut(QKeySequence(spec.shortcut))
-        self._text_fields.watch(action)
+        self._focus.watch(action)
         tip = spec.tip or spec.text.replace("&", "")
         shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
@@ -130,6 +143,14 @@ class ActionRegistry:
             self.add(spec, attrgetter(spec.handler)(target))
             if isinstance(spec.enabled_when, str):
                 self._enabled[spec.id] = attrgetter(spec.enabled_when)(target)
+
+    def territory_views(self, *views: QAbstractItemView) -> None:
+        """Let ``views``, lists of territories, keep the window's Delete and F2.
+
+        Any other list or table uses them on its own rows.
+        """
+        for view in views:
+            self._focus.territory_view(view)
 
     def __getitem__(self, action_id: str) -> QAction:
         """Return the QAction declared with ``action_id``."""

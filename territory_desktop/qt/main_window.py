@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.design.watch(self.panels.add("Design", self.design.panel, bottom))
         self.panels.add("Scenarios", self.design.scenarios, bottom)
         self.actions = ActionRegistry(self)
+        self.actions.territory_views(self.territories.table, self.design.panel.table)
         self._declare_actions()
         self._build_menus_and_toolbar()
         self.panels.reset()

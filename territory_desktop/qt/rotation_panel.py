@@ -6,7 +6,14 @@ import logging
 from typing import TYPE_CHECKING, Any, override
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
+from PySide6.QtGui import (
+    QDrag,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -76,6 +83,8 @@ class DayList(QListWidget):
 
     visit_dropped = Signal(str, object, object, int)
     """(account id, source slot, target slot, position) after a drag and drop."""
+    remove_requested = Signal(str)
+    """Delete (or Backspace) on a visit: remove it from the day (account id)."""
 
     def __init__(self, slot: Slot, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +98,14 @@ class DayList(QListWidget):
         self.setMinimumHeight(70)
         self.setMaximumHeight(150)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and item is not None:
+            self.remove_requested.emit(str(item.data(Qt.ItemDataRole.UserRole)))
+            return
+        super().keyPressEvent(event)
 
     @override
     def startDrag(self, actions: Qt.DropAction) -> None:
@@ -325,6 +342,7 @@ class RotationPanel(QWidget):
             day.addItem(item)
         day.setEnabled(not off)
         day.visit_dropped.connect(self._on_day_visit_dropped)
+        day.remove_requested.connect(lambda aid, d=day: self._remove_visit(d.slot, aid))
         day.customContextMenuRequested.connect(
             lambda pos, d=day: self._on_day_context_menu(d, pos))
         day.itemSelectionChanged.connect(lambda d=day: self._on_day_selected(d))
@@ -429,6 +447,12 @@ class RotationPanel(QWidget):
         self.controller.apply(lambda: edits.move_visit(self.bench.document.plan, rep_id,
                                                        account_id, source, target, position))
 
+    def _remove_visit(self, slot: Slot, account_id: str) -> None:
+        rep_id = self.rep_id()
+        if rep_id is not None:
+            plan = self.bench.document.plan
+            self.controller.apply(lambda: edits.remove_visit(plan, rep_id, account_id, slot))
+
     def _on_day_context_menu(self, day: DayList, pos: Any) -> None:
         menu = self.day_menu(day, day.itemAt(pos))
         menu.exec(day.mapToGlobal(pos))
@@ -453,8 +477,8 @@ class RotationPanel(QWidget):
             menu.addAction("Move later").triggered.connect(
                 lambda: apply(lambda: edits.move_visit(plan, rep_id, aid, slot, slot,
                                                        visit.order + 1)))
-            menu.addAction("Remove this visit").triggered.connect(
-                lambda: apply(lambda: edits.remove_visit(plan, rep_id, aid, slot)))
+            menu.addAction("Remove this visit (Delete)").triggered.connect(
+                lambda: self._remove_visit(slot, aid))
             menu.addSeparator()
         if rep_id is not None:
             menu.addAction("Add a visit…").triggered.connect(lambda: self._add_visit(slot))
