@@ -160,7 +160,8 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     one; tests of pure logic may not).
     """
     ids = rep_accounts(plan, rep_id, territory_of)
-    ids += [a for a in extra_accounts if a not in ids]
+    owned = set(ids)
+    ids += [a for a in dict.fromkeys(extra_accounts) if a not in owned]
     rep, accounts, cycle = rotation_inputs(plan, rep_id, ids, weeks)
     travel = road_travel(network) if network is not None else None
     return RotationPlanner(rep, accounts, cycle, travel, day_balance=plan.settings.day_balance)

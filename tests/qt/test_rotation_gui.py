@@ -411,3 +411,24 @@ def test_add_a_visit_offers_the_reps_own_accounts_first_by_name_and_address(
     assert offered[:len(own)] == [named(a) for a in own]
     assert any(v.account_id == chosen.id and v.adhoc
                for v in doc.plan.schedules[REP].day(*slot))
+
+
+def test_deleting_a_scheduled_reps_territory_keeps_the_rotation_working(scheduled, qtbot):
+    # The rotation still lists the rep's visits (now to unassigned accounts): no error box,
+    # and the calendar keeps its road drive times.
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.qt.test_main_window import toolbar_button
+
+    window, doc = scheduled.window, scheduled.document
+    tid = next(t.id for t in doc.plan.territories.values() if t.rep_id == REP)
+    window.select_territories([tid])
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(toolbar_button(window, "territory.delete"), Qt.MouseButton.LeftButton)
+    assert tid not in doc.plan.territories
+    panel = window.rotation_panel
+    assert panel.rep.currentData() == REP
+    qtbot.wait(200)
+    assert [b.text() for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()] == []
+    assert window.rotation.evaluate(REP) is not None
+    assert any("drive" in h.text() for h in panel.headers.values())
