@@ -28,6 +28,7 @@ from territory_desktop.model.plan import (
     next_color,
     replace,
 )
+from territory_desktop.model.rotation_dates import rest_day_note
 from territory_desktop.model.schedule import (
     WEEKDAY_NAMES,
     RepSchedule,
@@ -322,10 +323,14 @@ def import_reps(plan: Plan, reps: Iterable[Rep]) -> Edit:
 
 
 def update_settings(plan: Plan, settings: PlanSettings) -> Edit:
-    """Replace the plan settings (cadence table, rotation, extract)."""
+    """Replace the plan settings (cadence table, rotation, extract).
+
+    A working day taken away under a stored rotation is noted (its visits are not made).
+    """
     new = plan.copy()
     new.settings = settings
-    return Edit("Change plan settings", new)
+    note = rest_day_note(new, plan)
+    return Edit("Change plan settings", new, (note,) if note else ())
 
 
 def update_export_settings(plan: Plan, settings: ExportSettings) -> Edit:

@@ -56,6 +56,7 @@ def _calendar_command(args: argparse.Namespace) -> int:
         public_holidays,
         split_calendar,
     )
+    from territory_desktop.model.rotation_dates import rest_day_note
     from territory_desktop.model.schedule import WEEKDAY_NAMES
 
     if args.years and not args.public_holidays:
@@ -96,8 +97,10 @@ def _calendar_command(args: argparse.Namespace) -> int:
                   working_weekdays=args.weekdays or settings.working_weekdays,
                   holiday_calendar=calendar)
     if new != settings or args.output:
-        plan = plan.copy()
+        before, plan = plan, plan.copy()
         plan.settings = new
+        if note := rest_day_note(plan, before):
+            print(f"warning: {note}", file=sys.stderr)
         out = args.output or args.plan
         save_plan(plan, out)
         print(f"wrote {out}", file=sys.stderr)

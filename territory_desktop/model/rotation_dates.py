@@ -1,11 +1,16 @@
 """Calendar rules of a rotation.
 
-Where week 1 starts, which week a rep sees, where a moved visit goes.
+Where week 1 starts, which week a rep sees, where a moved visit goes, which stored visits no
+working day holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from territory_desktop.model.plan import Plan
 
 
 def rotation_start(picked: dt.date, stored: str, today: dt.date) -> str:
@@ -67,3 +72,30 @@ def check_moved_to(planned: str, moved_to: str, holidays: tuple[str, ...] = ()) 
     if moved_to in holidays:
         raise ValueError(f"moved to {moved_to}: that day is one of the plan's holidays; e.g. "
                          f"{moved_visit_day(moved_to, holidays=holidays)} is a working day")
+
+
+def visits_on_rest_days(plan: Plan) -> dict[str, int]:
+    """Return, per rep, how many stored rotation visits fall on a weekday nobody works.
+
+    They are never made: the working days changed after the rotation was scheduled, and only
+    scheduling it again places them.
+    """
+    working = set(plan.settings.working_weekdays)
+    counts = {rep_id: sum(v.weekday not in working for v in schedule.visits)
+              for rep_id, schedule in plan.schedules.items()}
+    return {rep_id: n for rep_id, n in counts.items() if n}
+
+
+def rest_day_note(plan: Plan, before: Plan | None = None) -> str:
+    """Say which reps' stored visits fall on rest days (those new since ``before``), or ""."""
+    now = visits_on_rest_days(plan)
+    was = visits_on_rest_days(before) if before is not None else {}
+    new = {rep: n for rep, n in now.items() if n > was.get(rep, 0)}
+    if not new:
+        return ""
+    names = ", ".join(plan.reps[r].name if r in plan.reps else r for r in sorted(new))
+    total = sum(new.values())
+    return (f"{total} scheduled visit{'s' if total != 1 else ''} of {names} fall on days "
+            "that are no longer working days and will not be made: schedule "
+            f"{'that rep' if len(new) == 1 else 'those reps'} again (Rotation > Schedule "
+            "rotation)")

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import RepSchedule
+from territory_desktop.model.rotation_dates import visits_on_rest_days
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 from territory_desktop.qt.widgets import clock, fill_rep_combo, hm
 
@@ -385,12 +386,16 @@ class RotationPanel(QWidget):
             account = plan.accounts.get(u.account_id)
             name = account.name if account is not None else u.account_id
             lines.append(f"{name}: {u.missing_visits} visit(s) not placed — {u.reason}")
+        resting = visits_on_rest_days(plan).get(rep_id, 0)
+        if resting:  # the cause of the low compliance: stretching the cadence is no answer
+            lines.insert(0, f"{resting} visit{'s' if resting != 1 else ''} fall on days that "
+                         "are no longer working days: schedule again (Ctrl+Shift+P)")
         if low and not lines:
             lines.append(f"{len(low)} accounts get fewer visits than their cadence")
         self.unplaced.setText("\n".join(lines))
         self._fill_compliance(result)
         factor = result.stretch_factor if result is not None else 1.0
-        if factor > 1.0:
+        if factor > 1.0 and not resting:
             self.stretch_button.setText(f"Stretch cadence ×{factor:.2f} to fit")
             self.stretch_button.setToolTip(
                 "Visit this rep's accounts proportionally less often (sets each account's "

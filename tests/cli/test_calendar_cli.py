@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,19 @@ def test_a_reader_that_stops_reading_is_not_an_error(tmp_path):
         err = child.stderr.read()
         assert child.wait(timeout=120) == 0
     assert err == ""
+
+
+def test_taking_away_a_working_day_under_a_rotation_warns(tmp_path, capsys):
+    # The exports plan holds REP-4's rotation: its Friday visits would silently never happen.
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg", plan)
+    fridays = sum(v.weekday == 4 for v in load_plan(plan).schedules["REP-4"].visits)
+    assert fridays
+    assert cli.main(["plan", "calendar", str(plan), "--weekdays", "Mon,Tue,Wed,Thu"]) == 0
+    err = capsys.readouterr().err
+    assert (f"warning: {fridays} scheduled visits of Samuel Okoye fall on days that are no "
+            "longer working days and will not be made: schedule that rep again") in err
+    assert cli.main(["plan", "calendar", str(plan), "--weekdays", "Mon,Tue,Wed"]) == 0
+    assert "warning" in capsys.readouterr().err  # Thursday's visits now too
+    assert cli.main(["plan", "calendar", str(plan), "--weekdays", "Mon,Tue,Wed,Thu,Fri"]) == 0
+    assert "warning" not in capsys.readouterr().err

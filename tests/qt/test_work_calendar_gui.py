@@ -221,3 +221,31 @@ def test_a_visit_cannot_be_moved_onto_a_holiday(scheduled, qtbot):
     view.table.item(row, 7).setText(holiday)  # typed into "Moved to"
     assert "that day is one of the plan's holidays" in window.statusBar().currentMessage()
     assert next(e for e in doc.plan.visit_log if e.account_id == aid) == moved
+
+
+def test_taking_away_a_working_day_under_a_rotation_says_to_schedule_again(scheduled, qtbot,
+                                                                           monkeypatch):
+    window, doc = scheduled.window, scheduled.document
+    fridays = sum(v.weekday == 4 for v in doc.plan.schedules[REP].visits)
+    assert fridays
+
+    def no_fridays(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        picker = dialog.weekdays
+        qtbot.mouseClick(picker.findChild(type(picker.buttons[0]), "weekday4"),
+                         Qt.MouseButton.LeftButton)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", no_fridays)
+    window.actions["edit.settings"].trigger()
+    assert doc.plan.settings.working_weekdays == (0, 1, 2, 3)
+    assert f"{fridays} scheduled visits of" in window.statusBar().currentMessage()
+    assert "schedule that rep again" in window.statusBar().currentMessage()
+    panel = window.rotation_panel
+    qtbot.waitUntil(lambda: "no longer working days" in panel.unplaced.text())
+    assert not panel.stretch_button.isVisible()  # visiting less often is not the answer
+    with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
+        window.actions["rotation.schedule"].trigger()
+    assert not any(v.weekday == 4 for v in doc.plan.schedules[REP].visits)
+    assert "no longer working days" not in panel.unplaced.text()
