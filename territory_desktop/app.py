@@ -74,7 +74,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     route_panel = RoutePanel(window)
     editing = Editing(window, files, lambda: window.selected_territories,
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
-    health = HealthPanel(window)
+    health = HealthPanel(window, scheduled_drive=rotation.drive_hours_per_week)
     units = Units(window)
     exports = Exports(window, routing, files, rotation_panel.rep_id)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -227,7 +229,8 @@ def health_command(args: argparse.Namespace, out: TextIO | None = None,
             return EXIT_ERROR
         plan, results = done[0], done[1].results
     try:
-        report = health_report(plan, results, period, as_of=args.as_of)
+        report = health_report(plan, results, period, as_of=args.as_of,
+                               scheduled_drive_hours=_scheduled_drive(plan, args.plan, err))
     except HealthError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_ERROR
@@ -236,6 +239,32 @@ def health_command(args: argparse.Namespace, out: TextIO | None = None,
         return 0
     _print_report(report, out)
     return 0
+
+
+def _scheduled_drive(plan: Any, path: Path, err: TextIO) -> Callable[[str], float | None]:
+    """Return rep id -> the stored rotation's driving per week on road times, as the window.
+
+    The road network is loaded at the first question (after the inputs are checked), and only
+    for a plan with rotations.
+    """
+    @functools.cache
+    def hours() -> dict[str, float]:
+        if not plan.schedules:
+            return {}
+        from territory_desktop.geo.assignment import assign_accounts
+        from territory_desktop.optimize.plan_schedule import scheduled_drive_hours
+        from territory_desktop.routing import RoutingError
+        from territory_desktop.routing.plan_network import plan_road_network
+
+        try:
+            network = plan_road_network(plan, path.resolve().parent).network
+        except RoutingError as exc:  # no extract and no stored network, or a broken one
+            print(f"note: utilisation counts visit hours only (the rotations' driving needs "
+                  f"the road network: {exc})", file=err)
+            return {}
+        return scheduled_drive_hours(plan, assign_accounts(plan).territory_of, network)
+
+    return lambda rep_id: hours().get(rep_id)
 
 
 def _pct(value: float | None) -> str:

@@ -131,6 +131,7 @@ def compute_kpis(
     as_of: dt.date | None = None,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    scheduled_drive_hours: Callable[[str], float | None] | None = None,
 ) -> HealthKpis:
     """KPIs per territory, per rep and for the team over ``period``.
 
@@ -145,6 +146,10 @@ def compute_kpis(
         when None.
     progress, should_stop
         Optional callbacks; a True ``should_stop()`` raises :class:`HealthError`.
+    scheduled_drive_hours
+        Rep id -> scheduled driving per week (None where no rotation is timed on road times):
+        the utilisation then counts it, as the territory table and the Rotation panel do.
+        Asked only once the inputs are known to be good.
     """
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.model.workload import workloads
@@ -176,7 +181,8 @@ def compute_kpis(
     white_space = (_high_potential(accounts.potential, settings)
                    & (per_account["active_deals"] == 0) & (per_account["logged_visits"] == 0))
     step(0.7, "computing workloads")
-    load = {w.territory_id: w for w in workloads(plan, territory_of)
+    load = {w.territory_id: w
+            for w in workloads(plan, territory_of, scheduled_drive_hours or (lambda _rep: None))
             if w.territory_id is not None}
     rep_quota = _rep_quotas(results.quotas, period)
     build = _Builder(period, settings, (as_of + dt.timedelta(days=1) - period.start).days)

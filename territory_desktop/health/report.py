@@ -74,16 +74,19 @@ def health_report(
     as_of: dt.date | None = None,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    scheduled_drive_hours: Callable[[str], float | None] | None = None,
 ) -> HealthReport:
     """Compute the KPIs and the signals they raise for ``period`` as of ``as_of``.
 
     The KPIs come from :func:`~territory_desktop.health.kpis.compute_kpis`, the signals from
     :func:`~territory_desktop.health.signals.assess`; ``period`` defaults to
-    :func:`default_period`, ``as_of`` to :func:`default_as_of`.
+    :func:`default_period`, ``as_of`` to :func:`default_as_of`. ``scheduled_drive_hours``
+    (rep id -> hours per week, or None) makes the utilisation count scheduled driving.
     """
     period = period or default_period(results)
     kpis = compute_kpis(plan, results, period, settings, territory_of,
-                        as_of or default_as_of(results, period), progress, should_stop)
+                        as_of or default_as_of(results, period), progress, should_stop,
+                        scheduled_drive_hours)
     return HealthReport(kpis, assess(kpis))
 
 

@@ -167,6 +167,24 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     return RotationPlanner(rep, accounts, cycle, travel, day_balance=plan.settings.day_balance)
 
 
+def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
+                          network: RoadNetwork) -> dict[str, float]:
+    """Return each scheduled rep's driving per week on road times, as the window counts it.
+
+    The stored rotation is timed as it stands (the engine does not run): the territory
+    table's, the Rotation panel's and the health report's utilisation then agree.
+    """
+    hours = {}
+    for rep_id, schedule in plan.schedules.items():
+        if rep_id not in plan.reps:
+            continue
+        planner = planner_for(plan, rep_id, territory_of, network, weeks=schedule.weeks,
+                              extra_accounts=[v.account_id for v in schedule.visits
+                                              if v.account_id in plan.accounts])
+        hours[rep_id] = evaluate(planner, schedule).total_drive_seconds / 3600.0 / schedule.weeks
+    return hours
+
+
 def to_rep_schedule(rotation: RepRotation, seed: int,
                     pinned: AbstractSet[tuple[str, Slot]] = frozenset(),
                     adhoc: AbstractSet[tuple[str, Slot]] = frozenset()) -> RepSchedule:

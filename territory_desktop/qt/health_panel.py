@@ -153,10 +153,10 @@ def _import_files(plan: Plan, files: dict[str, Path | None],
 
 
 def _compute(plan: Plan, territory_of: dict[str, str | None], results: CrmResults,
-             period: Period, progress: Callable[[float, str], None],
+             period: Period, drive: dict[str, float], progress: Callable[[float, str], None],
              should_stop: Callable[[], bool]) -> HealthReport:
     return health_report(plan, results, period, territory_of=territory_of, progress=progress,
-                         should_stop=should_stop)
+                         should_stop=should_stop, scheduled_drive_hours=drive.get)
 
 
 def _quarters(results: CrmResults, latest: Period) -> list[Period]:
@@ -188,10 +188,12 @@ class HealthPanel(QWidget):
     report_shown = Signal()
     """The table, signals and chart show a new report."""
 
-    def __init__(self, workbench: Workbench, parent: QWidget | None = None) -> None:
+    def __init__(self, workbench: Workbench, parent: QWidget | None = None,
+                 scheduled_drive: Callable[[str], float | None] = lambda _rep: None) -> None:
         super().__init__(parent)
         self.setObjectName("healthPanel")
         self.workbench = workbench
+        self._scheduled_drive = scheduled_drive
         self.results: CrmResults | None = None  # the plan's, as last shown
         self.report: HealthReport | None = None
         self.imported: ResultsImportReport | None = None
@@ -398,8 +400,11 @@ class HealthPanel(QWidget):
         document = self.workbench.document
         # the figures shown are about to change: no snapshot of them until the new ones are in
         self.snapshots.take_button.setEnabled(False)
+        drive = {r: h for r in document.plan.schedules
+                 if (h := self._scheduled_drive(r)) is not None}
         self.workbench.run_work(f"Territory health {period}", _compute, document.plan,
                                 dict(document.assignment.territory_of), self.results, period,
+                                drive,
                                 on_done=lambda report: self._on_computed(report, asked),
                                 kind="health", quiet=True)
 

@@ -224,3 +224,28 @@ def test_bad_thresholds_are_refused_and_the_plan_is_untouched(small, tmp_path, c
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert plan_path.read_bytes() == before
+
+
+def test_utilisation_counts_the_stored_rotations_driving_like_the_window(capsys):
+    # The exports plan holds REP-4's rotation; its extract is the sample's, so the CLI times
+    # the rotation on road times and prints the territory table's utilisation, not visits only.
+    from pathlib import Path
+
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.model.workload import workloads
+    from territory_desktop.optimize.plan_schedule import scheduled_drive_hours
+    from territory_desktop.routing.plan_network import plan_road_network
+
+    path = Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg"
+    plan = load_plan(path)
+    territory_of = assign_accounts(plan).territory_of
+    drive = scheduled_drive_hours(plan, territory_of, plan_road_network(plan, path.parent).network)
+    assert set(drive) == {"REP-4"} and drive["REP-4"] > 0.2
+    table = {w.rep_id: w.utilisation for w in workloads(plan, territory_of, drive.get)}
+    visits_only = {w.rep_id: w.utilisation for w in workloads(plan, territory_of)}
+    assert f"{table['REP-4']:.0%}" != f"{visits_only['REP-4']:.0%}"
+    assert cli.main(["plan", "health", str(path), "--opportunities",
+                     str(RESULTS / "opportunities.csv"), "--quotas", str(RESULTS / "quotas.csv"),
+                     "--activities", str(RESULTS / "activities.csv")]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if " REP-4 " in line)
+    assert row.split()[-2] == f"{table['REP-4']:.0%}"

@@ -189,3 +189,17 @@ def test_the_sample_opens_with_its_dashboard_filled(tdapp, qtbot):
                                                    "opportunities")
     assert window.health.table.rowCount() == len(window.health.report.kpis.territories) + 1
     assert window.health.report.signals  # the invented reps differ on purpose
+
+
+def test_health_counts_scheduled_driving_in_utilisation_like_the_territory_table(scheduled,
+                                                                                 qtbot):
+    # With a rotation evaluated on road times, every panel shows one utilisation per rep.
+    window, doc = scheduled.window, scheduled.document
+    rep = next(iter(doc.plan.schedules))
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: window.health.report is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+    row = next(r for r in window.territories.model.rows if r.rep_id == rep)
+    assert row.drive_hours_per_week  # the table counts the scheduled driving
+    kpi = next(k for k in window.health.report.kpis.territories if k.rep_id == rep)
+    assert kpi.utilisation == pytest.approx(row.utilisation)
