@@ -15,6 +15,8 @@ rule                       holds when                                  action
 ``utilisation_low``        utilisation < ``utilisation_min``           ``rebalance``
 ``pipeline_coverage_low``  coverage ratio < ``pipeline_coverage_min``  None (prospecting)
 ``a_coverage_low``         A-account coverage < ``a_coverage_min``     ``stretch_cadence``
+                           (rep at or over ``utilisation_max``), else  ``open_rotation``
+                           (the rep has room to make the visits)
 ``potential_share_high``   potential share / workload share > limit    ``realign``
 ``potential_share_low``    that ratio < 1 / limit                      ``realign``
 =========================  ==========================================  ==================
@@ -26,13 +28,14 @@ from dataclasses import dataclass
 
 from territory_desktop.health.kpis import HealthKpis, Kpis
 
-__all__ = ["ACTIONS", "REALIGN", "REBALANCE", "RULES", "STRETCH_CADENCE", "Signal",
-           "assess"]
+__all__ = ["ACTIONS", "OPEN_ROTATION", "REALIGN", "REBALANCE", "RULES", "STRETCH_CADENCE",
+           "Signal", "assess"]
 
 REBALANCE = "rebalance"
 REALIGN = "realign"
 STRETCH_CADENCE = "stretch_cadence"
-ACTIONS = (REBALANCE, REALIGN, STRETCH_CADENCE)
+OPEN_ROTATION = "open_rotation"
+ACTIONS = (REBALANCE, REALIGN, STRETCH_CADENCE, OPEN_ROTATION)
 
 RULES: dict[str, str | None] = {
     "win_rate_spread": REALIGN,
@@ -43,7 +46,8 @@ RULES: dict[str, str | None] = {
     "potential_share_high": REALIGN,
     "potential_share_low": REALIGN,
 }
-"""Rule id -> the action id that answers it (None: no tool in the app answers it)."""
+"""Rule id -> the action id that answers it (None: no tool in the app answers it); a rep
+with room answers ``a_coverage_low`` by ``open_rotation`` instead (see the table above)."""
 
 _EPS = 1e-9
 
@@ -65,8 +69,9 @@ def assess(kpis: HealthKpis) -> tuple[Signal, ...]:
     s = kpis.settings
     found: list[Signal] = []
 
-    def add(k: Kpis, rule: str, value: float, threshold: float, message: str) -> None:
-        found.append(Signal(str(k.key), rule, value, threshold, RULES[rule], message))
+    def add(k: Kpis, rule: str, value: float, threshold: float, message: str,
+            action: str | None = None) -> None:
+        found.append(Signal(str(k.key), rule, value, threshold, action or RULES[rule], message))
 
     rates = [k.win_rate for k in kpis.territories if k.win_rate is not None]
     spread = None
@@ -94,8 +99,13 @@ def assess(kpis: HealthKpis) -> tuple[Signal, ...]:
                 f"{s.pipeline_coverage_min:g}x")
         a = k.a_coverage
         if a is not None and a < s.a_coverage_min - _EPS:
-            add(k, "a_coverage_low", a, s.a_coverage_min,
-                f"{a:.0%} of A accounts visited at their cadence, under {s.a_coverage_min:.0%}")
+            message = (f"{a:.0%} of A accounts visited at their cadence, under "
+                       f"{s.a_coverage_min:.0%}")
+            if u is not None and u >= s.utilisation_max - _EPS:  # no room: visit less often
+                add(k, "a_coverage_low", a, s.a_coverage_min, message)
+            else:  # visiting less often is no answer for a rep with time to spare
+                room = f"; the rep has room (loaded {u:.0%})" if u is not None else ""
+                add(k, "a_coverage_low", a, s.a_coverage_min, message + room, OPEN_ROTATION)
         if k.potential_share is not None and k.workload_share:
             ratio = k.potential_share / k.workload_share
             if ratio > s.share_ratio_max + _EPS:

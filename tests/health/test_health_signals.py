@@ -52,13 +52,26 @@ def test_healthy_territories_raise_nothing():
     ("utilisation", 1.0, 1.0001, "utilisation_high", 1.0, "rebalance"),
     ("utilisation", 0.6, 0.5999, "utilisation_low", 0.6, "rebalance"),
     ("coverage_ratio", 3.0, 2.9999, "pipeline_coverage_low", 3.0, None),
-    ("a_coverage", 0.9, 0.8999, "a_coverage_low", 0.9, "stretch_cadence"),
+    ("a_coverage", 0.9, 0.8999, "a_coverage_low", 0.9, "open_rotation"),  # loaded 80%
 ])
 def test_each_rule_holds_past_its_threshold_only(field, at, past, rule, threshold, action):
     assert _assess(_kpis("T1", **{field: at}), _kpis("T2")) == []
     assert _assess(_kpis("T1", **{field: past}), _kpis("T2")) == [
         ("T1", rule, past, threshold, action)]
     assert _assess(_kpis("T1", **{field: None}), _kpis("T2")) == []
+
+
+def test_low_a_coverage_is_answered_by_stretching_only_when_the_rep_has_no_room():
+    # Loaded 43%: the rep has time to visit the A accounts; visiting less often is no answer.
+    found = assess(HealthKpis(Q3, dt.date(2026, 9, 30),
+                              (_kpis("T1", a_coverage=0.5, utilisation=0.43),
+                               _kpis("T2", a_coverage=0.5, utilisation=1.0),
+                               _kpis("T3", a_coverage=0.5, utilisation=None)),
+                              (), _kpis("T1"), HealthSettings()))
+    low = [s for s in found if s.rule == "a_coverage_low"]
+    assert [(s.territory_id, s.action) for s in low] == [
+        ("T1", "open_rotation"), ("T2", "stretch_cadence"), ("T3", "open_rotation")]
+    assert low[0].message.endswith("the rep has room (loaded 43%)")
 
 
 def test_win_rate_spread_over_ten_points_flags_the_best_and_the_worst():
