@@ -28,7 +28,7 @@ from territory_desktop.model.plan import (
     next_color,
     replace,
 )
-from territory_desktop.model.rotation_dates import rest_day_note
+from territory_desktop.model.rotation_dates import rest_day_note, start_moved_note
 from territory_desktop.model.schedule import (
     WEEKDAY_NAMES,
     RepSchedule,
@@ -325,12 +325,13 @@ def import_reps(plan: Plan, reps: Iterable[Rep]) -> Edit:
 def update_settings(plan: Plan, settings: PlanSettings) -> Edit:
     """Replace the plan settings (cadence table, rotation, extract).
 
-    A working day taken away under a stored rotation is noted (its visits are not made).
+    A working day taken away under a stored rotation is noted (its visits are not made), and
+    so is a new week 1 under one (its days fall on other dates).
     """
     new = plan.copy()
     new.settings = settings
-    note = rest_day_note(new, plan)
-    return Edit("Change plan settings", new, (note,) if note else ())
+    notes = (rest_day_note(new, plan), start_moved_note(new, plan))
+    return Edit("Change plan settings", new, tuple(n for n in notes if n))
 
 
 def update_export_settings(plan: Plan, settings: ExportSettings) -> Edit:

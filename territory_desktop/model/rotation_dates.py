@@ -99,3 +99,14 @@ def rest_day_note(plan: Plan, before: Plan | None = None) -> str:
             "that are no longer working days and will not be made: schedule "
             f"{'that rep' if len(new) == 1 else 'those reps'} again (Rotation > Schedule "
             "rotation)")
+
+
+def start_moved_note(plan: Plan, before: Plan) -> str:
+    """Say that week 1 moved under stored rotations (their days fall on other dates), or ""."""
+    start = plan.settings.rotation_start
+    if not plan.schedules or not start or start == before.settings.rotation_start:
+        return ""
+    monday = dt.date.fromisoformat(start)
+    return (f"Week 1 now starts on {monday:%a} {monday.day} {monday:%b %Y}: the stored "
+            "rotations' days fall on other dates from now on; visits already logged stay on "
+            "their dates")

@@ -260,6 +260,11 @@ class SettingsDialog(QDialog):
         form.addRow(QLabel("<b>This plan's call rotation</b>", self))
         form.addRow("Cycle length", self.weeks)
         form.addRow("Week 1 starts", self.start)
+        self.start_hint = QLabel(self)
+        self.start_hint.setObjectName("rotationStartHint")
+        form.addRow("", self.start_hint)
+        self.start.dateChanged.connect(lambda _day: self._show_start())
+        self._show_start()
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QHBoxLayout, QSlider
 
@@ -280,6 +285,14 @@ class SettingsDialog(QDialog):
         form.addRow("Holidays", self.holidays)
         self._plan_settings = plan_settings
         form.addRow(_ok_cancel(self))
+
+    def _show_start(self) -> None:
+        import datetime as dt
+
+        picked = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
+        monday = picked - dt.timedelta(days=picked.weekday())
+        self.start_hint.setText(f"Week 1 is the week of Monday {monday.day} {monday:%b %Y}"
+                                + ("" if picked == monday else " (weeks start on Mondays)"))
 
     def apply_to(self, prefs: Preferences) -> None:
         """Copy the dialog's app-wide preferences into ``prefs``."""

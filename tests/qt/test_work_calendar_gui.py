@@ -249,3 +249,22 @@ def test_taking_away_a_working_day_under_a_rotation_says_to_schedule_again(sched
         window.actions["rotation.schedule"].trigger()
     assert not any(v.weekday == 4 for v in doc.plan.schedules[REP].visits)
     assert "no longer working days" not in panel.unplaced.text()
+
+
+def test_moving_week_1_under_a_rotation_names_its_monday_and_says_what_moves(scheduled, qtbot,
+                                                                             monkeypatch):
+    window, doc = scheduled.window, scheduled.document
+
+    def wednesday(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.start.setDate(QDate(2027, 1, 13))  # a Wednesday
+        assert dialog.start_hint.text() == ("Week 1 is the week of Monday 11 Jan 2027 (weeks "
+                                            "start on Mondays)")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", wednesday)
+    window.actions["edit.settings"].trigger()
+    assert doc.plan.settings.rotation_start == "2027-01-11"
+    assert "Week 1 now starts on Mon 11 Jan 2027: the stored rotations' days fall on other " \
+        "dates" in window.statusBar().currentMessage()
