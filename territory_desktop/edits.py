@@ -432,8 +432,10 @@ def move_visit(plan: Plan, rep_id: str, account_id: str, source: Slot, target: S
     new = plan.copy()
     new.schedules[rep_id] = dataclasses.replace(schedule, visits=visits)
     name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
-    verb = "Reorder" if source == target else "Move"
-    return Edit(f"{verb} visit to {name}", new)
+    if source == target:
+        return Edit(f"Reorder the visit to {name}", new)
+    return Edit(f"Move the visit to {name} to week {target[0] + 1} {WEEKDAY_NAMES[target[1]]}",
+                new)
 
 
 def set_visit_pinned(plan: Plan, rep_id: str, account_id: str, slot: Slot, pinned: bool) -> Edit:

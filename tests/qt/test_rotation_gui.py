@@ -61,6 +61,9 @@ def test_moving_a_visit_updates_totals_and_undoes(scheduled, qtbot):
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         panel.days[target].visit_dropped.emit(aid, source, target, 0)
     assert doc.plan.schedules[REP].day(*target)[0].account_id == aid
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[target[1]]
+    assert doc.undo_stack.undoText() == (f"Move the visit to {doc.plan.accounts[aid].name} to "
+                                         f"week {target[0] + 1} {weekday}")
     assert panel.headers[source].text() != before_src
     assert panel.headers[target].text() != before_tgt
     assert "drive" in panel.headers[target].text()
