@@ -1,0 +1,93 @@
+"""``tdesk export`` of a log that reaches past the rate table, or holds an implausible reading.
+
+What a user walkthrough found: a range into 2027 refused for days nobody had driven yet, totals
+a cent off the sum of their lines, and a mistyped odometer (12003 to 99999 on a 0.1 mi drive)
+claimed without a word. "Today" is fixed here (``trips.current_date``), so the tests mean the
+same whatever the computer's date.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from territory_desktop import cli
+from territory_desktop.io import save_plan
+from territory_desktop.io.exports import trips as trips_module
+from territory_desktop.model import VisitLogEntry
+from territory_desktop.resources import resource_path
+
+REP = "REP-4"
+INTO_2027 = ["--rep", REP, "--from", "2026-12-07", "--to", "2027-01-08"]
+DECEMBER = ["--rep", REP, "--from", "2026-12-01", "--to", "2026-12-31"]
+TYPO_DAY = "2026-12-09"  # REP-4's Wednesday: Subway, Jimmy's Famous Seafood, Travelers, Vinny's
+JIMMYS = "OSM-w244177029"  # 0.12 mi by road from Subway
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Set the date the exports take as today; returns the setter."""
+    def set_today(date: dt.date) -> None:
+        monkeypatch.setattr(trips_module, "current_date", lambda: date)
+
+    set_today(dt.date(2026, 12, 18))
+    return set_today
+
+
+def _saved(plan, path):
+    """Save ``plan`` at ``path``, naming its extract where the command line finds it."""
+    extract = str(resource_path("sample", "baltimore.osm.pbf"))
+    plan.settings = dataclasses.replace(plan.settings, osm_extract=extract)
+    path.parent.mkdir(exist_ok=True)
+    save_plan(plan, path)
+    return path
+
+
+@pytest.fixture
+def typo_plan(export_plan, tmp_path):
+    """Save the fixture plan with the rep's odometer typo: 12003 to 99999 into Jimmy's."""
+    plan = export_plan.copy()
+    plan.visit_log = [*plan.visit_log, VisitLogEntry(TYPO_DAY, REP, JIMMYS, "done",
+                                                     odometer_start=12003.0,
+                                                     odometer_end=99999.0)]
+    return _saved(plan, tmp_path / "plan" / "typo.gpkg")
+
+
+def _rows(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_range_into_next_year_needs_rates_only_for_the_days_driven(
+        export_plan_path, tmp_path, cache, capsys, today):
+    out = tmp_path / "m.csv"
+    assert cli.main(["export", str(export_plan_path), "mileage", *INTO_2027, "--rates", "plan",
+                     "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "error" not in captured.err
+    assert "planned days after today (2026-12-18) left out: not driven yet" in captured.err
+    rows = _rows(out)
+    dates = {r["Date"] for r in rows if r["Row"] == "leg"}
+    assert dates and max(dates) <= "2026-12-18"
+    assert [r["Row"] for r in rows if r["Row"].startswith("year")] == ["year 2026"]
+    period = next(r for r in rows if r["Row"] == "period total")
+    assert period["Business purpose"] == (
+        "2026-12-07 to 2027-01-08 (days after 2026-12-18 left out: not driven yet)")
+    claim = tmp_path / "e.csv"
+    assert cli.main(["export", str(export_plan_path), "expenses", *INTO_2027, "-o",
+                     str(claim)]) == 0
+    assert "error" not in capsys.readouterr().err
+    assert Decimal(period["Amount"]) == sum(Decimal(r["Amount"]) for r in _rows(claim))
+    # A day in 2027 that was driven has no rate: still refused, with the table's span.
+    today(dt.date(2027, 1, 5))
+    assert cli.main(["export", str(export_plan_path), "mileage", *INTO_2027, "--rates", "plan",
+                     "-o", str(tmp_path / "late.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and err.endswith(
+        "irs_standard_mileage_rates.csv: no mileage rate for 2027-01-04 (the table covers "
+        "2024-01-01 to 2026-12-31)"), err
+    assert not (tmp_path / "late.csv").exists()
