@@ -140,7 +140,9 @@ def _export_trips(args: argparse.Namespace) -> int:
     elif kind == "expenses":
         assert rates is not None
         expenses = _write_expenses(args, plan, trips, rates, fmt)
-        summary += f"; {len(expenses.lines)} lines, {expenses.total} {expenses.currency}"
+        count = len(expenses.lines)
+        summary += (f"; {count} line{'' if count == 1 else 's'}, {expenses.total} "
+                    f"{expenses.currency}")
     elif kind == "gpx":
         routepack.write_gpx(trips, out)
     elif kind == "ics":

@@ -9,6 +9,8 @@ are unlogged driving, shown as a personal leg.
 
 Distances are in the trips' unit (``"mi"`` or ``"km"``); the rep's recorded readings are taken
 to be in that unit (they are the car's odometer figures), road distances are converted.
+A logged distance far beyond the road route (:func:`implausible`) is kept as logged, with a
+warning naming the date, the account and both figures.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ Stop = Callable[[], bool]
 
 UNITS = {"mi": 1609.344, "km": 1000.0}
 TRIP_TYPES = ("business", "commute", "personal")
+IMPLAUSIBLE_FACTOR = 3.0  # see implausible()
+IMPLAUSIBLE_SLACK = 20.0  # in the trips' unit (mi or km)
 _CENT = Decimal("0.01")
 
 
@@ -45,6 +49,16 @@ def cents(value: float) -> Decimal:
     Totals are sums of these, so a printed total is the sum of the printed lines.
     """
     return Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def implausible(logged: float, routed: float) -> bool:
+    """Whether a logged distance is far beyond the road route's: over 3x it plus 20 mi (or km).
+
+    A rep detours, misses a turn or drives to lunch, so a log may well exceed the route; three
+    times the route plus 20 is beyond any of that on a day of local visits, and far below what
+    a mistyped odometer reading makes (a digit too many is ten times or more).
+    """
+    return logged > IMPLAUSIBLE_FACTOR * routed + IMPLAUSIBLE_SLACK
 
 
 @dataclass(frozen=True)
@@ -440,10 +454,39 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     if not days:
         raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
                           f"(the rotation starts on {first_day})")
+    for day in days:
+        warnings += _implausible_distances(day, unit)
     if progress:
         progress(1.0, "Routes done")
     return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end),
                  tuple(warnings), _holidays_between(plan, start, end))
+
+
+def _implausible_distances(day: TripDay, unit: str) -> list[str]:
+    """Return warnings for the day's logged legs, or the day, far beyond the road route.
+
+    See :func:`implausible`; a mistyped reading would otherwise reach a claim unnoticed.
+    """
+    out: list[str] = []
+    for g in day.legs:
+        if g.source in ("route", "odometer gap") or g.routed is None:
+            continue
+        if implausible(g.distance, g.routed):
+            how = (f"odometer {g.odometer_start:,.1f} to {g.odometer_end:,.1f}"
+                   if g.source == "log odometer" and g.odometer_start is not None
+                   and g.odometer_end is not None else "recorded distance")
+            out.append(f"{day.date}: the drive to {g.destination.name} "
+                       f"({g.destination.account_id}) is logged as {g.distance:,.1f} {unit} "
+                       f"({how}) but is {g.routed:,.1f} {unit} by road: check the entry")
+    logged = [g for g in day.legs if g.source != "route"]
+    routed = sum(g.routed for g in day.legs if g.routed is not None)
+    if logged and not out and implausible(day.total(), routed):
+        names = ", ".join(dict.fromkeys(
+            f"{g.origin.name} ({g.origin.account_id})" if g.source == "odometer gap"
+            else f"{g.destination.name} ({g.destination.account_id})" for g in logged))
+        out.append(f"{day.date}: the day is logged as {day.total():,.1f} {unit} but its road "
+                   f"route is {routed:,.1f} {unit}: check the readings of {names}")
+    return out
 
 
 def _holidays_between(plan: Plan, start: dt.date, end: dt.date) -> tuple[tuple[dt.date, str], ...]:
