@@ -128,7 +128,8 @@ def _export_trips(args: argparse.Namespace) -> int:
     kind, out = args.kind, args.output
     # Logs and claims hold the days driven (up to today); route packs the plan ahead.
     counted = trips.driven() if kind in ("mileage", "planned-vs-logged", "expenses") else trips
-    summary = (f"{len(counted.days)} days, {counted.printed('business')} business "
+    days = len(counted.days)
+    summary = (f"{days} day{'' if days == 1 else 's'}, {counted.printed('business')} business "
                f"{counted.unit} of {counted.printed()}")  # as the file prints them
     if kind == "mileage":
         report = mileage.write_mileage_log(trips, out, fmt, rates)

@@ -138,7 +138,8 @@ def test_an_odometer_typo_is_claimed_as_logged_but_warned_about(typo_plan, tmp_p
     assert cli.main(["export", str(typo_plan), "expenses", "--rep", REP, "--from", TYPO_DAY,
                      "--to", TYPO_DAY, "-o", str(claim)]) == 0
     captured = capsys.readouterr()
-    assert f"; 1 line, {day['Amount']} USD" in captured.out
+    assert f": 1 day, {day['Business mi']} business mi of {day['Total mi']}; 1 line, " \
+        f"{day['Amount']} USD" in captured.out
     assert f"warning: {warned[0][len('warning: '):]}" in captured.err
     assert [r["Amount"] for r in _rows(claim)] == [day["Amount"]]
 
