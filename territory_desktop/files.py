@@ -10,13 +10,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import random
 import re
-import tempfile
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 _CHUNK = 1 << 22
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # as tempfile.mkstemp's names
+_random = random.Random()
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -30,6 +33,10 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
     format by it, such as ``numpy.savez``, still work). It exists and is empty when yielded;
     a writer that must create the file itself may delete it first. On any error it is removed
     and an existing ``target`` is left untouched.
+
+    The new file gets the permissions any new file gets (0666 less the process's umask, as
+    ``open(path, "w")`` gives), or those of the ``target`` it replaces; not ``mkstemp``'s
+    0600, which left every export readable by its owner only.
 
     Parameters
     ----------
@@ -46,12 +53,10 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     tag = f"{owner}-" if owner else ""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{tag}", suffix=".tmp" + target.suffix,
-                                dir=folder)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_file(folder, f".{target.name}.{tag}", ".tmp" + target.suffix)
     try:
         yield tmp
+        _keep_mode(target, tmp)  # after writing: a read-only mode must not stop the writer
         if durable:
             _fsync_file(tmp)
         os.replace(tmp, target)
@@ -76,6 +81,34 @@ def atomic_open(target: str | os.PathLike[str], mode: str = "wb", *, durable: bo
     with atomic_path(target, durable=durable) as tmp, open(tmp, mode.replace("x", "w"),
                                                            **open_args) as f:
         yield f
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> Path:
+    """Create an empty file ``<prefix><8 random characters><suffix>`` that did not exist.
+
+    Like ``tempfile.mkstemp`` (same names, ``O_EXCL``), but created with mode 0666 so the
+    umask decides, as for any new file.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(1000):
+        name = "".join(_random.choices(_NAME_CHARACTERS, k=8))
+        path = folder / f"{prefix}{name}{suffix}"
+        try:
+            os.close(os.open(path, flags, 0o666))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name for {prefix}*{suffix} in {folder}")
+
+
+def _keep_mode(target: Path, tmp: Path) -> None:
+    """Give ``tmp`` the permission bits of the regular file ``target`` it will replace."""
+    try:
+        st = target.stat()
+    except OSError:
+        return  # no target yet: the new file's own (umask) permissions stand
+    if stat.S_ISREG(st.st_mode):
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -59,3 +60,21 @@ def test_formula_safe_defuses_formulas_and_keeps_numbers_exact():
     assert [formula_safe(c) for c in cells] == [
         "'=1+2", "'@SUM(A1)", "'\tx", "'\rx", "'+1 555", "'-minus", "-1042", "+1", "2.5e3", "",
         "ok"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_a_new_file_gets_the_umask_s_mode_and_a_replaced_one_keeps_its_own(tmp_path):
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "new.csv"
+        with atomic_open(new, "w", encoding="utf-8") as f:
+            f.write("a\n")
+        kept = tmp_path / "kept.csv"
+        kept.write_text("old\n", encoding="utf-8")
+        kept.chmod(0o640)
+        with atomic_open(kept, "w", encoding="utf-8") as f:
+            f.write("new\n")
+    finally:
+        os.umask(old)
+    assert new.stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text(encoding="utf-8") == "new\n"

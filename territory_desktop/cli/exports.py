@@ -128,8 +128,9 @@ def _export_trips(args: argparse.Namespace) -> int:
     kind, out = args.kind, args.output
     # Logs and claims hold the days driven (up to today); route packs the plan ahead.
     counted = trips.driven() if kind in ("mileage", "planned-vs-logged", "expenses") else trips
-    summary = (f"{len(counted.days)} days, {counted.total('business'):.2f} business "
-               f"{counted.unit} of {counted.total():.2f}")
+    days = len(counted.days)
+    summary = (f"{days} day{'' if days == 1 else 's'}, {counted.printed('business')} business "
+               f"{counted.unit} of {counted.printed()}")  # as the file prints them
     if kind == "mileage":
         report = mileage.write_mileage_log(trips, out, fmt, rates)
         _warn(report.warnings)
@@ -140,7 +141,9 @@ def _export_trips(args: argparse.Namespace) -> int:
     elif kind == "expenses":
         assert rates is not None
         expenses = _write_expenses(args, plan, trips, rates, fmt)
-        summary += f"; {len(expenses.lines)} lines, {expenses.total} {expenses.currency}"
+        count = len(expenses.lines)
+        summary += (f"; {count} line{'' if count == 1 else 's'}, {expenses.total} "
+                    f"{expenses.currency}")
     elif kind == "gpx":
         routepack.write_gpx(trips, out)
     elif kind == "ics":

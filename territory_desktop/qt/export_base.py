@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,15 +49,21 @@ class Preview:
     header: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     caption: str
+    warnings: tuple[str, ...] = ()  # what ``tdesk export`` prints as "warning: ..."
 
 
 def preview(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
-            decimals: Sequence[int] | None = None) -> Preview:
+            decimals: Sequence[int] | None = None, warnings: Sequence[str] = ()) -> Preview:
     """Return the header and first :data:`PREVIEW_ROWS` rows, as the CSV would show them."""
     shown = tuple(tuple(csv_cell(v, decimals[i] if decimals else 2) for i, v in enumerate(row))
                   for row in rows[:PREVIEW_ROWS])
     more = f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else ""
-    return Preview(tuple(header), shown, f"{caption}{more}")
+    return Preview(tuple(header), shown, f"{caption}{more}", tuple(warnings))
+
+
+def warnings_text(warnings: Sequence[str]) -> str:
+    """Return warnings one a line, each as ``tdesk export`` prints it ("Warning: ...")."""
+    return "\n".join(f"Warning: {w}" for w in warnings)
 
 
 def to_date(value: QDate) -> dt.date:
@@ -132,6 +138,12 @@ class ExportDialog(QDialog):
         self.caption = QLabel()
         self.caption.setObjectName("caption")
         self.caption.setWordWrap(True)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("warnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings.setStyleSheet("color: #8a5300")
+        self.warnings.setVisible(False)
         self.table = QTableWidget(0, 0)
         self.table.setObjectName("preview")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -151,6 +163,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.caption)
+        layout.addWidget(self.warnings)
         layout.addWidget(self.table)
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
@@ -183,6 +196,10 @@ class ExportDialog(QDialog):
         """Why OK cannot be pressed now, in one line ("" when it can)."""
         return no_rotation_message(self.plan, self.rep_id) if self.with_rep else ""
 
+    def preview_problem(self) -> str:
+        """Why Preview cannot be pressed now ("" when it can); the target need not be chosen."""
+        return self.problem()
+
     def make_preview(self) -> Preview | None:
         """Return the preview of what OK would write, for dialogs that need no routing."""
         return None
@@ -201,7 +218,7 @@ class ExportDialog(QDialog):
         self.reason.setText(reason)
         self.reason.setVisible(bool(reason))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not reason)
-        self.preview_button.setEnabled(not reason)
+        self.preview_button.setEnabled(not reason or not self.preview_problem())
         if self.routed:
             self.show_preview(None)
             return
@@ -227,6 +244,8 @@ class ExportDialog(QDialog):
     def show_preview(self, shown: Preview | None, note: str = "") -> None:
         """Fill the preview table (or empty it, saying why)."""
         self.table.clear()
+        self.warnings.setText(warnings_text(shown.warnings) if shown else "")
+        self.warnings.setVisible(bool(shown and shown.warnings))
         if shown is None:
             self.table.setRowCount(0)
             self.table.setColumnCount(0)

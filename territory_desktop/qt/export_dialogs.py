@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop.io.exports import build_trips, mileage
+from territory_desktop.io.exports import trips as trips_module
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.io.exports.expenses import expense_table, write_expenses
 from territory_desktop.io.exports.rates import plan_rates
@@ -61,61 +63,78 @@ def trips_then(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: R
     return then(trips)
 
 
-def _warned(warnings: tuple[str, ...]) -> str:
-    """Return the status line's note: the first warning itself, and how many more."""
-    if not warnings:
-        return ""
-    more = f"; {len(warnings) - 1} more in the file's notes" if len(warnings) > 1 else ""
-    return f" (warning: {warnings[0]}{more})"
+@dataclass(frozen=True)
+class Written:
+    """What an export wrote: the status line (short) and the warnings to show in full."""
+
+    status: str
+    warnings: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        """Return the status line, with how many warnings there are to read."""
+        n = len(self.warnings)
+        return self.status + (f" ({_count(n, 'warning')}: see the message)" if n else "")
 
 
-def write_mileage(trips: Trips, fmt: str, rates: RateTable | None, path: Path) -> str:
-    """Write the mileage log; return the status line."""
+def _count(n: int, noun: str) -> str:
+    """Return ``n`` and the noun, plural unless ``n`` is 1 ("1 line", "2 lines")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _distance(trips: Trips) -> str:
+    """Return the log's business and total distance, as its period total prints them."""
+    return (f"{trips.printed('business'):.2f} business {trips.unit} of "
+            f"{trips.printed():.2f}")
+
+
+def write_mileage(trips: Trips, fmt: str, rates: RateTable | None, path: Path) -> Written:
+    """Write the mileage log; return the status line and its warnings."""
     report = mileage.write_mileage_log(trips, path, fmt, rates)
     driven = trips.driven()
-    return (f"Wrote {path}: {len(driven.legs)} legs, {driven.total('business'):.1f} business "
-            f"{driven.unit} of {driven.total():.1f}{_warned(report.warnings)}")
+    return Written(f"Wrote {path}: {_count(len(driven.legs), 'leg')}, {_distance(driven)}",
+                   report.warnings)
 
 
 def preview_mileage(trips: Trips, rates: RateTable | None) -> Preview:
-    """Return the mileage log's first rows."""
+    """Return the mileage log's first rows and its warnings."""
     report = mileage.mileage_report(trips, rates)
     driven = trips.driven()
-    return preview(report.header, report.rows, f"{len(driven.legs)} legs, "
-                   f"{driven.total('business'):.1f} business {driven.unit} of "
-                   f"{driven.total():.1f}", report.decimals)
+    return preview(report.header, report.rows, f"{_count(len(driven.legs), 'leg')}, "
+                   f"{_distance(driven)}", report.decimals, report.warnings)
 
 
-def write_planned(trips: Trips, fmt: str, path: Path) -> str:
-    """Write planned versus logged miles; return the status line."""
+def write_planned(trips: Trips, fmt: str, path: Path) -> Written:
+    """Write planned versus logged miles; return the status line and its warnings."""
     report = mileage.planned_vs_logged_report(trips)
     mileage.write_report(report, path, fmt)
-    return f"Wrote {path}: {len(trips.driven().days)} days{_warned(report.warnings)}"
+    return Written(f"Wrote {path}: {_count(len(trips.driven().days), 'day')}",
+                   report.warnings)
 
 
 def preview_planned(trips: Trips) -> Preview:
-    """Return planned versus logged miles of the first days."""
+    """Return planned versus logged miles of the first days, and the warnings."""
     report = mileage.planned_vs_logged_report(trips)
     total = report.rows[-1]
-    return preview(report.header, report.rows, f"{len(trips.driven().days)} days: planned "
-                   f"{total[3]:.1f} {trips.unit}, logged {total[4]:.1f}", report.decimals)
+    return preview(report.header, report.rows, f"{_count(len(trips.driven().days), 'day')}: "
+                   f"planned {total[3]:.2f} {trips.unit}, logged {total[4]:.2f}",
+                   report.decimals, report.warnings)
 
 
 def write_expense(trips: Trips, rates: RateTable, preset: ExpensePreset, fmt: str,
-                  path: Path) -> str:
-    """Write the expense report; return the status line."""
+                  path: Path) -> Written:
+    """Write the expense report; return the status line and its warnings."""
     report = write_expenses(trips, rates, path, fmt, preset)
-    return (f"Wrote {path}: {len(report.lines)} lines, {report.total} "
-            f"{report.currency}{_warned(report.warnings)}")
+    return Written(f"Wrote {path}: {_count(len(report.lines), 'line')}, {report.total} "
+                   f"{report.currency}", report.warnings)
 
 
 def preview_expense(trips: Trips, rates: RateTable, preset: ExpensePreset) -> Preview:
-    """Return the expense report's first lines, with the preset's column names."""
+    """Return the expense report's first lines, with the preset's column names, and warnings."""
     header, rows, decimals, report = expense_table(trips, rates, preset)
     dated = [[v.strftime(preset.date_format) if isinstance(v, dt.date) else v for v in row]
              for row in rows]
-    return preview(header, dated, f"{len(report.lines)} lines, total {report.total} "
-                   f"{report.currency}", decimals)
+    return preview(header, dated, f"{_count(len(report.lines), 'line')}, total {report.total} "
+                   f"{report.currency}", decimals, report.warnings)
 
 
 def pack_paths(folder: Path, rep_id: str, monday: dt.date) -> dict[str, Path]:
@@ -125,7 +144,7 @@ def pack_paths(folder: Path, rep_id: str, monday: dt.date) -> dict[str, Path]:
             "pdf": folder / f"{stem}_day_sheets.pdf"}
 
 
-def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> str:
+def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> Written:
     """Write the week's GPX / ICS / PDF day sheets; return the status line."""
     paths = pack_paths(folder, trips.rep.id, trips.start)
     writers = {"gpx": write_gpx, "ics": write_ics, "pdf": write_day_sheets}
@@ -134,7 +153,8 @@ def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> str:
     days = [d for d in trips.days if d.visits]  # a day of skipped visits is not driven
     visits = sum(len(d.visits) for d in days)
     names = ", ".join(paths[p].name for p in parts)
-    return f"Wrote {names} to {folder}: {len(days)} days, {visits} visits"
+    return Written(f"Wrote {names} to {folder}: {len(days)} days, {visits} visits",
+                   trips.warnings)
 
 
 def preview_pack(trips: Trips) -> Preview:
@@ -145,7 +165,7 @@ def preview_pack(trips: Trips) -> Preview:
             for d in trips.days for n, v in enumerate(d.visits, start=1)]
     days = sum(1 for d in trips.days if d.visits)
     return preview(("Date", "Stop", "Account", "Address", "Arrive", "Leave"), rows,
-                   f"{days} days, {len(rows)} visits")
+                   f"{days} days, {len(rows)} visits", warnings=trips.warnings)
 
 
 class TripDialog(ExportDialog):
@@ -171,15 +191,23 @@ class TripDialog(ExportDialog):
         """Return a plain function of the trips that previews or writes the export (no widgets)."""
         raise NotImplementedError
 
-    def problem(self) -> str:
-        """Return why OK is disabled: no rotation, no visits in the dates, or a bad target."""
-        if reason := super().problem():
+    def preview_problem(self) -> str:
+        """Return why Preview is disabled: no rotation or no visits in the dates."""
+        if reason := ExportDialog.problem(self):
             return reason
         try:
             check_range(self.plan, self.rep_id, *self.dates)
         except ExportError as exc:
             return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return ""
+
+    def target_problem(self) -> str:
+        """Return why the chosen file or folder cannot be written ("" when it can)."""
+        return ""
+
+    def problem(self) -> str:
+        """Return why OK is disabled: what disables Preview, or a bad target."""
+        return self.preview_problem() or self.target_problem()
 
 
 class RangeDialog(TripDialog):
@@ -206,6 +234,7 @@ class RangeDialog(TripDialog):
         self.start.dateChanged.connect(self.refresh)
         self.end.dateChanged.connect(self.refresh)
         self.format.currentIndexChanged.connect(self._on_format_changed)
+        self.path.textChanged.connect(self._on_path_edited)
 
     def add_file_row(self) -> None:
         """Put the file chooser last and show the first state."""
@@ -237,26 +266,39 @@ class RangeDialog(TripDialog):
         start, end = self.dates
         name = f"{self.stem}_{self.rep_id}_{start}_{end}.{self.fmt}"
         suggested = self.path.text() or str(Path(self.folder) / name)
+        filters = [f"{label} (*.{suffix})" for suffix, label in self.formats]
         chosen, _ = QFileDialog.getSaveFileName(self, self.windowTitle(), suggested,
-                                                f"{self.fmt.upper()} (*.{self.fmt})")
+                                                ";;".join(filters),
+                                                filters[self.format.currentIndex()])
         if chosen:
             self.path.setText(chosen)
+
+    def _suffix(self) -> str:
+        return Path(self.path.text().strip()).suffix.lower().lstrip(".")
+
+    def _on_path_edited(self) -> None:
+        """Take the format from the file's suffix, as ``tdesk export`` does."""
+        suffixes = [s for s, _ in self.formats]
+        if self._suffix() in suffixes and self._suffix() != self.fmt:
+            self.format.setCurrentIndex(suffixes.index(self._suffix()))
 
     def _on_format_changed(self) -> None:
         text = self.path.text()
         suffixes = [s for s, _ in self.formats]
-        if text and Path(text).suffix.lower().lstrip(".") in suffixes:
-            self.path.setText(str(Path(text).with_suffix(f".{self.fmt}")))
+        if text and self._suffix() in suffixes and self._suffix() != self.fmt:
+            self.path.setText(str(Path(text.strip()).with_suffix(f".{self.fmt}")))
         self.refresh()
 
-    def problem(self) -> str:
-        """Return why OK is disabled: no rotation, bad dates, or a file that cannot be written."""
+    def preview_problem(self) -> str:
+        """Return why Preview is disabled: no rotation, or dates without visits."""
         start, end = self.dates
         if end < start and self.rep_id in self.plan.schedules:
             return "The range ends before it starts."
-        if reason := super().problem():
-            return reason
-        return target_problem(self.path.text(), [self.fmt])
+        return super().preview_problem()
+
+    def target_problem(self) -> str:
+        """Return why the file cannot be written: none, a suffix of no format, or the folder."""
+        return target_problem(self.path.text(), [s for s, _ in self.formats])
 
 
 def _rates_combo(plan: Plan) -> QComboBox:
@@ -325,12 +367,18 @@ class ExpenseDialog(RangeDialog):
         name = str(self.preset.currentData() or "")
         return self.plan.exports.preset(name) or ExpensePreset("standard")
 
-    def problem(self) -> str:
-        """Return why OK is disabled; the rates must also cover the range."""
-        if reason := super().problem():
+    def preview_problem(self) -> str:
+        """Return why Preview is disabled; the rates must also cover the days up to today.
+
+        Later days are left out as not driven yet, so they need no rate.
+        """
+        if reason := super().preview_problem():
             return reason
+        start, end = self.dates
+        last = min(end, trips_module.current_date())
         try:
-            plan_rates(self.plan).covering(*self.dates)
+            if start <= last:
+                plan_rates(self.plan).covering(start, last)
         except ExportError as exc:
             return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return ""
@@ -415,10 +463,8 @@ class RoutePackDialog(TripDialog):
         if chosen:
             self.folder.setText(chosen)
 
-    def problem(self) -> str:
-        """Return why OK is disabled: no rotation or visits, nothing ticked, or no folder."""
-        if reason := super().problem():
-            return reason
+    def target_problem(self) -> str:
+        """Return why the pack cannot be written: nothing ticked, or no folder."""
         if not self.chosen_parts:
             return "Tick at least one of GPX, ICS and PDF."
         folder = self.folder.text().strip()

@@ -11,14 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
 from territory_desktop import edits
-from territory_desktop.qt.export_base import ExportDialog
+from territory_desktop.qt.export_base import ExportDialog, warnings_text
 from territory_desktop.qt.export_dialogs import (
     ExpenseDialog,
     MileageDialog,
     PlannedDialog,
     RoutePackDialog,
     TripDialog,
+    Written,
     trips_then,
 )
 from territory_desktop.qt.export_settings_dialog import ExportSettingsDialog
@@ -200,4 +204,16 @@ class Exports:
         dialog.open()
 
     def _done(self, status: object) -> None:
+        """Show the export's status line; its warnings, if any, in full in a message box."""
         self.bench.show_status(str(status), 15000)
+        if not isinstance(status, Written) or not status.warnings:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Export warnings",
+                          f"{status.status}\n\n{warnings_text(status.warnings)}",
+                          QMessageBox.StandardButton.Ok, self.bench.dialog_parent())
+        box.setObjectName("exportWarnings")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # an account named "<b>" stays as typed
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)  # the export is done: nothing waits on the answer
+        box.show()

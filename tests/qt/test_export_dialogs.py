@@ -50,7 +50,7 @@ def test_mileage_log_csv_is_what_io_exports_writes(scheduled, qtbot, tmp_path, m
     assert len(target.read_text(encoding="utf-8").splitlines()) > len(trips.legs)
     status = window.statusBar().currentMessage()
     assert status.startswith(f"Wrote {target}: {len(trips.legs)} legs, ")
-    assert f"{trips.total('business'):.1f} business mi" in status
+    assert f"{trips.printed('business'):.2f} business mi" in status  # as the file prints it
     assert window.files.prefs.export_folder == str(tmp_path)  # the next export starts here
 
 

@@ -5,6 +5,11 @@ columns, their names, the date format and day/trip lines are a named :class:`Exp
 saved in the plan (``Plan.exports``) or a JSON file. Only business distance is claimed: commute
 legs are left out unless the rep works from a home office. The file has no totals row (an
 importer would take it for an expense); :class:`ExpenseReport` carries the total.
+
+Money is priced per leg as the mileage log prices it (the leg's distance rounded to the
+hundredth, times its date's rate, rounded to the cent); a day's line holds the sum of its legs'
+distances and amounts, and the total is the sum of the lines. So a claim, per day or per trip,
+equals its mileage log to the cent.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from territory_desktop.io.exports._files import ExportError, write_atomic, write_csv, write_xlsx
-from territory_desktop.io.exports.rates import RateTable, amount
-from territory_desktop.io.exports.trips import Place, TripLeg, Trips
+from territory_desktop.io.exports.mileage import leg_amount, rate_warnings
+from territory_desktop.io.exports.rates import RateTable
+from territory_desktop.io.exports.trips import Place, TripLeg, Trips, cents
 from territory_desktop.model.export_settings import (
     DEFAULT_FIELDS,
     EXPENSE_FIELDS,
@@ -92,10 +98,7 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
     Only days up to today: the rotation's later days are not driven yet.
     """
     trips = trips.driven()
-    used = rates.covering(trips.start, trips.end)
-    warnings = [*trips.warnings, *(f"the rate {p.rate} {p.currency}/{p.unit} from {p.start} to "
-                                   f"{p.end} is not verified ({p.note or 'no source'})"
-                                   for p in used if not p.verified)]
+    warnings = [*trips.warnings, *rate_warnings(trips, rates)]
     u = trips.unit
     lines: list[ExpenseLine] = []
     for day in trips.days:
@@ -103,25 +106,27 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
         if not business:
             continue
         period = rates.period_for(day.date)
+        priced = [(g, cents(g.distance), leg_amount(g, u, rates)) for g in business]
         if per == "trip":
-            for g in business:
+            for g, distance, value in priced:
                 lines.append(ExpenseLine(day.date, g.purpose, _where(g.origin),
-                                         _where(g.destination), g.distance, period.rate,
-                                         amount(g.distance, u, period), period.currency,
-                                         period.unit, g.odometer_start, g.odometer_end,
-                                         g.destination.account_id))
+                                         _where(g.destination), float(distance), period.rate,
+                                         value, period.currency, period.unit, g.odometer_start,
+                                         g.odometer_end, g.destination.account_id))
             continue
-        distance = sum(g.distance for g in business)
         names = [v.place.name for v in day.visits]
         readings = [r for g in business for r in (g.odometer_start, g.odometer_end)
                     if r is not None]
         lines.append(ExpenseLine(
             day.date, f"{len(names)} customer visit{'s' if len(names) != 1 else ''}: "
             + "; ".join(names), _where(business[0].origin), _where(business[-1].destination),
-            distance, period.rate, amount(distance, u, period), period.currency, period.unit,
+            float(sum((d for _g, d, _v in priced), Decimal(0))), period.rate,
+            sum((v for _g, _d, v in priced), Decimal(0)), period.currency, period.unit,
             min(readings, default=None), max(readings, default=None)))
     total = sum((line.amount for line in lines), Decimal(0))
-    return ExpenseReport(tuple(lines), total, used[0].currency, tuple(warnings))
+    currency = (rates.period_for(trips.days[0].date) if trips.days
+                else rates.periods[-1]).currency
+    return ExpenseReport(tuple(lines), total, currency, tuple(warnings))
 
 
 def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None = None
@@ -135,7 +140,7 @@ def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None =
         return {
             "date": line.date, "category": preset.category, "description": line.description,
             "start_address": line.start_address, "end_address": line.end_address,
-            "distance": round(line.distance, 6), "unit": trips.unit,
+            "distance": line.distance, "unit": trips.unit,
             "rate": float(line.rate), "amount": float(line.amount), "currency": line.currency,
             "rep": rep.id, "rep_name": rep.name, "cost_centre": preset.cost_centre,
             "odometer_start": line.odometer_start, "odometer_end": line.odometer_end,

@@ -7,8 +7,9 @@ odometer's first and last reading of that year where known (Treas. Reg. 1.274-5T
 ch. 5). Commute legs (home to the first stop, last stop home) are never reimbursed unless the
 rep works from a home office.
 
-Reimbursement is priced per day (every leg of a day has the day's rate): a day's amount is its
-business distance times the rate, rounded to cents; week, period and year amounts add up days.
+Every figure adds up as printed: a leg's distance is rounded to the hundredth, its amount is
+that distance times the rate of its date rounded to the cent, and every total (day, week,
+period, year) is the sum of the printed figures of its legs.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any
 
 from territory_desktop.io.exports._files import ExportError, Report, write_csv, write_xlsx
 from territory_desktop.io.exports.rates import RateTable, amount
-from territory_desktop.io.exports.trips import TripDay, Trips
+from territory_desktop.io.exports.trips import TRIP_TYPES, TripDay, TripLeg, Trips, cents
 
 FORMATS = ("csv", "xlsx", "pdf")
+_Sums = tuple[dict[str, Decimal], Decimal]  # printed distance by trip type, amount
 
 
 def _monday(date: dt.date) -> dt.date:
@@ -34,8 +36,31 @@ def _visits(n: int) -> str:
     return f"{n} visit" if n == 1 else f"{n} visits"
 
 
-def _round(x: float) -> float:
-    return float(round(x, 6))  # drop float noise; CSV and XLSX show two decimals
+def leg_amount(leg: TripLeg, unit: str, rates: RateTable) -> Decimal:
+    """Return a leg's reimbursement: its printed business distance at its date's rate, in cents."""
+    return amount(float(cents(leg.business)), unit, rates.period_for(leg.date))
+
+
+def rate_warnings(trips: Trips, rates: RateTable, advice: str = "") -> list[str]:
+    """Warnings for the unverified rates the driven days use (``trips`` already driven).
+
+    Only the days in the log need a rate: a range reaching past the table's last period is
+    fine as long as those later days are not driven yet. A driven day without a rate raises
+    the table's :class:`ExportError` naming it.
+    """
+    if not trips.days:
+        return []
+    used = rates.covering(trips.days[0].date, trips.days[-1].date)
+    return [f"the rate {p.rate} {p.currency}/{p.unit} from {p.start} to {p.end} is not "
+            f"verified ({p.note or 'no source'}){advice}" for p in used if not p.verified]
+
+
+def range_text(trips: Trips) -> str:
+    """Return the trips' dates, saying where later days were left out as not driven yet."""
+    text = f"{trips.start.isoformat()} to {trips.end.isoformat()}"
+    if trips.driven_to is not None:
+        text += f" (days after {trips.driven_to.isoformat()} left out: not driven yet)"
+    return text
 
 
 def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
@@ -50,77 +75,78 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
               f"Commute {u}", f"Personal {u}", f"Total {u}", "Source"]
     decimals = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 0]
     warnings = list(trips.warnings)
+    currency = ""
     if rates is not None:
         header += ["Rate", "Amount", "Currency"]
         decimals += [3, 2, 0]
-        used = rates.covering(trips.start, trips.end)
-        warnings += [f"the rate {p.rate} {p.currency}/{p.unit} from {p.start} to {p.end} is not "
-                     f"verified ({p.note or 'no source'}): check it before paying"
-                     for p in used if not p.verified]
+        warnings += rate_warnings(trips, rates, ": check it before paying")
+        currency = (rates.period_for(trips.days[0].date) if trips.days
+                    else rates.periods[-1]).currency
     rows: list[tuple[Any, ...]] = []
     totals: list[int] = []
 
-    def by_type(distances: dict[str, float]) -> list[float]:
-        b, c, p = (_round(distances.get(t, 0.0)) for t in ("business", "commute", "personal"))
-        return [b, c, p, _round(b + c + p)]
+    def figures(distances: dict[str, Decimal]) -> list[float]:
+        b, c, p = (distances.get(t, Decimal(0)) for t in TRIP_TYPES)
+        return [float(b), float(c), float(p), float(b + c + p)]
 
-    def money(date: dt.date | None, business: float, value: Decimal | None) -> list[Any]:
+    def money(date: dt.date | None, value: Decimal) -> list[Any]:
         if rates is None:
             return []
         if date is None:
-            currency = rates.period_for(trips.start).currency
-            return [None, float(value or 0), currency]
+            return [None, float(value), currency]
         period = rates.period_for(date)
-        return [float(period.rate), float(amount(business, u, period)), period.currency]
+        return [float(period.rate), float(value), period.currency]
 
-    def total_row(label: str, date: dt.date | None, days: Sequence[TripDay],
-                  value: Decimal | None, purpose: str = "",
+    sums: dict[dt.date, _Sums] = {}
+
+    def add(days: Sequence[TripDay]) -> _Sums:
+        distance = {t: sum((sums[d.date][0][t] for d in days), Decimal(0)) for t in TRIP_TYPES}
+        return distance, sum((sums[d.date][1] for d in days), Decimal(0))
+
+    def total_row(label: str, date: dt.date | None, days: Sequence[TripDay], purpose: str = "",
                   odometer: tuple[float | None, float | None] = (None, None)) -> None:
-        sums = {t: sum(d.total(t) for d in days) for t in ("business", "commute", "personal")}
+        distance, value = add(days)
         totals.append(len(rows))
         rows.append((label, date, None, None, None, None, None, purpose, *odometer,
-                     *by_type(sums), None, *money(None, 0.0, value)))
-
-    def day_amount(day: TripDay) -> Decimal:
-        if rates is None:
-            return Decimal(0)
-        return amount(day.total("business"), u, rates.period_for(day.date))
+                     *figures(distance), None, *money(None, value)))
 
     week: list[TripDay] = []
     for i, day in enumerate(trips.days):
+        distance = {t: Decimal(0) for t in TRIP_TYPES}
+        value = Decimal(0)
         for leg in day.legs:
-            dist = {leg.trip_type: leg.distance}
+            printed = cents(leg.distance)
+            distance[leg.trip_type] += printed
+            priced = leg_amount(leg, u, rates) if rates is not None else Decimal(0)
+            value += priced
             rows.append(("leg", leg.date, leg.trip_type, leg.origin.name, leg.destination.name,
                          leg.destination.label, leg.destination.account_id or None, leg.purpose,
-                         leg.odometer_start, leg.odometer_end, *by_type(dist), leg.source,
-                         *money(leg.date, leg.business, None)))
+                         leg.odometer_start, leg.odometer_end,
+                         *figures({leg.trip_type: printed}), leg.source,
+                         *money(leg.date, priced)))
+        sums[day.date] = (distance, value)
         totals.append(len(rows))
         rows.append(("day total", day.date, None, None, None, None, None,
-                     _visits(len(day.visits)), None, None,
-                     *by_type({t: day.total(t) for t in ("business", "commute", "personal")}),
-                     None, *([None, float(day_amount(day)),
-                              rates.period_for(day.date).currency] if rates else [])))
+                     _visits(len(day.visits)), None, None, *figures(distance), None,
+                     *([None, float(value), rates.period_for(day.date).currency]
+                       if rates else [])))
         week.append(day)
         last = i == len(trips.days) - 1
         if last or _monday(trips.days[i + 1].date) != _monday(day.date):
             monday = _monday(day.date)
-            total_row("week total", monday, week, sum((day_amount(d) for d in week), Decimal(0)),
-                      f"week of {monday.isoformat()}")
+            total_row("week total", monday, week, f"week of {monday.isoformat()}")
             week = []
-    total_row("period total", None, trips.days,
-              sum((day_amount(d) for d in trips.days), Decimal(0)),
-              f"{trips.start.isoformat()} to {trips.end.isoformat()}")
-    for year in range(trips.start.year, trips.end.year + 1):
+    total_row("period total", None, trips.days, range_text(trips))
+    last_year = min(trips.end, trips.driven_to or trips.end).year
+    for year in range(trips.start.year, max(last_year, trips.start.year) + 1):
         days = [d for d in trips.days if d.date.year == year]
         first, last_reading = trips.year_odometer.get(year, (None, None))
         purpose = f"year {year} in this log"
         if first is not None and last_reading is not None:
             purpose += f"; odometer readings span {last_reading - first:.1f} {u}"
-        total_row(f"year {year}", None, days, sum((day_amount(d) for d in days), Decimal(0)),
-                  purpose, (first, last_reading))
+        total_row(f"year {year}", None, days, purpose, (first, last_reading))
     rep = trips.rep
-    title = (f"Mileage log: {rep.name} ({rep.id}), {trips.start.isoformat()} to "
-             f"{trips.end.isoformat()}")
+    title = f"Mileage log: {rep.name} ({rep.id}), {range_text(trips)}"
     notes = (
         "Distances: the road route of each leg on OpenStreetMap data (© OpenStreetMap "
         "contributors), replaced by the rep's recorded miles or odometer readings where logged "
@@ -135,25 +161,28 @@ def planned_vs_logged_report(trips: Trips) -> Report:
     """Per day: planned distance (the schedule's route) vs the log's work driving, difference.
 
     Logged work driving is business plus commute (personal gaps between odometer readings are
-    not work driving, so they are left out). Only days up to today.
+    not work driving, so they are left out), as the mileage log prints it; the planned distance
+    is likewise the sum of its route's legs to the hundredth, so a day driven as planned shows
+    no difference. Totals are the sums of the printed days. Only days up to today.
     """
     trips = trips.driven()
     u = trips.unit
     header = ("Date", "Planned visits", "Visits", f"Planned {u}", f"Logged {u}",
               f"Difference {u}", "Legs from the log", "Legs")
     rows: list[tuple[Any, ...]] = []
+    planned_sum = logged_sum = Decimal(0)
     for d in trips.days:
-        logged = d.total("business") + d.total("commute")
-        rows.append((d.date, d.planned_visits, len(d.visits), _round(d.planned_distance),
-                     _round(logged), _round(logged - d.planned_distance), d.logged_legs,
-                     len(d.legs)))
-    planned = sum(r[3] for r in rows)
-    logged = sum(r[4] for r in rows)
-    rows.append(("Total", sum(r[1] for r in rows), sum(r[2] for r in rows), _round(planned),
-                 _round(logged), _round(logged - planned), sum(r[6] for r in rows),
+        planned = d.planned_printed
+        logged = d.printed("business") + d.printed("commute")
+        planned_sum += planned
+        logged_sum += logged
+        rows.append((d.date, d.planned_visits, len(d.visits), float(planned), float(logged),
+                     float(logged - planned), d.logged_legs, len(d.legs)))
+    rows.append(("Total", sum(r[1] for r in rows), sum(r[2] for r in rows), float(planned_sum),
+                 float(logged_sum), float(logged_sum - planned_sum), sum(r[6] for r in rows),
                  sum(r[7] for r in rows)))
     rep = trips.rep
-    return Report(f"Planned vs logged: {rep.name} ({rep.id}), {trips.start} to {trips.end}",
+    return Report(f"Planned vs logged: {rep.name} ({rep.id}), {range_text(trips)}",
                   header, rows, [len(rows) - 1], (0, 0, 0, 2, 2, 2, 0, 0),
                   warnings=trips.warnings)
 

@@ -69,11 +69,17 @@ def build(path: Path, story: Sequence[Any], *, landscape_page: bool = True) -> P
 
 
 def table_pdf(path: Path, report: Report, *, signature: bool = False) -> Path:
-    """Return the report as a printable table (header repeated on every page)."""
+    """Return the report as a printable table (header repeated on every page).
+
+    Its notes and warnings follow the table, then a signature line when asked.
+    """
     from reportlab.platypus import Paragraph, Spacer
 
     s = styles()
     story = table_story(report)
+    # What the command line and the dialogs warn about goes on paper too: whoever approves a
+    # printed log must see that a figure is doubtful or days were left out.
+    story += [Paragraph(escape(f"Warning: {w}"), s["small"]) for w in report.warnings]
     if signature:
         story += [Spacer(1, 28), Paragraph(
             "I certify that this log is a true record of the business use of my vehicle.",

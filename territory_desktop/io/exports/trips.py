@@ -9,6 +9,8 @@ are unlogged driving, shown as a personal leg.
 
 Distances are in the trips' unit (``"mi"`` or ``"km"``); the rep's recorded readings are taken
 to be in that unit (they are the car's odometer figures), road distances are converted.
+A logged distance far beyond the road route (:func:`implausible`) is kept as logged, with a
+warning naming the date, the account and both figures.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError
@@ -30,6 +33,32 @@ Stop = Callable[[], bool]
 
 UNITS = {"mi": 1609.344, "km": 1000.0}
 TRIP_TYPES = ("business", "commute", "personal")
+IMPLAUSIBLE_FACTOR = 3.0  # see implausible()
+IMPLAUSIBLE_SLACK = 20.0  # in the trips' unit (mi or km)
+_CENT = Decimal("0.01")
+
+
+def current_date() -> dt.date:
+    """Return the date logs and claims end at (the computer's); tests put another in its place."""
+    return dt.date.today()
+
+
+def cents(value: float) -> Decimal:
+    """Return ``value`` rounded half up to two decimals, as the exports print distances.
+
+    Totals are sums of these, so a printed total is the sum of the printed lines.
+    """
+    return Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def implausible(logged: float, routed: float) -> bool:
+    """Whether a logged distance is far beyond the road route's: over 3x it plus 20 mi (or km).
+
+    A rep detours, misses a turn or drives to lunch, so a log may well exceed the route; three
+    times the route plus 20 is beyond any of that on a day of local visits, and far below what
+    a mistyped odometer reading makes (a digit too many is ten times or more).
+    """
+    return logged > IMPLAUSIBLE_FACTOR * routed + IMPLAUSIBLE_SLACK
 
 
 @dataclass(frozen=True)
@@ -97,11 +126,27 @@ class TripDay:
     planned_distance: float  # the schedule's route of this date, before the log
     planned_visits: int
     skipped: tuple[Place, ...] = ()  # planned here, logged as skipped
+    planned_legs: tuple[float, ...] = ()  # the planned route's legs (they sum to the distance)
+
+    @property
+    def planned_printed(self) -> Decimal:
+        """Return the planned distance as printed: the sum of its legs' cents.
+
+        A day driven as planned then shows the same figure planned and logged.
+        """
+        if not self.planned_legs:
+            return cents(self.planned_distance)
+        return sum((cents(x) for x in self.planned_legs), Decimal(0))
 
     def total(self, trip_type: str | None = None) -> float:
         """Return the day's distance, of legs of ``trip_type`` only when given."""
         return sum(g.distance for g in self.legs
                    if trip_type is None or g.trip_type == trip_type)
+
+    def printed(self, trip_type: str | None = None) -> Decimal:
+        """Return the day's distance as the exports print it: the sum of its legs' cents."""
+        return sum((cents(g.distance) for g in self.legs
+                    if trip_type is None or g.trip_type == trip_type), Decimal(0))
 
     @property
     def logged_legs(self) -> int:
@@ -122,6 +167,8 @@ class Trips:
     warnings: tuple[str, ...] = ()
     holidays: tuple[tuple[dt.date, str], ...] = ()
     """The plan's holidays in the range, each with its public holiday name ("" if none)."""
+    driven_to: dt.date | None = None
+    """Set by :meth:`driven` when it left out days after this date (today): not driven yet."""
 
     @property
     def legs(self) -> list[TripLeg]:
@@ -132,17 +179,21 @@ class Trips:
         """Return the distance of all days, of legs of ``trip_type`` only when given."""
         return sum(d.total(trip_type) for d in self.days)
 
+    def printed(self, trip_type: str | None = None) -> Decimal:
+        """Return the distance as the exports print it: the sum of every leg's cents."""
+        return sum((d.printed(trip_type) for d in self.days), Decimal(0))
+
     def driven(self, today: dt.date | None = None) -> Trips:
-        """Return the trips of the days up to ``today`` (default: the computer's date).
+        """Return the trips of the days up to ``today`` (default: :func:`current_date`).
 
         A mileage log or an expense claim holds what was driven; a later day's rotation is
         still a plan (route packs take it as one). A note says how many days were left out.
         """
-        today = today or dt.date.today()
+        today = today or current_date()
         later = sum(1 for d in self.days if d.date > today)
         if not later:
             return self
-        return replace(self, days=tuple(d for d in self.days if d.date <= today),
+        return replace(self, days=tuple(d for d in self.days if d.date <= today), driven_to=today,
                        warnings=(*self.warnings, f"{later} planned day{'s' if later != 1 else ''}"
                                  f" after today ({today}) left out: not driven yet"))
 
@@ -379,13 +430,16 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         if not planned and not actual:
             continue
         planned_distance = 0.0
+        planned_legs: tuple[float, ...] = ()
         routes: dict[tuple[str, ...], Route] = {}
         if planned:
             planned_places = [home, *(account_place(plan.accounts[a]) for a in planned), home]
             routes[tuple(planned)] = _route(network, planned_places)
             planned_distance = routes[tuple(planned)].total_meters / per_unit
+            planned_legs = tuple(g.meters / per_unit for g in routes[tuple(planned)].legs)
         if not actual:
-            days.append(TripDay(date, slot, (), (), planned_distance, len(planned), gone))
+            days.append(TripDay(date, slot, (), (), planned_distance, len(planned), gone,
+                                planned_legs))
             continue
         accounts = [plan.accounts[a] for a, *_ in actual]
         places = [home, *(account_place(a) for a in accounts), home]
@@ -396,14 +450,43 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
                   for i, (_aid, status, entry, moved_from) in enumerate(actual)]
         legs = _legs(date, rep, places, visits, route, per_unit, warnings)
         days.append(TripDay(date, slot, tuple(visits), tuple(legs), planned_distance,
-                            len(planned), gone))
+                            len(planned), gone, planned_legs))
     if not days:
         raise ExportError(f"rep {rep_id} has no scheduled visits from {start} to {end} "
                           f"(the rotation starts on {first_day})")
+    for day in days:
+        warnings += _implausible_distances(day, unit)
     if progress:
         progress(1.0, "Routes done")
     return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end),
                  tuple(warnings), _holidays_between(plan, start, end))
+
+
+def _implausible_distances(day: TripDay, unit: str) -> list[str]:
+    """Return warnings for the day's logged legs, or the day, far beyond the road route.
+
+    See :func:`implausible`; a mistyped reading would otherwise reach a claim unnoticed.
+    """
+    out: list[str] = []
+    for g in day.legs:
+        if g.source in ("route", "odometer gap") or g.routed is None:
+            continue
+        if implausible(g.distance, g.routed):
+            how = (f"odometer {g.odometer_start:,.1f} to {g.odometer_end:,.1f}"
+                   if g.source == "log odometer" and g.odometer_start is not None
+                   and g.odometer_end is not None else "recorded distance")
+            out.append(f"{day.date}: the drive to {g.destination.name} "
+                       f"({g.destination.account_id}) is logged as {g.distance:,.1f} {unit} "
+                       f"({how}) but is {g.routed:,.1f} {unit} by road: check the entry")
+    logged = [g for g in day.legs if g.source != "route"]
+    routed = sum(g.routed for g in day.legs if g.routed is not None)
+    if logged and not out and implausible(day.total(), routed):
+        names = ", ".join(dict.fromkeys(
+            f"{g.origin.name} ({g.origin.account_id})" if g.source == "odometer gap"
+            else f"{g.destination.name} ({g.destination.account_id})" for g in logged))
+        out.append(f"{day.date}: the day is logged as {day.total():,.1f} {unit} but its road "
+                   f"route is {routed:,.1f} {unit}: check the readings of {names}")
+    return out
 
 
 def _holidays_between(plan: Plan, start: dt.date, end: dt.date) -> tuple[tuple[dt.date, str], ...]:

@@ -96,3 +96,24 @@ def test_every_export_kind_runs_from_the_command_line(export_plan_path, tmp_path
             == 0, name
         assert (tmp_path / name).stat().st_size > 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_exported_files_get_a_new_file_s_permissions(export_plan_path, tmp_path, cache, umask):
+    # They were all -rw------- (the temporary file's mode): a colleague could not read a log.
+    week = ["--rep", "REP-4", "--week", "2026-01-05"]
+    runs = {"log.csv": ["mileage", *week], "log.xlsx": ["mileage", *week],
+            "log.pdf": ["mileage", *week], "claim.csv": ["expenses", *week],
+            "week.gpx": ["gpx", *week], "territories.geojson": ["territories"],
+            "accounts.shp": ["accounts"]}
+    old = os.umask(umask)
+    try:
+        for name, args in runs.items():
+            assert cli.main(["export", str(export_plan_path), *args, "-o",
+                             str(tmp_path / name)]) == 0, name
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert len(modes) > len(runs)  # the shapefile's siblings too
+    assert modes == dict.fromkeys(modes, 0o666 & ~umask)

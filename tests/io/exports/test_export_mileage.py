@@ -38,24 +38,30 @@ def test_mileage_totals_add_up_and_rates_follow_the_date(export_plan_path, tmp_p
     rows = _rows(out)
     legs = [r for r in rows if r["Row"] == "leg"]
     period = next(r for r in rows if r["Row"] == "period total")
-    for col in ("Business mi", "Commute mi", "Personal mi", "Total mi"):
-        assert float(period[col]) == pytest.approx(sum(float(r[col]) for r in legs), abs=0.03)
-    assert float(period["Total mi"]) == pytest.approx(trips.total(), abs=0.005)
-    assert float(period["Business mi"]) == pytest.approx(trips.total("business"), abs=0.005)
+    columns = ("Business mi", "Commute mi", "Personal mi", "Total mi", "Amount")
+    # Every total is the sum of the printed figures of its legs, to the cent.
+    for col in columns:
+        assert Decimal(period[col]) == sum(Decimal(r[col]) for r in legs), col
+    assert Decimal(period["Total mi"]) == trips.printed()
+    assert Decimal(period["Business mi"]) == trips.printed("business")
     # 70 cents in 2025, 72.5 cents from 2026 (IRS notices), per leg by its date.
     assert {r["Rate"] for r in legs if r["Date"] < "2026"} == {"0.700"}
     assert {r["Rate"] for r in legs if r["Date"] >= "2026"} == {"0.725"}
+    for leg in legs:  # a leg's amount is its printed business distance at the printed rate
+        assert Decimal(leg["Amount"]) == (Decimal(leg["Business mi"]) * Decimal(
+            leg["Rate"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     days = [r for r in rows if r["Row"] == "day total"]
     for day in days:
-        rate = Decimal("0.700") if day["Date"] < "2026" else Decimal("0.725")
-        exact = next(d for d in trips.days if d.date.isoformat() == day["Date"])
-        expected = (Decimal(str(exact.total("business"))) * rate).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
-        assert Decimal(day["Amount"]) == expected
+        of_day = [r for r in legs if r["Date"] == day["Date"]]
+        for col in columns:
+            assert Decimal(day[col]) == sum(Decimal(r[col]) for r in of_day), (day["Date"], col)
     weeks = [r for r in rows if r["Row"] == "week total"]
     assert [w["Date"] for w in weeks] == ["2025-12-29", "2026-01-05"]
-    assert sum(Decimal(w["Amount"]) for w in weeks) == Decimal(period["Amount"])
-    assert sum(Decimal(d["Amount"]) for d in days) == Decimal(period["Amount"])
+    for col in columns:
+        assert sum(Decimal(w[col]) for w in weeks) == Decimal(period[col])
+        assert sum(Decimal(d[col]) for d in days) == Decimal(period[col])
+        years = [r for r in rows if r["Row"].startswith("year ")]
+        assert sum(Decimal(y[col]) for y in years) == Decimal(period[col])
     # Commute is never reimbursed (the rep has no home office).
     assert all(Decimal(r["Amount"]) == 0 for r in legs if r["Trip type"] != "business")
     y2025 = next(r for r in rows if r["Row"] == "year 2025")
@@ -90,7 +96,7 @@ def test_mileage_xlsx_cells_are_typed_and_equal_the_log(export_plan_path, tmp_pa
         assert cells[0].font.bold == (r in report.totals)
     period = next(r for r, row in enumerate(report.rows) if row[0] == "period total")
     total = sheet.cell(period + 2, report.header.index("Total mi") + 1)
-    assert total.value == pytest.approx(trips.total(), abs=1e-6)
+    assert total.value == pytest.approx(float(trips.printed()), abs=1e-9)  # as printed
     assert total.number_format == "0.00"
 
 
