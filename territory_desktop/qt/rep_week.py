@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
 from territory_desktop.model.rotation_dates import check_moved_to, moved_visit_day, week_to_show
-from territory_desktop.qt.widgets import clock, fill_rep_combo
+from territory_desktop.qt.widgets import CellComboBox, clock, fill_rep_combo
 
 if TYPE_CHECKING:
     from territory_desktop.qt.rotation_controller import RotationController
@@ -236,7 +236,7 @@ class RepWeekView(QWidget):
         }
         for col, name in enumerate(COLUMNS):
             if name == "Status":
-                combo = QComboBox(self.table)
+                combo = CellComboBox(self.table)
                 combo.addItems(list(VISIT_STATUSES))
                 combo.setCurrentText(entry.status if entry else PLANNED)
                 combo.currentTextChanged.connect(

@@ -274,3 +274,66 @@ def test_re_planning_this_week_keeps_the_visits_already_logged_on_their_day(week
         next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
     assert doc.undo_stack.undoText().startswith("Re-optimise week")
     assert {v.account_id for v in doc.plan.schedules[REP].day(*slot)} >= done
+
+
+# ------------------------------------------------------------------ walkthrough findings
+def _status_combo(view, row: int):
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    return view.table.cellWidget(row, COLUMNS.index("Status"))
+
+
+def _pick_status(qtbot, view, row: int, key) -> None:
+    """Click into a row's status and step it with the keyboard, as a rep does."""
+    from PySide6.QtCore import Qt
+
+    combo = _status_combo(view, row)
+    view.table.scrollToItem(view.table.item(row, 0))
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.keyClick(combo, key)
+    qtbot.wait(20)  # the deferred redraw, if any
+
+
+def _dismiss_errors(qtbot, window) -> None:
+    """Close the refusal boxes (the status bar keeps the message), as a rep clicks OK."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    for box in window.findChildren(QMessageBox, "errorBox"):
+        box.close()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def _log_of(doc, date: str, aid: str):
+    return next((e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid)), None)
+
+
+def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot):
+    # Decision: the wheel never changes a status, focused or not; a click or the keyboard does.
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QComboBox
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.resize(1300, 600)  # a laptop: the week does not fit, the table scrolls
+    _go_to_cycle_week(view, doc.plan, 0)
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 0)
+    combo = _status_combo(view, 0)
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)  # even one the rep clicked into before
+    pointer = combo.mapToGlobal(combo.rect().center())  # over the Status column; it stays
+    steps_before = doc.undo_stack.count()
+    for _ in range(3):  # the table scrolls: each step has the next row's status under it
+        under = QApplication.widgetAt(pointer)
+        assert isinstance(under, QComboBox), f"the pointer is over {under}, not a status"
+        event = QWheelEvent(QPointF(under.mapFromGlobal(pointer)), QPointF(pointer), QPoint(),
+                            QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(under, event)
+    assert [_status_combo(view, r).currentText() for r in range(len(view.rows))] == [
+        "planned"] * len(view.rows)
+    assert doc.undo_stack.count() == steps_before
+    assert not doc.plan.visit_log
+    assert view.table.verticalScrollBar().value() > 0  # the table scrolled instead
+
+
