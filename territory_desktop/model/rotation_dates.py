@@ -67,3 +67,23 @@ def check_moved_to(planned: str, moved_to: str, holidays: tuple[str, ...] = ()) 
     if moved_to in holidays:
         raise ValueError(f"moved to {moved_to}: that day is one of the plan's holidays; e.g. "
                          f"{moved_visit_day(moved_to, holidays=holidays)} is a working day")
+
+LOGGED_AFTER_THE_DAY = ("done", "skipped")
+"""Statuses that say what happened: a visit gets one on or after its day, never before."""
+
+
+def check_logged_on(planned: str, status: str, today: dt.date) -> None:
+    """Raise ValueError, in words, when ``status`` says a visit of a later day already happened.
+
+    A visit is done or skipped on its day; logging it so beforehand would also drop it from the
+    mileage log as not driven yet. "moved" (and "planned") are fine for any day.
+    """
+    day = dt.date.fromisoformat(planned)
+    if status in LOGGED_AFTER_THE_DAY and day > today:
+        raise ValueError(f"{_day(day)} is after today ({_day(today)}): log the visit as {status} "
+                         "on or after its day")
+
+
+def _day(day: dt.date) -> str:
+    """Return a date as a rep reads it: "Sat 12 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"

@@ -7,6 +7,7 @@ planned times and leg distances appear once the road network is loaded.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -26,7 +27,12 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
-from territory_desktop.model.rotation_dates import check_moved_to, moved_visit_day, week_to_show
+from territory_desktop.model.rotation_dates import (
+    check_logged_on,
+    check_moved_to,
+    moved_visit_day,
+    week_to_show,
+)
 from territory_desktop.qt.widgets import CellComboBox, clock, fill_rep_combo
 
 if TYPE_CHECKING:
@@ -61,6 +67,8 @@ class RepWeekView(QWidget):
     def __init__(self, bench: Workbench, rotation: RotationController) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
+        self.today: Callable[[], dt.date] = dt.date.today
+        """The date taken as today: done and skipped are for visits up to it (tests pin it)."""
         self.rotation = rotation
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
@@ -70,7 +78,7 @@ class RepWeekView(QWidget):
         self.week.setDisplayFormat("ddd d MMM yyyy")
         self.week.setToolTip("Weeks are named by their Monday; any day picked shows its week")
         self.week.setDate(_qdate(week_to_show(
-            dt.date.today(), bench.document.plan.settings.working_weekdays)))
+            self.today(), bench.document.plan.settings.working_weekdays)))
         prev_week = QPushButton("◀", self)
         prev_week.setObjectName("repWeekPrevious")
         next_week = QPushButton("▶", self)
@@ -315,6 +323,7 @@ class RepWeekView(QWidget):
             "miles": miles,
         }
         note = self._cell(row, "Log note")
+        check_logged_on(date, status, self.today())
         if status == PLANNED and note == "" and all(v is None for v in readings.values()):
             return None
         moved_to = self._cell(row, "Moved to")

@@ -21,7 +21,14 @@ def week(scheduled):
     window.actions["rotation.week"].trigger()
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
+    view.today = lambda: _after_the_weeks_shown(tdapp.document.plan)
     return tdapp, view
+
+
+def _after_the_weeks_shown(plan) -> dt.date:
+    """Return a "today" after every week these tests show: their visits may be logged done."""
+    cycle = cycle_for(plan, plan.schedules[REP].weeks)
+    return max(cycle.monday, dt.date.today()) + dt.timedelta(weeks=52)
 
 
 def _go_to_cycle_week(view, plan, week_index: int) -> dt.date:
@@ -335,5 +342,32 @@ def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot)
     assert doc.undo_stack.count() == steps_before
     assert not doc.plan.visit_log
     assert view.table.verticalScrollBar().value() > 0  # the table scrolled instead
+
+
+def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    view.today = lambda: monday
+    later = next(r for r, (d, _a) in enumerate(view.rows) if d > monday.isoformat())
+    date, aid = view.rows[later]
+    day = dt.date.fromisoformat(date)
+    _pick_status(qtbot, view, later, Qt.Key.Key_Down)  # planned -> done
+    message = window.statusBar().currentMessage()
+    assert f"{day:%a} {day.day} {day:%b} is after today (Mon {monday.day} {monday:%b})" in message
+    assert "not saved" in message
+    assert _log_of(doc, date, aid) is None
+    qtbot.waitUntil(lambda: _status_combo(view, view.rows.index((date, aid))).currentText()
+                    == "planned")
+    _dismiss_errors(qtbot, window)
+    row = view.rows.index((date, aid))
+    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # "moved": fine before the day
+    assert _log_of(doc, date, aid).status == "moved"
+    today_row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
+    _pick_status(qtbot, view, today_row, Qt.Key.Key_Down)  # today's visit: done
+    assert _log_of(doc, *view.rows[today_row]).status == "done"
 
 
