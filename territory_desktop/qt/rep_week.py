@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
+from territory_desktop.model.odometer import check_readings
 from territory_desktop.model.rotation_dates import (
     check_logged_on,
     check_moved_to,
@@ -333,9 +334,14 @@ class RepWeekView(QWidget):
                                        tuple(settings.holidays))
         if status == "moved":
             check_moved_to(date, moved_to, tuple(settings.holidays))
-        return VisitLogEntry(
+        entry = VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
+        plan = self.bench.document.plan
+        names = {e.account_id: plan.accounts[e.account_id].name for e in plan.visit_log
+                 if e.account_id in plan.accounts}
+        check_readings(entry, plan.visit_log, names)
+        return entry
 
     def _on_row_edited(self, row: int) -> None:
         if self._filling:

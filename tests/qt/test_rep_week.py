@@ -371,3 +371,38 @@ def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, q
     assert _log_of(doc, *view.rows[today_row]).status == "done"
 
 
+def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    _go_to_cycle_week(view, doc.plan, 0)
+    row = _planned_row(view)
+    date, aid = view.rows[row]
+    _type_into(qtbot, view, row, "Odometer start", "12003")
+    _type_into(qtbot, view, row, "Odometer end", "99999", Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    assert "87,996" in message and "more than anyone drives in a day (1,000)" in message
+    assert "not saved" in message
+    assert (_log_of(doc, date, aid).odometer_start, _log_of(doc, date, aid).odometer_end) == (
+        12003, None)
+    qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Odometer end") == "")
+    assert view._cell(view.rows.index((date, aid)), "Miles") == ""
+    _dismiss_errors(qtbot, window)
+    # the next visit of the day starts where this one ended, not inside its drive
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Odometer end", "12004.5")
+    nxt = next(r for r, (d, _a) in enumerate(view.rows) if d == date and r != row)
+    nxt_aid = view.rows[nxt][1]
+    _type_into(qtbot, view, nxt, "Odometer start", "12004", Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    name = doc.plan.accounts[aid].name
+    assert f"overlaps the drive to {name} the same day (12003 to 12004.5)" in message
+    assert _log_of(doc, date, nxt_aid) is None
+    _dismiss_errors(qtbot, window)
+    nxt = view.rows.index((date, nxt_aid))
+    _type_into(qtbot, view, nxt, "Odometer start", "12004.5", Qt.Key.Key_Return)
+    assert _log_of(doc, date, nxt_aid).odometer_start == 12004.5
+
+
