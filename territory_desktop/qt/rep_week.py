@@ -95,6 +95,7 @@ class RepWeekView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self._sized_for: tuple[str | None, dt.date] | None = None  # (rep, week) columns fit
+        self._shown: tuple[str | None, dt.date] | None = None  # (rep, week) on screen
         top = QHBoxLayout()
         top.addWidget(QLabel("Rep", self))
         top.addWidget(self.rep, 1)
@@ -157,12 +158,16 @@ class RepWeekView(QWidget):
         """Rebuild the table for the chosen rep and week from the plan and its log."""
         from territory_desktop.optimize.plan_schedule import cycle_for, visits_on
 
+        rep_id = self.rep_id()
+        same = self._shown == (rep_id, self.monday())  # a redraw: keep the place on screen
+        self._shown = (rep_id, self.monday())
+        scroll = self.table.verticalScrollBar().value()
+        current = (self.table.currentRow(), self.table.currentColumn())
         self._filling = True
         try:
             self.table.setRowCount(0)
             self.rows = []
             plan = self.bench.document.plan
-            rep_id = self.rep_id()
             schedule = plan.schedules.get(rep_id) if rep_id else None
             if not rep_id or schedule is None:
                 self.caption.setText("No rotation for this rep yet (Rotation tab).")
@@ -203,6 +208,10 @@ class RepWeekView(QWidget):
             if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
                 self._sized_for = (rep_id, monday)
                 self.table.resizeColumnsToContents()
+            if same:
+                if 0 <= current[0] < self.table.rowCount():
+                    self.table.setCurrentCell(*current)
+                self.table.verticalScrollBar().setValue(scroll)
             label = f"week {week_no + 1} of the {schedule.weeks}-week rotation" \
                 if week_no is not None else "no working days"
             off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
@@ -333,7 +342,8 @@ class RepWeekView(QWidget):
             moved_to = moved_visit_day(date, tuple(settings.working_weekdays),
                                        tuple(settings.holidays))
         if status == "moved":
-            check_moved_to(date, moved_to, tuple(settings.holidays))
+            check_moved_to(date, moved_to, tuple(settings.holidays),
+                           tuple(settings.working_weekdays))
         entry = VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
@@ -364,6 +374,7 @@ class RepWeekView(QWidget):
                          if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
         if existing == entry:
             return
+        moved = {e.moved_to for e in (existing, entry) if e is not None and e.moved_to}
         self._logging = True
         try:
             if entry is None:
@@ -381,6 +392,9 @@ class RepWeekView(QWidget):
         finally:
             self._filling = False
         self._widen_to_fit()
+        if moved:  # another day's "moved here" row comes, goes or changes: redraw the week
+            # Not now: this may run inside the table's commit of an editor (see above).
+            QTimer.singleShot(0, self, self.refresh)
 
     def _widen_to_fit(self) -> None:
         """Widen the columns whose text an edit made longer; never narrow one (no jumping)."""
@@ -389,6 +403,8 @@ class RepWeekView(QWidget):
                 self.table.resizeColumnToContents(column)
 
     def _on_table_selection_changed(self) -> None:
+        if self._filling:  # a redraw putting the current cell back: no new pick by the user
+            return
         rows = {i.row() for i in self.table.selectedIndexes()}
         rep_id = self.rep_id()
         if len(rows) != 1 or rep_id is None:

@@ -406,3 +406,34 @@ def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
     assert _log_of(doc, date, nxt_aid).odometer_start == 12004.5
 
 
+def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    view.today = lambda: monday
+    row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
+    date, aid = view.rows[row]
+    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to the next working day
+    tuesday = (monday + dt.timedelta(days=1)).isoformat()
+    assert _log_of(doc, date, aid).moved_to == tuesday
+    assert (tuesday, aid) in view.rows  # "moved here from" on Tuesday, at once
+    saturday = monday + dt.timedelta(days=5)
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Moved to", saturday.isoformat(), Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    assert f"Sat {saturday.day} {saturday:%b} is not a working day" in message
+    assert _log_of(doc, date, aid).moved_to == tuesday
+    _dismiss_errors(qtbot, window)
+    wednesday = (monday + dt.timedelta(days=2)).isoformat()
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Moved to", wednesday, Qt.Key.Key_Return)
+    assert _log_of(doc, date, aid).moved_to == wednesday
+    # no stale row from the first move: the week is redrawn with the edit (not on reopening)
+    qtbot.waitUntil(lambda: (tuesday, aid) not in view.rows, timeout=1000)
+    moved_here = view.rows.index((wednesday, aid))
+    assert view._cell(moved_here, "Planned") == f"moved here from {date}"
+
+
