@@ -175,7 +175,6 @@ class RepWeekView(QWidget):
             cycle = cycle_for(plan, schedule.weeks)
             monday = self.monday()
             planner = self.rotation.planner(rep_id)
-            index = {(d.week, d.weekday): d.index for d in planner.days} if planner else {}
             log = {(e.date, e.account_id): e for e in plan.visit_log if e.rep_id == rep_id}
             week_no = None
             total_visits = 0
@@ -188,9 +187,10 @@ class RepWeekView(QWidget):
                 week_no = slot[0]
                 iso = date.isoformat()
                 on_day = visits_on(plan, rep_id, cycle, date)  # a holiday's: the day after
-                times = self._times(planner, index.get(slot), [a for a, h in on_day if not h])
+                times = self._times(rep_id, planner, [a for a, _h in on_day])
                 planned = {a: times.get(a) if h is None else
-                           f"from {h:%a} {h.day} {h:%b} (holiday)" for a, h in on_day}
+                           _joined(times.get(a), f"from {h:%a} {h.day} {h:%b} (holiday)")
+                           for a, h in on_day}
                 off = ("off" if slot in plan.reps[rep_id].days_off
                        else holidays.get(date, ""))
                 for n, (aid, when) in enumerate(planned.items(), start=1):
@@ -222,16 +222,14 @@ class RepWeekView(QWidget):
         finally:
             self._filling = False
 
-    @staticmethod
-    def _times(planner: Any, day_index: int | None, ids: list[str]) -> dict[str, str]:
-        if planner is None or day_index is None or not ids:
+    def _times(self, rep_id: str, planner: Any, ids: list[str]) -> dict[str, str]:
+        """Planned start–end of a day's visits in this order, timed as the exports time them."""
+        if planner is None or not ids:
             return {}
-        from territory_desktop.optimize.plan_schedule import day_timeline
+        from territory_desktop.optimize.plan_schedule import planned_times
 
-        known = {a.id for a in planner.accounts}
-        ids = [a for a in ids if a in known]
         return {s.account_id: f"{clock(s.start)}–{clock(s.depart)}"
-                for s in day_timeline(planner, day_index, ids)}
+                for s in planned_times(self.bench.document.plan, rep_id, planner, ids)}
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
                  entry: VisitLogEntry | None, off: str) -> None:
@@ -433,3 +431,8 @@ def _holiday_notes(plan: Plan, monday: dt.date) -> dict[dt.date, str]:
 
 def _qdate(date: dt.date) -> QDate:
     return QDate(date.year, date.month, date.day)
+
+
+def _joined(planned: str | None, why: str) -> str:
+    """Return a row's Planned text: its times (when known) and why it is on that day."""
+    return f"{planned} · {why}" if planned else why

@@ -437,3 +437,31 @@ def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(wee
     assert view._cell(moved_here, "Planned") == f"moved here from {date}"
 
 
+def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
+    import dataclasses
+
+    from territory_desktop import edits
+    from territory_desktop.io.exports import build_trips
+    from territory_desktop.qt.widgets import clock
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    settings = dataclasses.replace(doc.plan.settings, holidays=("2026-12-24", "2026-12-25"))
+    assert window.apply_edit(lambda: edits.update_settings(doc.plan, settings))
+    monday = dt.date(2026, 12, 28)
+    view.week.setDate(QDate(monday.year, monday.month, monday.day))
+    qtbot.waitUntil(lambda: any(view._cell(r, "Planned").endswith("(holiday)")
+                                for r in range(len(view.rows))))
+    trips = build_trips(doc.plan, REP, monday, monday, window.routing.network)
+    exported = {v.place.account_id: f"{clock(v.start)}–{clock(v.depart)}"
+                for v in trips.days[0].visits}
+    shown = {aid: view._cell(r, "Planned") for r, (d, aid) in enumerate(view.rows)
+             if d == monday.isoformat()}
+    moved = {aid for aid, text in shown.items() if text.endswith("(holiday)")}
+    assert moved, "no visit of the holidays on the Monday after"
+    assert {aid: text.split(" · ")[0] for aid, text in shown.items()} == exported
+    assert all(text == f"{exported[aid]} · from Thu 24 Dec (holiday)"
+               or text == f"{exported[aid]} · from Fri 25 Dec (holiday)"
+               for aid, text in shown.items() if aid in moved)
+
+
