@@ -45,6 +45,10 @@ COLUMNS = ("Day", "#", "Planned", "Account", "Address", "Notes", "Status", "Move
 EDITABLE = {"Moved to", "Odometer start", "Odometer end", "Miles", "Log note"}
 READINGS = ("Odometer start", "Odometer end", "Miles")
 PLANNED = "planned"
+CELL_PADDING = 14  # px around a cell's text (the style's margins and a little air)
+WIDEST = {"Address": 200, "Notes": 160}  # px: longer text is cut (the tooltip has it whole)
+HEADERS = {"Odometer start": ("Odo start", "Odometer at the start of the drive to the visit"),
+           "Odometer end": ("Odo end", "Odometer on arrival at the visit")}  # short: room
 FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when computed from the odometer
 
 
@@ -89,12 +93,16 @@ class RepWeekView(QWidget):
         self.caption = QLabel(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("repWeekTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([HEADERS.get(c, (c,))[0] for c in COLUMNS])
+        for name, (_label, tip) in HEADERS.items():
+            header_item = self.table.horizontalHeaderItem(COLUMNS.index(name))
+            assert header_item is not None  # set by the labels above
+            header_item.setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self._sized_for: tuple[str | None, dt.date] | None = None  # (rep, week) columns fit
+        self._sized_for: str | None = None  # the rep the column widths were fitted for
         self._shown: tuple[str | None, dt.date] | None = None  # (rep, week) on screen
         top = QHBoxLayout()
         top.addWidget(QLabel("Rep", self))
@@ -205,9 +213,7 @@ class RepWeekView(QWidget):
                     extra.pop(aid, None)
                 for n, (aid, why) in enumerate(extra.items(), start=len(planned) + 1):
                     self._add_row(date, n, aid, why, log.get((iso, aid)), off)
-            if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
-                self._sized_for = (rep_id, monday)
-                self.table.resizeColumnsToContents()
+            self._fit_columns()
             if same:
                 if 0 <= current[0] < self.table.rowCount():
                     self.table.setCurrentCell(*current)
@@ -260,6 +266,8 @@ class RepWeekView(QWidget):
                 self.table.setCellWidget(row, col, combo)
                 continue
             item = QTableWidgetItem(values.get(name, ""))
+            if name in WIDEST:
+                item.setToolTip(values.get(name, ""))
             flags = item.flags()
             if name not in EDITABLE:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
@@ -394,11 +402,35 @@ class RepWeekView(QWidget):
             # Not now: this may run inside the table's commit of an editor (see above).
             QTimer.singleShot(0, self, self.refresh)
 
+    def _fit_columns(self) -> None:
+        """Fit the data columns to their text, the log note taking the rest of the width.
+
+        For one rep a column only ever widens (no jumping from week to week, or when planned
+        times arrive with the road network); another rep's week is fitted afresh. Long
+        addresses and notes are cut at :data:`WIDEST` (their tooltip has them whole).
+        """
+        rep_id = self.rep_id()
+        fresh, self._sized_for = rep_id != self._sized_for, rep_id
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        for col, name in enumerate(COLUMNS[:-1]):  # the last one stretches
+            texts = [self._cell(row, name) for row in range(self.table.rowCount())]
+            widest = max((metrics.horizontalAdvance(t) for t in texts if t), default=0)
+            if name == "Planned":  # room for times before the road network brings them
+                widest = max(widest, metrics.horizontalAdvance("00:00–00:00"))
+            if name == "Status":
+                widest = max((w.sizeHint().width() for row in range(self.table.rowCount())
+                              if (w := self.table.cellWidget(row, col)) is not None), default=0)
+            else:
+                widest += CELL_PADDING
+            want = max(min(widest, WIDEST.get(name, widest)), header.sectionSizeFromContents(
+                col).width())
+            if fresh or want > self.table.columnWidth(col):
+                self.table.setColumnWidth(col, want)
+
     def _widen_to_fit(self) -> None:
         """Widen the columns whose text an edit made longer; never narrow one (no jumping)."""
-        for column in range(self.table.columnCount()):
-            if self.table.sizeHintForColumn(column) > self.table.columnWidth(column):
-                self.table.resizeColumnToContents(column)
+        self._fit_columns()
 
     def _on_table_selection_changed(self) -> None:
         if self._filling:  # a redraw putting the current cell back: no new pick by the user

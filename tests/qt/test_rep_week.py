@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from PySide6.QtCore import QDate
@@ -465,3 +466,45 @@ def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
                for aid, text in shown.items() if aid in moved)
 
 
+def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qtbot, tmp_path):
+    """Opened on a laptop before the road network is built: the times come later, uncut."""
+    from territory_desktop import edits
+    from territory_desktop.optimize.plan_schedule import solve_rep
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    doc, files, window = tdapp.document, tdapp.files, tdapp.window
+    schedule, rotation = solve_rep(doc.plan, REP, doc.assignment.territory_of, None, seconds=2)
+    plan = edits.set_schedule(doc.plan, schedule, "s",
+                              anchor=rotation.planner.cycle.monday.isoformat()).plan
+    path = tmp_path / "planned.gpkg"
+    planfile.save_plan(plan, path)
+    assert files.open_path(path, confirmed=True)
+    assert window.routing.network is None
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    header = view.table.horizontalHeader()
+    metrics = view.table.fontMetrics()
+
+    def widths():
+        return [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]  # the last stretches
+
+    def fits(name: str) -> bool:
+        column = COLUMNS.index(name)
+        return all(metrics.horizontalAdvance(view._cell(r, name)) < header.sectionSize(column)
+                   for r in range(len(view.rows)))
+
+    _go_to_cycle_week(view, doc.plan, 0)
+    assert view._cell(0, "Planned") == "—"
+    with qtbot.waitSignal(window.routing.network_ready, timeout=WAIT_MS):
+        window.actions["routing.build"].trigger()
+    qtbot.waitUntil(lambda: "–" in view._cell(0, "Planned"), timeout=WAIT_MS)
+    assert fits("Planned"), "the planned times are cut short"
+    seen = [widths()]
+    for week_index in (1, 2, 3, 0):
+        _go_to_cycle_week(view, doc.plan, week_index)
+        seen.append(widths())
+        assert all(fits(name) for name in ("Day", "Planned", "Account", "Status", "Moved to"))
+    for before, after in itertools.pairwise(seen):  # a column never narrows
+        assert all(a <= b for a, b in zip(before, after, strict=True)), (before, after)
+    assert seen[-1] == seen[-2]  # back in the first week: nothing jumps
+    assert header.stretchLastSection()  # the log note takes the rest
