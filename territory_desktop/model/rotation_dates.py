@@ -60,18 +60,48 @@ def holidays_moved_to(day: dt.date, working_weekdays: tuple[int, ...],
                   and moved_visit_day(h.isoformat(), working_weekdays, holidays) == iso)
 
 
-def check_moved_to(planned: str, moved_to: str, holidays: tuple[str, ...] = ()) -> None:
-    """Raise ValueError, in words, unless ``moved_to`` is a date after ``planned``, no holiday."""
+def check_moved_to(planned: str, moved_to: str, holidays: tuple[str, ...] = (),
+                   working_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)) -> None:
+    """Raise ValueError, in words, unless ``moved_to`` is a later working day, no holiday.
+
+    A move to a weekday the plan does not work (a Saturday in a Monday-Friday plan) is refused:
+    the rep's week shows working days only, so the visit would vanish from it.
+    """
     try:
         day = dt.date.fromisoformat(moved_to)
     except ValueError:
         raise ValueError(f"moved to {moved_to!r}: type the day as YYYY-MM-DD, e.g. "
-                         f"{moved_visit_day(planned, holidays=holidays)}") from None
+                         f"{moved_visit_day(planned, working_weekdays, holidays)}") from None
     if day <= dt.date.fromisoformat(planned):
         raise ValueError(f"moved to {moved_to}: a visit moves to a later day than {planned}")
+    if day.weekday() not in working_weekdays:
+        raise ValueError(f"moved to {moved_to}: {_day(day)} is not a working day; e.g. "
+                         f"{moved_visit_day(moved_to, working_weekdays, holidays)} is one")
     if moved_to in holidays:
         raise ValueError(f"moved to {moved_to}: that day is one of the plan's holidays; e.g. "
-                         f"{moved_visit_day(moved_to, holidays=holidays)} is a working day")
+                         f"{moved_visit_day(moved_to, working_weekdays, holidays)} is a working "
+                         "day")
+
+
+LOGGED_AFTER_THE_DAY = ("done", "skipped")
+"""Statuses that say what happened: a visit gets one on or after its day, never before."""
+
+
+def check_logged_on(planned: str, status: str, today: dt.date) -> None:
+    """Raise ValueError, in words, when ``status`` says a visit of a later day already happened.
+
+    A visit is done or skipped on its day; logging it so beforehand would also drop it from the
+    mileage log as not driven yet. "moved" (and "planned") are fine for any day.
+    """
+    day = dt.date.fromisoformat(planned)
+    if status in LOGGED_AFTER_THE_DAY and day > today:
+        raise ValueError(f"{_day(day)} is after today ({_day(today)}): log the visit as {status} "
+                         "on or after its day")
+
+
+def _day(day: dt.date) -> str:
+    """Return a date as a rep reads it: "Sat 12 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def visits_on_rest_days(plan: Plan) -> dict[str, int]:

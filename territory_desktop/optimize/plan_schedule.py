@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from territory_desktop.model import Plan, RepSchedule, ScheduledVisit, UnplacedAccount
+from territory_desktop.model import (
+    Account,
+    Plan,
+    Rep,
+    RepSchedule,
+    ScheduledVisit,
+    UnplacedAccount,
+)
 from territory_desktop.model.cadence import FrequencyError, visits_per_cycle
 from territory_desktop.optimize.rotation import (
     RotationAccount,
@@ -334,3 +341,44 @@ def day_timeline(planner: RotationPlanner, day_index: int,
         out.append(StopTime(aid, arrive, start, depart, drive))
         t, here = depart, 2 + i
     return out
+
+
+def visit_times(plan: Plan, rep: Rep, accounts: Sequence[Account],
+                drives: Sequence[float]) -> list[tuple[float, float, float]]:
+    """(arrive, start, depart) per stop in seconds from midnight: the one timing of a day.
+
+    The rep leaves home at the start of the working day, later if the first stop's time window
+    opens after they would arrive; each visit starts no earlier than its window and lasts its
+    cadence's minutes. ``drives`` are the road seconds into each stop. The exports (day sheets,
+    calendars) and the rep's week both time a day with this.
+    """
+    t = rep.workday_start * 60.0
+    first = accounts[0] if accounts else None
+    if first is not None and first.window_start is not None:
+        t = max(t, first.window_start * 60.0 - drives[0])
+    out = []
+    for account, drive in zip(accounts, drives, strict=False):
+        arrive = t + drive
+        start = arrive if account.window_start is None else max(arrive,
+                                                                account.window_start * 60.0)
+        depart = start + plan.settings.cadence_for(account)[1] * 60.0
+        out.append((arrive, start, depart))
+        t = depart
+    return out
+
+
+def planned_times(plan: Plan, rep_id: str, planner: RotationPlanner,
+                  account_ids: Sequence[str]) -> list[StopTime]:
+    """Return the times of a day's stops in this order, on the planner's road drive times.
+
+    Timed as the exports time a routed day (:func:`visit_times`), so a rep's week and the day
+    sheets agree. Accounts the planner does not know (not the rep's any more) are left out.
+    """
+    index = planner.account_index
+    ids = [a for a in account_ids if a in index and a in plan.accounts]
+    here, drives = 0, []
+    for aid in ids:
+        drives.append(float(planner.travel[here, 2 + index[aid]]))
+        here = 2 + index[aid]
+    times = visit_times(plan, plan.reps[rep_id], [plan.accounts[a] for a in ids], drives)
+    return [StopTime(aid, *t, drive) for aid, t, drive in zip(ids, times, drives, strict=True)]

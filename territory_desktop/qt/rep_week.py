@@ -7,6 +7,7 @@ planned times and leg distances appear once the road network is loaded.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -26,8 +27,14 @@ from PySide6.QtWidgets import (
 
 from territory_desktop import edits
 from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
-from territory_desktop.model.rotation_dates import check_moved_to, moved_visit_day, week_to_show
-from territory_desktop.qt.widgets import clock, fill_rep_combo
+from territory_desktop.model.odometer import check_readings
+from territory_desktop.model.rotation_dates import (
+    check_logged_on,
+    check_moved_to,
+    moved_visit_day,
+    week_to_show,
+)
+from territory_desktop.qt.widgets import CellComboBox, clock, fill_rep_combo
 
 if TYPE_CHECKING:
     from territory_desktop.qt.rotation_controller import RotationController
@@ -38,6 +45,10 @@ COLUMNS = ("Day", "#", "Planned", "Account", "Address", "Notes", "Status", "Move
 EDITABLE = {"Moved to", "Odometer start", "Odometer end", "Miles", "Log note"}
 READINGS = ("Odometer start", "Odometer end", "Miles")
 PLANNED = "planned"
+CELL_PADDING = 14  # px around a cell's text (the style's margins and a little air)
+WIDEST = {"Address": 200, "Notes": 160}  # px: longer text is cut (the tooltip has it whole)
+HEADERS = {"Odometer start": ("Odo start", "Odometer at the start of the drive to the visit"),
+           "Odometer end": ("Odo end", "Odometer on arrival at the visit")}  # short: room
 FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when computed from the odometer
 
 
@@ -61,6 +72,8 @@ class RepWeekView(QWidget):
     def __init__(self, bench: Workbench, rotation: RotationController) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
+        self.today: Callable[[], dt.date] = dt.date.today
+        """The date taken as today: done and skipped are for visits up to it (tests pin it)."""
         self.rotation = rotation
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
@@ -70,7 +83,7 @@ class RepWeekView(QWidget):
         self.week.setDisplayFormat("ddd d MMM yyyy")
         self.week.setToolTip("Weeks are named by their Monday; any day picked shows its week")
         self.week.setDate(_qdate(week_to_show(
-            dt.date.today(), bench.document.plan.settings.working_weekdays)))
+            self.today(), bench.document.plan.settings.working_weekdays)))
         prev_week = QPushButton("◀", self)
         prev_week.setObjectName("repWeekPrevious")
         next_week = QPushButton("▶", self)
@@ -80,12 +93,17 @@ class RepWeekView(QWidget):
         self.caption = QLabel(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("repWeekTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([HEADERS.get(c, (c,))[0] for c in COLUMNS])
+        for name, (_label, tip) in HEADERS.items():
+            header_item = self.table.horizontalHeaderItem(COLUMNS.index(name))
+            assert header_item is not None  # set by the labels above
+            header_item.setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self._sized_for: tuple[str | None, dt.date] | None = None  # (rep, week) columns fit
+        self._sized_for: str | None = None  # the rep the column widths were fitted for
+        self._shown: tuple[str | None, dt.date] | None = None  # (rep, week) on screen
         top = QHBoxLayout()
         top.addWidget(QLabel("Rep", self))
         top.addWidget(self.rep, 1)
@@ -148,12 +166,16 @@ class RepWeekView(QWidget):
         """Rebuild the table for the chosen rep and week from the plan and its log."""
         from territory_desktop.optimize.plan_schedule import cycle_for, visits_on
 
+        rep_id = self.rep_id()
+        same = self._shown == (rep_id, self.monday())  # a redraw: keep the place on screen
+        self._shown = (rep_id, self.monday())
+        scroll = self.table.verticalScrollBar().value()
+        current = (self.table.currentRow(), self.table.currentColumn())
         self._filling = True
         try:
             self.table.setRowCount(0)
             self.rows = []
             plan = self.bench.document.plan
-            rep_id = self.rep_id()
             schedule = plan.schedules.get(rep_id) if rep_id else None
             if not rep_id or schedule is None:
                 self.caption.setText("No rotation for this rep yet (Rotation tab).")
@@ -161,7 +183,6 @@ class RepWeekView(QWidget):
             cycle = cycle_for(plan, schedule.weeks)
             monday = self.monday()
             planner = self.rotation.planner(rep_id)
-            index = {(d.week, d.weekday): d.index for d in planner.days} if planner else {}
             log = {(e.date, e.account_id): e for e in plan.visit_log if e.rep_id == rep_id}
             week_no = None
             total_visits = 0
@@ -174,9 +195,10 @@ class RepWeekView(QWidget):
                 week_no = slot[0]
                 iso = date.isoformat()
                 on_day = visits_on(plan, rep_id, cycle, date)  # a holiday's: the day after
-                times = self._times(planner, index.get(slot), [a for a, h in on_day if not h])
+                times = self._times(rep_id, planner, [a for a, _h in on_day])
                 planned = {a: times.get(a) if h is None else
-                           f"from {h:%a} {h.day} {h:%b} (holiday)" for a, h in on_day}
+                           _joined(times.get(a), f"from {h:%a} {h.day} {h:%b} (holiday)")
+                           for a, h in on_day}
                 off = ("off" if slot in plan.reps[rep_id].days_off
                        else holidays.get(date, ""))
                 for n, (aid, when) in enumerate(planned.items(), start=1):
@@ -191,9 +213,11 @@ class RepWeekView(QWidget):
                     extra.pop(aid, None)
                 for n, (aid, why) in enumerate(extra.items(), start=len(planned) + 1):
                     self._add_row(date, n, aid, why, log.get((iso, aid)), off)
-            if self._sized_for != (rep_id, monday):  # a new rep or week; edits keep the widths
-                self._sized_for = (rep_id, monday)
-                self.table.resizeColumnsToContents()
+            self._fit_columns()
+            if same:
+                if 0 <= current[0] < self.table.rowCount():
+                    self.table.setCurrentCell(*current)
+                self.table.verticalScrollBar().setValue(scroll)
             label = f"week {week_no + 1} of the {schedule.weeks}-week rotation" \
                 if week_no is not None else "no working days"
             off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
@@ -204,16 +228,14 @@ class RepWeekView(QWidget):
         finally:
             self._filling = False
 
-    @staticmethod
-    def _times(planner: Any, day_index: int | None, ids: list[str]) -> dict[str, str]:
-        if planner is None or day_index is None or not ids:
+    def _times(self, rep_id: str, planner: Any, ids: list[str]) -> dict[str, str]:
+        """Planned start–end of a day's visits in this order, timed as the exports time them."""
+        if planner is None or not ids:
             return {}
-        from territory_desktop.optimize.plan_schedule import day_timeline
+        from territory_desktop.optimize.plan_schedule import planned_times
 
-        known = {a.id for a in planner.accounts}
-        ids = [a for a in ids if a in known]
         return {s.account_id: f"{clock(s.start)}–{clock(s.depart)}"
-                for s in day_timeline(planner, day_index, ids)}
+                for s in planned_times(self.bench.document.plan, rep_id, planner, ids)}
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
                  entry: VisitLogEntry | None, off: str) -> None:
@@ -236,7 +258,7 @@ class RepWeekView(QWidget):
         }
         for col, name in enumerate(COLUMNS):
             if name == "Status":
-                combo = QComboBox(self.table)
+                combo = CellComboBox(self.table)
                 combo.addItems(list(VISIT_STATUSES))
                 combo.setCurrentText(entry.status if entry else PLANNED)
                 combo.currentTextChanged.connect(
@@ -244,6 +266,8 @@ class RepWeekView(QWidget):
                 self.table.setCellWidget(row, col, combo)
                 continue
             item = QTableWidgetItem(values.get(name, ""))
+            if name in WIDEST:
+                item.setToolTip(values.get(name, ""))
             flags = item.flags()
             if name not in EDITABLE:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable)
@@ -315,6 +339,7 @@ class RepWeekView(QWidget):
             "miles": miles,
         }
         note = self._cell(row, "Log note")
+        check_logged_on(date, status, self.today())
         if status == PLANNED and note == "" and all(v is None for v in readings.values()):
             return None
         moved_to = self._cell(row, "Moved to")
@@ -323,10 +348,16 @@ class RepWeekView(QWidget):
             moved_to = moved_visit_day(date, tuple(settings.working_weekdays),
                                        tuple(settings.holidays))
         if status == "moved":
-            check_moved_to(date, moved_to, tuple(settings.holidays))
-        return VisitLogEntry(
+            check_moved_to(date, moved_to, tuple(settings.holidays),
+                           tuple(settings.working_weekdays))
+        entry = VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
             moved_to=moved_to if status == "moved" else "", note=note, **readings)
+        plan = self.bench.document.plan
+        names = {e.account_id: plan.accounts[e.account_id].name for e in plan.visit_log
+                 if e.account_id in plan.accounts}
+        check_readings(entry, plan.visit_log, names)
+        return entry
 
     def _on_row_edited(self, row: int) -> None:
         if self._filling:
@@ -349,6 +380,7 @@ class RepWeekView(QWidget):
                          if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
         if existing == entry:
             return
+        moved = {e.moved_to for e in (existing, entry) if e is not None and e.moved_to}
         self._logging = True
         try:
             if entry is None:
@@ -366,14 +398,43 @@ class RepWeekView(QWidget):
         finally:
             self._filling = False
         self._widen_to_fit()
+        if moved:  # another day's "moved here" row comes, goes or changes: redraw the week
+            # Not now: this may run inside the table's commit of an editor (see above).
+            QTimer.singleShot(0, self, self.refresh)
+
+    def _fit_columns(self) -> None:
+        """Fit the data columns to their text, the log note taking the rest of the width.
+
+        For one rep a column only ever widens (no jumping from week to week, or when planned
+        times arrive with the road network); another rep's week is fitted afresh. Long
+        addresses and notes are cut at :data:`WIDEST` (their tooltip has them whole).
+        """
+        rep_id = self.rep_id()
+        fresh, self._sized_for = rep_id != self._sized_for, rep_id
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        for col, name in enumerate(COLUMNS[:-1]):  # the last one stretches
+            texts = [self._cell(row, name) for row in range(self.table.rowCount())]
+            widest = max((metrics.horizontalAdvance(t) for t in texts if t), default=0)
+            if name == "Planned":  # room for times before the road network brings them
+                widest = max(widest, metrics.horizontalAdvance("00:00–00:00"))
+            if name == "Status":
+                widest = max((w.sizeHint().width() for row in range(self.table.rowCount())
+                              if (w := self.table.cellWidget(row, col)) is not None), default=0)
+            else:
+                widest += CELL_PADDING
+            want = max(min(widest, WIDEST.get(name, widest)), header.sectionSizeFromContents(
+                col).width())
+            if fresh or want > self.table.columnWidth(col):
+                self.table.setColumnWidth(col, want)
 
     def _widen_to_fit(self) -> None:
         """Widen the columns whose text an edit made longer; never narrow one (no jumping)."""
-        for column in range(self.table.columnCount()):
-            if self.table.sizeHintForColumn(column) > self.table.columnWidth(column):
-                self.table.resizeColumnToContents(column)
+        self._fit_columns()
 
     def _on_table_selection_changed(self) -> None:
+        if self._filling:  # a redraw putting the current cell back: no new pick by the user
+            return
         rows = {i.row() for i in self.table.selectedIndexes()}
         rep_id = self.rep_id()
         if len(rows) != 1 or rep_id is None:
@@ -402,3 +463,8 @@ def _holiday_notes(plan: Plan, monday: dt.date) -> dict[dt.date, str]:
 
 def _qdate(date: dt.date) -> QDate:
     return QDate(date.year, date.month, date.day)
+
+
+def _joined(planned: str | None, why: str) -> str:
+    """Return a row's Planned text: its times (when known) and why it is on that day."""
+    return f"{planned} · {why}" if planned else why

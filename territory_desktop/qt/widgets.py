@@ -1,11 +1,14 @@
-"""Small widget helpers the panels share: reps, tables, problem line, status rule, times."""
+"""Small widget helpers the panels share: reps, tables, cell combos, problem line, times."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
     QComboBox,
     QFrame,
     QHeaderView,
@@ -86,3 +89,33 @@ def clock(seconds: float) -> str:
     """Seconds from midnight as HH:MM."""
     minutes = round(seconds / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class CellComboBox(QComboBox):
+    """A combo box for a table cell that the mouse wheel never changes.
+
+    Over a table, the wheel scrolls the table: a plain combo under the pointer would take the
+    wheel and step its value instead (and log each step). The value changes by a click on the
+    combo or the keyboard only, even once it has focus: the wheel is handed to the table.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus from the wheel either
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Scroll the table under the combo instead of changing the value."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        # Handed on explicitly: Qt propagates an ignored wheel event to the parent only when
+        # it came from the window system, not when sent by code (a test, an automation tool).
+        viewport = area.viewport()
+        here = self.mapTo(viewport, event.position().toPoint())
+        QApplication.sendEvent(viewport, QWheelEvent(
+            QPointF(here), event.globalPosition(), event.pixelDelta(), event.angleDelta(),
+            event.buttons(), event.modifiers(), event.phase(), event.inverted(), event.source()))
+        event.accept()

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from territory_desktop.model.rotation_dates import (
+    check_logged_on,
     check_moved_to,
     holidays_moved_to,
     moved_visit_day,
@@ -89,3 +90,24 @@ def test_a_slots_next_date_is_its_first_occurrence_from_a_day_on():
         for slot in cycle.all_slots():
             found = cycle.next_date(*slot, day)
             assert cycle.slot(found) == slot and 0 <= (found - day).days < 28
+
+
+def test_a_visit_moves_to_one_of_the_plans_working_days_only():
+    with pytest.raises(ValueError, match=r"moved to 2026-12-12: Sat 12 Dec is not a working day; "
+                                         r"e\.g\. 2026-12-14 is one"):
+        check_moved_to("2026-12-09", "2026-12-12")
+    check_moved_to("2026-12-09", "2026-12-12", working_weekdays=(0, 1, 2, 3, 4, 5))
+    with pytest.raises(ValueError, match="Fri 11 Dec is not a working day"):
+        check_moved_to("2026-12-09", "2026-12-11", working_weekdays=(0, 1, 2, 3))
+
+
+def test_a_visit_is_logged_done_or_skipped_on_its_day_or_later_only():
+    monday = dt.date(2026, 12, 7)
+    for status in ("done", "skipped"):
+        with pytest.raises(ValueError, match=r"Wed 9 Dec is after today \(Mon 7 Dec\): log the "
+                                             f"visit as {status} on or after its day"):
+            check_logged_on("2026-12-09", status, monday)
+        check_logged_on("2026-12-07", status, monday)  # today's
+        check_logged_on("2026-12-04", status, monday)  # last week's, logged late
+    check_logged_on("2026-12-09", "moved", monday)  # a later visit may be moved ahead
+    check_logged_on("2026-12-09", "planned", monday)

@@ -163,3 +163,24 @@ def test_windows_closed_days_and_same_weekday_hold_on_road_times(sample, road_ne
              *((plan.accounts[a].lat, plan.accounts[a].lon) for a in day.account_ids),
              (rep.home_lat, rep.home_lon)]
     assert route(road_network, stops).total_seconds == pytest.approx(day.drive_seconds, abs=0.5)
+
+
+def test_planned_times_are_the_engines_and_go_on_past_the_days_own_visits(sample):
+    """The rep's week times a day as the exports do; on the engine's own days both agree."""
+    plan, territory_of = sample
+    _schedule, rotation = ps.solve_rep(plan, "REP-4", territory_of, None, seconds=2, seed=5)
+    planner = rotation.planner
+    days = [d for d in rotation.schedule.days if d.account_ids]
+    for day in days:
+        engine = ps.day_timeline(planner, day.day.index, day.account_ids)
+        ours = ps.planned_times(plan, "REP-4", planner, day.account_ids)
+        assert [(s.account_id, s.arrive, s.start, s.depart) for s in ours] == [
+            (s.account_id, pytest.approx(s.arrive, abs=0.01), pytest.approx(s.start, abs=0.01),
+             pytest.approx(s.depart, abs=0.01)) for s in engine]
+    # a holiday's visits after a day's own: timed on from where the day's own end
+    own, moved = days[0].account_ids, [a for a in days[1].account_ids
+                                       if a not in days[0].account_ids]
+    both = ps.planned_times(plan, "REP-4", planner, [*own, *moved])
+    assert [s.account_id for s in both] == [*own, *moved]
+    assert both[len(own)].arrive == pytest.approx(both[len(own) - 1].depart
+                                                  + both[len(own)].drive_in)

@@ -135,6 +135,7 @@ def test_a_day_whose_visits_were_all_skipped_is_not_counted_in_the_pack(schedule
     week.rep.setCurrentIndex(week.rep.findData(REP))
     type_date(qtbot, week.week, monday)
     first_day = week.rows[0][0]
+    week.today = lambda: dt.date.fromisoformat(week.rows[-1][0])  # logged at the week's end
     driven_days = len({date for date, _aid in week.rows})
     for row in [r for r, (date, _aid) in enumerate(week.rows) if date == first_day]:
         week.table.cellWidget(row, 6).setCurrentText("skipped")  # the rep's status pick

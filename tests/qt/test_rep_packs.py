@@ -6,6 +6,7 @@ Store the network, export a rep pack, use it with no extract, merge the returned
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -111,6 +112,7 @@ def test_a_pack_opened_with_no_extract_reoptimises_a_day_and_logs_a_visit(
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
     assert view.rows
+    view.today = lambda: dt.date.fromisoformat(view.rows[-1][0])  # logged at the week's end
     view.table.cellWidget(0, 6).setCurrentText("done")
     date, aid = view.rows[0]
     assert any((e.date, e.account_id, e.status) == (date, aid, "done")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from PySide6.QtCore import QDate
@@ -21,7 +22,14 @@ def week(scheduled):
     window.actions["rotation.week"].trigger()
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
+    view.today = lambda: _after_the_weeks_shown(tdapp.document.plan)
     return tdapp, view
+
+
+def _after_the_weeks_shown(plan) -> dt.date:
+    """Return a "today" after every week these tests show: their visits may be logged done."""
+    cycle = cycle_for(plan, plan.schedules[REP].weeks)
+    return max(cycle.monday, dt.date.today()) + dt.timedelta(weeks=52)
 
 
 def _go_to_cycle_week(view, plan, week_index: int) -> dt.date:
@@ -274,3 +282,229 @@ def test_re_planning_this_week_keeps_the_visits_already_logged_on_their_day(week
         next(a for a in menu.actions() if a.text() == "Re-optimise the rest of the week").trigger()
     assert doc.undo_stack.undoText().startswith("Re-optimise week")
     assert {v.account_id for v in doc.plan.schedules[REP].day(*slot)} >= done
+
+
+# ------------------------------------------------------------------ walkthrough findings
+def _status_combo(view, row: int):
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    return view.table.cellWidget(row, COLUMNS.index("Status"))
+
+
+def _pick_status(qtbot, view, row: int, key) -> None:
+    """Click into a row's status and step it with the keyboard, as a rep does."""
+    from PySide6.QtCore import Qt
+
+    combo = _status_combo(view, row)
+    view.table.scrollToItem(view.table.item(row, 0))
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.keyClick(combo, key)
+    qtbot.wait(20)  # the deferred redraw, if any
+
+
+def _dismiss_errors(qtbot, window) -> None:
+    """Close the refusal boxes (the status bar keeps the message), as a rep clicks OK."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    for box in window.findChildren(QMessageBox, "errorBox"):
+        box.close()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def _log_of(doc, date: str, aid: str):
+    return next((e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid)), None)
+
+
+def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot):
+    # Decision: the wheel never changes a status, focused or not; a click or the keyboard does.
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QComboBox
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.resize(1300, 600)  # a laptop: the week does not fit, the table scrolls
+    _go_to_cycle_week(view, doc.plan, 0)
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 0)
+    combo = _status_combo(view, 0)
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)  # even one the rep clicked into before
+    pointer = combo.mapToGlobal(combo.rect().center())  # over the Status column; it stays
+    steps_before = doc.undo_stack.count()
+    for _ in range(3):  # the table scrolls: each step has the next row's status under it
+        under = QApplication.widgetAt(pointer)
+        assert isinstance(under, QComboBox), f"the pointer is over {under}, not a status"
+        event = QWheelEvent(QPointF(under.mapFromGlobal(pointer)), QPointF(pointer), QPoint(),
+                            QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(under, event)
+    assert [_status_combo(view, r).currentText() for r in range(len(view.rows))] == [
+        "planned"] * len(view.rows)
+    assert doc.undo_stack.count() == steps_before
+    assert not doc.plan.visit_log
+    assert view.table.verticalScrollBar().value() > 0  # the table scrolled instead
+
+
+def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    view.today = lambda: monday
+    later = next(r for r, (d, _a) in enumerate(view.rows) if d > monday.isoformat())
+    date, aid = view.rows[later]
+    day = dt.date.fromisoformat(date)
+    _pick_status(qtbot, view, later, Qt.Key.Key_Down)  # planned -> done
+    message = window.statusBar().currentMessage()
+    assert f"{day:%a} {day.day} {day:%b} is after today (Mon {monday.day} {monday:%b})" in message
+    assert "not saved" in message
+    assert _log_of(doc, date, aid) is None
+    qtbot.waitUntil(lambda: _status_combo(view, view.rows.index((date, aid))).currentText()
+                    == "planned")
+    _dismiss_errors(qtbot, window)
+    row = view.rows.index((date, aid))
+    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # "moved": fine before the day
+    assert _log_of(doc, date, aid).status == "moved"
+    today_row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
+    _pick_status(qtbot, view, today_row, Qt.Key.Key_Down)  # today's visit: done
+    assert _log_of(doc, *view.rows[today_row]).status == "done"
+
+
+def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    _go_to_cycle_week(view, doc.plan, 0)
+    row = _planned_row(view)
+    date, aid = view.rows[row]
+    _type_into(qtbot, view, row, "Odometer start", "12003")
+    _type_into(qtbot, view, row, "Odometer end", "99999", Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    assert "87,996" in message and "more than anyone drives in a day (1,000)" in message
+    assert "not saved" in message
+    assert (_log_of(doc, date, aid).odometer_start, _log_of(doc, date, aid).odometer_end) == (
+        12003, None)
+    qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Odometer end") == "")
+    assert view._cell(view.rows.index((date, aid)), "Miles") == ""
+    _dismiss_errors(qtbot, window)
+    # the next visit of the day starts where this one ended, not inside its drive
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Odometer end", "12004.5")
+    nxt = next(r for r, (d, _a) in enumerate(view.rows) if d == date and r != row)
+    nxt_aid = view.rows[nxt][1]
+    _type_into(qtbot, view, nxt, "Odometer start", "12004", Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    name = doc.plan.accounts[aid].name
+    assert f"overlaps the drive to {name} the same day (12003 to 12004.5)" in message
+    assert _log_of(doc, date, nxt_aid) is None
+    _dismiss_errors(qtbot, window)
+    nxt = view.rows.index((date, nxt_aid))
+    _type_into(qtbot, view, nxt, "Odometer start", "12004.5", Qt.Key.Key_Return)
+    assert _log_of(doc, date, nxt_aid).odometer_start == 12004.5
+
+
+def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(week, qtbot):
+    from PySide6.QtCore import Qt
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    window.activateWindow()
+    monday = _go_to_cycle_week(view, doc.plan, 0)
+    view.today = lambda: monday
+    row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
+    date, aid = view.rows[row]
+    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to the next working day
+    tuesday = (monday + dt.timedelta(days=1)).isoformat()
+    assert _log_of(doc, date, aid).moved_to == tuesday
+    assert (tuesday, aid) in view.rows  # "moved here from" on Tuesday, at once
+    saturday = monday + dt.timedelta(days=5)
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Moved to", saturday.isoformat(), Qt.Key.Key_Return)
+    message = window.statusBar().currentMessage()
+    assert f"Sat {saturday.day} {saturday:%b} is not a working day" in message
+    assert _log_of(doc, date, aid).moved_to == tuesday
+    _dismiss_errors(qtbot, window)
+    wednesday = (monday + dt.timedelta(days=2)).isoformat()
+    row = view.rows.index((date, aid))
+    _type_into(qtbot, view, row, "Moved to", wednesday, Qt.Key.Key_Return)
+    assert _log_of(doc, date, aid).moved_to == wednesday
+    # no stale row from the first move: the week is redrawn with the edit (not on reopening)
+    qtbot.waitUntil(lambda: (tuesday, aid) not in view.rows, timeout=1000)
+    moved_here = view.rows.index((wednesday, aid))
+    assert view._cell(moved_here, "Planned") == f"moved here from {date}"
+
+
+def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
+    import dataclasses
+
+    from territory_desktop import edits
+    from territory_desktop.io.exports import build_trips
+    from territory_desktop.qt.widgets import clock
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    settings = dataclasses.replace(doc.plan.settings, holidays=("2026-12-24", "2026-12-25"))
+    assert window.apply_edit(lambda: edits.update_settings(doc.plan, settings))
+    monday = dt.date(2026, 12, 28)
+    view.week.setDate(QDate(monday.year, monday.month, monday.day))
+    qtbot.waitUntil(lambda: any(view._cell(r, "Planned").endswith("(holiday)")
+                                for r in range(len(view.rows))))
+    trips = build_trips(doc.plan, REP, monday, monday, window.routing.network)
+    exported = {v.place.account_id: f"{clock(v.start)}–{clock(v.depart)}"
+                for v in trips.days[0].visits}
+    shown = {aid: view._cell(r, "Planned") for r, (d, aid) in enumerate(view.rows)
+             if d == monday.isoformat()}
+    moved = {aid for aid, text in shown.items() if text.endswith("(holiday)")}
+    assert moved, "no visit of the holidays on the Monday after"
+    assert {aid: text.split(" · ")[0] for aid, text in shown.items()} == exported
+    assert all(text == f"{exported[aid]} · from Thu 24 Dec (holiday)"
+               or text == f"{exported[aid]} · from Fri 25 Dec (holiday)"
+               for aid, text in shown.items() if aid in moved)
+
+
+def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qtbot, tmp_path):
+    """Opened on a laptop before the road network is built: the times come later, uncut."""
+    from territory_desktop import edits
+    from territory_desktop.optimize.plan_schedule import solve_rep
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    doc, files, window = tdapp.document, tdapp.files, tdapp.window
+    schedule, rotation = solve_rep(doc.plan, REP, doc.assignment.territory_of, None, seconds=2)
+    plan = edits.set_schedule(doc.plan, schedule, "s",
+                              anchor=rotation.planner.cycle.monday.isoformat()).plan
+    path = tmp_path / "planned.gpkg"
+    planfile.save_plan(plan, path)
+    assert files.open_path(path, confirmed=True)
+    assert window.routing.network is None
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(REP))
+    header = view.table.horizontalHeader()
+    metrics = view.table.fontMetrics()
+
+    def widths():
+        return [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]  # the last stretches
+
+    def fits(name: str) -> bool:
+        column = COLUMNS.index(name)
+        return all(metrics.horizontalAdvance(view._cell(r, name)) < header.sectionSize(column)
+                   for r in range(len(view.rows)))
+
+    _go_to_cycle_week(view, doc.plan, 0)
+    assert view._cell(0, "Planned") == "—"
+    with qtbot.waitSignal(window.routing.network_ready, timeout=WAIT_MS):
+        window.actions["routing.build"].trigger()
+    qtbot.waitUntil(lambda: "–" in view._cell(0, "Planned"), timeout=WAIT_MS)
+    assert fits("Planned"), "the planned times are cut short"
+    seen = [widths()]
+    for week_index in (1, 2, 3, 0):
+        _go_to_cycle_week(view, doc.plan, week_index)
+        seen.append(widths())
+        assert all(fits(name) for name in ("Day", "Planned", "Account", "Status", "Moved to"))
+    for before, after in itertools.pairwise(seen):  # a column never narrows
+        assert all(a <= b for a, b in zip(before, after, strict=True)), (before, after)
+    assert seen[-1] == seen[-2]  # back in the first week: nothing jumps
+    assert header.stretchLastSection()  # the log note takes the rest

@@ -295,28 +295,6 @@ def _route(network: RoadNetwork, places: Sequence[Place]) -> Route:
         raise ExportError(f"cannot route the day: {exc}") from None
 
 
-def _times(plan: Plan, rep: Rep, accounts: Sequence[Account],
-           drives: Sequence[float]) -> list[tuple[float, float, float]]:
-    """(arrive, start, depart) per stop, as the rotation engine times a day.
-
-    The rep leaves home at the start of the working day, later if the first stop's time window
-    opens after they would arrive; each visit starts no earlier than its window.
-    """
-    t = rep.workday_start * 60.0
-    first = accounts[0] if accounts else None
-    if first is not None and first.window_start is not None:
-        t = max(t, first.window_start * 60.0 - drives[0])
-    out = []
-    for account, drive in zip(accounts, drives, strict=False):
-        arrive = t + drive
-        start = arrive if account.window_start is None else max(arrive,
-                                                                account.window_start * 60.0)
-        depart = start + plan.settings.cadence_for(account)[1] * 60.0
-        out.append((arrive, start, depart))
-        t = depart
-    return out
-
-
 def _purpose(place: Place, moved_from: str) -> str:
     text = f"Visit of {place.name} (tier {place.tier})"
     return f"{text}, moved from {moved_from}" if moved_from else text
@@ -397,7 +375,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     ExportError
         Unknown rep, no rotation, an empty or reversed range, or a day that cannot be routed.
     """
-    from territory_desktop.optimize.plan_schedule import cycle_for
+    from territory_desktop.optimize.plan_schedule import cycle_for, visit_times
 
     per_unit = _parse_unit(unit)
     rep = rep_and_schedule(plan, rep_id)
@@ -445,7 +423,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         places = [home, *(account_place(a) for a in accounts), home]
         ids = tuple(a.id for a in accounts)
         route = routes[ids] if ids in routes else _route(network, places)
-        times = _times(plan, rep, accounts, [g.seconds for g in route.legs])
+        times = visit_times(plan, rep, accounts, [g.seconds for g in route.legs])
         visits = [Visit(places[i + 1], status, *times[i], entry=entry, moved_from=moved_from)
                   for i, (_aid, status, entry, moved_from) in enumerate(actual)]
         legs = _legs(date, rep, places, visits, route, per_unit, warnings)
