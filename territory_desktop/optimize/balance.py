@@ -234,6 +234,12 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
                 and (bool(filled[1]), float(filled[0].violation().sum())) \
                 < (bool(split), float(state.violation().sum())):
             state, split = filled
+    if params.max_moves is not None and setup.vacated and not split \
+            and state.violation().any():
+        from territory_desktop.optimize.band_search import search_within_budget
+
+        state = search_within_budget(state, (u, v), table, times, setup.centres, setup.capacity,
+                                     len(setup.plan.settings.working_weekdays)) or state
     if lp_note:
         setup.warnings.append(lp_note)
     fb.step(0.95, "measuring the result")
