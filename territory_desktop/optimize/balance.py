@@ -7,7 +7,9 @@ and locks hold. Steps: set-up (who is balanced, what is fixed), the transportati
 (:mod:`~territory_desktop.optimize.transport`; above :data:`PRICE_MIN_ACCOUNTS` movable
 accounts without move caps, solved by territory prices, :mod:`~territory_desktop.optimize.prices`),
 then boundary repair
-(:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate.
+(:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate. Under
+a move budget with a vacated territory, still outside the band after all that: a tabu search
+on the exact estimate (:mod:`~territory_desktop.optimize.band_search`), kept when nearer.
 
 Which territories take part: every unlocked territory with an outline whose rep is in the
 team (``BalanceParams.reps``; default every rep owning such a territory). A team rep without
@@ -238,6 +240,7 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
             and state.violation().any():
         from territory_desktop.optimize.band_search import search_within_budget
 
+        fb.step(0.95, "searching nearer the band")
         state = search_within_budget(state, (u, v), table, times, setup.centres, setup.capacity,
                                      len(setup.plan.settings.working_weekdays)) or state
     if lp_note:

@@ -15,10 +15,12 @@ current alignment satisfies it. (Exact contiguity by flows was tried: far slower
 
 The workload estimate is not linear (a territory's trips from home are shared by its visits),
 so the MILP works on its tangent at a reference alignment, re-read after each solve; the
-caller's border repair finishes. Before this, the vacated accounts were grown into the
-bordering territories and a small MILP per border layer shifted the rest: it missed the goal
-(1.3x the leaver's accounts, all in the band) for three leavers of ten on the LA benchmark
-(``benchmarks/realign.py``), this for two. A territory-level flow realised flow by flow lost
+caller's border repair finishes, and where the band is still missed a tabu search on the
+estimate itself (:mod:`.band_search`) takes it nearer (two leavers of ten on the benchmark).
+Before this MILP, the vacated accounts were grown into the bordering territories and a
+small MILP per border layer shifted the rest: it missed the goal (1.3x the leaver's accounts,
+all in the band) for three leavers of ten on the LA benchmark (``benchmarks/realign.py``),
+this for two. A territory-level flow realised flow by flow lost
 to both: the accounts on a border are rarely the heavy ones the flow counts on.
 """
 
