@@ -309,10 +309,14 @@ def _fill_vacancy(setup: _Setup, params: BalanceParams,
     state.labels = np.where(setup.in_problem, setup.current, -1)
     adj = Adjacency(len(setup.table), *graph)
     days = len(setup.plan.settings.working_weekdays)
+    from territory_desktop.optimize.band_search import labels_search
+
     fill_vacancy(state, adj, hole, setup.capacity, setup.table.visits_per_week,
                  lambda labels: label_workload(setup.table, times, labels, setup.centres,
                                                days).workload,
-                 params.tolerance, fb.sub(0.0, 0.8))
+                 params.tolerance, fb.sub(0.0, 0.8),
+                 labels_search(state, graph, setup.table, times, setup.centres, setup.capacity,
+                               days))
     return state, _mend(state, setup, params, adj, times, fb.sub(0.8, 1.0))
 
 

@@ -19,9 +19,13 @@ oscillation), but only alignments within the budget and the per-rep caps are kep
 step splits a territory. A fixed number of iterations, not a time limit, so the answer does
 not depend on the machine's load; ties are broken by drive cost and index: deterministic.
 
-On the LA benchmark (``benchmarks/realign.py``) it takes the two leavers the MILP leaves
-outside the band nearer to it (fewer territories out, a smaller worst deviation) without
-reaching it; the others are in the band before it and never run it.
+Used twice: by :func:`~territory_desktop.optimize.vacancy.fill_vacancy` on its best quick
+solve before the deep ones, which it spares when it reaches the band, and by the balance on
+its final alignment when that is still outside the band. On the LA benchmark
+(``benchmarks/realign.py``) the first takes one leaver (R05) into the band in about 10 s
+instead of the deep solves' 45 s, the second two leavers (R03, R07) nearer to it (fewer
+territories out, a smaller worst deviation) without reaching it: with two more moves than
+the budget it reaches the band for both, in one piece.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from territory_desktop.model.drive_estimate import (
 from territory_desktop.model.territory_load import AccountTable
 from territory_desktop.optimize.repair import RepairState
 
-__all__ = ["SearchParams", "search_band", "search_within_budget"]
+__all__ = ["SearchParams", "labels_search", "search_band", "search_within_budget"]
 
 GUIDE = 1e-3
 Score = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -165,7 +169,7 @@ def search_band(state: RepairState, adj: Adjacency, table: AccountTable, times: 
     limit = state.max_moves if state.max_moves is not None else lab.shape[0]
     moves = state.moves()
     excess, _ = score(loads)
-    best_key = (float(excess), moves)
+    best_key = (float(excess) if moves <= limit else np.inf, moves)
     best = lab.copy()
     counts = np.bincount(lab[lab >= 0], minlength=k)
     price = params.over_price
@@ -274,6 +278,32 @@ def search_within_budget(state: RepairState, graph: tuple[np.ndarray, np.ndarray
     within = trial.max_moves is None or trial.moves() <= trial.max_moves
     better = float(trial.violation().sum()) < float(state.violation().sum()) - 1e-12
     return trial if within and better else None
+
+
+def labels_search(state: RepairState, graph: tuple[np.ndarray, np.ndarray],
+                  table: AccountTable, times: DriveTimes, centres: Sequence[str],
+                  capacity: np.ndarray,
+                  working_days: int) -> Callable[[np.ndarray], np.ndarray | None] | None:
+    """Return ``search(labels)``: the labels the search reaches from ``labels``, or None.
+
+    For :func:`~territory_desktop.optimize.vacancy.fill_vacancy`; the move caps and the
+    tolerance are ``state``'s when it is called. None where :func:`search_within_budget`
+    would not search; the search returns None for labels with a territory in pieces.
+    """
+    from territory_desktop.model.contiguity import pieces
+
+    if state.potential is not None or len(set(centres)) < len(centres):
+        return None
+    adj = Adjacency(len(table), *graph)
+
+    def search(labels: np.ndarray) -> np.ndarray | None:
+        if (pieces(labels.shape[0], adj.u, adj.v, labels, state.k) > 1).any():
+            return None
+        trial = replace(state, labels=labels.copy())
+        search_band(trial, adj, table, times, centres, capacity, working_days)
+        return trial.labels
+
+    return search
 
 
 def _best_chain(exact: _ExactLoads, masks: np.ndarray, loads: np.ndarray,
