@@ -7,7 +7,9 @@ and locks hold. Steps: set-up (who is balanced, what is fixed), the transportati
 (:mod:`~territory_desktop.optimize.transport`; above :data:`PRICE_MIN_ACCOUNTS` movable
 accounts without move caps, solved by territory prices, :mod:`~territory_desktop.optimize.prices`),
 then boundary repair
-(:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate.
+(:mod:`~territory_desktop.optimize.repair`) re-checked on the exact workload estimate. Under
+a move budget with a vacated territory, still outside the band after all that: a tabu search
+on the exact estimate (:mod:`~territory_desktop.optimize.band_search`), kept when nearer.
 
 Which territories take part: every unlocked territory with an outline whose rep is in the
 team (``BalanceParams.reps``; default every rep owning such a territory). A team rep without
@@ -234,6 +236,13 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
                 and (bool(filled[1]), float(filled[0].violation().sum())) \
                 < (bool(split), float(state.violation().sum())):
             state, split = filled
+    if params.max_moves is not None and setup.vacated and not split \
+            and state.violation().any():
+        from territory_desktop.optimize.band_search import search_within_budget
+
+        fb.step(0.95, "searching nearer the band")
+        state = search_within_budget(state, (u, v), table, times, setup.centres, setup.capacity,
+                                     len(setup.plan.settings.working_weekdays)) or state
     if lp_note:
         setup.warnings.append(lp_note)
     fb.step(0.95, "measuring the result")
@@ -300,10 +309,14 @@ def _fill_vacancy(setup: _Setup, params: BalanceParams,
     state.labels = np.where(setup.in_problem, setup.current, -1)
     adj = Adjacency(len(setup.table), *graph)
     days = len(setup.plan.settings.working_weekdays)
+    from territory_desktop.optimize.band_search import labels_search
+
     fill_vacancy(state, adj, hole, setup.capacity, setup.table.visits_per_week,
                  lambda labels: label_workload(setup.table, times, labels, setup.centres,
                                                days).workload,
-                 params.tolerance, fb.sub(0.0, 0.8))
+                 params.tolerance, fb.sub(0.0, 0.8),
+                 labels_search(state, graph, setup.table, times, setup.centres, setup.capacity,
+                               days))
     return state, _mend(state, setup, params, adj, times, fb.sub(0.8, 1.0))
 
 

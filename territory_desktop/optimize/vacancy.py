@@ -15,10 +15,12 @@ current alignment satisfies it. (Exact contiguity by flows was tried: far slower
 
 The workload estimate is not linear (a territory's trips from home are shared by its visits),
 so the MILP works on its tangent at a reference alignment, re-read after each solve; the
-caller's border repair finishes. Before this, the vacated accounts were grown into the
-bordering territories and a small MILP per border layer shifted the rest: it missed the goal
-(1.3x the leaver's accounts, all in the band) for three leavers of ten on the LA benchmark
-(``benchmarks/realign.py``), this for two. A territory-level flow realised flow by flow lost
+caller's border repair finishes, and where the band is still missed a tabu search on the
+estimate itself (:mod:`.band_search`) takes it nearer (two leavers of ten on the benchmark).
+Before this MILP, the vacated accounts were grown into the bordering territories and a
+small MILP per border layer shifted the rest: it missed the goal (1.3x the leaver's accounts,
+all in the band) for three leavers of ten on the LA benchmark (``benchmarks/realign.py``),
+this for two. A territory-level flow realised flow by flow lost
 to both: the accounts on a border are rarely the heavy ones the flow counts on.
 """
 
@@ -43,7 +45,8 @@ REACH = 3
 # estimate after each, then, only when they come near the band (summed excess at most
 # NEAR), deeper ones. The deeper ones take about 20 s each on the LA benchmark, the quick
 # ones 1-5 s; one leaver of ten reached the band only with 300 deep nodes (30 or 100, or a
-# narrower aim, missed it by 0.3%). A solution within MILP_GAP of the fewest moves is taken.
+# narrower aim, missed it by 0.3%); the search of :mod:`.band_search` on the quick solve now
+# reaches it first and spares them. A solution within MILP_GAP of the fewest moves is taken.
 QUICK_NODES, QUICK_ROUNDS = 1, 3
 DEEP_NODES, DEEP_ROUNDS = 300, 2
 NEAR = 0.01
@@ -54,13 +57,16 @@ MARGIN = 0.97
 
 def fill_vacancy(state: RepairState, adj: Adjacency, hole: np.ndarray, capacity: np.ndarray,
                  visits: np.ndarray, exact: Callable[[np.ndarray], np.ndarray],
-                 tolerance: float, fb: Feedback) -> None:
+                 tolerance: float, fb: Feedback,
+                 search: Callable[[np.ndarray], np.ndarray | None] | None = None) -> None:
     """Give the vacated accounts ``hole`` out and rebalance by the MILP, in place.
 
     ``state.labels`` holds the current alignment with ``hole`` at -1; ``exact(labels)`` is
     each territory's workload estimate for labels, ``capacity`` its rep's share of hours,
     ``visits`` each account's visits per week. Keeps the solve whose estimate is nearest the
-    band. Progress and cancel between solves.
+    band. Progress and cancel between solves. ``search(labels)``, when given, is tried on the
+    best quick solve before the deep ones (which it then spares when it reaches the band);
+    it returns other labels or None.
     """
     start = state.labels.copy()
     secs = state.secs
@@ -74,7 +80,12 @@ def fill_vacancy(state: RepairState, adj: Adjacency, hole: np.ndarray, capacity:
     rounds = [QUICK_NODES] * QUICK_ROUNDS + [DEEP_NODES] * DEEP_ROUNDS
     try:
         for round_no, nodes in enumerate(rounds):
-            # Deep solves only close a small miss.
+            # Deep solves only close a small miss, and only what the search does not.
+            if best is not None and nodes > QUICK_NODES and 0.0 < best[0] <= NEAR \
+                    and search is not None:
+                found, search = search(best[1]), None
+                if found is not None and _miss(exact(found), capacity, tolerance) < best[0]:
+                    best = (_miss(exact(found), capacity, tolerance), found)
             if best is not None and (best[0] == 0.0 or (nodes > QUICK_NODES and best[0] > NEAR)):
                 break
             fb.step(round_no / len(rounds), "choosing the accounts to move")
@@ -87,8 +98,7 @@ def fill_vacancy(state: RepairState, adj: Adjacency, hole: np.ndarray, capacity:
                 break
             reference = state.labels.copy()
             loads = exact(reference)
-            target = capacity * loads.sum() / capacity.sum()
-            miss = float(np.maximum(0.0, np.abs(loads / target - 1) - tolerance).sum())
+            miss = _miss(loads, capacity, tolerance)
             if best is None or miss < best[0]:
                 best = (miss, reference)
     finally:
@@ -96,6 +106,12 @@ def fill_vacancy(state: RepairState, adj: Adjacency, hole: np.ndarray, capacity:
     # No answer at all (a territory already in pieces can make the model infeasible): the
     # vacated accounts stay with their nearest bordering territory for the repair.
     state.labels = best[1].copy() if best is not None else reference
+
+
+def _miss(loads: np.ndarray, capacity: np.ndarray, tolerance: float) -> float:
+    """Return the summed deviation outside the band of territories with these loads."""
+    target = capacity * loads.sum() / capacity.sum()
+    return float(np.maximum(0.0, np.abs(loads / target - 1) - tolerance).sum())
 
 
 def bordering_only(forced: np.ndarray, current: np.ndarray, near: np.ndarray,

@@ -162,3 +162,27 @@ def test_a_leaver_whose_load_must_ripple_on_meets_the_goal(ten_reps, rep):
     assert result.in_band, result.warnings
     assert all(t.pieces == 1 for t in result.loads if t.territory_id in result.balanced)
     assert {m.account_id for m in result.moves} >= set(own)
+
+
+def test_a_leaver_the_milp_leaves_outside_the_band_comes_nearer(ten_reps):
+    """A leaver the MILP leaves outside the band: the search takes it nearer, deterministically.
+
+    R03 of ten (40 accounts): the vacancy MILP and the repair left 6 of 9 territories out of
+    +/-5% (worst 9.2%) within the budget; the tabu search on the exact estimate
+    (optimize/band_search.py) takes it to 3 (worst 6.7%), in one piece, within the budget,
+    the same twice.
+    """
+    plan, times = ten_reps
+    owned = assign_accounts(plan).territory_of
+    tid = next(t.id for t in plan.territories.values() if t.rep_id == "R03")
+    budget = math.floor(1.3 * sum(t == tid for t in owned.values()))
+    team = tuple(r for r in plan.reps if r != "R03")
+    params = BalanceParams(reps=team, max_moves=budget, shorter_drives=0.2)
+    result = balance_plan(plan, times, params)
+    assert len(result.moves) <= budget
+    assert all(t.pieces == 1 for t in result.loads if t.territory_id in result.balanced)
+    outside = result.metrics.criteria["workload"].outside(0.05)
+    worst = max(abs(d) for d in result.metrics.criteria["workload"].deviations)
+    assert len(outside) <= 3 and worst < 0.07, (outside, worst)
+    again = balance_plan(plan, times, params)
+    assert again.territory_of == result.territory_of
