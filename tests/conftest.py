@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from la_plans import build_la_plan
 from shared_paths import SHARED_DATA
+
+from territory_desktop import clock
+
+FIXED_TODAY = dt.date(2026, 12, 4)
+"""The app's today in every test: a Friday, so a week's visits can all be logged, inside the
+shipped IRS rate table, so claims price. Rotations scheduled in a test start that week."""
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """Make :func:`territory_desktop.clock.today` say :data:`FIXED_TODAY`.
+
+    With the machine's date, tests would pass or fail by the day they run.
+    """
+    monkeypatch.setattr(clock, "today", lambda: FIXED_TODAY)
+    return FIXED_TODAY
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,6 +13,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from territory_desktop import clock
+
 __all__ = ["register"]
 
 EXIT_ERROR = 2
@@ -71,7 +73,7 @@ def _calendar_command(args: argparse.Namespace) -> int:
     calendar = settings.holiday_calendar
     if args.public_holidays:
         country, region = split_calendar(args.public_holidays)
-        years = args.years or [dt.date.today().year]
+        years = args.years or [clock.today().year]
         try:
             found = public_holidays(country, years, region)
         except HolidayError as exc:

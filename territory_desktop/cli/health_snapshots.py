@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from territory_desktop import clock
+
 __all__ = ["register", "snapshot_command", "snapshots_command"]
 
 EXIT_ERROR = 2
@@ -68,7 +70,7 @@ def snapshot_command(args: argparse.Namespace, out: TextIO | None = None,
     except (PeriodError, HealthError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_ERROR
-    snapshot = take_snapshot(report.kpis, args.date or dt.date.today(), args.label)
+    snapshot = take_snapshot(report.kpis, args.date or clock.today(), args.label)
     plan = add_snapshot(plan, snapshot).plan
     save_plan(plan, args.plan)
     print(f"snapshot {len(plan.health.snapshots)} taken {snapshot.taken}: "
@@ -122,7 +124,7 @@ def _chosen(plan: Any, snapshots: list[Any], which: str, err: TextIO) -> Any:
             print("error: 'now' needs CRM results stored in the plan", file=err)
             return None
         report = health_report(plan, plan.health.results)
-        return take_snapshot(report.kpis, dt.date.today())
+        return take_snapshot(report.kpis, clock.today())
     if which.isdigit() and 1 <= int(which) <= len(snapshots):
         return snapshots[int(which) - 1]
     print(f"error: no snapshot {which!r}: the plan has {len(snapshots)} (1 to "

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from territory_desktop import clock
 from territory_desktop.health.kpis import HealthKpis, compute_kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.results import CrmResults
@@ -55,7 +56,7 @@ def default_period(results: CrmResults, today: dt.date | None = None) -> Period:
 
     So a results export shows its own latest quarter whatever the date it is opened.
     """
-    return quarter_of(results_date(results) or today or dt.date.today())
+    return quarter_of(results_date(results) or today or clock.today())
 
 
 def default_as_of(results: CrmResults, period: Period) -> dt.date:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from territory_desktop import clock
 from territory_desktop.files import atomic_open, formula_safe
 from territory_desktop.health.period import Period, PeriodError, parse_period
 from territory_desktop.health.results import (
@@ -219,7 +220,7 @@ def _missing(used: Mapping[str, str], specs: tuple[FieldSpec, ...]) -> list[str]
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or dt.date.today()
+    return today or clock.today()
 
 
 def _years_after(day_: dt.date, years: int) -> dt.date:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from territory_desktop import clock
 from territory_desktop.model import (
     Account,
     Plan,
@@ -54,7 +55,7 @@ def rotation_start(plan: Plan, today: dt.date | None = None) -> dt.date:
     if plan.settings.rotation_start:
         start = dt.date.fromisoformat(plan.settings.rotation_start)
     else:
-        start = today or dt.date.today()
+        start = today or clock.today()
     return start - dt.timedelta(days=start.weekday())
 
 

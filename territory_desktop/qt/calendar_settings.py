@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop import clock
 from territory_desktop.model import PlanSettings
 from territory_desktop.model.public_holidays import (
     COUNTRIES,
@@ -134,7 +135,7 @@ class HolidayEditor(QWidget):
         self.year = QSpinBox(self)
         self.year.setObjectName("holidayYear")
         self.year.setRange(1990, 2100)
-        self.year.setValue(dt.date.today().year)
+        self.year.setValue(clock.today().year)
         self.year.setToolTip("The first of the two years whose public holidays are added")
         self.add_public = QPushButton(self)
         self.add_public.setObjectName("addPublicHolidays")

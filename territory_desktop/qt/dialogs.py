@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop import clock
 from territory_desktop.model import (
     TIERS,
     Account,
@@ -311,7 +312,7 @@ class SettingsDialog(QDialog):
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
         picked = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
-        anchor = rotation_start(picked, self._plan_settings.rotation_start, dt.date.today())
+        anchor = rotation_start(picked, self._plan_settings.rotation_start, clock.today())
         balance = self._plan_settings.day_balance  # unchanged unless the slider moved
         if self.day_balance.value() != round(balance * 100):
             balance = self.day_balance.value() / 100

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop import clock
 from territory_desktop.io.exports import build_trips, mileage
-from territory_desktop.io.exports import trips as trips_module
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.io.exports.expenses import expense_table, write_expenses
 from territory_desktop.io.exports.rates import plan_rates
@@ -159,9 +159,10 @@ def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> Written:
 
 def preview_pack(trips: Trips) -> Preview:
     """Return the week's stops in order, day by day, as the GPX routes and calendar hold them."""
-    from territory_desktop.io.exports.routepack import clock
+    from territory_desktop.io.exports.routepack import clock as clock_time
 
-    rows = [(d.date, n, v.place.name, v.place.label, clock(v.arrive), clock(v.depart))
+    rows = [(d.date, n, v.place.name, v.place.label, clock_time(v.arrive),
+             clock_time(v.depart))
             for d in trips.days for n, v in enumerate(d.visits, start=1)]
     days = sum(1 for d in trips.days if d.visits)
     return preview(("Date", "Stop", "Account", "Address", "Arrive", "Leave"), rows,
@@ -218,7 +219,7 @@ class RangeDialog(TripDialog):
 
     def __init__(self, title: str, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
         super().__init__(title, plan, parent, unit)
-        today = dt.date.today()
+        today = clock.today()
         first = today.replace(day=1)
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         self.start, self.end = date_edit(first, "start"), date_edit(last, "end")
@@ -375,7 +376,7 @@ class ExpenseDialog(RangeDialog):
         if reason := super().preview_problem():
             return reason
         start, end = self.dates
-        last = min(end, trips_module.current_date())
+        last = min(end, clock.today())
         try:
             if start <= last:
                 plan_rates(self.plan).covering(start, last)
@@ -414,7 +415,7 @@ class RoutePackDialog(TripDialog):
 
     def __init__(self, plan: Plan, folder: str, parent: QWidget, unit: str) -> None:
         super().__init__("Export route pack for the week", plan, parent, unit)
-        today = dt.date.today()
+        today = clock.today()
         self.week = date_edit(today - dt.timedelta(days=today.weekday()), "week")
         self.week.dateChanged.connect(self.refresh)
         self.parts = {part: QCheckBox(text) for part, text in zip(

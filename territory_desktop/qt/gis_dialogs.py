@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLineEdit, QWidget
 
+from territory_desktop import clock
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.io.exports.assignments import assignment_rows, write_assignments
 from territory_desktop.io.exports.gis import (
@@ -125,7 +126,7 @@ class AssignmentsDialog(_FileExportDialog):
         self.previous_path = QLineEdit()
         self.previous_path.setObjectName("previous")
         self.previous_path.setPlaceholderText("optional: the plan before the realignment")
-        self.effective = date_edit(dt.date.today(), "effective")
+        self.effective = date_edit(clock.today(), "effective")
         self.effective.dateChanged.connect(self.refresh)
         self._previous: tuple[tuple[str, float], Plan] | None = None
         self.form.addRow("F&ormat", self.format)

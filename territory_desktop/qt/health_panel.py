@@ -12,7 +12,6 @@ shown. Snapshots: :mod:`territory_desktop.qt.health_snapshots`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop import clock
 from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
@@ -143,7 +143,7 @@ def _import_files(plan: Plan, files: dict[str, Path | None],
                   should_stop: Callable[[], bool]) -> Loaded:
     progress(0.0, "Reading CRM results")
     imported = import_results(plan.accounts, plan.reps, files["opportunities"], files["quotas"],
-                              files["activities"], mappings=mappings, today=dt.date.today())
+                              files["activities"], mappings=mappings, today=clock.today())
     previews = {}
     for imp in imported.imports:
         if imp.missing_required:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop import clock
 from territory_desktop.health.report import HealthReport
 from territory_desktop.health.snapshots import KpiChange, Snapshot, compare_snapshots, take_snapshot
 from territory_desktop.health.store import add_snapshot, snapshots_of
@@ -156,7 +157,7 @@ class SnapshotsBox(QWidget):
         report = self.report
         if report is None:
             return
-        self.dialog = SnapshotDialog(dt.date.today(), f"{report.kpis.period} review",
+        self.dialog = SnapshotDialog(clock.today(), f"{report.kpis.period} review",
                                      self.workbench.dialog_parent())
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()

@@ -7,7 +7,6 @@ planned times and leg distances appear once the road network is loaded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_desktop import edits
+from territory_desktop import clock, edits
 from territory_desktop.model import VISIT_STATUSES, Plan, ScheduleError, VisitLogEntry
 from territory_desktop.model.odometer import check_readings
 from territory_desktop.model.rotation_dates import (
@@ -34,7 +33,8 @@ from territory_desktop.model.rotation_dates import (
     moved_visit_day,
     week_to_show,
 )
-from territory_desktop.qt.widgets import CellComboBox, clock, fill_rep_combo
+from territory_desktop.qt.widgets import CellComboBox, fill_rep_combo
+from territory_desktop.qt.widgets import clock as clock_time
 
 if TYPE_CHECKING:
     from territory_desktop.qt.rotation_controller import RotationController
@@ -72,8 +72,6 @@ class RepWeekView(QWidget):
     def __init__(self, bench: Workbench, rotation: RotationController) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
-        self.today: Callable[[], dt.date] = dt.date.today
-        """The date taken as today: done and skipped are for visits up to it (tests pin it)."""
         self.rotation = rotation
         self.rep = QComboBox(self)
         self.rep.setObjectName("repWeekRep")
@@ -83,7 +81,7 @@ class RepWeekView(QWidget):
         self.week.setDisplayFormat("ddd d MMM yyyy")
         self.week.setToolTip("Weeks are named by their Monday; any day picked shows its week")
         self.week.setDate(_qdate(week_to_show(
-            self.today(), bench.document.plan.settings.working_weekdays)))
+            clock.today(), bench.document.plan.settings.working_weekdays)))
         prev_week = QPushButton("◀", self)
         prev_week.setObjectName("repWeekPrevious")
         next_week = QPushButton("▶", self)
@@ -234,7 +232,7 @@ class RepWeekView(QWidget):
             return {}
         from territory_desktop.optimize.plan_schedule import planned_times
 
-        return {s.account_id: f"{clock(s.start)}–{clock(s.depart)}"
+        return {s.account_id: f"{clock_time(s.start)}–{clock_time(s.depart)}"
                 for s in planned_times(self.bench.document.plan, rep_id, planner, ids)}
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,
@@ -339,7 +337,7 @@ class RepWeekView(QWidget):
             "miles": miles,
         }
         note = self._cell(row, "Log note")
-        check_logged_on(date, status, self.today())
+        check_logged_on(date, status, clock.today())
         if status == PLANNED and note == "" and all(v is None for v in readings.values()):
             return None
         moved_to = self._cell(row, "Moved to")

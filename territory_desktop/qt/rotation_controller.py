@@ -6,14 +6,13 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from territory_desktop import edits
+from territory_desktop import clock, edits
 from territory_desktop.model import RepSchedule
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
 
@@ -179,7 +178,7 @@ class RotationController(QObject):
         slots = replan_slots(planner, slot, rest_of_week)
         self.bench.run_work(f"{text} for {plan.reps[rep_id].name}", replan, planner, stored,
                             slots, on_done=done, kind=f"replan:{rep_id}",
-                            logged=logged_on(plan, rep_id, slots, dt.date.today()))
+                            logged=logged_on(plan, rep_id, slots, clock.today()))
 
     def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> None:
         """Mark a day off (or working) and re-plan its week on road times when they are known.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from territory_desktop import cli
+from territory_desktop import cli, clock
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.health.kpis import deals_per_account
 from territory_desktop.health.report import health_report
@@ -40,7 +39,7 @@ def sample():
     loaded = load_plan(SAMPLE / "sample_plan.gpkg")
     plan = getattr(loaded, "plan", loaded)
     imported = import_results(plan.accounts, plan.reps, FILES["opportunities"], FILES["quotas"],
-                              FILES["activities"], today=dt.date.today())
+                              FILES["activities"], today=clock.today())
     return plan, imported.results, health_report(plan, imported.results)
 
 

@@ -10,6 +10,7 @@ from export_gestures import WAIT_MS, click_ok, export_action, type_date, wrote
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
+from territory_desktop import clock
 from territory_desktop.io.exports import build_trips, write_mileage_log
 from territory_desktop.io.exports.rates import default_rates
 from territory_desktop.optimize.plan_schedule import cycle_for
@@ -135,7 +136,8 @@ def test_a_day_whose_visits_were_all_skipped_is_not_counted_in_the_pack(schedule
     week.rep.setCurrentIndex(week.rep.findData(REP))
     type_date(qtbot, week.week, monday)
     first_day = week.rows[0][0]
-    week.today = lambda: dt.date.fromisoformat(week.rows[-1][0])  # logged at the week's end
+    week_end = dt.date.fromisoformat(week.rows[-1][0])
+    monkeypatch.setattr(clock, "today", lambda: week_end)  # logged at the week's end
     driven_days = len({date for date, _aid in week.rows})
     for row in [r for r, (date, _aid) in enumerate(week.rows) if date == first_day]:
         week.table.cellWidget(row, 6).setCurrentText("skipped")  # the rep's status pick

@@ -1,7 +1,7 @@
 """File > Export as a user walkthrough found it: warnings in the dialog, not lost in the status bar.
 
 The rep typed odometer 12003 to 99999 on a short drive; the plan's rates end before the range
-does. "Today" is fixed (``trips.current_date``) inside the rotation the fixture schedules.
+does. "Today" is fixed (``clock.today``) inside the rotation the fixture schedules.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from export_gestures import WAIT_MS, click_ok, export_action, type_date, wrote
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from territory_desktop import edits
-from territory_desktop.io.exports import trips as trips_module
+from territory_desktop import clock, edits
 from territory_desktop.model import VisitLogEntry
 from territory_desktop.model.export_settings import ExportSettings, RatePeriod, RateTable
 from territory_desktop.optimize.plan_schedule import cycle_for
@@ -31,7 +30,7 @@ def walkthrough(scheduled, monkeypatch):
     cycle = cycle_for(doc.plan)
     monday = cycle.monday
     today = monday + dt.timedelta(days=9)  # the second week's Wednesday
-    monkeypatch.setattr(trips_module, "current_date", lambda: today)
+    monkeypatch.setattr(clock, "today", lambda: today)
     day = next(d for d in (monday + dt.timedelta(days=n) for n in range(5))
                if len(doc.plan.schedules[REP].day(*cycle.slot(d))) >= 2)
     account = doc.plan.schedules[REP].day(*cycle.slot(day))[1].account_id

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from territory_desktop import clock
 from territory_desktop.health.period import parse_period
 from territory_desktop.health.report import health_report
 from territory_desktop.io.results import import_results
@@ -91,7 +91,7 @@ def loaded(tdapp, qtbot, monkeypatch, tmp_path):
 
 def _engine(plan, opportunities, period=None):
     imported = import_results(plan.accounts, plan.reps, opportunities, RESULTS / "quotas.csv",
-                              RESULTS / "activities.csv", today=dt.date.today())
+                              RESULTS / "activities.csv", today=clock.today())
     return imported, health_report(plan, imported.results, period)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog
 
+from territory_desktop import clock
 from territory_desktop.health.snapshots import compare_snapshots, take_snapshot
 from territory_desktop.health.store import snapshots_of
 from territory_desktop.io import planfile
@@ -79,7 +80,7 @@ def test_imported_results_are_stored_undoable_saved_and_shown_on_reopen(
     panel = _load_sample_results(qtbot, monkeypatch, window)
     expected = import_results(document.plan.accounts, document.plan.reps,
                               RESULTS / "opportunities.csv", RESULTS / "quotas.csv",
-                              RESULTS / "activities.csv", today=dt.date.today()).results
+                              RESULTS / "activities.csv", today=clock.today()).results
     assert document.plan.health.results == expected
     assert document.is_modified and "stored in the plan" in panel.summary.text()
     shown = _table(panel)
@@ -289,7 +290,7 @@ def test_unrecognised_columns_are_mapped_in_the_dialog(no_results, qtbot, monkey
 
     mapping = {**guessed, **chosen}
     expected = import_results(document.plan.accounts, document.plan.reps, odd,
-                              mappings={"opportunities": mapping}, today=dt.date.today())
+                              mappings={"opportunities": mapping}, today=clock.today())
     stored = document.plan.health.results
     assert stored is not None and stored == expected.results
     assert len(stored.opportunities) == 1302  # every good row; the bad one left out

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox, QPushButton
 
-from territory_desktop import edits
+from territory_desktop import clock, edits
 from territory_desktop.io import load_plan, save_plan
 from territory_desktop.io.exports.reppack import make_rep_pack
 from territory_desktop.model import VisitLogEntry
@@ -79,7 +79,7 @@ def test_store_road_network_is_an_undoable_edit(tdapp, qtbot):
 
 
 def test_a_pack_opened_with_no_extract_reoptimises_a_day_and_logs_a_visit(
-        tdapp, qtbot, tmp_path, baltimore_network):
+        tdapp, qtbot, tmp_path, baltimore_network, monkeypatch):
     from territory_desktop.optimize.plan_schedule import solve_rep
 
     window, doc, files = tdapp.window, tdapp.document, tdapp.files
@@ -112,7 +112,8 @@ def test_a_pack_opened_with_no_extract_reoptimises_a_day_and_logs_a_visit(
     view = window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
     assert view.rows
-    view.today = lambda: dt.date.fromisoformat(view.rows[-1][0])  # logged at the week's end
+    week_end = dt.date.fromisoformat(view.rows[-1][0])
+    monkeypatch.setattr(clock, "today", lambda: week_end)  # logged at the week's end
     view.table.cellWidget(0, 6).setCurrentText("done")
     date, aid = view.rows[0]
     assert any((e.date, e.account_id, e.status) == (date, aid, "done")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from territory_desktop import clock
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
 
@@ -36,11 +37,6 @@ TRIP_TYPES = ("business", "commute", "personal")
 IMPLAUSIBLE_FACTOR = 3.0  # see implausible()
 IMPLAUSIBLE_SLACK = 20.0  # in the trips' unit (mi or km)
 _CENT = Decimal("0.01")
-
-
-def current_date() -> dt.date:
-    """Return the date logs and claims end at (the computer's); tests put another in its place."""
-    return dt.date.today()
 
 
 def cents(value: float) -> Decimal:
@@ -184,12 +180,12 @@ class Trips:
         return sum((d.printed(trip_type) for d in self.days), Decimal(0))
 
     def driven(self, today: dt.date | None = None) -> Trips:
-        """Return the trips of the days up to ``today`` (default: :func:`current_date`).
+        """Return the trips of the days up to ``today`` (default: :func:`clock.today`).
 
         A mileage log or an expense claim holds what was driven; a later day's rotation is
         still a plan (route packs take it as one). A note says how many days were left out.
         """
-        today = today or current_date()
+        today = today or clock.today()
         later = sum(1 for d in self.days if d.date > today)
         if not later:
             return self

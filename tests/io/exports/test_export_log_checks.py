@@ -2,7 +2,7 @@
 
 What a user walkthrough found: a range into 2027 refused for days nobody had driven yet, totals
 a cent off the sum of their lines, and a mistyped odometer (12003 to 99999 on a 0.1 mi drive)
-claimed without a word. "Today" is fixed here (``trips.current_date``), so the tests mean the
+claimed without a word. "Today" is fixed here (``clock.today``), so the tests mean the
 same whatever the computer's date.
 """
 
@@ -15,9 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from territory_desktop import cli
+from territory_desktop import cli, clock
 from territory_desktop.io import save_plan
-from territory_desktop.io.exports import trips as trips_module
 from territory_desktop.model import VisitLogEntry
 from territory_desktop.resources import resource_path
 
@@ -32,7 +31,7 @@ JIMMYS = "OSM-w244177029"  # 0.12 mi by road from Subway
 def today(monkeypatch):
     """Set the date the exports take as today; returns the setter."""
     def set_today(date: dt.date) -> None:
-        monkeypatch.setattr(trips_module, "current_date", lambda: date)
+        monkeypatch.setattr(clock, "today", lambda: date)
 
     set_today(dt.date(2026, 12, 18))
     return set_today

@@ -8,6 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from territory_desktop import clock
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.io.exports import ExportError, build_trips
 from territory_desktop.optimize.plan_schedule import cycle_for, day_timeline, planner_for
@@ -161,7 +162,7 @@ def test_a_mileage_log_and_an_expense_claim_hold_only_days_driven(export_plan, t
         f"{later} planned days after today ({today}) left out: not driven yet")
     assert trips.driven(dates[-1]) is trips  # nothing later: the same trips
     # The reports cut at the computer's date, whatever it is: a range around it.
-    now = dt.date.today()
+    now = clock.today()
     around = build_trips(export_plan, REP, now - dt.timedelta(days=3),
                          now + dt.timedelta(days=24), sample_network)
     assert any(d.date > now for d in around.days)
