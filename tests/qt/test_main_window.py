@@ -6,6 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from territory_desktop.io import planfile
 from territory_desktop.resources import resource_path
@@ -16,10 +17,20 @@ SAMPLE_CSV = resource_path("sample", "accounts.csv")
 
 
 def js(qtbot, view, expression: str):
+    """Evaluate ``expression`` in the map page and return its value.
+
+    Asked again every 5 s: once in a full run a page answered no runJavaScript callback at
+    all (the same question alone, and the whole file, passed).
+    """
     out: list = []
-    view.run_js(expression, out.append)
-    qtbot.waitUntil(lambda: bool(out), timeout=WAIT_MS)
-    return out[0]
+    for _ in range(WAIT_MS // 5000):
+        view.run_js(expression, out.append)
+        try:
+            qtbot.waitUntil(lambda: bool(out), timeout=5000)
+        except WaitTimeout:
+            continue
+        return out[0]
+    raise TimeoutError(f"the map page gave no answer to {expression!r} in {WAIT_MS} ms")
 
 
 def fire_polygon(view, lonlats: list[tuple[float, float]]) -> None:
