@@ -210,6 +210,10 @@ class RotationPanel(QWidget):
         for c in (1, 2, 3):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.compliance.setMaximumWidth(420)
+        # Room for names (a walkthrough found them squeezed to "Br… Di…" beside the calendar);
+        # one line each, elided, not wrapped a word per line.
+        self.compliance.setMinimumWidth(340)
+        self.compliance.setWordWrap(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)

@@ -435,3 +435,12 @@ def test_deleting_a_scheduled_reps_territory_keeps_the_rotation_working(schedule
     assert [b.text() for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()] == []
     assert window.rotation.evaluate(REP) is not None
     assert any("drive" in h.text() for h in panel.headers.values())
+
+
+def test_the_compliance_table_leaves_room_for_account_names(scheduled, qtbot):
+    window = scheduled.window
+    window.dock("dockRotation").raise_()
+    table = window.rotation_panel.compliance
+    qtbot.waitUntil(lambda: table.rowCount() > 0 and table.isVisible())
+    assert table.columnWidth(0) >= 120
+    assert not table.wordWrap()
