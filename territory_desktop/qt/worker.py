@@ -43,6 +43,7 @@ WORKER_MODULES = (
     "territory_desktop.optimize.drive_times",
     "territory_desktop.optimize.balance",
     "territory_desktop.optimize.repair",
+    "territory_desktop.optimize.band_search",
     "territory_desktop.optimize.transport",
     "territory_desktop.model.contiguity",
     "territory_desktop.routing.snapping",
