@@ -175,6 +175,11 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
     return RotationPlanner(rep, accounts, cycle, travel, day_balance=plan.settings.day_balance)
 
 
+def weekly_drive_hours(result: RotationSchedule, weeks: int) -> float:
+    """Return a timed rotation's driving per week (hours): its total over its ``weeks``."""
+    return result.total_drive_seconds / 3600.0 / weeks
+
+
 def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
                           network: RoadNetwork) -> dict[str, float]:
     """Return each scheduled rep's driving per week on road times, as the window counts it.
@@ -189,7 +194,7 @@ def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
         planner = planner_for(plan, rep_id, territory_of, network, weeks=schedule.weeks,
                               extra_accounts=[v.account_id for v in schedule.visits
                                               if v.account_id in plan.accounts])
-        hours[rep_id] = evaluate(planner, schedule).total_drive_seconds / 3600.0 / schedule.weeks
+        hours[rep_id] = weekly_drive_hours(evaluate(planner, schedule), schedule.weeks)
     return hours
 
 

@@ -28,7 +28,7 @@ from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDial
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
 from territory_desktop.qt.units import Units
-from territory_desktop.qt.workbench import Workbench
+from territory_desktop.qt.workbench import Workbench, apply_computed
 from territory_desktop.realign import Realignment, RealignRequest, current_team
 
 __all__ = ["Design"]
@@ -200,11 +200,8 @@ class Design(QObject):
 
     def _on_job_done(self, name: str, plan: Plan, result: Any,
                      edit: Callable[[Plan, Any], Edit], done: Callable[[Any], None]) -> None:
-        if plan is not self.bench.document.plan:
-            self.bench.notify_error(f"{name} not applied", "the plan changed while it was "
-                                    f"running; run {name} again")
-            return
-        if self.bench.apply_edit(lambda: edit(plan, result)):
+        if apply_computed(self.bench, plan, name, f"run {name} again",
+                          lambda: edit(plan, result)):
             done(result)
 
     def _on_balanced(self, params: BalanceParams, result: BalanceResult) -> None:

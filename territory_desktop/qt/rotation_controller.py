@@ -6,7 +6,6 @@ turns its gestures into edits through :meth:`RotationController.apply`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +14,10 @@ from PySide6.QtCore import QObject, Signal
 from territory_desktop import clock, edits
 from territory_desktop.model import RepSchedule
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
+from territory_desktop.qt.workbench import apply_computed
 
 if TYPE_CHECKING:
     from territory_desktop.edits import Edit
-    from territory_desktop.model import Plan
     from territory_desktop.optimize.plan_schedule import RepRotation
     from territory_desktop.optimize.rotation import RotationPlanner
     from territory_desktop.optimize.rotation_schedule import RotationSchedule
@@ -114,11 +113,13 @@ class RotationController(QObject):
 
     def drive_hours_per_week(self, rep_id: str) -> float | None:
         """Scheduled driving per week on road times (None without a rotation or network)."""
+        from territory_desktop.optimize.plan_schedule import weekly_drive_hours
+
         result = self.evaluate(rep_id)
         schedule = self.bench.document.plan.schedules.get(rep_id)
         if result is None or schedule is None:
             return None
-        return result.total_drive_seconds / 3600.0 / schedule.weeks
+        return weekly_drive_hours(result, schedule.weeks)
 
     def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
         """Compute the rep's rotation off the GUI thread and store it as one edit."""
@@ -173,7 +174,8 @@ class RotationController(QObject):
                 f"{WEEKDAYS[slot[1]]}")
 
         def done(result: tuple[RepSchedule, Any]) -> None:
-            self._apply_computed(plan, text, lambda: edits.set_schedule(plan, result[0], text))
+            apply_computed(self.bench, plan, text, "do it again",
+                           lambda: edits.set_schedule(plan, result[0], text))
 
         slots = replan_slots(planner, slot, rest_of_week)
         self.bench.run_work(f"{text} for {plan.reps[rep_id].name}", replan, planner, stored,
@@ -195,18 +197,10 @@ class RotationController(QObject):
         what = f"{'Mark' if off else 'Unmark'} {WEEKDAYS[slot[1]]} of week {slot[0] + 1} off"
 
         def done(edit: Edit) -> None:
-            self._apply_computed(plan, what, lambda: edit)
+            apply_computed(self.bench, plan, what, "do it again", lambda: edit)
 
         self.bench.run_work(f"{what} for {plan.reps[rep_id].name}", mark_day_off, plan, rep_id,
                             slot, off, planner, on_done=done, kind=f"replan:{rep_id}")
-
-    def _apply_computed(self, plan: Plan, what: str, make: Callable[[], Edit]) -> None:
-        """Apply an edit computed off the GUI thread from ``plan``, unless the plan changed."""
-        if plan is not self.bench.document.plan:
-            self.bench.notify_error(f"{what}: not applied", "the plan changed while it was "
-                                    "computed; do it again")
-            return
-        self.bench.apply_edit(make)
 
     def stretch(self, rep_id: str, result: RotationSchedule, seconds: float, seed: int) -> None:
         """Visit the rep's accounts less often by the engine's stretch factor, then reschedule."""

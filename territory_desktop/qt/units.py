@@ -35,7 +35,7 @@ from territory_desktop.mapping.unit_layer import LAYER_NAMES, unit_colors, units
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
-from territory_desktop.qt.workbench import Workbench
+from territory_desktop.qt.workbench import Workbench, apply_computed
 
 __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
            "unit_design_job"]
@@ -303,13 +303,9 @@ class Units(QObject):
                   design: UnitDesign) -> None:
         from territory_desktop.design_edits import apply_unit_design
 
-        if plan is not self.bench.document.plan:
-            self.bench.notify_error("Units not applied", "the plan changed while the "
-                                    "territories were built; build them again")
-            return
-        n = len(design.outlines)
-        text = f"Build {n} territories from {title} units"
-        if not self.bench.apply_edit(lambda: apply_unit_design(plan, design, text)):
+        text = f"Build {len(design.outlines)} territories from {title} units"
+        if not apply_computed(self.bench, plan, "Units", "build them again",
+                              lambda: apply_unit_design(plan, design, text)):
             return
         self.present(title, layer, outlines)
         ours = {str(p) for p in layer.problems} if layer.kind != "file" else set()

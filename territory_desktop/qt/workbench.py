@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from territory_desktop.edits import Edit
+    from territory_desktop.model import Plan
     from territory_desktop.qt.document import PlanDocument
     from territory_desktop.qt.map_view import MapView
     from territory_desktop.qt.worker import Worker
@@ -58,3 +59,18 @@ class Workbench(Protocol):
     def dialog_parent(self) -> QWidget:
         """Return the widget dialogs open over."""
         ...
+
+
+def apply_computed(bench: Workbench, plan: Plan, what: str, again: str,
+                   make: Callable[[], Edit]) -> bool:
+    """Apply an edit computed (off the GUI thread, or behind a dialog) from ``plan``.
+
+    Nothing is applied when the plan changed meanwhile: the result would undo that change.
+    ``what`` is the work ("Realign"), ``again`` how to redo it ("run Realign again"). True when
+    the edit was applied.
+    """
+    if plan is not bench.document.plan:
+        bench.notify_error(f"{what} not applied",
+                           f"the plan changed while it was being computed; {again}")
+        return False
+    return bench.apply_edit(make)
