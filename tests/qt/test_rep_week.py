@@ -92,25 +92,35 @@ def test_logging_a_visit_is_undoable_and_saved(week, tmp_path, qtbot):
     assert next(e for e in doc.plan.visit_log if e.account_id == aid).status == "done"
 
 
-def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
-    """A rep's laptop: the plan file with a rotation but no OSM extract and no network."""
+def _open_scheduled_without_network(tdapp, path, extract: bool):
+    """Open (File > Open's path) the sample with REP's rotation stored, no network built yet.
+
+    ``extract``: the plan still names its OSM extract (a laptop that can build the network
+    later); without it, the plan file is all the rep has. Returns the rep's week, on REP.
+    """
     from dataclasses import replace
 
     from territory_desktop import edits
     from territory_desktop.optimize.plan_schedule import solve_rep
 
-    doc, files, window = tdapp.document, tdapp.files, tdapp.window
-    plan = doc.plan
-    schedule, rotation = solve_rep(plan, REP, doc.assignment.territory_of, None, seconds=2)
-    plan = edits.set_schedule(plan, schedule, "s",
+    doc = tdapp.document
+    schedule, rotation = solve_rep(doc.plan, REP, doc.assignment.territory_of, None, seconds=2)
+    plan = edits.set_schedule(doc.plan, schedule, "s",
                               anchor=rotation.planner.cycle.monday.isoformat()).plan
-    plan.settings = replace(plan.settings, osm_extract="")
-    path = tmp_path / "laptop.gpkg"
+    if not extract:
+        plan.settings = replace(plan.settings, osm_extract="")
     planfile.save_plan(plan, path)
-    assert files.open_path(path, confirmed=True)
-    assert window.routing.network is None
-    view = window.rep_week
+    assert tdapp.files.open_path(path, confirmed=True)
+    assert tdapp.window.routing.network is None
+    view = tdapp.window.rep_week
     view.rep.setCurrentIndex(view.rep.findData(REP))
+    return view
+
+
+def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
+    """A rep's laptop: the plan file with a rotation but no OSM extract and no network."""
+    doc = tdapp.document
+    view = _open_scheduled_without_network(tdapp, tmp_path / "laptop.gpkg", extract=False)
     _go_to_cycle_week(view, doc.plan, 0)
     expected = [v.account_id for wd in range(5) for v in doc.plan.schedules[REP].day(0, wd)]
     assert [aid for _d, aid in view.rows] == expected
@@ -360,15 +370,21 @@ def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot)
     assert view.table.verticalScrollBar().value() > 0  # the table scrolled instead
 
 
-def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, qtbot,
-                                                                           monkeypatch):
-    from PySide6.QtCore import Qt
-
+def _first_monday_as_today(week, monkeypatch):
+    """Show the rotation's first week with its Monday as today: (view, doc, window, monday)."""
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
     window.activateWindow()
     monday = _go_to_cycle_week(view, doc.plan, 0)
     monkeypatch.setattr(clock, "today", lambda: monday)
+    return view, doc, window, monday
+
+
+def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, qtbot,
+                                                                           monkeypatch):
+    from PySide6.QtCore import Qt
+
+    view, doc, window, monday = _first_monday_as_today(week, monkeypatch)
     later = next(r for r, (d, _a) in enumerate(view.rows) if d > monday.isoformat())
     date, aid = view.rows[later]
     day = dt.date.fromisoformat(date)
@@ -417,11 +433,7 @@ def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(wee
                                                                              monkeypatch):
     from PySide6.QtCore import Qt
 
-    tdapp, view = week
-    doc, window = tdapp.document, tdapp.window
-    window.activateWindow()
-    monday = _go_to_cycle_week(view, doc.plan, 0)
-    monkeypatch.setattr(clock, "today", lambda: monday)
+    view, doc, window, monday = _first_monday_as_today(week, monkeypatch)
     row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
     date, aid = view.rows[row]
     _pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to the next working day
@@ -475,20 +487,10 @@ def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
 
 def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qtbot, tmp_path):
     """Opened on a laptop before the road network is built: the times come later, uncut."""
-    from territory_desktop import edits
-    from territory_desktop.optimize.plan_schedule import solve_rep
     from territory_desktop.qt.rep_week import COLUMNS
 
-    doc, files, window = tdapp.document, tdapp.files, tdapp.window
-    schedule, rotation = solve_rep(doc.plan, REP, doc.assignment.territory_of, None, seconds=2)
-    plan = edits.set_schedule(doc.plan, schedule, "s",
-                              anchor=rotation.planner.cycle.monday.isoformat()).plan
-    path = tmp_path / "planned.gpkg"
-    planfile.save_plan(plan, path)
-    assert files.open_path(path, confirmed=True)
-    assert window.routing.network is None
-    view = window.rep_week
-    view.rep.setCurrentIndex(view.rep.findData(REP))
+    doc, window = tdapp.document, tdapp.window
+    view = _open_scheduled_without_network(tdapp, tmp_path / "planned.gpkg", extract=True)
     header = view.table.horizontalHeader()
     metrics = view.table.fontMetrics()
 
