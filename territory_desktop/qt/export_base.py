@@ -233,6 +233,20 @@ class ExportDialog(QDialog):
             return
         self.show_preview(shown)
 
+    def _fit_height(self) -> None:
+        """Grow the dialog to what its wrapped lines need at its width (warnings came in).
+
+        Qt does not grow a shown dialog for word-wrapped labels: they were squeezed instead,
+        cutting the lines above them.
+        """
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
+
     def show_preview_of(self, generation: int) -> Callable[[Preview], None]:
         """Return a slot showing a preview only if the choices are still those of ``generation``."""
         def show(shown: Preview) -> None:
@@ -246,6 +260,7 @@ class ExportDialog(QDialog):
         self.table.clear()
         self.warnings.setText(warnings_text(shown.warnings) if shown else "")
         self.warnings.setVisible(bool(shown and shown.warnings))
+        self._fit_height()
         if shown is None:
             self.table.setRowCount(0)
             self.table.setColumnCount(0)

@@ -66,6 +66,9 @@ def test_the_mileage_dialog_previews_first_warns_and_takes_the_format_from_the_n
     shown = _preview(qtbot, dialog)  # no file named yet: Preview works all the same
     assert dialog.warnings.isVisible()
     assert any(line.startswith(w.typo) for line in shown), shown
+    # the dialog grew for the warnings: no wrapped line above them is cut
+    for label in (dialog.home_legs, dialog.warnings, dialog.caption):
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
     assert f"planned days after today ({w.today}) left out: not driven yet" in shown[-1]
     # A .pdf name is a PDF, as for tdesk export: no "The file must end in .csv."
     target = tmp_path / "log.pdf"
