@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from territory_desktop import edits
@@ -35,6 +35,9 @@ class Editing(QObject):
     rotation_rep
         The rep the Rotation panel shows (None: no rep).
     """
+
+    preferences_changed = Signal()
+    """The Settings dialog changed the user's preferences (read them from the workbench)."""
 
     def __init__(self, bench: Workbench, files: PlanFiles,
                  selected_territories: Callable[[], list[str]],
@@ -158,6 +161,7 @@ class Editing(QObject):
             return
         dialog.apply_to(self.bench.prefs)
         self.files.save_preferences()
+        self.preferences_changed.emit()
         self.files.autosave_timer.start(max(10, self.bench.prefs.autosave_seconds) * 1000)
         new_settings = dialog.plan_settings()
         if new_settings != self._plan().settings:

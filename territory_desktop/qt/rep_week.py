@@ -35,6 +35,7 @@ from territory_desktop.model.rotation_dates import (
 )
 from territory_desktop.qt.widgets import CellComboBox, fill_rep_combo
 from territory_desktop.qt.widgets import clock as clock_time
+from territory_desktop.units import distance_unit
 
 if TYPE_CHECKING:
     from territory_desktop.qt.rotation_controller import RotationController
@@ -50,6 +51,7 @@ WIDEST = {"Address": 200, "Notes": 160}  # px: longer text is cut (the tooltip h
 HEADERS = {"Odometer start": ("Odo start", "Odometer at the start of the drive to the visit"),
            "Odometer end": ("Odo end", "Odometer on arrival at the visit")}  # short: room
 FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when computed from the odometer
+DISTANCE_HEADERS = {"mi": "Miles", "km": "Km"}  # the "Miles" column in the user's unit
 
 
 def _number(column: str, text: str) -> float | None:
@@ -173,6 +175,7 @@ class RepWeekView(QWidget):
         try:
             self.table.setRowCount(0)
             self.rows = []
+            self._show_distance_header()
             plan = self.bench.document.plan
             schedule = plan.schedules.get(rep_id) if rep_id else None
             if not rep_id or schedule is None:
@@ -225,6 +228,15 @@ class RepWeekView(QWidget):
                                     "load the road network (Ctrl+B) for planned times"))
         finally:
             self._filling = False
+
+    def _show_distance_header(self) -> None:
+        """Name the distance column in the user's unit (a km car's readings are km)."""
+        header = self.table.horizontalHeaderItem(COLUMNS.index("Miles"))
+        assert header is not None  # set in __init__
+        header.setText(self._distance_header())
+
+    def _distance_header(self) -> str:
+        return DISTANCE_HEADERS[distance_unit(self.bench.prefs.units)]
 
     def _times(self, rep_id: str, planner: Any, ids: list[str]) -> dict[str, str]:
         """Planned start–end of a day's visits in this order, timed as the exports time them."""
@@ -330,7 +342,7 @@ class RepWeekView(QWidget):
         status = self._cell(row, "Status")
         miles_item = self._item(row, "Miles")
         miles = (None if miles_item.data(FROM_ODOMETER) is not None
-                 else _number("Miles", self._cell(row, "Miles")))
+                 else _number(self._distance_header(), self._cell(row, "Miles")))
         readings = {
             "odometer_start": _number("Odometer start", self._cell(row, "Odometer start")),
             "odometer_end": _number("Odometer end", self._cell(row, "Odometer end")),

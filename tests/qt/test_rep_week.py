@@ -517,3 +517,35 @@ def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qt
         assert all(a <= b for a, b in zip(before, after, strict=True)), (before, after)
     assert seen[-1] == seen[-2]  # back in the first week: nothing jumps
     assert header.stretchLastSection()  # the log note takes the rest
+
+
+def test_the_distance_column_is_named_in_the_users_unit(tdapp, qtbot):
+    # A km plan's rep reads "Km" over the distance they log, not "Miles".
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from territory_desktop.qt.dialogs import SettingsDialog
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    window = tdapp.window
+    window.actions["rotation.week"].trigger()
+    view = window.rep_week
+
+    def header() -> str:
+        return view.table.horizontalHeaderItem(COLUMNS.index("Miles")).text()
+
+    assert header() == "Miles"
+
+    def choose_km() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SettingsDialog):
+            QTimer.singleShot(20, choose_km)
+            return
+        dialog.units.setCurrentText("km")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, choose_km)
+    window.actions["edit.settings"].trigger()  # Edit > Settings..., km, OK
+    assert window.prefs.units == "km"
+    assert header() == "Km"
