@@ -96,6 +96,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     routing.route_presented.connect(route_panel.show_route)
     routing.route_presented.connect(lambda *_: window.dock("dockRoute").show())
     routing.overlays_cleared.connect(route_panel.clear)
+    routing.route_cleared.connect(route_panel.clear)
     route_panel.zoom_requested.connect(map_view.zoom_to_route)
     route_panel.clear_requested.connect(routing.clear_overlays)
     document.replaced.connect(route_panel.clear)

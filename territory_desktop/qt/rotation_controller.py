@@ -55,6 +55,12 @@ class RotationController(QObject):
         self.routing = routing
         self._planners: dict[str, _Cached] = {}
         self._evaluations: dict[str, tuple[object, object, RotationSchedule]] = {}
+        # The day whose route the map shows, with its stops then: (rep id, slot, account ids)
+        self._day_route: tuple[str, Slot, list[str]] | None = None
+        bench.document.replaced.connect(self._forget_day_route)
+        bench.document.plan_changed.connect(self._on_document_plan_changed)
+        routing.route_shown.connect(self._forget_day_route)  # another route replaced it
+        routing.overlays_cleared.connect(self._forget_day_route)
 
     # ----------------------------------------------------------------- engine
     def _key(self, rep_id: str) -> tuple[Any, ...]:
@@ -216,18 +222,46 @@ class RotationController(QObject):
         """Apply the edit ``make`` returns, as one undoable step; True when applied."""
         return self.bench.apply_edit(make)
 
+    def _forget_day_route(self) -> None:
+        self._day_route = None
+
+    def _day_stops(self, rep_id: str, slot: Slot) -> list[str]:
+        """Return the accounts the rep visits on the day in order ([] on a day off)."""
+        plan = self.bench.document.plan
+        schedule = plan.schedules.get(rep_id)
+        if schedule is None or rep_id not in plan.reps or slot in plan.reps[rep_id].days_off:
+            return []
+        return [v.account_id for v in schedule.day(*slot) if v.account_id in plan.accounts]
+
+    def _on_document_plan_changed(self) -> None:
+        """Keep the day route on the map true to the plan: redrawn, or gone on a day off."""
+        if self._day_route is None:
+            return
+        rep_id, slot, shown = self._day_route
+        stops = self._day_stops(rep_id, slot)
+        if stops == shown:
+            return
+        if stops and self.routing.network is not None:
+            self.show_day_route(rep_id, slot)
+        else:
+            self._day_route = None
+            self.routing.clear_route()
+
     def show_day_route(self, rep_id: str, slot: Slot) -> Any:
-        """Draw the day's route (home, stops in order, home) and list its legs."""
+        """Draw the day's route (home, stops in order, home) and list its legs.
+
+        A day off or a day without visits has none: the route shown is taken away.
+        """
         from territory_desktop.routing import RoutingError, route
 
         network = self.routing.network
         plan = self.bench.document.plan
-        schedule = plan.schedules.get(rep_id)
-        if network is None or schedule is None:
+        ids = self._day_stops(rep_id, slot)
+        if network is None or rep_id not in plan.schedules:
             return None
-        ids = [v.account_id for v in schedule.day(*slot) if v.account_id in plan.accounts]
         if not ids:
-            self.bench.map.show_route(None)
+            self.routing.clear_route()
+            self._day_route = None
             return None
         rep = plan.reps[rep_id]
         names = ["Home", *(plan.accounts[a].name for a in ids), "Home"]
@@ -239,6 +273,7 @@ class RotationController(QObject):
         except RoutingError as exc:
             self.bench.notify_error("Day route", str(exc))
             return None
+        self._day_route = (rep_id, slot, ids)
         labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids)),
                   "Home"]
         self.routing.present_route(

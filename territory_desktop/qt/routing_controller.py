@@ -46,6 +46,8 @@ class RoutingController(QObject):
     title, the user's distance unit)."""
     overlays_cleared = Signal()
     """Routes, drive-time areas and highlights were taken off the map."""
+    route_cleared = Signal()
+    """The route (only) was taken off the map."""
 
     def __init__(self, bench: Workbench, files: PlanFiles,
                  selected_accounts: Callable[[], list[str]]) -> None:
@@ -318,6 +320,12 @@ class RoutingController(QObject):
         # every route drawn says its totals (a day's route left the last one's in view)
         self.bench.show_status(f"{title} — {route_summary(result, self.bench.prefs.units)}",
                                15000)
+
+    def clear_route(self) -> None:
+        """Take the route off the map and out of the Route panel (drive-time areas stay)."""
+        self.bench.map.show_route(None)
+        self.route_cleared.emit()
+        self.bench.update_actions()
 
     def isochrone_dialog(self) -> None:
         """Ask for a rep and a drive time and draw the area reachable from the rep's home."""

@@ -243,3 +243,41 @@ def test_click_on_a_day_header_draws_that_days_route(scheduled, qtbot):
     marks = _js(qtbot, view, "Array.from(document.querySelectorAll('.td-stop'))"
                 ".map(function(e){ return e.textContent; })")
     assert marks == ["H", *(str(i + 1) for i in range(len(visits)))]
+
+
+def test_a_day_marked_off_takes_its_route_off_the_map(scheduled, qtbot):
+    # Draw a day's route, then mark that day off from its right-click menu: the re-plan runs
+    # in a worker, and the map and the Route panel then show no route for the day off.
+    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    from tests.qt.conftest import SCHEDULED_REP
+
+    window, doc, view = scheduled.window, scheduled.document, scheduled.map_view
+    panel = window.rotation_panel
+    schedule = doc.plan.schedules[SCHEDULED_REP]
+    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= 2)
+    header = panel.headers[slot]
+    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(5, header.height() // 2))
+    stops = "document.querySelectorAll('.td-stop').length"
+    qtbot.waitUntil(lambda: _js(qtbot, view, stops) > 0, timeout=WAIT_MS)
+
+    def mark_day_off() -> None:
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(20, mark_day_off)
+            return
+        action = next(a for a in menu.actions() if a.text() == "Mark day off")
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+    day = panel.days[slot]
+    QTimer.singleShot(0, mark_day_off)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        QApplication.sendEvent(day.viewport(), QContextMenuEvent(
+            QContextMenuEvent.Reason.Mouse, QPoint(5, 5), day.viewport().mapToGlobal(QPoint(5, 5))))
+    assert slot in doc.plan.reps[SCHEDULED_REP].days_off
+    qtbot.waitUntil(lambda: _js(qtbot, view, stops) == 0, timeout=10_000)
+    assert not window.route_panel.has_route
