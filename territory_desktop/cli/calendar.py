@@ -91,10 +91,14 @@ def _calendar_command(args: argparse.Namespace) -> int:
             print(f"note: {day.isoformat()} is already one of the plan's holidays",
                   file=sys.stderr)
         holidays.add(day)
-    for day in args.remove:
-        if day not in holidays:
-            print(f"note: {day.isoformat()} is not one of the plan's holidays", file=sys.stderr)
-        holidays.discard(day)
+    # A day that is no holiday: a mistyped date, most likely. Writing the plan anyway would
+    # say the calendar changed when nothing did.
+    if missing := sorted({d for d in args.remove if d not in holidays}):
+        listed = ", ".join(d.isoformat() for d in missing)
+        print(f"error: {listed} {'is not one' if len(missing) == 1 else 'are none'} of the plan's "
+              "holidays", file=sys.stderr)
+        return EXIT_ERROR
+    holidays.difference_update(args.remove)
     new = replace(settings, holidays=tuple(sorted(d.isoformat() for d in holidays)),
                   working_weekdays=args.weekdays or settings.working_weekdays,
                   holiday_calendar=calendar)

@@ -107,3 +107,18 @@ def test_taking_away_a_working_day_under_a_rotation_warns(tmp_path, capsys):
     assert "warning" in capsys.readouterr().err  # Thursday's visits now too
     assert cli.main(["plan", "calendar", str(plan), "--weekdays", "Mon,Tue,Wed,Thu,Fri"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_removing_a_day_that_is_no_holiday_is_an_error_and_writes_nothing(tmp_path, capsys):
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)
+    assert "2026-07-08" not in load_plan(plan).settings.holidays
+    before = plan.read_bytes()
+    out = tmp_path / "out.gpkg"
+    assert cli.main(["plan", "calendar", str(plan), "--remove", "2026-07-08", "-o", str(out)]) == 2
+    assert capsys.readouterr().err == "error: 2026-07-08 is not one of the plan's holidays\n"
+    assert not out.exists()
+    assert cli.main(["plan", "calendar", str(plan), "--add", "2026-07-09",
+                     "--remove", "2026-07-08"]) == 2  # nor is the plan itself changed
+    assert capsys.readouterr().err == "error: 2026-07-08 is not one of the plan's holidays\n"
+    assert plan.read_bytes() == before
