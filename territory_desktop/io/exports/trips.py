@@ -261,8 +261,9 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
         if day == iso and aid not in planned and aid not in seen and entry.status == "done":
             actual.append((aid, "done", entry, ""))
             seen.add(aid)
-    for entry in moved_in:
-        actual.append((entry.account_id, "moved", entry, entry.date))
+    # A visit moved here that the rotation has on this day too (dragged there since) is one
+    # visit, as the rep's week shows it.
+    actual.extend((e.account_id, "moved", e, e.date) for e in moved_in if e.account_id not in seen)
     # The odometer tells the order the rep really drove in: the stops with a reading take
     # their places in the day in reading order (a re-planned day listed them backwards).
     reading = {k: e.odometer_start for k, (_a, _s, e, _f) in enumerate(actual)

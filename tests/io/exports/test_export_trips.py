@@ -8,9 +8,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from territory_desktop import clock
+from territory_desktop import clock, edits
 from territory_desktop.geo.assignment import assign_accounts
 from territory_desktop.io.exports import ExportError, build_trips
+from territory_desktop.model import VisitLogEntry
 from territory_desktop.optimize.plan_schedule import cycle_for, day_timeline, planner_for
 from territory_desktop.routing import travel_matrix
 from territory_desktop.routing.routes import METERS_PER_MILE
@@ -217,3 +218,21 @@ def test_a_holidays_visits_are_driven_on_the_next_working_day(export_plan, sampl
                         sample_network)
     assert sorted(v.place.account_id for d in week2.days for v in d.visits) == sorted(
         v.place.account_id for d in plain.days for v in d.visits)
+
+
+def test_a_moved_visit_the_rotation_also_has_on_its_new_day_is_driven_once(
+        export_plan, sample_network):
+    # The rep logs Monday's visit as moved to Tuesday, then drags it to Tuesday in the rotation
+    # too: Tuesday has it planned and moved in. It is one visit, as the rep's week shows it.
+    plan = export_plan.copy()
+    account = plan.schedules[REP].day(1, 0)[0].account_id
+    plan = edits.log_visit(plan, VisitLogEntry("2026-01-05", REP, account, "moved",
+                                               moved_to="2026-01-06")).plan
+    plan = edits.move_visit(plan, REP, account, (1, 0), (1, 1)).plan
+    week2 = build_trips(plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11), sample_network)
+    tue = next(d for d in week2.days if d.date == dt.date(2026, 1, 6))
+    stops = [v.place.account_id for v in tue.visits]
+    assert stops.count(account) == 1, stops
+    assert sorted(v.place.account_id for d in week2.days for v in d.visits) == sorted(
+        a for d in build_trips(export_plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11),
+                               sample_network).days for a in (v.place.account_id for v in d.visits))
