@@ -448,6 +448,7 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     # difference and the border stays a line; weighted by visit hours, accounts with more
     # driving of their own crossed it and territories came out in pieces.
     cost = (load if by_prices else weight[free, None]) * cost_secs[ci, free[:, None]]
+    move_price = np.zeros(len(t))
     if params.shorter_drives < 1:
         strength = min(100.0, (1 - params.shorter_drives) / max(params.shorter_drives, 0.01))
         reference = float(np.median(cost_secs[setup.current[setup.current >= 0],
@@ -459,6 +460,7 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
         mean = float(weight[free].mean()) if free.shape[0] else 0.0
         per_move = mean * mean / np.maximum(weight[free, None], 1e-9)
         cost = cost + leaving * strength * per_move * reference
+        move_price[free] = strength * per_move[:, 0] * reference
     rng = np.random.default_rng(params.seed)
     cost = cost * (1 + 1e-7 * rng.random(cost.shape))  # the seed picks among equal optima
     fixed_load = np.bincount(setup.current[fixed], base[fixed] + per_second[fixed]
@@ -503,7 +505,8 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
                         weight, target, params.tolerance, offset.copy(),
                         t.potential if pot else None, ptarget if pot else None, ptol,
                         setup.current.copy(), max_moves, losses,
-                        fewer_moves=params.shorter_drives < 0.5)
+                        fewer_moves=params.shorter_drives < 0.5,
+                        move_price=move_price if params.shorter_drives > 0.5 else None)
     note = "" if solution.status == 0 else f"the transportation model stopped early " \
         f"({solution.message}); the border repair started from the nearest reps"
     return state, note

@@ -32,7 +32,10 @@ class RepairState:
     territory (the exact estimate minus this linear one). ``cost_secs`` and ``weight`` give the
     drive cost of a move, ``current`` the account's territory before balancing (-1: none).
     ``fewer_moves``: among moves that help the band, prefer those that take no account from
-    its current owner (the "fewer moves" half of the realignment slider).
+    its current owner (the "fewer moves" half of the realignment slider). ``move_price``, on
+    the "shorter drives" half: what the model charged per account taken from its current
+    owner (in ``weight`` x seconds); the repair then takes the moves that add the least drive
+    and move price per unit of band regained.
     """
 
     labels: np.ndarray
@@ -52,6 +55,7 @@ class RepairState:
     max_moves: int | None = None
     max_losses: np.ndarray | None = None
     fewer_moves: bool = False
+    move_price: np.ndarray | None = None
     moves_made: int = field(default=0)
 
     @property
@@ -264,12 +268,21 @@ def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
     after = (_squared(state, s, loads[s] - a_s, None if p is None else ps - p)
              + _squared(state, d, loads[d] + a_d, None if p is None else pd + p))
     gain = after - before
-    dcost = state.weight[i] * (state.cost_secs[d, i] - state.cost_secs[s, i]) / scale
+    dcost = state.weight[i] * (state.cost_secs[d, i] - state.cost_secs[s, i])
+    if state.move_price is not None and state.current is not None:
+        cur = state.current[i]
+        dcost = dcost + state.move_price[i] * (((cur >= 0) & (d != cur)).astype(int)
+                                               - ((cur >= 0) & (s != cur)))
+    dcost = dcost / scale
     good = gain < -1e-12
     if not good.any():
         return None
     i, s, d, gain, dcost = i[good], s[good], d[good], gain[good], dcost[good]
-    keys = [i, dcost, np.round(gain, 12)]
+    # On the "shorter drives" half of the slider, the least drive (and move price) added per
+    # unit of band regained; the biggest gain first undid what the model had saved there, and
+    # its end drove longer than the middle. Otherwise the biggest gain first.
+    keys = [i, dcost, np.round(gain, 12)] if state.move_price is None else \
+        [i, np.round(gain, 12), np.round(dcost / -gain, 9)]
     if state.fewer_moves and state.current is not None:
         cur = state.current[i]
         keys.append(((cur >= 0) & (d != cur)).astype(int) - ((cur >= 0) & (s != cur)))

@@ -178,3 +178,30 @@ def test_building_more_territories_on_real_accounts_reaches_the_band(la_plan, n_
     assert result.in_band, result.warnings
     assert max(abs(d) for d in result.metrics.criteria["workload"].deviations) <= 0.05 + 1e-9
     assert all(t.pieces == 1 for t in result.loads)
+
+
+def test_the_shorter_drives_end_of_the_slider_drives_less_when_a_rep_joins(
+        sample_plan, baltimore_network):
+    """Further towards "shorter drives", never longer drives, and never fewer moves.
+
+    A rep joins at the middle of the sample's accounts (the realign dialog's default home).
+    The border repair used to regain the band with the biggest steps first: at 0.8 and 1 it
+    undid what the model had saved, and drove longer than at 0.5 while moving 70-140 accounts.
+    """
+    from territory_desktop.model import Rep
+    from territory_desktop.realign import RealignRequest, realign_setup
+
+    accounts = sample_plan.accounts.values()
+    joining = Rep("REP-NEW", "New Rep", sum(a.lat for a in accounts) / len(accounts),
+                  sum(a.lon for a in accounts) / len(accounts))
+    plan, params = realign_setup(sample_plan, RealignRequest(BalanceParams(), joining=joining))
+    times = drive_times(plan, baltimore_network)
+    drive, moved = [], []
+    for slider in (0.5, 0.8, 1.0):
+        result = balance_plan(plan, times, dataclasses.replace(params, shorter_drives=slider),
+                              network=baltimore_network)
+        assert result.in_band, (slider, result.warnings)
+        drive.append(sum(t.drive_hours for t in result.loads if t.territory_id in result.balanced))
+        moved.append(len(result.moves))
+    assert drive == sorted(drive, reverse=True), drive
+    assert moved == sorted(moved), moved
