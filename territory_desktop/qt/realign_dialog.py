@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
-from territory_desktop.qt.widgets import problem_label, read_only_table
+from territory_desktop.qt.widgets import bullets, problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
@@ -227,7 +227,8 @@ class RealignResultDialog(QDialog):
         ok = result.in_band
         lines.append(f"Every territory is within {band} of its workload target." if ok
                      else f"The band of {band} could NOT be met:")
-        lines.extend(f"• {w}" for w in result.warnings)
+        if result.warnings:
+            lines.append(bullets(result.warnings))
         if params.max_moves is not None:
             if moved > params.max_moves:
                 ok = False

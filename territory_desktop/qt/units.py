@@ -35,6 +35,7 @@ from territory_desktop.mapping.unit_layer import LAYER_NAMES, unit_colors, units
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
+from territory_desktop.qt.widgets import bullets, with_warnings
 from territory_desktop.qt.workbench import Workbench, apply_computed
 
 __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
@@ -311,5 +312,5 @@ class Units(QObject):
         ours = {str(p) for p in layer.problems} if layer.kind != "file" else set()
         warnings = [w for w in design.warnings if w not in ours]
         if warnings:
-            self.bench.notify_error("Built, with a warning", warnings[0])
+            self.bench.notify_error(f"Built, {with_warnings(warnings)}", bullets(warnings))
         self.built.emit(design)

@@ -1,8 +1,8 @@
-"""Small widget helpers the panels share: reps, tables, cell combos, problem line, times."""
+"""Small widget helpers the panels share: reps, tables, cell combos, problem lines, times."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -57,6 +57,22 @@ def problem_label(parent: QWidget, name: str) -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+LISTED = 12  # warnings listed one a line; more are counted ("… and 3 more")
+
+
+def bullets(lines: Sequence[str], limit: int = LISTED) -> str:
+    """Return ``lines`` one a line as "• line": the first ``limit``, then how many more."""
+    shown = [f"• {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"• … and {len(lines) - limit} more")
+    return "\n".join(shown)
+
+
+def with_warnings(lines: Sequence[str]) -> str:
+    """Return "with a warning" or "with 3 warnings", for a title over :func:`bullets`."""
+    return "with a warning" if len(lines) == 1 else f"with {len(lines)} warnings"
 
 
 def read_only_table(parent: QWidget, name: str, header: list[str],

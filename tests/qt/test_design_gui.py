@@ -172,15 +172,27 @@ def test_a_zero_tolerance_is_explained_in_the_dialog(tdapp, qtbot):
                                      "+/-5%), not 0")
 
 
-def test_a_tolerance_tighter_than_one_account_is_explained(tdapp, qtbot):
+def _type(qtbot, field, text):
+    """Select what the field shows (Ctrl+A) and type ``text`` over it."""
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+
+
+def test_a_tolerance_tighter_than_one_account_is_explained_with_every_warning(tdapp, qtbot):
     window = tdapp.window
     dialog = _balance_dialog(tdapp, qtbot)
-    dialog.tolerance.setValue(0.1)
-    with qtbot.waitSignal(window.design.balanced, timeout=WAIT_MS):
+    _type(qtbot, dialog.tolerance, "0.1")
+    assert dialog.tolerance.value() == 0.1
+    with qtbot.waitSignal(window.design.balanced, timeout=WAIT_MS) as balanced:
         _click_balance(qtbot, dialog)
+    result = balanced.args[0]
+    assert not result.in_band and len(result.warnings) > 1
     box = _error_box(window)
-    assert box is not None and "\n" not in box.text()
-    assert box.text().startswith("the tolerance of +/-0.1% is tighter than one account "
+    assert box is not None and box.windowTitle() == "Balanced, but not within ±0.1%"
+    # Every territory out of band is named, one a line, as the CLI lists them.
+    assert box.text().splitlines() == [f"• {w}" for w in result.warnings]
+    assert box.text().startswith("• the tolerance of +/-0.1% is tighter than one account "
                                  "allows: account ")
 
 
