@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, Qt
@@ -75,6 +76,15 @@ def with_warnings(lines: Sequence[str]) -> str:
     return "with a warning" if len(lines) == 1 else f"with {len(lines)} warnings"
 
 
+# A figure the tables show: "12", "1,234.5", "-3.4%", "+5.1 %", "$12.00"; not "7-Eleven".
+_FIGURE = re.compile(r"[+\-−]?[$€£]?\d[\d,]*(?:\.\d+)?(?: ?%)?")
+
+
+def _is_figure(text: str) -> bool:
+    """Return whether ``text`` is a number (a figure to right-align), not words that start so."""
+    return _FIGURE.fullmatch(text.strip()) is not None
+
+
 def read_only_table(parent: QWidget, name: str, header: list[str],
                     rows: list[list[str]]) -> QTableWidget:
     """Return a table of ``rows`` the user reads but cannot edit, numbers right-aligned."""
@@ -89,7 +99,7 @@ def read_only_table(parent: QWidget, name: str, header: list[str],
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setToolTip(text)  # a long reason reads in full where the column cuts it
-            if c and text[:1] in "+-0123456789":
+            if c and _is_figure(text):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     return table

@@ -85,6 +85,10 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     assert rows == {(m.account_id, before_plan.accounts[m.account_id].name, names[before[
         m.account_id]], names[after[m.account_id]]) for m in result.moves}
     assert view.balance.rowCount() == 3
+    right = int(Qt.AlignmentFlag.AlignRight)
+    for r in range(3):  # figures right-aligned ("22", "31.2", "+1.4%"), names not
+        aligned = [bool(int(view.balance.item(r, c).textAlignment()) & right) for c in range(5)]
+        assert aligned == [False, False, True, True, True]
     assert view.balance.verticalScrollBar().maximum() == 0  # every territory shows
     assert view.headline.text() == f"Samuel Okoye left: {len(changed)} accounts changed owner."
     band_line = view.status.text().splitlines()[0]
