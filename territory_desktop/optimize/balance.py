@@ -561,10 +561,11 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
             row = balanced[pos]
             dev = metrics.criteria[c].deviations[pos]
             rep = plan.reps.get(row.rep_id or "")
+            band = f"{tol:.1%}".replace(".0%", "%")  # 5%, 2.5%, 0.1%: as the band was given
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
                             "cannot reach the "
                             f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "
-                            f"its target of +/-{tol:.0%}{_why(setup, state, pos)}")
+                            f"its target of +/-{band}{_why(setup, state, pos)}")
     for t in split:
         warnings.append(f"territory {plan.territories[setup.tids[t]].name} stays in "
                         "pieces: locked accounts or the move budget hold it apart")

@@ -186,6 +186,13 @@ def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
 def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
     window, doc = tdapp.window, tdapp.document
     dialog = _realign_dialog(tdapp, qtbot)
+    band = dialog.band.tolerance  # a band of 0 % is not offered: typed, it becomes 0.1 %
+    _focus(dialog, qtbot)
+    band.setFocus()
+    qtbot.keyClick(band, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(band, "0")
+    qtbot.keyClick(band, Qt.Key.Key_Tab)
+    assert band.text() == "0.1 %"
     _choose_join(qtbot, dialog)
     _ok(qtbot, dialog)  # no name
     assert dialog.isVisible() and dialog.problem.text() == "the new rep needs a name"
