@@ -78,6 +78,8 @@ class RealignDialog(QDialog):
         rep_of = {t.id: t.rep_id for t in plan.territories.values()}
         self.owned = {r: sum(1 for t in territory_of.values() if t and rep_of.get(t) == r)
                       for r in team}
+        # Accounts with no territory are placed by any realignment: they use budget too.
+        self.unplaced = sum(1 for a in plan.accounts if territory_of.get(a) is None)
         self.leave = QRadioButton("A rep leaves", self)
         self.leave.setObjectName("realignLeave")
         self.join = QRadioButton("A rep joins", self)
@@ -152,6 +154,9 @@ class RealignDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Realign")
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self.band.max_moves.valueChanged.connect(self._on_budget_changed)
+        self.leaving.currentIndexChanged.connect(self._on_budget_changed)
+        self.join.toggled.connect(self._on_budget_changed)
         choice = QHBoxLayout()
         choice.addWidget(self.leave)
         choice.addWidget(self.join)
@@ -161,20 +166,37 @@ class RealignDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        self._on_budget_changed()
 
     def _on_leaving_changed(self) -> None:
         rep_id = self.leaving.currentData()
         if rep_id is not None:  # the goal of the issue: 1.3x the leaver's own accounts
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id]))
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id])
+                                         + self.unplaced)
 
     def _on_join_toggled(self, joining: bool) -> None:
         self.pages.setCurrentIndex(1 if joining else 0)
         self.leaver_note.setVisible(not joining)
         if joining:  # the newcomer's fair share, with the same 1.3x room to reach the band
             share = sum(self.owned.values()) / (len(self.owned) + 1)
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share))
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share) + self.unplaced)
         else:
             self._on_leaving_changed()
+
+    def _on_budget_changed(self) -> None:
+        """Refuse a budget smaller than the accounts that must move, saying so in place."""
+        rep_id = self.leaving.currentData() if self.leave.isChecked() else None
+        must = [f"{self.plan.reps[rep_id].name}'s {self.owned[rep_id]} accounts"] \
+            if rep_id is not None else []
+        if self.unplaced:
+            must.append(f"the {self.unplaced} accounts with no territory")
+        need = self.unplaced + (self.owned[rep_id] if rep_id is not None else 0)
+        short = 0 < self.band.max_moves.value() < need  # 0: no limit
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not short)
+        if short:
+            self.problem.setText(f"{' and '.join(must)} must all move: allow at least {need} "
+                                 "accounts moved")
+        self.problem.setVisible(short)
 
     def set_home(self, lat: float, lon: float) -> None:
         """Take the new rep's home from a click on the map."""

@@ -120,6 +120,36 @@ def test_a_budget_too_small_is_said_plainly(tdapp, qtbot):
     assert "REP-4" not in doc.plan.reps
 
 
+def test_a_budget_below_the_leavers_accounts_is_refused_in_the_dialog(tdapp, qtbot):
+    design = tdapp.window.design
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))  # 22 accounts, all move
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    budget = dialog.band.max_moves
+    _focus(dialog, qtbot)
+    budget.setFocus()
+    qtbot.keyClick(budget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(budget, "5")
+    assert budget.value() == 5
+    # Said before anything runs, with the inputs still there to change.
+    assert not ok.isEnabled() and dialog.problem.isVisible()
+    assert dialog.problem.text() == ("Samuel Okoye's 22 accounts must all move: allow at "
+                                     "least 22 accounts moved")
+    with qtbot.assertNotEmitted(design.realigned, wait=300):
+        _ok(qtbot, dialog)
+    assert dialog.isVisible() and budget.value() == 5
+    qtbot.keyClicks(budget, "0")  # 50
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    _choose_join(qtbot, dialog)  # a rep who joins takes accounts: none must move
+    budget.setFocus()
+    qtbot.keyClick(budget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(budget, "5")
+    assert budget.value() == 5
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    dialog.reject()
+
+
 def test_cancel_a_realignment_leaves_the_plan_unchanged(tdapp, qtbot):
     window, doc = tdapp.window, tdapp.document
     with qtbot.waitSignal(window.routing.network_ready, timeout=WAIT_MS):
