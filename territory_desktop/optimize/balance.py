@@ -550,7 +550,7 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
         territory_of.setdefault(aid, before.get(aid))
     loads = territory_loads(plan, territory_of, times, table=setup.table, graph=graph)
     balanced = [row for row in loads if row.territory_id in setup.tids]
-    metrics = balance_metrics(balanced, params.criteria)
+    metrics = balance_metrics(balanced)  # both criteria, whichever are balanced: one index
     warnings = list(dict.fromkeys(setup.warnings))  # each model pass may warn alike
     in_band = True
     for c in params.criteria:

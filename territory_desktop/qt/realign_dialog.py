@@ -294,11 +294,13 @@ class RealignResultDialog(QDialog):
             self, "realignMoves", ["Account", "Name", "From rep", "To rep"],
             [[m.account_id, m.name, rep_name.get(m.from_rep or "", "-"),
               rep_name.get(m.to_rep or "", "-")] for m in result.moves])
-        figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
-                         f"index {result.metrics.balance_index:.0f}/100, compactness "
-                         f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "
-                         "whole realignment back, the rep change included.", self)
-        figures.setWordWrap(True)
+        # The balance index of workload and potential, the Design panel's for the same plan.
+        self.figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
+                              f"index {result.metrics.balance_index:.0f}/100, compactness "
+                              f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "
+                              "whole realignment back, the rep change included.", self)
+        self.figures.setObjectName("realignFigures")
+        self.figures.setWordWrap(True)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -309,7 +311,7 @@ class RealignResultDialog(QDialog):
         self.balance.setFixedHeight(rows_high + self.balance.horizontalHeader().sizeHint()
                                     .height() + 2 * self.balance.frameWidth() + 2)
         layout.addWidget(self.balance)
-        layout.addWidget(figures)
+        layout.addWidget(self.figures)
         layout.addWidget(QLabel(f"Accounts that changed owner ({moved}):", self))
         layout.addWidget(self.moves, 2)
         layout.addWidget(close)

@@ -103,6 +103,28 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     assert "REP-4" in doc.plan.reps and _owners(doc) == before
 
 
+def test_the_result_gives_the_balance_index_the_design_panel_gives(tdapp, qtbot):
+    window, design = tdapp.window, tdapp.window.design
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    shown = design.realign_result.figures.text()
+    design.realign_result.close()
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_D,  # the Design panel measures the realigned plan
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: design.panel.figures is not None
+                    and design.panel.figures is design.figures
+                    and design.figures.metrics.territory_ids == ("T1", "T2", "T3"),
+                    timeout=WAIT_MS)
+    panel = design.figures.metrics
+    assert got.args[0].result.metrics.balance_index == pytest.approx(panel.balance_index)
+    index = f"{panel.balance_index:.0f}/100"
+    assert f"Balance index</b> {index}" in design.panel.summary.text()
+    assert f"balance index {index}," in shown
+
+
 def test_a_budget_too_small_is_said_plainly(tdapp, qtbot):
     doc, design = tdapp.document, tdapp.window.design
     dialog = _realign_dialog(tdapp, qtbot)
