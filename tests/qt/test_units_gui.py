@@ -48,7 +48,7 @@ def units_plan(tdapp, qtbot, la_plan, tmp_path):
     qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
     qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
     dialog = units.dialog
-    assert dialog.layer.currentData() == "zcta"
+    assert dialog.layer.currentData() == "zcta"  # Los Angeles: the ZIP/ZCTA units cover it
     with qtbot.waitSignal(units.built, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
@@ -375,6 +375,21 @@ def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     assert units.dialog.layer.currentData() == "county"
     assert units.dialog.layer.currentText() == "County (built-in, shown)"
     assert units.dialog.by.currentText() == "Workload (visit and drive hours)"
+    qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
+
+
+def test_building_from_units_offers_a_layer_that_has_units_where_the_accounts_are(tdapp,
+                                                                                 qtbot):
+    """Baltimore has no built-in ZIP/ZCTA units: the county layer is offered first."""
+    window, units = tdapp.window, tdapp.window.units
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    layer = units.dialog.layer
+    assert layer.currentData() == "county"
+    assert [layer.itemText(k) for k in range(layer.count())] == [
+        "ZIP/ZCTA (built-in: CA, CT, DC, DE, HI, NH, RI)", "County (built-in)",
+        "State (built-in)"]
     qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
 
 
