@@ -178,10 +178,7 @@ def balance_json(result: BalanceResult) -> dict[str, Any]:
     """
     rows = [t for t in result.loads if t.territory_id in result.balanced]
     m = result.metrics
-    from territory_desktop.model.balance_metrics import criterion_balance
-
-    pot = m.criteria.get("potential") or criterion_balance(
-        "potential", [t.potential for t in rows], [t.weekly_hours or 1.0 for t in rows])
+    pot = m.criteria["potential"]
 
     def num(x: float) -> float | None:
         return None if x != x or x in (float("inf"), float("-inf")) else round(x, 4)

@@ -17,10 +17,16 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from territory_desktop.geo.units import UnitLayer, units_of_points
+from territory_desktop.geo.units import (
+    BUILTIN,
+    BUILTIN_STATES,
+    UnitLayer,
+    load_builtin,
+    units_of_points,
+)
 from territory_desktop.model.plan import Plan
 
-__all__ = ["COVERED", "plan_extent", "unit_owners", "units_picked"]
+__all__ = ["COVERED", "builtin_covering", "plan_extent", "unit_owners", "units_picked"]
 
 COVERED = 0.99
 """Share of a unit's area inside a territory's outline from which the unit is that
@@ -48,6 +54,23 @@ def plan_extent(plan: Plan) -> tuple[float, float, float, float] | None:
     dx = max((x1 - x0) * _MARGIN, _MIN_MARGIN_DEG)
     dy = max((y1 - y0) * _MARGIN, _MIN_MARGIN_DEG)
     return (max(x0 - dx, -180.0), max(y0 - dy, -90.0), min(x1 + dx, 180.0), min(y1 + dy, 90.0))
+
+
+def builtin_covering(plan: Plan) -> set[str]:
+    """Return the built-in layers (kinds) with units in every state the plan's accounts are in.
+
+    Accounts outside every state's outline (offshore of the simplified coast) do not count;
+    no layer covers a plan with no account in a US state.
+    """
+    extent = plan_extent(plan)
+    if extent is None or not plan.accounts:
+        return set()
+    states = load_builtin("state", extent)
+    lat = np.array([a.lat for a in plan.accounts.values()])
+    lon = np.array([a.lon for a in plan.accounts.values()])
+    found = {states.ids[i] for i in units_of_points(states, lat, lon) if i >= 0}
+    return {kind for kind in BUILTIN if found
+            and found <= set(BUILTIN_STATES.get(kind, found))}
 
 
 def unit_owners(plan: Plan, layer: UnitLayer,

@@ -36,6 +36,8 @@ BUILTIN = {
     "county": (("us_counties.geojson.gz",), "county_fips", ("county_name", "state_abbr")),
     "zcta": (("zcta_ca.geojson.gz", "zcta_ct_dc_de_hi_nh_ri.geojson.gz"), "ZCTA5CE10", ()),
 }
+BUILTIN_STATES = {"zcta": ("CA", "CT", "DC", "DE", "HI", "NH", "RI")}
+"""The states (``state_abbr``) a built-in layer has units in; one not named covers the US."""
 _ATTRIBUTE_ID = {"state": "state_abbr", "county": "county_fips", "zcta": "ZCTA5CE10"}
 _ID_GUESSES = ("id", "unit_id", "zcta5ce10", "zcta5ce20", "geoid", "zip", "zipcode", "zip_code",
                "postcode", "county_fips", "fips", "name")

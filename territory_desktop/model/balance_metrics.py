@@ -11,8 +11,9 @@ For a criterion ``x`` (workload hours per week, or potential) over the territori
     territory's capacity (its rep's weekly hours; 1 for every territory when unknown): the
     common-utilisation target the balancer aims at.
 ``balance index`` (0-100)
-    ``100 * (1 - mean_t |deviation_t|)``, floored at 0, averaged over the criteria: 100 when
-    every territory is exactly on target; a plan within +/-5% everywhere scores at least 95.
+    ``100 * (1 - mean_t |deviation_t|)``, floored at 0, averaged over workload and potential
+    (both, whichever were balanced): 100 when every territory is exactly on target; a plan
+    within +/-5% everywhere on both scores at least 95.
 ``compactness score`` (0-100)
     the workload-weighted mean of the territories' compactness
     (:func:`territory_desktop.model.contiguity.compactness`).
@@ -87,16 +88,14 @@ def criterion_balance(criterion: str, values: Sequence[float],
                             tuple(map(float, dev)), max_min, cv, index)
 
 
-def balance_metrics(loads: Sequence[TerritoryLoad],
-                    criteria: Sequence[str] = CRITERIA) -> BalanceMetrics:
-    """Metrics over ``loads`` (pass only the territories that are balanced together)."""
-    unknown = [c for c in criteria if c not in CRITERIA]
-    if unknown:
-        raise ValueError(f"unknown balance criterion {unknown[0]!r}; use "
-                         f"{' or '.join(CRITERIA)}")
+def balance_metrics(loads: Sequence[TerritoryLoad]) -> BalanceMetrics:
+    """Metrics over ``loads`` (pass only the territories that are balanced together).
+
+    Both criteria are always measured, whatever was balanced: there is one balance index.
+    """
     caps = [t.weekly_hours or 1.0 for t in loads]
     per = {}
-    for c in criteria:
+    for c in CRITERIA:
         vals = [t.workload_hours if c == "workload" else t.potential for t in loads]
         per[c] = criterion_balance(c, vals, caps)
     index = float(np.mean([b.index for b in per.values()])) if per and loads else math.nan

@@ -553,7 +553,7 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
         territory_of.setdefault(aid, before.get(aid))
     loads = territory_loads(plan, territory_of, times, table=setup.table, graph=graph)
     balanced = [row for row in loads if row.territory_id in setup.tids]
-    metrics = balance_metrics(balanced, params.criteria)
+    metrics = balance_metrics(balanced)  # both criteria, whichever are balanced: one index
     warnings = list(dict.fromkeys(setup.warnings))  # each model pass may warn alike
     in_band = True
     for c in params.criteria:
@@ -564,10 +564,11 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
             row = balanced[pos]
             dev = metrics.criteria[c].deviations[pos]
             rep = plan.reps.get(row.rep_id or "")
+            band = f"{tol:.1%}".replace(".0%", "%")  # 5%, 2.5%, 0.1%: as the band was given
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
                             "cannot reach the "
                             f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "
-                            f"its target of +/-{tol:.0%}{_why(setup, state, pos)}")
+                            f"its target of +/-{band}{_why(setup, state, pos)}")
     for t in split:
         warnings.append(f"territory {plan.territories[setup.tids[t]].name} stays in "
                         "pieces: locked accounts or the move budget hold it apart")

@@ -34,6 +34,20 @@ from territory_desktop.qt.widgets import problem_label
 
 __all__ = ["BalanceDialog", "BandAndBudget"]
 
+MIN_BAND = 0.1  # %: a band of 0 is no band (every territory exactly on target); not offered
+
+
+def _band_field(parent: QWidget, name: str, percent: float) -> QDoubleSpinBox:
+    """Return a band field in percent, from :data:`MIN_BAND`; "0" typed becomes the minimum."""
+    field = QDoubleSpinBox(parent)
+    field.setObjectName(name)
+    field.setRange(MIN_BAND, 99.0)
+    field.setDecimals(1)
+    field.setSuffix(" %")
+    field.setCorrectionMode(QDoubleSpinBox.CorrectionMode.CorrectToNearestValue)
+    field.setValue(percent)
+    return field
+
 
 class BandAndBudget:
     """The workload band, the disruption budget, "fewer moves <-> shorter drives" and the seed.
@@ -50,12 +64,7 @@ class BandAndBudget:
 
     def __init__(self, parent: QWidget, prefix: str, drives: int = 50) -> None:
         self.parent = parent
-        self.tolerance = QDoubleSpinBox(parent)
-        self.tolerance.setObjectName(f"{prefix}Tolerance")
-        self.tolerance.setRange(0.0, 99.0)
-        self.tolerance.setDecimals(1)
-        self.tolerance.setSuffix(" %")
-        self.tolerance.setValue(5.0)
+        self.tolerance = _band_field(parent, f"{prefix}Tolerance", 5.0)
         self.max_moves = QSpinBox(parent)
         self.max_moves.setObjectName(f"{prefix}MaxMoves")
         self.max_moves.setRange(0, 1_000_000)
@@ -129,12 +138,7 @@ class BalanceDialog(QDialog):
         self.tolerance = self.band.tolerance
         self.potential = QCheckBox("Balance potential too, within", self)
         self.potential.setObjectName("balancePotential")
-        self.potential_tolerance = QDoubleSpinBox(self)
-        self.potential_tolerance.setObjectName("balancePotentialTolerance")
-        self.potential_tolerance.setRange(0.0, 99.0)
-        self.potential_tolerance.setDecimals(1)
-        self.potential_tolerance.setSuffix(" %")
-        self.potential_tolerance.setValue(10.0)
+        self.potential_tolerance = _band_field(self, "balancePotentialTolerance", 10.0)
         self.potential_tolerance.setEnabled(False)
         self.potential.toggled.connect(self.potential_tolerance.setEnabled)
         self.keep_selected = QCheckBox(f"Keep the {len(self._locked)} selected accounts where "

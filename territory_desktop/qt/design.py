@@ -28,6 +28,7 @@ from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDial
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
 from territory_desktop.qt.units import Units
+from territory_desktop.qt.widgets import bullets, with_warnings
 from territory_desktop.qt.workbench import Workbench, apply_computed
 from territory_desktop.realign import Realignment, RealignRequest, current_team
 
@@ -209,10 +210,11 @@ class Design(QObject):
         text = _balanced_text(result)
         band = f"±{params.tolerance:.1%}".replace(".0%", "%")
         if not result.in_band:
-            why = result.warnings[0] if result.warnings else "some territories are outside"
+            why = bullets(result.warnings) if result.warnings else "some territories are outside"
             self.bench.notify_error(f"Balanced, but not within {band}", why)
         elif result.warnings:
-            self.bench.notify_error("Balanced, with a warning", result.warnings[0])
+            self.bench.notify_error(f"Balanced, {with_warnings(result.warnings)}",
+                                    bullets(result.warnings))
         else:
             self.bench.show_status(f"{text}; every territory within {band}", 10000)
         self.balanced.emit(result)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
-from territory_desktop.qt.widgets import problem_label, read_only_table
+from territory_desktop.qt.widgets import bullets, problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
@@ -78,6 +78,8 @@ class RealignDialog(QDialog):
         rep_of = {t.id: t.rep_id for t in plan.territories.values()}
         self.owned = {r: sum(1 for t in territory_of.values() if t and rep_of.get(t) == r)
                       for r in team}
+        # Accounts with no territory are placed by any realignment: they use budget too.
+        self.unplaced = sum(1 for a in plan.accounts if territory_of.get(a) is None)
         self.leave = QRadioButton("A rep leaves", self)
         self.leave.setObjectName("realignLeave")
         self.join = QRadioButton("A rep joins", self)
@@ -152,6 +154,9 @@ class RealignDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Realign")
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self.band.max_moves.valueChanged.connect(self._on_budget_changed)
+        self.leaving.currentIndexChanged.connect(self._on_budget_changed)
+        self.join.toggled.connect(self._on_budget_changed)
         choice = QHBoxLayout()
         choice.addWidget(self.leave)
         choice.addWidget(self.join)
@@ -161,20 +166,37 @@ class RealignDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        self._on_budget_changed()
 
     def _on_leaving_changed(self) -> None:
         rep_id = self.leaving.currentData()
         if rep_id is not None:  # the goal of the issue: 1.3x the leaver's own accounts
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id]))
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id])
+                                         + self.unplaced)
 
     def _on_join_toggled(self, joining: bool) -> None:
         self.pages.setCurrentIndex(1 if joining else 0)
         self.leaver_note.setVisible(not joining)
         if joining:  # the newcomer's fair share, with the same 1.3x room to reach the band
             share = sum(self.owned.values()) / (len(self.owned) + 1)
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share))
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share) + self.unplaced)
         else:
             self._on_leaving_changed()
+
+    def _on_budget_changed(self) -> None:
+        """Refuse a budget smaller than the accounts that must move, saying so in place."""
+        rep_id = self.leaving.currentData() if self.leave.isChecked() else None
+        must = [f"{self.plan.reps[rep_id].name}'s {self.owned[rep_id]} accounts"] \
+            if rep_id is not None else []
+        if self.unplaced:
+            must.append(f"the {self.unplaced} accounts with no territory")
+        need = self.unplaced + (self.owned[rep_id] if rep_id is not None else 0)
+        short = 0 < self.band.max_moves.value() < need  # 0: no limit
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not short)
+        if short:
+            self.problem.setText(f"{' and '.join(must)} must all move: allow at least {need} "
+                                 "accounts moved")
+        self.problem.setVisible(short)
 
     def set_home(self, lat: float, lon: float) -> None:
         """Take the new rep's home from a click on the map."""
@@ -227,7 +249,8 @@ class RealignResultDialog(QDialog):
         ok = result.in_band
         lines.append(f"Every territory is within {band} of its workload target." if ok
                      else f"The band of {band} could NOT be met:")
-        lines.extend(f"• {w}" for w in result.warnings)
+        if result.warnings:
+            lines.append(bullets(result.warnings))
         if params.max_moves is not None:
             if moved > params.max_moves:
                 ok = False
@@ -271,11 +294,13 @@ class RealignResultDialog(QDialog):
             self, "realignMoves", ["Account", "Name", "From rep", "To rep"],
             [[m.account_id, m.name, rep_name.get(m.from_rep or "", "-"),
               rep_name.get(m.to_rep or "", "-")] for m in result.moves])
-        figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
-                         f"index {result.metrics.balance_index:.0f}/100, compactness "
-                         f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "
-                         "whole realignment back, the rep change included.", self)
-        figures.setWordWrap(True)
+        # The balance index of workload and potential, the Design panel's for the same plan.
+        self.figures = QLabel(f"Workload max/min {work.max_min:.2f}, CV {work.cv:.1%}; balance "
+                              f"index {result.metrics.balance_index:.0f}/100, compactness "
+                              f"{result.metrics.compactness:.0f}/100. Undo (Ctrl+Z) takes the "
+                              "whole realignment back, the rep change included.", self)
+        self.figures.setObjectName("realignFigures")
+        self.figures.setWordWrap(True)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -286,7 +311,7 @@ class RealignResultDialog(QDialog):
         self.balance.setFixedHeight(rows_high + self.balance.horizontalHeader().sizeHint()
                                     .height() + 2 * self.balance.frameWidth() + 2)
         layout.addWidget(self.balance)
-        layout.addWidget(figures)
+        layout.addWidget(self.figures)
         layout.addWidget(QLabel(f"Accounts that changed owner ({moved}):", self))
         layout.addWidget(self.moves, 2)
         layout.addWidget(close)

@@ -13,6 +13,7 @@ with progress and Cancel and applies it as one edit.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,24 @@ from PySide6.QtWidgets import (
 )
 from shapely.geometry import shape
 
-from territory_desktop.geo.unit_owners import plan_extent, unit_owners, units_picked
-from territory_desktop.geo.units import UnitFileError, UnitLayer, load_builtin, read_unit_file
+from territory_desktop.geo.unit_owners import (
+    builtin_covering,
+    plan_extent,
+    unit_owners,
+    units_picked,
+)
+from territory_desktop.geo.units import (
+    BUILTIN_STATES,
+    UnitFileError,
+    UnitLayer,
+    load_builtin,
+    read_unit_file,
+)
 from territory_desktop.mapping.unit_layer import LAYER_NAMES, unit_colors, units_collection
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
+from territory_desktop.qt.widgets import bullets, with_warnings
 from territory_desktop.qt.workbench import Workbench, apply_computed
 
 __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
@@ -60,7 +73,7 @@ def load_units(kind: str, path: str | None, extent: tuple[float, float, float, f
         layer = load_builtin(kind, extent)
         if not len(layer):
             raise UnitFileError(f"no {LAYER_NAMES[kind]} unit lies in the plan's area (the "
-                                "built-in ZIP/ZCTA layer covers CA, CT, DC, DE, HI, NH and RI)")
+                                f"built-in {LAYER_NAMES[kind]} layer covers {_covers(kind)})")
         return layer
     layer = read_unit_file(path)
     fb.step(0.8, "Keeping the units in the plan's area")
@@ -106,24 +119,38 @@ def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, title: str, 
     return layer, units_collection(layer, title), design
 
 
+def _covers(kind: str) -> str:
+    """Return where the built-in layer ``kind`` has units: "CA, CT, DC..." or "the US"."""
+    return ", ".join(BUILTIN_STATES[kind]) if kind in BUILTIN_STATES else "the US"
+
+
 _BY_LABELS = {"workload": "Workload (visit and drive hours)", "population": "Population",
               "potential": "Potential"}
 
 
 class BuildUnitsDialog(QDialog):
-    """Ask which units, what to balance, how tightly and the seed."""
+    """Ask which units, what to balance, how tightly and the seed.
+
+    The units offered first are those on the map, else the finest built-in layer of
+    ``covering`` (with units where the plan's accounts are).
+    """
 
     def __init__(self, shown: str | None, file_title: str | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, covering: Collection[str] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("buildUnitsDialog")
         self.setWindowTitle("Build territories from units")
         self.layer = QComboBox(self)
         for kind, name in LAYER_NAMES.items():
-            self.layer.addItem(f"{name} (built-in{', shown' if kind == shown else ''})", kind)
+            text = f"{name} (built-in: {_covers(kind)}" if kind in BUILTIN_STATES \
+                else f"{name} (built-in"
+            if kind == shown:
+                text += "; shown" if kind in BUILTIN_STATES else ", shown"
+            self.layer.addItem(f"{text})", kind)
         if file_title:
             self.layer.insertItem(0, f"{file_title} (shown)", "file")
-        self.layer.setCurrentIndex(max(0, self.layer.findData(shown)))  # the units on the map
+        first = shown or next((k for k in LAYER_NAMES if k in covering), None)
+        self.layer.setCurrentIndex(max(0, self.layer.findData(first)))
         self.by = QComboBox(self)
         for name in BY:
             self.by.addItem(_BY_LABELS[name], name)
@@ -283,7 +310,8 @@ class Units(QObject):
         file_title = self.title if self.layer is not None \
             and self.layer.kind == "file" else None
         shown = None if self.layer is None else self.layer.kind
-        dialog = BuildUnitsDialog(shown, file_title, self.bench.dialog_parent())
+        covering = builtin_covering(plan) if shown is None else set()
+        dialog = BuildUnitsDialog(shown, file_title, self.bench.dialog_parent(), covering)
         self.dialog = dialog
         dialog.accepted.connect(lambda: self._build(
             str(dialog.layer.currentData()), str(dialog.by.currentData()),
@@ -311,5 +339,5 @@ class Units(QObject):
         ours = {str(p) for p in layer.problems} if layer.kind != "file" else set()
         warnings = [w for w in design.warnings if w not in ours]
         if warnings:
-            self.bench.notify_error("Built, with a warning", warnings[0])
+            self.bench.notify_error(f"Built, {with_warnings(warnings)}", bullets(warnings))
         self.built.emit(design)

@@ -1,8 +1,9 @@
-"""Small widget helpers the panels share: reps, tables, cell combos, problem line, times."""
+"""Small widget helpers the panels share: reps, tables, cell combos, problem lines, times."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -59,6 +60,31 @@ def problem_label(parent: QWidget, name: str) -> QLabel:
     return label
 
 
+LISTED = 12  # warnings listed one a line; more are counted ("… and 3 more")
+
+
+def bullets(lines: Sequence[str], limit: int = LISTED) -> str:
+    """Return ``lines`` one a line as "• line": the first ``limit``, then how many more."""
+    shown = [f"• {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"• … and {len(lines) - limit} more")
+    return "\n".join(shown)
+
+
+def with_warnings(lines: Sequence[str]) -> str:
+    """Return "with a warning" or "with 3 warnings", for a title over :func:`bullets`."""
+    return "with a warning" if len(lines) == 1 else f"with {len(lines)} warnings"
+
+
+# A figure the tables show: "12", "1,234.5", "-3.4%", "+5.1 %", "$12.00"; not "7-Eleven".
+_FIGURE = re.compile(r"[+\-−]?[$€£]?\d[\d,]*(?:\.\d+)?(?: ?%)?")
+
+
+def _is_figure(text: str) -> bool:
+    """Return whether ``text`` is a number (a figure to right-align), not words that start so."""
+    return _FIGURE.fullmatch(text.strip()) is not None
+
+
 def read_only_table(parent: QWidget, name: str, header: list[str],
                     rows: list[list[str]]) -> QTableWidget:
     """Return a table of ``rows`` the user reads but cannot edit, numbers right-aligned."""
@@ -73,7 +99,7 @@ def read_only_table(parent: QWidget, name: str, header: list[str],
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setToolTip(text)  # a long reason reads in full where the column cuts it
-            if c and text[:1] in "+-0123456789":
+            if c and _is_figure(text):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     return table

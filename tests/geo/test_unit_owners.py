@@ -138,3 +138,20 @@ def test_an_account_alignment_on_unit_outlines_redraws_them_without_pins(built, 
     assert edit.notes == () and len(edit.plan.rules) == len(plan.rules)
     assert all(edit.plan.territories[t].geometry is not None for t in alignment.redraw)
     assert assign_accounts(edit.plan).territory_of == alignment.territory_of
+
+
+def test_the_built_in_layers_covering_a_plan_are_those_with_units_where_its_accounts_are(
+        la_plan, sample_plan):
+    from dataclasses import replace
+
+    from territory_desktop.geo.unit_owners import builtin_covering
+
+    assert builtin_covering(la_plan(6)) == {"zcta", "county", "state"}
+    assert builtin_covering(sample_plan) == {"county", "state"}  # no ZCTA in Maryland
+    plan = la_plan(6)
+    first = next(iter(plan.accounts))
+    plan.accounts[first] = replace(plan.accounts[first], lat=39.29, lon=-76.61)  # Baltimore
+    assert builtin_covering(plan) == {"county", "state"}  # ZIP/ZCTA would miss one account
+    for aid, account in plan.accounts.items():  # the whole plan in Paris: no US layer
+        plan.accounts[aid] = replace(account, lat=48.86, lon=2.35)
+    assert builtin_covering(plan) == set()

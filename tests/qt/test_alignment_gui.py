@@ -98,6 +98,25 @@ def test_alignment_file_moves_the_matched_accounts_and_undoes_in_one_step(
     assert doc.assignment.territory_of == before
 
 
+def test_a_name_that_starts_with_a_digit_is_text_not_a_number(tdapp, qtbot, monkeypatch,
+                                                              tmp_path):
+    from territory_desktop import edits
+
+    window, doc = tdapp.window, tdapp.document
+    account = sorted(a for a, t in doc.assignment.territory_of.items() if t == "T3")[0]
+    window.apply_edit(lambda: edits.update_account(doc.plan, account, name="7-Eleven"))
+    window.apply_edit(lambda: edits.update_territory(doc.plan, "T1", name="2nd District"))
+    path = _write(tmp_path / "alignment.csv", [["Account ID", "Territory"], [account, "T1"]])
+    dialog = _import(tdapp, qtbot, monkeypatch, path)
+    assert dialog is not None and dialog.isVisible()
+    row = [dialog.moves.item(0, c) for c in range(4)]
+    assert [i.text() for i in row] == [account, "7-Eleven", "Harbor East", "2nd District"]
+    right = int(Qt.AlignmentFlag.AlignRight)
+    assert not int(row[1].textAlignment()) & right  # names read from the left, like names
+    assert not int(row[3].textAlignment()) & right
+    dialog.reject()
+
+
 def test_rows_of_a_locked_territory_are_refused_and_listed(tdapp, qtbot, monkeypatch, tmp_path):
     window, doc = tdapp.window, tdapp.document
     window.select_territories(["T2"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QToolBar
 
 from territory_desktop.optimize.alignment_figures import alignment_figures
@@ -163,25 +163,51 @@ def test_locked_territory_never_moves(tdapp, qtbot):
     assert {a for a, t in doc.assignment.territory_of.items() if t == "T3"} == own
 
 
-def test_a_zero_tolerance_is_explained_in_the_dialog(tdapp, qtbot):
+def test_the_band_fields_offer_no_band_of_zero(tdapp, qtbot):
+    """A band of 0 % cannot be balanced to: the fields stop at 0.1 %, where the user looks."""
     dialog = _balance_dialog(tdapp, qtbot)
-    dialog.tolerance.setValue(0.0)
-    _click_balance(qtbot, dialog)
-    assert dialog.isVisible()
-    assert dialog.problem.text() == ("tolerance must be between 0 and 1 (e.g. 0.05 for "
-                                     "+/-5%), not 0")
+    _focus(dialog, qtbot)
+    dialog.tolerance.setFocus()
+    for _ in range(8):  # 5 % down by 1 % steps, and on
+        qtbot.keyClick(dialog.tolerance, Qt.Key.Key_Down)
+    assert dialog.tolerance.text() == "0.1 %"
+    _type(qtbot, dialog.tolerance, "0")
+    qtbot.keyClick(dialog.tolerance, Qt.Key.Key_Tab)  # leaving the field: the nearest value
+    assert dialog.tolerance.text() == "0.1 %"
+    qtbot.mouseClick(dialog.potential, Qt.MouseButton.LeftButton,
+                     pos=QPoint(6, dialog.potential.height() // 2))
+    assert dialog.potential_tolerance.isEnabled()
+    _type(qtbot, dialog.potential_tolerance, "0")
+    qtbot.keyClick(dialog.potential_tolerance, Qt.Key.Key_Tab)
+    assert dialog.potential_tolerance.text() == "0.1 %"
+    assert dialog.params().tolerance == dialog.params().potential_tolerance == 0.001
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
 
-def test_a_tolerance_tighter_than_one_account_is_explained(tdapp, qtbot):
+def _type(qtbot, field, text):
+    """Select what the field shows (Ctrl+A) and type ``text`` over it."""
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+
+
+def test_a_tolerance_tighter_than_one_account_is_explained_with_every_warning(tdapp, qtbot):
     window = tdapp.window
     dialog = _balance_dialog(tdapp, qtbot)
-    dialog.tolerance.setValue(0.1)
-    with qtbot.waitSignal(window.design.balanced, timeout=WAIT_MS):
+    _type(qtbot, dialog.tolerance, "0.1")
+    assert dialog.tolerance.value() == 0.1
+    with qtbot.waitSignal(window.design.balanced, timeout=WAIT_MS) as balanced:
         _click_balance(qtbot, dialog)
+    result = balanced.args[0]
+    assert not result.in_band and len(result.warnings) > 1
     box = _error_box(window)
-    assert box is not None and "\n" not in box.text()
-    assert box.text().startswith("the tolerance of +/-0.1% is tighter than one account "
+    assert box is not None and box.windowTitle() == "Balanced, but not within ±0.1%"
+    # Every territory out of band is named, one a line, as the CLI lists them.
+    assert box.text().splitlines() == [f"• {w}" for w in result.warnings]
+    assert box.text().startswith("• the tolerance of +/-0.1% is tighter than one account "
                                  "allows: account ")
+    out = [w for w in result.warnings if "cannot reach the workload band" in w]
+    assert out and all("its target of +/-0.1%" in w for w in out)  # the band given, not 0%
 
 
 def test_contradictory_locks_are_refused_in_one_line(tdapp, qtbot):

@@ -85,6 +85,10 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     assert rows == {(m.account_id, before_plan.accounts[m.account_id].name, names[before[
         m.account_id]], names[after[m.account_id]]) for m in result.moves}
     assert view.balance.rowCount() == 3
+    right = int(Qt.AlignmentFlag.AlignRight)
+    for r in range(3):  # figures right-aligned ("22", "31.2", "+1.4%"), names not
+        aligned = [bool(int(view.balance.item(r, c).textAlignment()) & right) for c in range(5)]
+        assert aligned == [False, False, True, True, True]
     assert view.balance.verticalScrollBar().maximum() == 0  # every territory shows
     assert view.headline.text() == f"Samuel Okoye left: {len(changed)} accounts changed owner."
     band_line = view.status.text().splitlines()[0]
@@ -97,6 +101,28 @@ def test_a_rep_leaves_within_the_budget_and_one_undo_brings_them_back(tdapp, qtb
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert doc.plan is before_plan
     assert "REP-4" in doc.plan.reps and _owners(doc) == before
+
+
+def test_the_result_gives_the_balance_index_the_design_panel_gives(tdapp, qtbot):
+    window, design = tdapp.window, tdapp.window.design
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    shown = design.realign_result.figures.text()
+    design.realign_result.close()
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_D,  # the Design panel measures the realigned plan
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: design.panel.figures is not None
+                    and design.panel.figures is design.figures
+                    and design.figures.metrics.territory_ids == ("T1", "T2", "T3"),
+                    timeout=WAIT_MS)
+    panel = design.figures.metrics
+    assert got.args[0].result.metrics.balance_index == pytest.approx(panel.balance_index)
+    index = f"{panel.balance_index:.0f}/100"
+    assert f"Balance index</b> {index}" in design.panel.summary.text()
+    assert f"balance index {index}," in shown
 
 
 def test_a_budget_too_small_is_said_plainly(tdapp, qtbot):
@@ -114,6 +140,36 @@ def test_a_budget_too_small_is_said_plainly(tdapp, qtbot):
     assert text.startswith("The band of ±5% could NOT be met:")
     assert "(the move budget is used up)" in text
     assert "REP-4" not in doc.plan.reps
+
+
+def test_a_budget_below_the_leavers_accounts_is_refused_in_the_dialog(tdapp, qtbot):
+    design = tdapp.window.design
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))  # 22 accounts, all move
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    budget = dialog.band.max_moves
+    _focus(dialog, qtbot)
+    budget.setFocus()
+    qtbot.keyClick(budget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(budget, "5")
+    assert budget.value() == 5
+    # Said before anything runs, with the inputs still there to change.
+    assert not ok.isEnabled() and dialog.problem.isVisible()
+    assert dialog.problem.text() == ("Samuel Okoye's 22 accounts must all move: allow at "
+                                     "least 22 accounts moved")
+    with qtbot.assertNotEmitted(design.realigned, wait=300):
+        _ok(qtbot, dialog)
+    assert dialog.isVisible() and budget.value() == 5
+    qtbot.keyClicks(budget, "0")  # 50
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    _choose_join(qtbot, dialog)  # a rep who joins takes accounts: none must move
+    budget.setFocus()
+    qtbot.keyClick(budget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(budget, "5")
+    assert budget.value() == 5
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    dialog.reject()
 
 
 def test_cancel_a_realignment_leaves_the_plan_unchanged(tdapp, qtbot):
@@ -182,6 +238,13 @@ def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
 def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
     window, doc = tdapp.window, tdapp.document
     dialog = _realign_dialog(tdapp, qtbot)
+    band = dialog.band.tolerance  # a band of 0 % is not offered: typed, it becomes 0.1 %
+    _focus(dialog, qtbot)
+    band.setFocus()
+    qtbot.keyClick(band, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(band, "0")
+    qtbot.keyClick(band, Qt.Key.Key_Tab)
+    assert band.text() == "0.1 %"
     _choose_join(qtbot, dialog)
     _ok(qtbot, dialog)  # no name
     assert dialog.isVisible() and dialog.problem.text() == "the new rep needs a name"

@@ -48,7 +48,7 @@ def units_plan(tdapp, qtbot, la_plan, tmp_path):
     qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
     qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
     dialog = units.dialog
-    assert dialog.layer.currentData() == "zcta"
+    assert dialog.layer.currentData() == "zcta"  # Los Angeles: the ZIP/ZCTA units cover it
     with qtbot.waitSignal(units.built, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
@@ -325,6 +325,33 @@ def test_cancel_a_build_from_units_changes_nothing(tdapp, qtbot, la_plan, tmp_pa
     assert doc.plan is before and not doc.undo_stack.canUndo() and not units.shown()
 
 
+def test_a_build_from_units_lists_every_warning(tdapp, qtbot, la_plan, tmp_path):
+    window, units = tdapp.window, tdapp.window.units
+    path = tmp_path / "la.gpkg"
+    planfile.save_plan(la_plan(6), path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    dialog = units.dialog
+    dialog.by.setFocus()
+    qtbot.keyClicks(dialog.by, "Pot")
+    assert dialog.by.currentData() == "potential"
+    dialog.tolerance.setFocus()
+    qtbot.keyClick(dialog.tolerance, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(dialog.tolerance, "0.5")
+    assert dialog.tolerance.value() == 0.5
+    with qtbot.waitSignal(units.built, timeout=WAIT_MS) as built:
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    warnings = built.args[0].warnings
+    assert len(warnings) > 1
+    box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
+    assert box.windowTitle() == f"Built, with {len(warnings)} warnings"
+    assert box.text().splitlines() == [f"• {w}" for w in warnings]  # each, one a line
+
+
 def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     from territory_desktop.geo.unit_owners import plan_extent
     from territory_desktop.geo.units import load_builtin
@@ -348,6 +375,21 @@ def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
     assert units.dialog.layer.currentData() == "county"
     assert units.dialog.layer.currentText() == "County (built-in, shown)"
     assert units.dialog.by.currentText() == "Workload (visit and drive hours)"
+    qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
+
+
+def test_building_from_units_offers_a_layer_that_has_units_where_the_accounts_are(tdapp,
+                                                                                 qtbot):
+    """Baltimore has no built-in ZIP/ZCTA units: the county layer is offered first."""
+    window, units = tdapp.window, tdapp.window.units
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
+    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
+    layer = units.dialog.layer
+    assert layer.currentData() == "county"
+    assert [layer.itemText(k) for k in range(layer.count())] == [
+        "ZIP/ZCTA (built-in: CA, CT, DC, DE, HI, NH, RI)", "County (built-in)",
+        "State (built-in)"]
     qtbot.keyClick(units.dialog, Qt.Key.Key_Escape)
 
 
