@@ -42,8 +42,9 @@ from territory_desktop.qt.widgets import rep_label
 
 __all__ = ["COLUMNS", "DesignPanel"]
 
+# What makes a territory fair and drivable first: a narrow panel cuts the last columns off.
 COLUMNS = ("Territory", "Rep", "Accounts", "Workload h/wk", "Target h/wk", "Deviation",
-           "Potential", "Potential dev.", "Drive h/wk", "Drive time", "Compactness", "Pieces")
+           "Pieces", "Compactness", "Potential", "Potential dev.", "Drive h/wk", "Drive time")
 _TIPS = {
     "Workload h/wk": "Visit hours plus drive hours per week",
     "Target h/wk": "The team's workload shared in proportion to the reps' weekly hours",
@@ -169,18 +170,19 @@ class DesignPanel(QWidget):
         for row, t in enumerate(f.loads):
             k = m.territory_ids.index(t.territory_id) if t.territory_id in scored else None
             dev = work.deviations[k] if k is not None else None
-            cells = [
-                t.name, rep_label(self.reps, t.rep_id),
-                str(t.accounts), f"{t.workload_hours:.1f}",
-                f"{work.targets[k]:.1f}" if k is not None else "-",
-                _pct(dev) if dev is not None else "not scored",
-                f"{t.potential:,.0f}",
-                _pct(pot.deviations[k]) if k is not None else "-",
-                f"{t.drive_hours:.1f}", t.drive_source, f"{t.compactness:.0f}",
-                f"{t.pieces} (split)" if t.pieces > 1 and k is not None else str(t.pieces),
-            ]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+            cells = {
+                "Territory": t.name, "Rep": rep_label(self.reps, t.rep_id),
+                "Accounts": str(t.accounts), "Workload h/wk": f"{t.workload_hours:.1f}",
+                "Target h/wk": f"{work.targets[k]:.1f}" if k is not None else "-",
+                "Deviation": _pct(dev) if dev is not None else "not scored",
+                "Pieces": f"{t.pieces} (split)" if t.pieces > 1 and k is not None
+                else str(t.pieces),
+                "Compactness": f"{t.compactness:.0f}", "Potential": f"{t.potential:,.0f}",
+                "Potential dev.": _pct(pot.deviations[k]) if k is not None else "-",
+                "Drive h/wk": f"{t.drive_hours:.1f}", "Drive time": t.drive_source,
+            }
+            for col, name in enumerate(COLUMNS):
+                item = QTableWidgetItem(cells[name])
                 outside = (COLUMNS[col] == "Deviation" and dev is not None
                            and abs(dev) > self.tolerance + 1e-9)
                 if outside or (COLUMNS[col] == "Pieces" and t.pieces > 1 and k is not None):
