@@ -220,15 +220,23 @@ def apply_unit_alignment(plan: Plan, layer: UnitLayer, alignment: UnitAlignment,
 
 
 def save_scenario(plan: Plan, name: str, territory_of: Mapping[str, str | None],
-                  created: str = "") -> Edit:
-    """Copy the current alignment into a new scenario called ``name``, as one edit."""
+                  created: str = "", replace: bool = False) -> Edit:
+    """Copy the current alignment into a scenario called ``name``, as one edit.
+
+    A scenario of that name is refused, or with ``replace`` replaced where it is in the list.
+    """
     name = name.strip()
     if not name:
         raise PlanError("a scenario needs a name")
-    if any(s.name == name for s in plan.scenarios):
+    taken = [k for k, s in enumerate(plan.scenarios) if s.name == name]
+    if taken and not replace:
         raise PlanError(f"a scenario named {name!r} exists already; choose another name")
     new = plan.copy()
-    new.scenarios.append(Scenario.from_plan(plan, name, territory_of, created=created))
+    scenario = Scenario.from_plan(plan, name, territory_of, created=created)
+    if taken:
+        new.scenarios[taken[0]] = scenario
+        return Edit(f"Replace scenario {name}", new)
+    new.scenarios.append(scenario)
     return Edit(f"Save scenario {name}", new)
 
 

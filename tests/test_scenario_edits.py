@@ -68,5 +68,9 @@ def test_save_refuses_a_taken_or_empty_name_and_delete_removes(shipped_then_bala
     assert [s.name for s in two.scenarios] == ["As shipped", "Balanced"]
     assert two.scenarios[1].created == "2026-12-06T23:00:00"
     assert [s.name for s in delete_scenario(two, "As shipped").plan.scenarios] == ["Balanced"]
+    again = save_scenario(two, "As shipped", owned, "2026-12-07T09:00:00", replace=True)
+    assert again.text == "Replace scenario As shipped"
+    assert [(s.name, s.created) for s in again.plan.scenarios] == [
+        ("As shipped", "2026-12-07T09:00:00"), ("Balanced", "2026-12-06T23:00:00")]
     with pytest.raises(PlanError, match="no scenario named 'Gone'"):
         delete_scenario(two, "Gone")

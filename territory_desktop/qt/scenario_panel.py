@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -234,14 +235,31 @@ class ScenarioPanel(QWidget):
         dialog.open()
 
     def save_current_as(self, name: str) -> None:
-        """Save the current alignment as scenario ``name``."""
+        """Save the current alignment as scenario ``name``; a taken name asks to replace it."""
+        name = name.strip()
+        if not any(s.name == name for s in self.workbench.document.plan.scenarios):
+            self._save(name, replace=False)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace scenario",
+                          f"A scenario named {name!r} exists already. Replace it with the "
+                          "current alignment? (Undo brings it back.)",
+                          QMessageBox.StandardButton.Cancel, self.workbench.dialog_parent())
+        box.setObjectName("replaceScenarioBox")
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda button: self._save(name, replace=True) if button is replace else None)
+        box.finished.connect(box.deleteLater)
+        box.open()
+
+    def _save(self, name: str, replace: bool) -> None:
         from territory_desktop.design_edits import save_scenario
 
         doc = self.workbench.document
         created = dt.datetime.now().replace(microsecond=0).isoformat()
         if self.workbench.apply_edit(lambda: save_scenario(
-                doc.plan, name, doc.assignment.territory_of, created)):
-            self.select(name.strip())
+                doc.plan, name, doc.assignment.territory_of, created, replace)):
+            self.select(name)
 
     def promote_selected(self) -> None:
         """Make the selected scenario the current alignment (one undoable edit)."""

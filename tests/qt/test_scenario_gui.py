@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLineEdit, QMessageBox
 
+from territory_desktop import edits
 from territory_desktop.io.planfile import load_plan
 from territory_desktop.optimize.alignment_figures import CURRENT
 from territory_desktop.qt.scenario_panel import COMPARE_COLUMNS
@@ -194,16 +195,36 @@ def test_save_and_reopen_keeps_the_scenarios(tdapp, qtbot, two_scenarios, monkey
             for k in range(panel.list.count())] == ["As shipped", "Balanced"]
 
 
-def test_a_second_scenario_with_the_same_name_is_refused(tdapp, qtbot):
+def test_saving_under_a_taken_name_asks_before_replacing_it(tdapp, qtbot):
+    window, doc = tdapp.window, tdapp.document
     _save_scenario(tdapp, qtbot, "Q1")
-    steps = tdapp.document.undo_stack.count()
-    _save_scenario(tdapp, qtbot, "Q1", expect_saved=False)
-    window = tdapp.window
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox,
-                                                                           "errorBox")))
-    box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
-    assert box.text() == "a scenario named 'Q1' exists already; choose another name"
-    assert tdapp.document.undo_stack.count() == steps
+    first = doc.plan.scenarios[0]
+    assert window.apply_edit(lambda: edits.pin_account(
+        doc.plan, next(a for a, t in doc.assignment.territory_of.items() if t == "T3"), "T4"))
+    steps = doc.undo_stack.count()
+
+    def answer(label):
+        _save_scenario(tdapp, qtbot, "Q1", expect_saved=False)
+        qtbot.waitUntil(lambda: _visible_box(window) is not None)
+        box = _visible_box(window)
+        assert "'Q1' exists already. Replace it" in box.text()
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == label)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: _visible_box(window) is None)
+
+    answer("Cancel")
+    assert doc.plan.scenarios == [first] and doc.undo_stack.count() == steps
+    answer("Replace")
+    assert [s.name for s in doc.plan.scenarios] == ["Q1"]
+    assert doc.plan.scenarios[0] != first  # the pinned account's new owner is in it
+    assert doc.undo_stack.undoText() == "Replace scenario Q1"
+    doc.undo_stack.undo()
+    assert doc.plan.scenarios == [first]
+
+
+def _visible_box(window):
+    return next((b for b in window.findChildren(QMessageBox, "replaceScenarioBox")
+                 if b.isVisible()), None)
 
 
 def _js(tdapp, qtbot, script):
