@@ -160,7 +160,7 @@
         title: '' });
       marker.badge = badge;
       marker.bindTooltip(function () { return signalCard(badge); },
-        { direction: 'top', offset: [0, -30], opacity: 0.95 });
+        { direction: 'auto', offset: [0, -30], opacity: 0.95 });
       marker.bindPopup(function () { return signalCard(badge); },
         { offset: [0, -24], minWidth: 220, maxWidth: 420 });
       marker.on('click', function () {

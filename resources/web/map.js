@@ -1255,6 +1255,23 @@
     }
   }
 
+  function revealCard(e) {
+    var container = S.map.getContainer();
+    var closing = /close$/.test(e.type) ? (e.tooltip || e.popup).getElement() : null;
+    var cards = Array.prototype.slice.call(
+      container.querySelectorAll('.leaflet-tooltip, .leaflet-popup')).filter(function (c) {
+      return c !== closing && c.style.opacity !== '0';  // closed ones fade out for a moment
+    }).map(function (c) { return c.getBoundingClientRect(); });
+    container.querySelectorAll('.leaflet-control').forEach(function (control) {
+      control.classList.remove('td-under-card');
+      var r = control.getBoundingClientRect();
+      var under = cards.some(function (c) {
+        return r.left < c.right && c.left < r.right && r.top < c.bottom && c.top < r.bottom;
+      });
+      if (under) { control.classList.add('td-under-card'); }
+    });
+  }
+
   // ---------------------------------------------------------------- set-up
 
   function attach(map, options) {
@@ -1276,6 +1293,11 @@
     // Every vector layer without its own renderer (the reshaped copy, Geoman's drawing lines)
     // shares this canvas too: a second canvas would sit on top and swallow every click.
     map.options.renderer = S.renderer;
+
+    // Leaflet draws controls above every pane: a card (tooltip or popup) opened under the
+    // legend or the units box was half hidden. The controls it overlaps step aside while open.
+    map.on('tooltipopen popupopen moveend', revealCard);
+    map.on('tooltipclose popupclose', revealCard);
 
     S.legend = L.control({ position: 'bottomright' });
     S.legend.onAdd = function () {

@@ -283,3 +283,33 @@ def test_every_rule_offers_the_engines_answer():
     for rule, action in RULES.items():
         assert action is None or action in ANSWERS[rule], rule
         assert all(name in ANSWER_TEXTS for name in ANSWERS[rule])
+
+
+def test_a_signal_card_is_whole_on_the_map(loaded, qtbot):
+    """Hovering any badge shows the whole card: not cut at the map's edge, nor under a control."""
+    cards = js(loaded, qtbot, """(function () {
+        var S = TD.state, box = S.map.getContainer().getBoundingClientRect(), out = [];
+        S.signalLayer.eachLayer(function (m) {
+          m.getElement().dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+          var r = m.getTooltip().getElement().getBoundingClientRect();
+          var over = [];  // controls drawn over the card (Leaflet puts them above every pane)
+          S.map.getContainer().querySelectorAll('.leaflet-control').forEach(function (c) {
+            var q = c.getBoundingClientRect();
+            if (getComputedStyle(c).visibility !== 'hidden' && q.left < r.right
+                && r.left < q.right && q.top < r.bottom && r.top < q.bottom) {
+              over.push(c.className);
+            }
+          });
+          out.push({ tid: m.badge.tid, card: [r.left, r.top, r.right, r.bottom],
+                     map: [box.left, box.top, box.right, box.bottom], over: over });
+          m.getElement().dispatchEvent(new MouseEvent('mouseout', { bubbles: true }));
+        });
+        return out;
+      })()""")
+    assert cards
+    for c in cards:
+        (left, top, right, bottom), (x0, y0, x1, y1) = c["card"], c["map"]
+        assert x0 <= left and right <= x1 and y0 <= top and bottom <= y1, c
+        assert c["over"] == [], c
+    # They come back when the card closes.
+    assert js(loaded, qtbot, "document.querySelectorAll('.td-under-card').length") == 0
