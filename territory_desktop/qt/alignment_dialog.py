@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.io.alignment import AccountAlignment, UnitAlignment
 from territory_desktop.model.plan import Plan
 from territory_desktop.qt.widgets import read_only_table, rep_label
-from territory_desktop.qt.workbench import Workbench
+from territory_desktop.qt.workbench import Workbench, file_folder
 
 if TYPE_CHECKING:
     from territory_desktop.geo.units import UnitLayer
@@ -146,8 +146,9 @@ class AlignmentImporter(QObject):
 
     def open_dialog(self) -> None:
         """Ask for an alignment file, then preview it."""
-        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
-                                              "Import alignment file", "", ALIGNMENT_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self.bench.dialog_parent(), "Import alignment file",
+            file_folder(self.bench.document, self.bench.prefs), ALIGNMENT_FILTER)
         if name:
             self.preview(Path(name))
 

@@ -22,6 +22,7 @@ from territory_desktop.model import (
 )
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.settings_store import SettingsStore
+from territory_desktop.qt.workbench import file_folder
 from territory_desktop.resources import resource_path, resources_root
 from territory_desktop.routing.plan_network import resolve_extract, stored_extract
 from territory_desktop.settings import Preferences
@@ -398,13 +399,17 @@ class PlanFiles(QObject):
         self._import_accounts(choose_columns=True)
 
     def _import_accounts(self, choose_columns: bool) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts", "", TABLE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts",
+                                              file_folder(self.document, self.prefs),
+                                              TABLE_FILTER)
         if name:
             self.import_table(Path(name), "accounts", choose_columns=choose_columns)
 
     def import_reps_dialog(self) -> None:
         """Ask for a table of reps and import it."""
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import reps", "", TABLE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import reps",
+                                              file_folder(self.document, self.prefs),
+                                              TABLE_FILTER)
         if name:
             self.import_table(Path(name), "reps")
 

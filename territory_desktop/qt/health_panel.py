@@ -68,7 +68,7 @@ from territory_desktop.qt.dialogs import ColumnMappingDialog
 from territory_desktop.qt.health_snapshots import SnapshotsBox
 from territory_desktop.qt.health_thresholds import ThresholdsDialog
 from territory_desktop.qt.widgets import rep_label
-from territory_desktop.qt.workbench import Workbench
+from territory_desktop.qt.workbench import Workbench, file_folder
 
 __all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
 
@@ -302,7 +302,9 @@ class HealthPanel(QWidget):
         for kind, title in (("opportunities", "Opportunities export (required)"),
                             ("quotas", "Quotas export (Cancel: none)"),
                             ("activities", "Activity history (Cancel: none)")):
-            path, _ = QFileDialog.getOpenFileName(parent, title, "", FILTER)
+            path, _ = QFileDialog.getOpenFileName(
+                parent, title, file_folder(self.workbench.document, self.workbench.prefs),
+                FILTER)
             if not path and kind == "opportunities":
                 return
             chosen[kind] = Path(path) if path else None

@@ -45,7 +45,7 @@ from territory_desktop.optimize.alignment_figures import (
 )
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.widgets import rep_label
-from territory_desktop.qt.workbench import Workbench
+from territory_desktop.qt.workbench import Workbench, file_folder
 
 __all__ = ["COMPARE_COLUMNS", "ScenarioPanel"]
 
@@ -357,9 +357,10 @@ class ScenarioPanel(QWidget):
         """Ask where, then write the realignment report (XLSX, PDF, or three CSV files)."""
         if self.report is None:
             return
+        folder = file_folder(self.workbench.document, self.workbench.prefs, export=True)
         path, chosen = QFileDialog.getSaveFileName(
-            self.workbench.dialog_parent(), "Export realignment report", "realignment.xlsx",
-            REPORT_FILTER)
+            self.workbench.dialog_parent(), "Export realignment report",
+            str(Path(folder) / "realignment.xlsx"), REPORT_FILTER)
         if path:
             kind = "csv" if "CSV" in chosen else "pdf" if "PDF" in chosen else ""
             self.export(Path(path), kind)

@@ -48,7 +48,7 @@ from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
 from territory_desktop.qt.widgets import bullets, with_warnings
-from territory_desktop.qt.workbench import Workbench, apply_computed
+from territory_desktop.qt.workbench import Workbench, apply_computed, file_folder
 
 __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
            "unit_design_job"]
@@ -220,8 +220,9 @@ class Units(QObject):
 
     def open_file_dialog(self) -> None:
         """Ask for a polygon file (GeoJSON, GeoPackage, Shapefile, KML) and show its units."""
-        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
-                                              "Open geographic units", "", UNIT_FILE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self.bench.dialog_parent(), "Open geographic units",
+            file_folder(self.bench.document, self.bench.prefs), UNIT_FILE_FILTER)
         if name:
             self._load("file", name)
 

@@ -8,6 +8,7 @@ so each can be built (and tested) beside a small stand-in, and ``qt/`` has no im
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -74,3 +75,13 @@ def apply_computed(bench: Workbench, plan: Plan, what: str, again: str,
                            f"the plan changed while it was being computed; {again}")
         return False
     return bench.apply_edit(make)
+
+
+def file_folder(document: PlanDocument, prefs: Preferences, export: bool = False) -> str:
+    """Return the folder a file dialog opens in: the plan file's, else the home folder.
+
+    With ``export``, the folder the last export went to comes first.
+    """
+    if export and prefs.export_folder:
+        return prefs.export_folder
+    return str(document.path.parent if document.path is not None else Path.home())
