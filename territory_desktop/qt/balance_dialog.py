@@ -32,16 +32,17 @@ from territory_desktop.model.plan import Plan
 from territory_desktop.optimize.balance import BalanceError, BalanceParams
 from territory_desktop.qt.widgets import problem_label
 
-__all__ = ["BalanceDialog", "BandAndBudget"]
+__all__ = ["BalanceDialog", "BandAndBudget", "band_field"]
 
 MIN_BAND = 0.1  # %: a band of 0 is no band (every territory exactly on target); not offered
 
 
-def _band_field(parent: QWidget, name: str, percent: float) -> QDoubleSpinBox:
-    """Return a band field in percent, from :data:`MIN_BAND`; "0" typed becomes the minimum."""
+def band_field(parent: QWidget, name: str, percent: float, least: float = MIN_BAND,
+               most: float = 99.0) -> QDoubleSpinBox:
+    """Return a band field in percent, from ``least``; "0" typed becomes the minimum."""
     field = QDoubleSpinBox(parent)
     field.setObjectName(name)
-    field.setRange(MIN_BAND, 99.0)
+    field.setRange(least, most)
     field.setDecimals(1)
     field.setSuffix(" %")
     field.setCorrectionMode(QDoubleSpinBox.CorrectionMode.CorrectToNearestValue)
@@ -64,7 +65,7 @@ class BandAndBudget:
 
     def __init__(self, parent: QWidget, prefix: str, drives: int = 50) -> None:
         self.parent = parent
-        self.tolerance = _band_field(parent, f"{prefix}Tolerance", 5.0)
+        self.tolerance = band_field(parent, f"{prefix}Tolerance", 5.0)
         self.max_moves = QSpinBox(parent)
         self.max_moves.setObjectName(f"{prefix}MaxMoves")
         self.max_moves.setRange(0, 1_000_000)
@@ -138,7 +139,7 @@ class BalanceDialog(QDialog):
         self.tolerance = self.band.tolerance
         self.potential = QCheckBox("Balance potential too, within", self)
         self.potential.setObjectName("balancePotential")
-        self.potential_tolerance = _band_field(self, "balancePotentialTolerance", 10.0)
+        self.potential_tolerance = band_field(self, "balancePotentialTolerance", 10.0)
         self.potential_tolerance.setEnabled(False)
         self.potential.toggled.connect(self.potential_tolerance.setEnabled)
         self.keep_selected = QCheckBox(f"Keep the {len(self._locked)} selected accounts where "

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QSpinBox,
@@ -47,6 +46,7 @@ from territory_desktop.mapping.unit_layer import LAYER_NAMES, unit_colors, units
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
+from territory_desktop.qt.balance_dialog import band_field
 from territory_desktop.qt.widgets import bullets, with_warnings
 from territory_desktop.qt.workbench import Workbench, apply_computed, file_folder
 
@@ -154,10 +154,7 @@ class BuildUnitsDialog(QDialog):
         self.by = QComboBox(self)
         for name in BY:
             self.by.addItem(_BY_LABELS[name], name)
-        self.tolerance = QDoubleSpinBox(self)
-        self.tolerance.setRange(0.5, 50.0)
-        self.tolerance.setValue(5.0)
-        self.tolerance.setSuffix(" %")
+        self.tolerance = band_field(self, "unitsTolerance", 5.0, least=0.5, most=50.0)
         self.tolerance.setToolTip("How far each territory may be from its share of the "
                                   "balanced figure")
         self.seed = QSpinBox(self)

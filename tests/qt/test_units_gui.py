@@ -342,6 +342,7 @@ def test_a_build_from_units_lists_every_warning(tdapp, qtbot, la_plan, tmp_path)
     qtbot.keyClick(dialog.tolerance, Qt.Key.Key_A, CTRL)
     qtbot.keyClicks(dialog.tolerance, "0.5")
     assert dialog.tolerance.value() == 0.5
+    assert dialog.tolerance.text() == "0.5 %"  # one decimal, as in the other band fields
     with qtbot.waitSignal(units.built, timeout=WAIT_MS) as built:
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
