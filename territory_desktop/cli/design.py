@@ -418,6 +418,9 @@ def _summary(args: argparse.Namespace) -> int:
         print(json.dumps({"plan": plan.name, "columns": list(report.header),
                           "rows": [list(r) for r in report.rows]}, indent=2))
         return 0
+    sources = ", ".join(sorted({t.drive_source for t in loads}))
+    print(f"workload h/wk = visit hours + drive hours ({sources}); % = workload / the rep's "
+          "weekly hours")
     for r in report.rows:
         use = "" if r[13] is None else f"{r[13]:5.1f} %"
         print(f"{r[0]:>8}  {str(r[1])[:20]:<20} {r[2] or '-':<8} {r[3]:>6} accounts "

@@ -85,3 +85,15 @@ def test_realignment_pdf_lists_every_hand_off_and_rep_change(tmp_path, capsys):
     gained = next(r for r in doc["reps"] if r["rep_id"] == "REP-1")
     assert len(gained["gained"]) == len(handed)
     assert f"T4 {plan.territories[moved].name} {old_rep} REP-1" in text
+
+
+def test_the_printed_summary_says_what_its_hours_and_percent_are(tmp_path, capsys):
+    """The summary's "%" is not the territory table's utilisation: it must say what it is.
+
+    Until a rotation is scheduled they differ (estimated drive here, scheduled drive there).
+    """
+    cache = ["--network-cache", str(tmp_path / "net.npz")]
+    assert cli.main(["plan", "summary", str(SAMPLE), *cache]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("workload h/wk = visit hours + drive hours (estimate); % = workload / "
+                     "the rep's weekly hours")
