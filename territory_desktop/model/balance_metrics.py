@@ -69,6 +69,11 @@ class BalanceMetrics:
         return self.criteria[criterion].deviations[self.territory_ids.index(territory_id)]
 
 
+def band_text(tolerance: float) -> str:
+    """Return a band as it was given: "5%", "2.5%", "0.1%" (not "0%" or "5.0%")."""
+    return f"{tolerance:.1%}".replace(".0%", "%")
+
+
 def criterion_balance(criterion: str, values: Sequence[float],
                       capacities: Sequence[float]) -> CriterionBalance:
     """Spread of ``values`` against targets proportional to ``capacities``."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics
+from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics, band_text
 from territory_desktop.model.drive_estimate import HOME_COEF, NEIGHBOUR_COEF, DriveTimes
 from territory_desktop.model.plan import Plan, Territory, next_color
 from territory_desktop.model.territory_load import (
@@ -564,7 +564,7 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
             row = balanced[pos]
             dev = metrics.criteria[c].deviations[pos]
             rep = plan.reps.get(row.rep_id or "")
-            band = f"{tol:.1%}".replace(".0%", "%")  # 5%, 2.5%, 0.1%: as the band was given
+            band = band_text(tol)
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
                             "cannot reach the "
                             f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "

@@ -43,6 +43,7 @@ class UnitDesign:
     vacated: tuple[str, ...]
     outside: tuple[str, ...]  # accounts in no unit of the layer
     warnings: tuple[str, ...]
+    tolerance: float  # the band the units were balanced to
 
 
 def units_in_scope(layer: UnitLayer, table: AccountTable) -> tuple[UnitLayer, np.ndarray]:
@@ -215,4 +216,4 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
     return UnitDesign(units, unit_territory, territories, dict(zip(tids, outlines, strict=True)),
                       dict(zip(tids, map(float, loads), strict=True)),
                       dict(zip(tids, map(float, target), strict=True)), vacated, outside,
-                      tuple(warnings + [str(p) for p in units.problems]))
+                      tuple(warnings + [str(p) for p in units.problems]), tolerance)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from territory_desktop.edits import Edit
+from territory_desktop.model.balance_metrics import band_text
 from territory_desktop.model.plan import Plan
 from territory_desktop.optimize.alignment_figures import AlignmentFigures, alignment_figures
 from territory_desktop.optimize.balance import BalanceParams, BalanceResult
@@ -72,7 +73,9 @@ class Design(QObject):
         self.figures: AlignmentFigures | None = None
         self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
         self.alignment = AlignmentImporter(bench, units)
-        self.tolerance = 0.05  # the band shown: the last balance's
+        self.tolerance = 0.05  # the band shown: the last balance's, realignment's or build's
+        if units is not None:
+            units.built.connect(lambda design: setattr(self, "tolerance", design.tolerance))
         self.dialog: BalanceDialog | None = None
         self.realign: RealignDialog | None = None
         self.realign_result: RealignResultDialog | None = None
@@ -208,7 +211,7 @@ class Design(QObject):
     def _on_balanced(self, params: BalanceParams, result: BalanceResult) -> None:
         self.tolerance = params.tolerance
         text = _balanced_text(result)
-        band = f"±{params.tolerance:.1%}".replace(".0%", "%")
+        band = f"±{band_text(params.tolerance)}"
         if not result.in_band:
             why = bullets(result.warnings) if result.warnings else "some territories are outside"
             self.bench.notify_error(f"Balanced, but not within {band}", why)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop.model import Rep
+from territory_desktop.model.balance_metrics import band_text
 from territory_desktop.optimize.alignment_figures import AlignmentFigures
 from territory_desktop.qt.widgets import rep_label
 
@@ -150,7 +151,7 @@ class DesignPanel(QWidget):
             f"<b>Balance index</b> {m.balance_index:.0f}/100",
             f"<b>Compactness</b> {m.compactness:.0f}/100",
             f"drive time: {', '.join(sources)}",
-            f"{outside} of {len(m.territory_ids)} outside ±{self.tolerance:.0%}",
+            f"{outside} of {len(m.territory_ids)} outside ±{band_text(self.tolerance)}",
         ]
         if split:
             parts.append(f"<span style='color:{_OUTSIDE.name()}'>split: "
@@ -210,7 +211,8 @@ class DesignPanel(QWidget):
         series.attachAxis(x_axis)
         tol = self.tolerance
         pen = QPen(QColor("#d62728"), 2, Qt.PenStyle.DashLine)
-        for name, factor in ((f"Target -{tol:.0%}", 1 - tol), (f"Target +{tol:.0%}", 1 + tol)):
+        for name, factor in ((f"Target -{band_text(tol)}", 1 - tol),
+                             (f"Target +{band_text(tol)}", 1 + tol)):
             # A segment over each bar: each target is proportional to its rep's weekly hours.
             for k, target in enumerate(work.targets):
                 line = QLineSeries()
@@ -230,4 +232,4 @@ class DesignPanel(QWidget):
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         for s in chart.series():
             s.attachAxis(y_axis)
-        chart.setTitle(f"Workload h/wk; dashes: target ±{tol:.0%}")
+        chart.setTitle(f"Workload h/wk; dashes: target ±{band_text(tol)}")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop.model.balance_metrics import band_text
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
 from territory_desktop.optimize.balance import BalanceError
 from territory_desktop.qt.balance_dialog import BandAndBudget
@@ -244,7 +245,7 @@ class RealignResultDialog(QDialog):
                                "owner.", self)
         self.headline.setObjectName("realignHeadline")
         self.headline.setStyleSheet("font-weight: 600")
-        band = f"±{params.tolerance:.1%}".replace(".0%", "%")
+        band = f"±{band_text(params.tolerance)}"
         lines = []
         ok = result.in_band
         lines.append(f"Every territory is within {band} of its workload target." if ok

@@ -351,6 +351,12 @@ def test_a_build_from_units_lists_every_warning(tdapp, qtbot, la_plan, tmp_path)
     box = next(b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible())
     assert box.windowTitle() == f"Built, with {len(warnings)} warnings"
     assert box.text().splitlines() == [f"• {w}" for w in warnings]  # each, one a line
+    # The Design panel measures the new territories against the band they were built to.
+    design = window.design
+    design.show_panel()
+    qtbot.waitUntil(lambda: design.panel.figures is not None
+                    and design.panel.figures.metrics.territory_ids
+                    and "outside ±0.5%" in design.panel.summary.text(), timeout=WAIT_MS)
 
 
 def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
