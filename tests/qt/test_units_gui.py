@@ -36,9 +36,8 @@ def _focus(window, qtbot):
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
 
-@pytest.fixture
-def units_plan(tdapp, qtbot, la_plan, tmp_path):
-    """Open the LA plan (6 reps, no territories) and build it from ZIP/ZCTA units (Ctrl+Alt+U)."""
+def _build_dialog_on_la(tdapp, qtbot, la_plan, tmp_path):
+    """Open the LA plan (6 reps, no territories) and Build territories from units (Ctrl+Alt+U)."""
     window, units = tdapp.window, tdapp.window.units
     path = tmp_path / "la.gpkg"
     planfile.save_plan(la_plan(6), path)
@@ -47,7 +46,14 @@ def units_plan(tdapp, qtbot, la_plan, tmp_path):
     _focus(window, qtbot)
     qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
     qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
-    dialog = units.dialog
+    return units.dialog
+
+
+@pytest.fixture
+def units_plan(tdapp, qtbot, la_plan, tmp_path):
+    """Open the LA plan (6 reps, no territories) and build it from ZIP/ZCTA units (Ctrl+Alt+U)."""
+    window, units = tdapp.window, tdapp.window.units
+    dialog = _build_dialog_on_la(tdapp, qtbot, la_plan, tmp_path)
     assert dialog.layer.currentData() == "zcta"  # Los Angeles: the ZIP/ZCTA units cover it
     with qtbot.waitSignal(units.built, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
@@ -327,14 +333,7 @@ def test_cancel_a_build_from_units_changes_nothing(tdapp, qtbot, la_plan, tmp_pa
 
 def test_a_build_from_units_lists_every_warning(tdapp, qtbot, la_plan, tmp_path):
     window, units = tdapp.window, tdapp.window.units
-    path = tmp_path / "la.gpkg"
-    planfile.save_plan(la_plan(6), path)
-    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
-        assert tdapp.files.open_path(path, confirmed=True)
-    _focus(window, qtbot)
-    qtbot.keyClick(window, Qt.Key.Key_U, CTRL_ALT)
-    qtbot.waitUntil(lambda: units.dialog is not None and units.dialog.isVisible())
-    dialog = units.dialog
+    dialog = _build_dialog_on_la(tdapp, qtbot, la_plan, tmp_path)
     dialog.by.setFocus()
     qtbot.keyClicks(dialog.by, "Pot")
     assert dialog.by.currentData() == "potential"
