@@ -3,7 +3,7 @@
 Both are a balance (:func:`~territory_desktop.optimize.balance.balance_plan`) of a changed
 team: a rep who **leaves** is taken out of the team, so their territory is vacated and its
 accounts are shared among the others; a rep who **joins** is added to the plan and the team,
-and a territory is grown for them around their home. ``BalanceParams.max_moves`` and
+and a territory is formed for them from accounts near their home. ``BalanceParams.max_moves`` and
 ``max_losses_per_rep`` bound the disruption (the leaver's own accounts count towards
 ``max_moves``: they must move). :func:`apply_realignment` makes the rep change and the new
 alignment one undoable edit. :func:`balance_job` is the one way the window runs a balance

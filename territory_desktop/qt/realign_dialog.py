@@ -132,7 +132,8 @@ class RealignDialog(QDialog):
         join_form.addRow("Rep id:", self.rep_id)
         join_form.addRow("Weekly hours:", self.hours)
         join_form.addRow("Home:", home_row)
-        join_form.addRow(QLabel("A territory is grown for them around their home.", join_page))
+        join_form.addRow(QLabel("Their territory is formed from accounts near their home, as "
+                                "the balance allows.", join_page))
         self.pages = QStackedWidget(self)
         self.pages.addWidget(leave_page)
         self.pages.addWidget(join_page)
