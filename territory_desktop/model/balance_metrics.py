@@ -12,8 +12,9 @@ For a criterion ``x`` (workload hours per week, or potential) over the territori
     common-utilisation target the balancer aims at.
 ``balance index`` (0-100)
     ``100 * (1 - mean_t |deviation_t|)``, floored at 0, averaged over workload and potential
-    (both, whichever were balanced): 100 when every territory is exactly on target; a plan
-    within +/-5% everywhere on both scores at least 95.
+    (both, whichever were balanced; potential only where some account has one): 100 when
+    every territory is exactly on target; a plan within +/-5% everywhere on both scores at
+    least 95.
 ``compactness score`` (0-100)
     the workload-weighted mean of the territories' compactness
     (:func:`territory_desktop.model.contiguity.compactness`).
@@ -103,7 +104,9 @@ def balance_metrics(loads: Sequence[TerritoryLoad]) -> BalanceMetrics:
     for c in CRITERIA:
         vals = [t.workload_hours if c == "workload" else t.potential for t in loads]
         per[c] = criterion_balance(c, vals, caps)
-    index = float(np.mean([b.index for b in per.values()])) if per and loads else math.nan
+    # A plan without potential would score a perfect 100 on it and lift the index.
+    scored = [b.index for b in per.values() if b.criterion == "workload" or sum(b.values) > 0]
+    index = float(np.mean(scored)) if loads else math.nan
     work = np.array([t.workload_hours for t in loads])
     comp = np.array([t.compactness for t in loads])
     compact = float((work * comp).sum() / work.sum()) if work.sum() > 0 else math.nan

@@ -6,6 +6,7 @@ docstrings define them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -128,3 +129,13 @@ def test_metrics_of_the_sample_flag_pieces_and_weigh_by_workload(sample_plan,
                              if t.territory_id in MAP])
     assert m.split == ()
     assert split.split == ("T3",)
+
+
+def test_a_plan_without_potential_is_indexed_on_workload_alone(sample_plan, baltimore_network):
+    territory_of = assign_accounts(sample_plan).territory_of
+    times = drive_times(sample_plan, baltimore_network)
+    loads = [dataclasses.replace(t, potential=0.0)
+             for t in territory_loads(sample_plan, territory_of, times) if t.territory_id in MAP]
+    m = balance_metrics(loads)
+    assert m.criteria["potential"].index == 100.0  # nothing to measure
+    assert m.balance_index == m.criteria["workload"].index < 100.0
