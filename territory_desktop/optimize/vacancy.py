@@ -84,8 +84,9 @@ def fill_vacancy(state: RepairState, adj: Adjacency, hole: np.ndarray, capacity:
             if best is not None and nodes > QUICK_NODES and 0.0 < best[0] <= NEAR \
                     and search is not None:
                 found, search = search(best[1]), None
-                if found is not None and _miss(exact(found), capacity, tolerance) < best[0]:
-                    best = (_miss(exact(found), capacity, tolerance), found)
+                if found is not None:
+                    best = min(best, (_miss(exact(found), capacity, tolerance), found),
+                               key=lambda b: b[0])
             if best is not None and (best[0] == 0.0 or (nodes > QUICK_NODES and best[0] > NEAR)):
                 break
             fb.step(round_no / len(rounds), "choosing the accounts to move")
