@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from territory_desktop.io.exports._files import ExportError, write_atomic, write_csv, write_xlsx
-from territory_desktop.io.exports.mileage import leg_amount, rate_warnings
+from territory_desktop.io.exports.mileage import claim_currency, leg_amount, rate_warnings
 from territory_desktop.io.exports.rates import RateTable
 from territory_desktop.io.exports.trips import Place, TripLeg, Trips, cents
 from territory_desktop.model.export_settings import (
@@ -124,9 +124,7 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
             sum((v for _g, _d, v in priced), Decimal(0)), period.currency, period.unit,
             min(readings, default=None), max(readings, default=None)))
     total = sum((line.amount for line in lines), Decimal(0))
-    currency = (rates.period_for(trips.days[0].date) if trips.days
-                else rates.periods[-1]).currency
-    return ExpenseReport(tuple(lines), total, currency, tuple(warnings))
+    return ExpenseReport(tuple(lines), total, claim_currency(trips, rates), tuple(warnings))
 
 
 def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None = None

@@ -55,6 +55,11 @@ def rate_warnings(trips: Trips, rates: RateTable, advice: str = "") -> list[str]
             f"verified ({p.note or 'no source'}){advice}" for p in used if not p.verified]
 
 
+def claim_currency(trips: Trips, rates: RateTable) -> str:
+    """Return the currency a claim of ``trips`` is paid in: its first driven day's rate's."""
+    return (rates.period_for(trips.days[0].date) if trips.days else rates.periods[-1]).currency
+
+
 def range_text(trips: Trips) -> str:
     """Return the trips' dates, saying where later days were left out as not driven yet."""
     text = f"{trips.start.isoformat()} to {trips.end.isoformat()}"
@@ -80,8 +85,7 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
         header += ["Rate", "Amount", "Currency"]
         decimals += [3, 2, 0]
         warnings += rate_warnings(trips, rates, ": check it before paying")
-        currency = (rates.period_for(trips.days[0].date) if trips.days
-                    else rates.periods[-1]).currency
+        currency = claim_currency(trips, rates)
     rows: list[tuple[Any, ...]] = []
     totals: list[int] = []
 
