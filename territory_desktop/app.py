@@ -94,6 +94,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
 
     routing.network_ready.connect(territories.model.refresh)
     routing.route_presented.connect(route_panel.show_route)
+    routing.route_redrawn.connect(route_panel.show_route)
     routing.route_presented.connect(lambda *_: window.dock("dockRoute").show())
     routing.overlays_cleared.connect(route_panel.clear)
     routing.route_cleared.connect(route_panel.clear)

@@ -242,15 +242,16 @@ class RotationController(QObject):
         if stops == shown:
             return
         if stops and self.routing.network is not None:
-            self.show_day_route(rep_id, slot)
+            self.show_day_route(rep_id, slot, redraw=True)
         else:
             self._day_route = None
             self.routing.clear_route()
 
-    def show_day_route(self, rep_id: str, slot: Slot) -> Any:
+    def show_day_route(self, rep_id: str, slot: Slot, redraw: bool = False) -> Any:
         """Draw the day's route (home, stops in order, home) and list its legs.
 
-        A day off or a day without visits has none: the route shown is taken away.
+        A day off or a day without visits has none: the route shown is taken away. ``redraw``:
+        the day's stops changed with an edit (see :meth:`RoutingController.present_route`).
         """
         from territory_desktop.routing import RoutingError, route
 
@@ -271,11 +272,14 @@ class RotationController(QObject):
         try:
             result = route(network, stops, names=names)
         except RoutingError as exc:
+            if redraw:  # the old route is no longer the day's, and no retry at every edit
+                self._day_route = None
+                self.routing.clear_route()
             self.bench.notify_error("Day route", str(exc))
             return None
         self._day_route = (rep_id, slot, ids)
         labels = ["Home", *(f"{i + 1}. {plan.accounts[a].name}" for i, a in enumerate(ids)),
                   "Home"]
         self.routing.present_route(
-            result, labels, f"{rep.name}, week {slot[0] + 1} {WEEKDAYS[slot[1]]}")
+            result, labels, f"{rep.name}, week {slot[0] + 1} {WEEKDAYS[slot[1]]}", redraw)
         return result

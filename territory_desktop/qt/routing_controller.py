@@ -48,6 +48,8 @@ class RoutingController(QObject):
     """Routes, drive-time areas and highlights were taken off the map."""
     route_cleared = Signal()
     """The route (only) was taken off the map."""
+    route_redrawn = Signal(object, list, str, str)
+    """The route in view was drawn again for an edit (as route_presented, not brought forward)."""
 
     def __init__(self, bench: Workbench, files: PlanFiles,
                  selected_accounts: Callable[[], list[str]]) -> None:
@@ -301,12 +303,14 @@ class RoutingController(QObject):
                 f" (in selection order: {given / 60:.0f} min; best order saves "
                 f"{(given - better) / 60:.0f} min)")
 
-    def present_route(self, result: Route, labels: list[str], title: str) -> None:
+    def present_route(self, result: Route, labels: list[str], title: str,
+                      redraw: bool = False) -> None:
         """Draw ``result`` zoomed to fit and list its legs in the Route panel.
 
         ``labels`` name each stop in driving order, numbered as the map numbers them
         ("1. Deli"; "Home" shows as H); a round trip's return to its first stop is not drawn
-        twice.
+        twice. ``redraw``: the route in view changed with an edit; the view, the status bar and
+        the panels stay as the user left them.
         """
         from territory_desktop.mapping.route_map import route_layer, route_summary
 
@@ -314,7 +318,11 @@ class RoutingController(QObject):
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
             stops.pop()
-        self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units))
+        self.bench.map.show_route(route_layer(result, labels, stops, self.bench.prefs.units),
+                                  fit=not redraw)
+        if redraw:
+            self.route_redrawn.emit(result, labels, title, self.bench.prefs.units)
+            return
         self.route_presented.emit(result, labels, title, self.bench.prefs.units)
         self.bench.update_actions()
         # every route drawn says its totals (a day's route left the last one's in view)

@@ -281,3 +281,39 @@ def test_a_day_marked_off_takes_its_route_off_the_map(scheduled, qtbot):
     assert slot in doc.plan.reps[SCHEDULED_REP].days_off
     qtbot.waitUntil(lambda: _js(qtbot, view, stops) == 0, timeout=10_000)
     assert not window.route_panel.has_route
+
+
+def test_an_edit_of_the_days_visits_redraws_its_route_where_the_user_left_the_view(scheduled,
+                                                                                   qtbot):
+    # A day's route is on the map; the user closes the Route panel, then deletes a visit of that
+    # day: the route follows (one stop fewer), the view and the closed panel stay as they were.
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from tests.qt.conftest import SCHEDULED_REP
+
+    window, doc, view = scheduled.window, scheduled.document, scheduled.map_view
+    panel = window.rotation_panel
+    schedule = doc.plan.schedules[SCHEDULED_REP]
+    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= 3)
+    header = panel.headers[slot]
+    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(5, header.height() // 2))
+    stops = "document.querySelectorAll('.td-stop').length"
+    qtbot.waitUntil(lambda: _js(qtbot, view, stops) > 0, timeout=WAIT_MS)
+    before = _js(qtbot, view, stops)
+    day = panel.days[slot]
+    rect = day.visualItemRect(day.item(1))
+    QTest.mouseClick(day.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     rect.center())
+    qtbot.wait(300)  # whatever the click shows on the map, it shows before the edit
+    window.dock("dockRoute").close()
+    _js(qtbot, view, "TD.state.map.setZoom(TD.state.map.getZoom() - 2, {animate: false})")  # out
+    where = "[TD.state.map.getZoom(), TD.state.map.getCenter().lat, TD.state.map.getCenter().lng]"
+    seen = _js(qtbot, view, where)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        qtbot.keyClick(day, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: _js(qtbot, view, stops) == before - 1, timeout=10_000)
+    assert _js(qtbot, view, where) == seen
+    assert not window.dock("dockRoute").isVisible()
+    assert window.route_panel.has_route
