@@ -245,25 +245,41 @@ def test_click_on_a_day_header_draws_that_days_route(scheduled, qtbot):
     assert marks == ["H", *(str(i + 1) for i in range(len(visits)))]
 
 
+STOPS = "document.querySelectorAll('.td-stop').length"  # route stops drawn on the map
+
+
+def _click_a_day_header(tdapp, qtbot, visits):
+    """Click the header of the first day with ``visits`` or more; return its slot.
+
+    The day is the scheduled rep's; its route is on the map on return.
+    """
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from tests.qt.conftest import SCHEDULED_REP
+
+    panel = tdapp.window.rotation_panel
+    schedule = tdapp.document.plan.schedules[SCHEDULED_REP]
+    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= visits)
+    header = panel.headers[slot]
+    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(5, header.height() // 2))
+    qtbot.waitUntil(lambda: _js(qtbot, tdapp.map_view, STOPS) > 0, timeout=WAIT_MS)
+    return slot
+
+
 def test_a_day_marked_off_takes_its_route_off_the_map(scheduled, qtbot):
     # Draw a day's route, then mark that day off from its right-click menu: the re-plan runs
     # in a worker, and the map and the Route panel then show no route for the day off.
     from PySide6.QtCore import QPoint, Qt, QTimer
     from PySide6.QtGui import QContextMenuEvent
-    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QMenu
 
     from tests.qt.conftest import SCHEDULED_REP
 
     window, doc, view = scheduled.window, scheduled.document, scheduled.map_view
     panel = window.rotation_panel
-    schedule = doc.plan.schedules[SCHEDULED_REP]
-    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= 2)
-    header = panel.headers[slot]
-    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(5, header.height() // 2))
-    stops = "document.querySelectorAll('.td-stop').length"
-    qtbot.waitUntil(lambda: _js(qtbot, view, stops) > 0, timeout=WAIT_MS)
+    slot = _click_a_day_header(scheduled, qtbot, visits=2)
 
     def mark_day_off() -> None:
         menu = QApplication.activePopupWidget()
@@ -279,7 +295,7 @@ def test_a_day_marked_off_takes_its_route_off_the_map(scheduled, qtbot):
         QApplication.sendEvent(day.viewport(), QContextMenuEvent(
             QContextMenuEvent.Reason.Mouse, QPoint(5, 5), day.viewport().mapToGlobal(QPoint(5, 5))))
     assert slot in doc.plan.reps[SCHEDULED_REP].days_off
-    qtbot.waitUntil(lambda: _js(qtbot, view, stops) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: _js(qtbot, view, STOPS) == 0, timeout=10_000)
     assert not window.route_panel.has_route
 
 
@@ -287,21 +303,14 @@ def test_an_edit_of_the_days_visits_redraws_its_route_where_the_user_left_the_vi
                                                                                    qtbot):
     # A day's route is on the map; the user closes the Route panel, then deletes a visit of that
     # day: the route follows (one stop fewer), the view and the closed panel stay as they were.
-    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from tests.qt.conftest import SCHEDULED_REP
 
     window, doc, view = scheduled.window, scheduled.document, scheduled.map_view
     panel = window.rotation_panel
-    schedule = doc.plan.schedules[SCHEDULED_REP]
-    slot = next(s for s in panel.headers if len(schedule.day(*s)) >= 3)
-    header = panel.headers[slot]
-    QTest.mouseClick(header, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(5, header.height() // 2))
-    stops = "document.querySelectorAll('.td-stop').length"
-    qtbot.waitUntil(lambda: _js(qtbot, view, stops) > 0, timeout=WAIT_MS)
-    before = _js(qtbot, view, stops)
+    slot = _click_a_day_header(scheduled, qtbot, visits=3)
+    before = _js(qtbot, view, STOPS)
     day = panel.days[slot]
     rect = day.visualItemRect(day.item(1))
     QTest.mouseClick(day.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
@@ -313,7 +322,7 @@ def test_an_edit_of_the_days_visits_redraws_its_route_where_the_user_left_the_vi
     seen = _js(qtbot, view, where)
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         qtbot.keyClick(day, Qt.Key.Key_Delete)
-    qtbot.waitUntil(lambda: _js(qtbot, view, stops) == before - 1, timeout=10_000)
+    qtbot.waitUntil(lambda: _js(qtbot, view, STOPS) == before - 1, timeout=10_000)
     assert _js(qtbot, view, where) == seen
     assert not window.dock("dockRoute").isVisible()
     assert window.route_panel.has_route
