@@ -10,7 +10,6 @@ page is small and written once to a file (``setHtml`` fails above 2 MB).
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,15 +103,13 @@ class _Attach(MacroElement):
         self.options_json = json.dumps(options).replace("</", "<\\/")
 
 
-def build_map_page(directory: Path | None = None) -> Path:
-    """Write the map page into ``directory`` (a fresh temporary folder if None); return its path.
+def build_map_page(directory: Path) -> Path:
+    """Write the map page into ``directory``; return its path.
 
     The page creates an empty canvas-rendered Leaflet map and hands it to ``TD.attach`` in
     ``map.js``, which connects the QWebChannel bridge and announces ``page_ready``.
     """
     js, css = local_assets()
-    if directory is None:
-        directory = Path(tempfile.mkdtemp(prefix="territory-map-"))
     directory.mkdir(parents=True, exist_ok=True)
     fmap = _LocalMap(
         js,

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 from typing import Any, override
 
@@ -144,6 +147,7 @@ class MapView(QWidget):
     """A message from the page failed validation and was ignored: the reason."""
 
     def __init__(self, parent: QWidget | None = None, *, cache_dir: Path | None = None) -> None:
+        """Load the page from ``cache_dir``, or from a temporary folder removed with the view."""
         super().__init__(parent)
         self._ready = False
         self._seq = 0
@@ -173,6 +177,10 @@ class MapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._view)
 
+        if cache_dir is None:
+            cache_dir = Path(tempfile.mkdtemp(prefix="territory-map-"))
+            # The page is read once, at load: its folder goes with the widget, or at exit.
+            self.destroyed.connect(weakref.finalize(self, shutil.rmtree, cache_dir, True))
         self._page_path = build_map_page(cache_dir)
         self._view.load(QUrl.fromLocalFile(str(self._page_path)))
 

@@ -197,6 +197,18 @@ def test_page_is_offline_and_shows_data_as_text(qtbot, view, baltimore_basemap):
     assert view.blocked_requests == []
 
 
+def test_page_folder_goes_with_the_view(qtbot):
+    """A view without a cache folder writes its page to a temporary one and removes it."""
+    v = MapView()
+    with qtbot.waitSignal(v.page_ready, timeout=WAIT_MS):
+        v.show()
+    folder = Path(v.web_view.url().toLocalFile()).parent
+    assert folder.name.startswith("territory-map-") and (folder / "map.html").is_file()
+    v.close()
+    shiboken6.delete(v)
+    assert not folder.exists()
+
+
 def test_interceptor_blocks_and_records_remote_requests(qtbot, view):
     # Chromium already refuses remote sub-resources of a file:// page before they reach the
     # interceptor; a navigation does reach it, which proves the interceptor blocks on its own.
