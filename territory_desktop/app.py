@@ -93,6 +93,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
                            window.actions.get)
 
     routing.network_ready.connect(territories.model.refresh)
+    routing.network_ready.connect(health.refresh)  # its utilisation counts road driving
     routing.route_presented.connect(route_panel.show_route)
     routing.route_redrawn.connect(route_panel.show_route)
     routing.route_presented.connect(lambda *_: window.dock("dockRoute").show())

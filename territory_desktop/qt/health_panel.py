@@ -363,6 +363,10 @@ class HealthPanel(QWidget):
                 self.problems_button.hide()
             self.results = results
             self._fill_periods(results)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the figures now if shown, else when next shown (e.g. road times landed)."""
         self._stale = True
         if self.isVisible() or self._announce:
             self._refresh()

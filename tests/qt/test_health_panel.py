@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,39 @@ def test_health_counts_scheduled_driving_in_utilisation_like_the_territory_table
     assert row.drive_hours_per_week  # the table counts the scheduled driving
     kpi = next(k for k in window.health.report.kpis.territories if k.rep_id == rep)
     assert kpi.utilisation == pytest.approx(row.utilisation)
+
+
+def test_health_counts_the_rotations_road_driving_once_the_network_loads(tdapp, qtbot, tmp_path):
+    # Opening a plan with rotations starts loading its road network; the report computed
+    # meanwhile counts visits only, and is recomputed on road times when the network lands.
+    from territory_desktop.io.planfile import load_plan, save_plan
+    from territory_desktop.model.workload import workloads
+    from territory_desktop.optimize.plan_schedule import scheduled_drive_hours
+
+    window, doc = tdapp.window, tdapp.document
+    plan = load_plan(Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg")
+    plan.health = doc.plan.health  # the sample's CRM results
+    plan.settings = dataclasses.replace(
+        plan.settings, osm_extract=str(resource_path("sample", "baltimore.osm.pbf")))
+    path = tmp_path / "scheduled_with_results.gpkg"
+    save_plan(plan, path)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_H, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: window.health.report is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.jobs.workers, timeout=WAIT_MS)
+
+    def utilisation():
+        assert window.health.report is not None
+        return next(k.utilisation for k in window.health.report.kpis.territories
+                    if k.rep_id == "REP-4")
+
+    with qtbot.waitSignals([tdapp.map_view.layers_shown, window.routing.network_ready],
+                           timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+        assert window.routing.network is None  # the report just asked for counts visits only
+    territory_of = doc.assignment.territory_of
+    drive = scheduled_drive_hours(doc.plan, territory_of, window.routing.network)
+    road = {w.rep_id: w.utilisation for w in workloads(doc.plan, territory_of, drive.get)}
+    visits_only = {w.rep_id: w.utilisation for w in workloads(doc.plan, territory_of)}
+    assert road["REP-4"] - visits_only["REP-4"] > 0.005
+    qtbot.waitUntil(lambda: window.health.report is not None
+                    and utilisation() == pytest.approx(road["REP-4"]), timeout=WAIT_MS)
