@@ -6,8 +6,9 @@
 in order of preference:
 
 ``"scheduled"``
-    the rep's stored rotation, when it covers exactly the rep's current accounts (computed by
-    :func:`territory_desktop.optimize.drive_times.scheduled_drive_hours`);
+    the rep's stored rotation on road times, when it was made for the rep's current accounts
+    (:func:`territory_desktop.optimize.plan_schedule.scheduled_drive_hours`, the rule the
+    territory table and the health report follow too);
 ``"estimate"``
     the calibrated road estimate of :mod:`territory_desktop.model.drive_estimate`;
 ``"straight-line"``

@@ -65,7 +65,8 @@ def alignment_figures(plan: Plan, territory_of: Mapping[str, str | None],
         Figures computed earlier: their drive times are reused when the accounts, rep homes
         and network are the same (editing territories does not recompute them).
     """
-    from territory_desktop.optimize.drive_times import drive_times, scheduled_drive_hours
+    from territory_desktop.optimize.drive_times import drive_times
+    from territory_desktop.optimize.plan_schedule import scheduled_drive_hours
 
     fb = Feedback(progress, should_stop)
     key = times_key(plan, network)
@@ -77,7 +78,8 @@ def alignment_figures(plan: Plan, territory_of: Mapping[str, str | None],
                                                              0.7).step,
                             should_stop=should_stop)
     fb.step(0.7, "scheduled drive hours")
-    scheduled = scheduled_drive_hours(plan, territory_of, network) if plan.schedules else None
+    scheduled = (scheduled_drive_hours(plan, territory_of, network)
+                 if plan.schedules and network is not None else None)
     fb.step(0.8, "workload per territory")
     loads = tuple(territory_loads(plan, territory_of, times, scheduled)
                   if plan.territories else ())

@@ -196,28 +196,3 @@ def _spatial_order(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         code |= ((y >> bit) & np.uint64(1)) << np.uint64(2 * b + 1)
     order: np.ndarray = np.argsort(code, kind="stable")
     return order
-
-
-def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
-                          network: RoadNetwork | None = None) -> dict[str, float]:
-    """Return rep id -> drive hours per week of the rep's stored rotation.
-
-    Only reps whose rotation covers exactly the accounts they own now are included (after a
-    realignment it does not, and the estimate stands in until the rep is rescheduled).
-    """
-    from territory_desktop.optimize.plan_schedule import evaluate, planner_for, rep_accounts
-
-    out: dict[str, float] = {}
-    for rep_id, schedule in plan.schedules.items():
-        if rep_id not in plan.reps or not schedule.weeks:
-            continue
-        owned = set(rep_accounts(plan, rep_id, territory_of))
-        scheduled = {v.account_id for v in schedule.visits} | {
-            u.account_id for u in schedule.unplaced}
-        if not owned or owned != scheduled:
-            continue
-        planner = planner_for(plan, rep_id, territory_of, network, weeks=schedule.weeks)
-        result = evaluate(planner, schedule)
-        drive = sum(d.drive_seconds for d in result.days if d.account_ids)
-        out[rep_id] = drive / 3600.0 / schedule.weeks
-    return out

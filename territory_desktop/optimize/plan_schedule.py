@@ -180,21 +180,40 @@ def weekly_drive_hours(result: RotationSchedule, weeks: int) -> float:
     return result.total_drive_seconds / 3600.0 / weeks
 
 
+def fits_territory(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None]) -> bool:
+    """Whether the rep's stored rotation was made for the accounts the rep owns now.
+
+    It plans exactly those accounts: each is visited on the cadence or listed unplaced (ad hoc
+    visits, to anyone's account, are on top and do not count). After a realignment, or when
+    accounts are added, deleted or lose their last visit by hand, it does not until the rep is
+    scheduled again.
+    """
+    schedule = plan.schedules.get(rep_id)
+    if schedule is None or rep_id not in plan.reps:
+        return False
+    owned = set(rep_accounts(plan, rep_id, territory_of))
+    planned = {v.account_id for v in schedule.visits if not v.adhoc}
+    return bool(owned) and owned == planned | {u.account_id for u in schedule.unplaced}
+
+
 def scheduled_drive_hours(plan: Plan, territory_of: Mapping[str, str | None],
                           network: RoadNetwork) -> dict[str, float]:
-    """Return each scheduled rep's driving per week on road times, as the window counts it.
+    """Return rep id -> driving per week of the rep's stored rotation on road times.
 
-    The stored rotation is timed as it stands (the engine does not run): the territory
-    table's, the Rotation panel's and the health report's utilisation then agree.
+    The one rule of scheduled driving in a rep's utilisation (the territory table, the
+    Rotation panel, the Design panel and the health report): utilisation adds it to the visit
+    hours of the accounts the rep owns now, so only a rotation that :func:`fits_territory`
+    counts. It is timed as it stands, ad hoc visits included (the engine does not run). For
+    another rep the Design panel estimates the driving and the other figures count visit
+    hours only.
     """
     hours = {}
     for rep_id, schedule in plan.schedules.items():
-        if rep_id not in plan.reps:
-            continue
-        planner = planner_for(plan, rep_id, territory_of, network, weeks=schedule.weeks,
-                              extra_accounts=[v.account_id for v in schedule.visits
-                                              if v.account_id in plan.accounts])
-        hours[rep_id] = weekly_drive_hours(evaluate(planner, schedule), schedule.weeks)
+        if fits_territory(plan, rep_id, territory_of):
+            planner = planner_for(plan, rep_id, territory_of, network, weeks=schedule.weeks,
+                                  extra_accounts=[v.account_id for v in schedule.visits
+                                                  if v.account_id in plan.accounts])
+            hours[rep_id] = weekly_drive_hours(evaluate(planner, schedule), schedule.weeks)
     return hours
 
 

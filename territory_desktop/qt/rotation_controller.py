@@ -118,14 +118,18 @@ class RotationController(QObject):
         return result
 
     def drive_hours_per_week(self, rep_id: str) -> float | None:
-        """Scheduled driving per week on road times (None without a rotation or network)."""
-        from territory_desktop.optimize.plan_schedule import weekly_drive_hours
+        """Scheduled driving per week on road times, as ``plan_schedule.scheduled_drive_hours``.
 
-        result = self.evaluate(rep_id)
-        schedule = self.bench.document.plan.schedules.get(rep_id)
-        if result is None or schedule is None:
+        None without a network or without a rotation made for the accounts the rep owns now.
+        """
+        from territory_desktop.optimize.plan_schedule import fits_territory, weekly_drive_hours
+
+        doc = self.bench.document
+        if not fits_territory(doc.plan, rep_id, doc.assignment.territory_of):
             return None
-        return weekly_drive_hours(result, schedule.weeks)
+        result = self.evaluate(rep_id)
+        schedule = doc.plan.schedules[rep_id]
+        return None if result is None else weekly_drive_hours(result, schedule.weeks)
 
     def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
         """Compute the rep's rotation off the GUI thread and store it as one edit."""

@@ -379,6 +379,8 @@ class RotationPanel(QWidget):
                 f"times) · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
                 f" · frequency compliance {s.compliance:.0%} · utilisation "
                 f"{week.utilisation:.0%} of {week.weekly_hours:g} h/week"
+                + ("" if week.drive_hours is not None else " (visits only: this rotation was "
+                   "made for other accounts; schedule again to count its driving)")
                 + ("" if result.feasible else " · <b>some days break a limit</b>"))
             self.summary.setToolTip(
                 f"Utilisation: visits the cadence asks for ({week.visit_hours:.1f} h/week) plus "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,8 @@ from territory_desktop.model.drive_estimate import DETOUR_FACTOR, STRAIGHT_LINE_
 from territory_desktop.model.territory_load import territory_loads
 from territory_desktop.model.workload import rep_week
 from territory_desktop.optimize import plan_schedule as ps
-from territory_desktop.optimize.drive_times import drive_times, scheduled_drive_hours
+from territory_desktop.optimize.drive_times import drive_times
+from territory_desktop.optimize.plan_schedule import scheduled_drive_hours
 
 MAP = ("T1", "T2", "T3", "T4")
 
@@ -67,6 +69,49 @@ def test_scheduled_rotation_replaces_the_estimate_for_its_rep(sample_plan, balti
     # The estimate was calibrated on such rotations: it lands near the scheduled figure.
     estimate = {t.rep_id: t for t in territory_loads(plan, territory_of, times)}["REP-4"]
     assert estimate.drive_hours == pytest.approx(scheduled["REP-4"], rel=0.6)
+
+
+def test_design_and_health_count_a_rotation_only_while_it_is_the_territorys(sample_plan,
+                                                                          baltimore_network):
+    # One rule (plan_schedule.scheduled_drive_hours): the Design panel and the health report
+    # show one utilisation for a rep whose rotation plans their accounts; once an account moves
+    # away the Design panel estimates the driving and the report counts visits only.
+    from territory_desktop import edits
+    from territory_desktop.health.report import health_report
+    from territory_desktop.io import load_plan
+    from territory_desktop.model.workload import workloads
+    from territory_desktop.optimize.alignment_figures import alignment_figures
+
+    plan = load_plan(Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg")
+    results = sample_plan.health.results
+
+    def figures(plan, territory_of):
+        design = next(t for t in alignment_figures(plan, territory_of, baltimore_network).loads
+                      if t.rep_id == "REP-4")
+        drive = scheduled_drive_hours(plan, territory_of, baltimore_network)
+        report = health_report(plan, results, territory_of=territory_of,
+                               scheduled_drive_hours=drive.get)
+        health = next(k for k in report.kpis.territories if k.rep_id == "REP-4")
+        return design, health.utilisation, drive
+
+    territory_of = assign_accounts(plan).territory_of
+    design, health, drive = figures(plan, territory_of)
+    assert design.drive_source == "scheduled" and design.drive_hours == drive["REP-4"]
+    assert health == pytest.approx(design.workload_hours / design.weekly_hours)
+    # An ad hoc visit to another rep's account is on top of the rotation: still the territory's.
+    other = next(a for a, t in territory_of.items()
+                 if t is not None and plan.territories[t].rep_id == "REP-1")
+    with_adhoc = edits.add_adhoc_visit(plan, "REP-4", other, (0, 0)).plan
+    design, health, adhoc_drive = figures(with_adhoc, territory_of)
+    assert design.drive_source == "scheduled" and adhoc_drive["REP-4"] > drive["REP-4"]
+    assert health == pytest.approx(design.workload_hours / design.weekly_hours)
+    # A realignment moves one of REP-4's visited accounts to REP-1: the rotation is stale.
+    moved = next(v.account_id for v in plan.schedules["REP-4"].visits)
+    realigned = {**territory_of, moved: territory_of[other]}
+    design, health, drive = figures(plan, realigned)
+    assert "REP-4" not in drive and design.drive_source == "estimate"
+    visits_only = next(w.utilisation for w in workloads(plan, realigned) if w.rep_id == "REP-4")
+    assert health == pytest.approx(visits_only)
 
 
 def test_plans_without_roads_use_straight_line_times_a_detour(sample_plan):

@@ -127,6 +127,38 @@ def test_territory_panel_shows_scheduled_drive_and_utilisation(scheduled):
     assert other.drive_hours_per_week is None
 
 
+def test_a_rotation_stops_counting_once_one_of_its_accounts_moves_to_another_rep(
+        scheduled, qtbot, monkeypatch):
+    # Utilisation adds a rotation's driving only while the rotation plans the rep's accounts
+    # (plan_schedule.scheduled_drive_hours, the Design panel's and the health report's rule).
+    from PySide6.QtWidgets import QInputDialog
+
+    window, doc = scheduled.window, scheduled.document
+    plan = doc.plan
+    moved = plan.schedules[REP].visits[0].account_id
+    target = next(t for t in plan.territories.values()
+                  if t.rep_id not in (REP, None) and t.geometry is not None)
+    table, model = window.accounts.table, window.accounts.proxy
+    index = next(model.index(r, 0) for r in range(model.rowCount())
+                 if model.index(r, 0).data() == moved)
+    table.scrollTo(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(index).center())
+    monkeypatch.setattr(QInputDialog, "getItem",
+                        staticmethod(lambda *a, **k: (f"{target.name} ({target.id})", True)))
+    before = next(r for r in window.territories.model.rows if r.rep_id == REP)
+    assert before.drive_hours_per_week
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        window.actions["account.pin"].trigger()
+    assert doc.assignment.territory_of[moved] == target.id
+    row = next(r for r in window.territories.model.rows if r.rep_id == REP)
+    assert row.drive_hours_per_week is None
+    assert row.utilisation == pytest.approx(row.visit_hours_per_week
+                                            / doc.plan.reps[REP].weekly_hours)
+    qtbot.waitUntil(lambda: "visits only" in window.rotation_panel.summary.text(),
+                    timeout=WAIT_MS)
+
+
 def test_overload_is_reported_with_reasons_and_cadence_can_be_stretched(tdapp, qtbot):
     from territory_desktop import edits
 
