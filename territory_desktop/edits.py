@@ -468,16 +468,23 @@ def add_adhoc_visit(plan: Plan, rep_id: str, account_id: str, slot: Slot) -> Edi
 
 
 def remove_visit(plan: Plan, rep_id: str, account_id: str, slot: Slot) -> Edit:
-    """Take one visit out of a day (its compliance drops accordingly)."""
+    """Take one visit out of a day (its compliance drops accordingly).
+
+    A visit the cadence asks for is listed as unplaced, as a day off lists what it cannot move:
+    the rotation still plans the account (an ad hoc visit just goes).
+    """
     schedule = _schedule(plan, rep_id)
     day = schedule.day(*slot)
-    if not any(v.account_id == account_id for v in day):
-        raise PlanError(f"no visit to {account_id} on that day")
     flags = {v.account_id: v for v in day}
+    if account_id not in flags:
+        raise PlanError(f"no visit to {account_id} on that day")
     ids = [v.account_id for v in day if v.account_id != account_id]
+    unplaced = schedule.unplaced
+    if not flags[account_id].adhoc:
+        unplaced += (UnplacedAccount(account_id, 1, "visit taken out by hand"),)
     new = plan.copy()
     new.schedules[rep_id] = dataclasses.replace(
-        schedule, visits=_with_day(schedule, slot, ids, flags))
+        schedule, visits=_with_day(schedule, slot, ids, flags), unplaced=unplaced)
     name = plan.accounts[account_id].name if account_id in plan.accounts else account_id
     return Edit(f"Remove visit to {name}", new)
 

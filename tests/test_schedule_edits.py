@@ -11,6 +11,7 @@ from territory_desktop.model import (
     RepSchedule,
     ScheduledVisit,
     ScheduleError,
+    UnplacedAccount,
     VisitLogEntry,
 )
 
@@ -59,6 +60,15 @@ def test_no_double_visit_same_day_and_adhoc_visits():
     assert [(v.account_id, v.adhoc) for v in day] == [("a", False), ("e", True)]
     removed = edits.remove_visit(added, "r", "e", (1, 0)).plan
     assert ids(removed, (1, 0)) == ["a"]
+    assert removed.schedules["r"].unplaced == ()
+
+
+def test_a_planned_visit_taken_out_by_hand_is_listed_unplaced():
+    plan = plan_with_schedule()
+    removed = edits.remove_visit(plan, "r", "d", (0, 1)).plan
+    assert ids(removed, (0, 1)) == []
+    assert removed.schedules["r"].unplaced == (
+        UnplacedAccount("d", 1, "visit taken out by hand"),)
 
 
 def test_day_off_moves_visits_to_nearest_day_never_drops_them():

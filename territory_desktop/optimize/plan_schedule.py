@@ -185,8 +185,7 @@ def fits_territory(plan: Plan, rep_id: str, territory_of: Mapping[str, str | Non
 
     It plans exactly those accounts: each is visited on the cadence or listed unplaced (ad hoc
     visits, to anyone's account, are on top and do not count). After a realignment, or when
-    accounts are added, deleted or lose their last visit by hand, it does not until the rep is
-    scheduled again.
+    accounts are added or deleted, it does not until the rep is scheduled again.
     """
     schedule = plan.schedules.get(rep_id)
     if schedule is None or rep_id not in plan.reps:
