@@ -1272,6 +1272,17 @@
     });
   }
 
+  // A sticky card (territory, route leg) follows the pointer and fires no event as it moves:
+  // look again once a frame while the pointer moves over the map.
+  var revealFrame = 0;
+  function revealSoon() {
+    if (revealFrame) { return; }
+    revealFrame = L.Util.requestAnimFrame(function () {
+      revealFrame = 0;
+      revealCard({ type: 'mousemove' });
+    });
+  }
+
   // ---------------------------------------------------------------- set-up
 
   function attach(map, options) {
@@ -1298,6 +1309,7 @@
     // legend or the units box was half hidden. The controls it overlaps step aside while open.
     map.on('tooltipopen popupopen moveend', revealCard);
     map.on('tooltipclose popupclose', revealCard);
+    map.on('mousemove', revealSoon);
 
     S.legend = L.control({ position: 'bottomright' });
     S.legend.onAdd = function () {

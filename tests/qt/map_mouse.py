@@ -33,6 +33,8 @@ MOUSE_JS = """
       }
       return lls.length;
     },
+    // The pointer moved over the map, no button held.
+    hover: function (ll) { return fire('mousemove', at(ll), { buttons: 0 }); },
     release: function (ll, mods) {
       var pt = at(ll);
       fire('mouseup', pt, mods); return fire('click', pt, mods);

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shiboken6
+from map_mouse import MOUSE_JS
 from PySide6.QtCore import Qt, QUrl
-from shapely.geometry import box
+from shapely.geometry import LineString, box
 from shared_paths import SHARED_DATA
 
 from territory_desktop.geo.assignment import assign_accounts
@@ -308,3 +309,54 @@ def test_large_payload_renders_and_screenshot(qtbot, view, baltimore_basemap):
     image = view.web_view.grab().toImage()
     colours = {image.pixel(x, y) for x in range(100, 900, 25) for y in range(100, 600, 25)}
     assert len(colours) > 10
+
+
+# Where the legend and the open card are, in pixels of the page, and whether the legend stepped
+# aside; ``at`` is the pointer the card follows, in the same pixels.
+CARD_JS = """(function (ll) {
+  var map = TD.state.map, box = map.getContainer().getBoundingClientRect();
+  var legend = document.querySelector('.td-legend');
+  var tip = document.querySelector('.leaflet-tooltip');
+  var anchor = TD.state.territories.getTooltip(), r = legend.getBoundingClientRect();
+  var at = anchor && anchor.isOpen() ? map.latLngToContainerPoint(anchor.getLatLng()) : null;
+  var want = map.latLngToContainerPoint(L.latLng(ll[0], ll[1]));
+  var c = tip && tip.getBoundingClientRect();
+  return { moved: !!at && Math.abs(at.x - want.x) < 1 && Math.abs(at.y - want.y) < 1,
+    hidden: legend.classList.contains('td-under-card'),
+    overlap: !!c && r.left < c.right && c.left < r.right && r.top < c.bottom && c.top < r.bottom,
+    legend: [r.left - box.left, r.top - box.top] };
+})(%s)"""
+
+
+def test_a_sticky_card_moved_under_the_legend_hides_it(qtbot, view):
+    """A territory's card follows the pointer; the legend steps aside when the card reaches it."""
+    plan = _baltimore_plan(0)
+    with qtbot.waitSignal(view.layers_shown, timeout=WAIT_MS):
+        view.show_layers(*_payload(plan))
+    _js(qtbot, view, MOUSE_JS)
+    left, top = _js(qtbot, view, CARD_JS % "[0, 0]")["legend"]
+    # From above the legend, where the card (drawn above the pointer) is clear of it, down to
+    # just left of its top corner, where the card covers it; all in one territory.
+    points = [[left + 150 - 41 * i, top - 120 + 36 * i] for i in range(5)]
+    lls = _js(qtbot, view, f"{json.dumps(points)}.map(function (p) {{"
+                           " var ll = TD.state.map.containerPointToLatLng(p);"
+                           " return [ll.lat, ll.lng]; })")
+    path = LineString([(lon, lat) for lat, lon in lls])
+    assert any(t.geometry is not None and t.geometry.contains(path)
+               for t in plan.territories.values())
+
+    def hover(ll):
+        def there() -> bool:
+            _js(qtbot, view, f"TDTest.hover({json.dumps(ll)})")
+            return bool(_js(qtbot, view, CARD_JS % json.dumps(ll))["moved"])
+        qtbot.waitUntil(there, timeout=WAIT_MS)  # Leaflet skips moves closer than 32 ms apart
+        return lambda: _js(qtbot, view, CARD_JS % json.dumps(ll))
+
+    state = hover(lls[0])
+    assert state() == {**state(), "hidden": False, "overlap": False}
+    for ll in lls[1:]:
+        state = hover(ll)
+    qtbot.waitUntil(lambda: state()["hidden"], timeout=10_000)
+    assert state()["overlap"]
+    state = hover(lls[0])
+    qtbot.waitUntil(lambda: not state()["hidden"], timeout=10_000)
