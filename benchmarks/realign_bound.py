@@ -35,10 +35,11 @@ def moves_lower_bound(plan, times, team: tuple[str, ...], tol: float) -> int:
     from territory_desktop.model.contiguity import neighbour_graph
     from territory_desktop.model.territory_load import label_workload
     from territory_desktop.optimize import balance
+    from territory_desktop.optimize.balance_setup import set_up
 
     assignment = assign_accounts(plan)
     params = balance.BalanceParams(reps=team, tolerance=tol)
-    setup = balance._set_up(plan, assignment.territory_of, assignment.reason, params)
+    setup = set_up(plan, assignment.territory_of, assignment.reason, params)
     k, table = len(setup.tids), setup.table
     rows = np.array([times.centre(c) for c in setup.centres])
     secs = times.centre_seconds[rows]

@@ -36,14 +36,20 @@ import numpy as np
 
 from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics, band_text
 from territory_desktop.model.drive_estimate import HOME_COEF, NEIGHBOUR_COEF, DriveTimes
-from territory_desktop.model.plan import Plan, Territory, next_color
+from territory_desktop.model.plan import Plan, Territory
 from territory_desktop.model.territory_load import (
-    AccountTable,
     TerritoryLoad,
     label_workload,
     territory_loads,
 )
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
+from territory_desktop.optimize.balance_setup import (
+    BalanceError,
+    BalanceParams,
+    BalanceSetup,
+    accounts_that_must_move,
+    set_up,
+)
 
 # At module level, not where used: a worker thread must not import a module first
 # (qt/worker.py WORKER_MODULES preloads this one, and so this import).
@@ -55,7 +61,14 @@ if TYPE_CHECKING:
     from territory_desktop.optimize.repair import RepairState
     from territory_desktop.routing import RoadNetwork
 
-__all__ = ["BalanceError", "BalanceParams", "BalanceResult", "Move", "balance_plan"]
+__all__ = [
+    "BalanceError",
+    "BalanceParams",
+    "BalanceResult",
+    "Move",
+    "accounts_that_must_move",
+    "balance_plan",
+]
 
 # Under a move budget a second way (a move penalty instead of the cap, at these slider
 # positions) is tried up to this many movable accounts: a realignment of a few thousand
@@ -73,48 +86,6 @@ PRICE_MIN_ACCOUNTS = 2_000
 # each round; the repair aims at this share of the tolerance so the drift stays in the band.
 REPAIR_ROUNDS = 8
 REPAIR_MARGIN = 0.8
-
-
-class BalanceError(ValueError):
-    """Input no balancing can work with; the message says what to change."""
-
-
-@dataclass(frozen=True)
-class BalanceParams:
-    """What to balance and how (see the module docstring)."""
-
-    tolerance: float = 0.05
-    criteria: tuple[str, ...] = ("workload",)
-    potential_tolerance: float | None = None  # None: the same as ``tolerance``
-    reps: tuple[str, ...] | None = None
-    locked_accounts: frozenset[str] = frozenset()
-    max_moves: int | None = None
-    max_losses_per_rep: int | None = None
-    shorter_drives: float = 0.5
-    candidates: int = 10
-    seed: int = 0
-    solver: str = "auto"  # "lp", "prices" (fast, no move caps) or "auto" (by size)
-
-    def __post_init__(self) -> None:
-        """Reject parameters no balancing can honour, naming the one to change."""
-        if not 0 < self.tolerance < 1:
-            raise BalanceError(f"tolerance must be between 0 and 1 (e.g. 0.05 for +/-5%), "
-                               f"not {self.tolerance:g}")
-        if self.potential_tolerance is not None and not 0 < self.potential_tolerance < 1:
-            raise BalanceError(f"potential tolerance must be between 0 and 1, not "
-                               f"{self.potential_tolerance:g}")
-        bad = [c for c in self.criteria if c not in ("workload", "potential")]
-        if bad or not self.criteria:
-            raise BalanceError("criteria are workload and/or potential")
-        if not 0 <= self.shorter_drives <= 1:
-            raise BalanceError("shorter_drives runs from 0 (fewer moves) to 1 (shorter drives)")
-        if self.solver not in ("auto", "lp", "prices"):
-            raise BalanceError("the solver is auto, lp or prices")
-        if self.solver == "prices" and (self.max_moves is not None
-                                        or self.max_losses_per_rep is not None):
-            raise BalanceError("move caps need the lp solver (or auto)")
-        if self.max_moves is not None and self.max_moves < 0:
-            raise BalanceError("the move budget cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -150,23 +121,6 @@ class BalanceResult:
         return next(t for t in self.loads if t.territory_id == territory_id)
 
 
-@dataclass
-class _Setup:
-    plan: Plan
-    table: AccountTable
-    tids: list[str]  # balanced territories, index = label
-    centres: list[str]  # centre id per balanced territory (its rep)
-    capacity: np.ndarray
-    labels: np.ndarray  # current label of problem accounts, -1 otherwise
-    in_problem: np.ndarray
-    movable: np.ndarray
-    current: np.ndarray
-    vacated: list[str]
-    forced: int  # accounts of vacant territories or with no territory: they must move
-    warnings: list[str]
-    prices: np.ndarray | None = None  # the last price solve's, to warm-start the next
-
-
 def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = None,
                  territory_of: Mapping[str, str | None] | None = None,
                  network: RoadNetwork | None = None, progress: Progress | None = None,
@@ -191,7 +145,7 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     assignment = assign_accounts(plan)
     if territory_of is None:
         territory_of = assignment.territory_of
-    setup = _set_up(plan, territory_of, assignment.reason, params)
+    setup = set_up(plan, territory_of, assignment.reason, params)
     n_rep_missing = [c for c in setup.centres if c not in times.centre_ids]
     if n_rep_missing:
         raise BalanceError(f"no drive times from the home of rep {n_rep_missing[0]}; "
@@ -249,7 +203,7 @@ def balance_plan(plan: Plan, times: DriveTimes, params: BalanceParams | None = N
     return _result(setup, params, times, state, split, (u, v), started)
 
 
-def _align(setup: _Setup, params: BalanceParams,
+def _align(setup: BalanceSetup, params: BalanceParams,
            linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
            graph: tuple[np.ndarray, np.ndarray], times: DriveTimes,
            fb: Feedback) -> tuple[RepairState, list[int], str]:
@@ -272,7 +226,7 @@ def _align(setup: _Setup, params: BalanceParams,
     return state, _mend(state, setup, params, adj, times, fb), lp_note
 
 
-def _mend(state: RepairState, setup: _Setup, params: BalanceParams, adj: Adjacency,
+def _mend(state: RepairState, setup: BalanceSetup, params: BalanceParams, adj: Adjacency,
           times: DriveTimes, fb: Feedback) -> list[int]:
     """Make territories whole, re-read the estimate, repair borders; return split ones."""
     from territory_desktop.optimize.repair import make_contiguous, repair_band
@@ -292,7 +246,7 @@ def _mend(state: RepairState, setup: _Setup, params: BalanceParams, adj: Adjacen
     return split
 
 
-def _fill_vacancy(setup: _Setup, params: BalanceParams,
+def _fill_vacancy(setup: BalanceSetup, params: BalanceParams,
                   linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
                   graph: tuple[np.ndarray, np.ndarray], times: DriveTimes,
                   fb: Feedback) -> tuple[RepairState, list[int]] | None:
@@ -320,80 +274,7 @@ def _fill_vacancy(setup: _Setup, params: BalanceParams,
     return state, _mend(state, setup, params, adj, times, fb.sub(0.8, 1.0))
 
 
-def _set_up(plan: Plan, territory_of: Mapping[str, str | None], reason: Mapping[str, str],
-            params: BalanceParams) -> _Setup:
-    unknown = [r for r in params.reps or () if r not in plan.reps]
-    if unknown:
-        raise BalanceError(f"unknown rep {unknown[0]!r} in the team")
-    ghost = sorted(a for a in params.locked_accounts if a not in plan.accounts)
-    if ghost:
-        raise BalanceError(f"locked account {ghost[0]!r} is not in the plan")
-    mapped = [t for t in plan.territories.values() if t.geometry is not None and not t.locked]
-    team = list(params.reps) if params.reps is not None else list(dict.fromkeys(
-        t.rep_id for t in mapped if t.rep_id is not None and t.rep_id in plan.reps))
-    for t in plan.territories.values():
-        if t.locked and t.rep_id in plan.reps and params.reps is not None \
-                and t.rep_id not in team:
-            raise BalanceError(f"territory {t.name} is locked to rep {t.rep_id}, who is not "
-                               "in the team: unlock it or keep the rep")
-    territories = dict(plan.territories)
-    tids = [t.id for t in mapped if t.rep_id in team]
-    for rep_id in team:
-        if not any(territories[t].rep_id == rep_id for t in tids):
-            new = plan.new_id("T", territories)
-            territories[new] = Territory(new, f"{plan.reps[rep_id].name} territory",
-                                         next_color(t.color for t in territories.values()),
-                                         rep_id)
-            tids.append(new)
-    if not tids:
-        raise BalanceError("no territory to balance: every territory is locked, overlay-only "
-                           "or without a rep in the team")
-    vacated = [t.id for t in mapped if t.rep_id not in team]
-    index = {t: j for j, t in enumerate(tids)}
-    table = AccountTable.of(plan)
-    n = len(table)
-    labels = np.full(n, -1, np.int64)
-    in_problem = np.zeros(n, bool)
-    movable = np.zeros(n, bool)
-    current = np.full(n, -1, np.int64)
-    forced = 0
-    for i, aid in enumerate(table.ids):
-        tid = territory_of.get(aid)
-        pinned = reason.get(aid, "").startswith("rule")
-        if tid in index:
-            in_problem[i] = True
-            labels[i] = current[i] = index[tid]
-            movable[i] = not pinned and aid not in params.locked_accounts
-        elif tid is None or tid in vacated:
-            where = "has no territory" if tid is None else f"is in {territories[tid].name}, " \
-                "whose rep is leaving the team"
-            if aid in params.locked_accounts:
-                raise BalanceError(f"account {aid} is locked but {where}: unlock it or "
-                                   "assign it first")
-            if pinned:
-                raise BalanceError(f"account {aid} is pinned by an overlay rule to "
-                                   f"{territories[tid].name if tid else '-'}, whose rep is "
-                                   "leaving the team: change the rule first")
-            in_problem[i] = movable[i] = True
-            forced += 1
-    problem = int(in_problem.sum())
-    if len(tids) > problem:
-        raise BalanceError(f"{len(tids)} territories to balance but only {problem} accounts "
-                           "to share: every rep needs at least one account")
-    counts: dict[str, int] = {}
-    for tid in tids:
-        counts[territories[tid].rep_id or ""] = counts.get(territories[tid].rep_id or "", 0) + 1
-    capacity = np.array([plan.reps[territories[tid].rep_id].weekly_hours  # type: ignore[index]
-                         / counts[territories[tid].rep_id or ""] for tid in tids])
-    # A new territory starts empty: its free accounts are placed by the model.
-    labels[in_problem & (labels < 0)] = -2
-    copy = plan.copy()
-    copy.territories = territories
-    return _Setup(copy, table, tids, [territories[t].rep_id or "" for t in tids], capacity,
-                  labels, in_problem, movable, current, vacated, forced, [])
-
-
-def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
+def _linear_load(setup: BalanceSetup, times: DriveTimes, reach: np.ndarray,
                  k: int) -> tuple[np.ndarray, np.ndarray]:
     """Linearise each account's load as base + per_second * home seconds.
 
@@ -419,7 +300,7 @@ def _linear_load(setup: _Setup, times: DriveTimes, reach: np.ndarray,
     return base, per_second
 
 
-def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
+def _solve_lp(setup: BalanceSetup, params: BalanceParams, base: np.ndarray, per_second: np.ndarray,
               secs: np.ndarray, cost_secs: np.ndarray, graph: tuple[np.ndarray, np.ndarray],
               offset: np.ndarray | None = None,
               fb: Feedback | None = None) -> tuple[RepairState, str]:
@@ -512,7 +393,7 @@ def _solve_lp(setup: _Setup, params: BalanceParams, base: np.ndarray, per_second
     return state, note
 
 
-def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target: np.ndarray,
+def _warn_granularity(setup: BalanceSetup, load: np.ndarray, free: np.ndarray, target: np.ndarray,
                       tol: float) -> None:
     if not free.shape[0]:
         return
@@ -527,7 +408,7 @@ def _warn_granularity(setup: _Setup, load: np.ndarray, free: np.ndarray, target:
             f"than the {width:.2f} h/week band of {name}")
 
 
-def _calibrate(state: RepairState, setup: _Setup, times: DriveTimes,
+def _calibrate(state: RepairState, setup: BalanceSetup, times: DriveTimes,
                working_days: int) -> None:
     """Replace the linear loads by the exact estimate and re-aim the targets at its total.
 
@@ -538,7 +419,7 @@ def _calibrate(state: RepairState, setup: _Setup, times: DriveTimes,
     state.target = setup.capacity * exact.workload.sum() / setup.capacity.sum()
 
 
-def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: RepairState,
+def _result(setup: BalanceSetup, params: BalanceParams, times: DriveTimes, state: RepairState,
             split: list[int], graph: tuple[np.ndarray, np.ndarray],
             started: float) -> BalanceResult:
     plan = setup.plan
@@ -589,7 +470,7 @@ def _result(setup: _Setup, params: BalanceParams, times: DriveTimes, state: Repa
                          time.perf_counter() - started)
 
 
-def _why(setup: _Setup, state: RepairState, t: int) -> str:
+def _why(setup: BalanceSetup, state: RepairState, t: int) -> str:
     fixed = (state.labels == t) & ~state.movable
     if fixed.any():
         share = state.item_load(np.flatnonzero(fixed), np.full(int(fixed.sum()), t)).sum()

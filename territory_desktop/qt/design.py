@@ -231,7 +231,7 @@ class Design(QObject):
             self.bench.notify_error("Realign", "the plan needs accounts and reps with "
                                     "territories on the map to realign")
             return
-        dialog = RealignDialog(plan, team, self.bench.document.assignment.territory_of,
+        dialog = RealignDialog(plan, team, self.bench.document.assignment,
                                self.bench.dialog_parent())
         self.realign = dialog
         dialog.pick_requested.connect(self._on_realign_pick_requested)

@@ -12,7 +12,8 @@ budget could not be met.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -32,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from territory_desktop.geo.assignment import Assignment
 from territory_desktop.model.balance_metrics import band_text
 from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
-from territory_desktop.optimize.balance import BalanceError
+from territory_desktop.optimize.balance import BalanceError, BalanceParams, accounts_that_must_move
 from territory_desktop.qt.balance_dialog import BandAndBudget
 from territory_desktop.qt.widgets import bullets, problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
@@ -63,24 +65,26 @@ class RealignDialog(QDialog):
         The open plan.
     team
         The reps with territories on the map (who can leave).
-    territory_of
-        The current alignment (each rep's account count; the budget's default).
+    assignment
+        The current alignment (each rep's account count, those that must move).
     """
 
     pick_requested = Signal()
     """The user asked to click the new rep's home on the map (no payload)."""
 
-    def __init__(self, plan: Plan, team: Sequence[str], territory_of: Mapping[str, str | None],
+    def __init__(self, plan: Plan, team: Sequence[str], assignment: Assignment,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("realignDialog")
         self.setWindowTitle("Realign territories")
         self.plan = plan
+        self.assignment = assignment
         rep_of = {t.id: t.rep_id for t in plan.territories.values()}
-        self.owned = {r: sum(1 for t in territory_of.values() if t and rep_of.get(t) == r)
-                      for r in team}
-        # Accounts with no territory are placed by any realignment: they use budget too.
-        self.unplaced = sum(1 for a in plan.accounts if territory_of.get(a) is None)
+        self.owned = {r: sum(1 for t in assignment.territory_of.values()
+                             if t and rep_of.get(t) == r) for r in team}
+        # What must move, as the engine counts it, per leaver (None: a rep joins), or why the
+        # realignment cannot be done.
+        self._must: dict[str | None, list[str] | BalanceError] = {}
         self.leave = QRadioButton("A rep leaves", self)
         self.leave.setObjectName("realignLeave")
         self.join = QRadioButton("A rep joins", self)
@@ -170,35 +174,61 @@ class RealignDialog(QDialog):
         layout.addWidget(self.buttons)
         self._on_budget_changed()
 
+    def _must_move(self) -> list[str] | BalanceError:
+        """Return the accounts the realignment must move, or why it cannot be done."""
+        rep_id = self.leaving.currentData() if self.leave.isChecked() else None
+        if rep_id not in self._must:
+            try:  # the engine's own count, for the team the realignment balances
+                plan, params = (self.plan, BalanceParams()) if rep_id is None else \
+                    realign_setup(self.plan, RealignRequest(BalanceParams(), leaving=rep_id))
+                self._must[rep_id] = accounts_that_must_move(
+                    plan, self.assignment.territory_of, self.assignment.reason, params)
+            except BalanceError as exc:
+                self._must[rep_id] = exc
+        return self._must[rep_id]
+
     def _on_leaving_changed(self) -> None:
         rep_id = self.leaving.currentData()
-        if rep_id is not None:  # the goal of the issue: 1.3x the leaver's own accounts
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * self.owned[rep_id])
-                                         + self.unplaced)
+        must = self._must_move()
+        if rep_id is not None and not isinstance(must, BalanceError):
+            # The goal of the issue: 1.3x the leaver's own accounts, besides those that must
+            # move anyway.
+            self.band.max_moves.setValue(len(must) + math.ceil((LEAVER_BUDGET - 1)
+                                                               * self.owned[rep_id]))
 
     def _on_join_toggled(self, joining: bool) -> None:
         self.pages.setCurrentIndex(1 if joining else 0)
         self.leaver_note.setVisible(not joining)
-        if joining:  # the newcomer's fair share, with the same 1.3x room to reach the band
+        must = self._must_move()
+        if joining and not isinstance(must, BalanceError):
+            # The newcomer's fair share, with the same 1.3x room to reach the band.
             share = sum(self.owned.values()) / (len(self.owned) + 1)
-            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share) + self.unplaced)
-        else:
+            self.band.max_moves.setValue(math.ceil(LEAVER_BUDGET * share) + len(must))
+        elif not joining:
             self._on_leaving_changed()
 
     def _on_budget_changed(self) -> None:
         """Refuse a budget smaller than the accounts that must move, saying so in place."""
-        rep_id = self.leaving.currentData() if self.leave.isChecked() else None
-        must = [f"{self.plan.reps[rep_id].name}'s {self.owned[rep_id]} accounts"] \
-            if rep_id is not None else []
-        if self.unplaced:
-            must.append(f"the {self.unplaced} accounts with no territory")
-        need = self.unplaced + (self.owned[rep_id] if rep_id is not None else 0)
-        short = 0 < self.band.max_moves.value() < need  # 0: no limit
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not short)
-        if short:
-            self.problem.setText(f"{' and '.join(must)} must all move: allow at least {need} "
-                                 "accounts moved")
-        self.problem.setVisible(short)
+        must = self._must_move()
+        if isinstance(must, BalanceError):
+            problem = str(must)
+        else:
+            rep_id = self.leaving.currentData() if self.leave.isChecked() else None
+            name = self.plan.reps[rep_id].name if rep_id is not None else ""
+            rep_of = {t.id: t.rep_id for t in self.plan.territories.values()}
+            where = Counter("" if t is None else "vacant" if rep_id is None
+                            or rep_of[t] != rep_id else "leaver"
+                            for t in map(self.assignment.territory_of.get, must))
+            parts = [text.format(n=where[k], name=name)
+                     for k, text in (("leaver", "{name}'s {n} accounts"),
+                                     ("", "the {n} accounts with no territory"),
+                                     ("vacant", "the {n} accounts of vacant territories"))
+                     if where[k]]
+            problem = (f"{' and '.join(parts)} must all move: allow at least {len(must)} "
+                       "accounts moved") if 0 < self.band.max_moves.value() < len(must) else ""
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
 
     def set_home(self, lat: float, lon: float) -> None:
         """Take the new rep's home from a click on the map."""

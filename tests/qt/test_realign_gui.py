@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from territory_desktop.io.planfile import save_plan
+from territory_desktop.model.plan import OverlayRule
 
 WAIT_MS = 120_000
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -169,6 +173,73 @@ def test_a_budget_below_the_leavers_accounts_is_refused_in_the_dialog(tdapp, qtb
     qtbot.keyClicks(budget, "5")
     assert budget.value() == 5
     assert ok.isEnabled() and not dialog.problem.isVisible()
+    dialog.reject()
+
+
+def _open_changed(tdapp, qtbot, tmp_path, change):
+    """Open a copy of the sample plan changed by ``change(plan)``."""
+    plan = tdapp.document.plan.copy()
+    change(plan)
+    path = tmp_path / "changed.gpkg"
+    save_plan(plan, path)
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        assert tdapp.files.open_path(path, confirmed=True)
+
+
+def _type_budget(qtbot, dialog, text):
+    budget = dialog.band.max_moves
+    _focus(dialog, qtbot)
+    budget.setFocus()
+    qtbot.keyClick(budget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(budget, text)
+    assert budget.value() == int(text)
+
+
+def test_the_budget_check_counts_what_the_engine_moves(tdapp, qtbot, tmp_path):
+    """The leaver's enterprise accounts, kept by an overlay rule, need no budget: they stay."""
+    doc, design = tdapp.document, tdapp.window.design
+
+    def enterprise_to_rep_4(plan):
+        plan.territories["T-ENT"] = replace(plan.territories["T-ENT"], rep_id="REP-4")
+
+    _open_changed(tdapp, qtbot, tmp_path, enterprise_to_rep_4)
+    enterprise = doc.assignment.accounts_in("T-ENT")
+    assert Counter(_owners(doc).values())["REP-4"] == 22 + len(enterprise) == 25
+    dialog = _realign_dialog(tdapp, qtbot)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    _type_budget(qtbot, dialog, "21")
+    assert not ok.isEnabled()
+    assert dialog.problem.text() == ("Samuel Okoye's 22 accounts must all move: allow at "
+                                     "least 22 accounts moved")
+    _type_budget(qtbot, dialog, "22")
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
+        _ok(qtbot, dialog)
+    moves = got.args[0].result.moves
+    assert len(moves) == 22 and {m.from_rep for m in moves} == {"REP-4"}
+    assert doc.assignment.accounts_in("T-ENT") == enterprise
+
+
+def test_an_account_pinned_to_the_leavers_territory_is_said_in_the_dialog(tdapp, qtbot,
+                                                                          tmp_path):
+    doc = tdapp.document
+    pinned = doc.assignment.accounts_in("T4")[0]
+
+    def pin(plan):
+        plan.rules.insert(0, OverlayRule("R-PIN", "id", pinned, "T4"))
+
+    _open_changed(tdapp, qtbot, tmp_path, pin)
+    dialog = _realign_dialog(tdapp, qtbot)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-3"))
+    assert ok.isEnabled() and not dialog.problem.isVisible()
+    dialog.leaving.setCurrentIndex(dialog.leaving.findData("REP-4"))
+    # Said before anything runs: the engine would refuse it.
+    assert not ok.isEnabled()
+    assert dialog.problem.text() == (f"account {pinned} is pinned by an overlay rule to "
+                                     "O'Donnell Heights, whose rep is leaving the team: change "
+                                     "the rule first")
     dialog.reject()
 
 
