@@ -30,8 +30,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +42,7 @@ from territory_desktop.optimize.alignment_figures import (
     compare_alignments,
 )
 from territory_desktop.qt.routing_controller import RoutingController
-from territory_desktop.qt.widgets import rep_label
+from territory_desktop.qt.widgets import fill_table, read_only_table, rep_label
 from territory_desktop.qt.workbench import Workbench, file_folder
 
 __all__ = ["COMPARE_COLUMNS", "ScenarioPanel"]
@@ -123,13 +121,10 @@ class ScenarioPanel(QWidget):
                               "then compare the two.", self)
         self.summary.setObjectName("scenarioSummary")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COMPARE_COLUMNS), self)
-        self.table.setObjectName("scenarioTable")
-        self.table.setHorizontalHeaderLabels(list(COMPARE_COLUMNS))
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(self, "scenarioTable", list(COMPARE_COLUMNS), [])
+        # Rows as tall as their text: the sample's five territories show whole in the bottom
+        # panels' default height.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -158,6 +153,7 @@ class ScenarioPanel(QWidget):
         split.addWidget(right)
         split.setSizes([260, 1000])
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
 
         document = workbench.document
@@ -312,15 +308,12 @@ class ScenarioPanel(QWidget):
         reps = self.workbench.document.plan.reps
         if borders is not None:
             self.workbench.map.show_borders(borders)
-        self.table.setRowCount(len(report.territories))
-        for row, t in enumerate(report.territories):
-            rep = (rep_label(reps, t.rep_a) if t.rep_a == t.rep_b
-                   else f"{rep_label(reps, t.rep_a)} → {rep_label(reps, t.rep_b)}")
-            cells = [t.name, rep, _pair(*t.accounts, "d"), _pair(*t.workload, ".1f"),
-                     _pair(*t.potential, ",.0f"), _pair(*t.drive_hours, ".1f"),
-                     _pair(*t.compactness, ".0f"), str(t.moved_in), str(t.moved_out)]
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+        fill_table(self.table, [
+            [t.name, rep_label(reps, t.rep_a) if t.rep_a == t.rep_b
+             else f"{rep_label(reps, t.rep_a)} → {rep_label(reps, t.rep_b)}",
+             _pair(*t.accounts, "d"), _pair(*t.workload, ".1f"), _pair(*t.potential, ",.0f"),
+             _pair(*t.drive_hours, ".1f"), _pair(*t.compactness, ".0f"), str(t.moved_in),
+             str(t.moved_out)] for t in report.territories])
         changes = [f"{rep_label(reps, r.rep_id)} +{len(r.gained)}/-{len(r.lost)}"
                    for r in report.reps if r.gained or r.lost]
         self.summary.setText(

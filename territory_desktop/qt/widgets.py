@@ -81,20 +81,27 @@ _FIGURE = re.compile(r"[+\-−]?[$€£]?\d[\d,]*(?:\.\d+)?(?: ?%)?")
 
 
 def _is_figure(text: str) -> bool:
-    """Return whether ``text`` is a number (a figure to right-align), not words that start so."""
-    return _FIGURE.fullmatch(text.strip()) is not None
+    """Return whether ``text`` is a number, or two (``a → b``): figures to right-align."""
+    return all(_FIGURE.fullmatch(part.strip()) is not None for part in text.split("→"))
 
 
 def read_only_table(parent: QWidget, name: str, header: list[str],
                     rows: list[list[str]]) -> QTableWidget:
     """Return a table of ``rows`` the user reads but cannot edit, numbers right-aligned."""
-    table = QTableWidget(len(rows), len(header), parent)
+    table = QTableWidget(0, len(header), parent)
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(header)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    fill_table(table, rows)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Put ``rows`` in ``table`` in place of its rows, numbers right-aligned."""
+    table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
@@ -102,7 +109,6 @@ def read_only_table(parent: QWidget, name: str, header: list[str],
             if c and _is_figure(text):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    return table
 
 
 def hm(seconds: float) -> str:

@@ -98,6 +98,11 @@ def test_compare_two_saved_scenarios(tdapp, qtbot, two_scenarios):
                                                         and a == b else f"{a:.1f} → {b:.1f}")
         assert _cells(panel, "Moved in")[row] == str(t.moved_in)
     assert sum(t.moved_in for t in report.territories) == len(changed)
+    # Every territory's row shows whole in the bottom panels' default height, nothing to scroll.
+    table = panel.table
+    assert table.rowCount() == len(tdapp.document.plan.territories) == 5
+    qtbot.waitUntil(lambda: table.visualItemRect(table.item(4, 0)).bottom()
+                    < table.viewport().height())  # once the rows are laid out
 
 
 def test_scenario_against_the_current_plan_and_moves_on_the_map(tdapp, qtbot, two_scenarios,
