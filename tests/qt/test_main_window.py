@@ -785,6 +785,26 @@ def test_map_grows_when_the_divider_is_dragged_and_the_layout_is_remembered(tdap
         shiboken6.delete(again.window)
 
 
+def test_a_first_start_lays_the_panels_out_as_reset_layout_does(qtbot, tmp_path):
+    import shiboken6
+
+    from territory_desktop import app as appmod
+
+    fresh = appmod.build(settings_file=tmp_path / "settings.ini", data_dir=tmp_path / "data")
+    window = fresh.window
+    try:
+        with qtbot.waitSignal(fresh.map_view.page_ready, timeout=WAIT_MS):
+            window.show()
+        first = (window.dock("dockTerritories").height(), window.dock("dockAccounts").width())
+        window.actions["view.reset_layout"].trigger()
+        qtbot.wait(50)  # let the layout settle, so that a no-op reset is seen as one
+        again = (window.dock("dockTerritories").height(), window.dock("dockAccounts").width())
+        assert abs(first[0] - again[0]) <= 2 and abs(first[1] - again[1]) <= 2, (first, again)
+    finally:
+        window.close()
+        shiboken6.delete(window)
+
+
 def test_new_plan_and_imported_accounts_are_in_view_with_a_next_step(tdapp, qtbot,
                                                                       monkeypatch,
                                                                       shared_data):
