@@ -108,7 +108,8 @@ class HolidayEditor(QWidget):
         self.list.setMinimumHeight(160)  # about eight days, whatever the message below says
         grid.addWidget(self.list, 0, 0, 1, 4)
 
-        self.date = QDateEdit(QDate.currentDate(), self)
+        today = clock.today()
+        self.date = QDateEdit(QDate(today.year, today.month, today.day), self)
         self.date.setObjectName("holidayDate")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("ddd d MMM yyyy")

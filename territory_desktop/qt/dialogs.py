@@ -255,9 +255,10 @@ class SettingsDialog(QDialog):
         self.start = QDateEdit(self)
         self.start.setCalendarPopup(True)
         self.start.setDisplayFormat("ddd d MMM yyyy")
+        self._today = clock.today()  # the picker's default: OK past midnight changes nothing
         start = plan_settings.rotation_start
         self.start.setDate(QDate.fromString(start, "yyyy-MM-dd") if start
-                           else QDate.currentDate())
+                           else QDate(self._today.year, self._today.month, self._today.day))
         form.addRow(QLabel("<b>This plan's call rotation</b>", self))
         form.addRow("Cycle length", self.weeks)
         form.addRow("Week 1 starts", self.start)
@@ -312,7 +313,7 @@ class SettingsDialog(QDialog):
         cadence = {t: TierCadence(t, self.every[t].value(), self.minutes[t].value())
                    for t in TIERS}
         picked = dt.date.fromisoformat(self.start.date().toString("yyyy-MM-dd"))
-        anchor = rotation_start(picked, self._plan_settings.rotation_start, clock.today())
+        anchor = rotation_start(picked, self._plan_settings.rotation_start, self._today)
         balance = self._plan_settings.day_balance  # unchanged unless the slider moved
         if self.day_balance.value() != round(balance * 100):
             balance = self.day_balance.value() / 100

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from territory_desktop.model.public_holidays import holiday_names
 from territory_desktop.optimize.plan_schedule import cycle_for
@@ -272,3 +272,21 @@ def test_moving_week_1_under_a_rotation_names_its_monday_and_says_what_moves(sch
     assert doc.plan.settings.rotation_start == "2027-01-11"
     assert "Week 1 now starts on Mon 11 Jan 2027: the stored rotations' days fall on other " \
         "dates" in window.statusBar().currentMessage()
+
+
+def test_ok_without_touching_settings_edits_nothing(tdapp, qtbot, monkeypatch):
+    window, doc = tdapp.window, tdapp.document
+    assert doc.plan.settings.rotation_start == ""  # the picker shows its default, today
+    before = doc.plan.settings
+
+    def press_ok(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", press_ok)
+    window.actions["edit.settings"].trigger()
+    assert doc.plan.settings == before
+    assert doc.undo_stack.count() == 0
