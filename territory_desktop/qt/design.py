@@ -73,7 +73,8 @@ class Design(QObject):
         self.figures: AlignmentFigures | None = None
         self.scenarios = ScenarioPanel(bench, routing, lambda: self.figures)
         self.alignment = AlignmentImporter(bench, units)
-        self.tolerance = 0.05  # the band shown: the last balance's, realignment's or build's
+        # The band shown: the last balance's, realignment's or build's on this plan.
+        self.tolerance = BalanceParams().tolerance
         if units is not None:
             units.built.connect(lambda design: setattr(self, "tolerance", design.tolerance))
         self.dialog: BalanceDialog | None = None
@@ -109,6 +110,7 @@ class Design(QObject):
 
     def _on_document_replaced(self) -> None:
         self.figures = None
+        self.tolerance = BalanceParams().tolerance
         self.panel.clear()
 
     def refresh(self) -> None:

@@ -305,3 +305,16 @@ def test_design_panel_measures_only_while_in_view(tdapp, qtbot):
     with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
         qtbot.keyClick(window, Qt.Key.Key_D, CTRL_SHIFT)
     assert "T4" not in design.figures.metrics.territory_ids
+
+
+def test_opening_another_plan_shows_the_default_band(tdapp, qtbot):
+    window = tdapp.window
+    design = _open_design(tdapp, qtbot)
+    dialog = _balance_dialog(tdapp, qtbot)
+    _type(qtbot, dialog.tolerance, "10")
+    with qtbot.waitSignal(design.balanced, timeout=WAIT_MS):
+        _click_balance(qtbot, dialog)
+    qtbot.waitUntil(lambda: "outside ±10%" in design.panel.summary.text(), timeout=WAIT_MS)
+    with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
+        window.actions["file.sample"].trigger()  # the balance is discarded, as answered
+    assert "outside ±5%" in design.panel.summary.text()
