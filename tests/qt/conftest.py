@@ -98,6 +98,28 @@ def scheduled(tdapp, qtbot):
 
 
 @pytest.fixture
+def week(scheduled, monkeypatch):
+    """Show SCHEDULED_REP's week, with a today after every week the tests show.
+
+    Their visits may then be logged done. Returns (app, rep's week view).
+    """
+    import datetime as dt
+
+    from territory_desktop import clock
+    from territory_desktop.optimize.plan_schedule import cycle_for
+
+    window = scheduled.window
+    window.actions["rotation.week"].trigger()
+    view = window.rep_week
+    view.rep.setCurrentIndex(view.rep.findData(SCHEDULED_REP))
+    plan = scheduled.document.plan
+    cycle = cycle_for(plan, plan.schedules[SCHEDULED_REP].weeks)
+    after = max(cycle.monday, clock.today()) + dt.timedelta(weeks=52)
+    monkeypatch.setattr(clock, "today", lambda: after)
+    return scheduled, view
+
+
+@pytest.fixture
 def no_results(tdapp, qtbot, tmp_path):
     """Open a copy of the sample plan that holds no CRM results in the application.
 

@@ -7,59 +7,41 @@ import itertools
 
 import pytest
 from PySide6.QtCore import QDate
+from rep_week_gestures import (
+    REP,
+    first_monday_as_today,
+    go_to_cycle_week,
+    log_of,
+    pick_status,
+    status_combo,
+)
 
 from territory_desktop import clock
 from territory_desktop.io import planfile
 from territory_desktop.optimize.plan_schedule import cycle_for
 
 WAIT_MS = 120_000
-REP = "REP-4"
-
-
-@pytest.fixture
-def week(scheduled, monkeypatch):
-    tdapp = scheduled
-    window = tdapp.window
-    window.actions["rotation.week"].trigger()
-    view = window.rep_week
-    view.rep.setCurrentIndex(view.rep.findData(REP))
-    after = _after_the_weeks_shown(tdapp.document.plan)
-    monkeypatch.setattr(clock, "today", lambda: after)
-    return tdapp, view
-
-
-def _after_the_weeks_shown(plan) -> dt.date:
-    """Return a "today" after every week these tests show: their visits may be logged done."""
-    cycle = cycle_for(plan, plan.schedules[REP].weeks)
-    return max(cycle.monday, clock.today()) + dt.timedelta(weeks=52)
-
-
-def _go_to_cycle_week(view, plan, week_index: int) -> dt.date:
-    cycle = cycle_for(plan, plan.schedules[REP].weeks)
-    monday = cycle.date_of(week_index, 0)
-    view.week.setDate(QDate(monday.year, monday.month, monday.day))
-    return monday
 
 
 def test_week_lists_the_planned_visits_with_times(week):
     tdapp, view = week
     plan = tdapp.document.plan
     schedule = plan.schedules[REP]
-    _go_to_cycle_week(view, plan, 1)
+    go_to_cycle_week(view, plan, 1)
     expected = [v.account_id for wd in range(5) for v in schedule.day(1, wd)]
     assert [aid for _date, aid in view.rows] == expected
     assert "week 2 of the 4-week rotation" in view.caption.text()
     planned = view._cell(0, "Planned")
     assert "–" in planned and ":" in planned  # start–end clock times on road drive times
     # the same weekday four weeks later is the same rotation day
-    _go_to_cycle_week(view, plan, 5)
+    go_to_cycle_week(view, plan, 5)
     assert [aid for _date, aid in view.rows] == expected
 
 
 def test_logging_a_visit_is_undoable_and_saved(week, tmp_path, qtbot):
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     assert view.rows
     odo_start = view.table.item(0, 8)
     odo_end = view.table.item(0, 9)
@@ -121,7 +103,7 @@ def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
     """A rep's laptop: the plan file with a rotation but no OSM extract and no network."""
     doc = tdapp.document
     view = _open_scheduled_without_network(tdapp, tmp_path / "laptop.gpkg", extract=False)
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     expected = [v.account_id for wd in range(5) for v in doc.plan.schedules[REP].day(0, wd)]
     assert [aid for _d, aid in view.rows] == expected
     assert "load the road network" in view.caption.text()
@@ -163,7 +145,7 @@ def test_readings_on_a_planned_visit_survive_save_and_reopen(week, qtbot, qtlog,
     tdapp, view = week
     doc, files = tdapp.document, tdapp.files
     tdapp.window.activateWindow()
-    monday = _go_to_cycle_week(view, doc.plan, 0)
+    monday = go_to_cycle_week(view, doc.plan, 0)
     row = _planned_row(view)
     date, aid = view.rows[row]
     _type_into(qtbot, view, row, "Odometer start", "12,000")
@@ -194,14 +176,14 @@ def _refused_end(week, qtbot, start: str, end: str) -> tuple[str, str, str]:
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
     window.activateWindow()
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     row = _planned_row(view)
     date, aid = view.rows[row]
     _type_into(qtbot, view, row, "Odometer start", start)
     _type_into(qtbot, view, row, "Odometer end", end, Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()
     assert "not saved" in message
-    assert (_log_of(doc, date, aid).odometer_start, _log_of(doc, date, aid).odometer_end) == (
+    assert (log_of(doc, date, aid).odometer_start, log_of(doc, date, aid).odometer_end) == (
         float(start), None)
     qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Odometer end") == "")
     return date, aid, message
@@ -220,7 +202,7 @@ def test_a_typed_distance_wins_over_the_odometer_and_columns_keep_their_width(we
     tdapp, view = week
     doc = tdapp.document
     tdapp.window.activateWindow()
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     header = view.table.horizontalHeader()
     widths = [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]  # the last stretches
     row = _planned_row(view)
@@ -257,7 +239,7 @@ def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot
     # the rotation has it elsewhere now, but the rep did it that day and the week says so.
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
-    monday = _go_to_cycle_week(view, doc.plan, 0)
+    monday = go_to_cycle_week(view, doc.plan, 0)
     date, aid = view.rows[0]
     view.table.item(0, 8).setText("12000")
     view.table.item(0, 9).setText("12012.5")
@@ -310,23 +292,6 @@ def test_re_planning_this_week_keeps_the_visits_already_logged_on_their_day(week
 
 
 # ------------------------------------------------------------------ walkthrough findings
-def _status_combo(view, row: int):
-    from territory_desktop.qt.rep_week import COLUMNS
-
-    return view.table.cellWidget(row, COLUMNS.index("Status"))
-
-
-def _pick_status(qtbot, view, row: int, key) -> None:
-    """Click into a row's status and step it with the keyboard, as a rep does."""
-    from PySide6.QtCore import Qt
-
-    combo = _status_combo(view, row)
-    view.table.scrollToItem(view.table.item(row, 0))
-    combo.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.keyClick(combo, key)
-    qtbot.wait(20)  # the deferred redraw, if any
-
-
 def _dismiss_errors(qtbot, window) -> None:
     """Close the refusal boxes (the status bar keeps the message), as a rep clicks OK."""
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -335,10 +300,6 @@ def _dismiss_errors(qtbot, window) -> None:
         box.close()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-
-
-def _log_of(doc, date: str, aid: str):
-    return next((e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid)), None)
 
 
 def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot):
@@ -350,9 +311,9 @@ def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot)
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
     window.resize(1300, 600)  # a laptop: the week does not fit, the table scrolls
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 0)
-    combo = _status_combo(view, 0)
+    combo = status_combo(view, 0)
     combo.setFocus(Qt.FocusReason.MouseFocusReason)  # even one the rep clicked into before
     pointer = combo.mapToGlobal(combo.rect().center())  # over the Status column; it stays
     steps_before = doc.undo_stack.count()
@@ -363,45 +324,35 @@ def test_the_wheel_over_a_status_scrolls_the_table_and_logs_nothing(week, qtbot)
                             QPoint(0, -120), Qt.MouseButton.NoButton,
                             Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
         QApplication.sendEvent(under, event)
-    assert [_status_combo(view, r).currentText() for r in range(len(view.rows))] == [
+    assert [status_combo(view, r).currentText() for r in range(len(view.rows))] == [
         "planned"] * len(view.rows)
     assert doc.undo_stack.count() == steps_before
     assert not doc.plan.visit_log
     assert view.table.verticalScrollBar().value() > 0  # the table scrolled instead
 
 
-def _first_monday_as_today(week, monkeypatch):
-    """Show the rotation's first week with its Monday as today: (view, doc, window, monday)."""
-    tdapp, view = week
-    doc, window = tdapp.document, tdapp.window
-    window.activateWindow()
-    monday = _go_to_cycle_week(view, doc.plan, 0)
-    monkeypatch.setattr(clock, "today", lambda: monday)
-    return view, doc, window, monday
-
-
 def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, qtbot,
                                                                            monkeypatch):
     from PySide6.QtCore import Qt
 
-    view, doc, window, monday = _first_monday_as_today(week, monkeypatch)
+    view, doc, window, monday = first_monday_as_today(week, monkeypatch)
     later = next(r for r, (d, _a) in enumerate(view.rows) if d > monday.isoformat())
     date, aid = view.rows[later]
     day = dt.date.fromisoformat(date)
-    _pick_status(qtbot, view, later, Qt.Key.Key_Down)  # planned -> done
+    pick_status(qtbot, view, later, Qt.Key.Key_Down)  # planned -> done
     message = window.statusBar().currentMessage()
     assert f"{day:%a} {day.day} {day:%b} is after today (Mon {monday.day} {monday:%b})" in message
     assert "not saved" in message
-    assert _log_of(doc, date, aid) is None
-    qtbot.waitUntil(lambda: _status_combo(view, view.rows.index((date, aid))).currentText()
+    assert log_of(doc, date, aid) is None
+    qtbot.waitUntil(lambda: status_combo(view, view.rows.index((date, aid))).currentText()
                     == "planned")
     _dismiss_errors(qtbot, window)
     row = view.rows.index((date, aid))
-    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # "moved": fine before the day
-    assert _log_of(doc, date, aid).status == "moved"
+    pick_status(qtbot, view, row, Qt.Key.Key_End)  # "moved": fine before the day
+    assert log_of(doc, date, aid).status == "moved"
     today_row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
-    _pick_status(qtbot, view, today_row, Qt.Key.Key_Down)  # today's visit: done
-    assert _log_of(doc, *view.rows[today_row]).status == "done"
+    pick_status(qtbot, view, today_row, Qt.Key.Key_Down)  # today's visit: done
+    assert log_of(doc, *view.rows[today_row]).status == "done"
 
 
 def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
@@ -422,35 +373,35 @@ def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
     message = window.statusBar().currentMessage()
     name = doc.plan.accounts[aid].name
     assert f"overlaps the drive to {name} the same day (12003 to 12004.5)" in message
-    assert _log_of(doc, date, nxt_aid) is None
+    assert log_of(doc, date, nxt_aid) is None
     _dismiss_errors(qtbot, window)
     nxt = view.rows.index((date, nxt_aid))
     _type_into(qtbot, view, nxt, "Odometer start", "12004.5", Qt.Key.Key_Return)
-    assert _log_of(doc, date, nxt_aid).odometer_start == 12004.5
+    assert log_of(doc, date, nxt_aid).odometer_start == 12004.5
 
 
 def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(week, qtbot,
                                                                              monkeypatch):
     from PySide6.QtCore import Qt
 
-    view, doc, window, monday = _first_monday_as_today(week, monkeypatch)
+    view, doc, window, monday = first_monday_as_today(week, monkeypatch)
     row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
     date, aid = view.rows[row]
-    _pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to the next working day
+    pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to the next working day
     tuesday = (monday + dt.timedelta(days=1)).isoformat()
-    assert _log_of(doc, date, aid).moved_to == tuesday
+    assert log_of(doc, date, aid).moved_to == tuesday
     assert (tuesday, aid) in view.rows  # "moved here from" on Tuesday, at once
     saturday = monday + dt.timedelta(days=5)
     row = view.rows.index((date, aid))
     _type_into(qtbot, view, row, "Moved to", saturday.isoformat(), Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()
     assert f"Sat {saturday.day} {saturday:%b} is not a working day" in message
-    assert _log_of(doc, date, aid).moved_to == tuesday
+    assert log_of(doc, date, aid).moved_to == tuesday
     _dismiss_errors(qtbot, window)
     wednesday = (monday + dt.timedelta(days=2)).isoformat()
     row = view.rows.index((date, aid))
     _type_into(qtbot, view, row, "Moved to", wednesday, Qt.Key.Key_Return)
-    assert _log_of(doc, date, aid).moved_to == wednesday
+    assert log_of(doc, date, aid).moved_to == wednesday
     # no stale row from the first move: the week is redrawn with the edit (not on reopening)
     qtbot.waitUntil(lambda: (tuesday, aid) not in view.rows, timeout=1000)
     moved_here = view.rows.index((wednesday, aid))
@@ -502,7 +453,7 @@ def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qt
         return all(metrics.horizontalAdvance(view._cell(r, name)) < header.sectionSize(column)
                    for r in range(len(view.rows)))
 
-    _go_to_cycle_week(view, doc.plan, 0)
+    go_to_cycle_week(view, doc.plan, 0)
     assert view._cell(0, "Planned") == "—"
     with qtbot.waitSignal(window.routing.network_ready, timeout=WAIT_MS):
         window.actions["routing.build"].trigger()
@@ -510,7 +461,7 @@ def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qt
     assert fits("Planned"), "the planned times are cut short"
     seen = [widths()]
     for week_index in (1, 2, 3, 0):
-        _go_to_cycle_week(view, doc.plan, week_index)
+        go_to_cycle_week(view, doc.plan, week_index)
         seen.append(widths())
         assert all(fits(name) for name in ("Day", "Planned", "Account", "Status", "Moved to"))
     for before, after in itertools.pairwise(seen):  # a column never narrows
