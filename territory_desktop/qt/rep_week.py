@@ -128,6 +128,7 @@ class RepWeekView(QWidget):
         bench.document.plan_changed.connect(self._on_document_plan_changed)
         rotation.routing.network_ready.connect(self.refresh)
         self._fill_reps()
+        self.show_distance_unit()
         self.refresh()
 
     def rep_id(self) -> str | None:
@@ -175,7 +176,6 @@ class RepWeekView(QWidget):
         try:
             self.table.setRowCount(0)
             self.rows = []
-            self._show_distance_header()
             plan = self.bench.document.plan
             schedule = plan.schedules.get(rep_id) if rep_id else None
             if not rep_id or schedule is None:
@@ -229,11 +229,15 @@ class RepWeekView(QWidget):
         finally:
             self._filling = False
 
-    def _show_distance_header(self) -> None:
-        """Name the distance column in the user's unit (a km car's readings are km)."""
+    def show_distance_unit(self) -> None:
+        """Name the distance column in the user's unit (a km car's readings are km).
+
+        The preferences' only mark on the week: their change redraws nothing else.
+        """
         header = self.table.horizontalHeaderItem(COLUMNS.index("Miles"))
         assert header is not None  # set in __init__
         header.setText(self._distance_header())
+        self._widen_to_fit()
 
     def _distance_header(self) -> str:
         return DISTANCE_HEADERS[distance_unit(self.bench.prefs.units)]

@@ -500,3 +500,36 @@ def test_the_distance_column_is_named_in_the_users_unit(tdapp, qtbot):
     window.actions["edit.settings"].trigger()  # Edit > Settings..., km, OK
     assert window.prefs.units == "km"
     assert header() == "Km"
+
+def test_a_new_unit_renames_the_distance_column_and_redraws_nothing_else(week, qtbot,
+                                                                          monkeypatch):
+    # The preferences mark only the distance column: its header follows the unit at once,
+    # the visits stay as drawn: the table is not rebuilt for it.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from territory_desktop.qt import dialogs
+    from territory_desktop.qt.rep_week import COLUMNS
+
+    tdapp, view = week
+    window = tdapp.window
+    go_to_cycle_week(view, tdapp.document.plan, 0)
+    shown = list(view.rows)
+    assert shown
+    rebuilt = []
+    view.table.model().rowsRemoved.connect(lambda *_: rebuilt.append(True))
+
+    def choose_km(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.units.setCurrentText("km")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", choose_km)
+    window.actions["edit.settings"].trigger()
+    assert window.prefs.units == "km"
+    assert view.table.horizontalHeaderItem(COLUMNS.index("Miles")).text() == "Km"
+    assert view.rows == shown and not rebuilt
+
