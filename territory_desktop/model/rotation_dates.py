@@ -1,16 +1,18 @@
 """Calendar rules of a rotation.
 
-Where week 1 starts, which week a rep sees, where a moved visit goes, which stored visits no
-working day holds.
+Where week 1 starts, which week a rep sees, where a moved visit goes, which planned visit the
+log already placed on another day, which stored visits no working day holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from territory_desktop.model.plan import Plan
+    from territory_desktop.model.schedule import VisitLogEntry
 
 
 def rotation_start(picked: dt.date, stored: str, today: dt.date) -> str:
@@ -97,6 +99,28 @@ def check_logged_on(planned: str, status: str, today: dt.date) -> None:
     if status in LOGGED_AFTER_THE_DAY and day > today:
         raise ValueError(f"{_day(day)} is after today ({_day(today)}): log the visit as {status} "
                          "on or after its day")
+
+
+def logged_elsewhere(planned: Mapping[str, Sequence[str]],
+                     log: Iterable[VisitLogEntry]) -> set[tuple[str, str]]:
+    """Return the planned visits (ISO day, account id) of one week the log has on another day.
+
+    ``planned`` holds the week's planned accounts per ISO day, ``log`` the rep's entries of
+    that week. A visit logged done, skipped or moved on a day the rotation no longer plans it
+    (the rotation moved it since) is that week's visit: the log says what happened, so the
+    day the rotation moved it to, when not logged itself, does not hold it again.
+    """
+    entries = list(log)
+    logged = {(e.date, e.account_id) for e in entries}
+    hidden: set[tuple[str, str]] = set()
+    for e in sorted(entries, key=lambda e: e.date):
+        if e.status == "planned" or e.account_id in planned.get(e.date, ()):
+            continue
+        free = [d for d in sorted(planned) if e.account_id in planned[d]
+                and (d, e.account_id) not in logged and (d, e.account_id) not in hidden]
+        if free:
+            hidden.add((free[0], e.account_id))
+    return hidden
 
 
 def _day(day: dt.date) -> str:

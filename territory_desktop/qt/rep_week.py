@@ -30,6 +30,7 @@ from territory_desktop.model.odometer import check_readings
 from territory_desktop.model.rotation_dates import (
     check_logged_on,
     check_moved_to,
+    logged_elsewhere,
     moved_visit_day,
     week_to_show,
 )
@@ -188,14 +189,16 @@ class RepWeekView(QWidget):
             week_no = None
             total_visits = 0
             holidays = _holiday_notes(plan, monday)
-            for offset in range(7):
-                date = monday + dt.timedelta(days=offset)
-                slot = cycle.slot(date)
-                if slot is None:
-                    continue
+            week = {d: (slot, visits_on(plan, rep_id, cycle, d))  # a holiday's: the day after
+                    for d in (monday + dt.timedelta(days=n) for n in range(7))
+                    if (slot := cycle.slot(d)) is not None}
+            hidden = logged_elsewhere(
+                {d.isoformat(): [a for a, _h in on_day] for d, (_s, on_day) in week.items()},
+                (e for e in log.values() if dt.date.fromisoformat(e.date) in week))
+            for date, (slot, on_day) in week.items():
                 week_no = slot[0]
                 iso = date.isoformat()
-                on_day = visits_on(plan, rep_id, cycle, date)  # a holiday's: the day after
+                on_day = [(a, h) for a, h in on_day if (iso, a) not in hidden]
                 times = self._times(rep_id, planner, [a for a, _h in on_day])
                 planned = {a: times.get(a) if h is None else
                            _joined(times.get(a), f"from {h:%a} {h.day} {h:%b} (holiday)")

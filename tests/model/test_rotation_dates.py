@@ -6,10 +6,12 @@ from territory_desktop.model.rotation_dates import (
     check_logged_on,
     check_moved_to,
     holidays_moved_to,
+    logged_elsewhere,
     moved_visit_day,
     rotation_start,
     week_to_show,
 )
+from territory_desktop.model.schedule import VisitLogEntry
 
 D = dt.date.fromisoformat
 
@@ -111,3 +113,19 @@ def test_a_visit_is_logged_done_or_skipped_on_its_day_or_later_only():
         check_logged_on("2026-12-04", status, monday)  # last week's, logged late
     check_logged_on("2026-12-09", "moved", monday)  # a later visit may be moved ahead
     check_logged_on("2026-12-09", "planned", monday)
+
+
+def test_a_visit_logged_on_a_day_the_rotation_moved_it_from_is_not_planned_again():
+    mon, tue, wed, thu = "2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03"
+    planned = {mon: ["B"], tue: [], wed: ["A"], thu: ["A", "B"]}  # A was dragged Mon -> Wed
+
+    def log(*entries):
+        return logged_elsewhere(planned, [VisitLogEntry(d, "R", a, s, moved_to=to)
+                                          for d, a, s, to in entries])
+
+    assert log((mon, "A", "moved", tue)) == {(wed, "A")}  # Tuesday holds it, not Wednesday
+    assert log((mon, "A", "done", "")) == {(wed, "A")}
+    assert log((mon, "A", "planned", "")) == set()  # readings only: still to be visited
+    assert log((mon, "B", "done", "")) == set()  # on its planned day
+    assert log((mon, "A", "done", ""), (wed, "A", "done", "")) == {(thu, "A")}
+    assert log((tue, "A", "skipped", ""), (mon, "A", "done", "")) == {(wed, "A"), (thu, "A")}

@@ -501,6 +501,7 @@ def test_the_distance_column_is_named_in_the_users_unit(tdapp, qtbot):
     assert window.prefs.units == "km"
     assert header() == "Km"
 
+
 def test_a_new_unit_renames_the_distance_column_and_redraws_nothing_else(week, qtbot,
                                                                           monkeypatch):
     # The preferences mark only the distance column: its header follows the unit at once,
@@ -533,3 +534,41 @@ def test_a_new_unit_renames_the_distance_column_and_redraws_nothing_else(week, q
     assert view.table.horizontalHeaderItem(COLUMNS.index("Miles")).text() == "Km"
     assert view.rows == shown and not rebuilt
 
+
+def test_a_visit_moved_in_the_log_then_dragged_in_the_rotation_shows_once(week, qtbot,
+                                                                          monkeypatch):
+    # The rep moves Monday's visit to Tuesday in the log; then the rotation drags it from
+    # Monday to Wednesday. The log says where it happened this week: Tuesday, not Wednesday too.
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from territory_desktop.qt.rotation_panel import MIME
+
+    view, doc, window, monday = first_monday_as_today(week, monkeypatch)
+    tuesday, wednesday = (monday + dt.timedelta(days=n) for n in (1, 2))
+    cycle = cycle_for(doc.plan, doc.plan.schedules[REP].weeks)
+    days = {d: {v.account_id for v in doc.plan.schedules[REP].day(*cycle.slot(d))}
+            for d in (tuesday, wednesday)}
+    row = next(r for r, (d, a) in enumerate(view.rows)
+               if d == monday.isoformat() and not any(a in ids for ids in days.values()))
+    date, aid = view.rows[row]
+    pick_status(qtbot, view, row, Qt.Key.Key_End)  # moved: to Tuesday
+    assert log_of(doc, date, aid).moved_to == tuesday.isoformat()
+    assert (tuesday.isoformat(), aid) in view.rows
+
+    week_no, weekday = cycle.slot(monday)
+    mime = QMimeData()
+    mime.setData(MIME, f"{aid}\t{week_no}\t{weekday}".encode())
+    target = window.rotation_panel.days[cycle.slot(wednesday)]
+    args = (QPointF(5, 5), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target.viewport(), QDragEnterEvent(QPoint(5, 5), *args[1:]))
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):  # the drag ends on Wednesday
+        QApplication.sendEvent(target.viewport(), QDropEvent(*args))
+    assert aid in {v.account_id for v in doc.plan.schedules[REP].day(*cycle.slot(wednesday))}
+    qtbot.waitUntil(lambda: view._cell(view.rows.index((date, aid)), "Planned")
+                    == "not planned that day")  # the week is redrawn for the drag
+    assert [d for d, a in view.rows if a == aid] == [date, tuesday.isoformat()]
+    assert view._cell(view.rows.index((tuesday.isoformat(), aid)), "Planned") == \
+        f"moved here from {date}"
