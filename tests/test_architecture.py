@@ -1,7 +1,7 @@
-"""House rules on imports.
+"""House rules on imports and module size.
 
-The import-linter contracts in pyproject.toml, and the core importing cleanly where Qt cannot
-be imported at all (what no static check can see).
+The import-linter contracts in pyproject.toml, the core importing cleanly where Qt cannot
+be imported at all (what no static check can see), and no module grown past what one reads.
 """
 
 import subprocess
@@ -65,3 +65,13 @@ sys.exit(1 if bad else 0)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_outgrows_a_read():
+    """A module past 600 lines is split by subject (STYLE.md: no 2,000-line main window)."""
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "territory_desktop").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, long
