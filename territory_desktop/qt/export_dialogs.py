@@ -159,10 +159,8 @@ def write_pack(trips: Trips, parts: tuple[str, ...], folder: Path) -> Written:
 
 def preview_pack(trips: Trips) -> Preview:
     """Return the week's stops in order, day by day, as the GPX routes and calendar hold them."""
-    from territory_desktop.io.exports.routepack import clock as clock_time
-
-    rows = [(d.date, n, v.place.name, v.place.label, clock_time(v.arrive),
-             clock_time(v.depart))
+    rows = [(d.date, n, v.place.name, v.place.label, clock.hhmm(v.arrive),
+             clock.hhmm(v.depart))
             for d in trips.days for n, v in enumerate(d.visits, start=1)]
     days = sum(1 for d in trips.days if d.visits)
     return preview(("Date", "Stop", "Account", "Address", "Arrive", "Leave"), rows,

@@ -35,7 +35,6 @@ from territory_desktop.model.rotation_dates import (
     week_to_show,
 )
 from territory_desktop.qt.widgets import CellComboBox, fill_rep_combo
-from territory_desktop.qt.widgets import clock as clock_time
 from territory_desktop.units import distance_unit
 
 if TYPE_CHECKING:
@@ -251,7 +250,7 @@ class RepWeekView(QWidget):
             return {}
         from territory_desktop.optimize.plan_schedule import planned_times
 
-        return {s.account_id: f"{clock_time(s.start)}–{clock_time(s.depart)}"
+        return {s.account_id: f"{clock.hhmm(s.start)}–{clock.hhmm(s.depart)}"
                 for s in planned_times(self.bench.document.plan, rep_id, planner, ids)}
 
     def _add_row(self, date: dt.date, n: int, account_id: str, planned: str | None,

@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from territory_desktop import edits
+from territory_desktop import clock, edits
 from territory_desktop.model import RepSchedule
 from territory_desktop.model.rotation_dates import visits_on_rest_days
 from territory_desktop.model.schedule import WEEKDAY_NAMES as WEEKDAYS
-from territory_desktop.qt.widgets import clock, fill_rep_combo, hm
+from territory_desktop.qt.widgets import fill_rep_combo, hm
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -330,7 +330,7 @@ class RotationPanel(QWidget):
             header.setText(
                 f"<span style='color:{colour}'>{_stops(len(visits))} · drive "
                 f"{hm(totals.drive_seconds)} · visits {hm(totals.visit_seconds)} · "
-                f"ends {clock(totals.end_seconds)}</span>")
+                f"ends {clock.hhmm(totals.end_seconds)}</span>")
             header.setToolTip(f"Day length {hm(totals.duration_seconds)} of "
                               f"{hm(limit)} allowed. Click to draw the day's route.")
         else:

@@ -117,12 +117,6 @@ def hm(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def clock(seconds: float) -> str:
-    """Seconds from midnight as HH:MM."""
-    minutes = round(seconds / 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 class CellComboBox(QComboBox):
     """A combo box for a table cell that the mouse wheel never changes.
 

@@ -413,7 +413,6 @@ def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
 
     from territory_desktop import edits
     from territory_desktop.io.exports import build_trips
-    from territory_desktop.qt.widgets import clock
 
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
@@ -424,7 +423,7 @@ def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
     qtbot.waitUntil(lambda: any(view._cell(r, "Planned").endswith("(holiday)")
                                 for r in range(len(view.rows))))
     trips = build_trips(doc.plan, REP, monday, monday, window.routing.network)
-    exported = {v.place.account_id: f"{clock(v.start)}–{clock(v.depart)}"
+    exported = {v.place.account_id: f"{clock.hhmm(v.start)}–{clock.hhmm(v.depart)}"
                 for v in trips.days[0].visits}
     shown = {aid: view._cell(r, "Planned") for r, (d, aid) in enumerate(view.rows)
              if d == monday.isoformat()}

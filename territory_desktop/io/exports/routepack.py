@@ -10,17 +10,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from territory_desktop.clock import hhmm
 from territory_desktop.io.exports._files import OSM_ATTRIBUTION, write_atomic
 from territory_desktop.io.exports.trips import TripDay, Trips, Visit
 from territory_desktop.model.schedule import WEEKDAY_NAMES
 
 ODBL = "https://opendatacommons.org/licenses/odbl/"
-
-
-def clock(seconds: float) -> str:
-    """Seconds from midnight as HH:MM."""
-    minutes = round(seconds / 60.0)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _at(date: dt.date, seconds: float) -> dt.datetime:
@@ -61,7 +56,7 @@ def gpx_document(trips: Trips) -> Any:
         for n, v in enumerate(day.visits, start=1):
             route.points.append(gpxpy.gpx.GPXRoutePoint(
                 v.place.lat, v.place.lon, name=v.place.name, comment=v.place.account_id,
-                description=f"{n}. {clock(v.start)}-{clock(v.depart)} {v.place.label}",
+                description=f"{n}. {hhmm(v.start)}-{hhmm(v.depart)} {v.place.label}",
                 type="visit"))
         route.points.append(gpxpy.gpx.GPXRoutePoint(home.lat, home.lon, name="Home"))
         gpx.routes.append(route)
@@ -218,7 +213,7 @@ def _visit_row(n: int, v: Visit, style: Any, bold: Any) -> list[Any]:
     notes = v.place.notes
     if v.moved_from:
         notes = f"Moved from {v.moved_from}. {notes}".strip()
-    return [Paragraph(str(n), style), Paragraph(f"{clock(v.start)}-{clock(v.depart)}", style),
+    return [Paragraph(str(n), style), Paragraph(f"{hhmm(v.start)}-{hhmm(v.depart)}", style),
             Paragraph(f"<b>{escape(v.place.name)}</b><br/>{escape(v.place.account_id)} · tier "
                       f"{escape(v.place.tier)}", style),
             Paragraph(escape(v.place.label), style), Paragraph(escape(notes), style),
@@ -243,8 +238,8 @@ def write_day_sheets(trips: Trips, path: Path) -> Path:
         drive = sum(g.seconds for g in day.legs)
         story.append(Paragraph(escape(f"{trips.rep.name} ({trips.rep.id}): {_day_name(day)}"),
                                s["heading"]))
-        leave = clock(day.visits[0].arrive - day.legs[0].seconds)
-        back = clock(day.visits[-1].depart + day.legs[-1].seconds)
+        leave = hhmm(day.visits[0].arrive - day.legs[0].seconds)
+        back = hhmm(day.visits[-1].depart + day.legs[-1].seconds)
         story.append(Paragraph(
             f"{_visit_count(len(day.visits))} · leave home {leave} · back home {back} · "
             f"{miles:.1f} {trips.unit} and {drive / 60:.0f} min driving by road", s["body"]))

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from territory_desktop import cli
+from territory_desktop.clock import hhmm
 from territory_desktop.io.exports import build_trips
 from territory_desktop.io.exports.routepack import ics_calendar, route_drawing
 
@@ -108,8 +109,6 @@ def test_day_sheet_pdf_lists_stops_times_and_draws_the_road_route(export_plan_pa
     from pypdf import PdfReader
     from reportlab.graphics.shapes import PolyLine
 
-    from territory_desktop.io.exports.routepack import clock
-
     out = tmp_path / "sheets.pdf"
     assert cli.main(["export", str(export_plan_path), "daysheet", *WEEK, "-o", str(out)]) == 0
     pages = PdfReader(out).pages
@@ -123,7 +122,7 @@ def test_day_sheet_pdf_lists_stops_times_and_draws_the_road_route(export_plan_pa
         assert f"{road:.1f} mi and {sum(g.seconds for g in day.legs) / 60:.0f} min driving " \
             "by road" in text
         for v in day.visits:
-            assert f"{clock(v.start)}-{clock(v.depart)}" in text
+            assert f"{hhmm(v.start)}-{hhmm(v.depart)}" in text
             assert v.place.account_id in text
         # the Done column is ticked for visits already logged done, left blank otherwise
         assert text.count(" done") == sum(v.status == "done" for v in day.visits)
