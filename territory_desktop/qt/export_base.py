@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop.io.exports._files import ExportError, check_target, csv_cell
-from territory_desktop.qt.widgets import fill_rep_combo
+from territory_desktop.qt.widgets import bullets, fill_rep_combo
 
 if TYPE_CHECKING:
     from territory_desktop.model import Plan
@@ -59,11 +59,6 @@ def preview(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
                   for row in rows[:PREVIEW_ROWS])
     more = f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else ""
     return Preview(tuple(header), shown, f"{caption}{more}", tuple(warnings))
-
-
-def warnings_text(warnings: Sequence[str]) -> str:
-    """Return warnings one a line, each as ``tdesk export`` prints it ("Warning: ...")."""
-    return "\n".join(f"Warning: {w}" for w in warnings)
 
 
 def to_date(value: QDate) -> dt.date:
@@ -258,7 +253,7 @@ class ExportDialog(QDialog):
     def show_preview(self, shown: Preview | None, note: str = "") -> None:
         """Fill the preview table (or empty it, saying why)."""
         self.table.clear()
-        self.warnings.setText(warnings_text(shown.warnings) if shown else "")
+        self.warnings.setText(bullets(shown.warnings) if shown else "")
         self.warnings.setVisible(bool(shown and shown.warnings))
         self._fit_height()
         if shown is None:

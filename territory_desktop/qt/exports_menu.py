@@ -11,11 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
-
 from territory_desktop import edits
-from territory_desktop.qt.export_base import ExportDialog, warnings_text
+from territory_desktop.qt.export_base import ExportDialog
 from territory_desktop.qt.export_dialogs import (
     ExpenseDialog,
     MileageDialog,
@@ -34,6 +31,7 @@ from territory_desktop.qt.gis_dialogs import (
     export_layer,
 )
 from territory_desktop.qt.summary_export import SummaryDialog, territory_summary
+from territory_desktop.qt.widgets import bullets, with_warnings
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
@@ -204,16 +202,8 @@ class Exports:
         dialog.open()
 
     def _done(self, status: object) -> None:
-        """Show the export's status line; its warnings, if any, in full in a message box."""
-        self.bench.show_status(str(status), 15000)
-        if not isinstance(status, Written) or not status.warnings:
-            return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Export warnings",
-                          f"{status.status}\n\n{warnings_text(status.warnings)}",
-                          QMessageBox.StandardButton.Ok, self.bench.dialog_parent())
-        box.setObjectName("exportWarnings")
-        box.setTextFormat(Qt.TextFormat.PlainText)  # an account named "<b>" stays as typed
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)  # the export is done: nothing waits on the answer
-        box.show()
+        """Show the export's status line; its warnings, if any, in the workbench's error box."""
+        if isinstance(status, Written) and status.warnings:
+            self.bench.notify_error(f"Exported {with_warnings(status.warnings)}",
+                                    f"{status.status}\n\n{bullets(status.warnings)}")
+        self.bench.show_status(str(status), 15000)  # after: the short line, not the box's text

@@ -41,10 +41,17 @@ def walkthrough(scheduled, monkeypatch):
                                   Decimal("0.725"), "USD", "mi", "IRS Notice 2026-10"),))
     assert window.apply_edit(lambda: edits.update_export_settings(doc.plan,
                                                                   ExportSettings(rates)))
-    typo = (f"Warning: {day}: the drive to {doc.plan.accounts[account].name} ({account}) is "
+    typo = (f"• {day}: the drive to {doc.plan.accounts[account].name} ({account}) is "
             "logged as 87,996.0 mi (odometer 12,003.0 to 99,999.0) but is ")
     return SimpleNamespace(window=window, monday=monday, today=today, day=day, typo=typo,
                            end=monday + dt.timedelta(days=27))
+
+
+def _error_box(window):
+    """Return the one error box shown (the workbench's, as for any other problem)."""
+    boxes = [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]
+    assert len(boxes) == 1, [b.text() for b in boxes]
+    return boxes[0]
 
 
 def _preview(qtbot, dialog):
@@ -82,8 +89,8 @@ def test_the_mileage_dialog_previews_first_warns_and_takes_the_format_from_the_n
     assert status.startswith(f"Wrote {target}: ")
     assert status.endswith(f" ({len(shown)} warnings: see the message)"), status
     assert "left out" not in status  # short: the warnings are read in full in the box
-    box = w.window.findChild(QMessageBox, "exportWarnings")
-    assert box is not None and box.isVisible()
+    box = _error_box(w.window)
+    assert box.windowTitle() == f"Exported with {len(shown)} warnings"
     assert box.text().split("\n\n", 1)[1].splitlines() == shown
     box.close()
     from pypdf import PdfReader
@@ -110,3 +117,32 @@ def test_the_expense_dialog_claims_a_range_past_the_rates_and_counts_1_line(walk
     assert dialog.caption.text().startswith("1 line, total ")
     assert any(line.startswith(w.typo) for line in shown), shown
     dialog.reject()
+
+
+def test_a_log_of_many_mistyped_distances_lists_12_warnings_and_counts_the_rest(
+        walkthrough, qtbot, tmp_path):
+    w = walkthrough
+    doc, cycle = w.window.document, cycle_for(w.window.document.plan)
+    for day in (w.monday + dt.timedelta(days=n) for n in range((w.today - w.monday).days)):
+        slot = cycle.slot(day)
+        for visit in doc.plan.schedules[REP].day(*slot) if slot else ():
+            entry = VisitLogEntry(day.isoformat(), REP, visit.account_id, "done", miles=900.0)
+            assert w.window.apply_edit(lambda e=entry: edits.log_visit(doc.plan, e))
+    export_action(w.window, "&Mileage log…").trigger()
+    dialog = w.window.exports.dialog
+    type_date(qtbot, dialog.start, w.monday)
+    type_date(qtbot, dialog.end, w.end)
+    shown = _preview(qtbot, dialog)
+    assert len(shown) == 13 and shown[-1].startswith("• … and "), shown
+    dialog.path.setFocus()
+    qtbot.keyClicks(dialog.path, str(tmp_path / "log.csv"))
+    click_ok(qtbot, dialog)
+    wrote(qtbot, w.window)
+    warned = int(w.window.statusBar().currentMessage().rsplit(" (", 1)[1].split()[0])
+    assert shown[-1] == f"• … and {warned - 12} more" and warned > 14  # a warning a drive
+    box = _error_box(w.window)
+    assert box.windowTitle() == f"Exported with {warned} warnings"
+    status, listed = box.text().split("\n\n", 1)
+    assert status.startswith(f"Wrote {tmp_path / 'log.csv'}: ")
+    assert listed.splitlines() == shown
+    box.close()
