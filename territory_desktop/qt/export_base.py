@@ -102,7 +102,8 @@ def no_rotation_message(plan: Plan, rep_id: str) -> str:
 class ExportDialog(QDialog):
     """Rep picker (optional), the choices, a preview, a one-line reason, OK and Cancel.
 
-    Subclasses add their fields to ``form``, say what is wrong in :meth:`problem` and, when
+    Subclasses add their fields to ``form``, say what stops the preview in
+    :meth:`preview_problem` and what else stops OK in :meth:`target_problem` and, when
     previews are cheap, build one in :meth:`make_preview`. Dialogs whose preview needs road
     routes set ``routed = True`` and get a Preview button instead.
     """
@@ -187,13 +188,13 @@ class ExportDialog(QDialog):
         edit.textChanged.connect(self.refresh)
         return row
 
-    def problem(self) -> str:
-        """Why OK cannot be pressed now, in one line ("" when it can)."""
+    def preview_problem(self) -> str:
+        """Why Preview (and so OK) cannot be pressed now, in one line ("" when it can)."""
         return no_rotation_message(self.plan, self.rep_id) if self.with_rep else ""
 
-    def preview_problem(self) -> str:
-        """Why Preview cannot be pressed now ("" when it can); the target need not be chosen."""
-        return self.problem()
+    def target_problem(self) -> str:
+        """Why the chosen file or folder cannot be written ("" when it can); OK needs it."""
+        return ""
 
     def make_preview(self) -> Preview | None:
         """Return the preview of what OK would write, for dialogs that need no routing."""
@@ -209,11 +210,12 @@ class ExportDialog(QDialog):
     def refresh(self) -> None:
         """Show the reason, if any, enable OK only without one, and renew the preview."""
         self.generation += 1
-        reason = self.problem()
+        preview_reason = self.preview_problem()
+        reason = preview_reason or self.target_problem()
         self.reason.setText(reason)
         self.reason.setVisible(bool(reason))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not reason)
-        self.preview_button.setEnabled(not reason or not self.preview_problem())
+        self.preview_button.setEnabled(not preview_reason)
         if self.routed:
             self.show_preview(None)
             return

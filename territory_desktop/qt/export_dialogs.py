@@ -192,21 +192,13 @@ class TripDialog(ExportDialog):
 
     def preview_problem(self) -> str:
         """Return why Preview is disabled: no rotation or no visits in the dates."""
-        if reason := ExportDialog.problem(self):
+        if reason := super().preview_problem():
             return reason
         try:
             check_range(self.plan, self.rep_id, *self.dates)
         except ExportError as exc:
             return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         return ""
-
-    def target_problem(self) -> str:
-        """Return why the chosen file or folder cannot be written ("" when it can)."""
-        return ""
-
-    def problem(self) -> str:
-        """Return why OK is disabled: what disables Preview, or a bad target."""
-        return self.preview_problem() or self.target_problem()
 
 
 class RangeDialog(TripDialog):

@@ -111,7 +111,7 @@ class _FileExportDialog(ExportDialog):
             self.path.setText(str(Path(text).with_suffix(f".{self.suffix}")))
         self.refresh()
 
-    def problem(self) -> str:
+    def target_problem(self) -> str:
         """Return why OK is disabled: a file that cannot be written."""
         return target_problem(self.path.text(), [self.suffix])
 
@@ -165,15 +165,15 @@ class AssignmentsDialog(_FileExportDialog):
         """The effective date, when a previous plan is given."""
         return to_date(self.effective.date()) if self.previous_path.text().strip() else None
 
-    def problem(self) -> str:
-        """Return why OK is disabled: an unreadable previous plan or a bad target."""
+    def preview_problem(self) -> str:
+        """Return why OK is disabled: a previous plan that cannot be read."""
         from territory_desktop.io import PlanFileError
 
         try:
             self.previous()
         except PlanFileError as exc:
             return str(exc)
-        return super().problem()
+        return super().preview_problem()
 
     def preview_key(self) -> object:
         """Return the previous plan's file and the effective date."""
@@ -310,7 +310,7 @@ class ImportTerritoriesDialog(ExportDialog):
             self._read = (key, read_territories(path, self.layer.currentText() or None))
         return self._read[1]
 
-    def problem(self) -> str:
+    def preview_problem(self) -> str:
         """Return why Import is disabled: no file, an unreadable one, or nothing to import."""
         try:
             found = self.found()

@@ -70,8 +70,8 @@ class SummaryDialog(ExportDialog):
         if chosen:
             self.path.setText(chosen)
 
-    def problem(self) -> str:
-        """Return why OK is disabled: no territories, or a file that cannot be written."""
+    def preview_problem(self) -> str:
+        """Return why Preview and OK are disabled: no territories, or a file not writable."""
         if not self.plan.territories:
             return "The plan has no territories."
         return target_problem(self.path.text(), ["pdf"])
