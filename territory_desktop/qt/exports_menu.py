@@ -32,6 +32,7 @@ from territory_desktop.qt.gis_dialogs import (
 )
 from territory_desktop.qt.summary_export import SummaryDialog, territory_summary
 from territory_desktop.qt.widgets import bullets, with_warnings
+from territory_desktop.qt.workbench import file_folder
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
@@ -52,9 +53,6 @@ class Exports:
         self.files = files
         self.working_rep = working_rep  # the Rotation panel's rep: the one being worked on
         self.dialog: QDialog | None = None
-
-    def _folder(self) -> str:
-        return self.files.prefs.export_folder or str(Path.home())
 
     def _remember(self, folder: Path) -> None:
         self.files.prefs.export_folder = str(folder)
@@ -89,7 +87,9 @@ class Exports:
         self._open(dialog, lambda: self.routing.ensure_network(lambda: start(False)))
 
     def _args(self) -> tuple[Plan, str, QWidget]:
-        return self.bench.document.plan, self._folder(), self.bench.dialog_parent()
+        """Return the plan, the folder its file dialogs open in and the dialogs' parent."""
+        folder = file_folder(self.files.document, self.files.prefs, export=True)
+        return self.bench.document.plan, folder, self.bench.dialog_parent()
 
     def mileage_dialog(self) -> None:
         """File > Export > Mileage log."""
@@ -117,8 +117,7 @@ class Exports:
 
     def assignments_dialog(self) -> None:
         """File > Export > Assignments for the CRM."""
-        dialog = AssignmentsDialog(self.bench.document.plan, self._folder(),
-                                   self.bench.dialog_parent())
+        dialog = AssignmentsDialog(*self._args())
 
         def run() -> None:
             self._remember(dialog.target.parent)
@@ -130,8 +129,7 @@ class Exports:
 
     def gis_dialog(self) -> None:
         """File > Export > Territories and accounts for GIS."""
-        dialog = GisExportDialog(self.bench.document.plan, self._folder(),
-                                 self.bench.dialog_parent())
+        dialog = GisExportDialog(*self._args())
 
         def run() -> None:
             self._remember(dialog.target.parent)
@@ -175,8 +173,7 @@ class Exports:
 
     def import_territories_dialog(self) -> None:
         """File > Import > Territories from a GIS file: one undoable edit."""
-        dialog = ImportTerritoriesDialog(self.bench.document.plan, self._folder(),
-                                         self.bench.dialog_parent())
+        dialog = ImportTerritoriesDialog(*self._args())
 
         def run() -> None:
             found = dialog.found()

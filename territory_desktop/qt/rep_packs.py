@@ -41,6 +41,7 @@ from territory_desktop.io.exports.reppack import (
 )
 from territory_desktop.io.planfile import PlanFileError, load_plan
 from territory_desktop.qt.widgets import fill_rep_combo
+from territory_desktop.qt.workbench import file_folder
 from territory_desktop.routing.plan_network import embed_network
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ class RepPacks:
     # ----------------------------------------------------------------- export a pack
     def export_dialog(self) -> None:
         """File > Export > Rep pack: ask for the rep and file, then write the pack."""
-        folder = self.files.prefs.export_folder or str(Path.home())
+        folder = file_folder(self.files.document, self.files.prefs, export=True)
         dialog = self.dialog = RepPackDialog(self.bench.document.plan, folder,
                                              self.bench.dialog_parent())
         dialog.accepted.connect(lambda: self._export(dialog.rep_id,
@@ -253,8 +254,9 @@ class RepPacks:
     # ----------------------------------------------------------------- merge a returned pack
     def import_dialog(self) -> None:
         """File > Import > Returned rep pack: merge its visit log, asking about conflicts."""
-        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(), "Returned rep pack",
-                                              self.files.prefs.export_folder or "", PACK_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self.bench.dialog_parent(), "Returned rep pack",
+            file_folder(self.files.document, self.files.prefs, export=True), PACK_FILTER)
         if name:
             self.merge(Path(name))
 

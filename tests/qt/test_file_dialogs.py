@@ -1,9 +1,11 @@
-"""File dialogs open where the user's files are: the plan file's folder, not the app's."""
+"""File dialogs open where the user's files are: the plan file's folder, or the last export's."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QPushButton
 
 
 def test_import_dialogs_open_in_the_plan_files_folder(tdapp, qtbot, monkeypatch, tmp_path):
@@ -26,3 +28,37 @@ def test_import_dialogs_open_in_the_plan_files_folder(tdapp, qtbot, monkeypatch,
         window.actions[action].trigger()
     qtbot.mouseClick(window.health.load_button, Qt.MouseButton.LeftButton)
     assert opened_in == [str(saved.parent)] * 5
+
+
+def test_export_dialogs_open_in_the_export_folder_else_the_plan_files(tdapp, qtbot,
+                                                                      monkeypatch, tmp_path):
+    window, doc, prefs = tdapp.window, tdapp.document, tdapp.files.prefs
+    saved = tmp_path / "plans" / "mine.gpkg"
+    saved.parent.mkdir()
+    opened_in = []
+
+    def chooser(_parent, title, start, *_rest, **_kw):
+        if title == "Save plan as":
+            return str(saved), ""
+        opened_in.append(Path(start) if Path(start).is_dir() else Path(start).parent)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(chooser))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: chooser(*a, **k)[0]))
+    window.actions["file.save_as"].trigger()
+    qtbot.waitUntil(lambda: doc.path == saved and not doc.is_modified, timeout=30_000)
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    for preference, expected in (("", saved.parent), (str(sent), sent)):
+        prefs.export_folder = preference
+        opened_in.clear()
+        for action in ("file.export_mileage", "file.export_route_pack", "file.export_gis",
+                       "file.export_summary", "file.export_rep_pack"):
+            window.actions[action].trigger()
+            dialog = window.travel.dialog if action.endswith("rep_pack") else window.exports.dialog
+            qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+            dialog.reject()
+        window.actions["file.import_rep_pack"].trigger()
+        assert opened_in == [expected] * 6  # a suggested name goes in that folder
