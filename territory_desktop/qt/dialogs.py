@@ -1,10 +1,10 @@
-"""Small dialogs: territory properties, which side keeps an overlap, import mapping and report."""
+"""Small dialogs: territory properties, overlaps, the error box, import mapping and report."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -111,6 +111,17 @@ def ask_keep_side(parent: QWidget, overlapping: Sequence[str]) -> str | None:
     if box.clickedButton() is new:
         return "new"
     return None
+
+
+def show_error(parent: QWidget, title: str, message: str) -> None:
+    """Open the window's error box (``errorBox``) over ``parent``, without waiting on it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                      parent)
+    box.setObjectName("errorBox")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # an account named "<b>" stays as typed
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
 
 
 _ACCOUNT_MAPPING_HELP = (

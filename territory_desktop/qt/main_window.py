@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QToolBar,
     QWidget,
 )
@@ -316,13 +315,7 @@ class MainWindow(QMainWindow):
         """Explain a problem without blocking (tests and long sessions never hang on it)."""
         log.warning("%s: %s", title, message)
         self.statusBar().showMessage(f"{title}: {message}", 10000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                          self)
-        box.setObjectName("errorBox")
-        box.setTextFormat(Qt.TextFormat.PlainText)  # an account named "<b>" stays as typed
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        dialogs.show_error(self, title, message)
 
     def ask_keep_side(self, overlapping: list[str]) -> str | None:
         """Ask which side keeps the overlap with ``overlapping``; None when cancelled."""
