@@ -71,7 +71,9 @@ class SummaryDialog(ExportDialog):
             self.path.setText(chosen)
 
     def preview_problem(self) -> str:
-        """Return why Preview and OK are disabled: no territories, or a file not writable."""
-        if not self.plan.territories:
-            return "The plan has no territories."
+        """Return why Preview (and OK) are disabled: no territories."""
+        return "" if self.plan.territories else "The plan has no territories."
+
+    def target_problem(self) -> str:
+        """Return why OK is disabled: no PDF file chosen, or one that cannot be written."""
         return target_problem(self.path.text(), ["pdf"])

@@ -30,6 +30,8 @@ def test_territory_summary_pdf_is_the_cli_s(tdapp, qtbot, tmp_path, monkeypatch)
     dialog = window.exports.dialog
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert dialog.reason.text() == "Choose the file to write (Browse…)." and not ok.isEnabled()
+    press_preview(qtbot, dialog)  # the rows show before any file is chosen
+    assert preview_rows(dialog)[1]
     # A folder that does not exist, then a name that is not a PDF: one line, OK disabled.
     dialog.path.setFocus()
     qtbot.keyClicks(dialog.path, str(tmp_path / "missing" / "summary.pdf"))
