@@ -54,10 +54,6 @@ class Exports:
         self.working_rep = working_rep  # the Rotation panel's rep: the one being worked on
         self.dialog: QDialog | None = None
 
-    def _remember(self, folder: Path) -> None:
-        self.files.prefs.export_folder = str(folder)
-        self.files.store.save(self.files.prefs)
-
     def _open(self, dialog: ExportDialog, run: Callable[[], None]) -> None:
         self.dialog = dialog
         dialog.accepted.connect(run)
@@ -77,7 +73,7 @@ class Exports:
                                     then, on_done=dialog.show_preview_of(dialog.generation),
                                     kind=f"preview {title}")
                 return
-            self._remember(dialog.output_folder)
+            self.files.remember_export_folder(dialog.output_folder)
             self.bench.run_work(f"Exporting {title}", trips_then, plan, dialog.rep_id,
                                 start_date, end_date, self.routing.network, dialog.unit,
                                 then, on_done=self._done, kind=f"export {title}")
@@ -120,7 +116,7 @@ class Exports:
         dialog = AssignmentsDialog(*self._args())
 
         def run() -> None:
-            self._remember(dialog.target.parent)
+            self.files.remember_export_folder(dialog.target.parent)
             self.bench.run_work("Exporting assignments", export_assignments,
                                 self.bench.document.plan, dialog.target, dialog.fmt,
                                 dialog.previous(), dialog.effective_date, on_done=self._done)
@@ -132,7 +128,7 @@ class Exports:
         dialog = GisExportDialog(*self._args())
 
         def run() -> None:
-            self._remember(dialog.target.parent)
+            self.files.remember_export_folder(dialog.target.parent)
             self.bench.run_work(f"Exporting {dialog.kind}", export_layer,
                                 self.bench.document.plan, dialog.kind, dialog.target,
                                 dialog.fmt, on_done=self._done)
@@ -153,7 +149,7 @@ class Exports:
                                     on_done=dialog.show_preview_of(dialog.generation),
                                     kind="preview territory summary")
                 return
-            self._remember(target.parent)
+            self.files.remember_export_folder(target.parent)
             self.bench.run_work("Exporting territory summary", territory_summary, doc.plan,
                                 territory_of, self.routing.network, target,
                                 on_done=self._done, kind="export territory summary")

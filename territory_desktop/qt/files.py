@@ -134,6 +134,11 @@ class PlanFiles(QObject):
         """Store the preferences in the settings file."""
         self.store.save(self.prefs)
 
+    def remember_export_folder(self, folder: Path) -> None:
+        """Open the next export's file dialogs in ``folder`` (where this one wrote)."""
+        self.prefs.export_folder = str(folder)
+        self.save_preferences()
+
     # ----------------------------------------------------------------- new / open
     def confirm_discard(self, doing: str) -> bool:
         """Ask before losing unsaved changes; True when it is fine to go on."""

@@ -238,8 +238,7 @@ class RepPacks:
                                         "returned pack is merged only into the plan it came "
                                         "from, as saved.")
                 return
-        self.files.prefs.export_folder = str(path.parent)
-        self.files.store.save(self.files.prefs)
+        self.files.remember_export_folder(path.parent)
         self.routing.ensure_network(lambda: self._write(rep_id, path))
 
     def _write(self, rep_id: str, path: Path) -> None:
