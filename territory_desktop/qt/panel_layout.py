@@ -78,7 +78,9 @@ class PanelLayout:
         tabbed[0].raise_()
         # Before the window is first shown its docks have no geometry yet, and resizeDocks
         # would size them from nothing: lay them out at the window's size first.
-        w.layout().setGeometry(w.rect())
+        layout = w.layout()
+        assert layout is not None  # a QMainWindow lays out its docks itself
+        layout.setGeometry(w.rect())
         size = w.size()
         w.resizeDocks([tabbed[0]], [int(size.height() * BOTTOM_SHARE)], Qt.Orientation.Vertical)
         w.resizeDocks([accounts], [int(size.width() * RIGHT_SHARE)], Qt.Orientation.Horizontal)
