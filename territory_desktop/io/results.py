@@ -9,10 +9,12 @@ naming the file, line, column and reason, and the good rows are kept.
 
 Rules worth knowing
 -------------------
-- Opportunity status comes from a status column (Won / Lost / Open, Dynamics' Canceled and
-  Out-Sold are lost), else from won/closed flags (Salesforce ``IsWon``/``IsClosed``, HubSpot
-  "Is Closed Won"), else from the stage: a stage ending in "won" or "lost" ("Closed Won",
-  ``closedlost``) is closed, any other stage is open.
+- Opportunity status comes from a status column (Won / Lost / Open), else from won/closed flags
+  (Salesforce ``IsWon``/``IsClosed``, HubSpot "Is Closed Won"), else from the stage, by
+  :func:`outcome`: a word ending in "won" means won ("Closed Won (Renewal)", ``closedwon``),
+  one ending in "lost" or disqualified, dead, cancelled, out-sold means lost ("Closed - Lost to
+  Competitor"), and a stage that says "closed" but neither (or both) is reported and left out
+  rather than counted as open pipeline. Any other stage is open.
 - The close date is the close-date column, else the expected close date (Dynamics keeps both).
   A won or lost opportunity needs one; an open one may lack it.
 - Dates: ``2026-07-15`` (times are ignored), ``7/15/2026``, ``15/07/2026``, ``15.07.2026``.
@@ -33,6 +35,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +80,7 @@ __all__ = [
     "ACTIVITY_FIELD_SPECS",
     "OPPORTUNITY_FIELD_SPECS",
     "QUOTA_FIELD_SPECS",
+    "STAGE_RULE",
     "ResultsImport",
     "ResultsImportReport",
     "guess_mapping",
@@ -84,6 +88,7 @@ __all__ = [
     "import_opportunities",
     "import_quotas",
     "import_results",
+    "outcome",
     "write_csv",
     "write_problems_csv",
 ]
@@ -150,8 +155,13 @@ ACTIVITY_FIELD_SPECS: tuple[FieldSpec, ...] = (
         "engagementtype", "hsactivitytype", "channel", "subtype"), required=True),
 )
 
-_WON = {"won", "closedwon", "win", "dealwon"}
-_LOST = {"lost", "closedlost", "canceled", "cancelled", "outsold", "deallost", "lose"}
+STAGE_RULE = ("Without a won/lost column the stage decides: the word won (Closed Won, closedwon)"
+              " means won;\nlost, disqualified, dead or cancelled means lost; a stage that says "
+              "closed but not which is\nreported and left out; any other stage is open pipeline.")
+"""How a stage tells won, lost and open apart (:func:`outcome`), as the mapping dialog says it."""
+
+_WIN = {"win"}
+_LOSS = {"lose", "disqualified", "dead", "cancelled", "canceled", "outsold"}
 _OPEN = {"open", "inprogress", "active", "onhold", "pending", "new"}
 _VISIT = {"visit", "meeting", "appointment", "event", "inperson", "onsite", "sitevisit",
           "fieldvisit", "customervisit", "visite", "besuch"}
@@ -194,19 +204,26 @@ class ResultsImportReport:
         return [p for imp in self.imports for p in imp.problems]
 
 
-def _stage_word(stage: str) -> str:
-    """Classify a stage as "won", "lost" (by its end: "Closed Won", ``closedlost``) or "open"."""
-    word = norm(stage)
-    return "won" if word.endswith("won") else "lost" if word.endswith("lost") else "open"
+def outcome(text: str) -> str | None:
+    """Return ``won``, ``lost``, ``closed`` (not saying which) or None for a stage or status.
+
+    The text's words (casefolded; hyphens and apostrophes joined, so "Out-Sold" is ``outsold``)
+    decide: a word ending in "won" or "win" means won, one ending in "lost" or in ``_LOSS``
+    means lost, "closed" means closed. Words for both outcomes make it ``closed``.
+    """
+    words = set(re.findall(r"[0-9a-z]+", re.sub(r"[-'’]", "", text.casefold())))
+    won = any(w.endswith("won") for w in words) or bool(words & _WIN)
+    lost = any(w.endswith("lost") for w in words) or bool(words & _LOSS)
+    if won != lost:
+        return "won" if won else "lost"
+    return "closed" if won or "closed" in words else None
 
 
 def _status_word(status: str) -> str | None:
-    word = norm(status)
-    if word in _WON or word.endswith("won"):
-        return "won"
-    if word in _LOST or word.endswith("lost"):
-        return "lost"
-    return "open" if word in _OPEN else None
+    word = outcome(status)
+    if word in ("won", "lost"):
+        return word
+    return "open" if word is None and norm(status) in _OPEN else None
 
 
 def _start(path: str | os.PathLike[str], mapping: Mapping[str, str] | None,
@@ -315,12 +332,16 @@ def _status(cols: Columns) -> np.ndarray:
         closed = (flags(cols, "is_closed", "closed flag") if "is_closed" in cols.mapping
                   else None)
         if closed is None:  # without a closed flag only the stage can tell lost from open
-            lost = ~won & (by_value(cols, "stage", _stage_word) == "lost")
+            lost = ~won & np.isin(by_value(cols, "stage", outcome), ["lost", "closed"])
         else:
             lost = closed & ~won
     else:
-        word = by_value(cols, "stage", _stage_word)
+        word = by_value(cols, "stage", outcome)
         won, lost = word == "won", word == "lost"
+        cols.reject(word == "closed", "stage",
+                    "stage {value!r} says closed but not whether won or lost; left out (a "
+                    "closed deal is not open pipeline): name it Closed Won or Closed Lost, or "
+                    "map a won/lost column")
     status = object_array(["open"] * len(cols), len(cols))
     status[np.asarray(lost, dtype=bool)] = "lost"
     status[np.asarray(won, dtype=bool)] = "won"

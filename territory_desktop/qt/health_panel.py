@@ -57,6 +57,7 @@ from territory_desktop.io.results import (
     ACTIVITY_FIELD_SPECS,
     OPPORTUNITY_FIELD_SPECS,
     QUOTA_FIELD_SPECS,
+    STAGE_RULE,
     ResultsImportReport,
     guess_mapping,
     import_results,
@@ -441,7 +442,8 @@ class HealthPanel(QWidget):
             preview.columns, [(f.key, f.required) for f in specs],
             guess_mapping(kind, preview.columns), self.workbench.dialog_parent(),
             intro=f"Some columns of {name} ({kind}) were not recognised.",
-            help_text="Fields marked * are required; the others are read when present.",
+            help_text="Fields marked * are required; the others are read when present."
+            + (f"\n{STAGE_RULE}" if kind == "opportunities" else ""),
             labels={f.key: f.label for f in specs}, preview=[r.cells for r in preview.rows],
             strict=True, preview_lines=[r.line for r in preview.rows])
         dialog.setWindowTitle(f"Match the columns of {name}")

@@ -94,6 +94,39 @@ def test_status_from_a_status_column_flags_or_the_stage(tmp_path):
     assert res.frame["created"].tolist() == [dt.date(2026, 3, 1)] * 3
 
 
+def test_closed_stages_crms_use_are_won_or_lost_and_a_bare_closed_is_reported(tmp_path):
+    """Stages are read by their words: Salesforce custom closed stages, HubSpot ids, Dynamics."""
+    stages = ["Closed Lost - No Budget", "Closed Won (Renewal)", "Closed - Lost to Competitor",
+              "closedwon", "Disqualified", "Out-Sold", "Dead", "Cancelled", "Closed/Won",
+              "Closed", "Won/Lost", "4-Close", "Negotiation/Review", "Prospecting"]
+    path = _write(tmp_path, "stages.csv", "Opportunity ID,Account ID,Amount,Stage,Created Date,"
+                  "Close Date\n" + "".join(f"s{i},{ACCOUNTS[0]},1000,{stage},2026-10-01,"
+                                           "2026-11-11\n" for i, stage in enumerate(stages)))
+    res = import_opportunities(path, ACCOUNTS, today=TODAY)
+    status = dict(zip(res.frame["stage"], res.frame["status"], strict=True))
+    assert status == {
+        "Closed Lost - No Budget": "lost", "Closed Won (Renewal)": "won",
+        "Closed - Lost to Competitor": "lost", "closedwon": "won", "Disqualified": "lost",
+        "Out-Sold": "lost", "Dead": "lost", "Cancelled": "lost", "Closed/Won": "won",
+        "4-Close": "open", "Negotiation/Review": "open", "Prospecting": "open"}
+    why = ("says closed but not whether won or lost; left out (a closed deal is not open "
+           "pipeline): name it Closed Won or Closed Lost, or map a won/lost column")
+    assert _problems(res) == [(11, "Stage", f"stage 'Closed' {why}", True),
+                              (12, "Stage", f"stage 'Won/Lost' {why}", True)]
+    assert all(p.source == str(path) for p in res.problems)
+
+
+def test_a_bare_closed_stage_with_the_won_flag_off_is_lost(tmp_path):
+    path = _write(tmp_path, "flags.csv", "Opportunity ID,Account ID,Amount,Stage,Won,"
+                  "Created Date,Close Date\n"
+                  f"f1,{ACCOUNTS[0]},10,Closed,false,2026-10-01,2026-11-11\n"
+                  f"f2,{ACCOUNTS[0]},10,Closed,true,2026-10-01,2026-11-11\n"
+                  f"f3,{ACCOUNTS[0]},10,Proposal,false,2026-10-01,2026-12-11\n")
+    res = import_opportunities(path, ACCOUNTS, today=TODAY)
+    assert res.problems == []
+    assert list(res.frame["status"]) == ["lost", "won", "open"]
+
+
 def test_bad_opportunity_rows_are_reported_by_line_column_and_reason(tmp_path):
     path = _write(tmp_path, "opps.csv", "\n".join([
         "Opportunity ID,Account ID,Amount,Stage,Created Date,Close Date",
