@@ -14,7 +14,8 @@ Definitions
   territories has it split by their potential (equally when none has potential).
 - ``won`` / ``won_deals`` / ``lost_deals``: opportunities won / lost with a close date in P
   (up to ``as_of``).
-- ``coverage_ratio``: pipeline / (quota - won); None without a quota or once the quota is met.
+- ``coverage_ratio``: pipeline / (quota - won); None without a quota, once the quota is met,
+  or once P is over (``as_of`` is its last day): no pipeline can close in it any more.
 - ``attainment``: won / quota.
 - ``win_rate``: won deals / (won + lost deals); needs ``min_deals`` closed deals.
 - ``avg_deal``: won amount / won deals; ``cycle_days``: mean days from created to close of the
@@ -517,7 +518,9 @@ class _Builder:
             reasons["attainment"] = reasons["coverage_ratio"] = f"the quota for {p} is zero"
         else:
             attainment = won / quota
-            if quota - won > 0:
+            if self.elapsed_days >= p.days:
+                reasons["coverage_ratio"] = f"{p} is over: no pipeline can close in it any more"
+            elif quota - won > 0:
                 coverage_ratio = pipeline / (quota - won)
             else:
                 reasons["coverage_ratio"] = f"the quota for {p} is already met"

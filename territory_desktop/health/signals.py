@@ -14,6 +14,7 @@ rule                       holds when                                  action
 ``utilisation_high``       utilisation > ``utilisation_max``           ``rebalance``
 ``utilisation_low``        utilisation < ``utilisation_min``           ``rebalance``
 ``pipeline_coverage_low``  coverage ratio < ``pipeline_coverage_min``  None (prospecting)
+                           (never for a period that is over)
 ``a_coverage_low``         A-account coverage < ``a_coverage_min``     ``stretch_cadence``
                            (rep at or over ``utilisation_max``), else  ``open_rotation``
                            (the rep has room to make the visits)

@@ -9,6 +9,7 @@ import pytest
 from territory_desktop.health import (
     HealthError,
     HealthSettings,
+    assess,
     compute_kpis,
     health_report,
     parse_period,
@@ -40,7 +41,7 @@ def test_kpis_match_the_hand_computed_figures(small):
       pipeline: o6 30,000 (expected 15 Sep) + o8 5,000 (no close date, created 10 Sep)
       = 35,000 in 2 deals; o7 expects 1 Oct: outside.
       quota R1: 2026Q3 60,000 (the June quota does not overlap) -> attainment 0.6;
-      coverage 35,000 / (60,000 - 36,000) = 1.458333.
+      coverage: none, the quarter is over as of 30 Sep (see the next test).
       velocity 2 x 12,000 x 0.75 / 50 = 360 per day.
       potential 160,000 -> captured 36,000 / (160,000 x 92/365) = 0.892663.
       visits due: A floor(13.14/1) = 13, B floor(13.14/2) = 6. a1: 13 logged visits, covered;
@@ -52,7 +53,6 @@ def test_kpis_match_the_hand_computed_figures(small):
       velocity are None with reasons.
       pipeline: p3 20,000 (overdue: expected 20 Jul, still open) in 1 deal.
       quota R2: 90,000 for Aug..Oct, 2 of its 3 months in Q3 -> 60,000; attainment 0.833333;
-      coverage 20,000 / 10,000 = 2.0.
       potential 410,000 -> captured 50,000 / (410,000 x 92/365) = 0.483828.
       visits: b1 planned 4 per 4-week cycle -> 13.14 >= 13 covered; b2 12 logged < 13 not;
       b3 planned 1 per cycle -> 3.29 < 6 not. Visit coverage 1/3, A coverage 1/2.
@@ -62,8 +62,7 @@ def test_kpis_match_the_hand_computed_figures(small):
     Shares: potential 160/570 = 0.280702 and 410/570 = 0.719298; workload 1.125/3 = 0.375 and
     1.875/3 = 0.625.
     Team: won 86,000 in 4 deals, 2 lost -> win rate 4/6; avg 21,500; cycle 180/4 = 45;
-    pipeline 55,000 in 3; quota 120,000 -> attainment 0.716667, coverage 55,000/34,000 =
-    1.617647; velocity 3 x 21,500 x 4/6 / 45 = 955.556; visit coverage 3/5, A coverage 2/3;
+    pipeline 55,000 in 3; quota 120,000 -> attainment 0.716667; velocity 3 x 21,500 x 4/6 / 45 = 955.556; visit coverage 3/5, A coverage 2/3;
     utilisation mean(0.75, 1.0) = 0.875.
     """
     k = compute_kpis(small.plan, _results(small), Q3, SETTINGS)
@@ -76,13 +75,13 @@ def test_kpis_match_the_hand_computed_figures(small):
     assert t1.avg_deal == 12_000 and t1.cycle_days == 50
     assert (t1.pipeline, t1.pipeline_deals) == (35_000, 2)
     assert t1.quota == 60_000 and t1.attainment == pytest.approx(0.6)
-    assert t1.coverage_ratio == pytest.approx(35_000 / 24_000)
+    assert t1.coverage_ratio is None
     assert t1.velocity == pytest.approx(360)
     assert t1.potential_captured == pytest.approx(0.892663, abs=1e-6)
     assert (t1.visit_coverage, t1.a_coverage) == (1.0, 1.0)
     assert t1.utilisation == pytest.approx(0.75)
     assert (t1.white_space, t1.white_space_accounts) == (0, ())
-    assert t1.reasons == {}
+    assert list(t1.reasons) == ["coverage_ratio"]
 
     assert (t2.won, t2.won_deals, t2.lost_deals) == (50_000, 1, 1)
     assert t2.win_rate is None and t2.avg_deal is None and t2.cycle_days is None
@@ -92,7 +91,7 @@ def test_kpis_match_the_hand_computed_figures(small):
     assert (t2.pipeline, t2.pipeline_deals) == (20_000, 1)
     assert t2.quota == pytest.approx(60_000)
     assert t2.attainment == pytest.approx(50_000 / 60_000)
-    assert t2.coverage_ratio == pytest.approx(2.0)
+    assert t2.coverage_ratio is None
     assert t2.potential_captured == pytest.approx(0.483828, abs=1e-6)
     assert t2.visit_coverage == pytest.approx(1 / 3) and t2.a_coverage == 0.5
     assert t2.utilisation == pytest.approx(1.0)
@@ -110,7 +109,7 @@ def test_kpis_match_the_hand_computed_figures(small):
     assert (team.pipeline, team.pipeline_deals) == (55_000, 3)
     assert team.quota == pytest.approx(120_000)
     assert team.attainment == pytest.approx(86_000 / 120_000)
-    assert team.coverage_ratio == pytest.approx(55_000 / 34_000)
+    assert team.coverage_ratio is None
     assert team.velocity == pytest.approx(3 * 21_500 * (4 / 6) / 45)
     assert team.visit_coverage == pytest.approx(0.6) and team.a_coverage == pytest.approx(2 / 3)
     assert team.utilisation == pytest.approx(0.875)
@@ -119,6 +118,27 @@ def test_kpis_match_the_hand_computed_figures(small):
     r1, r2 = k.reps
     assert (r1.key, r1.won, r1.quota, r1.win_rate) == ("R1", 36_000, 60_000, 0.75)
     assert (r2.key, r2.won, r2.white_space, r2.utilisation) == ("R2", 50_000, 1, 1.0)
+
+
+def test_pipeline_coverage_only_while_the_period_runs(small):
+    """Coverage asks whether the pipeline can still fill the quota: not once the period is over.
+
+    As of 29 Sep (a day left): T1 won o1 and o2 = 30,000 (o3 closes 30 Sep), so coverage is
+    35,000 / (60,000 - 30,000); T2 20,000 / (60,000 - 50,000) = 2.0; the team 55,000 /
+    (120,000 - 80,000). As of 30 Sep the quarter is over: no coverage, and no signal.
+    """
+    running = compute_kpis(small.plan, _results(small), Q3, SETTINGS, as_of=dt.date(2026, 9, 29))
+    t1, t2 = running.territories
+    assert t1.coverage_ratio == pytest.approx(35_000 / 30_000)
+    assert t2.coverage_ratio == pytest.approx(2.0)
+    assert running.team.coverage_ratio == pytest.approx(55_000 / 40_000)
+    assert [s.territory_id for s in assess(running) if s.rule == "pipeline_coverage_low"] == [
+        "T1", "T2"]
+    over = compute_kpis(small.plan, _results(small), Q3, SETTINGS)
+    for k in (*over.territories, over.team):
+        assert k.coverage_ratio is None and k.pipeline > 0
+        assert k.reasons["coverage_ratio"] == "2026Q3 is over: no pipeline can close in it any more"
+    assert "pipeline_coverage_low" not in {s.rule for s in assess(over)}
 
 
 def test_default_minimum_of_five_deals_hides_small_samples(small):
@@ -156,7 +176,8 @@ def test_month_period_and_missing_quota(small):
     2026Q3 quarter is prorated: 60,000 x 1/3 = 20,000 -> attainment 1.0, quota met). R2's
     Aug..Oct quota gives 30,000 for August; p1 closed in July, so T2 won nothing.
     """
-    k = compute_kpis(small.plan, _results(small), parse_period("2026-08"), SETTINGS)
+    k = compute_kpis(small.plan, _results(small), parse_period("2026-08"), SETTINGS,
+                     as_of=dt.date(2026, 8, 30))
     t1, t2 = k.territories
     assert t1.won == 20_000 and t1.quota == pytest.approx(20_000)
     assert t1.attainment == pytest.approx(1.0)

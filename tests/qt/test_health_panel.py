@@ -131,6 +131,14 @@ def test_another_quarter_recomputes_the_table(loaded, qtbot):
     _, report = _engine(loaded.document.plan, loaded.opportunities, parse_period("2026Q3"))
     assert _table(panel) == [_expected_row(k, loaded.document.plan)
                              for k in (*report.kpis.territories, report.kpis.team)]
+    # 2026Q3 ended before the results' date: no coverage, said why, and no coverage signal
+    coverage = [panel.table.item(r, 3) for r in range(panel.table.rowCount())]
+    assert panel.table.horizontalHeaderItem(3).text() == "Coverage"
+    assert {(c.text(), c.toolTip()) for c in coverage} == {
+        ("-", "2026Q3 is over: no pipeline can close in it any more")}
+    rules = {panel.signals.topLevelItem(i).text(1)
+             for i in range(panel.signals.topLevelItemCount())}
+    assert rules and "pipeline_coverage_low" not in rules
 
 
 def test_chart_draws_the_chosen_kpi_with_the_team_average(loaded, qtbot):
