@@ -62,7 +62,8 @@ def test_kpis_match_the_hand_computed_figures(small):
     Shares: potential 160/570 = 0.280702 and 410/570 = 0.719298; workload 1.125/3 = 0.375 and
     1.875/3 = 0.625.
     Team: won 86,000 in 4 deals, 2 lost -> win rate 4/6; avg 21,500; cycle 180/4 = 45;
-    pipeline 55,000 in 3; quota 120,000 -> attainment 0.716667; velocity 3 x 21,500 x 4/6 / 45 = 955.556; visit coverage 3/5, A coverage 2/3;
+    pipeline 55,000 in 3; quota 120,000 -> attainment 0.716667; velocity 3 x 21,500 x 4/6 / 45
+    = 955.556; visit coverage 3/5, A coverage 2/3;
     utilisation mean(0.75, 1.0) = 0.875.
     """
     k = compute_kpis(small.plan, _results(small), Q3, SETTINGS)
