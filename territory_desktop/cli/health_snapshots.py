@@ -133,6 +133,8 @@ def _chosen(plan: Any, snapshots: list[Any], which: str, err: TextIO) -> Any:
 
 
 def _print_changes(changes: list[Any], out: TextIO) -> None:
+    from territory_desktop.health.formats import format_change
+
     groups: dict[tuple[str, str | None], list[Any]] = {}
     for c in changes:
         groups.setdefault((c.scope, c.key), []).append(c)
@@ -141,10 +143,5 @@ def _print_changes(changes: list[Any], out: TextIO) -> None:
         up = sum(c.verdict == "improved" for c in moved)
         name = "Team" if scope == "team" else items[0].name
         print(f"{name}: {up} improved, {len(moved) - up} slipped", file=out)
-        for c in moved:
-            print(f"  {c.kpi:<20} {_num(c.before):>12} -> {_num(c.after):>12}  {c.verdict}",
-                  file=out)
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.4g}" if abs(value) < 10 else f"{value:,.0f}"
+        for label, before, after, verdict in map(format_change, moved):
+            print(f"  {label:<20} {before:>12} -> {after:>12}  {verdict}", file=out)

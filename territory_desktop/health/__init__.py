@@ -3,9 +3,10 @@
 ``results`` holds the imported opportunities, quotas and activities (imported by
 :mod:`territory_desktop.io.results`); ``kpis`` computes the figures per territory, rep and team
 for a period; ``signals`` raises the rules they break; ``report`` puts both together for every
-view; ``snapshots`` freezes and compares them.
+view; ``snapshots`` freezes and compares them; ``formats`` writes their figures.
 """
 
+from territory_desktop.health.formats import KPI_LABELS, format_change, kpi_text
 from territory_desktop.health.kpis import HealthKpis, Kpis, compute_kpis
 from territory_desktop.health.period import Period, PeriodError, parse_period, quarter_of
 from territory_desktop.health.report import (
@@ -28,6 +29,7 @@ from territory_desktop.health.snapshots import (
 
 __all__ = [
     "ACTIONS",
+    "KPI_LABELS",
     "RULES",
     "CrmResults",
     "HealthError",
@@ -45,7 +47,9 @@ __all__ = [
     "compute_kpis",
     "default_as_of",
     "default_period",
+    "format_change",
     "health_report",
+    "kpi_text",
     "parse_period",
     "quarter_of",
     "report_json",

@@ -26,13 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from territory_desktop.health.formats import kpi_text
 from territory_desktop.health.kpis import Kpis, deals_per_account
 from territory_desktop.health.report import HealthReport
 from territory_desktop.health.results import CrmResults
 from territory_desktop.model.plan import Plan
 
 __all__ = ["MAP_KPIS", "RULE_TITLES", "SIZE_BY", "MapKpi", "account_sizes", "choropleth",
-           "is_too_few_deals", "kpi_text", "map_kpi", "signal_badges"]
+           "is_too_few_deals", "map_kpi", "signal_badges"]
 
 
 @dataclass(frozen=True)
@@ -106,19 +107,6 @@ def map_kpi(kpi: str) -> MapKpi:
 def is_too_few_deals(reason: str) -> bool:
     """Return whether a KPI's missing-figure ``reason`` is a lack of deals."""
     return "needed" in reason or (reason.startswith("no ") and "deal" in reason)
-
-
-def kpi_text(value: float, kind: str) -> str:
-    """Return ``value`` as the panel and the legend write a KPI of this ``kind``."""
-    if kind == "percent":
-        return f"{value:.0%}"
-    if kind == "ratio":
-        return f"{value:.1f}x"
-    if kind in ("money", "money_per_day"):
-        return f"{value:,.0f}" + ("/day" if kind == "money_per_day" else "")
-    if kind == "count" and value != int(value):
-        return f"{value:.1f}"
-    return f"{value:.0f}"
 
 
 def _mix(ramp: Sequence[str], t: float) -> str:

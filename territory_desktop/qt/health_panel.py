@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import clock
+from territory_desktop.health.formats import kpi_text
 from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
@@ -101,14 +102,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 """The KPI table's figures, in column order (the chart offers the same)."""
 
-_FORMATS = {"money": ",.0f", "ratio": ".1f", "percent": ".0%", "days": ".0f", "count": ".0f"}
-
-
-def _text(value: float, kind: str) -> str:
-    text = format(value, ".1f" if kind == "count" and value != int(value) else _FORMATS[kind])
-    return f"{text}x" if kind == "ratio" else text
-
-
 def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
     """Return the cell text of ``column`` for ``kpis`` and its tooltip (why it is missing).
 
@@ -117,7 +110,7 @@ def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
     """
     value = getattr(kpis, column.kpi)
     if value is not None:
-        return _text(value, column.kind), ""
+        return kpi_text(value, column.kind), ""
     reason = kpis.reasons.get(column.kpi, "")
     return (TOO_FEW if is_too_few_deals(reason) else "-"), reason
 
@@ -574,7 +567,7 @@ class HealthPanel(QWidget):
         if team is not None:
             top = max(top, team * scale)
             line = QLineSeries()
-            line.setName(f"Team average {_text(team, column.kind)}")
+            line.setName(f"Team average {kpi_text(team, column.kind)}")
             line.append([QPointF(-0.5, team * scale), QPointF(len(names) - 0.5, team * scale)])
             line.setPen(QPen(QColor("#d62728"), 2, Qt.PenStyle.DashLine))
             chart.addSeries(line)

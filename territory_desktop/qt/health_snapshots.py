@@ -30,43 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import clock
+from territory_desktop.health.formats import format_change
 from territory_desktop.health.report import HealthReport
 from territory_desktop.health.snapshots import KpiChange, Snapshot, compare_snapshots, take_snapshot
 from territory_desktop.health.store import add_snapshot, snapshots_of
 from territory_desktop.model.plan_health import SnapshotRecord
 from territory_desktop.qt.workbench import Workbench
 
-__all__ = ["KPI_LABELS", "NOW", "SnapshotDialog", "SnapshotsBox", "format_change"]
+__all__ = ["NOW", "SnapshotDialog", "SnapshotsBox"]
 
 NOW = -1
 """The pickers' item data for the figures shown now (snapshots are 0, 1, ...)."""
 
-KPI_LABELS: dict[str, tuple[str, str]] = {
-    "pipeline": ("Pipeline", "money"), "coverage_ratio": ("Pipeline coverage", "ratio"),
-    "attainment": ("Attainment", "percent"), "win_rate": ("Win rate", "percent"),
-    "avg_deal": ("Avg deal", "money"), "cycle_days": ("Cycle days", "days"),
-    "velocity": ("Velocity per day", "money"), "visit_coverage": ("Visit coverage", "percent"),
-    "a_coverage": ("A-account coverage", "percent"),
-    "potential_captured": ("Potential captured", "percent"),
-    "white_space": ("White space", "count"), "utilisation": ("Utilisation", "percent"),
-}
-"""KPI -> (label, kind) for the comparison (every KPI a snapshot compares)."""
-
-_FORMATS = {"money": ",.0f", "ratio": ".1f", "percent": ".0%", "days": ".0f", "count": ".0f"}
 _COLOURS = {"improved": "#1a7f37", "slipped": "#c62828"}
-
-
-def format_change(change: KpiChange) -> tuple[str, str, str, str]:
-    """Return the row (KPI label, before, after, verdict) the comparison shows for ``change``."""
-    label, kind = KPI_LABELS[change.kpi]
-
-    def text(value: float | None) -> str:
-        if value is None:
-            return "-"
-        shown = format(value, _FORMATS[kind])
-        return f"{shown}x" if kind == "ratio" else shown
-
-    return label, text(change.before), text(change.after), change.verdict
 
 
 class SnapshotDialog(QDialog):

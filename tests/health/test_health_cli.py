@@ -155,7 +155,7 @@ def test_bad_arguments_give_one_line_errors(small, tmp_path, capsys, extra, mess
 
 
 def test_snapshots_are_taken_listed_and_compared_from_the_command_line(small, tmp_path, capsys):
-    from territory_desktop.health import compare_snapshots
+    from territory_desktop.health import compare_snapshots, format_change
     from territory_desktop.health.store import snapshots_of
 
     plan_path = tmp_path / "small.gpkg"
@@ -181,6 +181,15 @@ def test_snapshots_are_taken_listed_and_compared_from_the_command_line(small, tm
             for c in changes] == [(c.key, c.kpi, c.before, c.after, c.verdict)
                                   for c in expected]
     assert {c["verdict"] for c in changes} >= {"improved"}
+    # the text lists the figures as the Health panel's comparison writes them (50%, not 0.5)
+    assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "1", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "North: 1 improved, 1 slipped"
+    assert f"  {'Attainment':<20} {'50%':>12} -> {'60%':>12}  improved" in lines
+    moved = [format_change(c) for c in expected if c.verdict in ("improved", "slipped")]
+    assert [line.split() for line in lines if line.startswith("  ")] == [
+        [*label.split(), before, "->", after, verdict]
+        for label, before, after, verdict in moved]
     assert cli.main(["plan", "snapshots", str(plan_path), "--compare", "2", "now"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("North: ") and "Team: " in text

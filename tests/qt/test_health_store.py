@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog
 
 from territory_desktop import clock
+from territory_desktop.health.formats import format_change
 from territory_desktop.health.snapshots import compare_snapshots, take_snapshot
 from territory_desktop.health.store import snapshots_of
 from territory_desktop.io import planfile
 from territory_desktop.io.results import guess_mapping, import_results
-from territory_desktop.qt.health_snapshots import format_change
 from territory_desktop.resources import resource_path
 
 RESULTS = resource_path("sample") / "results"

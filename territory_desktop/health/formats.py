@@ -1,0 +1,44 @@
+"""How a KPI reads: one way for the Health panel, the map, the snapshot comparison and ``tdesk``."""
+
+from __future__ import annotations
+
+from territory_desktop.health.snapshots import KpiChange
+
+__all__ = ["KPI_LABELS", "format_change", "kpi_text"]
+
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "pipeline": ("Pipeline", "money"), "coverage_ratio": ("Pipeline coverage", "ratio"),
+    "attainment": ("Attainment", "percent"), "win_rate": ("Win rate", "percent"),
+    "avg_deal": ("Avg deal", "money"), "cycle_days": ("Cycle days", "days"),
+    "velocity": ("Velocity per day", "money"), "visit_coverage": ("Visit coverage", "percent"),
+    "a_coverage": ("A-account coverage", "percent"),
+    "potential_captured": ("Potential captured", "percent"),
+    "white_space": ("White space", "count"), "utilisation": ("Utilisation", "percent"),
+}
+"""KPI -> (label, kind) for the comparison (every KPI a snapshot compares)."""
+
+
+def kpi_text(value: float, kind: str) -> str:
+    """Return ``value`` as a KPI of this ``kind`` is written everywhere.
+
+    ``kind`` is "money", "money_per_day", "percent", "ratio" (x), "days" or "count".
+    """
+    if kind == "percent":
+        return f"{value:.0%}"
+    if kind == "ratio":
+        return f"{value:.1f}x"
+    if kind in ("money", "money_per_day"):
+        return f"{value:,.0f}" + ("/day" if kind == "money_per_day" else "")
+    if kind == "count" and value != int(value):
+        return f"{value:.1f}"
+    return f"{value:.0f}"
+
+
+def format_change(change: KpiChange) -> tuple[str, str, str, str]:
+    """Return the row (KPI label, before, after, verdict) a comparison shows for ``change``."""
+    label, kind = KPI_LABELS[change.kpi]
+
+    def text(value: float | None) -> str:
+        return "-" if value is None else kpi_text(value, kind)
+
+    return label, text(change.before), text(change.after), change.verdict
