@@ -3,10 +3,10 @@
 :class:`HealthMap` follows the Health panel's report: the KPI the user picks colours the
 territories (:func:`~territory_desktop.mapping.health_layer.choropleth`), accounts can be sized
 by potential or pipeline, and territories with a signal carry a badge. In the panel's signal
-list, each signal offers the answers :data:`ANSWERS` names for its rule. An answer is a name:
-the app's own ones (select the territory, open the rep's rotation, stretch its cadence) are
-handlers given by ``app.build``; the others name a window action (:data:`WINDOW_ANSWERS`),
-shown disabled with the reason while the window has no such action.
+list, each signal offers the answers :func:`answers_for` picks from :data:`ANSWERS`. An answer
+is a name: the app's own ones (select the territory, open or schedule the rep's rotation,
+stretch its cadence) are handlers given by ``app.build``; the others name a window action
+(:data:`WINDOW_ANSWERS`), shown disabled with the reason while the window has no such action.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from territory_desktop.health.signals import OPEN_ROTATION
 from territory_desktop.health.signals import Signal as HealthSignal
 from territory_desktop.mapping.health_layer import (
     MAP_KPIS,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from territory_desktop.qt.health_panel import HealthPanel
     from territory_desktop.qt.rotation_panel import RotationPanel
 
-__all__ = ["ANSWERS", "ANSWER_TEXTS", "WINDOW_ANSWERS", "HealthMap"]
+__all__ = ["ANSWERS", "ANSWER_TEXTS", "WINDOW_ANSWERS", "HealthMap", "answers_for"]
 
 ANSWERS: dict[str, tuple[str, ...]] = {
     "win_rate_spread": ("select_territory", "realign"),
@@ -42,8 +43,8 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     "potential_share_high": ("select_territory", "rebalance", "realign"),
     "potential_share_low": ("select_territory", "rebalance", "realign"),
 }
-"""Signal rule -> the answers the panel offers for it, in order (the engine's own answer,
-:data:`territory_desktop.health.signals.RULES`, is always among them)."""
+"""Signal rule -> the answers the panel may offer for it, in order (the engine's own answer,
+:data:`territory_desktop.health.signals.RULES`, is always among them); see :func:`answers_for`."""
 
 ANSWER_TEXTS = {
     "select_territory": ("Select territory", "Select the territory on the map and in the table"),
@@ -51,6 +52,9 @@ ANSWER_TEXTS = {
     "stretch_cadence": ("Stretch cadence",
                         "Visit the rep's accounts less often so the rotation fits their week "
                         "(the Rotation panel's stretch), then schedule again"),
+    "schedule_rotation": ("Schedule rotation",
+                          "Schedule the rep's rotation (Ctrl+Shift+P); when the visits do not "
+                          "fit the rep's week, stretching the cadence is offered next"),
     "rebalance": ("Rebalance", "Move accounts between territories to even out the workload"),
     "realign": ("Realign", "Realign the territories with few account moves"),
 }
@@ -58,6 +62,24 @@ ANSWER_TEXTS = {
 
 WINDOW_ANSWERS = {"rebalance": "territory.balance", "realign": "territory.realign"}
 """Answers that run a window action: answer name -> action id in window_actions."""
+
+
+def answers_for(signal: HealthSignal, has_rotation: bool) -> tuple[str, ...]:
+    """Return the answers the panel offers for ``signal``, from :data:`ANSWERS`.
+
+    A rep with room (the signal's own answer is ``open_rotation``) is not offered a stretch:
+    visiting less often is no answer to visits missed with time to spare. A stretch needs the
+    rep's rotation (``has_rotation``): without one, "Schedule rotation" comes in its place.
+    """
+    names = []
+    for name in ANSWERS.get(signal.rule, ()):
+        if name == "stretch_cadence":
+            if signal.action == OPEN_ROTATION:
+                continue
+            if not has_rotation:
+                name = "schedule_rotation"
+        names.append(name)
+    return tuple(names)
 
 
 class HealthMap(QObject):
@@ -95,6 +117,7 @@ class HealthMap(QObject):
             "select_territory": self.select_territory,
             "open_rotation": self.open_rotation,
             "stretch_cadence": self.stretch_cadence,
+            "schedule_rotation": self.schedule_rotation,
         }
         bar = QWidget(panel)
         self.kpi = QComboBox(bar)
@@ -169,7 +192,10 @@ class HealthMap(QObject):
         tree = self.panel.signals
         if report is None:
             return
+        plan = self.bench.document.plan
         for row, signal in enumerate(report.signals):
+            territory = plan.territories.get(signal.territory_id)
+            scheduled = territory is not None and territory.rep_id in plan.schedules
             item = tree.topLevelItem(row)
             if item is None:
                 break
@@ -178,7 +204,7 @@ class HealthMap(QObject):
             links = QHBoxLayout(host)
             links.setContentsMargins(0, 0, 0, 0)
             links.setSpacing(2)
-            for name in ANSWERS.get(signal.rule, ()):
+            for name in answers_for(signal, scheduled):
                 links.addWidget(self._answer_button(name, signal, host))
             links.addStretch(1)
             tree.setItemWidget(item, 2, host)
@@ -235,6 +261,11 @@ class HealthMap(QObject):
         self.raise_dock("dockRotation")
         return rep_id
 
+    def schedule_rotation(self, signal: HealthSignal) -> None:
+        """Open the Rotation panel on the signal's rep and schedule its rotation."""
+        if self.open_rotation(signal) is not None:
+            self.rotation_panel.schedule()
+
     def stretch_cadence(self, signal: HealthSignal) -> None:
         """Open the rep's rotation and apply its stretch, when the scheduler has found one."""
         if self.open_rotation(signal) is None:
@@ -242,8 +273,7 @@ class HealthMap(QObject):
         button = self.rotation_panel.stretch_button
         if button.isHidden():
             self.bench.show_status(
-                "No stretch to apply: schedule this rep's rotation first (Ctrl+Shift+P, with "
-                "the road network); the Rotation panel offers one when the visits do not fit",
-                15000)
+                "No stretch to apply: the rep's rotation places every visit, or its road times "
+                "are not known yet (build the road network, Ctrl+B)", 15000)
         else:
             button.click()

@@ -166,6 +166,10 @@ def _row(panel, rule):
     return next(i for i, s in enumerate(report.signals) if s.rule == rule)
 
 
+def _names(tdapp, row):
+    return [b.objectName().removeprefix("answer_") for b in tdapp.health_map.answer_buttons(row)]
+
+
 def _button(tdapp, row, name):
     return next(b for b in tdapp.health_map.answer_buttons(row)
                 if b.objectName() == f"answer_{name}")
@@ -206,12 +210,22 @@ def test_stretch_cadence_answer_of_an_overloaded_rep(loaded, qtbot):
         s.rule == "utilisation_high" for s in panel.report.signals), timeout=WAIT_MS)
     row = _row(panel, "utilisation_high")
     assert panel.report.signals[row].territory_id == "T3"
-    qtbot.mouseClick(_button(loaded, row, "stretch_cadence"), Qt.MouseButton.LeftButton)
-    assert window.rotation_panel.rep_id() == territory.rep_id
-    assert window.dock("dockRotation").isVisible()
-    # no rotation scheduled yet: nothing is stretched, the user is told how to get one
-    assert "schedule this rep's rotation first" in window.statusBar().currentMessage()
+    # no rotation scheduled yet: nothing to stretch, so the step that can comes in its place
+    assert _names(loaded, row) == ["schedule_rotation", "open_rotation", "rebalance"]
     assert window.document.plan.schedules.get(territory.rep_id) is None
+
+
+def test_a_rep_with_room_is_not_offered_a_stretch(loaded, qtbot):
+    window = loaded.window
+    panel = window.health
+    row, signal = next((i, s) for i, s in enumerate(panel.report.signals)
+                       if s.rule == "a_coverage_low")
+    assert "the rep has room" in signal.message and signal.action == "open_rotation"
+    assert _names(loaded, row) == ["open_rotation"]  # visiting less often is no answer
+    qtbot.mouseClick(_button(loaded, row, "open_rotation"), Qt.MouseButton.LeftButton)
+    rep_id = window.document.plan.territories[signal.territory_id].rep_id
+    assert window.rotation_panel.rep_id() == rep_id
+    assert window.dock("dockRotation").isVisible()
 
 
 def test_rebalance_answer_opens_auto_balance_on_the_territory(loaded, qtbot):
@@ -234,22 +248,27 @@ def test_stretch_cadence_answer_stretches_a_scheduled_overloaded_rep(loaded, qtb
     assert window.apply_edit(lambda: edits.update_rep(doc.plan, rep, max_day_minutes=60,
                                                       weekly_hours=4.0))
     rotation = window.rotation_panel
-    rotation.rep.setCurrentIndex(rotation.rep.findData(rep))
     rotation.seconds.setValue(2)
+    panel = window.health
+
+    def row():
+        """Return the row of T4's overload once the report shows it, else None."""
+        signals = panel.report.signals if panel.report is not None else ()
+        return next((i for i, s in enumerate(signals)
+                     if s.rule == "utilisation_high" and s.territory_id == tid), None)
+
+    qtbot.waitUntil(lambda: row() is not None, timeout=WAIT_MS)
+    assert "stretch_cadence" not in _names(loaded, row())  # no rotation yet: nothing to stretch
     with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
-        window.actions["rotation.schedule"].trigger()
+        qtbot.mouseClick(_button(loaded, row(), "schedule_rotation"), Qt.MouseButton.LeftButton)
     missing = sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced)
     assert missing, "60-minute days cannot hold the territory"
     rotation.rep.setCurrentIndex(rotation.rep.findData("REP-1"))  # the answer brings it back
-    panel = window.health
-    qtbot.waitUntil(lambda: panel.report is not None and any(
-        s.rule == "utilisation_high" and s.territory_id == tid for s in panel.report.signals),
-        timeout=WAIT_MS)
-    row = next(i for i, s in enumerate(panel.report.signals)
-               if s.rule == "utilisation_high" and s.territory_id == tid)
+    qtbot.waitUntil(lambda: row() is not None and "stretch_cadence" in _names(loaded, row()),
+                    timeout=WAIT_MS)
     stack = doc.undo_stack
     with qtbot.waitSignal(window.rotation.schedule_ready, timeout=120_000):
-        qtbot.mouseClick(_button(loaded, row, "stretch_cadence"), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(_button(loaded, row(), "stretch_cadence"), Qt.MouseButton.LeftButton)
     assert rotation.rep_id() == rep
     assert any(stack.text(i).startswith("Stretch cadence") for i in range(stack.count()))
     assert sum(u.missing_visits for u in doc.plan.schedules[rep].unplaced) < missing
