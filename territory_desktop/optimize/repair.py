@@ -124,10 +124,12 @@ class RepairState:
 
 def _border_pairs(state: RepairState, adj: Adjacency,
                   t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return (account, neighbouring territory) pairs on a border of territory ``t``.
+    """Return (account, neighbouring territory) pairs on a border of territory ``t``, each once.
 
     Only movable accounts count: its own accounts facing out, and its neighbours' accounts
-    facing it.
+    facing it. Once, not once per border edge: :func:`_best_move` looks at the best 64, and
+    a few accounts counted many times filled them; none was shown to leave without a split and
+    the repair gave up with hundreds of good moves left (a 6,000-account plan stayed 10% short).
     """
     lab = state.labels
     a, b = adj.edges_from(np.flatnonzero(lab == t))
@@ -135,7 +137,8 @@ def _border_pairs(state: RepairState, adj: Adjacency,
     acc = np.concatenate((a[out], b[out]))
     nb = np.concatenate((lab[b[out]], np.full(int(out.sum()), t)))
     keep = state.movable[acc]
-    return acc[keep], nb[keep]
+    pair = np.unique(acc[keep] * state.k + nb[keep])
+    return pair // state.k, pair % state.k
 
 
 def make_contiguous(state: RepairState, adj: Adjacency, rounds: int = 10) -> list[int]:
