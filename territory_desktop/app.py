@@ -103,6 +103,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     route_panel.clear_requested.connect(routing.clear_overlays)
     document.replaced.connect(route_panel.clear)
     editing.preferences_changed.connect(rep_week.show_distance_unit)
+    editing.preferences_changed.connect(routing.show_distance_unit)
     # The rotation's rep follows the territory selected on the map or in the table.
     territories.table.selectionModel().selectionChanged.connect(
         lambda *_: rotation_panel.follow_territory_selection())

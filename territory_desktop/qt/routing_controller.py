@@ -18,6 +18,7 @@ from territory_desktop.routing.plan_network import (
     check_reachability,
     plan_road_network,
 )
+from territory_desktop.units import distance_unit
 
 if TYPE_CHECKING:
     from territory_desktop.qt.files import PlanFiles
@@ -63,6 +64,7 @@ class RoutingController(QObject):
         self.reachability: Reachability | None = None
         self._pending: list[Callable[[], object]] = []
         self._building: str | None = None  # extract being compiled right now
+        self._shown: tuple[Route, list[str], str, str] | None = None  # route, labels, title, unit
         bench.document.plan_changed.connect(self._on_document_plan_changed)
         bench.document.replaced.connect(self._on_document_replaced)
 
@@ -203,6 +205,7 @@ class RoutingController(QObject):
 
     def _on_document_replaced(self) -> None:
         self._pending = []
+        self._shown = None
 
     # ----------------------------------------------------------------- queries
     def show_reachability(self) -> None:
@@ -314,6 +317,7 @@ class RoutingController(QObject):
         """
         from territory_desktop.mapping.route_map import route_layer, route_summary
 
+        self._shown = (result, labels, title, distance_unit(self.bench.prefs.units))
         stops = [(float(lat), float(lon), label) for lat, lon, label
                  in zip(result.stops.lat, result.stops.lon, labels, strict=True)]
         if len(stops) > 2 and stops[-1][:2] == stops[0][:2]:
@@ -329,8 +333,25 @@ class RoutingController(QObject):
         self.bench.show_status(f"{title} — {route_summary(result, self.bench.prefs.units)}",
                                15000)
 
+    def show_distance_unit(self) -> None:
+        """Show the route in view again in the user's distance unit, if that changed.
+
+        Its leg cards on the map and the Route panel follow; the status bar says its totals.
+        """
+        from territory_desktop.mapping.route_map import route_summary
+
+        if self._shown is None:
+            return
+        result, labels, title, unit = self._shown
+        if distance_unit(self.bench.prefs.units) == unit:
+            return
+        self.present_route(result, labels, title, redraw=True)
+        self.bench.show_status(f"{title} — {route_summary(result, self.bench.prefs.units)}",
+                               15000)
+
     def clear_route(self) -> None:
         """Take the route off the map and out of the Route panel (drive-time areas stay)."""
+        self._shown = None
         self.bench.map.show_route(None)
         self.route_cleared.emit()
         self.bench.update_actions()
@@ -379,6 +400,7 @@ class RoutingController(QObject):
 
     def clear_overlays(self) -> None:
         """Remove the route and the reachable areas from the map."""
+        self._shown = None
         self.bench.map.show_route(None)
         self.overlays_cleared.emit()
         self.bench.update_actions()

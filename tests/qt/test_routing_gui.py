@@ -326,3 +326,49 @@ def test_an_edit_of_the_days_visits_redraws_its_route_where_the_user_left_the_vi
     assert _js(qtbot, view, where) == seen
     assert not window.dock("dockRoute").isVisible()
     assert window.route_panel.has_route
+
+
+LEG_DISTANCES = ("TD.state.route.getLayers().map(function(l){ return l.feature.properties; })"
+                 ".filter(function(p){ return p.distance; })"
+                 ".map(function(p){ return p.distance; })")  # the legs' cards on the map
+
+
+def test_a_new_distance_unit_shows_the_route_in_view_in_it(scheduled, qtbot, monkeypatch):
+    # A day's route is listed, drawn and summed up in miles; the user picks km in Settings:
+    # the Route panel, the legs' cards on the map and the status bar all say km at once.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from territory_desktop.qt import dialogs
+    from territory_desktop.units import METERS_PER_MILE
+
+    window, view = scheduled.window, scheduled.map_view
+    panel, table = window.route_panel, window.route_panel.table
+    assert window.prefs.units == "mi"
+    _click_a_day_header(scheduled, qtbot, visits=2)
+    qtbot.waitUntil(lambda: panel.has_route, timeout=WAIT_MS)
+    last = table.rowCount() - 1
+    miles = float(table.item(last, 4).text())
+    assert panel.title.text().endswith(" mi")
+    assert " mi," in window.statusBar().currentMessage()
+
+    def choose_km(dialog):
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.units.setCurrentText("km")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(dialogs.SettingsDialog, "exec", choose_km)
+    window.actions["edit.settings"].trigger()
+    assert window.prefs.units == "km"
+    assert table.horizontalHeaderItem(4).text() == "Total\nkm"
+    assert float(table.item(last, 4).text()) == pytest.approx(
+        miles * METERS_PER_MILE / 1000, abs=0.01)
+    assert panel.title.text().endswith(" km")
+    message = window.statusBar().currentMessage()
+    assert " km," in message and " mi," not in message
+    qtbot.waitUntil(lambda: all(d.endswith(" km") for d in _js(qtbot, view, LEG_DISTANCES)),
+                    timeout=WAIT_MS)
+    assert len(_js(qtbot, view, LEG_DISTANCES)) == last
