@@ -75,13 +75,13 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     editing = Editing(window, files, lambda: window.selected_territories,
                       window.select_territories, accounts.selected_ids, rotation_panel.rep_id)
     health = HealthPanel(window, scheduled_drive=rotation.drive_hours_per_week)
-    units = Units(window)
+    units = Units(window, routing, lambda: design.figures)
     exports = Exports(window, routing, files, rotation_panel.rep_id)
+    packs = RepPacks(window, routing, files)
+    design = Design(window, routing, accounts.selected_ids, lambda: window.selected_territories,
+                    units)
     window.install(WindowParts(routing, rotation, territories, accounts, rotation_panel,
-                               rep_week, route_panel, editing, exports,
-                               health, RepPacks(window, routing, files),
-                               Design(window, routing, accounts.selected_ids,
-                                      lambda: window.selected_territories, units),
+                               rep_week, route_panel, editing, exports, health, packs, design,
                                units))
 
     def raise_dock(name: str) -> None:

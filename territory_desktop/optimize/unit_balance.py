@@ -6,26 +6,33 @@ the visit hours of the accounts inside it plus their driving from the rep's home
 (``by="workload"``), a unit attribute such as population where accounts are sparse
 (``by="population"``), or potential; neighbours are units sharing a border. Units an
 alignment file fixes (``fixed``) keep their territory. Drive times to units are straight-line
-from the rep's home to the unit's interior point (the final figures of the plan use the road
-estimate). The territory outlines are the dissolved unions of their units.
+from the rep's home to the unit's interior point; :func:`judged_on_plan` then measures the plan
+built from them as the Design panel does, so the band verdict is the plan's own. The territory
+outlines are the dissolved unions of their units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo.units import UnitLayer, dissolve, unit_adjacency, units_of_points
+from territory_desktop.model.balance_metrics import band_text
 from territory_desktop.model.contiguity import Adjacency
 from territory_desktop.model.drive_estimate import HOME_COEF, straight_seconds
 from territory_desktop.model.plan import Plan, Territory, next_color
 from territory_desktop.model.territory_load import AccountTable
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.balance import BalanceError
+
+if TYPE_CHECKING:
+    from territory_desktop.optimize.alignment_figures import AlignmentFigures
+    from territory_desktop.routing import RoadNetwork
 
 BY = ("workload", "population", "potential")
 
@@ -44,6 +51,8 @@ class UnitDesign:
     outside: tuple[str, ...]  # accounts in no unit of the layer
     warnings: tuple[str, ...]
     tolerance: float  # the band the units were balanced to
+    by: str = "workload"
+    out_of_band: tuple[str, ...] = ()  # the warnings that say a territory is outside the band
 
 
 def units_in_scope(layer: UnitLayer, table: AccountTable) -> tuple[UnitLayer, np.ndarray]:
@@ -196,11 +205,10 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
     for ti in split:
         warnings.append(f"territory {territories[tids[ti]].name} is in pieces (fixed units "
                         "hold it apart)")
-    for ti in np.flatnonzero(state.violation() > 0).tolist():
-        dev = loads[ti] / target[ti] - 1
-        warnings.append(f"territory {territories[tids[ti]].name} cannot reach the band: "
-                        f"{abs(dev):.1%} {'above' if dev > 0 else 'below'} its target "
-                        "(units are too coarse, or fixed units hold it)")
+    out_of_band = [_outside(territories[tids[ti]].name, loads[ti] / target[ti] - 1, by,
+                            tolerance)
+                   for ti in np.flatnonzero(state.violation() > 0).tolist()]
+    warnings.extend(out_of_band)
     fb.step(0.9, "dissolving units into territories")
     outlines = dissolve(units, state.labels, k)
     unit_territory = {units.ids[i]: tids[state.labels[i]] for i in range(n)
@@ -216,4 +224,41 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
     return UnitDesign(units, unit_territory, territories, dict(zip(tids, outlines, strict=True)),
                       dict(zip(tids, map(float, loads), strict=True)),
                       dict(zip(tids, map(float, target), strict=True)), vacated, outside,
-                      tuple(warnings + [str(p) for p in units.problems]), tolerance)
+                      tuple(warnings + [str(p) for p in units.problems]), tolerance, by,
+                      tuple(out_of_band))
+
+
+def _outside(name: str, deviation: float, by: str, tolerance: float) -> str:
+    return (f"territory {name} cannot reach the ±{band_text(tolerance)} band: "
+            f"{abs(deviation):.1%} {'above' if deviation > 0 else 'below'} its target {by} "
+            "(units are too coarse, or fixed units hold it)")
+
+
+def judged_on_plan(design: UnitDesign, built: Plan, network: RoadNetwork | None = None,
+                   reuse: AlignmentFigures | None = None, *, progress: Progress | None = None,
+                   should_stop: Stop | None = None) -> UnitDesign:
+    """Return ``design`` with its workload measured on ``built``, the plan made from it.
+
+    The units are balanced on their own estimate (see the module); the Design panel measures
+    the plan itself (:func:`~territory_desktop.optimize.alignment_figures.alignment_figures`:
+    drive between the stops and from home, by road when ``network`` is given). The loads,
+    targets and band warnings become those figures, so the build and the panel agree on
+    which territory is outside the band. A design balanced by population or potential is
+    returned as it is. ``reuse``: earlier figures whose drive times still fit.
+    """
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.optimize.alignment_figures import alignment_figures
+
+    if design.by != "workload":
+        return design
+    figures = alignment_figures(built, assign_accounts(built).territory_of, network, reuse,
+                                progress=progress, should_stop=should_stop)
+    work, ids = figures.metrics.criteria["workload"], figures.metrics.territory_ids
+    scored = [(k, t) for k, t in enumerate(ids) if t in design.outlines]
+    out_of_band = tuple(
+        _outside(built.territories[ids[k]].name, work.deviations[k], design.by, design.tolerance)
+        for k in work.outside(design.tolerance) if ids[k] in design.outlines)
+    kept = tuple(w for w in design.warnings if w not in design.out_of_band)
+    return replace(design, loads={**design.loads, **{t: work.values[k] for k, t in scored}},
+                   targets={**design.targets, **{t: work.targets[k] for k, t in scored}},
+                   warnings=out_of_band + kept, out_of_band=out_of_band)

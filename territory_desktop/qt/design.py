@@ -199,10 +199,7 @@ class Design(QObject):
                                 on_done=lambda result: self._on_job_done(name, plan, result,
                                                                          edit, done))
 
-        if self.routing.network is None and self.routing.files.extract_path():
-            self.routing.ensure_network(run)
-        else:
-            run()
+        self.routing.with_network(run)
 
     def _on_job_done(self, name: str, plan: Plan, result: Any,
                      edit: Callable[[Plan, Any], Edit], done: Callable[[Any], None]) -> None:

@@ -175,6 +175,16 @@ class RoutingController(QObject):
                                       on_done=built)
         worker.signals.finished.connect(self._on_build_finished)
 
+    def with_network(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the plan's extract is compiled; at once when it has none.
+
+        What the Design panel measures on: road drive times whenever the plan has an extract.
+        """
+        if self.network is None and self.files.extract_path():
+            self.ensure_network(then)
+        else:
+            then()
+
     def _on_build_finished(self) -> None:
         """Forget the finished build; what waited for it ran in _on_network_built on success."""
         self._building = None

@@ -13,9 +13,9 @@ with progress and Cancel and applies it as one edit.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -49,6 +49,11 @@ from territory_desktop.optimize.unit_balance import BY, UnitDesign
 from territory_desktop.qt.balance_dialog import band_field
 from territory_desktop.qt.widgets import bullets, with_warnings
 from territory_desktop.qt.workbench import Workbench, apply_computed, file_folder
+
+if TYPE_CHECKING:
+    from territory_desktop.optimize.alignment_figures import AlignmentFigures
+    from territory_desktop.qt.routing_controller import RoutingController
+    from territory_desktop.routing import RoadNetwork
 
 __all__ = ["UNIT_FILE_FILTER", "BuildUnitsDialog", "Units", "load_units", "shown_units_job",
            "unit_design_job"]
@@ -101,21 +106,29 @@ def shown_units_job(kind: str, path: str | None,
 
 
 def unit_design_job(plan: Plan, layer: UnitLayer | None, kind: str, title: str, by: str,
-                    tolerance: float, seed: int, *, progress: Progress, should_stop: Stop,
-                    ) -> tuple[UnitLayer, dict[str, Any], UnitDesign]:
+                    tolerance: float, seed: int, network: RoadNetwork | None = None,
+                    reuse: AlignmentFigures | None = None, *, progress: Progress,
+                    should_stop: Stop) -> tuple[UnitLayer, dict[str, Any], UnitDesign]:
     """Load the layer (unless given) and assign its units to the reps, like ``tdesk plan units``.
 
-    Returns the layer, its outlines for the map and the design.
+    The territories built are then judged on the figures the Design panel shows
+    (:func:`~territory_desktop.optimize.unit_balance.judged_on_plan`, on ``network``, drive
+    times reused from ``reuse`` while they fit). Returns the layer, its outlines for the map
+    and the design.
     """
-    from territory_desktop.optimize.unit_balance import design_from_units
+    from territory_desktop.design_edits import apply_unit_design
+    from territory_desktop.optimize.unit_balance import design_from_units, judged_on_plan
 
     fb = Feedback(progress, should_stop)
     if layer is None:
         layer = load_units(kind, None, plan_extent(plan), progress=fb.sub(0.0, 0.3).step,
                            should_stop=should_stop)
     design = design_from_units(plan, layer, by=by, tolerance=tolerance, seed=seed,
-                               progress=fb.sub(0.3, 0.9).step, should_stop=should_stop)
-    fb.step(0.9, "Drawing the units")
+                               progress=fb.sub(0.3, 0.8).step, should_stop=should_stop)
+    fb.step(0.8, "Measuring the territories built")
+    design = judged_on_plan(design, apply_unit_design(plan, design).plan, network, reuse,
+                            progress=fb.sub(0.8, 0.95).step, should_stop=should_stop)
+    fb.step(0.95, "Drawing the units")
     return layer, units_collection(layer, title), design
 
 
@@ -180,6 +193,10 @@ class Units(QObject):
     ----------
     bench
         The window: document, map, edits, messages and background work.
+    routing
+        The plan's road network: a build is judged on it, as the Design panel measures.
+    figures
+        The Design panel's latest figures (their drive times are reused while they fit).
     """
 
     layer_shown = Signal(int)
@@ -187,9 +204,12 @@ class Units(QObject):
     built = Signal(object)
     """Territories were built from units as one edit (payload: the :class:`UnitDesign`)."""
 
-    def __init__(self, bench: Workbench) -> None:
+    def __init__(self, bench: Workbench, routing: RoutingController | None = None,
+                 figures: Callable[[], AlignmentFigures | None] = lambda: None) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
+        self.routing = routing
+        self.figures = figures
         self.layer: UnitLayer | None = None
         self.title = ""
         self.dialog: BuildUnitsDialog | None = None
@@ -318,12 +338,21 @@ class Units(QObject):
         dialog.open()
 
     def _build(self, kind: str, by: str, tolerance: float, seed: int) -> None:
-        plan = self.bench.document.plan
         layer = self.layer if kind == "file" else None
         title = self.title if kind == "file" else LAYER_NAMES[kind]
-        self.bench.run_work(f"Building territories from {title} units", unit_design_job,
-                            plan, layer, kind, title, by, tolerance, seed, kind="units-build",
-                            on_done=lambda done: self._on_built(plan, title, *done))
+
+        def run() -> None:
+            plan = self.bench.document.plan
+            network = self.routing.network if self.routing is not None else None
+            self.bench.run_work(f"Building territories from {title} units", unit_design_job,
+                                plan, layer, kind, title, by, tolerance, seed, network,
+                                self.figures(), kind="units-build",
+                                on_done=lambda done: self._on_built(plan, title, *done))
+
+        if self.routing is None:
+            run()
+        else:
+            self.routing.with_network(run)
 
     def _on_built(self, plan: Plan, title: str, layer: UnitLayer, outlines: dict[str, Any],
                   design: UnitDesign) -> None:

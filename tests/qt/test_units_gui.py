@@ -58,6 +58,7 @@ def units_plan(tdapp, qtbot, la_plan, tmp_path):
     with qtbot.waitSignal(units.built, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
+    _close_error_boxes(window, qtbot)  # the build's verdict on the band (see below), read
     _focus(window, qtbot)
     assert tdapp.document.undo_stack.count() == 1
     assert tdapp.document.undo_stack.undoText().startswith("Build 6 territories from ZIP/ZCTA")
@@ -67,6 +68,11 @@ def units_plan(tdapp, qtbot, la_plan, tmp_path):
                     == sum(1 for o in units.owners() if o), timeout=WAIT_MS)
     js(qtbot, tdapp.map_view, MOUSE_JS)
     return tdapp
+
+
+def _close_error_boxes(window, qtbot):
+    for box in [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]:
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
 
 def _select(tdapp, qtbot, tid):
@@ -356,6 +362,39 @@ def test_a_build_from_units_lists_every_warning(tdapp, qtbot, la_plan, tmp_path)
     qtbot.waitUntil(lambda: design.panel.figures is not None
                     and design.panel.figures.metrics.territory_ids
                     and "outside ±0.5%" in design.panel.summary.text(), timeout=WAIT_MS)
+
+
+def test_a_build_from_units_warns_of_what_the_design_panel_shows(tdapp, qtbot, la_plan,
+                                                                  tmp_path):
+    # Six LA reps from ZIP/ZCTA units: on the units' own estimate every territory is in the
+    # band, but the plan built drives between its stops too. The warning the user reads and
+    # the Design panel's Deviation column name the same territories, by the same figure.
+    from territory_desktop.qt.design_panel import COLUMNS
+
+    window, units = tdapp.window, tdapp.window.units
+    dialog = _build_dialog_on_la(tdapp, qtbot, la_plan, tmp_path)
+    with qtbot.waitSignal(units.built, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+    boxes = [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]
+    assert boxes, "the build said nothing of the territory the Design panel shows outside"
+    said = {}
+    for line in boxes[0].text().splitlines():
+        name, _, rest = line.removeprefix("• territory ").partition(" cannot reach the ±5% "
+                                                                    "band: ")
+        if rest:
+            figure, where = rest.split()[:2]
+            said[name] = ("+" if where == "above" else "-") + figure
+    assert said
+    _close_error_boxes(window, qtbot)
+    design = window.design
+    design.show_panel()
+    table = design.panel.table
+    qtbot.waitUntil(lambda: design.panel.figures is not None and table.rowCount() == 6,
+                    timeout=WAIT_MS)
+    shown = {table.item(r, 0).text(): table.item(r, COLUMNS.index("Deviation")).text()
+             for r in range(table.rowCount())}
+    assert {n: d for n, d in shown.items() if abs(float(d.rstrip("%"))) > 5} == said
 
 
 def test_county_units_around_the_sample_are_painted_by_territory(tdapp, qtbot):
