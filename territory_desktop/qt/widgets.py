@@ -78,11 +78,14 @@ def with_warnings(lines: Sequence[str]) -> str:
 
 # A figure the tables show: "12", "1,234.5", "-3.4%", "+5.1 %", "$12.00"; not "7-Eleven".
 _FIGURE = re.compile(r"[+\-−]?[$€£]?\d[\d,]*(?:\.\d+)?(?: ?%)?")
+_MISSING = ("-", "–", "—")  # a figure one side of "a → b" lacks
 
 
 def _is_figure(text: str) -> bool:
-    """Return whether ``text`` is a number, or two (``a → b``): figures to right-align."""
-    return all(_FIGURE.fullmatch(part.strip()) is not None for part in text.split("→"))
+    """Return whether ``text`` is a number, or two (``a → b``, one may be a dash): right-align."""
+    parts = [part.strip() for part in text.split("→")]
+    figures = [part for part in parts if part not in _MISSING]
+    return bool(figures) and all(_FIGURE.fullmatch(part) is not None for part in figures)
 
 
 def read_only_table(parent: QWidget, name: str, header: list[str],

@@ -290,3 +290,26 @@ def test_comparison_draws_old_and_new_borders_until_closed(tdapp, qtbot, two_sce
                              "document.querySelectorAll('.td-comparison-legend').length]") \
         == [None, 0, 0]
     assert panel.table.rowCount() == 0 and not panel.close_button.isEnabled()
+
+
+def test_a_figure_missing_on_one_side_lines_up_with_the_figures(tdapp, qtbot):
+    # A territory deleted since "As shipped" has no figures in the current plan: its row reads
+    # "- → 60", right-aligned in its column like "51 → 67" is, not pushed to the left.
+    window, plan = tdapp.window, tdapp.document.plan
+    _save_scenario(tdapp, qtbot, "As shipped")
+    gone = next(t for t in plan.territories.values() if t.geometry is not None)
+    panel, table = window.territories, window.territories.table
+    row = next(r for r, w in enumerate(panel.model.rows) if w.territory_id == gone.id)
+    rect = table.visualRect(panel.proxy.mapFromSource(panel.model.index(row, 0)))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.selected_territories == [gone.id]
+    window.actions["territory.delete"].trigger()
+    assert gone.id not in tdapp.document.plan.territories
+    scenarios = window.design.scenarios
+    _compare(tdapp, qtbot, CURRENT, "As shipped")
+    row = _cells(scenarios, "Territory").index(gone.name)
+    right = Qt.AlignmentFlag.AlignRight
+    for name in ("Accounts", "Workload h/wk", "Potential", "Drive h/wk"):
+        item = scenarios.table.item(row, COMPARE_COLUMNS.index(name))
+        assert item.text().startswith("- → ")
+        assert item.textAlignment() & right, name
