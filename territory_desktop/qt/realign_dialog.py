@@ -43,6 +43,7 @@ from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
 __all__ = ["RealignDialog", "RealignResultDialog"]
 
+LEAVER_NOTE = "The leaver's own accounts count towards the accounts moved."
 # The issue's goal for a rep who leaves: accounts moved at most 1.3x the leaver's own.
 LEAVER_BUDGET = 1.3
 
@@ -144,14 +145,15 @@ class RealignDialog(QDialog):
         self.join.toggled.connect(self._on_join_toggled)
 
         self.band = BandAndBudget(self, "realign", drives=20)
+        self.leaver_note = QLabel(LEAVER_NOTE, self)
+        self.leaver_note.setObjectName("realignLeaverNote")
+        self.leaver_note.setWordWrap(True)
         self.leaving.currentIndexChanged.connect(self._on_leaving_changed)
         self._on_leaving_changed()
         self.problem = problem_label(self, "realignProblem")
         form = QFormLayout()
         self.band.add_band(form)
         self.band.add_budget(form)
-        self.leaver_note = QLabel("The leaver's own accounts count towards the accounts moved.",
-                                  self)
         form.addRow(self.leaver_note)
         form.addRow(QLabel("Locked territories, overlay rules and pinned accounts never move.",
                            self))
@@ -190,11 +192,23 @@ class RealignDialog(QDialog):
     def _on_leaving_changed(self) -> None:
         rep_id = self.leaving.currentData()
         must = self._must_move()
-        if rep_id is not None and not isinstance(must, BalanceError):
-            # The goal of the issue: 1.3x the leaver's own accounts, besides those that must
-            # move anyway.
-            self.band.max_moves.setValue(len(must) + math.ceil((LEAVER_BUDGET - 1)
-                                                               * self.owned[rep_id]))
+        if rep_id is None or isinstance(must, BalanceError):
+            self.leaver_note.setText(LEAVER_NOTE)
+            return
+        rep_of = {t.id: t.rep_id for t in self.plan.territories.values()}
+        moving = set(must)
+        stay = Counter(self.plan.territories[t].name for a, t in
+                       self.assignment.territory_of.items()
+                       if t is not None and rep_of[t] == rep_id and a not in moving)
+        name, handed = self.plan.reps[rep_id].name, self.owned[rep_id] - stay.total()
+        note = f"{name}'s {handed} accounts move; they count towards the accounts moved."
+        if stay:
+            note += (f" Their other {stay.total()} stay in {', '.join(sorted(stay))}, left "
+                     "without a rep.")
+        self.leaver_note.setText(note)
+        # The goal of the issue: 1.3x the leaver's accounts that move, besides those that
+        # must move anyway.
+        self.band.max_moves.setValue(len(must) + math.ceil((LEAVER_BUDGET - 1) * handed))
 
     def _on_join_toggled(self, joining: bool) -> None:
         self.pages.setCurrentIndex(1 if joining else 0)

@@ -221,6 +221,30 @@ def test_the_budget_check_counts_what_the_engine_moves(tdapp, qtbot, tmp_path):
     assert doc.assignment.accounts_in("T-ENT") == enterprise
 
 
+def test_the_leaver_note_says_what_moves_as_the_budget_check_counts(tdapp, qtbot, tmp_path):
+    """The leaver owns 25 accounts, 3 kept by an overlay rule: the note and the budget say 22."""
+    doc = tdapp.document
+
+    def enterprise_to_rep_4(plan):
+        plan.territories["T-ENT"] = replace(plan.territories["T-ENT"], rep_id="REP-4")
+
+    _open_changed(tdapp, qtbot, tmp_path, enterprise_to_rep_4)
+    enterprise = doc.plan.territories["T-ENT"].name
+    dialog = _realign_dialog(tdapp, qtbot)
+    combo = dialog.leaving
+    combo.setFocus()
+    while combo.currentData() != "REP-4":  # the user steps through the reps with the keyboard
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentText() == "Samuel Okoye (REP-4, 25 accounts)"
+    assert dialog.leaver_note.text() == (
+        "Samuel Okoye's 22 accounts move; they count towards the accounts moved. Their other "
+        f"3 stay in {enterprise}, left without a rep.")
+    assert dialog.band.max_moves.value() == 22 + 7  # 1.3 x the 22 that move, rounded up
+    _type_budget(qtbot, dialog, "21")
+    assert dialog.problem.text().startswith("Samuel Okoye's 22 accounts must all move")
+    dialog.reject()
+
+
 def test_an_account_pinned_to_the_leavers_territory_is_said_in_the_dialog(tdapp, qtbot,
                                                                           tmp_path):
     doc = tdapp.document
