@@ -204,8 +204,8 @@ class Units(QObject):
     built = Signal(object)
     """Territories were built from units as one edit (payload: the :class:`UnitDesign`)."""
 
-    def __init__(self, bench: Workbench, routing: RoutingController | None = None,
-                 figures: Callable[[], AlignmentFigures | None] = lambda: None) -> None:
+    def __init__(self, bench: Workbench, routing: RoutingController,
+                 figures: Callable[[], AlignmentFigures | None]) -> None:
         super().__init__(bench.dialog_parent())
         self.bench = bench
         self.routing = routing
@@ -343,16 +343,12 @@ class Units(QObject):
 
         def run() -> None:
             plan = self.bench.document.plan
-            network = self.routing.network if self.routing is not None else None
             self.bench.run_work(f"Building territories from {title} units", unit_design_job,
-                                plan, layer, kind, title, by, tolerance, seed, network,
-                                self.figures(), kind="units-build",
+                                plan, layer, kind, title, by, tolerance, seed,
+                                self.routing.network, self.figures(), kind="units-build",
                                 on_done=lambda done: self._on_built(plan, title, *done))
 
-        if self.routing is None:
-            run()
-        else:
-            self.routing.with_network(run)
+        self.routing.with_network(run)
 
     def _on_built(self, plan: Plan, title: str, layer: UnitLayer, outlines: dict[str, Any],
                   design: UnitDesign) -> None:
