@@ -447,7 +447,13 @@ class HealthPanel(QWidget):
                       self._files["activities"], mappings)
 
         dialog.accepted.connect(on_accepted)
+        dialog.rejected.connect(self._on_mapping_rejected)
         dialog.open()
+
+    def _on_mapping_rejected(self) -> None:
+        """Say that nothing was loaded: the one edit stores all files or none."""
+        self.summary.setText("Import cancelled: nothing loaded.")
+        self.workbench.show_status("CRM results: import cancelled, nothing loaded", 10000)
 
     def _on_computed(self, report: HealthReport, asked: bool) -> None:
         self._show_report(report)

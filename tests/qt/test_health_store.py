@@ -315,8 +315,32 @@ def test_cancelling_the_mapping_dialog_stores_nothing(no_results, qtbot, monkeyp
     assert not dialog.isVisible()
     assert list(window.jobs.workers) == jobs  # no import started again
     assert document.plan.health.results is None and not document.is_modified
-    assert "deals export.csv lacks required columns: id, account_id, amount, created" in (
-        panel.summary.text())
+    assert panel.summary.text() == "Import cancelled: nothing loaded."
+
+
+def test_cancelling_the_quotas_mapping_says_that_nothing_was_loaded(no_results, qtbot,
+                                                                   monkeypatch, tmp_path):
+    tdapp = no_results
+    window, document = tdapp.window, tdapp.document
+    lines = (RESULTS / "opportunities.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    bad = lines[1].split(",")
+    bad[0], bad[header.index("Amount")] = "OPP-BAD-1", "lots"
+    opportunities = tmp_path / "bad_opps.csv"  # recognised columns, one row rejected
+    opportunities.write_text("\n".join([*lines[:8], ",".join(bad)]) + "\n", encoding="utf-8")
+    quotas = tmp_path / "targets.csv"
+    quotas.write_text("Seller,Window,Objective\nREP-1,2026Q4,1000\n", encoding="utf-8")
+    panel = _show_health(qtbot, window)
+    _answer_files(monkeypatch, "getOpenFileName", [opportunities, quotas, ""])
+    with qtbot.waitSignal(panel.loaded, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.load_button, LEFT)
+    dialog = panel.mapping_dialog
+    assert dialog is not None and dialog.isVisible() and "targets.csv" in dialog.windowTitle()
+    assert "bad_opps.csv: 7 opportunities kept, 1 rejected" in panel.summary.text()
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), LEFT)
+    assert panel.summary.text() == "Import cancelled: nothing loaded."
+    assert window.statusBar().currentMessage() == "CRM results: import cancelled, nothing loaded"
+    assert document.plan.health.results is None and document.undo_stack.count() == 0
 
 
 def test_two_files_with_odd_columns_are_mapped_one_after_the_other(no_results, qtbot, monkeypatch,
