@@ -8,6 +8,7 @@ the new one, never a half-written one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import random
@@ -32,7 +33,8 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
     move is one atomic ``os.replace``) and keeps the target's suffix (writers that choose a
     format by it, such as ``numpy.savez``, still work). It exists and is empty when yielded;
     a writer that must create the file itself may delete it first. On any error it is removed
-    and an existing ``target`` is left untouched.
+    and an existing ``target`` is left untouched; an ``OSError`` about the temporary file
+    comes out as :class:`WriteError`, which names ``target``.
 
     The new file gets the permissions any new file gets (0666 less the process's umask, as
     ``open(path, "w")`` gives), or those of the ``target`` it replaces; not ``mkstemp``'s
@@ -53,7 +55,10 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     tag = f"{owner}-" if owner else ""
-    tmp = _new_file(folder, f".{target.name}.{tag}", ".tmp" + target.suffix)
+    try:
+        tmp = _new_file(folder, f".{target.name}.{tag}", ".tmp" + target.suffix)
+    except OSError as exc:
+        raise WriteError.of(target, exc) from exc
     try:
         yield tmp
         _keep_mode(target, tmp)  # after writing: a read-only mode must not stop the writer
@@ -62,10 +67,40 @@ def atomic_path(target: str | os.PathLike[str], *, durable: bool = False,
         os.replace(tmp, target)
         if durable:
             _fsync_dir(folder)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp), tmp):
+            raise WriteError.of(target, exc) from exc
         raise
+
+
+class WriteError(OSError):
+    """A file that could not be written: ``str()`` names it and says why, in words.
+
+    Not the temporary file the write went to, which the user never chose.
+    """
+
+    @classmethod
+    def of(cls, target: str | os.PathLike[str], exc: OSError) -> WriteError:
+        """Return the error for ``target`` that ``exc`` (about any file of the write) means."""
+        if isinstance(exc, WriteError):
+            return exc
+        folder = Path(target).parent
+        reasons = {
+            errno.ENOENT: ("the folder does not accept new files" if folder.is_dir()
+                           else f"folder {folder} does not exist"),
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.EROFS: "the disk is read-only", errno.ENOSPC: "the disk is full",
+            errno.ENOTDIR: "a part of the path is not a folder",
+            errno.EISDIR: "it is a folder", errno.ENAMETOOLONG: "the name is too long",
+        }
+        reason = reasons.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+        return cls(exc.errno, reason, str(target))
+
+    def __str__(self) -> str:
+        """Return "cannot write <target>: <reason>"."""
+        return f"cannot write {self.filename}: {self.strerror}"
 
 
 @contextlib.contextmanager

@@ -50,7 +50,7 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 def _format(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
     from territory_desktop.io.exports._files import check_target
 
-    check_target(args.output)  # before any routing: a bad target fails at once
+    check_target(args.output, args.plan)  # before any routing: a bad target fails at once
     fmt: str = args.format or args.output.suffix.lstrip(".").lower()
     if fmt not in allowed:
         raise ExportError(f"{args.kind}: format must be {' or '.join(allowed)} (--format, or the "
@@ -214,7 +214,7 @@ def _export_gis(args: argparse.Namespace) -> int:
     from territory_desktop.io.exports._files import check_target
     from territory_desktop.io.exports.gis import GIS_FORMATS, write_plan_layer
 
-    check_target(args.output)
+    check_target(args.output, args.plan)
     fmt = args.format or {s: f for f, (_, s) in GIS_FORMATS.items()}.get(
         args.output.suffix.lower(), "")
     if fmt not in GIS_FORMATS:
@@ -256,9 +256,7 @@ def _export_rep_pack(args: argparse.Namespace) -> int:
         write_rep_pack,
     )
 
-    check_pack_target(args.output)
-    if args.output.resolve() == args.plan.resolve():
-        raise ExportError("rep-pack: the pack must not overwrite the plan itself")
+    check_pack_target(args.output, args.plan)
     master = _load(args.plan)
     if args.rep not in master.reps:
         raise ExportError(f"no rep {args.rep!r} in {args.plan}")
@@ -268,7 +266,7 @@ def _export_rep_pack(args: argparse.Namespace) -> int:
         print(f"note: gave {args.plan} an identity (plan id {plan.settings.plan_id[:8]}) and "
               "saved it, so the returned pack can be matched to it", file=sys.stderr)
     pack = write_rep_pack(plan, args.rep, _network(plan, args.plan, args.network_cache),
-                          args.output)
+                          args.output, plan_file=args.plan)
     print(f"wrote {args.output}: rep {args.rep}, {pack.describe()}")
     return 0
 

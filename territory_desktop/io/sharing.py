@@ -173,3 +173,19 @@ def _user_name() -> str:
         if os.environ.get(key):
             return os.environ[key]
     return ""
+
+
+def is_plan_file(target: str | os.PathLike[str], plan: str | os.PathLike[str]) -> bool:
+    """Whether writing ``target`` would replace the plan file at ``plan`` or its hidden siblings.
+
+    The same file is found through symlinks and hard links; the siblings are the autosaves,
+    the lock and the temporary files of saves (``.<plan name>.*`` beside the plan).
+    """
+    target, plan = Path(target), Path(plan)
+    if target.resolve() == plan.resolve():
+        return True
+    with contextlib.suppress(OSError):
+        if os.path.samefile(target, plan):
+            return True
+    return (target.resolve().parent == plan.resolve().parent
+            and target.name.startswith(f".{plan.name}."))

@@ -75,17 +75,33 @@ def date_edit(value: dt.date, name: str) -> QDateEdit:
     return edit
 
 
-def target_problem(text: str, formats: Sequence[str] = ()) -> str:
-    """Why the file ``text`` cannot be the target ("" when it can), in one line."""
+def sentence(exc: Exception) -> str:
+    """Return an error's one line as a sentence: capital first, full stop last."""
+    text = str(exc).rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def reopen(dialog: QDialog, reason: QLabel, exc: Exception) -> None:
+    """Open ``dialog`` again, its choices as they were, with why its OK wrote nothing."""
+    reason.setText(sentence(exc))
+    reason.setVisible(True)
+    dialog.open()
+
+
+def target_problem(text: str, formats: Sequence[str] = (), plan_file: Path | None = None) -> str:
+    """Why the file ``text`` cannot be the target ("" when it can), in one line.
+
+    ``plan_file``: the open plan's file, which no export may write over.
+    """
     if not text.strip():
         return "Choose the file to write (Browse…)."
     path = Path(text.strip())
     if formats and path.suffix.lower().lstrip(".") not in formats:
         return f"The file must end in .{' or .'.join(formats)}."
     try:
-        check_target(path)
+        check_target(path, plan_file)
     except ExportError as exc:
-        return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        return sentence(exc)
     return ""
 
 
@@ -112,6 +128,7 @@ class ExportDialog(QDialog):
     """The user pressed Preview (no payload); the answer comes through :meth:`show_preview`."""
 
     routed = False
+    plan_file: Path | None = None  # the open plan's file (set before the dialog opens)
 
     def __init__(self, title: str, plan: Plan, parent: QWidget, *, with_rep: bool = True
                  ) -> None:
@@ -187,6 +204,10 @@ class ExportDialog(QDialog):
         box.addWidget(button)
         edit.textChanged.connect(self.refresh)
         return row
+
+    def failed(self, exc: Exception) -> None:
+        """Open again, the choices kept, saying why the export failed."""
+        reopen(self, self.reason, exc)
 
     def preview_problem(self) -> str:
         """Why Preview (and so OK) cannot be pressed now, in one line ("" when it can)."""

@@ -41,6 +41,7 @@ from territory_desktop.qt.export_base import (
     Stop,
     date_edit,
     preview,
+    sentence,
     target_problem,
     to_date,
 )
@@ -197,7 +198,7 @@ class TripDialog(ExportDialog):
         try:
             check_range(self.plan, self.rep_id, *self.dates)
         except ExportError as exc:
-            return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+            return sentence(exc)
         return ""
 
 
@@ -289,7 +290,7 @@ class RangeDialog(TripDialog):
 
     def target_problem(self) -> str:
         """Return why the file cannot be written: none, a suffix of no format, or the folder."""
-        return target_problem(self.path.text(), [s for s, _ in self.formats])
+        return target_problem(self.path.text(), [s for s, _ in self.formats], self.plan_file)
 
 
 def _rates_combo(plan: Plan) -> QComboBox:
@@ -371,7 +372,7 @@ class ExpenseDialog(RangeDialog):
             if start <= last:
                 plan_rates(self.plan).covering(start, last)
         except ExportError as exc:
-            return f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+            return sentence(exc)
         return ""
 
     def work(self, preview_only: bool) -> TripWork:
@@ -461,7 +462,7 @@ class RoutePackDialog(TripDialog):
         folder = self.folder.text().strip()
         if not folder or not Path(folder).is_dir():
             return "Choose an existing folder (Browse…)."
-        return target_problem(str(Path(folder) / "pack"))
+        return target_problem(str(Path(folder) / "pack"), (), self.plan_file)
 
     def work(self, preview_only: bool) -> TripWork:
         """Preview the week's stops or write the ticked parts."""

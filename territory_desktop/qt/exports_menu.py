@@ -56,6 +56,8 @@ class Exports:
 
     def _open(self, dialog: ExportDialog, run: Callable[[], None]) -> None:
         self.dialog = dialog
+        dialog.plan_file = self.files.document.path
+        dialog.refresh()
         dialog.accepted.connect(run)
         dialog.open()
 
@@ -76,7 +78,8 @@ class Exports:
             self.files.remember_export_folder(dialog.output_folder)
             self.bench.run_work(f"Exporting {title}", trips_then, plan, dialog.rep_id,
                                 start_date, end_date, self.routing.network, dialog.unit,
-                                then, on_done=self._done, kind=f"export {title}")
+                                then, on_done=self._done, on_error=dialog.failed,
+                                kind=f"export {title}")
 
         dialog.preview_requested.connect(
             lambda: self.routing.ensure_network(lambda: start(True)))
@@ -119,7 +122,8 @@ class Exports:
             self.files.remember_export_folder(dialog.target.parent)
             self.bench.run_work("Exporting assignments", export_assignments,
                                 self.bench.document.plan, dialog.target, dialog.fmt,
-                                dialog.previous(), dialog.effective_date, on_done=self._done)
+                                dialog.previous(), dialog.effective_date, on_done=self._done,
+                                on_error=dialog.failed)
 
         self._open(dialog, run)
 
@@ -131,7 +135,7 @@ class Exports:
             self.files.remember_export_folder(dialog.target.parent)
             self.bench.run_work(f"Exporting {dialog.kind}", export_layer,
                                 self.bench.document.plan, dialog.kind, dialog.target,
-                                dialog.fmt, on_done=self._done)
+                                dialog.fmt, on_done=self._done, on_error=dialog.failed)
 
         self._open(dialog, run)
 
@@ -152,7 +156,8 @@ class Exports:
             self.files.remember_export_folder(target.parent)
             self.bench.run_work("Exporting territory summary", territory_summary, doc.plan,
                                 territory_of, self.routing.network, target,
-                                on_done=self._done, kind="export territory summary")
+                                on_done=self._done, on_error=dialog.failed,
+                                kind="export territory summary")
 
         def with_network(then: Callable[[], None]) -> None:
             if self.routing.network_key():

@@ -31,6 +31,7 @@ from territory_desktop.qt.export_base import (
     Stop,
     date_edit,
     preview,
+    sentence,
     target_problem,
     to_date,
 )
@@ -56,11 +57,6 @@ def export_layer(plan: Plan, kind: str, path: Path, fmt: str, *, progress: Progr
     files = write_plan_layer(plan, kind, path, fmt)
     count = len(plan.territories if kind == "territories" else plan.accounts)
     return f"Wrote {', '.join(f.name for f in files)} to {path.parent}: {count} {kind}"
-
-
-def _sentence(exc: Exception) -> str:
-    text = str(exc)
-    return f"{text[:1].upper()}{text[1:]}."
 
 
 class _FileExportDialog(ExportDialog):
@@ -113,7 +109,7 @@ class _FileExportDialog(ExportDialog):
 
     def target_problem(self) -> str:
         """Return why OK is disabled: a file that cannot be written."""
-        return target_problem(self.path.text(), [self.suffix])
+        return target_problem(self.path.text(), [self.suffix], self.plan_file)
 
 
 class AssignmentsDialog(_FileExportDialog):
@@ -315,7 +311,7 @@ class ImportTerritoriesDialog(ExportDialog):
         try:
             found = self.found()
         except ExportError as exc:
-            return _sentence(exc).replace("..", ".")
+            return sentence(exc)
         if not found.territories:
             return f"No territory can be imported ({len(found.problems)} rejected)."
         return ""

@@ -65,12 +65,15 @@ class JobRunner(QObject):
 
     def run(self, title: str, fn: Callable[..., Any], *args: Any,
             on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-            quiet: bool = False, **kwargs: Any) -> Worker:
+            quiet: bool = False, on_error: Callable[[Exception], object] | None = None,
+            **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread with progress and Cancel in the status bar.
 
         A new job of the same ``kind`` (default: ``fn``'s name) cancels the older one; jobs of
         other kinds run alongside it. A ``quiet`` job (a panel's refresh after every edit)
         shows its bar and title but not its steps, which would hide what the edit said.
+        A failure goes to ``on_error`` (an export dialog that opens again), else to the
+        error box.
         """
         job_kind = kind or str(getattr(fn, "__name__", title))
         for old in self.workers:
@@ -88,6 +91,7 @@ class JobRunner(QObject):
         self.cancel_button.show()
         worker.signals.progressed.connect(self._on_worker_progressed)
         worker.on_done = on_done
+        worker.on_error = on_error
         worker.generation = self._generation()
         # Bound methods, not closures: Qt drops them with the window, so a result that arrives
         # after the window is gone is never delivered to deleted widgets.
@@ -128,6 +132,9 @@ class JobRunner(QObject):
             if worker is not None and not worker.superseded \
                     and worker.generation == self._generation():
                 self._bar.showMessage(f"{title}: cancelled", 5000)
+        elif (worker is not None and worker.on_error is not None and isinstance(exc, Exception)
+              and worker.generation == self._generation()):
+            worker.on_error(exc)
         else:
             self._notify_error(title, str(exc) or type(exc).__name__)
 

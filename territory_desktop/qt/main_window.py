@@ -537,10 +537,11 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- background work
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
                  on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-                 quiet: bool = False, **kwargs: Any) -> Worker:
+                 quiet: bool = False, on_error: Callable[[Exception], object] | None = None,
+                 **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread: :meth:`JobRunner.run`."""
         return self.jobs.run(title, fn, *args, on_done=on_done, kind=kind, quiet=quiet,
-                             **kwargs)
+                             on_error=on_error, **kwargs)
 
     def cancel_work(self) -> None:
         """Cancel every running job."""

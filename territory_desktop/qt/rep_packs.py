@@ -40,6 +40,7 @@ from territory_desktop.io.exports.reppack import (
     write_rep_pack,
 )
 from territory_desktop.io.planfile import PlanFileError, load_plan
+from territory_desktop.qt.export_base import reopen, target_problem
 from territory_desktop.qt.widgets import fill_rep_combo
 from territory_desktop.qt.workbench import file_folder
 from territory_desktop.routing.plan_network import embed_network
@@ -55,13 +56,18 @@ PACK_FILTER = "Rep packs (*.gpkg);;All files (*)"
 
 
 class RepPackDialog(QDialog):
-    """The rep and the pack file to write; OK only when both are chosen."""
+    """The rep and the pack file to write; OK only when both are chosen.
 
-    def __init__(self, plan: Plan, folder: str, parent: QWidget) -> None:
+    ``plan_file``: the open plan's file, which the pack must not overwrite.
+    """
+
+    def __init__(self, plan: Plan, folder: str, parent: QWidget,
+                 plan_file: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export rep pack")
         self.plan = plan
         self.folder = folder
+        self.plan_file = plan_file
         form = QFormLayout()
         self.rep = QComboBox()
         self.rep.setObjectName("rep")
@@ -110,17 +116,19 @@ class RepPackDialog(QDialog):
         if chosen:
             self.path.setText(chosen if chosen.lower().endswith(".gpkg") else chosen + ".gpkg")
 
+    def failed(self, exc: Exception) -> None:
+        """Open again, the choices kept, saying why the pack was not written."""
+        reopen(self, self.reason, exc)
+
     def problem(self) -> str:
         """Why OK cannot be pressed now, in one line ("" when it can)."""
         if not self.rep_id:
             return "The plan has no reps."
         if self.plan.settings.pack_of:
             return "This plan is itself a rep pack: export packs from the master plan."
-        if not self.path.text().strip():
-            return "Choose the file to write (Browse…)."
-        if not self.path.text().strip().lower().endswith(".gpkg"):
+        if self.path.text().strip() and not self.path.text().strip().lower().endswith(".gpkg"):
             return "A rep pack is a plan file: end its name with .gpkg."
-        return ""
+        return target_problem(self.path.text(), (), self.plan_file)
 
     def refresh(self) -> None:
         """Show the reason, if any, and enable OK only without one."""
@@ -221,7 +229,7 @@ class RepPacks:
         """File > Export > Rep pack: ask for the rep and file, then write the pack."""
         folder = file_folder(self.files.document, self.files.prefs, export=True)
         dialog = self.dialog = RepPackDialog(self.bench.document.plan, folder,
-                                             self.bench.dialog_parent())
+                                             self.bench.dialog_parent(), self.files.document.path)
         dialog.accepted.connect(lambda: self._export(dialog.rep_id,
                                                      Path(dialog.path.text().strip())))
         dialog.open()
@@ -245,7 +253,12 @@ class RepPacks:
         assert self.routing.network is not None
         self.bench.run_work("Exporting rep pack", write_rep_pack, self.bench.document.plan,
                             rep_id, self.routing.network, path,
+                            plan_file=self.files.document.path, on_error=self._failed,
                             on_done=lambda pack: self._on_written(pack, path))
+
+    def _failed(self, exc: Exception) -> None:
+        if self.dialog is not None:
+            self.dialog.failed(exc)
 
     def _on_written(self, pack: RepPack, path: Path) -> None:
         self.bench.show_status(f"Wrote {path}: {pack.describe()}", 15000)

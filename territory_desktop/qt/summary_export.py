@@ -76,4 +76,4 @@ class SummaryDialog(ExportDialog):
 
     def target_problem(self) -> str:
         """Return why OK is disabled: no PDF file chosen, or one that cannot be written."""
-        return target_problem(self.path.text(), ["pdf"])
+        return target_problem(self.path.text(), ["pdf"], self.plan_file)

@@ -46,10 +46,12 @@ class Workbench(Protocol):
 
     def run_work(self, title: str, fn: Callable[..., Any], *args: Any,
                  on_done: Callable[[Any], object] | None = None, kind: str | None = None,
-                 quiet: bool = False, **kwargs: Any) -> Worker:
+                 quiet: bool = False, on_error: Callable[[Exception], object] | None = None,
+                 **kwargs: Any) -> Worker:
         """Run ``fn`` off the GUI thread with progress and Cancel; ``on_done(result)`` after.
 
         ``quiet``: a refresh after every edit, whose steps stay out of the status line.
+        ``on_error(exc)``: told of a failure instead of the error box (not of a cancel).
         """
         ...
 

@@ -131,6 +131,7 @@ class Worker(QRunnable):
         self.title = ""
         self.kind = ""
         self.on_done: Callable[[Any], object] | None = None  # set by whoever starts it
+        self.on_error: Callable[[Exception], object] | None = None  # likewise
         self.generation = 0
         self.superseded = False  # cancelled because a newer job of its kind replaced it
         self.quiet = False  # its steps stay out of the status line (JobRunner.run)

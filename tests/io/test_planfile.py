@@ -581,7 +581,7 @@ def test_failed_save_keeps_old_file_and_leaves_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("territory_desktop.files._fsync_file", boom)
-    with pytest.raises(PlanFileError, match=r"Cannot save .*p\.gpkg.*No space"):
+    with pytest.raises(PlanFileError, match=r"Cannot save .*p\.gpkg: the disk is full"):
         save_plan(Plan(name="other"), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg"]

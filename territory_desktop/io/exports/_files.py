@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from territory_desktop.files import atomic_path, formula_safe
+from territory_desktop.files import WriteError, atomic_path, formula_safe
+from territory_desktop.io import sharing
 from territory_desktop.model.export_settings import ExportError
 
 __all__ = ["OSM_ATTRIBUTION", "ExportError", "Report", "check_target", "csv_cell", "write_atomic",
@@ -34,9 +35,16 @@ class Report:
     warnings: tuple[str, ...] = ()
 
 
-def check_target(path: Path) -> Path:
-    """Fail early, with the reason, when ``path`` cannot be written."""
+def check_target(path: Path, plan: Path | None = None) -> Path:
+    """Fail early, with the reason, when ``path`` cannot be written.
+
+    ``plan``: the plan file being exported from; neither it nor the files kept beside it
+    (autosaves, lock) may be written over.
+    """
     path = Path(path)
+    if plan is not None and sharing.is_plan_file(path, plan):
+        raise ExportError(f"cannot write {path}: that is the plan {Path(plan).name} (or its "
+                          "autosave or lock file)")
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a folder")
@@ -68,13 +76,18 @@ def write_atomic_set(path: Path, write: Callable[[Path], object]) -> list[Path]:
     ``path``. Each move is atomic; a failure before the moves leaves nothing behind.
     """
     path = check_target(Path(path))
-    folder = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))
+    except OSError as exc:
+        raise WriteError.of(path, exc) from exc
     try:
         write(folder / path.name)
         made = sorted(folder.iterdir())
         for f in made:
             os.replace(f, path.parent / f.name)
         return [path.parent / f.name for f in made]
+    except OSError as exc:
+        raise WriteError.of(path, exc) from exc
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -234,21 +234,21 @@ def _join(a: str, b: str) -> str:
 
 
 def write_rep_pack(plan: Plan, rep_id: str, network: RoadNetwork, path: Path, *,
-                   progress: ProgressFn | None = None,
+                   plan_file: Path | None = None, progress: ProgressFn | None = None,
                    should_stop: StopFn | None = None) -> RepPack:
-    """Cut ``rep_id``'s pack out of ``plan`` and save it to ``path`` (atomically)."""
+    """Cut ``rep_id``'s pack out of ``plan`` (saved in ``plan_file``) and save it to ``path``."""
     from territory_desktop.io.planfile import save_plan
 
-    check_pack_target(path)
+    check_pack_target(path, plan_file)
     pack = make_rep_pack(plan, rep_id, network, progress=progress, should_stop=should_stop)
     save_plan(pack.plan, path)
     return pack
 
 
-def check_pack_target(path: Path) -> None:
-    """Fail early when a rep pack cannot be written to ``path``."""
+def check_pack_target(path: Path, plan_file: Path | None = None) -> None:
+    """Fail early when a rep pack cannot be written to ``path`` (nor over ``plan_file``)."""
     from territory_desktop.io.exports._files import check_target
 
-    check_target(path)
+    check_target(path, plan_file)
     if path.suffix.lower() != ".gpkg":
         raise ExportError(f"rep pack: {path} must be a plan file (.gpkg)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
@@ -117,3 +118,22 @@ def test_exported_files_get_a_new_file_s_permissions(export_plan_path, tmp_path,
     modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
     assert len(modes) > len(runs)  # the shapefile's siblings too
     assert modes == dict.fromkeys(modes, 0o666 & ~umask)
+
+
+def test_a_write_that_fails_names_the_target_and_the_reason_in_words(tmp_path):
+    target = tmp_path / "log.csv"
+
+    def disk_full(tmp):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
+
+    with pytest.raises(OSError) as caught:
+        write_atomic(target, disk_full)
+    assert str(caught.value) == f"cannot write {target}: the disk is full"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.access("/proc", os.W_OK), reason="needs root: /proc looks writable")
+def test_a_folder_that_takes_no_new_files_is_named_not_the_temporary(export_plan_path, capsys):
+    assert cli.main(["export", str(export_plan_path), "assignments", "-o", "/proc/exp.csv"]) == 2
+    assert _error(capsys) == (
+        "error: cannot write /proc/exp.csv: the folder does not accept new files")

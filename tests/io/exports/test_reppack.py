@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,22 @@ def test_unknown_rep_and_pack_of_a_pack_are_refused(office, tmp_path, capsys):
     assert "itself a rep pack" in capsys.readouterr().err
     with pytest.raises(ExportError, match="not a rep pack"):
         merge_visit_log(load_plan(office), load_plan(office))
+
+
+def test_no_export_writes_over_the_plan_or_the_files_beside_it(office, capsys):
+    from territory_desktop.io.planfile import autosave_path
+    from territory_desktop.io.sharing import lock_path
+
+    before = office.read_bytes()
+    linked = office.with_name("linked.gpkg")
+    os.link(office, linked)
+    for kind, target in (("rep-pack", office), ("rep-pack", linked),
+                         ("rep-pack", office.parent / ".." / "office" / "master.gpkg"),
+                         ("rep-pack", autosave_path(office, "h1234p1w1")),
+                         ("territories", office), ("assignments", lock_path(office))):
+        extra = ["--rep", REP] if kind == "rep-pack" else []
+        assert cli.main(["export", str(office), kind, *extra, "-o", str(target)]) == 2
+        assert capsys.readouterr().err == (
+            f"error: cannot write {target}: that is the plan master.gpkg (or its autosave or "
+            "lock file)\n"), (kind, target)
+    assert office.read_bytes() == before
