@@ -75,9 +75,9 @@ def units_in_scope(layer: UnitLayer, table: AccountTable) -> tuple[UnitLayer, np
                 keep.add(i)
     idx = sorted(keep)
     sub = layer.subset(idx)
-    remap = np.full(len(layer), -1, np.int64)
+    remap = np.full(len(layer) + 1, -1, np.int64)  # the last: "in no unit"
     remap[idx] = np.arange(len(idx))
-    return sub, np.where(holding >= 0, remap[np.maximum(holding, 0)], -1)
+    return sub, remap[holding]
 
 
 def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",

@@ -189,6 +189,13 @@ def test_units_file_without_geometry_is_one_line_error_not_a_crash(tmp_path, cap
     assert err == [f"error: {table}: the file has no geometry, so it holds no polygon units"]
 
 
+def test_units_of_a_layer_with_none_around_the_plan_is_one_line_error(capsys):
+    # the built-in ZCTA layer covers other states than the sample's Maryland
+    assert cli.main(["plan", "units", str(SAMPLE), "--layer", "zcta"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: no unit of this layer contains any of the plan's accounts"]
+
+
 def test_align_moves_the_matched_rows_of_an_xlsx_and_lists_the_rest(tmp_path, capsys):
     plan = planfile.load_plan(SAMPLE)
     before = assign_accounts(plan).territory_of
