@@ -139,18 +139,24 @@ def _guard(fn: Any, args: argparse.Namespace) -> int:
 def _load(path: Path, cache: Path | None) -> tuple[Any, Any]:
     """Load the plan and its road network (None, with a note, when it has none)."""
     from territory_desktop.io import planfile
+
+    plan = planfile.load_plan(path)
+    return plan, _network(plan, path, cache)
+
+
+def _network(plan: Any, path: Path, cache: Path | None) -> Any:
+    """Return the road network of ``plan``, loaded from ``path`` (None, with a note, if none)."""
     from territory_desktop.routing.errors import NoRoadNetwork
     from territory_desktop.routing.plan_network import plan_road_network
 
-    plan = planfile.load_plan(path)
     try:
         source = plan_road_network(plan, path.resolve().parent, network_file=cache)
     except NoRoadNetwork as exc:
         print(f"note: {exc}: drive times are straight-line x detour", file=sys.stderr)
-        return plan, None
+        return None
     if source.embedded:
         print(f"note: {source.source}", file=sys.stderr)
-    return plan, source.network
+    return source.network
 
 
 def _team(text: str) -> tuple[str, ...] | None:
@@ -432,7 +438,7 @@ def _units(args: argparse.Namespace) -> int:
     from territory_desktop.design_edits import apply_unit_design
     from territory_desktop.io import planfile
     from territory_desktop.io.alignment import read_alignment, write_unmatched_csv
-    from territory_desktop.optimize.unit_balance import design_from_units
+    from territory_desktop.optimize.unit_balance import design_from_units, judged_on_plan
 
     plan = planfile.load_plan(args.plan)
     layer = _layer(plan, args.layer, args.file, args.id_field)
@@ -448,6 +454,8 @@ def _units(args: argparse.Namespace) -> int:
     design = design_from_units(plan, layer, by=args.by, reps=_team(args.reps),
                                tolerance=args.tolerance, fixed=fixed, seed=args.seed)
     edit = apply_unit_design(plan, design)
+    if design.by == "workload":  # judged as the Design panel measures the plan built
+        design = judged_on_plan(design, edit.plan, _network(plan, args.plan, args.network_cache))
     if args.output:
         planfile.save_plan(edit.plan, args.output)
     _warn(unmatched)
