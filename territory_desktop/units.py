@@ -36,6 +36,14 @@ def in_unit(meters: float, unit: str) -> float:
     return meters / METERS_PER_UNIT[distance_unit(unit)]
 
 
+def convert(distance: float, unit: str, to: str) -> float:
+    """``distance`` in ``unit`` expressed in the unit ``to`` (unchanged when they are the same)."""
+    source, target = distance_unit(unit), distance_unit(to)
+    if source == target:
+        return distance
+    return distance * METERS_PER_UNIT[source] / METERS_PER_UNIT[target]
+
+
 def format_distance(meters: float, unit: str, digits: int = 1) -> str:
     """``meters`` as the user reads it: ``"12.3 mi"`` or ``"19.8 km"``."""
     u = distance_unit(unit)

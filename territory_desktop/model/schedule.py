@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from territory_desktop.units import DistanceUnit, convert
+
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Short weekday names, 0 = Monday as :meth:`datetime.date.weekday` counts."""
 
@@ -76,7 +78,12 @@ class RepSchedule:
 
 @dataclass(frozen=True)
 class VisitLogEntry:
-    """What happened on a real date: done, skipped or moved, with the rep's mileage if known."""
+    """What happened on a real date: done, skipped or moved, with the rep's mileage if known.
+
+    The readings (odometer start and end, the typed distance ``miles``) are in ``unit``, the
+    car's: the distance unit the user had chosen when logging them. They mean that distance
+    whatever the preference is later; :meth:`distance_in` converts.
+    """
 
     date: str  # ISO date of the planned visit
     rep_id: str
@@ -85,13 +92,16 @@ class VisitLogEntry:
     moved_to: str = ""  # ISO date, for status "moved"
     odometer_start: float | None = None
     odometer_end: float | None = None
-    miles: float | None = None  # actual distance driven to this visit, when recorded
+    miles: float | None = None  # distance driven to this visit as typed (in ``unit``)
     note: str = ""
+    unit: DistanceUnit = "mi"
 
     def __post_init__(self) -> None:
         """Refuse an unknown status or an inconsistent entry (ScheduleError)."""
         if self.status not in VISIT_STATUSES:
             raise ScheduleError(f"visit status must be one of {', '.join(VISIT_STATUSES)}")
+        if self.unit not in ("mi", "km"):
+            raise ScheduleError(f"a reading's unit must be mi or km, not {self.unit!r}")
         if self.status == "moved" and not self.moved_to:
             raise ScheduleError("a moved visit needs the date it moved to")
         if (self.odometer_start is not None and self.odometer_end is not None
@@ -105,9 +115,14 @@ class VisitLogEntry:
 
     @property
     def actual_miles(self) -> float | None:
-        """Recorded miles, else the odometer difference, else None."""
+        """Typed distance, else the odometer difference, else None; in :attr:`unit`."""
         if self.miles is not None:
             return self.miles
         if self.odometer_start is not None and self.odometer_end is not None:
             return self.odometer_end - self.odometer_start
         return None
+
+    def distance_in(self, unit: str) -> float | None:
+        """Return :attr:`actual_miles` in ``unit`` (None when nothing was logged)."""
+        distance = self.actual_miles
+        return None if distance is None else convert(distance, self.unit, unit)

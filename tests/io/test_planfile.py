@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -363,13 +364,17 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     ).fetchall() == [(None, None, "[]", 0)] * 3
 
 
-def test_migration_2_to_3_gives_the_schema_the_writer_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [2, 3])
+def test_migrations_from_a_fixture_give_the_schema_the_writer_writes(tmp_path: Path,
+                                                                     version: int) -> None:
+    fixture = DATA / f"plan_v{version}.gpkg"
     migrated = sqlite3.connect(":memory:", isolation_level=None)
-    with sqlite3.connect(DATA / "plan_v2.gpkg") as v2:
-        v2.backup(migrated)
-    planfile.MIGRATIONS[2](migrated)
-    written = tmp_path / "v3.gpkg"
-    save_plan(load_plan(DATA / "plan_v2.gpkg"), written)
+    with sqlite3.connect(fixture) as old:
+        old.backup(migrated)
+    for step in range(version, planfile.SCHEMA_VERSION):
+        planfile.MIGRATIONS[step](migrated)
+    written = tmp_path / "today.gpkg"
+    save_plan(load_plan(fixture), written)
     with sqlite3.connect(written) as conn:
         expected = _schema(conn)
     got = _schema(migrated)
@@ -377,6 +382,34 @@ def test_migration_2_to_3_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     # writer's keys only need to include the migrated ones.
     assert set(got.pop("settings")) <= set(expected.pop("settings"))  # type: ignore[arg-type]
     assert got == expected
+
+
+def test_v3_readings_are_miles_and_keep_their_figures() -> None:
+    """Schema 3 stored no unit; its readings are read as miles, the figures as typed."""
+    assert planfile.plan_schema_version(DATA / "plan_v3.gpkg") == 3
+    plan = load_plan(DATA / "plan_v3.gpkg")
+    assert plan.name == "LA fixture v3" and plan.validate() == []
+    assert {e.unit for e in plan.visit_log} == {"mi"}
+    odometer, typed = [e for e in plan.visit_log if e.date == "2025-01-20"]
+    assert (odometer.odometer_start, odometer.odometer_end) == (10000.0, 10012.0)
+    assert odometer.distance_in("km") == pytest.approx(19.312128)
+    assert (typed.miles, typed.distance_in("mi")) == (15.0, 15.0)
+
+
+def test_a_readings_unit_round_trips_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    plan = load_plan(DATA / "plan_v3.gpkg")
+    plan.visit_log = [dataclasses.replace(e, unit="km") if e.miles == 15.0 else e
+                      for e in plan.visit_log]
+    path = tmp_path / "units.gpkg"
+    save_plan(plan, path)
+    again = load_plan(path)
+    assert [(e.account_id, e.date, e.unit) for e in again.visit_log] == [
+        (e.account_id, e.date, e.unit) for e in plan.visit_log]
+    assert next(e for e in again.visit_log if e.miles == 15.0).unit == "km"
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE td_visit_log SET unit = 'furlongs' WHERE miles = 15.0")
+    with pytest.raises(PlanFileError, match="td_visit_log.*furlongs"):
+        load_plan(path)
 
 
 def test_v1_fixture_gets_the_v2_defaults() -> None:

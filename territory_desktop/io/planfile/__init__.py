@@ -27,7 +27,8 @@ td_visits       attributes   rep_id, account_id, week, weekday, visit_order, pin
                              (0/1); schedule by schedule, each in its ``visits`` order
 td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
-                             odometer_start, odometer_end, miles, note (in log order)
+                             odometer_start, odometer_end, miles, note, unit (mi or km: the
+                             readings' and the typed distance's; in log order)
 td_opport-      attributes   id, account_id, amount, stage, created, closed (ISO dates, closed
 unities                      NULL for an open deal without one), status (won/lost/open)
 td_quotas       attributes   rep_id, period (2026Q3), first_month, months, amount

@@ -48,6 +48,7 @@ from territory_desktop.model.schedule import (
     UnplacedAccount,
     VisitLogEntry,
 )
+from territory_desktop.units import distance_unit
 
 log = logging.getLogger(__package__)  # one logger for the plan file, as before the split
 
@@ -227,6 +228,7 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
         odometer_end=_opt_float(r["odometer_end"], "odometer_end"),
         miles=_opt_float(r["miles"], "miles"),
         note=_text(r["note"]),
+        unit=distance_unit(_text(r["unit"])),
     )
 
 

@@ -5,6 +5,7 @@ A saved plan must pass the value checks to reopen (shared by writing and reading
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -15,7 +16,7 @@ from territory_desktop.io.gpkg import Column, TableSpec
 from territory_desktop.model.health_settings import HealthSettings
 from territory_desktop.model.plan import Plan
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_ROTATION_WEEKS = 52  # a rotation cycle of up to a year
 GENERATOR = "Territory Desktop"
 PLAN_SUFFIX = ".gpkg"
@@ -282,6 +283,11 @@ _SETTINGS_V3: tuple[tuple[str, str], ...] = (*_HEALTH_SETTINGS_V3, *_PACK_SETTIN
 _TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_NETWORK_TABLES_V3,
                                      *_SCENARIO_TABLES_V3)
 
+# What schema 4 added: the unit of a visit's readings (the user's distance unit when logging).
+# Schema 3 stored none and shipped with miles as the default preference, and no setting in the
+# file says otherwise: its readings are read as miles.
+_VISIT_LOG_COLUMNS_V4 = (Column("unit", "TEXT", "DEFAULT 'mi'"),)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -365,6 +371,8 @@ TABLES: dict[str, TableSpec] = {
         *_TABLES_V3,
     )
 }
+TABLES["td_visit_log"] = dataclasses.replace(
+    TABLES["td_visit_log"], columns=(*TABLES["td_visit_log"].columns, *_VISIT_LOG_COLUMNS_V4))
 
 # Forward migrations: MIGRATIONS[n] turns a schema-n database into schema n+1, in place, on a
 # private in-memory copy (the user's file is never modified by opening it).
@@ -394,7 +402,12 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     _add(conn, {"reps": _REP_COLUMNS_V3}, _SETTINGS_V3, _TABLES_V3)
 
 
-MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Migrate to schema 4: the unit of the visit log's readings (miles for older entries)."""
+    _add(conn, {"td_visit_log": _VISIT_LOG_COLUMNS_V4}, (), ())
+
+
+MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 # ---------------------------------------------------------------------------------------------
