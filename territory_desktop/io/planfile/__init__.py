@@ -61,6 +61,7 @@ CRM results are ``plan.health.results`` (None when none were imported), snapshot
 
 Schema 1 had no scheduling columns or tables; ``MIGRATIONS[1]`` adds them with their defaults.
 ``MIGRATIONS[2]`` adds what schema 3 added (see ``schema._TABLES_V3``: the scenario tables).
+``MIGRATIONS[3]`` adds the visit log's ``unit``: schema 3's readings had none and read as miles.
 New columns are plain INTEGER/TEXT/REAL so QGIS and GDAL show them as ordinary fields.
 
 All geometry is EPSG:4326 (lon, lat). Territory polygons are stored as MultiPolygon (the layer has
