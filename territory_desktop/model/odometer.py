@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from territory_desktop.model.schedule import VisitLogEntry
+from territory_desktop.units import convert
 
 MAX_DRIVE_PER_DAY = 1000.0
 """Most a rep can drive in one working day, in the odometer's unit, mi or km alike.
@@ -32,7 +33,8 @@ def check_readings(entry: VisitLogEntry, others: Iterable[VisitLogEntry],
     span more than that; a reading inside another visit's start-end drive of the same day
     (the odometer only goes up, so two drives of a day cannot overlap, whatever order the rep
     visited in: the exports order a day's stops by their readings). ``others`` is the log;
-    entries of other reps and days are ignored. ``names`` gives accounts' names for the message.
+    entries of other reps and days are ignored; their readings are compared in ``entry``'s unit.
+    ``names`` gives accounts' names for the message.
     """
     names = names or {}
     distance = entry.actual_miles
@@ -49,7 +51,7 @@ def check_readings(entry: VisitLogEntry, others: Iterable[VisitLogEntry],
                 and (e.date, e.account_id) != (entry.date, entry.account_id) and _readings(e)]
     low, high = min(mine), max(mine)
     for other in same_day:
-        theirs = _readings(other)
+        theirs = [convert(r, other.unit, entry.unit) for r in _readings(other)]
         name = names.get(other.account_id, other.account_id)
         o_low, o_high = min(theirs), max(theirs)
         span = max(high, o_high) - min(low, o_low)

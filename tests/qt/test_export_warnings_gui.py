@@ -42,7 +42,7 @@ def walkthrough(scheduled, monkeypatch):
     assert window.apply_edit(lambda: edits.update_export_settings(doc.plan,
                                                                   ExportSettings(rates)))
     typo = (f"• {day}: the drive to {doc.plan.accounts[account].name} ({account}) is "
-            "logged as 87,996.0 mi (odometer 12,003.0 to 99,999.0) but is ")
+            "logged as 87,996.0 mi (odometer 12,003.0 to 99,999.0 mi) but is ")
     return SimpleNamespace(window=window, monday=monday, today=today, day=day, typo=typo,
                            end=monday + dt.timedelta(days=27))
 

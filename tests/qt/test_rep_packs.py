@@ -151,8 +151,8 @@ def test_returned_pack_conflicts_are_shown_and_the_merge_undoes(
     menu_action(window, "&File", "&Import", "Returned &rep pack…").trigger()
     dialog = window.travel.merge_dialog
     assert dialog.isVisible() and dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 3).text() == "done, odometer 100-110"
-    assert dialog.table.item(0, 4).text() == "done, odometer 100-112"
+    assert dialog.table.item(0, 3).text() == "done, odometer 100-110 mi"
+    assert dialog.table.item(0, 4).text() == "done, odometer 100-112 mi"
     qtbot.mouseClick(dialog.findChild(QPushButton, "both"), Qt.MouseButton.LeftButton)
     log = doc.plan.visit_log
     assert len(log) == len(before) + 2 and theirs in log and all(e in log for e in before)

@@ -6,10 +6,12 @@ saved in the plan (``Plan.exports``) or a JSON file. Only business distance is c
 legs are left out unless the rep works from a home office. The file has no totals row (an
 importer would take it for an expense); :class:`ExpenseReport` carries the total.
 
-Money is priced per leg as the mileage log prices it (the leg's distance rounded to the
-hundredth, times its date's rate, rounded to the cent); a day's line holds the sum of its legs'
-distances and amounts, and the total is the sum of the lines. So a claim, per day or per trip,
-equals its mileage log to the cent.
+Every line's amount is its printed distance times its printed rate, rounded to the cent, as
+an expense system checks it: a trip's line is priced as the mileage log prices the leg, a
+day's line holds the sum of its legs' printed distances at the day's rate (so it may differ from
+the log's sum of leg amounts by a cent or two of rounding). The rate is per the file's unit
+(the Unit column; a per-mile rate in a km claim is converted, see :func:`rates.rate_in`), and
+the total is the sum of the lines.
 """
 
 from __future__ import annotations
@@ -23,19 +25,25 @@ from pathlib import Path
 from typing import Any
 
 from territory_desktop.io.exports._files import ExportError, write_atomic, write_csv, write_xlsx
-from territory_desktop.io.exports.mileage import claim_currency, leg_amount, rate_warnings
-from territory_desktop.io.exports.rates import RateTable
+from territory_desktop.io.exports.mileage import (
+    claim_currency,
+    leg_amount,
+    rate_decimals,
+    rate_warnings,
+)
+from territory_desktop.io.exports.rates import RateTable, amount, rate_in
 from territory_desktop.io.exports.trips import Place, TripLeg, Trips, cents
 from territory_desktop.model.export_settings import (
     DEFAULT_FIELDS,
     EXPENSE_FIELDS,
     ExpensePreset,
 )
+from territory_desktop.units import convert
 
 __all__ = ["DEFAULT_FIELDS", "EXPENSE_FIELDS", "ExpenseLine", "ExpensePreset", "ExpenseReport",
            "expense_lines", "expense_table", "load_presets", "save_presets", "write_expenses"]
 
-DECIMALS = {"distance": 2, "rate": 3, "amount": 2, "odometer_start": 1, "odometer_end": 1}
+DECIMALS = {"distance": 2, "amount": 2, "odometer_start": 1, "odometer_end": 1}
 
 
 def load_presets(path: Path) -> dict[str, ExpensePreset]:
@@ -60,7 +68,11 @@ def save_presets(path: Path, presets: dict[str, ExpensePreset]) -> Path:
 
 @dataclass(frozen=True)
 class ExpenseLine:
-    """One reimbursable line: a day's or a trip's business distance priced at its date's rate."""
+    """One reimbursable line: a day's or a trip's business distance priced at its date's rate.
+
+    ``rate`` is per the claim's unit (``rate_unit``); ``amount`` is distance times rate. The
+    odometer figures are in that unit too (converted from a log in the other one).
+    """
 
     date: dt.date
     description: str
@@ -92,6 +104,14 @@ def _where(place: Place) -> str:
     return f"{place.name} ({place.label})"
 
 
+def _readings(leg: TripLeg, unit: str) -> tuple[float | None, float | None]:
+    """Return the leg's odometer figures in the claim's ``unit``, where one line has one unit."""
+    return (None if leg.odometer_start is None
+            else convert(leg.odometer_start, leg.reading_unit, unit),
+            None if leg.odometer_end is None
+            else convert(leg.odometer_end, leg.reading_unit, unit))
+
+
 def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseReport:
     """Reimbursable lines: business distance priced at the rate of each line's date.
 
@@ -106,22 +126,21 @@ def expense_lines(trips: Trips, rates: RateTable, per: str = "day") -> ExpenseRe
         if not business:
             continue
         period = rates.period_for(day.date)
-        priced = [(g, cents(g.distance), leg_amount(g, u, rates)) for g in business]
+        rate = rate_in(period, u)
         if per == "trip":
-            for g, distance, value in priced:
+            for g in business:
                 lines.append(ExpenseLine(day.date, g.purpose, _where(g.origin),
-                                         _where(g.destination), float(distance), period.rate,
-                                         value, period.currency, period.unit, g.odometer_start,
-                                         g.odometer_end, g.destination.account_id))
+                                         _where(g.destination), float(cents(g.distance)), rate,
+                                         leg_amount(g, u, rates), period.currency, u,
+                                         *_readings(g, u), g.destination.account_id))
             continue
         names = [v.place.name for v in day.visits]
-        readings = [r for g in business for r in (g.odometer_start, g.odometer_end)
-                    if r is not None]
+        readings = [r for g in business for r in _readings(g, u) if r is not None]
+        distance = sum((cents(g.distance) for g in business), Decimal(0))
         lines.append(ExpenseLine(
             day.date, f"{len(names)} customer visit{'s' if len(names) != 1 else ''}: "
             + "; ".join(names), _where(business[0].origin), _where(business[-1].destination),
-            float(sum((d for _g, d, _v in priced), Decimal(0))), period.rate,
-            sum((v for _g, _d, v in priced), Decimal(0)), period.currency, period.unit,
+            float(distance), rate, amount(distance, u, period), period.currency, u,
             min(readings, default=None), max(readings, default=None)))
     total = sum((line.amount for line in lines), Decimal(0))
     return ExpenseReport(tuple(lines), total, claim_currency(trips, rates), tuple(warnings))
@@ -148,10 +167,11 @@ def expense_table(trips: Trips, rates: RateTable, preset: ExpensePreset | None =
     fields = [f for f, _ in preset.columns]
     header = [h for _, h in preset.columns]
     rows = [[value(line, f) for f in fields] for line in report.lines]
-    if any(line.rate_unit != trips.unit for line in report.lines) and "rate" in fields:
+    if "unit" not in fields and {"distance", "rate"} & set(fields):
         report = dataclasses.replace(report, warnings=(*report.warnings,
-                 f"rates are per {report.lines[0].rate_unit}, distances in {trips.unit}"))
-    return header, rows, [DECIMALS.get(f, 2) for f in fields], report
+                 f"the preset has no unit column: distances and rates are per {trips.unit}"))
+    decimals = {**DECIMALS, "rate": rate_decimals(trips.driven(), rates)}
+    return header, rows, [decimals.get(f, 2) for f in fields], report
 
 
 def write_expenses(trips: Trips, rates: RateTable, path: Path, fmt: str,

@@ -8,8 +8,10 @@ ch. 5). Commute legs (home to the first stop, last stop home) are never reimburs
 rep works from a home office.
 
 Every figure adds up as printed: a leg's distance is rounded to the hundredth, its amount is
-that distance times the rate of its date rounded to the cent, and every total (day, week,
-period, year) is the sum of the printed figures of its legs.
+that distance times the printed rate of its date rounded to the cent, and every total (day,
+week, period, year) is the sum of the printed figures of its legs. Rates are printed per the
+log's unit (a per-mile rate in a km log is converted, see :func:`rates.rate_in`); odometer
+figures as the odometer showed them, the Source naming their unit when it is not the log's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from territory_desktop.io.exports._files import ExportError, Report, write_csv, write_xlsx
-from territory_desktop.io.exports.rates import RateTable, amount
+from territory_desktop.io.exports.rates import RateTable, amount, rate_in
 from territory_desktop.io.exports.trips import TRIP_TYPES, TripDay, TripLeg, Trips, cents
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -38,7 +40,17 @@ def _visits(n: int) -> str:
 
 def leg_amount(leg: TripLeg, unit: str, rates: RateTable) -> Decimal:
     """Return a leg's reimbursement: its printed business distance at its date's rate, in cents."""
-    return amount(float(cents(leg.business)), unit, rates.period_for(leg.date))
+    return amount(cents(leg.business), unit, rates.period_for(leg.date))
+
+
+def rate_decimals(trips: Trips, rates: RateTable) -> int:
+    """Return the decimals that print every rate the driven days use, per the trips' unit (3+).
+
+    Distance times the printed rate is then the amount, to the cent.
+    """
+    used = rates.covering(trips.days[0].date, trips.days[-1].date) if trips.days else ()
+    places = (-rate_in(p, trips.unit).normalize().as_tuple().exponent for p in used)
+    return max([3, *(int(n) for n in places)])
 
 
 def rate_warnings(trips: Trips, rates: RateTable, advice: str = "") -> list[str]:
@@ -82,8 +94,8 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
     warnings = list(trips.warnings)
     currency = ""
     if rates is not None:
-        header += ["Rate", "Amount", "Currency"]
-        decimals += [3, 2, 0]
+        header += [f"Rate per {u}", "Amount", "Currency"]
+        decimals += [rate_decimals(trips, rates), 2, 0]
         warnings += rate_warnings(trips, rates, ": check it before paying")
         currency = claim_currency(trips, rates)
     rows: list[tuple[Any, ...]] = []
@@ -99,7 +111,7 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
         if date is None:
             return [None, float(value), currency]
         period = rates.period_for(date)
-        return [float(period.rate), float(value), period.currency]
+        return [float(rate_in(period, u)), float(value), period.currency]
 
     sums: dict[dt.date, _Sums] = {}
 
@@ -126,7 +138,7 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
             rows.append(("leg", leg.date, leg.trip_type, leg.origin.name, leg.destination.name,
                          leg.destination.label, leg.destination.account_id or None, leg.purpose,
                          leg.odometer_start, leg.odometer_end,
-                         *figures({leg.trip_type: printed}), leg.source,
+                         *figures({leg.trip_type: printed}), _source(leg, u),
                          *money(leg.date, priced)))
         sums[day.date] = (distance, value)
         totals.append(len(rows))
@@ -144,10 +156,10 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
     last_year = min(trips.end, trips.driven_to or trips.end).year
     for year in range(trips.start.year, max(last_year, trips.start.year) + 1):
         days = [d for d in trips.days if d.date.year == year]
-        first, last_reading = trips.year_odometer.get(year, (None, None))
+        first, last_reading, unit = trips.year_odometer.get(year, (None, None, u))
         purpose = f"year {year} in this log"
         if first is not None and last_reading is not None:
-            purpose += f"; odometer readings span {last_reading - first:.1f} {u}"
+            purpose += f"; odometer readings span {last_reading - first:.1f} {unit}"
         total_row(f"year {year}", None, days, purpose, (first, last_reading))
     rep = trips.rep
     title = f"Mileage log: {rep.name} ({rep.id}), {range_text(trips)}"
@@ -159,6 +171,13 @@ def mileage_report(trips: Trips, rates: RateTable | None = None) -> Report:
         + (" (this rep works from a home office: they are)." if rep.home_office else "."),
     )
     return Report(title, tuple(header), rows, totals, tuple(decimals), notes, tuple(warnings))
+
+
+def _source(leg: TripLeg, unit: str) -> str:
+    """Return where the leg's figure comes from, naming the log's unit when it is not ``unit``."""
+    if leg.reading_unit and leg.reading_unit != unit:
+        return f"{leg.source} (in {leg.reading_unit})"
+    return leg.source
 
 
 def planned_vs_logged_report(trips: Trips) -> Report:

@@ -22,16 +22,29 @@ if TYPE_CHECKING:
     from territory_desktop.model import Plan
 
 __all__ = ["GENERIC_COLUMNS", "IRS_COLUMN", "RatePeriod", "RateTable", "amount", "default_rates",
-           "plan_rates", "read_rates", "write_rates"]
+           "plan_rates", "rate_in", "read_rates", "write_rates"]
 
 GENERIC_COLUMNS = ("period_start", "period_end", "rate", "currency", "unit")
 IRS_COLUMN = "business_cents_per_mile"
+CONVERTED_RATE = Decimal("0.000001")
+"""A rate converted to the other unit keeps six decimals: a cent in ten thousand dollars."""
 
 
-def amount(distance: float, unit: str, period: RatePeriod) -> Decimal:
-    """Reimbursement for ``distance`` in ``unit`` at the period's rate, rounded to cents."""
-    in_rate_unit = Decimal(str(float(distance))) * Decimal(str(UNITS[unit] / UNITS[period.unit]))
-    return (in_rate_unit * period.rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+def rate_in(period: RatePeriod, unit: str) -> Decimal:
+    """Return the period's rate per ``unit``, converted (to :data:`CONVERTED_RATE`) if need be.
+
+    A claim prints this rate beside its distances, so that distance times rate is the amount.
+    """
+    if period.unit == unit:
+        return period.rate
+    per = period.rate * Decimal(str(UNITS[unit])) / Decimal(str(UNITS[period.unit]))
+    return per.quantize(CONVERTED_RATE, rounding=ROUND_HALF_UP)
+
+
+def amount(distance: float | Decimal, unit: str, period: RatePeriod) -> Decimal:
+    """Reimbursement for ``distance`` in ``unit`` at :func:`rate_in` ``unit``, rounded to cents."""
+    value = Decimal(str(float(distance))) * rate_in(period, unit)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def default_rates() -> RateTable:

@@ -7,8 +7,9 @@ are driven on the date they moved to, and a visit's recorded miles or odometer r
 the routed distance of the leg into it. Odometer readings that jump between two visits of a day
 are unlogged driving, shown as a personal leg.
 
-Distances are in the trips' unit (``"mi"`` or ``"km"``); the rep's recorded readings are taken
-to be in that unit (they are the car's odometer figures), road distances are converted.
+Distances are in the trips' unit (``"mi"`` or ``"km"``); a logged distance is converted from its
+entry's unit (the car's, see :class:`VisitLogEntry`), as road distances are. Odometer figures
+stay as the odometer showed them, with their unit on the leg (:attr:`TripLeg.reading_unit`).
 A logged distance far beyond the road route (:func:`implausible`) is kept as logged, with a
 warning naming the date, the account and both figures.
 """
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from territory_desktop import clock
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
+from territory_desktop.units import convert
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.rotation import RotationCycle
@@ -104,6 +106,7 @@ class TripLeg:
     odometer_start: float | None = None
     odometer_end: float | None = None
     coordinates: tuple[tuple[float, float], ...] = ()  # (lat, lon) road geometry
+    reading_unit: str = ""  # unit of the logged odometer figures or distance ("" for a route)
 
     @property
     def business(self) -> float:
@@ -159,7 +162,8 @@ class Trips:
     end: dt.date
     unit: str
     days: tuple[TripDay, ...]
-    year_odometer: dict[int, tuple[float, float]] = field(default_factory=dict)
+    year_odometer: dict[int, tuple[float, float, str]] = field(default_factory=dict)
+    """Per year, the lowest and highest odometer reading logged, and their unit."""
     warnings: tuple[str, ...] = ()
     holidays: tuple[tuple[dt.date, str], ...] = ()
     """The plan's holidays in the range, each with its public holiday name ("" if none)."""
@@ -266,8 +270,8 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
     actual.extend((e.account_id, "moved", e, e.date) for e in moved_in if e.account_id not in seen)
     # The odometer tells the order the rep really drove in: the stops with a reading take
     # their places in the day in reading order (a re-planned day listed them backwards).
-    reading = {k: e.odometer_start for k, (_a, _s, e, _f) in enumerate(actual)
-               if e is not None and e.odometer_start is not None}
+    reading = {k: convert(e.odometer_start, e.unit, "km") for k, (_a, _s, e, _f)
+               in enumerate(actual) if e is not None and e.odometer_start is not None}
     read = list(reading)
     in_order = [actual[k] for k in sorted(read, key=reading.__getitem__)]
     for k, visit in zip(read, in_order, strict=True):
@@ -298,10 +302,12 @@ def _purpose(place: Place, moved_from: str) -> str:
 
 
 def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], route: Route,
-          per_unit: float, warnings: list[str]) -> list[TripLeg]:
+          unit: str, warnings: list[str]) -> list[TripLeg]:
+    per_unit = UNITS[unit]
     commute = "business" if rep.home_office else "commute"
     legs: list[TripLeg] = []
     last_reading: float | None = None
+    last_unit = unit
     n = len(route.legs)
     for i, leg in enumerate(route.legs):
         origin, dest = places[i], places[i + 1]
@@ -315,25 +321,33 @@ def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], rou
         visit = visits[i]
         entry = visit.entry
         trip_type = commute if i == 0 else "business"
-        distance, source = routed, "route"
+        distance, source, reading_unit = routed, "route", ""
         odo_start = entry.odometer_start if entry else None
         odo_end = entry.odometer_end if entry else None
-        if entry is not None and entry.actual_miles is not None:
-            distance = entry.actual_miles
+        logged = entry.distance_in(unit) if entry is not None else None
+        if entry is not None and (logged, odo_start, odo_end) != (None, None, None):
+            reading_unit = entry.unit
+        if entry is not None and logged is not None:
+            distance = logged
             source = "log miles" if entry.miles is not None else "log odometer"
-        if odo_start is not None and last_reading is not None:
-            gap = odo_start - last_reading
+        if entry is not None and odo_start is not None and last_reading is not None:
+            previous = convert(last_reading, last_unit, entry.unit)
+            gap = convert(odo_start - previous, entry.unit, unit)
             if gap > 0:
                 legs.append(TripLeg(date, origin, origin, "personal", gap, None, 0.0,
                                     "odometer gap", "Personal or unlogged driving between "
-                                    "odometer readings", last_reading, odo_start))
+                                    "odometer readings", previous, odo_start,
+                                    reading_unit=entry.unit))
             elif gap < 0:
                 warnings.append(f"{date.isoformat()}: odometer {odo_start:g} at the start of the "
                                 f"drive to {dest.name} is below the previous reading "
-                                f"{last_reading:g}")
+                                f"{previous:g}")
         legs.append(TripLeg(date, origin, dest, trip_type, distance, routed, leg.seconds, source,
-                            _purpose(dest, visit.moved_from), odo_start, odo_end, coords))
-        last_reading = odo_end  # only an end reading says where the next drive starts
+                            _purpose(dest, visit.moved_from), odo_start, odo_end, coords,
+                            reading_unit))
+        if odo_end is not None:  # only an end reading says where the next drive starts
+            last_unit = reading_unit
+        last_reading = odo_end
     return legs
 
 
@@ -423,7 +437,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         times = visit_times(plan, rep, accounts, [g.seconds for g in route.legs])
         visits = [Visit(places[i + 1], status, *times[i], entry=entry, moved_from=moved_from)
                   for i, (_aid, status, entry, moved_from) in enumerate(actual)]
-        legs = _legs(date, rep, places, visits, route, per_unit, warnings)
+        legs = _legs(date, rep, places, visits, route, unit, warnings)
         days.append(TripDay(date, slot, tuple(visits), tuple(legs), planned_distance,
                             len(planned), gone, planned_legs))
     if not days:
@@ -433,7 +447,7 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
         warnings += _implausible_distances(day, unit)
     if progress:
         progress(1.0, "Routes done")
-    return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end),
+    return Trips(rep, start, end, unit, tuple(days), _year_odometer(entries, start, end, unit),
                  tuple(warnings), _holidays_between(plan, start, end))
 
 
@@ -447,7 +461,7 @@ def _implausible_distances(day: TripDay, unit: str) -> list[str]:
         if g.source in ("route", "odometer gap") or g.routed is None:
             continue
         if implausible(g.distance, g.routed):
-            how = (f"odometer {g.odometer_start:,.1f} to {g.odometer_end:,.1f}"
+            how = (f"odometer {g.odometer_start:,.1f} to {g.odometer_end:,.1f} {g.reading_unit}"
                    if g.source == "log odometer" and g.odometer_start is not None
                    and g.odometer_end is not None else "recorded distance")
             out.append(f"{day.date}: the drive to {g.destination.name} "
@@ -474,13 +488,19 @@ def _holidays_between(plan: Plan, start: dt.date, end: dt.date) -> tuple[tuple[d
     return tuple((d, names.get(d, "")) for d in days)
 
 
-def _year_odometer(entries: Sequence[VisitLogEntry], start: dt.date,
-                   end: dt.date) -> dict[int, tuple[float, float]]:
-    """Lowest and highest odometer reading the rep logged in each year the range touches."""
-    out: dict[int, tuple[float, float]] = {}
+def _year_odometer(entries: Sequence[VisitLogEntry], start: dt.date, end: dt.date,
+                   unit: str) -> dict[int, tuple[float, float, str]]:
+    """Lowest and highest odometer reading the rep logged in each year the range touches.
+
+    In the readings' unit; a year logged in both units is converted to ``unit``.
+    """
+    out: dict[int, tuple[float, float, str]] = {}
     for year in range(start.year, end.year + 1):
-        readings = [r for e in entries if e.date.startswith(f"{year:04d}-")
-                    for r in (e.odometer_start, e.odometer_end) if r is not None]
+        logged = [(r, e.unit) for e in entries if e.date.startswith(f"{year:04d}-")
+                  for r in (e.odometer_start, e.odometer_end) if r is not None]
+        units = {u for _r, u in logged}
+        shown = units.pop() if len(units) == 1 else unit
+        readings = [convert(r, u, shown) for r, u in logged]
         if readings:
-            out[year] = (min(readings), max(readings))
+            out[year] = (min(readings), max(readings), shown)
     return out

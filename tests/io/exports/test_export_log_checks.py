@@ -77,8 +77,8 @@ def test_a_range_into_next_year_needs_rates_only_for_the_days_driven(
     assert period["Business purpose"] == (
         "2026-12-07 to 2027-01-08 (days after 2026-12-18 left out: not driven yet)")
     claim = tmp_path / "e.csv"
-    assert cli.main(["export", str(export_plan_path), "expenses", *INTO_2027, "-o",
-                     str(claim)]) == 0
+    assert cli.main(["export", str(export_plan_path), "expenses", *INTO_2027, "--per", "trip",
+                     "-o", str(claim)]) == 0
     assert "error" not in capsys.readouterr().err
     assert Decimal(period["Amount"]) == sum(Decimal(r["Amount"]) for r in _rows(claim))
     # A day in 2027 that was driven has no rate: still refused, with the table's span.
@@ -102,7 +102,7 @@ def test_an_odometer_typo_is_claimed_as_logged_but_warned_about(typo_plan, tmp_p
     warned = [line for line in err.splitlines() if TYPO_DAY in line]
     assert warned == [
         f"warning: {TYPO_DAY}: the drive to Jimmy's Famous Seafood ({JIMMYS}) is logged as "
-        "87,996.0 mi (odometer 12,003.0 to 99,999.0) but is 0.1 mi by road: check the entry"]
+        "87,996.0 mi (odometer 12,003.0 to 99,999.0 mi) but is 0.1 mi by road: check the entry"]
     assert "0.76 USD/mi from 2026-07-01 to 2026-12-31 is not verified" in err
     rows = _rows(out)
     typo = next(r for r in rows if r["Row"] == "leg" and r["Date"] == TYPO_DAY
@@ -120,7 +120,7 @@ def test_an_odometer_typo_is_claimed_as_logged_but_warned_about(typo_plan, tmp_p
             assert Decimal(total[col]) == sum(Decimal(r[col]) for r in mine), (total, col)
     for leg in legs:
         assert Decimal(leg["Amount"]) == (Decimal(leg["Business mi"]) * Decimal(
-            leg["Rate"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            leg["Rate per mi"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     day = next(r for r in rows if r["Row"] == "day total" and r["Date"] == TYPO_DAY)
     # The printed log says both, in its title and under the table, for whoever signs it off.
     from pypdf import PdfReader

@@ -45,11 +45,11 @@ def test_mileage_totals_add_up_and_rates_follow_the_date(export_plan_path, tmp_p
     assert Decimal(period["Total mi"]) == trips.printed()
     assert Decimal(period["Business mi"]) == trips.printed("business")
     # 70 cents in 2025, 72.5 cents from 2026 (IRS notices), per leg by its date.
-    assert {r["Rate"] for r in legs if r["Date"] < "2026"} == {"0.700"}
-    assert {r["Rate"] for r in legs if r["Date"] >= "2026"} == {"0.725"}
+    assert {r["Rate per mi"] for r in legs if r["Date"] < "2026"} == {"0.700"}
+    assert {r["Rate per mi"] for r in legs if r["Date"] >= "2026"} == {"0.725"}
     for leg in legs:  # a leg's amount is its printed business distance at the printed rate
         assert Decimal(leg["Amount"]) == (Decimal(leg["Business mi"]) * Decimal(
-            leg["Rate"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            leg["Rate per mi"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     days = [r for r in rows if r["Row"] == "day total"]
     for day in days:
         of_day = [r for r in legs if r["Date"] == day["Date"]]

@@ -99,7 +99,7 @@ def test_a_rep_pack_schedules_a_day_and_logs_a_visit_offline_and_merges_back(
     captured = capsys.readouterr()
     assert "1 visit records added, 6 already here, 1 conflicts (both kept)" in captured.out
     assert ("conflict: 2025-12-29 rep REP-4 account OSM-n1285007149: this plan done, odometer "
-            "41200-41203.4; the rep pack done, odometer 41200-41203.9") in captured.err
+            "41200-41203.4 mi; the rep pack done, odometer 41200-41203.9 mi") in captured.err
     merged = load_plan(office)
     # Nothing lost: every record of either side is in the merged log, none twice.
     for entry in [*master.visit_log, *pack.visit_log]:
@@ -138,7 +138,7 @@ def test_choosing_a_side_keeps_the_other_in_the_note(export_plan):
     theirs = merge_visit_log(master, pack, keep="theirs")
     taken = theirs.plan.visit_log[0]
     assert taken.status == "skipped"
-    assert taken.note == "this plan said: done, odometer 41200-41203.4"
+    assert taken.note == "this plan said: done, odometer 41200-41203.4 mi"
     assert len(mine.plan.visit_log) == len(theirs.plan.visit_log) == len(master.visit_log)
 
 
