@@ -35,7 +35,7 @@ from territory_desktop.model.rotation_dates import (
     week_to_show,
 )
 from territory_desktop.qt.widgets import CellComboBox, fill_rep_combo
-from territory_desktop.units import distance_unit
+from territory_desktop.units import DistanceUnit, convert, distance_unit
 
 if TYPE_CHECKING:
     from territory_desktop.qt.rotation_controller import RotationController
@@ -50,7 +50,7 @@ CELL_PADDING = 14  # px around a cell's text (the style's margins and a little a
 WIDEST = {"Address": 200, "Notes": 160}  # px: longer text is cut (the tooltip has it whole)
 HEADERS = {"Odometer start": ("Odo start", "Odometer at the start of the drive to the visit"),
            "Odometer end": ("Odo end", "Odometer on arrival at the visit")}  # short: room
-FROM_ODOMETER = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text when computed from the odometer
+SHOWN = Qt.ItemDataRole.UserRole + 1  # a Miles cell's text for the logged distance: not retyped
 DISTANCE_HEADERS = {"mi": "Miles", "km": "Km"}  # the "Miles" column in the user's unit
 
 
@@ -232,17 +232,33 @@ class RepWeekView(QWidget):
             self._filling = False
 
     def show_distance_unit(self) -> None:
-        """Name the distance column in the user's unit (a km car's readings are km).
+        """Name the distance column in the user's unit and show the logged distances in it.
 
         The preferences' only mark on the week: their change redraws nothing else.
         """
         header = self.table.horizontalHeaderItem(COLUMNS.index("Miles"))
         assert header is not None  # set in __init__
         header.setText(self._distance_header())
+        self._filling = True
+        try:
+            for row in range(len(self.rows)):
+                self._show_readings(row, self._logged(row))
+        finally:
+            self._filling = False
         self._widen_to_fit()
 
+    def _unit(self) -> DistanceUnit:
+        return distance_unit(self.bench.prefs.units)
+
     def _distance_header(self) -> str:
-        return DISTANCE_HEADERS[distance_unit(self.bench.prefs.units)]
+        return DISTANCE_HEADERS[self._unit()]
+
+    def _logged(self, row: int) -> VisitLogEntry | None:
+        """Return the plan's log entry of the row (None when nothing is logged)."""
+        date, account_id = self.rows[row]
+        key = (date, self.rep_id(), account_id)
+        return next((e for e in self.bench.document.plan.visit_log
+                     if (e.date, e.rep_id, e.account_id) == key), None)
 
     def _times(self, rep_id: str, planner: Any, ids: list[str]) -> dict[str, str]:
         """Planned start–end of a day's visits in this order, timed as the exports time them."""
@@ -291,24 +307,33 @@ class RepWeekView(QWidget):
         self._show_readings(row, entry)
 
     def _show_readings(self, row: int, entry: VisitLogEntry | None) -> None:
-        """Odometer and miles cells; miles not typed by the rep come from the odometer."""
-        def fmt(value: float | None) -> str:
-            return "" if value is None else f"{value:g}"
+        """Odometer and distance cells; a distance not typed by the rep comes from the odometer.
 
+        The odometer cells show the readings as typed, in the entry's unit (the car's); the
+        distance is shown in the user's unit, its tooltip saying what was logged.
+        """
+        unit = self._unit()
+        distance = entry.distance_in(unit) if entry else None
+        if distance is not None and entry is not None and entry.unit != unit:
+            distance = round(distance, 2)  # to the hundredth, as the exports print it
         values = {
-            "Odometer start": fmt(entry.odometer_start) if entry else "",
-            "Odometer end": fmt(entry.odometer_end) if entry else "",
-            "Miles": fmt(entry.actual_miles) if entry else "",
+            "Odometer start": _fmt(entry.odometer_start) if entry else "",
+            "Odometer end": _fmt(entry.odometer_end) if entry else "",
+            "Miles": _fmt(distance),
         }
         for name in READINGS:
             self._item(row, name).setText(values[name])
         miles = self._item(row, "Miles")
-        computed = entry is not None and entry.miles is None and entry.actual_miles is not None
-        miles.setData(FROM_ODOMETER, values["Miles"] if computed else None)
+        miles.setData(SHOWN, values["Miles"] if distance is not None else None)
+        computed = entry is not None and entry.miles is None and distance is not None
         font = miles.font()
         font.setItalic(computed)
         miles.setFont(font)
-        miles.setToolTip("Odometer end minus start" if computed else "")
+        miles.setToolTip(_logged_as(entry, unit))
+        other = (f"As read, in {entry.unit} (distances are shown in {unit})"
+                 if entry is not None and entry.unit != unit else "")
+        for name in ("Odometer start", "Odometer end"):
+            self._item(row, name).setToolTip(other)
 
     # ----------------------------------------------------------------- editing
     def _item(self, row: int, name: str) -> QTableWidgetItem:
@@ -329,11 +354,11 @@ class RepWeekView(QWidget):
         if self._filling:
             return
         if item.column() == COLUMNS.index("Miles"):
-            if item.data(FROM_ODOMETER) == item.text():  # passed through, not changed
+            if item.data(SHOWN) == item.text():  # passed through, not changed
                 return
             self._filling = True
             try:
-                item.setData(FROM_ODOMETER, None)  # typed by the rep: a recorded distance
+                item.setData(SHOWN, None)  # typed by the rep: a recorded distance
             finally:
                 self._filling = False
         self._on_row_edited(item.row())
@@ -342,13 +367,21 @@ class RepWeekView(QWidget):
         """Return the log entry the row's cells describe (None when nothing is logged).
 
         Readings typed on a row that is still planned are kept as a "planned" entry, so every
-        reading a rep enters is saved.
+        reading a rep enters is saved. Readings are in the logged entry's unit when it has any
+        (the odometer cells show them as typed), else in the user's; a distance typed in the
+        user's unit is converted to it.
         """
         date, account_id = self.rows[row]
         status = self._cell(row, "Status")
-        miles_item = self._item(row, "Miles")
-        miles = (None if miles_item.data(FROM_ODOMETER) is not None
-                 else _number(self._distance_header(), self._cell(row, "Miles")))
+        logged = self._logged(row)
+        unit = (logged.unit if logged is not None and (
+            logged.miles, logged.odometer_start, logged.odometer_end) != (None, None, None)
+            else self._unit())
+        if self._item(row, "Miles").data(SHOWN) is not None:  # as logged: kept exactly
+            miles = logged.miles if logged is not None else None
+        else:
+            typed = _number(self._distance_header(), self._cell(row, "Miles"))
+            miles = None if typed is None else convert(typed, self._unit(), unit)
         readings = {
             "odometer_start": _number("Odometer start", self._cell(row, "Odometer start")),
             "odometer_end": _number("Odometer end", self._cell(row, "Odometer end")),
@@ -368,7 +401,7 @@ class RepWeekView(QWidget):
                            tuple(settings.working_weekdays))
         entry = VisitLogEntry(
             date, self.rep_id() or "", account_id, status,
-            moved_to=moved_to if status == "moved" else "", note=note, **readings)
+            moved_to=moved_to if status == "moved" else "", note=note, unit=unit, **readings)
         plan = self.bench.document.plan
         names = {e.account_id: plan.accounts[e.account_id].name for e in plan.visit_log
                  if e.account_id in plan.accounts}
@@ -392,8 +425,7 @@ class RepWeekView(QWidget):
             # back to what the plan holds, after the commit
             QTimer.singleShot(0, self, self.refresh)
             return
-        existing = next((e for e in plan.visit_log
-                         if (e.date, e.rep_id, e.account_id) == (date, rep_id, account_id)), None)
+        existing = self._logged(row)
         if existing == entry:
             return
         moved = {e.moved_to for e in (existing, entry) if e is not None and e.moved_to}
@@ -475,6 +507,21 @@ def _holiday_notes(plan: Plan, monday: dt.date) -> dict[dt.date, str]:
     country, region = calendar_of(plan.settings)
     names = holiday_names(country, days, region)
     return {d: f"holiday: {names[d]}" if d in names else "holiday" for d in days}
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _logged_as(entry: VisitLogEntry | None, unit: str) -> str:
+    """Return a distance cell's tooltip: where the figure comes from, in the entry's unit."""
+    if entry is None or entry.actual_miles is None:
+        return ""
+    other = f", shown in {unit}" if entry.unit != unit else ""
+    if entry.miles is None:
+        return (f"Odometer end minus start: {_fmt(entry.odometer_start)} → "
+                f"{_fmt(entry.odometer_end)} {entry.unit}{other}")
+    return f"Typed as {_fmt(entry.miles)} {entry.unit}{other}" if other else ""
 
 
 def _qdate(date: dt.date) -> QDate:

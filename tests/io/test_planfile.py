@@ -408,7 +408,7 @@ def test_a_readings_unit_round_trips_and_a_bad_one_is_refused(tmp_path: Path) ->
     assert next(e for e in again.visit_log if e.miles == 15.0).unit == "km"
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE td_visit_log SET unit = 'furlongs' WHERE miles = 15.0")
-    with pytest.raises(PlanFileError, match="td_visit_log.*furlongs"):
+    with pytest.raises(PlanFileError, match=r"td_visit_log.*furlongs"):
         load_plan(path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from territory_desktop import clock
 from territory_desktop.optimize.plan_schedule import cycle_for
@@ -48,3 +49,18 @@ def first_monday_as_today(week, monkeypatch):
     monday = go_to_cycle_week(view, doc.plan, 0)
     monkeypatch.setattr(clock, "today", lambda: monday)
     return view, doc, window, monday
+
+
+def type_into(qtbot, view, row: int, column: str, text: str, key=None) -> None:
+    """Double-click a cell, type, and leave it with ``key`` (Tab by default), as a rep does."""
+    item = view.table.item(row, COLUMNS.index(column))
+    view.table.scrollToItem(item)
+    rect = view.table.visualItemRect(item)
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit), f"no editor opened on {column}"
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, key if key is not None else Qt.Key.Key_Tab)
+    qtbot.wait(20)  # the table commits the editor and the deferred refresh runs

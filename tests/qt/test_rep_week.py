@@ -14,6 +14,7 @@ from rep_week_gestures import (
     log_of,
     pick_status,
     status_combo,
+    type_into,
 )
 
 from territory_desktop import clock
@@ -114,26 +115,6 @@ def test_rep_week_works_from_the_plan_file_alone(tdapp, qtbot, tmp_path):
     assert any(e.account_id == aid and e.status == "skipped" for e in doc.plan.visit_log)
 
 
-def _type_into(qtbot, view, row: int, column: str, text: str, key=None) -> None:
-    """Double-click a cell, type, and leave it with ``key`` (Tab by default), as a rep does."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QLineEdit
-
-    from territory_desktop.qt.rep_week import COLUMNS
-
-    item = view.table.item(row, COLUMNS.index(column))
-    view.table.scrollToItem(item)
-    rect = view.table.visualItemRect(item)
-    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    editor = QApplication.focusWidget()
-    assert isinstance(editor, QLineEdit), f"no editor opened on {column}"
-    editor.selectAll()
-    qtbot.keyClicks(editor, text)
-    qtbot.keyClick(editor, key if key is not None else Qt.Key.Key_Tab)
-    qtbot.wait(20)  # the table commits the editor and the deferred refresh runs
-
-
 def _planned_row(view) -> int:
     return next(r for r in range(len(view.rows)) if view._cell(r, "Status") == "planned")
 
@@ -148,8 +129,8 @@ def test_readings_on_a_planned_visit_survive_save_and_reopen(week, qtbot, qtlog,
     monday = go_to_cycle_week(view, doc.plan, 0)
     row = _planned_row(view)
     date, aid = view.rows[row]
-    _type_into(qtbot, view, row, "Odometer start", "12,000")
-    _type_into(qtbot, view, row, "Odometer end", "12003", Qt.Key.Key_Return)
+    type_into(qtbot, view, row, "Odometer start", "12,000")
+    type_into(qtbot, view, row, "Odometer end", "12003", Qt.Key.Key_Return)
     entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
     assert (entry.status, entry.odometer_start, entry.odometer_end) == ("planned", 12000, 12003)
     assert entry.miles is None and entry.actual_miles == 3
@@ -179,8 +160,8 @@ def _refused_end(week, qtbot, start: str, end: str) -> tuple[str, str, str]:
     go_to_cycle_week(view, doc.plan, 0)
     row = _planned_row(view)
     date, aid = view.rows[row]
-    _type_into(qtbot, view, row, "Odometer start", start)
-    _type_into(qtbot, view, row, "Odometer end", end, Qt.Key.Key_Return)
+    type_into(qtbot, view, row, "Odometer start", start)
+    type_into(qtbot, view, row, "Odometer end", end, Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()
     assert "not saved" in message
     assert (log_of(doc, date, aid).odometer_start, log_of(doc, date, aid).odometer_end) == (
@@ -207,9 +188,9 @@ def test_a_typed_distance_wins_over_the_odometer_and_columns_keep_their_width(we
     widths = [header.sectionSize(c) for c in range(len(COLUMNS) - 1)]  # the last stretches
     row = _planned_row(view)
     date, aid = view.rows[row]
-    _type_into(qtbot, view, row, "Odometer start", "500")
-    _type_into(qtbot, view, row, "Odometer end", "507")
-    _type_into(qtbot, view, row, "Miles", "6.5", Qt.Key.Key_Return)
+    type_into(qtbot, view, row, "Odometer start", "500")
+    type_into(qtbot, view, row, "Odometer end", "507")
+    type_into(qtbot, view, row, "Miles", "6.5", Qt.Key.Key_Return)
     entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
     assert (entry.miles, entry.actual_miles) == (6.5, 6.5)
     assert [header.sectionSize(c) for c in range(len(COLUMNS) - 1)] == widths
@@ -366,17 +347,17 @@ def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
     _dismiss_errors(qtbot, window)
     # the next visit of the day starts where this one ended, not inside its drive
     row = view.rows.index((date, aid))
-    _type_into(qtbot, view, row, "Odometer end", "12004.5")
+    type_into(qtbot, view, row, "Odometer end", "12004.5")
     nxt = next(r for r, (d, _a) in enumerate(view.rows) if d == date and r != row)
     nxt_aid = view.rows[nxt][1]
-    _type_into(qtbot, view, nxt, "Odometer start", "12004", Qt.Key.Key_Return)
+    type_into(qtbot, view, nxt, "Odometer start", "12004", Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()
     name = doc.plan.accounts[aid].name
     assert f"overlaps the drive to {name} the same day (12003 to 12004.5)" in message
     assert log_of(doc, date, nxt_aid) is None
     _dismiss_errors(qtbot, window)
     nxt = view.rows.index((date, nxt_aid))
-    _type_into(qtbot, view, nxt, "Odometer start", "12004.5", Qt.Key.Key_Return)
+    type_into(qtbot, view, nxt, "Odometer start", "12004.5", Qt.Key.Key_Return)
     assert log_of(doc, date, nxt_aid).odometer_start == 12004.5
 
 
@@ -393,14 +374,14 @@ def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(wee
     assert (tuesday, aid) in view.rows  # "moved here from" on Tuesday, at once
     saturday = monday + dt.timedelta(days=5)
     row = view.rows.index((date, aid))
-    _type_into(qtbot, view, row, "Moved to", saturday.isoformat(), Qt.Key.Key_Return)
+    type_into(qtbot, view, row, "Moved to", saturday.isoformat(), Qt.Key.Key_Return)
     message = window.statusBar().currentMessage()
     assert f"Sat {saturday.day} {saturday:%b} is not a working day" in message
     assert log_of(doc, date, aid).moved_to == tuesday
     _dismiss_errors(qtbot, window)
     wednesday = (monday + dt.timedelta(days=2)).isoformat()
     row = view.rows.index((date, aid))
-    _type_into(qtbot, view, row, "Moved to", wednesday, Qt.Key.Key_Return)
+    type_into(qtbot, view, row, "Moved to", wednesday, Qt.Key.Key_Return)
     assert log_of(doc, date, aid).moved_to == wednesday
     # no stale row from the first move: the week is redrawn with the edit (not on reopening)
     qtbot.waitUntil(lambda: (tuesday, aid) not in view.rows, timeout=1000)

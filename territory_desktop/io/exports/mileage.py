@@ -49,8 +49,8 @@ def rate_decimals(trips: Trips, rates: RateTable) -> int:
     Distance times the printed rate is then the amount, to the cent.
     """
     used = rates.covering(trips.days[0].date, trips.days[-1].date) if trips.days else ()
-    places = (-rate_in(p, trips.unit).normalize().as_tuple().exponent for p in used)
-    return max([3, *(int(n) for n in places)])
+    return max([3, *(len(f"{rate_in(p, trips.unit).normalize():f}".partition(".")[2])
+                      for p in used)])
 
 
 def rate_warnings(trips: Trips, rates: RateTable, advice: str = "") -> list[str]:

@@ -34,7 +34,7 @@ def _today(monkeypatch):
 
 @pytest.fixture
 def logged(export_plan):
-    """The fixture plan with a drive to Jimmy's logged in miles: odometer 10000 -> 10012."""
+    """Return the fixture plan with a drive to Jimmy's logged in miles: odometer 10000 -> 10012."""
     plan = export_plan.copy()
     plan.visit_log = [*plan.visit_log, VisitLogEntry(DAY, REP, JIMMYS, "done",
                                                      odometer_start=10000.0,
