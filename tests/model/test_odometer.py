@@ -50,3 +50,14 @@ def test_a_moved_visit_is_checked_against_the_day_it_is_driven_on():
     with pytest.raises(ValueError, match="overlaps the drive to A"):
         check_readings(moved, [_visit("A", 12000, 12010)])
     check_readings(moved, [_visit("A", 12000, 12010, date="2026-12-07")])
+
+
+def test_readings_logged_in_another_unit_are_compared_as_distances():
+    # 100 -> 110 mi is 160.9 -> 177.0 km: a km drive from 170 overlaps it, one from 180 does not.
+    miles = VisitLogEntry("2026-12-09", REP, "A", "done", odometer_start=100.0,
+                          odometer_end=110.0, unit="mi")
+    with pytest.raises(ValueError, match="overlaps the drive to A"):
+        check_readings(VisitLogEntry("2026-12-09", REP, "B", "done", odometer_start=170.0,
+                                     odometer_end=175.0, unit="km"), [miles])
+    check_readings(VisitLogEntry("2026-12-09", REP, "B", "done", odometer_start=180.0,
+                                 odometer_end=185.0, unit="km"), [miles])
