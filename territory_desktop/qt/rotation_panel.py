@@ -498,7 +498,11 @@ class RotationPanel(QWidget):
             menu.addAction("Re-optimise the rest of the week").triggered.connect(
                 lambda: self.controller.reoptimise(rep_id, slot, rest_of_week=True))
             off = slot in plan.reps[rep_id].days_off
-            menu.addAction("Mark as working day" if off else "Mark day off").triggered.connect(
+            # The calendar is the cycle: the day is off (or back on) in every cycle, past ones too.
+            weeks = plan.schedules[rep_id].weeks if rep_id in plan.schedules else 0
+            every = f" (every {weeks} weeks)" if weeks > 1 else ""
+            menu.addAction(("Mark as working day" if off else "Mark day off") + every
+                           ).triggered.connect(
                 lambda: self.controller.mark_day_off(rep_id, slot, not off))
         return menu
 

@@ -229,7 +229,7 @@ def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot
     panel = window.rotation_panel
     menu = panel.day_menu(panel.days[slot], None)
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
-        next(a for a in menu.actions() if a.text() == "Mark day off").trigger()
+        next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)").trigger()
     assert aid not in [v.account_id for v in doc.plan.schedules[REP].day(*slot)]
     assert view.monday() == monday
 

@@ -106,7 +106,7 @@ def test_day_off_moves_visits_and_keeps_them(scheduled, qtbot):
     count = len(doc.plan.schedules[REP].visits)
     menu = panel.day_menu(panel.days[slot], None)
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
-        next(a for a in menu.actions() if a.text() == "Mark day off").trigger()
+        next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)").trigger()
     assert slot in doc.plan.reps[REP].days_off
     after = doc.plan.schedules[REP]
     assert after.day(*slot) == []
@@ -239,7 +239,7 @@ def test_re_planning_runs_off_the_window_and_can_be_cancelled(scheduled, qtbot):
     window, doc = scheduled.window, scheduled.document
     panel = window.rotation_panel
     stored, depth = doc.plan.schedules[REP], doc.undo_stack.count()
-    for action, slot in (("Re-optimise the rest of the week", (0, 0)), ("Mark day off", (0, 1))):
+    for action, slot in (("Re-optimise the rest of the week", (0, 0)), ("Mark day off (every 4 weeks)", (0, 1))):
         _menu_action(panel, slot, action).trigger()
         assert doc.plan.schedules[REP] is stored, "the engine ran on the GUI thread"
         assert window.jobs.cancel_button.isVisible()
@@ -272,7 +272,7 @@ def test_day_off_spreads_its_visits_over_the_week(scheduled, qtbot):
     assert len(moving) >= 2
     count = len(doc.plan.schedules[REP].visits)
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
-        _menu_action(panel, slot, "Mark day off").trigger()
+        _menu_action(panel, slot, "Mark day off (every 4 weeks)").trigger()
     after = doc.plan.schedules[REP]
     assert slot in doc.plan.reps[REP].days_off and after.day(*slot) == []
     assert len(after.visits) + sum(u.missing_visits for u in after.unplaced) == count

@@ -286,7 +286,7 @@ def test_a_day_marked_off_takes_its_route_off_the_map(scheduled, qtbot):
         if not isinstance(menu, QMenu):
             QTimer.singleShot(20, mark_day_off)
             return
-        action = next(a for a in menu.actions() if a.text() == "Mark day off")
+        action = next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)")
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
 
     day = panel.days[slot]
