@@ -41,6 +41,7 @@ from territory_desktop.optimize.alignment_figures import (
     AlignmentFigures,
     compare_alignments,
 )
+from territory_desktop.qt.export_base import sentence
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.widgets import fill_table, read_only_table, rep_label
 from territory_desktop.qt.workbench import Workbench, file_folder
@@ -374,7 +375,7 @@ class ScenarioPanel(QWidget):
             else:
                 written = [write_report_xlsx(self.report, path.with_suffix(".xlsx"))]
         except ExportError as exc:  # a folder that is not there or not writable
-            self.workbench.notify_error("Export failed", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            self.workbench.notify_error("Export failed", sentence(exc))
             return
         except OSError as exc:
             self.workbench.notify_error("Export failed", f"{path}: {exc.strerror or exc}")
