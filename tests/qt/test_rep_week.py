@@ -16,6 +16,7 @@ from rep_week_gestures import (
     status_combo,
     type_into,
 )
+from settings_gestures import choose_units
 
 from territory_desktop import clock
 from territory_desktop.io import planfile
@@ -452,10 +453,7 @@ def test_columns_fit_their_text_and_keep_their_width_from_week_to_week(tdapp, qt
 
 def test_the_distance_column_is_named_in_the_users_unit(tdapp, qtbot):
     # A km plan's rep reads "Km" over the distance they log, not "Miles".
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-    from territory_desktop.qt.dialogs import SettingsDialog
     from territory_desktop.qt.rep_week import COLUMNS
 
     window = tdapp.window
@@ -467,17 +465,7 @@ def test_the_distance_column_is_named_in_the_users_unit(tdapp, qtbot):
 
     assert header() == "Miles"
 
-    def choose_km() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, SettingsDialog):
-            QTimer.singleShot(20, choose_km)
-            return
-        dialog.units.setCurrentText("km")
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(0, choose_km)
-    window.actions["edit.settings"].trigger()  # Edit > Settings..., km, OK
+    choose_units(qtbot, window, "km")
     assert window.prefs.units == "km"
     assert header() == "Km"
 
@@ -486,10 +474,7 @@ def test_a_new_unit_renames_the_distance_column_and_redraws_nothing_else(week, q
                                                                           monkeypatch):
     # The preferences mark only the distance column: its header follows the unit at once,
     # the visits stay as drawn: the table is not rebuilt for it.
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QDialogButtonBox
 
-    from territory_desktop.qt import dialogs
     from territory_desktop.qt.rep_week import COLUMNS
 
     tdapp, view = week
@@ -500,16 +485,7 @@ def test_a_new_unit_renames_the_distance_column_and_redraws_nothing_else(week, q
     rebuilt = []
     view.table.model().rowsRemoved.connect(lambda *_: rebuilt.append(True))
 
-    def choose_km(dialog):
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        dialog.units.setCurrentText("km")
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-        return dialog.result()
-
-    monkeypatch.setattr(dialogs.SettingsDialog, "exec", choose_km)
-    window.actions["edit.settings"].trigger()
+    choose_units(qtbot, window, "km")
     assert window.prefs.units == "km"
     assert view.table.horizontalHeaderItem(COLUMNS.index("Miles")).text() == "Km"
     assert view.rows == shown and not rebuilt

@@ -7,27 +7,10 @@ Edit > Settings > Distance units: km, with no conversion or word.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from rep_week_gestures import go_to_cycle_week, log_of, type_into
-
-
-def _choose_units(qtbot, window, unit: str) -> None:
-    """Edit > Settings..., pick ``unit``, click OK."""
-    from territory_desktop.qt.dialogs import SettingsDialog
-
-    def choose() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, SettingsDialog):
-            QTimer.singleShot(20, choose)
-            return
-        dialog.units.setCurrentText(unit)
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(0, choose)
-    window.actions["edit.settings"].trigger()
-    assert window.prefs.units == unit
+from settings_gestures import choose_units
 
 
 def test_a_miles_reading_shows_converted_in_km_and_keeps_its_odometer(week, qtbot):
@@ -44,7 +27,7 @@ def test_a_miles_reading_shows_converted_in_km_and_keeps_its_odometer(week, qtbo
     assert (logged.odometer_start, logged.odometer_end, logged.unit) == (10000, 10012, "mi")
     assert view._cell(row, "Miles") == "12"
 
-    _choose_units(qtbot, window, "km")
+    choose_units(qtbot, window, "km")
     window.activateWindow()  # back from the dialog, as a click on the window does
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     row = view.rows.index((date, aid))

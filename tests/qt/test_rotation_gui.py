@@ -239,7 +239,8 @@ def test_re_planning_runs_off_the_window_and_can_be_cancelled(scheduled, qtbot):
     window, doc = scheduled.window, scheduled.document
     panel = window.rotation_panel
     stored, depth = doc.plan.schedules[REP], doc.undo_stack.count()
-    for action, slot in (("Re-optimise the rest of the week", (0, 0)), ("Mark day off (every 4 weeks)", (0, 1))):
+    for action, slot in (("Re-optimise the rest of the week", (0, 0)),
+                         ("Mark day off (every 4 weeks)", (0, 1))):
         _menu_action(panel, slot, action).trigger()
         assert doc.plan.schedules[REP] is stored, "the engine ran on the GUI thread"
         assert window.jobs.cancel_button.isVisible()

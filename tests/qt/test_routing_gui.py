@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from settings_gestures import choose_units
 
 from territory_desktop import edits
 from territory_desktop.model import Account
@@ -336,10 +337,7 @@ LEG_DISTANCES = ("TD.state.route.getLayers().map(function(l){ return l.feature.p
 def test_a_new_distance_unit_shows_the_route_in_view_in_it(scheduled, qtbot, monkeypatch):
     # A day's route is listed, drawn and summed up in miles; the user picks km in Settings:
     # the Route panel, the legs' cards on the map and the status bar all say km at once.
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QDialogButtonBox
 
-    from territory_desktop.qt import dialogs
     from territory_desktop.units import METERS_PER_MILE
 
     window, view = scheduled.window, scheduled.map_view
@@ -352,16 +350,7 @@ def test_a_new_distance_unit_shows_the_route_in_view_in_it(scheduled, qtbot, mon
     assert panel.title.text().endswith(" mi")
     assert " mi," in window.statusBar().currentMessage()
 
-    def choose_km(dialog):
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        dialog.units.setCurrentText("km")
-        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
-        return dialog.result()
-
-    monkeypatch.setattr(dialogs.SettingsDialog, "exec", choose_km)
-    window.actions["edit.settings"].trigger()
+    choose_units(qtbot, window, "km")
     assert window.prefs.units == "km"
     assert table.horizontalHeaderItem(4).text() == "Total\nkm"
     assert float(table.item(last, 4).text()) == pytest.approx(
