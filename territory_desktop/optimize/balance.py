@@ -447,9 +447,9 @@ def _result(setup: BalanceSetup, params: BalanceParams, times: DriveTimes, state
             rep = plan.reps.get(row.rep_id or "")
             band = band_text(tol)
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
-                            "cannot reach the "
-                            f"{c} band: {abs(dev):.1%} {'above' if dev > 0 else 'below'} "
-                            f"its target of +/-{band}{_why(setup, state, pos)}")
+                            f"cannot reach the {c} band (±{band}): {abs(dev):.1%} "
+                            f"{'above' if dev > 0 else 'below'} its target"
+                            f"{_why(setup, state, pos)}")
     for t in split:
         warnings.append(f"territory {plan.territories[setup.tids[t]].name} stays in "
                         "pieces: locked accounts or the move budget hold it apart")
@@ -479,4 +479,5 @@ def _why(setup: BalanceSetup, state: RepairState, t: int) -> str:
                     f"the band's top of {state.target[t] * (1 + state.tolerance):.1f})")
     if state.max_moves is not None and state.moves() >= state.max_moves:
         return " (the move budget is used up)"
-    return ""
+    return (" (no move of a border account brings it nearer and keeps every territory in one "
+            "piece: a wider band, another rep or a hand edit may)")

@@ -207,7 +207,7 @@ def test_a_tolerance_tighter_than_one_account_is_explained_with_every_warning(td
     assert box.text().startswith("• the tolerance of +/-0.1% is tighter than one account "
                                  "allows: account ")
     out = [w for w in result.warnings if "cannot reach the workload band" in w]
-    assert out and all("its target of +/-0.1%" in w for w in out)  # the band given, not 0%
+    assert out and all("band (±0.1%)" in w for w in out)  # the band given, not 0%
 
 
 def test_contradictory_locks_are_refused_in_one_line(tdapp, qtbot):
