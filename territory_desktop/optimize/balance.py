@@ -447,7 +447,8 @@ def _result(setup: BalanceSetup, params: BalanceParams, times: DriveTimes, state
             rep = plan.reps.get(row.rep_id or "")
             band = band_text(tol)
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
-                            f"cannot reach the {c} band (±{band}): {abs(dev):.1%} "
+                            f"cannot reach the {c} band (±{band}): "
+                            f"{abs(dev):.{2 if tol < 0.01 else 1}%} "
                             f"{'above' if dev > 0 else 'below'} its target"
                             f"{_why(setup, state, pos)}")
     for t in split:
