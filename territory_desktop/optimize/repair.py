@@ -289,15 +289,21 @@ def _best_move(state: RepairState, adj: Adjacency, t: int, loads: np.ndarray,
     if state.fewer_moves and state.current is not None:
         cur = state.current[i]
         keys.append(((cur >= 0) & (d != cur)).astype(int) - ((cur >= 0) & (s != cur)))
-    order = np.lexsort(keys)[:64]
+    order = np.lexsort(keys)
     # Most accounts on a border can leave without splitting their territory, and a local
     # look proves it; only when none of the best moves can is the full search worth it.
-    for k in order:
+    for k in order[:64]:
         if adj.surely_whole_without(int(i[k]), state.labels):
             return int(i[k]), int(s[k]), int(d[k])
     for k in order[:8]:
         # Bounded: a move that would cut the territory in two is refused only after the
         # search has seen one whole side, which on big territories is most of the time.
         if adj.stays_whole_without(int(i[k]), state.labels, limit=256):
+            return int(i[k]), int(s[k]), int(d[k])
+    # When each of the best would cut its territory (accounts holding others onto it), a
+    # helpful move that keeps it whole may rank lower: look further before giving up, with
+    # the cheap local proof only and at most about a thousand, the cost of the searches above.
+    for k in order[64:1024]:
+        if adj.surely_whole_without(int(i[k]), state.labels):
             return int(i[k]), int(s[k]), int(d[k])
     return None
