@@ -136,6 +136,6 @@ def test_failed_save_keeps_file_and_autosave_and_says_so(tdapp, qtbot, tmp_path,
     assert planfile.load_plan(auto).territories == tdapp.document.plan.territories
     assert auto_before  # the autosave was rewritten with the same work, never deleted
     message = tdapp.window.statusBar().currentMessage()
-    assert "Save failed" in message and "No space left on device" in message
+    assert "Save failed" in message and "the disk is full" in message
     assert "previous file is unchanged" in message
     assert tdapp.document.is_modified and "*" in tdapp.window.windowTitle()
