@@ -304,7 +304,9 @@ class PlanFiles(QObject):
             return self._resolve_conflict(path)
         except (PlanFileError, OSError) as exc:
             self.autosave()  # the work is at least in this window's autosave
-            self._error("Save failed", f"{exc}. The previous file is unchanged.")
+            kept = ("The previous file is unchanged." if path.exists() else
+                    "Nothing was written; your work is kept in this window and its autosave.")
+            self._error("Save failed", f"{exc}. {kept}")
             return False
         self._forget_autosave()
         if self._recovered is not None:

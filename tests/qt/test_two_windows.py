@@ -139,3 +139,16 @@ def test_failed_save_keeps_file_and_autosave_and_says_so(tdapp, qtbot, tmp_path,
     assert "Save failed" in message and "the disk is full" in message
     assert "previous file is unchanged" in message
     assert tdapp.document.is_modified and "*" in tdapp.window.windowTitle()
+
+
+def test_a_failed_first_save_does_not_speak_of_a_previous_file(tdapp, monkeypatch, tmp_path):
+    def disk_full(*_a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("territory_desktop.files._fsync_file", disk_full)
+    target = tmp_path / "new.gpkg"
+    assert not tdapp.files.save_to(target)
+    assert not target.exists()
+    message = tdapp.window.statusBar().currentMessage()
+    assert "the disk is full" in message and "previous file" not in message
+    assert "Nothing was written" in message
