@@ -279,11 +279,19 @@ def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
     return Edit(f"Edit rep {old.name}", new)
 
 
-# Fields that only the app sets: a spreadsheet import never carries them, so updating an
-# existing record by id keeps what the user set here.
-APP_ONLY_ACCOUNT_FIELDS = ("window_start", "window_end", "closed_weekdays", "same_weekday")
+# The rep fields that only the app sets: a spreadsheet import never carries them, so updating
+# an existing rep by id keeps what the user set here.
 APP_ONLY_REP_FIELDS = ("workday_start", "workday_end", "max_day_minutes", "days_off",
                        "home_office")
+# The account fields a table can supply, and their names in the import note; the others (time
+# window, closed weekdays, same weekday) only the app sets.
+IMPORTED_ACCOUNT_FIELDS = {
+    "name": "name", "lat": "location", "lon": "location", "approximate_location": "location",
+    "address": "address", "postal_code": "postal code", "segment": "segment",
+    "industry": "industry", "potential": "potential", "tier": "tier",
+    "every_weeks": "visit interval", "visit_minutes": "visit minutes", "owner": "owner",
+    "notes": "notes",
+}
 
 
 def _keep_app_fields(old: object | None, new: object, names: tuple[str, ...]) -> object:
@@ -292,24 +300,39 @@ def _keep_app_fields(old: object | None, new: object, names: tuple[str, ...]) ->
     return replace(new, **{n: getattr(old, n) for n in names})
 
 
-def import_accounts(plan: Plan, accounts: Iterable[Account], replace_all: bool = False) -> Edit:
+def import_accounts(plan: Plan, accounts: Iterable[Account], replace_all: bool = False,
+                    fields: Iterable[str] | None = None) -> Edit:
     """Add (or update by id) imported accounts; ``replace_all`` drops the others first.
 
-    An update keeps the fields only the app sets (:data:`APP_ONLY_ACCOUNT_FIELDS`).
+    ``fields`` are the account fields the file supplies (its mapped columns; None: every one of
+    :data:`IMPORTED_ACCOUNT_FIELDS`). An update of an existing account takes only those and
+    keeps every other field as stored; the note says which fields were updated and which kept.
     """
     new = plan.copy()
     if replace_all:
         new.accounts = SharedDict()
+    given = set(IMPORTED_ACCOUNT_FIELDS if fields is None else fields)
+    supplied = [f for f in IMPORTED_ACCOUNT_FIELDS if f in given]
     incoming = list(accounts)
     updated = sum(1 for a in incoming if a.id in new.accounts)
     merged: dict[str, Account] = {}  # one bulk update: per-account inserts would copy chunks
     for a in incoming:
         old = merged.get(a.id) or new.accounts.get(a.id)
-        merged[a.id] = _keep_app_fields(old, a, APP_ONLY_ACCOUNT_FIELDS)  # type: ignore[assignment]
+        merged[a.id] = a if old is None else replace(old, **{f: getattr(a, f) for f in supplied})
     new.accounts.update(merged)
     text = f"Import {len(incoming)} accounts"
-    notes = (f"{updated} existing accounts updated",) if updated else ()
+    notes = (_update_note(updated, supplied),) if updated else ()
     return Edit(text, new, notes)
+
+
+def _update_note(count: int, supplied: list[str]) -> str:
+    """Return e.g. "2 existing accounts updated: name, location; potential and tier kept"."""
+    took = list(dict.fromkeys(IMPORTED_ACCOUNT_FIELDS[f] for f in supplied))
+    kept = [n for n in dict.fromkeys(IMPORTED_ACCOUNT_FIELDS.values()) if n not in took]
+    note = f"{count} existing account{'' if count == 1 else 's'} updated: {', '.join(took)}"
+    if kept:
+        note += f"; {', '.join(kept[:-1])}{' and ' if len(kept) > 1 else ''}{kept[-1]} kept"
+    return note
 
 
 def import_reps(plan: Plan, reps: Iterable[Rep]) -> Edit:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -433,8 +435,12 @@ class PlanFiles(QObject):
         from territory_desktop import edits
         from territory_desktop.io import tables
 
-        importer = tables.import_accounts if kind == "accounts" else tables.import_reps
-        country = self.document.plan.settings.country or "US"
+        plan = self.document.plan
+        # a row of an account the plan has keeps what the file lacks (its location, its tier)
+        importer: Callable[..., tables.ImportResult | tables.RepImportResult] = (
+            partial(tables.import_accounts, existing=plan.accounts) if kind == "accounts"
+            else tables.import_reps)
+        country = plan.settings.country or "US"
         try:
             result = importer(path, mapping=mapping, country=country)
             if result.missing_required or choose_columns:
@@ -455,16 +461,20 @@ class PlanFiles(QObject):
             return None
         # the importer was picked by ``kind``: accounts give an ImportResult, reps a RepImportResult
         records: list[Account] | list[Rep]
+        edit: edits.Edit | None = None
         if isinstance(result, tables.ImportResult):
             records = result.accounts
             if records:
-                self.document.apply(edits.import_accounts(self.document.plan, records))
+                edit = edits.import_accounts(self.document.plan, records, fields=result.fields)
         else:
             records = result.reps
             if records:
-                self.document.apply(edits.import_reps(self.document.plan, records))
+                edit = edits.import_reps(self.document.plan, records)
+        if edit is not None:
+            self.document.apply(edit)
         if result.problems:
-            self.show_problems(path, len(records), result.problems)
+            self.show_problems(path, len(records), result.problems,
+                               edit.notes if edit is not None else ())
         elif self.bench is not None:
             self.bench.show_status(f"Imported {len(records)} {kind}", 8000)
         return result
@@ -477,8 +487,13 @@ class PlanFiles(QObject):
         dialog = dialogs.ColumnMappingDialog(columns, fields, guess, self.window, intro)
         return dialog.mapping() if dialog.exec() else None
 
-    def show_problems(self, path: Path, imported: int, problems: list[Any]) -> None:
-        """Show the rows of ``path`` that were rejected or imported with a warning."""
+    def show_problems(self, path: Path, imported: int, problems: list[Any],
+                      notes: Sequence[str] = ()) -> None:
+        """Show the rows of ``path`` that were rejected or imported with a warning.
+
+        ``notes`` (the import edit's, e.g. which fields of existing accounts were updated) lead
+        the summary.
+        """
         from territory_desktop.qt import dialogs
 
         lines = [f"line {p.line}, column {p.column or '—'}: "
@@ -487,9 +502,12 @@ class PlanFiles(QObject):
                  for p in problems]
         rejected = len({p.line for p in problems if p.skipped})
         summary = (f"{imported} rows of {path.name} were imported; {rejected} rows were "
-                   "rejected. Every problem is listed below with its file line and column. "
+                   "rejected. "
+                   + "".join(f"{n[:1].upper()}{n[1:]}. " for n in notes)
+                   + "Every problem is listed below with its file line and column. "
                    "Fix the rows in the file and import it again (records are matched by id).")
         dialog = dialogs.ReportDialog("Import report", summary, "\n".join(lines), self.window)
         dialog.setObjectName("importReport")
         dialog.open()
         self.last_report = dialog
+

@@ -6,6 +6,8 @@ Any column of numbers can feed potential (and so the tiers): the Los Angeles fil
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,3 +56,51 @@ def test_import_choosing_columns_takes_beds_as_potential(tdapp, qtbot, shared_da
     assert {a.tier for a in la} == {"A", "B", "C"}
     assert max(la, key=lambda a: a.potential).tier == "A"
     assert doc.undo_stack.undoText() == "Import 385 accounts"
+
+
+def _press(qtbot, window, modifiers) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # a closed report gave it up
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_I, modifiers)
+
+
+def test_plain_reimport_keeps_the_tiers_from_beds(tdapp, qtbot, shared_data, monkeypatch):
+    """Ctrl+Alt+I with potential = beds, then Ctrl+I of the same file (as the report advises)."""
+    window, doc, files = tdapp.window, tdapp.document, tdapp.files
+    source = shared_data / "accounts" / "la_metro_healthcare_accounts.csv"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *_a, **_k: (str(source), "")))
+
+    def choose_beds() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "columnMapping":
+            QTimer.singleShot(20, choose_beds)
+            return
+        box = dialog.findChild(QComboBox, "column_potential")
+        box.setFocus()
+        qtbot.keyClicks(box, "beds")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, choose_beds)
+    _press(qtbot, window, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "HOSP-0000392801" in doc.plan.accounts, timeout=10_000)
+    la_ids = [i for i in doc.plan.accounts if i.startswith(("HOSP-", "UC-"))]
+    first = {i: (doc.plan.accounts[i].potential, doc.plan.accounts[i].tier) for i in la_ids}
+    assert Counter(t for _, t in first.values()) == {"A": 38, "B": 58, "C": 289}
+    report = files.last_report  # the blank beds are reported
+    assert "potential is blank on 193 of 385 rows" in report.details.toPlainText()
+    close = report.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not report.isVisible())
+
+    notes: list[str] = []
+    doc.edit_noted.connect(notes.append)
+    edits = doc.undo_stack.count()
+    _press(qtbot, window, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: doc.undo_stack.count() == edits + 1, timeout=10_000)
+    accounts = doc.plan.accounts
+    assert {i: (accounts[i].potential, accounts[i].tier) for i in la_ids} == first
+    assert notes[0].startswith("385 existing accounts updated: name, location")
+    assert notes[0].endswith("; potential, tier, visit interval, visit minutes and notes kept")
+

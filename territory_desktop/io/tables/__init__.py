@@ -12,9 +12,12 @@ Rules worth knowing
   placed at their GeoNames centroid (US, CA, DE, GB, NL, AU, offline) and marked approximate.
   A 0/0 position is treated as missing (CRMs write it for "no coordinates").
 - Tier: taken from a tier column (A/B/C, 1/2/3, "Tier 1"...); otherwise derived by rank from a
-  score column, else from potential/revenue: the top 20 % are A, the next 30 % B, the rest C (equal
-  values share the better tier). Without any of these, the tier whose cadence matches the visit
-  frequency, else C.
+  score column, else from potential/revenue: of the rows with a value, the top 20 % are A, the
+  next 30 % B, the rest C (equal values share the better tier); blank values are reported. Without
+  any of these, the tier whose cadence matches the visit frequency, else C.
+- Re-import (``existing``): a row of an account the plan has updates only the fields its mapped
+  columns supply (:attr:`ImportResult.fields`); missing or wrong coordinates keep the stored
+  location, and a postal-code centroid never replaces a precise one.
 - Visit frequency: "weekly", "biweekly", "monthly", "quarterly", "every 3 weeks", "twice a month",
   "4 per 4 weeks", "2x/week", or a bare number = visits per 4 weeks. A month counts as 4 weeks
   (the call-rotation convention), a quarter 13 weeks, a year 52.

@@ -55,7 +55,8 @@ class ImportResult:
 
     ``missing_required`` lists required fields no column is mapped to ("id", "name",
     "location" = latitude and longitude or a postal code); nothing is imported then and the GUI
-    asks the user to map columns.
+    asks the user to map columns. ``fields`` are the :class:`Account` fields the mapped columns
+    supply: an update of an existing account takes only these.
     """
 
     accounts: list[Account] = field(default_factory=list)
@@ -63,6 +64,7 @@ class ImportResult:
     mapping_used: dict[str, str] = field(default_factory=dict)
     missing_required: list[str] = field(default_factory=list)
     rows_read: int = 0
+    fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -117,16 +119,11 @@ class _Row:
 
 def _locate(r: _Row, default_country: str) -> tuple[float, float, bool]:
     """(lat, lon, approximate) for a row, or _RowError."""
-    lat_raw, lon_raw = r.text("lat").strip(), r.text("lon").strip()
     postal = r.text("postal_code").strip()
     coord_problem: _RowError | None = None
-    if lat_raw or lon_raw:
+    if r.text("lat").strip() or r.text("lon").strip():
         try:
-            lat = _coordinate(lat_raw, "lat", r, 90.0)
-            lon = _coordinate(lon_raw, "lon", r, 180.0)
-            if lat == 0.0 and lon == 0.0:
-                raise _RowError(r.column("lat"), lat_raw, "0, 0 is not a real location")
-            return lat, lon, False
+            return (*_coordinates(r), False)
         except _RowError as exc:
             coord_problem = exc
     if postal:
@@ -157,6 +154,48 @@ def _locate(r: _Row, default_country: str) -> tuple[float, float, bool]:
     raise _RowError(column, "", "no location: latitude/longitude or a postal code is needed")
 
 
+def _relocate(r: _Row, default_country: str, stored: Account) -> tuple[float, float, bool]:
+    """(lat, lon, approximate) for an account the plan has: the file's, else the stored one.
+
+    Coordinates that are missing or wrong keep the stored location (with a note when wrong),
+    and a postal-code centroid replaces only a stored location that is itself approximate.
+    """
+    kept = stored.lat, stored.lon, stored.approximate_location
+    try:
+        if r.text("lat").strip() or r.text("lon").strip():
+            return (*_coordinates(r), False)
+        if stored.approximate_location and r.text("postal_code").strip():
+            return _locate(r, default_country)
+    except _RowError as exc:
+        r.problems.append(RowProblem(r.row.line, exc.column, exc.value,
+                                     f"{exc.reason}; kept the stored location", skipped=False))
+    return kept
+
+
+def _coordinates(r: _Row) -> tuple[float, float]:
+    """(lat, lon) from the row's coordinate columns, or _RowError."""
+    lat_raw, lon_raw = r.text("lat").strip(), r.text("lon").strip()
+    try:
+        lat = _coordinate(lat_raw, "lat", r, 90.0)
+    except _RowError as exc:
+        if _looks_swapped(lat_raw, lon_raw):
+            exc.reason += "; latitude and longitude look swapped"
+        raise
+    lon = _coordinate(lon_raw, "lon", r, 180.0)
+    if lat == 0.0 and lon == 0.0:
+        raise _RowError(r.column("lat"), lat_raw, "0, 0 is not a real location")
+    return lat, lon
+
+
+def _looks_swapped(lat_raw: str, lon_raw: str) -> bool:
+    """Whether a latitude out of range would be a longitude and the longitude a latitude."""
+    try:
+        lat, lon = parse_coordinate(lat_raw, "lat"), parse_coordinate(lon_raw, "lon")
+    except ValueError:
+        return False
+    return 90.0 < abs(lat) <= 180.0 and abs(lon) <= 90.0
+
+
 def _coordinate(raw: str, key: str, r: _Row, limit: float) -> float:
     what = "latitude" if key == "lat" else "longitude"
     if not raw:
@@ -181,6 +220,7 @@ def import_accounts(
     country: str = "US",
     cadence: Mapping[str, TierCadence] | None = None,
     overrides: Mapping[str, str] | None = None,
+    existing: Mapping[str, Account] | None = None,
 ) -> ImportResult:
     """Read accounts from a CSV or XLSX file.
 
@@ -198,6 +238,10 @@ def import_accounts(
     overrides
         Field -> column chosen by the user on top of ``mapping`` (or the guess), e.g.
         ``{"potential": "beds"}`` so the file's own value column sets potential and tiers.
+    existing
+        The plan's accounts by id. A row of one of them keeps its stored location when its
+        coordinates are missing or wrong (a postal-code centroid replaces only an approximate
+        one), and its stored tier when the file supplies no tier, score or potential.
 
     Raises
     ------
@@ -215,9 +259,13 @@ def import_accounts(
             raise ImportFileError(f"{path}: no column {column!r} (columns: "
                                   f"{', '.join(columns)})")
         used[key] = column
-    result = ImportResult(mapping_used=used, missing_required=_missing(used), rows_read=len(rows))
+    result = ImportResult(mapping_used=used, missing_required=_missing(used), rows_read=len(rows),
+                          fields=_supplied_fields(used))
     if result.missing_required:
         return result
+    existing = existing or {}
+    keep_tier = "tier" not in result.fields
+    blank_potential: list[int] = []
     cadence = dict(cadence) if cadence is not None else default_cadence()
     decimal_comma = _uses_decimal_comma(path)
     problems = result.problems
@@ -236,14 +284,20 @@ def import_accounts(
             name = r.text("name").strip()
             if not name:
                 raise _RowError(r.column("name"), "", "name is empty")
-            lat, lon, approximate = _locate(r, country.upper())
+            stored = existing.get(acc_id)
+            lat, lon, approximate = (_locate(r, country.upper()) if stored is None
+                                     else _relocate(r, country.upper(), stored))
         except _RowError as exc:
             problems.append(RowProblem(row.line, exc.column, exc.value, exc.reason))
             continue
+        if "potential" in used and not r.text("potential").strip():
+            blank_potential.append(row.line)
         potential = r.optional("potential", lambda s: _potential(parse_number(s, decimal_comma)),
                                "potential")
         score = r.optional("score", _score, "score")
         tier = r.optional("tier", _parse_tier, "tier")
+        if keep_tier and stored is not None:
+            tier = stored.tier  # overrides below are then told apart from the tier it keeps
         every = r.optional("every_weeks", _positive_weeks, "visit interval")
         if every is None:
             every = r.optional("frequency", parse_frequency, "visit frequency")
@@ -257,6 +311,8 @@ def import_accounts(
             score=score, tier=tier, every_weeks=every, visit_minutes=minutes,
         ))
     _assign_tiers(parsed, cadence)
+    if blank_potential:
+        problems.append(_blank_potential(blank_potential, len(parsed), used["potential"]))
     for p in parsed:
         tier_cad = cadence.get(p["tier"])
         every, minutes = p["every_weeks"], p["visit_minutes"]
@@ -277,6 +333,30 @@ def import_accounts(
             problems.append(RowProblem(p["line"], "", "", str(exc)))
     result.problems = _with_source(problems, path)
     return result
+
+
+def _supplied_fields(used: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the :class:`Account` fields that the mapped columns (``used``) supply."""
+    sources = {
+        "name": ("name",), "lat": ("lat", "postal_code"), "lon": ("lat", "postal_code"),
+        "approximate_location": ("lat", "postal_code"), "address": ("address", "city", "state"),
+        "postal_code": ("postal_code",), "segment": ("segment",), "industry": ("industry",),
+        "potential": ("potential",), "tier": ("tier", "score", "potential"),
+        "every_weeks": ("every_weeks", "frequency"), "visit_minutes": ("visit_minutes",),
+        "owner": ("owner",), "notes": ("notes",),
+    }
+    return tuple(f for f, keys in sources.items() if any(k in used for k in keys))
+
+
+def _blank_potential(lines: list[int], rows: int, column: str) -> RowProblem:
+    """One note for the rows whose potential cell is blank: they are not ranked by it."""
+    shown = ", ".join(map(str, lines[:5])) + (", …" if len(lines) > 5 else "")
+    return RowProblem(
+        lines[0], column, "",
+        f"potential is blank on {len(lines)} of {rows} rows (lines {shown}); they have no "
+        f"potential and are left out of the ranking by potential (tiers A and B are the top "
+        f"20 % and next 30 % of the {rows - len(lines)} rows with a value): a blank row is "
+        "tier C unless the file gives its tier or visit frequency", skipped=False)
 
 
 def _refuse_nul(row: SourceRow) -> None:
