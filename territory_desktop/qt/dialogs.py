@@ -126,8 +126,8 @@ def show_error(parent: QWidget, title: str, message: str) -> None:
 
 _ACCOUNT_MAPPING_HELP = (
     "Required: id, name, and either latitude and longitude or a postal code.\n"
-    "Any column of numbers can feed potential or score: the top 20 % become tier A, "
-    "the next 30 % tier B.")
+    "Any column of numbers can feed potential or score: the top 20 % of the rows with a "
+    "value become tier A, the next 30 % tier B, the rest and the blank rows tier C.")
 
 
 class ColumnMappingDialog(QDialog):

@@ -501,8 +501,8 @@ class PlanFiles(QObject):
                  + (f" (value: {p.value!r})" if p.value not in (None, "") else "")
                  for p in problems]
         rejected = len({p.line for p in problems if p.skipped})
-        summary = (f"{imported} rows of {path.name} were imported; {rejected} rows were "
-                   "rejected. "
+        summary = (f"{_rows(imported)} of {path.name} {_were(imported)} imported; "
+                   f"{_rows(rejected)} {_were(rejected)} rejected. "
                    + "".join(f"{n[:1].upper()}{n[1:]}. " for n in notes)
                    + "Every problem is listed below with its file line and column. "
                    "Fix the rows in the file and import it again (records are matched by id).")
@@ -511,3 +511,10 @@ class PlanFiles(QObject):
         dialog.open()
         self.last_report = dialog
 
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"

@@ -104,3 +104,15 @@ def test_plain_reimport_keeps_the_tiers_from_beds(tdapp, qtbot, shared_data, mon
     assert notes[0].startswith("385 existing accounts updated: name, location")
     assert notes[0].endswith("; potential, tier, visit interval, visit minutes and notes kept")
 
+
+def test_report_counts_one_row_in_the_singular(tdapp, qtbot, tmp_path, monkeypatch):
+    csv = tmp_path / "crm.csv"
+    csv.write_text("id,name,lat,lon\nN-1,Good,39.29,-76.60\nN-2,Bad,abc,-76.60\n",
+                   encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *_a, **_k: (str(csv), "")))
+    _press(qtbot, tdapp.window, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tdapp.files.last_report is not None, timeout=10_000)
+    summary = tdapp.files.last_report.findChild(QLabel).text()
+    assert summary.startswith("1 row of crm.csv was imported; 1 row was rejected.")
+    tdapp.files.last_report.close()
