@@ -269,6 +269,22 @@ def update_account(plan: Plan, account_id: str, **changes: object) -> Edit:
     return Edit(f"Edit {old.name}", new)
 
 
+def add_rep(plan: Plan, rep: Rep) -> Edit:
+    """Add a new rep (PlanError: what to change, e.g. an id already taken or no home)."""
+    if not rep.id.strip():
+        raise PlanError("the new rep needs an id")
+    if rep.id in plan.reps:
+        raise PlanError(f"a rep with id {rep.id} is in the plan already; choose another id")
+    if not rep.name.strip():
+        raise PlanError("the new rep needs a name")
+    if (rep.home_lat, rep.home_lon) == (0.0, 0.0):  # the fields' start, not a sales office
+        raise PlanError("give the new rep's home as latitude and longitude, or click it on "
+                        "the map")
+    new = plan.copy()
+    new.reps[rep.id] = rep
+    return Edit(f"Add rep {rep.name}", new)
+
+
 def update_rep(plan: Plan, rep_id: str, **changes: object) -> Edit:
     """Change a rep's working hours, day limit, weekly hours or home office."""
     old = plan.reps.get(rep_id)

@@ -12,13 +12,12 @@ alignment one undoable edit. :func:`balance_job` is the one way the window runs 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from territory_desktop.edits import Edit
-from territory_desktop.model.plan import Plan, Rep
+from territory_desktop.edits import Edit, add_rep
+from territory_desktop.model.plan import Plan, PlanError, Rep
 from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.alignment_figures import AlignmentFigures, times_key
 from territory_desktop.optimize.balance import BalanceError, BalanceParams, BalanceResult
@@ -83,21 +82,10 @@ def realign_setup(plan: Plan, request: RealignRequest) -> tuple[Plan, BalancePar
         return plan, replace(request.params, reps=rest)
     new = request.joining
     assert new is not None
-    if not new.id.strip():
-        raise BalanceError("the new rep needs an id")
-    if new.id in plan.reps:
-        raise BalanceError(f"a rep with id {new.id} is in the plan already; choose another id")
-    if not new.name.strip():
-        raise BalanceError("the new rep needs a name")
-    if not (math.isfinite(new.home_lat) and math.isfinite(new.home_lon)
-            and -90 <= new.home_lat <= 90 and -180 <= new.home_lon <= 180) \
-            or (new.home_lat, new.home_lon) == (0.0, 0.0):
-        raise BalanceError("give the new rep's home as latitude and longitude, or click it on "
-                           "the map")
-    if not new.weekly_hours > 0:
-        raise BalanceError("the new rep's weekly hours must be more than 0")
-    joined = plan.copy()
-    joined.reps[new.id] = new
+    try:
+        joined = add_rep(plan, new).plan
+    except PlanError as exc:
+        raise BalanceError(str(exc)) from exc
     return joined, replace(request.params, reps=(*team, new.id))
 
 

@@ -25,6 +25,7 @@ from territory_desktop.optimize.balance import BalanceParams, BalanceResult
 from territory_desktop.qt.alignment_dialog import AlignmentImporter
 from territory_desktop.qt.balance_dialog import BalanceDialog
 from territory_desktop.qt.design_panel import DesignPanel
+from territory_desktop.qt.new_rep import HOME_PROMPT, pick_on_map
 from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDialog
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
@@ -161,7 +162,7 @@ class Design(QObject):
         plan = self.bench.document.plan
         if not plan.reps or not plan.accounts:
             self.bench.notify_error("Auto-balance", "the plan needs accounts and reps to "
-                                    "balance")
+                                    "balance (Territory > Add rep…)")
             return
         dialog = BalanceDialog(plan, current_team(plan), self.selected_accounts(),
                                self.bench.dialog_parent())
@@ -228,7 +229,8 @@ class Design(QObject):
         team = current_team(plan)
         if not team or not plan.accounts:
             self.bench.notify_error("Realign", "the plan needs accounts and reps with "
-                                    "territories on the map to realign")
+                                    "territories on the map to realign (add reps with "
+                                    "Territory > Add rep…, then Auto-balance)")
             return
         dialog = RealignDialog(plan, team, self.bench.document.assignment,
                                self.bench.dialog_parent())
@@ -244,16 +246,13 @@ class Design(QObject):
         dialog.deleteLater()
 
     def _on_realign_pick_requested(self) -> None:
-        view = self.bench.map
         dialog = self.realign
 
         def picked(lat: float, lon: float) -> None:
-            view.point_picked.disconnect(picked)
             if dialog is not None and dialog is self.realign:
                 dialog.set_home(lat, lon)
 
-        view.point_picked.connect(picked)
-        view.start_pick_point("Click the new rep's home on the map")
+        pick_on_map(self.bench.map, HOME_PROMPT, picked)
 
     def _start_realign(self, request: RealignRequest) -> None:
         from territory_desktop.realign import apply_realignment, realign_job

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from territory_desktop import edits
 from territory_desktop.edits import Edit
 from territory_desktop.model import ACCOUNT_RULE_FIELDS, Plan
 from territory_desktop.qt import dialogs
 from territory_desktop.qt.files import PlanFiles
+from territory_desktop.qt.new_rep import HOME_PROMPT, AddRepDialog, pick_on_map
 from territory_desktop.qt.workbench import Workbench
 
 
@@ -51,6 +52,7 @@ class Editing(QObject):
         self.select_territories = select_territories
         self.selected_accounts = selected_accounts
         self.rotation_rep = rotation_rep
+        self.new_rep: AddRepDialog | None = None
 
     def _parent(self) -> QWidget:
         return self.bench.dialog_parent()
@@ -143,10 +145,32 @@ class Editing(QObject):
         """Let the map decide again for the selected accounts."""
         self.pin_selected_accounts(unpin=True)
 
+    def add_rep(self) -> None:
+        """Ask a new rep's name, id, weekly hours and home (typed or clicked); one edit."""
+        dialog = AddRepDialog(self._plan(), self._parent())
+        self.new_rep = dialog
+        dialog.fields.pick_requested.connect(lambda: pick_on_map(
+            self.bench.map, HOME_PROMPT,
+            lambda lat, lon: dialog.set_home(lat, lon) if dialog is self.new_rep else None))
+        dialog.accepted.connect(lambda: self._apply(
+            lambda: edits.add_rep(self._plan(), dialog.fields.rep())))
+        dialog.finished.connect(lambda _code: self._on_add_rep_finished(dialog))
+        dialog.show()
+
+    def _on_add_rep_finished(self, dialog: AddRepDialog) -> None:
+        if self.new_rep is dialog:  # a home clicked later has no dialog to go to
+            self.new_rep = None
+        dialog.deleteLater()
+
     def edit_rep(self) -> None:
-        """Edit the rotation's rep in a dialog."""
+        """Edit the rotation's rep in a dialog (with no reps, offer to add one)."""
         rep_id = self.rotation_rep()
         if rep_id is None:
+            if not self._plan().reps and QMessageBox.question(
+                    self._parent(), "Rep settings", "The plan has no reps yet. Add one now?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes:
+                self.add_rep()
             return
         rep = self._plan().reps[rep_id]
         dialog = dialogs.RepDialog(rep, self._parent())

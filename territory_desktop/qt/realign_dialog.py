@@ -1,7 +1,7 @@
 """Territory > Realign: a rep leaves or joins, within a disruption budget; then what moved.
 
 :class:`RealignDialog` collects a :class:`~territory_desktop.realign.RealignRequest` (who leaves,
-or the new rep's name, id, weekly hours and home, typed or clicked on the map) with the band,
+or the new rep's :class:`~territory_desktop.qt.new_rep.NewRepForm`) with the band,
 the budget and the "fewer moves <-> shorter drives" slider shared with Auto-balance
 (:class:`~territory_desktop.qt.balance_dialog.BandAndBudget`). It does not block the window, so
 the home can be clicked on the map. :class:`RealignResultDialog` names every moved account
@@ -21,12 +21,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QRadioButton,
     QStackedWidget,
     QVBoxLayout,
@@ -35,9 +32,10 @@ from PySide6.QtWidgets import (
 
 from territory_desktop.geo.assignment import Assignment
 from territory_desktop.model.balance_metrics import band_text
-from territory_desktop.model.plan import DEFAULT_WEEKLY_HOURS, Plan, Rep
+from territory_desktop.model.plan import Plan
 from territory_desktop.optimize.balance import BalanceError, BalanceParams, accounts_that_must_move
 from territory_desktop.qt.balance_dialog import BandAndBudget
+from territory_desktop.qt.new_rep import NewRepForm
 from territory_desktop.qt.widgets import bullets, problem_label, read_only_table
 from territory_desktop.realign import Realignment, RealignRequest, realign_setup
 
@@ -46,15 +44,6 @@ __all__ = ["RealignDialog", "RealignResultDialog"]
 LEAVER_NOTE = "The leaver's own accounts count towards the accounts moved."
 # The issue's goal for a rep who leaves: accounts moved at most 1.3x the leaver's own.
 LEAVER_BUDGET = 1.3
-
-
-def _coordinate(parent: QWidget, name: str, limit: float) -> QDoubleSpinBox:
-    box = QDoubleSpinBox(parent)
-    box.setObjectName(name)
-    box.setRange(-limit, limit)
-    box.setDecimals(6)
-    box.setSingleStep(0.001)
-    return box
 
 
 class RealignDialog(QDialog):
@@ -106,39 +95,13 @@ class RealignDialog(QDialog):
         leave_form.addRow(QLabel("Their territory is vacated and its accounts go to the "
                                  "neighbouring reps.", leave_page))
 
-        self.name = QLineEdit(self)
-        self.name.setObjectName("realignName")
-        self.rep_id = QLineEdit(plan.new_id("REP-", plan.reps), self)
-        self.rep_id.setObjectName("realignId")
-        self.hours = QDoubleSpinBox(self)
-        self.hours.setObjectName("realignHours")
-        self.hours.setRange(0.0, 168.0)
-        self.hours.setDecimals(1)
-        self.hours.setSuffix(" h/week")
-        self.hours.setValue(DEFAULT_WEEKLY_HOURS)
-        self.lat = _coordinate(self, "realignLat", 90.0)
-        self.lon = _coordinate(self, "realignLon", 180.0)
-        if plan.accounts:  # the middle of the accounts until a home is given
-            self.lat.setValue(sum(a.lat for a in plan.accounts.values()) / len(plan.accounts))
-            self.lon.setValue(sum(a.lon for a in plan.accounts.values()) / len(plan.accounts))
-        self.pick = QPushButton("Click on the map…", self)
-        self.pick.setObjectName("realignPick")
-        self.pick.setToolTip("Then click the new rep's home on the map")
-        self.pick.clicked.connect(self.pick_requested)
-        home_row = QHBoxLayout()
-        home_row.addWidget(QLabel("lat", self))
-        home_row.addWidget(self.lat)
-        home_row.addWidget(QLabel("lon", self))
-        home_row.addWidget(self.lon)
-        home_row.addWidget(self.pick)
+        self.joiner = NewRepForm(plan, "realign", self)
+        self.joiner.pick_requested.connect(self.pick_requested)
         join_page = QWidget(self)
-        join_form = QFormLayout(join_page)
-        join_form.addRow("Name:", self.name)
-        join_form.addRow("Rep id:", self.rep_id)
-        join_form.addRow("Weekly hours:", self.hours)
-        join_form.addRow("Home:", home_row)
-        join_form.addRow(QLabel("Their territory is formed from accounts near their home, as "
-                                "the balance allows.", join_page))
+        join_form = QVBoxLayout(join_page)
+        join_form.addWidget(self.joiner)
+        join_form.addWidget(QLabel("Their territory is formed from accounts near their home, "
+                                   "as the balance allows.", join_page))
         self.pages = QStackedWidget(self)
         self.pages.addWidget(leave_page)
         self.pages.addWidget(join_page)
@@ -247,8 +210,7 @@ class RealignDialog(QDialog):
     def set_home(self, lat: float, lon: float) -> None:
         """Take the new rep's home from a click on the map."""
         self.join.setChecked(True)
-        self.lat.setValue(lat)
-        self.lon.setValue(lon)
+        self.joiner.set_home(lat, lon)
         self.raise_()
 
     def request(self) -> RealignRequest:
@@ -259,9 +221,7 @@ class RealignDialog(QDialog):
             if rep_id is None:
                 raise BalanceError("no rep to choose: no rep has a territory on the map")
             return RealignRequest(params, leaving=str(rep_id))
-        rep = Rep(self.rep_id.text().strip(), self.name.text().strip(), self.lat.value(),
-                  self.lon.value(), self.hours.value())
-        return RealignRequest(params, joining=rep)
+        return RealignRequest(params, joining=self.joiner.rep())
 
     def _on_buttons_accepted(self) -> None:
         try:

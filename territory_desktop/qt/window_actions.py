@@ -107,6 +107,9 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
                "Share the accounts among the reps so workload lies within a band, "
                "territories compact and in one piece", handler="design.balance_dialog",
                menu=TERRITORY, group=1, toolbar=2, icon_text="Balance"),
+    ActionSpec("rep.add", "Add r&ep…", None,
+               "A new rep: name, id, weekly hours and home (typed or clicked on the map)",
+               handler="editing.add_rep", menu=TERRITORY, group=1),
     ActionSpec("territory.realign", "&Realign…", "Ctrl+Alt+R",
                "A rep leaves or joins: share out or grow a territory, moving as few accounts "
                "as the budget allows", handler="design.realign_dialog", menu=TERRITORY,

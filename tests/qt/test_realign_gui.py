@@ -297,21 +297,21 @@ def test_a_rep_joins_with_a_home_clicked_on_the_map(tdapp, qtbot):
     dialog = _realign_dialog(tdapp, qtbot)
     assert dialog.leaver_note.isVisible()
     _choose_join(qtbot, dialog)
-    assert dialog.rep_id.text() == "REP-6"
+    assert dialog.joiner.rep_id.text() == "REP-6"
     # No leaver to speak of; the budget is 1.3x the newcomer's share of the accounts.
     assert not dialog.leaver_note.isVisible()
     team = len(dialog.owned)
     assert dialog.band.max_moves.value() == -(-13 * sum(dialog.owned.values()) // (10 * (team + 1)))
-    qtbot.keyClicks(dialog.name, "Priya Shah")
-    dialog.hours.setValue(38.0)
+    qtbot.keyClicks(dialog.joiner.name, "Priya Shah")
+    dialog.joiner.hours.setValue(38.0)
     # "Click on the map…", then a click on the map inside the page.
     with qtbot.waitSignal(tdapp.map_view.rendered, timeout=WAIT_MS,
                           check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
-        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.joiner.pick, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(tdapp.map_view.point_picked, timeout=WAIT_MS):
         _js(tdapp, qtbot, "(TD.state.map.fire('click', {latlng: L.latLng(39.2905, -76.5650)}),"
                           " 1)")
-    assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
+    assert (dialog.joiner.lat.value(), dialog.joiner.lon.value()) == (39.2905, -76.565)
     assert _js(tdapp, qtbot, "TD.state.picking") is None  # one click, then picking ends
     with qtbot.waitSignal(design.realigned, timeout=WAIT_MS) as got:
         _ok(qtbot, dialog)
@@ -343,8 +343,8 @@ def test_bad_input_is_explained_in_the_dialog(tdapp, qtbot):
     _choose_join(qtbot, dialog)
     _ok(qtbot, dialog)  # no name
     assert dialog.isVisible() and dialog.problem.text() == "the new rep needs a name"
-    qtbot.keyClicks(dialog.name, "Priya Shah")
-    dialog.rep_id.setText("REP-1")
+    qtbot.keyClicks(dialog.joiner.name, "Priya Shah")
+    dialog.joiner.rep_id.setText("REP-1")
     _ok(qtbot, dialog)
     assert dialog.problem.text() == ("a rep with id REP-1 is in the plan already; choose "
                                      "another id")
@@ -376,13 +376,13 @@ def test_picking_a_home_over_shown_units_adds_no_unit(tdapp, qtbot):
     dialog = _realign_dialog(tdapp, qtbot)
     with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
                           check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
-        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.joiner.pick, Qt.MouseButton.LeftButton)
     with qtbot.assertNotEmitted(view.units_picked, wait=500), \
             qtbot.waitSignal(view.point_picked, timeout=WAIT_MS):
         _js(tdapp, qtbot, "(TD.state.map.fire('click', {latlng: L.latLng(39.2905, -76.5650)}),"
                           " 1)")
     assert doc.plan is before
-    assert (dialog.lat.value(), dialog.lon.value()) == (39.2905, -76.565)
+    assert (dialog.joiner.lat.value(), dialog.joiner.lon.value()) == (39.2905, -76.565)
 
 
 def test_a_home_clicked_over_a_territory_selects_nothing(tdapp, qtbot):
@@ -402,10 +402,10 @@ def test_a_home_clicked_over_a_territory_selects_nothing(tdapp, qtbot):
     _choose_join(qtbot, dialog)
     with qtbot.waitSignal(view.rendered, timeout=WAIT_MS,
                           check_params_cb=lambda cmd, n: cmd == "start_pick_point"):
-        qtbot.mouseClick(dialog.pick, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.joiner.pick, Qt.MouseButton.LeftButton)
     with qtbot.assertNotEmitted(view.territory_clicked, wait=500), \
             qtbot.waitSignal(view.point_picked, timeout=WAIT_MS):
         assert _js(tdapp, qtbot, f"TDTest.click([{target.y}, {target.x}])") == "CANVAS"
     assert window.selected_territories == []
-    assert (dialog.lat.value(), dialog.lon.value()) == pytest.approx((target.y, target.x),
-                                                                     abs=1e-3)
+    home = (dialog.joiner.lat.value(), dialog.joiner.lon.value())
+    assert home == pytest.approx((target.y, target.x), abs=1e-3)
