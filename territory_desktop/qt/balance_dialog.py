@@ -114,7 +114,8 @@ class BalanceDialog(QDialog):
     Parameters
     ----------
     team
-        The reps checked at first (the reps of the territories on the map).
+        The reps checked at first (the reps of the territories on the map); when empty, as
+        on a plan whose reps have no territory yet, every rep.
     locked_accounts
         The accounts selected in the account list: "Keep selected accounts" fixes them.
     """
@@ -125,7 +126,7 @@ class BalanceDialog(QDialog):
         self.setObjectName("balanceDialog")
         self.setWindowTitle("Auto-balance territories")
         self._locked = tuple(locked_accounts)
-        checked = set(team)
+        checked = set(team) or set(plan.reps)
         self.reps = QListWidget(self)
         self.reps.setObjectName("balanceReps")
         for rep in plan.reps.values():
@@ -135,6 +136,7 @@ class BalanceDialog(QDialog):
             item.setCheckState(Qt.CheckState.Checked if rep.id in checked
                                else Qt.CheckState.Unchecked)
         self.reps.setMaximumHeight(120)
+        self.reps.itemChanged.connect(self._on_reps_item_changed)
         self.band = BandAndBudget(self, "balance")
         self.tolerance = self.band.tolerance
         self.potential = QCheckBox("Balance potential too, within", self)
@@ -187,6 +189,9 @@ class BalanceDialog(QDialog):
             else None,
             reps=team,
             locked_accounts=frozenset(self._locked if self.keep_selected.isChecked() else ()))
+
+    def _on_reps_item_changed(self) -> None:
+        self.problem.hide()  # it spoke of the reps checked before
 
     def _on_buttons_accepted(self) -> None:
         try:

@@ -318,3 +318,38 @@ def test_opening_another_plan_shows_the_default_band(tdapp, qtbot):
     with qtbot.waitSignal(design.panel.figures_shown, timeout=WAIT_MS):
         window.actions["file.sample"].trigger()  # the balance is discarded, as answered
     assert "outside ±5%" in design.panel.summary.text()
+
+
+def _toggle_rep(qtbot, dialog, row):
+    """Make ``row`` of the reps list current and press Space on it, as a keyboard user does."""
+    dialog.reps.setFocus()
+    dialog.reps.setCurrentRow(row)
+    qtbot.keyClick(dialog.reps.viewport(), Qt.Key.Key_Space)
+
+
+def test_reps_with_no_territory_yet_are_all_in_the_team(tdapp, qtbot):
+    """First use: no rep has a territory on the map, so balancing starts with the whole team."""
+    window, doc = tdapp.window, tdapp.document
+    window.select_territories(list(doc.plan.territories))
+    _focus(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Delete)
+    assert not doc.plan.territories
+    dialog = _balance_dialog(tdapp, qtbot)
+    assert dialog.team() == tuple(doc.plan.reps)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_the_no_rep_problem_goes_once_a_rep_is_checked(tdapp, qtbot):
+    dialog = _balance_dialog(tdapp, qtbot)
+    _focus(dialog, qtbot)
+    for row in range(dialog.reps.count()):
+        if dialog.reps.item(row).checkState() == Qt.CheckState.Checked:
+            _toggle_rep(qtbot, dialog, row)
+    assert dialog.team() == ()
+    _click_balance(qtbot, dialog)
+    assert dialog.isVisible() and dialog.problem.isVisible()
+    assert dialog.problem.text() == "check at least one rep to balance"
+    _toggle_rep(qtbot, dialog, 0)
+    assert len(dialog.team()) == 1
+    assert not dialog.problem.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
