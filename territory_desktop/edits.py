@@ -589,13 +589,28 @@ def log_visit(plan: Plan, entry: VisitLogEntry) -> Edit:
         raise PlanError(f"no account with id {entry.account_id!r}")
     new = plan.copy()
     key = (entry.date, entry.rep_id, entry.account_id)
+    old = next((e for e in plan.visit_log if (e.date, e.rep_id, e.account_id) == key), None)
     new.visit_log = [e for e in new.visit_log if (e.date, e.rep_id, e.account_id) != key]
     new.visit_log.append(entry)
     new.visit_log.sort(key=lambda e: (e.date, e.rep_id))
-    name = plan.accounts[entry.account_id].name
-    if entry.status == "planned":
-        return Edit(f"Log readings for {name} {entry.date}", new)
-    return Edit(f"Log {name} {entry.date} as {entry.status}", new)
+    return Edit(_log_text(f"{plan.accounts[entry.account_id].name} {entry.date}", old, entry),
+                new)
+
+
+def _log_text(visit: str, old: VisitLogEntry | None, entry: VisitLogEntry) -> str:
+    """Name what a log edit changes (a rep edits one cell at a time: each gets its own name)."""
+    if old is None:
+        old = VisitLogEntry(entry.date, entry.rep_id, entry.account_id, "planned")
+    if (entry.status, entry.moved_to) != (old.status, old.moved_to):
+        return f"Mark {visit} {entry.status}" + (f" to {entry.moved_to}" if entry.moved_to else "")
+    if entry.miles != old.miles:
+        return (f"Clear the distance of {visit}" if entry.miles is None
+                else f"Log {round(entry.miles, 2):g} {entry.unit} to {visit}")
+    if (entry.odometer_start, entry.odometer_end) != (old.odometer_start, old.odometer_end):
+        return f"Log odometer for {visit}"
+    if entry.note != old.note:
+        return f"Note on {visit}"
+    return f"Log {visit}"
 
 
 def clear_visit_log_entry(plan: Plan, date: str, rep_id: str, account_id: str) -> Edit:

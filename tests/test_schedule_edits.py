@@ -121,7 +121,22 @@ def test_readings_of_a_visit_not_yet_done_are_a_planned_entry():
     entry = VisitLogEntry("2026-11-23", "r", "a", "planned", odometer_start=12000.0)
     edit = edits.log_visit(plan, entry)
     assert edit.plan.visit_log == [entry]
-    assert edit.text == "Log readings for A 2026-11-23"
+    assert edit.text == "Log odometer for A 2026-11-23"
+
+
+def test_each_log_edit_is_named_for_what_it_changes():
+    from dataclasses import replace
+
+    plan = plan_with_schedule()
+    done = VisitLogEntry("2026-11-23", "r", "a", "done")
+    texts = []
+    for entry in (done, replace(done, miles=2.5), replace(done, miles=2.5, note="gate code"),
+                  replace(done, status="moved", moved_to="2026-11-24")):
+        edit = edits.log_visit(plan, entry)
+        plan = edit.plan
+        texts.append(edit.text)
+    assert texts == ["Mark A 2026-11-23 done", "Log 2.5 mi to A 2026-11-23",
+                     "Note on A 2026-11-23", "Mark A 2026-11-23 moved to 2026-11-24"]
 
 
 def test_reimport_keeps_what_only_the_app_sets():

@@ -53,7 +53,7 @@ def test_logging_a_visit_is_undoable_and_saved(week, tmp_path, qtbot):
     date, aid = view.rows[0]
     entry = next(e for e in doc.plan.visit_log if e.account_id == aid)
     assert (entry.date, entry.status, entry.actual_miles) == (date, "done", pytest.approx(12.5))
-    assert doc.undo_stack.undoText().startswith("Log")
+    assert doc.undo_stack.undoText() == f"Mark {doc.plan.accounts[aid].name} {date} done"
     # moved without a date defaults to the next day; a bad odometer is refused
     view.table.cellWidget(0, 6).setCurrentText("moved")
     moved = next(e for e in doc.plan.visit_log if e.account_id == aid)
@@ -335,6 +335,25 @@ def test_a_later_days_visit_is_not_logged_done_or_skipped_before_its_day(week, q
     today_row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
     pick_status(qtbot, view, today_row, Qt.Key.Key_Down)  # today's visit: done
     assert log_of(doc, *view.rows[today_row]).status == "done"
+
+
+def test_each_log_edit_is_named_for_what_it_changes(week, qtbot, monkeypatch):
+    """Status then distance: two undo entries, two names, the first Ctrl+Z only the distance."""
+    from PySide6.QtCore import Qt
+
+    view, doc, window, monday = first_monday_as_today(week, monkeypatch)
+    row = next(r for r, (d, _a) in enumerate(view.rows) if d == monday.isoformat())
+    date, aid = view.rows[row]
+    visit = f"{doc.plan.accounts[aid].name} {date}"
+    steps = doc.undo_stack.count()
+    pick_status(qtbot, view, row, Qt.Key.Key_Down)  # planned -> done
+    type_into(qtbot, view, view.rows.index((date, aid)), "Miles", "2.5", Qt.Key.Key_Return)
+    stack = doc.undo_stack
+    assert [stack.text(k) for k in range(steps, stack.count())] == [
+        f"Mark {visit} done", f"Log 2.5 mi to {visit}"]
+    window.actions["edit.undo"].trigger()
+    assert (log_of(doc, date, aid).status, log_of(doc, date, aid).miles) == ("done", None)
+    assert stack.undoText() == f"Mark {visit} done"
 
 
 def test_an_impossible_odometer_reading_is_refused_with_the_reason(week, qtbot):
