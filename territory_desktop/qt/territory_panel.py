@@ -48,10 +48,13 @@ HEADER_TIPS = {
     "Drive h / wk (scheduled)": ("Driving in the rep's scheduled rotation, on road drive times "
                                  "(— until a rotation is scheduled and the road network is "
                                  "loaded)"),
-    "Utilisation": "(visit + scheduled drive hours per week) / the rep's weekly hours",
+    "Utilisation": ("(visit + scheduled drive hours per week) / the rep's weekly hours; "
+                    "visits only until a rotation is scheduled"),
     "Share": ("This territory's share of the whole team's visit hours: territories with "
               "equal shares carry equal visit workloads"),
 }
+VISITS_ONLY = ("Visits only, no driving: no scheduled rotation covers this rep's accounts "
+               "(Rotation > Schedule rotation). The Design tab adds an estimated drive.")
 # Counts of visits are whole visits; hours keep one decimal.
 WHOLE_NUMBERS = frozenset({"Potential", "Visits / yr"})
 
@@ -106,6 +109,8 @@ class TerritoryTableModel(QAbstractTableModel):
             name = COLUMNS[index.column()][0]
             if value is None:
                 return "—"
+            if name == "Utilisation" and _visits_only(row):
+                return f"{value:.0%} (visits only)"
             if name in ("Share", "Utilisation"):
                 return f"{value:.0%}" if row.territory_id else ""
             if name in WHOLE_NUMBERS:
@@ -123,12 +128,19 @@ class TerritoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and row.territory_id is None:
             return "Accounts outside every territory and not matched by any rule"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(COLUMNS[index.column()][0])
+            name = COLUMNS[index.column()][0]
+            return VISITS_ONLY if name == "Utilisation" and _visits_only(row) \
+                else HEADER_TIPS.get(name)
         return None
 
     def territory_id(self, row: int) -> str | None:
         """Return the territory id of ``row`` (None for the unassigned row)."""
         return self.rows[row].territory_id
+
+
+def _visits_only(row: TerritoryWorkload) -> bool:
+    """Tell whether ``row``'s utilisation counts no driving (no rotation of its rep counts)."""
+    return row.utilisation is not None and row.drive_hours_per_week is None
 
 
 class TerritoryPanel(QWidget):

@@ -125,6 +125,22 @@ def test_territory_panel_shows_scheduled_drive_and_utilisation(scheduled):
         (row.visit_hours_per_week + row.drive_hours_per_week) / plan.reps[REP].weekly_hours)
     other = next(r for rep, r in rows.items() if rep not in plan.schedules)
     assert other.drive_hours_per_week is None
+    # The table says which utilisation leaves the driving out, and where it is estimated.
+    model = window.territories.model
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == "Utilisation")
+    header_tip = model.headerData(column, Qt.Orientation.Horizontal,
+                                  Qt.ItemDataRole.ToolTipRole)
+    assert "visits only until a rotation is scheduled" in header_tip
+
+    def cell(workload, role):
+        return model.index(model.rows.index(workload), column).data(role)
+
+    assert cell(row, Qt.ItemDataRole.DisplayRole) == f"{row.utilisation:.0%}"
+    assert cell(row, Qt.ItemDataRole.ToolTipRole) == header_tip
+    assert cell(other, Qt.ItemDataRole.DisplayRole) == f"{other.utilisation:.0%} (visits only)"
+    assert cell(other, Qt.ItemDataRole.ToolTipRole).startswith("Visits only, no driving")
+    assert "Design tab" in cell(other, Qt.ItemDataRole.ToolTipRole)
 
 
 def test_a_rotation_stops_counting_once_one_of_its_accounts_moves_to_another_rep(
