@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from territory_desktop import edits
+from territory_desktop import edits, import_edits
 from territory_desktop.model import (
     Account,
     Plan,
@@ -148,8 +148,8 @@ def test_reimport_keeps_what_only_the_app_sets():
     plan.reps["r"] = replace(plan.reps["r"], days_off=((0, 4),), max_day_minutes=420)
     fresh_a = Account("a", "A renamed", 39.3, -76.61, tier="A")
     fresh_r = Rep("r", "Ana B.", 39.3, -76.61)
-    plan = edits.import_accounts(plan, [fresh_a]).plan
-    plan = edits.import_reps(plan, [fresh_r]).plan
+    plan = import_edits.import_accounts(plan, [fresh_a]).plan
+    plan = import_edits.import_reps(plan, [fresh_r]).plan
     a, r = plan.accounts["a"], plan.reps["r"]
     assert (a.name, a.tier, a.lat) == ("A renamed", "A", 39.3)
     assert (a.window_start, a.window_end, a.closed_weekdays, a.same_weekday) == (

@@ -235,7 +235,7 @@ def _import_territories(args: argparse.Namespace) -> int:
     result = read_territories(args.file, args.layer)
     for p in result.problems:
         print(p, file=sys.stderr)
-    from territory_desktop.edits import import_territories
+    from territory_desktop.import_edits import import_territories
 
     edit = import_territories(plan, result.territories, args.replace)
     for note in edit.notes:

@@ -19,7 +19,7 @@ def _field_column(text: str) -> tuple[str, str]:
 
 
 def _plan_create(args: argparse.Namespace) -> int:
-    from territory_desktop import edits
+    from territory_desktop import import_edits
     from territory_desktop.geo.seed import voronoi_cells
     from territory_desktop.io import planfile, tables
     from territory_desktop.model import Plan, PlanSettings, Territory, next_color
@@ -59,9 +59,9 @@ def _plan_create(args: argparse.Namespace) -> int:
     if args.osm:
         osm = stored_extract(args.osm, args.output.resolve().parent)
     plan.settings = PlanSettings(country=args.country, osm_extract=osm)
-    plan = edits.import_accounts(plan, accounts.accounts).plan
+    plan = import_edits.import_accounts(plan, accounts.accounts).plan
     if reps is not None:
-        plan = edits.import_reps(plan, reps.reps).plan
+        plan = import_edits.import_reps(plan, reps.reps).plan
     if args.territories == "voronoi" and plan.reps:
         rep_list, seen = [], set()
         for rep in plan.reps.values():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from territory_desktop import edits
+from territory_desktop import edits, import_edits
 from territory_desktop.qt.export_base import ExportDialog
 from territory_desktop.qt.export_dialogs import (
     ExpenseDialog,
@@ -179,7 +179,7 @@ class Exports:
         def run() -> None:
             found = dialog.found()
             replace_all = dialog.replace.isChecked()
-            self.bench.apply_edit(lambda: edits.import_territories(
+            self.bench.apply_edit(lambda: import_edits.import_territories(
                 self.bench.document.plan, found.territories, replace_all))
 
         self._open(dialog, run)

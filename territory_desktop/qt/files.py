@@ -432,7 +432,7 @@ class PlanFiles(QObject):
         Rejected rows are reported (line, column, reason); good rows are imported as one edit.
         Returns the import result, or None when the user cancelled or the file is unreadable.
         """
-        from territory_desktop import edits
+        from territory_desktop import edits, import_edits
         from territory_desktop.io import tables
 
         plan = self.document.plan
@@ -465,11 +465,12 @@ class PlanFiles(QObject):
         if isinstance(result, tables.ImportResult):
             records = result.accounts
             if records:
-                edit = edits.import_accounts(self.document.plan, records, fields=result.fields)
+                edit = import_edits.import_accounts(self.document.plan, records,
+                                                    fields=result.fields)
         else:
             records = result.reps
             if records:
-                edit = edits.import_reps(self.document.plan, records)
+                edit = import_edits.import_reps(self.document.plan, records)
         if edit is not None:
             self.document.apply(edit)
         if result.problems:

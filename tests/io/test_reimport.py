@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from territory_desktop import edits
+from territory_desktop import edits, import_edits
 from territory_desktop.io.tables import import_accounts
 from territory_desktop.model import Plan
 
@@ -24,12 +24,12 @@ def _csv(tmp_path: Path, body: str, name: str = "crm.csv") -> Path:
 
 def _plan(path: Path, **overrides: str) -> Plan:
     result = import_accounts(path, overrides=overrides)
-    return edits.import_accounts(Plan(), result.accounts, fields=result.fields).plan
+    return import_edits.import_accounts(Plan(), result.accounts, fields=result.fields).plan
 
 
 def _reimport(plan: Plan, path: Path) -> tuple[edits.Edit, list[str]]:
     result = import_accounts(path, existing=plan.accounts)
-    edit = edits.import_accounts(plan, result.accounts, fields=result.fields)
+    edit = import_edits.import_accounts(plan, result.accounts, fields=result.fields)
     return edit, [f"{p}: {'rejected' if p.skipped else 'warning'}" for p in result.problems]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from settings_gestures import choose_units
 
-from territory_desktop import edits
+from territory_desktop import import_edits
 from territory_desktop.model import Account
 from territory_desktop.routing.prepared import prepared
 
@@ -42,7 +42,7 @@ def test_compile_shows_progress_then_caches(routed, qtbot):
 def test_unreachable_account_is_highlighted_with_reason(routed, qtbot):
     window, doc = routed.window, routed.document
     far = Account("FAR-1", "Lighthouse far out", 39.60, -76.30)  # well outside the extract
-    window.apply_edit(lambda: edits.import_accounts(doc.plan, [far]))
+    window.apply_edit(lambda: import_edits.import_accounts(doc.plan, [far]))
     with qtbot.waitSignal(window.routing.reachability_checked, timeout=WAIT_MS) as got:
         window.actions["routing.reachability"].trigger()
     result = got.args[0]
@@ -126,7 +126,7 @@ def test_extract_missing_some_accounts_asks_first(tdapp, qtbot, monkeypatch, tmp
     window, doc = tdapp.window, tdapp.document
     far = [Account("FAR-1", "Annapolis office", 38.978, -76.492),
            Account("FAR-2", "Towson office", 39.401, -76.602)]
-    window.apply_edit(lambda: edits.import_accounts(doc.plan, far))
+    window.apply_edit(lambda: import_edits.import_accounts(doc.plan, far))
     copy = tmp_path / "baltimore-copy.osm.pbf"
     shutil.copy(resource_path("sample", "baltimore.osm.pbf"), copy)
     asked: list[str] = []
