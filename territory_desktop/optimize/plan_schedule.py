@@ -164,8 +164,8 @@ def planner_for(plan: Plan, rep_id: str, territory_of: Mapping[str, str | None],
 
     Drive times are road times when ``network`` is given.
 
-    Without a network the planner uses straight-line estimates (the GUI and CLI always pass
-    one; tests of pure logic may not).
+    Without a network the planner uses straight-line estimates (the window's choice when the
+    plan has no road network; they are never scheduled road driving).
     """
     ids = rep_accounts(plan, rep_id, territory_of)
     owned = set(ids)

@@ -226,8 +226,10 @@ class RepWeekView(QWidget):
             off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
                                for d, note in sorted(holidays.items()))
             self.caption.setText(f"{total_visits} planned visits · {label}{off_days} · "
-                                 + ("planned times on road drive times" if planner else
-                                    "load the road network (Ctrl+B) for planned times"))
+                                 + ("load the road network (Ctrl+B) for planned times"
+                                    if planner is None else "planned times on straight-line "
+                                    "estimates (no road network)" if self.rotation.straight_line
+                                    else "planned times on road drive times"))
         finally:
             self._filling = False
 

@@ -1,4 +1,6 @@
-"""Rotations for the window: schedule a rep off the GUI thread, evaluate on road times, re-plan.
+"""Rotations for the window: schedule a rep off the GUI thread, evaluate its times, re-plan.
+
+Times are road times, or straight-line estimates when the plan has no road network at all.
 
 The calendar (:mod:`territory_desktop.qt.rotation_panel`) shows what this controller computes and
 turns its gestures into edits through :meth:`RotationController.apply`.
@@ -47,7 +49,7 @@ class RotationController(QObject):
     schedule_ready = Signal(str)
     """A rep's rotation was computed and stored (payload: rep id)."""
     evaluated = Signal(str, object)
-    """A rep's schedule was evaluated on road times (rep id, RotationSchedule)."""
+    """A rep's schedule was evaluated on the planner's times (rep id, RotationSchedule)."""
 
     def __init__(self, bench: Workbench, routing: RoutingController) -> None:
         super().__init__(bench.dialog_parent())
@@ -63,6 +65,11 @@ class RotationController(QObject):
         routing.overlays_cleared.connect(self._forget_day_route)
 
     # ----------------------------------------------------------------- engine
+    @property
+    def straight_line(self) -> bool:
+        """Whether rotations are timed on straight lines: the plan has no road network."""
+        return self.routing.network is None and not self.routing.network_key()
+
     def _key(self, rep_id: str) -> tuple[Any, ...]:
         from territory_desktop.optimize.plan_schedule import rep_accounts
 
@@ -77,12 +84,17 @@ class RotationController(QObject):
                 plan.settings, weeks, id(self.routing.network))
 
     def planner(self, rep_id: str) -> RotationPlanner | None:
-        """Return the rep's engine on road times, rebuilt only when its inputs changed."""
+        """Return the rep's engine, rebuilt only when its inputs changed.
+
+        On road times; on straight-line times when the plan has no road network; None while
+        its network is not loaded yet.
+        """
         from territory_desktop.optimize.plan_schedule import planner_for
         from territory_desktop.optimize.rotation import RotationError
 
         network = self.routing.network
-        if network is None or rep_id not in self.bench.document.plan.reps:
+        if (network is None and not self.straight_line) or \
+                rep_id not in self.bench.document.plan.reps:
             return None
         key = self._key(rep_id)
         cached = self._planners.get(rep_id)
@@ -102,7 +114,7 @@ class RotationController(QObject):
         return cached.planner
 
     def evaluate(self, rep_id: str) -> RotationSchedule | None:
-        """Totals of the rep's stored schedule (None without a schedule or network)."""
+        """Totals of the rep's stored schedule (None without one or before its roads load)."""
         from territory_desktop.optimize.plan_schedule import evaluate
 
         schedule = self.bench.document.plan.schedules.get(rep_id)
@@ -120,19 +132,24 @@ class RotationController(QObject):
     def drive_hours_per_week(self, rep_id: str) -> float | None:
         """Scheduled driving per week on road times, as ``plan_schedule.scheduled_drive_hours``.
 
-        None without a network or without a rotation made for the accounts the rep owns now.
+        None without a network (straight-line times are no scheduled road driving) or without a
+        rotation made for the accounts the rep owns now.
         """
         from territory_desktop.optimize.plan_schedule import fits_territory, weekly_drive_hours
 
         doc = self.bench.document
-        if not fits_territory(doc.plan, rep_id, doc.assignment.territory_of):
+        if self.routing.network is None or not fits_territory(
+                doc.plan, rep_id, doc.assignment.territory_of):
             return None
         result = self.evaluate(rep_id)
         schedule = doc.plan.schedules[rep_id]
         return None if result is None else weekly_drive_hours(result, schedule.weeks)
 
     def schedule(self, rep_id: str, seconds: float = 10.0, seed: int = 0) -> None:
-        """Compute the rep's rotation off the GUI thread and store it as one edit."""
+        """Compute the rep's rotation off the GUI thread and store it as one edit.
+
+        On road times, or on straight-line times when the plan has no road network.
+        """
         doc = self.bench.document
         if not any(t.rep_id == rep_id for t in doc.plan.territories.values()):
             self.bench.notify_error("Schedule", "This rep owns no territory.")
@@ -146,7 +163,10 @@ class RotationController(QObject):
                 doc.assignment.territory_of, self.routing.network, seconds, seed,
                 on_done=lambda result: self._on_solved(rep_id, result), kind=f"schedule:{rep_id}")
 
-        self.routing.ensure_network(run)
+        if self.straight_line:
+            run()
+        else:
+            self.routing.ensure_network(run)
 
     def _on_solved(self, rep_id: str, result: tuple[RepSchedule, RepRotation]) -> None:
         schedule, rotation = result
@@ -193,7 +213,7 @@ class RotationController(QObject):
                             logged=logged_on(plan, rep_id, slots, clock.today()))
 
     def mark_day_off(self, rep_id: str, slot: Slot, off: bool) -> None:
-        """Mark a day off (or working) and re-plan its week on road times when they are known.
+        """Mark a day off (or working) and re-plan its week on the rotation's times when known.
 
         The week is re-planned off the GUI thread; the day off and the re-plan are one edit.
         """

@@ -273,7 +273,7 @@ class RotationPanel(QWidget):
 
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
-        """Redraw the calendar from the plan (and road totals when the network is loaded)."""
+        """Redraw the calendar from the plan (and its totals once they can be timed)."""
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -374,12 +374,16 @@ class RotationPanel(QWidget):
             s = summarise(rep_id, result)
             week = rep_week(plan, rep_id, self.bench.document.assignment.territory_of,
                             self.controller.drive_hours_per_week(rep_id))
+            straight = self.controller.straight_line
             self.summary.setText(
-                f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h (scheduled, road "
-                f"times) · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
+                f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h ("
+                + ("straight-line, no road network" if straight else "scheduled, road times")
+                + f") · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
                 f" · frequency compliance {s.compliance:.0%} · utilisation "
                 f"{week.utilisation:.0%} of {week.weekly_hours:g} h/week"
-                + ("" if week.drive_hours is not None else " (visits only: this rotation was "
+                + ("" if week.drive_hours is not None else
+                   " (visits only: straight-line driving is not counted; Routing → Choose OSM "
+                   "extract… for road times)" if straight else " (visits only: this rotation was "
                    "made for other accounts; schedule again to count its driving)")
                 + ("" if result.feasible else " · <b>some days break a limit</b>"))
             self.summary.setToolTip(

@@ -53,8 +53,9 @@ HEADER_TIPS = {
     "Share": ("This territory's share of the whole team's visit hours: territories with "
               "equal shares carry equal visit workloads"),
 }
-VISITS_ONLY = ("Visits only, no driving: no scheduled rotation covers this rep's accounts "
-               "(Rotation > Schedule rotation). The Design tab adds an estimated drive.")
+VISITS_ONLY = ("Visits only, no driving: no rotation timed on roads covers this rep's accounts "
+               "(Rotation > Schedule rotation; without a road network its times are straight "
+               "lines, not counted). The Design tab adds an estimated drive.")
 # Counts of visits are whole visits; hours keep one decimal.
 WHOLE_NUMBERS = frozenset({"Potential", "Visits / yr"})
 
