@@ -1,8 +1,9 @@
 """The File > Export and File > Import > Territories commands: open a dialog, then do the work.
 
 Routed exports (mileage, expenses, planned vs logged, route pack) first make sure the road
-network is there, then build the trips and preview or write off the GUI thread. The others
-write off the GUI thread too; the import is one undoable edit.
+network is there (they refuse without one: straight lines are no record of driving), then build
+the trips and preview or write off the GUI thread. The others write off the GUI thread too; the
+import is one undoable edit.
 """
 
 from __future__ import annotations
@@ -81,9 +82,18 @@ class Exports:
                                 then, on_done=self._done, on_error=dialog.failed,
                                 kind=f"export {title}")
 
-        dialog.preview_requested.connect(
-            lambda: self.routing.ensure_network(lambda: start(True)))
-        self._open(dialog, lambda: self.routing.ensure_network(lambda: start(False)))
+        def routed(then: Callable[[], None]) -> None:
+            from territory_desktop.io.exports import ExportError
+
+            if self.routing.network_key():
+                self.routing.ensure_network(then)
+            else:  # straight lines are no record of the miles driven
+                dialog.failed(ExportError(
+                    f"The {title} is built on road routes and this plan has no road network: "
+                    "choose one with Routing → Choose OSM extract…"))
+
+        dialog.preview_requested.connect(lambda: routed(lambda: start(True)))
+        self._open(dialog, lambda: routed(lambda: start(False)))
 
     def _args(self) -> tuple[Plan, str, QWidget]:
         """Return the plan, the folder its file dialogs open in and the dialogs' parent."""

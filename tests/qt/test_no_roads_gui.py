@@ -1,10 +1,13 @@
-"""A plan with no road network: rotations on straight-line times, and said so."""
+"""A plan with no road network: rotations on straight-line times, said so; mileage refused."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
+from export_gestures import export_action
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 from rep_week_gestures import go_to_cycle_week
 
 from territory_desktop.io import planfile
@@ -63,3 +66,21 @@ def test_a_plan_without_roads_schedules_on_straight_lines_and_says_so(no_roads, 
     assert window.rotation.drive_hours_per_week(REP) is not None
     assert "planned times on road drive times" in view.caption.text()
 
+
+def test_the_mileage_log_refuses_straight_lines_in_one_line(no_roads, qtbot, tmp_path):
+    window = no_roads.window
+    export_action(window, "&Mileage log…").trigger()
+    dialog = window.exports.dialog
+    assert dialog.isVisible() and dialog.rep_id == REP
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    reason = ("The mileage log is built on road routes and this plan has no road network: "
+              "choose one with Routing → Choose OSM extract….")
+    assert dialog.reason.text() == reason and dialog.reason.isVisible()
+    assert dialog.table.rowCount() == 0
+    target = tmp_path / "log.csv"
+    dialog.path.setFocus()
+    qtbot.keyClicks(dialog.path, str(target))
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.reason.text() == reason)
+    assert not target.exists() and window.routing.network is None
