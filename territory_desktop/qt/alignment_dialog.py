@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from territory_desktop.io.alignment import AccountAlignment, UnitAlignment
 from territory_desktop.model.plan import Plan
 from territory_desktop.qt.widgets import read_only_table, rep_label
-from territory_desktop.qt.workbench import Workbench, file_folder
+from territory_desktop.qt.workbench import Workbench, ask_file
 
 if TYPE_CHECKING:
     from territory_desktop.geo.units import UnitLayer
@@ -146,11 +146,10 @@ class AlignmentImporter(QObject):
 
     def open_dialog(self) -> None:
         """Ask for an alignment file, then preview it."""
-        name, _ = QFileDialog.getOpenFileName(
-            self.bench.dialog_parent(), "Import alignment file",
-            file_folder(self.bench.document, self.bench.prefs), ALIGNMENT_FILTER)
-        if name:
-            self.preview(Path(name))
+        path = ask_file(self.bench.dialog_parent(), "Import alignment file", ALIGNMENT_FILTER,
+                        self.bench.document, self.bench.prefs)
+        if path:
+            self.preview(path)
 
     def preview(self, path: Path) -> None:
         """Check ``path`` against the open plan (and the units shown) and show what it does."""

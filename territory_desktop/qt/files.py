@@ -24,7 +24,7 @@ from territory_desktop.model import (
 )
 from territory_desktop.qt.document import PlanDocument
 from territory_desktop.qt.settings_store import SettingsStore
-from territory_desktop.qt.workbench import file_folder
+from territory_desktop.qt.workbench import ask_file, file_folder
 from territory_desktop.resources import resource_path, resources_root
 from territory_desktop.routing.plan_network import resolve_extract, stored_extract
 from territory_desktop.settings import Preferences
@@ -275,7 +275,8 @@ class PlanFiles(QObject):
 
     def save_as(self) -> bool:
         """Ask for a file and save the plan there; True when saved."""
-        start = str(self.document.path or Path.home() / f"{self.document.plan.name}.gpkg")
+        start = str(self.document.path or Path(file_folder(self.document, self.prefs))
+                    / f"{self.document.plan.name}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self.window, "Save plan as", start, PLAN_FILTER)
         if not name:
             return False
@@ -408,19 +409,15 @@ class PlanFiles(QObject):
         self._import_accounts(choose_columns=True)
 
     def _import_accounts(self, choose_columns: bool) -> None:
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import accounts",
-                                              file_folder(self.document, self.prefs),
-                                              TABLE_FILTER)
-        if name:
-            self.import_table(Path(name), "accounts", choose_columns=choose_columns)
+        path = ask_file(self.window, "Import accounts", TABLE_FILTER, self.document, self.prefs)
+        if path:
+            self.import_table(path, "accounts", choose_columns=choose_columns)
 
     def import_reps_dialog(self) -> None:
         """Ask for a table of reps and import it."""
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import reps",
-                                              file_folder(self.document, self.prefs),
-                                              TABLE_FILTER)
-        if name:
-            self.import_table(Path(name), "reps")
+        path = ask_file(self.window, "Import reps", TABLE_FILTER, self.document, self.prefs)
+        if path:
+            self.import_table(path, "reps")
 
     def import_table(self, path: Path, kind: str, mapping: dict[str, str] | None = None,
                      choose_columns: bool = False) -> Any:

@@ -31,7 +31,6 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -70,7 +69,7 @@ from territory_desktop.qt.dialogs import ColumnMappingDialog
 from territory_desktop.qt.health_snapshots import SnapshotsBox
 from territory_desktop.qt.health_thresholds import ThresholdsDialog
 from territory_desktop.qt.widgets import rep_label
-from territory_desktop.qt.workbench import Workbench, file_folder
+from territory_desktop.qt.workbench import Workbench, ask_file
 
 __all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
 
@@ -296,12 +295,10 @@ class HealthPanel(QWidget):
         for kind, title in (("opportunities", "Opportunities export (required)"),
                             ("quotas", "Quotas export (Cancel: none)"),
                             ("activities", "Activity history (Cancel: none)")):
-            path, _ = QFileDialog.getOpenFileName(
-                parent, title, file_folder(self.workbench.document, self.workbench.prefs),
-                FILTER)
+            path = ask_file(parent, title, FILTER, self.workbench.document, self.workbench.prefs)
             if not path and kind == "opportunities":
                 return
-            chosen[kind] = Path(path) if path else None
+            chosen[kind] = path
         self.load(chosen["opportunities"], chosen["quotas"], chosen["activities"])
 
     def edit_thresholds(self) -> None:

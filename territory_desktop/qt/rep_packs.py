@@ -42,7 +42,7 @@ from territory_desktop.io.exports.reppack import (
 from territory_desktop.io.planfile import PlanFileError, load_plan
 from territory_desktop.qt.export_base import reopen, target_problem
 from territory_desktop.qt.widgets import fill_rep_combo
-from territory_desktop.qt.workbench import file_folder
+from territory_desktop.qt.workbench import ask_file, file_folder
 from territory_desktop.routing.plan_network import embed_network
 
 if TYPE_CHECKING:
@@ -266,11 +266,10 @@ class RepPacks:
     # ----------------------------------------------------------------- merge a returned pack
     def import_dialog(self) -> None:
         """File > Import > Returned rep pack: merge its visit log, asking about conflicts."""
-        name, _ = QFileDialog.getOpenFileName(
-            self.bench.dialog_parent(), "Returned rep pack",
-            file_folder(self.files.document, self.files.prefs, export=True), PACK_FILTER)
-        if name:
-            self.merge(Path(name))
+        path = ask_file(self.bench.dialog_parent(), "Returned rep pack", PACK_FILTER,
+                        self.files.document, self.files.prefs, export=True)
+        if path:
+            self.merge(path)
 
     def merge(self, path: Path) -> None:
         """Merge the visit log of the pack at ``path`` (conflicts: ask which to keep)."""

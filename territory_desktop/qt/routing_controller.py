@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
+from territory_desktop.qt.workbench import ask_file
 from territory_desktop.routing.coverage import Coverage, check_coverage, extract_coverage
 from territory_desktop.routing.plan_network import (
     PlanNetwork,
@@ -76,10 +77,10 @@ class RoutingController(QObject):
     # ----------------------------------------------------------------- extract and network
     def choose_extract(self) -> None:
         """Ask for an OpenStreetMap extract and make it the plan's."""
-        name, _ = QFileDialog.getOpenFileName(self.bench.dialog_parent(),
-                                              "Choose OpenStreetMap extract", "", EXTRACT_FILTER)
-        if name:
-            self.set_extract(Path(name))
+        path = ask_file(self.bench.dialog_parent(), "Choose OpenStreetMap extract",
+                        EXTRACT_FILTER, self.bench.document, self.bench.prefs)
+        if path:
+            self.set_extract(path)
 
     def set_extract(self, path: Path) -> None:
         """Make ``path`` the plan's extract (one undoable edit) and compile it.

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QSpinBox,
     QWidget,
@@ -48,7 +47,7 @@ from territory_desktop.optimize._feedback import Feedback, Progress, Stop
 from territory_desktop.optimize.unit_balance import BY, UnitDesign
 from territory_desktop.qt.balance_dialog import band_field
 from territory_desktop.qt.widgets import bullets, with_warnings
-from territory_desktop.qt.workbench import Workbench, apply_computed, file_folder
+from territory_desktop.qt.workbench import Workbench, apply_computed, ask_file
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.alignment_figures import AlignmentFigures
@@ -237,11 +236,10 @@ class Units(QObject):
 
     def open_file_dialog(self) -> None:
         """Ask for a polygon file (GeoJSON, GeoPackage, Shapefile, KML) and show its units."""
-        name, _ = QFileDialog.getOpenFileName(
-            self.bench.dialog_parent(), "Open geographic units",
-            file_folder(self.bench.document, self.bench.prefs), UNIT_FILE_FILTER)
-        if name:
-            self._load("file", name)
+        path = ask_file(self.bench.dialog_parent(), "Open geographic units", UNIT_FILE_FILTER,
+                        self.bench.document, self.bench.prefs)
+        if path:
+            self._load("file", str(path))
 
     def hide(self) -> None:
         """Take the unit layer off the map."""

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6.QtWidgets import QFileDialog
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
@@ -80,10 +82,29 @@ def apply_computed(bench: Workbench, plan: Plan, what: str, again: str,
 
 
 def file_folder(document: PlanDocument, prefs: Preferences, export: bool = False) -> str:
-    """Return the folder a file dialog opens in: the plan file's, else the home folder.
+    """Return the folder a file dialog opens in.
 
-    With ``export``, the folder the last export went to comes first.
+    Reading, the folder of the file last picked comes first (the next CRM file is beside the
+    last one); an export goes where the last export went. Then the plan file's folder, the
+    last picked folder (an untitled plan), the home folder.
     """
-    if export and prefs.export_folder:
-        return prefs.export_folder
-    return str(document.path.parent if document.path is not None else Path.home())
+    first = prefs.export_folder if export else prefs.last_folder
+    if first:
+        return first
+    if document.path is not None:
+        return str(document.path.parent)
+    return prefs.last_folder or str(Path.home())
+
+
+def ask_file(parent: QWidget | None, title: str, filters: str, document: PlanDocument,
+             prefs: Preferences, export: bool = False) -> Path | None:
+    """Ask for a file to read, opening in :func:`file_folder`; None when cancelled.
+
+    The next dialog opens in the chosen file's folder (saved with the preferences).
+    """
+    name, _ = QFileDialog.getOpenFileName(parent, title, file_folder(document, prefs, export),
+                                          filters)
+    if not name:
+        return None
+    prefs.last_folder = str(Path(name).parent)
+    return Path(name)

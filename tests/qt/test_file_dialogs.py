@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -62,3 +63,26 @@ def test_export_dialogs_open_in_the_export_folder_else_the_plan_files(tdapp, qtb
             dialog.reject()
         window.actions["file.import_rep_pack"].trigger()
         assert opened_in == [expected] * 6  # a suggested name goes in that folder
+
+
+def test_a_new_plans_second_import_opens_where_the_first_came_from(tdapp, monkeypatch,
+                                                                    tmp_path, shared_data):
+    window, doc = tdapp.window, tdapp.document
+    window.actions["file.new"].trigger()
+    crm = tmp_path / "A"
+    crm.mkdir()
+    accounts = crm / "accounts.csv"
+    shutil.copy(shared_data / "accounts" / "la_metro_healthcare_accounts.csv", accounts)
+    opened_in = []
+
+    def chooser(_parent, _title, folder, *_rest, **_kw):
+        opened_in.append(folder)
+        return str(accounts), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    window.actions["file.import_accounts"].trigger()
+    assert len(doc.plan.accounts) == 385 and doc.path is None
+    window.actions["file.import_accounts"].trigger()
+    assert opened_in == [str(Path.home()), str(crm)]
+    window.close()  # the folder outlives the session, as the other preferences do
+    assert tdapp.files.store.load().last_folder == str(crm)
