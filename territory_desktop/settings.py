@@ -28,7 +28,7 @@ class Preferences:
     recent_files: list[str] = field(default_factory=list)
     max_recent: int = 8
     export_folder: str = ""  # where File > Export last wrote
-    last_folder: str = ""  # of the file last picked to read
+    last_folder: str = ""  # of the file last picked to read, or the plan last opened or saved as
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files, once, keeping at most ``max_recent``."""

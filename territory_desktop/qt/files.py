@@ -96,7 +96,12 @@ class PlanFiles(QObject):
         return self.document.path or self.data_dir / "untitled.gpkg"
 
     def _hold(self, path: Path | None, read_only: bool = False) -> None:
-        """Make ``path`` this window's file: lock it (unless read-only), note its stamp."""
+        """Make ``path`` this window's file: lock it (unless read-only), note its stamp.
+
+        Another file than before: file dialogs open beside it, until the user picks elsewhere.
+        """
+        if path is not None and path != self.document.path:
+            self.prefs.last_folder = str(path.parent)
         if self._locked is not None and self._locked != path:
             sharing.drop_lock(self._locked, self.owner)
             self._locked = None

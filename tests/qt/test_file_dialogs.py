@@ -86,3 +86,29 @@ def test_a_new_plans_second_import_opens_where_the_first_came_from(tdapp, monkey
     assert opened_in == [str(Path.home()), str(crm)]
     window.close()  # the folder outlives the session, as the other preferences do
     assert tdapp.files.store.load().last_folder == str(crm)
+
+
+def test_imports_follow_the_last_picked_folder_until_another_plan_file(tdapp, qtbot, monkeypatch,
+                                                                        tmp_path, shared_data):
+    window, doc = tdapp.window, tdapp.document
+    crm, plans = tmp_path / "Downloads", tmp_path / "plans"
+    crm.mkdir()
+    plans.mkdir()
+    accounts = crm / "accounts.csv"
+    shutil.copy(shared_data / "accounts" / "la_metro_healthcare_accounts.csv", accounts)
+    opened_in = []
+
+    def chooser(_parent, _title, folder, *_rest, **_kw):
+        opened_in.append(folder)
+        return str(accounts), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a, **_k: (str(plans / "mine.gpkg"), "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    window.actions["file.save_as"].trigger()
+    qtbot.waitUntil(lambda: doc.path == plans / "mine.gpkg", timeout=30_000)
+    window.actions["file.import_accounts"].trigger()  # a new file: opens beside the plan
+    window.actions["file.save"].trigger()  # the same file: the CRM folder is kept
+    qtbot.waitUntil(lambda: not doc.is_modified, timeout=30_000)
+    window.actions["file.import_accounts"].trigger()
+    assert opened_in == [str(plans), str(crm)]
