@@ -527,4 +527,5 @@ def clear_visit_log_entry(plan: Plan, date: str, rep_id: str, account_id: str) -
     new = plan.copy()
     new.visit_log = [e for e in new.visit_log
                      if (e.date, e.rep_id, e.account_id) != (date, rep_id, account_id)]
-    return Edit(f"Clear log of {account_id} on {date}", new)
+    account = plan.accounts.get(account_id)
+    return Edit(f"Clear the log of {account.name if account else account_id} {date}", new)

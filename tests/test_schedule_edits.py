@@ -102,7 +102,9 @@ def test_visit_log_replaces_same_visit():
     e2 = VisitLogEntry("2026-11-23", "r", "a", "moved", moved_to="2026-11-24")
     plan = edits.log_visit(plan, e2).plan
     assert plan.visit_log == [e2]
-    assert edits.clear_visit_log_entry(plan, "2026-11-23", "r", "a").plan.visit_log == []
+    cleared = edits.clear_visit_log_entry(plan, "2026-11-23", "r", "a")
+    assert cleared.plan.visit_log == []
+    assert cleared.text == "Clear the log of A 2026-11-23"  # the account's name, as the log's
 
 
 @pytest.mark.parametrize(("readings", "reason"), [
