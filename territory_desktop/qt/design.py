@@ -25,7 +25,7 @@ from territory_desktop.optimize.balance import BalanceParams, BalanceResult
 from territory_desktop.qt.alignment_dialog import AlignmentImporter
 from territory_desktop.qt.balance_dialog import BalanceDialog
 from territory_desktop.qt.design_panel import DesignPanel
-from territory_desktop.qt.new_rep import HOME_PROMPT, pick_on_map
+from territory_desktop.qt.new_rep import show_picking_home
 from territory_desktop.qt.realign_dialog import RealignDialog, RealignResultDialog
 from territory_desktop.qt.routing_controller import RoutingController
 from territory_desktop.qt.scenario_panel import ScenarioPanel
@@ -235,24 +235,13 @@ class Design(QObject):
         dialog = RealignDialog(plan, team, self.bench.document.assignment,
                                self.bench.dialog_parent())
         self.realign = dialog
-        dialog.pick_requested.connect(self._on_realign_pick_requested)
         dialog.accepted.connect(lambda: self._start_realign(dialog.request()))
-        dialog.finished.connect(lambda _code: self._on_realign_finished(dialog))
-        dialog.show()
+        show_picking_home(dialog, self.bench.map, dialog.pick_requested, dialog.set_home,
+                          lambda: self._forget_realign(dialog))
 
-    def _on_realign_finished(self, dialog: RealignDialog) -> None:
-        if self.realign is dialog:  # a home clicked later has no dialog to go to
+    def _forget_realign(self, dialog: RealignDialog) -> None:
+        if self.realign is dialog:
             self.realign = None
-        dialog.deleteLater()
-
-    def _on_realign_pick_requested(self) -> None:
-        dialog = self.realign
-
-        def picked(lat: float, lon: float) -> None:
-            if dialog is not None and dialog is self.realign:
-                dialog.set_home(lat, lon)
-
-        pick_on_map(self.bench.map, HOME_PROMPT, picked)
 
     def _start_realign(self, request: RealignRequest) -> None:
         from territory_desktop.realign import apply_realignment, realign_job

@@ -16,7 +16,7 @@ from territory_desktop.edits import Edit
 from territory_desktop.model import ACCOUNT_RULE_FIELDS, Plan
 from territory_desktop.qt import dialogs
 from territory_desktop.qt.files import PlanFiles
-from territory_desktop.qt.new_rep import HOME_PROMPT, AddRepDialog, pick_on_map
+from territory_desktop.qt.new_rep import AddRepDialog, show_picking_home
 from territory_desktop.qt.workbench import Workbench
 
 
@@ -149,18 +149,14 @@ class Editing(QObject):
         """Ask a new rep's name, id, weekly hours and home (typed or clicked); one edit."""
         dialog = AddRepDialog(self._plan(), self._parent())
         self.new_rep = dialog
-        dialog.fields.pick_requested.connect(lambda: pick_on_map(
-            self.bench.map, HOME_PROMPT,
-            lambda lat, lon: dialog.set_home(lat, lon) if dialog is self.new_rep else None))
         dialog.accepted.connect(lambda: self._apply(
             lambda: edits.add_rep(self._plan(), dialog.fields.rep())))
-        dialog.finished.connect(lambda _code: self._on_add_rep_finished(dialog))
-        dialog.show()
+        show_picking_home(dialog, self.bench.map, dialog.fields.pick_requested, dialog.set_home,
+                          lambda: self._forget_add_rep(dialog))
 
-    def _on_add_rep_finished(self, dialog: AddRepDialog) -> None:
-        if self.new_rep is dialog:  # a home clicked later has no dialog to go to
+    def _forget_add_rep(self, dialog: AddRepDialog) -> None:
+        if self.new_rep is dialog:
             self.new_rep = None
-        dialog.deleteLater()
 
     def edit_rep(self) -> None:
         """Edit the rotation's rep in a dialog (with no reps, offer to add one)."""

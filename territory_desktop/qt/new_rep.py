@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,7 +32,7 @@ from territory_desktop.qt.widgets import problem_label
 if TYPE_CHECKING:
     from territory_desktop.qt.map_view import MapView
 
-__all__ = ["HOME_PROMPT", "AddRepDialog", "NewRepForm", "pick_on_map"]
+__all__ = ["HOME_PROMPT", "AddRepDialog", "NewRepForm", "pick_on_map", "show_picking_home"]
 
 HOME_PROMPT = "Click the new rep's home on the map"
 
@@ -150,3 +150,27 @@ def pick_on_map(view: MapView, text: str, deliver: Callable[[float, float], None
 
     view.point_picked.connect(picked)
     view.start_pick_point(text)
+
+
+def show_picking_home(dialog: QDialog, view: MapView, pick_requested: SignalInstance,
+                      set_home: Callable[[float, float], None],
+                      closed: Callable[[], None]) -> None:
+    """Show the non-modal ``dialog``; homes it asks to click on ``view`` go to ``set_home``.
+
+    A click that lands after the dialog closed is dropped. ``closed`` runs when it closes (its
+    owner forgets it), then the dialog is deleted.
+    """
+    is_open = [True]
+
+    def picked(lat: float, lon: float) -> None:
+        if is_open[0]:
+            set_home(lat, lon)
+
+    def finished(_code: int) -> None:
+        is_open[0] = False
+        closed()
+        dialog.deleteLater()
+
+    pick_requested.connect(lambda: pick_on_map(view, HOME_PROMPT, picked))
+    dialog.finished.connect(finished)
+    dialog.show()
