@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from territory_desktop import clock
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
+from territory_desktop.model.rotation_dates import logged_elsewhere
 from territory_desktop.units import convert
 
 if TYPE_CHECKING:
@@ -240,10 +241,18 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
     """
     from territory_desktop.optimize.plan_schedule import visits_on
 
+    def planned_on(day: dt.date) -> list[tuple[str, dt.date | None]]:
+        slot = _slot(cycle, day)
+        return ([] if slot is None or slot in rep.days_off
+                else visits_on(plan, rep.id, cycle, day, since=cycle.monday))
+
     iso = date.isoformat()
-    slot = _slot(cycle, date)
-    on_day = ([] if slot is None or slot in rep.days_off
-              else visits_on(plan, rep.id, cycle, date, since=cycle.monday))
+    # A visit logged on a day the rotation has since moved it from is that week's visit: the
+    # day it was moved to does not hold it again (as the rep's week shows it).
+    week = {d.isoformat(): [a for a, _ in planned_on(d)] for d in
+            (date + dt.timedelta(days=n - date.weekday()) for n in range(7))}
+    hidden = logged_elsewhere(week, (e for (day, _a), e in log.items() if day in week))
+    on_day = [(a, h) for a, h in planned_on(date) if (iso, a) not in hidden]
     planned = [aid for aid, _ in on_day]
     holiday_of = {aid: day.isoformat() for aid, day in on_day if day is not None}
     actual: list[tuple[str, str, VisitLogEntry | None, str]] = []

@@ -236,3 +236,16 @@ def test_a_moved_visit_the_rotation_also_has_on_its_new_day_is_driven_once(
     assert sorted(v.place.account_id for d in week2.days for v in d.visits) == sorted(
         a for d in build_trips(export_plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11),
                                sample_network).days for a in (v.place.account_id for v in d.visits))
+
+
+def test_a_visit_logged_done_then_moved_in_the_rotation_is_driven_once(export_plan,
+                                                                       sample_network):
+    # Monday's visit is logged done, then the rotation moves it to Wednesday: that week it was
+    # made on Monday, and Wednesday does not drive (or claim) it again.
+    plan = export_plan.copy()
+    account = plan.schedules[REP].day(1, 0)[0].account_id
+    plan = edits.log_visit(plan, VisitLogEntry("2026-01-05", REP, account, "done")).plan
+    plan = edits.move_visit(plan, REP, account, (1, 0), (1, 2)).plan
+    week2 = build_trips(plan, REP, dt.date(2026, 1, 5), dt.date(2026, 1, 11), sample_network)
+    stops = [(d.date.isoformat(), v.place.account_id) for d in week2.days for v in d.visits]
+    assert [day for day, a in stops if a == account] == ["2026-01-05"], stops
