@@ -75,6 +75,15 @@ def band_text(tolerance: float) -> str:
     return f"{tolerance:.1%}".replace(".0%", "%")
 
 
+def miss_text(deviation: float, tolerance: float) -> str:
+    """Return how far outside a band of ``tolerance`` a deviation is: "9.9% below".
+
+    Under a 1% band it gives hundredths: 0.1% below a ±0.1% band would read as inside it.
+    """
+    return (f"{abs(deviation):.{2 if tolerance < 0.01 else 1}%} "
+            f"{'above' if deviation > 0 else 'below'}")
+
+
 def criterion_balance(criterion: str, values: Sequence[float],
                       capacities: Sequence[float]) -> CriterionBalance:
     """Spread of ``values`` against targets proportional to ``capacities``."""

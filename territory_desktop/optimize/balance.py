@@ -34,7 +34,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from territory_desktop.model.balance_metrics import BalanceMetrics, balance_metrics, band_text
+from territory_desktop.model.balance_metrics import (
+    BalanceMetrics,
+    balance_metrics,
+    band_text,
+    miss_text,
+)
 from territory_desktop.model.drive_estimate import HOME_COEF, NEIGHBOUR_COEF, DriveTimes
 from territory_desktop.model.plan import Plan, Territory
 from territory_desktop.model.territory_load import (
@@ -448,8 +453,7 @@ def _result(setup: BalanceSetup, params: BalanceParams, times: DriveTimes, state
             band = band_text(tol)
             warnings.append(f"territory {row.name} ({rep.name if rep else row.rep_id}) "
                             f"cannot reach the {c} band (±{band}): "
-                            f"{abs(dev):.{2 if tol < 0.01 else 1}%} "
-                            f"{'above' if dev > 0 else 'below'} its target"
+                            f"{miss_text(dev, tol)} its target"
                             f"{_why(setup, state, pos)}")
     for t in split:
         warnings.append(f"territory {plan.territories[setup.tids[t]].name} stays in "

@@ -22,7 +22,7 @@ from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from territory_desktop.geo.units import UnitLayer, dissolve, unit_adjacency, units_of_points
-from territory_desktop.model.balance_metrics import band_text
+from territory_desktop.model.balance_metrics import band_text, miss_text
 from territory_desktop.model.contiguity import Adjacency
 from territory_desktop.model.drive_estimate import HOME_COEF, straight_seconds
 from territory_desktop.model.plan import Plan, Territory, next_color
@@ -230,7 +230,7 @@ def design_from_units(plan: Plan, layer: UnitLayer, *, by: str = "workload",
 
 def _outside(name: str, deviation: float, by: str, tolerance: float) -> str:
     return (f"territory {name} cannot reach the ±{band_text(tolerance)} band: "
-            f"{abs(deviation):.1%} {'above' if deviation > 0 else 'below'} its target {by} "
+            f"{miss_text(deviation, tolerance)} its target {by} "
             "(units are too coarse, or fixed units hold it)")
 
 
