@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from territory_desktop.health.snapshots import KpiChange
 
-__all__ = ["KPI_LABELS", "format_change", "kpi_text"]
+__all__ = ["KPI_KINDS", "KPI_LABELS", "format_change", "kpi_text"]
 
-KPI_LABELS: dict[str, tuple[str, str]] = {
-    "pipeline": ("Pipeline", "money"), "coverage_ratio": ("Pipeline coverage", "ratio"),
-    "attainment": ("Attainment", "percent"), "win_rate": ("Win rate", "percent"),
-    "avg_deal": ("Avg deal", "money"), "cycle_days": ("Cycle days", "days"),
-    "velocity": ("Velocity per day", "money"), "visit_coverage": ("Visit coverage", "percent"),
-    "a_coverage": ("A-account coverage", "percent"),
-    "potential_captured": ("Potential captured", "percent"),
-    "white_space": ("White space", "count"), "utilisation": ("Utilisation", "percent"),
+KPI_KINDS: dict[str, str] = {
+    "pipeline": "money", "coverage_ratio": "ratio", "attainment": "percent",
+    "win_rate": "percent", "avg_deal": "money", "cycle_days": "days",
+    "velocity": "money_per_day", "visit_coverage": "percent", "a_coverage": "percent",
+    "potential_captured": "percent", "white_space": "count", "utilisation": "percent",
 }
-"""KPI -> (label, kind) for the comparison (every KPI a snapshot compares)."""
+"""KPI -> how it reads (:func:`kpi_text`), for every place that writes a KPI."""
+
+KPI_LABELS: dict[str, str] = {
+    "pipeline": "Pipeline", "coverage_ratio": "Pipeline coverage", "attainment": "Attainment",
+    "win_rate": "Win rate", "avg_deal": "Avg deal", "cycle_days": "Cycle days",
+    "velocity": "Velocity", "visit_coverage": "Visit coverage",
+    "a_coverage": "A-account coverage", "potential_captured": "Potential captured",
+    "white_space": "White space", "utilisation": "Utilisation",
+}
+"""KPI -> its label in a snapshot comparison (every KPI a snapshot compares)."""
 
 
 def kpi_text(value: float, kind: str) -> str:
@@ -36,7 +42,7 @@ def kpi_text(value: float, kind: str) -> str:
 
 def format_change(change: KpiChange) -> tuple[str, str, str, str]:
     """Return the row (KPI label, before, after, verdict) a comparison shows for ``change``."""
-    label, kind = KPI_LABELS[change.kpi]
+    label, kind = KPI_LABELS[change.kpi], KPI_KINDS[change.kpi]
 
     def text(value: float | None) -> str:
         return "-" if value is None else kpi_text(value, kind)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from territory_desktop.health.formats import kpi_text
+from territory_desktop.health.formats import KPI_KINDS, kpi_text
 from territory_desktop.health.kpis import Kpis, deals_per_account
 from territory_desktop.health.report import HealthReport
 from territory_desktop.health.results import CrmResults
@@ -40,33 +40,37 @@ __all__ = ["MAP_KPIS", "RULE_TITLES", "SIZE_BY", "MapKpi", "account_sizes", "cho
 class MapKpi:
     """A KPI the map can colour by.
 
-    ``kind`` is how it reads ("money", "money_per_day", "percent", "ratio", "days", "count");
-    ``better`` is "higher", "lower" or "target" (diverging around ``target``, or around the
+    Its ``kind`` (how it reads) is the one :data:`~territory_desktop.health.formats.KPI_KINDS`
+    gives; ``better`` is "higher", "lower" or "target" (diverging around ``target``, or around the
     plan's setting named ``target_setting`` when given).
     """
 
     kpi: str
     label: str
-    kind: str
     better: str
     target: float = 1.0
     target_setting: str = ""
 
+    @property
+    def kind(self) -> str:
+        """How the KPI reads ("money", "percent", ...: :func:`kpi_text`)."""
+        return KPI_KINDS[self.kpi]
+
 
 MAP_KPIS: tuple[MapKpi, ...] = (
-    MapKpi("pipeline", "Pipeline", "money", "higher"),
-    MapKpi("coverage_ratio", "Pipeline coverage", "ratio", "target",
+    MapKpi("pipeline", "Pipeline", "higher"),
+    MapKpi("coverage_ratio", "Pipeline coverage", "target",
            target_setting="pipeline_coverage_min"),
-    MapKpi("attainment", "Quota attainment", "percent", "target", 1.0),
-    MapKpi("win_rate", "Win rate", "percent", "higher"),
-    MapKpi("avg_deal", "Average deal", "money", "higher"),
-    MapKpi("cycle_days", "Sales cycle", "days", "lower"),
-    MapKpi("velocity", "Deal velocity", "money_per_day", "higher"),
-    MapKpi("visit_coverage", "Visit coverage (A and B)", "percent", "higher"),
-    MapKpi("a_coverage", "Visit coverage (A)", "percent", "higher"),
-    MapKpi("potential_captured", "Potential captured", "percent", "higher"),
-    MapKpi("white_space", "White space", "count", "lower"),
-    MapKpi("utilisation", "Rep utilisation", "percent", "target", 1.0),
+    MapKpi("attainment", "Quota attainment", "target", 1.0),
+    MapKpi("win_rate", "Win rate", "higher"),
+    MapKpi("avg_deal", "Average deal", "higher"),
+    MapKpi("cycle_days", "Sales cycle", "lower"),
+    MapKpi("velocity", "Deal velocity", "higher"),
+    MapKpi("visit_coverage", "Visit coverage (A and B)", "higher"),
+    MapKpi("a_coverage", "Visit coverage (A)", "higher"),
+    MapKpi("potential_captured", "Potential captured", "higher"),
+    MapKpi("white_space", "White space", "lower"),
+    MapKpi("utilisation", "Rep utilisation", "target", 1.0),
 )
 """The KPIs the map colours by, in the order the Health panel offers them."""
 

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import clock
-from territory_desktop.health.formats import kpi_text
+from territory_desktop.health.formats import KPI_KINDS, kpi_text
 from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
@@ -85,19 +85,23 @@ class Column:
 
     kpi: str
     header: str
-    kind: str  # "money", "ratio" (x), "percent", "days", "count"
     summed: bool = False  # the team figure is a total: the chart's average divides it
+
+    @property
+    def kind(self) -> str:
+        """How the KPI reads ("money", "percent", ...: :func:`kpi_text`)."""
+        return KPI_KINDS[self.kpi]
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("pipeline", "Pipeline", "money", summed=True),
-    Column("coverage_ratio", "Coverage", "ratio"),
-    Column("attainment", "Attainment", "percent"),
-    Column("win_rate", "Win rate", "percent"),
-    Column("avg_deal", "Avg deal", "money"),
-    Column("cycle_days", "Cycle days", "days"),
-    Column("visit_coverage", "Visit coverage", "percent"),
-    Column("white_space", "White space", "count", summed=True),
+    Column("pipeline", "Pipeline", summed=True),
+    Column("coverage_ratio", "Coverage"),
+    Column("attainment", "Attainment"),
+    Column("win_rate", "Win rate"),
+    Column("avg_deal", "Avg deal"),
+    Column("cycle_days", "Cycle days"),
+    Column("visit_coverage", "Visit coverage"),
+    Column("white_space", "White space", summed=True),
 )
 """The KPI table's figures, in column order (the chart offers the same)."""
 
