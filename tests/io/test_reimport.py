@@ -109,3 +109,11 @@ def test_blank_potential_is_reported(tmp_path: Path) -> None:
     assert result.problems[0].reason.startswith(
         "potential is blank on 4 of 8 rows (lines 2, 4, 6, 8); they have no potential")
     assert "top 20 % and next 30 % of the 4 rows with a value" in result.problems[0].reason
+
+
+def test_the_importer_and_the_edit_name_the_same_account_fields() -> None:
+    # The importer says which fields a file supplies, the edit takes and names them: a field
+    # added to one table and not the other would be silently kept (or never named).
+    from territory_desktop.io.tables.importing import FIELD_SOURCES
+
+    assert list(FIELD_SOURCES) == list(import_edits.IMPORTED_ACCOUNT_FIELDS)

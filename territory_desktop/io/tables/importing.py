@@ -335,17 +335,21 @@ def import_accounts(
     return result
 
 
+FIELD_SOURCES: dict[str, tuple[str, ...]] = {
+    "name": ("name",), "lat": ("lat", "postal_code"), "lon": ("lat", "postal_code"),
+    "approximate_location": ("lat", "postal_code"), "address": ("address", "city", "state"),
+    "postal_code": ("postal_code",), "segment": ("segment",), "industry": ("industry",),
+    "potential": ("potential",), "tier": ("tier", "score", "potential"),
+    "every_weeks": ("every_weeks", "frequency"), "visit_minutes": ("visit_minutes",),
+    "owner": ("owner",), "notes": ("notes",),
+}
+"""The :class:`Account` fields a table can supply, and the mapped columns each comes from
+(the fields :data:`~territory_desktop.import_edits.IMPORTED_ACCOUNT_FIELDS` names)."""
+
+
 def _supplied_fields(used: Mapping[str, str]) -> tuple[str, ...]:
     """Return the :class:`Account` fields that the mapped columns (``used``) supply."""
-    sources = {
-        "name": ("name",), "lat": ("lat", "postal_code"), "lon": ("lat", "postal_code"),
-        "approximate_location": ("lat", "postal_code"), "address": ("address", "city", "state"),
-        "postal_code": ("postal_code",), "segment": ("segment",), "industry": ("industry",),
-        "potential": ("potential",), "tier": ("tier", "score", "potential"),
-        "every_weeks": ("every_weeks", "frequency"), "visit_minutes": ("visit_minutes",),
-        "owner": ("owner",), "notes": ("notes",),
-    }
-    return tuple(f for f, keys in sources.items() if any(k in used for k in keys))
+    return tuple(f for f, keys in FIELD_SOURCES.items() if any(k in used for k in keys))
 
 
 def _blank_potential(lines: list[int], rows: int, column: str) -> RowProblem:
