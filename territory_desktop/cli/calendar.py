@@ -60,6 +60,7 @@ def _calendar_command(args: argparse.Namespace) -> int:
     )
     from territory_desktop.model.rotation_dates import rest_day_note
     from territory_desktop.model.schedule import WEEKDAY_NAMES
+    from territory_desktop.optimize.plan_schedule import keep_past_days
 
     if args.years and not args.public_holidays:
         print("error: --years picks the years of --public-holidays; give that too",
@@ -107,6 +108,9 @@ def _calendar_command(args: argparse.Namespace) -> int:
         plan.settings = new
         if note := rest_day_note(plan, before):
             print(f"warning: {note}", file=sys.stderr)
+        plan, kept = keep_past_days(before, plan)
+        if kept:
+            print(f"note: {kept}", file=sys.stderr)
         out = args.output or args.plan
         save_plan(plan, out)
         print(f"wrote {out}", file=sys.stderr)

@@ -393,6 +393,10 @@ class Plan:
     health: PlanHealth = field(default_factory=PlanHealth)  # CRM results, snapshots, thresholds
     scenarios: list[Scenario] = field(default_factory=list)  # named alignments, names unique
     exports: ExportSettings = field(default_factory=ExportSettings)  # rates, expense presets
+    #: Days before an edit of the rotation that the edit would have re-planned, as planned
+    #: then: (rep id, ISO date) -> the day's visits, each (account id, ISO date of the holiday
+    #: it came from or ""). What was driven stays what the mileage log says was driven.
+    kept_days: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
     #: The road network stored in the plan file (routes with no extract), or None.
     network: EmbeddedNetwork | None = field(default=None, compare=False, repr=False)
 
@@ -417,6 +421,7 @@ class Plan:
             health=self.health,
             scenarios=list(self.scenarios),
             exports=self.exports,
+            kept_days=dict(self.kept_days),
             network=self.network,
         )
 

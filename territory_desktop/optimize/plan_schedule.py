@@ -95,6 +95,73 @@ def visits_on(plan: Plan, rep_id: str, cycle: RotationCycle, day: dt.date,
     return found
 
 
+def planned_on(plan: Plan, rep_id: str, cycle: RotationCycle,
+               day: dt.date) -> list[tuple[str, dt.date | None]]:
+    """Return whom the rep was or is to visit on ``day``, as the mileage log drives it.
+
+    A kept day (:func:`keep_past_days`) as it was planned; otherwise the rotation's visits
+    (:func:`visits_on`), none before the rotation starts or on the rep's days off.
+    """
+    kept = plan.kept_days.get((rep_id, day.isoformat()))
+    if kept is not None:
+        return [(a, dt.date.fromisoformat(h) if h else None) for a, h in kept]
+    slot = cycle.slot(day) if day >= cycle.monday else None
+    if slot is None or slot in plan.reps[rep_id].days_off:
+        return []
+    return visits_on(plan, rep_id, cycle, day, since=cycle.monday)
+
+
+def keep_past_days(before: Plan, after: Plan,
+                   today: dt.date | None = None) -> tuple[Plan, str]:
+    """Return ``after`` with the days before today it re-plans kept as ``before`` had them.
+
+    An edit of the rotation (a day off, week 1, a holiday, a re-plan, a visit moved) changes
+    every cycle, past ones too; the mileage of days already driven must not change with it.
+    Returns ``after`` itself and "" when no past day changes, else a copy and a note.
+    """
+    today = today or clock.today()
+    if not _rotation_changed(before, after):
+        return after, ""
+    kept = dict(after.kept_days)
+    changed: dict[str, int] = {}
+    for rep_id, schedule in before.schedules.items():
+        new_schedule = after.schedules.get(rep_id)
+        if new_schedule is None or rep_id not in after.reps:
+            continue
+        old_cycle = cycle_for(before, schedule.weeks)
+        new_cycle = cycle_for(after, new_schedule.weeks)
+        day = min(old_cycle.monday, new_cycle.monday)
+        while day < today:
+            old = planned_on(before, rep_id, old_cycle, day)
+            if old != planned_on(after, rep_id, new_cycle, day):
+                kept[(rep_id, day.isoformat())] = tuple(
+                    (a, h.isoformat() if h else "") for a, h in old)
+                changed[rep_id] = changed.get(rep_id, 0) + 1
+            day += dt.timedelta(days=1)
+    if not changed:
+        return after, ""
+    plan = after.copy()
+    plan.kept_days = kept
+    who = ", ".join(f"{n} of {after.reps[r].name}" for r, n in changed.items())
+    return plan, (f"{sum(changed.values())} days before today keep the visits they had "
+                  f"({who}): what was driven stays in the mileage log as it was")
+
+
+def _rotation_changed(before: Plan, after: Plan) -> bool:
+    """Whether ``after`` may plan any rep's day otherwise than ``before``."""
+    def dates(plan: Plan) -> tuple[object, ...]:
+        s = plan.settings
+        return (s.rotation_start, s.rotation_weeks, tuple(s.working_weekdays), tuple(s.holidays))
+
+    def days_off(plan: Plan, rep_id: str) -> object:
+        rep = plan.reps.get(rep_id)
+        return rep.days_off if rep else None
+
+    return dates(before) != dates(after) or any(
+        after.schedules.get(r) is not schedule or days_off(before, r) != days_off(after, r)
+        for r, schedule in before.schedules.items())
+
+
 def _visits_of(schedule: RepSchedule, cycle: RotationCycle,
                day: dt.date) -> list[ScheduledVisit]:
     slot = cycle.slot(day)

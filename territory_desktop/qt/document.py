@@ -74,7 +74,15 @@ class PlanDocument(QObject):
         return not self.undo_stack.isClean()
 
     def apply(self, edit: Edit) -> None:
-        """Record ``edit`` on the undo stack and make it current."""
+        """Record ``edit`` on the undo stack and make it current.
+
+        Days already past that the edit would re-plan keep their visits (what was driven).
+        """
+        from territory_desktop.optimize.plan_schedule import keep_past_days
+
+        plan, note = keep_past_days(self._plan, edit.plan)
+        if note:
+            edit = Edit(edit.text, plan, (*edit.notes, note))
         self.undo_stack.push(PlanEditCommand(self, edit))
         for note in edit.notes:
             self.edit_noted.emit(note)

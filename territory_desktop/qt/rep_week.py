@@ -165,7 +165,7 @@ class RepWeekView(QWidget):
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
         """Rebuild the table for the chosen rep and week from the plan and its log."""
-        from territory_desktop.optimize.plan_schedule import cycle_for, visits_on
+        from territory_desktop.optimize.plan_schedule import cycle_for, planned_on
 
         rep_id = self.rep_id()
         same = self._shown == (rep_id, self.monday())  # a redraw: keep the place on screen
@@ -188,7 +188,7 @@ class RepWeekView(QWidget):
             week_no = None
             total_visits = 0
             holidays = _holiday_notes(plan, monday)
-            week = {d: (slot, visits_on(plan, rep_id, cycle, d))  # a holiday's: the day after
+            week = {d: (slot, planned_on(plan, rep_id, cycle, d))  # a holiday's: the day after
                     for d in (monday + dt.timedelta(days=n) for n in range(7))
                     if (slot := cycle.slot(d)) is not None}
             hidden = logged_elsewhere(

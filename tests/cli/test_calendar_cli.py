@@ -109,6 +109,22 @@ def test_taking_away_a_working_day_under_a_rotation_warns(tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+def test_fridays_already_driven_keep_their_visits_when_friday_stops_being_a_working_day(
+        tmp_path, capsys):
+    import datetime as dt
+
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg", plan)
+    assert cli.main(["plan", "calendar", str(plan), "--weekdays", "Mon,Tue,Wed,Thu"]) == 0
+    err = capsys.readouterr().err
+    kept = load_plan(plan).kept_days
+    fridays = {dt.date.fromisoformat(day) for _rep, day in kept}
+    assert fridays and {d.weekday() for d in fridays} == {4}
+    assert max(fridays) < dt.date(2026, 12, 4)  # today in the tests
+    assert all(kept[key] for key in kept)  # each with the visits it had
+    assert f"note: {len(kept)} days before today keep the visits they had" in err
+
+
 def test_removing_a_day_that_is_no_holiday_is_an_error_and_writes_nothing(tmp_path, capsys):
     plan = tmp_path / "plan.gpkg"
     shutil.copy(resource_path("sample", "sample_plan.gpkg"), plan)

@@ -183,7 +183,7 @@ def test_file_is_a_geopackage_that_gdal_reads(small_plan: Plan, tmp_path: Path) 
         "territories": "features", "accounts": "features", "reps": "features",
         "td_meta": "attributes", "td_rules": "attributes", "td_cadence": "attributes",
         "td_settings": "attributes", "td_schedule": "attributes", "td_visits": "attributes",
-        "td_unplaced": "attributes", "td_visit_log": "attributes",
+        "td_unplaced": "attributes", "td_visit_log": "attributes", "td_kept_days": "attributes",
         **dict.fromkeys(("td_opportunities", "td_quotas", "td_activities", "td_snapshots",
                          "td_snapshot_kpis"), "attributes"),
         "td_mileage_rates": "attributes", "td_expense_presets": "attributes",
@@ -364,7 +364,7 @@ def test_migration_1_to_2_gives_the_schema_the_writer_writes(tmp_path: Path) -> 
     ).fetchall() == [(None, None, "[]", 0)] * 3
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_migrations_from_a_fixture_give_the_schema_the_writer_writes(tmp_path: Path,
                                                                      version: int) -> None:
     fixture = DATA / f"plan_v{version}.gpkg"
@@ -409,6 +409,24 @@ def test_a_readings_unit_round_trips_and_a_bad_one_is_refused(tmp_path: Path) ->
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE td_visit_log SET unit = 'furlongs' WHERE miles = 15.0")
     with pytest.raises(PlanFileError, match=r"td_visit_log.*furlongs"):
+        load_plan(path)
+
+
+def test_a_v4_plan_has_kept_no_days_and_kept_days_round_trip(tmp_path: Path) -> None:
+    """Schema 4 kept no past days; schema 5 stores them, a bad one is refused by name."""
+    assert planfile.plan_schema_version(DATA / "plan_v4.gpkg") == 4
+    plan = load_plan(DATA / "plan_v4.gpkg")
+    assert plan.name == "LA fixture v4" and plan.kept_days == {}
+    plan.kept_days = {("R1", "2025-01-20"): (("HOSP-0000392801", ""),
+                                             ("HOSP-0005992669", "2025-01-17")),
+                      ("R1", "2025-01-21"): ()}
+    path = tmp_path / "kept.gpkg"
+    save_plan(plan, path)
+    assert load_plan(path).kept_days == plan.kept_days
+    with sqlite3.connect(path) as conn:
+        conn.execute("""UPDATE td_kept_days SET visits = '[["HOSP-1"]]' """
+                     "WHERE date = '2025-01-21'")
+    with pytest.raises(PlanFileError, match=r"td_kept_days.*HOSP-1"):
         load_plan(path)
 
 

@@ -216,7 +216,7 @@ def test_weeks_are_shown_and_stepped_by_their_monday(week, qtbot):
     assert {d for d, _a in view.rows} <= {f"2026-12-0{i}" for i in range(1, 7)} | {"2026-11-30"}
 
 
-def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot):
+def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot, monkeypatch):
     # Log a visit done with its readings, then mark that day off (Rotation panel, day menu):
     # the rotation has it elsewhere now, but the rep did it that day and the week says so.
     tdapp, view = week
@@ -229,6 +229,8 @@ def test_a_logged_visit_stays_on_its_day_after_the_rotation_moves_it(week, qtbot
     slot = cycle_for(doc.plan, doc.plan.schedules[REP].weeks).slot(dt.date.fromisoformat(date))
     panel = window.rotation_panel
     menu = panel.day_menu(panel.days[slot], None)
+    # on the day itself (a day already past keeps its visits as planned)
+    monkeypatch.setattr(clock, "today", lambda: dt.date.fromisoformat(date))
     with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
         next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)").trigger()
     assert aid not in [v.account_id for v in doc.plan.schedules[REP].day(*slot)]
@@ -409,7 +411,7 @@ def test_a_visit_is_moved_to_working_days_only_and_the_week_shows_it_at_once(wee
     assert view._cell(moved_here, "Planned") == f"moved here from {date}"
 
 
-def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
+def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot, monkeypatch):
     import dataclasses
 
     from territory_desktop import edits
@@ -417,9 +419,11 @@ def test_holiday_visits_have_the_planned_times_the_exports_give(week, qtbot):
 
     tdapp, view = week
     doc, window = tdapp.document, tdapp.window
+    monday = dt.date(2026, 12, 28)
+    # The manager sets the holidays before they come (days past keep what they had).
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 12, 1))
     settings = dataclasses.replace(doc.plan.settings, holidays=("2026-12-24", "2026-12-25"))
     assert window.apply_edit(lambda: edits.update_settings(doc.plan, settings))
-    monday = dt.date(2026, 12, 28)
     view.week.setDate(QDate(monday.year, monday.month, monday.day))
     qtbot.waitUntil(lambda: any(view._cell(r, "Planned").endswith("(holiday)")
                                 for r in range(len(view.rows))))
@@ -547,3 +551,38 @@ def test_a_visit_moved_in_the_log_then_dragged_in_the_rotation_shows_once(week, 
     assert [d for d, a in view.rows if a == aid] == [date, tuesday.isoformat()]
     assert view._cell(view.rows.index((tuesday.isoformat(), aid)), "Planned") == \
         f"moved here from {date}"
+
+
+def test_marking_a_day_off_keeps_the_days_already_driven(week, qtbot):
+    # A year into the rotation the manager marks week 2's Monday off (Rotation panel, day
+    # menu). The Mondays already driven keep their visits, in the rep's week and the mileage
+    # log; the ones to come are off. Undo takes it all back.
+    from territory_desktop.io.exports import build_trips
+
+    tdapp, view = week
+    doc, window = tdapp.document, tdapp.window
+    cycle = cycle_for(doc.plan, doc.plan.schedules[REP].weeks)
+    past = go_to_cycle_week(view, doc.plan, 1)
+    shown = list(view.rows)
+    assert any(d == past.isoformat() for d, _a in shown)
+    driven = build_trips(doc.plan, REP, past, past, window.routing.network)
+    future = next(cycle.date_of(w, 0) for w in range(1, 200, cycle.weeks)
+                  if cycle.date_of(w, 0) > clock.today())
+    notes: list[str] = []
+    doc.edit_noted.connect(notes.append)
+    panel = window.rotation_panel
+    menu = panel.day_menu(panel.days[(1, 0)], None)
+    with qtbot.waitSignal(doc.plan_changed, timeout=WAIT_MS):
+        next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)").trigger()
+    assert doc.plan.schedules[REP].day(1, 0) == []
+    assert any("days before today keep the visits they had" in n for n in notes), notes
+    qtbot.waitUntil(lambda: view.rows == shown, timeout=WAIT_MS)  # a deferred refresh
+    again = build_trips(doc.plan, REP, past, past, window.routing.network)
+    assert [[v.place.account_id for v in d.visits] for d in again.days] == [
+        [v.place.account_id for v in d.visits] for d in driven.days]
+    assert again.total() == pytest.approx(driven.total())
+    view.week.setDate(QDate(future.year, future.month, future.day))
+    qtbot.waitUntil(lambda: view.monday() == future)
+    assert view.rows and not any(d == future.isoformat() for d, _a in view.rows)
+    window.actions["edit.undo"].trigger()
+    assert doc.plan.kept_days == {} and doc.plan.schedules[REP].day(1, 0)

@@ -239,20 +239,15 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
     are planned on the next working day (``from`` names the holiday). Skipped account ids are
     added to ``skipped``.
     """
-    from territory_desktop.optimize.plan_schedule import visits_on
-
-    def planned_on(day: dt.date) -> list[tuple[str, dt.date | None]]:
-        slot = _slot(cycle, day)
-        return ([] if slot is None or slot in rep.days_off
-                else visits_on(plan, rep.id, cycle, day, since=cycle.monday))
+    from territory_desktop.optimize.plan_schedule import planned_on
 
     iso = date.isoformat()
     # A visit logged on a day the rotation has since moved it from is that week's visit: the
     # day it was moved to does not hold it again (as the rep's week shows it).
-    week = {d.isoformat(): [a for a, _ in planned_on(d)] for d in
+    week = {d.isoformat(): [a for a, _ in planned_on(plan, rep.id, cycle, d)] for d in
             (date + dt.timedelta(days=n - date.weekday()) for n in range(7))}
     hidden = logged_elsewhere(week, (e for (day, _a), e in log.items() if day in week))
-    on_day = [(a, h) for a, h in planned_on(date) if (iso, a) not in hidden]
+    on_day = [(a, h) for a, h in planned_on(plan, rep.id, cycle, date) if (iso, a) not in hidden]
     planned = [aid for aid, _ in on_day]
     holiday_of = {aid: day.isoformat() for aid, day in on_day if day is not None}
     actual: list[tuple[str, str, VisitLogEntry | None, str]] = []

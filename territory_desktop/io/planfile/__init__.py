@@ -29,6 +29,9 @@ td_unplaced     attributes   rep_id, account_id, missing_visits, reason
 td_visit_log    attributes   date, rep_id, account_id, status (done/skipped/moved), moved_to,
                              odometer_start, odometer_end, miles, note, unit (mi or km: the
                              readings' and the typed distance's; in log order)
+td_kept_days    attributes   rep_id, date, visits (JSON list of [account id, ISO date of the
+                             holiday it came from or ""]): a past day as planned before an
+                             edit of the rotation would have re-planned it
 td_opport-      attributes   id, account_id, amount, stage, created, closed (ISO dates, closed
 unities                      NULL for an open deal without one), status (won/lost/open)
 td_quotas       attributes   rep_id, period (2026Q3), first_month, months, amount

@@ -102,6 +102,8 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         schedules = _read_schedules(conn)
         where = "td_visit_log"
         visit_log = _read_rows(conn, "td_visit_log", _log_entry)
+        where = "td_kept_days"
+        kept_days = dict(_read_rows(conn, "td_kept_days", _kept_day))
         where = "td_opportunities"
         health = read_health(conn, stored_settings)
         where = "td_scenarios"
@@ -127,6 +129,7 @@ def _read_plan(conn: sqlite3.Connection, source: Path) -> Plan:
         health=health,
         scenarios=scenarios,
         exports=exports,
+        kept_days=kept_days,
         network=network,
     )
     problem = next(_value_problems(plan), None)
@@ -215,6 +218,16 @@ def _visit(r: sqlite3.Row) -> tuple[str, ScheduledVisit]:
 def _unplaced(r: sqlite3.Row) -> tuple[str, UnplacedAccount]:
     return _text(r["rep_id"]), UnplacedAccount(
         _text(r["account_id"]), _int(r["missing_visits"], "missing_visits"), _text(r["reason"]))
+
+
+def _kept_day(r: sqlite3.Row) -> tuple[tuple[str, str], tuple[tuple[str, str], ...]]:
+    visits = []
+    for item in _json_list(r["visits"], "visits"):
+        if not (isinstance(item, list) and len(item) == 2
+                and all(isinstance(x, str) for x in item)):
+            raise ValueError(f"visits must hold [account id, holiday] pairs, not {item!r}")
+        visits.append((item[0], item[1]))
+    return (_text(r["rep_id"]), _text(r["date"])), tuple(visits)
 
 
 def _log_entry(r: sqlite3.Row) -> VisitLogEntry:

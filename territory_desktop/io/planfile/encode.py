@@ -70,6 +70,9 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
             (s.rep_id, u.account_id, u.missing_visits, u.reason)
             for s in plan.schedules.values() for u in s.unplaced
         ], []
+    if table == "td_kept_days":
+        return [(rep_id, day, json.dumps([list(v) for v in visits]))
+                for (rep_id, day), visits in plan.kept_days.items()], []
     if table == "td_visit_log":
         return [
             (e.date, e.rep_id, e.account_id, e.status, e.moved_to, e.odometer_start,

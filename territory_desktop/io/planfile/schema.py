@@ -16,7 +16,7 @@ from territory_desktop.io.gpkg import Column, TableSpec
 from territory_desktop.model.health_settings import HealthSettings
 from territory_desktop.model.plan import Plan
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MAX_ROTATION_WEEKS = 52  # a rotation cycle of up to a year
 GENERATOR = "Territory Desktop"
 PLAN_SUFFIX = ".gpkg"
@@ -288,6 +288,19 @@ _TABLES_V3: tuple[TableSpec, ...] = (*_RESULTS_TABLES_V3, *_EXPORT_TABLES_V3, *_
 # file says otherwise: its readings are read as miles.
 _VISIT_LOG_COLUMNS_V4 = (Column("unit", "TEXT", "DEFAULT 'mi'"),)
 
+# What schema 5 added: days already driven that a later edit of the rotation would re-plan,
+# kept as they were planned (an older file has none: its rotation edits re-planned them).
+_KEPT_DAYS_V5 = TableSpec(
+    "td_kept_days",
+    (
+        Column("rep_id", "TEXT", "NOT NULL"),
+        Column("date", "TEXT", "NOT NULL"),
+        Column("visits", "TEXT", "DEFAULT '[]'"),
+    ),
+    description="Territory Desktop: past days' visits as planned before a rotation edit "
+                "(JSON list of [account id, holiday it came from or ''])",
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -369,6 +382,7 @@ TABLES: dict[str, TableSpec] = {
         ),
         *_SCHEDULE_TABLES_V2,
         *_TABLES_V3,
+        _KEPT_DAYS_V5,
     )
 }
 TABLES["td_visit_log"] = dataclasses.replace(
@@ -407,7 +421,13 @@ def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
     _add(conn, {"td_visit_log": _VISIT_LOG_COLUMNS_V4}, (), ())
 
 
-MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
+def _migrate_4_to_5(conn: sqlite3.Connection) -> None:
+    """Migrate to schema 5: past days kept as planned (none in an older file)."""
+    _add(conn, {}, (), (_KEPT_DAYS_V5,))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+                                    4: _migrate_4_to_5}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,6 +476,13 @@ def _value_problems(plan: Plan) -> Iterator[tuple[str, str]]:
     names = [s.name for s in plan.scenarios]
     for name in sorted({n for n in names if names.count(n) > 1}):
         yield "td_scenarios", f"two scenarios are named {name!r}"
+    for (rep_id, day), visits in plan.kept_days.items():
+        if not _is_iso_date(day):
+            yield "td_kept_days", f"kept day of rep {rep_id}: {day!r} is not a date like 2025-03-04"
+        for account_id, holiday in visits:
+            if holiday and not _is_iso_date(holiday):
+                yield "td_kept_days", (f"kept day {day} of rep {rep_id}: account {account_id} "
+                                       f"came from {holiday!r}, not a date like 2025-12-25")
     for n, entry in enumerate(plan.visit_log, start=1):
         what = f"entry {n} ({entry.rep_id}, {entry.account_id})"
         if not _is_iso_date(entry.date):
