@@ -267,28 +267,29 @@ def _scheduled_drive(plan: Any, path: Path, err: TextIO) -> Callable[[str], floa
     return lambda rep_id: hours().get(rep_id)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
-def _num(value: float | None, fmt: str) -> str:
-    return "-" if value is None else format(value, fmt)
+_TABLE = (("pipeline", "pipeline", 10), ("coverage_ratio", "cover", 6),
+          ("attainment", "attain", 6), ("win_rate", "win", 5), ("avg_deal", "avg deal", 9),
+          ("cycle_days", "cycle", 6), ("velocity", "velocity", 10),
+          ("visit_coverage", "visits", 6), ("utilisation", "util", 5),
+          ("white_space", "white", 5))
+"""The table's KPIs: attribute, header and width; each written as the window writes it."""
 
 
 def _print_report(report: Any, out: TextIO) -> None:
+    from territory_desktop.health.formats import KPI_KINDS, kpi_text
+
+    def cell(t: Any, kpi: str) -> str:
+        value = getattr(t, kpi)
+        return "-" if value is None else kpi_text(value, KPI_KINDS[kpi])
+
     k = report.kpis
     print(f"Territory health {k.period} (as of {k.as_of}); '-' = not enough to say, see below",
           file=out)
-    print(f"{'territory':<22} {'rep':<8} {'pipeline':>10} {'cover':>6} {'attain':>6} "
-          f"{'win':>5} {'avg deal':>9} {'cycle':>6} {'veloc/d':>8} {'visits':>6} "
-          f"{'util':>5} {'white':>5}", file=out)
+    print(f"{'territory':<22} {'rep':<8} "
+          + " ".join(f"{header:>{width}}" for _kpi, header, width in _TABLE), file=out)
     for t in (*k.territories, k.team):
-        print(f"{t.name[:22]:<22} {(t.rep_id or '-')[:8]:<8} {t.pipeline:>10,.0f} "
-              f"{_num(t.coverage_ratio, '.1f'):>6} {_pct(t.attainment):>6} "
-              f"{_pct(t.win_rate):>5} {_num(t.avg_deal, ',.0f'):>9} "
-              f"{_num(t.cycle_days, '.0f'):>6} {_num(t.velocity, ',.0f'):>8} "
-              f"{_pct(t.visit_coverage):>6} {_pct(t.utilisation):>5} {t.white_space:>5}",
-              file=out)
+        print(f"{t.name[:22]:<22} {(t.rep_id or '-')[:8]:<8} "
+              + " ".join(f"{cell(t, kpi):>{width}}" for kpi, _header, width in _TABLE), file=out)
     if report.signals:
         print("\nSignals", file=out)
         names = {t.key: t.name for t in k.territories}

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from territory_desktop import cli
-from territory_desktop.health import health_report, report_json
+from territory_desktop.health import KPI_KINDS, health_report, kpi_text, report_json
 from territory_desktop.io.planfile import load_plan, save_plan
 from territory_desktop.io.results import import_results
 from territory_desktop.resources import resource_path
@@ -68,6 +68,29 @@ def test_health_on_the_sample_agrees_with_the_core(capsys):
     text = capsys.readouterr().out
     assert text.startswith("Territory health 2026Q3 (as of 2026-09-30)")
     assert "Harbor East" in text and "Signals" in text
+
+
+def test_health_table_writes_each_kpi_as_the_window_does(capsys):
+    """Each cell is the Health panel's text (kpi_text): coverage 1.0x, velocity 396/day."""
+    plan = load_plan(SAMPLE / "sample_plan.gpkg")
+    results = import_results(plan.accounts, plan.reps, RESULTS / "opportunities.csv",
+                             RESULTS / "quotas.csv", RESULTS / "activities.csv").results
+    kpis = health_report(plan, results).kpis
+    assert cli.main(["plan", "health", str(SAMPLE / "sample_plan.gpkg"),
+                     "--opportunities", str(RESULTS / "opportunities.csv"),
+                     "--quotas", str(RESULTS / "quotas.csv"),
+                     "--activities", str(RESULTS / "activities.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[2:] == ["pipeline", "cover", "attain", "win", "avg", "deal",
+                                    "cycle", "velocity", "visits", "util", "white"]
+    shown = ("pipeline", "coverage_ratio", "attainment", "win_rate", "avg_deal", "cycle_days",
+             "velocity", "visit_coverage", "utilisation", "white_space")
+    rows = lines[2:3 + len(kpis.territories)]
+    for t, row in zip((*kpis.territories, kpis.team), rows, strict=True):
+        expected = ["-" if getattr(t, kpi) is None else kpi_text(getattr(t, kpi), KPI_KINDS[kpi])
+                    for kpi in shown]
+        assert row.startswith(t.name) and row.split()[-10:] == expected, row
+    assert "1,265/day" in rows[-1] and "0.8x" in rows[-1]  # the team: velocity, coverage
 
 
 def test_import_results_reports_bad_rows_and_writes_the_problem_csv(small, tmp_path, capsys):
