@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-RATE_UNITS = ("mi", "km")
+from territory_desktop.units import METERS_PER_UNIT
 
 
 class ExportError(ValueError):
@@ -49,7 +49,7 @@ class RateTable:
         for p in self.periods:
             if p.end < p.start:
                 raise ExportError(f"{where}rate period {p.start} to {p.end} ends before it starts")
-            if p.unit not in RATE_UNITS:
+            if p.unit not in METERS_PER_UNIT:
                 raise ExportError(f"{where}rate period {p.start}: unit must be mi or km, "
                                   f"not {p.unit!r}")
             if not p.rate.is_finite() or p.rate < 0:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from territory_desktop.io.exports._files import ExportError, write_csv
-from territory_desktop.io.exports.trips import UNITS
 from territory_desktop.model.export_settings import RatePeriod, RateTable
+from territory_desktop.units import METERS_PER_UNIT, distance_unit
 
 if TYPE_CHECKING:
     from territory_desktop.model import Plan
@@ -37,7 +37,8 @@ def rate_in(period: RatePeriod, unit: str) -> Decimal:
     """
     if period.unit == unit:
         return period.rate
-    per = period.rate * Decimal(str(UNITS[unit])) / Decimal(str(UNITS[period.unit]))
+    per = (period.rate * Decimal(str(METERS_PER_UNIT[distance_unit(unit)]))
+           / Decimal(str(METERS_PER_UNIT[distance_unit(period.unit)])))
     return per.quantize(CONVERTED_RATE, rounding=ROUND_HALF_UP)
 
 
@@ -105,7 +106,7 @@ def read_rates(path: Path) -> RateTable:
                                       verified=not check.upper().startswith("UNVERIFIED")))
         else:
             unit = (row["unit"] or "").strip().lower()
-            if unit not in UNITS:
+            if unit not in METERS_PER_UNIT:
                 raise ExportError(f"{path}:{line}: column unit: {row['unit']!r} is not mi or km")
             currency = (row["currency"] or "").strip().upper()
             if len(currency) != 3 or not currency.isalpha():

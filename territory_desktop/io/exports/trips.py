@@ -26,7 +26,7 @@ from territory_desktop import clock
 from territory_desktop.io.exports._files import ExportError
 from territory_desktop.model import Account, Plan, Rep, VisitLogEntry
 from territory_desktop.model.rotation_dates import logged_elsewhere
-from territory_desktop.units import convert
+from territory_desktop.units import METERS_PER_UNIT, DistanceUnit, convert, distance_unit
 
 if TYPE_CHECKING:
     from territory_desktop.optimize.rotation import RotationCycle
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
 
-UNITS = {"mi": 1609.344, "km": 1000.0}
 TRIP_TYPES = ("business", "commute", "personal")
 IMPLAUSIBLE_FACTOR = 3.0  # see implausible()
 IMPLAUSIBLE_SLACK = 20.0  # in the trips' unit (mi or km)
@@ -199,11 +198,12 @@ class Trips:
                                  f" after today ({today}) left out: not driven yet"))
 
 
-def _parse_unit(unit: str) -> float:
+def _parse_unit(unit: str) -> DistanceUnit:
     try:
-        return UNITS[unit]
-    except KeyError:
-        raise ExportError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}") from None
+        return distance_unit(unit)
+    except ValueError:
+        raise ExportError(f"unit must be one of {', '.join(METERS_PER_UNIT)}, "
+                          f"not {unit!r}") from None
 
 
 def account_place(account: Account) -> Place:
@@ -306,12 +306,12 @@ def _purpose(place: Place, moved_from: str) -> str:
 
 
 def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], route: Route,
-          unit: str, warnings: list[str]) -> list[TripLeg]:
-    per_unit = UNITS[unit]
+          unit: DistanceUnit, warnings: list[str]) -> list[TripLeg]:
+    per_unit = METERS_PER_UNIT[unit]
     commute = "business" if rep.home_office else "commute"
     legs: list[TripLeg] = []
     last_reading: float | None = None
-    last_unit = unit
+    last_unit: str = unit
     n = len(route.legs)
     for i, leg in enumerate(route.legs):
         origin, dest = places[i], places[i + 1]
@@ -392,7 +392,8 @@ def build_trips(plan: Plan, rep_id: str, start: dt.date, end: dt.date, network: 
     """
     from territory_desktop.optimize.plan_schedule import cycle_for, visit_times
 
-    per_unit = _parse_unit(unit)
+    unit = _parse_unit(unit)
+    per_unit = METERS_PER_UNIT[unit]
     rep = rep_and_schedule(plan, rep_id)
     if end < start:
         raise ExportError(f"the date range ends ({end}) before it starts ({start})")

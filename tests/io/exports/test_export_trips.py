@@ -142,6 +142,9 @@ def test_kilometres(export_plan, sample_network, trips):
     km = build_trips(export_plan, REP, dt.date(2026, 1, 5), END, sample_network, unit="km")
     miles = [d for d in trips.days if d.date >= dt.date(2026, 1, 5)]
     assert km.total() == pytest.approx(sum(d.total() for d in miles) * 1.609344, abs=0.01)
+    spelled = build_trips(export_plan, REP, dt.date(2026, 1, 5), END, sample_network,
+                          unit="kilometres")  # an older spelling, read as units.py reads it
+    assert (spelled.unit, spelled.total()) == ("km", km.total())
     with pytest.raises(ExportError, match="unit must be one of mi, km"):
         build_trips(export_plan, REP, START, END, sample_network, unit="furlong")
 
