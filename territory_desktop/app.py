@@ -92,6 +92,7 @@ def build(settings_file: Path | None = None, data_dir: Path | None = None) -> Ap
     health_map = HealthMap(health, window.select_territories, rotation_panel, raise_dock,
                            window.actions.get)
 
+    design.scenarios.report_written.connect(files.remember_export_folder)
     routing.network_ready.connect(territories.model.refresh)
     routing.network_ready.connect(health.refresh)  # its utilisation counts road driving
     routing.route_presented.connect(route_panel.show_route)

@@ -127,6 +127,10 @@ class ExportDialog(QDialog):
     preview_requested = Signal()
     """The user pressed Preview (no payload); the answer comes through :meth:`show_preview`."""
 
+    folder_chosen = Signal(Path)
+    """The user chose where to write with Browse… (payload: the folder; the next export's
+    file dialogs open there)."""
+
     routed = False
     plan_file: Path | None = None  # the open plan's file (set before the dialog opens)
 

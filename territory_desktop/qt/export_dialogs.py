@@ -264,6 +264,7 @@ class RangeDialog(TripDialog):
                                                 filters[self.format.currentIndex()])
         if chosen:
             self.path.setText(chosen)
+            self.folder_chosen.emit(self.output_folder)
 
     def _suffix(self) -> str:
         return Path(self.path.text().strip()).suffix.lower().lstrip(".")
@@ -454,6 +455,7 @@ class RoutePackDialog(TripDialog):
                                                   self.folder.text())
         if chosen:
             self.folder.setText(chosen)
+            self.folder_chosen.emit(self.output_folder)
 
     def target_problem(self) -> str:
         """Return why the pack cannot be written: nothing ticked, or no folder."""

@@ -58,6 +58,7 @@ class Exports:
     def _open(self, dialog: ExportDialog, run: Callable[[], None]) -> None:
         self.dialog = dialog
         dialog.plan_file = self.files.document.path
+        dialog.folder_chosen.connect(self.files.remember_export_folder)
         dialog.refresh()
         dialog.accepted.connect(run)
         dialog.open()

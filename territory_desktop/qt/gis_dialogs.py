@@ -96,6 +96,7 @@ class _FileExportDialog(ExportDialog):
                                                 f"{self.format.currentText()} (*.{self.suffix})")
         if chosen:
             self.path.setText(chosen)
+            self.folder_chosen.emit(self.target.parent)
 
     def stem(self) -> str:
         """Return the suggested file name, without suffix."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -60,6 +61,9 @@ class RepPackDialog(QDialog):
 
     ``plan_file``: the open plan's file, which the pack must not overwrite.
     """
+
+    folder_chosen = Signal(Path)
+    """The user chose where to write with Browse… (payload: the folder)."""
 
     def __init__(self, plan: Plan, folder: str, parent: QWidget,
                  plan_file: Path | None = None) -> None:
@@ -115,6 +119,7 @@ class RepPackDialog(QDialog):
         chosen, _ = QFileDialog.getSaveFileName(self, "Export rep pack", start, PACK_FILTER)
         if chosen:
             self.path.setText(chosen if chosen.lower().endswith(".gpkg") else chosen + ".gpkg")
+            self.folder_chosen.emit(Path(chosen).parent)
 
     def failed(self, exc: Exception) -> None:
         """Open again, the choices kept, saying why the pack was not written."""
@@ -230,6 +235,7 @@ class RepPacks:
         folder = file_folder(self.files.document, self.files.prefs, export=True)
         dialog = self.dialog = RepPackDialog(self.bench.document.plan, folder,
                                              self.bench.dialog_parent(), self.files.document.path)
+        dialog.folder_chosen.connect(self.files.remember_export_folder)
         dialog.accepted.connect(lambda: self._export(dialog.rep_id,
                                                      Path(dialog.path.text().strip())))
         dialog.open()

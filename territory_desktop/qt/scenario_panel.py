@@ -76,6 +76,9 @@ class ScenarioPanel(QWidget):
     compared = Signal(object)
     """A comparison is shown (payload: the :class:`RealignmentReport`)."""
 
+    report_written = Signal(Path)
+    """The realignment report was exported (payload: the folder it was written to)."""
+
     def __init__(self, workbench: Workbench, routing: RoutingController,
                  figures: Callable[[], AlignmentFigures | None],
                  parent: QWidget | None = None) -> None:
@@ -380,5 +383,6 @@ class ScenarioPanel(QWidget):
         except OSError as exc:
             self.workbench.notify_error("Export failed", f"{path}: {exc.strerror or exc}")
             return
+        self.report_written.emit(written[0].parent)
         self.workbench.show_status(f"Realignment report written: "
                                    f"{', '.join(p.name for p in written)}", 10000)

@@ -69,6 +69,7 @@ class SummaryDialog(ExportDialog):
                                                 "PDF (*.pdf)")
         if chosen:
             self.path.setText(chosen)
+            self.folder_chosen.emit(self.target.parent)
 
     def preview_problem(self) -> str:
         """Return why Preview (and OK) are disabled: no territories."""

@@ -112,3 +112,29 @@ def test_imports_follow_the_last_picked_folder_until_another_plan_file(tdapp, qt
     qtbot.waitUntil(lambda: not doc.is_modified, timeout=30_000)
     window.actions["file.import_accounts"].trigger()
     assert opened_in == [str(plans), str(crm)]
+
+
+def test_browsing_for_an_export_target_is_where_the_next_export_opens(tdapp, qtbot, monkeypatch,
+                                                                       tmp_path):
+    window, files = tdapp.window, tdapp.files
+    opened_in: list[Path] = []
+    picked: list[Path] = []
+
+    def chooser(_parent, _title, start, *_rest, **_kw):
+        opened_in.append(Path(start) if Path(start).is_dir() else Path(start).parent)
+        picked.append(tmp_path / f"out{len(picked)}")
+        picked[-1].mkdir()
+        return str(picked[-1] / "export.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(chooser))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(Path(chooser(*a, **k)[0]).parent)))
+    actions = ("file.export_mileage", "file.export_route_pack", "file.export_gis",
+               "file.export_summary", "file.export_rep_pack", "file.export_mileage")
+    for action in actions:
+        window.actions[action].trigger()
+        dialog = window.travel.dialog if action.endswith("rep_pack") else window.exports.dialog
+        qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+        dialog.reject()  # cancelled: the folder browsed to is still where the next one opens
+    assert opened_in[1:] == picked[:-1]
+    assert files.store.load().export_folder == str(picked[-1])

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+)
 
 from territory_desktop import edits
 from territory_desktop.io.planfile import load_plan
@@ -159,18 +168,28 @@ def test_a_comparison_names_reps_and_closes_when_the_plan_changes(tdapp, qtbot, 
 def test_export_the_realignment_report(tdapp, qtbot, two_scenarios, monkeypatch, tmp_path):
     panel = tdapp.window.design.scenarios
     report = _compare(tdapp, qtbot, "As shipped", "Balanced")
-    out = tmp_path / "realignment.xlsx"
+    out = tmp_path / "reports" / "realignment.xlsx"
+    out.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (str(out), "Excel workbook (*.xlsx)")))
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     book = openpyxl.load_workbook(out)
     handoffs = next(ws for ws in book.worksheets if ws.max_row == report.moved + 1)
     assert handoffs.max_row == report.moved + 1
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *_a, **_k: (str(tmp_path / "r.csv"),
-                                                        "CSV files (*.csv)")))
+    opened_in = []
+
+    def chooser(_parent, _title, start, *_rest, **_kw):
+        opened_in.append(Path(start).parent)
+        return str(tmp_path / "r.csv"), "CSV files (*.csv)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(chooser))
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     assert (tmp_path / "r.csv").is_file() and (tmp_path / "r-reps.csv").is_file()
+    tdapp.window.actions["file.export_gis"].trigger()  # the next export opens where it went
+    dialog = tdapp.window.exports.dialog
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    dialog.reject()
+    assert opened_in == [out.parent, tmp_path]
 
 
 def test_save_and_reopen_keeps_the_scenarios(tdapp, qtbot, two_scenarios, monkeypatch,
