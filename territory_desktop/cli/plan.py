@@ -133,11 +133,13 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop.geo.assignment import assign_accounts
     from territory_desktop.io import planfile
     from territory_desktop.optimize.plan_schedule import (
+        STRAIGHT_LINE,
         rep_accounts,
         rotation_inputs,
         solve_rep,
         summarise,
     )
+    from territory_desktop.routing.errors import NoRoadNetwork
     from territory_desktop.routing.plan_network import plan_road_network
 
     plan = planfile.load_plan(args.plan)
@@ -145,10 +147,17 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     owned = {r: rep_accounts(plan, r, territory_of) for r in plan.reps}
     for rep_id, ids in owned.items():  # refuse bad input before minutes of solving, not after
         rotation_inputs(plan, rep_id, ids, args.weeks)
-    source = plan_road_network(plan, args.plan.resolve().parent, network_file=args.network_cache)
-    if source.embedded:
-        print(f"note: {source.source}", file=sys.stderr)
-    network = source.network
+    try:
+        source = plan_road_network(plan, args.plan.resolve().parent,
+                                   network_file=args.network_cache)
+    except NoRoadNetwork as exc:  # as the window does: straight-line times, said so
+        print(f"note: {exc}: rotations are timed on straight lines", file=sys.stderr)
+        network = None
+    else:
+        if source.embedded:
+            print(f"note: {source.source}", file=sys.stderr)
+        network = source.network
+    times = "road times" if network is not None else STRAIGHT_LINE
     reps: list[dict[str, Any]] = []
     for rep_id, ids in owned.items():
         if not ids:
@@ -161,10 +170,10 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     if args.output:
         planfile.save_plan(plan, args.output)
     if args.json:
-        print(json.dumps({"reps": reps}, indent=2))
+        print(json.dumps({"drive_times": times, "reps": reps}, indent=2))
     else:
         for r in reps:
-            print(f"{r['rep_id']:<10} drive {r['drive_hours']:6.1f} h  visits "
+            print(f"{r['rep_id']:<10} drive {r['drive_hours']:6.1f} h ({times})  visits "
                   f"{r['visit_hours']:6.1f} h  longest day {r['longest_day_hours']:4.1f} h  "
                   f"compliance {r['compliance']:.0%}  unplaced {len(r['unplaced'])}")
     return 0
@@ -215,7 +224,8 @@ def register(plan: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     info.add_argument("plan", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
     info.set_defaults(func=_plan_info)
-    schedule = plan.add_parser("schedule", help="plan every rep's call rotation on road times")
+    schedule = plan.add_parser("schedule", help="plan every rep's call rotation on road times "
+                               "(straight-line times when the plan has no road network)")
     schedule.add_argument("plan", type=Path)
     schedule.add_argument("--weeks", type=int, help="rotation length (default: the plan's)")
     schedule.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from territory_desktop.routing import RoadNetwork
 
 Slot = tuple[int, int]
+STRAIGHT_LINE = "straight-line, no road network"
+"""How a rotation's drive times are named when the plan has no road network (window and CLI)."""
 Progress = Callable[[float, str], None]
 Stop = Callable[[], bool]
 

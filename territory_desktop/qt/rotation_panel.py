@@ -369,7 +369,7 @@ class RotationPanel(QWidget):
                                  "Build the road network (Ctrl+B) to see drive times.")
         else:
             from territory_desktop.model.workload import rep_week
-            from territory_desktop.optimize.plan_schedule import summarise
+            from territory_desktop.optimize.plan_schedule import STRAIGHT_LINE, summarise
 
             s = summarise(rep_id, result)
             week = rep_week(plan, rep_id, self.bench.document.assignment.territory_of,
@@ -377,7 +377,7 @@ class RotationPanel(QWidget):
             straight = self.controller.straight_line
             self.summary.setText(
                 f"Over {schedule.weeks} weeks: drive {s.drive_hours:.1f} h ("
-                + ("straight-line, no road network" if straight else "scheduled, road times")
+                + (STRAIGHT_LINE if straight else "scheduled, road times")
                 + f") · visits {s.visit_hours:.1f} h · longest day {s.longest_day_hours:.1f} h"
                 f" · frequency compliance {s.compliance:.0%} · utilisation "
                 f"{week.utilisation:.0%} of {week.weekly_hours:g} h/week"

@@ -93,6 +93,41 @@ def test_plan_schedule_prints_totals_and_writes_the_plan(tmp_path, capsys, monke
     assert list((tmp_path / "cache" / "networks").glob("*.npz"))
 
 
+def test_plan_schedule_without_roads_times_rotations_on_straight_lines_as_the_window(
+        tmp_path, capsys, monkeypatch):
+    from dataclasses import replace
+
+    from territory_desktop import edits
+    from territory_desktop.geo.assignment import assign_accounts
+    from territory_desktop.io import planfile
+    from territory_desktop.optimize.plan_schedule import solve_rep
+
+    monkeypatch.setenv("TDESK_CACHE", str(tmp_path / "cache"))
+    plan = planfile.load_plan(SAMPLE / "sample_plan.gpkg")
+    for t in plan.territories.values():  # one rep keeps the test quick
+        if t.rep_id != "REP-4":
+            plan = edits.update_territory(plan, t.id, rep_id=None).plan
+    plan.settings = replace(plan.settings, osm_extract="")  # no extract, none stored
+    path, out = tmp_path / "no_roads.gpkg", tmp_path / "scheduled.gpkg"
+    planfile.save_plan(plan, path)
+    args = ["plan", "schedule", str(path), "--seconds", "30", "--seed", "1"]
+    assert cli.main([*args, "--json", "-o", str(out)]) == 0
+    printed = capsys.readouterr()
+    report = json.loads(printed.out)
+    assert report["drive_times"] == "straight-line, no road network"
+    assert [r["rep_id"] for r in report["reps"]] == ["REP-4"]
+    assert report["reps"][0]["drive_hours"] > 0 and report["reps"][0]["compliance"] == 1.0
+    assert "the plan names no OSM extract" in printed.err
+    assert "straight lines" in printed.err
+    assert not (tmp_path / "cache" / "networks").exists()  # nothing compiled
+    # the window's engine on straight-line times (no network) makes the same rotation
+    window, _ = solve_rep(plan, "REP-4", assign_accounts(plan).territory_of, None, seconds=30,
+                          seed=1)
+    assert planfile.load_plan(out).schedules["REP-4"].visits == window.visits
+    assert cli.main(args) == 0
+    assert "(straight-line, no road network)" in capsys.readouterr().out
+
+
 def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
     from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 
