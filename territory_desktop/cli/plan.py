@@ -134,6 +134,7 @@ def _plan_schedule(args: argparse.Namespace) -> int:
     from territory_desktop.io import planfile
     from territory_desktop.optimize.plan_schedule import (
         STRAIGHT_LINE,
+        keep_past_days,
         rep_accounts,
         rotation_inputs,
         solve_rep,
@@ -158,6 +159,7 @@ def _plan_schedule(args: argparse.Namespace) -> int:
             print(f"note: {source.source}", file=sys.stderr)
         network = source.network
     times = "road times" if network is not None else STRAIGHT_LINE
+    loaded = plan
     reps: list[dict[str, Any]] = []
     for rep_id, ids in owned.items():
         if not ids:
@@ -167,6 +169,9 @@ def _plan_schedule(args: argparse.Namespace) -> int:
         anchor = rotation.planner.cycle.monday.isoformat()
         plan = edits.set_schedule(plan, schedule, "schedule", anchor=anchor).plan
         reps.append(summarise(rep_id, rotation.schedule).as_json())
+    plan, kept = keep_past_days(loaded, plan)
+    if kept:
+        print(f"note: {kept}", file=sys.stderr)
     if args.output:
         planfile.save_plan(plan, args.output)
     if args.json:

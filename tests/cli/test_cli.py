@@ -128,6 +128,33 @@ def test_plan_schedule_without_roads_times_rotations_on_straight_lines_as_the_wi
     assert "(straight-line, no road network)" in capsys.readouterr().out
 
 
+def test_re_scheduling_keeps_the_days_already_driven(tmp_path, capsys, monkeypatch):
+    # The exports fixture's rotation started on 2025-12-29; today (2026-12-04) it is re-planned.
+    import datetime as dt
+    from pathlib import Path
+
+    from territory_desktop.io import planfile
+    from territory_desktop.optimize.plan_schedule import cycle_for, planned_on
+
+    monkeypatch.setenv("TDESK_CACHE", str(tmp_path / "cache"))
+    path, out = tmp_path / "plan.gpkg", tmp_path / "re_planned.gpkg"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "exports_plan.gpkg", path)
+    before = planfile.load_plan(path)
+    assert cli.main(["plan", "schedule", str(path), "--seconds", "2", "--seed", "7",
+                     "-o", str(out)]) == 0
+    after = planfile.load_plan(out)
+    assert after.schedules["REP-4"] != before.schedules["REP-4"]
+    assert after.kept_days
+    assert f"note: {len(after.kept_days)} days before today keep the visits they had" in \
+        capsys.readouterr().err
+    old = cycle_for(before, before.schedules["REP-4"].weeks)
+    new = cycle_for(after, after.schedules["REP-4"].weeks)
+    day = old.monday
+    while day < dt.date(2026, 12, 4):
+        assert planned_on(after, "REP-4", new, day) == planned_on(before, "REP-4", old, day)
+        day += dt.timedelta(days=1)
+
+
 def test_pvrp_through_tdesk_uses_the_scheduler_engine(shared_data, capsys):
     from territory_desktop.optimize.cgl_format import CGLRoute, check_solution, read_instance
 
