@@ -225,6 +225,8 @@ class RepWeekView(QWidget):
                 if week_no is not None else "no working days"
             off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
                                for d, note in sorted(holidays.items()))
+            if any((rep_id, d.isoformat()) in plan.kept_days for d in week):
+                off_days += " · days past as they were planned (the rotation changed since)"
             self.caption.setText(f"{total_visits} planned visits · {label}{off_days} · "
                                  + ("load the road network (Ctrl+B) for planned times"
                                     if planner is None else "planned times on straight-line "

@@ -576,7 +576,8 @@ def test_marking_a_day_off_keeps_the_days_already_driven(week, qtbot):
         next(a for a in menu.actions() if a.text() == "Mark day off (every 4 weeks)").trigger()
     assert doc.plan.schedules[REP].day(1, 0) == []
     assert any("days before today keep the visits they had" in n for n in notes), notes
-    qtbot.waitUntil(lambda: view.rows == shown, timeout=WAIT_MS)  # a deferred refresh
+    qtbot.waitUntil(lambda: "as they were planned" in view.caption.text(), timeout=WAIT_MS)
+    assert view.rows == shown
     again = build_trips(doc.plan, REP, past, past, window.routing.network)
     assert [[v.place.account_id for v in d.visits] for d in again.days] == [
         [v.place.account_id for v in d.visits] for d in driven.days]
@@ -584,5 +585,6 @@ def test_marking_a_day_off_keeps_the_days_already_driven(week, qtbot):
     view.week.setDate(QDate(future.year, future.month, future.day))
     qtbot.waitUntil(lambda: view.monday() == future)
     assert view.rows and not any(d == future.isoformat() for d, _a in view.rows)
+    assert "as they were planned" not in view.caption.text()
     window.actions["edit.undo"].trigger()
     assert doc.plan.kept_days == {} and doc.plan.schedules[REP].day(1, 0)
