@@ -512,9 +512,9 @@ def _log_text(visit: str, old: VisitLogEntry | None, entry: VisitLogEntry) -> st
         old = VisitLogEntry(entry.date, entry.rep_id, entry.account_id, "planned")
     if (entry.status, entry.moved_to) != (old.status, old.moved_to):
         return f"Mark {visit} {entry.status}" + (f" to {entry.moved_to}" if entry.moved_to else "")
-    if entry.miles != old.miles:
-        return (f"Clear the distance of {visit}" if entry.miles is None
-                else f"Log {round(entry.miles, 2):g} {entry.unit} to {visit}")
+    if entry.distance != old.distance:
+        return (f"Clear the distance of {visit}" if entry.distance is None
+                else f"Log {round(entry.distance, 2):g} {entry.unit} to {visit}")
     if (entry.odometer_start, entry.odometer_end) != (old.odometer_start, old.odometer_end):
         return f"Log odometer for {visit}"
     if entry.note != old.note:

@@ -98,7 +98,7 @@ def test_visit_log_replaces_same_visit():
     plan = plan_with_schedule()
     e1 = VisitLogEntry("2026-11-23", "r", "a", "done", odometer_start=100.0, odometer_end=112.5)
     plan = edits.log_visit(plan, e1).plan
-    assert plan.visit_log[0].actual_miles == pytest.approx(12.5)
+    assert plan.visit_log[0].logged_distance == pytest.approx(12.5)
     e2 = VisitLogEntry("2026-11-23", "r", "a", "moved", moved_to="2026-11-24")
     plan = edits.log_visit(plan, e2).plan
     assert plan.visit_log == [e2]
@@ -111,7 +111,7 @@ def test_visit_log_replaces_same_visit():
     ({"odometer_start": 12010.0, "odometer_end": 12005.0}, "(12005) is lower than at the start"),
     ({"odometer_start": -1.0}, "odometer at the start must be a number of zero or more"),
     ({"odometer_end": float("nan")}, "odometer at the end must be a number of zero or more"),
-    ({"miles": float("inf")}, "miles must be a number of zero or more"),
+    ({"distance": float("inf")}, "distance must be a number of zero or more"),
 ])
 def test_a_log_entry_refuses_impossible_readings(readings, reason):
     with pytest.raises(ScheduleError, match=re.escape(reason)):
@@ -132,7 +132,7 @@ def test_each_log_edit_is_named_for_what_it_changes():
     plan = plan_with_schedule()
     done = VisitLogEntry("2026-11-23", "r", "a", "done")
     texts = []
-    for entry in (done, replace(done, miles=2.5), replace(done, miles=2.5, note="gate code"),
+    for entry in (done, replace(done, distance=2.5), replace(done, distance=2.5, note="gate code"),
                   replace(done, status="moved", moved_to="2026-11-24")):
         edit = edits.log_visit(plan, entry)
         plan = edit.plan

@@ -37,9 +37,9 @@ def check_readings(entry: VisitLogEntry, others: Iterable[VisitLogEntry],
     ``names`` gives accounts' names for the message.
     """
     names = names or {}
-    distance = entry.actual_miles
+    distance = entry.logged_distance
     if distance is not None and distance > MAX_DRIVE_PER_DAY:
-        how = ("odometer end minus start" if entry.miles is None
+        how = ("odometer end minus start" if entry.distance is None
                else "the distance typed")
         raise ValueError(f"{distance:,.0f} ({how}) for one visit is more than anyone drives in a "
                          f"day ({MAX_DRIVE_PER_DAY:,.0f}); check the reading")

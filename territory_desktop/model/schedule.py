@@ -80,7 +80,7 @@ class RepSchedule:
 class VisitLogEntry:
     """What happened on a real date: done, skipped or moved, with the rep's mileage if known.
 
-    The readings (odometer start and end, the typed distance ``miles``) are in ``unit``, the
+    The readings (odometer start and end, the typed ``distance``) are in ``unit``, the
     car's: the distance unit the user had chosen when logging them. They mean that distance
     whatever the preference is later; :meth:`distance_in` converts.
     """
@@ -92,7 +92,7 @@ class VisitLogEntry:
     moved_to: str = ""  # ISO date, for status "moved"
     odometer_start: float | None = None
     odometer_end: float | None = None
-    miles: float | None = None  # distance driven to this visit as typed (in ``unit``)
+    distance: float | None = None  # driven to this visit as typed (in ``unit``)
     note: str = ""
     unit: DistanceUnit = "mi"
 
@@ -109,20 +109,21 @@ class VisitLogEntry:
             raise ScheduleError(f"odometer at the end ({self.odometer_end:g}) is lower than at "
                                 f"the start ({self.odometer_start:g})")
         for label, value in (("odometer at the start", self.odometer_start),
-                             ("odometer at the end", self.odometer_end), ("miles", self.miles)):
+                             ("odometer at the end", self.odometer_end),
+                             ("distance", self.distance)):
             if value is not None and not (math.isfinite(value) and value >= 0):
                 raise ScheduleError(f"{label} must be a number of zero or more, not {value:g}")
 
     @property
-    def actual_miles(self) -> float | None:
+    def logged_distance(self) -> float | None:
         """Typed distance, else the odometer difference, else None; in :attr:`unit`."""
-        if self.miles is not None:
-            return self.miles
+        if self.distance is not None:
+            return self.distance
         if self.odometer_start is not None and self.odometer_end is not None:
             return self.odometer_end - self.odometer_start
         return None
 
     def distance_in(self, unit: str) -> float | None:
-        """Return :attr:`actual_miles` in ``unit`` (None when nothing was logged)."""
-        distance = self.actual_miles
+        """Return :attr:`logged_distance` in ``unit`` (None when nothing was logged)."""
+        distance = self.logged_distance
         return None if distance is None else convert(distance, self.unit, unit)

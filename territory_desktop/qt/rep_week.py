@@ -329,7 +329,7 @@ class RepWeekView(QWidget):
             self._item(row, name).setText(values[name])
         miles = self._item(row, "Miles")
         miles.setData(SHOWN, values["Miles"] if distance is not None else None)
-        computed = entry is not None and entry.miles is None and distance is not None
+        computed = entry is not None and entry.distance is None and distance is not None
         font = miles.font()
         font.setItalic(computed)
         miles.setFont(font)
@@ -379,17 +379,17 @@ class RepWeekView(QWidget):
         status = self._cell(row, "Status")
         logged = self._logged(row)
         unit = (logged.unit if logged is not None and (
-            logged.miles, logged.odometer_start, logged.odometer_end) != (None, None, None)
+            logged.distance, logged.odometer_start, logged.odometer_end) != (None, None, None)
             else self._unit())
         if self._item(row, "Miles").data(SHOWN) is not None:  # as logged: kept exactly
-            miles = logged.miles if logged is not None else None
+            distance = logged.distance if logged is not None else None
         else:
             typed = _number(self._distance_header(), self._cell(row, "Miles"))
-            miles = None if typed is None else convert(typed, self._unit(), unit)
+            distance = None if typed is None else convert(typed, self._unit(), unit)
         readings = {
             "odometer_start": _number("Odometer start", self._cell(row, "Odometer start")),
             "odometer_end": _number("Odometer end", self._cell(row, "Odometer end")),
-            "miles": miles,
+            "distance": distance,
         }
         note = self._cell(row, "Log note")
         check_logged_on(date, status, clock.today())
@@ -519,13 +519,13 @@ def _fmt(value: float | None) -> str:
 
 def _logged_as(entry: VisitLogEntry | None, unit: str) -> str:
     """Return a distance cell's tooltip: where the figure comes from, in the entry's unit."""
-    if entry is None or entry.actual_miles is None:
+    if entry is None or entry.logged_distance is None:
         return ""
     other = f", shown in {unit}" if entry.unit != unit else ""
-    if entry.miles is None:
+    if entry.distance is None:
         return (f"Odometer end minus start: {_fmt(entry.odometer_start)} → "
                 f"{_fmt(entry.odometer_end)} {entry.unit}{other}")
-    return f"Typed as {_fmt(entry.miles)} {entry.unit}{other}" if other else ""
+    return f"Typed as {_fmt(entry.distance)} {entry.unit}{other}" if other else ""
 
 
 def _qdate(date: dt.date) -> QDate:

@@ -110,9 +110,9 @@ def small_plan() -> Plan:
     plan.schedules["R-empty"] = RepSchedule("R-empty", 1)  # no visits, nothing unplaced
     plan.visit_log += [
         VisitLogEntry("2025-03-04", "R2", "OSM-n1", "done", odometer_start=10234.5,
-                      odometer_end=10251.25, miles=16.75, note="met the buyer\nordered"),
+                      odometer_end=10251.25, distance=16.75, note="met the buyer\nordered"),
         VisitLogEntry("2025-03-04", "R2", "OSM-w2", "skipped", note="closed for a private event"),
-        VisitLogEntry("2025-03-06", "R2", "Z3", "moved", moved_to="2025-03-07", miles=0.0),
+        VisitLogEntry("2025-03-06", "R2", "Z3", "moved", moved_to="2025-03-07", distance=0.0),
         VisitLogEntry("2025-03-03", "R1", "OSM-w2", "done", odometer_start=5.0,
                       odometer_end=5.0),
     ]
@@ -157,7 +157,7 @@ def test_round_trip_keeps_every_field(small_plan: Plan, tmp_path: Path) -> None:
     assert [v.account_id for v in loaded.schedules["R2"].visits] == ["Z3", "OSM-n1", "OSM-w2",
                                                                      "OSM-n1"]
     assert [e.status for e in loaded.visit_log] == ["done", "skipped", "moved", "done"]
-    assert loaded.visit_log[0].actual_miles == 16.75
+    assert loaded.visit_log[0].logged_distance == 16.75
     # Saving again over the file gives the same plan.
     save_plan(loaded, path)
     assert_same_plan(small_plan, load_plan(path))
@@ -393,19 +393,19 @@ def test_v3_readings_are_miles_and_keep_their_figures() -> None:
     odometer, typed = [e for e in plan.visit_log if e.date == "2025-01-20"]
     assert (odometer.odometer_start, odometer.odometer_end) == (10000.0, 10012.0)
     assert odometer.distance_in("km") == pytest.approx(19.312128)
-    assert (typed.miles, typed.distance_in("mi")) == (15.0, 15.0)
+    assert (typed.distance, typed.distance_in("mi")) == (15.0, 15.0)
 
 
 def test_a_readings_unit_round_trips_and_a_bad_one_is_refused(tmp_path: Path) -> None:
     plan = load_plan(DATA / "plan_v3.gpkg")
-    plan.visit_log = [dataclasses.replace(e, unit="km") if e.miles == 15.0 else e
+    plan.visit_log = [dataclasses.replace(e, unit="km") if e.distance == 15.0 else e
                       for e in plan.visit_log]
     path = tmp_path / "units.gpkg"
     save_plan(plan, path)
     again = load_plan(path)
     assert [(e.account_id, e.date, e.unit) for e in again.visit_log] == [
         (e.account_id, e.date, e.unit) for e in plan.visit_log]
-    assert next(e for e in again.visit_log if e.miles == 15.0).unit == "km"
+    assert next(e for e in again.visit_log if e.distance == 15.0).unit == "km"
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE td_visit_log SET unit = 'furlongs' WHERE miles = 15.0")
     with pytest.raises(PlanFileError, match=r"td_visit_log.*furlongs"):
@@ -474,7 +474,7 @@ def test_v2_fixture_loads() -> None:
         (False, False), (True, False), (False, True), (False, False)]
     assert r1.unplaced == (UnplacedAccount("ZIP-90012", 1, "approximate location"),)
     assert plan.schedules["R2"] == RepSchedule("R2", 2, seed=42)
-    assert [(e.date, e.status, e.moved_to, e.actual_miles) for e in plan.visit_log] == [
+    assert [(e.date, e.status, e.moved_to, e.logged_distance) for e in plan.visit_log] == [
         ("2025-01-06", "done", "", 18.5),
         ("2025-01-06", "skipped", "", None),
         ("2025-01-08", "moved", "2025-01-09", None),

@@ -11,10 +11,10 @@ REP = "REP-4"
 
 
 def _visit(account: str, start: float | None = None, end: float | None = None, *,
-           date: str = "2026-12-09", status: str = "planned", miles: float | None = None,
+           date: str = "2026-12-09", status: str = "planned", distance: float | None = None,
            moved_to: str = "") -> VisitLogEntry:
     return VisitLogEntry(date, REP, account, status, moved_to=moved_to, odometer_start=start,
-                         odometer_end=end, miles=miles)
+                         odometer_end=end, distance=distance)
 
 
 def test_a_visits_distance_over_a_days_driving_is_refused():
@@ -22,7 +22,7 @@ def test_a_visits_distance_over_a_days_driving_is_refused():
                                          r"more than anyone drives in a day \(1,000\)"):
         check_readings(_visit("A", 12003, 99999), [])
     with pytest.raises(ValueError, match=r"1,200 \(the distance typed\)"):
-        check_readings(_visit("A", miles=1200), [])
+        check_readings(_visit("A", distance=1200), [])
     check_readings(_visit("A", 12003, 12003 + MAX_DRIVE_PER_DAY), [])  # a long day, possible
     check_readings(_visit("A", 12003, 12003.3), [])
 

@@ -127,7 +127,7 @@ def test_a_log_of_many_mistyped_distances_lists_12_warnings_and_counts_the_rest(
     for day in (w.monday + dt.timedelta(days=n) for n in range((w.end - w.monday).days)):
         slot = cycle.slot(day)
         for visit in doc.plan.schedules[REP].day(*slot) if slot else ():
-            entry = VisitLogEntry(day.isoformat(), REP, visit.account_id, "done", miles=900.0)
+            entry = VisitLogEntry(day.isoformat(), REP, visit.account_id, "done", distance=900.0)
             assert w.window.apply_edit(lambda e=entry: edits.log_visit(doc.plan, e))
     export_action(w.window, "&Mileage log…").trigger()
     dialog = w.window.exports.dialog

@@ -52,7 +52,7 @@ def test_logging_a_visit_is_undoable_and_saved(week, tmp_path, qtbot):
     view.table.cellWidget(0, 6).setCurrentText("done")
     date, aid = view.rows[0]
     entry = next(e for e in doc.plan.visit_log if e.account_id == aid)
-    assert (entry.date, entry.status, entry.actual_miles) == (date, "done", pytest.approx(12.5))
+    assert (entry.date, entry.status, entry.logged_distance) == (date, "done", pytest.approx(12.5))
     assert doc.undo_stack.undoText() == f"Mark {doc.plan.accounts[aid].name} {date} done"
     # moved without a date defaults to the next day; a bad odometer is refused
     view.table.cellWidget(0, 6).setCurrentText("moved")
@@ -134,7 +134,7 @@ def test_readings_on_a_planned_visit_survive_save_and_reopen(week, qtbot, qtlog,
     type_into(qtbot, view, row, "Odometer end", "12003", Qt.Key.Key_Return)
     entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
     assert (entry.status, entry.odometer_start, entry.odometer_end) == ("planned", 12000, 12003)
-    assert entry.miles is None and entry.actual_miles == 3
+    assert entry.distance is None and entry.logged_distance == 3
     assert view._cell(row, "Miles") == "3"  # filled from the odometer
     assert view._cell(row, "Status") == "planned"
     assert not [r for r in qtlog.records if "commitData" in r.message]
@@ -193,7 +193,7 @@ def test_a_typed_distance_wins_over_the_odometer_and_columns_keep_their_width(we
     type_into(qtbot, view, row, "Odometer end", "507")
     type_into(qtbot, view, row, "Miles", "6.5", Qt.Key.Key_Return)
     entry = next(e for e in doc.plan.visit_log if (e.date, e.account_id) == (date, aid))
-    assert (entry.miles, entry.actual_miles) == (6.5, 6.5)
+    assert (entry.distance, entry.logged_distance) == (6.5, 6.5)
     assert [header.sectionSize(c) for c in range(len(COLUMNS) - 1)] == widths
     assert doc.undo_stack.count() == 4  # schedule, start, end, miles: one entry per change
     tdapp.window.actions["edit.undo"].trigger()  # back to the odometer's 7 miles
@@ -354,7 +354,7 @@ def test_each_log_edit_is_named_for_what_it_changes(week, qtbot, monkeypatch):
     assert [stack.text(k) for k in range(steps, stack.count())] == [
         f"Mark {visit} done", f"Log 2.5 mi to {visit}"]
     window.actions["edit.undo"].trigger()
-    assert (log_of(doc, date, aid).status, log_of(doc, date, aid).miles) == ("done", None)
+    assert (log_of(doc, date, aid).status, log_of(doc, date, aid).distance) == ("done", None)
     assert stack.undoText() == f"Mark {visit} done"
 
 

@@ -41,7 +41,7 @@ def test_a_miles_reading_shows_converted_in_km_and_keeps_its_odometer(week, qtbo
 
     type_into(qtbot, view, row, "Log note", "parked far", Qt.Key.Key_Return)
     noted = log_of(doc, date, aid)
-    assert (noted.note, noted.miles, noted.unit) == ("parked far", None, "mi")  # readings kept
+    assert (noted.note, noted.distance, noted.unit) == ("parked far", None, "mi")  # readings kept
 
     type_into(qtbot, view, row, "Miles", "20", Qt.Key.Key_Return)  # typed in km
     typed = log_of(doc, date, aid)

@@ -143,8 +143,8 @@ def entry_values(e: VisitLogEntry) -> str:
     parts = [e.status + (f" to {e.moved_to}" if e.moved_to else "")]
     if e.odometer_start is not None or e.odometer_end is not None:
         parts.append(f"odometer {_num(e.odometer_start)}-{_num(e.odometer_end)} {e.unit}")
-    if e.miles is not None:
-        parts.append(f"{e.miles:g} {e.unit}")
+    if e.distance is not None:
+        parts.append(f"{e.distance:g} {e.unit}")
     return ", ".join(parts)
 
 
@@ -153,7 +153,7 @@ def _num(value: float | None) -> str:
 
 
 def _facts(e: VisitLogEntry) -> tuple[object, ...]:
-    return (e.status, e.moved_to, e.odometer_start, e.odometer_end, e.miles, e.unit)
+    return (e.status, e.moved_to, e.odometer_start, e.odometer_end, e.distance, e.unit)
 
 
 def check_pack_of(master: Plan, pack: Plan, pack_name: str) -> None:

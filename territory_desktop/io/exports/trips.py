@@ -256,7 +256,7 @@ def _day_visits(plan: Plan, rep: Rep, date: dt.date, cycle: RotationCycle,
         if entry is not None and entry.status in ("skipped", "moved"):
             if entry.status == "skipped":
                 skipped.append(aid)
-                if entry.actual_miles is not None:
+                if entry.logged_distance is not None:
                     warnings.append(f"{iso}: readings on the skipped visit to {aid} were "
                                     "left out")
             continue
@@ -333,7 +333,7 @@ def _legs(date: dt.date, rep: Rep, places: list[Place], visits: list[Visit], rou
             reading_unit = entry.unit
         if entry is not None and logged is not None:
             distance = logged
-            source = "log miles" if entry.miles is not None else "log odometer"
+            source = "log miles" if entry.distance is not None else "log odometer"
         if entry is not None and odo_start is not None and last_reading is not None:
             previous = convert(last_reading, last_unit, entry.unit)
             gap = convert(odo_start - previous, entry.unit, unit)

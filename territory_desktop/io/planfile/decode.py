@@ -239,7 +239,7 @@ def _log_entry(r: sqlite3.Row) -> VisitLogEntry:
         moved_to=_text(r["moved_to"]),
         odometer_start=_opt_float(r["odometer_start"], "odometer_start"),
         odometer_end=_opt_float(r["odometer_end"], "odometer_end"),
-        miles=_opt_float(r["miles"], "miles"),
+        distance=_opt_float(r["miles"], "miles"),
         note=_text(r["note"]),
         unit=distance_unit(_text(r["unit"])),
     )

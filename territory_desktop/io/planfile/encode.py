@@ -76,7 +76,7 @@ def _rows_for(table: str, plan: Plan) -> tuple[list[tuple[object, ...]], list[Ba
     if table == "td_visit_log":
         return [
             (e.date, e.rep_id, e.account_id, e.status, e.moved_to, e.odometer_start,
-             e.odometer_end, e.miles, e.note, e.unit)
+             e.odometer_end, e.distance, e.note, e.unit)
             for e in plan.visit_log
         ], []
     if table in HEALTH_TABLES:
