@@ -50,3 +50,12 @@ MOUSE_JS = """
   return 1;
 }())
 """
+
+
+def click_map(qtbot, view, x: float, y: float) -> None:
+    """Left-click for real on the map page at container pixel (x, y)."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(view.web_view.focusProxy(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))

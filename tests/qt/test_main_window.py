@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from map_mouse import click_map
 from PySide6.QtCore import Qt
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
@@ -319,15 +320,6 @@ def test_search_and_unassigned_filter(tdapp, qtbot):
     window.show_unassigned()
     assert window.accounts.visible_ids() == doc.assignment.unassigned()
     assert Qt.CheckState(window.accounts.unassigned_only.checkState()) == Qt.CheckState.Checked
-
-
-def click_map(qtbot, view, x: float, y: float) -> None:
-    """Left-click for real on the map page at container pixel (x, y)."""
-    from PySide6.QtCore import QPoint
-    from PySide6.QtTest import QTest
-
-    QTest.mouseClick(view.web_view.focusProxy(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
 
 
 def drag_on_map(qtbot, view, start: tuple[float, float], dx: int) -> None:
