@@ -196,7 +196,8 @@
       return;
     }
     if (!S.healthLegend) {
-      S.healthLegend = L.control({ position: 'topright' });
+      // At the top of the right-hand column (map.css), above the territories legend.
+      S.healthLegend = L.control({ position: 'bottomright' });
       S.healthLegend.onAdd = function () {
         var box = el('div', 'td-legend td-health-legend leaflet-bar');
         L.DomEvent.disableClickPropagation(box);
