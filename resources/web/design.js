@@ -87,7 +87,7 @@
     S.comparisonLayers = [halo, now, old];
     S.comparison = { before: before.features.length, after: after.features.length,
       before_name: String(b.before_name || ''), after_name: String(b.after_name || '') };
-    // Bottom left, above the scale: the top is the hint's and the health legend's.
+    // Bottom left, above the scale: the right edge is the legends' column, the top the hint's.
     S.comparisonLegend = L.control({ position: 'bottomleft' });
     S.comparisonLegend.onAdd = function () {
       var box = el('div', 'td-legend td-comparison-legend leaflet-bar');

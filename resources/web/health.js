@@ -193,6 +193,7 @@
     var any = c || S.sizeLegend || Object.keys(S.signals).length;
     if (!any) {
       if (S.healthLegend) { S.map.removeControl(S.healthLegend); S.healthLegend = null; }
+      TD.layoutOverlays();
       return;
     }
     if (!S.healthLegend) {
@@ -242,6 +243,7 @@
       key.appendChild(el('span', null, flagged + (flagged === 1 ? ' territory' : ' territories') +
         ' with health signals (point at the badge)'));
     }
+    TD.layoutOverlays();
   }
 
   TD.commands.show_choropleth = function (a) {

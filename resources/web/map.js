@@ -810,6 +810,7 @@
     home.appendChild(el('span', null, 'Rep home'));
     key.appendChild(home);
     box.appendChild(key);
+    layoutOverlays();
   }
 
   // ---------------------------------------------------------------- basemap
@@ -1078,12 +1079,14 @@
     if (!bar) { return; }
     var g = S.gesture;
     bar.style.display = g ? '' : 'none';
+    if (g) {
+      var layer = g.tid && S.territoryById[g.tid];
+      var name = layer ? String(layer.feature.properties.name || g.tid) : '';
+      bar.querySelector('.td-gesture-text').textContent =
+        GESTURE_TEXT[g.mode].replace('{name}', name);
+      bar.querySelector('.td-finish').style.display = g.mode === 'edit' ? '' : 'none';
+    }
     updateHint();
-    if (!g) { return; }
-    var layer = g.tid && S.territoryById[g.tid];
-    var name = layer ? String(layer.feature.properties.name || g.tid) : '';
-    bar.querySelector('.td-gesture-text').textContent = GESTURE_TEXT[g.mode].replace('{name}', name);
-    bar.querySelector('.td-finish').style.display = g.mode === 'edit' ? '' : 'none';
   }
 
   function buildGestureBar(map) {
@@ -1121,6 +1124,24 @@
     if (!S.hint) { return; }
     S.hint.textContent = S.hintText;
     S.hint.style.display = S.hintText && !S.gesture ? '' : 'none';
+    layoutOverlays();
+  }
+
+  // The hint or the gesture bar (top centre) and the legends' column (the right edge, map.css)
+  // share the map's top: where the box would cover a legend, the column starts below it.
+  function layoutOverlays() {
+    if (!S.map) { return; }
+    var map = S.map.getContainer();
+    var column = map.querySelector('.leaflet-bottom.leaflet-right');
+    column.style.top = '';
+    var box = [S.gestureBar, S.hint].filter(function (b) { return b && b.offsetHeight; })[0];
+    if (!box) { return; }
+    var b = box.getBoundingClientRect();
+    var covered = Array.prototype.some.call(column.children, function (c) {
+      var r = c.getBoundingClientRect();
+      return r.left < b.right + 10 && b.left < r.right && r.top < b.bottom + 10;
+    });
+    if (covered) { column.style.top = (b.bottom - map.getBoundingClientRect().top) + 'px'; }
   }
 
   // Keys that reach the page (Qt's window shortcuts take them first when they are enabled).
@@ -1341,6 +1362,7 @@
     document.addEventListener('keydown', onKeyDown);
     map.on('zoomend', function () { showBasemapBand(); });
     map.on('zoomend moveend resize', layoutLabels);
+    map.on('resize', layoutOverlays);
 
     window.addEventListener('error', function (e) { reportError('page error: ' + e.message); });
     new QWebChannel(qt.webChannelTransport, function (channel) {
@@ -1352,5 +1374,6 @@
 
   window.TD = { attach: attach, state: S, onCommand: onCommand, onCreate: onCreate,
     layoutLabels: layoutLabels, commands: COMMANDS, hooks: HOOKS, el: el, addRow: addRow,
-    restyleTerritories: restyleTerritories, restack: restack, updateLegend: updateLegend };
+    restyleTerritories: restyleTerritories, restack: restack, updateLegend: updateLegend,
+    layoutOverlays: layoutOverlays };
 }());

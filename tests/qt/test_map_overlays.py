@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 import pytest
 from map_mouse import click_map
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog
 from pytestqt.exceptions import TimeoutError as WaitTimeout
+
+from territory_desktop.io import planfile
 
 WAIT_MS = 60_000
 
 # Every box shown on the map, as [name, left, top, right, bottom] in page pixels, and the map's.
 BOXES = """(function () {
   var map = TD.state.map.getContainer(), out = [];
-  [['kpi', '.td-health-legend'], ['territories', '.td-legend:not(.td-health-legend)'],
+  [['health', '.td-health-legend'], ['territories', '.td-legend:not(.td-health-legend)'],
    ['hint', '.td-hint'], ['gesture', '.td-gesture-bar'],
    ['attribution', '.leaflet-control-attribution']].forEach(function (p) {
     map.querySelectorAll(p[1]).forEach(function (e) {
@@ -91,7 +94,7 @@ LEGENDS = """(function () {
     .getBoundingClientRect();
   return { title: [title.left + title.width / 2, title.top + title.height / 2],
     heights: Array.prototype.map.call(document.querySelectorAll('.td-legend'), function (e) {
-      return [e.classList.contains('td-health-legend') ? 'kpi' : 'territories',
+      return [e.classList.contains('td-health-legend') ? 'health' : 'territories',
               e.clientHeight, e.scrollHeight]; }) };
 })()"""
 
@@ -100,15 +103,37 @@ LEGENDS = """(function () {
 def test_kpi_legend_and_territories_legend_stay_apart_in_a_short_map(kpi_map, qtbot, bottom):
     view = kpi_map.map_view
     size_map(kpi_map, qtbot, 1366, bottom)
-    assert_apart(kpi_map, qtbot, {"kpi", "territories"})
+    assert_apart(kpi_map, qtbot, {"health", "territories"})
     shown = js(kpi_map, qtbot, LEGENDS)
-    kpi = next(h for h in shown["heights"] if h[0] == "kpi")
+    kpi = next(h for h in shown["heights"] if h[0] == "health")
     # Squeezed, each shows its title and a row or more, and scrolls to the rest.
     assert all(visible >= 40 for _name, visible, _whole in shown["heights"]), shown
     # Folding the territories legend away gives its room to the KPI legend.
     click_map(qtbot, view, *shown["title"])
     qtbot.waitUntil(lambda: js(kpi_map, qtbot, "document.querySelectorAll('.td-legend-row')"
                                                ".length") == 0, timeout=WAIT_MS)
-    assert_apart(kpi_map, qtbot, {"kpi", "territories"})
-    folded = next(h for h in js(kpi_map, qtbot, LEGENDS)["heights"] if h[0] == "kpi")
+    assert_apart(kpi_map, qtbot, {"health", "territories"})
+    folded = next(h for h in js(kpi_map, qtbot, LEGENDS)["heights"] if h[0] == "health")
     assert folded[1] == folded[2] if kpi[1] == kpi[2] else folded[1] > kpi[1], (kpi, folded)
+
+
+def test_the_extract_hint_keeps_clear_of_the_health_legend(tdapp, qtbot, tmp_path, monkeypatch):
+    plan = tdapp.document.plan.copy()
+    plan.settings = replace(plan.settings, osm_extract="")
+    path = tmp_path / "no_roads.gpkg"
+    planfile.save_plan(plan, path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(path), "")))
+    with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
+        tdapp.window.actions["file.open"].trigger()
+    hint = "Choose OSM extract"
+    qtbot.waitUntil(lambda: hint in js(tdapp, qtbot, "document.querySelector('.td-hint')"
+                                                     ".textContent"), timeout=WAIT_MS)
+    for width, bottom in ((1366, 300), (1000, 250), (1000, 450)):
+        size_map(tdapp, qtbot, width, bottom)
+        assert_apart(tdapp, qtbot, {"health", "territories", "hint"})
+    # Drawing swaps the hint for the Finish / Cancel bar: that keeps clear of them too.
+    with qtbot.waitSignal(tdapp.map_view.rendered, timeout=WAIT_MS,
+                          check_params_cb=lambda name, count: name == "start_draw_polygon"):
+        tdapp.window.actions["territory.draw"].trigger()
+    assert_apart(tdapp, qtbot, {"health", "territories", "gesture"})
