@@ -144,7 +144,8 @@ def keep_past_days(before: Plan, after: Plan,
         return after, ""
     plan = after.copy()
     plan.kept_days = kept
-    who = ", ".join(f"{n} of {after.reps[r].name}" for r, n in changed.items())
+    who = (after.reps[next(iter(changed))].name if len(changed) == 1
+           else ", ".join(f"{after.reps[r].name} {n}" for r, n in changed.items()))
     return plan, (f"{sum(changed.values())} days before today keep the visits they had "
                   f"({who}): what was driven stays in the mileage log as it was")
 

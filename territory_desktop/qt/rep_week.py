@@ -202,7 +202,8 @@ class RepWeekView(QWidget):
                 planned = {a: times.get(a) if h is None else
                            _joined(times.get(a), f"from {h:%a} {h.day} {h:%b} (holiday)")
                            for a, h in on_day}
-                off = ("off" if slot in plan.reps[rep_id].days_off
+                off = ("" if (rep_id, iso) in plan.kept_days  # as it was then
+                       else "off" if slot in plan.reps[rep_id].days_off
                        else holidays.get(date, ""))
                 for n, (aid, when) in enumerate(planned.items(), start=1):
                     self._add_row(date, n, aid, when, log.get((iso, aid)), off)

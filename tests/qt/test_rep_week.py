@@ -578,6 +578,7 @@ def test_marking_a_day_off_keeps_the_days_already_driven(week, qtbot):
     assert any("days before today keep the visits they had" in n for n in notes), notes
     qtbot.waitUntil(lambda: "as they were planned" in view.caption.text(), timeout=WAIT_MS)
     assert view.rows == shown
+    assert not any("(off)" in view._cell(r, "Day") for r in range(len(view.rows)))
     again = build_trips(doc.plan, REP, past, past, window.routing.network)
     assert [[v.place.account_id for v in d.visits] for d in again.days] == [
         [v.place.account_id for v in d.visits] for d in driven.days]
