@@ -196,14 +196,18 @@ class ExportDialog(QDialog):
         """The chosen rep's id ("" when the plan has none)."""
         return str(self.rep.currentData() or "")
 
-    def chooser(self, edit: QLineEdit, browse: Callable[[], None]) -> QWidget:
-        """Return a line edit with a Browse… button beside it; typing refreshes the dialog."""
+    def chooser(self, edit: QLineEdit, browse: Callable[[], None], name: str = "browse"
+                ) -> QWidget:
+        """Return a line edit with a Browse… button named ``name``; typing refreshes the dialog.
+
+        ``name`` tells a second Browse… apart; the dialog's file (or folder) has ``browse``.
+        """
         row = QWidget()
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(edit)
         button = QPushButton("&Browse…")
-        button.setObjectName("browse")
+        button.setObjectName(name)
         button.clicked.connect(browse)
         box.addWidget(button)
         edit.textChanged.connect(self.refresh)

@@ -33,7 +33,7 @@ from territory_desktop.qt.gis_dialogs import (
 )
 from territory_desktop.qt.summary_export import SummaryDialog, territory_summary
 from territory_desktop.qt.widgets import bullets, with_warnings
-from territory_desktop.qt.workbench import file_folder
+from territory_desktop.qt.workbench import ask_file, file_folder
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
@@ -101,6 +101,9 @@ class Exports:
         folder = file_folder(self.files.document, self.files.prefs, export=True)
         return self.bench.document.plan, folder, self.bench.dialog_parent()
 
+    def _ask_file(self, parent: QWidget, title: str, filters: str) -> Path | None:
+        return ask_file(parent, title, filters, self.files.document, self.files.prefs)
+
     def mileage_dialog(self) -> None:
         """File > Export > Mileage log."""
         plan, folder, parent = self._args()
@@ -127,7 +130,7 @@ class Exports:
 
     def assignments_dialog(self) -> None:
         """File > Export > Assignments for the CRM."""
-        dialog = AssignmentsDialog(*self._args())
+        dialog = AssignmentsDialog(*self._args(), self._ask_file)
 
         def run() -> None:
             self.files.remember_export_folder(dialog.target.parent)
@@ -185,7 +188,8 @@ class Exports:
 
     def import_territories_dialog(self) -> None:
         """File > Import > Territories from a GIS file: one undoable edit."""
-        dialog = ImportTerritoriesDialog(*self._args())
+        dialog = ImportTerritoriesDialog(self.bench.document.plan, self.bench.dialog_parent(),
+                                         self._ask_file)
 
         def run() -> None:
             found = dialog.found()

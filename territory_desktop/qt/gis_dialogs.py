@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,8 @@ from territory_desktop.qt.export_base import (
 if TYPE_CHECKING:
     from territory_desktop.model import Plan
 
+AskFile = Callable[[QWidget, str, str], Path | None]
+"""Ask for a file to read (over the dialog, with a title and filters): ``workbench.ask_file``."""
 GIS_LABELS = {"geojson": "GeoJSON", "kml": "KML", "gpkg": "GeoPackage", "shp": "Shapefile"}
 LAYERS = ("territories", "accounts")
 
@@ -118,8 +121,9 @@ class AssignmentsDialog(_FileExportDialog):
 
     formats = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"))
 
-    def __init__(self, plan: Plan, folder: str, parent: QWidget) -> None:
+    def __init__(self, plan: Plan, folder: str, parent: QWidget, ask_file: AskFile) -> None:
         super().__init__("Export assignments for the CRM", plan, folder, parent)
+        self.ask_file = ask_file
         self.previous_path = QLineEdit()
         self.previous_path.setObjectName("previous")
         self.previous_path.setPlaceholderText("optional: the plan before the realignment")
@@ -128,7 +132,7 @@ class AssignmentsDialog(_FileExportDialog):
         self._previous: tuple[tuple[str, float], Plan] | None = None
         self.form.addRow("F&ormat", self.format)
         self.form.addRow("&Previous plan", self.chooser(self.previous_path,
-                                                        self.browse_previous))
+                                                        self.browse_previous, "browse_previous"))
         self.form.addRow("&Effective", self.effective)
         self.form.addRow("&File", self.chooser(self.path, self.browse))
         self.refresh()
@@ -139,10 +143,8 @@ class AssignmentsDialog(_FileExportDialog):
 
     def browse_previous(self) -> None:
         """Ask for the plan of the previous alignment."""
-        chosen, _ = QFileDialog.getOpenFileName(self, "Previous plan", self.folder,
-                                                "Plans (*.gpkg)")
-        if chosen:
-            self.previous_path.setText(chosen)
+        if chosen := self.ask_file(self, "Previous plan", "Plans (*.gpkg)"):
+            self.previous_path.setText(str(chosen))
 
     def previous(self) -> Plan | None:
         """Return the previous plan (read once per file version), or None; PlanFileError if bad."""
@@ -252,9 +254,9 @@ class GisExportDialog(_FileExportDialog):
 class ImportTerritoriesDialog(ExportDialog):
     """A GIS file, its layer, and whether its territories replace the plan's."""
 
-    def __init__(self, plan: Plan, folder: str, parent: QWidget) -> None:
+    def __init__(self, plan: Plan, parent: QWidget, ask_file: AskFile) -> None:
         super().__init__("Import territories from a GIS file", plan, parent, with_rep=False)
-        self.folder = folder
+        self.ask_file = ask_file
         self.path = QLineEdit()
         self.path.setObjectName("path")
         self.layer = QComboBox()
@@ -273,11 +275,9 @@ class ImportTerritoriesDialog(ExportDialog):
 
     def browse(self) -> None:
         """Ask for the file to read."""
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.windowTitle(), self.folder,
-            "GIS files (*.geojson *.json *.kml *.gpkg *.shp)")
-        if chosen:
-            self.path.setText(chosen)
+        if chosen := self.ask_file(self, self.windowTitle(),
+                                   "GIS files (*.geojson *.json *.kml *.gpkg *.shp)"):
+            self.path.setText(str(chosen))
 
     def _on_path_changed(self) -> None:
         from territory_desktop.geo.vector_files import VectorFileError, list_layers

@@ -8,6 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
+from territory_desktop.io import save_plan
+from territory_desktop.io.exports.gis import write_territories
+
 
 def test_import_dialogs_open_in_the_plan_files_folder(tdapp, qtbot, monkeypatch, tmp_path):
     window, doc = tdapp.window, tdapp.document
@@ -138,3 +141,36 @@ def test_browsing_for_an_export_target_is_where_the_next_export_opens(tdapp, qtb
         dialog.reject()  # cancelled: the folder browsed to is still where the next one opens
     assert opened_in[1:] == picked[:-1]
     assert files.store.load().export_folder == str(picked[-1])
+
+
+def test_export_dialogs_read_files_where_the_last_file_was_picked(tdapp, qtbot, monkeypatch,
+                                                                   tmp_path):
+    window, prefs, plan = tdapp.window, tdapp.files.prefs, tdapp.document.plan
+    crm, before, gis = tmp_path / "crm", tmp_path / "before", tmp_path / "gis"
+    for folder in (crm, before, gis):
+        folder.mkdir()
+    save_plan(plan, before / "plan.gpkg")
+    write_territories(list(plan.territories.values())[:1], gis / "edited.geojson", "geojson")
+    prefs.last_folder, prefs.export_folder = str(crm), str(tmp_path / "sent")
+    answers = [before / "plan.gpkg", gis / "edited.geojson", None]
+    opened_in = []
+
+    def chooser(_parent, _title, folder, *_rest, **_kw):
+        opened_in.append(folder)
+        answer = answers.pop(0)
+        return str(answer or ""), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    window.actions["file.export_assignments"].trigger()
+    dialog = window.exports.dialog
+    assert len(dialog.findChildren(QPushButton, "browse")) == 1  # the file to write
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse_previous"), Qt.MouseButton.LeftButton)
+    assert dialog.previous_path.text() == str(before / "plan.gpkg")
+    dialog.reject()
+    window.actions["file.import_territories"].trigger()
+    dialog = window.exports.dialog
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    assert dialog.layer.currentText() == "territories"
+    dialog.reject()
+    window.actions["file.import_accounts"].trigger()  # cancelled
+    assert opened_in == [str(crm), str(before), str(gis)]

@@ -40,9 +40,8 @@ def answer_save(monkeypatch, target: Path) -> None:
                         staticmethod(lambda *a, **k: (str(target), "")))
 
 
-def browse(qtbot, dialog, index=-1):
-    buttons = dialog.findChildren(QPushButton, "browse")
-    qtbot.mouseClick(buttons[index], Qt.MouseButton.LeftButton)
+def browse(qtbot, dialog, name="browse"):
+    qtbot.mouseClick(dialog.findChild(QPushButton, name), Qt.MouseButton.LeftButton)
 
 
 def preview_rows(dialog):
@@ -240,7 +239,7 @@ def test_assignments_after_a_realignment_carry_the_previous_owner(tdapp, qtbot, 
     qtbot.keyClick(dialog.format, Qt.Key.Key_End)  # Excel
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(previous), "")))
-    browse(qtbot, dialog, 0)  # the previous plan's Browse…
+    browse(qtbot, dialog, "browse_previous")
     assert dialog.effective.isEnabled()
     type_date(qtbot, dialog.effective, dt.date(2027, 1, 4))
     moved = sum(1 for t in dialog.table.findItems("yes", Qt.MatchFlag.MatchExactly))
