@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -275,6 +275,31 @@ _TABLE = (("pipeline", "pipeline", 10), ("coverage_ratio", "cover", 6),
 """The table's KPIs: attribute, header and width; each written as the window writes it."""
 
 
+def _missing_lines(rows: Sequence[Any]) -> list[str]:
+    """Say why the table's '-' have no figure: once per reason, naming the columns and rows.
+
+    Each reads as the Health panel says it (:func:`missing_text`, then the engine's reason):
+    "  avg deal, cycle of Enterprise: too few deals: 1 won deal in 2026Q4; at least 5 needed".
+    """
+    from territory_desktop.health.formats import missing_text
+
+    where: dict[str, dict[str, list[str]]] = {}  # reason -> row -> its columns
+    for t in rows:
+        for kpi, header, _width in _TABLE:
+            if reason := t.reasons.get(kpi):
+                where.setdefault(reason, {}).setdefault(t.name, []).append(header)
+    lines = []
+    for reason, columns_of in where.items():
+        said = missing_text(reason)
+        note = reason if said == "-" else f"{said}: {reason}"
+        names_of: dict[tuple[str, ...], list[str]] = {}
+        for name, columns in columns_of.items():
+            names_of.setdefault(tuple(columns), []).append(name)
+        lines += [f"  {', '.join(columns)} of {', '.join(names)}: {note}"
+                  for columns, names in names_of.items()]
+    return lines
+
+
 def _print_report(report: Any, out: TextIO) -> None:
     from territory_desktop.health.formats import KPI_KINDS, kpi_text
 
@@ -283,8 +308,7 @@ def _print_report(report: Any, out: TextIO) -> None:
         return "-" if value is None else kpi_text(value, KPI_KINDS[kpi])
 
     k = report.kpis
-    print(f"Territory health {k.period} (as of {k.as_of}); '-' = not enough to say, see below",
-          file=out)
+    print(f"Territory health {k.period} (as of {k.as_of}); '-' = no figure, why below", file=out)
     print(f"{'territory':<22} {'rep':<8} "
           + " ".join(f"{header:>{width}}" for _kpi, header, width in _TABLE), file=out)
     for t in (*k.territories, k.team):
@@ -296,10 +320,8 @@ def _print_report(report: Any, out: TextIO) -> None:
         for s in report.signals:
             action = f" -> {s.action}" if s.action else ""
             print(f"  {names[s.territory_id]}: {s.rule}: {s.message}{action}", file=out)
-    missing = [(t.name, kpi, why) for t in k.territories for kpi, why in t.reasons.items()]
-    if missing:
-        print("\nNot shown", file=out)
-        for name, kpi, why in missing:
-            print(f"  {name}: {kpi}: {why}", file=out)
+    if missing := _missing_lines((*k.territories, k.team)):
+        print("\nNo figure", file=out)
+        print("\n".join(missing), file=out)
     for note in k.notes:
         print(f"note: {note}", file=out)

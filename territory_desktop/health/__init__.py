@@ -6,7 +6,13 @@ for a period; ``signals`` raises the rules they break; ``report`` puts both toge
 view; ``snapshots`` freezes and compares them; ``formats`` writes their figures.
 """
 
-from territory_desktop.health.formats import KPI_KINDS, KPI_LABELS, format_change, kpi_text
+from territory_desktop.health.formats import (
+    KPI_KINDS,
+    KPI_LABELS,
+    format_change,
+    kpi_text,
+    missing_text,
+)
 from territory_desktop.health.kpis import HealthKpis, Kpis, compute_kpis
 from territory_desktop.health.period import Period, PeriodError, parse_period, quarter_of
 from territory_desktop.health.report import (
@@ -51,6 +57,7 @@ __all__ = [
     "format_change",
     "health_report",
     "kpi_text",
+    "missing_text",
     "parse_period",
     "quarter_of",
     "report_json",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from territory_desktop.health.snapshots import KpiChange
 
-__all__ = ["KPI_KINDS", "KPI_LABELS", "format_change", "kpi_text"]
+__all__ = ["KPI_KINDS", "KPI_LABELS", "format_change", "kpi_text", "missing_text"]
 
 KPI_KINDS: dict[str, str] = {
     "pipeline": "money", "coverage_ratio": "ratio", "attainment": "percent",
@@ -38,6 +38,16 @@ def kpi_text(value: float, kind: str) -> str:
     if kind == "count" and value != int(value):
         return f"{value:.1f}"
     return f"{value:.0f}"
+
+
+def missing_text(reason: str) -> str:
+    """Return what a KPI with no figure reads instead, whose ``reason`` says why it has none.
+
+    "too few deals" when too few deals back it, else "-"; the reason is told beside it (the
+    panel's tooltip, the map's card, the lines under ``tdesk plan health``'s table).
+    """
+    few = "needed" in reason or (reason.startswith("no ") and "deal" in reason)
+    return "too few deals" if few else "-"
 
 
 def format_change(change: KpiChange) -> tuple[str, str, str, str]:

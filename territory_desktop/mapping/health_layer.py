@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from territory_desktop.health.formats import KPI_KINDS, kpi_text
-from territory_desktop.health.kpis import Kpis, deals_per_account
+from territory_desktop.health.formats import KPI_KINDS, kpi_text, missing_text
+from territory_desktop.health.kpis import deals_per_account
 from territory_desktop.health.report import HealthReport
 from territory_desktop.health.results import CrmResults
 from territory_desktop.model.plan import Plan
 
 __all__ = ["MAP_KPIS", "RULE_TITLES", "SIZE_BY", "MapKpi", "account_sizes", "choropleth",
-           "is_too_few_deals", "map_kpi", "signal_badges"]
+           "map_kpi", "signal_badges"]
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,6 @@ def map_kpi(kpi: str) -> MapKpi:
     raise KeyError(kpi)
 
 
-def is_too_few_deals(reason: str) -> bool:
-    """Return whether a KPI's missing-figure ``reason`` is a lack of deals."""
-    return "needed" in reason or (reason.startswith("no ") and "deal" in reason)
-
-
 def _mix(ramp: Sequence[str], t: float) -> str:
     """Return the colour at ``t`` (0..1) along ``ramp``, linear between its anchors."""
     t = min(max(t, 0.0), 1.0) * (len(ramp) - 1)
@@ -162,11 +157,6 @@ def _labels(stops: list[float], kind: str) -> list[str]:
     return [f"{v:.1f}" + ("x" if kind == "ratio" else "") for v in stops]
 
 
-def _missing(k: Kpis, kpi: str) -> tuple[str, str]:
-    reason = k.reasons.get(kpi, "")
-    return ("too few deals" if is_too_few_deals(reason) else "no figure"), reason
-
-
 def choropleth(report: HealthReport, kpi: str) -> dict[str, Any]:
     """Return the territories coloured by ``kpi``: what the page's ``show_choropleth`` draws.
 
@@ -184,8 +174,9 @@ def choropleth(report: HealthReport, kpi: str) -> dict[str, Any]:
     for k in territories:
         value = getattr(k, kpi)
         if value is None or not math.isfinite(value):
-            text, reason = _missing(k, kpi)
-            cells[str(k.key)] = {"value": None, "color": None, "text": text, "reason": reason}
+            reason = k.reasons.get(kpi, "")
+            cells[str(k.key)] = {"value": None, "color": None, "text": missing_text(reason),
+                                 "reason": reason}
         else:
             cells[str(k.key)] = {"value": float(value), "color": scale.color(float(value)),
                                  "text": kpi_text(float(value), spec.kind), "reason": ""}

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from territory_desktop import clock
-from territory_desktop.health.formats import KPI_KINDS, kpi_text
+from territory_desktop.health.formats import KPI_KINDS, kpi_text, missing_text
 from territory_desktop.health.kpis import Kpis
 from territory_desktop.health.period import Period, quarter_of
 from territory_desktop.health.report import HealthReport, default_period, health_report
@@ -63,7 +63,6 @@ from territory_desktop.io.results import (
     import_results,
 )
 from territory_desktop.io.tables import Table, read_table
-from territory_desktop.mapping.health_layer import is_too_few_deals
 from territory_desktop.model.plan import Plan
 from territory_desktop.qt.dialogs import ColumnMappingDialog
 from territory_desktop.qt.health_snapshots import SnapshotsBox
@@ -73,7 +72,6 @@ from territory_desktop.qt.workbench import Workbench, ask_file
 
 __all__ = ["COLUMNS", "HealthPanel", "Loaded", "format_kpi"]
 
-TOO_FEW = "too few deals"
 _NO_RESULTS = ("No CRM results in this plan: load them (opportunities required, quotas and "
                "activities optional); they are stored in the plan.")
 FILTER = "CRM exports (*.csv *.xlsx);;All files (*)"
@@ -108,14 +106,14 @@ COLUMNS: tuple[Column, ...] = (
 def format_kpi(kpis: Kpis, column: Column) -> tuple[str, str]:
     """Return the cell text of ``column`` for ``kpis`` and its tooltip (why it is missing).
 
-    A figure resting on too few deals reads "too few deals"; any other missing figure reads
-    "-", and the tooltip gives the engine's reason.
+    A missing figure reads :func:`missing_text` ("too few deals" or "-"); the tooltip gives
+    the engine's reason.
     """
     value = getattr(kpis, column.kpi)
     if value is not None:
         return kpi_text(value, column.kind), ""
     reason = kpis.reasons.get(column.kpi, "")
-    return (TOO_FEW if is_too_few_deals(reason) else "-"), reason
+    return missing_text(reason), reason
 
 
 PREVIEW_ROWS = 5

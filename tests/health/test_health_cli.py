@@ -93,6 +93,30 @@ def test_health_table_writes_each_kpi_as_the_window_does(capsys):
     assert "1,265/day" in rows[-1] and "0.8x" in rows[-1]  # the team: velocity, coverage
 
 
+def test_health_says_once_per_reason_why_a_figure_is_missing_in_the_panel_s_words(capsys):
+    """A '-' in the table is explained below it: the reason once, with its columns and rows.
+
+    A figure resting on too few deals says so as the Health panel's cell does.
+    """
+    args = ["plan", "health", str(SAMPLE / "sample_plan.gpkg"),
+            "--opportunities", str(RESULTS / "opportunities.csv"),
+            "--quotas", str(RESULTS / "quotas.csv"), "--activities",
+            str(RESULTS / "activities.csv")]
+    assert cli.main([*args, "--period", "2026Q3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("'-' = no figure, why below")
+    assert lines[lines.index("No figure") + 1:] == [
+        "  cover of Brewers Hill, Fells Prospect, Harbor East, O'Donnell Heights, Enterprise, "
+        "Team: 2026Q3 is over: no pipeline can close in it any more",
+        "  avg deal, cycle of Enterprise: too few deals: no won deals in 2026Q3",
+        "  velocity of Enterprise: needs the win rate, average deal and cycle length"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert ("  win of O'Donnell Heights: too few deals: 4 closed deals in 2026Q4; "
+            "at least 5 needed\n") in text
+    assert "  velocity of O'Donnell Heights, Enterprise: needs the win rate" in text
+
+
 def test_import_results_reports_bad_rows_and_writes_the_problem_csv(small, tmp_path, capsys):
     plan_path = tmp_path / "small.gpkg"
     save_plan(small.plan, plan_path)

@@ -76,6 +76,8 @@ def test_too_few_deals_is_no_data_not_zero(sample):
                                 "reason": k.reasons["win_rate"]}
     coloured = [c for c in cells.values() if c["value"] is not None]
     assert coloured and all(c["color"].startswith("#") for c in coloured)
+    velocity = choropleth(report, "velocity")["territories"]
+    assert {velocity[k.key]["text"] for k in few} == {"-"}  # as the panel writes no figure
 
 
 def _darkness(color: str) -> int:
