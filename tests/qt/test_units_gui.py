@@ -161,14 +161,26 @@ def test_lasso_adds_every_unit_inside_it_in_one_edit(units_plan, qtbot):
     target = next(iter(doc.plan.territories))
     _select(tdapp, qtbot, target)
     _zoom_to_selected(tdapp, qtbot)
-    _i, p = _neighbour_unit(tdapp, qtbot, target)
     before, owners_before = doc.plan, list(units.owners())
     region = shapely.union_all(_shapes(before))
-    # A freehand loop around the neighbour unit, as wide as the view allows.
+    # A freehand loop around a neighbour unit, as wide as the view allows, where no legend or
+    # box covers it (as a user lassos in the open).
     bounds = js(qtbot, view, "(function(){ var b = TD.state.map.getBounds(); "
                 "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
     r = 0.2 * min(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    loop = [(p.y + r * np.sin(a), p.x + r * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 40)]
+    box = shapely.box(*before.territories[target].geometry.bounds)
+    loop: list[tuple[float, float]] = []
+    for k, owner in enumerate(owners_before):
+        p = units.layer.geometries[k].representative_point()
+        if not owner or owner == target or not box.contains(p):
+            continue
+        loop = [(p.y + r * np.sin(a), p.x + r * np.cos(a))
+                for a in np.linspace(0, 2 * np.pi, 40)]
+        if js(qtbot, view, f"{json.dumps(loop)}.every(function (ll) "
+                           "{ return TDTest.open(ll); })"):
+            break
+    else:
+        raise AssertionError("no unit of another territory with open map around it")
     lasso = shapely.Polygon([(lon, lat) for lat, lon in loop])
     inside = [k for k, g in enumerate(units.layer.geometries)
               if lasso.contains(g.representative_point())]
