@@ -86,14 +86,14 @@ def main() -> None:
         base_met += base_ok
         bound = moves_lower_bound(plan, times, team, TOL)
         possible += bound <= budget
-        verdict = "goal reachable by the bound" if bound <= budget else \
+        verdict = "the bound does not rule the goal out" if bound <= budget else \
             "GOAL UNREACHABLE: the bound exceeds the budget"
         print(f"{rep} leaves ({len(own):2d} accounts): {line}  {'GOAL' if ok else 'miss'}  "
               f"{secs:.2f} s ({cpu:.2f} s CPU)\n   baseline, no budget, fewer moves: {base_line}"
               f"  {'GOAL' if base_ok else 'miss'}\n   lower bound on moves {bound}: {verdict}",
               flush=True)
     print(f"leavers meeting the goal (moves <= 1.3x, all in +/-5%, none split): {met}/10; "
-          f"baseline without the budget: {base_met}/10; reachable by the lower bound: "
+          f"baseline without the budget: {base_met}/10; not ruled out by the lower bound: "
           f"{possible}/10; {load()}")
 
 

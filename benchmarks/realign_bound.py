@@ -3,8 +3,12 @@
 Used by ``benchmarks/realign.py`` to tell a leaver for whom 1.3x is out of reach from one the
 engine merely misses. The bound is a small LP over territories, not accounts:
 
-* the departing rep's accounts are free to move (they must), each to a territory bordering the
-  vacant area (a territory further away could only reach it through other accounts);
+* the departing rep's accounts are free to move (they must), each to any territory: one
+  paid move of a bordering territory's account can open the way for several of them to a
+  territory further in, so sending them only to the bordering territories (as this bound did
+  until 2026-12-07) could count more moves than a realignment needs: it was no lower bound
+  (it gave 48 for R03 and 32 for R07 of ``benchmarks/realign.py``; this one gives 40 and 28,
+  their own accounts alone);
 * load then crosses between territories that border each other (directly or both through the
   vacant area): an account's move carries its load across one border, and a territory that
   must pass load on to a far one passes it through its neighbours;
@@ -61,7 +65,7 @@ def moves_lower_bound(plan, times, team: tuple[str, ...], tol: float) -> int:
     edges = sorted(borders)
     gives = [(t, w) for t in range(k)
              for w in np.sort(load[:, (cur == t) & setup.movable].max(axis=0))[::-1]]
-    takes = [(int(i), int(t)) for i in hole for t in around]
+    takes = [(int(i), int(t)) for i in hole for t in range(k)]
     ne, ny, ns = len(edges), len(takes), len(gives)
     cost = np.concatenate((np.zeros(ne + ny), [1.0 / max(w, 1e-9) for _, w in gives]))
     upper = np.concatenate((np.full(ne, np.inf), np.ones(ny), [w for _, w in gives]))
