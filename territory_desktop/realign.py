@@ -145,6 +145,7 @@ def apply_realignment(plan: Plan, realignment: Realignment) -> Edit:
     new = edit.plan
     new.reps.pop(leaving, None)
     new.schedules.pop(leaving, None)
+    new.kept_days = {k: v for k, v in new.kept_days.items() if k[0] != leaving}
     for tid, t in list(new.territories.items()):
         if t.rep_id == leaving:
             new.territories[tid] = replace(t, rep_id=None)

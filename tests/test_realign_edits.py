@@ -28,11 +28,14 @@ def _run(plan, request):
 
 
 def test_a_leaver_is_removed_with_their_schedule_and_the_plan_stays_valid(sample):
+    # with days they drove kept from an earlier edit of their rotation, and another rep's
+    sample.kept_days = {("REP-4", "2026-11-30"): (("A", ""),), ("REP-1", "2026-11-30"): ()}
     done = _run(sample, RealignRequest(BalanceParams(max_moves=40), leaving="REP-4"))
     assert len(done.result.moves) <= 40
     edit = apply_realignment(sample, done)
     new = edit.plan
     assert "REP-4" not in new.reps and "REP-4" not in new.schedules
+    assert list(new.kept_days) == [("REP-1", "2026-11-30")]  # they go with the schedule
     assert new.validate() == []
     owners = {new.territories[t].rep_id for t in assign_accounts(new).territory_of.values() if t}
     assert "REP-4" not in owners
