@@ -76,9 +76,9 @@ class RateTable:
                 return p
         where = f"{self.source}: " if self.source else ""
         raise ExportError(f"{where}no mileage rate for {date} (the table covers "
-                          f"{self.periods[0].start} to {self.periods[-1].end}); add the rate "
-                          "under File > Export > Mileage rates and expense presets, or give "
-                          "tdesk --rates RATES.csv")
+                          f"{self.periods[0].start} to {self.periods[-1].end}); add that year's "
+                          "rate under File > Export > Mileage rates and expense presets "
+                          "(tdesk: --rates RATES.csv)")
 
     def covering(self, start: dt.date, end: dt.date) -> list[RatePeriod]:
         """Return the periods a date range uses; all must share one currency."""

@@ -50,9 +50,12 @@ def amount(distance: float | Decimal, unit: str, period: RatePeriod) -> Decimal:
 
 def default_rates() -> RateTable:
     """Return the shipped US IRS business rates (see ``resources/rates/SOURCE.md``)."""
+    import dataclasses
+
     from territory_desktop.resources import resource_path
 
-    return read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
+    table = read_rates(resource_path("rates", "irs_standard_mileage_rates.csv"))
+    return dataclasses.replace(table, source="the IRS rates shipped with Territory Desktop")
 
 
 def plan_rates(plan: Plan) -> RateTable:

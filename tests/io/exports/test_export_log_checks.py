@@ -87,9 +87,9 @@ def test_a_range_into_next_year_needs_rates_only_for_the_days_driven(
                      "-o", str(tmp_path / "late.csv")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and err.endswith(
-        "irs_standard_mileage_rates.csv: no mileage rate for 2027-01-04 (the table covers "
-        "2024-01-01 to 2026-12-31); add the rate under File > Export > Mileage rates and "
-        "expense presets, or give tdesk --rates RATES.csv"), err
+        "error: the IRS rates shipped with Territory Desktop: no mileage rate for 2027-01-04 "
+        "(the table covers 2024-01-01 to 2026-12-31); add that year's rate under File > "
+        "Export > Mileage rates and expense presets (tdesk: --rates RATES.csv)"), err
     assert not (tmp_path / "late.csv").exists()
 
 
