@@ -147,7 +147,7 @@ def keep_past_days(before: Plan, after: Plan,
     who = (after.reps[next(iter(changed))].name if len(changed) == 1
            else ", ".join(f"{after.reps[r].name} {n}" for r, n in changed.items()))
     return plan, (f"{sum(changed.values())} days before today keep the visits they had "
-                  f"({who}): what was driven stays in the mileage log as it was")
+                  f"({who}), as driven")
 
 
 def _rotation_changed(before: Plan, after: Plan) -> bool:

@@ -226,6 +226,9 @@ class RepWeekView(QWidget):
                 if week_no is not None else "no working days"
             off_days = "".join(f" · {d:%a} {d.day} {d:%b} {note}"
                                for d, note in sorted(holidays.items()))
+            off_days += "".join(f" · {d:%a} {d.day} {d:%b} off" for d, (s, _v) in week.items()
+                                if s in plan.reps[rep_id].days_off
+                                and (rep_id, d.isoformat()) not in plan.kept_days)
             if any((rep_id, d.isoformat()) in plan.kept_days for d in week):
                 off_days += " · days past as they were planned (the rotation changed since)"
             self.caption.setText(f"{total_visits} planned visits · {label}{off_days} · "

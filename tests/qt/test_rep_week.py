@@ -587,5 +587,6 @@ def test_marking_a_day_off_keeps_the_days_already_driven(week, qtbot):
     qtbot.waitUntil(lambda: view.monday() == future)
     assert view.rows and not any(d == future.isoformat() for d, _a in view.rows)
     assert "as they were planned" not in view.caption.text()
+    assert f"{future:%a} {future.day} {future:%b} off" in view.caption.text()
     window.actions["edit.undo"].trigger()
     assert doc.plan.kept_days == {} and doc.plan.schedules[REP].day(1, 0)
