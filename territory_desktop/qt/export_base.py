@@ -214,7 +214,13 @@ class ExportDialog(QDialog):
         return row
 
     def failed(self, exc: Exception) -> None:
-        """Open again, the choices kept, saying why the export failed."""
+        """Open again, the choices kept, saying why the export failed.
+
+        Without a preview shown, the caption's hint to press Preview goes: the reason is all
+        there is to read.
+        """
+        if not self.table.rowCount():
+            self.caption.clear()
         reopen(self, self.reason, exc)
 
     def preview_problem(self) -> str:

@@ -171,3 +171,27 @@ def test_the_mileage_dialog_says_how_home_legs_count_for_the_rep(scheduled, qtbo
     assert dialog.rep_id == "REP-1"
     assert dialog.home_legs.text() == "Business miles: this rep works from a home office."
     dialog.reject()
+
+
+def test_a_mileage_log_refused_for_want_of_a_rate_says_only_why(scheduled, qtbot, tmp_path,
+                                                                 monkeypatch):
+    # January 2027, the shipped table ends with 2026: OK is refused with the reason in red, and
+    # the hint to press Preview (which the user did not need) does not stay above it.
+    window = scheduled.window
+    target = tmp_path / "january.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2027, 1, 15))
+    export_action(window, "&Mileage log…").trigger()
+    dialog = window.exports.dialog
+    type_date(qtbot, dialog.start, dt.date(2027, 1, 4))
+    type_date(qtbot, dialog.end, dt.date(2027, 1, 8))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
+    assert "Press Preview" in dialog.caption.text()
+    click_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.reason.isVisible()
+                    and not window.jobs.workers, timeout=WAIT_MS)
+    assert "no mileage rate for 2027-01-04" in dialog.reason.text()
+    assert "IRS rates shipped with Territory Desktop" in dialog.reason.text()
+    assert "Press Preview" not in dialog.caption.text()
+    assert not target.exists()
