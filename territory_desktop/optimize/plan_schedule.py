@@ -146,7 +146,9 @@ def keep_past_days(before: Plan, after: Plan,
     plan.kept_days = kept
     who = (after.reps[next(iter(changed))].name if len(changed) == 1
            else ", ".join(f"{after.reps[r].name} {n}" for r, n in changed.items()))
-    return plan, (f"{sum(changed.values())} days before today keep the visits they had "
+    days = sum(changed.values())
+    return plan, (f"{days} day{'s' if days != 1 else ''} before today keep"
+                  f"{'s' if days == 1 else ''} the visits {'they' if days != 1 else 'it'} had "
                   f"({who}), as driven")
 
 

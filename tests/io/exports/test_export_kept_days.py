@@ -55,6 +55,9 @@ def test_days_to_come_follow_the_edit_and_today_is_not_kept(export_plan):
     edit = edits.set_day_off(export_plan, REP, (1, 0), True)
     today = dt.date(2026, 1, 5)  # week 2's Monday itself
     kept, _ = keep_past_days(export_plan, edit.plan, today)
+    tuesday, note = keep_past_days(export_plan, edit.plan, today + dt.timedelta(days=1))
+    assert list(tuesday.kept_days) == [(REP, "2026-01-05")]
+    assert note == "1 day before today keeps the visits it had (Samuel Okoye), as driven"
     cycle = cycle_for(kept, kept.schedules[REP].weeks)
     assert all(dt.date.fromisoformat(day) < today for _rep, day in kept.kept_days)
     assert planned_on(kept, REP, cycle, today) == []
