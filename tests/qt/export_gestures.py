@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 WAIT_MS = 120_000
 
@@ -13,6 +15,12 @@ def export_action(window, text):
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
     export = next(a.menu() for a in file_menu.actions() if a.text() == "&Export")
     return next(a for a in export.actions() if a.text() == text)
+
+
+def answer_save(monkeypatch, target: Path) -> None:
+    """Make the file chooser answer ``target`` when the user clicks Browse…."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
 
 
 def type_date(qtbot, edit, date):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from export_gestures import click_ok, export_action, wrote
+from export_gestures import answer_save, click_ok, export_action, wrote
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
-from test_more_exports import answer_save, browse, press_preview, preview_rows, saved_for_cli
+from test_more_exports import browse, press_preview, preview_rows, saved_for_cli
 from test_scenario_gui import _compare, two_scenarios  # noqa: F401 (a fixture)
 
 from territory_desktop import cli

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 
 import gpxpy
-from export_gestures import WAIT_MS, click_ok, export_action, type_date, wrote
+from export_gestures import WAIT_MS, answer_save, click_ok, export_action, type_date, wrote
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
@@ -21,8 +21,7 @@ REP = "REP-4"  # the conftest's SCHEDULED_REP
 def test_mileage_log_csv_is_what_io_exports_writes(scheduled, qtbot, tmp_path, monkeypatch):
     window = scheduled.window
     target = tmp_path / "log.csv"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",  # the file chooser's answer
-                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    answer_save(monkeypatch, target)
     export_action(window, "&Mileage log…").trigger()
     dialog = window.exports.dialog
     assert dialog.isVisible() and dialog.rep_id == REP
@@ -59,8 +58,7 @@ def test_rep_without_rotation_is_one_line_and_writes_nothing(scheduled, qtbot, t
                                                              monkeypatch):
     window = scheduled.window
     target = tmp_path / "log.csv"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    answer_save(monkeypatch, target)
     export_action(window, "&Mileage log…").trigger()
     dialog = window.exports.dialog
     qtbot.mouseClick(dialog.findChild(QPushButton, "browse"), Qt.MouseButton.LeftButton)
@@ -179,8 +177,7 @@ def test_a_mileage_log_refused_for_want_of_a_rate_says_only_why(scheduled, qtbot
     # the hint to press Preview (which the user did not need) does not stay above it.
     window = scheduled.window
     target = tmp_path / "january.csv"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    answer_save(monkeypatch, target)
     monkeypatch.setattr(clock, "today", lambda: dt.date(2027, 1, 15))
     export_action(window, "&Mileage log…").trigger()
     dialog = window.exports.dialog

@@ -68,21 +68,30 @@ def test_export_dialogs_open_in_the_export_folder_else_the_plan_files(tdapp, qtb
         assert opened_in == [expected] * 6  # a suggested name goes in that folder
 
 
-def test_a_new_plans_second_import_opens_where_the_first_came_from(tdapp, monkeypatch,
-                                                                    tmp_path, shared_data):
-    window, doc = tdapp.window, tdapp.document
-    window.actions["file.new"].trigger()
-    crm = tmp_path / "A"
+def _answer_open(monkeypatch, crm: Path, shared_data: Path) -> list[str]:
+    """Put real LA accounts in ``crm`` and make every file chooser pick them.
+
+    Returns the folders the choosers opened in, in order.
+    """
     crm.mkdir()
     accounts = crm / "accounts.csv"
     shutil.copy(shared_data / "accounts" / "la_metro_healthcare_accounts.csv", accounts)
-    opened_in = []
+    opened_in: list[str] = []
 
     def chooser(_parent, _title, folder, *_rest, **_kw):
         opened_in.append(folder)
         return str(accounts), ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
+    return opened_in
+
+
+def test_a_new_plans_second_import_opens_where_the_first_came_from(tdapp, monkeypatch,
+                                                                    tmp_path, shared_data):
+    window, doc = tdapp.window, tdapp.document
+    window.actions["file.new"].trigger()
+    crm = tmp_path / "A"
+    opened_in = _answer_open(monkeypatch, crm, shared_data)
     window.actions["file.import_accounts"].trigger()
     assert len(doc.plan.accounts) == 385 and doc.path is None
     window.actions["file.import_accounts"].trigger()
@@ -95,19 +104,10 @@ def test_imports_follow_the_last_picked_folder_until_another_plan_file(tdapp, qt
                                                                         tmp_path, shared_data):
     window, doc = tdapp.window, tdapp.document
     crm, plans = tmp_path / "Downloads", tmp_path / "plans"
-    crm.mkdir()
     plans.mkdir()
-    accounts = crm / "accounts.csv"
-    shutil.copy(shared_data / "accounts" / "la_metro_healthcare_accounts.csv", accounts)
-    opened_in = []
-
-    def chooser(_parent, _title, folder, *_rest, **_kw):
-        opened_in.append(folder)
-        return str(accounts), ""
-
+    opened_in = _answer_open(monkeypatch, crm, shared_data)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (str(plans / "mine.gpkg"), "")))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chooser))
     window.actions["file.save_as"].trigger()
     qtbot.waitUntil(lambda: doc.path == plans / "mine.gpkg", timeout=30_000)
     window.actions["file.import_accounts"].trigger()  # a new file: opens beside the plan

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from export_gestures import WAIT_MS, click_ok, export_action, type_date, wrote
+from export_gestures import WAIT_MS, answer_save, click_ok, export_action, type_date, wrote
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
@@ -33,11 +33,6 @@ def saved_for_cli(app, tmp_path: Path) -> Path:
     path.parent.mkdir()
     save_plan(plan, path)
     return path
-
-
-def answer_save(monkeypatch, target: Path) -> None:
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))
 
 
 def browse(qtbot, dialog, name="browse"):
