@@ -59,3 +59,11 @@ def click_map(qtbot, view, x: float, y: float) -> None:
 
     QTest.mouseClick(view.web_view.focusProxy(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+
+
+def page_value(qtbot, view, expression: str, timeout: int = 10_000):
+    """Evaluate ``expression`` in the map page and return its value (a JSON round trip)."""
+    out: list = []
+    view.run_js(expression, out.append)
+    qtbot.waitUntil(lambda: bool(out), timeout=timeout)
+    return out[0]

@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import replace
 
 import pytest
-from map_mouse import click_map
+from map_mouse import click_map, page_value
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 from pytestqt.exceptions import TimeoutError as WaitTimeout
@@ -31,14 +31,6 @@ BOXES = """(function () {
 })()"""
 
 
-def js(tdapp, qtbot, script):
-    """Evaluate ``script`` in the map page and return its value."""
-    box = {}
-    tdapp.map_view.run_js(script, lambda value: box.setdefault("value", value))
-    qtbot.waitUntil(lambda: "value" in box, timeout=10_000)
-    return box["value"]
-
-
 def overlaps(shown):
     """Return the pairs of boxes that intersect, and the boxes that leave the map."""
     boxes, (x0, y0, x1, y1) = shown["boxes"], shown["map"]
@@ -58,14 +50,15 @@ def size_map(tdapp, qtbot, width, bottom):
     dock = window.findChild(QDockWidget, "dockTerritories")
     window.resizeDocks([dock], [bottom], Qt.Orientation.Vertical)
     view = tdapp.map_view
-    qtbot.waitUntil(lambda: abs(js(tdapp, qtbot, "innerHeight") - view.height()) <= 1
-                    and abs(js(tdapp, qtbot, "innerWidth") - view.width()) <= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: abs(page_value(qtbot, view, "innerHeight") - view.height()) <= 1
+                    and abs(page_value(qtbot, view, "innerWidth") - view.width()) <= 1,
+                    timeout=WAIT_MS)
 
 
 def assert_apart(tdapp, qtbot, names):
     """Wait until the boxes ``names`` are all shown, then assert none covers another."""
     def shown():
-        got = js(tdapp, qtbot, BOXES)
+        got = page_value(qtbot, tdapp.map_view, BOXES)
         return got if {b[0] for b in got["boxes"]} >= names else None
 
     qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT_MS)
@@ -104,16 +97,16 @@ def test_kpi_legend_and_territories_legend_stay_apart_in_a_short_map(kpi_map, qt
     view = kpi_map.map_view
     size_map(kpi_map, qtbot, 1366, bottom)
     assert_apart(kpi_map, qtbot, {"health", "territories"})
-    shown = js(kpi_map, qtbot, LEGENDS)
+    shown = page_value(qtbot, view, LEGENDS)
     kpi = next(h for h in shown["heights"] if h[0] == "health")
     # Squeezed, each shows its title and a row or more, and scrolls to the rest.
     assert all(visible >= 40 for _name, visible, _whole in shown["heights"]), shown
     # Folding the territories legend away gives its room to the KPI legend.
     click_map(qtbot, view, *shown["title"])
-    qtbot.waitUntil(lambda: js(kpi_map, qtbot, "document.querySelectorAll('.td-legend-row')"
-                                               ".length") == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page_value(qtbot, view, "document.querySelectorAll('.td-legend-row')"
+                                       ".length") == 0, timeout=WAIT_MS)
     assert_apart(kpi_map, qtbot, {"health", "territories"})
-    folded = next(h for h in js(kpi_map, qtbot, LEGENDS)["heights"] if h[0] == "health")
+    folded = next(h for h in page_value(qtbot, view, LEGENDS)["heights"] if h[0] == "health")
     assert folded[1] == folded[2] if kpi[1] == kpi[2] else folded[1] > kpi[1], (kpi, folded)
 
 
@@ -127,8 +120,9 @@ def test_the_extract_hint_keeps_clear_of_the_health_legend(tdapp, qtbot, tmp_pat
     with qtbot.waitSignal(tdapp.map_view.layers_shown, timeout=WAIT_MS):
         tdapp.window.actions["file.open"].trigger()
     hint = "Choose OSM extract"
-    qtbot.waitUntil(lambda: hint in js(tdapp, qtbot, "document.querySelector('.td-hint')"
-                                                     ".textContent"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: hint in page_value(qtbot, tdapp.map_view,
+                                               "document.querySelector('.td-hint').textContent"),
+                    timeout=WAIT_MS)
     for width, bottom in ((1366, 300), (1000, 250), (1000, 450)):
         size_map(tdapp, qtbot, width, bottom)
         assert_apart(tdapp, qtbot, {"health", "territories", "hint"})
